@@ -1,0 +1,15 @@
+// The `pinwatch` sub-commands. Each takes its own arguments (after the command name) and
+// returns the process exit status; main() only dispatches.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace pinwatch::watcher {
+
+using Args = std::vector<std::string>;
+
+int run_deps(Args const& args, std::ostream& out, std::ostream& err);
+
+} // namespace pinwatch::watcher
