@@ -1,0 +1,185 @@
+#define BOOST_TEST_MODULE diff
+#include <boost/test/unit_test.hpp>
+
+#include "watcher/diff.hpp"
+
+using namespace pinwatch::watcher;
+
+namespace {
+StoredSubscription stored(std::optional<std::string> pin = "1.2.0", std::string spec = "==1.2.0",
+                          bool baseline_done = true) {
+    StoredSubscription s;
+    s.id = 7;
+    s.sub.name = "demo";
+    s.sub.index_url = "https://pypi.org/simple/";
+    s.sub.pinned = std::move(pin);
+    s.sub.specifier = std::move(spec);
+    s.baseline_done = baseline_done;
+    s.last_status = baseline_done ? "ok" : "";
+    return s;
+}
+std::map<std::string, StoredRelease> known(std::initializer_list<std::pair<char const*, bool>> rs) {
+    std::map<std::string, StoredRelease> out;
+    for (auto const& [v, yanked] : rs) out[v] = StoredRelease{v, 100, std::nullopt, yanked, std::nullopt};
+    return out;
+}
+Observation observed(std::initializer_list<std::pair<char const*, bool>> rs) {
+    Observation o;
+    for (auto const& [v, yanked] : rs) {
+        ReleaseInfo r;
+        r.version = v;
+        r.yanked = yanked;
+        if (yanked) r.yank_reason = "oops";
+        o.releases.push_back(r);
+    }
+    o.etag = "\"e2\"";
+    return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(first_poll_is_a_silent_baseline) {
+    auto s = stored(std::string("1.0"), "==1.0", false);
+    auto u = diff(s, {}, observed({{"1.0", true}, {"2.0", false}}), 1000, 2000);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.upserts.size() == 2u);
+    BOOST_TEST(u.baseline_done);
+    BOOST_TEST(u.status == "ok");
+    BOOST_TEST(u.etag.value_or("") == "\"e2\"");
+    BOOST_TEST(u.next_due == 2000);
+}
+
+BOOST_AUTO_TEST_CASE(new_release_is_one_classified_event) {
+    auto u = diff(stored(), known({{"1.2.0", false}}),
+                  observed({{"1.2.0", false}, {"2.0.0", false}}), 1000, 2000);
+    BOOST_REQUIRE(u.events.size() == 1u);
+    auto const& e = u.events[0];
+    BOOST_TEST(to_string(e.kind) == std::string("new_release"));
+    BOOST_TEST(e.version.value() == "2.0.0");
+    BOOST_TEST(to_string(*e.update) == std::string("major"));
+    BOOST_TEST(e.allowed.value() == false);
+    BOOST_TEST(e.package == "demo");
+    BOOST_TEST(u.upserts.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(classification_table) {
+    struct Case {
+        char const* ref;
+        char const* cand;
+        UpdateType want;
+    } const cases[] = {
+        {"1.2.0", "2.0.0", UpdateType::major},   {"1.2.0", "1.3.0", UpdateType::minor},
+        {"1.2.0", "1.2.1", UpdateType::patch},   {"1.2", "1.2.0.1", UpdateType::patch},
+        {"1.2.0", "1.2.0.post1", UpdateType::patch}, {"1.2.0", "1.3.0rc1", UpdateType::prerelease},
+        {"1.2.0", "1.1.9", UpdateType::older},   {"1.2.0", "1.2.0", UpdateType::older},
+        {"1.2.0", "1!0.1", UpdateType::major},   {"0.9", "1.0", UpdateType::major},
+        {"1.2.0", "not a version", UpdateType::none},
+        {"1.2.0", "99999999999999999999999.0", UpdateType::major},
+    };
+    for (auto const& c : cases)
+        BOOST_TEST(classify_update(c.ref, c.cand) == c.want, c.ref << " -> " << c.cand);
+}
+
+BOOST_AUTO_TEST_CASE(allowed_follows_the_specifier_and_prerelease_rule) {
+    auto s = stored(std::nullopt, "<3,>=2");
+    auto u = diff(s, known({{"2.0", false}}),
+                  observed({{"2.0", false}, {"2.5", false}, {"3.0", false}, {"2.6b1", false}}), 1, 2);
+    BOOST_REQUIRE(u.events.size() == 3u);
+    std::map<std::string, Event> by;
+    for (auto const& e : u.events) by[*e.version] = e;
+    BOOST_TEST(by["2.5"].allowed.value());
+    BOOST_TEST(!by["3.0"].allowed.value());
+    BOOST_TEST(!by["2.6b1"].allowed.value()); // pre-releases are not allowed unless asked for
+    BOOST_TEST(to_string(*by["2.5"].update) == std::string("minor")); // against newest known
+    s.sub.prereleases = true;
+    BOOST_TEST(specifier_allows(s.sub, "2.6b1"));
+}
+
+BOOST_AUTO_TEST_CASE(yank_and_unyank) {
+    auto s = stored("1.0", "==1.0");
+    auto u = diff(s, known({{"1.0", false}, {"1.1", false}}), observed({{"1.0", false}, {"1.1", true}}), 1, 2);
+    BOOST_REQUIRE(u.events.size() == 1u);
+    BOOST_TEST(to_string(u.events[0].kind) == std::string("release_yanked"));
+    BOOST_TEST(u.events[0].detail == "oops");
+    BOOST_REQUIRE(u.upserts.size() == 1u);
+    BOOST_TEST(u.upserts[0].yanked);
+    BOOST_TEST(u.upserts[0].first_seen == 100); // history kept
+
+    auto back = diff(s, known({{"1.0", false}, {"1.1", true}}), observed({{"1.0", false}, {"1.1", false}}), 1, 2);
+    BOOST_REQUIRE(back.events.size() == 1u);
+    BOOST_TEST(to_string(back.events[0].kind) == std::string("release_unyanked"));
+}
+
+BOOST_AUTO_TEST_CASE(pinned_yank_is_one_event_and_matches_equal_versions) {
+    auto s = stored("1.0.0", "==1.0.0");
+    auto u = diff(s, known({{"1.0", false}}), observed({{"1.0", true}}), 1, 2);
+    BOOST_REQUIRE(u.events.size() == 1u);
+    BOOST_TEST(to_string(u.events[0].kind) == std::string("pinned_yanked"));
+}
+
+BOOST_AUTO_TEST_CASE(unchanged_poll_changes_nothing) {
+    auto s = stored();
+    Observation o;
+    o.status = Observation::Status::not_modified;
+    auto u = diff(s, known({{"1.2.0", false}}), o, 1, 2);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.upserts.empty());
+    BOOST_TEST(u.removed.empty());
+    BOOST_TEST(u.status == "unchanged");
+    BOOST_TEST(!u.clear_etag);
+    // And a full response equal to what is known is silent too.
+    auto same = diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}}), 1, 2);
+    BOOST_TEST(same.events.empty());
+    BOOST_TEST(same.upserts.empty());
+}
+
+BOOST_AUTO_TEST_CASE(removed_release_and_empty_listing) {
+    auto s = stored();
+    auto u = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), observed({{"1.2.0", false}}), 1, 2);
+    BOOST_REQUIRE(u.events.size() == 1u);
+    BOOST_TEST(to_string(u.events[0].kind) == std::string("release_removed"));
+    BOOST_TEST(u.removed == std::vector<std::string>{"1.3.0"});
+
+    // An index that lists nothing is treated as broken, not as "everything removed".
+    auto empty = diff(s, known({{"1.2.0", false}}), observed({}), 1, 2);
+    BOOST_TEST(empty.events.empty());
+    BOOST_TEST(empty.removed.empty());
+    BOOST_TEST(empty.status == "error");
+    BOOST_TEST(empty.consecutive_failures == 1);
+}
+
+BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
+    auto s = stored();
+    Observation gone;
+    gone.status = Observation::Status::gone;
+    auto u = diff(s, known({{"1.2.0", false}}), gone, 1, 2);
+    BOOST_REQUIRE(u.events.size() == 1u);
+    BOOST_TEST(to_string(u.events[0].kind) == std::string("package_gone"));
+    s.last_status = "gone";
+    BOOST_TEST(diff(s, {}, gone, 3, 4).events.empty());
+    auto fresh = stored("1", "==1", false);
+    BOOST_TEST(diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
+}
+
+BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
+    auto s = stored();
+    SourceError err{SourceError::Kind::temporary, "pypi:demo: http 503", std::nullopt};
+    DiffPolicy p{3};
+    std::size_t events = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto u = diff_failure(s, err, i, i + 1, p);
+        s.consecutive_failures = u.consecutive_failures;
+        events += u.events.size();
+        if (u.consecutive_failures == 3) {
+            BOOST_REQUIRE(u.events.size() == 1u);
+            BOOST_TEST(u.events[0].detail == "pypi:demo: http 503");
+        }
+        BOOST_TEST(u.status == "error");
+    }
+    BOOST_TEST(events == 1u);
+    Observation o;
+    o.status = Observation::Status::not_modified;
+    auto ok = diff(s, known({{"1.2.0", false}}), o, 10, 11, p);
+    BOOST_REQUIRE(ok.events.size() == 1u);
+    BOOST_TEST(to_string(ok.events[0].kind) == std::string("source_recovered"));
+    BOOST_TEST(ok.consecutive_failures == 0);
+}

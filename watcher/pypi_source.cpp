@@ -1,0 +1,517 @@
+// PyPI source: request building and response parsing, no I/O.
+#include "watcher/pypi_source.hpp"
+
+#include "packaging/name.hpp"
+#include "packaging/version.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <unordered_map>
+
+namespace pinwatch::watcher {
+namespace {
+
+// The spec-recommended Accept header: JSON first, HTML as the fallback (PEP 691).
+constexpr char const* kSimpleAccept = "application/vnd.pypi.simple.v1+json, "
+                                      "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+
+// A large project's Simple JSON is a few MB; allow generous headroom without letting a broken
+// server fill memory.
+constexpr std::size_t kSimpleBodyLimit = 64u << 20;
+constexpr std::size_t kMetadataBodyLimit = 16u << 20;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+}
+
+// Releases are matched across files and the `versions` list by normalised version; strings
+// packaging cannot parse (legacy versions such as "2004d") are matched as lowercase text.
+std::string version_key(std::string_view v) {
+    if (auto parsed = packaging::Version::parse(v)) return parsed->str();
+    return lower(v);
+}
+
+std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
+    auto h = r.header("retry-after");
+    if (!h) return std::nullopt;
+    long long secs = 0;
+    auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), secs);
+    if (ec != std::errc{} || p != h->data() + h->size() || secs < 0) return std::nullopt;
+    return std::chrono::seconds(secs);
+}
+
+// Collects releases by normalised version while preserving the index's spelling.
+class ReleaseTable {
+public:
+    ReleaseInfo& get(std::string_view version) {
+        auto key = version_key(version);
+        auto it = index_.find(key);
+        if (it != index_.end()) return releases_[it->second];
+        index_.emplace(std::move(key), releases_.size());
+        ReleaseInfo r;
+        r.version = std::string(version);
+        releases_.push_back(std::move(r));
+        files_.push_back(0);
+        yanked_files_.push_back(0);
+        return releases_.back();
+    }
+    void add_file(std::string_view version, std::optional<UnixTime> uploaded, bool yanked,
+                  std::optional<std::string> reason) {
+        auto& r = get(version);
+        auto const i = static_cast<std::size_t>(&r - releases_.data());
+        ++files_[i];
+        if (uploaded && (!r.upload_time || *uploaded < *r.upload_time)) r.upload_time = uploaded;
+        if (yanked) {
+            ++yanked_files_[i];
+            if (reason && !reason->empty() && !r.yank_reason) r.yank_reason = std::move(reason);
+        }
+    }
+    std::vector<ReleaseInfo> finish() && {
+        // PEP 592: a release counts as yanked when all of its files are yanked.
+        for (std::size_t i = 0; i < releases_.size(); ++i) {
+            releases_[i].yanked = files_[i] > 0 && yanked_files_[i] == files_[i];
+            if (!releases_[i].yanked) releases_[i].yank_reason.reset();
+        }
+        return std::move(releases_);
+    }
+
+private:
+    std::unordered_map<std::string, std::size_t> index_;
+    std::vector<ReleaseInfo> releases_;
+    std::vector<int> files_, yanked_files_;
+};
+
+// SAX handler for a PEP 691 project page. It keeps only the few fields pinwatch needs, so a
+// 10 MB page costs the release table, not a DOM.
+struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SimpleJsonHandler> {
+    std::string_view project;
+    ReleaseTable table;
+    std::optional<std::int64_t> last_serial;
+    std::string api_version;
+    bool saw_versions = false;
+
+    int depth = 0;
+    std::string top_key;  // key at depth 1
+    std::string meta_key; // key inside "meta"
+    std::string file_key; // key inside one "files" entry
+    // The file being read.
+    std::string filename;
+    std::optional<UnixTime> uploaded;
+    bool yanked = false;
+    std::optional<std::string> yank_reason;
+
+    bool in_meta() const { return depth == 2 && top_key == "meta"; }
+    bool in_versions() const { return depth == 2 && top_key == "versions"; }
+    bool in_file() const { return depth == 3 && top_key == "files"; }
+
+    bool scalar_string(char const* s, std::size_t n) {
+        if (in_versions()) {
+            saw_versions = true;
+            table.get(std::string_view(s, n));
+        } else if (in_meta() && meta_key == "api-version") {
+            api_version.assign(s, n);
+        } else if (in_file()) {
+            if (file_key == "filename") filename.assign(s, n);
+            else if (file_key == "upload-time") uploaded = pypi_detail::parse_upload_time({s, n});
+            else if (file_key == "yanked") {
+                // PEP 592: a string means yanked with that reason.
+                yanked = true;
+                yank_reason = std::string(s, n);
+            }
+        }
+        return true;
+    }
+    bool Default() { return true; }
+    bool String(char const* s, rapidjson::SizeType n, bool) { return scalar_string(s, n); }
+    bool Bool(bool b) {
+        if (in_file() && file_key == "yanked") yanked = b;
+        return true;
+    }
+    bool Int64(std::int64_t v) {
+        if (in_meta() && meta_key == "_last-serial") last_serial = v;
+        return true;
+    }
+    bool Int(int v) { return Int64(v); }
+    bool Uint(unsigned v) { return Int64(v); }
+    bool Uint64(std::uint64_t v) { return Int64(static_cast<std::int64_t>(v)); }
+    bool Key(char const* s, rapidjson::SizeType n, bool) {
+        if (depth == 1) top_key.assign(s, n);
+        else if (in_meta()) meta_key.assign(s, n);
+        else if (in_file()) file_key.assign(s, n);
+        return true;
+    }
+    bool StartObject() {
+        ++depth;
+        if (in_file()) {
+            filename.clear();
+            uploaded.reset();
+            yanked = false;
+            yank_reason.reset();
+            file_key.clear();
+        }
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType) {
+        if (in_file()) {
+            auto v = pypi_detail::version_from_filename(filename, project);
+            if (!v.empty()) table.add_file(v, uploaded, yanked, std::move(yank_reason));
+        }
+        --depth;
+        return true;
+    }
+    bool StartArray() {
+        ++depth;
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType) {
+        --depth;
+        return true;
+    }
+};
+
+// --- HTML (PEP 503) ---------------------------------------------------------------------
+
+std::string html_unescape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '&') {
+            out += s[i];
+            continue;
+        }
+        auto const semi = s.find(';', i);
+        if (semi == std::string_view::npos || semi - i > 10) {
+            out += s[i];
+            continue;
+        }
+        auto const ent = s.substr(i + 1, semi - i - 1);
+        if (ent == "amp") out += '&';
+        else if (ent == "lt") out += '<';
+        else if (ent == "gt") out += '>';
+        else if (ent == "quot") out += '"';
+        else if (ent == "apos") out += '\'';
+        else if (!ent.empty() && ent[0] == '#') {
+            unsigned long code = 0;
+            bool const hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+            auto digits = ent.substr(hex ? 2 : 1);
+            auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+            if (ec != std::errc{} || p != digits.data() + digits.size() || code > 0x10FFFF) {
+                out.append(s.substr(i, semi - i + 1));
+            } else if (code < 0x80) {
+                out += static_cast<char>(code);
+            } else if (code < 0x800) {
+                out += static_cast<char>(0xC0 | (code >> 6));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            } else if (code < 0x10000) {
+                out += static_cast<char>(0xE0 | (code >> 12));
+                out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            } else {
+                out += static_cast<char>(0xF0 | (code >> 18));
+                out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+                out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            }
+        } else {
+            out.append(s.substr(i, semi - i + 1));
+        }
+        i = semi;
+    }
+    return out;
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            unsigned v = 0;
+            std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+            out += static_cast<char>(v);
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+struct Anchor {
+    std::optional<std::string> href;
+    std::optional<std::string> yanked; // present (possibly empty) when data-yanked is there
+    std::string text;
+};
+
+// Reads the attributes of one start tag; `s` is the text between "<a" and ">".
+void read_attributes(std::string_view s, Anchor& a) {
+    std::size_t i = 0;
+    auto skip_ws = [&] {
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    };
+    while (i < s.size()) {
+        skip_ws();
+        std::size_t const name_start = i;
+        while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])) && s[i] != '=' &&
+               s[i] != '/')
+            ++i;
+        if (i == name_start) {
+            ++i;
+            continue;
+        }
+        std::string const name = lower(s.substr(name_start, i - name_start));
+        skip_ws();
+        std::string value;
+        if (i < s.size() && s[i] == '=') {
+            ++i;
+            skip_ws();
+            if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
+                char const q = s[i++];
+                auto const end = s.find(q, i);
+                auto const stop = end == std::string_view::npos ? s.size() : end;
+                value = html_unescape(s.substr(i, stop - i));
+                i = stop + 1;
+            } else {
+                std::size_t const vs = i;
+                while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+                value = html_unescape(s.substr(vs, i - vs));
+            }
+        }
+        if (name == "href") a.href = value;
+        else if (name == "data-yanked") a.yanked = value;
+    }
+}
+
+} // namespace
+
+namespace pypi_detail {
+
+std::string normalise_index_url(std::string_view url) {
+    std::string out(url);
+    if (out.empty() || out.back() != '/') out += '/';
+    return out;
+}
+
+std::string version_from_filename(std::string_view filename, std::string_view project) {
+    auto const canon_project = packaging::canonicalize_name(project);
+    if (ends_with_ci(filename, ".whl") || ends_with_ci(filename, ".egg")) {
+        // Wheel: {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl, name escaped with '_'.
+        // Egg: {name}-{version}(-py{X.Y}(-{platform})?)?.egg
+        auto stem = filename.substr(0, filename.size() - 4);
+        auto const first = stem.find('-');
+        if (first == std::string_view::npos) return "";
+        auto rest = stem.substr(first + 1);
+        return std::string(rest.substr(0, rest.find('-')));
+    }
+    static constexpr std::string_view kSdistExtensions[] = {".tar.gz", ".tar.bz2", ".tar.xz",
+                                                             ".tar.z",  ".tar",     ".tgz",
+                                                             ".tbz",    ".zip"};
+    for (auto ext : kSdistExtensions) {
+        if (!ends_with_ci(filename, ext)) continue;
+        auto stem = filename.substr(0, filename.size() - ext.size());
+        // Old sdists keep the project's own spelling, which may contain '-': find the split
+        // where the left part is the project name.
+        for (auto pos = stem.find('-'); pos != std::string_view::npos; pos = stem.find('-', pos + 1))
+            if (packaging::canonicalize_name(stem.substr(0, pos)) == canon_project)
+                return std::string(stem.substr(pos + 1));
+        auto const last = stem.rfind('-');
+        if (last == std::string_view::npos) return "";
+        return std::string(stem.substr(last + 1));
+    }
+    return "";
+}
+
+std::optional<UnixTime> parse_upload_time(std::string_view t) {
+    // yyyy-mm-ddThh:mm:ss[.ffffff]Z (PyPI omits the fraction when it is zero)
+    if (t.size() < 20) return std::nullopt;
+    auto num = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+        int v = 0;
+        auto [p, ec] = std::from_chars(t.data() + pos, t.data() + pos + len, v);
+        if (ec != std::errc{} || p != t.data() + pos + len) return std::nullopt;
+        return v;
+    };
+    if (t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':')
+        return std::nullopt;
+    auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+    if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
+    std::size_t i = 19;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    }
+    if (i + 1 != t.size() || (t[i] != 'Z' && t[i] != 'z')) return std::nullopt;
+    if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = *y - 1900;
+    tm.tm_mon = *mo - 1;
+    tm.tm_mday = *d;
+    tm.tm_hour = *h;
+    tm.tm_min = *mi;
+    tm.tm_sec = *s;
+    return static_cast<UnixTime>(timegm(&tm));
+}
+
+Result<Observation, std::string> parse_simple_json(std::string const& body, std::string_view project) {
+    SimpleJsonHandler h;
+    h.project = project;
+    rapidjson::Reader reader;
+    rapidjson::StringStream in(body.c_str());
+    auto const ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag>(in, h);
+    if (!ok) {
+        return fail("invalid Simple API JSON at offset " + std::to_string(reader.GetErrorOffset()));
+    }
+    if (!h.api_version.empty()) {
+        // Clients must refuse a greater major version (PEP 691, "Clients").
+        auto const major = h.api_version.substr(0, h.api_version.find('.'));
+        if (major != "1") return fail("unsupported Simple API version " + h.api_version);
+    }
+    Observation obs;
+    obs.last_serial = h.last_serial;
+    obs.releases = std::move(h.table).finish();
+    return obs;
+}
+
+Result<Observation, std::string> parse_simple_html(std::string const& body, std::string_view project) {
+    ReleaseTable table;
+    std::size_t pos = 0;
+    auto const lbody = lower(body);
+    while (true) {
+        auto const open = lbody.find("<a", pos);
+        if (open == std::string::npos) break;
+        auto const after = open + 2;
+        if (after < lbody.size() && !std::isspace(static_cast<unsigned char>(lbody[after])) &&
+            lbody[after] != '>') {
+            pos = after; // <abbr>, <area>, ...
+            continue;
+        }
+        auto const close = lbody.find('>', after);
+        if (close == std::string::npos) break;
+        Anchor a;
+        read_attributes(std::string_view(body).substr(after, close - after), a);
+        auto const end = lbody.find("</a", close + 1);
+        auto const text_end = end == std::string::npos ? lbody.size() : end;
+        a.text = html_unescape(std::string_view(body).substr(close + 1, text_end - close - 1));
+        pos = text_end;
+
+        std::string filename;
+        auto trimmed = std::string_view(a.text);
+        while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
+        while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+        if (a.href) {
+            std::string_view h = *a.href;
+            h = h.substr(0, h.find_first_of("#?"));
+            auto const slash = h.rfind('/');
+            filename = percent_decode(slash == std::string_view::npos ? h : h.substr(slash + 1));
+        }
+        if (filename.empty()) filename = std::string(trimmed);
+        auto v = version_from_filename(filename, project);
+        if (v.empty()) continue;
+        std::optional<std::string> reason;
+        if (a.yanked && !a.yanked->empty()) reason = *a.yanked;
+        table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason));
+    }
+    Observation obs;
+    obs.releases = std::move(table).finish();
+    return obs;
+}
+
+} // namespace pypi_detail
+
+net::Request PypiSource::request_for(Subscription const& sub, PollContext const& ctx) const {
+    net::Request r;
+    r.url = pypi_detail::normalise_index_url(sub.index_url) + packaging::canonicalize_name(sub.name) + "/";
+    r.header("Accept", kSimpleAccept);
+    if (ctx.etag) r.header("If-None-Match", *ctx.etag);
+    r.body_limit = kSimpleBodyLimit;
+    return r;
+}
+
+Result<Observation, SourceError> PypiSource::parse(Subscription const& sub,
+                                                   net::Response const& res) const {
+    auto const prefix = "pypi:" + sub.name + ": ";
+    auto error = [&](SourceError::Kind k, std::string msg) {
+        return fail(SourceError{k, prefix + msg, k == SourceError::Kind::rate_limited
+                                                     ? retry_after(res).value_or(std::chrono::seconds(60))
+                                                     : retry_after(res)});
+    };
+    if (res.status == 304) {
+        Observation o;
+        o.status = Observation::Status::not_modified;
+        return o;
+    }
+    if (res.status == 404 || res.status == 410) {
+        Observation o;
+        o.status = Observation::Status::gone;
+        return o;
+    }
+    if (res.status == 429) return error(SourceError::Kind::rate_limited, "http 429 too many requests");
+    if (res.status >= 500) return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
+    if (res.status != 200) return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));
+
+    auto const type = lower(res.header("content-type").value_or(""));
+    bool json = type.find("json") != std::string::npos;
+    if (type.empty()) {
+        auto const first = res.body.find_first_not_of(" \t\r\n");
+        json = first != std::string::npos && res.body[first] == '{';
+    }
+    auto parsed = json ? pypi_detail::parse_simple_json(res.body, sub.name)
+                       : pypi_detail::parse_simple_html(res.body, sub.name);
+    if (!parsed) return error(SourceError::Kind::permanent, parsed.error());
+    Observation obs = std::move(parsed).value();
+    if (auto etag = res.header("etag")) obs.etag = std::string(*etag);
+    if (auto serial = res.header("x-pypi-last-serial")) {
+        std::int64_t v = 0;
+        auto [p, ec] = std::from_chars(serial->data(), serial->data() + serial->size(), v);
+        if (ec == std::errc{} && p == serial->data() + serial->size()) obs.last_serial = v;
+    }
+    return obs;
+}
+
+std::optional<net::Request> PypiSource::metadata_request(Subscription const& sub,
+                                                         std::string const& version) const {
+    auto base = pypi_detail::normalise_index_url(sub.index_url);
+    constexpr std::string_view kSimple = "/simple/";
+    if (base.size() < kSimple.size() || base.compare(base.size() - kSimple.size(), kSimple.size(), kSimple) != 0)
+        return std::nullopt;
+    base.resize(base.size() - kSimple.size() + 1);
+    net::Request r;
+    r.url = base + "pypi/" + packaging::canonicalize_name(sub.name) + "/" + version + "/json";
+    r.header("Accept", "application/json");
+    r.body_limit = kMetadataBodyLimit;
+    return r;
+}
+
+Result<ProjectMetadata, SourceError> PypiSource::parse_metadata(net::Response const& res) const {
+    if (res.status != 200)
+        return fail(SourceError{res.status >= 500 ? SourceError::Kind::temporary : SourceError::Kind::permanent,
+                                "pypi metadata: http " + std::to_string(res.status), std::nullopt});
+    rapidjson::Document d;
+    d.Parse(res.body.c_str(), res.body.size());
+    if (d.HasParseError() || !d.IsObject())
+        return fail(SourceError{SourceError::Kind::permanent, "pypi metadata: invalid JSON", std::nullopt});
+    ProjectMetadata m;
+    auto info = d.FindMember("info");
+    if (info == d.MemberEnd() || !info->value.IsObject()) return m;
+    auto const& i = info->value;
+    if (auto s = i.FindMember("summary"); s != i.MemberEnd() && s->value.IsString()) m.summary = s->value.GetString();
+    if (auto s = i.FindMember("home_page"); s != i.MemberEnd() && s->value.IsString())
+        m.home_page = s->value.GetString();
+    if (auto u = i.FindMember("project_urls"); u != i.MemberEnd() && u->value.IsObject())
+        for (auto const& kv : u->value.GetObject())
+            if (kv.value.IsString()) m.project_urls[kv.name.GetString()] = kv.value.GetString();
+    return m;
+}
+
+} // namespace pinwatch::watcher
