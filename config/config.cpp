@@ -1,0 +1,205 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace pinwatch::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Reader {
+    std::string path;
+    std::vector<ConfigError> errors;
+
+    int line_of(toml::node const& n) const { return static_cast<int>(n.source().begin.line); }
+    void error(toml::node const& n, std::string msg) { errors.push_back({path, line_of(n), std::move(msg)}); }
+
+    std::optional<std::string> string(toml::node const& n, std::string const& key) {
+        if (auto s = n.value<std::string>()) return *s;
+        error(n, "key '" + key + "': expected a string");
+        return std::nullopt;
+    }
+    std::optional<bool> boolean(toml::node const& n, std::string const& key) {
+        if (auto b = n.value<bool>()) return *b;
+        error(n, "key '" + key + "': expected true or false");
+        return std::nullopt;
+    }
+    std::optional<std::int64_t> integer(toml::node const& n, std::string const& key, std::int64_t lo,
+                                        std::int64_t hi) {
+        auto v = n.value<std::int64_t>();
+        if (!v || !n.is_integer() || *v < lo || *v > hi) {
+            error(n, "key '" + key + "': expected an integer from " + std::to_string(lo) + " to " +
+                         std::to_string(hi));
+            return std::nullopt;
+        }
+        return *v;
+    }
+    std::optional<std::chrono::seconds> duration(toml::node const& n, std::string const& key,
+                                                 std::chrono::seconds min) {
+        std::optional<std::chrono::seconds> d;
+        if (n.is_integer()) d = std::chrono::seconds(*n.value<std::int64_t>());
+        else if (auto s = n.value<std::string>()) d = parse_duration(*s);
+        if (!d || *d < min) {
+            error(n, "key '" + key + "': expected a duration of at least " + std::to_string(min.count()) +
+                         "s, like \"90s\", \"15m\", \"1h\" or a number of seconds");
+            return std::nullopt;
+        }
+        return d;
+    }
+    std::vector<std::string> paths(toml::node const& n, std::string const& key) {
+        std::vector<std::string> out;
+        auto add = [&](toml::node const& item) {
+            if (auto s = item.value<std::string>()) {
+                fs::path p(*s);
+                if (p.is_relative()) p = fs::path(path).parent_path() / p;
+                out.push_back(p.lexically_normal().string());
+            } else {
+                error(item, "key '" + key + "': expected a file path (string)");
+            }
+        };
+        if (auto const* arr = n.as_array()) {
+            for (auto const& item : *arr) add(item);
+        } else if (n.is_string()) {
+            add(n);
+        } else {
+            error(n, "key '" + key + "': expected a list of file paths");
+        }
+        return out;
+    }
+    void unknown(toml::node const& n, std::string const& key, std::string const& where) {
+        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]"));
+    }
+};
+
+} // namespace
+
+std::string ConfigError::str() const {
+    return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
+    if (text.empty()) return std::nullopt;
+    std::int64_t total = 0;
+    std::size_t i = 0;
+    bool any = false;
+    while (i < text.size()) {
+        if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+        std::int64_t n = 0;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+            n = n * 10 + (text[i] - '0');
+            if (n > 100'000'000) return std::nullopt;
+            ++i;
+        }
+        std::int64_t unit = 1;
+        if (i < text.size()) {
+            switch (text[i]) {
+            case 's': unit = 1; break;
+            case 'm': unit = 60; break;
+            case 'h': unit = 3600; break;
+            case 'd': unit = 86400; break;
+            default: return std::nullopt;
+            }
+            ++i;
+        } else if (any) {
+            return std::nullopt; // "1h30" is ambiguous
+        }
+        total += n * unit;
+        any = true;
+    }
+    return std::chrono::seconds(total);
+}
+
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, std::string const& path) {
+    toml::table root;
+    try {
+        root = toml::parse(text, path);
+    } catch (toml::parse_error const& e) {
+        return fail(std::vector<ConfigError>{
+            {path, static_cast<int>(e.source().begin.line), std::string("invalid TOML: ") + std::string(e.description())}});
+    }
+    Reader r{path, {}};
+    Config c;
+    c.path = path;
+    for (auto const& [k, node] : root) {
+        std::string const key(k.str());
+        if (key == "state") {
+            if (auto s = r.string(node, key)) {
+                fs::path p(*s);
+                if (p.is_relative()) p = fs::path(path).parent_path() / p;
+                c.state = p.lexically_normal().string();
+            }
+        } else if (key == "index_url") {
+            if (auto s = r.string(node, key)) {
+                if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
+                    r.error(node, "key 'index_url': expected an http:// or https:// URL");
+                else c.index_url = *s;
+            }
+        } else if (key == "interval") {
+            if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
+        } else if (key == "jitter") {
+            auto v = node.value<double>();
+            if (!v || *v < 0 || *v > 0.5) r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
+            else c.jitter = *v;
+        } else if (key == "requirements") {
+            c.requirements = r.paths(node, key);
+        } else if (key == "pyproject") {
+            c.pyproject = r.paths(node, key);
+        } else if (key == "python_version") {
+            if (auto s = r.string(node, key)) c.python_version = *s;
+        } else if (key == "pre") {
+            if (auto b = r.boolean(node, key)) c.pre = *b;
+        } else if (key == "failing_after") {
+            if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
+        } else if (key == "http") {
+            auto const* t = node.as_table();
+            if (!t) {
+                r.error(node, "key 'http': expected a table [http]");
+                continue;
+            }
+            for (auto const& [hk, hn] : *t) {
+                std::string const h(hk.str());
+                if (h == "timeout") {
+                    if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1))) c.http.timeout = *d;
+                } else if (h == "connect_timeout") {
+                    if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
+                        c.http.connect_timeout = *d;
+                } else if (h == "max_in_flight_per_host") {
+                    if (auto n = r.integer(hn, "http.max_in_flight_per_host", 1, 256))
+                        c.http.max_in_flight_per_host = static_cast<int>(*n);
+                } else if (h == "extra_ca_file") {
+                    if (auto s = r.string(hn, "http.extra_ca_file")) {
+                        fs::path p(*s);
+                        if (p.is_relative()) p = fs::path(path).parent_path() / p;
+                        c.http.extra_ca_file = p.lexically_normal().string();
+                    }
+                } else {
+                    r.unknown(hn, h, "http");
+                }
+            }
+        } else if (key == "console") {
+            if (auto b = r.boolean(node, key)) c.console = *b;
+        } else {
+            r.unknown(node, key, "");
+        }
+    }
+    if (c.requirements.empty() && c.pyproject.empty())
+        r.errors.push_back({path, 0, "nothing to watch: set 'requirements' (and/or 'pyproject') to a list of files"});
+    if (!r.errors.empty()) return fail(std::move(r.errors));
+    return c;
+}
+
+Result<Config, std::vector<ConfigError>> load_config(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(std::vector<ConfigError>{{path, 0, "cannot read the config file"}});
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), path);
+}
+
+} // namespace pinwatch::config

@@ -1,0 +1,103 @@
+#include "watcher/poller.hpp"
+
+#include "watcher/summary.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace pinwatch::watcher {
+
+UnixTime unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Poller::Poller(net::Client& client, StateStore& store, PollerOptions options, Clock clock)
+    : client_(client), store_(store), options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
+      rng_(std::random_device{}()) {}
+
+UnixTime Poller::next_after_success(UnixTime now) {
+    double const base = static_cast<double>(options_.interval.count());
+    std::uniform_real_distribution<double> spread(-options_.jitter, options_.jitter);
+    // Jitter spreads polls of many packages over the interval instead of bursts at one second.
+    return now + std::max<UnixTime>(1, static_cast<UnixTime>(std::llround(base * (1.0 + spread(rng_)))));
+}
+
+UnixTime Poller::next_after_failure(UnixTime now, SourceError const& e, int failures) {
+    using K = SourceError::Kind;
+    if (e.kind == K::rate_limited)
+        return now + std::max<UnixTime>(1, e.retry_after.value_or(std::chrono::seconds(60)).count());
+    if (e.kind == K::permanent) return next_after_success(now);
+    // Temporary: 30s, 60s, 120s ... capped by max_backoff and by the normal interval.
+    auto const cap = std::min(options_.max_backoff, options_.interval).count();
+    auto const backoff = std::min<std::int64_t>(cap, 30LL << std::min(failures - 1, 20));
+    if (e.retry_after) return now + std::max<std::int64_t>(backoff, e.retry_after->count());
+    return now + std::max<std::int64_t>(1, backoff);
+}
+
+boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
+    Source const& source = pypi_;
+    PollContext ctx;
+    // Only a subscription with a baseline may skip the body: otherwise there is nothing to compare.
+    if (s.baseline_done) ctx.etag = s.etag;
+    auto request = source.request_for(s.sub, ctx);
+    auto response = co_await client_.fetch(std::move(request));
+    UnixTime const now = clock_();
+
+    StateUpdate update;
+    if (!response) {
+        if (response.error().kind == net::ErrorKind::cancelled) {
+            // Shutting down: write nothing, this poll simply did not happen.
+            co_return PollOutcome{"cancelled", response.error().message, 0, s.next_due};
+        }
+        SourceError err{SourceError::Kind::temporary,
+                        std::string(source.kind()) + ":" + s.sub.name + ": " + response.error().message,
+                        std::nullopt};
+        update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
+                              DiffPolicy{options_.failing_after});
+        if (s.consecutive_failures == 0) spdlog::warn("{}", err.message);
+        else spdlog::debug("{} (failure {} in a row)", err.message, s.consecutive_failures + 1);
+    } else {
+        auto observed = source.parse(s.sub, *response);
+        if (!observed) {
+            auto const& err = observed.error();
+            update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
+                                  DiffPolicy{options_.failing_after});
+            if (s.consecutive_failures == 0 || err.kind == SourceError::Kind::rate_limited)
+                spdlog::warn("{}", err.message);
+        } else {
+            auto const known = store_.releases(s.id);
+            update = diff(s, known, *observed, now, next_after_success(now), DiffPolicy{options_.failing_after});
+            spdlog::debug("{}:{}: {} ({} events)", source.kind(), s.sub.name,
+                          response->status == 304 ? "304 unchanged" : update.status, update.events.size());
+        }
+    }
+    store_.apply(update);
+    if (options_.fetch_metadata && update.status == "ok") co_await refresh_metadata(s);
+    co_return PollOutcome{update.status, update.error, update.events.size(), update.next_due};
+}
+
+boost::asio::awaitable<void> Poller::refresh_metadata(StoredSubscription const& s) {
+    auto const summary = summarize(s.sub, store_.releases(s.id));
+    if (!summary.latest || (s.metadata && s.metadata_version == summary.latest)) co_return;
+    auto request = pypi_.metadata_request(s.sub, *summary.latest);
+    if (!request) co_return;
+    auto response = co_await client_.fetch(std::move(*request));
+    if (!response) {
+        spdlog::debug("pypi:{}: metadata: {}", s.sub.name, response.error().message);
+        co_return;
+    }
+    auto meta = pypi_.parse_metadata(*response);
+    if (!meta) {
+        spdlog::debug("pypi:{}: {}", s.sub.name, meta.error().message);
+        co_return;
+    }
+    store_.set_metadata(s.id, *meta, *summary.latest);
+}
+
+} // namespace pinwatch::watcher
