@@ -39,11 +39,20 @@ public:
 
 private:
     Specifier() = default;
-    friend class SpecifierParser;
+    friend class SpecifierSet;
+
+    bool compare_equal(Version const& v) const;
+    bool compare_compatible(Version const& v) const;
+    // Version(v.public) as packaging re-reads it; nullopt where 23.0 raises InvalidVersion.
+    static std::optional<Version> reparsed_public(Version const& v);
 
     std::string op_;
-    std::string version_;               // as written, whitespace stripped
-    std::optional<Version> parsed_;     // the version (without ".*"), absent for "===" only text
+    std::string version_;             // as written, surrounding whitespace removed
+    bool wildcard_ = false;           // "==1.2.*" / "!=1.2.*"
+    std::optional<Version> parsed_;   // version_ (without ".*"); for "===" only if it parses
+    std::vector<std::string> prefix_; // split canonical prefix for ".*" and "~=" matching
+    std::optional<std::string> arbitrary_lower_; // "===" text lowercased as Python would
+    std::string canonical_;           // packaging's _canonical_spec version, for de-duplication
 };
 
 // A comma-separated set of specifiers; every clause must hold.

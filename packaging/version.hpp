@@ -23,6 +23,7 @@ public:
     // prefix, any case, alternative spellings and separators). The error says why, e.g.
     // "invalid version '1.0+': local version label is empty after '+'".
     static Result<Version> parse(std::string_view text);
+    static Result<Version> parse(std::u32string_view text); // same, on decoded code points
 
     std::string str() const;            // normalised form, exactly packaging's str(Version(...))
     std::string public_version() const; // str() without "+local"
@@ -52,6 +53,10 @@ public:
     std::vector<std::string> const& local_segments() const;
     std::string local() const; // "ubuntu.1", or "" without a local label
 
+    // packaging.utils.canonicalize_version: str() with trailing ".0" release segments removed
+    // when strip_trailing_zero is set.
+    std::string canonical(bool strip_trailing_zero = true) const;
+
     // packaging's _cmpkey order: epoch, release without trailing zeros, then dev-only releases
     // before pre-releases, pre < final < post, dev before its non-dev twin, then local labels.
     friend std::strong_ordering operator<=>(Version const& a, Version const& b);
@@ -60,11 +65,16 @@ public:
 private:
     Version() = default;
     friend class VersionParser;
+    friend class Specifier; // re-reads versions the way packaging's operators do
 
     std::string epoch_ = "0";
     std::vector<std::string> release_;
     std::optional<Pre> pre_;
     std::optional<std::string> post_;
+    // packaging keeps the lowercased post label in its sort key; it is "post" except for the
+    // spelling "poſt" (U+017F matches 's' under re.IGNORECASE), which prints as ".post" but
+    // sorts after it.
+    std::string post_label_;
     std::optional<std::string> dev_;
     std::vector<std::string> local_;
 };

@@ -1,0 +1,131 @@
+// libFuzzer entry point for packaging/: every parser must accept or reject any byte string
+// without crashing, hanging or blowing up, and what it accepts must keep its own invariants
+// (normal forms are fixed points, ordering is antisymmetric, filters only keep their input).
+// Built as a real fuzzer with -DPINWATCH_FUZZ=ON (clang), and run by standalone_main.cpp in CTest.
+#include "packaging/name.hpp"
+#include "packaging/specifier.hpp"
+#include "packaging/version.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace pinwatch::packaging;
+
+// A broken invariant is a bug: stop loudly so libFuzzer records the input.
+void check(bool ok) {
+    if (!ok)
+        std::abort();
+}
+
+std::vector<std::string_view> split_lines(std::string_view s) {
+    std::vector<std::string_view> out;
+    while (true) {
+        auto const nl = s.find('\n');
+        out.push_back(s.substr(0, nl));
+        if (nl == std::string_view::npos)
+            return out;
+        s.remove_prefix(nl + 1);
+    }
+}
+
+void exercise_version(std::string_view text, std::vector<Version>& parsed) {
+    auto v = Version::parse(text);
+    if (!v) {
+        check(!v.error().empty());
+        return;
+    }
+    auto const s = v->str();
+    // The normal form is a fixed point whenever it reads back (a handful of exotic Unicode
+    // spellings print a form packaging itself cannot re-read).
+    if (auto again = Version::parse(s)) {
+        check(again->str() == s);
+        check(Version::parse(again->public_version())->str() == v->public_version());
+    }
+    check(v->public_version() == s.substr(0, s.find('+')));
+    check(v->is_devrelease() == v->dev().has_value());
+    check(!v->is_devrelease() || v->is_prerelease());
+    check(v->has_local() == !v->local().empty());
+    check(v->release_size() >= 1);
+    for (std::size_t i = 0; i <= v->release_size(); ++i)
+        check(!v->release_str(i).empty());
+    check((*v <=> *v) == 0 && *v == *v);
+    // Against the most recent few only, so a many-line input stays linear.
+    auto const first = parsed.size() > 32 ? parsed.size() - 32 : 0;
+    for (std::size_t i = first; i < parsed.size(); ++i) {
+        auto const& other = parsed[i];
+        auto const ab = *v <=> other;
+        auto const ba = other <=> *v;
+        check((ab < 0) == (ba > 0) && (ab == 0) == (ba == 0));
+        check((ab == 0) == (*v == other));
+    }
+    parsed.push_back(std::move(v).value());
+}
+
+void exercise_specifiers(std::string_view text, std::vector<Version> const& versions) {
+    if (auto spec = Specifier::parse(text)) {
+        auto again = Specifier::parse(spec->str());
+        check(again.has_value() && again->str() == spec->str());
+        for (auto const& v : versions) {
+            bool const plain = spec->contains(v);
+            bool const with_pre = spec->contains(v, true);
+            bool const without_pre = spec->contains(v, false);
+            check(!without_pre || with_pre);
+            check(plain == (spec->prereleases() ? with_pre : without_pre));
+        }
+        check(spec->filter(versions).size() <= versions.size());
+    }
+    auto set = SpecifierSet::parse(text);
+    if (!set)
+        return;
+    auto const s = set->str();
+    auto again = SpecifierSet::parse(s);
+    check(again.has_value() && again->str() == s);
+    check(set->empty() == s.empty());
+    check(set->empty() == !set->prereleases().has_value());
+    for (auto const& v : versions) {
+        bool const with_pre = set->contains(v, true);
+        bool const without_pre = set->contains(v, false);
+        check(!without_pre || with_pre);
+        check(!v.is_prerelease() || !without_pre);
+        (void)set->contains(v);
+    }
+    for (std::optional<bool> pre : {std::optional<bool>{}, std::optional<bool>{true},
+                                    std::optional<bool>{false}}) {
+        auto const kept = set->filter(versions, pre);
+        check(kept.size() <= versions.size());
+    }
+    if (auto pin = set->pinned())
+        check(set->specifiers().size() == 1);
+}
+
+void exercise_name(std::string_view text) {
+    auto const canonical = canonicalize_name(text);
+    check(canonicalize_name(canonical) == canonical);
+    if (is_valid_name(text))
+        check(is_valid_name(canonical));
+}
+
+} // namespace
+
+// Input layout: line 1 is tried as a version, a specifier and a specifier set; every further
+// line is a candidate version that the specifiers are matched against. The whole input is also
+// tried as each kind of string on its own.
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    std::string_view const input(reinterpret_cast<char const*>(data), size);
+    auto const lines = split_lines(input);
+    std::vector<Version> versions;
+    for (auto line : lines)
+        exercise_version(line, versions);
+    exercise_version(input, versions);
+    exercise_specifiers(lines.front(), versions);
+    if (lines.size() > 1)
+        exercise_specifiers(input, versions);
+    exercise_name(input);
+    return 0;
+}
