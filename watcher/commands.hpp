@@ -11,5 +11,8 @@ namespace pinwatch::watcher {
 using Args = std::vector<std::string>;
 
 int run_deps(Args const& args, std::ostream& out, std::ostream& err);
+int run_check(Args const& args, std::ostream& out, std::ostream& err);
+int run_daemon(Args const& args, std::ostream& out, std::ostream& err);
+int run_status(Args const& args, std::ostream& out, std::ostream& err);
 
 } // namespace pinwatch::watcher

@@ -11,6 +11,12 @@ namespace {
 constexpr char const* kUsage = R"(usage: pinwatch <command> [options]
 
 commands:
+  check   -r FILE [-r FILE...] [--index-url URL] [--json] [--fail-on KIND...] [--state FILE]
+          one poll: pin, latest, what is newer, yanked pins
+  run     --config FILE
+          the daemon: polls forever, reports releases and yanks as they happen
+  status  [--state FILE | --config FILE]
+          what the state file holds: packages, last polls, errors, outbox
   deps    -r FILE [-r FILE...] [--pyproject FILE] [--python-version X.Y] [--json]
           show what pinwatch understood from requirements files
   --version
@@ -38,6 +44,9 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (command == "deps") return run_deps(args, std::cout, std::cerr);
+    if (command == "check") return run_check(args, std::cout, std::cerr);
+    if (command == "run") return run_daemon(args, std::cout, std::cerr);
+    if (command == "status") return run_status(args, std::cout, std::cerr);
     std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
 }

@@ -1,0 +1,384 @@
+// `pinwatch check`: one poll of every requirement, printed as a table or JSON, with exit
+// statuses CI can act on.
+#include "net/client.hpp"
+#include "watcher/cli_support.hpp"
+#include "watcher/commands.hpp"
+#include "watcher/poller.hpp"
+#include "watcher/requirements_loader.hpp"
+#include "watcher/summary.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace pinwatch::watcher {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...] [options]
+
+One poll of every requirement; prints pin, latest, what is newer, yanked pins.
+
+  -r, --requirement FILE   requirements file (repeatable)
+      --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
+      --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
+      --state FILE         keep state between runs (default: a temporary state)
+      --json               machine-readable output
+      --fail-on KIND...    exit 1 when any requirement shows KIND: major minor patch
+                           pre-release outdated yanked
+      --python-version X.Y evaluate markers for this Python
+      --pre                allow pre-releases everywhere
+      --ca-file FILE       extra CA certificates (PEM) for a private index
+      --timeout SECONDS    deadline of each request (default 30)
+      --concurrency N      requests in flight per host (default 8)
+  -q, --quiet              no progress bar
+
+exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
+)";
+
+const std::set<std::string> kFailKinds = {"major", "minor", "patch", "pre-release", "outdated", "yanked"};
+
+struct CheckOptions {
+    LoadOptions load;
+    std::optional<std::string> state;
+    bool json = false;
+    bool quiet = false;
+    std::set<std::string> fail_on;
+    std::optional<std::string> ca_file;
+    std::chrono::milliseconds timeout{30'000};
+    int concurrency = 8;
+};
+
+// Usage problems: message on stderr, exit 2.
+std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
+    CheckOptions o;
+    ArgReader r(args);
+    auto need = [&](std::optional<std::string> v) -> std::optional<std::string> {
+        if (!v) err << "pinwatch check: " << r.current_flag() << " needs a value\n";
+        return v;
+    };
+    while (!r.done()) {
+        if (r.flag({"-h", "--help"})) {
+            help = true;
+            return o;
+        } else if (r.flag({"-r", "--requirement"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.load.requirements.push_back(*v);
+        } else if (r.flag({"--pyproject"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.load.pyproject.push_back(*v);
+        } else if (r.flag({"--index-url", "-i"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
+                err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
+                return std::nullopt;
+            }
+            o.load.index_url = *v;
+        } else if (r.flag({"--state"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.state = *v;
+        } else if (r.flag({"--json"})) {
+            o.json = true;
+        } else if (r.flag({"-q", "--quiet"})) {
+            o.quiet = true;
+        } else if (r.flag({"--pre"})) {
+            o.load.pre = true;
+        } else if (r.flag({"--fail-on"})) {
+            auto kinds = r.values();
+            if (kinds.empty()) {
+                err << "pinwatch check: --fail-on needs one or more of: major minor patch pre-release outdated yanked\n";
+                return std::nullopt;
+            }
+            for (auto k : kinds) {
+                if (k == "prerelease") k = "pre-release";
+                if (!kFailKinds.count(k)) {
+                    err << "pinwatch check: --fail-on: unknown kind '" << k
+                        << "' (expected major, minor, patch, pre-release, outdated or yanked)\n";
+                    return std::nullopt;
+                }
+                o.fail_on.insert(k);
+            }
+        } else if (r.flag({"--python-version"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.load.python_version = *v;
+        } else if (r.flag({"--ca-file"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.ca_file = *v;
+        } else if (r.flag({"--timeout"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            char* end = nullptr;
+            double const secs = std::strtod(v->c_str(), &end);
+            if (end == v->c_str() || *end || secs <= 0 || secs > 3600) {
+                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v << "'\n";
+                return std::nullopt;
+            }
+            o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+        } else if (r.flag({"--concurrency"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            int n = std::atoi(v->c_str());
+            if (n < 1 || n > 256 || std::to_string(n) != *v) {
+                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v << "'\n";
+                return std::nullopt;
+            }
+            o.concurrency = n;
+        } else {
+            err << "pinwatch check: unknown argument '" << r.peek() << "'\n";
+            return std::nullopt;
+        }
+    }
+    if (o.load.requirements.empty() && o.load.pyproject.empty()) {
+        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
+        return std::nullopt;
+    }
+    return o;
+}
+
+// A progress bar on stderr, only for a terminal and only when the check is long enough to
+// wonder about.
+class Progress {
+public:
+    Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled && total >= 20) {}
+    void tick() {
+        ++done_;
+        if (!enabled_) return;
+        auto const now = std::chrono::steady_clock::now();
+        if (done_ != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        int const width = 30;
+        int const filled = static_cast<int>(width * done_ / std::max<std::size_t>(1, total_));
+        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done_
+                  << "/" << total_ << std::flush;
+    }
+    ~Progress() {
+        if (enabled_ && done_ > 0) std::cerr << "\r" << std::string(50, ' ') << "\r" << std::flush;
+    }
+
+private:
+    std::size_t total_, done_ = 0;
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+struct Row {
+    Subscription sub;
+    ReleaseSummary summary;
+    std::optional<std::string> error;
+};
+
+bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
+    if (kinds.count("yanked") && row.summary.pin_yanked) return true;
+    if (!row.summary.update_type) return false;
+    auto const t = *row.summary.update_type;
+    if (t == UpdateType::none || t == UpdateType::older) return false;
+    if (kinds.count("outdated")) return true;
+    return kinds.count(to_string(t)) > 0;
+}
+
+void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto str = [&](std::string const& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); };
+    auto opt = [&](std::optional<std::string> const& s) {
+        if (s) str(*s);
+        else w.Null();
+    };
+    w.StartObject();
+    w.Key("index_url");
+    str(loaded.index_url);
+    w.Key("requirements");
+    w.StartArray();
+    for (auto const& r : rows) {
+        w.StartObject();
+        w.Key("name"); str(r.sub.name);
+        w.Key("file"); str(r.sub.file);
+        w.Key("line"); w.Int(r.sub.line);
+        w.Key("specifier"); str(r.sub.specifier);
+        w.Key("pinned"); opt(r.sub.pinned);
+        w.Key("latest"); opt(r.summary.latest);
+        w.Key("latest_allowed"); opt(r.summary.latest_allowed);
+        w.Key("newer");
+        w.StartArray();
+        for (auto const& v : r.summary.newer) str(v);
+        w.EndArray();
+        w.Key("update_type");
+        if (r.summary.update_type) str(to_string(*r.summary.update_type));
+        else w.Null();
+        w.Key("yanked_pin");
+        if (r.summary.pin_yanked) {
+            w.StartObject();
+            w.Key("reason");
+            opt(r.summary.pin_yank_reason);
+            w.EndObject();
+        } else {
+            w.Null();
+        }
+        w.Key("error"); opt(r.error);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("skipped");
+    w.StartArray();
+    for (auto const& s : loaded.skipped) {
+        w.StartObject();
+        w.Key("name"); str(s.name);
+        w.Key("file"); str(s.file);
+        w.Key("line"); w.Int(s.line);
+        w.Key("reason"); str(s.reason);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("errors");
+    w.StartArray();
+    for (auto const& e : loaded.errors) {
+        w.StartObject();
+        w.Key("file"); str(e.file);
+        w.Key("line"); w.Int(e.line);
+        w.Key("message"); str(e.message);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    out << buf.GetString() << '\n';
+}
+
+void write_table(std::ostream& out, std::vector<Row> const& rows) {
+    std::vector<std::array<std::string, 5>> cells;
+    cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "NOTES"});
+    for (auto const& r : rows) {
+        std::string notes;
+        if (r.error) notes = "error: " + *r.error;
+        if (r.summary.pin_yanked)
+            notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
+                     (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
+        if (r.sub.pinned && !r.summary.pin_found && !r.error && r.summary.latest)
+            notes += std::string(notes.empty() ? "" : "; ") + "pinned version not on the index";
+        if (r.summary.latest_allowed && r.summary.latest && *r.summary.latest_allowed != *r.summary.latest &&
+            !r.sub.pinned)
+            notes += std::string(notes.empty() ? "" : "; ") + "newest allowed " + *r.summary.latest_allowed;
+        std::string newer;
+        if (!r.summary.newer.empty()) {
+            newer = r.summary.newer.back();
+            if (r.summary.update_type) newer += " (" + std::string(to_string(*r.summary.update_type)) + ")";
+            if (r.summary.newer.size() > 1) newer += " +" + std::to_string(r.summary.newer.size() - 1) + " more";
+        } else if (r.sub.pinned && !r.error) {
+            newer = "up to date";
+        }
+        cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
+                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, notes});
+    }
+    std::array<std::size_t, 5> width{};
+    for (auto const& row : cells)
+        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (auto const& row : cells) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << '\n';
+    }
+}
+
+} // namespace
+
+int run_check(Args const& args, std::ostream& out, std::ostream& err) {
+    bool help = false;
+    auto parsed = parse_args(args, err, help);
+    if (help) {
+        out << kCheckUsage;
+        return 0;
+    }
+    if (!parsed) {
+        err << "Run `pinwatch check --help` for usage.\n";
+        return 2;
+    }
+    auto const& o = *parsed;
+
+    auto loaded = load_requirements(o.load);
+    for (auto const& e : loaded.errors) err << e.str() << '\n';
+    if (loaded.unreadable) return 2;
+
+    std::unique_ptr<StateStore> store;
+    try {
+        store = std::make_unique<StateStore>(o.state.value_or(":memory:"));
+    } catch (std::exception const& e) {
+        err << "pinwatch check: " << e.what() << '\n';
+        return 2;
+    }
+
+    asio::io_context io;
+    net::ClientOptions copts;
+    copts.extra_ca_file = o.ca_file;
+    copts.deadline = o.timeout;
+    copts.max_in_flight_per_host = static_cast<std::size_t>(o.concurrency);
+    copts.max_idle_per_host = static_cast<std::size_t>(o.concurrency);
+    net::Client client(io.get_executor(), copts);
+    PollerOptions popts;
+    popts.fetch_metadata = false; // check prints versions only; metadata would double the requests
+    Poller poller(client, *store, popts);
+
+    UnixTime const now = unix_now();
+    std::vector<std::int64_t> ids;
+    for (auto const& s : loaded.subscriptions) ids.push_back(store->upsert_subscription(s, now));
+    Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
+    for (auto id : ids) {
+        auto s = store->subscription(id);
+        asio::co_spawn(io, poller.poll(std::move(*s)), [&](std::exception_ptr ep, PollOutcome) {
+            progress.tick();
+            if (ep) {
+                try {
+                    std::rethrow_exception(ep);
+                } catch (std::exception const& e) {
+                    err << "pinwatch check: " << e.what() << '\n';
+                }
+            }
+        });
+    }
+    io.run();
+
+    std::vector<Row> rows;
+    bool package_errors = false;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto s = store->subscription(ids[i]);
+        Row row;
+        row.sub = loaded.subscriptions[i];
+        row.summary = summarize(row.sub, store->releases(ids[i]));
+        if (s->last_status == "error" || s->last_status == "gone" || s->last_status.empty()) {
+            row.error = s->last_error.value_or("not checked");
+            package_errors = true;
+        }
+        rows.push_back(std::move(row));
+    }
+    if (o.json) write_json(out, rows, loaded);
+    else write_table(out, rows);
+
+    bool matched = false;
+    for (auto const& r : rows) matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
+    if (matched) return 1;
+    if (package_errors || !loaded.errors.empty()) return 3;
+    return 0;
+}
+
+} // namespace pinwatch::watcher
