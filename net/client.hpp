@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pinwatch::net {
 
@@ -21,9 +22,19 @@ struct ProxySettings {
     std::string http_proxy;  // "http://[user:pass@]host:port" or empty
     std::string https_proxy; // used for https:// targets (CONNECT tunnel)
     std::string no_proxy;    // comma-separated hosts/domains/IPs, "*" for all
-    // Reads HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy, NO_PROXY/no_proxy.
+    // Reads HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy, NO_PROXY/no_proxy (lower case
+    // wins, as in curl), with ALL_PROXY/all_proxy as the fallback for both schemes.
+    // Proxy URLs are http:// only (CONNECT tunnels https inside); the port defaults to 1080.
     static ProxySettings from_environment();
 };
+
+// True when NO_PROXY-style `no_proxy` exempts host:port from the proxy, with curl's rules:
+// entries separated by commas (or blanks); "*" matches everything; a domain matches itself and
+// its subdomains ("example.com" and ".example.com" both match "a.example.com", never
+// "badexample.com"); IP addresses match exactly or by CIDR ("10.0.0.0/8", "::1");
+// "host:port" / "[v6]:port" match that port only; case and a trailing dot are ignored.
+// Loopback is NOT exempt unless listed ("localhost,127.0.0.1,::1"), as in curl.
+bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::uint16_t port);
 
 struct ClientOptions {
     std::string user_agent;                       // default "pinwatch/<version>"

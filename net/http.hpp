@@ -66,4 +66,14 @@ struct Error {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// The URL as it may appear in a message or a log line: userinfo, query and fragment removed
+// ("https://user:pw@host/p?token=x" -> "https://host/p"). Works on malformed input too.
+std::string redact_url(std::string_view url);
+
+// RFC 4648 base64 with padding (Basic credentials, SMTP AUTH).
+std::string base64_encode(std::string_view bytes);
+
+// "Basic <base64(user:password)>" for Authorization / Proxy-Authorization.
+std::string basic_authorization(std::string_view user, std::string_view password);
+
 } // namespace pinwatch::net

@@ -1,0 +1,102 @@
+// Helpers of the plain HTTP value types: header lookup, names of error kinds, URL redaction.
+// Standard library only, so that sources and notifiers link them without pulling Beast.
+#include "net/http.hpp"
+
+#include <algorithm>
+
+namespace pinwatch::net {
+
+namespace {
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+} // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+    for (auto const& [n, v] : headers)
+        if (iequals(n, name)) return std::string_view(v);
+    return std::nullopt;
+}
+
+std::string_view to_string(ErrorKind kind) noexcept {
+    switch (kind) {
+    case ErrorKind::resolve:
+        return "resolve";
+    case ErrorKind::connect:
+        return "connect";
+    case ErrorKind::tls:
+        return "tls";
+    case ErrorKind::timeout:
+        return "timeout";
+    case ErrorKind::protocol:
+        return "protocol";
+    case ErrorKind::too_large:
+        return "too_large";
+    case ErrorKind::redirect:
+        return "redirect";
+    case ErrorKind::proxy:
+        return "proxy";
+    case ErrorKind::bad_url:
+        return "bad_url";
+    case ErrorKind::cancelled:
+        return "cancelled";
+    }
+    return "unknown";
+}
+
+std::string redact_url(std::string_view url) {
+    // Hand-rolled rather than Boost.URL: it must also clean strings that fail to parse,
+    // since those end up in "bad URL" messages.
+    url = url.substr(0, std::min(url.find('?'), url.find('#')));
+    std::string_view rest = url;
+    std::string out;
+    if (auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
+        out.append(url.substr(0, scheme_end + 3));
+        rest = url.substr(scheme_end + 3);
+    }
+    auto authority_end = std::min(rest.find('/'), rest.size());
+    auto authority = rest.substr(0, authority_end);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+    out.append(rest);
+    return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        auto n = (unsigned(static_cast<unsigned char>(bytes[i])) << 16) |
+                 (unsigned(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                 unsigned(static_cast<unsigned char>(bytes[i + 2]));
+        out += alphabet[(n >> 18) & 63];
+        out += alphabet[(n >> 12) & 63];
+        out += alphabet[(n >> 6) & 63];
+        out += alphabet[n & 63];
+    }
+    if (auto left = bytes.size() - i; left > 0) {
+        unsigned n = unsigned(static_cast<unsigned char>(bytes[i])) << 16;
+        if (left == 2) n |= unsigned(static_cast<unsigned char>(bytes[i + 1])) << 8;
+        out += alphabet[(n >> 18) & 63];
+        out += alphabet[(n >> 12) & 63];
+        out += left == 2 ? alphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+    std::string credentials;
+    credentials.reserve(user.size() + 1 + password.size());
+    credentials.append(user).append(":").append(password);
+    return "Basic " + base64_encode(credentials);
+}
+
+} // namespace pinwatch::net
