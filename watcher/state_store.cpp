@@ -220,17 +220,18 @@ int StateStore::schema_version() const {
 }
 
 void StateStore::migrate() {
+    // IMMEDIATE: two processes opening a new state file at once (the daemon and `status`)
+    // must not both apply migration 1; the second waits, then sees it done.
+    SQLite::Transaction t(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     int const current = schema_version();
     if (current > latest_schema_version())
         throw std::runtime_error("schema version " + std::to_string(current) +
                                  " is newer than this pinwatch understands (" +
                                  std::to_string(latest_schema_version()) + "); upgrade pinwatch");
-    for (int v = current; v < latest_schema_version(); ++v) {
-        SQLite::Transaction t(*db_);
-        db_->exec(kMigrations[v]);
-        db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
-        t.commit();
-    }
+    for (int v = current; v < latest_schema_version(); ++v) db_->exec(kMigrations[v]);
+    if (current != latest_schema_version())
+        db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+    t.commit();
 }
 
 void StateStore::set_notifiers(std::vector<std::string> names) { notifiers_ = std::move(names); }
