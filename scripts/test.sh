@@ -2,7 +2,5 @@
 # Builds pinwatch and runs the whole test suite (CTest). Installs missing Debian packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-debian.sh
-cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)"
+scripts/build.sh
 ctest --preset default "$@"

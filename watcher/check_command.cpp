@@ -45,6 +45,7 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins.
       --timeout SECONDS    deadline of each request (default 30)
       --concurrency N      requests in flight per host (default 8)
   -q, --quiet              no progress bar
+      --stats              print request, connection and byte counts on stderr
 
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
 )";
@@ -56,6 +57,7 @@ struct CheckOptions {
     std::optional<std::string> state;
     bool json = false;
     bool quiet = false;
+    bool stats = false;
     std::set<std::string> fail_on;
     std::optional<std::string> ca_file;
     std::chrono::milliseconds timeout{30'000};
@@ -98,6 +100,8 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.json = true;
         } else if (r.flag({"-q", "--quiet"})) {
             o.quiet = true;
+        } else if (r.flag({"--stats"})) {
+            o.stats = true;
         } else if (r.flag({"--pre"})) {
             o.load.pre = true;
         } else if (r.flag({"--fail-on"})) {
@@ -356,7 +360,16 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
             }
         });
     }
+    auto const started = std::chrono::steady_clock::now();
     io.run();
+    if (o.stats) {
+        auto const st = client.stats();
+        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        err << "pinwatch: " << ids.size() << " packages, " << st.requests << " requests, "
+            << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
+            << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
+            << ms.count() << " ms polling\n";
+    }
 
     std::vector<Row> rows;
     bool package_errors = false;

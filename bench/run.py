@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""pinwatch benchmark: `pinwatch check` cold and warm against a generated PyPI mirror served
+over HTTPS on loopback, beside the time `curl --parallel` needs just to download the same pages.
+
+Usage: bench/run.py [--build DIR] [--sizes 500,5000] [--repeat N]
+Prints a Markdown table (the README's benchmark section is this output).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def start_fake(build, projects):
+    fake = subprocess.Popen([os.path.join(build, "tests/fakes/pinwatch-fake-pypi"), "--tls",
+                             "--projects", str(projects), "--seed", "1"],
+                            stdout=subprocess.PIPE, text=True)
+    index = ca = None
+    while index is None or ca is None:
+        line = fake.stdout.readline()
+        if not line:
+            raise SystemExit("bench: the fake PyPI exited early")
+        if line.startswith("index_url: "):
+            index = line.split(": ", 1)[1].strip()
+        elif line.startswith("ca_file: "):
+            ca = line.split(": ", 1)[1].strip()
+    return fake, index, ca
+
+
+def measure(cmd, env=None):
+    """Runs cmd; returns (wall s, cpu s, peak RSS MiB, stderr text)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {p.returncode}:\n{err}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, err
+
+
+def parse_stats(err):
+    m = re.search(r"(\d+) requests, (\d+) connections \((\d+) reuses\), (\d+) bytes received, (\d+) bytes sent", err)
+    if not m:
+        raise SystemExit("bench: no --stats line in:\n" + err)
+    return int(m.group(1)), int(m.group(4)) + int(m.group(5))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
+    ap.add_argument("--sizes", default="500,5000")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    pinwatch = os.path.join(build, "watcher/pinwatch")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    curl = shutil.which("curl")
+
+    fake, index, ca = start_fake(build, max(sizes))
+    work = tempfile.mkdtemp(prefix="pinwatch-bench-")
+    rows = []
+    try:
+        for n in sizes:
+            req = os.path.join(work, f"requirements-{n}.txt")
+            with open(req, "w") as f:
+                for i in range(n):
+                    f.write(f"pkg-{i:05d}>=0.1\n" if i % 3 else f"Pkg_{i:05d}\n")
+            base = [pinwatch, "check", "-r", req, "--index-url", index, "--ca-file", ca, "--json", "-q", "--stats"]
+
+            def median(runs):
+                return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+
+            colds, warms = [], []
+            for _ in range(args.repeat):
+                state = os.path.join(work, f"state-{n}.db")
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(state + suffix):
+                        os.remove(state + suffix)
+                colds.append(measure(base + ["--state", state]))
+                warms.append(measure(base + ["--state", state]))
+            for label, runs in (("cold", colds), ("warm", warms)):
+                wall, cpu, rss, err = median(runs)
+                requests, moved = parse_stats(err)
+                rows.append((n, f"pinwatch check, {label}", wall, cpu, rss, requests, moved))
+            if curl:
+                cfg = os.path.join(work, f"curl-{n}.cfg")
+                with open(cfg, "w") as f:
+                    for i in range(n):
+                        f.write(f'url = "{index}pkg-{i:05d}/"\noutput = "/dev/null"\n')
+                cmd = [curl, "-sS", "--parallel", "--parallel-max", "8", "--compressed", "--cacert", ca,
+                       "-H", "Accept: application/vnd.pypi.simple.v1+json", "-K", cfg]
+                runs = [measure(cmd) for _ in range(args.repeat)]
+                wall, cpu, rss, _ = median(runs)
+                rows.append((n, "curl --parallel (download only)", wall, cpu, rss, n, None))
+    finally:
+        fake.terminate()
+        fake.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print("| packages | run | wall s | CPU s | peak RSS MiB | requests | bytes moved |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for n, label, wall, cpu, rss, requests, moved in rows:
+        print(f"| {n} | {label} | {wall:.3f} | {cpu:.3f} | {rss:.1f} | {requests} | "
+              f"{'' if moved is None else format(moved, ',')} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
