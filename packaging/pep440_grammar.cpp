@@ -311,8 +311,13 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         }
     }
 
-    if (i < n)
-        return ScanError{i, "unexpected " + describe(s.at(i)) + " at offset " + std::to_string(i)};
+    if (i < n) {
+        // Show what was understood so far: "unexpected '-' after '1.0'".
+        auto const from = i > 24 ? i - 24 : 0;
+        return ScanError{i, "unexpected " + describe(s.at(i)) + " after '" +
+                                (from > 0 ? "..." : "") +
+                                encode_utf8(text.substr(from, i - from)) + "'"};
+    }
     return std::nullopt;
 }
 

@@ -57,7 +57,10 @@ bool prefix_matches(std::string const& normalized_prospective,
     return padded == split_spec;
 }
 
+// The input as the error message shows it: long inputs are cut, not echoed whole.
 std::string quoted(std::u32string_view text) {
+    if (text.size() > 80)
+        return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
     return "'" + detail::encode_utf8(text) + "'";
 }
 
@@ -83,7 +86,7 @@ std::optional<Version> Specifier::reparsed_public(Version const& v) {
 Result<Specifier> Specifier::parse(std::string_view text) {
     std::u32string decoded;
     if (!detail::decode_utf8(text, decoded))
-        return fail("invalid specifier '" + std::string(text) + "': not valid UTF-8");
+        return fail("invalid specifier: not valid UTF-8");
     auto const t = detail::strip_python_space(decoded);
     auto invalid = [&](std::string const& why) {
         return fail("invalid specifier " + quoted(decoded) + ": " + why);
@@ -129,6 +132,8 @@ Result<Specifier> Specifier::parse(std::string_view text) {
 
     bool const equality = spec.op_ == "==" || spec.op_ == "!=";
     auto body = version;
+    if (!equality && body.ends_with(U".*"))
+        return invalid("a '.*' prefix match is only allowed with '==' and '!='");
     if (equality && body.ends_with(U".*")) {
         spec.wildcard_ = true;
         body.remove_suffix(2);
@@ -273,7 +278,7 @@ std::vector<Version> Specifier::filter(std::vector<Version> const& versions,
 Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
     std::u32string decoded;
     if (!detail::decode_utf8(text, decoded))
-        return fail("invalid specifier set '" + std::string(text) + "': not valid UTF-8");
+        return fail("invalid specifier set: not valid UTF-8");
     SpecifierSet set;
     std::unordered_set<std::string> seen;
     std::u32string_view rest = decoded;

@@ -52,7 +52,10 @@ std::strong_ordering compare_release(std::vector<std::string> const& a,
     return na <=> nb;
 }
 
+// The input as the error message shows it: long inputs are cut, not echoed whole.
 std::string quoted(std::u32string_view text) {
+    if (text.size() > 80)
+        return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
     return "'" + detail::encode_utf8(text) + "'";
 }
 
@@ -126,7 +129,7 @@ public:
 Result<Version> Version::parse(std::string_view text) {
     std::u32string decoded;
     if (!detail::decode_utf8(text, decoded))
-        return fail("invalid version '" + std::string(text) + "': not valid UTF-8");
+        return fail("invalid version: not valid UTF-8");
     return VersionParser::parse(decoded);
 }
 
