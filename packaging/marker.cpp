@@ -1,0 +1,184 @@
+#include "packaging/marker.hpp"
+
+#include "packaging/name.hpp"
+#include "packaging/pep508.hpp"
+#include "packaging/specifier.hpp"
+#include "packaging/version.hpp"
+
+#include <utility>
+
+namespace pinwatch::packaging {
+
+namespace {
+
+template <class Env> auto find_key(Env& env, std::string_view key) -> decltype(&env.os_name) {
+    if (key == "implementation_name") return &env.implementation_name;
+    if (key == "implementation_version") return &env.implementation_version;
+    if (key == "os_name") return &env.os_name;
+    if (key == "platform_machine") return &env.platform_machine;
+    if (key == "platform_release") return &env.platform_release;
+    if (key == "platform_system") return &env.platform_system;
+    if (key == "platform_version") return &env.platform_version;
+    if (key == "python_full_version") return &env.python_full_version;
+    if (key == "platform_python_implementation") return &env.platform_python_implementation;
+    if (key == "python_version") return &env.python_version;
+    if (key == "sys_platform") return &env.sys_platform;
+    if (key == "extra") return &env.extra;
+    return nullptr;
+}
+
+// _normalize_extra_values: only results[0], and only when it is an item.
+void normalize_extra_values(MarkerList& markers) {
+    if (markers.empty() || markers.front().kind != MarkerNode::Kind::item) return;
+    MarkerItem& item = markers.front().item;
+    if (item.lhs.is_variable && item.lhs.value == "extra") {
+        item.rhs = MarkerVar{false, canonicalize_name(item.rhs.value)};
+    } else if (item.rhs.is_variable && item.rhs.value == "extra") {
+        item.lhs = MarkerVar{false, canonicalize_name(item.lhs.value)};
+    }
+}
+
+std::string serialize(MarkerVar const& v) { return v.is_variable ? v.value : '"' + v.value + '"'; }
+
+std::string format_list(MarkerList const& markers, bool first);
+
+std::string format_node(MarkerNode const& node, bool first) {
+    switch (node.kind) {
+    case MarkerNode::Kind::item:
+        return serialize(node.item.lhs) + ' ' + node.item.op + ' ' + serialize(node.item.rhs);
+    case MarkerNode::Kind::group: return format_list(node.group, first);
+    case MarkerNode::Kind::boolop: return node.boolop;
+    }
+    return {};
+}
+
+// _format_marker: a one-element list holding an item or a list is formatted as that element
+// with first=True (so no parentheses, however deep), otherwise items are joined with spaces
+// and wrapped in parentheses unless this is the outermost list.
+std::string format_list(MarkerList const& markers, bool first) {
+    if (markers.size() == 1 && markers.front().kind != MarkerNode::Kind::boolop)
+        return format_node(markers.front(), true);
+    std::string inner;
+    for (std::size_t i = 0; i < markers.size(); ++i) {
+        if (i) inner += ' ';
+        inner += format_node(markers[i], false);
+    }
+    return first ? inner : '(' + inner + ')';
+}
+
+bool string_op(std::string_view op, std::string const& lhs, std::string const& rhs) {
+    // Python compares str by code point; UTF-8 byte order is the same order.
+    if (op == "in") return rhs.find(lhs) != std::string::npos;
+    if (op == "not in") return rhs.find(lhs) == std::string::npos;
+    if (op == "<") return lhs < rhs;
+    if (op == "<=") return lhs <= rhs;
+    if (op == "==") return lhs == rhs;
+    if (op == "!=") return lhs != rhs;
+    if (op == ">=") return lhs >= rhs;
+    return lhs > rhs; // ">": the caller filtered every other operator
+}
+
+Result<bool> eval_op(std::string const& lhs, std::string const& op, std::string const& rhs) {
+    if (Result<Specifier> spec = Specifier::parse(op + rhs)) {
+        Result<Version> version = Version::parse(lhs);
+        if (!version)
+            return fail("cannot compare '" + lhs + "' " + op + " '" + rhs +
+                        "': the left side is not a valid version (" + version.error() + ")");
+        return spec->contains(*version, true);
+    }
+    if (op == "~=" || op == "===")
+        return fail("undefined comparison " + op + " on '" + lhs + "' and '" + rhs +
+                    "': not a version on the right");
+    return string_op(op, lhs, rhs);
+}
+
+Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env) {
+    std::vector<std::vector<bool>> groups(1);
+    std::optional<std::string> first_error;
+    auto note = [&](Result<bool> r) {
+        if (r) {
+            groups.back().push_back(*r);
+        } else {
+            if (!first_error) first_error = r.error();
+            groups.back().push_back(false);
+        }
+    };
+    for (MarkerNode const& node : markers) {
+        switch (node.kind) {
+        case MarkerNode::Kind::group: note(evaluate_markers(node.group, env)); break;
+        case MarkerNode::Kind::boolop:
+            if (node.boolop == "or") groups.emplace_back();
+            break;
+        case MarkerNode::Kind::item: {
+            MarkerItem const& item = node.item;
+            std::string key;
+            std::string lhs;
+            std::string rhs;
+            if (item.lhs.is_variable) {
+                key = item.lhs.value;
+                lhs = *env.find(key); // a variable token always names an environment key
+                rhs = item.rhs.value;
+            } else {
+                lhs = item.lhs.value;
+                key = item.rhs.value;
+                std::string const* value = env.find(key);
+                if (!value) {
+                    note(fail("'" + key + "' is not a marker environment name (comparing two "
+                              "strings looks the right one up in the environment)"));
+                    break;
+                }
+                rhs = *value;
+            }
+            if (key == "extra") {
+                lhs = canonicalize_name(lhs);
+                rhs = canonicalize_name(rhs);
+            }
+            note(eval_op(lhs, item.op, rhs));
+            break;
+        }
+        }
+    }
+    if (first_error) return fail(*first_error);
+    for (auto const& group : groups) {
+        bool all = true;
+        for (bool b : group) all = all && b;
+        if (all) return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string const* Environment::find(std::string_view key) const { return find_key(*this, key); }
+std::string* Environment::find(std::string_view key) { return find_key(*this, key); }
+
+std::vector<std::string_view> const& Environment::keys() {
+    static std::vector<std::string_view> const k = {
+        "implementation_name", "implementation_version", "os_name",
+        "platform_machine",    "platform_release",       "platform_system",
+        "platform_version",    "python_full_version",    "platform_python_implementation",
+        "python_version",      "sys_platform",           "extra"};
+    return k;
+}
+
+Result<Marker> Marker::parse(std::string_view text) {
+    Result<MarkerList> tree = pep508::parse_marker(text);
+    if (!tree) return fail(tree.error());
+    return Marker(std::move(*tree));
+}
+
+Result<Marker> Marker::parse_complete(std::string_view text) {
+    Result<MarkerList> tree = pep508::parse_marker(text, true);
+    if (!tree) return fail(tree.error());
+    return Marker(std::move(*tree));
+}
+
+Marker::Marker(MarkerList tree) : markers_(std::move(tree)) { normalize_extra_values(markers_); }
+
+std::string Marker::str() const { return format_list(markers_, true); }
+
+Result<bool> Marker::evaluate(Environment const& env) const {
+    return evaluate_markers(markers_, env);
+}
+
+} // namespace pinwatch::packaging

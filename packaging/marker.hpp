@@ -1,0 +1,104 @@
+// PEP 508 environment markers ("python_version < '3.11' and sys_platform == 'linux'") exactly as
+// pypa/packaging 23.0 parses, prints and evaluates them. Owns the marker tree and the marker
+// Environment; does not know where an environment comes from (config/environment does) and does
+// no I/O.
+#pragma once
+
+#include "common/result.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pinwatch::packaging {
+
+// The values markers are evaluated against: packaging's default_environment() plus "extra".
+// Every field is a plain string, as in packaging's environment dict.
+struct Environment {
+    std::string implementation_name;
+    std::string implementation_version;
+    std::string os_name;
+    std::string platform_machine;
+    std::string platform_release;
+    std::string platform_system;
+    std::string platform_version;
+    std::string python_full_version;
+    std::string platform_python_implementation;
+    std::string python_version;
+    std::string sys_platform;
+    std::string extra; // "" when no extra is being installed, as packaging defaults it
+
+    // The value of an environment key ("os_name", "extra", ...), or nullptr when the key is
+    // not one of the twelve above (packaging raises KeyError there).
+    std::string const* find(std::string_view key) const;
+    std::string* find(std::string_view key);
+
+    // The twelve keys, in the order above.
+    static std::vector<std::string_view> const& keys();
+};
+
+// One side of a comparison: a variable (its canonical name, "os.name" already spelled
+// "os_name", "python_implementation" already "platform_python_implementation") or a string
+// value (the decoded contents of the quoted string).
+struct MarkerVar {
+    bool is_variable = false;
+    std::string value;
+};
+
+struct MarkerItem {
+    MarkerVar lhs;
+    std::string op; // "<=", "<", "!=", "==", ">=", ">", "~=", "===", "in", "not in"
+    MarkerVar rhs;
+};
+
+// packaging's nested marker list: items, parenthesised sub-lists and the words "and"/"or", in
+// source order. Precedence ("and" binds tighter) is applied when evaluating, as packaging does.
+struct MarkerNode;
+using MarkerList = std::vector<MarkerNode>;
+struct MarkerNode {
+    enum class Kind { item, group, boolop };
+    Kind kind = Kind::item;
+    MarkerItem item;    // Kind::item
+    MarkerList group;   // Kind::group
+    std::string boolop; // Kind::boolop: "and" or "or"
+};
+
+class Marker {
+public:
+    // packaging.markers.Marker(text). Note packaging 23.0 stops at the end of the first
+    // complete expression and ignores what follows ("os_name == 'a' garbage" is accepted and
+    // means os_name == 'a'); this mirrors it. Requirement strings do not have that gap: there
+    // the marker must run to the end. Errors name what was expected and the column.
+    static Result<Marker> parse(std::string_view text);
+
+    // Like parse(), but the expression must run to the end of `text` (trailing whitespace
+    // allowed), as it must inside a requirement string.
+    static Result<Marker> parse_complete(std::string_view text);
+
+    // From a tree the requirement parser built; applies packaging's extra normalisation (only
+    // the first item of the top-level list has its extra value canonicalised, as in 23.0).
+    explicit Marker(MarkerList tree);
+
+    // Exactly str(Marker(...)) of packaging 23.0: values in double quotes without escaping,
+    // redundant parentheses dropped (including 23.0's dropping of doubled parentheses around
+    // an "or" group, which changes the meaning of the printed text; we print what it prints).
+    std::string str() const;
+
+    // Marker.evaluate(environment) of packaging 23.0: both sides compared as versions when
+    // "<op><rhs>" parses as a specifier (then the left side must be a valid version, else the
+    // error packaging raises as InvalidVersion), otherwise as Python strings ("in" is substring
+    // containment); "extra" values compared after PEP 503 normalisation; "~=" and "===" on
+    // non-versions are errors (UndefinedComparison), as is a string-vs-string comparison whose
+    // right side names no environment key (KeyError). Every item is evaluated, like packaging,
+    // so an error anywhere is reported even when the result was already decided.
+    Result<bool> evaluate(Environment const& env) const;
+
+    MarkerList const& tree() const { return markers_; }
+
+    friend bool operator==(Marker const& a, Marker const& b) { return a.str() == b.str(); }
+
+private:
+    MarkerList markers_;
+};
+
+} // namespace pinwatch::packaging
