@@ -37,28 +37,28 @@ struct ProxySettings {
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::uint16_t port);
 
 struct ClientOptions {
-    std::string user_agent;                       // default "pinwatch/<version>"
-    std::size_t max_in_flight_per_host = 8;       // requests at once to one host
-    std::size_t max_idle_per_host = 8;            // keep-alive connections kept
+    std::string user_agent;                            // default "pinwatch/<version>"
+    std::size_t max_in_flight_per_host = 8;            // requests at once to one host
+    std::size_t max_idle_per_host = 8;                 // keep-alive connections kept
     std::chrono::milliseconds connect_timeout{10'000}; // resolve + TCP + TLS (+ CONNECT)
-    std::chrono::milliseconds deadline{30'000};   // whole request incl. redirects
+    std::chrono::milliseconds deadline{30'000};        // whole request incl. redirects
     int max_redirects = 5;
-    std::size_t max_body_bytes = 64u << 20;       // decompressed body cap
-    std::size_t max_wire_bytes = 32u << 20;       // compressed (on the wire) cap
-    std::optional<std::string> extra_ca_file;     // PEM, added to the system trust store
+    std::size_t max_body_bytes = 64u << 20;   // decompressed body cap
+    std::size_t max_wire_bytes = 32u << 20;   // compressed (on the wire) cap
+    std::optional<std::string> extra_ca_file; // PEM, added to the system trust store
     ProxySettings proxy = ProxySettings::from_environment();
 };
 
 struct ClientStats {
-    std::uint64_t requests = 0;           // HTTP exchanges sent (redirect hops count)
+    std::uint64_t requests = 0; // HTTP exchanges sent (redirect hops count)
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_reused = 0;
-    std::uint64_t bytes_received = 0;     // on the wire
+    std::uint64_t bytes_received = 0; // on the wire
     std::uint64_t bytes_sent = 0;
 };
 
 class Client {
-public:
+  public:
     Client(boost::asio::any_io_executor ex, ClientOptions options);
     ~Client();
     Client(Client const&) = delete;
@@ -73,7 +73,7 @@ public:
     // Closes idle connections and makes pending/future fetches fail with `cancelled`.
     void shutdown();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -22,8 +22,8 @@ struct Request {
     std::vector<Header> headers;
     std::string body;
     // Per-request caps; unset means the client's defaults.
-    std::optional<std::size_t> body_limit;                // decompressed bytes
-    std::optional<std::chrono::milliseconds> deadline;    // whole request, redirects included
+    std::optional<std::size_t> body_limit;             // decompressed bytes
+    std::optional<std::chrono::milliseconds> deadline; // whole request, redirects included
 
     Request& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));
@@ -34,8 +34,8 @@ struct Request {
 struct Response {
     int status = 0;
     std::vector<Header> headers;
-    std::string body;      // decoded (gzip removed)
-    std::string final_url; // after redirects
+    std::string body;           // decoded (gzip removed)
+    std::string final_url;      // after redirects
     std::size_t wire_bytes = 0; // bytes received on the socket for this exchange (headers + body)
 
     // First value of a header, case-insensitive name; nullopt when absent.
@@ -45,16 +45,16 @@ struct Response {
 // Transport-level failure: the server never gave a usable HTTP answer.
 // HTTP statuses (404, 503, ...) are not errors at this level; the caller decides.
 enum class ErrorKind {
-    resolve,        // DNS failed
-    connect,        // TCP connect refused/unreachable
-    tls,            // handshake or certificate verification failed
-    timeout,        // a step or the whole-request deadline expired
-    protocol,       // malformed HTTP, bad gzip, connection dropped mid-response
-    too_large,      // body over the cap (compressed or decompressed)
-    redirect,       // too many redirects, https->http, or a bad Location
-    proxy,          // proxy refused CONNECT or failed
-    bad_url,        // the URL cannot be requested
-    cancelled,      // shutdown in progress
+    resolve,   // DNS failed
+    connect,   // TCP connect refused/unreachable
+    tls,       // handshake or certificate verification failed
+    timeout,   // a step or the whole-request deadline expired
+    protocol,  // malformed HTTP, bad gzip, connection dropped mid-response
+    too_large, // body over the cap (compressed or decompressed)
+    redirect,  // too many redirects, https->http, or a bad Location
+    proxy,     // proxy refused CONNECT or failed
+    bad_url,   // the URL cannot be requested
+    cancelled, // shutdown in progress
 };
 
 std::string_view to_string(ErrorKind) noexcept;

@@ -16,7 +16,7 @@ namespace pinwatch::test {
 
 struct TestProxyOptions {
     // "user:password": requests without exactly this Basic Proxy-Authorization get a 407.
-    std::optional<std::string> require_auth;
+    std::optional<std::string> require_auth = std::nullopt;
     bool refuse = false; // answer 403 to every CONNECT and every forwarded request
 };
 

@@ -293,7 +293,8 @@ struct TestServer::Impl {
                         return true;
                 return false;
             }();
-            if (response.truncate_body || response.close_after || announced_close || !keep_alive)
+            if (response.truncate_body || response.until_close || response.close_after ||
+                announced_close || !keep_alive)
                 co_return;
         }
     }
@@ -317,7 +318,7 @@ struct TestServer::Impl {
             headers.emplace_back("Vary", "Accept-Encoding");
         }
         bool const with_body = status_has_body(response.status);
-        if (with_body && !has_header(headers, "Content-Length") &&
+        if (with_body && !response.until_close && !has_header(headers, "Content-Length") &&
             !has_header(headers, "Transfer-Encoding")) {
             auto announced = body.size();
             if (response.truncate_body) announced += std::max<std::size_t>(body.size(), 1);

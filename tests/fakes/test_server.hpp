@@ -45,6 +45,7 @@ struct TestResponse {
     bool gzip = false;                  // gzip the body if the request's Accept-Encoding allows
     std::chrono::milliseconds drip{0};  // send the response one byte per period
     bool truncate_body = false;         // announce a longer Content-Length, send the body, close
+    bool until_close = false; // no Content-Length: the body ends when the server closes (1.0 style)
     // Close the connection after answering without saying so (the keep-alive promise is
     // broken, as by a server's idle timeout). To announce it, add "Connection: close".
     bool close_after = false;
