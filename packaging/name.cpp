@@ -4,7 +4,9 @@ namespace pinwatch::packaging {
 
 namespace {
 
-bool is_name_separator(char c) { return c == '-' || c == '_' || c == '.'; }
+bool is_name_separator(char c) {
+    return c == '-' || c == '_' || c == '.';
+}
 bool is_ascii_alnum(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -30,11 +32,9 @@ std::string canonicalize_name(std::string_view name) {
 }
 
 bool is_valid_name(std::string_view name) {
-    if (name.empty() || !is_ascii_alnum(name.front()) || !is_ascii_alnum(name.back()))
-        return false;
+    if (name.empty() || !is_ascii_alnum(name.front()) || !is_ascii_alnum(name.back())) return false;
     for (char c : name)
-        if (!is_ascii_alnum(c) && !is_name_separator(c))
-            return false;
+        if (!is_ascii_alnum(c) && !is_name_separator(c)) return false;
     return true;
 }
 

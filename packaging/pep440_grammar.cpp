@@ -28,17 +28,14 @@ bool decode_utf8(std::string_view in, std::u32string& out) {
         } else {
             return false;
         }
-        if (n - i < len)
-            return false;
+        if (n - i < len) return false;
         for (std::size_t k = 1; k < len; ++k) {
             auto const b = static_cast<unsigned char>(in[i + k]);
-            if ((b & 0xC0) != 0x80)
-                return false;
+            if ((b & 0xC0) != 0x80) return false;
             cp = (cp << 6) | (b & 0x3F);
         }
         // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
         out.push_back(cp);
         i += len;
     }
@@ -73,12 +70,10 @@ std::string encode_utf8(std::u32string_view text) {
 
 bool is_python_space(char32_t c) {
     // Every code point for which CPython's str.isspace() is true (checked against 3.11's tables).
-    if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F))
-        return true;
-    if (c < 0x85)
-        return false;
-    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+    if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) return true;
+    if (c < 0x85) return false;
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 std::u32string_view strip_python_space(std::u32string_view text) {
@@ -113,8 +108,12 @@ std::optional<std::string> lower_version_text(std::u32string_view text) {
 
 namespace {
 
-bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
-bool is_separator(char32_t c) { return c == '-' || c == '_' || c == '.'; }
+bool is_digit(char32_t c) {
+    return c >= '0' && c <= '9';
+}
+bool is_separator(char32_t c) {
+    return c == '-' || c == '_' || c == '.';
+}
 
 // Does `c` match the pattern letter `letter` (lowercase ASCII) under Python's re.IGNORECASE?
 // Besides ASCII case, CPython's sre treats U+0130/U+0131 as cases of 'i', U+017F as 's' and
@@ -141,7 +140,7 @@ bool is_local_char(char32_t c) {
 }
 
 class Scanner {
-public:
+  public:
     explicit Scanner(std::u32string_view text) : t_(text) {}
 
     char32_t at(std::size_t k) const { return k < t_.size() ? t_[k] : U'\0'; }
@@ -154,11 +153,9 @@ public:
     }
 
     bool word_at(std::size_t k, std::string_view word) const {
-        if (t_.size() - std::min(k, t_.size()) < word.size())
-            return false;
+        if (t_.size() - std::min(k, t_.size()) < word.size()) return false;
         for (std::size_t j = 0; j < word.size(); ++j)
-            if (!letter_matches(t_[k + j], word[j]))
-                return false;
+            if (!letter_matches(t_[k + j], word[j])) return false;
         return true;
     }
 
@@ -169,12 +166,11 @@ public:
     std::size_t longest_label(std::size_t k, std::array<std::string_view, N> const& labels) const {
         std::size_t best = 0;
         for (auto label : labels)
-            if (label.size() > best && word_at(k, label))
-                best = label.size();
+            if (label.size() > best && word_at(k, label)) best = label.size();
         return best;
     }
 
-private:
+  private:
     std::u32string_view t_;
 };
 
@@ -192,8 +188,7 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
     Scanner s(text);
     std::size_t i = 0;
     auto const n = s.size();
-    if (n == 0)
-        return ScanError{0, "empty version"};
+    if (n == 0) return ScanError{0, "empty version"};
 
     if (letter_matches(s.at(i), 'v')) {
         out.has_v = true;
@@ -209,8 +204,7 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         out.epoch = Span{i, j, true};
         i = j + 1;
         j = s.digits_end(i);
-        if (j == i)
-            return ScanError{i, "expected a release number after the epoch '!'"};
+        if (j == i) return ScanError{i, "expected a release number after the epoch '!'"};
     }
     out.release.push_back(Span{i, j, true});
     i = j;
@@ -226,18 +220,15 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
     // own, so a greedy take never turns a match into a failure.
     {
         std::size_t k = i;
-        if (is_separator(s.at(k)))
-            ++k;
-        static constexpr std::array<std::string_view, 8> labels{"a",  "b",    "c",   "rc",
-                                                                 "alpha", "beta", "pre", "preview"};
+        if (is_separator(s.at(k))) ++k;
+        static constexpr std::array<std::string_view, 8> labels{"a",     "b",    "c",   "rc",
+                                                                "alpha", "beta", "pre", "preview"};
         if (auto len = s.longest_label(k, labels)) {
             out.pre_label = Span{k, k + len, true};
             k += len;
-            if (is_separator(s.at(k)))
-                ++k;
+            if (is_separator(s.at(k))) ++k;
             j = s.digits_end(k);
-            if (j > k)
-                out.pre_number = Span{k, j, true};
+            if (j > k) out.pre_number = Span{k, j, true};
             i = j;
         }
     }
@@ -250,18 +241,15 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         i = j;
     } else {
         std::size_t k = i;
-        if (is_separator(s.at(k)))
-            ++k;
+        if (is_separator(s.at(k))) ++k;
         static constexpr std::array<std::string_view, 3> labels{"post", "rev", "r"};
         if (auto len = s.longest_label(k, labels)) {
             out.has_post = true;
             out.post_label = Span{k, k + len, true};
             k += len;
-            if (is_separator(s.at(k)))
-                ++k;
+            if (is_separator(s.at(k))) ++k;
             j = s.digits_end(k);
-            if (j > k)
-                out.post_number = Span{k, j, true};
+            if (j > k) out.post_number = Span{k, j, true};
             i = j;
         }
     }
@@ -269,16 +257,13 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
     // Development release: [-_.]? dev [-_.]? [0-9]*
     {
         std::size_t k = i;
-        if (is_separator(s.at(k)))
-            ++k;
+        if (is_separator(s.at(k))) ++k;
         if (s.word_at(k, "dev")) {
             k += 3;
             out.has_dev = true;
-            if (is_separator(s.at(k)))
-                ++k;
+            if (is_separator(s.at(k))) ++k;
             j = s.digits_end(k);
-            if (j > k)
-                out.dev_number = Span{k, j, true};
+            if (j > k) out.dev_number = Span{k, j, true};
             i = j;
         }
     }
@@ -291,7 +276,8 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
             ++j;
         if (j == k)
             return ScanError{k, k < n ? "local version label must start with a letter or digit, "
-                                        "found " + describe(s.at(k))
+                                        "found " +
+                                            describe(s.at(k))
                                       : "local version label is empty after '+'"};
         out.local.push_back(Span{k, j, true});
         k = j;
@@ -305,8 +291,8 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         i = k;
         if (i < n) {
             if (is_separator(s.at(i)))
-                return ScanError{i, "local version label segment is empty after " +
-                                        describe(s.at(i))};
+                return ScanError{i,
+                                 "local version label segment is empty after " + describe(s.at(i))};
             return ScanError{i, "unexpected " + describe(s.at(i)) + " in local version label"};
         }
     }
@@ -315,8 +301,8 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         // Show what was understood so far: "unexpected '-' after '1.0'".
         auto const from = i > 24 ? i - 24 : 0;
         return ScanError{i, "unexpected " + describe(s.at(i)) + " after '" +
-                                (from > 0 ? "..." : "") +
-                                encode_utf8(text.substr(from, i - from)) + "'"};
+                                (from > 0 ? "..." : "") + encode_utf8(text.substr(from, i - from)) +
+                                "'"};
     }
     return std::nullopt;
 }
@@ -342,8 +328,7 @@ std::vector<std::string> version_split(std::string_view version) {
             if (label > 0 && rest.size() > label) {
                 split = true;
                 for (std::size_t k = label; k < rest.size(); ++k)
-                    if (rest[k] < '0' || rest[k] > '9')
-                        split = false;
+                    if (rest[k] < '0' || rest[k] > '9') split = false;
             }
         }
         if (split) {
@@ -352,8 +337,7 @@ std::vector<std::string> version_split(std::string_view version) {
         } else {
             result.emplace_back(item);
         }
-        if (dot == std::string_view::npos)
-            break;
+        if (dot == std::string_view::npos) break;
         start = dot + 1;
     }
     return result;

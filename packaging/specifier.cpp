@@ -25,12 +25,10 @@ std::string canonicalize_version_text(std::string_view text, bool strip_trailing
 // Version(a.base_version) == Version(b.base_version): same epoch, same release ignoring
 // trailing zeros.
 bool same_base(Version const& a, Version const& b) {
-    if (a.epoch_str() != b.epoch_str())
-        return false;
+    if (a.epoch_str() != b.epoch_str()) return false;
     auto const n = std::max(a.release_size(), b.release_size());
     for (std::size_t i = 0; i < n; ++i)
-        if (a.release_str(i) != b.release_str(i))
-            return false;
+        if (a.release_str(i) != b.release_str(i)) return false;
     return true;
 }
 
@@ -49,18 +47,15 @@ bool prefix_matches(std::string const& normalized_prospective,
     auto const left = release_len(split_prospective);
     auto const right = release_len(split_spec);
     std::vector<std::string> padded(split_prospective.begin(), split_prospective.begin() + left);
-    if (right > left)
-        padded.insert(padded.end(), right - left, "0");
+    if (right > left) padded.insert(padded.end(), right - left, "0");
     padded.insert(padded.end(), split_prospective.begin() + left, split_prospective.end());
-    if (padded.size() > split_spec.size())
-        padded.resize(split_spec.size());
+    if (padded.size() > split_spec.size()) padded.resize(split_spec.size());
     return padded == split_spec;
 }
 
 // The input as the error message shows it: long inputs are cut, not echoed whole.
 std::string quoted(std::u32string_view text) {
-    if (text.size() > 80)
-        return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
+    if (text.size() > 80) return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
     return "'" + detail::encode_utf8(text) + "'";
 }
 
@@ -69,8 +64,8 @@ std::string quoted(std::u32string_view text) {
 // Plain versions are re-read unchanged, so the copy is enough; only the exotic Unicode label
 // spellings ("poſt", "previ̇ew") change or fail when packaging re-parses str(v).
 std::optional<Version> Specifier::reparsed_public(Version const& v) {
-    bool const plain_pre = !v.pre_ || v.pre_->label == "a" || v.pre_->label == "b" ||
-                           v.pre_->label == "rc";
+    bool const plain_pre =
+        !v.pre_ || v.pre_->label == "a" || v.pre_->label == "b" || v.pre_->label == "rc";
     bool const plain_post = !v.post_ || v.post_label_ == "post";
     if (plain_pre && plain_post) {
         Version copy = v;
@@ -78,15 +73,13 @@ std::optional<Version> Specifier::reparsed_public(Version const& v) {
         return copy;
     }
     auto r = Version::parse(v.public_version());
-    if (!r)
-        return std::nullopt;
+    if (!r) return std::nullopt;
     return std::move(r).value();
 }
 
 Result<Specifier> Specifier::parse(std::string_view text) {
     std::u32string decoded;
-    if (!detail::decode_utf8(text, decoded))
-        return fail("invalid specifier: not valid UTF-8");
+    if (!detail::decode_utf8(text, decoded)) return fail("invalid specifier: not valid UTF-8");
     auto const t = detail::strip_python_space(decoded);
     auto invalid = [&](std::string const& why) {
         return fail("invalid specifier " + quoted(decoded) + ": " + why);
@@ -104,8 +97,7 @@ Result<Specifier> Specifier::parse(std::string_view text) {
             break;
         }
     }
-    if (op.empty())
-        return invalid("expected an operator (~=, ==, !=, <=, >=, <, >, ===)");
+    if (op.empty()) return invalid("expected an operator (~=, ==, !=, <=, >=, <, >, ===)");
     spec.op_ = detail::encode_utf8(op);
     auto const version = detail::strip_python_space(t.substr(op.size()));
     spec.version_ = detail::encode_utf8(version);
@@ -121,8 +113,7 @@ Result<Specifier> Specifier::parse(std::string_view text) {
             // It reads as a version, so packaging will call Version() on it (for prereleases
             // and for hashing inside a set); with an oversized number that raises ValueError.
             auto v = Version::parse(version);
-            if (!v)
-                return invalid(v.error());
+            if (!v) return invalid(v.error());
             spec.parsed_ = std::move(v).value();
         }
         spec.arbitrary_lower_ = detail::lower_version_text(version);
@@ -139,8 +130,7 @@ Result<Specifier> Specifier::parse(std::string_view text) {
         body.remove_suffix(2);
     }
     detail::VersionScan scan;
-    if (auto err = detail::scan_version(body, scan))
-        return invalid(err->what);
+    if (auto err = detail::scan_version(body, scan)) return invalid(err->what);
     if (spec.wildcard_ &&
         (scan.pre_label.present || scan.has_post || scan.has_dev || !scan.local.empty()))
         return invalid("a '.*' prefix match takes only an epoch and release numbers");
@@ -150,13 +140,12 @@ Result<Specifier> Specifier::parse(std::string_view text) {
         return invalid("'~=' needs at least two release numbers, like '~=1.4'");
     // 23.0 accepts an oversized number here but raises ValueError on every later use.
     auto parsed = Version::parse(body);
-    if (!parsed)
-        return invalid(parsed.error());
+    if (!parsed) return invalid(parsed.error());
     spec.parsed_ = std::move(parsed).value();
 
     if (spec.wildcard_) {
-        spec.prefix_ = detail::version_split(
-            canonicalize_version_text(detail::encode_utf8(body), false));
+        spec.prefix_ =
+            detail::version_split(canonicalize_version_text(detail::encode_utf8(body), false));
     } else if (spec.op_ == "~=") {
         // _compare_compatible works on the text as written: drop suffix items (those starting
         // with dev/a/b/rc/post, case-sensitively) and the last release item, then prefix-match.
@@ -176,21 +165,28 @@ Result<Specifier> Specifier::parse(std::string_view text) {
             prefix += (i ? "." : "") + kept[i];
         spec.prefix_ = detail::version_split(canonicalize_version_text(prefix, false));
     }
-    spec.canonical_ = spec.wildcard_ ? spec.version_
-                                     : canonicalize_version_text(spec.version_, spec.op_ != "~=");
+    spec.canonical_ =
+        spec.wildcard_ ? spec.version_ : canonicalize_version_text(spec.version_, spec.op_ != "~=");
     return spec;
 }
 
-std::string Specifier::str() const { return op_ + version_; }
-std::string_view Specifier::op() const { return op_; }
-std::string_view Specifier::version_text() const { return version_; }
-bool Specifier::has_wildcard() const { return wildcard_; }
+std::string Specifier::str() const {
+    return op_ + version_;
+}
+std::string_view Specifier::op() const {
+    return op_;
+}
+std::string_view Specifier::version_text() const {
+    return version_;
+}
+bool Specifier::has_wildcard() const {
+    return wildcard_;
+}
 
 bool Specifier::prereleases() const {
     // 23.0 asks only the inclusive operators. For "===" text that is not a version 23.0 raises
     // InvalidVersion; we answer false (it names no pre-release), as newer packaging does.
-    if (op_ == "!=" || op_ == "<" || op_ == ">")
-        return false;
+    if (op_ == "!=" || op_ == "<" || op_ == ">") return false;
     return parsed_ && parsed_->is_prerelease();
 }
 
@@ -215,45 +211,35 @@ bool Specifier::compare_equal(Version const& v) const {
 
 bool Specifier::compare_compatible(Version const& v) const {
     auto p = reparsed_public(v);
-    if (!p || !(*p >= *parsed_))
-        return false;
+    if (!p || !(*p >= *parsed_)) return false;
     std::string normalized = p->canonical(true);
     return prefix_matches(normalized, prefix_);
 }
 
 bool Specifier::contains(Version const& v, std::optional<bool> prereleases) const {
     bool const allow_pre = prereleases.value_or(this->prereleases());
-    if (v.is_prerelease() && !allow_pre)
-        return false;
+    if (v.is_prerelease() && !allow_pre) return false;
 
-    if (op_ == "===")
-        return arbitrary_lower_ && v.str() == *arbitrary_lower_;
-    if (op_ == "==")
-        return compare_equal(v);
-    if (op_ == "!=")
-        return !compare_equal(v);
-    if (op_ == "~=")
-        return compare_compatible(v);
+    if (op_ == "===") return arbitrary_lower_ && v.str() == *arbitrary_lower_;
+    if (op_ == "==") return compare_equal(v);
+    if (op_ == "!=") return !compare_equal(v);
+    if (op_ == "~=") return compare_compatible(v);
     auto const& spec = *parsed_;
     if (op_ == "<=" || op_ == ">=") {
         // Local labels are not allowed in these specs, so the candidate's is dropped.
         auto p = reparsed_public(v);
-        if (!p)
-            return false;
+        if (!p) return false;
         return op_ == "<=" ? *p <= spec : *p >= spec;
     }
     if (op_ == "<") {
-        if (!(v < spec))
-            return false;
+        if (!(v < spec)) return false;
         // "<3.1" must not admit 3.1.dev0 or 3.1a1 unless the spec is itself a pre-release.
         return spec.is_prerelease() || !v.is_prerelease() || !same_base(v, spec);
     }
     // ">"
-    if (!(v > spec))
-        return false;
+    if (!(v > spec)) return false;
     // ">3.1" must not admit 3.1.post1 unless the spec is a post-release, nor 3.1+local.
-    if (!spec.is_postrelease() && v.is_postrelease() && same_base(v, spec))
-        return false;
+    if (!spec.is_postrelease() && v.is_postrelease() && same_base(v, spec)) return false;
     return !(v.has_local() && same_base(v, spec));
 }
 
@@ -264,8 +250,7 @@ std::vector<Version> Specifier::filter(std::vector<Version> const& versions,
     bool const contains_pre = prereleases.value_or(true);
     bool const wants_pre = prereleases.value_or(false) || this->prereleases();
     for (auto const& v : versions) {
-        if (!contains(v, contains_pre))
-            continue;
+        if (!contains(v, contains_pre)) continue;
         if (v.is_prerelease() && !wants_pre)
             held_back.push_back(v);
         else
@@ -277,8 +262,7 @@ std::vector<Version> Specifier::filter(std::vector<Version> const& versions,
 
 Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
     std::u32string decoded;
-    if (!detail::decode_utf8(text, decoded))
-        return fail("invalid specifier set: not valid UTF-8");
+    if (!detail::decode_utf8(text, decoded)) return fail("invalid specifier set: not valid UTF-8");
     SpecifierSet set;
     std::unordered_set<std::string> seen;
     std::u32string_view rest = decoded;
@@ -287,15 +271,13 @@ Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
         auto const item = detail::strip_python_space(rest.substr(0, comma));
         if (!item.empty()) {
             auto spec = Specifier::parse(detail::encode_utf8(item));
-            if (!spec)
-                return fail(std::move(spec).error());
+            if (!spec) return fail(std::move(spec).error());
             // A Python set keeps the first of two equal specifiers, equality being operator
             // plus canonical version (so ">=1.0" and ">=1.0.0" are one clause).
             if (seen.insert(spec->op_ + '\0' + spec->canonical_).second)
                 set.specs_.push_back(std::move(spec).value());
         }
-        if (comma == std::u32string_view::npos)
-            break;
+        if (comma == std::u32string_view::npos) break;
         rest.remove_prefix(comma + 1);
     }
     std::sort(set.specs_.begin(), set.specs_.end(),
@@ -306,36 +288,35 @@ Result<SpecifierSet> SpecifierSet::parse(std::string_view text) {
 std::string SpecifierSet::str() const {
     std::string out;
     for (std::size_t i = 0; i < specs_.size(); ++i) {
-        if (i > 0)
-            out += ',';
+        if (i > 0) out += ',';
         out += specs_[i].str();
     }
     return out;
 }
 
-bool SpecifierSet::empty() const { return specs_.empty(); }
-std::vector<Specifier> const& SpecifierSet::specifiers() const { return specs_; }
+bool SpecifierSet::empty() const {
+    return specs_.empty();
+}
+std::vector<Specifier> const& SpecifierSet::specifiers() const {
+    return specs_;
+}
 
 std::optional<bool> SpecifierSet::prereleases() const {
-    if (specs_.empty())
-        return std::nullopt;
+    if (specs_.empty()) return std::nullopt;
     return std::any_of(specs_.begin(), specs_.end(),
                        [](Specifier const& s) { return s.prereleases(); });
 }
 
 bool SpecifierSet::contains(Version const& v, std::optional<bool> prereleases) const {
-    if (!prereleases)
-        prereleases = this->prereleases();
-    if (v.is_prerelease() && !prereleases.value_or(false))
-        return false;
+    if (!prereleases) prereleases = this->prereleases();
+    if (v.is_prerelease() && !prereleases.value_or(false)) return false;
     return std::all_of(specs_.begin(), specs_.end(),
                        [&](Specifier const& s) { return s.contains(v, prereleases); });
 }
 
 std::vector<Version> SpecifierSet::filter(std::vector<Version> const& versions,
                                           std::optional<bool> prereleases) const {
-    if (!prereleases)
-        prereleases = this->prereleases();
+    if (!prereleases) prereleases = this->prereleases();
     std::vector<Version> out;
     if (!specs_.empty()) {
         // 23.0 chains Specifier.filter(prereleases=bool(...)) per clause. With an explicit bool
@@ -354,23 +335,19 @@ std::vector<Version> SpecifierSet::filter(std::vector<Version> const& versions,
     std::vector<Version> found_pre;
     for (auto const& v : versions) {
         if (v.is_prerelease() && !prereleases.value_or(false)) {
-            if (out.empty())
-                found_pre.push_back(v);
+            if (out.empty()) found_pre.push_back(v);
         } else {
             out.push_back(v);
         }
     }
-    if (out.empty() && !found_pre.empty() && !prereleases)
-        return found_pre;
+    if (out.empty() && !found_pre.empty() && !prereleases) return found_pre;
     return out;
 }
 
 std::optional<std::string> SpecifierSet::pinned() const {
-    if (specs_.size() != 1)
-        return std::nullopt;
+    if (specs_.size() != 1) return std::nullopt;
     auto const& s = specs_.front();
-    if ((s.op_ == "==" && !s.wildcard_) || s.op_ == "===")
-        return s.version_;
+    if ((s.op_ == "==" && !s.wildcard_) || s.op_ == "===") return s.version_;
     return std::nullopt;
 }
 

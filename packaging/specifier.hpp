@@ -15,16 +15,16 @@ namespace pinwatch::packaging {
 
 // One clause of a specifier set.
 class Specifier {
-public:
+  public:
     // Accepts exactly what packaging 23.0's Specifier() accepts: surrounding whitespace and
     // whitespace between operator and version are allowed; each operator has its own version
     // grammar ("~=1" and ">=1.0.*" are rejected, "===" takes any run of non-space characters).
     static Result<Specifier> parse(std::string_view text);
 
-    std::string str() const;           // operator + version as written, whitespace removed
-    std::string_view op() const;       // "~=", "==", "!=", "<=", ">=", "<", ">", "==="
+    std::string str() const;               // operator + version as written, whitespace removed
+    std::string_view op() const;           // "~=", "==", "!=", "<=", ">=", "<", ">", "==="
     std::string_view version_text() const; // as written; "1.2.*" keeps its ".*"
-    bool has_wildcard() const;         // "==1.2.*" or "!=1.2.*"
+    bool has_wildcard() const;             // "==1.2.*" or "!=1.2.*"
 
     // packaging's Specifier.prereleases with no explicit override: true when the operator is
     // inclusive (==, >=, <=, ~=, ===) and names a pre-release or dev release.
@@ -37,7 +37,7 @@ public:
     std::vector<Version> filter(std::vector<Version> const& versions,
                                 std::optional<bool> prereleases = std::nullopt) const;
 
-private:
+  private:
     Specifier() = default;
     friend class SpecifierSet;
 
@@ -52,12 +52,12 @@ private:
     std::optional<Version> parsed_;   // version_ (without ".*"); for "===" only if it parses
     std::vector<std::string> prefix_; // split canonical prefix for ".*" and "~=" matching
     std::optional<std::string> arbitrary_lower_; // "===" text lowercased as Python would
-    std::string canonical_;           // packaging's _canonical_spec version, for de-duplication
+    std::string canonical_; // packaging's _canonical_spec version, for de-duplication
 };
 
 // A comma-separated set of specifiers; every clause must hold.
 class SpecifierSet {
-public:
+  public:
     // "" (or only commas and whitespace) is the empty set, which contains every final release.
     static Result<SpecifierSet> parse(std::string_view text);
 
@@ -77,7 +77,7 @@ public:
     // clause; nullopt otherwise.
     std::optional<std::string> pinned() const;
 
-private:
+  private:
     std::vector<Specifier> specs_;
 };
 

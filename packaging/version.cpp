@@ -15,8 +15,7 @@ std::string const zero = "0";
 // Digit strings without leading zeros compare by length, then lexicographically: this is how
 // numbers of any size compare without ever being converted.
 std::strong_ordering compare_numbers(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return a.size() <=> b.size();
+    if (a.size() != b.size()) return a.size() <=> b.size();
     int const c = a.compare(b);
     return c < 0 ? std::strong_ordering::less
                  : (c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal);
@@ -31,7 +30,8 @@ std::strong_ordering compare_strings(std::string_view a, std::string_view b) {
 }
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Release segments as _cmpkey sees them: trailing zeros removed.
@@ -47,15 +47,13 @@ std::strong_ordering compare_release(std::vector<std::string> const& a,
     auto const na = significant_release_size(a);
     auto const nb = significant_release_size(b);
     for (std::size_t i = 0; i < na && i < nb; ++i)
-        if (auto c = compare_numbers(a[i], b[i]); c != 0)
-            return c;
+        if (auto c = compare_numbers(a[i], b[i]); c != 0) return c;
     return na <=> nb;
 }
 
 // The input as the error message shows it: long inputs are cut, not echoed whole.
 std::string quoted(std::u32string_view text) {
-    if (text.size() > 80)
-        return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
+    if (text.size() > 80) return "'" + detail::encode_utf8(text.substr(0, 80)) + "...'";
     return "'" + detail::encode_utf8(text) + "'";
 }
 
@@ -63,7 +61,7 @@ std::string quoted(std::u32string_view text) {
 
 // Builds a Version from a successful scan; lives in a class so it may touch Version's members.
 class VersionParser {
-public:
+  public:
     static Result<Version> parse(std::u32string_view original) {
         auto const text = detail::strip_python_space(original);
         detail::VersionScan scan;
@@ -72,8 +70,7 @@ public:
 
         std::string too_long;
         auto number = [&](Span const& span) -> std::string {
-            if (!span.present)
-                return zero;
+            if (!span.present) return zero;
             auto digits = text.substr(span.begin, span.size());
             // Python's int() refuses this many digits, so packaging raises ValueError.
             if (digits.size() > detail::python_int_max_str_digits && too_long.empty())
@@ -106,12 +103,10 @@ public:
         if (scan.has_post) {
             v.post_ = number(scan.post_number);
             std::string label = scan.post_label.present ? lowered(scan.post_label) : "post";
-            if (label == "rev" || label == "r")
-                label = "post";
+            if (label == "rev" || label == "r") label = "post";
             v.post_label_ = std::move(label);
         }
-        if (scan.has_dev)
-            v.dev_ = number(scan.dev_number);
+        if (scan.has_dev) v.dev_ = number(scan.dev_number);
         for (auto const& seg : scan.local) {
             auto part = text.substr(seg.begin, seg.size());
             bool const numeric = std::all_of(part.begin(), part.end(),
@@ -128,12 +123,13 @@ public:
 
 Result<Version> Version::parse(std::string_view text) {
     std::u32string decoded;
-    if (!detail::decode_utf8(text, decoded))
-        return fail("invalid version: not valid UTF-8");
+    if (!detail::decode_utf8(text, decoded)) return fail("invalid version: not valid UTF-8");
     return VersionParser::parse(decoded);
 }
 
-Result<Version> Version::parse(std::u32string_view text) { return VersionParser::parse(text); }
+Result<Version> Version::parse(std::u32string_view text) {
+    return VersionParser::parse(text);
+}
 
 std::string Version::base_version() const {
     std::string out;
@@ -142,8 +138,7 @@ std::string Version::base_version() const {
         out += '!';
     }
     for (std::size_t i = 0; i < release_.size(); ++i) {
-        if (i > 0)
-            out += '.';
+        if (i > 0) out += '.';
         out += release_[i];
     }
     return out;
@@ -162,8 +157,7 @@ std::string Version::canonical(bool strip_trailing_zero) const {
             --n;
     }
     for (std::size_t i = 0; i < n; ++i) {
-        if (i > 0)
-            out += '.';
+        if (i > 0) out += '.';
         out += release_[i];
     }
     if (pre_) {
@@ -185,29 +179,39 @@ std::string Version::canonical(bool strip_trailing_zero) const {
     return out;
 }
 
-std::string Version::str() const { return canonical(false); }
+std::string Version::str() const {
+    return canonical(false);
+}
 
 std::string Version::public_version() const {
     auto s = str();
     return s.substr(0, s.find('+'));
 }
 
-bool Version::is_prerelease() const { return pre_.has_value() || dev_.has_value(); }
-bool Version::is_postrelease() const { return post_.has_value(); }
-bool Version::is_devrelease() const { return dev_.has_value(); }
-bool Version::has_local() const { return !local_.empty(); }
+bool Version::is_prerelease() const {
+    return pre_.has_value() || dev_.has_value();
+}
+bool Version::is_postrelease() const {
+    return post_.has_value();
+}
+bool Version::is_devrelease() const {
+    return dev_.has_value();
+}
+bool Version::has_local() const {
+    return !local_.empty();
+}
 
-std::size_t Version::release_size() const { return release_.size(); }
+std::size_t Version::release_size() const {
+    return release_.size();
+}
 
 std::optional<std::uint64_t> Version::release_u64(std::size_t i) const {
-    if (i >= release_.size())
-        return 0;
+    if (i >= release_.size()) return 0;
     auto const& digits = release_[i];
     std::uint64_t value = 0;
     for (char c : digits) {
         auto const d = static_cast<std::uint64_t>(c - '0');
-        if (value > (UINT64_MAX - d) / 10)
-            return std::nullopt;
+        if (value > (UINT64_MAX - d) / 10) return std::nullopt;
         value = value * 10 + d;
     }
     return value;
@@ -217,17 +221,26 @@ std::string const& Version::release_str(std::size_t i) const {
     return i < release_.size() ? release_[i] : zero;
 }
 
-std::string const& Version::epoch_str() const { return epoch_; }
-std::optional<Version::Pre> const& Version::pre() const { return pre_; }
-std::optional<std::string> const& Version::post() const { return post_; }
-std::optional<std::string> const& Version::dev() const { return dev_; }
-std::vector<std::string> const& Version::local_segments() const { return local_; }
+std::string const& Version::epoch_str() const {
+    return epoch_;
+}
+std::optional<Version::Pre> const& Version::pre() const {
+    return pre_;
+}
+std::optional<std::string> const& Version::post() const {
+    return post_;
+}
+std::optional<std::string> const& Version::dev() const {
+    return dev_;
+}
+std::vector<std::string> const& Version::local_segments() const {
+    return local_;
+}
 
 std::string Version::local() const {
     std::string out;
     for (std::size_t i = 0; i < local_.size(); ++i) {
-        if (i > 0)
-            out += '.';
+        if (i > 0) out += '.';
         out += local_[i];
     }
     return out;
@@ -235,62 +248,50 @@ std::string Version::local() const {
 
 std::strong_ordering operator<=>(Version const& a, Version const& b) {
     using std::strong_ordering;
-    if (auto c = compare_numbers(a.epoch_, b.epoch_); c != 0)
-        return c;
-    if (auto c = compare_release(a.release_, b.release_); c != 0)
-        return c;
+    if (auto c = compare_numbers(a.epoch_, b.epoch_); c != 0) return c;
+    if (auto c = compare_release(a.release_, b.release_); c != 0) return c;
 
     // _pre: a dev-only release (no pre, no post) sorts before any pre-release of the same
     // release; no pre-release at all sorts after every pre-release.
     auto pre_rank = [](Version const& v) {
-        if (!v.pre_ && !v.post_ && v.dev_)
-            return 0;
+        if (!v.pre_ && !v.post_ && v.dev_) return 0;
         return v.pre_ ? 1 : 2;
     };
-    if (auto c = pre_rank(a) <=> pre_rank(b); c != 0)
-        return c;
+    if (auto c = pre_rank(a) <=> pre_rank(b); c != 0) return c;
     if (a.pre_ && b.pre_) {
-        if (auto c = compare_strings(a.pre_->label, b.pre_->label); c != 0)
-            return c;
-        if (auto c = compare_numbers(a.pre_->number, b.pre_->number); c != 0)
-            return c;
+        if (auto c = compare_strings(a.pre_->label, b.pre_->label); c != 0) return c;
+        if (auto c = compare_numbers(a.pre_->number, b.pre_->number); c != 0) return c;
     }
 
     // _post: no post-release sorts first.
-    if (auto c = a.post_.has_value() <=> b.post_.has_value(); c != 0)
-        return c;
+    if (auto c = a.post_.has_value() <=> b.post_.has_value(); c != 0) return c;
     if (a.post_) {
-        if (auto c = compare_strings(a.post_label_, b.post_label_); c != 0)
-            return c;
-        if (auto c = compare_numbers(*a.post_, *b.post_); c != 0)
-            return c;
+        if (auto c = compare_strings(a.post_label_, b.post_label_); c != 0) return c;
+        if (auto c = compare_numbers(*a.post_, *b.post_); c != 0) return c;
     }
 
     // _dev: no dev release sorts last.
-    if (auto c = b.dev_.has_value() <=> a.dev_.has_value(); c != 0)
-        return c;
+    if (auto c = b.dev_.has_value() <=> a.dev_.has_value(); c != 0) return c;
     if (a.dev_)
-        if (auto c = compare_numbers(*a.dev_, *b.dev_); c != 0)
-            return c;
+        if (auto c = compare_numbers(*a.dev_, *b.dev_); c != 0) return c;
 
     // _local: none sorts first; segment by segment, alphanumeric below numeric, numbers by
     // value, text by code point; a shorter label that is a prefix sorts first.
     auto const& la = a.local_;
     auto const& lb = b.local_;
-    if (la.empty() || lb.empty())
-        return !la.empty() <=> !lb.empty();
+    if (la.empty() || lb.empty()) return !la.empty() <=> !lb.empty();
     for (std::size_t i = 0; i < la.size() && i < lb.size(); ++i) {
         bool const na = all_digits(la[i]);
         bool const nb = all_digits(lb[i]);
-        if (na != nb)
-            return na <=> nb;
+        if (na != nb) return na <=> nb;
         auto c = na ? compare_numbers(la[i], lb[i]) : compare_strings(la[i], lb[i]);
-        if (c != 0)
-            return c;
+        if (c != 0) return c;
     }
     return la.size() <=> lb.size();
 }
 
-bool operator==(Version const& a, Version const& b) { return (a <=> b) == 0; }
+bool operator==(Version const& a, Version const& b) {
+    return (a <=> b) == 0;
+}
 
 } // namespace pinwatch::packaging

@@ -18,7 +18,7 @@ namespace pinwatch::packaging {
 // A parsed, normalised PEP 440 version. Every number is kept as decimal digits without leading
 // zeros, so releases like 1.20240101000000000000000 compare correctly instead of overflowing.
 class Version {
-public:
+  public:
     // Accepts exactly what packaging 23.0's Version() accepts (surrounding whitespace, "v"
     // prefix, any case, alternative spellings and separators). The error says why, e.g.
     // "invalid version '1.0+': local version label is empty after '+'".
@@ -38,7 +38,7 @@ public:
     // comparison).
     std::size_t release_size() const;
     std::optional<std::uint64_t> release_u64(std::size_t i) const; // 0 past the end
-    std::string const& release_str(std::size_t i) const;          // "0" past the end
+    std::string const& release_str(std::size_t i) const;           // "0" past the end
 
     // The other parts, normalised. Numbers are digit strings without leading zeros.
     std::string const& epoch_str() const; // "0" when no epoch was written
@@ -62,7 +62,7 @@ public:
     friend std::strong_ordering operator<=>(Version const& a, Version const& b);
     friend bool operator==(Version const& a, Version const& b); // 1.0 == 1.0.0
 
-private:
+  private:
     Version() = default;
     friend class VersionParser;
     friend class Specifier; // re-reads versions the way packaging's operators do

@@ -19,8 +19,7 @@ using namespace pinwatch::packaging;
 
 // A broken invariant is a bug: stop loudly so libFuzzer records the input.
 void check(bool ok) {
-    if (!ok)
-        std::abort();
+    if (!ok) std::abort();
 }
 
 std::vector<std::string_view> split_lines(std::string_view s) {
@@ -28,8 +27,7 @@ std::vector<std::string_view> split_lines(std::string_view s) {
     while (true) {
         auto const nl = s.find('\n');
         out.push_back(s.substr(0, nl));
-        if (nl == std::string_view::npos)
-            return out;
+        if (nl == std::string_view::npos) return out;
         s.remove_prefix(nl + 1);
     }
 }
@@ -81,8 +79,7 @@ void exercise_specifiers(std::string_view text, std::vector<Version> const& vers
         check(spec->filter(versions).size() <= versions.size());
     }
     auto set = SpecifierSet::parse(text);
-    if (!set)
-        return;
+    if (!set) return;
     auto const s = set->str();
     auto again = SpecifierSet::parse(s);
     check(again.has_value() && again->str() == s);
@@ -95,20 +92,18 @@ void exercise_specifiers(std::string_view text, std::vector<Version> const& vers
         check(!v.is_prerelease() || !without_pre);
         (void)set->contains(v);
     }
-    for (std::optional<bool> pre : {std::optional<bool>{}, std::optional<bool>{true},
-                                    std::optional<bool>{false}}) {
+    for (std::optional<bool> pre :
+         {std::optional<bool>{}, std::optional<bool>{true}, std::optional<bool>{false}}) {
         auto const kept = set->filter(versions, pre);
         check(kept.size() <= versions.size());
     }
-    if (auto pin = set->pinned())
-        check(set->specifiers().size() == 1);
+    if (auto pin = set->pinned()) check(set->specifiers().size() == 1);
 }
 
 void exercise_name(std::string_view text) {
     auto const canonical = canonicalize_name(text);
     check(canonicalize_name(canonical) == canonical);
-    if (is_valid_name(text))
-        check(is_valid_name(canonical));
+    if (is_valid_name(text)) check(is_valid_name(canonical));
 }
 
 } // namespace
@@ -124,8 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         exercise_version(line, versions);
     exercise_version(input, versions);
     exercise_specifiers(lines.front(), versions);
-    if (lines.size() > 1)
-        exercise_specifiers(input, versions);
+    if (lines.size() > 1) exercise_specifiers(input, versions);
     exercise_name(input);
     return 0;
 }

@@ -48,18 +48,37 @@ std::vector<std::string> const seeds = {
     "<1.0\n1.0a1\n0.9\n0.9.dev1",
     "\n1.0\n1.1a1",
     "Django_REST.framework",
-    "1.0+\xc4\xb0",             // İ in a local label
-    "1.0prev\xc4\xb1" "ew1",     // ı in "preview"
-    "1.0.po\xc5\xbft1",         // ſ in "post"
+    "1.0+\xc4\xb0", // İ in a local label
+    "1.0prev\xc4\xb1"
+    "ew1",                       // ı in "preview"
+    "1.0.po\xc5\xbft1",          // ſ in "post"
     "\xc2\xa0==1.0\xe3\x80\x80", // Unicode whitespace around a specifier
 };
 
 std::vector<std::string> const tokens = {
-    "0",   "1",   "9",     "00",    "10",   ".",     "-",   "_",    "+",    "!",   "*",
-    ".*",  "v",   "V",     "a",     "b",    "c",     "rc",  "alpha", "beta", "pre", "preview",
-    "post", "rev", "r",    "dev",   "DEV",  "==",    "===", "!=",   "~=",   "<=",  ">=",
-    "<",   ">",   ",",     " ",     "\t",   "\n",    ";",   ")",    "(",    "\xc5\xbf",
-    "\xe2\x84\xaa", "\xff", "18446744073709551616",
+    "0",        "1",
+    "9",        "00",
+    "10",       ".",
+    "-",        "_",
+    "+",        "!",
+    "*",        ".*",
+    "v",        "V",
+    "a",        "b",
+    "c",        "rc",
+    "alpha",    "beta",
+    "pre",      "preview",
+    "post",     "rev",
+    "r",        "dev",
+    "DEV",      "==",
+    "===",      "!=",
+    "~=",       "<=",
+    ">=",       "<",
+    ">",        ",",
+    " ",        "\t",
+    "\n",       ";",
+    ")",        "(",
+    "\xc5\xbf", "\xe2\x84\xaa",
+    "\xff",     "18446744073709551616",
 };
 
 std::string mutate(std::string s, Rng& rng) {
@@ -71,12 +90,10 @@ std::string mutate(std::string s, Rng& rng) {
             s.insert(pos, tokens[rng.below(tokens.size())]);
             break;
         case 1: // delete a run
-            if (!s.empty())
-                s.erase(std::min(pos, s.size() - 1), 1 + rng.below(4));
+            if (!s.empty()) s.erase(std::min(pos, s.size() - 1), 1 + rng.below(4));
             break;
         case 2: // overwrite one byte
-            if (!s.empty())
-                s[std::min(pos, s.size() - 1)] = static_cast<char>(rng.next());
+            if (!s.empty()) s[std::min(pos, s.size() - 1)] = static_cast<char>(rng.next());
             break;
         case 3: // duplicate a slice
             if (!s.empty()) {
@@ -111,7 +128,8 @@ int main(int argc, char** argv) {
     if (argc > 1) {
         for (int i = 1; i < argc; ++i) {
             std::ifstream in(argv[i], std::ios::binary);
-            std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string data((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
             run(data);
         }
         std::printf("ran %d file(s)\n", argc - 1);

@@ -47,20 +47,21 @@ std::vector<std::string> split(std::string const& s, char sep) {
 }
 
 std::optional<bool> tri(std::string const& s) {
-    if (s == "T")
-        return true;
-    if (s == "F")
-        return false;
+    if (s == "T") return true;
+    if (s == "F") return false;
     return std::nullopt;
 }
 
-char const* flag(bool b) { return b ? "1" : "0"; }
-std::string or_dash(std::string s) { return s.empty() ? "-" : s; }
+char const* flag(bool b) {
+    return b ? "1" : "0";
+}
+std::string or_dash(std::string s) {
+    return s.empty() ? "-" : s;
+}
 
 std::vector<Version> versions_of(std::string const& list) {
     std::vector<Version> out;
-    if (list == "-")
-        return out;
+    if (list == "-") return out;
     for (auto const& h : split(list, ','))
         out.push_back(*Version::parse(unhex(h)));
     return out;
@@ -84,8 +85,7 @@ std::string answer(std::vector<std::string> const& f) {
     auto const& cmd = f.at(0);
     if (cmd == "V") {
         auto v = Version::parse(unhex(f.at(1)));
-        if (!v)
-            return "err";
+        if (!v) return "err";
         std::string release;
         for (std::size_t i = 0; i < v->release_size(); ++i)
             release += (i ? "." : "") + v->release_str(i);
@@ -93,8 +93,8 @@ std::string answer(std::vector<std::string> const& f) {
         std::ostringstream o;
         o << "ok\t" << v->str() << '\t' << flag(v->is_prerelease()) << '\t'
           << flag(v->is_postrelease()) << '\t' << flag(v->is_devrelease()) << '\t'
-          << v->base_version() << '\t' << v->public_version() << '\t' << or_dash(v->local())
-          << '\t' << v->epoch_str() << '\t' << release << '\t' << or_dash(pre) << '\t'
+          << v->base_version() << '\t' << v->public_version() << '\t' << or_dash(v->local()) << '\t'
+          << v->epoch_str() << '\t' << release << '\t' << or_dash(pre) << '\t'
           << or_dash(v->post().value_or("")) << '\t' << or_dash(v->dev().value_or("")) << '\t'
           << flag(v->has_local());
         return o.str();
@@ -103,22 +103,19 @@ std::string answer(std::vector<std::string> const& f) {
         auto a = Version::parse(unhex(f.at(1)));
         auto b = Version::parse(unhex(f.at(2)));
         auto c = *a <=> *b;
-        if ((c == 0) != (*a == *b))
-            return "inconsistent";
+        if ((c == 0) != (*a == *b)) return "inconsistent";
         return c < 0 ? "<" : (c > 0 ? ">" : "=");
     }
     if (cmd == "S") {
         auto s = Specifier::parse(unhex(f.at(1)));
-        if (!s)
-            return "err";
+        if (!s) return "err";
         return "ok\t" + s->str() + '\t' + std::string(s->op()) + '\t' +
                or_dash(std::string(s->version_text())) + '\t' + flag(s->prereleases()) + '\t' +
                flag(s->has_wildcard());
     }
     if (cmd == "SS") {
         auto s = SpecifierSet::parse(unhex(f.at(1)));
-        if (!s)
-            return "err";
+        if (!s) return "err";
         auto pre = s->prereleases();
         return "ok\t" + or_dash(s->str()) + '\t' + (!pre ? "N" : (*pre ? "T" : "F")) + '\t' +
                or_dash(s->pinned().value_or("")) + '\t' + std::to_string(s->specifiers().size());
@@ -156,11 +153,9 @@ int main() {
     std::ios::sync_with_stdio(false);
     std::string line;
     while (std::getline(std::cin, line)) {
-        if (line.empty())
-            continue;
+        if (line.empty()) continue;
         auto fields = split(line, '\t');
-        if (line.back() == '\t')
-            fields.emplace_back();
+        if (line.back() == '\t') fields.emplace_back();
         std::cout << answer(fields) << '\n';
     }
     return 0;

@@ -45,12 +45,30 @@ struct Validity {
 
 // ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ with re.IGNORECASE.
 Validity const validity[] = {
-    {"a", true},        {"A", true},           {"0", true},        {"requests", true},
-    {"Django_REST.framework", true}, {"a-b", true}, {"a--b", true}, {"a._-b", true},
-    {"A1.b2", true},    {"", false},           {"-a", false},      {"a-", false},
-    {"_a", false},      {"a_", false},         {".a", false},      {"a.", false},
-    {"a b", false},     {"a@b", false},        {"a+b", false},     {"caf\xc3\xa9", false},
-    {"a\n", false},     {"-", false},          {"~a", false},      {"a/b", false},
+    {"a", true},
+    {"A", true},
+    {"0", true},
+    {"requests", true},
+    {"Django_REST.framework", true},
+    {"a-b", true},
+    {"a--b", true},
+    {"a._-b", true},
+    {"A1.b2", true},
+    {"", false},
+    {"-a", false},
+    {"a-", false},
+    {"_a", false},
+    {"a_", false},
+    {".a", false},
+    {"a.", false},
+    {"a b", false},
+    {"a@b", false},
+    {"a+b", false},
+    {"caf\xc3\xa9", false},
+    {"a\n", false},
+    {"-", false},
+    {"~a", false},
+    {"a/b", false},
 };
 
 } // namespace
@@ -63,8 +81,8 @@ BOOST_AUTO_TEST_CASE(canonicalizes_like_pep503) {
 }
 
 BOOST_AUTO_TEST_CASE(spellings_of_one_project_meet) {
-    for (auto const* name : {"Typing_Extensions", "typing.extensions", "TYPING--EXTENSIONS",
-                             "typing-_-extensions"})
+    for (auto const* name :
+         {"Typing_Extensions", "typing.extensions", "TYPING--EXTENSIONS", "typing-_-extensions"})
         BOOST_TEST(canonicalize_name(name) == "typing-extensions", name);
 }
 
