@@ -34,6 +34,9 @@ bool same_base(Version const& a, Version const& b) {
 
 // The prefix-matching half of _compare_equal: is `spec` (already _version_split) a prefix of
 // the prospective version once its release is zero-padded to the spec's length?
+// Ported item for item from 23.0, including where it departs from PEP 440: an epoch stays glued
+// to the first release number ("1!1"), which then no longer counts as part of the release, so
+// "==1!1.0.*" does not match 1!1.0 (it does match 1!1.0.1).
 bool prefix_matches(std::string const& normalized_prospective,
                     std::vector<std::string> const& split_spec) {
     auto const split_prospective = detail::version_split(normalized_prospective);
@@ -62,7 +65,8 @@ std::string quoted(std::u32string_view text) {
 } // namespace
 
 // Plain versions are re-read unchanged, so the copy is enough; only the exotic Unicode label
-// spellings ("poſt", "previ̇ew") change or fail when packaging re-parses str(v).
+// spellings ("poſt", "previ̇ew") change or fail when packaging re-parses str(v). Where 23.0's
+// operators would raise InvalidVersion on such a candidate, contains() answers false.
 std::optional<Version> Specifier::reparsed_public(Version const& v) {
     bool const plain_pre =
         !v.pre_ || v.pre_->label == "a" || v.pre_->label == "b" || v.pre_->label == "rc";
@@ -185,7 +189,8 @@ bool Specifier::has_wildcard() const {
 
 bool Specifier::prereleases() const {
     // 23.0 asks only the inclusive operators. For "===" text that is not a version 23.0 raises
-    // InvalidVersion; we answer false (it names no pre-release), as newer packaging does.
+    // InvalidVersion (it calls Version() on the text); we answer false: it names no
+    // pre-release, and the API has no way to raise.
     if (op_ == "!=" || op_ == "<" || op_ == ">") return false;
     return parsed_ && parsed_->is_prerelease();
 }
@@ -322,7 +327,8 @@ std::vector<Version> SpecifierSet::filter(std::vector<Version> const& versions,
         // 23.0 chains Specifier.filter(prereleases=bool(...)) per clause. With an explicit bool
         // each clause's "pre-releases if nothing else matched" fallback can never trigger (its
         // contains() already rejected them), so a set with specifiers never falls back to
-        // pre-releases; newer packaging changed this, we keep 23.0's behaviour.
+        // pre-releases. PEP 440 says pre-releases SHOULD be accepted when nothing else matches;
+        // we follow 23.0 (SpecifierSet(">=1.2.3").filter(["1.2", "1.5a1"]) is empty).
         bool const allow = prereleases.value_or(false);
         for (auto const& v : versions)
             if (std::all_of(specs_.begin(), specs_.end(),
