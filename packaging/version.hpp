@@ -43,7 +43,7 @@ class Version {
     // The other parts, normalised. Numbers are digit strings without leading zeros.
     std::string const& epoch_str() const; // "0" when no epoch was written
     struct Pre {
-        std::string label;  // "a", "b" or "rc"
+        std::string label;  // "a", "b" or "rc" (23.0 keeps "prevıew"/"previ̇ew" spellings as is)
         std::string number; // "0" when omitted
     };
     std::optional<Pre> const& pre() const;
