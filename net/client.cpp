@@ -329,6 +329,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (ec == beast::error::timeout || ec == asio::error::timed_out ||
             (ec == asio::error::operation_aborted && Clock::now() >= limit.at))
             return Error{ErrorKind::timeout, limit.name + " exceeded " + step_during(step, where)};
+        // Not our shutdown and not our clock: the caller cancelled the fetch (for example
+        // through a cancellation slot or an awaitable_operators race).
+        if (ec == asio::error::operation_aborted)
+            return Error{ErrorKind::cancelled,
+                         "cancelled by the caller " + step_during(step, where)};
         if (ec == http::error::body_limit)
             return Error{ErrorKind::too_large,
                          "response body from " + where + " exceeds max_wire_bytes (" +
@@ -369,6 +374,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             std::erase(pool.waiters, &waiter);
         }
         if (stopped) co_return cancelled("waiting for a connection slot to " + where);
+        if (Clock::now() < limit.at)
+            co_return Error{ErrorKind::cancelled,
+                            "cancelled by the caller waiting for a connection slot to " + where};
         co_return Error{ErrorKind::timeout,
                         limit.name + " exceeded waiting for a connection slot to " + where};
     }
@@ -412,9 +420,26 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         return nullptr;
     }
 
+    // Ends a healthy connection we no longer want. TLS gets a close_notify first, bounded so
+    // that a peer that never answers cannot keep the io_context busy.
+    void retire(std::shared_ptr<Connection> conn) {
+        if (!conn->tls || stopped || !conn->tcp().socket().is_open()) {
+            conn->close();
+            return;
+        }
+        conn->tcp().expires_after(std::chrono::milliseconds(500));
+        auto& tls_stream = *conn->tls;
+        tls_stream.async_shutdown([conn = std::move(conn)](error_code) {
+            // Servers commonly close the TCP connection without answering our close_notify,
+            // so this ends in ssl::error::stream_truncated (or eof, or a timeout): all fine,
+            // the exchange is already complete (Beast issue #38).
+            conn->close();
+        });
+    }
+
     void park(HostPool& pool, std::shared_ptr<Connection> conn) {
         if (stopped || conn->buffer.size() != 0 || pool.idle.size() >= options.max_idle_per_host) {
-            conn->close();
+            retire(std::move(conn));
             return;
         }
         conn->idle = true;
@@ -462,8 +487,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         op.resolving.reset();
         if (!state->finished) {
             state->resolver.cancel();
+            // Our clock ran out, or someone (shutdown, the caller) cancelled the wait.
+            bool const expired = !stopped && Clock::now() >= until;
             co_return fail(
-                error_code(stopped ? asio::error::operation_aborted : asio::error::timed_out));
+                error_code(expired ? asio::error::timed_out : asio::error::operation_aborted));
         }
         if (state->ec) co_return fail(state->ec);
         co_return std::move(state->endpoints);
@@ -494,7 +521,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (route)
                 co_return fail(classify(endpoints.error(), Step::proxy_connect, dial_where, limit));
             auto const& ec = endpoints.error();
-            if (stopped || ec == asio::error::timed_out)
+            if (stopped || ec == asio::error::timed_out || ec == asio::error::operation_aborted)
                 co_return fail(classify(ec, Step::resolve, dial_host, limit));
             co_return fail(Error{ErrorKind::resolve, "resolve " + dial_host + ": " + describe(ec)});
         }
@@ -753,7 +780,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 if (result->keep_alive)
                     park(pool, std::move(conn));
                 else
-                    conn->close();
+                    retire(std::move(conn));
                 co_return std::move(result->response);
             }
             conn->close();

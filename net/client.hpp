@@ -57,8 +57,13 @@ struct ClientStats {
     std::uint64_t bytes_sent = 0;
 };
 
+// Threading: a Client and its fetches belong to one executor (the io_context's single thread);
+// fetch() must be awaited from coroutines running there. stats() may be read from any thread.
+// Destroy the Client before its io_context. To co_spawn a fetch with a completion handler,
+// wrap it in a coroutine returning void: Result has no default value for the handler.
 class Client {
   public:
+    // Throws std::runtime_error if options.extra_ca_file cannot be loaded.
     Client(boost::asio::any_io_executor ex, ClientOptions options);
     ~Client();
     Client(Client const&) = delete;
@@ -71,6 +76,7 @@ class Client {
     ClientStats stats() const;
     ClientOptions const& options() const;
     // Closes idle connections and makes pending/future fetches fail with `cancelled`.
+    // Safe from any thread: it runs on the client's executor (at once when called there).
     void shutdown();
 
   private:

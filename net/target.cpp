@@ -207,6 +207,10 @@ Result<Target, std::string> from_url(boost::urls::url_view u) {
     t.authority = bracketed(t.host) + ":" + std::to_string(t.port);
     t.host_header = t.port == default_port ? bracketed(t.host) : t.authority;
     t.origin_form = std::string(u.encoded_path());
+    // Boost.URL 1.81 reads "http://h:junk" as port "" and path "junk"; no valid URL with an
+    // authority has a path that does not start with "/".
+    if (!t.origin_form.empty() && t.origin_form.front() != '/')
+        return fail(std::string("invalid port or path"));
     if (t.origin_form.empty()) t.origin_form = "/";
     if (u.has_query()) t.origin_form += "?" + std::string(u.encoded_query());
     t.url = scheme + "://" + t.host_header + t.origin_form;
@@ -253,7 +257,9 @@ Result<std::optional<ProxyRoute>, std::string> select_proxy(ProxySettings const&
     if (scheme != "http")
         return fail("unsupported proxy scheme \"" + scheme + "\" in " + redact_url(text) +
                     " (only http:// proxies)");
-    if (parsed->encoded_host().empty()) return fail("bad proxy URL " + redact_url(text));
+    if (parsed->encoded_host().empty() ||
+        (!parsed->encoded_path().empty() && parsed->encoded_path() != "/"))
+        return fail("bad proxy URL " + redact_url(text));
     ProxyRoute route;
     route.host = parsed->host_type() == boost::urls::host_type::name
                      ? lower(parsed->host_address())

@@ -12,9 +12,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
@@ -31,6 +35,7 @@ using namespace pinwatch;
 using namespace pinwatch::net;
 using namespace pinwatch::test;
 using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using FetchResult = Result<Response, Error>;
 
@@ -1034,7 +1039,38 @@ BOOST_AUTO_TEST_CASE(url_userinfo_becomes_basic_authorization) {
                basic_authorization("alice", "pa55word"));
 }
 
-// --- shutdown -------------------------------------------------------------------------------
+// --- cancellation and shutdown -------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(caller_cancellation_ends_fetch_and_client_stays_usable) {
+    TestServer server([](TestRequest const& r) {
+        auto resp = hello(r);
+        resp.stall = r.path() == "/stall";
+        return resp;
+    });
+    Harness h;
+    std::optional<FetchResult> cancelled;
+    std::optional<std::size_t> winner;
+    auto race = [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
+        Request req;
+        req.url = server.url("/stall");
+        // The timer wins; awaitable_operators then cancels the fetch through its slot.
+        auto result = co_await (fetch_into(*h.client, req, cancelled) ||
+                                timer.async_wait(asio::use_awaitable));
+        winner = result.index();
+    };
+    auto start = Clock::now();
+    asio::co_spawn(h.ioc, race(), rethrow);
+    h.run_until([&] { return winner.has_value(); });
+    BOOST_TEST(*winner == 1u);
+    BOOST_TEST(ms_since(start) < 5'000); // not the 10 s deadline
+    BOOST_REQUIRE(cancelled.has_value());
+    REQUIRE_ERROR(*cancelled, ErrorKind::cancelled);
+    BOOST_TEST(contains(cancelled->error().message, "cancelled by the caller"));
+    auto r = h.get(server.url("/after"));
+    REQUIRE_OK(r);
+    BOOST_TEST(r->body == "hello /after");
+}
 
 BOOST_AUTO_TEST_CASE(shutdown_cancels_in_flight_and_queued_fetches) {
     TestServer server([](TestRequest const&) {
