@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,9 @@ std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
 // How a new release relates to the pin (or, without a pin, to the newest release known before).
 enum class UpdateType { major, minor, patch, prerelease, older, none };
 char const* to_string(UpdateType) noexcept;
+
+inline std::ostream& operator<<(std::ostream& os, EventKind k) { return os << to_string(k); }
+inline std::ostream& operator<<(std::ostream& os, UpdateType t) { return os << to_string(t); }
 
 struct Event {
     std::string id;          // stable across retries; receivers dedupe on it

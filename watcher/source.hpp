@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,15 @@ struct SourceError {
     std::string message; // "pypi:requests: http 503"
     std::optional<std::chrono::seconds> retry_after;
 };
+
+inline std::ostream& operator<<(std::ostream& os, SourceError::Kind k) {
+    switch (k) {
+    case SourceError::Kind::temporary: return os << "temporary";
+    case SourceError::Kind::permanent: return os << "permanent";
+    case SourceError::Kind::rate_limited: return os << "rate_limited";
+    }
+    return os;
+}
 
 // What the source needs to know besides the subscription: the validators stored last time.
 struct PollContext {

@@ -204,7 +204,7 @@ StateStore::StateStore(std::string const& path) {
         }
         db_->exec("PRAGMA foreign_keys=ON");
         migrate();
-    } catch (SQLite::Exception const& e) {
+    } catch (std::exception const& e) {
         throw std::runtime_error("state file " + path + ": " + e.what());
     }
 }

@@ -1,0 +1,107 @@
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+
+#include "config/config.hpp"
+
+using namespace pinwatch::config;
+
+namespace {
+std::string all(std::vector<ConfigError> const& errors) {
+    std::string out;
+    for (auto const& e : errors) out += e.str() + "\n";
+    return out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_full_config) {
+    auto c = parse_config(R"(
+state = "state.db"
+requirements = ["requirements.txt", "/abs/dev.txt"]
+pyproject = "pyproject.toml"
+index_url = "https://pypi.internal.example/simple/"
+interval = "1h30m"
+jitter = 0.2
+python_version = "3.11"
+pre = true
+failing_after = 5
+console = false
+[http]
+timeout = "45s"
+connect_timeout = 5
+max_in_flight_per_host = 4
+extra_ca_file = "ca.pem"
+)",
+                          "/etc/pinwatch/pinwatch.toml");
+    BOOST_REQUIRE_MESSAGE(c.has_value(), all(c.error()));
+    BOOST_TEST(c->state.value() == "/etc/pinwatch/state.db");
+    BOOST_TEST((c->requirements == std::vector<std::string>{"/etc/pinwatch/requirements.txt", "/abs/dev.txt"}));
+    BOOST_TEST((c->pyproject == std::vector<std::string>{"/etc/pinwatch/pyproject.toml"}));
+    BOOST_TEST(c->index_url.value() == "https://pypi.internal.example/simple/");
+    BOOST_TEST(c->interval.count() == 5400);
+    BOOST_TEST(c->jitter == 0.2);
+    BOOST_TEST(c->python_version.value() == "3.11");
+    BOOST_TEST(c->pre);
+    BOOST_TEST(c->failing_after == 5);
+    BOOST_TEST(!c->console);
+    BOOST_TEST(c->http.timeout.count() == 45000);
+    BOOST_TEST(c->http.connect_timeout.count() == 5000);
+    BOOST_TEST(c->http.max_in_flight_per_host == 4);
+    BOOST_TEST(c->http.extra_ca_file.value() == "/etc/pinwatch/ca.pem");
+}
+
+BOOST_AUTO_TEST_CASE(defaults) {
+    auto c = parse_config("requirements = [\"r.txt\"]\n", "p.toml");
+    BOOST_REQUIRE(c.has_value());
+    BOOST_TEST(c->interval.count() == 900);
+    BOOST_TEST(!c->state.has_value());
+    BOOST_TEST(!c->index_url.has_value());
+    BOOST_TEST(c->console);
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_reported_with_file_line_and_key) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+interval = "soon"
+jitter = 2
+index_url = "ftp://x"
+colour = "blue"
+[http]
+max_in_flight_per_host = 0
+timout = "1s"
+)",
+                          "bad.toml");
+    BOOST_REQUIRE(!c.has_value());
+    auto const text = all(c.error());
+    BOOST_TEST(c.error().size() == 6u, text);
+    BOOST_TEST(text.find("bad.toml:2: key 'interval'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:3: key 'jitter'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:4: key 'index_url'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:5: unknown key 'colour'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:7: key 'http.max_in_flight_per_host'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:8: unknown key 'timout' in [http]") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_toml_and_nothing_to_watch) {
+    auto bad = parse_config("interval = \n", "x.toml");
+    BOOST_REQUIRE(!bad.has_value());
+    BOOST_TEST(bad.error()[0].str().find("x.toml:1: invalid TOML") == 0u, bad.error()[0].str());
+    auto empty = parse_config("interval = \"1m\"\n", "x.toml");
+    BOOST_REQUIRE(!empty.has_value());
+    BOOST_TEST(empty.error()[0].message.find("nothing to watch") != std::string::npos);
+    auto missing = load_config("/nonexistent/pinwatch.toml");
+    BOOST_REQUIRE(!missing.has_value());
+    BOOST_TEST(missing.error()[0].str().find("/nonexistent/pinwatch.toml") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(durations) {
+    BOOST_TEST(parse_duration("90s")->count() == 90);
+    BOOST_TEST(parse_duration("15m")->count() == 900);
+    BOOST_TEST(parse_duration("2h")->count() == 7200);
+    BOOST_TEST(parse_duration("1d")->count() == 86400);
+    BOOST_TEST(parse_duration("1h30m")->count() == 5400);
+    BOOST_TEST(parse_duration("45")->count() == 45);
+    BOOST_TEST(!parse_duration("").has_value());
+    BOOST_TEST(!parse_duration("1h30").has_value());
+    BOOST_TEST(!parse_duration("-5s").has_value());
+    BOOST_TEST(!parse_duration("5 m").has_value());
+    BOOST_TEST(!parse_duration("99999999999999s").has_value());
+}
