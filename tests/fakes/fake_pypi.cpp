@@ -1,0 +1,562 @@
+#include "tests/fakes/fake_pypi.hpp"
+
+#include "packaging/name.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <ctime>
+#include <stdexcept>
+
+namespace pinwatch::test {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::string iso_time(std::int64_t t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    // Like PyPI: microseconds, except that a zero fraction is omitted.
+    int const micros = static_cast<int>((t * 7919) % 1000000);
+    std::string out = buf;
+    if (micros != 0) {
+        char frac[16];
+        std::snprintf(frac, sizeof frac, ".%06d", micros);
+        out += frac;
+    }
+    return out + "Z";
+}
+
+std::string hex64(std::uint64_t v) {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+void str(Writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+void key(Writer& w, std::string_view s) {
+    w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+struct FileInfo {
+    std::string filename, url, sha256;
+    std::int64_t size;
+};
+
+std::vector<FileInfo> files_of(std::string const& normalised, FakeRelease const& r) {
+    std::string stem = normalised;
+    std::replace(stem.begin(), stem.end(), '-', '_');
+    std::vector<FileInfo> out;
+    std::string names[2] = {stem + "-" + r.version + ".tar.gz",
+                            stem + "-" + r.version + "-py3-none-any.whl"};
+    for (int i = 0; i < r.files && i < 2; ++i) {
+        auto const h = hex64(fnv1a(names[i]));
+        out.push_back({names[i],
+                       "https://files.example/packages/" + h.substr(0, 2) + "/" + names[i],
+                       h + h + h + h, static_cast<std::int64_t>(10000 + fnv1a(names[i]) % 90000)});
+    }
+    return out;
+}
+
+void write_json_api_file(Writer& w, FileInfo const& f, FakeRelease const& r) {
+    w.StartObject();
+    key(w, "filename");
+    str(w, f.filename);
+    key(w, "packagetype");
+    str(w, f.filename.size() > 4 && f.filename.compare(f.filename.size() - 4, 4, ".whl") == 0
+               ? "bdist_wheel"
+               : "sdist");
+    key(w, "python_version");
+    str(w, "source");
+    key(w, "digests");
+    w.StartObject();
+    key(w, "sha256");
+    str(w, f.sha256);
+    w.EndObject();
+    key(w, "size");
+    w.Int64(f.size);
+    key(w, "upload_time_iso_8601");
+    str(w, iso_time(r.upload_time));
+    key(w, "url");
+    str(w, f.url);
+    key(w, "yanked");
+    w.Bool(r.yanked);
+    key(w, "yanked_reason");
+    if (r.yanked && !r.yank_reason.empty())
+        str(w, r.yank_reason);
+    else
+        w.Null();
+    w.EndObject();
+}
+
+bool accepts_gzip(TestRequest const& req) {
+    auto ae = req.header("accept-encoding");
+    return ae && ae->find("gzip") != std::string_view::npos;
+}
+
+bool etag_matches(TestRequest const& req, std::string const& etag) {
+    auto inm = req.header("if-none-match");
+    return inm && inm->find(etag) != std::string_view::npos;
+}
+
+} // namespace
+
+FakePypi::FakePypi(TestServerOptions options) {
+    server_ =
+        std::make_unique<TestServer>([this](TestRequest const& r) { return handle(r); }, options);
+}
+
+FakePypi::~FakePypi() {
+    server_->stop();
+}
+
+std::string FakePypi::index_url() const {
+    return server_->base_url() + "/simple/";
+}
+
+void FakePypi::changed(std::string const& key) {
+    cache_.erase(key);
+    serials_[key] = ++serial_;
+}
+
+void FakePypi::add_project(FakeProject p) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(p.name);
+    projects_[key] = std::move(p);
+    changed(key);
+}
+
+void FakePypi::add_release(std::string const& project, FakeRelease r) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    auto& p = projects_[key];
+    if (p.name.empty()) p.name = project;
+    p.releases.push_back(std::move(r));
+    changed(key);
+}
+
+void FakePypi::yank(std::string const& project, std::string const& version, std::string reason) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    for (auto& r : projects_.at(key).releases)
+        if (r.version == version) {
+            r.yanked = true;
+            r.yank_reason = reason;
+        }
+    changed(key);
+}
+
+void FakePypi::unyank(std::string const& project, std::string const& version) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    for (auto& r : projects_.at(key).releases)
+        if (r.version == version) {
+            r.yanked = false;
+            r.yank_reason.clear();
+        }
+    changed(key);
+}
+
+void FakePypi::remove_release(std::string const& project, std::string const& version) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    auto& rs = projects_.at(key).releases;
+    rs.erase(std::remove_if(rs.begin(), rs.end(),
+                            [&](FakeRelease const& r) { return r.version == version; }),
+             rs.end());
+    changed(key);
+}
+
+void FakePypi::remove_project(std::string const& project) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    projects_.erase(key);
+    changed(key);
+}
+
+void FakePypi::set_fault(std::string const& project, Fault fault) {
+    std::lock_guard lock(mutex_);
+    faults_[project == "*" ? project : packaging::canonicalize_name(project)] = fault;
+}
+
+void FakePypi::set_html_only(bool v) {
+    std::lock_guard lock(mutex_);
+    html_only_ = v;
+}
+
+void FakePypi::set_gzip(bool v) {
+    std::lock_guard lock(mutex_);
+    gzip_ = v;
+}
+
+FakePypiStats FakePypi::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+std::vector<std::string> FakePypi::project_names() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (auto const& [k, _] : projects_)
+        out.push_back(k);
+    return out;
+}
+
+FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
+    auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    auto const& p = projects_.at(name);
+    Rendered out;
+    {
+        rapidjson::StringBuffer buf;
+        Writer w(buf);
+        w.StartObject();
+        key(w, "meta");
+        w.StartObject();
+        key(w, "api-version");
+        str(w, "1.1");
+        key(w, "_last-serial");
+        w.Int64(serials_[name]);
+        w.EndObject();
+        key(w, "name");
+        str(w, name);
+        key(w, "versions");
+        w.StartArray();
+        for (auto const& r : p.releases)
+            str(w, r.version);
+        w.EndArray();
+        key(w, "files");
+        w.StartArray();
+        for (auto const& r : p.releases)
+            for (auto const& f : files_of(name, r)) {
+                w.StartObject();
+                key(w, "filename");
+                str(w, f.filename);
+                key(w, "url");
+                str(w, f.url);
+                key(w, "hashes");
+                w.StartObject();
+                key(w, "sha256");
+                str(w, f.sha256);
+                w.EndObject();
+                key(w, "requires-python");
+                w.Null();
+                key(w, "size");
+                w.Int64(f.size);
+                key(w, "upload-time");
+                str(w, iso_time(r.upload_time));
+                key(w, "yanked");
+                if (!r.yanked)
+                    w.Bool(false);
+                else if (r.yank_reason.empty())
+                    w.Bool(true);
+                else
+                    str(w, r.yank_reason);
+                key(w, "core-metadata");
+                w.Bool(false);
+                key(w, "data-dist-info-metadata");
+                w.Bool(false);
+                w.EndObject();
+            }
+        w.EndArray();
+        w.EndObject();
+        out.json = buf.GetString();
+    }
+    {
+        std::string h =
+            "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" "
+            "content=\"1.1\">\n    <title>Links for " +
+            html_escape(name) +
+            "</title>\n  </head>\n  <body>\n"
+            "    <h1>Links for " +
+            html_escape(name) + "</h1>\n";
+        for (auto const& r : p.releases)
+            for (auto const& f : files_of(name, r)) {
+                h += "    <a href=\"" + html_escape(f.url) + "#sha256=" + f.sha256 + "\"";
+                if (r.yanked) h += " data-yanked=\"" + html_escape(r.yank_reason) + "\"";
+                h += ">" + html_escape(f.filename) + "</a><br />\n";
+            }
+        h += "  </body>\n</html>\n";
+        out.html = std::move(h);
+    }
+    out.json_gz = gzip_compress(out.json);
+    out.html_gz = gzip_compress(out.html);
+    out.json_etag = "\"" + hex64(fnv1a(out.json)) + "j\"";
+    out.html_etag = "\"" + hex64(fnv1a(out.html)) + "h\"";
+    return cache_.emplace(name, std::move(out)).first->second;
+}
+
+TestResponse FakePypi::handle(TestRequest const& req) {
+    auto const path = std::string(req.path());
+    auto segments = std::vector<std::string>{};
+    for (std::size_t pos = 1; pos <= path.size();) {
+        auto const next = path.find('/', pos);
+        auto const end = next == std::string::npos ? path.size() : next;
+        segments.push_back(path.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    if (!segments.empty() && segments.back().empty()) segments.pop_back();
+
+    std::string project;
+    if (segments.size() >= 2 && (segments[0] == "simple" || segments[0] == "pypi"))
+        project = segments[1];
+    Fault fault = Fault::none;
+    {
+        std::lock_guard lock(mutex_);
+        auto f = faults_.find(packaging::canonicalize_name(project));
+        if (f == faults_.end()) f = faults_.find("*");
+        if (f != faults_.end()) fault = f->second;
+    }
+    TestResponse faulty;
+    switch (fault) {
+    case Fault::none:
+        break;
+    case Fault::server_error:
+        return TestResponse::text("upstream unavailable\n", 503);
+    case Fault::not_found:
+        return TestResponse::text("Not Found\n", 404);
+    case Fault::garbage:
+        faulty.garbage = true;
+        return faulty;
+    case Fault::bad_json:
+        return TestResponse::json("{\"meta\": {\"api-version\": \"1.1\"}, \"files\": [tru", 200)
+            .header("Content-Type", "application/vnd.pypi.simple.v1+json");
+    case Fault::stall:
+        faulty.stall = true;
+        return faulty;
+    case Fault::close:
+        faulty.close_before_response = true;
+        return faulty;
+    case Fault::drip:
+        faulty = TestResponse::text(std::string(4096, 'x'));
+        faulty.drip = std::chrono::milliseconds(100);
+        return faulty;
+    }
+
+    if (segments.size() == 2 && segments[0] == "simple" && path.back() == '/')
+        return simple(segments[1], req);
+    if (segments.size() == 2 && segments[0] == "simple") // PEP 503: add the trailing slash
+        return TestResponse::redirect(301, "/simple/" + segments[1] + "/");
+    if (segments.size() == 3 && segments[0] == "pypi" && segments[2] == "json")
+        return json_api(segments[1], std::nullopt);
+    if (segments.size() == 4 && segments[0] == "pypi" && segments[3] == "json")
+        return json_api(segments[1], segments[2]);
+    std::lock_guard lock(mutex_);
+    ++stats_.other;
+    return TestResponse::text("Not Found\n", 404);
+}
+
+TestResponse FakePypi::simple(std::string const& name, TestRequest const& req) {
+    auto const canonical = packaging::canonicalize_name(name);
+    if (canonical != name) return TestResponse::redirect(301, "/simple/" + canonical + "/");
+    std::lock_guard lock(mutex_);
+    if (!projects_.count(name)) {
+        ++stats_.other;
+        return TestResponse::text("Not Found\n", 404);
+    }
+    auto const& r = rendered(name);
+    auto const accept = req.header("accept").value_or("");
+    bool const json =
+        !html_only_ && accept.find("application/vnd.pypi.simple.v1+json") != std::string_view::npos;
+    auto const& etag = json ? r.json_etag : r.html_etag;
+    TestResponse res;
+    res.header("Vary", "Accept, Accept-Encoding");
+    res.header("ETag", etag);
+    res.header("X-PyPI-Last-Serial", std::to_string(serials_[name]));
+    res.header("Cache-Control", "max-age=600, public");
+    if (etag_matches(req, etag)) {
+        ++stats_.not_modified;
+        res.status = 304;
+        return res;
+    }
+    (json ? stats_.simple_json : stats_.simple_html)++;
+    res.header("Content-Type",
+               json ? "application/vnd.pypi.simple.v1+json" : "text/html; charset=utf-8");
+    if (gzip_ && accepts_gzip(req)) {
+        res.header("Content-Encoding", "gzip");
+        res.body = json ? r.json_gz : r.html_gz;
+    } else {
+        res.body = json ? r.json : r.html;
+    }
+    return res;
+}
+
+TestResponse FakePypi::json_api(std::string const& name,
+                                std::optional<std::string> const& version) {
+    auto const canonical = packaging::canonicalize_name(name);
+    if (canonical != name)
+        return TestResponse::redirect(301, "/pypi/" + canonical + (version ? "/" + *version : "") +
+                                               "/json");
+    std::lock_guard lock(mutex_);
+    ++stats_.json_api;
+    auto it = projects_.find(name);
+    if (it == projects_.end() || it->second.releases.empty())
+        return TestResponse::text("Not Found\n", 404);
+    auto const& p = it->second;
+    FakeRelease const* shown = nullptr;
+    if (version) {
+        for (auto const& r : p.releases)
+            if (r.version == *version) shown = &r;
+        if (!shown) return TestResponse::text("Not Found\n", 404);
+    } else {
+        for (auto const& r : p.releases)
+            if (!r.yanked) shown = &r; // the fake's "latest": the newest upload not yanked
+        if (!shown) shown = &p.releases.back();
+    }
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    key(w, "info");
+    w.StartObject();
+    key(w, "name");
+    str(w, p.name);
+    key(w, "version");
+    str(w, shown->version);
+    key(w, "summary");
+    str(w, p.summary);
+    key(w, "home_page");
+    str(w, "");
+    key(w, "project_urls");
+    w.StartObject();
+    for (auto const& [k, v] : p.project_urls) {
+        key(w, k);
+        str(w, v);
+    }
+    w.EndObject();
+    key(w, "yanked");
+    w.Bool(shown->yanked);
+    key(w, "yanked_reason");
+    if (shown->yanked && !shown->yank_reason.empty())
+        str(w, shown->yank_reason);
+    else
+        w.Null();
+    w.EndObject();
+    key(w, "last_serial");
+    w.Int64(serials_[name]);
+    if (!version) {
+        key(w, "releases");
+        w.StartObject();
+        for (auto const& r : p.releases) {
+            key(w, r.version);
+            w.StartArray();
+            for (auto const& f : files_of(name, r))
+                write_json_api_file(w, f, r);
+            w.EndArray();
+        }
+        w.EndObject();
+    }
+    key(w, "urls");
+    w.StartArray();
+    for (auto const& f : files_of(name, *shown))
+        write_json_api_file(w, f, *shown);
+    w.EndArray();
+    key(w, "vulnerabilities");
+    w.StartArray();
+    w.EndArray();
+    w.EndObject();
+    auto res = TestResponse::json(buf.GetString());
+    res.header("X-PyPI-Last-Serial", std::to_string(serials_[name]));
+    return res;
+}
+
+std::vector<FakeProject> FakePypi::generate(std::size_t count, unsigned seed, std::int64_t now) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<FakeProject> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        FakeProject p;
+        char name[32];
+        // Mixed spellings, as on PyPI; they all normalise to "pkg-<i>".
+        static char const* const kStyles[] = {"pkg-%05zu", "Pkg_%05zu", "pkg.%05zu", "PKG-%05zu"};
+        std::snprintf(name, sizeof name, kStyles[i % 4], i);
+        p.name = name;
+        p.summary = std::string("Generated project ") + name;
+        p.project_urls = {{"Source", "https://github.com/example/" + std::string(name)},
+                          {"Documentation", "https://docs.example/" + std::string(name)}};
+        // Release counts skewed like PyPI's: most projects have a handful, some tens, a few
+        // hundreds and a very few thousands (botocore-like). The first project is always huge.
+        double const x = u(rng);
+        int releases = x < 0.70    ? 1 + static_cast<int>(u(rng) * 10)
+                       : x < 0.95  ? 10 + static_cast<int>(u(rng) * 90)
+                       : x < 0.995 ? 100 + static_cast<int>(u(rng) * 400)
+                                   : 1000 + static_cast<int>(u(rng) * 2000);
+        if (i == 0 && count >= 50) releases = 3000;
+        std::int64_t t = now - 6LL * 365 * 86400;
+        std::int64_t const step =
+            std::max<std::int64_t>(3600, (now - 86400 - t) / std::max(1, releases));
+        int major = 0, minor = 1, patch = 0;
+        for (int r = 0; r < releases; ++r) {
+            FakeRelease rel;
+            double const y = u(rng);
+            if (y < 0.02) {
+                ++major, minor = 0, patch = 0;
+            } else if (y < 0.15) {
+                ++minor, patch = 0;
+            } else {
+                ++patch;
+            }
+            std::string v =
+                std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+            double const shape = u(rng);
+            if (shape < 0.04)
+                v += "rc" + std::to_string(1 + r % 3);
+            else if (shape < 0.06)
+                v += "b" + std::to_string(1 + r % 2);
+            else if (shape < 0.07)
+                v += ".post1";
+            else if (shape < 0.075)
+                v += ".dev" + std::to_string(r);
+            rel.version = v;
+            t += step;
+            rel.upload_time = t;
+            if (u(rng) < 0.01) {
+                rel.yanked = true;
+                rel.yank_reason = u(rng) < 0.5 ? "broken build" : "";
+            }
+            p.releases.push_back(std::move(rel));
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+} // namespace pinwatch::test
