@@ -1039,18 +1039,12 @@ private:
             error(e.file, e.line, "invalid requirement '" + e.text + "': " + req.error());
             return;
         }
-        e.name = canonicalize_name(req->name);
-        e.extras = req->extras;
-        e.specifier = req->specifier.str();
-        e.url = req->url;
-        auto const& specs = req->specifier.specifiers();
-        if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
-            e.pinned = specs.front().str().substr(2);
-        if (req->url) {
-            e.watchable = false;
-            e.reason = "direct URL (name @ URL)";
+        Environment env = opts_.environment;
+        env.extra = "";
+        if (auto ok = describe_requirement(*req, env, e); !ok) {
+            error(e.file, e.line, ok.error(), Kind::marker);
+            return;
         }
-        if (req->marker && !evaluate(e, *req->marker)) return;
         out_.entries.push_back(std::move(e));
     }
 
@@ -1073,8 +1067,9 @@ private:
         Result<url::SplitResult> parts = url::urlsplit(target);
         bool vcs = !starts_with(lowered, "file:") && parts && one_of(kVcsSchemes, parts->scheme);
         if (!vcs) {
-            if (!starts_with(lowered, "file:") && !looks_like_path(location) &&
-                location.find(':') != std::string::npos) {
+            // A URL that is neither file: nor VCS is an error for pip; anything without a
+            // scheme is taken for a project directory.
+            if (!starts_with(lowered, "file:") && parts && !parts->scheme.empty()) {
                 error(path, number,
                       "'" + text +
                           "' is not a valid editable requirement: expected a path to a local "
@@ -1123,6 +1118,28 @@ private:
 };
 
 } // namespace
+
+Result<void> describe_requirement(Requirement const& req, Environment const& env,
+                                  RequirementEntry& e) {
+    e.name = canonicalize_name(req.name);
+    e.extras = req.extras;
+    e.specifier = req.specifier.str();
+    e.url = req.url;
+    auto const& specs = req.specifier.specifiers();
+    if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
+        e.pinned = specs.front().str().substr(2);
+    if (req.url) {
+        e.watchable = false;
+        e.reason = "direct URL (name @ URL)";
+    }
+    if (req.marker) {
+        e.marker = req.marker->str();
+        Result<bool> holds = req.marker->evaluate(env);
+        if (!holds) return fail("cannot evaluate marker '" + *e.marker + "': " + holds.error());
+        e.applies = *holds;
+    }
+    return {};
+}
 
 RequirementsSet parse_requirements_files(std::vector<std::string> const& paths,
                                          ParseOptions const& options) {

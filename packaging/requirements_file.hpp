@@ -36,6 +36,10 @@ struct RequirementEntry {
     std::vector<std::string> global_options;  // --global-option
     bool watchable = true;
     std::string reason; // why not watchable: "local path", "VCS URL", "direct URL", ...
+    // Where in a pyproject.toml it came from ("project.dependencies",
+    // "project.optional-dependencies", "dependency-groups"); "" for requirements files.
+    std::string section;
+    std::optional<std::string> group; // the extra or dependency group (PEP 503 normalised)
 };
 
 // What the option-only lines set, after every file was read. Values are kept as written; where
@@ -112,6 +116,14 @@ RequirementsSet parse_requirements_files(std::vector<std::string> const& paths,
 // Parses `content` as if it were the file `path` (nested -r/-c still go through read_file).
 RequirementsSet parse_requirements_text(std::string_view content, std::string const& path,
                                         ParseOptions const& options);
+
+// The fields a PEP 508 requirement decides: name (normalised), specifier, extras, marker, url,
+// pinned, watchable/reason, and applies (the marker evaluated in `env` exactly as given, so set
+// env.extra when the requirement belongs to an extra). Fails, leaving `entry` half-filled, when
+// the marker cannot be evaluated.
+struct Requirement;
+Result<void> describe_requirement(Requirement const& req, Environment const& env,
+                                  RequirementEntry& entry);
 
 // ---------------------------------------------------------------------------------------------
 // The steps, exposed for tests and for the differential oracle.
