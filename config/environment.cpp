@@ -1,0 +1,199 @@
+#include "config/environment.hpp"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace pinwatch::config {
+
+namespace {
+
+// packaging 23.0's default_environment(), printed as key=value lines. A fixed command: nothing
+// from the user reaches the shell. -I keeps PYTHON* variables and user site-packages out.
+constexpr char const* kProbeCommand = R"(python3 -I -c '
+import os, platform, sys
+def full(i):
+    v = "%d.%d.%d" % (i.major, i.minor, i.micro)
+    if i.releaselevel != "final":
+        v += i.releaselevel[0] + str(i.serial)
+    return v
+env = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": full(sys.implementation.version),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+for k, v in env.items():
+    print(k + "=" + v.replace("\\", "\\\\").replace("\n", "\\n"))
+' 2>/dev/null)";
+
+std::optional<std::string> run_probe() {
+    std::FILE* pipe = ::popen(kProbeCommand, "r");
+    if (!pipe) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    int status = ::pclose(pipe);
+    if (status != 0) return std::nullopt;
+    return out;
+}
+
+std::string unescape(std::string_view v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '\\' && i + 1 < v.size()) {
+            ++i;
+            out += v[i] == 'n' ? '\n' : v[i];
+        } else {
+            out += v[i];
+        }
+    }
+    return out;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+} // namespace
+
+Result<packaging::Environment> parse_probe_output(std::string_view text) {
+    packaging::Environment env;
+    std::vector<std::string_view> seen;
+    while (!text.empty()) {
+        std::size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        std::size_t eq = line.find('=');
+        if (eq == std::string_view::npos) continue;
+        std::string_view key = line.substr(0, eq);
+        if (key == "extra") continue; // never taken from the probe
+        if (std::string* field = env.find(key)) {
+            *field = unescape(line.substr(eq + 1));
+            seen.push_back(key);
+        }
+    }
+    for (std::string_view key : packaging::Environment::keys()) {
+        if (key == "extra") continue;
+        if (std::find(seen.begin(), seen.end(), key) == seen.end())
+            return fail("python3 did not report the marker variable '" + std::string(key) + "'");
+    }
+    return env;
+}
+
+packaging::Environment fallback_environment() {
+    packaging::Environment env;
+    struct utsname u {};
+    if (::uname(&u) == 0) {
+        env.platform_system = u.sysname;
+        env.platform_release = u.release;
+        env.platform_version = u.version;
+        env.platform_machine = u.machine;
+    } else {
+        env.platform_system = "Linux";
+    }
+    std::string system = env.platform_system;
+    for (char& c : system) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    env.sys_platform = system.empty() ? "linux" : system;
+    env.os_name = "posix";
+    // Debian 12 (bookworm) ships CPython 3.11.2 as python3.
+    env.python_version = "3.11";
+    env.python_full_version = "3.11.2";
+    env.implementation_name = "cpython";
+    env.implementation_version = "3.11.2";
+    env.platform_python_implementation = "CPython";
+    env.extra = "";
+    return env;
+}
+
+SystemEnvironment const& system_environment() {
+    static SystemEnvironment const cached = [] {
+        SystemEnvironment s;
+        if (auto out = run_probe()) {
+            if (auto env = parse_probe_output(*out)) {
+                s.env = std::move(*env);
+                s.from_python = true;
+                return s;
+            }
+        }
+        s.env = fallback_environment();
+        return s;
+    }();
+    return cached;
+}
+
+Result<packaging::Environment> with_python_version(packaging::Environment base,
+                                                   std::string_view version) {
+    std::vector<std::string_view> parts;
+    for (std::string_view rest = version;;) {
+        std::size_t dot = rest.find('.');
+        parts.push_back(rest.substr(0, dot));
+        if (dot == std::string_view::npos) break;
+        rest = rest.substr(dot + 1);
+    }
+    bool ok = parts.size() == 2 || parts.size() == 3;
+    for (auto p : parts) ok = ok && all_digits(p);
+    if (!ok)
+        return fail("expected a Python version like 3.11 or 3.11.4, got '" + std::string(version) +
+                    "'");
+    std::string series = std::string(parts[0]) + "." + std::string(parts[1]);
+    std::string full;
+    if (parts.size() == 3) {
+        full = std::string(version);
+    } else if (base.python_version == series) {
+        full = base.python_full_version;
+    } else {
+        full = series + ".0";
+    }
+    base.python_version = series;
+    base.python_full_version = full;
+    if (base.implementation_name == "cpython") base.implementation_version = full;
+    return base;
+}
+
+packaging::Environment marker_environment(std::optional<std::string> const& python_version) {
+    packaging::Environment env = system_environment().env;
+    if (python_version) {
+        if (auto moved = with_python_version(env, *python_version)) env = std::move(*moved);
+    }
+    return env;
+}
+
+packaging::ParseOptions system_parse_options(packaging::Environment env) {
+    packaging::ParseOptions o;
+    o.environment = std::move(env);
+    o.read_file = [](std::string const& path) -> Result<packaging::FileContent> {
+        std::error_code dir_ec;
+        if (std::filesystem::is_directory(path, dir_ec)) return fail("is a directory");
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return fail(std::strerror(errno));
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        if (in.bad()) return fail(std::string("read error: ") + std::strerror(errno));
+        std::error_code ec;
+        auto canonical = std::filesystem::weakly_canonical(path, ec);
+        return packaging::FileContent{ss.str(), ec ? path : canonical.string()};
+    };
+    o.getenv = [](std::string const& name) -> std::optional<std::string> {
+        if (char const* v = std::getenv(name.c_str())) return std::string(v);
+        return std::nullopt;
+    };
+    return o;
+}
+
+} // namespace pinwatch::config

@@ -1,0 +1,141 @@
+#define BOOST_TEST_MODULE environment_test
+#include <boost/test/unit_test.hpp>
+
+#include "config/environment.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+using namespace pinwatch;
+using namespace pinwatch::config;
+
+namespace {
+
+std::string const kProbe = "implementation_name=cpython\n"
+                           "implementation_version=3.12.1\n"
+                           "os_name=posix\n"
+                           "platform_machine=aarch64\n"
+                           "platform_release=6.1.0-13-arm64\n"
+                           "platform_system=Linux\n"
+                           "platform_version=#1 SMP \\\\ with=equals\\nand a newline\n"
+                           "python_full_version=3.12.1\n"
+                           "platform_python_implementation=CPython\n"
+                           "python_version=3.12\n"
+                           "sys_platform=linux\n"
+                           "extra=never-from-the-probe\n"
+                           "something_new=ignored\n";
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(probe_output) {
+    auto env = parse_probe_output(kProbe);
+    BOOST_REQUIRE(env.has_value());
+    BOOST_TEST(env->python_version == "3.12");
+    BOOST_TEST(env->platform_machine == "aarch64");
+    BOOST_TEST(env->platform_version == "#1 SMP \\ with=equals\nand a newline");
+    BOOST_TEST(env->extra == "");
+
+    std::string partial = kProbe.substr(0, kProbe.find("sys_platform"));
+    auto missing = parse_probe_output(partial);
+    BOOST_REQUIRE(!missing.has_value());
+    BOOST_TEST(missing.error() == "python3 did not report the marker variable 'sys_platform'");
+    BOOST_TEST(!parse_probe_output("").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(python_version_override) {
+    packaging::Environment base = *parse_probe_output(kProbe); // a CPython 3.12.1
+
+    auto same_series = with_python_version(base, "3.12");
+    BOOST_REQUIRE(same_series.has_value());
+    BOOST_TEST(same_series->python_version == "3.12");
+    BOOST_TEST(same_series->python_full_version == "3.12.1"); // the interpreter's own
+
+    auto other = with_python_version(base, "3.9");
+    BOOST_TEST(other->python_version == "3.9");
+    BOOST_TEST(other->python_full_version == "3.9.0");
+    BOOST_TEST(other->implementation_version == "3.9.0");
+
+    auto full = with_python_version(base, "3.10.13");
+    BOOST_TEST(full->python_version == "3.10");
+    BOOST_TEST(full->python_full_version == "3.10.13");
+
+    packaging::Environment pypy = base;
+    pypy.implementation_name = "pypy";
+    pypy.implementation_version = "7.3.15";
+    BOOST_TEST(with_python_version(pypy, "3.10")->implementation_version == "7.3.15");
+
+    for (char const* bad : {"3", "3.", "3.x", "three", "3.11.2.1", "", ".3.11", "3.11rc1", " 3.11"}) {
+        auto r = with_python_version(base, bad);
+        BOOST_TEST_INFO("version: '" << bad << "'");
+        BOOST_REQUIRE(!r.has_value());
+        BOOST_TEST(r.error().find("expected a Python version like 3.11 or 3.11.4") == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fallback_is_debian12) {
+    auto env = fallback_environment();
+    BOOST_TEST(env.python_version == "3.11");
+    BOOST_TEST(env.python_full_version == "3.11.2");
+    BOOST_TEST(env.implementation_name == "cpython");
+    BOOST_TEST(env.os_name == "posix");
+    BOOST_TEST(env.sys_platform == "linux");
+    BOOST_TEST(env.platform_system == "Linux");
+    BOOST_TEST(!env.platform_machine.empty());
+    BOOST_TEST(!env.platform_release.empty());
+}
+
+BOOST_AUTO_TEST_CASE(system_environment_is_consistent) {
+    auto const& s = system_environment();
+    auto const& env = s.env;
+    // python_version is the first two parts of python_full_version, whichever source it came
+    // from, and every key packaging has is filled.
+    BOOST_TEST(env.python_full_version.rfind(env.python_version + ".", 0) == 0u);
+    for (auto key : packaging::Environment::keys())
+        if (key != "extra") BOOST_TEST(!env.find(key)->empty(), key);
+    BOOST_TEST(env.extra == "");
+    // The probe runs once: the same object every time.
+    BOOST_TEST(&system_environment() == &s);
+    // With python3 on PATH (it is in the build environment), the values come from it.
+    if (std::FILE* p = ::popen("python3 -c 'import sys; print(sys.platform)' 2>/dev/null", "r")) {
+        char buf[64] = {};
+        bool ran = std::fgets(buf, sizeof buf, p) != nullptr;
+        bool ok = ::pclose(p) == 0 && ran;
+        if (ok) {
+            BOOST_TEST(s.from_python);
+            BOOST_TEST(env.sys_platform + "\n" == std::string(buf));
+        }
+    }
+    BOOST_TEST(marker_environment().python_version == env.python_version);
+    BOOST_TEST(marker_environment(std::string("3.8")).python_full_version == "3.8.0");
+    BOOST_TEST(marker_environment(std::string("bogus")).python_version == env.python_version);
+}
+
+BOOST_AUTO_TEST_CASE(system_parse_options_read_and_getenv) {
+    auto o = system_parse_options(fallback_environment());
+    std::random_device rd;
+    auto dir = std::filesystem::temp_directory_path() / ("pinwatch-env-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "r.txt") << "x==1\n";
+    auto content = o.read_file((dir / "r.txt").string());
+    BOOST_REQUIRE(content.has_value());
+    BOOST_TEST(content->bytes == "x==1\n");
+    BOOST_TEST(content->identity == std::filesystem::canonical(dir / "r.txt").string());
+    // Two spellings of one file have one identity (that is how include cycles are caught).
+    auto again = o.read_file((dir / "." / "r.txt").string());
+    BOOST_TEST(again->identity == content->identity);
+    auto missing = o.read_file((dir / "nope.txt").string());
+    BOOST_REQUIRE(!missing.has_value());
+    BOOST_TEST(missing.error() == "No such file or directory");
+    auto directory = o.read_file(dir.string());
+    BOOST_REQUIRE(!directory.has_value());
+    BOOST_TEST(directory.error() == "is a directory");
+    std::filesystem::remove_all(dir);
+
+    ::setenv("PINWATCH_ENV_TEST_VAR", "value", 1);
+    BOOST_TEST(*o.getenv("PINWATCH_ENV_TEST_VAR") == "value");
+    ::unsetenv("PINWATCH_ENV_TEST_VAR");
+    BOOST_TEST(!o.getenv("PINWATCH_ENV_TEST_VAR").has_value());
+}
