@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <map>
@@ -293,6 +294,29 @@ BOOST_AUTO_TEST_CASE(in_flight_limit_per_host) {
     BOOST_TEST(server.max_in_flight() <= 2u);
     BOOST_TEST(server.max_in_flight() >= 1u);
     BOOST_TEST(h.client->stats().connections_opened <= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(deadline_applies_while_queued_for_a_slot) {
+    TestServer server([](TestRequest const& r) {
+        auto resp = hello(r);
+        resp.stall = r.path() == "/stall";
+        return resp;
+    });
+    auto o = options();
+    o.max_in_flight_per_host = 1;
+    Harness h(o);
+    Request stalled;
+    stalled.url = server.url("/stall");
+    stalled.deadline = 2s;
+    Request queued;
+    queued.url = server.url("/queued");
+    queued.deadline = 200ms; // expires while the stalled request holds the only slot
+    auto results = h.fetch_all({stalled, queued});
+    REQUIRE_ERROR(results[1], ErrorKind::timeout);
+    BOOST_TEST(contains(results[1].error().message, "waiting for a connection slot"));
+    REQUIRE_ERROR(results[0], ErrorKind::timeout);
+    BOOST_TEST(server.requests() == 1u);
+    REQUIRE_OK(h.get(server.url("/later"))); // the slot came back
 }
 
 BOOST_AUTO_TEST_CASE(idle_connections_capped_per_host) {
@@ -680,6 +704,57 @@ BOOST_AUTO_TEST_CASE(wire_cap_exceeded) {
         auto r = h.get(server.url(path));
         REQUIRE_ERROR(r, ErrorKind::too_large);
         BOOST_TEST(contains(r.error().message, "max_wire_bytes (1000 bytes"));
+    }
+}
+
+// The handler writes the chunked framing itself; the server then adds no Content-Length.
+TestResponse chunked(std::string const& body, std::size_t piece) {
+    TestResponse resp;
+    resp.header("Transfer-Encoding", "chunked");
+    char size[32];
+    for (std::size_t at = 0; at < body.size(); at += piece) {
+        auto part = body.substr(at, piece);
+        std::snprintf(size, sizeof size, "%zx\r\n", part.size());
+        resp.body += size + part + "\r\n";
+    }
+    resp.body += "0\r\n\r\n";
+    return resp;
+}
+
+BOOST_AUTO_TEST_CASE(chunked_bodies_plain_and_gzip) {
+    std::string const text = std::string(30'000, 'c') + "end";
+    TestServer server([&](TestRequest const& r) {
+        if (r.path() == "/gzip")
+            return chunked(gzip_compress(text), 1000).header("Content-Encoding", "gzip");
+        return chunked(text, 4096);
+    });
+    Harness h;
+    for (auto path : {"/plain", "/gzip"}) {
+        auto r = h.get(server.url(path));
+        REQUIRE_OK(r);
+        BOOST_TEST(r->body == text, path);
+    }
+    BOOST_TEST(h.client->stats().connections_opened == 1u); // chunked framing keeps keep-alive
+}
+
+BOOST_AUTO_TEST_CASE(chunked_body_caps_apply_while_streaming) {
+    std::string const text = random_bytes(50'000);
+    TestServer server([&](TestRequest const&) { return chunked(text, 1000); });
+    {
+        auto o = options();
+        o.max_body_bytes = 20'000;
+        Harness h(o);
+        auto r = h.get(server.url("/"));
+        REQUIRE_ERROR(r, ErrorKind::too_large);
+        BOOST_TEST(contains(r.error().message, "max_body_bytes (20000 bytes)"));
+    }
+    {
+        auto o = options();
+        o.max_wire_bytes = 10'000;
+        Harness h(o);
+        auto r = h.get(server.url("/"));
+        REQUIRE_ERROR(r, ErrorKind::too_large);
+        BOOST_TEST(contains(r.error().message, "max_wire_bytes (10000 bytes"));
     }
 }
 
