@@ -298,6 +298,13 @@ GOOD_REQ_LINES = [
     "y --hash sha256:ab --hash=sha512:cd --hash=sha256:ef",
     "z --global-option=--quiet --install-option='--prefix=/x'", "q>=1 -i https://ignored/",
     "w --pre", "file:///tmp/pkg#egg=pkgname", "v==1 ; python_version < '3' ",
+    "foo==${PW_EMPTY}", "tabbed\t--hash=sha256:aa", "dbl  --hash=sha256:aa",
+    "quoted --global-option='a b' --install-option=\"c d\"",
+    "${PW_NAME}[extra]==${PW_VERSION} ; python_version >= '3'", "pkgz==1 #comment ${PW_VERSION}",
+    "  leading-space==1", "trailing-space==1   ", "pkgnb==1\u00a0# nbsp comment",
+    "pkgq --hash=sha384:'quoted'", "url-marker @ https://h.example/x.zip;os_name=='posix'",
+    "name-with-feature==1 --use-feature truststore", "pkgr==1 --no-binary pkgr",
+    "https://h.example/a.zip ; python_version >= '3'", "../up/two[x] ; os_name == 'posix'",
 ]
 BAD_REQ_LINES = ["foo>=", "foo bar", "foo; os_name ==", "==1.0", "foo[bar", "foo @ https:///x",
                  "foo; os_name ~= 'posix'"]
@@ -313,11 +320,17 @@ OPTION_LINES = [
     "--pref", "-e ./editable/project", "-e git+https://github.com/o/r.git#egg=r",
     "--editable=hg+https://hg.example/r#egg=hgr", "-e svn+https://svn.example/r#egg=svnr",
     "-e ./proj[extra1,extra2]", "-e git:git.example/r#egg=gitcolon", "--pre extra positional",
-    "-e ./first -e ./second", "-- --pre",
+    "-e ./first -e ./second", "-- --pre", "--pre # comment", "--index-url ${PW_INDEX}",
+    "-f file:///tmp/links", "--only-binary=:none:", "--no-binary :all:,foo",
+    "--trusted-host=h1 --trusted-host h2", "--extra-index-url 'https://quoted.example/x y'",
+    "-e .", "-e file:///tmp/proj#egg=proj", "--use-feature no-binary-enable-wheel-cache",
+    "--hash=sha256:optionline", "- lone-dash", "-e ./x -r ignored.txt",
 ]
 BAD_OPTION_LINES = ["--unknown-flag", "--use-feature bogus", "--hash=md5:abc", "--hash nocolon",
                     "-x", "--index-url", "--pre=1", "--no-binary -x", "--req x", "--no",
-                    "--trusted-host 'unterminated", "--extra-index-url a\\"]
+                    "--trusted-host 'unterminated", "--extra-index-url a\\",
+                    "-e ./proj --config-settings x", "-C x", "--install-option",
+                    "pkg==1 --hash=sha1:abc"]
 BAD_EDITABLES = ["-e https://example.com/x.zip", "-e git+https://github.com/o/r.git"]
 
 
@@ -367,21 +380,34 @@ def gen_file_tree(rng, root, case_no, allow_fatal):
         if rng.random() < 0.15:
             text = text.replace("\n", "\r\n")
         if rng.random() < 0.05:
-            text = text.replace("\n", "\x0c", 1)
+            text = text.replace("\n", rng.choice(["\x0c", "\x0b", "\x85", "\u2028", "\x1e"]), 1)
+        elif rng.random() < 0.05:
+            text = text.replace("\n", "\r")
         data = text.encode("utf-8")
         if idx == 0 and rng.random() < 0.1:
             data = b"\xef\xbb\xbf" + data
         contents[name] = data
         with open(os.path.join(case_dir, name), "wb") as f:
             f.write(data)
-    env_vars = {"PW_VERSION": "1.2.3", "PW_NAME": "envpkg", "PW_EMPTY": ""}
+    env_vars = {"PW_VERSION": "1.2.3", "PW_NAME": "envpkg", "PW_EMPTY": "",
+                "PW_INDEX": "https://env-index.example/simple"}
     return case_dir, ["requirements.txt"], env_vars
+
+
+_SESSION = []
+
+
+def pip_session():
+    """One PipSession for every case: building one costs more than parsing a tree."""
+    if not _SESSION:
+        from pip._internal.network.session import PipSession
+        _SESSION.append(PipSession())
+    return _SESSION[0]
 
 
 def pip_reference(case_dir, tops, env_vars):
     """Runs pip 23.0.1's requirements-file parser; returns what it yielded and where it failed."""
     from pip._internal.models.format_control import FormatControl
-    from pip._internal.network.session import PipSession
     from pip._internal.req import req_file
 
     stack = []
@@ -428,7 +454,7 @@ def pip_reference(case_dir, tops, env_vars):
     finder = Finder()
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # optparse prints usage on errors
-            parser = req_file.RequirementsFileParser(PipSession(), req_file.get_line_parser(finder))
+            parser = req_file.RequirementsFileParser(pip_session(), req_file.get_line_parser(finder))
             for top in tops:
                 for parsed in parser.parse(top, constraint=False):
                     lines.append(parsed)
@@ -491,7 +517,8 @@ def entry_from_pip(line):
 def compare_files(oracle, count, seed):
     rng = random.Random(seed)
     mismatches = 0
-    stats = {"files": 0, "entries": 0, "pip_failures": 0, "checked_requirements": 0}
+    stats = {"files": 0, "entries": 0, "pip_failures": 0, "checked_requirements": 0,
+             "checked_url_lines": 0}
     with tempfile.TemporaryDirectory(prefix="pinwatch-reqfiles-") as root:
         cases = []
         for i in range(count):
@@ -543,8 +570,19 @@ def compare_files(oracle, count, seed):
             stats["entries"] += len(expected)
             # Each requirement pinwatch kept must read the same through packaging 23.0.
             for e in ours["entries"]:
+                if e["editable"]:
+                    continue
                 if e["reason"] not in ("", "direct URL (name @ URL)"):
-                    continue  # URLs, paths and editables are not PEP 508 strings
+                    # A URL or path line: pip splits the marker off at "; " (URLs) or ";"
+                    # (paths) before anything else; the marker then reads as packaging's.
+                    stats["checked_url_lines"] += 1
+                    want_marker = url_line_marker(e["text"])
+                    if want_marker != (e["marker"], e["applies"]):
+                        mismatches += 1
+                        if mismatches <= MAX_REPORTED:
+                            print(f"MISMATCH files URL/path line {e['text']!r}: want (marker, "
+                                  f"applies) {want_marker}, pinwatch {(e['marker'], e['applies'])}")
+                    continue
                 stats["checked_requirements"] += 1
                 ref = reference_requirement(e["text"])
                 mine = {"ok": True, "name": canonical(ref.get("name", "")), "specifier": e["specifier"],
@@ -557,6 +595,18 @@ def compare_files(oracle, count, seed):
                     if mismatches <= MAX_REPORTED:
                         print(f"MISMATCH files requirement {e['text']!r}\n  packaging: {ref}\n  pinwatch:  {e}")
     return mismatches, stats
+
+
+def url_line_marker(text):
+    from pip._internal.vcs import is_url
+    sep = "; " if is_url(text) else ";"
+    if sep not in text:
+        return (None, True)
+    marker_text = text.split(sep, 1)[1].strip()
+    if not marker_text:
+        return (None, True)
+    marker = Requirement("placeholder; " + marker_text).marker
+    return (str(marker), evaluate(marker, ENV))
 
 
 def canonical(name):
@@ -586,7 +636,8 @@ def main():
     bad, stats = compare_files(args.oracle, args.count, args.seed)
     print(f"requirements files: {stats['files']} trees, {stats['entries']} pip entries compared, "
           f"{stats['pip_failures']} trees where pip stopped at a bad line, "
-          f"{stats['checked_requirements']} requirements re-read with packaging, {bad} mismatches")
+          f"{stats['checked_requirements']} requirements and {stats['checked_url_lines']} URL/path "
+          f"lines re-read with packaging, {bad} mismatches")
     return 1 if bad else 0
 
 
