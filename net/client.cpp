@@ -364,14 +364,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         asio::steady_timer timer(ex, limit.at);
         Waiter waiter{&timer};
         pool.waiters.push_back(&waiter);
+        QueueGuard queued{this, &pool, &waiter};
         op.timer = &timer;
         co_await timer.async_wait(use_tuple);
         op.timer = nullptr;
-        if (waiter.granted) {
-            if (!stopped) co_return std::nullopt;
-            release(pool);
-        } else {
-            std::erase(pool.waiters, &waiter);
+        if (waiter.granted && !stopped) {
+            queued.claimed = true;
+            co_return std::nullopt;
         }
         if (stopped) co_return cancelled("waiting for a connection slot to " + where);
         if (Clock::now() < limit.at)
@@ -392,6 +391,21 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         }
         --pool.in_flight;
     }
+
+    // Leaves the queue however the waiting coroutine ends (even destroyed while suspended),
+    // passing on a slot that was handed over but not used.
+    struct QueueGuard {
+        Impl* impl;
+        HostPool* pool;
+        Waiter* waiter;
+        bool claimed = false;
+        ~QueueGuard() {
+            if (!waiter->granted)
+                std::erase(pool->waiters, waiter);
+            else if (!claimed)
+                impl->release(*pool);
+        }
+    };
 
     struct SlotGuard {
         Impl* impl;
@@ -447,20 +461,21 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         pool.idle.push_back(conn);
         // An idle connection has nothing to read. If it becomes readable, the server closed it
         // (or sent junk): drop it now rather than fail the next request on it.
-        conn->tcp().socket().async_wait(tcp::socket::wait_read,
-                                        [weak_impl = weak_from_this(),
-                                         weak_conn = std::weak_ptr<Connection>(conn),
-                                         epoch](error_code) {
-                                            auto impl = weak_impl.lock();
-                                            auto c = weak_conn.lock();
-                                            if (!impl || !c || !c->idle || c->idle_epoch != epoch)
-                                                return;
-                                            auto it = impl->pools.find(c->key);
-                                            if (it != impl->pools.end())
-                                                std::erase(it->second.idle, c);
-                                            c->idle = false;
-                                            c->close();
-                                        });
+        auto watch = [weak_impl = weak_from_this(), weak_conn = std::weak_ptr<Connection>(conn),
+                      epoch](error_code) {
+            auto impl = weak_impl.lock();
+            auto c = weak_conn.lock();
+            // Taken out of the pool (or parked again) since: this completion is stale.
+            if (!impl || !c || !c->idle || c->idle_epoch != epoch) return;
+            impl->drop_idle(c);
+        };
+        conn->tcp().socket().async_wait(tcp::socket::wait_read, std::move(watch));
+    }
+
+    void drop_idle(std::shared_ptr<Connection> const& conn) {
+        if (auto it = pools.find(conn->key); it != pools.end()) std::erase(it->second.idle, conn);
+        conn->idle = false;
+        conn->close();
     }
 
     // --- connecting ----------------------------------------------------------------------
@@ -635,15 +650,22 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (wec)
             co_return fail(Failure{classify(wec, Step::write, where, limit), is_disconnect(wec)});
 
-        // Read the status line and headers.
-        http::response_parser<http::buffer_body> parser;
-        parser.header_limit(kHeaderLimit);
-        parser.body_limit(options.max_wire_bytes);
-        if (req.method() == http::verb::head) parser.skip(true);
-        auto [hec, hn] = co_await http::async_read_header(stream, conn.buffer, parser, use_tuple);
-        if (hec)
-            co_return fail(Failure{classify(hec, Step::read_header, where, limit),
-                                   !parser.got_some() && is_disconnect(hec)});
+        // Read the status line and headers, skipping interim 1xx answers (103 Early Hints).
+        std::optional<http::response_parser<http::buffer_body>> parsing;
+        for (bool first = true;; first = false) {
+            parsing.emplace();
+            parsing->header_limit(kHeaderLimit);
+            parsing->body_limit(options.max_wire_bytes);
+            if (req.method() == http::verb::head) parsing->skip(true);
+            auto [hec, hn] =
+                co_await http::async_read_header(stream, conn.buffer, *parsing, use_tuple);
+            if (hec)
+                co_return fail(Failure{classify(hec, Step::read_header, where, limit),
+                                       first && !parsing->got_some() && is_disconnect(hec)});
+            auto const status = parsing->get().result_int();
+            if (status / 100 != 1 || status == 101) break;
+        }
+        auto& parser = *parsing;
 
         Exchanged out;
         auto& head = parser.get();

@@ -327,6 +327,8 @@ struct TestServer::Impl {
 
         std::string wire;
         wire.reserve(256 + body.size());
+        if (response.early_hints)
+            wire.append("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n");
         auto reason =
             http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
         wire.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");

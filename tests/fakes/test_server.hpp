@@ -42,6 +42,7 @@ struct TestResponse {
     bool stall = false;                 // read the request, never answer (until the client leaves)
     bool close_before_response = false; // read the request, then close the connection
     bool garbage = false;               // answer with bytes that are not HTTP, then close
+    bool early_hints = false;           // send an interim "103 Early Hints" before the answer
     bool gzip = false;                  // gzip the body if the request's Accept-Encoding allows
     std::chrono::milliseconds drip{0};  // send the response one byte per period
     bool truncate_body = false;         // announce a longer Content-Length, send the body, close

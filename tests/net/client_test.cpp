@@ -222,6 +222,21 @@ BOOST_AUTO_TEST_CASE(head_request_has_no_body_and_keeps_connection) {
     BOOST_TEST(h.client->stats().connections_opened == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(interim_1xx_answers_are_skipped) {
+    TestServer server([](TestRequest const& r) {
+        auto resp = hello(r);
+        resp.early_hints = true;
+        return resp;
+    });
+    Harness h;
+    auto r = h.get(server.url("/hinted"));
+    REQUIRE_OK(r);
+    BOOST_TEST(r->status == 200);
+    BOOST_TEST(r->body == "hello /hinted");
+    REQUIRE_OK(h.get(server.url("/again")));
+    BOOST_TEST(h.client->stats().connections_opened == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(post_sends_body) {
     TestServer server([](TestRequest const& r) { return TestResponse::text("got " + r.body); });
     Harness h;
