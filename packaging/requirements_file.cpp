@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <utility>
 
 namespace pinwatch::packaging {
 
@@ -450,9 +451,16 @@ std::string expand_env(std::string const& line,
     }
     std::string out = line;
     if (!getenv) return out;
+    // Once "${A}" was replaced, replacing it again is a no-op unless some value brought a new
+    // "${" in; skipping the repeats keeps a line of thousands of "${A}" linear.
+    std::set<std::string> done;
+    bool values_may_nest = false;
     for (auto const& [var, name] : found) {
+        if (!values_may_nest && done.count(var)) continue;
         std::optional<std::string> value = getenv(name);
         if (!value || value->empty()) continue;
+        done.insert(var);
+        if (value->find("${") != std::string::npos) values_may_nest = true;
         std::string replaced;
         std::size_t pos = 0;
         for (std::size_t at = out.find(var); at != std::string::npos; at = out.find(var, pos)) {
@@ -748,6 +756,13 @@ Result<std::string> file_url_to_path(std::string const& u) {
     return path;
 }
 
+// Beyond any real project, and far below where the recursion would strain the stack: a reader
+// whose identities never repeat (paths growing "sub/sub/sub/...") still terminates.
+constexpr std::size_t kMaxIncludeDepth = 64;
+// Includes that fan out and meet again ("-r a" and "-r b" in each of a and b) are read once per
+// path, as pip reads them, which grows exponentially; stop after this many file reads.
+constexpr std::size_t kMaxFileReads = 1000;
+
 class Reader {
 public:
     Reader(ParseOptions const& options, RequirementsSet& out) : opts_(options), out_(out) {}
@@ -799,6 +814,21 @@ private:
         Result<FileContent> content = opts_.read_file(path);
         if (!content) {
             report("could not open requirements file '" + path + "': " + content.error());
+            return;
+        }
+        if (reads_ >= kMaxFileReads) {
+            if (std::exchange(read_cap_reported_, true)) return;
+            report("'" + path + "' not read: more than " + std::to_string(kMaxFileReads) +
+                       " requirements files were read already (includes that fan out and meet "
+                       "again are read once per path)",
+                   Kind::cycle);
+            return;
+        }
+        ++reads_;
+        if (stack_.size() >= kMaxIncludeDepth) {
+            report("'" + path + "' is nested more than " + std::to_string(kMaxIncludeDepth) +
+                       " includes deep; not read",
+                   Kind::cycle);
             return;
         }
         std::string const& identity = content->identity.empty() ? path : content->identity;
@@ -1113,6 +1143,8 @@ private:
     ParseOptions const& opts_;
     RequirementsSet& out_;
     std::vector<std::string> stack_;
+    std::size_t reads_ = 0;
+    bool read_cap_reported_ = false;
     std::vector<std::string> no_binary_;
     std::vector<std::string> only_binary_;
 };

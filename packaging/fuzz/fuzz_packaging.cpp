@@ -2,13 +2,17 @@
 // without crashing, hanging or blowing up, and what it accepts must keep its own invariants
 // (normal forms are fixed points, ordering is antisymmetric, filters only keep their input).
 // Built as a real fuzzer with -DPINWATCH_FUZZ=ON (clang), and run by standalone_main.cpp in CTest.
+#include "packaging/marker.hpp"
 #include "packaging/name.hpp"
+#include "packaging/requirement.hpp"
+#include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
 #include "packaging/version.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,10 +104,94 @@ void exercise_specifiers(std::string_view text, std::vector<Version> const& vers
     if (auto pin = set->pinned()) check(set->specifiers().size() == 1);
 }
 
+bool is_alnum_ascii(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 void exercise_name(std::string_view text) {
     auto const canonical = canonicalize_name(text);
     check(canonicalize_name(canonical) == canonical);
     if (is_valid_name(text)) check(is_valid_name(canonical));
+}
+
+// ---- PEP 508 requirements and markers, pip requirements files ----
+
+Environment fuzz_environment() {
+    Environment env;
+    env.implementation_name = "cpython";
+    env.implementation_version = "3.11.2";
+    env.os_name = "posix";
+    env.platform_machine = "x86_64";
+    env.platform_release = "6.1.0-13-amd64";
+    env.platform_system = "Linux";
+    env.platform_version = "#1 SMP";
+    env.python_full_version = "3.11.2";
+    env.platform_python_implementation = "CPython";
+    env.python_version = "3.11";
+    env.sys_platform = "linux";
+    return env;
+}
+
+void exercise_marker(Marker const& m, Environment const& env) {
+    check(!m.str().empty());
+    auto r = m.evaluate(env);
+    check(r.has_value() || !r.error().empty());
+}
+
+void exercise_requirement(std::string const& text, Environment const& env) {
+    auto r = Requirement::parse(text);
+    if (!r) {
+        check(!r.error().empty());
+        return;
+    }
+    check(!r->name.empty() && is_alnum_ascii(r->name.front()));
+    for (std::size_t i = 1; i < r->extras.size(); ++i) check(r->extras[i - 1] < r->extras[i]);
+    auto const spec = r->specifier.str();
+    auto again = SpecifierSet::parse(spec);
+    check(again.has_value() && again->str() == spec);
+    check(!r->url || !r->url->empty());
+    auto const printed = r->str();
+    check(printed.compare(0, r->name.size(), r->name) == 0);
+    if (r->marker) exercise_marker(*r->marker, env);
+}
+
+// The input as a requirements file; every nested -r/-c reads the input again (a cycle or the
+// depth limit ends it), and every ${VAR} is set.
+void exercise_requirements_file(std::string_view input, Environment const& env) {
+    ParseOptions opts;
+    opts.environment = env;
+    opts.read_file = [&](std::string const& path) -> pinwatch::Result<FileContent> {
+        if (path.size() > 4096) return pinwatch::fail("path too long");
+        return FileContent{std::string(input), path};
+    };
+    opts.getenv = [](std::string const& name) -> std::optional<std::string> {
+        if (name.size() % 3 == 0) return std::nullopt;
+        return "1.0";
+    };
+    auto set = parse_requirements_text(input, "fuzz.txt", opts);
+    for (auto const& e : set.errors) {
+        check(!e.file.empty() && e.line >= 0 && !e.message.empty());
+        check(!e.str().empty());
+    }
+    for (auto const& e : set.entries) {
+        check(e.line >= 1 && !e.file.empty());
+        check(!e.pinned || e.specifier == "==" + *e.pinned);
+        check(e.watchable || !e.reason.empty());
+    }
+}
+
+void exercise_pep508(std::string_view input) {
+    static Environment const env = fuzz_environment();
+    std::string const text(input);
+    // The raw input, then the input in each position of a requirement, so mutated version
+    // seeds reach the specifier, URL and marker grammars too.
+    exercise_requirement(text, env);
+    exercise_requirement("pkg" + text, env);
+    exercise_requirement("pkg @ " + text, env);
+    exercise_requirement("pkg; " + text, env);
+    if (auto m = Marker::parse(text)) exercise_marker(*m, env);
+    if (auto m = Marker::parse("python_version" + text)) exercise_marker(*m, env);
+    exercise_requirements_file(input, env);
 }
 
 } // namespace
@@ -121,5 +209,6 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     exercise_specifiers(lines.front(), versions);
     if (lines.size() > 1) exercise_specifiers(input, versions);
     exercise_name(input);
+    exercise_pep508(input);
     return 0;
 }

@@ -78,12 +78,6 @@ struct TempTree {
     }
 };
 
-RequirementEntry const* find(RequirementsSet const& set, std::string const& name) {
-    for (auto const& e : set.entries)
-        if (e.name == name) return &e;
-    return nullptr;
-}
-
 std::string errors_of(RequirementsSet const& set) {
     std::string out;
     for (auto const& e : set.errors) out += e.str() + "\n";
@@ -465,6 +459,31 @@ BOOST_AUTO_TEST_CASE(include_cycles_are_reported_not_followed) {
     auto twice = d.parse({"top.txt"});
     BOOST_TEST(twice.errors.empty());
     BOOST_TEST(twice.entries.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(include_explosions_are_bounded) {
+    // Every file includes all of the others: pip would read them once per path (n! paths).
+    TempTree t;
+    std::string all;
+    for (char c = 'a'; c <= 'j'; ++c) all += std::string("-r ") + c + ".txt\n";
+    for (char c = 'a'; c <= 'j'; ++c) t.write(std::string(1, c) + ".txt", std::string(1, c) + "==1\n" + all);
+    auto set = t.parse({"a.txt"});
+    BOOST_TEST(set.files.size() < 1000u); // 1000 reads, most of them ending in a cycle
+    int limited = 0;
+    for (auto const& e : set.errors)
+        limited += e.message.find("more than 1000 requirements files") != std::string::npos;
+    BOOST_TEST(limited == 1); // said once
+
+    // A reader that never repeats an identity ("sub/sub/sub/...") stops at the depth limit.
+    ParseOptions o;
+    o.read_file = [](std::string const& path) -> Result<FileContent> {
+        return FileContent{"x==1\n-r sub/r.txt\n", path};
+    };
+    auto deep = parse_requirements_files({"r.txt"}, o);
+    BOOST_TEST(deep.files.size() == 64u);
+    BOOST_REQUIRE(!deep.errors.empty());
+    BOOST_TEST(deep.errors.back().message.find("nested more than 64 includes deep") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_files) {
