@@ -775,7 +775,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
         for (int attempt = 0;; ++attempt) {
             if (stopped) co_return fail(cancelled("before sending a request to " + where));
-            auto conn = take_idle(pool);
+            // The retry always opens a new connection: idle ones parked as long as the dead
+            // one are likely dead too.
+            auto conn = attempt == 0 ? take_idle(pool) : nullptr;
             bool const reused = conn != nullptr;
             if (reused) {
                 counters->reused.fetch_add(1, std::memory_order_relaxed);

@@ -378,6 +378,32 @@ BOOST_AUTO_TEST_CASE(dead_keep_alive_connection_retried_once_for_get) {
     BOOST_TEST(h.client->stats().connections_opened == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(retry_uses_a_fresh_connection_not_another_idle_one) {
+    std::atomic<bool> dropping{false};
+    TestServer server([&](TestRequest const& r) {
+        auto resp = hello(r);
+        resp.delay = 20ms; // overlap the warm-up requests so that each gets its own connection
+        // Every connection opened for the warm-up is dropped when next used.
+        resp.close_before_response = dropping && r.connection <= 2;
+        return resp;
+    });
+    auto o = options();
+    o.max_in_flight_per_host = 2;
+    Harness h(o);
+    std::vector<Request> warm_up(2);
+    for (auto& r : warm_up)
+        r.url = server.url("/warm");
+    for (auto& r : h.fetch_all(warm_up))
+        REQUIRE_OK(r);
+    BOOST_REQUIRE(h.client->stats().connections_opened == 2u); // two idle connections now
+    dropping = true;
+    auto r = h.get(server.url("/after"));
+    REQUIRE_OK(r);
+    BOOST_TEST(r->body == "hello /after");
+    BOOST_TEST(h.client->stats().connections_opened == 3u);
+    BOOST_TEST(server.last_request()->connection == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(dead_keep_alive_connection_not_retried_for_post) {
     std::atomic<int> posts{0};
     TestServer server([&](TestRequest const& r) {
