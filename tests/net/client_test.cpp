@@ -881,13 +881,6 @@ BOOST_AUTO_TEST_CASE(connection_refused) {
                "connect 127.0.0.1:" + std::to_string(port) + ": connection refused");
 }
 
-BOOST_AUTO_TEST_CASE(unknown_host_is_resolve_error) {
-    Harness h;
-    auto r = h.get("http://no-such-host.invalid/");
-    REQUIRE_ERROR(r, ErrorKind::resolve);
-    BOOST_TEST(contains(r.error().message, "resolve no-such-host.invalid"));
-}
-
 BOOST_AUTO_TEST_CASE(garbage_response_is_protocol_error) {
     TestServer server([](TestRequest const&) {
         TestResponse resp;
