@@ -47,7 +47,8 @@ std::optional<std::string> run_probe() {
     if (!pipe) return std::nullopt;
     std::string out;
     char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe))
+        out.append(buf, n);
     int status = ::pclose(pipe);
     if (status != 0) return std::nullopt;
     return out;
@@ -108,7 +109,8 @@ packaging::Environment fallback_environment() {
         env.platform_system = "Linux";
     }
     std::string system = env.platform_system;
-    for (char& c : system) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : system)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     env.sys_platform = system.empty() ? "linux" : system;
     env.os_name = "posix";
     // Debian 12 (bookworm) ships CPython 3.11.2 as python3.
@@ -147,7 +149,8 @@ Result<packaging::Environment> with_python_version(packaging::Environment base,
         rest = rest.substr(dot + 1);
     }
     bool ok = parts.size() == 2 || parts.size() == 3;
-    for (auto p : parts) ok = ok && all_digits(p);
+    for (auto p : parts)
+        ok = ok && all_digits(p);
     if (!ok)
         return fail("expected a Python version like 3.11 or 3.11.4, got '" + std::string(version) +
                     "'");

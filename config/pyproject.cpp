@@ -21,13 +21,16 @@ std::string PyprojectError::str() const {
 
 namespace {
 
-int line_of(toml::node const& n) { return static_cast<int>(n.source().begin.line); }
+int line_of(toml::node const& n) {
+    return static_cast<int>(n.source().begin.line);
+}
 
 // toml::table iterates in key order; users think in file order (and "the second spelling of a
 // name is the duplicate" only makes sense in file order).
 std::vector<std::pair<std::string, toml::node const*>> in_file_order(toml::table const& t) {
     std::vector<std::pair<std::string, toml::node const*>> items;
-    for (auto const& [key, value] : t) items.emplace_back(std::string(key.str()), &value);
+    for (auto const& [key, value] : t)
+        items.emplace_back(std::string(key.str()), &value);
     std::stable_sort(items.begin(), items.end(), [](auto const& a, auto const& b) {
         auto const& sa = a.second->source().begin;
         auto const& sb = b.second->source().begin;
@@ -37,7 +40,7 @@ std::vector<std::pair<std::string, toml::node const*>> in_file_order(toml::table
 }
 
 class Reader {
-public:
+  public:
     Reader(std::string const& path, packaging::Environment const& env, PyprojectDependencies& out)
         : path_(path), env_(env), out_(out) {}
 
@@ -50,8 +53,8 @@ public:
                      std::optional<std::string> const& group, std::string const& where) {
         auto text = node.value<std::string>();
         if (!text) {
-            error(line_of(node), where + ": expected a PEP 508 requirement string, found " +
-                                     type_name(node));
+            error(line_of(node),
+                  where + ": expected a PEP 508 requirement string, found " + type_name(node));
             return;
         }
         packaging::RequirementEntry e;
@@ -81,7 +84,8 @@ public:
                     requirement(item, "project.dependencies", std::nullopt, "project.dependencies");
             } else {
                 error(line_of(*deps), "project.dependencies: expected an array of requirement "
-                                      "strings, found " + type_name(*deps));
+                                      "strings, found " +
+                                          type_name(*deps));
             }
         }
         toml::node const* optional = project.get("optional-dependencies");
@@ -89,7 +93,8 @@ public:
         auto const* table = optional->as_table();
         if (!table) {
             error(line_of(*optional), "project.optional-dependencies: expected a table of "
-                                      "extra = [requirements], found " + type_name(*optional));
+                                      "extra = [requirements], found " +
+                                          type_name(*optional));
             return;
         }
         std::map<std::string, std::string> seen; // normalised -> as written
@@ -98,15 +103,18 @@ public:
             std::string where = "project.optional-dependencies." + extra;
             std::string normal = packaging::canonicalize_name(extra);
             if (!packaging::is_valid_name(extra))
-                error(line_of(value), where + ": '" + extra + "' is not a valid extra name "
-                                              "(letters, digits, '-', '_', '.')");
+                error(line_of(value), where + ": '" + extra +
+                                          "' is not a valid extra name "
+                                          "(letters, digits, '-', '_', '.')");
             if (auto [it, fresh] = seen.emplace(normal, extra); !fresh)
                 error(line_of(value), where + ": extra '" + extra + "' is the same as '" +
                                           it->second + "' once normalised (PEP 685)");
             auto const* arr = value.as_array();
             if (!arr) {
-                error(line_of(value), where + ": expected an array of requirement strings, "
-                                              "found " + type_name(value));
+                error(line_of(value), where +
+                                          ": expected an array of requirement strings, "
+                                          "found " +
+                                          type_name(value));
                 continue;
             }
             for (auto const& item : *arr)
@@ -123,8 +131,8 @@ public:
     void dependency_groups(toml::node const& node) {
         auto const* table = node.as_table();
         if (!table) {
-            error(line_of(node), "dependency-groups: expected a table of group = [...], found " +
-                                     type_name(node));
+            error(line_of(node),
+                  "dependency-groups: expected a table of group = [...], found " + type_name(node));
             return;
         }
         std::map<std::string, std::string> written; // normalised -> as written
@@ -133,8 +141,9 @@ public:
             std::string where = "dependency-groups." + name;
             std::string normal = packaging::canonicalize_name(name);
             if (!packaging::is_valid_name(name))
-                error(line_of(value), where + ": '" + name + "' is not a valid group name "
-                                              "(letters, digits, '-', '_', '.')");
+                error(line_of(value), where + ": '" + name +
+                                          "' is not a valid group name "
+                                          "(letters, digits, '-', '_', '.')");
             if (auto [it, fresh] = written.emplace(normal, name); !fresh) {
                 error(line_of(value), where + ": group '" + name + "' is the same as '" +
                                           it->second + "' once normalised (PEP 735)");
@@ -142,9 +151,10 @@ public:
             }
             auto const* arr = value.as_array();
             if (!arr) {
-                error(line_of(value),
-                      where + ": expected an array of requirement strings and "
-                              "{include-group = \"...\"} tables, found " + type_name(value));
+                error(line_of(value), where +
+                                          ": expected an array of requirement strings and "
+                                          "{include-group = \"...\"} tables, found " +
+                                          type_name(value));
                 continue;
             }
             std::vector<GroupItem>& items = groups_[normal];
@@ -161,8 +171,9 @@ public:
                     items.push_back({false, *item.value<std::string>(), line_of(item)});
                     requirement(item, "dependency-groups", normal, where);
                 } else {
-                    error(line_of(item), where + ": expected a requirement string or "
-                                                 "{include-group = \"...\"}, found " +
+                    error(line_of(item), where +
+                                             ": expected a requirement string or "
+                                             "{include-group = \"...\"}, found " +
                                              type_name(item));
                 }
             }
@@ -176,7 +187,7 @@ public:
         }
     }
 
-private:
+  private:
     void resolve(std::string const& group, std::vector<std::string>& chain,
                  std::vector<std::string>& out) {
         for (GroupItem const& item : groups_[group]) {
@@ -193,7 +204,8 @@ private:
             }
             if (std::find(chain.begin(), chain.end(), target) != chain.end()) {
                 std::string path;
-                for (auto const& c : chain) path += c + " -> ";
+                for (auto const& c : chain)
+                    path += c + " -> ";
                 report_once(item.line, where + ": include-group '" + item.text +
                                            "' makes a cycle (" + path + target + ")");
                 continue;
@@ -206,21 +218,30 @@ private:
 
     // Resolving every group walks shared includes more than once; say each problem once.
     void report_once(int line, std::string message) {
-        if (reported_.insert(std::to_string(line) + message).second) error(line, std::move(message));
+        if (reported_.insert(std::to_string(line) + message).second)
+            error(line, std::move(message));
     }
 
     static std::string type_name(toml::node const& n) {
         switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
         case toml::node_type::date:
         case toml::node_type::time:
-        case toml::node_type::date_time: return "a date/time";
-        case toml::node_type::none: break;
+        case toml::node_type::date_time:
+            return "a date/time";
+        case toml::node_type::none:
+            break;
         }
         return "nothing";
     }

@@ -1,6 +1,7 @@
-// Dependencies declared in a pyproject.toml: [project] dependencies, [project.optional-dependencies]
-// and PEP 735 [dependency-groups] (with {include-group = "..."}), each string read as a PEP 508
-// requirement. Reads one file with toml++; knows nothing about polling or requirements files.
+// Dependencies declared in a pyproject.toml: [project] dependencies,
+// [project.optional-dependencies] and PEP 735 [dependency-groups] (with {include-group = "..."}),
+// each string read as a PEP 508 requirement. Reads one file with toml++; knows nothing about
+// polling or requirements files.
 #pragma once
 
 #include "common/result.hpp"

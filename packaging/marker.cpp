@@ -38,7 +38,9 @@ void normalize_extra_values(MarkerList& markers) {
     }
 }
 
-std::string serialize(MarkerVar const& v) { return v.is_variable ? v.value : '"' + v.value + '"'; }
+std::string serialize(MarkerVar const& v) {
+    return v.is_variable ? v.value : '"' + v.value + '"';
+}
 
 std::string format_list(MarkerList const& markers, bool first);
 
@@ -46,8 +48,10 @@ std::string format_node(MarkerNode const& node, bool first) {
     switch (node.kind) {
     case MarkerNode::Kind::item:
         return serialize(node.item.lhs) + ' ' + node.item.op + ' ' + serialize(node.item.rhs);
-    case MarkerNode::Kind::group: return format_list(node.group, first);
-    case MarkerNode::Kind::boolop: return node.boolop;
+    case MarkerNode::Kind::group:
+        return format_list(node.group, first);
+    case MarkerNode::Kind::boolop:
+        return node.boolop;
     }
     return {};
 }
@@ -105,7 +109,9 @@ Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env)
     };
     for (MarkerNode const& node : markers) {
         switch (node.kind) {
-        case MarkerNode::Kind::group: note(evaluate_markers(node.group, env)); break;
+        case MarkerNode::Kind::group:
+            note(evaluate_markers(node.group, env));
+            break;
         case MarkerNode::Kind::boolop:
             if (node.boolop == "or") groups.emplace_back();
             break;
@@ -123,7 +129,8 @@ Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env)
                 key = item.rhs.value;
                 std::string const* value = env.find(key);
                 if (!value) {
-                    note(fail("'" + key + "' is not a marker environment name (comparing two "
+                    note(fail("'" + key +
+                              "' is not a marker environment name (comparing two "
                               "strings looks the right one up in the environment)"));
                     break;
                 }
@@ -141,7 +148,8 @@ Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env)
     if (first_error) return fail(*first_error);
     for (auto const& group : groups) {
         bool all = true;
-        for (bool b : group) all = all && b;
+        for (bool b : group)
+            all = all && b;
         if (all) return true;
     }
     return false;
@@ -149,8 +157,12 @@ Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env)
 
 } // namespace
 
-std::string const* Environment::find(std::string_view key) const { return find_key(*this, key); }
-std::string* Environment::find(std::string_view key) { return find_key(*this, key); }
+std::string const* Environment::find(std::string_view key) const {
+    return find_key(*this, key);
+}
+std::string* Environment::find(std::string_view key) {
+    return find_key(*this, key);
+}
 
 std::vector<std::string_view> const& Environment::keys() {
     static std::vector<std::string_view> const k = {
@@ -173,9 +185,13 @@ Result<Marker> Marker::parse_complete(std::string_view text) {
     return Marker(std::move(*tree));
 }
 
-Marker::Marker(MarkerList tree) : markers_(std::move(tree)) { normalize_extra_values(markers_); }
+Marker::Marker(MarkerList tree) : markers_(std::move(tree)) {
+    normalize_extra_values(markers_);
+}
 
-std::string Marker::str() const { return format_list(markers_, true); }
+std::string Marker::str() const {
+    return format_list(markers_, true);
+}
 
 Result<bool> Marker::evaluate(Environment const& env) const {
     return evaluate_markers(markers_, env);

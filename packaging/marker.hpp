@@ -64,7 +64,7 @@ struct MarkerNode {
 };
 
 class Marker {
-public:
+  public:
     // packaging.markers.Marker(text). Note packaging 23.0 stops at the end of the first
     // complete expression and ignores what follows ("os_name == 'a' garbage" is accepted and
     // means os_name == 'a'); this mirrors it. Requirement strings do not have that gap: there
@@ -97,7 +97,7 @@ public:
 
     friend bool operator==(Marker const& a, Marker const& b) { return a.str() == b.str(); }
 
-private:
+  private:
     MarkerList markers_;
 };
 

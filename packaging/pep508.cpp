@@ -14,12 +14,18 @@ namespace {
 // Character helpers
 // ---------------------------------------------------------------------------------------------
 
-bool is_digit(std::string_view s, std::size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; }
+bool is_digit(std::string_view s, std::size_t i) {
+    return i < s.size() && s[i] >= '0' && s[i] <= '9';
+}
 bool is_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-bool word_at(std::string_view s, std::size_t i) { return i < s.size() && py::is_word_ascii(s[i]); }
-bool word_before(std::string_view s, std::size_t i) { return i > 0 && py::is_word_ascii(s[i - 1]); }
+bool word_at(std::string_view s, std::size_t i) {
+    return i < s.size() && py::is_word_ascii(s[i]);
+}
+bool word_before(std::string_view s, std::size_t i) {
+    return i > 0 && py::is_word_ascii(s[i - 1]);
+}
 bool starts_with_at(std::string_view s, std::size_t i, std::string_view lit) {
     return s.size() >= i && s.substr(i).substr(0, lit.size()) == lit;
 }
@@ -62,7 +68,8 @@ bool is_sep(std::string_view s, std::size_t i) {
 }
 
 std::size_t skip_digits(std::string_view s, std::size_t i) {
-    while (is_digit(s, i)) ++i;
+    while (is_digit(s, i))
+        ++i;
     return i;
 }
 
@@ -102,7 +109,7 @@ std::size_t match_core(std::string_view s, std::size_t i, bool need_dot) {
 
 // [-_\.]? (alternatives) [-_\.]? [0-9]*
 std::size_t match_letter_segment(std::string_view s, std::size_t i,
-                                  std::initializer_list<std::string_view> alternatives) {
+                                 std::initializer_list<std::string_view> alternatives) {
     for (std::size_t start : {is_sep(s, i) ? i + 1 : kNoMatch, i}) {
         if (start == kNoMatch) continue;
         for (std::string_view alt : alternatives) {
@@ -140,10 +147,12 @@ std::size_t match_local(std::string_view s, std::size_t i) {
     std::size_t q = i + 1;
     std::size_t n = ci_alnum(s, q);
     if (n == 0) return i;
-    while (n) q += n, n = ci_alnum(s, q);
+    while (n)
+        q += n, n = ci_alnum(s, q);
     while (is_sep(s, q) && ci_alnum(s, q + 1)) {
         q += 1;
-        while ((n = ci_alnum(s, q))) q += n;
+        while ((n = ci_alnum(s, q)))
+            q += n;
     }
     return q;
 }
@@ -229,24 +238,42 @@ std::size_t match_word(std::string_view s, std::size_t i, std::string_view word)
 }
 
 constexpr std::array<std::string_view, 17> kVariableSpellings = {
-    "python_version",        "python_full_version",   "os_name",
-    "os.name",               "sys_platform",          "sys.platform",
-    "platform_release",      "platform_system",       "platform_version",
-    "platform.version",      "platform_machine",      "platform.machine",
-    "platform_python_implementation",                 "platform.python_implementation",
-    "python_implementation", "implementation_name",   "implementation_version",
+    "python_version",
+    "python_full_version",
+    "os_name",
+    "os.name",
+    "sys_platform",
+    "sys.platform",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "platform.version",
+    "platform_machine",
+    "platform.machine",
+    "platform_python_implementation",
+    "platform.python_implementation",
+    "python_implementation",
+    "implementation_name",
+    "implementation_version",
 };
 
 std::size_t match_rule(Rule rule, std::string_view s, std::size_t i) {
     auto single = [&](char c) -> std::size_t { return i < s.size() && s[i] == c ? 1 : 0; };
     switch (rule) {
-    case Rule::left_parenthesis: return single('(');
-    case Rule::right_parenthesis: return single(')');
-    case Rule::left_bracket: return single('[');
-    case Rule::right_bracket: return single(']');
-    case Rule::semicolon: return single(';');
-    case Rule::comma: return single(',');
-    case Rule::at: return single('@');
+    case Rule::left_parenthesis:
+        return single('(');
+    case Rule::right_parenthesis:
+        return single(')');
+    case Rule::left_bracket:
+        return single('[');
+    case Rule::right_bracket:
+        return single(']');
+    case Rule::semicolon:
+        return single(';');
+    case Rule::comma:
+        return single(',');
+    case Rule::at:
+        return single('@');
     case Rule::quoted_string: {
         if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) return 0;
         std::size_t close = s.find(s[i], i + 1);
@@ -259,39 +286,46 @@ std::size_t match_rule(Rule rule, std::string_view s, std::size_t i) {
     case Rule::boolop:
         if (std::size_t n = match_word(s, i, "or")) return n;
         return match_word(s, i, "and");
-    case Rule::in: return match_word(s, i, "in");
-    case Rule::not_: return match_word(s, i, "not");
+    case Rule::in:
+        return match_word(s, i, "in");
+    case Rule::not_:
+        return match_word(s, i, "not");
     case Rule::variable:
         for (std::string_view v : kVariableSpellings)
             if (std::size_t n = match_word(s, i, v)) return n;
         return match_word(s, i, "extra");
-    case Rule::specifier: return match_specifier_token(s, i);
+    case Rule::specifier:
+        return match_specifier_token(s, i);
     case Rule::url: {
         std::size_t q = i;
-        while (q < s.size() && s[q] != ' ' && s[q] != '\t') ++q;
+        while (q < s.size() && s[q] != ' ' && s[q] != '\t')
+            ++q;
         return q - i;
     }
     case Rule::identifier: {
         // \b[a-zA-Z0-9][a-zA-Z0-9._-]*\b: greedy run, then back off to a word boundary.
         if (word_before(s, i) || i >= s.size() || !is_alnum(s[i])) return 0;
         std::size_t e = i + 1;
-        while (e < s.size() && (is_alnum(s[e]) || is_sep(s, e))) ++e;
+        while (e < s.size() && (is_alnum(s[e]) || is_sep(s, e)))
+            ++e;
         for (; e > i; --e)
             if (py::is_word_ascii(s[e - 1]) != word_at(s, e)) return e - i;
         return 0;
     }
     case Rule::ws: {
         std::size_t q = i;
-        while (q < s.size() && (s[q] == ' ' || s[q] == '\t')) ++q;
+        while (q < s.size() && (s[q] == ' ' || s[q] == '\t'))
+            ++q;
         return q - i;
     }
-    case Rule::end: return 0; // zero-width; see Tokenizer::matches
+    case Rule::end:
+        return 0; // zero-width; see Tokenizer::matches
     }
     return 0;
 }
 
 class Tokenizer {
-public:
+  public:
     explicit Tokenizer(std::string_view source) : source_(source) {}
 
     std::size_t position() const { return position_; }
@@ -325,7 +359,7 @@ public:
         throw SyntaxError{std::move(message), position};
     }
 
-private:
+  private:
     bool matches(Rule rule, std::size_t& length) const {
         if (rule == Rule::end) {
             // Python's `$`: the very end, or just before a final "\n".
@@ -577,28 +611,58 @@ Result<std::string> decode_python_string(std::string_view token) {
         char e = body[i + 1];
         i += 2;
         switch (e) {
-        case '\n': break; // backslash-newline continues the literal
+        case '\n':
+            break; // backslash-newline continues the literal
         case '\r':
             if (i < body.size() && body[i] == '\n') ++i;
             break;
-        case '\\': out += '\\'; break;
-        case '\'': out += '\''; break;
-        case '"': out += '"'; break;
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'v': out += '\v'; break;
-        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+        case '\\':
+            out += '\\';
+            break;
+        case '\'':
+            out += '\'';
+            break;
+        case '"':
+            out += '"';
+            break;
+        case 'a':
+            out += '\a';
+            break;
+        case 'b':
+            out += '\b';
+            break;
+        case 'f':
+            out += '\f';
+            break;
+        case 'n':
+            out += '\n';
+            break;
+        case 'r':
+            out += '\r';
+            break;
+        case 't':
+            out += '\t';
+            break;
+        case 'v':
+            out += '\v';
+            break;
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7': {
             char32_t v = static_cast<char32_t>(e - '0');
             for (int k = 0; k < 2 && i < body.size() && body[i] >= '0' && body[i] <= '7'; ++k)
                 v = v * 8 + static_cast<char32_t>(body[i++] - '0');
             py::append_utf8(out, v);
             break;
         }
-        case 'x': case 'u': case 'U': {
+        case 'x':
+        case 'u':
+        case 'U': {
             int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
             std::uint32_t v = 0;
             for (int k = 0; k < digits; ++k) {
@@ -613,7 +677,8 @@ Result<std::string> decode_python_string(std::string_view token) {
         }
         case 'N':
             return bad("\\N{...} escapes are not supported");
-        case '\0': return bad("NUL character");
+        case '\0':
+            return bad("NUL character");
         default:
             // Unknown escapes keep the backslash (Python only warns about them).
             out += '\\';

@@ -58,10 +58,24 @@ std::size_t first_invalid_utf8(std::string_view s) {
 
 bool is_space(char32_t cp) {
     switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D:
-    case 0x1C: case 0x1D: case 0x1E: case 0x1F: case 0x20:
-    case 0x85: case 0xA0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x1C:
+    case 0x1D:
+    case 0x1E:
+    case 0x1F:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
         return true;
     default:
         return cp >= 0x2000 && cp <= 0x200A;
@@ -70,9 +84,16 @@ bool is_space(char32_t cp) {
 
 bool is_line_break(char32_t cp) {
     switch (cp) {
-    case 0x0A: case 0x0B: case 0x0C: case 0x0D:
-    case 0x1C: case 0x1D: case 0x1E: case 0x85:
-    case 0x2028: case 0x2029:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x1C:
+    case 0x1D:
+    case 0x1E:
+    case 0x85:
+    case 0x2028:
+    case 0x2029:
         return true;
     default:
         return false;
@@ -81,7 +102,8 @@ bool is_line_break(char32_t cp) {
 
 std::size_t column_of(std::string_view s, std::size_t byte_offset) {
     std::size_t col = 1;
-    for (std::size_t i = 0; i < byte_offset && i < s.size(); ++col) i += decode_at(s, i).len;
+    for (std::size_t i = 0; i < byte_offset && i < s.size(); ++col)
+        i += decode_at(s, i).len;
     return col;
 }
 
@@ -95,7 +117,9 @@ std::size_t space_run(std::string_view s, std::size_t i) {
     return i - start;
 }
 
-std::string_view lstrip(std::string_view s) { return s.substr(space_run(s, 0)); }
+std::string_view lstrip(std::string_view s) {
+    return s.substr(space_run(s, 0));
+}
 
 std::string_view rstrip(std::string_view s) {
     // Walk forwards (UTF-8 cannot be decoded backwards safely without re-synchronising) and
@@ -109,7 +133,9 @@ std::string_view rstrip(std::string_view s) {
     return s.substr(0, end);
 }
 
-std::string_view strip(std::string_view s) { return rstrip(lstrip(s)); }
+std::string_view strip(std::string_view s) {
+    return rstrip(lstrip(s));
+}
 
 std::vector<std::string_view> splitlines(std::string_view s) {
     std::vector<std::string_view> lines;

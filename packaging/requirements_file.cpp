@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <set>
 #include <utility>
 
@@ -17,14 +18,25 @@ std::string RequirementsError::str() const {
     return file + ':' + std::to_string(line) + ": " + message;
 }
 
+std::optional<std::string> process_getenv(std::string const& name) {
+    if (char const* value = std::getenv(name.c_str())) return std::string(value);
+    return std::nullopt;
+}
+
 std::string_view to_string(RequirementsError::Kind kind) {
     switch (kind) {
-    case RequirementsError::Kind::unreadable: return "unreadable";
-    case RequirementsError::Kind::encoding: return "encoding";
-    case RequirementsError::Kind::options: return "options";
-    case RequirementsError::Kind::requirement: return "requirement";
-    case RequirementsError::Kind::marker: return "marker";
-    case RequirementsError::Kind::cycle: return "cycle";
+    case RequirementsError::Kind::unreadable:
+        return "unreadable";
+    case RequirementsError::Kind::encoding:
+        return "encoding";
+    case RequirementsError::Kind::options:
+        return "options";
+    case RequirementsError::Kind::requirement:
+        return "requirement";
+    case RequirementsError::Kind::marker:
+        return "marker";
+    case RequirementsError::Kind::cycle:
+        return "cycle";
     }
     return "requirement";
 }
@@ -40,7 +52,9 @@ std::string lower_ascii(std::string_view s) {
     return out;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 bool ends_with(std::string_view s, std::string_view p) {
     return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -55,14 +69,15 @@ enum class Encoding { utf8, latin1, ascii, utf16le, utf16be, utf32be };
 std::optional<Encoding> codec_for(std::string_view declared) {
     std::string n = lower_ascii(declared);
     std::replace(n.begin(), n.end(), '-', '_');
-    static std::set<std::string, std::less<>> const utf8 = {"utf_8", "utf8", "u8", "utf",
-                                                           "cp65001", "utf8_ucs2", "utf8_ucs4"};
+    static std::set<std::string, std::less<>> const utf8 = {
+        "utf_8", "utf8", "u8", "utf", "cp65001", "utf8_ucs2", "utf8_ucs4"};
     static std::set<std::string, std::less<>> const latin1 = {
-        "latin_1", "latin1", "latin", "l1", "iso8859_1", "iso_8859_1", "iso8859",
-        "8859", "cp819", "ibm819", "iso_ir_100", "iso_8859_1:1987", "csisolatin1"};
+        "latin_1", "latin1", "latin",  "l1",         "iso8859_1",       "iso_8859_1", "iso8859",
+        "8859",    "cp819",  "ibm819", "iso_ir_100", "iso_8859_1:1987", "csisolatin1"};
     static std::set<std::string, std::less<>> const ascii = {
-        "ascii", "us_ascii", "646", "us", "ansi_x3.4_1968", "ansi_x3.4_1986", "ansi_x3_4_1968",
-        "cp367", "csascii", "ibm367", "iso646_us", "iso_646.irv:1991", "iso_ir_6"};
+        "ascii",          "us_ascii",         "646",     "us",      "ansi_x3.4_1968",
+        "ansi_x3.4_1986", "ansi_x3_4_1968",   "cp367",   "csascii", "ibm367",
+        "iso646_us",      "iso_646.irv:1991", "iso_ir_6"};
     if (utf8.count(n)) return Encoding::utf8;
     if (latin1.count(n)) return Encoding::latin1;
     if (ascii.count(n)) return Encoding::ascii;
@@ -89,7 +104,8 @@ void decode_with(Encoding enc, std::string_view data, std::string& out,
         }
         return;
     case Encoding::latin1:
-        for (unsigned char c : data) py::append_utf8(out, c);
+        for (unsigned char c : data)
+            py::append_utf8(out, c);
         return;
     case Encoding::ascii:
         for (unsigned char c : data) {
@@ -132,7 +148,8 @@ void decode_with(Encoding enc, std::string_view data, std::string& out,
         std::size_t i = 0;
         for (; i + 3 < data.size(); i += 4) {
             char32_t u = 0;
-            for (int k = 0; k < 4; ++k) u = u << 8 | static_cast<unsigned char>(data[i + k]);
+            for (int k = 0; k < 4; ++k)
+                u = u << 8 | static_cast<unsigned char>(data[i + k]);
             if (u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF)) {
                 mark();
             } else {
@@ -153,7 +170,8 @@ std::optional<std::string> coding_declaration(std::string_view line) {
         std::size_t i = at + 6;
         if (i >= line.size() || (line[i] != ':' && line[i] != '=')) continue;
         ++i;
-        while (i < line.size() && (line[i] == ' ' || (line[i] >= '\t' && line[i] <= '\r'))) ++i;
+        while (i < line.size() && (line[i] == ' ' || (line[i] >= '\t' && line[i] <= '\r')))
+            ++i;
         std::size_t start = i;
         while (i < line.size() && (py::is_word_ascii(line[i]) || line[i] == '-' || line[i] == '.'))
             ++i;
@@ -265,23 +283,39 @@ Result<std::pair<OptionSpec const*, std::string>> match_long(std::string_view op
         return std::pair{candidates[0].first, std::string(candidates[0].second)};
     if (candidates.empty()) return fail("no such option: " + std::string(opt));
     std::vector<std::string> names;
-    for (auto const& c : candidates) names.emplace_back(c.second);
+    for (auto const& c : candidates)
+        names.emplace_back(c.second);
     std::sort(names.begin(), names.end());
     std::string list;
-    for (auto const& n : names) list += (list.empty() ? "" : ", ") + n;
+    for (auto const& n : names)
+        list += (list.empty() ? "" : ", ") + n;
     return fail("ambiguous option: " + std::string(opt) + " (" + list + "?)");
 }
 
 Result<void> apply(OptionSpec const& spec, std::string const& opt, std::string const& value,
                    LineOptions& o) {
     switch (spec.dest) {
-    case Dest::index_url: o.index_url = value; break;
-    case Dest::extra_index_urls: o.extra_index_urls.push_back(value); break;
-    case Dest::no_index: o.no_index = true; break;
-    case Dest::constraints: o.constraints.push_back(value); break;
-    case Dest::requirements: o.requirements.push_back(value); break;
-    case Dest::editables: o.editables.push_back(value); break;
-    case Dest::find_links: o.find_links.push_back(value); break;
+    case Dest::index_url:
+        o.index_url = value;
+        break;
+    case Dest::extra_index_urls:
+        o.extra_index_urls.push_back(value);
+        break;
+    case Dest::no_index:
+        o.no_index = true;
+        break;
+    case Dest::constraints:
+        o.constraints.push_back(value);
+        break;
+    case Dest::requirements:
+        o.requirements.push_back(value);
+        break;
+    case Dest::editables:
+        o.editables.push_back(value);
+        break;
+    case Dest::find_links:
+        o.find_links.push_back(value);
+        break;
     case Dest::no_binary:
     case Dest::only_binary:
         // FormatControl.handle_mutual_excludes raises CommandError here.
@@ -290,10 +324,18 @@ Result<void> apply(OptionSpec const& spec, std::string const& opt, std::string c
                         "')");
         o.format_control.emplace_back(spec.dest == Dest::no_binary, value);
         break;
-    case Dest::prefer_binary: o.prefer_binary = true; break;
-    case Dest::require_hashes: o.require_hashes = true; break;
-    case Dest::pre: o.pre = true; break;
-    case Dest::trusted_hosts: o.trusted_hosts.push_back(value); break;
+    case Dest::prefer_binary:
+        o.prefer_binary = true;
+        break;
+    case Dest::require_hashes:
+        o.require_hashes = true;
+        break;
+    case Dest::pre:
+        o.pre = true;
+        break;
+    case Dest::trusted_hosts:
+        o.trusted_hosts.push_back(value);
+        break;
     case Dest::features_enabled: {
         if (std::find(kFeatureChoices.begin(), kFeatureChoices.end(), value) ==
             kFeatureChoices.end())
@@ -303,8 +345,12 @@ Result<void> apply(OptionSpec const& spec, std::string const& opt, std::string c
         o.features_enabled.push_back(value);
         break;
     }
-    case Dest::install_options: o.install_options.push_back(value); break;
-    case Dest::global_options: o.global_options.push_back(value); break;
+    case Dest::install_options:
+        o.install_options.push_back(value);
+        break;
+    case Dest::global_options:
+        o.global_options.push_back(value);
+        break;
     case Dest::hashes: {
         std::size_t colon = value.find(':');
         if (colon == std::string::npos)
@@ -312,8 +358,8 @@ Result<void> apply(OptionSpec const& spec, std::string const& opt, std::string c
                         " must be a hash name followed by a value, like --hash=sha256:abcde...");
         std::string algo = value.substr(0, colon);
         if (std::find(kStrongHashes.begin(), kStrongHashes.end(), algo) == kStrongHashes.end())
-            return fail("Allowed hash algorithms for " + opt + " are sha256, sha384, sha512 (got '" +
-                        algo + "')");
+            return fail("Allowed hash algorithms for " + opt +
+                        " are sha256, sha384, sha512 (got '" + algo + "')");
         auto it = std::find_if(o.hashes.begin(), o.hashes.end(),
                                [&](auto const& h) { return h.first == algo; });
         if (it == o.hashes.end()) it = o.hashes.insert(o.hashes.end(), {algo, {}});
@@ -411,9 +457,9 @@ std::vector<LogicalLine> preprocess(std::string_view text) {
             }
             // line.strip("\\"): every backslash at either end goes.
             std::size_t b = line.find_first_not_of('\\');
-            std::string_view core =
-                b == std::string_view::npos ? std::string_view{}
-                                            : line.substr(b, line.find_last_not_of('\\') + 1 - b);
+            std::string_view core = b == std::string_view::npos
+                                        ? std::string_view{}
+                                        : line.substr(b, line.find_last_not_of('\\') + 1 - b);
             pending.text += core;
             pending.last = number;
         }
@@ -432,15 +478,15 @@ std::vector<LogicalLine> preprocess(std::string_view text) {
     return out;
 }
 
-std::string expand_env(std::string const& line,
-                       std::function<std::optional<std::string>(std::string const&)> const& getenv) {
+std::string
+expand_env(std::string const& line,
+           std::function<std::optional<std::string>(std::string const&)> const& getenv) {
     // ENV_VAR_RE.findall on the original line, then str.replace for each in turn.
     std::vector<std::pair<std::string, std::string>> found; // ("${NAME}", "NAME")
     for (std::size_t i = line.find("${"); i != std::string::npos; i = line.find("${", i)) {
         std::size_t j = i + 2;
-        while (j < line.size() &&
-               ((line[j] >= 'A' && line[j] <= 'Z') || (line[j] >= '0' && line[j] <= '9') ||
-                line[j] == '_'))
+        while (j < line.size() && ((line[j] >= 'A' && line[j] <= 'Z') ||
+                                   (line[j] >= '0' && line[j] <= '9') || line[j] == '_'))
             ++j;
         if (j > i + 2 && j < line.size() && line[j] == '}') {
             found.emplace_back(line.substr(i, j + 1 - i), line.substr(i + 2, j - i - 2));
@@ -483,7 +529,8 @@ std::pair<std::string, std::string> break_args_options(std::string_view line) {
         start = sp + 1;
     }
     std::size_t k = 0;
-    while (k < tokens.size() && !starts_with(tokens[k], "-")) ++k;
+    while (k < tokens.size() && !starts_with(tokens[k], "-"))
+        ++k;
     auto join = [&](std::size_t from, std::size_t to) {
         std::string s;
         for (std::size_t i = from; i < to; ++i) {
@@ -623,20 +670,21 @@ using reqfile::LineOptions;
 constexpr std::array<std::string_view, 4> kUrlSchemes = {"http", "https", "file", "ftp"};
 constexpr std::array<std::string_view, 4> kVcsNames = {"bzr", "git", "hg", "svn"};
 constexpr std::array<std::string_view, 22> kVcsSchemes = {
-    "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp",      "bzr+ftp",  "bzr+lp",
-    "bzr+file", "git+http",  "git+https", "git+ssh",     "git+git",  "git+file",
-    "hg+file",  "hg+http",   "hg+https",  "hg+ssh",      "hg+static-http",
-    "svn+ssh",  "svn+http",  "svn+https", "svn+svn",     "svn+file"};
+    "bzr+http", "bzr+https", "bzr+ssh",   "bzr+sftp", "bzr+ftp",        "bzr+lp",
+    "bzr+file", "git+http",  "git+https", "git+ssh",  "git+git",        "git+file",
+    "hg+file",  "hg+http",   "hg+https",  "hg+ssh",   "hg+static-http", "svn+ssh",
+    "svn+http", "svn+https", "svn+svn",   "svn+file"};
 constexpr std::array<std::string_view, 12> kArchiveExtensions = {
-    ".zip", ".whl", ".tar.bz2", ".tbz", ".tar.gz", ".tgz", ".tar",
-    ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma"};
+    ".zip", ".whl",    ".tar.bz2", ".tbz", ".tar.gz", ".tgz",
+    ".tar", ".tar.xz", ".txz",     ".tlz", ".tar.lz", ".tar.lzma"};
 
-template <std::size_t N>
-bool one_of(std::array<std::string_view, N> const& a, std::string_view s) {
+template <std::size_t N> bool one_of(std::array<std::string_view, N> const& a, std::string_view s) {
     return std::find(a.begin(), a.end(), s) != a.end();
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
 std::string lower_ascii(std::string_view s) {
     std::string out(s);
@@ -674,8 +722,7 @@ std::string archive_extension(std::string_view path) {
         return "";
     std::string ext = lower_ascii(base.substr(dot));
     std::string_view stem = base.substr(0, dot);
-    if (stem.size() >= 4 && lower_ascii(stem.substr(stem.size() - 4)) == ".tar")
-        ext = ".tar" + ext;
+    if (stem.size() >= 4 && lower_ascii(stem.substr(stem.size() - 4)) == ".tar") ext = ".tar" + ext;
     return ext;
 }
 
@@ -692,7 +739,8 @@ bool is_pep508_url_form(std::string_view text) {
 
 // Link.egg_fragment: [#&]egg=([^&]*)
 std::optional<std::string> egg_fragment(std::string_view url) {
-    for (std::size_t i = url.find("egg="); i != std::string_view::npos; i = url.find("egg=", i + 1)) {
+    for (std::size_t i = url.find("egg="); i != std::string_view::npos;
+         i = url.find("egg=", i + 1)) {
         if (i == 0 || (url[i - 1] != '#' && url[i - 1] != '&')) continue;
         std::size_t start = i + 4;
         std::size_t end = url.find('&', start);
@@ -734,7 +782,8 @@ std::string posix_dirname(std::string_view p) {
     std::size_t i = p.rfind('/');
     std::string head(i == std::string_view::npos ? std::string_view{} : p.substr(0, i + 1));
     if (!head.empty() && head.find_first_not_of('/') != std::string::npos) {
-        while (!head.empty() && head.back() == '/') head.pop_back();
+        while (!head.empty() && head.back() == '/')
+            head.pop_back();
     }
     return head;
 }
@@ -764,7 +813,7 @@ constexpr std::size_t kMaxIncludeDepth = 64;
 constexpr std::size_t kMaxFileReads = 1000;
 
 class Reader {
-public:
+  public:
     Reader(ParseOptions const& options, RequirementsSet& out) : opts_(options), out_(out) {}
 
     void read_top(std::string const& path) { read_file(path, false, std::nullopt); }
@@ -776,7 +825,7 @@ public:
         stack_.pop_back();
     }
 
-private:
+  private:
     struct Origin {
         std::string file;
         int line;
@@ -834,7 +883,8 @@ private:
         std::string const& identity = content->identity.empty() ? path : content->identity;
         if (std::find(stack_.begin(), stack_.end(), identity) != stack_.end()) {
             std::string chain;
-            for (auto const& s : stack_) chain += s + " -> ";
+            for (auto const& s : stack_)
+                chain += s + " -> ";
             report("'" + path + "' includes itself (cycle: " + chain + identity +
                        "); not read again",
                    Kind::cycle);
@@ -925,7 +975,8 @@ private:
         std::vector<std::string> items;
         for (std::size_t start = 0;;) {
             std::size_t comma = value.find(',', start);
-            items.push_back(value.substr(start, comma == std::string::npos ? comma : comma - start));
+            items.push_back(
+                value.substr(start, comma == std::string::npos ? comma : comma - start));
             if (comma == std::string::npos) break;
             start = comma + 1;
         }
@@ -954,11 +1005,13 @@ private:
         if (lo.require_hashes) o.require_hashes = true;
         if (lo.no_index) o.no_index = true;
         if (lo.index_url && !lo.index_url->empty()) o.index_url = lo.index_url;
-        for (auto const& u : lo.extra_index_urls) o.extra_index_urls.push_back(u);
+        for (auto const& u : lo.extra_index_urls)
+            o.extra_index_urls.push_back(u);
         if (!lo.find_links.empty()) o.find_links.push_back(lo.find_links.front());
         if (lo.pre) o.pre = true;
         if (lo.prefer_binary) o.prefer_binary = true;
-        for (auto const& h : lo.trusted_hosts) o.trusted_hosts.push_back(h);
+        for (auto const& h : lo.trusted_hosts)
+            o.trusted_hosts.push_back(h);
     }
 
     RequirementEntry base_entry(std::string const& text, std::string const& path, int number,
@@ -1011,8 +1064,8 @@ private:
             return;
         }
 
-        auto [location, extras] = url_line ? std::pair{std::string(head), std::string()}
-                                           : strip_extras(head);
+        auto [location, extras] =
+            url_line ? std::pair{std::string(head), std::string()} : strip_extras(head);
         std::string extras_error;
         e.extras = extras_of(extras, extras_error);
         if (!extras_error.empty()) {
@@ -1032,14 +1085,14 @@ private:
         std::string filename = url_line ? url_filename(location) : location;
         if (std::string_view(filename).size() > 4 &&
             lower_ascii(filename.substr(filename.size() - 4)) == ".whl") {
-            std::string stem = filename.substr(filename.rfind('/') == std::string::npos
-                                                   ? 0
-                                                   : filename.rfind('/') + 1);
+            std::string stem = filename.substr(
+                filename.rfind('/') == std::string::npos ? 0 : filename.rfind('/') + 1);
             stem.resize(stem.size() - 4);
             std::vector<std::string> parts;
             for (std::size_t start = 0;;) {
                 std::size_t dash = stem.find('-', start);
-                parts.push_back(stem.substr(start, dash == std::string::npos ? dash : dash - start));
+                parts.push_back(
+                    stem.substr(start, dash == std::string::npos ? dash : dash - start));
                 if (dash == std::string::npos) break;
                 start = dash + 1;
             }
@@ -1131,7 +1184,7 @@ private:
         out_.entries.push_back(std::move(e));
     }
 
-public:
+  public:
     void finish() {
         std::sort(no_binary_.begin(), no_binary_.end());
         std::sort(only_binary_.begin(), only_binary_.end());
@@ -1139,7 +1192,7 @@ public:
         out_.options.only_binary = only_binary_;
     }
 
-private:
+  private:
     ParseOptions const& opts_;
     RequirementsSet& out_;
     std::vector<std::string> stack_;
@@ -1177,7 +1230,8 @@ RequirementsSet parse_requirements_files(std::vector<std::string> const& paths,
                                          ParseOptions const& options) {
     RequirementsSet out;
     Reader reader(options, out);
-    for (auto const& path : paths) reader.read_top(path);
+    for (auto const& path : paths)
+        reader.read_top(path);
     reader.finish();
     return out;
 }

@@ -21,15 +21,15 @@ struct RequirementEntry {
     std::string name;      // PEP 503 normalised; "" for a URL or path whose name is unknown
     std::string text;      // the requirement as pip hands it on (after options were split off)
     std::string specifier; // str(SpecifierSet): normalised, sorted, comma-joined; "" if none
-    std::vector<std::string> extras;    // sorted, as written (not normalised)
-    std::optional<std::string> marker;  // str(Marker), or none
-    std::optional<std::string> url;     // "name @ URL", a bare URL or path, an editable's target
+    std::vector<std::string> extras;   // sorted, as written (not normalised)
+    std::optional<std::string> marker; // str(Marker), or none
+    std::optional<std::string> url;    // "name @ URL", a bare URL or path, an editable's target
     bool editable = false;
-    std::optional<std::string> pinned;  // the version of a single "==" without ".*"
-    bool applies = true;                // the marker holds in the target environment
-    std::string file;                   // the file path as given / joined like pip joins it
-    int line = 0;                       // first physical line (continuations keep it)
-    bool constraint = false;            // came from a -c file
+    std::optional<std::string> pinned; // the version of a single "==" without ".*"
+    bool applies = true;               // the marker holds in the target environment
+    std::string file;                  // the file path as given / joined like pip joins it
+    int line = 0;                      // first physical line (continuations keep it)
+    bool constraint = false;           // came from a -c file
     // --hash values, per algorithm in the order given (pip keeps a dict of lists).
     std::vector<std::pair<std::string, std::vector<std::string>>> hashes;
     std::vector<std::string> install_options; // --install-option (deprecated in pip, recorded)
@@ -97,12 +97,18 @@ struct FileContent {
     std::string identity;
 };
 
+// The process environment, as pip's os.getenv sees it: the default ${NAME} lookup.
+std::optional<std::string> process_getenv(std::string const& name);
+
 struct ParseOptions {
     Environment environment; // markers are evaluated against it (extra = "")
-    // Reads a requirements file. The error text explains why it could not be read.
+    // Reads a requirements file. The error text explains why it could not be read. No default:
+    // packaging/ opens no files (config::system_parse_options() supplies a disk reader), and
+    // without one every include is reported as unreadable.
     std::function<Result<FileContent>(std::string const& path)> read_file;
-    // ${NAME} lookup; nullopt (or "") leaves "${NAME}" as written, as pip does.
-    std::function<std::optional<std::string>(std::string const& name)> getenv;
+    // ${NAME} lookup; nullopt (or "") leaves "${NAME}" as written, as pip does. Tests pass
+    // their own to stay hermetic; null means no variable is set.
+    std::function<std::optional<std::string>(std::string const& name)> getenv = process_getenv;
 };
 
 // Reads each file (and the files they include) in order. Problems never stop the reading: a

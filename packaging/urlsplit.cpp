@@ -14,15 +14,16 @@ namespace pinwatch::packaging::url {
 namespace {
 
 constexpr std::array<std::string_view, 25> kUsesNetloc = {
-    "",     "ftp",    "http",  "gopher", "nntp",     "telnet", "imap",  "wais",    "file",
-    "mms",  "https",  "shttp", "snews",  "prospero", "rtsp",   "rtspu", "rsync",   "svn",
-    "svn+ssh", "sftp", "nfs",  "git",    "git+ssh",  "ws",     "wss"};
+    "",        "ftp",   "http",  "gopher", "nntp",     "telnet", "imap",  "wais",  "file",
+    "mms",     "https", "shttp", "snews",  "prospero", "rtsp",   "rtspu", "rsync", "svn",
+    "svn+ssh", "sftp",  "nfs",   "git",    "git+ssh",  "ws",     "wss"};
 
 constexpr std::array<std::string_view, 15> kUsesParams = {
-    "", "ftp", "hdl", "prospero", "http", "imap", "https", "shttp",
-    "rtsp", "rtspu", "sip", "sips", "mms", "sftp", "tel"};
+    "",     "ftp",   "hdl", "prospero", "http", "imap", "https", "shttp",
+    "rtsp", "rtspu", "sip", "sips",     "mms",  "sftp", "tel"};
 
-template <std::size_t N> bool contains(std::array<std::string_view, N> const& a, std::string_view s) {
+template <std::size_t N>
+bool contains(std::array<std::string_view, N> const& a, std::string_view s) {
     return std::find(a.begin(), a.end(), s) != a.end();
 }
 
@@ -31,7 +32,9 @@ bool is_scheme_char(char c) {
            c == '-' || c == '.';
 }
 
-bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 bool is_hex(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -62,7 +65,8 @@ bool parse_ipv4(std::string_view s, std::uint32_t* out) {
             if (c < '0' || c > '9') return false;
         if (o != "0" && o[0] == '0') return false; // leading zeros are ambiguous (octal)
         int n = 0;
-        for (char c : o) n = n * 10 + (c - '0');
+        for (char c : o)
+            n = n * 10 + (c - '0');
         if (n > 255) return false;
         value = (value << 8) | static_cast<std::uint32_t>(n);
     }
@@ -86,7 +90,8 @@ bool parse_ipv6(std::string_view s) {
     }
     if (s.empty()) return false;
     std::vector<std::string> parts;
-    for (std::string_view p : split(s, ':')) parts.emplace_back(p);
+    for (std::string_view p : split(s, ':'))
+        parts.emplace_back(p);
     if (parts.size() < 3) return false;
     if (parts.back().find('.') != std::string::npos) {
         std::uint32_t v4 = 0;
@@ -132,7 +137,8 @@ Result<void> check_bracketed_host(std::string_view host) {
     if (!host.empty() && host[0] == 'v') {
         // \Av[a-fA-F0-9]+\..+\Z
         std::size_t i = 1;
-        while (i < host.size() && is_hex(host[i])) ++i;
+        while (i < host.size() && is_hex(host[i]))
+            ++i;
         if (i == 1 || i >= host.size() || host[i] != '.' || i + 1 >= host.size())
             return fail("invalid IPvFuture address '" + std::string(host) + "'");
         return {};
@@ -199,7 +205,8 @@ bool is_ip_address(std::string_view text, bool& v6) {
 Result<SplitResult> urlsplit(std::string_view input) {
     // lstrip the WHATWG C0-control-or-space set, then drop every tab, CR and LF.
     std::size_t lead = 0;
-    while (lead < input.size() && static_cast<unsigned char>(input[lead]) <= 0x20) ++lead;
+    while (lead < input.size() && static_cast<unsigned char>(input[lead]) <= 0x20)
+        ++lead;
     std::string url;
     for (char c : input.substr(lead))
         if (c != '\t' && c != '\r' && c != '\n') url += c;
@@ -207,7 +214,8 @@ Result<SplitResult> urlsplit(std::string_view input) {
     SplitResult r;
     std::size_t colon = url.find(':');
     if (colon != std::string::npos && colon > 0 && is_ascii_alpha(url[0]) &&
-        std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(colon), is_scheme_char)) {
+        std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(colon),
+                    is_scheme_char)) {
         r.scheme = url.substr(0, colon);
         for (char& c : r.scheme)
             if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

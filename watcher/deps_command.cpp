@@ -21,7 +21,8 @@ namespace pinwatch::watcher {
 
 namespace {
 
-constexpr char const* kDepsUsage = R"(usage: pinwatch deps -r FILE [-r FILE...] [--pyproject FILE...] [--python-version X.Y] [--json]
+constexpr char const* kDepsUsage =
+    R"(usage: pinwatch deps -r FILE [-r FILE...] [--pyproject FILE...] [--python-version X.Y] [--json]
 
 Shows what pinwatch understood from pip requirements files and pyproject.toml files: one row per
 requirement with its normalised name and specifier, the pinned version, whether its marker
@@ -115,8 +116,11 @@ std::string utf8(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
         auto b = static_cast<unsigned char>(s[i]);
-        std::size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3
-                                                         : (b & 0xF8) == 0xF0 ? 4 : 0;
+        std::size_t len = b < 0x80             ? 1
+                          : (b & 0xE0) == 0xC0 ? 2
+                          : (b & 0xF0) == 0xE0 ? 3
+                          : (b & 0xF8) == 0xF0 ? 4
+                                               : 0;
         bool ok = len > 0 && i + len <= s.size() && !(len == 2 && b < 0xC2);
         for (std::size_t k = 1; ok && k < len; ++k)
             ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
@@ -154,7 +158,8 @@ void put_opt(JsonWriter& w, std::optional<std::string> const& s) {
 }
 void put_list(JsonWriter& w, std::vector<std::string> const& v) {
     w.StartArray();
-    for (auto const& s : v) put(w, s);
+    for (auto const& s : v)
+        put(w, s);
     w.EndArray();
 }
 
@@ -268,7 +273,8 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
 // Display width in columns: code points (wide characters are rare in requirement files).
 std::size_t width(std::string const& s) {
     std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    for (unsigned char c : s)
+        n += (c & 0xC0) != 0x80;
     return n;
 }
 
@@ -282,7 +288,8 @@ std::string notes_of(packaging::RequirementEntry const& e) {
     if (e.section == "dependency-groups" && e.group) notes.push_back("group " + *e.group);
     if (!e.hashes.empty()) notes.emplace_back("hashes");
     std::string out;
-    for (auto const& n : notes) out += (out.empty() ? "" : ", ") + n;
+    for (auto const& n : notes)
+        out += (out.empty() ? "" : ", ") + n;
     return out;
 }
 
@@ -295,7 +302,8 @@ void write_table(std::ostream& out, std::vector<packaging::RequirementEntry> con
         std::string name = e.name.empty() ? (e.url ? *e.url : e.text) : e.name;
         if (!e.extras.empty()) {
             name += '[';
-            for (std::size_t i = 0; i < e.extras.size(); ++i) name += (i ? "," : "") + e.extras[i];
+            for (std::size_t i = 0; i < e.extras.size(); ++i)
+                name += (i ? "," : "") + e.extras[i];
             name += ']';
         }
         rows.push_back({utf8(name), e.specifier.empty() ? "-" : utf8(e.specifier),
@@ -305,24 +313,28 @@ void write_table(std::ostream& out, std::vector<packaging::RequirementEntry> con
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (auto const& r : rows)
-        for (std::size_t c = 0; c < r.size(); ++c) widths[c] = std::max(widths[c], width(r[c]));
+        for (std::size_t c = 0; c < r.size(); ++c)
+            widths[c] = std::max(widths[c], width(r[c]));
     for (auto const& r : rows) {
         std::string line;
         for (std::size_t c = 0; c < r.size(); ++c) {
             line += r[c];
             if (c + 1 < r.size()) line += std::string(widths[c] - width(r[c]) + 2, ' ');
         }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
         out << line << '\n';
     }
     out << '\n';
     auto list = [](std::vector<std::string> const& v) {
         std::string s;
-        for (auto const& x : v) s += (s.empty() ? "" : ", ") + utf8(x);
+        for (auto const& x : v)
+            s += (s.empty() ? "" : ", ") + utf8(x);
         return s;
     };
     if (o.index_url) out << "index url:        " << utf8(*o.index_url) << '\n';
-    if (!o.extra_index_urls.empty()) out << "extra index urls: " << list(o.extra_index_urls) << '\n';
+    if (!o.extra_index_urls.empty())
+        out << "extra index urls: " << list(o.extra_index_urls) << '\n';
     if (o.no_index) out << "no index:         yes (--no-index)\n";
     if (!o.find_links.empty()) out << "find links:       " << list(o.find_links) << '\n';
     if (!o.trusted_hosts.empty()) out << "trusted hosts:    " << list(o.trusted_hosts) << '\n';
@@ -384,10 +396,12 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
             if (e.line == 0) unreadable = true;
             problems.push_back({e.file, e.line, e.message, "pyproject"});
         }
-        for (auto& e : deps.entries) entries.push_back(std::move(e));
+        for (auto& e : deps.entries)
+            entries.push_back(std::move(e));
     }
 
-    for (auto const& p : problems) err << utf8(p.str()) << '\n';
+    for (auto const& p : problems)
+        err << utf8(p.str()) << '\n';
     if (o.json) {
         write_json(out, entries, options, problems, env);
     } else {

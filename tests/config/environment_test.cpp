@@ -67,7 +67,8 @@ BOOST_AUTO_TEST_CASE(python_version_override) {
     pypy.implementation_version = "7.3.15";
     BOOST_TEST(with_python_version(pypy, "3.10")->implementation_version == "7.3.15");
 
-    for (char const* bad : {"3", "3.", "3.x", "three", "3.11.2.1", "", ".3.11", "3.11rc1", " 3.11"}) {
+    for (char const* bad :
+         {"3", "3.", "3.x", "three", "3.11.2.1", "", ".3.11", "3.11rc1", " 3.11"}) {
         auto r = with_python_version(base, bad);
         BOOST_TEST_INFO("version: '" << bad << "'");
         BOOST_REQUIRE(!r.has_value());

@@ -36,7 +36,8 @@ PyprojectDependencies parse(std::string const& text) {
 
 std::string errors_of(PyprojectDependencies const& p) {
     std::string out;
-    for (auto const& e : p.errors) out += e.str() + "\n";
+    for (auto const& e : p.errors)
+        out += e.str() + "\n";
     return out;
 }
 
@@ -121,7 +122,8 @@ D = ["dup"]
 e = "not-a-list"
 )");
     std::vector<std::pair<int, std::string>> got;
-    for (auto const& e : p.errors) got.emplace_back(e.line, e.message);
+    for (auto const& e : p.errors)
+        got.emplace_back(e.line, e.message);
     auto has = [&](int line, std::string const& part) {
         for (auto const& [l, m] : got)
             if (l == line && m.find(part) != std::string::npos) return true;
@@ -138,7 +140,8 @@ e = "not-a-list"
     BOOST_TEST(p.errors.size() == 9u, errors_of(p));
     // The good entries are still there.
     std::vector<std::string> names;
-    for (auto const& e : p.entries) names.push_back(e.name);
+    for (auto const& e : p.entries)
+        names.push_back(e.name);
     BOOST_TEST(names == (std::vector<std::string>{"one", "two"}));
     // Cycles are cut, not followed forever.
     BOOST_TEST(p.dependency_groups.at("a") == (std::vector<std::string>{"one", "two"}));
@@ -155,7 +158,8 @@ list = "nope"
 mixed = ["good", 3, "bad @ https:///nohost", "numpy; platform_release >= '5'"]
 )");
     std::vector<int> lines;
-    for (auto const& e : p.errors) lines.push_back(e.line);
+    for (auto const& e : p.errors)
+        lines.push_back(e.line);
     BOOST_TEST(lines == (std::vector<int>{2, 5, 6, 7, 8, 8, 8}), errors_of(p));
     BOOST_REQUIRE(p.errors.size() == 7u);
     BOOST_TEST(p.errors[0].str() ==
@@ -167,7 +171,8 @@ mixed = ["good", 3, "bad @ https:///nohost", "numpy; platform_release >= '5'"]
     BOOST_TEST(p.errors[5].message.find("expected a scheme and a host") != std::string::npos);
     BOOST_TEST(p.errors[6].message.find("cannot evaluate marker") != std::string::npos);
     std::vector<std::string> names;
-    for (auto const& e : p.entries) names.push_back(e.name);
+    for (auto const& e : p.entries)
+        names.push_back(e.name);
     BOOST_TEST(names == (std::vector<std::string>{"fine", "x", "clash", "good"}));
 }
 
@@ -181,7 +186,8 @@ dependencies = ["yyy"]
 )");
     BOOST_TEST(p.errors.empty(), errors_of(p));
     std::vector<std::string> names;
-    for (auto const& e : p.entries) names.push_back(e.name);
+    for (auto const& e : p.entries)
+        names.push_back(e.name);
     BOOST_TEST(names == (std::vector<std::string>{"zzz", "bbb", "aaa", "yyy"}));
 }
 

@@ -26,7 +26,9 @@ using namespace pinwatch;
 using namespace pinwatch::packaging;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void put(Writer& w, std::string const& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void put(Writer& w, std::string const& s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void put_opt(Writer& w, std::optional<std::string> const& s) {
     if (s) {
@@ -93,7 +95,8 @@ int run_requirements(bool markers_only) {
                 put(w, r->name);
                 w.Key("extras");
                 w.StartArray();
-                for (auto const& e : r->extras) put(w, e);
+                for (auto const& e : r->extras)
+                    put(w, e);
                 w.EndArray();
                 w.Key("specifier");
                 put(w, r->specifier.str());
@@ -147,7 +150,8 @@ int run_files() {
             return FileContent{ss.str(), ec ? full.string() : canonical.string()};
         };
         std::vector<std::string> files;
-        for (auto const& f : doc["files"].GetArray()) files.emplace_back(f.GetString());
+        for (auto const& f : doc["files"].GetArray())
+            files.emplace_back(f.GetString());
         RequirementsSet set = parse_requirements_files(files, opts);
 
         rapidjson::StringBuffer buf;
@@ -165,7 +169,8 @@ int run_files() {
             put(w, e.specifier);
             w.Key("extras");
             w.StartArray();
-            for (auto const& x : e.extras) put(w, x);
+            for (auto const& x : e.extras)
+                put(w, x);
             w.EndArray();
             w.Key("marker");
             put_opt(w, e.marker);
@@ -188,17 +193,20 @@ int run_files() {
             for (auto const& [algo, digests] : e.hashes) {
                 put(w, algo);
                 w.StartArray();
-                for (auto const& d : digests) put(w, d);
+                for (auto const& d : digests)
+                    put(w, d);
                 w.EndArray();
             }
             w.EndObject();
             w.Key("install_options");
             w.StartArray();
-            for (auto const& x : e.install_options) put(w, x);
+            for (auto const& x : e.install_options)
+                put(w, x);
             w.EndArray();
             w.Key("global_options");
             w.StartArray();
-            for (auto const& x : e.global_options) put(w, x);
+            for (auto const& x : e.global_options)
+                put(w, x);
             w.EndArray();
             w.Key("watchable");
             w.Bool(e.watchable);
@@ -211,7 +219,8 @@ int run_files() {
         auto list = [&](char const* key, std::vector<std::string> const& v) {
             w.Key(key);
             w.StartArray();
-            for (auto const& x : v) put(w, x);
+            for (auto const& x : v)
+                put(w, x);
             w.EndArray();
         };
         w.Key("options");

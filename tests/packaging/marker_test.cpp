@@ -70,7 +70,8 @@ BOOST_AUTO_TEST_CASE(prints_like_packaging) {
          R"((python_version < "3.8" or python_version >= "3.10") and os_name == "posix")"},
         {"((os_name == 'a'))", R"(os_name == "a")"},
         {"(os_name == 'a') and (os_name == 'b')", R"(os_name == "a" and os_name == "b")"},
-        {"(os_name == 'a' or os_name == 'b') and (python_version > '3' or (sys_platform == 'linux'))",
+        {"(os_name == 'a' or os_name == 'b') and (python_version > '3' or (sys_platform == "
+         "'linux'))",
          R"((os_name == "a" or os_name == "b") and (python_version > "3" or sys_platform == "linux"))"},
         // ...and, as in 23.0, doubled parentheses around an "or" group vanish entirely.
         {"((python_version < '3.8' or python_version >= '3.10')) and os_name == 'posix'",
@@ -87,7 +88,8 @@ BOOST_AUTO_TEST_CASE(prints_like_packaging) {
         // Values are printed in double quotes without escaping.
         {R"(os_name == "it's")", R"(os_name == "it's")"},
         {R"(os_name == 'say "hi"')", R"(os_name == "say "hi"")"},
-        {R"(os_name == '\x41\u00e9\101\n')", "os_name == \"A\xC3\xA9" "A\n\""},
+        {R"(os_name == '\x41\u00e9\101\n')", "os_name == \"A\xC3\xA9"
+                                             "A\n\""},
         {R"(os_name == 'a\qb')", R"(os_name == "a\qb")"},
         {"os_name == 'a\\\nb'", R"(os_name == "ab")"},
         {"python_full_version ~= '3.11.0'", R"(python_full_version ~= "3.11.0")"},
@@ -100,7 +102,8 @@ BOOST_AUTO_TEST_CASE(prints_like_packaging) {
         {"os_name=='a' or os_name=='b' or os_name=='c'",
          R"(os_name == "a" or os_name == "b" or os_name == "c")"},
     };
-    for (auto const& c : cases) BOOST_TEST(str_of(c.text) == c.str, "for " << c.text);
+    for (auto const& c : cases)
+        BOOST_TEST(str_of(c.text) == c.str, "for " << c.text);
 }
 
 BOOST_AUTO_TEST_CASE(rejects_like_packaging) {
@@ -115,9 +118,9 @@ BOOST_AUTO_TEST_CASE(rejects_like_packaging) {
         {"os_name ==", "Expected a marker variable or quoted string", 11},
         {"os_name = 'a'", "Expected marker operator", 9},
         {"platform.release == 'x'", "Expected a marker variable", 1}, // not a legacy name
-        {"extras == 'a'", "Expected a marker variable", 1},            // newer than 23.0
+        {"extras == 'a'", "Expected a marker variable", 1},           // newer than 23.0
         {"dependency_groups == 'a'", "Expected a marker variable", 1},
-        {"Os_name == 'a'", "Expected a marker variable", 1},          // names are case-sensitive
+        {"Os_name == 'a'", "Expected a marker variable", 1}, // names are case-sensitive
         {"os_nameand == 'a'", "Expected a marker variable", 1},
         {"os_name == 'a' and", "Expected a marker variable or quoted string", 19},
         {"os_name == 'a' and or", "Expected a marker variable or quoted string", 20},
@@ -167,7 +170,8 @@ BOOST_AUTO_TEST_CASE(parse_complete_demands_the_end) {
     BOOST_TEST(Marker::parse_complete("os_name == 'a'  ").has_value());
     auto m = Marker::parse_complete("os_name == 'a' garbage");
     BOOST_REQUIRE(!m.has_value());
-    BOOST_TEST(m.error().find("Expected end of marker at column 16") != std::string::npos, m.error());
+    BOOST_TEST(m.error().find("Expected end of marker at column 16") != std::string::npos,
+               m.error());
 }
 
 // Expected results are Marker(text).evaluate(env) in packaging 23.0 with the Debian 12 values
@@ -191,9 +195,9 @@ BOOST_AUTO_TEST_CASE(evaluates_like_packaging) {
         {"python_full_version == '3.11'", R::no, R::no},
         {"python_full_version != '3.11.2'", R::no, R::no},
         {"python_version ~= '3.10'", R::yes, R::yes},
-        {"python_version <= '3.11a1'", R::no, R::no}, // pre-releases allowed in markers
+        {"python_version <= '3.11a1'", R::no, R::no},  // pre-releases allowed in markers
         {"python_version == '3.11 '", R::yes, R::yes}, // the specifier strips the space
-        {"python_version ~= 'x'", R::error, R::error},  // UndefinedComparison
+        {"python_version ~= 'x'", R::error, R::error}, // UndefinedComparison
         {"os_name ~= 'posix'", R::error, R::error},
         {"os_name === 'posix'", R::error, R::error}, // "===posix" parses; "posix" is no version
         {"python_version === '3.11'", R::yes, R::yes},
@@ -258,7 +262,8 @@ BOOST_AUTO_TEST_CASE(evaluation_errors_say_what_failed) {
 BOOST_AUTO_TEST_CASE(environment_keys) {
     Environment env = debian12();
     BOOST_TEST(Environment::keys().size() == 12u);
-    for (auto key : Environment::keys()) BOOST_TEST(env.find(key) != nullptr, key);
+    for (auto key : Environment::keys())
+        BOOST_TEST(env.find(key) != nullptr, key);
     BOOST_TEST(*env.find("python_full_version") == "3.11.2");
     BOOST_TEST(env.find("python_implementation") == nullptr); // only via the legacy variable
     BOOST_TEST(env.find("os.name") == nullptr);

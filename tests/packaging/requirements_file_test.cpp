@@ -80,7 +80,8 @@ struct TempTree {
 
 std::string errors_of(RequirementsSet const& set) {
     std::string out;
-    for (auto const& e : set.errors) out += e.str() + "\n";
+    for (auto const& e : set.errors)
+        out += e.str() + "\n";
     return out;
 }
 
@@ -97,15 +98,16 @@ BOOST_AUTO_TEST_CASE(decoding) {
         return d->text;
     };
     BOOST_TEST(text("\xEF\xBB\xBFrequests\n") == "requests\n");
-    BOOST_TEST(text(std::string("\xFF\xFEr\0=\0", 6)) == "r=");      // UTF-16 LE
-    BOOST_TEST(text(std::string("\xFE\xFF\0r\0=", 6)) == "r=");      // UTF-16 BE
+    BOOST_TEST(text(std::string("\xFF\xFEr\0=\0", 6)) == "r=");         // UTF-16 LE
+    BOOST_TEST(text(std::string("\xFE\xFF\0r\0=", 6)) == "r=");         // UTF-16 BE
     BOOST_TEST(text(std::string("\x00\x00\xFE\xFF\0\0\0r", 8)) == "r"); // UTF-32 BE
     BOOST_TEST(text(std::string("\xFF\xFE\xFE\xFF\0r", 6)) == "r"); // "utf-16" honours a 2nd BOM
     // pip checks BOM_UTF16 before BOM_UTF32_LE, so UTF-32 LE reads as UTF-16 LE with NULs.
     BOOST_TEST(text(std::string("\xFF\xFE\0\0r\0\0\0", 8)) == std::string("\0r\0", 3));
     BOOST_TEST(text("\xEF\xBB\xBF\xEF\xBB\xBFx") == "\xEF\xBB\xBFx"); // only one BOM goes
     // PEP 263 coding comments on line 1 or 2, only in lines starting with '#'.
-    BOOST_TEST(text("# -*- coding: latin-1 -*-\ncaf\xE9\n") == "# -*- coding: latin-1 -*-\ncaf\xC3\xA9\n");
+    BOOST_TEST(text("# -*- coding: latin-1 -*-\ncaf\xE9\n") ==
+               "# -*- coding: latin-1 -*-\ncaf\xC3\xA9\n");
     BOOST_TEST(text("pkg\n# vim: set fileencoding=ISO-8859-1 :\n\xE9") ==
                "pkg\n# vim: set fileencoding=ISO-8859-1 :\n\xC3\xA9");
     BOOST_TEST(text("#coding=utf8\nx") == "#coding=utf8\nx");
@@ -130,7 +132,8 @@ BOOST_AUTO_TEST_CASE(preprocessing_like_pip) {
                              "m\\\n\\\nn\n  \n\\";
     auto lines = reqfile::preprocess(text);
     std::vector<std::pair<int, std::string>> got;
-    for (auto const& l : lines) got.emplace_back(l.first, l.text);
+    for (auto const& l : lines)
+        got.emplace_back(l.first, l.text);
     std::vector<std::pair<int, std::string>> const want = {
         {1, "a  b"}, {4, "d"}, {5, "xe"}, {7, "g#h"}, {8, "i"}, {9, "k"}, {10, "l"}, {11, "mn"}};
     BOOST_TEST(got.size() == want.size());
@@ -155,7 +158,11 @@ BOOST_AUTO_TEST_CASE(preprocessing_like_pip) {
     BOOST_REQUIRE(tail.size() == 1u);
     BOOST_TEST(tail[0].text == "x");
     // Every str.splitlines() separator ends a line (\v, \x1c-\x1e, \x85, U+2028, U+2029).
-    auto seps = reqfile::preprocess("a\vb\x1c" "c\x1d" "d\x1e" "e\xC2\x85" "f\xE2\x80\xA8g\xE2\x80\xA9h");
+    auto seps = reqfile::preprocess("a\vb\x1c"
+                                    "c\x1d"
+                                    "d\x1e"
+                                    "e\xC2\x85"
+                                    "f\xE2\x80\xA8g\xE2\x80\xA9h");
     BOOST_TEST(seps.size() == 8u);
     BOOST_TEST(seps.back().first == 8);
 }
@@ -174,17 +181,18 @@ BOOST_AUTO_TEST_CASE(environment_variables) {
     };
     std::vector<Case> const cases = {
         {"pkg==${VERSION}", "pkg==1.2.3"},
-        {"pkg==${UNSET}", "pkg==${UNSET}"},          // unset: left as written
-        {"pkg==${EMPTY}", "pkg==${EMPTY}"},          // empty counts as unset
-        {"pkg==$VERSION", "pkg==$VERSION"},          // only ${NAME}
-        {"pkg==${version}", "pkg==${version}"},      // only [A-Z0-9_]
+        {"pkg==${UNSET}", "pkg==${UNSET}"},     // unset: left as written
+        {"pkg==${EMPTY}", "pkg==${EMPTY}"},     // empty counts as unset
+        {"pkg==$VERSION", "pkg==$VERSION"},     // only ${NAME}
+        {"pkg==${version}", "pkg==${version}"}, // only [A-Z0-9_]
         {"pkg==${VER-SION}", "pkg==${VER-SION}"},
-        {"${A_1}${A_1} ${VERSION}", "xx 1.2.3"},     // every occurrence
-        {"${CHAIN} ${VERSION}", "1.2.3 1.2.3"},      // replaced in turn, like str.replace
+        {"${A_1}${A_1} ${VERSION}", "xx 1.2.3"}, // every occurrence
+        {"${CHAIN} ${VERSION}", "1.2.3 1.2.3"},  // replaced in turn, like str.replace
         {"${${VERSION}}", "${1.2.3}"},
         {"${}", "${}"},
     };
-    for (auto const& c : cases) BOOST_TEST(reqfile::expand_env(c.line, getenv) == c.expanded);
+    for (auto const& c : cases)
+        BOOST_TEST(reqfile::expand_env(c.line, getenv) == c.expanded);
     BOOST_TEST(reqfile::expand_env("pkg==${VERSION}", nullptr) == "pkg==${VERSION}");
 }
 
@@ -268,8 +276,8 @@ BOOST_AUTO_TEST_CASE(options_like_optparse) {
     BOOST_TEST(hashes->hashes[1].first == "sha512");
     BOOST_TEST(parse("--use-feature fast-deps")->features_enabled ==
                std::vector<std::string>{"fast-deps"});
-    BOOST_TEST(!parse("-- --pre")->pre);     // after "--" everything is positional
-    BOOST_TEST(parse("--pre extra")->pre);   // positional arguments are ignored
+    BOOST_TEST(!parse("-- --pre")->pre);   // after "--" everything is positional
+    BOOST_TEST(parse("--pre extra")->pre); // positional arguments are ignored
     auto opts = parse("--global-option=--q --install-option '--prefix=/x y'");
     BOOST_TEST(opts->global_options == std::vector<std::string>{"--q"});
     BOOST_TEST(opts->install_options == std::vector<std::string>{"--prefix=/x y"});
@@ -293,7 +301,7 @@ BOOST_AUTO_TEST_CASE(options_like_optparse) {
         {"--hash=md5:x", "Allowed hash algorithms for --hash are sha256, sha384, sha512"},
         {"--hash nocolon", "must be a hash name followed by a value"},
         {"--use-feature bogus", "invalid choice: 'bogus'"},
-        {"--use-feature 2020-resolver", "invalid choice"}, // gone by 23.0.1
+        {"--use-feature 2020-resolver", "invalid choice"},              // gone by 23.0.1
         {"--config-settings a=b", "no such option: --config-settings"}, // not in 23.0.1 files
         {"-x", "no such option: -x"},
         {"-C a=b", "no such option: -C"},
@@ -377,7 +385,8 @@ BOOST_AUTO_TEST_CASE(bad_lines_never_hide_good_ones) {
             "last==3\n");
     auto set = t.parse({"requirements.txt"});
     std::vector<std::string> names;
-    for (auto const& e : set.entries) names.push_back(e.name);
+    for (auto const& e : set.entries)
+        names.push_back(e.name);
     BOOST_TEST(names == (std::vector<std::string>{"good-one", "also-good", "last"}));
     std::vector<int> lines;
     for (auto const& e : set.errors) {
@@ -442,7 +451,8 @@ BOOST_AUTO_TEST_CASE(include_cycles_are_reported_not_followed) {
     t.write("c.txt", "c==1\n-c c.txt\n");
     auto set = t.parse({"a.txt"});
     std::vector<std::string> names;
-    for (auto const& e : set.entries) names.push_back(e.name);
+    for (auto const& e : set.entries)
+        names.push_back(e.name);
     BOOST_TEST(names == (std::vector<std::string>{"a", "b", "c"}));
     BOOST_REQUIRE(set.errors.size() == 2u);
     BOOST_TEST(set.errors[0].file == "b.txt");
@@ -465,8 +475,10 @@ BOOST_AUTO_TEST_CASE(include_explosions_are_bounded) {
     // Every file includes all of the others: pip would read them once per path (n! paths).
     TempTree t;
     std::string all;
-    for (char c = 'a'; c <= 'j'; ++c) all += std::string("-r ") + c + ".txt\n";
-    for (char c = 'a'; c <= 'j'; ++c) t.write(std::string(1, c) + ".txt", std::string(1, c) + "==1\n" + all);
+    for (char c = 'a'; c <= 'j'; ++c)
+        all += std::string("-r ") + c + ".txt\n";
+    for (char c = 'a'; c <= 'j'; ++c)
+        t.write(std::string(1, c) + ".txt", std::string(1, c) + "==1\n" + all);
     auto set = t.parse({"a.txt"});
     BOOST_TEST(set.files.size() < 1000u); // 1000 reads, most of them ending in a cycle
     int limited = 0;
@@ -488,7 +500,8 @@ BOOST_AUTO_TEST_CASE(include_explosions_are_bounded) {
 
 BOOST_AUTO_TEST_CASE(unreadable_files) {
     TempTree t;
-    t.write("requirements.txt", "ok==1\n-r missing.txt\n-r sub\n-r https://example.com/r.txt\nok2==1\n");
+    t.write("requirements.txt",
+            "ok==1\n-r missing.txt\n-r sub\n-r https://example.com/r.txt\nok2==1\n");
     fs::create_directories(t.root / "sub");
     auto set = t.parse({"requirements.txt", "absent.txt"});
     BOOST_TEST(set.entries.size() == 2u);
@@ -502,8 +515,9 @@ BOOST_AUTO_TEST_CASE(unreadable_files) {
     BOOST_TEST(set.errors[2].message.find("remote requirements file") != std::string::npos);
     BOOST_TEST(set.errors[3].file == "absent.txt");
     BOOST_TEST(set.errors[3].line == 0);
-    BOOST_TEST(set.errors[3].str() ==
-               "absent.txt: could not open requirements file 'absent.txt': No such file or directory");
+    BOOST_TEST(
+        set.errors[3].str() ==
+        "absent.txt: could not open requirements file 'absent.txt': No such file or directory");
     BOOST_TEST((set.errors[3].kind == RequirementsError::Kind::unreadable));
 
     // A file: URL names a local file: the reader is asked for its path.
@@ -528,17 +542,16 @@ BOOST_AUTO_TEST_CASE(unreadable_files) {
 BOOST_AUTO_TEST_CASE(bom_crlf_continuations_and_variables) {
     TempTree t;
     t.vars = {{"PKG_VERSION", "1.2.3"}, {"INDEX", "https://mirror.example/simple"}};
-    t.write("requirements.txt",
-            "\xEF\xBB\xBF"
-            "first==${PKG_VERSION}\r\n"
-            "second>=1,\\\r\n"
-            "    <2 ; python_version >= '3.8'\r\n"
-            "third==${MISSING}\r\n"
-            "-i ${INDEX}\r\n"
-            "fourth==1 \\\r\n"
-            "# comment ends the continuation \\\r\n"
-            "fifth==\\\r\n"
-            "5\r\n");
+    t.write("requirements.txt", "\xEF\xBB\xBF"
+                                "first==${PKG_VERSION}\r\n"
+                                "second>=1,\\\r\n"
+                                "    <2 ; python_version >= '3.8'\r\n"
+                                "third==${MISSING}\r\n"
+                                "-i ${INDEX}\r\n"
+                                "fourth==1 \\\r\n"
+                                "# comment ends the continuation \\\r\n"
+                                "fifth==\\\r\n"
+                                "5\r\n");
     auto set = t.parse({"requirements.txt"});
     BOOST_REQUIRE(set.entries.size() == 4u);
     BOOST_TEST(set.entries[0].name == "first"); // the BOM does not stick to the name
@@ -557,7 +570,8 @@ BOOST_AUTO_TEST_CASE(bom_crlf_continuations_and_variables) {
     // UTF-16 with a BOM, and an undecodable line that is reported and skipped.
     TempTree u;
     std::string utf16 = "\xFF\xFE";
-    for (char c : std::string("alpha==1\nbeta==2\n")) utf16 += std::string{c, '\0'};
+    for (char c : std::string("alpha==1\nbeta==2\n"))
+        utf16 += std::string{c, '\0'};
     u.write("utf16.txt", utf16);
     u.write("latin.txt", "ok==1\nna\xEFve==1\nok2==1\n");
     auto set2 = u.parse({"utf16.txt", "latin.txt"});
@@ -574,7 +588,8 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
     t.write("requirements.txt",
             "--index-url https://first.example/simple\n"
             "-i https://second.example/simple\n"
-            "--extra-index-url https://extra1.example/simple --extra-index-url=https://extra2.example/\n"
+            "--extra-index-url https://extra1.example/simple "
+            "--extra-index-url=https://extra2.example/\n"
             "--no-index\n"
             "-f https://links.example/ -f ./ignored-second\n"
             "--pre --prefer-binary\n"
@@ -590,11 +605,13 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
     auto set = t.parse({"requirements.txt"});
     BOOST_TEST(set.errors.empty(), errors_of(set));
     auto const& o = set.options;
-    BOOST_TEST(*o.index_url == "https://second.example/simple"); // options on a requirement line are ignored
-    BOOST_TEST(o.extra_index_urls ==
-               (std::vector<std::string>{"https://extra1.example/simple", "https://extra2.example/"}));
+    BOOST_TEST(*o.index_url ==
+               "https://second.example/simple"); // options on a requirement line are ignored
+    BOOST_TEST(o.extra_index_urls == (std::vector<std::string>{"https://extra1.example/simple",
+                                                               "https://extra2.example/"}));
     BOOST_TEST(o.no_index);
-    BOOST_TEST(o.find_links == std::vector<std::string>{"https://links.example/"}); // first per line
+    BOOST_TEST(o.find_links ==
+               std::vector<std::string>{"https://links.example/"}); // first per line
     BOOST_TEST(o.pre);
     BOOST_TEST(o.prefer_binary);
     BOOST_TEST(o.trusted_hosts == (std::vector<std::string>{"a.example", "b.example"}));
@@ -626,22 +643,21 @@ BOOST_AUTO_TEST_CASE(format_control_like_pip) {
 
 BOOST_AUTO_TEST_CASE(urls_paths_and_editables_are_not_watchable) {
     TempTree t;
-    t.write("requirements.txt",
-            "./local/project\n"
-            "../sibling[extra1,Extra2]\n"
-            "/abs/path\n"
-            "dist/pkg-1.0-py3-none-any.whl\n"
-            "archive.tar.gz\n"
-            "https://example.com/other-2.0.tar.gz#egg=Other_Name\n"
-            "git+https://github.com/a/b.git@v1#egg=b ; python_version < '3'\n"
-            "https://example.com/w/thing-1.0-py3-none-any.whl\n"
-            "file:///tmp/pkg#egg=pkgname\n"
-            "-e ./editable/project[dev]\n"
-            "-e git+https://github.com/o/r.git#egg=r\n"
-            "-e git:git.example/r#egg=gitcolon\n"
-            "--editable=hg+https://hg.example/r#egg=hgr\n"
-            "pkg @ https://example.com/pkg.zip\n"
-            "bad-wheel.whl\n");
+    t.write("requirements.txt", "./local/project\n"
+                                "../sibling[extra1,Extra2]\n"
+                                "/abs/path\n"
+                                "dist/pkg-1.0-py3-none-any.whl\n"
+                                "archive.tar.gz\n"
+                                "https://example.com/other-2.0.tar.gz#egg=Other_Name\n"
+                                "git+https://github.com/a/b.git@v1#egg=b ; python_version < '3'\n"
+                                "https://example.com/w/thing-1.0-py3-none-any.whl\n"
+                                "file:///tmp/pkg#egg=pkgname\n"
+                                "-e ./editable/project[dev]\n"
+                                "-e git+https://github.com/o/r.git#egg=r\n"
+                                "-e git:git.example/r#egg=gitcolon\n"
+                                "--editable=hg+https://hg.example/r#egg=hgr\n"
+                                "pkg @ https://example.com/pkg.zip\n"
+                                "bad-wheel.whl\n");
     auto set = t.parse({"requirements.txt"});
     struct Want {
         char const* name;
@@ -681,9 +697,25 @@ BOOST_AUTO_TEST_CASE(urls_paths_and_editables_are_not_watchable) {
     BOOST_TEST(set.errors[0].message.find("not a valid wheel filename") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {
+    ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
+    auto set = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", {});
+    ::unsetenv("PINWATCH_REQFILE_TEST_VERSION");
+    BOOST_REQUIRE(set.entries.size() == 1u);
+    BOOST_TEST(*set.entries[0].pinned == "9.9");
+    ParseOptions none;
+    none.getenv = nullptr;
+    ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
+    auto unexpanded = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", none);
+    ::unsetenv("PINWATCH_REQFILE_TEST_VERSION");
+    BOOST_TEST(unexpanded.entries.empty()); // "x==${...}" is no valid requirement
+    BOOST_TEST(unexpanded.errors.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(in_memory_text) {
     auto set = parse_requirements_text("a==1\n-r other.txt\n", "mem.txt", ParseOptions{});
     BOOST_TEST(set.entries.size() == 1u);
     BOOST_REQUIRE(set.errors.size() == 1u); // no reader: the include is reported, not crashed on
-    BOOST_TEST(set.errors[0].str().find("mem.txt:2: could not open requirements file 'other.txt'") == 0u);
+    BOOST_TEST(
+        set.errors[0].str().find("mem.txt:2: could not open requirements file 'other.txt'") == 0u);
 }

@@ -62,7 +62,8 @@ rapidjson::Document json_of(std::string const& text) {
 
 std::set<std::string> keys_of(rapidjson::Value const& obj) {
     std::set<std::string> keys;
-    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) keys.insert(it->name.GetString());
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
+        keys.insert(it->name.GetString());
     return keys;
 }
 
@@ -110,14 +111,14 @@ BOOST_AUTO_TEST_CASE(help_and_usage_errors) {
 
 BOOST_AUTO_TEST_CASE(json_has_the_documented_shape) {
     TempDir d;
-    std::string req = d.write("requirements.txt",
-                              "Requests[socks]>=2.8,<3 ; python_version >= '3.8'\n"
-                              "Django==4.2.1\n"
-                              "-c constraints.txt\n"
-                              "-e git+https://github.com/o/r.git#egg=r\n"
-                              "--index-url https://mirror.example/simple\n"
-                              "--extra-index-url https://extra.example/simple\n"
-                              "--pre\n");
+    std::string req =
+        d.write("requirements.txt", "Requests[socks]>=2.8,<3 ; python_version >= '3.8'\n"
+                                    "Django==4.2.1\n"
+                                    "-c constraints.txt\n"
+                                    "-e git+https://github.com/o/r.git#egg=r\n"
+                                    "--index-url https://mirror.example/simple\n"
+                                    "--extra-index-url https://extra.example/simple\n"
+                                    "--pre\n");
     d.write("constraints.txt", "urllib3<2 ; os_name == \"posix\"\n");
     auto r = deps({"-r", req, "--json"});
     BOOST_TEST(r.status == 0, r.err);
@@ -176,12 +177,11 @@ BOOST_AUTO_TEST_CASE(json_has_the_documented_shape) {
 
 BOOST_AUTO_TEST_CASE(rejected_lines_exit_1_and_go_to_stderr) {
     TempDir d;
-    std::string req = d.write("requirements.txt",
-                              "good==1\n"
-                              "bad>=\n"
-                              "--no-such-option\n"
-                              "-r missing.txt\n"
-                              "also-good\n");
+    std::string req = d.write("requirements.txt", "good==1\n"
+                                                  "bad>=\n"
+                                                  "--no-such-option\n"
+                                                  "-r missing.txt\n"
+                                                  "also-good\n");
     auto r = deps({"--requirement=" + req, "--json"});
     BOOST_TEST(r.status == 1);
     auto doc = json_of(r.out);
@@ -199,7 +199,8 @@ BOOST_AUTO_TEST_CASE(rejected_lines_exit_1_and_go_to_stderr) {
     std::istringstream lines(r.err);
     std::string line;
     std::vector<std::string> got;
-    while (std::getline(lines, line)) got.push_back(line);
+    while (std::getline(lines, line))
+        got.push_back(line);
     BOOST_REQUIRE(got.size() == 3u);
     BOOST_TEST(got[0].find(req + ":2: invalid requirement 'bad>='") == 0u, got[0]);
     BOOST_TEST(got[1].find(req + ":3: invalid option") == 0u, got[1]);
@@ -211,7 +212,8 @@ BOOST_AUTO_TEST_CASE(unreadable_top_level_file_exits_2) {
     std::string ok = d.write("ok.txt", "good==1\n");
     auto r = deps({"-r", ok, "-r", (d.root / "absent.txt").string()});
     BOOST_TEST(r.status == 2);
-    BOOST_TEST(r.err.find("absent.txt: could not open requirements file") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("absent.txt: could not open requirements file") != std::string::npos,
+               r.err);
     BOOST_TEST(r.out.find("good") != std::string::npos); // what could be read is still shown
 
     auto p = deps({"--pyproject", (d.root / "pyproject.toml").string()});
@@ -221,11 +223,10 @@ BOOST_AUTO_TEST_CASE(unreadable_top_level_file_exits_2) {
 
 BOOST_AUTO_TEST_CASE(table_is_aligned) {
     TempDir d;
-    std::string req = d.write("r.txt",
-                              "a-very-long-package-name==1.0 ; sys_platform == 'win32'\n"
-                              "b>=2\n"
-                              "./local/dir\n"
-                              "-c c.txt\n");
+    std::string req = d.write("r.txt", "a-very-long-package-name==1.0 ; sys_platform == 'win32'\n"
+                                       "b>=2\n"
+                                       "./local/dir\n"
+                                       "-c c.txt\n");
     d.write("c.txt", "b<3\n");
     auto r = deps({"-r" + req});
     BOOST_TEST(r.status == 0, r.err);
@@ -254,14 +255,14 @@ BOOST_AUTO_TEST_CASE(table_is_aligned) {
 BOOST_AUTO_TEST_CASE(python_version_and_pyproject) {
     TempDir d;
     std::string req = d.write("r.txt", "tomli ; python_version < '3.11'\n");
-    std::string py = d.write("pyproject.toml",
-                             "[project]\n"
-                             "dependencies = [\"attrs>=23\"]\n"
-                             "[project.optional-dependencies]\n"
-                             "test = [\"pytest==8.0.0\"]\n"
-                             "[dependency-groups]\n"
-                             "dev = [\"ruff\", {include-group = \"test-tools\"}]\n"
-                             "test-tools = [\"bad>=\"]\n");
+    std::string py =
+        d.write("pyproject.toml", "[project]\n"
+                                  "dependencies = [\"attrs>=23\"]\n"
+                                  "[project.optional-dependencies]\n"
+                                  "test = [\"pytest==8.0.0\"]\n"
+                                  "[dependency-groups]\n"
+                                  "dev = [\"ruff\", {include-group = \"test-tools\"}]\n"
+                                  "test-tools = [\"bad>=\"]\n");
     auto old = deps({"-r", req, "--python-version", "3.10", "--json"});
     BOOST_TEST(old.status == 0, old.err);
     BOOST_TEST(json_of(old.out)["requirements"][0]["applies"].GetBool());
@@ -281,15 +282,15 @@ BOOST_AUTO_TEST_CASE(python_version_and_pyproject) {
     BOOST_TEST(std::string(reqs[2]["group"].GetString()) == "dev");
     BOOST_REQUIRE(pdoc["errors"].Size() == 1u);
     BOOST_TEST(pdoc["errors"][0]["line"].GetInt() == 7);
-    BOOST_TEST(p.err.find(py + ":7: dependency-groups.test-tools: invalid requirement") == 0u, p.err);
+    BOOST_TEST(p.err.find(py + ":7: dependency-groups.test-tools: invalid requirement") == 0u,
+               p.err);
 }
 
 BOOST_AUTO_TEST_CASE(json_escapes_everything) {
     TempDir d;
     // Quotes and backslashes in markers, control characters, and a file name that is not UTF-8.
-    std::string req = d.write("we\"ird\\name\xff.txt",
-                              "a ; os_name == 'x\"y\\\\z\\t'\n"
-                              "b @ https://example.com/p?q=\"1\"&r=<2>\n");
+    std::string req = d.write("we\"ird\\name\xff.txt", "a ; os_name == 'x\"y\\\\z\\t'\n"
+                                                       "b @ https://example.com/p?q=\"1\"&r=<2>\n");
     auto r = deps({"-r", req, "--json"});
     BOOST_TEST(r.status == 0, r.err);
     auto doc = json_of(r.out);
