@@ -347,10 +347,16 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     std::vector<std::int64_t> ids;
     for (auto const& s : loaded.subscriptions) ids.push_back(store->upsert_subscription(s, now));
     Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
+    std::size_t remaining = ids.size();
     for (auto id : ids) {
         auto s = store->subscription(id);
         asio::co_spawn(io, poller.poll(std::move(*s)), [&](std::exception_ptr ep, PollOutcome) {
             progress.tick();
+            if (--remaining == 0) {
+                // Every poll is done: idle keep-alive connections must not keep the loop alive.
+                client.shutdown();
+                io.stop();
+            }
             if (ep) {
                 try {
                     std::rethrow_exception(ep);
@@ -361,7 +367,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         });
     }
     auto const started = std::chrono::steady_clock::now();
-    io.run();
+    if (!ids.empty()) io.run();
     if (o.stats) {
         auto const st = client.stats();
         auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

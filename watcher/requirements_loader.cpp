@@ -5,7 +5,9 @@
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>

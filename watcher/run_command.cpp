@@ -152,6 +152,10 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     int exit_code = 0;
     asio::co_spawn(io, scheduler.run(), [&](std::exception_ptr ep) {
         signals.cancel();
+        client.shutdown();
+        // Idle keep-alive connections, or a resolver stuck in getaddrinfo, would keep run()
+        // going; the scheduler is done, so the loop is too.
+        io.stop();
         if (ep) {
             try {
                 std::rethrow_exception(ep);

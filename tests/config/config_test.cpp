@@ -32,7 +32,7 @@ max_in_flight_per_host = 4
 extra_ca_file = "ca.pem"
 )",
                           "/etc/pinwatch/pinwatch.toml");
-    BOOST_REQUIRE_MESSAGE(c.has_value(), all(c.error()));
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
     BOOST_TEST(c->state.value() == "/etc/pinwatch/state.db");
     BOOST_TEST((c->requirements == std::vector<std::string>{"/etc/pinwatch/requirements.txt", "/abs/dev.txt"}));
     BOOST_TEST((c->pyproject == std::vector<std::string>{"/etc/pinwatch/pyproject.toml"}));
