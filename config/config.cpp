@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "config/environment.hpp"
+
 #include <toml++/toml.h>
 
 #include <cctype>
@@ -151,7 +153,11 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
         } else if (key == "pyproject") {
             c.pyproject = r.paths(node, key);
         } else if (key == "python_version") {
-            if (auto s = r.string(node, key)) c.python_version = *s;
+            if (auto s = r.string(node, key)) {
+                if (auto env = with_python_version(fallback_environment(), *s); !env)
+                    r.error(node, "key 'python_version': " + env.error());
+                else c.python_version = *s;
+            }
         } else if (key == "pre") {
             if (auto b = r.boolean(node, key)) c.pre = *b;
         } else if (key == "failing_after") {

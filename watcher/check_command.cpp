@@ -1,5 +1,6 @@
 // `pinwatch check`: one poll of every requirement, printed as a table or JSON, with exit
 // statuses CI can act on.
+#include "config/environment.hpp"
 #include "net/client.hpp"
 #include "watcher/cli_support.hpp"
 #include "watcher/commands.hpp"
@@ -122,6 +123,10 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
         } else if (r.flag({"--python-version"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
+            if (auto env = config::with_python_version(config::fallback_environment(), *v); !env) {
+                err << "pinwatch check: --python-version: " << env.error() << "\n";
+                return std::nullopt;
+            }
             o.load.python_version = *v;
         } else if (r.flag({"--ca-file"})) {
             auto v = need(r.value());

@@ -64,6 +64,7 @@ interval = "soon"
 jitter = 2
 index_url = "ftp://x"
 colour = "blue"
+python_version = "three"
 [http]
 max_in_flight_per_host = 0
 timout = "1s"
@@ -71,13 +72,14 @@ timout = "1s"
                           "bad.toml");
     BOOST_REQUIRE(!c.has_value());
     auto const text = all(c.error());
-    BOOST_TEST(c.error().size() == 6u, text);
+    BOOST_TEST(c.error().size() == 7u, text);
+    BOOST_TEST(text.find("bad.toml:6: key 'python_version'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:2: key 'interval'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:3: key 'jitter'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:4: key 'index_url'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:5: unknown key 'colour'") != std::string::npos, text);
-    BOOST_TEST(text.find("bad.toml:7: key 'http.max_in_flight_per_host'") != std::string::npos, text);
-    BOOST_TEST(text.find("bad.toml:8: unknown key 'timout' in [http]") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:8: key 'http.max_in_flight_per_host'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:9: unknown key 'timout' in [http]") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(invalid_toml_and_nothing_to_watch) {

@@ -34,7 +34,7 @@ std::vector<FakeProject> demo_projects(std::int64_t now) {
         std::vector<FakeRelease> out;
         std::int64_t t = now - static_cast<std::int64_t>(versions.size()) * 30 * 86400;
         for (auto& v : versions) {
-            out.push_back({v, t});
+            out.push_back(FakeRelease{v, t, false, "", 2});
             t += 30 * 86400;
         }
         return out;
@@ -76,7 +76,7 @@ void demo_step(FakePypi& pypi, std::mt19937& rng, std::int64_t now) {
         std::string version = s.version;
         if (counter > static_cast<int>(std::size(steps)))
             version = std::string(s.version) + ".post" + std::to_string(counter);
-        pypi.add_release(s.project, {version, now});
+        pypi.add_release(s.project, FakeRelease{version, now, false, "", 2});
         std::cout << "fake-pypi: published " << s.project << " " << version << std::endl;
     }
     (void)rng;

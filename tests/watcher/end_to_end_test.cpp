@@ -201,6 +201,8 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     BOOST_TEST(watcher::run_check({}, out, err) == 2);
     BOOST_TEST(watcher::run_check({"-r", w.path("missing.txt")}, out, err) == 2);
     BOOST_TEST(watcher::run_check({"-r", w.path("requirements.txt"), "--fail-on", "sideways"}, out, err) == 2);
+    BOOST_TEST(watcher::run_check({"-r", w.path("requirements.txt"), "--python-version", "3"}, out, err) == 2);
+    BOOST_TEST(contains(err.str(), "--python-version"));
     w.pypi.set_fault("other-lib", Fault::not_found);
     std::ostringstream out3, err3;
     BOOST_TEST(watcher::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
