@@ -46,6 +46,7 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins.
       --timeout SECONDS    deadline of each request (default 30)
       --concurrency N      requests in flight per host (default 8)
   -q, --quiet              no progress bar
+  -v, --verbose            log every request's outcome on stderr
       --stats              print request, connection and byte counts on stderr
 
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
@@ -59,6 +60,7 @@ struct CheckOptions {
     bool json = false;
     bool quiet = false;
     bool stats = false;
+    bool verbose = false;
     std::set<std::string> fail_on;
     std::optional<std::string> ca_file;
     std::chrono::milliseconds timeout{30'000};
@@ -101,6 +103,8 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.json = true;
         } else if (r.flag({"-q", "--quiet"})) {
             o.quiet = true;
+        } else if (r.flag({"-v", "--verbose"})) {
+            o.verbose = true;
         } else if (r.flag({"--stats"})) {
             o.stats = true;
         } else if (r.flag({"--pre"})) {
@@ -324,6 +328,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         return 2;
     }
     auto const& o = *parsed;
+    // Problems are in the output already (table or JSON); the log would only repeat them.
+    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
     auto loaded = load_requirements(o.load);
     for (auto const& e : loaded.errors) err << e.str() << '\n';

@@ -125,8 +125,13 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         s.specifier = join_specifiers(s.specifier, c->specifier);
     }
     for (auto& s : out.subscriptions) {
-        auto spec = packaging::SpecifierSet::parse(s.specifier);
-        s.pinned = spec ? spec->pinned() : std::nullopt;
+        // The pin is the version an exact clause names, also when a constraint file added it
+        // beside a range ("<3,==2.0.7,>=1.26" runs 2.0.7).
+        if (auto spec = packaging::SpecifierSet::parse(s.specifier)) {
+            for (auto const& clause : spec->specifiers())
+                if ((clause.op() == "==" && !clause.has_wildcard()) || clause.op() == "===")
+                    s.pinned = std::string(clause.version_text());
+        }
         s.prereleases = pre;
     }
     return out;
