@@ -17,8 +17,9 @@ namespace pinwatch::config {
 namespace {
 
 // packaging 23.0's default_environment(), printed as key=value lines. A fixed command: nothing
-// from the user reaches the shell. -I keeps PYTHON* variables and user site-packages out.
-constexpr char const* kProbeCommand = R"(python3 -I -c '
+// from the user reaches the shell. -I keeps PYTHON* variables and user site-packages out; -S
+// skips importing site (nothing here needs it), which is most of an interpreter's start-up.
+constexpr char const* kProbeCommand = R"(python3 -I -S -c '
 import os, platform, sys
 def full(i):
     v = "%d.%d.%d" % (i.major, i.minor, i.micro)

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <set>
@@ -355,19 +356,17 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     Poller poller(client, *store, popts);
 
     UnixTime const now = unix_now();
-    std::vector<std::int64_t> ids;
-    for (auto const& s : loaded.subscriptions) ids.push_back(store->upsert_subscription(s, now));
+    auto const ids = store->upsert_subscriptions(loaded.subscriptions, now);
     Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
-    std::size_t remaining = ids.size();
-    for (auto id : ids) {
-        auto s = store->subscription(id);
+    // Polls start in a window a few times the per-host limit: enough to keep every connection
+    // busy, while the thousands still waiting cost an id each instead of a coroutine frame.
+    std::size_t remaining = ids.size(), next = 0;
+    std::size_t const window = std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
+    std::function<void()> launch = [&] {
+        if (next >= ids.size()) return;
+        auto s = store->subscription(ids[next++]);
         asio::co_spawn(io, poller.poll(std::move(*s)), [&](std::exception_ptr ep, PollOutcome) {
             progress.tick();
-            if (--remaining == 0) {
-                // Every poll is done: idle keep-alive connections must not keep the loop alive.
-                client.shutdown();
-                io.stop();
-            }
             if (ep) {
                 try {
                     std::rethrow_exception(ep);
@@ -375,8 +374,16 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
                     err << "pinwatch check: " << e.what() << '\n';
                 }
             }
+            if (--remaining == 0) {
+                // Every poll is done: idle keep-alive connections must not keep the loop alive.
+                client.shutdown();
+                io.stop();
+            } else {
+                launch();
+            }
         });
-    }
+    };
+    for (std::size_t i = 0; i < window; ++i) launch();
     auto const started = std::chrono::steady_clock::now();
     if (!ids.empty()) io.run();
     if (o.stats) {

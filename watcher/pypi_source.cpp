@@ -52,13 +52,26 @@ std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
     return std::chrono::seconds(secs);
 }
 
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using StringIndex = std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>>;
+
 // Collects releases by normalised version while preserving the index's spelling.
 class ReleaseTable {
 public:
     ReleaseInfo& get(std::string_view version) {
+        // Most files spell the version exactly as the `versions` list does: a lookup of the raw
+        // text spares a PEP 440 parse per file.
+        if (auto raw = raw_index_.find(version); raw != raw_index_.end()) return releases_[raw->second];
         auto key = version_key(version);
         auto it = index_.find(key);
-        if (it != index_.end()) return releases_[it->second];
+        if (it != index_.end()) {
+            raw_index_.emplace(std::string(version), it->second);
+            return releases_[it->second];
+        }
+        raw_index_.emplace(std::string(version), releases_.size());
         index_.emplace(std::move(key), releases_.size());
         ReleaseInfo r;
         r.version = std::string(version);
@@ -88,7 +101,8 @@ public:
     }
 
 private:
-    std::unordered_map<std::string, std::size_t> index_;
+    StringIndex index_;     // normalised version -> release
+    StringIndex raw_index_; // spelling seen -> release
     std::vector<ReleaseInfo> releases_;
     std::vector<int> files_, yanked_files_;
 };
@@ -106,11 +120,11 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     std::string top_key;  // key at depth 1
     std::string meta_key; // key inside "meta"
     std::string file_key; // key inside one "files" entry
-    // The file being read.
-    std::string filename;
+    // The file being read. Views point into the parse buffer (in-situ parsing: no copies).
+    std::string_view filename;
     std::optional<UnixTime> uploaded;
     bool yanked = false;
-    std::optional<std::string> yank_reason;
+    std::optional<std::string_view> yank_reason;
 
     bool in_meta() const { return depth == 2 && top_key == "meta"; }
     bool in_versions() const { return depth == 2 && top_key == "versions"; }
@@ -123,12 +137,12 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
         } else if (in_meta() && meta_key == "api-version") {
             api_version.assign(s, n);
         } else if (in_file()) {
-            if (file_key == "filename") filename.assign(s, n);
+            if (file_key == "filename") filename = std::string_view(s, n);
             else if (file_key == "upload-time") uploaded = pypi_detail::parse_upload_time({s, n});
             else if (file_key == "yanked") {
                 // PEP 592: a string means yanked with that reason.
                 yanked = true;
-                yank_reason = std::string(s, n);
+                yank_reason = std::string_view(s, n);
             }
         }
         return true;
@@ -155,7 +169,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     bool StartObject() {
         ++depth;
         if (in_file()) {
-            filename.clear();
+            filename = {};
             uploaded.reset();
             yanked = false;
             yank_reason.reset();
@@ -166,7 +180,9 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     bool EndObject(rapidjson::SizeType) {
         if (in_file()) {
             auto v = pypi_detail::version_from_filename(filename, project);
-            if (!v.empty()) table.add_file(v, uploaded, yanked, std::move(yank_reason));
+            if (!v.empty())
+                table.add_file(v, uploaded, yanked,
+                               yank_reason ? std::optional<std::string>(*yank_reason) : std::nullopt);
         }
         --depth;
         return true;
@@ -367,8 +383,10 @@ Result<Observation, std::string> parse_simple_json(std::string const& body, std:
     SimpleJsonHandler h;
     h.project = project;
     rapidjson::Reader reader;
-    rapidjson::StringStream in(body.c_str());
-    auto const ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag>(in, h);
+    // In-situ parsing decodes strings in place, so the handler gets views instead of copies.
+    std::string buffer = body;
+    rapidjson::InsituStringStream in(buffer.data());
+    auto const ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, h);
     if (!ok) {
         return fail("invalid Simple API JSON at offset " + std::to_string(reader.GetErrorOffset()));
     }

@@ -27,9 +27,7 @@ void Scheduler::stop() {
 
 void Scheduler::reload(UnixTime now) {
     auto const subs = loader_();
-    std::vector<std::int64_t> keep;
-    keep.reserve(subs.size());
-    for (auto const& s : subs) keep.push_back(store_.upsert_subscription(s, now));
+    auto const keep = store_.upsert_subscriptions(subs, now);
     int const dropped = store_.deactivate_others(keep);
     if (dropped > 0) spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
     if (on_reload) on_reload(keep.size());

@@ -193,7 +193,7 @@ Event read_event(SQLite::Statement& q, int first) {
 StateStore::StateStore(std::string const& path) {
     try {
         db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                           SQLite::OPEN_FULLMUTEX);
+                                                           SQLite::OPEN_NOMUTEX);
         db_->setBusyTimeout(5000);
         if (path != ":memory:") {
             // WAL: readers (pinwatch status) never block the daemon's writes. NORMAL sync is
@@ -209,7 +209,20 @@ StateStore::StateStore(std::string const& path) {
     }
 }
 
-StateStore::~StateStore() = default;
+StateStore::~StateStore() {
+    statements_.clear(); // finalize before the database closes
+}
+
+SQLite::Statement& StateStore::statement(std::string const& sql) const {
+    // Preparing is most of the cost of a small statement; a poll of 5,000 packages runs the
+    // same dozen statements thousands of times.
+    auto it = statements_.find(sql);
+    if (it == statements_.end())
+        it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+}
 
 int StateStore::latest_schema_version() noexcept {
     return static_cast<int>(std::size(kMigrations));
@@ -237,7 +250,7 @@ void StateStore::migrate() {
 void StateStore::set_notifiers(std::vector<std::string> names) { notifiers_ = std::move(names); }
 
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
-    SQLite::Statement q(*db_, R"sql(
+    auto& q = statement(R"sql(
 INSERT INTO subscriptions (source, index_url, name, specifier, pinned, prereleases, file, line,
                            active, created_at, next_due)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)
@@ -256,14 +269,25 @@ RETURNING id)sql");
     q.bind(8, s.line);
     q.bind(9, static_cast<std::int64_t>(now));
     q.executeStep();
-    return q.getColumn(0).getInt64();
+    auto const id = q.getColumn(0).getInt64();
+    q.reset();
+    return id;
+}
+
+std::vector<std::int64_t> StateStore::upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now) {
+    SQLite::Transaction t(*db_);
+    std::vector<std::int64_t> ids;
+    ids.reserve(subs.size());
+    for (auto const& s : subs) ids.push_back(upsert_subscription(s, now));
+    t.commit();
+    return ids;
 }
 
 int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
     SQLite::Transaction t(*db_);
     db_->exec("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id INTEGER PRIMARY KEY)");
     db_->exec("DELETE FROM keep_ids");
-    SQLite::Statement ins(*db_, "INSERT OR IGNORE INTO keep_ids VALUES (?)");
+    auto& ins = statement("INSERT OR IGNORE INTO keep_ids VALUES (?)");
     for (auto id : keep) {
         ins.bind(1, id);
         ins.exec();
@@ -276,24 +300,27 @@ int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
 }
 
 std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) const {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kSubscriptionColumns +
+    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns +
                                   " FROM subscriptions" + (active_only ? " WHERE active = 1" : "") +
                                   " ORDER BY name, index_url");
     std::vector<StoredSubscription> out;
     while (q.executeStep()) out.push_back(read_subscription(q));
+    q.reset(); // a finished read must not hold its snapshot (it would pin the WAL)
     return out;
 }
 
 std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) const {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kSubscriptionColumns +
+    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns +
                                   " FROM subscriptions WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
-    return read_subscription(q);
+    auto s = read_subscription(q);
+    q.reset();
+    return s;
 }
 
 std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
-    SQLite::Statement q(*db_, "SELECT version, first_seen, upload_time, yanked, yank_reason "
+    auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason "
                               "FROM releases WHERE subscription_id = ?");
     q.bind(1, subscription_id);
     std::map<std::string, StoredRelease> out;
@@ -306,13 +333,14 @@ std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscript
         r.yank_reason = opt_text(q.getColumn(4));
         out.emplace(r.version, std::move(r));
     }
+    q.reset();
     return out;
 }
 
 void StateStore::apply(StateUpdate const& u) {
     SQLite::Transaction t(*db_);
 
-    SQLite::Statement sub(*db_, R"sql(
+    auto& sub = statement(R"sql(
 UPDATE subscriptions SET
     last_poll = ?2, last_status = ?3, last_error = ?4,
     etag = CASE WHEN ?5 THEN NULL WHEN ?6 IS NOT NULL THEN ?6 ELSE etag END,
@@ -332,7 +360,7 @@ WHERE id = ?1)sql");
     sub.exec();
 
     if (!u.upserts.empty()) {
-        SQLite::Statement rel(*db_, R"sql(
+        auto& rel = statement(R"sql(
 INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (subscription_id, version) DO UPDATE SET
@@ -349,7 +377,7 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
         }
     }
     if (!u.removed.empty()) {
-        SQLite::Statement del(*db_, "DELETE FROM releases WHERE subscription_id = ? AND version = ?");
+        auto& del = statement("DELETE FROM releases WHERE subscription_id = ? AND version = ?");
         for (auto const& v : u.removed) {
             del.bind(1, u.subscription_id);
             del.bind(2, v);
@@ -358,11 +386,11 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
         }
     }
     if (!u.events.empty()) {
-        SQLite::Statement ev(*db_, R"sql(
+        auto& ev = statement(R"sql(
 INSERT INTO events (id, seq, subscription_id, kind, package, index_url, version, update_type,
                     allowed, pinned, specifier, detail, at)
 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql");
-        SQLite::Statement ob(*db_, "INSERT INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+        auto& ob = statement("INSERT INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
         for (auto const& e0 : u.events) {
             std::string const id = e0.id.empty() ? new_event_id() : e0.id;
             ev.bind(1, id);
@@ -394,7 +422,7 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
 }
 
 void StateStore::set_metadata(std::int64_t id, ProjectMetadata const& m, std::string const& from) {
-    SQLite::Statement q(*db_, "UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
+    auto& q = statement("UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
                               "metadata_version = ? WHERE id = ?");
     q.bind(1, m.summary);
     q.bind(2, urls_to_json(m.project_urls));
@@ -405,17 +433,18 @@ void StateStore::set_metadata(std::int64_t id, ProjectMetadata const& m, std::st
 }
 
 std::vector<Event> StateStore::events(std::int64_t limit) const {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kEventColumns +
+    auto& q = statement(std::string("SELECT ") + kEventColumns +
                                   " FROM events ORDER BY seq DESC LIMIT ?");
     q.bind(1, limit);
     std::vector<Event> out;
     while (q.executeStep()) out.push_back(read_event(q, 0));
+    q.reset();
     return out;
 }
 
 std::vector<OutboxItem> StateStore::pending_outbox(std::string const& notifier, UnixTime now,
                                                    int limit) const {
-    SQLite::Statement q(*db_, std::string("SELECT o.id, o.notifier, o.attempts, ") +
+    auto& q = statement(std::string("SELECT o.id, o.notifier, o.attempts, ") +
                                   "e.id, e.kind, e.package, e.index_url, e.version, e.update_type, "
                                   "e.allowed, e.pinned, e.specifier, e.detail, e.at "
                                   "FROM outbox o JOIN events e ON e.id = o.event_id "
@@ -433,11 +462,12 @@ std::vector<OutboxItem> StateStore::pending_outbox(std::string const& notifier, 
         item.event = read_event(q, 3);
         out.push_back(std::move(item));
     }
+    q.reset();
     return out;
 }
 
 void StateStore::mark_delivered(std::int64_t id, UnixTime now) {
-    SQLite::Statement q(*db_, "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
+    auto& q = statement("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
                               "delivered_at = ?, last_error = NULL WHERE id = ?");
     q.bind(1, static_cast<std::int64_t>(now));
     q.bind(2, id);
@@ -446,7 +476,7 @@ void StateStore::mark_delivered(std::int64_t id, UnixTime now) {
 
 void StateStore::mark_failed(std::int64_t id, std::string const& error,
                              std::optional<UnixTime> retry_at, UnixTime now) {
-    SQLite::Statement q(*db_, "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, "
+    auto& q = statement("UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, "
                               "next_attempt_at = ? WHERE id = ?");
     q.bind(1, retry_at ? "pending" : "failed");
     q.bind(2, error);
@@ -456,7 +486,7 @@ void StateStore::mark_failed(std::int64_t id, std::string const& error,
 }
 
 OutboxCounts StateStore::outbox_counts() const {
-    SQLite::Statement q(*db_, "SELECT state, COUNT(*) FROM outbox GROUP BY state");
+    auto& q = statement("SELECT state, COUNT(*) FROM outbox GROUP BY state");
     OutboxCounts c;
     while (q.executeStep()) {
         auto const s = q.getColumn(0).getString();
@@ -465,6 +495,7 @@ OutboxCounts StateStore::outbox_counts() const {
         else if (s == "delivered") c.delivered = n;
         else if (s == "failed") c.failed = n;
     }
+    q.reset();
     return c;
 }
 

@@ -15,7 +15,8 @@
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+} // namespace SQLite
 
 namespace pinwatch::watcher {
 
@@ -89,6 +90,8 @@ public:
     // Subscriptions are keyed by (source, index_url, name). Upsert refreshes where it came
     // from and its specifier, reactivates it, and keeps its history.
     std::int64_t upsert_subscription(Subscription const& sub, UnixTime now);
+    // The same for many, in one transaction (one commit instead of one per package).
+    std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now);
     // Marks every active subscription not in `keep` inactive (its history is kept).
     int deactivate_others(std::vector<std::int64_t> const& keep);
     std::vector<StoredSubscription> subscriptions(bool active_only = true) const;
@@ -110,7 +113,9 @@ public:
 
 private:
     void migrate();
+    SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
     std::unique_ptr<SQLite::Database> db_;
+    mutable std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<std::string> notifiers_;
 };
 
