@@ -31,7 +31,13 @@ def start_fake(build, projects):
     return fake, index, ca
 
 
-def measure(cmd, env=None):
+# pinwatch asks `python3` for the marker environment once per run. Debian's /usr/bin/python3
+# answers in ~15 ms; a pyenv shim earlier in PATH (as on some dev boxes) takes ~90 ms, which
+# would be measured as pinwatch's. Put Debian's first, as on a team box.
+ENV = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""))
+
+
+def measure(cmd, env=ENV):
     """Runs cmd; returns (wall s, cpu s, peak RSS MiB, stderr text)."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
