@@ -17,7 +17,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <functional>
 #include <iomanip>
@@ -276,8 +275,8 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     out << buf.GetString() << '\n';
 }
 
-void write_table(std::ostream& out, std::vector<Row> const& rows) {
-    std::vector<std::array<std::string, 5>> cells;
+void write_rows(std::ostream& out, std::vector<Row> const& rows) {
+    std::vector<std::vector<std::string>> cells;
     cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "NOTES"});
     for (auto const& r : rows) {
         std::string notes;
@@ -301,18 +300,7 @@ void write_table(std::ostream& out, std::vector<Row> const& rows) {
         cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
                          r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, notes});
     }
-    std::array<std::size_t, 5> width{};
-    for (auto const& row : cells)
-        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    for (auto const& row : cells) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out << line << '\n';
-    }
+    write_table(out, cells);
 }
 
 } // namespace
@@ -409,7 +397,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         rows.push_back(std::move(row));
     }
     if (o.json) write_json(out, rows, loaded);
-    else write_table(out, rows);
+    else write_rows(out, rows);
 
     bool matched = false;
     for (auto const& r : rows) matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));

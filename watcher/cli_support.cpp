@@ -1,6 +1,8 @@
 #include "watcher/cli_support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <ostream>
 #include <filesystem>
 #include <unistd.h>
 
@@ -67,5 +69,31 @@ std::string default_state_path() {
 }
 
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
+
+namespace {
+// Columns line up by characters, not bytes: a UTF-8 continuation byte takes no column.
+std::size_t display_width(std::string const& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+} // namespace
+
+void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows) {
+    std::vector<std::size_t> width;
+    for (auto const& row : rows) {
+        if (width.size() < row.size()) width.resize(row.size(), 0);
+        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+    }
+    for (auto const& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << '\n';
+    }
+}
 
 } // namespace pinwatch::watcher

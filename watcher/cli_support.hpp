@@ -4,6 +4,7 @@
 
 #include "watcher/commands.hpp"
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,5 +39,8 @@ private:
 std::string default_state_path();
 
 bool stderr_is_terminal();
+
+// Prints rows as left-aligned columns two spaces apart (the first row is the header).
+void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows);
 
 } // namespace pinwatch::watcher

@@ -1,6 +1,7 @@
 // `pinwatch deps`: prints what pinwatch understood from requirements files and pyproject.toml
 // files (one row per requirement line, with its marker judged against the target Python), and
 // every line it rejected. Reads local files only; no network, no state file.
+#include "watcher/cli_support.hpp"
 #include "watcher/commands.hpp"
 
 #include "config/environment.hpp"
@@ -270,14 +271,6 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
     out << buf.GetString() << '\n';
 }
 
-// Display width in columns: code points (wide characters are rare in requirement files).
-std::size_t width(std::string const& s) {
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 std::string notes_of(packaging::RequirementEntry const& e) {
     std::vector<std::string> notes;
     if (e.constraint) notes.emplace_back("constraint");
@@ -293,7 +286,7 @@ std::string notes_of(packaging::RequirementEntry const& e) {
     return out;
 }
 
-void write_table(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
+void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
                  packaging::RequirementsOptions const& o, std::size_t problems,
                  packaging::Environment const& env) {
     std::vector<std::vector<std::string>> rows;
@@ -311,20 +304,7 @@ void write_table(std::ostream& out, std::vector<packaging::RequirementEntry> con
                         e.marker ? utf8(*e.marker) : "-",
                         utf8(e.file) + ":" + std::to_string(e.line), utf8(notes_of(e))});
     }
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (auto const& r : rows)
-        for (std::size_t c = 0; c < r.size(); ++c)
-            widths[c] = std::max(widths[c], width(r[c]));
-    for (auto const& r : rows) {
-        std::string line;
-        for (std::size_t c = 0; c < r.size(); ++c) {
-            line += r[c];
-            if (c + 1 < r.size()) line += std::string(widths[c] - width(r[c]) + 2, ' ');
-        }
-        while (!line.empty() && line.back() == ' ')
-            line.pop_back();
-        out << line << '\n';
-    }
+    write_table(out, rows);
     out << '\n';
     auto list = [](std::vector<std::string> const& v) {
         std::string s;
@@ -405,7 +385,7 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     if (o.json) {
         write_json(out, entries, options, problems, env);
     } else {
-        write_table(out, entries, options, problems.size(), env);
+        write_deps_table(out, entries, options, problems.size(), env);
     }
     if (unreadable) return 2;
     return problems.empty() ? 0 : 1;

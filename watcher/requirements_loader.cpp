@@ -5,30 +5,14 @@
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace pinwatch::watcher {
 namespace {
 
 constexpr char const* kDefaultIndex = "https://pypi.org/simple/";
-
-Result<packaging::FileContent> read_file(std::string const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return fail(std::string("cannot read: ") + std::strerror(errno));
-    std::error_code ec;
-    auto canonical = std::filesystem::weakly_canonical(path, ec);
-    return packaging::FileContent{ss.str(), ec ? path : canonical.string()};
-}
 
 std::optional<std::string> env(std::string const& name) {
     if (char const* v = std::getenv(name.c_str())) return std::string(v);
@@ -51,10 +35,7 @@ std::string LoadProblem::str() const {
 
 LoadedRequirements load_requirements(LoadOptions const& o) {
     LoadedRequirements out;
-    packaging::ParseOptions po;
-    po.environment = config::marker_environment(o.python_version);
-    po.read_file = read_file;
-    po.getenv = env;
+    auto const po = config::system_parse_options(config::marker_environment(o.python_version));
 
     std::vector<packaging::RequirementEntry> entries;
     bool pre = o.pre;

@@ -7,7 +7,6 @@
 #include "watcher/state_store.hpp"
 #include "watcher/summary.hpp"
 
-#include <array>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -94,7 +93,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     }
     UnixTime const now = std::time(nullptr);
     auto subs = store->subscriptions(!all);
-    std::vector<std::array<std::string, 7>> rows;
+    std::vector<std::vector<std::string>> rows;
     rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
     for (auto const& s : subs) {
         auto const releases = store->releases(s.id);
@@ -107,18 +106,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                         notifiers::sanitize_text(summary.latest.value_or("-")), std::to_string(releases.size()),
                         ago(s.last_poll, now), s.active ? in(s.next_due, now) : "-", status});
     }
-    std::array<std::size_t, 7> width{};
-    for (auto const& row : rows)
-        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    for (auto const& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out << line << '\n';
-    }
+    write_table(out, rows);
     auto const counts = store->outbox_counts();
     out << "\n" << subs.size() << " package(s); outbox: " << counts.pending << " pending, " << counts.delivered
         << " delivered, " << counts.failed << " failed; state " << path << "\n";
