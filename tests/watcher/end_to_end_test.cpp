@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -235,6 +236,95 @@ BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
     BOOST_TEST(std::string(d["requirements"][0]["latest"].GetString()) == "1.0"); // 1.1 is yanked
     BOOST_TEST(w.pypi.stats().simple_html == 2u);
     BOOST_TEST(w.pypi.stats().simple_json == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(status_shows_packages_errors_and_the_outbox) {
+    Workspace w;
+    w.run_once();
+    w.pypi.add_release("demo", {"1.2", 1700005000});
+    w.pypi.set_fault("other-lib", Fault::server_error);
+    w.run_once();
+    std::ostringstream out, err;
+    BOOST_TEST(watcher::run_status({"--config", w.path("pinwatch.toml")}, out, err) == 0, err.str());
+    auto const text = out.str();
+    BOOST_TEST(contains(text, "demo"));
+    BOOST_TEST(contains(text, "==1.0"));
+    BOOST_TEST(contains(text, "other-lib"));
+    BOOST_TEST(contains(text, "error: pypi:other-lib: http 503"));
+    BOOST_TEST(contains(text, "outbox: 0 pending, 1 delivered, 0 failed"));
+    BOOST_TEST(contains(text, "demo 1.2 released"));
+    std::ostringstream out2, err2;
+    BOOST_TEST(watcher::run_status({"--state", w.path("nope.db")}, out2, err2) == 2);
+    BOOST_TEST(contains(err2.str(), "nope.db"));
+}
+
+namespace {
+// The real binary as a daemon, its stdout in a file.
+struct Daemon {
+    pid_t pid = 0;
+    std::string log;
+    Daemon(std::string const& config, std::string log_path) : log(std::move(log_path)) {
+        std::string const exe = PINWATCH_BINARY;
+        char const* argv[] = {exe.c_str(), "run", "--config", config.c_str(), nullptr};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    std::string output() const {
+        std::ifstream in(log);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    // Waits (bounded) for the daemon to print something containing `what`.
+    bool wait_for_output(std::string const& what, std::chrono::seconds limit) const {
+        auto const until = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < until) {
+            if (output().find(what) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return false;
+    }
+    int stop() {
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        pid_t done = 0;
+        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (done == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+    }
+};
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
+    Workspace w;
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
+    Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
+    // Baseline done once both packages were polled twice (the second poll is a 304).
+    BOOST_REQUIRE(w.pypi.server().wait_for_requests(6, std::chrono::seconds(30)));
+    w.pypi.add_release("demo", {"1.5", 1700006000});
+    bool const seen = d.wait_for_output("demo 1.5 released", std::chrono::seconds(30));
+    // Two more cycles: the release must not be announced again.
+    auto const before = w.pypi.server().requests();
+    bool const more = w.pypi.server().wait_for_requests(before + 4, std::chrono::seconds(30));
+    int const rc = d.stop();
+    BOOST_TEST(seen);
+    BOOST_TEST(more);
+    BOOST_TEST(rc == 0);
+    auto const text = d.output();
+    std::size_t count = 0;
+    for (auto pos = text.find("new_release"); pos != std::string::npos; pos = text.find("new_release", pos + 1))
+        ++count;
+    BOOST_TEST(count == 1u, text);
 }
 
 BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
