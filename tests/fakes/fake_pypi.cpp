@@ -227,6 +227,11 @@ void FakePypi::set_gzip(bool v) {
     gzip_ = v;
 }
 
+void FakePypi::prerender() {
+    std::lock_guard lock(mutex_);
+    for (auto const& [name, _] : projects_) rendered(name);
+}
+
 FakePypiStats FakePypi::stats() const {
     std::lock_guard lock(mutex_);
     return stats_;

@@ -73,6 +73,10 @@ class FakePypi {
     // Whether to gzip bodies for clients that accept it (default on).
     void set_gzip(bool gzip);
 
+    // Renders (and gzips) every project's pages now rather than on first request, so a
+    // benchmark's first run does not pay for the fake's own work.
+    void prerender();
+
     FakePypiStats stats() const;
     std::vector<std::string> project_names() const; // normalised
 

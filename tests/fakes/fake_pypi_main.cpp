@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
     std::int64_t const now = std::time(nullptr);
     if (projects > 0) {
         for (auto& p : FakePypi::generate(projects, seed, now)) pypi.add_project(std::move(p));
+        pypi.prerender();
     } else {
         for (auto& p : demo_projects(now)) pypi.add_project(std::move(p));
     }
