@@ -47,9 +47,11 @@ struct Reader {
         std::optional<std::chrono::seconds> d;
         if (n.is_integer()) d = std::chrono::seconds(*n.value<std::int64_t>());
         else if (auto s = n.value<std::string>()) d = parse_duration(*s);
-        if (!d || *d < min) {
-            error(n, "key '" + key + "': expected a duration of at least " + std::to_string(min.count()) +
-                         "s, like \"90s\", \"15m\", \"1h\" or a number of seconds");
+        // A year is more than any interval or timeout needs, and keeps millisecond maths safe.
+        constexpr std::chrono::seconds kMax{366LL * 86400};
+        if (!d || *d < min || *d > kMax) {
+            error(n, "key '" + key + "': expected a duration from " + std::to_string(min.count()) +
+                         "s to 366d, like \"90s\", \"15m\", \"1h\" or a number of seconds");
             return std::nullopt;
         }
         return d;

@@ -15,6 +15,7 @@ std::string ConsoleNotifier::render(Event const& e) {
 }
 
 boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const> events) {
+    out_.clear(); // a failure last time (a full disk behind stdout) must not fail every retry
     for (auto const& e : events) out_ << render(e) << '\n';
     out_.flush();
     if (!out_) co_return Delivery{Delivery::Status::retry, "cannot write to the console", std::nullopt};

@@ -2,6 +2,7 @@
 // statuses CI can act on.
 #include "config/environment.hpp"
 #include "net/client.hpp"
+#include "net/http.hpp"
 #include "watcher/cli_support.hpp"
 #include "watcher/commands.hpp"
 #include "watcher/poller.hpp"
@@ -218,7 +219,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     };
     w.StartObject();
     w.Key("index_url");
-    str(loaded.index_url);
+    str(net::redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
     w.Key("requirements");
     w.StartArray();
     for (auto const& r : rows) {

@@ -1,5 +1,7 @@
 #include "watcher/cli_support.hpp"
 
+#include "notifiers/notifier.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <ostream>
@@ -79,7 +81,15 @@ std::size_t display_width(std::string const& s) {
 }
 } // namespace
 
-void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows) {
+void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& raw) {
+    // Cells carry index data (versions, yank reasons, errors): no control sequence reaches the
+    // terminal, whichever command printed it.
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(raw.size());
+    for (auto const& r : raw) {
+        auto& row = rows.emplace_back();
+        for (auto const& cell : r) row.push_back(notifiers::sanitize_text(cell));
+    }
     std::vector<std::size_t> width;
     for (auto const& row : rows) {
         if (width.size() < row.size()) width.resize(row.size(), 0);

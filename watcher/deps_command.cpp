@@ -6,6 +6,7 @@
 
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
+#include "net/http.hpp"
 #include "packaging/requirements_file.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -380,6 +381,10 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
             entries.push_back(std::move(e));
     }
 
+    // Index URLs may carry credentials (https://user:token@host/simple): output goes to CI logs.
+    if (options.index_url) options.index_url = net::redact_url(*options.index_url);
+    for (auto& u : options.extra_index_urls) u = net::redact_url(u);
+    for (auto& u : options.find_links) u = net::redact_url(u);
     for (auto const& p : problems)
         err << utf8(p.str()) << '\n';
     if (o.json) {

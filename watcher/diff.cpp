@@ -1,5 +1,6 @@
 #include "watcher/diff.hpp"
 
+#include "net/http.hpp"
 #include "packaging/specifier.hpp"
 #include "packaging/version.hpp"
 
@@ -14,11 +15,19 @@ Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
     Event e;
     e.kind = kind;
     e.package = s.sub.name;
-    e.index_url = s.sub.index_url;
+    // Events travel to chat rooms and webhooks: an index URL with a token in it must not.
+    e.index_url = net::redact_url(s.sub.index_url);
     e.pinned = s.sub.pinned;
     e.specifier = s.sub.specifier;
     e.at = now;
     return e;
+}
+
+// Releases are matched by normalised version, so "1.0.0-RC1" in one listing and "1.0.0rc1"
+// in the next (an HTML/JSON switch, another file sorting first) are the same release.
+std::string release_key(std::string const& version) {
+    if (auto v = Version::parse(version)) return v->str();
+    return version;
 }
 
 bool is_pinned_version(Subscription const& sub, std::string const& version) {
@@ -51,10 +60,27 @@ void set_common(StateUpdate& u, StoredSubscription const& s, UnixTime now, UnixT
     u.now = now;
     u.next_due = next_due;
     u.baseline_done = s.baseline_done;
+    u.consecutive_failures = s.consecutive_failures;
 }
 
-// A success after a run of failures that was reported is worth one "recovered" message.
-void maybe_recovered(StateUpdate& u, StoredSubscription const& s, UnixTime now, DiffPolicy const& p) {
+// One failed poll more. The failing event fires when the count crosses the threshold, from
+// whichever path counted it, so it pairs with exactly one recovered event.
+void count_failure(StateUpdate& u, StoredSubscription const& s, std::string const& message, UnixTime now,
+                   DiffPolicy const& p) {
+    u.status = "error";
+    u.error = message;
+    u.consecutive_failures = s.consecutive_failures + 1;
+    if (s.consecutive_failures < p.failing_after && u.consecutive_failures >= p.failing_after) {
+        auto e = make_event(s, EventKind::source_failing, now);
+        e.detail = message;
+        u.events.push_back(std::move(e));
+    }
+}
+
+// A poll that reached the index ends a run of failures; a run that was reported gets one
+// "recovered" message.
+void count_success(StateUpdate& u, StoredSubscription const& s, UnixTime now, DiffPolicy const& p) {
+    u.consecutive_failures = 0;
     if (s.consecutive_failures >= p.failing_after) {
         auto e = make_event(s, EventKind::source_recovered, now);
         e.detail = "polls succeed again after " + std::to_string(s.consecutive_failures) + " failures";
@@ -68,7 +94,8 @@ UpdateType classify_update(std::string const& reference, std::string const& cand
     auto const ref = Version::parse(reference);
     auto const cand = Version::parse(candidate);
     if (!ref || !cand) return UpdateType::none;
-    if (*cand <= *ref) return UpdateType::older;
+    if (*cand == *ref) return UpdateType::none; // the pinned version itself (re)appearing
+    if (*cand < *ref) return UpdateType::older;
     if (cand->is_prerelease()) return UpdateType::prerelease;
     if (cand->epoch_str() != ref->epoch_str() || cand->release_str(0) != ref->release_str(0))
         return UpdateType::major;
@@ -87,18 +114,23 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
                  Observation const& obs, UnixTime now, UnixTime next_due, DiffPolicy const& policy) {
     StateUpdate u;
     set_common(u, s, now, next_due);
-    u.consecutive_failures = 0;
 
     if (obs.status == Observation::Status::not_modified) {
         u.status = "unchanged";
-        maybe_recovered(u, s, now, policy);
+        u.gone = StateUpdate::Gone::clear;
+        count_success(u, s, now, policy);
         return u;
     }
     if (obs.status == Observation::Status::gone) {
+        // "Gone" is an answer, not a failure: it ends a failure run without a recovered message
+        // (package_gone says what there is to say), and it is reported once per disappearance,
+        // however many errors come between two 404s.
         u.status = "gone";
         u.error = "the index has no project named " + s.sub.name;
         u.clear_etag = true;
-        if (s.baseline_done && s.last_status != "gone") {
+        u.consecutive_failures = 0;
+        u.gone = StateUpdate::Gone::set;
+        if (s.baseline_done && !s.gone_since) {
             auto e = make_event(s, EventKind::package_gone, now);
             e.detail = *u.error;
             u.events.push_back(std::move(e));
@@ -106,32 +138,50 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         return u;
     }
 
-    u.status = "ok";
-    u.etag = obs.etag;
-    u.clear_etag = !obs.etag.has_value();
-    u.last_serial = obs.last_serial;
+    // A CDN edge can serve a page older than one already seen (PyPI's X-PyPI-Last-Serial says
+    // so). Diffing it would announce removals, then the same releases again: ignore it.
+    if (obs.last_serial && s.last_serial && *obs.last_serial < *s.last_serial) {
+        u.status = "unchanged";
+        u.error = "stale page from the index (serial " + std::to_string(*obs.last_serial) + " < " +
+                  std::to_string(*s.last_serial) + "), ignored";
+        count_success(u, s, now, policy);
+        return u;
+    }
 
     // An index that suddenly lists nothing for a project it knew is far more likely broken
     // (a bad mirror sync, a proxy error page) than a project with every release deleted; PyPI
     // itself answers 404 for that. Refuse the observation instead of announcing mass removals.
     if (obs.releases.empty() && !known.empty()) {
-        u.status = "error";
-        u.error = "pypi:" + s.sub.name + ": the index listed no releases; keeping the known ones";
+        count_failure(u, s, "pypi:" + s.sub.name + ": the index listed no releases; keeping the known ones",
+                      now, policy);
         u.clear_etag = true; // make the next poll fetch the full page again
-        u.etag.reset();
-        u.consecutive_failures = s.consecutive_failures + 1;
         return u;
     }
 
+    u.status = "ok";
+    u.etag = obs.etag;
+    u.clear_etag = !obs.etag.has_value();
+    u.last_serial = obs.last_serial;
+    u.gone = StateUpdate::Gone::clear;
+    count_success(u, s, now, policy);
+
     bool const baseline = !s.baseline_done;
-    u.baseline_done = true;
+    // An empty first listing is no baseline: completing it would make the first real listing
+    // announce every release the project ever had.
+    u.baseline_done = !obs.releases.empty() || s.baseline_done;
+    if (baseline && !u.baseline_done) u.clear_etag = true;
     auto const reference = baseline ? std::nullopt : reference_version(s.sub, known);
 
-    std::map<std::string, bool> seen;
+    std::map<std::string, StoredRelease const*> known_by_key;
+    for (auto const& [version, r] : known) known_by_key.emplace(release_key(version), &r);
+
+    std::map<std::string, bool> seen; // release keys in this listing
     for (auto const& r : obs.releases) {
-        seen[r.version] = true;
-        auto const it = known.find(r.version);
-        if (it == known.end()) {
+        auto const key = release_key(r.version);
+        if (seen.count(key)) continue; // two spellings of one version in one listing
+        seen[key] = true;
+        auto const it = known_by_key.find(key);
+        if (it == known_by_key.end()) {
             StoredRelease stored{r.version, now, r.upload_time, r.yanked, r.yank_reason};
             u.upserts.push_back(stored);
             if (baseline) continue;
@@ -143,11 +193,12 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
             u.events.push_back(std::move(e));
             continue;
         }
-        auto const& old = it->second;
+        auto const& old = *it->second;
         bool const yank_changed = old.yanked != r.yanked;
-        if (yank_changed || old.yank_reason != r.yank_reason || old.upload_time != r.upload_time) {
-            StoredRelease stored = old;
-            stored.upload_time = r.upload_time ? r.upload_time : old.upload_time;
+        auto const upload = r.upload_time ? r.upload_time : old.upload_time;
+        if (yank_changed || old.yank_reason != r.yank_reason || old.upload_time != upload) {
+            StoredRelease stored = old; // keeps the stored spelling and first-seen time
+            stored.upload_time = upload;
             stored.yanked = r.yanked;
             stored.yank_reason = r.yank_reason;
             u.upserts.push_back(std::move(stored));
@@ -157,19 +208,18 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         // The team's own pin being yanked is the message that matters; one event, not two.
         if (r.yanked && is_pinned_version(s.sub, r.version)) kind = EventKind::pinned_yanked;
         auto e = make_event(s, kind, now);
-        e.version = r.version;
+        e.version = old.version;
         if (r.yanked && r.yank_reason) e.detail = *r.yank_reason;
         u.events.push_back(std::move(e));
     }
-    for (auto const& [version, r] : known) {
-        if (seen.count(version)) continue;
-        u.removed.push_back(version);
+    for (auto const& [key, r] : known_by_key) {
+        if (seen.count(key)) continue;
+        u.removed.push_back(r->version);
         if (baseline) continue;
         auto e = make_event(s, EventKind::release_removed, now);
-        e.version = version;
+        e.version = r->version;
         u.events.push_back(std::move(e));
     }
-    if (!baseline) maybe_recovered(u, s, now, policy);
     return u;
 }
 
@@ -177,14 +227,7 @@ StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, 
                          UnixTime next_due, DiffPolicy const& policy) {
     StateUpdate u;
     set_common(u, s, now, next_due);
-    u.status = "error";
-    u.error = error.message;
-    u.consecutive_failures = s.consecutive_failures + 1;
-    if (u.consecutive_failures == policy.failing_after) {
-        auto e = make_event(s, EventKind::source_failing, now);
-        e.detail = error.message;
-        u.events.push_back(std::move(e));
-    }
+    count_failure(u, s, error.message, now, policy);
     return u;
 }
 

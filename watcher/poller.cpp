@@ -1,5 +1,6 @@
 #include "watcher/poller.hpp"
 
+#include "notifiers/notifier.hpp"
 #include "watcher/summary.hpp"
 
 #include <spdlog/spdlog.h>
@@ -30,13 +31,18 @@ UnixTime Poller::next_after_success(UnixTime now) {
 
 UnixTime Poller::next_after_failure(UnixTime now, SourceError const& e, int failures) {
     using K = SourceError::Kind;
-    if (e.kind == K::rate_limited)
-        return now + std::max<UnixTime>(1, e.retry_after.value_or(std::chrono::seconds(60)).count());
+    // A server's Retry-After is obeyed, within reason: "Retry-After: 999999999" must not park a
+    // package for decades.
+    std::int64_t const ceiling = std::max<std::int64_t>(options_.interval.count(), 3600);
+    auto const asked = [&](std::int64_t fallback) {
+        return std::clamp<std::int64_t>(e.retry_after ? e.retry_after->count() : fallback, 1, ceiling);
+    };
+    if (e.kind == K::rate_limited) return now + asked(60);
     if (e.kind == K::permanent) return next_after_success(now);
     // Temporary: 30s, 60s, 120s ... capped by max_backoff and by the normal interval.
     auto const cap = std::min(options_.max_backoff, options_.interval).count();
     auto const backoff = std::min<std::int64_t>(cap, 30LL << std::min(failures - 1, 20));
-    if (e.retry_after) return now + std::max<std::int64_t>(backoff, e.retry_after->count());
+    if (e.retry_after) return now + std::max<std::int64_t>(backoff, asked(backoff));
     return now + std::max<std::int64_t>(1, backoff);
 }
 
@@ -60,8 +66,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
                         std::nullopt};
         update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
                               DiffPolicy{options_.failing_after});
-        if (s.consecutive_failures == 0) spdlog::warn("{}", err.message);
-        else spdlog::debug("{} (failure {} in a row)", err.message, s.consecutive_failures + 1);
+        // Messages carry text from the index and the network: escaped before they reach a log.
+        if (s.consecutive_failures == 0) spdlog::warn("{}", notifiers::sanitize_text(err.message));
+        else spdlog::debug("{} (failure {} in a row)", notifiers::sanitize_text(err.message),
+                           s.consecutive_failures + 1);
     } else {
         auto observed = source.parse(s.sub, *response);
         if (!observed) {
@@ -69,7 +77,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
                                   DiffPolicy{options_.failing_after});
             if (s.consecutive_failures == 0 || err.kind == SourceError::Kind::rate_limited)
-                spdlog::warn("{}", err.message);
+                spdlog::warn("{}", notifiers::sanitize_text(err.message));
         } else {
             auto const known = store_.releases(s.id);
             update = diff(s, known, *observed, now, next_after_success(now), DiffPolicy{options_.failing_after});
@@ -89,12 +97,16 @@ boost::asio::awaitable<void> Poller::refresh_metadata(StoredSubscription const& 
     if (!request) co_return;
     auto response = co_await client_.fetch(std::move(*request));
     if (!response) {
-        spdlog::debug("pypi:{}: metadata: {}", s.sub.name, response.error().message);
-        co_return;
+        spdlog::debug("pypi:{}: metadata: {}", s.sub.name, notifiers::sanitize_text(response.error().message));
+        co_return; // network trouble: asked again after the next successful poll
     }
     auto meta = pypi_.parse_metadata(*response);
     if (!meta) {
-        spdlog::debug("pypi:{}: {}", s.sub.name, meta.error().message);
+        spdlog::debug("pypi:{}: {}", s.sub.name, notifiers::sanitize_text(meta.error().message));
+        // An index without the JSON API (404) or with a broken one would be asked after every
+        // poll; remember that this release has none and ask again for the next release.
+        if (meta.error().kind == SourceError::Kind::permanent)
+            store_.set_metadata(s.id, ProjectMetadata{}, *summary.latest);
         co_return;
     }
     store_.set_metadata(s.id, *meta, *summary.latest);

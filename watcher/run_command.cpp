@@ -129,13 +129,10 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     sopts.reload_every = std::min(cfg->interval, std::chrono::seconds(60));
     sopts.once = once;
     Scheduler scheduler(io.get_executor(), *store, poller, dispatcher, client, loader, sopts);
-    bool ready_sent = false;
+    bool first_reload = true;
     scheduler.on_reload = [&](std::size_t n) {
-        if (!ready_sent) {
-            spdlog::info("pinwatch watching {} package(s); state {}", n, state_path);
-            sd_notify(0, "READY=1");
-            ready_sent = true;
-        }
+        if (first_reload) spdlog::info("pinwatch watching {} package(s); state {}", n, state_path);
+        first_reload = false;
     };
     scheduler.on_tick = [&] {
         // The watchdog is fed only while the loop really turns.
@@ -150,6 +147,9 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
         scheduler.stop();
     });
     int exit_code = 0;
+    // Ready: the config is valid and the state file migrated. Requirements files that cannot
+    // be read now are logged and retried every cycle; systemd need not wait for them.
+    sd_notify(0, "READY=1");
     asio::co_spawn(io, scheduler.run(), [&](std::exception_ptr ep) {
         signals.cancel();
         client.shutdown();

@@ -30,25 +30,41 @@ void Scheduler::reload(UnixTime now) {
     auto const keep = store_.upsert_subscriptions(subs, now);
     int const dropped = store_.deactivate_others(keep);
     if (dropped > 0) spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
+    std::map<std::int64_t, UnixTime> due;
+    for (auto const& s : store_.subscriptions()) {
+        auto const it = due_.find(s.id);
+        // A backoff set in memory (after a crashed poll) outlives the stored next_due.
+        due[s.id] = it != due_.end() ? std::max(it->second, s.next_due) : s.next_due;
+    }
+    due_ = std::move(due);
     if (on_reload) on_reload(keep.size());
     next_reload_ = now + options_.reload_every.count();
 }
 
-void Scheduler::start_poll(StoredSubscription s) {
-    in_flight_.insert(s.id);
-    auto const id = s.id;
+void Scheduler::start_poll(std::int64_t id, UnixTime now) {
+    auto s = store_.subscription(id);
+    if (!s || !s->active) {
+        due_.erase(id);
+        return;
+    }
+    in_flight_.insert(id);
     asio::co_spawn(
-        ex_, [this, s = std::move(s)]() mutable { return poller_.poll(std::move(s)); },
-        [this, id](std::exception_ptr ep, PollOutcome) {
+        ex_, [this, s = std::move(*s)]() mutable { return poller_.poll(std::move(s)); },
+        [this, id, now](std::exception_ptr ep, PollOutcome outcome) {
             in_flight_.erase(id);
             if (ep) {
-                // A bug or a state-store failure (disk full): log it; the subscription keeps its
-                // old next_due and is retried, and the daemon lives on.
+                // A bug or a state-store failure (disk full, a locked file): log it and back off
+                // this subscription in memory, since its stored next_due could not be written.
+                int const n = ++crashes_[id];
                 try {
                     std::rethrow_exception(ep);
                 } catch (std::exception const& e) {
                     spdlog::error("poll of subscription {} failed: {}", id, e.what());
                 }
+                if (due_.count(id)) due_[id] = now + std::min<std::int64_t>(3600, 30LL << std::min(n - 1, 10));
+            } else {
+                crashes_.erase(id);
+                if (outcome.status != "cancelled" && due_.count(id)) due_[id] = outcome.next_due;
             }
             dirty_ = true;
             wake_.cancel();
@@ -68,21 +84,27 @@ asio::awaitable<void> Scheduler::run() {
             }
         }
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
-        for (auto& s : store_.subscriptions()) {
-            if (in_flight_.count(s.id)) continue;
-            if (options_.once && polled_once_.count(s.id)) continue;
-            if (s.next_due <= now || options_.once) {
-                if (in_flight_.size() >= options_.max_concurrent_polls) {
-                    next_wake = now; // woken again when a slot frees
-                    break;
-                }
-                if (options_.once) polled_once_.insert(s.id);
-                start_poll(std::move(s));
+        std::vector<std::int64_t> start;
+        for (auto const& [id, due] : due_) {
+            if (in_flight_.count(id)) continue;
+            if (options_.once) {
+                if (!polled_once_.count(id)) start.push_back(id);
+            } else if (due <= now) {
+                start.push_back(id);
             } else {
-                next_wake = std::min(next_wake, s.next_due);
+                next_wake = std::min(next_wake, due);
             }
         }
-        if (dirty_) {
+        for (auto id : start) {
+            if (in_flight_.size() >= options_.max_concurrent_polls) {
+                next_wake = now; // woken again when a slot frees
+                break;
+            }
+            if (options_.once) polled_once_.insert(id);
+            start_poll(id, now);
+        }
+        auto const outbox_due = store_.next_outbox_due();
+        if (dirty_ || (outbox_due && *outbox_due <= now)) {
             dirty_ = false;
             try {
                 co_await dispatcher_.run_once(now);
@@ -92,6 +114,8 @@ asio::awaitable<void> Scheduler::run() {
         }
         if (stopping_) break;
         if (options_.once && in_flight_.empty() && !dirty_) break;
+        if (dirty_) continue; // a poll finished while delivering: deliver again first
+        if (auto due = store_.next_outbox_due(); due && !options_.once) next_wake = std::min(next_wake, *due);
         if (options_.once) next_wake = now + 60; // woken by completions
         // Sleep until something is due; a finished poll cancels the timer to dispatch promptly.
         wake_.expires_after(std::chrono::seconds(std::max<UnixTime>(0, next_wake - unix_now())) +

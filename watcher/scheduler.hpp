@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -43,7 +44,7 @@ public:
 
 private:
     void reload(UnixTime now);
-    void start_poll(StoredSubscription s);
+    void start_poll(std::int64_t id, UnixTime now);
 
     boost::asio::any_io_executor ex_;
     StateStore& store_;
@@ -53,10 +54,16 @@ private:
     Loader loader_;
     SchedulerOptions options_;
     boost::asio::steady_timer wake_;
+    // The schedule lives in memory (id -> next due), refreshed from the store on reload and by
+    // each poll's outcome: a wake-up costs a walk over this map, not a query per subscription.
+    std::map<std::int64_t, UnixTime> due_;
+    std::map<std::int64_t, int> crashes_; // polls that threw in a row, for their backoff
     std::set<std::int64_t> in_flight_;
     std::set<std::int64_t> polled_once_; // --once: each subscription is polled one time
     bool stopping_ = false;
-    bool dirty_ = false; // a poll finished: the outbox may have new rows
+    // The outbox may hold rows to deliver: true at start (a previous run may have left some)
+    // and after every poll.
+    bool dirty_ = true;
     UnixTime next_reload_ = 0;
 };
 

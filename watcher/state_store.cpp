@@ -42,6 +42,7 @@ CREATE TABLE subscriptions (
     project_urls         TEXT,
     home_page            TEXT,
     metadata_version     TEXT,
+    gone_since           INTEGER, -- set while the index answers 404; errors do not clear it
     UNIQUE (source, index_url, name)
 );
 CREATE TABLE releases (
@@ -80,6 +81,11 @@ CREATE TABLE outbox (
     UNIQUE (event_id, notifier)
 );
 CREATE INDEX outbox_pending ON outbox(notifier, state, next_attempt_at);
+-- The daemon's notifiers, so that events written by another process (`check --state` on the
+-- daemon's file) are queued for them too instead of being taken silently.
+CREATE TABLE notifiers (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -132,7 +138,7 @@ std::string new_event_id() {
 constexpr char const* kSubscriptionColumns =
     "id, source, index_url, name, specifier, pinned, prereleases, file, line, active, "
     "baseline_done, etag, last_serial, last_poll, last_status, last_error, "
-    "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version";
+    "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, gone_since";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -162,6 +168,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
         s.metadata = std::move(m);
     }
     s.metadata_version = opt_text(q.getColumn(21));
+    s.gone_since = opt_int(q.getColumn(22));
     return s;
 }
 
@@ -190,8 +197,18 @@ Event read_event(SQLite::Statement& q, int first) {
 
 } // namespace
 
-StateStore::StateStore(std::string const& path) {
+StateStore::StateStore(std::string const& path, Access access) {
     try {
+        if (access == Access::read_only) {
+            db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+            db_->setBusyTimeout(5000);
+            int const v = schema_version();
+            if (v != latest_schema_version())
+                throw std::runtime_error("schema version " + std::to_string(v) + ", this pinwatch reads " +
+                                         std::to_string(latest_schema_version()) +
+                                         " (let `pinwatch run` or `pinwatch check --state` migrate it)");
+            return;
+        }
         db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
                                                            SQLite::OPEN_NOMUTEX);
         db_->setBusyTimeout(5000);
@@ -207,6 +224,9 @@ StateStore::StateStore(std::string const& path) {
         }
         db_->exec("PRAGMA foreign_keys=ON");
         migrate();
+        auto& q = statement("SELECT name FROM notifiers ORDER BY name");
+        while (q.executeStep()) notifiers_.push_back(q.getColumn(0).getString());
+        q.reset();
     } catch (std::exception const& e) {
         throw std::runtime_error("state file " + path + ": " + e.what());
     }
@@ -250,7 +270,31 @@ void StateStore::migrate() {
     t.commit();
 }
 
-void StateStore::set_notifiers(std::vector<std::string> names) { notifiers_ = std::move(names); }
+void StateStore::set_notifiers(std::vector<std::string> names) {
+    SQLite::Transaction t(*db_);
+    db_->exec("DELETE FROM notifiers");
+    auto& ins = statement("INSERT OR IGNORE INTO notifiers (name) VALUES (?)");
+    for (auto const& n : names) {
+        ins.bind(1, n);
+        ins.exec();
+        ins.reset();
+    }
+    t.commit();
+    notifiers_ = std::move(names);
+}
+
+std::vector<std::string> const& StateStore::notifiers() const { return notifiers_; }
+
+std::optional<UnixTime> StateStore::next_outbox_due() const {
+    // Only rows a configured notifier will take: rows left for a notifier removed from the
+    // config must not keep waking the daemon.
+    auto& q = statement("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' "
+                        "AND notifier IN (SELECT name FROM notifiers)");
+    std::optional<UnixTime> due;
+    if (q.executeStep() && !q.getColumn(0).isNull()) due = q.getColumn(0).getInt64();
+    q.reset();
+    return due;
+}
 
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
     auto& q = statement(R"sql(
@@ -348,7 +392,8 @@ UPDATE subscriptions SET
     last_poll = ?2, last_status = ?3, last_error = ?4,
     etag = CASE WHEN ?5 THEN NULL WHEN ?6 IS NOT NULL THEN ?6 ELSE etag END,
     last_serial = COALESCE(?7, last_serial),
-    baseline_done = MAX(baseline_done, ?8), consecutive_failures = ?9, next_due = ?10
+    baseline_done = ?8, consecutive_failures = ?9, next_due = ?10,
+    gone_since = CASE ?11 WHEN 1 THEN COALESCE(gone_since, ?2) WHEN 2 THEN NULL ELSE gone_since END
 WHERE id = ?1)sql");
     sub.bind(1, u.subscription_id);
     sub.bind(2, static_cast<std::int64_t>(u.now));
@@ -360,6 +405,7 @@ WHERE id = ?1)sql");
     sub.bind(8, u.baseline_done ? 1 : 0);
     sub.bind(9, u.consecutive_failures);
     sub.bind(10, static_cast<std::int64_t>(u.next_due));
+    sub.bind(11, static_cast<int>(u.gone));
     sub.exec();
 
     if (!u.upserts.empty()) {

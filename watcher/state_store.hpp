@@ -42,6 +42,7 @@ struct StoredSubscription {
     UnixTime next_due = 0;
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version; // release the metadata was read from
+    std::optional<UnixTime> gone_since;          // the index has answered 404 since then
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -53,9 +54,11 @@ struct StateUpdate {
     std::optional<std::string> etag;    // replaces the stored validator when set
     bool clear_etag = false;
     std::optional<std::int64_t> last_serial;
-    bool baseline_done = false;
+    bool baseline_done = false;         // written as is (a baseline can be withheld)
     int consecutive_failures = 0;
     UnixTime next_due = 0;
+    enum class Gone { keep = 0, set = 1, clear = 2 };
+    Gone gone = Gone::keep;
     std::vector<StoredRelease> upserts; // new or changed releases
     std::vector<std::string> removed;   // versions no longer listed
     std::vector<Event> events;
@@ -74,9 +77,11 @@ struct OutboxCounts {
 
 class StateStore {
 public:
+    enum class Access { read_write, read_only };
     // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store.
+    // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch.
     // Throws std::runtime_error naming the path on failure: this is a start-up error.
-    explicit StateStore(std::string const& path);
+    explicit StateStore(std::string const& path, Access access = Access::read_write);
     ~StateStore();
     StateStore(StateStore const&) = delete;
     StateStore& operator=(StateStore const&) = delete;
@@ -85,7 +90,11 @@ public:
     int schema_version() const;
 
     // Names of the notifiers every new event is queued for (the outbox fans out per notifier).
+    // Kept in the file: another process writing events to it queues them for the same ones.
     void set_notifiers(std::vector<std::string> names);
+    std::vector<std::string> const& notifiers() const;
+    // When the earliest pending delivery for a configured notifier is due; nullopt if none.
+    std::optional<UnixTime> next_outbox_due() const;
 
     // Subscriptions are keyed by (source, index_url, name). Upsert refreshes where it came
     // from and its specifier, reactivates it, and keeps its history.

@@ -1,5 +1,6 @@
 // `pinwatch status`: the state file as a table — what is watched, when it was last polled,
-// what it last said, and how the outbox stands. Read-only.
+// what it last said, and how the outbox stands. Opens the file read-only: never migrates it,
+// never takes a write lock from the daemon.
 #include "config/config.hpp"
 #include "notifiers/notifier.hpp"
 #include "watcher/cli_support.hpp"
@@ -55,13 +56,23 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             return 0;
         } else if (r.flag({"--state"})) {
             state = r.value();
+            if (!state) {
+                err << "pinwatch status: --state needs a file\n";
+                return 2;
+            }
         } else if (r.flag({"--config", "-c"})) {
             config_path = r.value();
+            if (!config_path) {
+                err << "pinwatch status: --config needs a file\n";
+                return 2;
+            }
         } else if (r.flag({"--all"})) {
             all = true;
         } else if (r.flag({"--events"})) {
             auto v = r.value();
-            events = v ? std::atoi(v->c_str()) : -1;
+            events = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos && v->size() < 6
+                         ? std::atoi(v->c_str())
+                         : -1;
             if (events < 0 || events > 10000) {
                 err << "pinwatch status: --events: expected a number from 0 to 10000\n";
                 return 2;
@@ -86,7 +97,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     }
     std::unique_ptr<StateStore> store;
     try {
-        store = std::make_unique<StateStore>(path);
+        store = std::make_unique<StateStore>(path, StateStore::Access::read_only);
     } catch (std::exception const& e) {
         err << "pinwatch status: " << e.what() << '\n';
         return 2;

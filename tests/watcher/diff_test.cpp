@@ -70,7 +70,8 @@ BOOST_AUTO_TEST_CASE(classification_table) {
         {"1.2.0", "2.0.0", UpdateType::major},   {"1.2.0", "1.3.0", UpdateType::minor},
         {"1.2.0", "1.2.1", UpdateType::patch},   {"1.2", "1.2.0.1", UpdateType::patch},
         {"1.2.0", "1.2.0.post1", UpdateType::patch}, {"1.2.0", "1.3.0rc1", UpdateType::prerelease},
-        {"1.2.0", "1.1.9", UpdateType::older},   {"1.2.0", "1.2.0", UpdateType::older},
+        {"1.2.0", "1.1.9", UpdateType::older},   {"1.2.0", "1.2.0", UpdateType::none},
+        {"1.2", "1.2.0", UpdateType::none},
         {"1.2.0", "1!0.1", UpdateType::major},   {"0.9", "1.0", UpdateType::major},
         {"1.2.0", "not a version", UpdateType::none},
         {"1.2.0", "99999999999999999999999.0", UpdateType::major},
@@ -154,8 +155,20 @@ BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
     auto u = diff(s, known({{"1.2.0", false}}), gone, 1, 2);
     BOOST_REQUIRE(u.events.size() == 1u);
     BOOST_TEST(to_string(u.events[0].kind) == std::string("package_gone"));
-    s.last_status = "gone";
+    BOOST_TEST((u.gone == StateUpdate::Gone::set));
+    s.gone_since = 1;
     BOOST_TEST(diff(s, {}, gone, 3, 4).events.empty());
+    // Errors in between do not make it "new" again.
+    SourceError err{SourceError::Kind::temporary, "pypi:demo: timeout", std::nullopt};
+    auto failed = diff_failure(s, err, 5, 6);
+    BOOST_TEST((failed.gone == StateUpdate::Gone::keep));
+    s.last_status = "error";
+    BOOST_TEST(diff(s, {}, gone, 7, 8).events.empty());
+    // Back on the index, then gone again: a new disappearance.
+    Observation back = observed({{"1.2.0", false}});
+    BOOST_TEST((diff(s, known({{"1.2.0", false}}), back, 9, 10).gone == StateUpdate::Gone::clear));
+    s.gone_since.reset();
+    BOOST_TEST(diff(s, {}, gone, 11, 12).events.size() == 1u);
     auto fresh = stored("1", "==1", false);
     BOOST_TEST(diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
 }
@@ -182,4 +195,68 @@ BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
     BOOST_REQUIRE(ok.events.size() == 1u);
     BOOST_TEST(to_string(ok.events[0].kind) == std::string("source_recovered"));
     BOOST_TEST(ok.consecutive_failures == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_stale_page_is_ignored) {
+    auto s = stored();
+    s.last_serial = 100;
+    auto obs = observed({{"1.2.0", false}}); // 1.3.0 missing: an old copy
+    obs.last_serial = 95;
+    auto u = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), obs, 1, 2);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.removed.empty());
+    BOOST_TEST(u.upserts.empty());
+    BOOST_TEST(!u.etag.has_value()); // its validator is not kept either
+    BOOST_TEST(u.error.value().find("stale") != std::string::npos);
+    obs.last_serial = 101;
+    BOOST_TEST(diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), obs, 1, 2).events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_first_listing_is_not_a_baseline) {
+    auto s = stored("1.0", "==1.0", false);
+    auto first = diff(s, {}, observed({}), 1, 2);
+    BOOST_TEST(!first.baseline_done);
+    BOOST_TEST(first.events.empty());
+    auto second = diff(s, {}, observed({{"0.9", false}, {"1.0", false}}), 3, 4);
+    BOOST_TEST(second.baseline_done);
+    BOOST_TEST(second.events.empty()); // still the silent baseline
+}
+
+BOOST_AUTO_TEST_CASE(failing_and_recovered_pair_up_from_every_path) {
+    DiffPolicy p{3};
+    // Failures before the first success: failing once, recovered with the baseline.
+    auto s = stored("1.0", "==1.0", false);
+    SourceError err{SourceError::Kind::temporary, "pypi:demo: http 502", std::nullopt};
+    std::size_t failing = 0;
+    for (int i = 0; i < 4; ++i) {
+        auto u = diff_failure(s, err, i, i + 1, p);
+        failing += u.events.size();
+        s.consecutive_failures = u.consecutive_failures;
+    }
+    BOOST_TEST(failing == 1u);
+    auto base = diff(s, {}, observed({{"1.0", false}}), 10, 11, p);
+    BOOST_REQUIRE_EQUAL(base.events.size(), 1u);
+    BOOST_TEST(base.events[0].kind == EventKind::source_recovered);
+
+    // Empty listings count as failures and cross the threshold like any other.
+    auto t = stored();
+    t.consecutive_failures = 2;
+    auto empty = diff(t, known({{"1.2.0", false}}), observed({}), 1, 2, p);
+    BOOST_REQUIRE_EQUAL(empty.events.size(), 1u);
+    BOOST_TEST(empty.events[0].kind == EventKind::source_failing);
+}
+
+BOOST_AUTO_TEST_CASE(releases_match_across_spellings_and_events_hide_credentials) {
+    auto s = stored();
+    s.sub.index_url = "https://user:s3cret@pypi.internal.example/simple/";
+    auto u = diff(s, known({{"1.0.0-RC1", false}, {"1.2.0", false}}),
+                  observed({{"1.0.0rc1", true}, {"1.2.0", false}, {"1.3", false}}), 1, 2);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 2u); // the yank and 1.3; no removal, no "new" 1.0.0rc1
+    for (auto const& e : u.events) {
+        BOOST_TEST(e.index_url.find("s3cret") == std::string::npos, e.index_url);
+        BOOST_TEST(e.index_url.find("pypi.internal.example") != std::string::npos);
+    }
+    BOOST_TEST(u.events[0].kind == EventKind::release_yanked);
+    BOOST_TEST(*u.events[0].version == "1.0.0-RC1"); // the stored spelling
+    BOOST_TEST(u.removed.empty());
 }

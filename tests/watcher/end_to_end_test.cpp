@@ -223,6 +223,21 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     BOOST_TEST(d["requirements"].Size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(index_credentials_stay_out_of_the_output) {
+    Workspace w;
+    auto url = w.pypi.index_url();
+    url.insert(url.find("://") + 3, "ci-user:t0ps3cret@");
+    std::ostringstream out, err;
+    BOOST_TEST(watcher::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out, err) == 0,
+               err.str());
+    BOOST_TEST(!contains(out.str() + err.str(), "t0ps3cret"));
+    BOOST_TEST(contains(out.str(), "127.0.0.1"));
+    // The credentials were used: the request carried them as Basic auth.
+    auto const last = w.pypi.server().last_request();
+    BOOST_REQUIRE(last.has_value());
+    BOOST_TEST(last->header("authorization").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
     Workspace w;
     w.pypi.set_html_only(true);

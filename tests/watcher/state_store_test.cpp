@@ -199,3 +199,33 @@ BOOST_AUTO_TEST_CASE(metadata_round_trip) {
     BOOST_TEST(s->metadata->project_urls.at("Quote\"d") == "x");
     BOOST_TEST(s->metadata_version.value() == "1.0");
 }
+
+BOOST_AUTO_TEST_CASE(notifiers_are_kept_in_the_file_and_read_only_access_writes_nothing) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        StateStore daemon(path);
+        daemon.set_notifiers({"console", "slack"});
+    }
+    // Another process (`check --state`) writing events queues them for the daemon's notifiers.
+    StateStore other(path);
+    BOOST_TEST((other.notifiers() == std::vector<std::string>{"console", "slack"}));
+    auto const id = other.upsert_subscription(sub("demo"), 1);
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 10;
+    u.status = "ok";
+    u.baseline_done = true;
+    u.gone = StateUpdate::Gone::set;
+    u.events = {event(EventKind::new_release, "2.0")};
+    other.apply(u);
+    BOOST_TEST(other.outbox_counts().pending == 2);
+    BOOST_TEST(other.next_outbox_due().value() == 10);
+    BOOST_TEST(other.subscription(id)->gone_since.value() == 10);
+
+    StateStore reader(path, StateStore::Access::read_only);
+    BOOST_TEST(reader.subscriptions().size() == 1u);
+    BOOST_CHECK_THROW(reader.upsert_subscription(sub("x"), 1), std::exception);
+    BOOST_CHECK_THROW(StateStore((dir.path / "missing.db").string(), StateStore::Access::read_only),
+                      std::runtime_error);
+}
