@@ -99,28 +99,19 @@ Result<packaging::Environment> parse_probe_output(std::string_view text) {
 }
 
 packaging::Environment fallback_environment() {
-    packaging::Environment env;
+    // Debian 12 (bookworm) ships CPython 3.11.2 as python3; the platform comes from uname().
+    auto env = packaging::Environment::debian12_x86_64();
     struct utsname u {};
     if (::uname(&u) == 0) {
         env.platform_system = u.sysname;
         env.platform_release = u.release;
         env.platform_version = u.version;
         env.platform_machine = u.machine;
-    } else {
-        env.platform_system = "Linux";
     }
     std::string system = env.platform_system;
     for (char& c : system)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     env.sys_platform = system.empty() ? "linux" : system;
-    env.os_name = "posix";
-    // Debian 12 (bookworm) ships CPython 3.11.2 as python3.
-    env.python_version = "3.11";
-    env.python_full_version = "3.11.2";
-    env.implementation_name = "cpython";
-    env.implementation_version = "3.11.2";
-    env.platform_python_implementation = "CPython";
-    env.extra = "";
     return env;
 }
 

@@ -197,4 +197,21 @@ Result<bool> Marker::evaluate(Environment const& env) const {
     return evaluate_markers(markers_, env);
 }
 
+Environment Environment::debian12_x86_64() {
+    Environment env;
+    env.implementation_name = "cpython";
+    env.implementation_version = "3.11.2";
+    env.os_name = "posix";
+    env.platform_machine = "x86_64";
+    env.platform_release = "6.1.0-13-amd64";
+    env.platform_system = "Linux";
+    env.platform_version = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)";
+    env.python_full_version = "3.11.2";
+    env.platform_python_implementation = "CPython";
+    env.python_version = "3.11";
+    env.sys_platform = "linux";
+    env.extra = "";
+    return env;
+}
+
 } // namespace pinwatch::packaging

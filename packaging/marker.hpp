@@ -35,6 +35,10 @@ struct Environment {
 
     // The twelve keys, in the order above.
     static std::vector<std::string_view> const& keys();
+
+    // What packaging's default_environment() reports on Debian 12 (CPython 3.11.2, x86_64):
+    // a fixed reference for tests and fuzzing, and the base when python3 cannot be asked.
+    static Environment debian12_x86_64();
 };
 
 // One side of a comparison: a variable (its canonical name, "os.name" already spelled

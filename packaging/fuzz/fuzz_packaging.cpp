@@ -116,21 +116,7 @@ void exercise_name(std::string_view text) {
 
 // ---- PEP 508 requirements and markers, pip requirements files ----
 
-Environment fuzz_environment() {
-    Environment env;
-    env.implementation_name = "cpython";
-    env.implementation_version = "3.11.2";
-    env.os_name = "posix";
-    env.platform_machine = "x86_64";
-    env.platform_release = "6.1.0-13-amd64";
-    env.platform_system = "Linux";
-    env.platform_version = "#1 SMP";
-    env.python_full_version = "3.11.2";
-    env.platform_python_implementation = "CPython";
-    env.python_version = "3.11";
-    env.sys_platform = "linux";
-    return env;
-}
+Environment fuzz_environment() { return Environment::debian12_x86_64(); }
 
 void exercise_marker(Marker const& m, Environment const& env) {
     check(!m.str().empty());

@@ -14,21 +14,7 @@ using namespace pinwatch::config;
 
 namespace {
 
-packaging::Environment debian12() {
-    packaging::Environment env;
-    env.implementation_name = "cpython";
-    env.implementation_version = "3.11.2";
-    env.os_name = "posix";
-    env.platform_machine = "x86_64";
-    env.platform_release = "6.1.0-13-amd64";
-    env.platform_system = "Linux";
-    env.platform_version = "#1 SMP";
-    env.python_full_version = "3.11.2";
-    env.platform_python_implementation = "CPython";
-    env.python_version = "3.11";
-    env.sys_platform = "linux";
-    return env;
-}
+packaging::Environment debian12() { return packaging::Environment::debian12_x86_64(); }
 
 PyprojectDependencies parse(std::string const& text) {
     return parse_pyproject(text, "pyproject.toml", debian12());

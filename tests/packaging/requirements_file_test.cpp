@@ -18,21 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Environment debian12() {
-    Environment env;
-    env.implementation_name = "cpython";
-    env.implementation_version = "3.11.2";
-    env.os_name = "posix";
-    env.platform_machine = "x86_64";
-    env.platform_release = "6.1.0-13-amd64";
-    env.platform_system = "Linux";
-    env.platform_version = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)";
-    env.python_full_version = "3.11.2";
-    env.platform_python_implementation = "CPython";
-    env.python_version = "3.11";
-    env.sys_platform = "linux";
-    return env;
-}
+Environment debian12() { return Environment::debian12_x86_64(); }
 
 // A scratch directory of real files, removed at the end of the test; paths given to the parser
 // are relative to it, as a user's would be relative to the working directory.
