@@ -23,13 +23,6 @@ Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
     return e;
 }
 
-// Releases are matched by normalised version, so "1.0.0-RC1" in one listing and "1.0.0rc1"
-// in the next (an HTML/JSON switch, another file sorting first) are the same release.
-std::string release_key(std::string const& version) {
-    if (auto v = Version::parse(version)) return v->str();
-    return version;
-}
-
 bool is_pinned_version(Subscription const& sub, std::string const& version) {
     if (!sub.pinned) return false;
     auto const pin = Version::parse(*sub.pinned);
@@ -172,12 +165,14 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     if (baseline && !u.baseline_done) u.clear_etag = true;
     auto const reference = baseline ? std::nullopt : reference_version(s.sub, known);
 
+    // Releases are matched by normalised version, so "1.0.0-RC1" in one listing and "1.0.0rc1"
+    // in the next (an HTML/JSON switch, another file sorting first) are the same release.
     std::map<std::string, StoredRelease const*> known_by_key;
     for (auto const& [version, r] : known) known_by_key.emplace(release_key(version), &r);
 
     std::map<std::string, bool> seen; // release keys in this listing
     for (auto const& r : obs.releases) {
-        auto const key = release_key(r.version);
+        auto const key = r.key.empty() ? release_key(r.version) : r.key;
         if (seen.count(key)) continue; // two spellings of one version in one listing
         seen[key] = true;
         auto const it = known_by_key.find(key);

@@ -30,6 +30,7 @@ struct Subscription {
 // One release as the index shows it now.
 struct ReleaseInfo {
     std::string version;                    // as the index spells it
+    std::string key;                        // normalised version (the source fills it; "" = derive)
     std::optional<UnixTime> upload_time;    // earliest file upload; absent in PEP 503 HTML
     bool yanked = false;                    // PEP 592: a release is yanked when all its files are
     std::optional<std::string> yank_reason; // the reason string when one was given

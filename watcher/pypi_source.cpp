@@ -36,12 +36,6 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
 }
 
-// Releases are matched across files and the `versions` list by normalised version; strings
-// packaging cannot parse (legacy versions such as "2004d") are matched as lowercase text.
-std::string version_key(std::string_view v) {
-    if (auto parsed = packaging::Version::parse(v)) return parsed->str();
-    return lower(v);
-}
 
 std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
     auto h = r.header("retry-after");
@@ -65,16 +59,17 @@ public:
         // Most files spell the version exactly as the `versions` list does: a lookup of the raw
         // text spares a PEP 440 parse per file.
         if (auto raw = raw_index_.find(version); raw != raw_index_.end()) return releases_[raw->second];
-        auto key = version_key(version);
+        auto key = release_key(version); // files and `versions` matched by it
         auto it = index_.find(key);
         if (it != index_.end()) {
             raw_index_.emplace(std::string(version), it->second);
             return releases_[it->second];
         }
         raw_index_.emplace(std::string(version), releases_.size());
-        index_.emplace(std::move(key), releases_.size());
+        index_.emplace(key, releases_.size());
         ReleaseInfo r;
         r.version = std::string(version);
+        r.key = std::move(key);
         releases_.push_back(std::move(r));
         files_.push_back(0);
         yanked_files_.push_back(0);
@@ -311,6 +306,11 @@ void read_attributes(std::string_view s, Anchor& a) {
 }
 
 } // namespace
+
+std::string release_key(std::string_view version) {
+    if (auto parsed = packaging::Version::parse(version)) return parsed->str();
+    return lower(version);
+}
 
 namespace pypi_detail {
 

@@ -41,6 +41,11 @@ struct PollContext {
     std::optional<std::string> etag;
 };
 
+// The key releases are matched by: the normalised PEP 440 version ("1.0.0-RC1" -> "1.0.0rc1"),
+// or the lowercased text for legacy versions packaging cannot parse. Sources fill
+// ReleaseInfo::key with it; the diff uses it for stored releases.
+std::string release_key(std::string_view version);
+
 class Source {
 public:
     virtual ~Source() = default;

@@ -260,3 +260,13 @@ BOOST_AUTO_TEST_CASE(releases_match_across_spellings_and_events_hide_credentials
     BOOST_TEST(*u.events[0].version == "1.0.0-RC1"); // the stored spelling
     BOOST_TEST(u.removed.empty());
 }
+
+BOOST_AUTO_TEST_CASE(legacy_versions_match_whatever_their_case) {
+    auto s = stored(std::nullopt, "");
+    auto obs = observed({{"2004D", false}, {"1.0", false}});
+    for (auto& r : obs.releases) r.key = release_key(r.version); // as the source fills it
+    BOOST_TEST(obs.releases[0].key == "2004d");
+    auto u = diff(s, known({{"2004d", false}, {"1.0", false}}), obs, 1, 2);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.removed.empty());
+}
