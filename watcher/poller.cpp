@@ -79,7 +79,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             if (s.consecutive_failures == 0 || err.kind == SourceError::Kind::rate_limited)
                 spdlog::warn("{}", notifiers::sanitize_text(err.message));
         } else {
-            auto const known = store_.releases(s.id);
+            // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
+            auto const known = observed->status == Observation::Status::ok
+                                   ? store_.releases(s.id)
+                                   : std::map<std::string, StoredRelease>{};
             update = diff(s, known, *observed, now, next_after_success(now), DiffPolicy{options_.failing_after});
             spdlog::debug("{}:{}: {} ({} events)", source.kind(), s.sub.name,
                           response->status == 304 ? "304 unchanged" : update.status, update.events.size());
