@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "config/environment.hpp"
+#include "packaging/name.hpp"
 
 #include <toml++/toml.h>
 
@@ -189,6 +190,21 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
                 } else {
                     r.unknown(hn, h, "http");
                 }
+            }
+        } else if (key == "intervals") {
+            auto const* t = node.as_table();
+            if (!t) {
+                r.error(node, "key 'intervals': expected a table [intervals] of package = duration");
+                continue;
+            }
+            for (auto const& [pk, pn] : *t) {
+                std::string const name(pk.str());
+                if (!packaging::is_valid_name(name)) {
+                    r.error(pn, "key 'intervals." + name + "': not a valid project name");
+                    continue;
+                }
+                if (auto d = r.duration(pn, "intervals." + name, std::chrono::seconds(1)))
+                    c.intervals[packaging::canonicalize_name(name)] = *d;
             }
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;

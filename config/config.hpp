@@ -5,6 +5,7 @@
 #include "common/result.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ struct Config {
     bool pre = false;
     int failing_after = 3;               // failed polls in a row before source_failing
     bool console = true;                 // print events on stdout
+    // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
+    std::map<std::string, std::chrono::seconds> intervals;
     HttpConfig http;
 };
 

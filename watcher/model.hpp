@@ -25,6 +25,7 @@ struct Subscription {
     std::string file;                 // where the requirement was read
     int line = 0;
     bool prereleases = false;         // `--pre` in the file, or the specifier names a pre-release
+    std::optional<std::int64_t> interval; // seconds between polls, when the config sets one for it
 };
 
 // One release as the index shows it now.

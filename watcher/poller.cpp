@@ -22,25 +22,29 @@ Poller::Poller(net::Client& client, StateStore& store, PollerOptions options, Cl
     : client_(client), store_(store), options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
       rng_(std::random_device{}()) {}
 
-UnixTime Poller::next_after_success(UnixTime now) {
-    double const base = static_cast<double>(options_.interval.count());
+std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
+    return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
+}
+
+UnixTime Poller::next_after_success(UnixTime now, Subscription const& sub) {
+    double const base = static_cast<double>(interval_of(sub).count());
     std::uniform_real_distribution<double> spread(-options_.jitter, options_.jitter);
     // Jitter spreads polls of many packages over the interval instead of bursts at one second.
     return now + std::max<UnixTime>(1, static_cast<UnixTime>(std::llround(base * (1.0 + spread(rng_)))));
 }
 
-UnixTime Poller::next_after_failure(UnixTime now, SourceError const& e, int failures) {
+UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e, int failures) {
     using K = SourceError::Kind;
     // A server's Retry-After is obeyed, within reason: "Retry-After: 999999999" must not park a
     // package for decades.
-    std::int64_t const ceiling = std::max<std::int64_t>(options_.interval.count(), 3600);
+    std::int64_t const ceiling = std::max<std::int64_t>(interval_of(sub).count(), 3600);
     auto const asked = [&](std::int64_t fallback) {
         return std::clamp<std::int64_t>(e.retry_after ? e.retry_after->count() : fallback, 1, ceiling);
     };
     if (e.kind == K::rate_limited) return now + asked(60);
-    if (e.kind == K::permanent) return next_after_success(now);
+    if (e.kind == K::permanent) return next_after_success(now, sub);
     // Temporary: 30s, 60s, 120s ... capped by max_backoff and by the normal interval.
-    auto const cap = std::min(options_.max_backoff, options_.interval).count();
+    auto const cap = std::min(options_.max_backoff, interval_of(sub)).count();
     auto const backoff = std::min<std::int64_t>(cap, 30LL << std::min(failures - 1, 20));
     if (e.retry_after) return now + std::max<std::int64_t>(backoff, asked(backoff));
     return now + std::max<std::int64_t>(1, backoff);
@@ -64,7 +68,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         SourceError err{SourceError::Kind::temporary,
                         std::string(source.kind()) + ":" + s.sub.name + ": " + response.error().message,
                         std::nullopt};
-        update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
+        update = diff_failure(s, err, now, next_after_failure(now, s.sub, err, s.consecutive_failures + 1),
                               DiffPolicy{options_.failing_after});
         // Messages carry text from the index and the network: escaped before they reach a log.
         if (s.consecutive_failures == 0) spdlog::warn("{}", notifiers::sanitize_text(err.message));
@@ -74,7 +78,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         auto observed = source.parse(s.sub, *response);
         if (!observed) {
             auto const& err = observed.error();
-            update = diff_failure(s, err, now, next_after_failure(now, err, s.consecutive_failures + 1),
+            update = diff_failure(s, err, now, next_after_failure(now, s.sub, err, s.consecutive_failures + 1),
                                   DiffPolicy{options_.failing_after});
             if (s.consecutive_failures == 0 || err.kind == SourceError::Kind::rate_limited)
                 spdlog::warn("{}", notifiers::sanitize_text(err.message));
@@ -83,7 +87,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             auto const known = observed->status == Observation::Status::ok
                                    ? store_.releases(s.id)
                                    : std::map<std::string, StoredRelease>{};
-            update = diff(s, known, *observed, now, next_after_success(now), DiffPolicy{options_.failing_after});
+            update = diff(s, known, *observed, now, next_after_success(now, s.sub), DiffPolicy{options_.failing_after});
             spdlog::debug("{}:{}: {} ({} events)", source.kind(), s.sub.name,
                           response->status == 304 ? "304 unchanged" : update.status, update.events.size());
         }

@@ -44,8 +44,9 @@ public:
 
 private:
     boost::asio::awaitable<void> refresh_metadata(StoredSubscription const& s);
-    UnixTime next_after_success(UnixTime now);
-    UnixTime next_after_failure(UnixTime now, SourceError const& e, int failures);
+    std::chrono::seconds interval_of(Subscription const& sub) const;
+    UnixTime next_after_success(UnixTime now, Subscription const& sub);
+    UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e, int failures);
 
     net::Client& client_;
     StateStore& store_;

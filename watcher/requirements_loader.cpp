@@ -114,6 +114,7 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
                     s.pinned = std::string(clause.version_text());
         }
         s.prereleases = pre;
+        if (auto it = o.intervals.find(s.name); it != o.intervals.end()) s.interval = it->second;
     }
     return out;
 }

@@ -5,6 +5,8 @@
 
 #include "watcher/model.hpp"
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ struct LoadOptions {
     std::optional<std::string> python_version; // marker environment override
     std::optional<std::string> index_url;  // explicit (--index-url or config): wins over the files
     bool pre = false;                      // allow pre-releases everywhere (like pip --pre)
+    std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
 };
 
 struct LoadProblem {

@@ -109,6 +109,7 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     lo.python_version = cfg->python_version;
     lo.index_url = cfg->index_url;
     lo.pre = cfg->pre;
+    for (auto const& [name, every] : cfg->intervals) lo.intervals[name] = every.count();
     // Each reload logs only problems that are new, so a bad line is reported once, not per cycle.
     auto reported = std::make_shared<std::set<std::string>>();
     auto loader = [lo, reported]() {
@@ -126,7 +127,9 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     };
 
     SchedulerOptions sopts;
-    sopts.reload_every = std::min(cfg->interval, std::chrono::seconds(60));
+    auto shortest = cfg->interval;
+    for (auto const& [name, every] : cfg->intervals) shortest = std::min(shortest, every);
+    sopts.reload_every = std::min(shortest, std::chrono::seconds(60));
     sopts.once = once;
     Scheduler scheduler(io.get_executor(), *store, poller, dispatcher, client, loader, sopts);
     bool first_reload = true;

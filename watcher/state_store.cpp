@@ -43,6 +43,7 @@ CREATE TABLE subscriptions (
     home_page            TEXT,
     metadata_version     TEXT,
     gone_since           INTEGER, -- set while the index answers 404; errors do not clear it
+    interval             INTEGER, -- seconds; NULL = the daemon's interval
     UNIQUE (source, index_url, name)
 );
 CREATE TABLE releases (
@@ -138,7 +139,8 @@ std::string new_event_id() {
 constexpr char const* kSubscriptionColumns =
     "id, source, index_url, name, specifier, pinned, prereleases, file, line, active, "
     "baseline_done, etag, last_serial, last_poll, last_status, last_error, "
-    "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, gone_since";
+    "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, gone_since, "
+    "interval";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -169,6 +171,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     }
     s.metadata_version = opt_text(q.getColumn(21));
     s.gone_since = opt_int(q.getColumn(22));
+    s.sub.interval = opt_int(q.getColumn(23));
     return s;
 }
 
@@ -299,12 +302,14 @@ std::optional<UnixTime> StateStore::next_outbox_due() const {
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
     auto& q = statement(R"sql(
 INSERT INTO subscriptions (source, index_url, name, specifier, pinned, prereleases, file, line,
-                           active, created_at, next_due)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)
+                           active, created_at, next_due, interval)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10)
 ON CONFLICT (source, index_url, name) DO UPDATE SET
     specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
-    file = excluded.file, line = excluded.line, active = 1,
-    next_due = CASE WHEN subscriptions.active = 0 THEN excluded.next_due ELSE subscriptions.next_due END
+    file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
+    -- coming back, or a changed interval, is due now; otherwise the schedule stands
+    next_due = CASE WHEN subscriptions.active = 0 OR excluded.interval IS NOT subscriptions.interval
+                    THEN excluded.next_due ELSE subscriptions.next_due END
 RETURNING id)sql");
     q.bind(1, s.source);
     q.bind(2, s.index_url);
@@ -315,6 +320,7 @@ RETURNING id)sql");
     q.bind(7, s.file);
     q.bind(8, s.line);
     q.bind(9, static_cast<std::int64_t>(now));
+    bind_opt(q, 10, s.interval);
     q.executeStep();
     auto const id = q.getColumn(0).getInt64();
     q.reset();

@@ -25,6 +25,9 @@ python_version = "3.11"
 pre = true
 failing_after = 5
 console = false
+[intervals]
+Requests = "5m"
+"zope.interface" = 3600
 [http]
 timeout = "45s"
 connect_timeout = 5
@@ -43,6 +46,8 @@ extra_ca_file = "ca.pem"
     BOOST_TEST(c->pre);
     BOOST_TEST(c->failing_after == 5);
     BOOST_TEST(!c->console);
+    BOOST_TEST(c->intervals.at("requests").count() == 300);
+    BOOST_TEST(c->intervals.at("zope-interface").count() == 3600);
     BOOST_TEST(c->http.timeout.count() == 45000);
     BOOST_TEST(c->http.connect_timeout.count() == 5000);
     BOOST_TEST(c->http.max_in_flight_per_host == 4);
@@ -80,6 +85,14 @@ timout = "1s"
     BOOST_TEST(text.find("bad.toml:5: unknown key 'colour'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:8: key 'http.max_in_flight_per_host'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:9: unknown key 'timout' in [http]") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(bad_intervals) {
+    auto c = parse_config("requirements = [\"r.txt\"]\n[intervals]\n\"-bad-\" = \"5m\"\nok = \"never\"\n", "i.toml");
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_TEST(c.error().size() == 2u);
+    BOOST_TEST(c.error()[0].str().find("i.toml:3: key 'intervals.-bad-'") == 0u, c.error()[0].str());
+    BOOST_TEST(c.error()[1].str().find("i.toml:4: key 'intervals.ok'") == 0u, c.error()[1].str());
 }
 
 BOOST_AUTO_TEST_CASE(invalid_toml_and_nothing_to_watch) {

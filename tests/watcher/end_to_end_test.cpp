@@ -342,6 +342,24 @@ BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
     BOOST_TEST(count == 1u, text);
 }
 
+BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) {
+    Workspace w;
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1h\"\njitter = 0\n"
+                             "[intervals]\ndemo = \"1s\"\n");
+    Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
+    // First cycle: two Simple pages and two metadata pages; then demo alone, once a second.
+    BOOST_REQUIRE(w.pypi.server().wait_for_requests(7, std::chrono::seconds(30)));
+    BOOST_TEST(d.stop() == 0);
+    int demo = 0, other = 0;
+    for (auto const& r : w.pypi.server().received()) {
+        demo += r.path() == "/simple/demo/";
+        other += r.path() == "/simple/other-lib/";
+    }
+    BOOST_TEST(demo >= 3);
+    BOOST_TEST(other == 1);
+}
+
 BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
     Workspace w;
     w.pypi.set_fault("demo", Fault::stall); // a poll is in flight when the signal arrives
