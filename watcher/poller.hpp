@@ -40,7 +40,6 @@ public:
 
     boost::asio::awaitable<PollOutcome> poll(StoredSubscription subscription);
 
-    PollerOptions const& options() const { return options_; }
 
 private:
     boost::asio::awaitable<void> refresh_metadata(StoredSubscription const& s);

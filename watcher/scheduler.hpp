@@ -35,7 +35,6 @@ public:
 
     boost::asio::awaitable<void> run();
     void stop();
-    bool stopping() const { return stopping_; }
 
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
