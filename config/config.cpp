@@ -82,11 +82,93 @@ struct Reader {
     }
 };
 
-} // namespace
-
-std::string ConfigError::str() const {
-    return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
+// Strings of a list key: each one checked by `accept`, which reports its own errors.
+template <class F> void each_string(Reader& r, toml::node const& n, std::string const& key, F&& accept) {
+    auto const* arr = n.as_array();
+    if (!arr) {
+        r.error(n, "key '" + key + "': expected a list of strings");
+        return;
+    }
+    for (auto const& item : *arr) {
+        if (auto s = item.value<std::string>()) accept(*s, item);
+        else r.error(item, "key '" + key + "': expected a list of strings");
+    }
 }
+
+void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c) {
+    std::string const where = "notifiers." + name;
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key '" + where + "': expected a table [" + where + "]");
+        return;
+    }
+    NotifierConfig n;
+    n.name = name;
+    n.route.notifier = name;
+    n.line = r.line_of(node);
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        std::string const full = where + "." + key;
+        if (key == "type") {
+            if (auto s = r.string(v, full)) {
+                bool known = false;
+                for (auto const* type : kNotifierTypes) known = known || *s == type;
+                std::string expected;
+                for (auto const* type : kNotifierTypes) expected += std::string(expected.empty() ? "" : ", ") + type;
+                if (!known) r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " + expected + ")");
+                else n.type = *s;
+            }
+        } else if (key == "events") {
+            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+                if (auto kind = model::event_kind_from_string(s)) {
+                    n.route.events.insert(*kind);
+                    return;
+                }
+                std::string all;
+                for (auto k2 : model::kAllEventKinds) all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
+                r.error(item, "key '" + full + "': unknown event kind '" + s + "' (expected one of " + all + ")");
+            });
+        } else if (key == "packages") {
+            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+                // Names are compared PEP 503-normalised; '*' and '?' survive normalisation
+                // only where they stand, so normalise the pieces between them.
+                std::string glob, piece;
+                auto flush = [&] {
+                    if (!piece.empty()) glob += packaging::canonicalize_name(piece);
+                    piece.clear();
+                };
+                for (char ch : s) {
+                    if (ch == '*' || ch == '?') {
+                        flush();
+                        glob += ch;
+                    } else {
+                        piece += ch;
+                    }
+                }
+                flush();
+                if (glob.empty()) r.error(item, "key '" + full + "': expected a package name or glob, got ''");
+                else n.route.packages.push_back(glob);
+            });
+        } else if (key == "update_types") {
+            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+                auto u = model::update_type_from_string(s);
+                if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
+                    r.error(item, "key '" + full + "': unknown update type '" + s +
+                                      "' (expected major, minor, patch or pre-release)");
+                else n.route.update_types.insert(*u);
+            });
+        } else {
+            r.unknown(v, key, where);
+        }
+    }
+    if (n.type.empty() && !t->contains("type")) {
+        r.error(node, "[" + where + "]: missing key 'type' (expected one of: console)");
+        return;
+    }
+    if (!n.type.empty()) c.notifiers.push_back(std::move(n));
+}
+
+} // namespace
 
 std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     if (text.empty()) return std::nullopt;
@@ -206,6 +288,13 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
                 if (auto d = r.duration(pn, "intervals." + name, std::chrono::seconds(1)))
                     c.intervals[packaging::canonicalize_name(name)] = *d;
             }
+        } else if (key == "notifiers") {
+            auto const* t = node.as_table();
+            if (!t) {
+                r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
+                continue;
+            }
+            for (auto const& [nk, nn] : *t) read_notifier(r, std::string(nk.str()), nn, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
         } else {

@@ -2,7 +2,9 @@
 // and the key, and says what was expected; nothing here touches the network or the state.
 #pragma once
 
+#include "common/diagnostic.hpp"
 #include "common/result.hpp"
+#include "model/model.hpp"
 
 #include <chrono>
 #include <map>
@@ -12,11 +14,18 @@
 
 namespace pinwatch::config {
 
-struct ConfigError {
-    std::string file;
-    int line = 0; // 0 when the problem is not on one line
-    std::string message;
-    std::string str() const; // "file:line: message"
+using ConfigError = Diagnostic;
+
+// Notifier types this build knows; `[notifiers.<name>] type = ...` must name one.
+inline constexpr char const* kNotifierTypes[] = {"console"};
+
+// One `[notifiers.<name>]` table: its type, its own settings (validated per type), and the
+// route that picks its events.
+struct NotifierConfig {
+    std::string name;
+    std::string type;
+    model::Route route; // route.notifier == name
+    int line = 0;       // where the table starts, for messages
 };
 
 struct HttpConfig {
@@ -37,7 +46,8 @@ struct Config {
     std::optional<std::string> python_version;
     bool pre = false;
     int failing_after = 3;               // failed polls in a row before source_failing
-    bool console = true;                 // print events on stdout
+    bool console = true;                 // the default console notifier (unless `console = false`)
+    std::vector<NotifierConfig> notifiers; // [notifiers.<name>] tables, in file order
     // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
     std::map<std::string, std::chrono::seconds> intervals;
     HttpConfig http;

@@ -6,17 +6,6 @@
 
 namespace pinwatch::net {
 
-namespace {
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-}
-} // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
-}
-
 std::optional<std::string_view> Response::header(std::string_view name) const {
     for (auto const& [n, v] : headers)
         if (iequals(n, name)) return std::string_view(v);
@@ -47,23 +36,6 @@ std::string_view to_string(ErrorKind kind) noexcept {
         return "cancelled";
     }
     return "unknown";
-}
-
-std::string redact_url(std::string_view url) {
-    // Hand-rolled rather than Boost.URL: it must also clean strings that fail to parse,
-    // since those end up in "bad URL" messages.
-    url = url.substr(0, std::min(url.find('?'), url.find('#')));
-    std::string_view rest = url;
-    std::string out;
-    if (auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
-        out.append(url.substr(0, scheme_end + 3));
-        rest = url.substr(scheme_end + 3);
-    }
-    auto authority_end = std::min(rest.find('/'), rest.size());
-    auto authority = rest.substr(0, authority_end);
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
-    out.append(rest);
-    return out;
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -3,6 +3,8 @@
 // seeing a socket, so they can be tested with recorded responses.
 #pragma once
 
+#include "common/text.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -64,11 +66,10 @@ struct Error {
     std::string message; // never contains credentials or query strings with secrets
 };
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using ::pinwatch::iequals;
 
-// The URL as it may appear in a message or a log line: userinfo, query and fragment removed
-// ("https://user:pw@host/p?token=x" -> "https://host/p"). Works on malformed input too.
-std::string redact_url(std::string_view url);
+// Credentials never appear in messages: see redact_url in common/text.hpp.
+using ::pinwatch::redact_url;
 
 // RFC 4648 base64 with padding (Basic credentials, SMTP AUTH).
 std::string base64_encode(std::string_view bytes);

@@ -3,7 +3,8 @@
 // whether the dispatcher should consider the events delivered, retry later, or give up.
 #pragma once
 
-#include "watcher/model.hpp"
+#include "common/text.hpp"
+#include "model/model.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,7 +16,7 @@
 
 namespace pinwatch::notifiers {
 
-using watcher::Event;
+using model::Event;
 
 struct Delivery {
     enum class Status { delivered, retry, failed };
@@ -32,9 +33,8 @@ public:
 };
 
 // Text for humans: one line per event, used by the console and as the plain-text part of mail.
-// Untrusted parts (versions, reasons, error messages) have control characters replaced, so an
-// index cannot send terminal escape sequences through us.
+// Untrusted parts (versions, reasons, error messages) go through sanitize_text (common/text),
+// so an index cannot send terminal escape sequences through us.
 std::string describe(Event const& e);
-std::string sanitize_text(std::string_view untrusted);
 
 } // namespace pinwatch::notifiers

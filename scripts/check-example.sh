@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-exec build/watcher/pinwatch check -r examples/requirements.txt "$@"
+exec build/cli/pinwatch check -r examples/requirements.txt "$@"

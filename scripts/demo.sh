@@ -23,8 +23,8 @@ jitter = 0
 TOML
 echo "demo: fake PyPI at $index; the fake publishes or yanks something every ${every}s."
 echo "demo: pinwatch polls every 2s; the first poll is a silent baseline. Ctrl-C to stop."
-echo "demo: in another terminal: build/watcher/pinwatch status --state $work/state.db"
+echo "demo: in another terminal: build/cli/pinwatch status --state $work/state.db"
 tail -f "$work/fake.log" | grep --line-buffered 'fake-pypi:' &
 tailer=$!
 trap 'kill $tailer 2>/dev/null || true; cleanup' EXIT
-build/watcher/pinwatch run --config "$work/pinwatch.toml"
+build/cli/pinwatch run --config "$work/pinwatch.toml"

@@ -1,6 +1,6 @@
 #include "watcher/diff.hpp"
 
-#include "net/http.hpp"
+#include "common/text.hpp"
 #include "packaging/specifier.hpp"
 #include "packaging/version.hpp"
 
@@ -14,9 +14,10 @@ using packaging::Version;
 Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
     Event e;
     e.kind = kind;
+    e.source = s.sub.source;
     e.package = s.sub.name;
     // Events travel to chat rooms and webhooks: an index URL with a token in it must not.
-    e.index_url = net::redact_url(s.sub.index_url);
+    e.origin = redact_url(s.sub.origin);
     e.pinned = s.sub.pinned;
     e.specifier = s.sub.specifier;
     e.at = now;
@@ -60,7 +61,7 @@ void set_common(StateUpdate& u, StoredSubscription const& s, UnixTime now, UnixT
 // whichever path counted it, so it pairs with exactly one recovered event.
 void count_failure(StateUpdate& u, StoredSubscription const& s, std::string const& message, UnixTime now,
                    DiffPolicy const& p) {
-    u.status = "error";
+    u.status = PollStatus::error;
     u.error = message;
     u.consecutive_failures = s.consecutive_failures + 1;
     if (s.consecutive_failures < p.failing_after && u.consecutive_failures >= p.failing_after) {
@@ -109,7 +110,7 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     set_common(u, s, now, next_due);
 
     if (obs.status == Observation::Status::not_modified) {
-        u.status = "unchanged";
+        u.status = PollStatus::unchanged;
         u.gone = StateUpdate::Gone::clear;
         count_success(u, s, now, policy);
         return u;
@@ -118,9 +119,9 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         // "Gone" is an answer, not a failure: it ends a failure run without a recovered message
         // (package_gone says what there is to say), and it is reported once per disappearance,
         // however many errors come between two 404s.
-        u.status = "gone";
+        u.status = PollStatus::gone;
         u.error = "the index has no project named " + s.sub.name;
-        u.clear_etag = true;
+        u.clear_validator = true;
         u.consecutive_failures = 0;
         u.gone = StateUpdate::Gone::set;
         if (s.baseline_done && !s.gone_since) {
@@ -131,12 +132,12 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         return u;
     }
 
-    // A CDN edge can serve a page older than one already seen (PyPI's X-PyPI-Last-Serial says
-    // so). Diffing it would announce removals, then the same releases again: ignore it.
-    if (obs.last_serial && s.last_serial && *obs.last_serial < *s.last_serial) {
-        u.status = "unchanged";
-        u.error = "stale page from the index (serial " + std::to_string(*obs.last_serial) + " < " +
-                  std::to_string(*s.last_serial) + "), ignored";
+    // A CDN edge can serve a page older than one already seen (the source's sequence says so,
+    // PyPI's last serial). Diffing it would announce removals, then the same releases again.
+    if (obs.sequence && s.sequence && *obs.sequence < *s.sequence) {
+        u.status = PollStatus::unchanged;
+        u.error = "stale answer (sequence " + std::to_string(*obs.sequence) + " < " +
+                  std::to_string(*s.sequence) + "), ignored";
         count_success(u, s, now, policy);
         return u;
     }
@@ -145,16 +146,18 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     // (a bad mirror sync, a proxy error page) than a project with every release deleted; PyPI
     // itself answers 404 for that. Refuse the observation instead of announcing mass removals.
     if (obs.releases.empty() && !known.empty()) {
-        count_failure(u, s, "pypi:" + s.sub.name + ": the index listed no releases; keeping the known ones",
+        count_failure(u, s, s.sub.source + ":" + s.sub.name + ": the listing is empty; keeping the known releases",
                       now, policy);
-        u.clear_etag = true; // make the next poll fetch the full page again
+        u.clear_validator = true; // make the next poll fetch the full page again
         return u;
     }
 
-    u.status = "ok";
-    u.etag = obs.etag;
-    u.clear_etag = !obs.etag.has_value();
-    u.last_serial = obs.last_serial;
+    u.status = PollStatus::ok;
+    u.validator = obs.validator;
+    u.clear_validator = !obs.validator.has_value();
+    u.sequence = obs.sequence;
+    u.metadata = obs.metadata;
+    u.metadata_version = obs.metadata_version;
     u.gone = StateUpdate::Gone::clear;
     count_success(u, s, now, policy);
 
@@ -162,7 +165,7 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     // An empty first listing is no baseline: completing it would make the first real listing
     // announce every release the project ever had.
     u.baseline_done = !obs.releases.empty() || s.baseline_done;
-    if (baseline && !u.baseline_done) u.clear_etag = true;
+    if (baseline && !u.baseline_done) u.clear_validator = true;
     auto const reference = baseline ? std::nullopt : reference_version(s.sub, known);
 
     // Releases are matched by normalised version, so "1.0.0-RC1" in one listing and "1.0.0rc1"

@@ -3,8 +3,8 @@
 // so every rule — baseline silence, yank transitions, failure thresholds — is unit-tested.
 #pragma once
 
-#include "watcher/source.hpp"
-#include "watcher/state_store.hpp"
+#include "watcher/sources/source.hpp"
+#include "watcher/state/store.hpp"
 
 #include <map>
 #include <string>

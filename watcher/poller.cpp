@@ -1,11 +1,8 @@
 #include "watcher/poller.hpp"
 
-#include "notifiers/notifier.hpp"
-#include "watcher/summary.hpp"
+#include "common/text.hpp"
 
 #include <spdlog/spdlog.h>
-
-#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -18,9 +15,10 @@ UnixTime unix_now() {
         .count();
 }
 
-Poller::Poller(net::Client& client, StateStore& store, PollerOptions options, Clock clock)
-    : client_(client), store_(store), options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
-      rng_(std::random_device{}()) {}
+Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
+               PollerOptions options, Clock clock)
+    : client_(client), store_(store), sources_(sources), router_(std::move(router)), options_(options),
+      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {}
 
 std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
     return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
@@ -33,7 +31,8 @@ UnixTime Poller::next_after_success(UnixTime now, Subscription const& sub) {
     return now + std::max<UnixTime>(1, static_cast<UnixTime>(std::llround(base * (1.0 + spread(rng_)))));
 }
 
-UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e, int failures) {
+UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
+                                    int failures) {
     using K = SourceError::Kind;
     // A server's Retry-After is obeyed, within reason: "Retry-After: 999999999" must not park a
     // package for decades.
@@ -43,80 +42,103 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
     };
     if (e.kind == K::rate_limited) return now + asked(60);
     if (e.kind == K::permanent) return next_after_success(now, sub);
-    // Temporary: 30s, 60s, 120s ... capped by max_backoff and by the normal interval.
-    auto const cap = std::min(options_.max_backoff, interval_of(sub)).count();
-    auto const backoff = std::min<std::int64_t>(cap, 30LL << std::min(failures - 1, 20));
+    Backoff retry = options_.retry;
+    retry.cap = std::min(retry.cap, interval_of(sub));
+    auto const backoff = retry.after(failures).count();
     if (e.retry_after) return now + std::max<std::int64_t>(backoff, asked(backoff));
-    return now + std::max<std::int64_t>(1, backoff);
+    return now + backoff;
+}
+
+PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update, std::optional<UnixTime> pause) {
+    update.recipients.clear();
+    for (auto const& e : update.events) update.recipients.push_back(router_.recipients(e));
+    store_.apply(update);
+    return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
 }
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
-    Source const& source = pypi_;
+    DiffPolicy const policy{options_.failing_after};
+    Source const* source = sources_.find(s.sub.source);
+    if (!source) {
+        UnixTime const now = clock_();
+        SourceError err{SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
+        co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy), std::nullopt);
+    }
+    std::string const label = std::string(source->kind()) + ":" + sanitize_text(s.sub.name);
+
     PollContext ctx;
     // Only a subscription with a baseline may skip the body: otherwise there is nothing to compare.
-    if (s.baseline_done) ctx.etag = s.etag;
-    auto request = source.request_for(s.sub, ctx);
-    auto response = co_await client_.fetch(std::move(request));
+    if (s.baseline_done) ctx.validator = s.validator;
+    ctx.metadata_version = s.metadata_version;
+    ctx.want_metadata = options_.want_metadata;
+
+    Observation observed;
+    std::optional<SourceError> failure;
+    std::optional<std::chrono::seconds> pause;
+    auto request = source->first_request(s.sub, ctx);
+    for (int n = 1;; ++n) {
+        auto response = co_await client_.fetch(request.http);
+        if (!response) {
+            if (response.error().kind == net::ErrorKind::cancelled) {
+                // Shutting down: write nothing, this poll simply did not happen.
+                co_return PollOutcome{PollStatus::cancelled, response.error().message, 0, s.next_due, std::nullopt};
+            }
+            if (request.optional) {
+                spdlog::debug("{}: {}: {}", label, request.step, sanitize_text(response.error().message));
+                break;
+            }
+            failure = SourceError{SourceError::Kind::temporary,
+                                  std::string(source->kind()) + ":" + s.sub.name + ": " + response.error().message,
+                                  std::nullopt};
+            break;
+        }
+        auto step = source->parse(s.sub, ctx, request, *response, observed);
+        if (!step) {
+            if (request.optional) {
+                spdlog::debug("{}", sanitize_text(step.error().message));
+                break;
+            }
+            failure = std::move(step).error();
+            if (failure->kind == SourceError::Kind::rate_limited)
+                pause = failure->retry_after.value_or(std::chrono::seconds(60));
+            break;
+        }
+        if (step->pause_host) pause = std::max(pause.value_or(std::chrono::seconds(0)), *step->pause_host);
+        if (!step->next) break;
+        if (n >= options_.max_requests_per_poll) {
+            failure = SourceError{SourceError::Kind::permanent,
+                                  label + ": more than " + std::to_string(options_.max_requests_per_poll) +
+                                      " requests in one poll (a paging loop?)",
+                                  std::nullopt};
+            break;
+        }
+        request = std::move(*step->next);
+    }
+
     UnixTime const now = clock_();
-
-    StateUpdate update;
-    if (!response) {
-        if (response.error().kind == net::ErrorKind::cancelled) {
-            // Shutting down: write nothing, this poll simply did not happen.
-            co_return PollOutcome{"cancelled", response.error().message, 0, s.next_due};
-        }
-        SourceError err{SourceError::Kind::temporary,
-                        std::string(source.kind()) + ":" + s.sub.name + ": " + response.error().message,
-                        std::nullopt};
-        update = diff_failure(s, err, now, next_after_failure(now, s.sub, err, s.consecutive_failures + 1),
-                              DiffPolicy{options_.failing_after});
-        // Messages carry text from the index and the network: escaped before they reach a log.
-        if (s.consecutive_failures == 0) spdlog::warn("{}", notifiers::sanitize_text(err.message));
-        else spdlog::debug("{} (failure {} in a row)", notifiers::sanitize_text(err.message),
-                           s.consecutive_failures + 1);
-    } else {
-        auto observed = source.parse(s.sub, *response);
-        if (!observed) {
-            auto const& err = observed.error();
-            update = diff_failure(s, err, now, next_after_failure(now, s.sub, err, s.consecutive_failures + 1),
-                                  DiffPolicy{options_.failing_after});
-            if (s.consecutive_failures == 0 || err.kind == SourceError::Kind::rate_limited)
-                spdlog::warn("{}", notifiers::sanitize_text(err.message));
-        } else {
-            // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
-            auto const known = observed->status == Observation::Status::ok
-                                   ? store_.releases(s.id)
-                                   : std::map<std::string, StoredRelease>{};
-            update = diff(s, known, *observed, now, next_after_success(now, s.sub), DiffPolicy{options_.failing_after});
-            spdlog::debug("{}:{}: {} ({} events)", source.kind(), s.sub.name,
-                          response->status == 304 ? "304 unchanged" : update.status, update.events.size());
-        }
+    std::optional<UnixTime> const pause_until =
+        pause ? std::optional<UnixTime>(now + std::clamp<std::int64_t>(pause->count(), 1, 3600)) : std::nullopt;
+    if (failure) {
+        auto update = diff_failure(s, *failure, now, next_after_failure(now, s.sub, *failure, s.consecutive_failures + 1),
+                                   policy);
+        // Messages carry text from servers: escaped before they reach a log. Logged when the
+        // state changes (the first failure of a run), not on every retry.
+        if (s.consecutive_failures == 0 || failure->kind == SourceError::Kind::rate_limited)
+            spdlog::warn("{}", sanitize_text(failure->message));
+        else
+            spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message), s.consecutive_failures + 1);
+        co_return finish(s, std::move(update), pause_until);
     }
-    store_.apply(update);
-    if (options_.fetch_metadata && update.status == "ok") co_await refresh_metadata(s);
-    co_return PollOutcome{update.status, update.error, update.events.size(), update.next_due};
-}
-
-boost::asio::awaitable<void> Poller::refresh_metadata(StoredSubscription const& s) {
-    auto const summary = summarize(s.sub, store_.releases(s.id));
-    if (!summary.latest || (s.metadata && s.metadata_version == summary.latest)) co_return;
-    auto request = pypi_.metadata_request(s.sub, *summary.latest);
-    if (!request) co_return;
-    auto response = co_await client_.fetch(std::move(*request));
-    if (!response) {
-        spdlog::debug("pypi:{}: metadata: {}", s.sub.name, notifiers::sanitize_text(response.error().message));
-        co_return; // network trouble: asked again after the next successful poll
-    }
-    auto meta = pypi_.parse_metadata(*response);
-    if (!meta) {
-        spdlog::debug("pypi:{}: {}", s.sub.name, notifiers::sanitize_text(meta.error().message));
-        // An index without the JSON API (404) or with a broken one would be asked after every
-        // poll; remember that this release has none and ask again for the next release.
-        if (meta.error().kind == SourceError::Kind::permanent)
-            store_.set_metadata(s.id, ProjectMetadata{}, *summary.latest);
-        co_return;
-    }
-    store_.set_metadata(s.id, *meta, *summary.latest);
+    // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
+    auto const known = observed.status == Observation::Status::ok ? store_.releases(s.id)
+                                                                  : std::map<std::string, StoredRelease>{};
+    auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
+    spdlog::debug("{}: {} ({} events)", label,
+                  observed.status == Observation::Status::not_modified ? "304 unchanged" : to_string(update.status),
+                  update.events.size());
+    if (s.consecutive_failures > 0 && update.status != PollStatus::error)
+        spdlog::info("{}: polls work again", label);
+    co_return finish(s, std::move(update), pause_until);
 }
 
 } // namespace pinwatch::watcher

@@ -1,12 +1,15 @@
-// Poller: polls one subscription end to end — request, response, parse, diff, one state
-// transaction — and decides when it is due next. This is where failures are classified and
-// logged (once), so sources and the store stay free of policy.
+// Poller: polls one subscription end to end — the source's requests (every page or endpoint it
+// asks for), the diff, one state transaction with the routed events — and decides when it is
+// due next. Failures are classified and logged here (once), so sources and the store stay free
+// of policy. The poller names no source: it asks the registry.
 #pragma once
 
+#include "common/backoff.hpp"
 #include "net/client.hpp"
 #include "watcher/diff.hpp"
-#include "watcher/pypi_source.hpp"
-#include "watcher/state_store.hpp"
+#include "watcher/dispatcher.hpp"
+#include "watcher/sources/registry.hpp"
+#include "watcher/state/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -20,38 +23,44 @@ namespace pinwatch::watcher {
 
 struct PollerOptions {
     std::chrono::seconds interval{15 * 60};
-    double jitter = 0.1;              // next poll in interval * (1 +/- jitter)
-    std::chrono::seconds max_backoff{15 * 60}; // temporary failures retry sooner, capped here
+    double jitter = 0.1; // next poll in interval * (1 +/- jitter)
+    // Temporary failures retry sooner: 30 s, 60 s, ... capped here and by the interval.
+    Backoff retry{std::chrono::seconds(30), std::chrono::seconds(15 * 60)};
     int failing_after = 3;
-    bool fetch_metadata = true;       // summary/project URLs when a new latest appears
+    bool want_metadata = true; // sources may read project metadata (an extra request)
+    int max_requests_per_poll = 100; // pages and endpoints of one poll, against a looping server
 };
 
 struct PollOutcome {
-    std::string status;               // "ok", "unchanged", "gone", "error"
+    PollStatus status = PollStatus::pending;
     std::optional<std::string> error;
     std::size_t events = 0;
     UnixTime next_due = 0;
+    std::optional<UnixTime> pause_host_until; // the source asked to leave its host alone
 };
 
 class Poller {
 public:
     using Clock = std::function<UnixTime()>;
-    Poller(net::Client& client, StateStore& store, PollerOptions options, Clock clock = {});
+    Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
+           PollerOptions options, Clock clock = {});
 
     boost::asio::awaitable<PollOutcome> poll(StoredSubscription subscription);
-
+    SourceRegistry const& sources() const { return sources_; }
+    void set_router(Router router) { router_ = std::move(router); }
 
 private:
-    boost::asio::awaitable<void> refresh_metadata(StoredSubscription const& s);
     std::chrono::seconds interval_of(Subscription const& sub) const;
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e, int failures);
+    PollOutcome finish(StoredSubscription const& s, StateUpdate update, std::optional<UnixTime> pause);
 
     net::Client& client_;
     StateStore& store_;
+    SourceRegistry const& sources_;
+    Router router_;
     PollerOptions options_;
     Clock clock_;
-    PypiSource pypi_;
     std::mt19937 rng_;
 };
 

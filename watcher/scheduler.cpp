@@ -1,135 +1,165 @@
 #include "watcher/scheduler.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <deque>
 
 namespace pinwatch::watcher {
 
 namespace asio = boost::asio;
 
-Scheduler::Scheduler(asio::any_io_executor ex, StateStore& store, Poller& poller, Dispatcher& dispatcher,
-                     net::Client& client, Loader loader, SchedulerOptions options)
-    : ex_(ex), store_(store), poller_(poller), dispatcher_(dispatcher), client_(client),
-      loader_(std::move(loader)), options_(options), wake_(ex) {}
+Scheduler::Scheduler(asio::any_io_executor ex, StateStore& store, Poller& poller, SchedulerOptions options,
+                     Clock clock)
+    : ex_(ex), store_(store), poller_(poller), options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
+      finished_(ex) {}
 
-void Scheduler::stop() {
-    if (stopping_) return;
-    stopping_ = true;
-    client_.shutdown(); // in-flight fetches end with `cancelled` and write nothing
-    wake_.cancel();
+Scheduler::Entry Scheduler::entry_for(StoredSubscription const& s) const {
+    Entry e;
+    e.due = s.next_due;
+    e.name = s.sub.name;
+    auto const* source = poller_.sources().find(s.sub.source);
+    e.host = source ? source->host(s.sub) : s.sub.source;
+    return e;
 }
 
-void Scheduler::reload(UnixTime now) {
-    auto const subs = loader_();
-    auto const keep = store_.upsert_subscriptions(subs, now);
-    int const dropped = store_.deactivate_others(keep);
-    if (dropped > 0) spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
-    std::map<std::int64_t, UnixTime> due;
-    for (auto const& s : store_.subscriptions()) {
-        auto const it = due_.find(s.id);
-        // A backoff set in memory (after a crashed poll) outlives the stored next_due.
-        due[s.id] = it != due_.end() ? std::max(it->second, s.next_due) : s.next_due;
+Scheduler::Host& Scheduler::host(std::string const& key, std::string const& source_kind) {
+    auto [it, fresh] = hosts_.try_emplace(key);
+    if (fresh) {
+        auto const* source = poller_.sources().find(source_kind);
+        auto const limit = source ? source->max_polls_per_host() : std::nullopt;
+        it->second.limit = std::max<std::size_t>(1, limit.value_or(options_.max_polls_per_host));
     }
-    due_ = std::move(due);
-    if (on_reload) on_reload(keep.size());
-    next_reload_ = now + options_.reload_every.count();
+    return it->second;
 }
 
-void Scheduler::start_poll(std::int64_t id, UnixTime now) {
+void Scheduler::reschedule(std::vector<StoredSubscription> const& subs) {
+    std::map<std::int64_t, Entry> next;
+    for (auto const& s : subs) {
+        auto e = entry_for(s);
+        host(e.host, s.sub.source);
+        if (auto it = entries_.find(s.id); it != entries_.end()) e.due = std::max(it->second.due, s.next_due);
+        next.emplace(s.id, std::move(e));
+    }
+    entries_ = std::move(next);
+}
+
+std::map<std::string, UnixTime> Scheduler::paused_hosts(UnixTime now) const {
+    std::map<std::string, UnixTime> out;
+    for (auto const& [key, h] : hosts_)
+        if (h.paused_until > now) out.emplace(key, h.paused_until);
+    return out;
+}
+
+bool Scheduler::may_start(Entry const& e, UnixTime now) {
+    if (in_flight_.size() >= options_.max_polls) return false;
+    auto const it = hosts_.find(e.host);
+    if (it == hosts_.end()) return true;
+    return it->second.in_flight < it->second.limit && it->second.paused_until <= now;
+}
+
+void Scheduler::start(std::int64_t id, UnixTime now) {
     auto s = store_.subscription(id);
     if (!s || !s->active) {
-        due_.erase(id);
+        entries_.erase(id);
         return;
     }
+    auto const key = entry_for(*s).host;
+    ++host(key, s->sub.source).in_flight;
     in_flight_.insert(id);
-    asio::co_spawn(
-        ex_, [this, s = std::move(*s)]() mutable { return poller_.poll(std::move(s)); },
-        [this, id, now](std::exception_ptr ep, PollOutcome outcome) {
-            in_flight_.erase(id);
-            if (ep) {
-                // A bug or a state-store failure (disk full, a locked file): log it and back off
-                // this subscription in memory, since its stored next_due could not be written.
-                int const n = ++crashes_[id];
-                try {
-                    std::rethrow_exception(ep);
-                } catch (std::exception const& e) {
-                    spdlog::error("poll of subscription {} failed: {}", id, e.what());
-                }
-                if (due_.count(id)) due_[id] = now + std::min<std::int64_t>(3600, 30LL << std::min(n - 1, 10));
-            } else {
-                crashes_.erase(id);
-                if (outcome.status != "cancelled" && due_.count(id)) due_[id] = outcome.next_due;
-            }
-            dirty_ = true;
-            wake_.cancel();
-        });
+    auto sub = *s;
+    asio::co_spawn(ex_, poller_.poll(std::move(*s)),
+                   [this, id, now, key, sub = std::move(sub)](std::exception_ptr ep, PollOutcome outcome) {
+                       in_flight_.erase(id);
+                       auto& h = hosts_[key];
+                       if (h.in_flight > 0) --h.in_flight;
+                       auto const it = entries_.find(id);
+                       if (ep) {
+                           // A bug or a state-store failure (disk full, a locked file): back off
+                           // this subscription in memory, since its stored next_due could not be
+                           // written, and let the caller decide how loudly to say so.
+                           int const n = ++crashes_[id];
+                           std::string what = "unknown error";
+                           try {
+                               std::rethrow_exception(ep);
+                           } catch (std::exception const& e) {
+                               what = e.what();
+                           } catch (...) {
+                           }
+                           if (it != entries_.end()) it->second.due = now + options_.crash_backoff.after(n).count();
+                           if (on_crash) on_crash(sub, what, n);
+                       } else {
+                           crashes_.erase(id);
+                           if (outcome.status != PollStatus::cancelled && it != entries_.end())
+                               it->second.due = outcome.next_due;
+                           if (outcome.pause_host_until)
+                               h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
+                       }
+                       if (on_polled && !ep) on_polled(sub, outcome);
+                       finished_.cancel();
+                   });
 }
 
-asio::awaitable<void> Scheduler::run() {
-    while (!stopping_) {
-        UnixTime const now = unix_now();
-        if (on_tick) on_tick();
-        if (now >= next_reload_) {
-            try {
-                reload(now);
-            } catch (std::exception const& e) {
-                spdlog::error("reading the requirements failed: {}", e.what());
-                next_reload_ = now + options_.reload_every.count();
-            }
+std::optional<UnixTime> Scheduler::start_due(UnixTime now) {
+    std::optional<UnixTime> next;
+    auto consider = [&](UnixTime t) { next = next ? std::min(*next, t) : t; };
+    for (auto const& [id, e] : entries_) {
+        if (in_flight_.count(id)) continue;
+        if (e.due > now) {
+            consider(e.due);
+            continue;
         }
-        UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
-        std::vector<std::int64_t> start;
-        for (auto const& [id, due] : due_) {
-            if (in_flight_.count(id)) continue;
-            if (options_.once) {
-                if (!polled_once_.count(id)) start.push_back(id);
-            } else if (due <= now) {
-                start.push_back(id);
-            } else {
-                next_wake = std::min(next_wake, due);
-            }
+        if (!may_start(e, now)) {
+            // Waiting for its host: woken by a completion, or when the pause ends.
+            auto const& h = hosts_[e.host];
+            consider(h.paused_until > now ? h.paused_until : now + 60);
+            continue;
         }
-        for (auto id : start) {
-            if (in_flight_.size() >= options_.max_concurrent_polls) {
-                next_wake = now; // woken again when a slot frees
-                break;
-            }
-            if (options_.once) polled_once_.insert(id);
-            start_poll(id, now);
-        }
-        auto const outbox_due = store_.next_outbox_due();
-        if (dirty_ || (outbox_due && *outbox_due <= now)) {
-            dirty_ = false;
-            try {
-                co_await dispatcher_.run_once(now);
-            } catch (std::exception const& e) {
-                spdlog::error("delivering notifications failed: {}", e.what());
-            }
-        }
-        if (stopping_) break;
-        if (options_.once && in_flight_.empty() && !dirty_) break;
-        if (dirty_) continue; // a poll finished while delivering: deliver again first
-        if (auto due = store_.next_outbox_due(); due && !options_.once) next_wake = std::min(next_wake, *due);
-        if (options_.once) next_wake = now + 60; // woken by completions
-        // Sleep until something is due; a finished poll cancels the timer to dispatch promptly.
-        wake_.expires_after(std::chrono::seconds(std::max<UnixTime>(0, next_wake - unix_now())) +
-                            std::chrono::milliseconds(next_wake > now ? 5 : 50));
-        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+        start(id, now);
     }
-    // Let cancelled polls unwind; they complete promptly because the client was shut down.
-    auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!in_flight_.empty() && std::chrono::steady_clock::now() < give_up) {
-        wake_.expires_after(std::chrono::milliseconds(200));
-        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    return next;
+}
+
+asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> subs) {
+    std::deque<std::int64_t> waiting;
+    for (auto const& s : subs) {
+        auto e = entry_for(s);
+        host(e.host, s.sub.source);
+        e.due = 0;
+        entries_[s.id] = std::move(e);
+        waiting.push_back(s.id);
     }
-    if (!in_flight_.empty())
-        spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped", in_flight_.size());
+    while (!waiting.empty() || !in_flight_.empty()) {
+        UnixTime const now = clock_();
+        std::optional<UnixTime> wake;
+        // Start in order, skipping (not blocking on) subscriptions whose host is full.
+        for (auto it = waiting.begin(); it != waiting.end();) {
+            auto const e = entries_.find(*it);
+            if (e == entries_.end()) {
+                it = waiting.erase(it);
+                continue;
+            }
+            if (!may_start(e->second, now)) {
+                auto const& h = hosts_[e->second.host];
+                if (h.paused_until > now) wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
+                if (in_flight_.size() >= options_.max_polls) break;
+                ++it;
+                continue;
+            }
+            auto const id = *it;
+            it = waiting.erase(it);
+            start(id, now);
+        }
+        if (waiting.empty() && in_flight_.empty()) break;
+        // Woken by a completion; a host pause ends by the clock.
+        auto const sleep = wake ? std::chrono::seconds(std::max<UnixTime>(0, *wake - now)) + std::chrono::milliseconds(5)
+                                : std::chrono::hours(1);
+        finished_.expires_after(sleep);
+        auto [ec] = co_await finished_.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;
+    }
 }
 
 } // namespace pinwatch::watcher

@@ -1,69 +1,84 @@
-// Scheduler: the daemon's loop. Re-reads the requirements each cycle (subscribing and
-// unsubscribing without a restart), starts the polls that are due, hands new outbox rows to
-// the dispatcher, and sleeps until the next thing is due. stop() ends it promptly: in-flight
-// polls are cancelled and write nothing, so no cycle is left half-written.
+// Scheduler: which polls run now. Keeps every subscription's next-due time in memory, starts
+// polls as they fall due within a budget per host (polls in flight, and pauses a source asked
+// for after a rate limit), and backs off a subscription whose poll threw (a bug, a full disk).
+// It is the one poll driver: the daemon's loop calls start_due(); `check` and `run --once`
+// call poll_each_once(). It never sleeps on its own behalf except inside poll_each_once().
 #pragma once
 
-#include "watcher/dispatcher.hpp"
+#include "common/backoff.hpp"
 #include "watcher/poller.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace pinwatch::watcher {
 
 struct SchedulerOptions {
-    std::chrono::seconds reload_every{60}; // re-read requirements at most this often
-    std::size_t max_concurrent_polls = 256; // the client bounds requests per host beneath this
-    bool once = false; // poll every subscription once regardless of schedule, deliver, return
+    std::size_t max_polls_per_host = 32; // a source may ask for fewer (GitHub: one at a time)
+    std::size_t max_polls = 256;         // in flight in all
+    Backoff crash_backoff{std::chrono::seconds(30), std::chrono::seconds(3600)};
 };
 
 class Scheduler {
 public:
-    // Returns the subscriptions the requirements describe now (errors are the loader's to log).
-    using Loader = std::function<std::vector<Subscription>()>;
+    using Clock = std::function<UnixTime()>;
+    Scheduler(boost::asio::any_io_executor ex, StateStore& store, Poller& poller,
+              SchedulerOptions options = {}, Clock clock = {});
 
-    Scheduler(boost::asio::any_io_executor ex, StateStore& store, Poller& poller, Dispatcher& dispatcher,
-              net::Client& client, Loader loader, SchedulerOptions options = {});
+    // The subscriptions to keep on schedule, replacing the previous set. A backoff decided in
+    // memory (after a poll that threw) outlives the stored next-due time.
+    void reschedule(std::vector<StoredSubscription> const& subscriptions);
+    // Starts every due poll its host's budget allows. Returns when the next poll is due (or
+    // its host's pause ends); nullopt when nothing is scheduled.
+    std::optional<UnixTime> start_due(UnixTime now);
+    // Polls each subscription once, whatever its schedule, within the same budgets; completes
+    // when all are done (or cancelled by the client's shutdown).
+    boost::asio::awaitable<void> poll_each_once(std::vector<StoredSubscription> subscriptions);
 
-    boost::asio::awaitable<void> run();
-    void stop();
+    std::size_t in_flight() const { return in_flight_.size(); }
+    std::size_t scheduled() const { return entries_.size(); }
+    // Hosts paused by a rate limit, and until when.
+    std::map<std::string, UnixTime> paused_hosts(UnixTime now) const;
 
-    // Called once per loop turn (the systemd watchdog hooks in here).
-    std::function<void()> on_tick;
-    // Called after each cycle's subscriptions are known (count of active subscriptions).
-    std::function<void(std::size_t)> on_reload;
+    // Called after every poll (the daemon wakes up to deliver what it produced).
+    std::function<void(StoredSubscription const&, PollOutcome const&)> on_polled;
+    // Called when a poll threw: the exception's message (logging is the caller's policy).
+    std::function<void(StoredSubscription const&, std::string const&, int crashes)> on_crash;
 
 private:
-    void reload(UnixTime now);
-    void start_poll(std::int64_t id, UnixTime now);
+    struct Entry {
+        UnixTime due = 0;
+        std::string host;
+        std::string name;
+    };
+    struct Host {
+        std::size_t in_flight = 0;
+        std::size_t limit = 0;
+        UnixTime paused_until = 0;
+    };
+    Entry entry_for(StoredSubscription const& s) const;
+    Host& host(std::string const& key, std::string const& source);
+    bool may_start(Entry const& e, UnixTime now);
+    void start(std::int64_t id, UnixTime now);
 
     boost::asio::any_io_executor ex_;
     StateStore& store_;
     Poller& poller_;
-    Dispatcher& dispatcher_;
-    net::Client& client_;
-    Loader loader_;
     SchedulerOptions options_;
-    boost::asio::steady_timer wake_;
-    // The schedule lives in memory (id -> next due), refreshed from the store on reload and by
-    // each poll's outcome: a wake-up costs a walk over this map, not a query per subscription.
-    std::map<std::int64_t, UnixTime> due_;
+    Clock clock_;
+    std::map<std::int64_t, Entry> entries_;
+    std::map<std::string, Host> hosts_;
     std::map<std::int64_t, int> crashes_; // polls that threw in a row, for their backoff
     std::set<std::int64_t> in_flight_;
-    std::set<std::int64_t> polled_once_; // --once: each subscription is polled one time
-    bool stopping_ = false;
-    // The outbox may hold rows to deliver: true at start (a previous run may have left some)
-    // and after every poll.
-    bool dirty_ = true;
-    UnixTime next_reload_ = 0;
+    boost::asio::steady_timer finished_; // cancelled whenever a poll completes
 };
 
 } // namespace pinwatch::watcher

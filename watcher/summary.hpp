@@ -3,8 +3,8 @@
 // and `status`.
 #pragma once
 
-#include "watcher/model.hpp"
-#include "watcher/state_store.hpp"
+#include "model/model.hpp"
+#include "watcher/state/store.hpp"
 
 #include <map>
 #include <optional>

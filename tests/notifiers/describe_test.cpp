@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE describe
 #include <boost/test/unit_test.hpp>
 
-#include "notifiers/console.hpp"
+#include "notifiers/console/console.hpp"
 
 using namespace pinwatch;
 using namespace pinwatch::notifiers;
@@ -20,11 +20,11 @@ BOOST_AUTO_TEST_CASE(untrusted_text_cannot_drive_a_terminal) {
 }
 
 BOOST_AUTO_TEST_CASE(console_lines_say_what_changed) {
-    watcher::Event e;
-    e.kind = watcher::EventKind::new_release;
+    model::Event e;
+    e.kind = model::EventKind::new_release;
     e.package = "requests";
     e.version = "3.0.0";
-    e.update = watcher::UpdateType::major;
+    e.update = model::UpdateType::major;
     e.allowed = false;
     e.pinned = "2.31.0";
     e.specifier = "==2.31.0";
@@ -32,13 +32,13 @@ BOOST_AUTO_TEST_CASE(console_lines_say_what_changed) {
     BOOST_TEST(ConsoleNotifier::render(e) ==
                "[2023-11-14 22:13:20Z] new_release requests 3.0.0 released — major (you pin 2.31.0), "
                "outside '==2.31.0'");
-    e.kind = watcher::EventKind::pinned_yanked;
+    e.kind = model::EventKind::pinned_yanked;
     e.version = "2.31.0";
     e.detail = "broken\x1b]52;c;payload\x07";
     BOOST_TEST(describe(e) == "requests 2.31.0, the version you pin, was yanked: broken\\x1b]52;c;payload\\x07");
-    e.kind = watcher::EventKind::new_release;
+    e.kind = model::EventKind::new_release;
     e.version = "1.0";
-    e.update = watcher::UpdateType::older;
+    e.update = model::UpdateType::older;
     e.allowed = true;
     BOOST_TEST(describe(e).find("below your pin") != std::string::npos);
 }

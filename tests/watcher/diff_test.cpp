@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "watcher/diff.hpp"
+#include "watcher/sources/pypi.hpp"
 
 using namespace pinwatch::watcher;
 
@@ -10,12 +11,11 @@ StoredSubscription stored(std::optional<std::string> pin = "1.2.0", std::string 
                           bool baseline_done = true) {
     StoredSubscription s;
     s.id = 7;
-    s.sub.name = "demo";
-    s.sub.index_url = "https://pypi.org/simple/";
+    s.sub = pypi_subscription("https://pypi.org/simple/", "demo");
     s.sub.pinned = std::move(pin);
     s.sub.specifier = std::move(spec);
     s.baseline_done = baseline_done;
-    s.last_status = baseline_done ? "ok" : "";
+    s.last_status = baseline_done ? PollStatus::ok : PollStatus::pending;
     return s;
 }
 std::map<std::string, StoredRelease> known(std::initializer_list<std::pair<char const*, bool>> rs) {
@@ -26,13 +26,13 @@ std::map<std::string, StoredRelease> known(std::initializer_list<std::pair<char 
 Observation observed(std::initializer_list<std::pair<char const*, bool>> rs) {
     Observation o;
     for (auto const& [v, yanked] : rs) {
-        ReleaseInfo r;
+        Release r;
         r.version = v;
         r.yanked = yanked;
         if (yanked) r.yank_reason = "oops";
         o.releases.push_back(r);
     }
-    o.etag = "\"e2\"";
+    o.validator = "\"e2\"";
     return o;
 }
 } // namespace
@@ -43,8 +43,8 @@ BOOST_AUTO_TEST_CASE(first_poll_is_a_silent_baseline) {
     BOOST_TEST(u.events.empty());
     BOOST_TEST(u.upserts.size() == 2u);
     BOOST_TEST(u.baseline_done);
-    BOOST_TEST(u.status == "ok");
-    BOOST_TEST(u.etag.value_or("") == "\"e2\"");
+    BOOST_TEST(u.status == PollStatus::ok);
+    BOOST_TEST(u.validator.value_or("") == "\"e2\"");
     BOOST_TEST(u.next_due == 2000);
 }
 
@@ -125,8 +125,8 @@ BOOST_AUTO_TEST_CASE(unchanged_poll_changes_nothing) {
     BOOST_TEST(u.events.empty());
     BOOST_TEST(u.upserts.empty());
     BOOST_TEST(u.removed.empty());
-    BOOST_TEST(u.status == "unchanged");
-    BOOST_TEST(!u.clear_etag);
+    BOOST_TEST(u.status == PollStatus::unchanged);
+    BOOST_TEST(!u.clear_validator);
     // And a full response equal to what is known is silent too.
     auto same = diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}}), 1, 2);
     BOOST_TEST(same.events.empty());
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(removed_release_and_empty_listing) {
     auto empty = diff(s, known({{"1.2.0", false}}), observed({}), 1, 2);
     BOOST_TEST(empty.events.empty());
     BOOST_TEST(empty.removed.empty());
-    BOOST_TEST(empty.status == "error");
+    BOOST_TEST(empty.status == PollStatus::error);
     BOOST_TEST(empty.consecutive_failures == 1);
 }
 
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
     SourceError err{SourceError::Kind::temporary, "pypi:demo: timeout", std::nullopt};
     auto failed = diff_failure(s, err, 5, 6);
     BOOST_TEST((failed.gone == StateUpdate::Gone::keep));
-    s.last_status = "error";
+    s.last_status = PollStatus::error;
     BOOST_TEST(diff(s, {}, gone, 7, 8).events.empty());
     // Back on the index, then gone again: a new disappearance.
     Observation back = observed({{"1.2.0", false}});
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
             BOOST_REQUIRE(u.events.size() == 1u);
             BOOST_TEST(u.events[0].detail == "pypi:demo: http 503");
         }
-        BOOST_TEST(u.status == "error");
+        BOOST_TEST(u.status == PollStatus::error);
     }
     BOOST_TEST(events == 1u);
     Observation o;
@@ -199,16 +199,16 @@ BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
 
 BOOST_AUTO_TEST_CASE(a_stale_page_is_ignored) {
     auto s = stored();
-    s.last_serial = 100;
+    s.sequence = 100;
     auto obs = observed({{"1.2.0", false}}); // 1.3.0 missing: an old copy
-    obs.last_serial = 95;
+    obs.sequence = 95;
     auto u = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), obs, 1, 2);
     BOOST_TEST(u.events.empty());
     BOOST_TEST(u.removed.empty());
     BOOST_TEST(u.upserts.empty());
-    BOOST_TEST(!u.etag.has_value()); // its validator is not kept either
+    BOOST_TEST(!u.validator.has_value()); // its validator is not kept either
     BOOST_TEST(u.error.value().find("stale") != std::string::npos);
-    obs.last_serial = 101;
+    obs.sequence = 101;
     BOOST_TEST(diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), obs, 1, 2).events.size() == 1u);
 }
 
@@ -248,13 +248,13 @@ BOOST_AUTO_TEST_CASE(failing_and_recovered_pair_up_from_every_path) {
 
 BOOST_AUTO_TEST_CASE(releases_match_across_spellings_and_events_hide_credentials) {
     auto s = stored();
-    s.sub.index_url = "https://user:s3cret@pypi.internal.example/simple/";
+    s.sub = pypi_subscription("https://user:s3cret@pypi.internal.example/simple/", s.sub.name);
     auto u = diff(s, known({{"1.0.0-RC1", false}, {"1.2.0", false}}),
                   observed({{"1.0.0rc1", true}, {"1.2.0", false}, {"1.3", false}}), 1, 2);
     BOOST_REQUIRE_EQUAL(u.events.size(), 2u); // the yank and 1.3; no removal, no "new" 1.0.0rc1
     for (auto const& e : u.events) {
-        BOOST_TEST(e.index_url.find("s3cret") == std::string::npos, e.index_url);
-        BOOST_TEST(e.index_url.find("pypi.internal.example") != std::string::npos);
+        BOOST_TEST(e.origin.find("s3cret") == std::string::npos, e.origin);
+        BOOST_TEST(e.origin.find("pypi.internal.example") != std::string::npos);
     }
     BOOST_TEST(u.events[0].kind == EventKind::release_yanked);
     BOOST_TEST(*u.events[0].version == "1.0.0-RC1"); // the stored spelling

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "watcher/dispatcher.hpp"
+#include "watcher/sources/pypi.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,14 +41,12 @@ DispatchStats run(Dispatcher& d, UnixTime now) {
 }
 
 void add_event(StateStore& store, std::string version, UnixTime now) {
-    Subscription s;
-    s.name = "demo";
-    s.index_url = "https://pypi.org/simple/";
+    Subscription s = pypi_subscription("https://pypi.org/simple/", "demo");
     auto const id = store.upsert_subscription(s, now);
     StateUpdate u;
     u.subscription_id = id;
     u.now = now;
-    u.status = "ok";
+    u.status = PollStatus::ok;
     u.baseline_done = true;
     Event e;
     e.kind = EventKind::new_release;
@@ -55,6 +54,7 @@ void add_event(StateStore& store, std::string version, UnixTime now) {
     e.version = std::move(version);
     e.at = now;
     u.events.push_back(e);
+    u.recipients.push_back({"scripted"});
     store.apply(u);
 }
 
@@ -66,10 +66,10 @@ BOOST_AUTO_TEST_CASE(delivers_once_retries_with_backoff_and_gives_up_on_permanen
     auto notifier = std::make_unique<ScriptedNotifier>(std::vector<notifiers::Delivery>{
         {S::retry, "http 503", std::nullopt}, {S::delivered, "", std::nullopt}, {S::failed, "http 404", std::nullopt}});
     auto* n = notifier.get();
-    std::vector<std::unique_ptr<notifiers::Notifier>> list;
-    list.push_back(std::move(notifier));
+    std::vector<Dispatcher::Channel> list;
+    list.push_back({std::move(notifier), Route{}});
     Dispatcher d(store, std::move(list));
-    store.set_notifiers(d.names());
+    store.set_routes(d.router().routes());
 
     add_event(store, "1.0", 100);
     auto first = run(d, 100);
@@ -85,6 +85,6 @@ BOOST_AUTO_TEST_CASE(delivers_once_retries_with_backoff_and_gives_up_on_permanen
     auto third = run(d, 2000);
     BOOST_TEST(third.failed == 1u);
     BOOST_TEST(run(d, 100000).failed == 0u);
-    BOOST_TEST(store.outbox_counts().failed == 1);
-    BOOST_TEST(store.outbox_counts().delivered == 1);
+    BOOST_TEST(Outbox(store).counts().failed == 1);
+    BOOST_TEST(Outbox(store).counts().delivered == 1);
 }

@@ -1,0 +1,392 @@
+// `pinwatch check`: one poll of every requirement, printed as a table or JSON, with exit
+// statuses CI can act on.
+#include "cli/commands.hpp"
+#include "cli/support.hpp"
+#include "common/json.hpp"
+#include "common/text.hpp"
+#include "config/environment.hpp"
+#include "net/client.hpp"
+#include "watcher/scheduler.hpp"
+#include "watcher/subscriptions.hpp"
+#include "watcher/summary.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace pinwatch::cli {
+
+using namespace pinwatch::watcher;
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...] [options]
+
+One poll of every requirement; prints pin, latest, what is newer, yanked pins.
+
+  -r, --requirement FILE   requirements file (repeatable)
+      --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
+      --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
+      --state FILE         keep state between runs (default: a temporary state)
+      --json               machine-readable output
+      --fail-on KIND...    exit 1 when any requirement shows KIND: major minor patch
+                           pre-release outdated yanked
+      --python-version X.Y evaluate markers for this Python
+      --pre                allow pre-releases everywhere
+      --ca-file FILE       extra CA certificates (PEM) for a private index
+      --timeout SECONDS    deadline of each request (default 30)
+      --concurrency N      requests in flight per host (default 8)
+  -q, --quiet              no progress bar
+  -v, --verbose            log every request's outcome on stderr
+      --stats              print request, connection and byte counts on stderr
+
+exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
+)";
+
+const std::set<std::string> kFailKinds = {"major", "minor", "patch", "pre-release", "outdated", "yanked"};
+
+struct CheckOptions {
+    LoadOptions load;
+    std::optional<std::string> state;
+    bool json = false;
+    bool quiet = false;
+    bool stats = false;
+    bool verbose = false;
+    std::set<std::string> fail_on;
+    std::optional<std::string> ca_file;
+    std::chrono::milliseconds timeout{30'000};
+    int concurrency = 8;
+};
+
+// Usage problems: message on stderr, exit 2.
+std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
+    CheckOptions o;
+    ArgReader r(args);
+    auto need = [&](std::optional<std::string> v) -> std::optional<std::string> {
+        if (!v) err << "pinwatch check: " << r.current_flag() << " needs a value\n";
+        return v;
+    };
+    while (!r.done()) {
+        if (r.flag({"-h", "--help"})) {
+            help = true;
+            return o;
+        } else if (r.flag({"-r", "--requirement"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.load.requirements.push_back(*v);
+        } else if (r.flag({"--pyproject"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.load.pyproject.push_back(*v);
+        } else if (r.flag({"--index-url", "-i"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
+                err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
+                return std::nullopt;
+            }
+            o.load.index_url = *v;
+        } else if (r.flag({"--state"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.state = *v;
+        } else if (r.flag({"--json"})) {
+            o.json = true;
+        } else if (r.flag({"-q", "--quiet"})) {
+            o.quiet = true;
+        } else if (r.flag({"-v", "--verbose"})) {
+            o.verbose = true;
+        } else if (r.flag({"--stats"})) {
+            o.stats = true;
+        } else if (r.flag({"--pre"})) {
+            o.load.pre = true;
+        } else if (r.flag({"--fail-on"})) {
+            auto kinds = r.values();
+            if (kinds.empty()) {
+                err << "pinwatch check: --fail-on needs one or more of: major minor patch pre-release outdated yanked\n";
+                return std::nullopt;
+            }
+            for (auto k : kinds) {
+                if (k == "prerelease") k = "pre-release";
+                if (!kFailKinds.count(k)) {
+                    err << "pinwatch check: --fail-on: unknown kind '" << k
+                        << "' (expected major, minor, patch, pre-release, outdated or yanked)\n";
+                    return std::nullopt;
+                }
+                o.fail_on.insert(k);
+            }
+        } else if (r.flag({"--python-version"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            if (auto env = config::with_python_version(config::fallback_environment(), *v); !env) {
+                err << "pinwatch check: --python-version: " << env.error() << "\n";
+                return std::nullopt;
+            }
+            o.load.python_version = *v;
+        } else if (r.flag({"--ca-file"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.ca_file = *v;
+        } else if (r.flag({"--timeout"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            char* end = nullptr;
+            double const secs = std::strtod(v->c_str(), &end);
+            if (end == v->c_str() || *end || secs <= 0 || secs > 3600) {
+                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v << "'\n";
+                return std::nullopt;
+            }
+            o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+        } else if (r.flag({"--concurrency"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            int n = std::atoi(v->c_str());
+            if (n < 1 || n > 256 || std::to_string(n) != *v) {
+                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v << "'\n";
+                return std::nullopt;
+            }
+            o.concurrency = n;
+        } else {
+            err << "pinwatch check: unknown argument '" << r.peek() << "'\n";
+            return std::nullopt;
+        }
+    }
+    if (o.load.requirements.empty() && o.load.pyproject.empty()) {
+        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
+        return std::nullopt;
+    }
+    return o;
+}
+
+// A progress bar on stderr, only for a terminal and only when the check is long enough to
+// wonder about.
+class Progress {
+public:
+    Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled && total >= 20) {}
+    void tick() {
+        ++done_;
+        if (!enabled_) return;
+        auto const now = std::chrono::steady_clock::now();
+        if (done_ != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        int const width = 30;
+        int const filled = static_cast<int>(width * done_ / std::max<std::size_t>(1, total_));
+        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done_
+                  << "/" << total_ << std::flush;
+    }
+    ~Progress() {
+        if (enabled_ && done_ > 0) std::cerr << "\r" << std::string(50, ' ') << "\r" << std::flush;
+    }
+
+private:
+    std::size_t total_, done_ = 0;
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+struct Row {
+    Subscription sub;
+    ReleaseSummary summary;
+    std::optional<std::string> error;
+};
+
+bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
+    if (kinds.count("yanked") && row.summary.pin_yanked) return true;
+    if (!row.summary.update_type) return false;
+    auto const t = *row.summary.update_type;
+    if (t == UpdateType::none || t == UpdateType::older) return false;
+    if (kinds.count("outdated")) return true;
+    return kinds.count(to_string(t)) > 0;
+}
+
+void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("index_url", redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
+    w.key("requirements").begin_array();
+    for (auto const& r : rows) {
+        w.begin_object();
+        w.field("name", r.sub.name);
+        w.field("file", r.sub.file);
+        w.field("line", r.sub.line);
+        w.field("specifier", r.sub.specifier);
+        w.field("pinned", r.sub.pinned);
+        w.field("latest", r.summary.latest);
+        w.field("latest_allowed", r.summary.latest_allowed);
+        w.key("newer").begin_array();
+        for (auto const& v : r.summary.newer) w.string(v);
+        w.end_array();
+        w.key("update_type");
+        if (r.summary.update_type && !r.error) w.string(to_string(*r.summary.update_type));
+        else w.null();
+        w.key("yanked_pin");
+        if (r.summary.pin_yanked) w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
+        else w.null();
+        // Whether the index lists the pinned version at all (null: no pin, or no listing).
+        w.key("pin_on_index");
+        if (r.sub.pinned && !r.error) w.boolean(r.summary.pin_found);
+        else w.null();
+        w.field("error", r.error);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("skipped").begin_array();
+    for (auto const& s : loaded.skipped)
+        w.begin_object()
+            .field("name", s.name)
+            .field("file", s.file)
+            .field("line", s.line)
+            .field("reason", s.reason)
+            .end_object();
+    w.end_array();
+    w.key("errors").begin_array();
+    for (auto const& e : loaded.errors)
+        w.begin_object().field("file", e.file).field("line", e.line).field("message", e.message).end_object();
+    w.end_array();
+    w.end_object();
+    out << w.str() << '\n';
+}
+
+void write_rows(std::ostream& out, std::vector<Row> const& rows) {
+    std::vector<std::vector<std::string>> cells;
+    cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "NOTES"});
+    for (auto const& r : rows) {
+        std::string notes;
+        if (r.error) notes = "error: " + *r.error;
+        if (r.summary.pin_yanked)
+            notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
+                     (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
+        if (r.sub.pinned && !r.summary.pin_found && !r.error)
+            notes += std::string(notes.empty() ? "" : "; ") + "pinned " + *r.sub.pinned + " is not on the index";
+        if (r.summary.latest_allowed && r.summary.latest && *r.summary.latest_allowed != *r.summary.latest &&
+            !r.sub.pinned)
+            notes += std::string(notes.empty() ? "" : "; ") + "newest allowed " + *r.summary.latest_allowed;
+        std::string newer;
+        if (!r.summary.newer.empty()) {
+            newer = r.summary.newer.back();
+            if (r.summary.update_type) newer += " (" + std::string(to_string(*r.summary.update_type)) + ")";
+            if (r.summary.newer.size() > 1) newer += " +" + std::to_string(r.summary.newer.size() - 1) + " more";
+        } else if (r.sub.pinned && !r.error) {
+            newer = "up to date";
+        }
+        cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
+                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, notes});
+    }
+    write_table(out, cells);
+}
+
+} // namespace
+
+int run_check(Args const& args, std::ostream& out, std::ostream& err) {
+    bool help = false;
+    auto parsed = parse_args(args, err, help);
+    if (help) {
+        out << kCheckUsage;
+        return 0;
+    }
+    if (!parsed) {
+        err << "Run `pinwatch check --help` for usage.\n";
+        return 2;
+    }
+    auto const& o = *parsed;
+    // Problems are in the output already (table or JSON); the log would only repeat them.
+    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
+
+    auto loaded = load_requirements(o.load);
+    for (auto const& e : loaded.errors) err << sanitize_text(e.str()) << '\n';
+    if (loaded.unreadable) return 2;
+
+    std::unique_ptr<StateStore> store;
+    try {
+        store = std::make_unique<StateStore>(o.state.value_or(":memory:"));
+    } catch (std::exception const& e) {
+        err << "pinwatch check: " << e.what() << '\n';
+        return 2;
+    }
+
+    asio::io_context io;
+    net::ClientOptions copts;
+    copts.extra_ca_file = o.ca_file;
+    copts.deadline = o.timeout;
+    copts.max_in_flight_per_host = static_cast<std::size_t>(o.concurrency);
+    copts.max_idle_per_host = static_cast<std::size_t>(o.concurrency);
+    std::unique_ptr<net::Client> client;
+    try {
+        client = std::make_unique<net::Client>(io.get_executor(), copts);
+    } catch (std::exception const& e) {
+        err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
+        return 2;
+    }
+    auto const sources = SourceRegistry::standard();
+    PollerOptions popts;
+    popts.want_metadata = false; // check prints versions only; metadata would double the requests
+    // Events go where the state file's notifiers want them (none for a temporary state).
+    Poller poller(*client, *store, sources, Router(store->routes()), popts);
+    SchedulerOptions sopts;
+    // Polls in flight per host: a few times the connections, enough to keep every connection
+    // busy while the thousands still waiting cost an id each instead of a coroutine frame.
+    sopts.max_polls_per_host = std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
+    Scheduler scheduler(io.get_executor(), *store, poller, sopts);
+
+    UnixTime const now = unix_now();
+    auto const ids = store->upsert_subscriptions(loaded.subscriptions, now);
+    std::vector<StoredSubscription> subs;
+    subs.reserve(ids.size());
+    for (auto id : ids) subs.push_back(*store->subscription(id));
+    Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
+    scheduler.on_polled = [&](StoredSubscription const&, PollOutcome const&) { progress.tick(); };
+    scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
+        progress.tick();
+        err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what) << '\n';
+    };
+    auto const started = std::chrono::steady_clock::now();
+    asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
+        // Every poll is done: idle keep-alive connections must not keep the loop alive.
+        client->shutdown();
+        io.stop();
+    });
+    io.run();
+    if (o.stats) {
+        auto const st = client->stats();
+        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        err << "pinwatch: " << ids.size() << " packages, " << st.requests << " requests, "
+            << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
+            << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
+            << ms.count() << " ms polling\n";
+    }
+
+    std::vector<Row> rows;
+    bool package_errors = false;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto s = store->subscription(ids[i]);
+        Row row;
+        row.sub = loaded.subscriptions[i];
+        row.summary = summarize(row.sub, store->releases(ids[i]));
+        if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
+            s->last_status == PollStatus::pending) {
+            row.error = s->last_error.value_or("not checked");
+            package_errors = true;
+        }
+        rows.push_back(std::move(row));
+    }
+    if (o.json) write_json(out, rows, loaded);
+    else write_rows(out, rows);
+
+    bool matched = false;
+    for (auto const& r : rows) matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
+    if (matched) return 1;
+    if (package_errors || !loaded.errors.empty()) return 3;
+    return 0;
+}
+
+} // namespace pinwatch::cli

@@ -1,0 +1,52 @@
+// Entry point: dispatches `pinwatch <command> ...` to the command functions.
+#include "pinwatch_version.hpp"
+#include "cli/commands.hpp"
+
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+namespace {
+
+constexpr char const* kUsage = R"(usage: pinwatch <command> [options]
+
+commands:
+  check   -r FILE [-r FILE...] [--index-url URL] [--json] [--fail-on KIND...] [--state FILE]
+          one poll: pin, latest, what is newer, yanked pins
+  run     --config FILE
+          the daemon: polls forever, reports releases and yanks as they happen
+  status  [--state FILE | --config FILE]
+          what the state file holds: packages, last polls, errors, outbox
+  deps    -r FILE [-r FILE...] [--pyproject FILE] [--python-version X.Y] [--json]
+          show what pinwatch understood from requirements files
+  --version
+  --help
+
+Run `pinwatch <command> --help` for a command's options.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace pinwatch::cli;
+    if (argc < 2) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    std::string_view command = argv[1];
+    Args args(argv + 2, argv + argc);
+    if (command == "--version" || command == "version") {
+        std::cout << "pinwatch " << pinwatch::kVersion << "\n";
+        return 0;
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (command == "deps") return run_deps(args, std::cout, std::cerr);
+    if (command == "check") return run_check(args, std::cout, std::cerr);
+    if (command == "run") return run_daemon(args, std::cout, std::cerr);
+    if (command == "status") return run_status(args, std::cout, std::cerr);
+    std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+}

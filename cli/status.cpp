@@ -1,0 +1,135 @@
+// `pinwatch status`: the state file as a table — what is watched, when it was last polled,
+// what it last said, and how the outbox stands. Opens the file read-only: never migrates it,
+// never takes a write lock from the daemon.
+#include "cli/commands.hpp"
+#include "cli/support.hpp"
+#include "common/text.hpp"
+#include "config/config.hpp"
+#include "notifiers/notifier.hpp"
+#include "watcher/state/outbox.hpp"
+#include "watcher/summary.hpp"
+
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+namespace pinwatch::cli {
+
+using namespace pinwatch::watcher;
+namespace {
+
+constexpr char const* kStatusUsage = R"(usage: pinwatch status [--state FILE | --config FILE] [--events N] [--all]
+
+Shows what the daemon's state file holds: every watched package, its last poll and result,
+recent events and the outbox.
+  --state FILE    state file (default: the config's, else the per-user default)
+  --config FILE   read the state path from this config
+  --events N      recent events to list (default 10)
+  --all           include packages no longer in the requirements
+)";
+
+std::string ago(std::optional<UnixTime> t, UnixTime now) {
+    if (!t) return "never";
+    auto d = now - *t;
+    if (d < 0) d = 0;
+    if (d < 120) return std::to_string(d) + "s ago";
+    if (d < 7200) return std::to_string(d / 60) + "m ago";
+    if (d < 172800) return std::to_string(d / 3600) + "h ago";
+    return std::to_string(d / 86400) + "d ago";
+}
+
+std::string in(UnixTime t, UnixTime now) {
+    auto d = t - now;
+    if (d <= 0) return "now";
+    if (d < 120) return "in " + std::to_string(d) + "s";
+    if (d < 7200) return "in " + std::to_string(d / 60) + "m";
+    return "in " + std::to_string(d / 3600) + "h";
+}
+
+} // namespace
+
+int run_status(Args const& args, std::ostream& out, std::ostream& err) {
+    std::optional<std::string> state, config_path;
+    int events = 10;
+    bool all = false;
+    ArgReader r(args);
+    while (!r.done()) {
+        if (r.flag({"-h", "--help"})) {
+            out << kStatusUsage;
+            return 0;
+        } else if (r.flag({"--state"})) {
+            state = r.value();
+            if (!state) {
+                err << "pinwatch status: --state needs a file\n";
+                return 2;
+            }
+        } else if (r.flag({"--config", "-c"})) {
+            config_path = r.value();
+            if (!config_path) {
+                err << "pinwatch status: --config needs a file\n";
+                return 2;
+            }
+        } else if (r.flag({"--all"})) {
+            all = true;
+        } else if (r.flag({"--events"})) {
+            auto v = r.value();
+            events = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos && v->size() < 6
+                         ? std::atoi(v->c_str())
+                         : -1;
+            if (events < 0 || events > 10000) {
+                err << "pinwatch status: --events: expected a number from 0 to 10000\n";
+                return 2;
+            }
+        } else {
+            err << "pinwatch status: unknown argument '" << r.peek() << "'\n" << kStatusUsage;
+            return 2;
+        }
+    }
+    if (config_path && !state) {
+        auto cfg = config::load_config(*config_path);
+        if (!cfg) {
+            for (auto const& e : cfg.error()) err << sanitize_text(e.str()) << '\n';
+            return 2;
+        }
+        state = cfg->state;
+    }
+    std::string const path = state.value_or(default_state_path());
+    if (!std::filesystem::exists(path)) {
+        err << "pinwatch status: no state file at " << path << " (has `pinwatch run` or `pinwatch check --state` run yet?)\n";
+        return 2;
+    }
+    std::unique_ptr<StateStore> store;
+    try {
+        store = std::make_unique<StateStore>(path, StateStore::Access::read_only);
+    } catch (std::exception const& e) {
+        err << "pinwatch status: " << e.what() << '\n';
+        return 2;
+    }
+    UnixTime const now = std::time(nullptr);
+    auto subs = store->subscriptions(!all);
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
+    for (auto const& s : subs) {
+        auto const releases = store->releases(s.id);
+        auto const summary = summarize(s.sub, releases);
+        std::string status = s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
+        if (s.last_error) status += ": " + sanitize_text(*s.last_error);
+        if (summary.pin_yanked) status += " (pinned version yanked)";
+        if (!s.active) status += " (unsubscribed)";
+        rows.push_back({s.sub.name, s.sub.specifier.empty() ? "*" : s.sub.specifier,
+                        sanitize_text(summary.latest.value_or("-")), std::to_string(releases.size()),
+                        ago(s.last_poll, now), s.active ? in(s.next_due, now) : "-", status});
+    }
+    write_table(out, rows);
+    auto const counts = Outbox(*store).counts();
+    out << "\n" << subs.size() << " package(s); outbox: " << counts.pending << " pending, " << counts.delivered
+        << " delivered, " << counts.failed << " failed; state " << path << "\n";
+    if (events > 0) {
+        auto const recent = store->events(events);
+        if (!recent.empty()) out << "\nrecent events:\n";
+        for (auto const& e : recent) out << "  " << notifiers::describe(e) << " (" << ago(e.at, now) << ")\n";
+    }
+    return 0;
+}
+
+} // namespace pinwatch::cli

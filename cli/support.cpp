@@ -1,0 +1,108 @@
+#include "cli/support.hpp"
+
+#include "common/text.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <ostream>
+#include <filesystem>
+#include <unistd.h>
+
+namespace pinwatch::cli {
+
+bool ArgReader::flag(std::initializer_list<std::string_view> names) {
+    if (done()) return false;
+    std::string_view a = args_[i_];
+    std::optional<std::string> glued;
+    if (a.rfind("--", 0) == 0) {
+        if (auto eq = a.find('='); eq != std::string_view::npos) {
+            glued = std::string(a.substr(eq + 1));
+            a = a.substr(0, eq);
+        }
+    }
+    for (auto n : names) {
+        // "-rFILE": a one-letter flag with its value glued on.
+        if (!glued && n.size() == 2 && n[0] == '-' && n[1] != '-' && a.size() > 2 && a.substr(0, 2) == n &&
+            a[1] != '-') {
+            flag_ = std::string(n);
+            glued_ = std::string(a.substr(2));
+            ++i_;
+            return true;
+        }
+        if (a == n) {
+            flag_ = std::string(a);
+            glued_ = std::move(glued);
+            ++i_;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::optional<std::string> ArgReader::value() {
+    if (glued_) {
+        auto v = std::move(glued_);
+        glued_.reset();
+        return v;
+    }
+    if (done()) return std::nullopt;
+    return args_[i_++];
+}
+
+std::vector<std::string> ArgReader::values() {
+    std::vector<std::string> out;
+    if (glued_) {
+        out.push_back(*glued_);
+        glued_.reset();
+    }
+    while (!done() && !args_[i_].empty() && args_[i_][0] != '-') out.push_back(args_[i_++]);
+    return out;
+}
+
+std::string default_state_path() {
+    namespace fs = std::filesystem;
+    fs::path dir;
+    if (char const* s = std::getenv("STATE_DIRECTORY"); s && *s) {
+        // systemd's StateDirectory= may list several, separated by ':'; the first is ours.
+        std::string v = s;
+        dir = v.substr(0, v.find(':'));
+    } else if (char const* x = std::getenv("XDG_STATE_HOME"); x && *x) {
+        dir = fs::path(x) / "pinwatch";
+    } else if (char const* h = std::getenv("HOME"); h && *h) {
+        dir = fs::path(h) / ".local" / "state" / "pinwatch";
+    } else {
+        dir = ".";
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    return (dir / "state.db").string();
+}
+
+bool stderr_is_terminal() { return ::isatty(2) == 1; }
+
+void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& raw) {
+    // Cells carry index data (versions, yank reasons, errors): no control sequence reaches the
+    // terminal, whichever command printed it.
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(raw.size());
+    for (auto const& r : raw) {
+        auto& row = rows.emplace_back();
+        for (auto const& cell : r) row.push_back(sanitize_text(cell));
+    }
+    std::vector<std::size_t> width;
+    for (auto const& row : rows) {
+        if (width.size() < row.size()) width.resize(row.size(), 0);
+        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+    }
+    for (auto const& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << '\n';
+    }
+}
+
+} // namespace pinwatch::cli

@@ -1,0 +1,47 @@
+// Small helpers the commands share: reading flags, where the state file lives by default,
+// and writing JSON. Nothing here decides policy.
+#pragma once
+
+#include "cli/commands.hpp"
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pinwatch::cli {
+
+// Walks argv-style arguments, the same way for every command: "--flag value", "--flag=value",
+// and for one-letter flags "-r value" and "-rvalue" (as pip reads "-rrequirements.txt").
+class ArgReader {
+public:
+    explicit ArgReader(Args const& args) : args_(args) {}
+    bool done() const { return i_ >= args_.size(); }
+    std::string const& peek() const { return args_[i_]; }
+    // True (and consumes it) when the current argument is one of the names. A value glued with
+    // '=' is kept for value().
+    bool flag(std::initializer_list<std::string_view> names);
+    // The value of the flag just matched; nullopt (and an error message) when missing.
+    std::optional<std::string> value();
+    // Further values until the next argument starting with '-'.
+    std::vector<std::string> values();
+    std::string const& current_flag() const { return flag_; }
+    void skip() { ++i_; }
+
+private:
+    Args const& args_;
+    std::size_t i_ = 0;
+    std::string flag_;
+    std::optional<std::string> glued_;
+};
+
+// $STATE_DIRECTORY/state.db under systemd, else $XDG_STATE_HOME/pinwatch/state.db, else
+// ~/.local/state/pinwatch/state.db. Creates the folder.
+std::string default_state_path();
+
+bool stderr_is_terminal();
+
+// Prints rows as left-aligned columns two spaces apart (the first row is the header).
+void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows);
+
+} // namespace pinwatch::cli

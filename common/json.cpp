@@ -1,0 +1,132 @@
+#include "common/json.hpp"
+
+#include "common/text.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace pinwatch {
+
+std::string json_quote(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (std::size_t i = 0; i < s.size();) {
+        auto const ch = decode_utf8(s, i);
+        if (!ch.ok) {
+            out += "\xEF\xBF\xBD";
+            i += 1;
+            continue;
+        }
+        char const c = s[i];
+        switch (ch.code_point) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+            if (ch.code_point < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(ch.code_point));
+                out += buf;
+            } else if (ch.length == 1) {
+                out += c;
+            } else {
+                out.append(s.substr(i, ch.length));
+            }
+        }
+        i += ch.length;
+    }
+    out += '"';
+    return out;
+}
+
+void JsonWriter::before_value() {
+    if (after_key_) {
+        after_key_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back()) out_ += ',';
+        first_.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+    before_value();
+    out_ += '{';
+    first_.push_back(true);
+    return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+    out_ += '}';
+    first_.pop_back();
+    return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+    before_value();
+    out_ += '[';
+    first_.push_back(true);
+    return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+    out_ += ']';
+    first_.pop_back();
+    return *this;
+}
+JsonWriter& JsonWriter::key(std::string_view k) {
+    before_value();
+    out_ += json_quote(k);
+    out_ += ':';
+    after_key_ = true;
+    return *this;
+}
+JsonWriter& JsonWriter::string(std::string_view s) {
+    before_value();
+    out_ += json_quote(s);
+    return *this;
+}
+JsonWriter& JsonWriter::string(std::optional<std::string> const& s) {
+    return s ? string(std::string_view(*s)) : null();
+}
+JsonWriter& JsonWriter::number(std::int64_t n) {
+    before_value();
+    out_ += std::to_string(n);
+    return *this;
+}
+JsonWriter& JsonWriter::number(double d) {
+    before_value();
+    if (!std::isfinite(d)) {
+        out_ += "null"; // JSON has no NaN or infinity
+        return *this;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    // Shortest form that reads back the same, for figures people read (2.1, not 2.1000000000000001).
+    for (int precision = 1; precision <= 17; ++precision) {
+        char shorter[32];
+        std::snprintf(shorter, sizeof shorter, "%.*g", precision, d);
+        if (std::strtod(shorter, nullptr) == d) {
+            out_ += shorter;
+            return *this;
+        }
+    }
+    out_ += buf;
+    return *this;
+}
+JsonWriter& JsonWriter::boolean(bool b) {
+    before_value();
+    out_ += b ? "true" : "false";
+    return *this;
+}
+JsonWriter& JsonWriter::null() {
+    before_value();
+    out_ += "null";
+    return *this;
+}
+
+} // namespace pinwatch

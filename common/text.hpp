@@ -1,0 +1,48 @@
+// Text helpers every layer shares: UTF-8 decoding, sanitising untrusted text for terminals and
+// logs, redacting credentials from URLs, ASCII case and blanks. Standard library only; one
+// implementation of each, so a fix in one place protects every output.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace pinwatch {
+
+// One decoded UTF-8 sequence. `ok` is false for anything malformed (overlong forms, surrogates,
+// truncated sequences, values above U+10FFFF); `length` is then 1 so callers can step over it.
+struct Utf8Char {
+    char32_t code_point = 0;
+    std::size_t length = 1;
+    bool ok = false;
+};
+Utf8Char decode_utf8(std::string_view s, std::size_t at) noexcept;
+
+// The text with every malformed sequence replaced by U+FFFD (JSON must stay valid).
+std::string valid_utf8(std::string_view s);
+
+// Untrusted text (from an index, a server, a local file) made safe to print on a terminal, in a
+// log line or a chat message: C0/C1 controls, DEL and bidirectional overrides become visible
+// \xNN / \uNNNN escapes, a tab becomes a space, malformed UTF-8 is shown byte by byte.
+std::string sanitize_text(std::string_view untrusted);
+
+// Characters a terminal shows (UTF-8 continuation bytes take no column).
+std::size_t display_width(std::string_view s) noexcept;
+
+// The URL as it may appear in a message, a log line or an event: userinfo, query and fragment
+// removed ("https://user:pw@host/p?token=x" -> "https://host/p"). Works on malformed input too.
+std::string redact_url(std::string_view url);
+
+// ASCII only, on purpose: protocol tokens and HTML tag names, never user prose.
+constexpr bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string ascii_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b) noexcept;
+bool iends_with(std::string_view s, std::string_view suffix) noexcept;
+std::string_view trim_blanks(std::string_view s) noexcept;
+
+} // namespace pinwatch

@@ -1,0 +1,128 @@
+// The vocabulary, in the user's words: what is watched (Subscription), what a source saw
+// (Observation), what changed (Event), and where an event may go (Route). Plain values only:
+// no SQL, no sockets, no Asio, and no source's or channel's own words.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pinwatch::model {
+
+// Seconds since the Unix epoch, UTC. Upload and first-seen times are stored at this precision.
+using UnixTime = std::int64_t;
+
+// One package a team depends on, as the requirements files describe it. A subscription is
+// keyed by (source, locator): the locator is what the source needs to find the package (for
+// PyPI the project's page on one index), opaque to everything else.
+struct Subscription {
+    std::string source = "pypi";        // which Source polls it
+    std::string locator;                // the source's address of the package
+    std::string origin;                 // where it is watched, for people (an index URL)
+    std::string name;                   // PEP 503 normalised project name
+    std::string specifier;              // normalised specifier set ("" = any version)
+    std::optional<std::string> pinned;  // version an exact clause names
+    std::string file;                   // where the requirement was read
+    int line = 0;
+    bool prereleases = false;           // `--pre` in the file, or the specifier names one
+    std::optional<std::int64_t> interval; // seconds between polls, when the config sets one
+};
+
+// One release as a source shows it now.
+struct Release {
+    std::string version;                    // as the source spells it
+    std::string key;                        // normalised version (the source fills it; "" = derive)
+    std::optional<UnixTime> upload_time;    // earliest file upload; absent in PEP 503 HTML
+    bool yanked = false;                    // PEP 592: a release is yanked when all its files are
+    std::optional<std::string> yank_reason; // the reason string when one was given
+};
+
+// Facts about a project that are not releases: for display, links and repository discovery.
+struct ProjectMetadata {
+    std::string summary;
+    std::map<std::string, std::string> project_urls; // label -> URL, labels as published
+    std::string home_page;
+};
+
+// What a source saw for one subscription in one poll (possibly over several requests).
+struct Observation {
+    enum class Status { ok, not_modified, gone };
+    Status status = Status::ok;
+    std::vector<Release> releases;     // the full listing, only for ok
+    std::optional<std::string> validator; // ETag of the listing, to send next time
+    // A counter the source's answers increase monotonically (PyPI's last serial): an answer
+    // older than one already seen comes from a stale cache and is ignored.
+    std::optional<std::int64_t> sequence;
+    std::optional<ProjectMetadata> metadata; // read in this poll, when the source reads it
+    std::optional<std::string> metadata_version; // the release the metadata belongs to
+};
+
+// A change worth telling someone about.
+enum class EventKind {
+    new_release,     // a version the source did not list before
+    release_yanked,  // a known release became yanked
+    release_unyanked,
+    pinned_yanked,   // the version the team pins is yanked (instead of release_yanked for it)
+    pin_not_found,   // the pinned version is not listed at all
+    release_removed, // a known release disappeared
+    package_gone,    // the source answers 404 for the project
+    source_failing,  // polls failed several times in a row
+    source_recovered,
+};
+inline constexpr EventKind kAllEventKinds[] = {
+    EventKind::new_release,    EventKind::release_yanked,  EventKind::release_unyanked,
+    EventKind::pinned_yanked,  EventKind::pin_not_found,   EventKind::release_removed,
+    EventKind::package_gone,   EventKind::source_failing,  EventKind::source_recovered,
+};
+char const* to_string(EventKind) noexcept;
+std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
+
+// How a new release relates to the pin (or, without a pin, to the newest release known before).
+enum class UpdateType { major, minor, patch, prerelease, older, none };
+char const* to_string(UpdateType) noexcept; // "major" ... "pre-release" ... "none"
+std::optional<UpdateType> update_type_from_string(std::string_view) noexcept;
+
+// What the last poll of a subscription came to.
+enum class PollStatus { pending, ok, unchanged, gone, error, cancelled };
+char const* to_string(PollStatus) noexcept; // "" for pending, as stored
+PollStatus poll_status_from_string(std::string_view) noexcept;
+
+inline std::ostream& operator<<(std::ostream& os, EventKind k) { return os << to_string(k); }
+inline std::ostream& operator<<(std::ostream& os, UpdateType t) { return os << to_string(t); }
+inline std::ostream& operator<<(std::ostream& os, PollStatus s) { return os << to_string(s); }
+
+struct Event {
+    std::string id; // stable across retries; receivers dedupe on it
+    EventKind kind = EventKind::new_release;
+    std::string source;  // the subscription's source ("pypi")
+    std::string package; // normalised name
+    std::string origin;  // where it was seen (an index URL), credentials removed
+    std::optional<std::string> version;
+    std::optional<UpdateType> update; // new_release only
+    std::optional<bool> allowed;      // new_release: does the requirement's specifier allow it
+    std::optional<std::string> pinned;
+    std::string specifier;
+    std::string detail; // yank reason, error message, ...
+    UnixTime at = 0;    // when pinwatch noticed
+};
+
+// Which events reach one notifier. Empty sets mean "all".
+struct Route {
+    std::string notifier;
+    std::set<EventKind> events;
+    std::vector<std::string> packages; // PEP 503 names or globs ('*', '?')
+    std::set<UpdateType> update_types; // applies to new_release events only
+};
+
+// Whether the route lets `e` through (pure; the dispatcher decides with it).
+bool route_accepts(Route const& r, Event const& e);
+// Shell-style glob: '*' any run, '?' one character; everything else literal.
+bool glob_match(std::string_view pattern, std::string_view text) noexcept;
+
+} // namespace pinwatch::model

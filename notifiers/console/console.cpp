@@ -1,0 +1,25 @@
+#include "notifiers/console/console.hpp"
+
+#include <ctime>
+#include <ostream>
+
+namespace pinwatch::notifiers {
+
+std::string ConsoleNotifier::render(Event const& e) {
+    char when[32] = "";
+    std::time_t const t = static_cast<std::time_t>(e.at);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return std::string("[") + when + "] " + model::to_string(e.kind) + " " + describe(e);
+}
+
+boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const> events) {
+    out_.clear(); // a failure last time (a full disk behind stdout) must not fail every retry
+    for (auto const& e : events) out_ << render(e) << '\n';
+    out_.flush();
+    if (!out_) co_return Delivery{Delivery::Status::retry, "cannot write to the console", std::nullopt};
+    co_return Delivery{};
+}
+
+} // namespace pinwatch::notifiers

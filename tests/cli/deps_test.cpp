@@ -1,0 +1,304 @@
+#define BOOST_TEST_MODULE deps_command_test
+#include <boost/test/unit_test.hpp>
+
+#include "cli/commands.hpp"
+
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using pinwatch::cli::Args;
+using pinwatch::cli::run_deps;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+Run deps(Args const& args) {
+    std::ostringstream out, err;
+    Run r;
+    r.status = run_deps(args, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
+
+struct TempDir {
+    fs::path root;
+    TempDir() {
+        std::random_device rd;
+        root = fs::temp_directory_path() / ("pinwatch-deps-" + std::to_string(rd()));
+        fs::create_directories(root);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+    std::string write(std::string const& name, std::string const& text) {
+        fs::path p = root / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p, std::ios::binary) << text;
+        return p.string();
+    }
+};
+
+rapidjson::Document json_of(std::string const& text) {
+    rapidjson::Document doc;
+    doc.Parse(text.c_str());
+    BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
+    return doc;
+}
+
+std::set<std::string> keys_of(rapidjson::Value const& obj) {
+    std::set<std::string> keys;
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
+        keys.insert(it->name.GetString());
+    return keys;
+}
+
+bool contains(std::set<std::string> const& have, std::set<std::string> const& want) {
+    for (auto const& k : want)
+        if (!have.count(k)) return false;
+    return true;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(help_and_usage_errors) {
+    auto help = deps({"--help"});
+    BOOST_TEST(help.status == 0);
+    BOOST_TEST(help.out.find("usage: pinwatch deps -r FILE") == 0u);
+    BOOST_TEST(help.out.find("--python-version X.Y") != std::string::npos);
+    BOOST_TEST(help.err.empty());
+
+    struct Case {
+        Args args;
+        char const* message;
+    };
+    std::vector<Case> const cases = {
+        {{}, "give at least one -r FILE or --pyproject FILE"},
+        {{"--json"}, "give at least one -r FILE or --pyproject FILE"},
+        {{"-r"}, "-r needs a requirements FILE after it"},
+        {{"--requirement"}, "--requirement needs a requirements FILE after it"},
+        {{"--pyproject"}, "--pyproject needs a pyproject.toml FILE after it"},
+        {{"-r", "x.txt", "--python-version"}, "--python-version needs a Python version like 3.11"},
+        {{"--requirement="}, "--requirement needs a requirements FILE, got an empty value"},
+        {{"-r", "x.txt", "--frobnicate"}, "unknown option '--frobnicate'"},
+        {{"-r", "x.txt", "-q"}, "unknown option '-q'"},
+        {{"x.txt"}, "unexpected argument 'x.txt': requirements files go after -r"},
+        {{"-r", "x.txt", "--python-version", "three"},
+         "--python-version: expected a Python version like 3.11 or 3.11.4, got 'three'"},
+    };
+    for (auto const& c : cases) {
+        auto r = deps(c.args);
+        BOOST_TEST_INFO("message: " << c.message);
+        BOOST_TEST(r.status == 2);
+        BOOST_TEST(r.out.empty());
+        BOOST_TEST(r.err.find(c.message) != std::string::npos, r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(json_has_the_documented_shape) {
+    TempDir d;
+    std::string req =
+        d.write("requirements.txt", "Requests[socks]>=2.8,<3 ; python_version >= '3.8'\n"
+                                    "Django==4.2.1\n"
+                                    "-c constraints.txt\n"
+                                    "-e git+https://github.com/o/r.git#egg=r\n"
+                                    "--index-url https://mirror.example/simple\n"
+                                    "--extra-index-url https://extra.example/simple\n"
+                                    "--pre\n");
+    d.write("constraints.txt", "urllib3<2 ; os_name == \"posix\"\n");
+    auto r = deps({"-r", req, "--json"});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(r.err.empty());
+    auto doc = json_of(r.out);
+    BOOST_TEST(contains(keys_of(doc), {"requirements", "options", "errors"}));
+
+    auto const& reqs = doc["requirements"];
+    BOOST_REQUIRE(reqs.IsArray());
+    BOOST_REQUIRE(reqs.Size() == 4u);
+    for (auto const& e : reqs.GetArray()) {
+        BOOST_TEST(contains(keys_of(e), {"name", "specifier", "extras", "marker", "url", "editable",
+                                         "pinned", "applies", "file", "line", "constraint"}));
+        BOOST_TEST(e["name"].IsString());
+        BOOST_TEST(e["specifier"].IsString());
+        BOOST_TEST(e["extras"].IsArray());
+        BOOST_TEST((e["marker"].IsString() || e["marker"].IsNull()));
+        BOOST_TEST((e["url"].IsString() || e["url"].IsNull()));
+        BOOST_TEST(e["editable"].IsBool());
+        BOOST_TEST((e["pinned"].IsString() || e["pinned"].IsNull()));
+        BOOST_TEST(e["applies"].IsBool());
+        BOOST_TEST(e["file"].IsString());
+        BOOST_TEST(e["line"].IsInt());
+        BOOST_TEST(e["constraint"].IsBool());
+    }
+    auto const& first = reqs[0];
+    BOOST_TEST(std::string(first["name"].GetString()) == "requests");
+    BOOST_TEST(std::string(first["specifier"].GetString()) == "<3,>=2.8");
+    BOOST_TEST(first["extras"].Size() == 1u);
+    BOOST_TEST(std::string(first["extras"][0].GetString()) == "socks");
+    BOOST_TEST(std::string(first["marker"].GetString()) == R"(python_version >= "3.8")");
+    BOOST_TEST(first["url"].IsNull());
+    BOOST_TEST(first["pinned"].IsNull());
+    BOOST_TEST(std::string(first["file"].GetString()) == req);
+    BOOST_TEST(first["line"].GetInt() == 1);
+    BOOST_TEST(!first["constraint"].GetBool());
+
+    BOOST_TEST(std::string(reqs[1]["name"].GetString()) == "django");
+    BOOST_TEST(std::string(reqs[1]["pinned"].GetString()) == "4.2.1");
+    BOOST_TEST(std::string(reqs[2]["name"].GetString()) == "urllib3");
+    BOOST_TEST(reqs[2]["constraint"].GetBool());
+    BOOST_TEST(std::string(reqs[2]["marker"].GetString()) == R"(os_name == "posix")");
+    BOOST_TEST(std::string(reqs[2]["file"].GetString()) == (d.root / "constraints.txt").string());
+    BOOST_TEST(reqs[3]["editable"].GetBool());
+    BOOST_TEST(std::string(reqs[3]["url"].GetString()) == "git+https://github.com/o/r.git#egg=r");
+    BOOST_TEST(!reqs[3]["watchable"].GetBool());
+
+    auto const& opts = doc["options"];
+    BOOST_TEST(contains(keys_of(opts), {"index_url", "extra_index_urls", "pre"}));
+    BOOST_TEST(std::string(opts["index_url"].GetString()) == "https://mirror.example/simple");
+    BOOST_REQUIRE(opts["extra_index_urls"].Size() == 1u);
+    BOOST_TEST(opts["pre"].GetBool());
+    BOOST_TEST(doc["errors"].IsArray());
+    BOOST_TEST(doc["errors"].Size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(rejected_lines_exit_1_and_go_to_stderr) {
+    TempDir d;
+    std::string req = d.write("requirements.txt", "good==1\n"
+                                                  "bad>=\n"
+                                                  "--no-such-option\n"
+                                                  "-r missing.txt\n"
+                                                  "also-good\n");
+    auto r = deps({"--requirement=" + req, "--json"});
+    BOOST_TEST(r.status == 1);
+    auto doc = json_of(r.out);
+    BOOST_TEST(doc["requirements"].Size() == 2u);
+    auto const& errors = doc["errors"];
+    BOOST_REQUIRE(errors.Size() == 3u);
+    for (auto const& e : errors.GetArray()) {
+        BOOST_TEST(contains(keys_of(e), {"file", "line", "message"}));
+        BOOST_TEST(std::string(e["file"].GetString()) == req);
+    }
+    BOOST_TEST(errors[0]["line"].GetInt() == 2);
+    BOOST_TEST(errors[1]["line"].GetInt() == 3);
+    BOOST_TEST(errors[2]["line"].GetInt() == 4);
+    // The same errors, one per line, on stderr as file:line: message.
+    std::istringstream lines(r.err);
+    std::string line;
+    std::vector<std::string> got;
+    while (std::getline(lines, line))
+        got.push_back(line);
+    BOOST_REQUIRE(got.size() == 3u);
+    BOOST_TEST(got[0].find(req + ":2: invalid requirement 'bad>='") == 0u, got[0]);
+    BOOST_TEST(got[1].find(req + ":3: invalid option") == 0u, got[1]);
+    BOOST_TEST(got[2].find(req + ":4: could not open requirements file") == 0u, got[2]);
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_top_level_file_exits_2) {
+    TempDir d;
+    std::string ok = d.write("ok.txt", "good==1\n");
+    auto r = deps({"-r", ok, "-r", (d.root / "absent.txt").string()});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.err.find("absent.txt: could not open requirements file") != std::string::npos,
+               r.err);
+    BOOST_TEST(r.out.find("good") != std::string::npos); // what could be read is still shown
+
+    auto p = deps({"--pyproject", (d.root / "pyproject.toml").string()});
+    BOOST_TEST(p.status == 2);
+    BOOST_TEST(p.err.find("pyproject.toml: cannot open") != std::string::npos, p.err);
+}
+
+BOOST_AUTO_TEST_CASE(table_is_aligned) {
+    TempDir d;
+    std::string req = d.write("r.txt", "a-very-long-package-name==1.0 ; sys_platform == 'win32'\n"
+                                       "b>=2\n"
+                                       "./local/dir\n"
+                                       "-c c.txt\n");
+    d.write("c.txt", "b<3\n");
+    auto r = deps({"-r" + req});
+    BOOST_TEST(r.status == 0, r.err);
+    std::istringstream in(r.out);
+    std::string header, row1, row2, row3, row4;
+    std::getline(in, header);
+    std::getline(in, row1);
+    std::getline(in, row2);
+    std::getline(in, row3);
+    std::getline(in, row4);
+    BOOST_TEST(header.find("NAME") == 0u);
+    auto col = header.find("SPECIFIER");
+    BOOST_REQUIRE(col != std::string::npos);
+    BOOST_TEST(row1.find("==1.0") == col);
+    BOOST_TEST(row2.find(">=2") == col);
+    auto applies = header.find("APPLIES");
+    BOOST_TEST(row1.substr(applies, 2) == "no");
+    BOOST_TEST(row2.substr(applies, 3) == "yes");
+    auto where = header.find("WHERE");
+    BOOST_TEST(row2.substr(where, req.size() + 2) == req + ":2");
+    BOOST_TEST(row3.find("not watchable: local path") != std::string::npos, row3);
+    BOOST_TEST(row4.find("constraint") != std::string::npos, row4);
+    BOOST_TEST(r.out.find("4 requirements, 0 rejected lines") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(python_version_and_pyproject) {
+    TempDir d;
+    std::string req = d.write("r.txt", "tomli ; python_version < '3.11'\n");
+    std::string py =
+        d.write("pyproject.toml", "[project]\n"
+                                  "dependencies = [\"attrs>=23\"]\n"
+                                  "[project.optional-dependencies]\n"
+                                  "test = [\"pytest==8.0.0\"]\n"
+                                  "[dependency-groups]\n"
+                                  "dev = [\"ruff\", {include-group = \"test-tools\"}]\n"
+                                  "test-tools = [\"bad>=\"]\n");
+    auto old = deps({"-r", req, "--python-version", "3.10", "--json"});
+    BOOST_TEST(old.status == 0, old.err);
+    BOOST_TEST(json_of(old.out)["requirements"][0]["applies"].GetBool());
+    auto now = deps({"-r", req, "--python-version=3.12.1", "--json"});
+    auto doc = json_of(now.out);
+    BOOST_TEST(!doc["requirements"][0]["applies"].GetBool());
+    BOOST_TEST(std::string(doc["environment"]["python_full_version"].GetString()) == "3.12.1");
+
+    auto p = deps({"--pyproject", py, "--json"});
+    BOOST_TEST(p.status == 1); // "bad>=" is rejected, the rest is printed
+    auto pdoc = json_of(p.out);
+    auto const& reqs = pdoc["requirements"];
+    BOOST_REQUIRE(reqs.Size() == 3u);
+    BOOST_TEST(std::string(reqs[0]["name"].GetString()) == "attrs");
+    BOOST_TEST(std::string(reqs[1]["group"].GetString()) == "test");
+    BOOST_TEST(std::string(reqs[1]["section"].GetString()) == "project.optional-dependencies");
+    BOOST_TEST(std::string(reqs[2]["group"].GetString()) == "dev");
+    BOOST_REQUIRE(pdoc["errors"].Size() == 1u);
+    BOOST_TEST(pdoc["errors"][0]["line"].GetInt() == 7);
+    BOOST_TEST(p.err.find(py + ":7: dependency-groups.test-tools: invalid requirement") == 0u,
+               p.err);
+}
+
+BOOST_AUTO_TEST_CASE(json_escapes_everything) {
+    TempDir d;
+    // Quotes and backslashes in markers, control characters, and a file name that is not UTF-8.
+    std::string req = d.write("we\"ird\\name\xff.txt", "a ; os_name == 'x\"y\\\\z\\t'\n"
+                                                       "b @ https://example.com/p?q=\"1\"&r=<2>\n");
+    auto r = deps({"-r", req, "--json"});
+    BOOST_TEST(r.status == 0, r.err);
+    auto doc = json_of(r.out);
+    BOOST_REQUIRE(doc["requirements"].Size() == 2u);
+    BOOST_TEST(std::string(doc["requirements"][0]["marker"].GetString()) ==
+               "os_name == \"x\"y\\z\t\"");
+    std::string file = doc["requirements"][0]["file"].GetString();
+    BOOST_TEST(file.find("we\"ird\\name\xEF\xBF\xBD.txt") != std::string::npos, file);
+    BOOST_TEST(std::string(doc["requirements"][1]["url"].GetString()) ==
+               "https://example.com/p?q=\"1\"&r=<2>");
+}

@@ -1,0 +1,404 @@
+#define BOOST_TEST_MODULE end_to_end
+#include <boost/test/unit_test.hpp>
+
+// The daemon and `check` against the fake PyPI on loopback, through the real command-line
+// entry points: what a user sees is what is asserted.
+
+#include "tests/fakes/fake_pypi.hpp"
+#include "cli/commands.hpp"
+#include "watcher/state/outbox.hpp"
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+using namespace pinwatch;
+using namespace pinwatch::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Workspace {
+    fs::path dir;
+    FakePypi pypi;
+    Workspace() {
+        dir = fs::temp_directory_path() /
+              ("pinwatch-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        fs::create_directories(dir);
+        std::int64_t const t = 1700000000;
+        pypi.add_project({"Demo", "A demo project", {{"Source", "https://github.com/example/demo"}},
+                          {{"1.0", t}, {"1.1", t + 100}}});
+        pypi.add_project({"other_lib", "Another", {}, {{"2.0", t}, {"2.1", t + 10}, {"3.0b1", t + 20}}});
+        write("requirements.txt", "demo==1.0\nOther.Lib>=2,<3  # range\n");
+        write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                               "index_url = \"" + pypi.index_url() + "\"\ninterval = \"1h\"\n"
+                               "[http]\ntimeout = \"2s\"\n");
+    }
+    ~Workspace() { fs::remove_all(dir); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    void write(std::string const& name, std::string const& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+    }
+    std::string path(std::string const& name) const { return (dir / name).string(); }
+
+    // One daemon cycle (`run --once`); returns the console lines it printed.
+    std::vector<std::string> run_once() {
+        std::ostringstream out, err;
+        int const rc = cli::run_daemon({"--config", path("pinwatch.toml"), "--once"}, out, err);
+        BOOST_TEST_REQUIRE(rc == 0, "run --once failed: " << err.str());
+        std::vector<std::string> lines;
+        std::istringstream in(out.str());
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        return lines;
+    }
+};
+
+bool contains(std::string const& s, std::string const& part) { return s.find(part) != std::string::npos; }
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(first_run_is_silent_then_one_event_per_change_and_restarts_are_silent) {
+    Workspace w;
+    BOOST_TEST(w.run_once().empty());
+
+    w.pypi.add_release("demo", {"2.0.0", 1700001000});
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "new_release"));
+    BOOST_TEST(contains(lines[0], "demo 2.0.0"));
+    BOOST_TEST(contains(lines[0], "major"));
+
+    w.pypi.yank("other-lib", "2.0", "broken wheel");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "release_yanked"));
+    BOOST_TEST(contains(lines[0], "broken wheel"));
+
+    // A restart with nothing new says nothing.
+    BOOST_TEST(w.run_once().empty());
+
+    // The pinned version yanked: one event, the one that matters.
+    w.pypi.yank("demo", "1.0");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "pinned_yanked"));
+
+    watcher::StateStore store(w.path("state.db"));
+    BOOST_TEST(watcher::Outbox(store).counts().pending == 0);
+    BOOST_TEST(watcher::Outbox(store).counts().delivered == 3);
+}
+
+BOOST_AUTO_TEST_CASE(an_unchanged_cycle_sends_only_conditional_requests) {
+    Workspace w;
+    w.run_once();
+    auto const before = w.pypi.stats();
+    auto const requests_before = w.pypi.server().received().size();
+    BOOST_TEST(w.run_once().empty());
+    auto const after = w.pypi.stats();
+    auto const received = w.pypi.server().received();
+    BOOST_TEST(after.simple_json == before.simple_json); // no full page was sent
+    BOOST_TEST(after.not_modified == before.not_modified + 2);
+    for (std::size_t i = requests_before; i < received.size(); ++i) {
+        auto const& r = received[i];
+        if (r.path().rfind("/simple/", 0) == 0) BOOST_TEST(r.header("if-none-match").has_value(), r.target);
+        else BOOST_TEST(false, "unexpected request " << r.target);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(requirement_edits_subscribe_and_unsubscribe_without_losing_history) {
+    Workspace w;
+    w.run_once();
+    w.write("requirements.txt", "demo==1.0\n");
+    w.run_once();
+    {
+        watcher::StateStore store(w.path("state.db"));
+        BOOST_TEST(store.subscriptions().size() == 1u);
+        BOOST_TEST(store.subscriptions(false).size() == 2u);
+    }
+    // Back again: its history is still there, so its return is silent.
+    w.write("requirements.txt", "demo==1.0\nother-lib>=2\n");
+    BOOST_TEST(w.run_once().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_package_costs_its_own_poll_only) {
+    Workspace w;
+    w.run_once();
+    w.pypi.set_fault("demo", Fault::server_error);
+    w.pypi.add_release("other-lib", {"2.2", 1700002000});
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "other-lib 2.2"));
+    for (auto fault : {Fault::garbage, Fault::bad_json, Fault::close, Fault::stall})
+        w.pypi.set_fault("demo", fault), w.run_once();
+    // The third failure in a row is reported once; by now there were five.
+    watcher::StateStore store(w.path("state.db"));
+    int failing = 0;
+    for (auto const& e : store.events(100)) failing += e.kind == watcher::EventKind::source_failing;
+    BOOST_TEST(failing == 1);
+    auto demo = store.subscriptions()[0];
+    BOOST_TEST(demo.sub.name == "demo");
+    BOOST_TEST(demo.last_status == model::PollStatus::error);
+    BOOST_TEST(demo.consecutive_failures == 5);
+    BOOST_TEST(store.releases(demo.id).size() == 2u); // nothing known was lost
+
+    w.pypi.set_fault("demo", Fault::none);
+    auto back = w.run_once();
+    BOOST_REQUIRE_EQUAL(back.size(), 1u);
+    BOOST_TEST(contains(back[0], "source_recovered"));
+}
+
+BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
+    Workspace w;
+    w.pypi.yank("demo", "1.0", "security issue");
+    w.pypi.add_release("demo", {"1.0.1", 1700003000});
+    std::ostringstream out, err;
+    int const rc = cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
+                                       "--json", "--fail-on", "yanked"},
+                                      out, err);
+    BOOST_TEST(rc == 1); // --fail-on yanked matched
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& reqs = d["requirements"];
+    BOOST_REQUIRE_EQUAL(reqs.Size(), 2u);
+    auto const& demo = reqs[0];
+    BOOST_TEST(std::string(demo["name"].GetString()) == "demo");
+    BOOST_TEST(demo["line"].GetInt() == 1);
+    BOOST_TEST(std::string(demo["pinned"].GetString()) == "1.0");
+    BOOST_TEST(std::string(demo["latest"].GetString()) == "1.1");
+    BOOST_TEST(std::string(demo["update_type"].GetString()) == "minor");
+    BOOST_TEST(demo["newer"].Size() == 2u);
+    BOOST_TEST(std::string(demo["yanked_pin"]["reason"].GetString()) == "security issue");
+    BOOST_TEST(demo["error"].IsNull());
+    auto const& other = reqs[1];
+    BOOST_TEST(std::string(other["specifier"].GetString()) == "<3,>=2");
+    BOOST_TEST(other["pinned"].IsNull());
+    BOOST_TEST(std::string(other["latest"].GetString()) == "2.1");
+    BOOST_TEST(std::string(other["latest_allowed"].GetString()) == "2.1");
+
+    std::ostringstream out2, err2;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
+                                  out2, err2) == 0);
+    BOOST_TEST(contains(out2.str(), "PINNED VERSION YANKED (security issue)"));
+}
+
+BOOST_AUTO_TEST_CASE(check_exit_statuses) {
+    Workspace w;
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_check({}, out, err) == 2);
+    BOOST_TEST(cli::run_check({"-r", w.path("missing.txt")}, out, err) == 2);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--fail-on", "sideways"}, out, err) == 2);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--python-version", "3"}, out, err) == 2);
+    BOOST_TEST(contains(err.str(), "--python-version"));
+    w.pypi.set_fault("other-lib", Fault::not_found);
+    std::ostringstream out3, err3;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                                  out3, err3) == 3);
+    rapidjson::Document d;
+    d.Parse(out3.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(d["requirements"][0]["error"].IsNull());
+    BOOST_TEST(contains(d["requirements"][1]["error"].GetString(), "no project named other-lib"));
+    // A bad line is reported and the good ones are still checked.
+    w.write("requirements.txt", "demo==1.0\nthis is not a requirement\n");
+    std::ostringstream out4, err4;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                                  out4, err4) == 3);
+    BOOST_TEST(contains(err4.str(), "requirements.txt:2"));
+    d.Parse(out4.str().c_str());
+    BOOST_TEST(d["requirements"].Size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(index_credentials_stay_out_of_the_output) {
+    Workspace w;
+    auto url = w.pypi.index_url();
+    url.insert(url.find("://") + 3, "ci-user:t0ps3cret@");
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out, err) == 0,
+               err.str());
+    BOOST_TEST(!contains(out.str() + err.str(), "t0ps3cret"));
+    BOOST_TEST(contains(out.str(), "127.0.0.1"));
+    // The credentials were used: the request carried them as Basic auth.
+    auto const last = w.pypi.server().last_request();
+    BOOST_REQUIRE(last.has_value());
+    BOOST_TEST(last->header("authorization").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
+    Workspace w;
+    w.pypi.set_html_only(true);
+    w.pypi.yank("demo", "1.1", "nope");
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                                  out, err) == 0);
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(std::string(d["requirements"][0]["latest"].GetString()) == "1.0"); // 1.1 is yanked
+    BOOST_TEST(w.pypi.stats().simple_html == 2u);
+    BOOST_TEST(w.pypi.stats().simple_json == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(status_shows_packages_errors_and_the_outbox) {
+    Workspace w;
+    w.run_once();
+    w.pypi.add_release("demo", {"1.2", 1700005000});
+    w.pypi.set_fault("other-lib", Fault::server_error);
+    w.run_once();
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_status({"--config", w.path("pinwatch.toml")}, out, err) == 0, err.str());
+    auto const text = out.str();
+    BOOST_TEST(contains(text, "demo"));
+    BOOST_TEST(contains(text, "==1.0"));
+    BOOST_TEST(contains(text, "other-lib"));
+    BOOST_TEST(contains(text, "error: pypi:other-lib: http 503"));
+    BOOST_TEST(contains(text, "outbox: 0 pending, 1 delivered, 0 failed"));
+    BOOST_TEST(contains(text, "demo 1.2 released"));
+    std::ostringstream out2, err2;
+    BOOST_TEST(cli::run_status({"--state", w.path("nope.db")}, out2, err2) == 2);
+    BOOST_TEST(contains(err2.str(), "nope.db"));
+}
+
+namespace {
+// The real binary as a daemon, its stdout in a file.
+struct Daemon {
+    pid_t pid = 0;
+    std::string log;
+    Daemon(std::string const& config, std::string log_path) : log(std::move(log_path)) {
+        std::string const exe = PINWATCH_BINARY;
+        char const* argv[] = {exe.c_str(), "run", "--config", config.c_str(), nullptr};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    std::string output() const {
+        std::ifstream in(log);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    // Waits (bounded) for the daemon to print something containing `what`.
+    bool wait_for_output(std::string const& what, std::chrono::seconds limit) const {
+        auto const until = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < until) {
+            if (output().find(what) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return false;
+    }
+    int stop() {
+        ::kill(pid, SIGTERM);
+        int status = 0;
+        auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        pid_t done = 0;
+        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (done == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+    }
+};
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
+    Workspace w;
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
+    Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
+    // Baseline done once both packages were polled twice (the second poll is a 304).
+    BOOST_REQUIRE(w.pypi.server().wait_for_requests(6, std::chrono::seconds(30)));
+    w.pypi.add_release("demo", {"1.5", 1700006000});
+    bool const seen = d.wait_for_output("demo 1.5 released", std::chrono::seconds(30));
+    // Two more cycles: the release must not be announced again.
+    auto const before = w.pypi.server().requests();
+    bool const more = w.pypi.server().wait_for_requests(before + 4, std::chrono::seconds(30));
+    int const rc = d.stop();
+    BOOST_TEST(seen);
+    BOOST_TEST(more);
+    BOOST_TEST(rc == 0);
+    auto const text = d.output();
+    std::size_t count = 0;
+    for (auto pos = text.find("new_release"); pos != std::string::npos; pos = text.find("new_release", pos + 1))
+        ++count;
+    BOOST_TEST(count == 1u, text);
+}
+
+BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) {
+    Workspace w;
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1h\"\njitter = 0\n"
+                             "[intervals]\ndemo = \"1s\"\n");
+    Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
+    // First cycle: two Simple pages and two metadata pages; then demo alone, once a second.
+    BOOST_REQUIRE(w.pypi.server().wait_for_requests(7, std::chrono::seconds(30)));
+    BOOST_TEST(d.stop() == 0);
+    int demo = 0, other = 0;
+    for (auto const& r : w.pypi.server().received()) {
+        demo += r.path() == "/simple/demo/";
+        other += r.path() == "/simple/other-lib/";
+    }
+    BOOST_TEST(demo >= 3);
+    BOOST_TEST(other == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
+    Workspace w;
+    w.pypi.set_fault("demo", Fault::stall); // a poll is in flight when the signal arrives
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" + w.pypi.index_url() + "\"\n[http]\ntimeout = \"120s\"\n");
+    std::string const exe = PINWATCH_BINARY;
+    std::string const cfg = w.path("pinwatch.toml");
+    char const* argv[] = {exe.c_str(), "run", "--config", cfg.c_str(), nullptr};
+    pid_t pid = 0;
+    BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+    // Wait until the daemon is mid-cycle: both packages asked for, other-lib's answer stored.
+    BOOST_REQUIRE(w.pypi.server().wait_for_requests(2, std::chrono::seconds(20)));
+    auto other_stored = [&] {
+        watcher::StateStore store(w.path("state.db"));
+        for (auto const& s : store.subscriptions())
+            if (s.sub.name == "other-lib" && s.last_status == model::PollStatus::ok) return true;
+        return false;
+    };
+    auto const wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!other_stored() && std::chrono::steady_clock::now() < wait_until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto const start = std::chrono::steady_clock::now();
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(15))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        BOOST_FAIL("the daemon did not stop within 15 s of SIGTERM");
+    }
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+    // The finished poll was stored; the stalled one left no trace.
+    watcher::StateStore store(w.path("state.db"));
+    for (auto const& s : store.subscriptions()) {
+        if (s.sub.name == "demo") BOOST_TEST(s.last_status == model::PollStatus::pending);
+        else BOOST_TEST(s.last_status == model::PollStatus::ok);
+    }
+}

@@ -1,0 +1,272 @@
+#define BOOST_TEST_MODULE pypi_source
+#include <boost/test/unit_test.hpp>
+
+#include "watcher/sources/pypi.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace pinwatch::watcher;
+using namespace pinwatch::watcher::pypi_detail;
+namespace net = pinwatch::net;
+
+namespace {
+std::string read_file(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+net::Response json_response(std::string body, int status = 200) {
+    net::Response r;
+    r.status = status;
+    r.headers = {{"Content-Type", "application/vnd.pypi.simple.v1+json"}, {"ETag", "\"abc\""},
+                 {"X-PyPI-Last-Serial", "42"}};
+    r.body = std::move(body);
+    return r;
+}
+PollContext no_metadata() {
+    PollContext c;
+    c.want_metadata = false;
+    return c;
+}
+Subscription sub(std::string name, std::string index = "https://pypi.org/simple") {
+    return pypi_subscription(index, name);
+}
+Release const* find(Observation const& o, std::string const& v) {
+    for (auto const& r : o.releases)
+        if (r.version == v) return &r;
+    return nullptr;
+}
+// One response read as a poll's first step (metadata not wanted unless the context says so).
+pinwatch::Result<Observation, SourceError> parse(PypiSource const& src, Subscription const& s, net::Response const& r,
+                                       PollContext ctx = no_metadata()) {
+    Observation obs;
+    auto step = src.parse(s, ctx, src.first_request(s, ctx), r, obs);
+    if (!step) return pinwatch::fail(step.error());
+    return obs;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(request_is_normalised_conditional_and_negotiates_json) {
+    PypiSource src;
+    PollContext ctx;
+    ctx.validator = "\"v1\"";
+    auto r = src.first_request(sub("Zope.Interface"), ctx).http;
+    BOOST_TEST(r.url == "https://pypi.org/simple/zope-interface/");
+    BOOST_TEST(r.method == "GET");
+    bool saw_inm = false, saw_accept = false;
+    for (auto const& [k, v] : r.headers) {
+        if (k == "If-None-Match") saw_inm = v == "\"v1\"";
+        if (k == "Accept") saw_accept = v.rfind("application/vnd.pypi.simple.v1+json", 0) == 0;
+    }
+    BOOST_TEST(saw_inm);
+    BOOST_TEST(saw_accept);
+    auto fresh = src.first_request(sub("six"), PollContext{}).http;
+    for (auto const& [k, v] : fresh.headers) BOOST_TEST(k != "If-None-Match");
+}
+
+BOOST_AUTO_TEST_CASE(recorded_six_response) {
+    PypiSource src;
+    auto obs = parse(src, sub("six"), json_response(read_file(PINWATCH_TEST_DATA "/simple-six.json")));
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_TEST(obs->releases.size() == 1u);
+    auto const* r = find(*obs, "1.11.0");
+    BOOST_REQUIRE(r);
+    BOOST_TEST(!r->yanked);
+    BOOST_REQUIRE(r->upload_time.has_value());
+    BOOST_TEST(*r->upload_time == 1505674013); // 2017-09-17T18:46:53Z, the earliest file
+    BOOST_TEST(obs->validator.value_or("") == "\"abc\"");
+    BOOST_TEST(obs->sequence.value_or(0) == 42);
+}
+
+BOOST_AUTO_TEST_CASE(yank_is_per_release_when_all_files_are_yanked) {
+    std::string body = R"({"meta":{"api-version":"1.1","_last-serial":7},"name":"demo",
+      "versions":["1.0","1.1","2.0","2.1"],
+      "files":[
+        {"filename":"demo-1.0.tar.gz","yanked":false,"upload-time":"2020-01-01T00:00:00Z","hashes":{"sha256":"x"}},
+        {"filename":"demo-1.1-py3-none-any.whl","yanked":"broken import","upload-time":"2020-02-01T00:00:00.5Z"},
+        {"filename":"demo-1.1.tar.gz","yanked":true,"upload-time":"2020-02-01T00:00:01Z"},
+        {"filename":"demo-2.0-py3-none-any.whl","yanked":true},
+        {"filename":"demo-2.0.tar.gz","yanked":false,"core-metadata":{"sha256":"y"}}
+      ]})";
+    PypiSource src;
+    auto obs = parse(src, sub("demo"), json_response(body));
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_TEST(obs->releases.size() == 4u);
+    BOOST_TEST(!find(*obs, "1.0")->yanked);
+    BOOST_TEST(find(*obs, "1.1")->yanked);
+    BOOST_TEST(find(*obs, "1.1")->yank_reason.value_or("") == "broken import");
+    BOOST_TEST(!find(*obs, "2.0")->yanked); // one file still available
+    BOOST_TEST(!find(*obs, "2.1")->yanked); // listed without files (PEP 700)
+    BOOST_TEST(!find(*obs, "2.1")->upload_time.has_value());
+    BOOST_TEST(obs->sequence.value_or(0) == 42); // the header wins over meta
+}
+
+BOOST_AUTO_TEST_CASE(versions_match_across_spellings) {
+    // The versions list keeps the uploaded spelling; wheel names use the normalised one.
+    std::string body = R"({"meta":{"api-version":"1.0"},"name":"x","versions":["1.0.0-RC1"],
+      "files":[{"filename":"x-1.0.0rc1-py3-none-any.whl","yanked":false,"upload-time":"2021-05-05T05:05:05Z"}]})";
+    auto obs = parse_simple_json(body, "x");
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_REQUIRE(obs->releases.size() == 1u);
+    BOOST_TEST(obs->releases[0].version == "1.0.0-RC1");
+    BOOST_TEST(obs->releases[0].upload_time.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(future_major_api_version_is_refused) {
+    auto obs = parse_simple_json(R"({"meta":{"api-version":"2.0"},"name":"x","files":[]})", "x");
+    BOOST_REQUIRE(!obs.has_value());
+    BOOST_TEST(obs.error().find("2.0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_is_an_error_not_a_crash) {
+    PypiSource src;
+    for (std::string body : {"", "{", "<html>", "{\"files\": [1, 2, {\"filename\": 3}]", "\xff\xfe"}) {
+        auto obs = parse(src, sub("x"), json_response(body));
+        if (obs) BOOST_TEST(obs->releases.empty());
+        else BOOST_TEST(obs.error().kind == SourceError::Kind::permanent);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(html_fallback_reads_pep503_and_pep592) {
+    std::string body = R"(<!DOCTYPE html><html><body><h1>Links for Demo.Pkg</h1>
+<a href="https://files.example/demo.pkg-1.0.tar.gz#sha256=aa">demo.pkg-1.0.tar.gz</a><br/>
+<a href="../../packages/Demo_Pkg-1.1-py3-none-any.whl#sha256=bb" data-yanked="">Demo_Pkg-1.1-py3-none-any.whl</a>
+<A HREF="/p/demo-pkg-1.2.zip" data-requires-python="&gt;=3.8" data-yanked="bad &amp; broken">demo-pkg-1.2.zip</A>
+<abbr>not a link</abbr>
+<a href="/p/demo_pkg-2.0%2Blocal.tar.gz">demo_pkg-2.0+local.tar.gz</a>
+</body></html>)";
+    net::Response r;
+    r.status = 200;
+    r.headers = {{"content-type", "text/html; charset=utf-8"}};
+    r.body = body;
+    auto obs = parse(PypiSource{}, sub("demo-pkg"), r);
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_TEST(obs->releases.size() == 4u);
+    BOOST_TEST(!find(*obs, "1.0")->yanked);
+    BOOST_TEST(find(*obs, "1.1")->yanked);
+    BOOST_TEST(!find(*obs, "1.1")->yank_reason.has_value());
+    BOOST_TEST(find(*obs, "1.2")->yank_reason.value_or("") == "bad & broken");
+    BOOST_TEST(find(*obs, "2.0+local") != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(statuses_map_to_observations_and_error_kinds) {
+    PypiSource src;
+    net::Response r;
+    r.status = 304;
+    BOOST_TEST((parse(src, sub("x"), r)->status == Observation::Status::not_modified));
+    r.status = 404;
+    BOOST_TEST((parse(src, sub("x"), r)->status == Observation::Status::gone));
+    r.status = 503;
+    BOOST_TEST((parse(src, sub("x"), r).error().kind == SourceError::Kind::temporary));
+    r.status = 403;
+    BOOST_TEST((parse(src, sub("x"), r).error().kind == SourceError::Kind::permanent));
+    r.status = 429;
+    r.headers = {{"Retry-After", "120"}};
+    auto e = parse(src, sub("x"), r);
+    BOOST_TEST((e.error().kind == SourceError::Kind::rate_limited));
+    BOOST_TEST(e.error().retry_after->count() == 120);
+    BOOST_TEST(e.error().message.find("pypi:x") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(filenames_to_versions) {
+    struct Case {
+        char const* file;
+        char const* project;
+        char const* version;
+    } const cases[] = {
+        {"six-1.11.0-py2.py3-none-any.whl", "six", "1.11.0"},
+        {"zope.interface-5.4.0-cp39-cp39-manylinux1_x86_64.whl", "zope.interface", "5.4.0"},
+        {"numpy-1.26.0-1-cp311-cp311-linux_x86_64.whl", "numpy", "1.26.0"},
+        {"python-dateutil-2.8.2.tar.gz", "python-dateutil", "2.8.2"},
+        {"Django-4.2.tar.gz", "django", "4.2"},
+        {"foo_bar-0.1.zip", "foo-bar", "0.1"},
+        {"setuptools-0.6c11-py2.7.egg", "setuptools", "0.6c11"},
+        {"pkg-1.0.tar.bz2", "pkg", "1.0"},
+        {"pkg-1.0.win32.exe", "pkg", ""},
+        {"README", "pkg", ""},
+    };
+    for (auto const& c : cases)
+        BOOST_TEST(version_from_filename(c.file, c.project) == c.version, c.file);
+}
+
+BOOST_AUTO_TEST_CASE(upload_times) {
+    BOOST_TEST(parse_upload_time("1970-01-01T00:00:00Z").value() == 0);
+    BOOST_TEST(parse_upload_time("2015-06-14T14:38:05.875222Z").value() == 1434292685);
+    BOOST_TEST(parse_upload_time("2015-06-14T14:38:05.8Z").value() == 1434292685);
+    BOOST_TEST(!parse_upload_time("2015-06-14T14:38:05").has_value());
+    BOOST_TEST(!parse_upload_time("2015-13-14T14:38:05Z").has_value());
+    BOOST_TEST(!parse_upload_time("yesterday").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(metadata_is_an_optional_second_step_for_a_new_newest_release) {
+    PypiSource src;
+    auto const s = sub("Requests");
+    PollContext ctx; // wants metadata, has none stored
+    Observation obs;
+    auto listing = json_response(R"({"meta":{"api-version":"1.0"},"name":"requests","versions":["2.30.0","2.31.0","3.0.0rc1"],
+      "files":[{"filename":"requests-2.31.0.tar.gz","yanked":false}]})");
+    auto step = src.parse(s, ctx, src.first_request(s, ctx), listing, obs);
+    BOOST_REQUIRE(step.has_value());
+    BOOST_REQUIRE(step->next.has_value());
+    BOOST_TEST(step->next->optional);
+    BOOST_TEST(step->next->http.url == "https://pypi.org/pypi/requests/2.31.0/json"); // newest final
+
+    net::Response r;
+    r.status = 200;
+    r.body = R"({"info":{"summary":"HTTP for Humans.","home_page":"https://requests.readthedocs.io",
+        "project_urls":{"Source":"https://github.com/psf/requests","Documentation":"https://docs"}},
+        "urls":[],"vulnerabilities":[]})";
+    auto done = src.parse(s, ctx, *step->next, r, obs);
+    BOOST_REQUIRE(done.has_value());
+    BOOST_TEST(!done->next.has_value());
+    BOOST_REQUIRE(obs.metadata.has_value());
+    BOOST_TEST(obs.metadata->summary == "HTTP for Humans.");
+    BOOST_TEST(obs.metadata->project_urls.at("Source") == "https://github.com/psf/requests");
+    BOOST_TEST(obs.metadata_version.value() == "2.31.0");
+
+    // Known already: no second request. A 404 from an index without the JSON API is
+    // remembered (empty metadata for that release), so it is not asked after every poll.
+    ctx.metadata_version = "2.31.0";
+    Observation again;
+    BOOST_TEST(!src.parse(s, ctx, src.first_request(s, ctx), listing, again)->next.has_value());
+    PollContext fresh;
+    Observation missing;
+    auto ask = src.parse(s, fresh, src.first_request(s, fresh), listing, missing);
+    r.status = 404;
+    BOOST_TEST(!src.parse(s, fresh, *ask->next, r, missing).has_value());
+    BOOST_REQUIRE(missing.metadata.has_value());
+    BOOST_TEST(missing.metadata->summary.empty());
+    BOOST_TEST(missing.metadata_version.value() == "2.31.0");
+    // No /simple/ root to derive the JSON API from: no metadata step.
+    Observation custom;
+    auto const other = sub("x", "https://mirror.example/custom");
+    auto none = src.parse(other, fresh, src.first_request(other, fresh), listing, custom);
+    BOOST_TEST(!none->next.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_shaped_answers_are_errors_not_empty_listings) {
+    PypiSource src;
+    for (std::string body : {"[1, 2, 3]", "{\"name\": \"x\"}", "\"text\"", "42"}) {
+        auto obs = parse(src, sub("x"), json_response(body));
+        BOOST_REQUIRE(!obs.has_value());
+        BOOST_TEST(obs.error().message.find("not a Simple API project page") != std::string::npos, body);
+        BOOST_TEST((obs.error().kind == SourceError::Kind::permanent));
+    }
+    net::Response html;
+    html.status = 200;
+    html.headers = {{"content-type", "text/html"}};
+    html.body = "<html><body><h1>Please log in</h1></body></html>";
+    auto obs = parse(src, sub("x"), html);
+    BOOST_REQUIRE(!obs.has_value());
+    BOOST_TEST(obs.error().message.find("without links") != std::string::npos);
+    // A JSON page with an empty file list is a real (empty) answer.
+    BOOST_TEST(parse(src, sub("x"), json_response(R"({"meta":{"api-version":"1.0"},"name":"x","files":[]})")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(host_is_the_budget_key) {
+    PypiSource src;
+    BOOST_TEST(src.host(sub("a")) == "https://pypi.org");
+    BOOST_TEST(src.host(sub("a", "https://Mirror.Example:8443/simple/")) == "https://mirror.example:8443");
+}

@@ -1,0 +1,254 @@
+#define BOOST_TEST_MODULE state_store
+#include <boost/test/unit_test.hpp>
+
+#include "watcher/state/outbox.hpp"
+#include "watcher/state/store.hpp"
+#include "watcher/sources/pypi.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace pinwatch::watcher;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("pinwatch-state-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+Subscription sub(std::string name) {
+    Subscription s = pypi_subscription("https://pypi.org/simple/", name);
+    s.specifier = "==1.0";
+    s.pinned = "1.0";
+    s.file = "requirements.txt";
+    s.line = 3;
+    return s;
+}
+Event event(EventKind k, std::string version) {
+    Event e;
+    e.kind = k;
+    e.package = "demo";
+    e.origin = "https://pypi.org/simple/";
+    e.version = std::move(version);
+    e.update = UpdateType::minor;
+    e.allowed = false;
+    e.at = 50;
+    return e;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(migrates_to_the_latest_schema_in_wal_mode) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        StateStore store(path);
+        BOOST_TEST(store.schema_version() == StateStore::latest_schema_version());
+    }
+    SQLite::Database db(path);
+    BOOST_TEST(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    StateStore again(path); // reopening is a no-op migration
+    BOOST_TEST(again.schema_version() == StateStore::latest_schema_version());
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_newer_schema) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("PRAGMA user_version = 999");
+    }
+    BOOST_CHECK_EXCEPTION(StateStore{path}, std::runtime_error, [&](std::runtime_error const& e) {
+        return std::string(e.what()).find(path) != std::string::npos &&
+               std::string(e.what()).find("999") != std::string::npos;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(subscriptions_upsert_and_deactivate_keep_history) {
+    StateStore store(":memory:");
+    auto const a = store.upsert_subscription(sub("a"), 10);
+    auto const b = store.upsert_subscription(sub("b"), 10);
+    BOOST_TEST(a != b);
+    auto changed = sub("a");
+    changed.specifier = ">=2";
+    changed.pinned.reset();
+    BOOST_TEST(store.upsert_subscription(changed, 20) == a);
+    auto s = store.subscription(a);
+    BOOST_TEST(s->sub.specifier == ">=2");
+    BOOST_TEST(!s->sub.pinned.has_value());
+    BOOST_TEST(s->next_due == 10); // an active subscription keeps its schedule
+
+    StateUpdate u;
+    u.subscription_id = b;
+    u.now = 30;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.upserts = {StoredRelease{"1.0", 30, 5, false, std::nullopt}};
+    store.apply(u);
+
+    BOOST_TEST(store.deactivate_others({a}) == 1);
+    BOOST_TEST(store.subscriptions().size() == 1u);
+    BOOST_TEST(store.subscriptions(false).size() == 2u);
+    BOOST_TEST(store.upsert_subscription(sub("b"), 40) == b); // back again
+    BOOST_TEST(store.releases(b).size() == 1u);
+    BOOST_TEST(store.subscription(b)->baseline_done);
+}
+
+BOOST_AUTO_TEST_CASE(apply_writes_releases_status_events_and_outbox_together) {
+    StateStore store(":memory:");
+    Outbox outbox(store);
+    auto const id = store.upsert_subscription(sub("demo"), 1);
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 100;
+    u.status = PollStatus::ok;
+    u.validator = "\"v1\"";
+    u.sequence = 9;
+    u.baseline_done = true;
+    u.next_due = 400;
+    u.upserts = {StoredRelease{"1.0", 100, 90, false, std::nullopt},
+                 StoredRelease{"1.1", 100, 95, true, std::string("bad")}};
+    u.events = {event(EventKind::new_release, "1.1")};
+    u.recipients = {{"console", "slack"}};
+    store.apply(u);
+
+    auto s = store.subscription(id);
+    BOOST_TEST(s->validator.value() == "\"v1\"");
+    BOOST_TEST(s->sequence.value() == 9);
+    BOOST_TEST(s->next_due == 400);
+    BOOST_TEST(s->last_status == PollStatus::ok);
+    auto rel = store.releases(id);
+    BOOST_TEST(rel.at("1.1").yanked);
+    BOOST_TEST(rel.at("1.1").yank_reason.value() == "bad");
+    BOOST_TEST(rel.at("1.0").upload_time.value() == 90);
+
+    auto ev = store.events();
+    BOOST_REQUIRE(ev.size() == 1u);
+    BOOST_TEST(ev[0].id.rfind("evt_", 0) == 0u);
+    BOOST_TEST(ev[0].version.value() == "1.1");
+    BOOST_TEST(to_string(*ev[0].update) == std::string("minor"));
+    BOOST_TEST(ev[0].allowed.value() == false);
+
+    auto pending = outbox.pending("console", 100);
+    BOOST_REQUIRE(pending.size() == 1u);
+    BOOST_TEST(pending[0].event.id == ev[0].id);
+    BOOST_TEST(outbox.pending("slack", 100).size() == 1u);
+    BOOST_TEST(outbox.counts().pending == 2);
+
+    outbox.mark_delivered(pending[0].id, 101);
+    BOOST_TEST(outbox.pending("console", 200).empty());
+    auto slack = outbox.pending("slack", 100);
+    outbox.mark_failed(slack[0].id, "http 503", 160, 100);
+    BOOST_TEST(outbox.pending("slack", 150).empty()); // not before its retry time
+    BOOST_REQUIRE(outbox.pending("slack", 160).size() == 1u);
+    BOOST_TEST(outbox.pending("slack", 160)[0].attempts == 1);
+    outbox.mark_failed(slack[0].id, "http 404", std::nullopt, 170);
+    BOOST_TEST(outbox.pending("slack", 1000).empty());
+    auto counts = outbox.counts();
+    BOOST_TEST(counts.delivered == 1);
+    BOOST_TEST(counts.failed == 1);
+
+    // Clearing the validator and removing a release.
+    StateUpdate clear;
+    clear.subscription_id = id;
+    clear.now = 500;
+    clear.status = PollStatus::ok;
+    clear.clear_validator = true;
+    clear.baseline_done = true;
+    clear.removed = {"1.0"};
+    store.apply(clear);
+    BOOST_TEST(!store.subscription(id)->validator.has_value());
+    BOOST_TEST(store.releases(id).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_transaction_leaves_nothing_behind) {
+    StateStore store(":memory:");
+    Outbox outbox(store);
+    auto const id = store.upsert_subscription(sub("demo"), 1);
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 100;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.upserts = {StoredRelease{"1.0", 100, std::nullopt, false, std::nullopt}};
+    auto e = event(EventKind::new_release, "1.0");
+    e.id = "evt_fixed";
+    u.recipients = {{"console"}, {"console"}};
+    u.events = {e, e}; // duplicate id: the second insert fails, the whole update must roll back
+    BOOST_CHECK_THROW(store.apply(u), std::exception);
+    BOOST_TEST(store.releases(id).empty());
+    BOOST_TEST(store.events().empty());
+    BOOST_TEST(outbox.counts().pending == 0);
+    BOOST_TEST(!store.subscription(id)->baseline_done);
+}
+
+BOOST_AUTO_TEST_CASE(metadata_round_trip) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 1);
+    ProjectMetadata m;
+    m.summary = "A demo";
+    m.project_urls = {{"Source", "https://github.com/o/r"}, {"Quote\"d", "x"}};
+    StateUpdate u;
+    u.subscription_id = id;
+    u.status = PollStatus::ok;
+    u.metadata = m;
+    u.metadata_version = "1.0";
+    store.apply(u);
+    auto s = store.subscription(id);
+    BOOST_REQUIRE(s->metadata.has_value());
+    BOOST_TEST(s->metadata->summary == "A demo");
+    BOOST_TEST(s->metadata->project_urls.at("Quote\"d") == "x");
+    BOOST_TEST(s->metadata_version.value() == "1.0");
+}
+
+BOOST_AUTO_TEST_CASE(routes_are_kept_in_the_file_and_read_only_access_writes_nothing) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    Route slack;
+    slack.notifier = "slack";
+    slack.events = {EventKind::new_release, EventKind::pinned_yanked};
+    slack.packages = {"django", "boto*"};
+    slack.update_types = {UpdateType::major};
+    {
+        StateStore daemon(path);
+        Route console;
+        console.notifier = "console";
+        daemon.set_routes({console, slack});
+    }
+    // Another process (`check --state`) reads the daemon's routes to queue events the same way.
+    StateStore other(path);
+    Outbox outbox(other);
+    auto const routes = other.routes();
+    BOOST_REQUIRE(routes.size() == 2u);
+    BOOST_TEST(routes[0].notifier == "console");
+    BOOST_TEST(routes[0].events.empty());
+    BOOST_TEST(routes[1].notifier == "slack");
+    BOOST_TEST((routes[1].events == slack.events));
+    BOOST_TEST((routes[1].packages == slack.packages));
+    BOOST_TEST((routes[1].update_types == slack.update_types));
+    auto const id = other.upsert_subscription(sub("demo"), 1);
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 10;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.gone = StateUpdate::Gone::set;
+    u.events = {event(EventKind::new_release, "2.0")};
+    u.recipients = {{"console", "slack"}};
+    other.apply(u);
+    BOOST_TEST(outbox.counts().pending == 2);
+    BOOST_TEST(outbox.next_due().value() == 10);
+    BOOST_TEST(other.subscription(id)->gone_since.value() == 10);
+
+    StateStore reader(path, StateStore::Access::read_only);
+    BOOST_TEST(reader.subscriptions().size() == 1u);
+    BOOST_CHECK_THROW(reader.upsert_subscription(sub("x"), 1), std::exception);
+    BOOST_CHECK_THROW(StateStore((dir.path / "missing.db").string(), StateStore::Access::read_only),
+                      std::runtime_error);
+}

@@ -1,0 +1,115 @@
+#define BOOST_TEST_MODULE requirements_loader
+#include <boost/test/unit_test.hpp>
+
+#include "watcher/subscriptions.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace pinwatch::watcher;
+namespace fs = std::filesystem;
+
+namespace {
+struct Dir {
+    fs::path path = fs::temp_directory_path() / ("pinwatch-loader-" + std::to_string(::getpid()));
+    Dir() { fs::create_directories(path); }
+    ~Dir() { fs::remove_all(path); }
+    std::string write(std::string const& name, std::string const& text) {
+        std::ofstream(path / name, std::ios::binary) << text;
+        return (path / name).string();
+    }
+};
+Subscription const* find(LoadedRequirements const& l, std::string const& name) {
+    for (auto const& s : l.subscriptions)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(subscriptions_from_requirements_and_constraints) {
+    Dir d;
+    d.write("constraints.txt", "urllib3==2.0.7\nnot-required==1.0\n");
+    auto const req = d.write("requirements.txt",
+                             "-c constraints.txt\n"
+                             "Requests[socks]==2.31.0\n"
+                             "urllib3>=1.26,<3\n"
+                             "requests>=2\n"                            // a duplicate narrows the first
+                             "pywin32==306 ; sys_platform == 'win32'\n" // does not apply here
+                             "./vendored/lib\n"                          // local path: not watched
+                             "this is not a requirement\n");
+    ::unsetenv("PIP_INDEX_URL");
+    LoadOptions o;
+    o.requirements = {req};
+    auto l = load_requirements(o);
+    BOOST_TEST(!l.unreadable);
+    BOOST_TEST(l.index_url == "https://pypi.org/simple/");
+    BOOST_REQUIRE_EQUAL(l.subscriptions.size(), 2u);
+    auto const* requests = find(l, "requests");
+    BOOST_REQUIRE(requests);
+    BOOST_TEST(requests->specifier == "==2.31.0,>=2");
+    BOOST_TEST(requests->pinned.value() == "2.31.0");
+    BOOST_TEST(requests->line == 2);
+    auto const* urllib3 = find(l, "urllib3");
+    BOOST_REQUIRE(urllib3);
+    BOOST_TEST(urllib3->pinned.value() == "2.0.7"); // the constraint pins what the range leaves open
+    BOOST_TEST(!find(l, "not-required"));           // constraints alone subscribe nothing
+    BOOST_TEST(l.skipped.size() == 2u);
+    BOOST_REQUIRE_EQUAL(l.errors.size(), 1u);
+    BOOST_TEST(l.errors[0].line == 7);
+    BOOST_TEST(l.errors[0].str().find("requirements.txt:7") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(index_precedence_and_pre) {
+    Dir d;
+    auto const with_i = d.write("a.txt", "-i https://mirror.example/simple/\n--pre\nfoo\n");
+    auto const plain = d.write("b.txt", "foo\n");
+    ::setenv("PIP_INDEX_URL", "https://env.example/simple/", 1);
+    LoadOptions o;
+    o.requirements = {plain};
+    BOOST_TEST(load_requirements(o).index_url == "https://env.example/simple/");
+    o.requirements = {with_i};
+    auto l = load_requirements(o);
+    BOOST_TEST(l.index_url == "https://mirror.example/simple/");
+    BOOST_TEST(l.subscriptions.at(0).prereleases);
+    BOOST_TEST(l.subscriptions.at(0).origin == "https://mirror.example/simple/");
+    BOOST_TEST(l.subscriptions.at(0).source == "pypi");
+    BOOST_TEST(l.subscriptions.at(0).locator == "https://mirror.example/simple/" + l.subscriptions.at(0).name + "/");
+    o.index_url = "https://explicit.example/simple/";
+    BOOST_TEST(load_requirements(o).index_url == "https://explicit.example/simple/");
+    ::unsetenv("PIP_INDEX_URL");
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_files_are_usage_errors_but_nested_ones_are_line_errors) {
+    Dir d;
+    LoadOptions o;
+    o.requirements = {(d.path / "missing.txt").string()};
+    auto l = load_requirements(o);
+    BOOST_TEST(l.unreadable);
+    BOOST_REQUIRE(!l.errors.empty());
+    auto const nested = d.write("n.txt", "foo==1\n-r missing-too.txt\n");
+    o.requirements = {nested};
+    auto n = load_requirements(o);
+    BOOST_TEST(!n.unreadable);
+    BOOST_TEST(n.subscriptions.size() == 1u);
+    BOOST_REQUIRE(!n.errors.empty());
+    BOOST_TEST(n.errors[0].line == 2);
+}
+
+BOOST_AUTO_TEST_CASE(pyproject_dependencies_subscribe_too) {
+    Dir d;
+    auto const py = d.write("pyproject.toml", R"([project]
+name = "app"
+dependencies = ["httpx>=0.27", "attrs==23.1.0"]
+[project.optional-dependencies]
+test = ["pytest==8.0.0"]
+)");
+    LoadOptions o;
+    o.pyproject = {py};
+    auto l = load_requirements(o);
+    BOOST_TEST(l.errors.empty());
+    BOOST_TEST(l.subscriptions.size() == 3u);
+    BOOST_TEST(find(l, "attrs")->pinned.value() == "23.1.0");
+    BOOST_TEST(find(l, "pytest") != nullptr);
+}

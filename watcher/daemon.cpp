@@ -1,0 +1,172 @@
+#include "watcher/daemon.hpp"
+
+#include "common/text.hpp"
+#include "notifiers/registry.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <set>
+
+namespace pinwatch::watcher {
+
+namespace asio = boost::asio;
+
+Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options, std::ostream& console)
+    : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
+    store_ = std::make_unique<StateStore>(options_.state_path);
+
+    net::ClientOptions copts;
+    copts.deadline = cfg.http.timeout;
+    copts.connect_timeout = cfg.http.connect_timeout;
+    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
+    copts.extra_ca_file = cfg.http.extra_ca_file;
+    client_ = std::make_unique<net::Client>(io.get_executor(), copts);
+
+    auto made = notifiers::make_notifiers(cfg, notifiers::NotifierContext{console});
+    if (!made) throw std::runtime_error(made.error());
+    std::vector<Dispatcher::Channel> channels;
+    for (auto& [n, route] : *made) channels.push_back({std::move(n), std::move(route)});
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, std::move(channels));
+    store_->set_routes(dispatcher_->router().routes());
+
+    PollerOptions popts;
+    popts.interval = cfg.interval;
+    popts.jitter = cfg.jitter;
+    popts.failing_after = cfg.failing_after;
+    popts.retry.cap = std::max(std::chrono::seconds(30), cfg.interval);
+    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(), popts);
+
+    SchedulerOptions sopts;
+    // Polls in flight per host: a few times the connections, so every connection stays busy.
+    sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
+    scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
+    scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const&) {
+        dirty_ = true;
+        wake_.cancel();
+    };
+    scheduler_->on_crash = [this](StoredSubscription const& s, std::string const& what, int n) {
+        // Storage trouble repeats every retry: said when it starts, then quietly retried.
+        if (n == 1) spdlog::error("{}:{}: poll failed: {}", s.sub.source, sanitize_text(s.sub.name), sanitize_text(what));
+        else spdlog::debug("{}:{}: poll failed again ({} in a row): {}", s.sub.source, sanitize_text(s.sub.name), n, sanitize_text(what));
+        dirty_ = true;
+        wake_.cancel();
+    };
+
+    load_.requirements = cfg.requirements;
+    load_.pyproject = cfg.pyproject;
+    load_.python_version = cfg.python_version;
+    load_.index_url = cfg.index_url;
+    load_.pre = cfg.pre;
+    for (auto const& [name, every] : cfg.intervals) load_.intervals[name] = every.count();
+    auto shortest = cfg.interval;
+    for (auto const& [name, every] : cfg.intervals) shortest = std::min(shortest, every);
+    reload_every_ = std::min(shortest, std::chrono::seconds(60));
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    client_->shutdown(); // in-flight fetches end with `cancelled` and write nothing
+    wake_.cancel();
+}
+
+bool Daemon::reload(UnixTime now) {
+    next_reload_ = now + reload_every_.count();
+    auto loaded = load_requirements(load_);
+    // Each problem is logged once, when it appears, not every cycle.
+    std::set<std::string> current;
+    for (auto const& e : loaded.errors) {
+        auto const text = sanitize_text(e.str());
+        if (!reported_.count(text)) spdlog::error("{}", text);
+        current.insert(text);
+    }
+    reported_ = std::move(current);
+    if (loaded.unreadable && loaded.subscriptions.empty()) {
+        std::string const msg = "no requirements file could be read; keeping the current subscriptions";
+        if (reload_error_ != msg) spdlog::error("{}", msg);
+        reload_error_ = msg;
+        scheduler_->reschedule(store_->subscriptions());
+        return false;
+    }
+    if (reload_error_) spdlog::info("requirements readable again");
+    reload_error_.reset();
+    auto const keep = store_->upsert_subscriptions(loaded.subscriptions, now);
+    int const dropped = store_->deactivate_others(keep);
+    if (dropped > 0) spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
+    scheduler_->reschedule(store_->subscriptions());
+    if (on_reload) on_reload(keep.size());
+    return true;
+}
+
+asio::awaitable<void> Daemon::deliver(UnixTime now) {
+    dirty_ = false;
+    try {
+        co_await dispatcher_->run_once(now);
+    } catch (std::exception const& e) {
+        spdlog::error("delivering notifications failed: {}", sanitize_text(e.what()));
+    }
+}
+
+asio::awaitable<void> Daemon::sleep_until(UnixTime when) {
+    auto const now = unix_now();
+    wake_.expires_after(std::chrono::seconds(std::max<UnixTime>(0, when - now)) +
+                        std::chrono::milliseconds(when > now ? 5 : 50));
+    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> Daemon::run() {
+    if (options_.once) {
+        UnixTime const now = unix_now();
+        try {
+            reload(now);
+        } catch (std::exception const& e) {
+            spdlog::error("reading the requirements failed: {}", sanitize_text(e.what()));
+        }
+        co_await scheduler_->poll_each_once(store_->subscriptions());
+        // Deliver what this round produced; retries due later are the next run's.
+        if (!stopping_) co_await deliver(unix_now());
+        co_return;
+    }
+    while (!stopping_) {
+        UnixTime const now = unix_now();
+        if (on_tick) on_tick();
+        if (now >= next_reload_) {
+            try {
+                reload(now);
+            } catch (std::exception const& e) {
+                auto const msg = "reading the requirements failed: " + sanitize_text(e.what());
+                if (reload_error_ != msg) spdlog::error("{}", msg);
+                reload_error_ = msg;
+            }
+        }
+        UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
+        if (auto due = scheduler_->start_due(now)) next_wake = std::min(next_wake, *due);
+        std::optional<UnixTime> outbox_due;
+        try {
+            outbox_due = dispatcher_->next_due();
+        } catch (std::exception const& e) {
+            spdlog::debug("reading the outbox failed: {}", e.what());
+        }
+        if (dirty_ || (outbox_due && *outbox_due <= now)) co_await deliver(now);
+        if (stopping_) break;
+        if (dirty_) continue; // a poll finished while delivering: deliver again first
+        if (outbox_due && *outbox_due > now) next_wake = std::min(next_wake, *outbox_due);
+        // Sleep until something is due; a finished poll cancels the timer to deliver promptly.
+        co_await sleep_until(next_wake);
+    }
+    // Let cancelled polls unwind; they complete promptly because the client was shut down.
+    auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (scheduler_->in_flight() > 0 && std::chrono::steady_clock::now() < give_up) {
+        wake_.expires_after(std::chrono::milliseconds(200));
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (scheduler_->in_flight() > 0)
+        spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped", scheduler_->in_flight());
+}
+
+} // namespace pinwatch::watcher

@@ -1,0 +1,68 @@
+// Daemon: pinwatch as a service, built from a validated Config. Owns the pieces (state,
+// HTTPS client, sources, notifiers, dispatcher, poller, scheduler) and the policies that
+// span them: re-reading the requirements, when to deliver, how loudly to report an error
+// (once per change of state, not once per cycle), and a prompt, clean stop.
+#pragma once
+
+#include "config/config.hpp"
+#include "watcher/scheduler.hpp"
+#include "watcher/subscriptions.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace pinwatch::watcher {
+
+struct DaemonOptions {
+    std::string state_path;
+    bool once = false; // poll everything once, deliver, return (cron, tests)
+};
+
+class Daemon {
+public:
+    // Throws std::runtime_error with a message for the operator on start-up errors (state file,
+    // CA file, a notifier that cannot be built).
+    Daemon(boost::asio::io_context& io, config::Config const& config, DaemonOptions options,
+           std::ostream& console);
+    ~Daemon();
+
+    // Runs until stop() (or, with `once`, until one round is polled and delivered).
+    boost::asio::awaitable<void> run();
+    void stop();
+
+    std::size_t watched() const { return scheduler_->scheduled(); }
+    // Called once per loop turn (the systemd watchdog hooks in here).
+    std::function<void()> on_tick;
+    // Called after each reload with the number of subscriptions.
+    std::function<void(std::size_t)> on_reload;
+
+private:
+    bool reload(UnixTime now);
+    boost::asio::awaitable<void> deliver(UnixTime now);
+    boost::asio::awaitable<void> sleep_until(UnixTime when);
+
+    config::Config config_;
+    DaemonOptions options_;
+    LoadOptions load_;
+    std::chrono::seconds reload_every_{60};
+    std::unique_ptr<StateStore> store_;
+    std::unique_ptr<net::Client> client_;
+    SourceRegistry sources_;
+    std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<Poller> poller_;
+    std::unique_ptr<Scheduler> scheduler_;
+    boost::asio::steady_timer wake_;
+    std::set<std::string> reported_; // problems already logged, so each is said once
+    std::optional<std::string> reload_error_;
+    bool stopping_ = false;
+    bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
+    UnixTime next_reload_ = 0;
+};
+
+} // namespace pinwatch::watcher

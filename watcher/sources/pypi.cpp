@@ -1,0 +1,613 @@
+// PyPI source: request building and response parsing, no I/O.
+#include "watcher/sources/pypi.hpp"
+
+#include "common/text.hpp"
+
+#include "packaging/name.hpp"
+#include "packaging/version.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <unordered_map>
+
+namespace pinwatch::watcher {
+namespace {
+
+// The spec-recommended Accept header: JSON first, HTML as the fallback (PEP 691).
+constexpr char const* kSimpleAccept = "application/vnd.pypi.simple.v1+json, "
+                                      "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+
+// A large project's Simple JSON is a few MB; allow generous headroom without letting a broken
+// server fill memory.
+constexpr std::size_t kSimpleBodyLimit = 64u << 20;
+constexpr std::size_t kMetadataBodyLimit = 16u << 20;
+
+
+
+std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
+    auto h = r.header("retry-after");
+    if (!h) return std::nullopt;
+    long long secs = 0;
+    auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), secs);
+    if (ec != std::errc{} || p != h->data() + h->size() || secs < 0) return std::nullopt;
+    return std::chrono::seconds(secs);
+}
+
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using StringIndex = std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>>;
+
+// Collects releases by normalised version while preserving the index's spelling.
+class ReleaseTable {
+public:
+    Release& get(std::string_view version) {
+        // Most files spell the version exactly as the `versions` list does: a lookup of the raw
+        // text spares a PEP 440 parse per file.
+        if (auto raw = raw_index_.find(version); raw != raw_index_.end()) return releases_[raw->second];
+        auto key = release_key(version); // files and `versions` matched by it
+        auto it = index_.find(key);
+        if (it != index_.end()) {
+            raw_index_.emplace(std::string(version), it->second);
+            return releases_[it->second];
+        }
+        raw_index_.emplace(std::string(version), releases_.size());
+        index_.emplace(key, releases_.size());
+        Release r;
+        r.version = std::string(version);
+        r.key = std::move(key);
+        releases_.push_back(std::move(r));
+        files_.push_back(0);
+        yanked_files_.push_back(0);
+        return releases_.back();
+    }
+    void add_file(std::string_view version, std::optional<UnixTime> uploaded, bool yanked,
+                  std::optional<std::string> reason) {
+        auto& r = get(version);
+        auto const i = static_cast<std::size_t>(&r - releases_.data());
+        ++files_[i];
+        if (uploaded && (!r.upload_time || *uploaded < *r.upload_time)) r.upload_time = uploaded;
+        if (yanked) {
+            ++yanked_files_[i];
+            if (reason && !reason->empty() && !r.yank_reason) r.yank_reason = std::move(reason);
+        }
+    }
+    std::vector<Release> finish() && {
+        // PEP 592: a release counts as yanked when all of its files are yanked.
+        for (std::size_t i = 0; i < releases_.size(); ++i) {
+            releases_[i].yanked = files_[i] > 0 && yanked_files_[i] == files_[i];
+            if (!releases_[i].yanked) releases_[i].yank_reason.reset();
+        }
+        return std::move(releases_);
+    }
+
+private:
+    StringIndex index_;     // normalised version -> release
+    StringIndex raw_index_; // spelling seen -> release
+    std::vector<Release> releases_;
+    std::vector<int> files_, yanked_files_;
+};
+
+// SAX handler for a PEP 691 project page. It keeps only the few fields pinwatch needs, so a
+// 10 MB page costs the release table, not a DOM.
+struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, SimpleJsonHandler> {
+    std::string_view project;
+    ReleaseTable table;
+    std::optional<std::int64_t> last_serial;
+    std::string api_version;
+    bool saw_versions = false;
+    bool top_is_object = false; // a PEP 691 project page is one JSON object ...
+    bool saw_files = false;     // ... with a "files" list
+
+    int depth = 0;
+    std::string top_key;  // key at depth 1
+    std::string meta_key; // key inside "meta"
+    std::string file_key; // key inside one "files" entry
+    // The file being read. Views point into the parse buffer (in-situ parsing: no copies).
+    std::string_view filename;
+    std::optional<UnixTime> uploaded;
+    bool yanked = false;
+    std::optional<std::string_view> yank_reason;
+
+    bool in_meta() const { return depth == 2 && top_key == "meta"; }
+    bool in_versions() const { return depth == 2 && top_key == "versions"; }
+    bool in_file() const { return depth == 3 && top_key == "files"; }
+
+    bool scalar_string(char const* s, std::size_t n) {
+        if (in_versions()) {
+            saw_versions = true;
+            table.get(std::string_view(s, n));
+        } else if (in_meta() && meta_key == "api-version") {
+            api_version.assign(s, n);
+        } else if (in_file()) {
+            if (file_key == "filename") filename = std::string_view(s, n);
+            else if (file_key == "upload-time") uploaded = pypi_detail::parse_upload_time({s, n});
+            else if (file_key == "yanked") {
+                // PEP 592: a string means yanked with that reason.
+                yanked = true;
+                yank_reason = std::string_view(s, n);
+            }
+        }
+        return true;
+    }
+    bool Default() { return true; }
+    bool String(char const* s, rapidjson::SizeType n, bool) { return scalar_string(s, n); }
+    bool Bool(bool b) {
+        if (in_file() && file_key == "yanked") yanked = b;
+        return true;
+    }
+    bool Int64(std::int64_t v) {
+        if (in_meta() && meta_key == "_last-serial") last_serial = v;
+        return true;
+    }
+    bool Int(int v) { return Int64(v); }
+    bool Uint(unsigned v) { return Int64(v); }
+    bool Uint64(std::uint64_t v) { return Int64(static_cast<std::int64_t>(v)); }
+    bool Key(char const* s, rapidjson::SizeType n, bool) {
+        if (depth == 1) {
+            top_key.assign(s, n);
+            saw_files = saw_files || top_key == "files";
+        }
+        else if (in_meta()) meta_key.assign(s, n);
+        else if (in_file()) file_key.assign(s, n);
+        return true;
+    }
+    bool StartObject() {
+        if (depth == 0) top_is_object = true;
+        ++depth;
+        if (in_file()) {
+            filename = {};
+            uploaded.reset();
+            yanked = false;
+            yank_reason.reset();
+            file_key.clear();
+        }
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType) {
+        if (in_file()) {
+            auto v = pypi_detail::version_from_filename(filename, project);
+            if (!v.empty())
+                table.add_file(v, uploaded, yanked,
+                               yank_reason ? std::optional<std::string>(*yank_reason) : std::nullopt);
+        }
+        --depth;
+        return true;
+    }
+    bool StartArray() {
+        ++depth;
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType) {
+        --depth;
+        return true;
+    }
+};
+
+// --- HTML (PEP 503) ---------------------------------------------------------------------
+
+std::string html_unescape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '&') {
+            out += s[i];
+            continue;
+        }
+        auto const semi = s.find(';', i);
+        if (semi == std::string_view::npos || semi - i > 10) {
+            out += s[i];
+            continue;
+        }
+        auto const ent = s.substr(i + 1, semi - i - 1);
+        if (ent == "amp") out += '&';
+        else if (ent == "lt") out += '<';
+        else if (ent == "gt") out += '>';
+        else if (ent == "quot") out += '"';
+        else if (ent == "apos") out += '\'';
+        else if (!ent.empty() && ent[0] == '#') {
+            unsigned long code = 0;
+            bool const hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+            auto digits = ent.substr(hex ? 2 : 1);
+            auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+            if (ec != std::errc{} || p != digits.data() + digits.size() || code > 0x10FFFF) {
+                out.append(s.substr(i, semi - i + 1));
+            } else if (code < 0x80) {
+                out += static_cast<char>(code);
+            } else if (code < 0x800) {
+                out += static_cast<char>(0xC0 | (code >> 6));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            } else if (code < 0x10000) {
+                out += static_cast<char>(0xE0 | (code >> 12));
+                out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            } else {
+                out += static_cast<char>(0xF0 | (code >> 18));
+                out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+                out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+                out += static_cast<char>(0x80 | (code & 0x3F));
+            }
+        } else {
+            out.append(s.substr(i, semi - i + 1));
+        }
+        i = semi;
+    }
+    return out;
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            unsigned v = 0;
+            std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+            out += static_cast<char>(v);
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+struct Anchor {
+    std::optional<std::string> href;
+    std::optional<std::string> yanked; // present (possibly empty) when data-yanked is there
+    std::string text;
+};
+
+// Reads the attributes of one start tag; `s` is the text between "<a" and ">".
+void read_attributes(std::string_view s, Anchor& a) {
+    std::size_t i = 0;
+    auto skip_ws = [&] {
+        while (i < s.size() && is_blank(s[i])) ++i;
+    };
+    while (i < s.size()) {
+        skip_ws();
+        std::size_t const name_start = i;
+        while (i < s.size() && !is_blank(s[i]) && s[i] != '=' &&
+               s[i] != '/')
+            ++i;
+        if (i == name_start) {
+            ++i;
+            continue;
+        }
+        std::string const name = ascii_lower(s.substr(name_start, i - name_start));
+        skip_ws();
+        std::string value;
+        if (i < s.size() && s[i] == '=') {
+            ++i;
+            skip_ws();
+            if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
+                char const q = s[i++];
+                auto const end = s.find(q, i);
+                auto const stop = end == std::string_view::npos ? s.size() : end;
+                value = html_unescape(s.substr(i, stop - i));
+                i = stop + 1;
+            } else {
+                std::size_t const vs = i;
+                while (i < s.size() && !is_blank(s[i])) ++i;
+                value = html_unescape(s.substr(vs, i - vs));
+            }
+        }
+        if (name == "href") a.href = value;
+        else if (name == "data-yanked") a.yanked = value;
+    }
+}
+
+} // namespace
+
+std::string release_key(std::string_view version) {
+    if (auto parsed = packaging::Version::parse(version)) return parsed->str();
+    return ascii_lower(version);
+}
+
+namespace pypi_detail {
+
+std::string normalise_index_url(std::string_view url) {
+    std::string out(url);
+    if (out.empty() || out.back() != '/') out += '/';
+    return out;
+}
+
+std::string version_from_filename(std::string_view filename, std::string_view project) {
+    auto const canon_project = packaging::canonicalize_name(project);
+    if (iends_with(filename, ".whl") || iends_with(filename, ".egg")) {
+        // Wheel: {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl, name escaped with '_'.
+        // Egg: {name}-{version}(-py{X.Y}(-{platform})?)?.egg
+        auto stem = filename.substr(0, filename.size() - 4);
+        auto const first = stem.find('-');
+        if (first == std::string_view::npos) return "";
+        auto rest = stem.substr(first + 1);
+        return std::string(rest.substr(0, rest.find('-')));
+    }
+    static constexpr std::string_view kSdistExtensions[] = {".tar.gz", ".tar.bz2", ".tar.xz",
+                                                             ".tar.z",  ".tar",     ".tgz",
+                                                             ".tbz",    ".zip"};
+    for (auto ext : kSdistExtensions) {
+        if (!iends_with(filename, ext)) continue;
+        auto stem = filename.substr(0, filename.size() - ext.size());
+        // Old sdists keep the project's own spelling, which may contain '-': find the split
+        // where the left part is the project name.
+        for (auto pos = stem.find('-'); pos != std::string_view::npos; pos = stem.find('-', pos + 1))
+            if (packaging::canonicalize_name(stem.substr(0, pos)) == canon_project)
+                return std::string(stem.substr(pos + 1));
+        auto const last = stem.rfind('-');
+        if (last == std::string_view::npos) return "";
+        return std::string(stem.substr(last + 1));
+    }
+    return "";
+}
+
+std::optional<UnixTime> parse_upload_time(std::string_view t) {
+    // yyyy-mm-ddThh:mm:ss[.ffffff]Z (PyPI omits the fraction when it is zero)
+    if (t.size() < 20) return std::nullopt;
+    auto num = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+        int v = 0;
+        auto [p, ec] = std::from_chars(t.data() + pos, t.data() + pos + len, v);
+        if (ec != std::errc{} || p != t.data() + pos + len) return std::nullopt;
+        return v;
+    };
+    if (t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':')
+        return std::nullopt;
+    auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+    if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
+    std::size_t i = 19;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    }
+    if (i + 1 != t.size() || (t[i] != 'Z' && t[i] != 'z')) return std::nullopt;
+    if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = *y - 1900;
+    tm.tm_mon = *mo - 1;
+    tm.tm_mday = *d;
+    tm.tm_hour = *h;
+    tm.tm_min = *mi;
+    tm.tm_sec = *s;
+    return static_cast<UnixTime>(timegm(&tm));
+}
+
+Result<Observation, std::string> parse_simple_json(std::string const& body, std::string_view project) {
+    SimpleJsonHandler h;
+    h.project = project;
+    rapidjson::Reader reader;
+    // In-situ parsing decodes strings in place, so the handler gets views instead of copies.
+    std::string buffer = body;
+    rapidjson::InsituStringStream in(buffer.data());
+    auto const ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, h);
+    if (!ok) {
+        return fail("invalid Simple API JSON at offset " + std::to_string(reader.GetErrorOffset()));
+    }
+    if (!h.top_is_object || !h.saw_files)
+        return fail(std::string("not a Simple API project page (a JSON ") +
+                    (h.top_is_object ? "object without \"files\"" : "value that is not an object") + ")");
+    if (!h.api_version.empty()) {
+        // Clients must refuse a greater major version (PEP 691, "Clients").
+        auto const major = h.api_version.substr(0, h.api_version.find('.'));
+        if (major != "1") return fail("unsupported Simple API version " + h.api_version);
+    }
+    Observation obs;
+    obs.sequence = h.last_serial;
+    obs.releases = std::move(h.table).finish();
+    return obs;
+}
+
+Result<Observation, std::string> parse_simple_html(std::string const& body, std::string_view project) {
+    ReleaseTable table;
+    std::size_t pos = 0, anchors = 0;
+    auto const lbody = ascii_lower(body);
+    while (true) {
+        auto const open = lbody.find("<a", pos);
+        if (open == std::string::npos) break;
+        auto const after = open + 2;
+        if (after < lbody.size() && !is_blank(lbody[after]) &&
+            lbody[after] != '>') {
+            pos = after; // <abbr>, <area>, ...
+            continue;
+        }
+        auto const close = lbody.find('>', after);
+        if (close == std::string::npos) break;
+        ++anchors;
+        Anchor a;
+        read_attributes(std::string_view(body).substr(after, close - after), a);
+        auto const end = lbody.find("</a", close + 1);
+        auto const text_end = end == std::string::npos ? lbody.size() : end;
+        a.text = html_unescape(std::string_view(body).substr(close + 1, text_end - close - 1));
+        pos = text_end;
+
+        std::string filename;
+        auto const trimmed = trim_blanks(a.text);
+        if (a.href) {
+            std::string_view h = *a.href;
+            h = h.substr(0, h.find_first_of("#?"));
+            auto const slash = h.rfind('/');
+            filename = percent_decode(slash == std::string_view::npos ? h : h.substr(slash + 1));
+        }
+        if (filename.empty()) filename = std::string(trimmed);
+        auto v = version_from_filename(filename, project);
+        if (v.empty()) continue;
+        std::optional<std::string> reason;
+        if (a.yanked && !a.yanked->empty()) reason = *a.yanked;
+        table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason));
+    }
+    // A project page links its files; a page without a single link is an error page, a login
+    // wall or a proxy's answer, not "no releases" (PyPI answers 404 for a project without any).
+    if (anchors == 0) return fail("not a Simple API project page (an HTML page without links)");
+    Observation obs;
+    obs.releases = std::move(table).finish();
+    return obs;
+}
+
+} // namespace pypi_detail
+
+
+namespace pypi_detail {
+
+std::optional<std::string> metadata_url(std::string_view locator, std::string_view version) {
+    // locator: <root>/simple/<name>/
+    std::string_view page = locator;
+    if (!page.empty() && page.back() == '/') page.remove_suffix(1);
+    auto const slash = page.rfind('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto const name = page.substr(slash + 1);
+    auto root = page.substr(0, slash + 1); // ".../simple/"
+    constexpr std::string_view kSimple = "/simple/";
+    if (root.size() < kSimple.size() || root.substr(root.size() - kSimple.size()) != kSimple)
+        return std::nullopt;
+    root.remove_suffix(kSimple.size() - 1);
+    return std::string(root) + "pypi/" + std::string(name) + "/" + std::string(version) + "/json";
+}
+
+Result<ProjectMetadata, std::string> parse_metadata(std::string const& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str(), body.size());
+    if (d.HasParseError() || !d.IsObject()) return fail("metadata: invalid JSON");
+    ProjectMetadata m;
+    auto info = d.FindMember("info");
+    if (info == d.MemberEnd() || !info->value.IsObject()) return m;
+    auto const& i = info->value;
+    if (auto s = i.FindMember("summary"); s != i.MemberEnd() && s->value.IsString())
+        m.summary = s->value.GetString();
+    if (auto s = i.FindMember("home_page"); s != i.MemberEnd() && s->value.IsString())
+        m.home_page = s->value.GetString();
+    if (auto u = i.FindMember("project_urls"); u != i.MemberEnd() && u->value.IsObject())
+        for (auto const& kv : u->value.GetObject())
+            if (kv.value.IsString()) m.project_urls[kv.name.GetString()] = kv.value.GetString();
+    return m;
+}
+
+} // namespace pypi_detail
+
+namespace {
+
+constexpr std::string_view kListingStep = "simple";
+constexpr std::string_view kMetadataStep = "metadata";
+
+// The release metadata is read for: the newest non-yanked final, else the newest non-yanked.
+std::optional<std::string> newest_release(std::vector<Release> const& releases) {
+    std::optional<packaging::Version> best_final, best_any;
+    std::string final_text, any_text;
+    for (auto const& r : releases) {
+        if (r.yanked) continue;
+        auto v = packaging::Version::parse(r.version);
+        if (!v) continue;
+        if (!best_any || *v > *best_any) best_any = *v, any_text = r.version;
+        if (!v->is_prerelease() && (!best_final || *v > *best_final)) best_final = *v, final_text = r.version;
+    }
+    if (best_final) return final_text;
+    if (best_any) return any_text;
+    return std::nullopt;
+}
+
+} // namespace
+
+Subscription pypi_subscription(std::string_view index_url, std::string_view name) {
+    Subscription s;
+    s.source = std::string(PypiSource::kKind);
+    s.origin = pypi_detail::normalise_index_url(index_url);
+    s.name = packaging::canonicalize_name(name);
+    s.locator = s.origin + s.name + "/";
+    return s;
+}
+
+std::string PypiSource::host(Subscription const& sub) const {
+    // scheme://authority of the locator: one budget per index host.
+    auto const scheme = sub.locator.find("://");
+    if (scheme == std::string::npos) return sub.locator;
+    auto const end = sub.locator.find('/', scheme + 3);
+    return ascii_lower(sub.locator.substr(0, end));
+}
+
+SourceRequest PypiSource::first_request(Subscription const& sub, PollContext const& ctx) const {
+    SourceRequest r;
+    r.step = std::string(kListingStep);
+    r.http.url = sub.locator;
+    r.http.header("Accept", kSimpleAccept);
+    if (ctx.validator) r.http.header("If-None-Match", *ctx.validator);
+    r.http.body_limit = kSimpleBodyLimit;
+    return r;
+}
+
+Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& ctx,
+                                                  SourceRequest const& request,
+                                                  net::Response const& res, Observation& obs) const {
+    auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
+    auto error = [&](SourceError::Kind k, std::string msg) {
+        return fail(SourceError{k, prefix + msg,
+                                k == SourceError::Kind::rate_limited
+                                    ? retry_after(res).value_or(std::chrono::seconds(60))
+                                    : retry_after(res)});
+    };
+    if (request.step == kMetadataStep) {
+        // Metadata is a nicety: any failure leaves the listing as it is. A permanent one is
+        // remembered for this release, so a missing JSON API is not asked after every poll.
+        if (res.status >= 500 || res.status == 429)
+            return error(SourceError::Kind::temporary, "metadata: http " + std::to_string(res.status));
+        auto meta = res.status == 200 ? pypi_detail::parse_metadata(res.body)
+                                      : Result<ProjectMetadata, std::string>(
+                                            fail("metadata: http " + std::to_string(res.status)));
+        obs.metadata = meta ? std::move(*meta) : ProjectMetadata{};
+        obs.metadata_version = request.argument;
+        if (!meta) return error(SourceError::Kind::permanent, meta.error());
+        return SourceStep{};
+    }
+
+    if (res.status == 304) {
+        obs.status = Observation::Status::not_modified;
+        return SourceStep{};
+    }
+    if (res.status == 404 || res.status == 410) {
+        obs.status = Observation::Status::gone;
+        return SourceStep{};
+    }
+    if (res.status == 429) return error(SourceError::Kind::rate_limited, "http 429 too many requests");
+    if (res.status >= 500) return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
+    if (res.status != 200) return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));
+
+    auto const type = ascii_lower(res.header("content-type").value_or(""));
+    bool json = type.find("json") != std::string::npos;
+    if (type.empty()) {
+        auto const first = res.body.find_first_not_of(" \t\r\n");
+        json = first != std::string::npos && (res.body[first] == '{' || res.body[first] == '[');
+    }
+    auto parsed = json ? pypi_detail::parse_simple_json(res.body, sub.name)
+                       : pypi_detail::parse_simple_html(res.body, sub.name);
+    if (!parsed) return error(SourceError::Kind::permanent, parsed.error());
+    obs.status = Observation::Status::ok;
+    obs.releases = std::move(parsed->releases);
+    obs.sequence = parsed->sequence;
+    if (auto etag = res.header("etag")) obs.validator = std::string(*etag);
+    if (auto serial = res.header("x-pypi-last-serial")) {
+        std::int64_t v = 0;
+        auto [p, ec] = std::from_chars(serial->data(), serial->data() + serial->size(), v);
+        if (ec == std::errc{} && p == serial->data() + serial->size()) obs.sequence = v;
+    }
+
+    SourceStep step;
+    if (!ctx.want_metadata) return step;
+    auto const newest = newest_release(obs.releases);
+    if (!newest || newest == ctx.metadata_version) return step;
+    auto url = pypi_detail::metadata_url(sub.locator, *newest);
+    if (!url) return step;
+    SourceRequest next;
+    next.step = std::string(kMetadataStep);
+    next.argument = *newest;
+    next.optional = true;
+    next.http.url = std::move(*url);
+    next.http.header("Accept", "application/json");
+    next.http.body_limit = kMetadataBodyLimit;
+    step.next = std::move(next);
+    return step;
+}
+
+} // namespace pinwatch::watcher

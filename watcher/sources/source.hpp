@@ -1,0 +1,87 @@
+// Source: how one kind of place (a PyPI index, later GitHub) is asked about a subscription.
+// A source builds requests and reads responses, a page or an endpoint at a time; it opens no
+// socket, sleeps nowhere, logs nothing and never touches the state store. The poller does the
+// I/O, follows the steps a source asks for, and handles every failure in one place.
+#pragma once
+
+#include "common/result.hpp"
+#include "model/model.hpp"
+#include "net/http.hpp"
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace pinwatch::watcher {
+
+using namespace pinwatch::model;
+
+// Why a poll produced no observation, classified so it is handled in one place.
+struct SourceError {
+    enum class Kind {
+        temporary,    // network trouble, 5xx: retry with capped backoff
+        permanent,    // 4xx, a payload we cannot read: marked on the subscription
+        rate_limited, // 429 / rate-limit headers: pause the whole host until retry_after
+    };
+    Kind kind = Kind::temporary;
+    std::string message; // "pypi:requests: http 503"
+    std::optional<std::chrono::seconds> retry_after;
+};
+
+inline std::ostream& operator<<(std::ostream& os, SourceError::Kind k) {
+    switch (k) {
+    case SourceError::Kind::temporary: return os << "temporary";
+    case SourceError::Kind::permanent: return os << "permanent";
+    case SourceError::Kind::rate_limited: return os << "rate_limited";
+    }
+    return os;
+}
+
+// What the source may know from earlier polls, and what the caller wants this time.
+struct PollContext {
+    std::optional<std::string> validator;        // sent as If-None-Match when set
+    std::optional<std::string> metadata_version; // release whose metadata is stored
+    bool want_metadata = true; // `check` prints versions only and skips the extra request
+};
+
+// One request of a poll. `step` names it for the source's own parse (and for logs).
+// An optional step (metadata) that fails leaves the poll with what it has.
+struct SourceRequest {
+    std::string step;
+    std::string argument; // the source's own note for parse (a version, a page number)
+    net::Request http;
+    bool optional = false;
+};
+
+// What to do after one response: ask the next request (a page, another endpoint), and/or
+// leave the whole host alone for a while (a rate limit that is near).
+struct SourceStep {
+    std::optional<SourceRequest> next;
+    std::optional<std::chrono::seconds> pause_host;
+};
+
+// The key releases are matched by: the normalised PEP 440 version ("1.0.0-RC1" -> "1.0.0rc1"),
+// or the lowercased text for legacy versions packaging cannot parse. Sources fill Release::key
+// with it; the diff uses it for stored releases.
+std::string release_key(std::string_view version);
+
+class Source {
+public:
+    virtual ~Source() = default;
+    virtual std::string_view kind() const noexcept = 0;
+    // The budget a poll is counted against (one host, one API): polls of one host share its
+    // concurrency limit and its rate-limit pauses.
+    virtual std::string host(Subscription const& sub) const = 0;
+    // At most this many polls of one host at once (nullopt: the scheduler's default).
+    virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
+    virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
+    // Reads one response into `into` and says what comes next.
+    virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
+                                                  SourceRequest const& request,
+                                                  net::Response const& response,
+                                                  Observation& into) const = 0;
+};
+
+} // namespace pinwatch::watcher

@@ -1,0 +1,39 @@
+// Outbox: the notifications the state file owes, one row per (event, notifier). Rows are
+// written by StateStore::apply in the same transaction as the change that caused them; this
+// class reads what is due and records what each delivery came to. SQL only, no policy: the
+// dispatcher decides retries and backoff.
+#pragma once
+
+#include "watcher/state/store.hpp"
+
+namespace pinwatch::watcher {
+
+struct OutboxItem {
+    std::int64_t id = 0;
+    std::string notifier;
+    Event event;
+    int attempts = 0;
+};
+
+struct OutboxCounts {
+    std::int64_t pending = 0, delivered = 0, failed = 0;
+};
+
+class Outbox {
+public:
+    explicit Outbox(StateStore& store) : store_(store) {}
+
+    // When the earliest pending delivery for a routed notifier is due; nullopt if none.
+    std::optional<UnixTime> next_due() const;
+    std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now, int limit = 100) const;
+    void mark_delivered(std::int64_t outbox_id, UnixTime now);
+    // Temporary failure: retry at `retry_at`. Permanent failure: never retried.
+    void mark_failed(std::int64_t outbox_id, std::string const& error, std::optional<UnixTime> retry_at,
+                     UnixTime now);
+    OutboxCounts counts() const;
+
+private:
+    StateStore& store_;
+};
+
+} // namespace pinwatch::watcher

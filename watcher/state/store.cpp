@@ -1,0 +1,549 @@
+// SQL for the state store. Migrations are a numbered list applied by PRAGMA user_version;
+// never edit a shipped migration, append a new one.
+#include "watcher/state/store.hpp"
+
+#include "common/json.hpp"
+#include "watcher/state/sql.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <rapidjson/document.h>
+
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+namespace pinwatch::watcher {
+namespace {
+
+constexpr char const* kMigrations[] = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE subscriptions (
+    id                   INTEGER PRIMARY KEY,
+    source               TEXT NOT NULL,
+    index_url            TEXT NOT NULL,
+    name                 TEXT NOT NULL,
+    specifier            TEXT NOT NULL DEFAULT '',
+    pinned               TEXT,
+    prereleases          INTEGER NOT NULL DEFAULT 0,
+    file                 TEXT NOT NULL DEFAULT '',
+    line                 INTEGER NOT NULL DEFAULT 0,
+    active               INTEGER NOT NULL DEFAULT 1,
+    created_at           INTEGER NOT NULL,
+    baseline_done        INTEGER NOT NULL DEFAULT 0,
+    etag                 TEXT,
+    last_serial          INTEGER,
+    last_poll            INTEGER,
+    last_status          TEXT NOT NULL DEFAULT '',
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due             INTEGER NOT NULL DEFAULT 0,
+    summary              TEXT,
+    project_urls         TEXT,
+    home_page            TEXT,
+    metadata_version     TEXT,
+    gone_since           INTEGER, -- set while the index answers 404; errors do not clear it
+    interval             INTEGER, -- seconds; NULL = the daemon's interval
+    UNIQUE (source, index_url, name)
+);
+CREATE TABLE releases (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    version         TEXT NOT NULL,
+    first_seen      INTEGER NOT NULL,
+    upload_time     INTEGER,
+    yanked          INTEGER NOT NULL DEFAULT 0,
+    yank_reason     TEXT,
+    PRIMARY KEY (subscription_id, version)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    id              TEXT PRIMARY KEY,
+    seq             INTEGER NOT NULL UNIQUE,
+    subscription_id INTEGER REFERENCES subscriptions(id) ON DELETE SET NULL,
+    kind            TEXT NOT NULL,
+    package         TEXT NOT NULL,
+    index_url       TEXT NOT NULL,
+    version         TEXT,
+    update_type     TEXT,
+    allowed         INTEGER,
+    pinned          TEXT,
+    specifier       TEXT NOT NULL DEFAULT '',
+    detail          TEXT NOT NULL DEFAULT '',
+    at              INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    event_id        TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    notifier        TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | delivered | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    delivered_at    INTEGER,
+    UNIQUE (event_id, notifier)
+);
+CREATE INDEX outbox_pending ON outbox(notifier, state, next_attempt_at);
+-- The daemon's notifiers, so that events written by another process (`check --state` on the
+-- daemon's file) are queued for them too instead of being taken silently.
+CREATE TABLE notifiers (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql",
+    // 2: subscriptions keyed by (source, locator) instead of PyPI's (index_url, name);
+    // validator/sequence instead of etag/last_serial; events say their source and origin;
+    // notifiers carry their routes.
+    R"sql(
+CREATE TABLE subscriptions_v2 (
+    id                   INTEGER PRIMARY KEY,
+    source               TEXT NOT NULL,
+    locator              TEXT NOT NULL,
+    origin               TEXT NOT NULL DEFAULT '',
+    name                 TEXT NOT NULL,
+    specifier            TEXT NOT NULL DEFAULT '',
+    pinned               TEXT,
+    prereleases          INTEGER NOT NULL DEFAULT 0,
+    file                 TEXT NOT NULL DEFAULT '',
+    line                 INTEGER NOT NULL DEFAULT 0,
+    active               INTEGER NOT NULL DEFAULT 1,
+    created_at           INTEGER NOT NULL,
+    baseline_done        INTEGER NOT NULL DEFAULT 0,
+    validator            TEXT,
+    sequence             INTEGER,
+    last_poll            INTEGER,
+    last_status          TEXT NOT NULL DEFAULT '',
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due             INTEGER NOT NULL DEFAULT 0,
+    summary              TEXT,
+    project_urls         TEXT,
+    home_page            TEXT,
+    metadata_version     TEXT,
+    gone_since           INTEGER,
+    interval             INTEGER,
+    UNIQUE (source, locator)
+);
+INSERT INTO subscriptions_v2
+SELECT id, source,
+       (CASE WHEN substr(index_url, -1) = '/' THEN index_url ELSE index_url || '/' END) || name || '/',
+       (CASE WHEN substr(index_url, -1) = '/' THEN index_url ELSE index_url || '/' END),
+       name, specifier, pinned, prereleases, file, line, active, created_at, baseline_done, etag,
+       last_serial, last_poll, last_status, last_error, consecutive_failures, next_due, summary,
+       project_urls, home_page, metadata_version, gone_since, interval
+FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v2 RENAME TO subscriptions;
+ALTER TABLE events RENAME COLUMN index_url TO origin;
+ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'pypi';
+ALTER TABLE notifiers ADD COLUMN route TEXT NOT NULL DEFAULT '{}';
+)sql",
+};
+
+using sql::bind_opt;
+using sql::kEventColumns;
+using sql::opt_int;
+using sql::opt_text;
+using sql::read_event;
+
+std::string urls_to_json(std::map<std::string, std::string> const& urls) {
+    JsonWriter w;
+    w.begin_object();
+    for (auto const& [k, v] : urls) w.field(k, v);
+    w.end_object();
+    return w.take();
+}
+
+std::map<std::string, std::string> urls_from_json(std::string const& text) {
+    std::map<std::string, std::string> out;
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return out;
+    for (auto const& m : d.GetObject())
+        if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
+    return out;
+}
+
+std::string route_to_json(Route const& r) {
+    JsonWriter w;
+    w.begin_object().key("events").begin_array();
+    for (auto k : r.events) w.string(to_string(k));
+    w.end_array().key("packages").begin_array();
+    for (auto const& p : r.packages) w.string(p);
+    w.end_array().key("update_types").begin_array();
+    for (auto t : r.update_types) w.string(to_string(t));
+    w.end_array().end_object();
+    return w.take();
+}
+
+Route route_from_json(std::string name, std::string const& text) {
+    Route r;
+    r.notifier = std::move(name);
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return r;
+    auto strings = [&](char const* key, auto&& take) {
+        auto it = d.FindMember(key);
+        if (it == d.MemberEnd() || !it->value.IsArray()) return;
+        for (auto const& v : it->value.GetArray())
+            if (v.IsString()) take(std::string_view(v.GetString(), v.GetStringLength()));
+    };
+    strings("events", [&](std::string_view s) {
+        if (auto k = event_kind_from_string(s)) r.events.insert(*k);
+    });
+    strings("packages", [&](std::string_view s) { r.packages.emplace_back(s); });
+    strings("update_types", [&](std::string_view s) {
+        if (auto t = update_type_from_string(s)) r.update_types.insert(*t);
+    });
+    return r;
+}
+
+// Random 128-bit event ids: generated once, stored, and reused by every retry.
+std::string new_event_id() {
+    static std::random_device rd;
+    static std::mt19937_64 gen(rd() ^ (std::uint64_t(rd()) << 32));
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "evt_%016llx%016llx", static_cast<unsigned long long>(gen()),
+                  static_cast<unsigned long long>(gen()));
+    return buf;
+}
+
+constexpr char const* kSubscriptionColumns =
+    "id, source, locator, origin, name, specifier, pinned, prereleases, file, line, active, "
+    "baseline_done, validator, sequence, last_poll, last_status, last_error, "
+    "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
+    "gone_since, interval";
+
+StoredSubscription read_subscription(SQLite::Statement& q) {
+    StoredSubscription s;
+    s.id = q.getColumn(0).getInt64();
+    s.sub.source = q.getColumn(1).getString();
+    s.sub.locator = q.getColumn(2).getString();
+    s.sub.origin = q.getColumn(3).getString();
+    s.sub.name = q.getColumn(4).getString();
+    s.sub.specifier = q.getColumn(5).getString();
+    s.sub.pinned = opt_text(q.getColumn(6));
+    s.sub.prereleases = q.getColumn(7).getInt() != 0;
+    s.sub.file = q.getColumn(8).getString();
+    s.sub.line = q.getColumn(9).getInt();
+    s.active = q.getColumn(10).getInt() != 0;
+    s.baseline_done = q.getColumn(11).getInt() != 0;
+    s.validator = opt_text(q.getColumn(12));
+    s.sequence = opt_int(q.getColumn(13));
+    s.last_poll = opt_int(q.getColumn(14));
+    s.last_status = poll_status_from_string(q.getColumn(15).getString());
+    s.last_error = opt_text(q.getColumn(16));
+    s.consecutive_failures = q.getColumn(17).getInt();
+    s.next_due = q.getColumn(18).getInt64();
+    if (!q.getColumn(19).isNull() || !q.getColumn(20).isNull()) {
+        ProjectMetadata m;
+        m.summary = q.getColumn(19).getString();
+        m.project_urls = urls_from_json(q.getColumn(20).getString());
+        m.home_page = q.getColumn(21).getString();
+        s.metadata = std::move(m);
+    }
+    s.metadata_version = opt_text(q.getColumn(22));
+    s.gone_since = opt_int(q.getColumn(23));
+    s.sub.interval = opt_int(q.getColumn(24));
+    return s;
+}
+
+} // namespace
+
+StateStore::StateStore(std::string const& path, Access access) {
+    try {
+        if (access == Access::read_only) {
+            db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+            db_->setBusyTimeout(5000);
+            int const v = schema_version();
+            if (v > latest_schema_version())
+                throw std::runtime_error("schema version " + std::to_string(v) +
+                                         " is newer than this pinwatch understands (" +
+                                         std::to_string(latest_schema_version()) + "); upgrade pinwatch");
+            if (v != latest_schema_version())
+                throw std::runtime_error("schema version " + std::to_string(v) + ", this pinwatch reads " +
+                                         std::to_string(latest_schema_version()) +
+                                         " (let `pinwatch run` or `pinwatch check --state` migrate it)");
+            return;
+        }
+        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                           SQLite::OPEN_NOMUTEX);
+        db_->setBusyTimeout(5000);
+        if (path != ":memory:") {
+            // WAL: readers (pinwatch status) never block the daemon's writes. NORMAL sync is
+            // durable across application crashes; a power cut may lose the last commit, which
+            // the next poll re-derives.
+            db_->exec("PRAGMA journal_mode=WAL");
+            db_->exec("PRAGMA synchronous=NORMAL");
+            // Checkpoint less often than the default 1,000 pages: a cold check of thousands of
+            // packages otherwise copies the WAL into the database many times over.
+            db_->exec("PRAGMA wal_autocheckpoint=10000");
+        }
+        // Migrations rebuild tables; foreign keys stay off while they run (SQLite's documented
+        // procedure), or dropping the old table would cascade into releases and events.
+        db_->exec("PRAGMA foreign_keys=OFF");
+        migrate();
+        db_->exec("PRAGMA foreign_keys=ON");
+    } catch (std::exception const& e) {
+        throw std::runtime_error("state file " + path + ": " + e.what());
+    }
+}
+
+StateStore::~StateStore() {
+    statements_.clear(); // finalize before the database closes
+}
+
+SQLite::Statement& StateStore::statement(std::string const& sql) const {
+    // Preparing is most of the cost of a small statement; a poll of 5,000 packages runs the
+    // same dozen statements thousands of times.
+    auto it = statements_.find(sql);
+    if (it == statements_.end())
+        it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+}
+
+int StateStore::latest_schema_version() noexcept { return static_cast<int>(std::size(kMigrations)); }
+
+int StateStore::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
+
+void StateStore::migrate() {
+    // IMMEDIATE: two processes opening a new state file at once (the daemon and `status`)
+    // must not both apply a migration; the second waits, then sees it done.
+    SQLite::Transaction t(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    int const current = schema_version();
+    if (current > latest_schema_version())
+        throw std::runtime_error("schema version " + std::to_string(current) +
+                                 " is newer than this pinwatch understands (" +
+                                 std::to_string(latest_schema_version()) + "); upgrade pinwatch");
+    for (int v = current; v < latest_schema_version(); ++v) db_->exec(kMigrations[v]);
+    if (current != latest_schema_version()) {
+        SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
+        if (check.executeStep()) throw std::runtime_error("migration left dangling references");
+        db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+    }
+    t.commit();
+}
+
+void StateStore::set_routes(std::vector<Route> const& routes) {
+    SQLite::Transaction t(*db_);
+    db_->exec("DELETE FROM notifiers");
+    auto& ins = statement("INSERT OR REPLACE INTO notifiers (name, route) VALUES (?, ?)");
+    for (auto const& r : routes) {
+        ins.bind(1, r.notifier);
+        ins.bind(2, route_to_json(r));
+        ins.exec();
+        ins.reset();
+    }
+    t.commit();
+}
+
+std::vector<Route> StateStore::routes() const {
+    auto& q = statement("SELECT name, route FROM notifiers ORDER BY name");
+    std::vector<Route> out;
+    while (q.executeStep()) out.push_back(route_from_json(q.getColumn(0).getString(), q.getColumn(1).getString()));
+    q.reset();
+    return out;
+}
+
+std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
+    auto& q = statement(R"sql(
+INSERT INTO subscriptions (source, locator, origin, name, specifier, pinned, prereleases, file,
+                           line, active, created_at, next_due, interval)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11)
+ON CONFLICT (source, locator) DO UPDATE SET
+    origin = excluded.origin, name = excluded.name,
+    specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
+    file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
+    -- coming back, or a changed interval, is due now; otherwise the schedule stands
+    next_due = CASE WHEN subscriptions.active = 0 OR excluded.interval IS NOT subscriptions.interval
+                    THEN excluded.next_due ELSE subscriptions.next_due END
+RETURNING id)sql");
+    q.bind(1, s.source);
+    q.bind(2, s.locator);
+    q.bind(3, s.origin);
+    q.bind(4, s.name);
+    q.bind(5, s.specifier);
+    bind_opt(q, 6, s.pinned);
+    q.bind(7, s.prereleases ? 1 : 0);
+    q.bind(8, s.file);
+    q.bind(9, s.line);
+    q.bind(10, static_cast<std::int64_t>(now));
+    bind_opt(q, 11, s.interval);
+    q.executeStep();
+    auto const id = q.getColumn(0).getInt64();
+    q.reset();
+    return id;
+}
+
+std::vector<std::int64_t> StateStore::upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now) {
+    SQLite::Transaction t(*db_);
+    std::vector<std::int64_t> ids;
+    ids.reserve(subs.size());
+    for (auto const& s : subs) ids.push_back(upsert_subscription(s, now));
+    t.commit();
+    return ids;
+}
+
+int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
+    SQLite::Transaction t(*db_);
+    db_->exec("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id INTEGER PRIMARY KEY)");
+    db_->exec("DELETE FROM keep_ids");
+    auto& ins = statement("INSERT OR IGNORE INTO keep_ids VALUES (?)");
+    for (auto id : keep) {
+        ins.bind(1, id);
+        ins.exec();
+        ins.reset();
+    }
+    int const n = db_->exec(
+        "UPDATE subscriptions SET active = 0 WHERE active = 1 AND id NOT IN (SELECT id FROM keep_ids)");
+    t.commit();
+    return n;
+}
+
+std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) const {
+    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
+                        (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator");
+    std::vector<StoredSubscription> out;
+    while (q.executeStep()) out.push_back(read_subscription(q));
+    q.reset(); // a finished read must not hold its snapshot (it would pin the WAL)
+    return out;
+}
+
+std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) const {
+    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    auto s = read_subscription(q);
+    q.reset();
+    return s;
+}
+
+std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
+    auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason "
+                        "FROM releases WHERE subscription_id = ?");
+    q.bind(1, subscription_id);
+    std::map<std::string, StoredRelease> out;
+    while (q.executeStep()) {
+        StoredRelease r;
+        r.version = q.getColumn(0).getString();
+        r.first_seen = q.getColumn(1).getInt64();
+        r.upload_time = opt_int(q.getColumn(2));
+        r.yanked = q.getColumn(3).getInt() != 0;
+        r.yank_reason = opt_text(q.getColumn(4));
+        out.emplace(r.version, std::move(r));
+    }
+    q.reset();
+    return out;
+}
+
+void StateStore::apply(StateUpdate const& u) {
+    SQLite::Transaction t(*db_);
+
+    auto& sub = statement(R"sql(
+UPDATE subscriptions SET
+    last_poll = ?2, last_status = ?3, last_error = ?4,
+    validator = CASE WHEN ?5 THEN NULL WHEN ?6 IS NOT NULL THEN ?6 ELSE validator END,
+    sequence = COALESCE(?7, sequence),
+    baseline_done = ?8, consecutive_failures = ?9, next_due = ?10,
+    gone_since = CASE ?11 WHEN 1 THEN COALESCE(gone_since, ?2) WHEN 2 THEN NULL ELSE gone_since END
+WHERE id = ?1)sql");
+    sub.bind(1, u.subscription_id);
+    sub.bind(2, static_cast<std::int64_t>(u.now));
+    sub.bind(3, to_string(u.status));
+    bind_opt(sub, 4, u.error);
+    sub.bind(5, u.clear_validator ? 1 : 0);
+    bind_opt(sub, 6, u.validator);
+    bind_opt(sub, 7, u.sequence);
+    sub.bind(8, u.baseline_done ? 1 : 0);
+    sub.bind(9, u.consecutive_failures);
+    sub.bind(10, static_cast<std::int64_t>(u.next_due));
+    sub.bind(11, static_cast<int>(u.gone));
+    sub.exec();
+
+    if (u.metadata) {
+        auto& q = statement("UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
+                            "metadata_version = ? WHERE id = ?");
+        q.bind(1, u.metadata->summary);
+        q.bind(2, urls_to_json(u.metadata->project_urls));
+        q.bind(3, u.metadata->home_page);
+        bind_opt(q, 4, u.metadata_version);
+        q.bind(5, u.subscription_id);
+        q.exec();
+    }
+
+    if (!u.upserts.empty()) {
+        auto& rel = statement(R"sql(
+INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (subscription_id, version) DO UPDATE SET
+    upload_time = excluded.upload_time, yanked = excluded.yanked, yank_reason = excluded.yank_reason)sql");
+        for (auto const& r : u.upserts) {
+            rel.bind(1, u.subscription_id);
+            rel.bind(2, r.version);
+            rel.bind(3, static_cast<std::int64_t>(r.first_seen));
+            bind_opt(rel, 4, r.upload_time);
+            rel.bind(5, r.yanked ? 1 : 0);
+            bind_opt(rel, 6, r.yank_reason);
+            rel.exec();
+            rel.reset();
+        }
+    }
+    if (!u.removed.empty()) {
+        auto& del = statement("DELETE FROM releases WHERE subscription_id = ? AND version = ?");
+        for (auto const& v : u.removed) {
+            del.bind(1, u.subscription_id);
+            del.bind(2, v);
+            del.exec();
+            del.reset();
+        }
+    }
+    if (!u.events.empty()) {
+        auto& ev = statement(R"sql(
+INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
+                    allowed, pinned, specifier, detail, at)
+VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+        ?11, ?12, ?13))sql");
+        auto& ob = statement("INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+        for (std::size_t i = 0; i < u.events.size(); ++i) {
+            auto const& e0 = u.events[i];
+            std::string const id = e0.id.empty() ? new_event_id() : e0.id;
+            ev.bind(1, id);
+            ev.bind(2, u.subscription_id);
+            ev.bind(3, to_string(e0.kind));
+            ev.bind(4, e0.source);
+            ev.bind(5, e0.package);
+            ev.bind(6, e0.origin);
+            bind_opt(ev, 7, e0.version);
+            if (e0.update) ev.bind(8, to_string(*e0.update));
+            else ev.bind(8);
+            if (e0.allowed) ev.bind(9, *e0.allowed ? 1 : 0);
+            else ev.bind(9);
+            bind_opt(ev, 10, e0.pinned);
+            ev.bind(11, e0.specifier);
+            ev.bind(12, e0.detail);
+            ev.bind(13, static_cast<std::int64_t>(e0.at));
+            ev.exec();
+            ev.reset();
+            if (i >= u.recipients.size()) continue;
+            for (auto const& n : u.recipients[i]) {
+                ob.bind(1, id);
+                ob.bind(2, n);
+                ob.bind(3, static_cast<std::int64_t>(u.now));
+                ob.exec();
+                ob.reset();
+            }
+        }
+    }
+    t.commit();
+}
+
+std::vector<Event> StateStore::events(std::int64_t limit) const {
+    auto& q = statement(std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq DESC LIMIT ?");
+    q.bind(1, limit);
+    std::vector<Event> out;
+    while (q.executeStep()) out.push_back(read_event(q, 0));
+    q.reset();
+    return out;
+}
+
+} // namespace pinwatch::watcher

@@ -1,0 +1,117 @@
+// StateStore: everything pinwatch remembers, in one SQLite file (WAL, versioned schema).
+// All SQL lives in this folder. A poll's result — releases, validators, status, metadata,
+// events and the outbox rows for those events — is written in ONE transaction, so a crash
+// loses nothing and never notifies twice (except a delivery in flight). The store routes
+// nothing: which notifier gets an event is decided by the caller and handed in.
+#pragma once
+
+#include "model/model.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+class Statement;
+} // namespace SQLite
+
+namespace pinwatch::watcher {
+
+using namespace pinwatch::model;
+
+struct StoredRelease {
+    std::string version;
+    UnixTime first_seen = 0;
+    std::optional<UnixTime> upload_time;
+    bool yanked = false;
+    std::optional<std::string> yank_reason;
+};
+
+struct StoredSubscription {
+    std::int64_t id = 0;
+    Subscription sub;
+    bool active = true;
+    bool baseline_done = false; // first successful poll recorded
+    std::optional<std::string> validator;
+    std::optional<std::int64_t> sequence;
+    std::optional<UnixTime> last_poll;
+    PollStatus last_status = PollStatus::pending;
+    std::optional<std::string> last_error;
+    int consecutive_failures = 0;
+    UnixTime next_due = 0;
+    std::optional<ProjectMetadata> metadata;
+    std::optional<std::string> metadata_version; // release the metadata was read from
+    std::optional<UnixTime> gone_since;          // the source has answered "gone" since then
+};
+
+// What one poll of one subscription changes; produced by diff(), applied atomically.
+struct StateUpdate {
+    std::int64_t subscription_id = 0;
+    UnixTime now = 0;
+    PollStatus status = PollStatus::pending;
+    std::optional<std::string> error;
+    std::optional<std::string> validator; // replaces the stored validator when set
+    bool clear_validator = false;
+    std::optional<std::int64_t> sequence;
+    bool baseline_done = false; // written as is (a baseline can be withheld)
+    int consecutive_failures = 0;
+    UnixTime next_due = 0;
+    enum class Gone { keep = 0, set = 1, clear = 2 };
+    Gone gone = Gone::keep;
+    std::vector<StoredRelease> upserts; // new or changed releases
+    std::vector<std::string> removed;   // versions no longer listed
+    std::optional<ProjectMetadata> metadata;
+    std::optional<std::string> metadata_version;
+    std::vector<Event> events;
+    // For each event, the notifiers it is queued for (parallel to `events`; filled by the
+    // poller from the dispatcher's routes). Missing entries queue for nobody.
+    std::vector<std::vector<std::string>> recipients;
+};
+
+class StateStore {
+public:
+    enum class Access { read_write, read_only };
+    // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store.
+    // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch.
+    // Throws std::runtime_error naming the path on failure: this is a start-up error.
+    explicit StateStore(std::string const& path, Access access = Access::read_write);
+    ~StateStore();
+    StateStore(StateStore const&) = delete;
+    StateStore& operator=(StateStore const&) = delete;
+
+    static int latest_schema_version() noexcept;
+    int schema_version() const;
+
+    // The daemon's notifiers and the routes that pick their events. Kept in the file: another
+    // process writing events to it (`check --state` on the daemon's file) routes them the same way.
+    void set_routes(std::vector<Route> const& routes);
+    std::vector<Route> routes() const;
+
+    // Subscriptions are keyed by (source, locator). Upsert refreshes where it came from and its
+    // specifier, reactivates it, and keeps its history.
+    std::int64_t upsert_subscription(Subscription const& sub, UnixTime now);
+    // The same for many, in one transaction (one commit instead of one per package).
+    std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now);
+    // Marks every active subscription not in `keep` inactive (its history is kept).
+    int deactivate_others(std::vector<std::int64_t> const& keep);
+    std::vector<StoredSubscription> subscriptions(bool active_only = true) const;
+    std::optional<StoredSubscription> subscription(std::int64_t id) const;
+    std::map<std::string, StoredRelease> releases(std::int64_t subscription_id) const;
+
+    void apply(StateUpdate const& update);
+
+    std::vector<Event> events(std::int64_t limit = 100) const; // newest first
+
+private:
+    friend class Outbox;
+    void migrate();
+    SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
+    std::unique_ptr<SQLite::Database> db_;
+    mutable std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+} // namespace pinwatch::watcher

@@ -1,0 +1,117 @@
+#include "watcher/subscriptions.hpp"
+
+#include "config/environment.hpp"
+#include "config/pyproject.hpp"
+#include "packaging/requirements_file.hpp"
+#include "packaging/specifier.hpp"
+#include "watcher/sources/pypi.hpp"
+
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace pinwatch::watcher {
+namespace {
+
+constexpr char const* kDefaultIndex = "https://pypi.org/simple/";
+
+std::optional<std::string> env(std::string const& name) {
+    if (char const* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+}
+
+// Two requirements on one package (or a requirement and its constraint) narrow each other.
+std::string join_specifiers(std::string const& a, std::string const& b) {
+    if (a.empty()) return b;
+    if (b.empty()) return a;
+    if (auto joined = packaging::SpecifierSet::parse(a + "," + b)) return joined->str();
+    return a;
+}
+
+} // namespace
+
+LoadedRequirements load_requirements(LoadOptions const& o) {
+    LoadedRequirements out;
+    auto const po = config::system_parse_options(config::marker_environment(o.python_version));
+
+    std::vector<packaging::RequirementEntry> entries;
+    bool pre = o.pre;
+    std::optional<std::string> file_index;
+    if (!o.requirements.empty()) {
+        auto set = packaging::parse_requirements_files(o.requirements, po);
+        std::set<std::string> const top(o.requirements.begin(), o.requirements.end());
+        for (auto const& e : set.errors) {
+            out.errors.push_back({e.file, e.line, e.message});
+            if (e.line == 0 && top.count(e.file)) out.unreadable = true;
+        }
+        entries = std::move(set.entries);
+        pre = pre || set.options.pre;
+        file_index = set.options.index_url;
+    }
+    for (auto const& path : o.pyproject) {
+        auto deps = config::read_pyproject(path, po.environment);
+        for (auto const& e : deps.errors) {
+            out.errors.push_back({e.file, e.line, e.message});
+            if (e.line == 0 && e.file == path) out.unreadable = true;
+        }
+        for (auto& e : deps.entries) entries.push_back(std::move(e));
+    }
+
+    if (o.index_url) out.index_url = *o.index_url;
+    else if (file_index) out.index_url = *file_index;
+    else if (auto pip = env("PIP_INDEX_URL"); pip && !pip->empty()) out.index_url = *pip;
+    else out.index_url = kDefaultIndex;
+
+    std::map<std::string, std::size_t> by_name;
+    std::vector<packaging::RequirementEntry const*> constraints;
+    for (auto const& e : entries) {
+        if (e.constraint) {
+            constraints.push_back(&e);
+            continue;
+        }
+        if (!e.watchable || e.name.empty()) {
+            out.skipped.push_back({e.name.empty() ? e.text : e.name, e.file, e.line,
+                                   e.reason.empty() ? "not a PyPI requirement" : e.reason});
+            continue;
+        }
+        if (!e.applies) {
+            out.skipped.push_back({e.name, e.file, e.line,
+                                   "marker does not apply: " + e.marker.value_or("")});
+            continue;
+        }
+        if (auto it = by_name.find(e.name); it != by_name.end()) {
+            auto& s = out.subscriptions[it->second];
+            s.specifier = join_specifiers(s.specifier, e.specifier);
+            continue;
+        }
+        Subscription s = pypi_subscription(out.index_url, e.name);
+        s.specifier = e.specifier;
+        s.file = e.file;
+        s.line = e.line;
+        by_name.emplace(e.name, out.subscriptions.size());
+        out.subscriptions.push_back(std::move(s));
+    }
+    // Constraints do not subscribe on their own (pip installs nothing for them), but they pin
+    // what the requirements leave open.
+    for (auto const* c : constraints) {
+        if (!c->applies || !c->watchable) continue;
+        auto it = by_name.find(c->name);
+        if (it == by_name.end()) continue;
+        auto& s = out.subscriptions[it->second];
+        s.specifier = join_specifiers(s.specifier, c->specifier);
+    }
+    for (auto& s : out.subscriptions) {
+        // The pin is the version an exact clause names, also when a constraint file added it
+        // beside a range ("<3,==2.0.7,>=1.26" runs 2.0.7).
+        if (auto spec = packaging::SpecifierSet::parse(s.specifier)) {
+            for (auto const& clause : spec->specifiers())
+                if ((clause.op() == "==" && !clause.has_wildcard()) || clause.op() == "===")
+                    s.pinned = std::string(clause.version_text());
+        }
+        s.prereleases = pre;
+        if (auto it = o.intervals.find(s.name); it != o.intervals.end()) s.interval = it->second;
+    }
+    return out;
+}
+
+} // namespace pinwatch::watcher

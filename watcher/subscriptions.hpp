@@ -1,0 +1,49 @@
+// Turns requirements files and pyproject.toml into Subscriptions: which lines are watched,
+// which are skipped (and why), which were rejected. Shared by `check` and `run`, which re-runs
+// it every cycle so edits to the files take effect without a restart.
+#pragma once
+
+#include "common/diagnostic.hpp"
+#include "model/model.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pinwatch::watcher {
+
+using namespace pinwatch::model;
+
+struct LoadOptions {
+    std::vector<std::string> requirements; // -r files
+    std::vector<std::string> pyproject;    // pyproject.toml files
+    std::optional<std::string> python_version; // marker environment override
+    std::optional<std::string> index_url;  // explicit (--index-url or config): wins over the files
+    bool pre = false;                      // allow pre-releases everywhere (like pip --pre)
+    std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
+};
+
+using LoadProblem = Diagnostic;
+
+struct SkippedRequirement {
+    std::string name;
+    std::string file;
+    int line = 0;
+    std::string reason; // "marker does not apply", "local path", "URL requirement", ...
+};
+
+struct LoadedRequirements {
+    std::vector<Subscription> subscriptions; // one per (index, name), in file order
+    std::vector<SkippedRequirement> skipped;
+    std::vector<LoadProblem> errors;
+    bool unreadable = false;  // a top-level file could not be read (usage error)
+    std::string index_url;    // the index the subscriptions use
+};
+
+// Index precedence, like pip: explicit option > `-i/--index-url` in the files >
+// PIP_INDEX_URL > https://pypi.org/simple/.
+LoadedRequirements load_requirements(LoadOptions const& options);
+
+} // namespace pinwatch::watcher
