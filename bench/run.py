@@ -64,7 +64,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    pinwatch = os.path.join(build, "watcher/pinwatch")
+    pinwatch = os.path.join(build, "cli/pinwatch")
     sizes = [int(s) for s in args.sizes.split(",")]
     curl = shutil.which("curl")
 

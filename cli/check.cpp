@@ -53,7 +53,8 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins.
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
 )";
 
-const std::set<std::string> kFailKinds = {"major", "minor", "patch", "pre-release", "outdated", "yanked"};
+const std::set<std::string> kFailKinds = {"major",       "minor",    "patch",
+                                          "pre-release", "outdated", "yanked"};
 
 struct CheckOptions {
     LoadOptions load;
@@ -113,7 +114,8 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
         } else if (r.flag({"--fail-on"})) {
             auto kinds = r.values();
             if (kinds.empty()) {
-                err << "pinwatch check: --fail-on needs one or more of: major minor patch pre-release outdated yanked\n";
+                err << "pinwatch check: --fail-on needs one or more of: major minor patch "
+                       "pre-release outdated yanked\n";
                 return std::nullopt;
             }
             for (auto k : kinds) {
@@ -143,7 +145,8 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             char* end = nullptr;
             double const secs = std::strtod(v->c_str(), &end);
             if (end == v->c_str() || *end || secs <= 0 || secs > 3600) {
-                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v << "'\n";
+                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v
+                    << "'\n";
                 return std::nullopt;
             }
             o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
@@ -152,7 +155,8 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             if (!v) return std::nullopt;
             int n = std::atoi(v->c_str());
             if (n < 1 || n > 256 || std::to_string(n) != *v) {
-                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v << "'\n";
+                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v
+                    << "'\n";
                 return std::nullopt;
             }
             o.concurrency = n;
@@ -171,7 +175,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
 // A progress bar on stderr, only for a terminal and only when the check is long enough to
 // wonder about.
 class Progress {
-public:
+  public:
     Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled && total >= 20) {}
     void tick() {
         ++done_;
@@ -181,14 +185,14 @@ public:
         last_ = now;
         int const width = 30;
         int const filled = static_cast<int>(width * done_ / std::max<std::size_t>(1, total_));
-        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done_
-                  << "/" << total_ << std::flush;
+        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+                  << done_ << "/" << total_ << std::flush;
     }
     ~Progress() {
         if (enabled_ && done_ > 0) std::cerr << "\r" << std::string(50, ' ') << "\r" << std::flush;
     }
 
-private:
+  private:
     std::size_t total_, done_ = 0;
     bool enabled_;
     std::chrono::steady_clock::time_point last_{};
@@ -212,7 +216,8 @@ bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
 void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded) {
     JsonWriter w;
     w.begin_object();
-    w.field("index_url", redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
+    w.field("index_url",
+            redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
     w.key("requirements").begin_array();
     for (auto const& r : rows) {
         w.begin_object();
@@ -224,18 +229,25 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
         w.field("latest", r.summary.latest);
         w.field("latest_allowed", r.summary.latest_allowed);
         w.key("newer").begin_array();
-        for (auto const& v : r.summary.newer) w.string(v);
+        for (auto const& v : r.summary.newer)
+            w.string(v);
         w.end_array();
         w.key("update_type");
-        if (r.summary.update_type && !r.error) w.string(to_string(*r.summary.update_type));
-        else w.null();
+        if (r.summary.update_type && !r.error)
+            w.string(to_string(*r.summary.update_type));
+        else
+            w.null();
         w.key("yanked_pin");
-        if (r.summary.pin_yanked) w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
-        else w.null();
+        if (r.summary.pin_yanked)
+            w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
+        else
+            w.null();
         // Whether the index lists the pinned version at all (null: no pin, or no listing).
         w.key("pin_on_index");
-        if (r.sub.pinned && !r.error) w.boolean(r.summary.pin_found);
-        else w.null();
+        if (r.sub.pinned && !r.error)
+            w.boolean(r.summary.pin_found);
+        else
+            w.null();
         w.field("error", r.error);
         w.end_object();
     }
@@ -251,7 +263,11 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     w.end_array();
     w.key("errors").begin_array();
     for (auto const& e : loaded.errors)
-        w.begin_object().field("file", e.file).field("line", e.line).field("message", e.message).end_object();
+        w.begin_object()
+            .field("file", e.file)
+            .field("line", e.line)
+            .field("message", e.message)
+            .end_object();
     w.end_array();
     w.end_object();
     out << w.str() << '\n';
@@ -267,15 +283,19 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows) {
             notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
                      (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
         if (r.sub.pinned && !r.summary.pin_found && !r.error)
-            notes += std::string(notes.empty() ? "" : "; ") + "pinned " + *r.sub.pinned + " is not on the index";
-        if (r.summary.latest_allowed && r.summary.latest && *r.summary.latest_allowed != *r.summary.latest &&
-            !r.sub.pinned)
-            notes += std::string(notes.empty() ? "" : "; ") + "newest allowed " + *r.summary.latest_allowed;
+            notes += std::string(notes.empty() ? "" : "; ") + "pinned " + *r.sub.pinned +
+                     " is not on the index";
+        if (r.summary.latest_allowed && r.summary.latest &&
+            *r.summary.latest_allowed != *r.summary.latest && !r.sub.pinned)
+            notes += std::string(notes.empty() ? "" : "; ") + "newest allowed " +
+                     *r.summary.latest_allowed;
         std::string newer;
         if (!r.summary.newer.empty()) {
             newer = r.summary.newer.back();
-            if (r.summary.update_type) newer += " (" + std::string(to_string(*r.summary.update_type)) + ")";
-            if (r.summary.newer.size() > 1) newer += " +" + std::to_string(r.summary.newer.size() - 1) + " more";
+            if (r.summary.update_type)
+                newer += " (" + std::string(to_string(*r.summary.update_type)) + ")";
+            if (r.summary.newer.size() > 1)
+                newer += " +" + std::to_string(r.summary.newer.size() - 1) + " more";
         } else if (r.sub.pinned && !r.error) {
             newer = "up to date";
         }
@@ -303,7 +323,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
     auto loaded = load_requirements(o.load);
-    for (auto const& e : loaded.errors) err << sanitize_text(e.str()) << '\n';
+    for (auto const& e : loaded.errors)
+        err << sanitize_text(e.str()) << '\n';
     if (loaded.unreadable) return 2;
 
     std::unique_ptr<StateStore> store;
@@ -335,19 +356,22 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, enough to keep every connection
     // busy while the thousands still waiting cost an id each instead of a coroutine frame.
-    sopts.max_polls_per_host = std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
+    sopts.max_polls_per_host =
+        std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
     Scheduler scheduler(io.get_executor(), *store, poller, sopts);
 
     UnixTime const now = unix_now();
     auto const ids = store->upsert_subscriptions(loaded.subscriptions, now);
     std::vector<StoredSubscription> subs;
     subs.reserve(ids.size());
-    for (auto id : ids) subs.push_back(*store->subscription(id));
+    for (auto id : ids)
+        subs.push_back(*store->subscription(id));
     Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
     scheduler.on_polled = [&](StoredSubscription const&, PollOutcome const&) { progress.tick(); };
     scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
         progress.tick();
-        err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what) << '\n';
+        err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
+            << '\n';
     };
     auto const started = std::chrono::steady_clock::now();
     asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
@@ -358,7 +382,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     io.run();
     if (o.stats) {
         auto const st = client->stats();
-        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
         err << "pinwatch: " << ids.size() << " packages, " << st.requests << " requests, "
             << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
             << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
@@ -379,11 +404,14 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         }
         rows.push_back(std::move(row));
     }
-    if (o.json) write_json(out, rows, loaded);
-    else write_rows(out, rows);
+    if (o.json)
+        write_json(out, rows, loaded);
+    else
+        write_rows(out, rows);
 
     bool matched = false;
-    for (auto const& r : rows) matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
+    for (auto const& r : rows)
+        matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
     if (matched) return 1;
     if (package_errors || !loaded.errors.empty()) return 3;
     return 0;

@@ -1,6 +1,6 @@
 // Entry point: dispatches `pinwatch <command> ...` to the command functions.
-#include "pinwatch_version.hpp"
 #include "cli/commands.hpp"
+#include "pinwatch_version.hpp"
 
 #include <cstring>
 #include <iostream>

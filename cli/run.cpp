@@ -57,7 +57,8 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
         } else if (r.flag({"--once"})) {
             once = true;
         } else {
-            err << "pinwatch run: unknown argument '" << sanitize_text(r.peek()) << "'\n" << kRunUsage;
+            err << "pinwatch run: unknown argument '" << sanitize_text(r.peek()) << "'\n"
+                << kRunUsage;
             return 2;
         }
     }
@@ -67,7 +68,8 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     }
     auto cfg = config::load_config(*config_path);
     if (!cfg) {
-        for (auto const& e : cfg.error()) err << sanitize_text(e.str()) << '\n';
+        for (auto const& e : cfg.error())
+            err << sanitize_text(e.str()) << '\n';
         return 2;
     }
     spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
@@ -85,7 +87,8 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     }
     bool first_reload = true;
     daemon->on_reload = [&](std::size_t n) {
-        if (first_reload) spdlog::info("pinwatch watching {} package(s); state {}", n, options.state_path);
+        if (first_reload)
+            spdlog::info("pinwatch watching {} package(s); state {}", n, options.state_path);
         first_reload = false;
     };
     // The watchdog is fed only while the loop really turns.

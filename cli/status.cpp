@@ -18,7 +18,8 @@ namespace pinwatch::cli {
 using namespace pinwatch::watcher;
 namespace {
 
-constexpr char const* kStatusUsage = R"(usage: pinwatch status [--state FILE | --config FILE] [--events N] [--all]
+constexpr char const* kStatusUsage =
+    R"(usage: pinwatch status [--state FILE | --config FILE] [--events N] [--all]
 
 Shows what the daemon's state file holds: every watched package, its last poll and result,
 recent events and the outbox.
@@ -73,7 +74,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             all = true;
         } else if (r.flag({"--events"})) {
             auto v = r.value();
-            events = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos && v->size() < 6
+            events = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos &&
+                             v->size() < 6
                          ? std::atoi(v->c_str())
                          : -1;
             if (events < 0 || events > 10000) {
@@ -88,14 +90,16 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     if (config_path && !state) {
         auto cfg = config::load_config(*config_path);
         if (!cfg) {
-            for (auto const& e : cfg.error()) err << sanitize_text(e.str()) << '\n';
+            for (auto const& e : cfg.error())
+                err << sanitize_text(e.str()) << '\n';
             return 2;
         }
         state = cfg->state;
     }
     std::string const path = state.value_or(default_state_path());
     if (!std::filesystem::exists(path)) {
-        err << "pinwatch status: no state file at " << path << " (has `pinwatch run` or `pinwatch check --state` run yet?)\n";
+        err << "pinwatch status: no state file at " << path
+            << " (has `pinwatch run` or `pinwatch check --state` run yet?)\n";
         return 2;
     }
     std::unique_ptr<StateStore> store;
@@ -112,22 +116,26 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     for (auto const& s : subs) {
         auto const releases = store->releases(s.id);
         auto const summary = summarize(s.sub, releases);
-        std::string status = s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
+        std::string status =
+            s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
         if (s.last_error) status += ": " + sanitize_text(*s.last_error);
         if (summary.pin_yanked) status += " (pinned version yanked)";
         if (!s.active) status += " (unsubscribed)";
         rows.push_back({s.sub.name, s.sub.specifier.empty() ? "*" : s.sub.specifier,
-                        sanitize_text(summary.latest.value_or("-")), std::to_string(releases.size()),
-                        ago(s.last_poll, now), s.active ? in(s.next_due, now) : "-", status});
+                        sanitize_text(summary.latest.value_or("-")),
+                        std::to_string(releases.size()), ago(s.last_poll, now),
+                        s.active ? in(s.next_due, now) : "-", status});
     }
     write_table(out, rows);
     auto const counts = Outbox(*store).counts();
-    out << "\n" << subs.size() << " package(s); outbox: " << counts.pending << " pending, " << counts.delivered
-        << " delivered, " << counts.failed << " failed; state " << path << "\n";
+    out << "\n"
+        << subs.size() << " package(s); outbox: " << counts.pending << " pending, "
+        << counts.delivered << " delivered, " << counts.failed << " failed; state " << path << "\n";
     if (events > 0) {
         auto const recent = store->events(events);
         if (!recent.empty()) out << "\nrecent events:\n";
-        for (auto const& e : recent) out << "  " << notifiers::describe(e) << " (" << ago(e.at, now) << ")\n";
+        for (auto const& e : recent)
+            out << "  " << notifiers::describe(e) << " (" << ago(e.at, now) << ")\n";
     }
     return 0;
 }

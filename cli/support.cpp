@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <ostream>
 #include <filesystem>
+#include <ostream>
 #include <unistd.h>
 
 namespace pinwatch::cli {
@@ -22,8 +22,8 @@ bool ArgReader::flag(std::initializer_list<std::string_view> names) {
     }
     for (auto n : names) {
         // "-rFILE": a one-letter flag with its value glued on.
-        if (!glued && n.size() == 2 && n[0] == '-' && n[1] != '-' && a.size() > 2 && a.substr(0, 2) == n &&
-            a[1] != '-') {
+        if (!glued && n.size() == 2 && n[0] == '-' && n[1] != '-' && a.size() > 2 &&
+            a.substr(0, 2) == n && a[1] != '-') {
             flag_ = std::string(n);
             glued_ = std::string(a.substr(2));
             ++i_;
@@ -55,7 +55,8 @@ std::vector<std::string> ArgReader::values() {
         out.push_back(*glued_);
         glued_.reset();
     }
-    while (!done() && !args_[i_].empty() && args_[i_][0] != '-') out.push_back(args_[i_++]);
+    while (!done() && !args_[i_].empty() && args_[i_][0] != '-')
+        out.push_back(args_[i_++]);
     return out;
 }
 
@@ -78,7 +79,9 @@ std::string default_state_path() {
     return (dir / "state.db").string();
 }
 
-bool stderr_is_terminal() { return ::isatty(2) == 1; }
+bool stderr_is_terminal() {
+    return ::isatty(2) == 1;
+}
 
 void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& raw) {
     // Cells carry index data (versions, yank reasons, errors): no control sequence reaches the
@@ -87,12 +90,14 @@ void write_table(std::ostream& out, std::vector<std::vector<std::string>> const&
     rows.reserve(raw.size());
     for (auto const& r : raw) {
         auto& row = rows.emplace_back();
-        for (auto const& cell : r) row.push_back(sanitize_text(cell));
+        for (auto const& cell : r)
+            row.push_back(sanitize_text(cell));
     }
     std::vector<std::size_t> width;
     for (auto const& row : rows) {
         if (width.size() < row.size()) width.resize(row.size(), 0);
-        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+        for (std::size_t i = 0; i < row.size(); ++i)
+            width[i] = std::max(width[i], display_width(row[i]));
     }
     for (auto const& row : rows) {
         std::string line;
@@ -100,7 +105,8 @@ void write_table(std::ostream& out, std::vector<std::vector<std::string>> const&
             line += row[i];
             if (i + 1 < row.size()) line += std::string(width[i] - display_width(row[i]) + 2, ' ');
         }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
         out << line << '\n';
     }
 }

@@ -14,7 +14,7 @@ namespace pinwatch::cli {
 // Walks argv-style arguments, the same way for every command: "--flag value", "--flag=value",
 // and for one-letter flags "-r value" and "-rvalue" (as pip reads "-rrequirements.txt").
 class ArgReader {
-public:
+  public:
     explicit ArgReader(Args const& args) : args_(args) {}
     bool done() const { return i_ >= args_.size(); }
     std::string const& peek() const { return args_[i_]; }
@@ -28,7 +28,7 @@ public:
     std::string const& current_flag() const { return flag_; }
     void skip() { ++i_; }
 
-private:
+  private:
     Args const& args_;
     std::size_t i_ = 0;
     std::string flag_;

@@ -18,7 +18,8 @@ struct Backoff {
     // Delay after `failures` failures in a row (1 = the first). Never below one second.
     std::chrono::seconds after(int failures) const {
         auto const shift = std::clamp(failures - 1, 0, 30);
-        auto const raw = std::min<std::int64_t>(cap.count(), initial.count() << std::min(shift, 20));
+        auto const raw =
+            std::min<std::int64_t>(cap.count(), initial.count() << std::min(shift, 20));
         return std::chrono::seconds(std::max<std::int64_t>(1, raw));
     }
     template <class Rng> std::chrono::seconds after(int failures, Rng& rng) const {

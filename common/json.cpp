@@ -21,13 +21,27 @@ std::string json_quote(std::string_view s) {
         }
         char const c = s[i];
         switch (ch.code_point) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
         default:
             if (ch.code_point < 0x20) {
                 char buf[8];
@@ -106,7 +120,8 @@ JsonWriter& JsonWriter::number(double d) {
     }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.17g", d);
-    // Shortest form that reads back the same, for figures people read (2.1, not 2.1000000000000001).
+    // Shortest form that reads back the same, for figures people read (2.1,
+    // not 2.1000000000000001).
     for (int precision = 1; precision <= 17; ++precision) {
         char shorter[32];
         std::snprintf(shorter, sizeof shorter, "%.*g", precision, d);

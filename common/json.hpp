@@ -13,7 +13,7 @@
 namespace pinwatch {
 
 class JsonWriter {
-public:
+  public:
     JsonWriter& begin_object();
     JsonWriter& end_object();
     JsonWriter& begin_array();
@@ -45,7 +45,7 @@ public:
     std::string const& str() const { return out_; }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     void before_value();
     std::string out_;
     std::vector<bool> first_; // per open container: nothing written in it yet

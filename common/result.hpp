@@ -11,17 +11,17 @@
 
 namespace pinwatch {
 
-template <class E> struct Unexpected {
-    E error;
-};
+template <class E> struct Unexpected { E error; };
 
 template <class E> Unexpected<std::decay_t<E>> fail(E&& e) {
     return Unexpected<std::decay_t<E>>{std::forward<E>(e)};
 }
-inline Unexpected<std::string> fail(char const* e) { return Unexpected<std::string>{e}; }
+inline Unexpected<std::string> fail(char const* e) {
+    return Unexpected<std::string>{e};
+}
 
 template <class T, class E = std::string> class [[nodiscard]] Result {
-public:
+  public:
     using value_type = T;
     using error_type = E;
 
@@ -30,7 +30,8 @@ public:
                                                 !std::is_same_v<std::decay_t<U>, Result> &&
                                                 !std::is_same_v<std::decay_t<U>, T>>>
     Result(U&& value) : v_(std::in_place_index<0>, T(std::forward<U>(value))) {}
-    template <class G> Result(Unexpected<G> u) : v_(std::in_place_index<1>, E(std::move(u.error))) {}
+    template <class G>
+    Result(Unexpected<G> u) : v_(std::in_place_index<1>, E(std::move(u.error))) {}
 
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -52,20 +53,20 @@ public:
         return has_value() ? value() : T(std::forward<U>(other));
     }
 
-private:
+  private:
     std::variant<T, E> v_;
 };
 
 // Result<void>: success or an error.
 template <class E> class [[nodiscard]] Result<void, E> {
-public:
+  public:
     Result() = default;
     template <class G> Result(Unexpected<G> u) : err_(E(std::move(u.error))), ok_(false) {}
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
     E const& error() const& { return err_; }
 
-private:
+  private:
     E err_{};
     bool ok_ = true;
 };

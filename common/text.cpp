@@ -6,7 +6,8 @@ namespace {
 void append_hex(std::string& out, char const* prefix, unsigned long v, int digits) {
     static char const* const kHex = "0123456789abcdef";
     out += prefix;
-    for (int i = digits - 1; i >= 0; --i) out += kHex[(v >> (4 * i)) & 15];
+    for (int i = digits - 1; i >= 0; --i)
+        out += kHex[(v >> (4 * i)) & 15];
 }
 
 // Code points a terminal or a chat client acts on instead of showing: C0 and C1 controls
@@ -22,7 +23,7 @@ Utf8Char decode_utf8(std::string_view s, std::size_t i) noexcept {
     Utf8Char out;
     if (i >= s.size()) return out;
     auto const c = static_cast<unsigned char>(s[i]);
-    std::size_t const len = c < 0x80            ? 1
+    std::size_t const len = c < 0x80           ? 1
                             : (c >> 5) == 0x6  ? 2
                             : (c >> 4) == 0xe  ? 3
                             : (c >> 3) == 0x1e ? 4
@@ -44,8 +45,10 @@ std::string valid_utf8(std::string_view s) {
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         auto const ch = decode_utf8(s, i);
-        if (ch.ok) out.append(s.substr(i, ch.length));
-        else out += "\xEF\xBF\xBD";
+        if (ch.ok)
+            out.append(s.substr(i, ch.length));
+        else
+            out += "\xEF\xBF\xBD";
         i += ch.length;
     }
     return out;
@@ -61,10 +64,14 @@ std::string sanitize_text(std::string_view s) {
             ++i;
             continue;
         }
-        if (ch.code_point == '\t') out += ' ';
-        else if (!is_active(ch.code_point)) out.append(s.substr(i, ch.length));
-        else if (ch.code_point < 0x100) append_hex(out, "\\x", ch.code_point, 2);
-        else append_hex(out, "\\u", ch.code_point, 4);
+        if (ch.code_point == '\t')
+            out += ' ';
+        else if (!is_active(ch.code_point))
+            out.append(s.substr(i, ch.length));
+        else if (ch.code_point < 0x100)
+            append_hex(out, "\\x", ch.code_point, 2);
+        else
+            append_hex(out, "\\u", ch.code_point, 4);
         i += ch.length;
     }
     return out;
@@ -72,7 +79,8 @@ std::string sanitize_text(std::string_view s) {
 
 std::size_t display_width(std::string_view s) noexcept {
     std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    for (unsigned char c : s)
+        n += (c & 0xC0) != 0x80;
     return n;
 }
 
@@ -95,7 +103,8 @@ std::string redact_url(std::string_view url) {
 
 std::string ascii_lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = ascii_lower(c);
+    for (auto& c : out)
+        c = ascii_lower(c);
     return out;
 }
 
@@ -111,8 +120,10 @@ bool iends_with(std::string_view s, std::string_view suffix) noexcept {
 }
 
 std::string_view trim_blanks(std::string_view s) noexcept {
-    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+    while (!s.empty() && is_blank(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 

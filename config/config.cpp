@@ -21,7 +21,9 @@ struct Reader {
     std::vector<ConfigError> errors;
 
     int line_of(toml::node const& n) const { return static_cast<int>(n.source().begin.line); }
-    void error(toml::node const& n, std::string msg) { errors.push_back({path, line_of(n), std::move(msg)}); }
+    void error(toml::node const& n, std::string msg) {
+        errors.push_back({path, line_of(n), std::move(msg)});
+    }
 
     std::optional<std::string> string(toml::node const& n, std::string const& key) {
         if (auto s = n.value<std::string>()) return *s;
@@ -33,8 +35,8 @@ struct Reader {
         error(n, "key '" + key + "': expected true or false");
         return std::nullopt;
     }
-    std::optional<std::int64_t> integer(toml::node const& n, std::string const& key, std::int64_t lo,
-                                        std::int64_t hi) {
+    std::optional<std::int64_t> integer(toml::node const& n, std::string const& key,
+                                        std::int64_t lo, std::int64_t hi) {
         auto v = n.value<std::int64_t>();
         if (!v || !n.is_integer() || *v < lo || *v > hi) {
             error(n, "key '" + key + "': expected an integer from " + std::to_string(lo) + " to " +
@@ -46,8 +48,10 @@ struct Reader {
     std::optional<std::chrono::seconds> duration(toml::node const& n, std::string const& key,
                                                  std::chrono::seconds min) {
         std::optional<std::chrono::seconds> d;
-        if (n.is_integer()) d = std::chrono::seconds(*n.value<std::int64_t>());
-        else if (auto s = n.value<std::string>()) d = parse_duration(*s);
+        if (n.is_integer())
+            d = std::chrono::seconds(*n.value<std::int64_t>());
+        else if (auto s = n.value<std::string>())
+            d = parse_duration(*s);
         // A year is more than any interval or timeout needs, and keeps millisecond maths safe.
         constexpr std::chrono::seconds kMax{366LL * 86400};
         if (!d || *d < min || *d > kMax) {
@@ -69,7 +73,8 @@ struct Reader {
             }
         };
         if (auto const* arr = n.as_array()) {
-            for (auto const& item : *arr) add(item);
+            for (auto const& item : *arr)
+                add(item);
         } else if (n.is_string()) {
             add(n);
         } else {
@@ -83,15 +88,18 @@ struct Reader {
 };
 
 // Strings of a list key: each one checked by `accept`, which reports its own errors.
-template <class F> void each_string(Reader& r, toml::node const& n, std::string const& key, F&& accept) {
+template <class F>
+void each_string(Reader& r, toml::node const& n, std::string const& key, F&& accept) {
     auto const* arr = n.as_array();
     if (!arr) {
         r.error(n, "key '" + key + "': expected a list of strings");
         return;
     }
     for (auto const& item : *arr) {
-        if (auto s = item.value<std::string>()) accept(*s, item);
-        else r.error(item, "key '" + key + "': expected a list of strings");
+        if (auto s = item.value<std::string>())
+            accept(*s, item);
+        else
+            r.error(item, "key '" + key + "': expected a list of strings");
     }
 }
 
@@ -112,11 +120,16 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
         if (key == "type") {
             if (auto s = r.string(v, full)) {
                 bool known = false;
-                for (auto const* type : kNotifierTypes) known = known || *s == type;
+                for (auto const* type : kNotifierTypes)
+                    known = known || *s == type;
                 std::string expected;
-                for (auto const* type : kNotifierTypes) expected += std::string(expected.empty() ? "" : ", ") + type;
-                if (!known) r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " + expected + ")");
-                else n.type = *s;
+                for (auto const* type : kNotifierTypes)
+                    expected += std::string(expected.empty() ? "" : ", ") + type;
+                if (!known)
+                    r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " +
+                                   expected + ")");
+                else
+                    n.type = *s;
             }
         } else if (key == "events") {
             each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
@@ -125,8 +138,10 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                     return;
                 }
                 std::string all;
-                for (auto k2 : model::kAllEventKinds) all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
-                r.error(item, "key '" + full + "': unknown event kind '" + s + "' (expected one of " + all + ")");
+                for (auto k2 : model::kAllEventKinds)
+                    all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
+                r.error(item, "key '" + full + "': unknown event kind '" + s +
+                                  "' (expected one of " + all + ")");
             });
         } else if (key == "packages") {
             each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
@@ -146,8 +161,10 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                     }
                 }
                 flush();
-                if (glob.empty()) r.error(item, "key '" + full + "': expected a package name or glob, got ''");
-                else n.route.packages.push_back(glob);
+                if (glob.empty())
+                    r.error(item, "key '" + full + "': expected a package name or glob, got ''");
+                else
+                    n.route.packages.push_back(glob);
             });
         } else if (key == "update_types") {
             each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
@@ -155,7 +172,8 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
                     r.error(item, "key '" + full + "': unknown update type '" + s +
                                       "' (expected major, minor, patch or pre-release)");
-                else n.route.update_types.insert(*u);
+                else
+                    n.route.update_types.insert(*u);
             });
         } else {
             r.unknown(v, key, where);
@@ -186,11 +204,20 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
         std::int64_t unit = 1;
         if (i < text.size()) {
             switch (text[i]) {
-            case 's': unit = 1; break;
-            case 'm': unit = 60; break;
-            case 'h': unit = 3600; break;
-            case 'd': unit = 86400; break;
-            default: return std::nullopt;
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            default:
+                return std::nullopt;
             }
             ++i;
         } else if (any) {
@@ -202,13 +229,15 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     return std::chrono::seconds(total);
 }
 
-Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, std::string const& path) {
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
+                                                      std::string const& path) {
     toml::table root;
     try {
         root = toml::parse(text, path);
     } catch (toml::parse_error const& e) {
         return fail(std::vector<ConfigError>{
-            {path, static_cast<int>(e.source().begin.line), std::string("invalid TOML: ") + std::string(e.description())}});
+            {path, static_cast<int>(e.source().begin.line),
+             std::string("invalid TOML: ") + std::string(e.description())}});
     }
     Reader r{path, {}};
     Config c;
@@ -225,14 +254,17 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
             if (auto s = r.string(node, key)) {
                 if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
                     r.error(node, "key 'index_url': expected an http:// or https:// URL");
-                else c.index_url = *s;
+                else
+                    c.index_url = *s;
             }
         } else if (key == "interval") {
             if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
         } else if (key == "jitter") {
             auto v = node.value<double>();
-            if (!v || *v < 0 || *v > 0.5) r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
-            else c.jitter = *v;
+            if (!v || *v < 0 || *v > 0.5)
+                r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
+            else
+                c.jitter = *v;
         } else if (key == "requirements") {
             c.requirements = r.paths(node, key);
         } else if (key == "pyproject") {
@@ -241,7 +273,8 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
             if (auto s = r.string(node, key)) {
                 if (auto env = with_python_version(fallback_environment(), *s); !env)
                     r.error(node, "key 'python_version': " + env.error());
-                else c.python_version = *s;
+                else
+                    c.python_version = *s;
             }
         } else if (key == "pre") {
             if (auto b = r.boolean(node, key)) c.pre = *b;
@@ -256,7 +289,8 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
             for (auto const& [hk, hn] : *t) {
                 std::string const h(hk.str());
                 if (h == "timeout") {
-                    if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1))) c.http.timeout = *d;
+                    if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1)))
+                        c.http.timeout = *d;
                 } else if (h == "connect_timeout") {
                     if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
                         c.http.connect_timeout = *d;
@@ -276,7 +310,8 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
         } else if (key == "intervals") {
             auto const* t = node.as_table();
             if (!t) {
-                r.error(node, "key 'intervals': expected a table [intervals] of package = duration");
+                r.error(node,
+                        "key 'intervals': expected a table [intervals] of package = duration");
                 continue;
             }
             for (auto const& [pk, pn] : *t) {
@@ -294,7 +329,8 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
                 r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
                 continue;
             }
-            for (auto const& [nk, nn] : *t) read_notifier(r, std::string(nk.str()), nn, c);
+            for (auto const& [nk, nn] : *t)
+                read_notifier(r, std::string(nk.str()), nn, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
         } else {
@@ -302,7 +338,9 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, s
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())
-        r.errors.push_back({path, 0, "nothing to watch: set 'requirements' (and/or 'pyproject') to a list of files"});
+        r.errors.push_back(
+            {path, 0,
+             "nothing to watch: set 'requirements' (and/or 'pyproject') to a list of files"});
     if (!r.errors.empty()) return fail(std::move(r.errors));
     return c;
 }

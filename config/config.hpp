@@ -29,24 +29,24 @@ struct NotifierConfig {
 };
 
 struct HttpConfig {
-    std::chrono::milliseconds timeout{30'000};         // deadline of one request
+    std::chrono::milliseconds timeout{30'000}; // deadline of one request
     std::chrono::milliseconds connect_timeout{10'000};
     int max_in_flight_per_host = 8;
     std::optional<std::string> extra_ca_file;
 };
 
 struct Config {
-    std::string path;                    // the file it was read from
-    std::optional<std::string> state;    // state file; default depends on the environment
+    std::string path;                 // the file it was read from
+    std::optional<std::string> state; // state file; default depends on the environment
     std::optional<std::string> index_url;
     std::chrono::seconds interval{15 * 60};
-    double jitter = 0.1;                 // +/- this fraction of the interval
+    double jitter = 0.1;                   // +/- this fraction of the interval
     std::vector<std::string> requirements; // resolved against the config file's folder
     std::vector<std::string> pyproject;
     std::optional<std::string> python_version;
     bool pre = false;
-    int failing_after = 3;               // failed polls in a row before source_failing
-    bool console = true;                 // the default console notifier (unless `console = false`)
+    int failing_after = 3; // failed polls in a row before source_failing
+    bool console = true;   // the default console notifier (unless `console = false`)
     std::vector<NotifierConfig> notifiers; // [notifiers.<name>] tables, in file order
     // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
     std::map<std::string, std::chrono::seconds> intervals;
@@ -55,7 +55,8 @@ struct Config {
 
 // Parses and validates. All problems are returned, not just the first.
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path);
-Result<Config, std::vector<ConfigError>> parse_config(std::string const& text, std::string const& path);
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
+                                                      std::string const& path);
 
 // "90s", "15m", "1h30m", "2d" or a bare number of seconds.
 std::optional<std::chrono::seconds> parse_duration(std::string const& text);

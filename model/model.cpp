@@ -17,13 +17,13 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::source_recovered, "source_recovered"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
-    {UpdateType::major, "major"},         {UpdateType::minor, "minor"},
-    {UpdateType::patch, "patch"},         {UpdateType::prerelease, "pre-release"},
-    {UpdateType::older, "older"},         {UpdateType::none, "none"},
+    {UpdateType::major, "major"}, {UpdateType::minor, "minor"},
+    {UpdateType::patch, "patch"}, {UpdateType::prerelease, "pre-release"},
+    {UpdateType::older, "older"}, {UpdateType::none, "none"},
 };
 constexpr std::pair<PollStatus, char const*> kPollNames[] = {
-    {PollStatus::pending, ""},     {PollStatus::ok, "ok"},       {PollStatus::unchanged, "unchanged"},
-    {PollStatus::gone, "gone"},    {PollStatus::error, "error"}, {PollStatus::cancelled, "cancelled"},
+    {PollStatus::pending, ""},  {PollStatus::ok, "ok"},       {PollStatus::unchanged, "unchanged"},
+    {PollStatus::gone, "gone"}, {PollStatus::error, "error"}, {PollStatus::cancelled, "cancelled"},
 };
 } // namespace
 
@@ -80,7 +80,8 @@ bool glob_match(std::string_view p, std::string_view t) noexcept {
             return false;
         }
     }
-    while (pi < p.size() && p[pi] == '*') ++pi;
+    while (pi < p.size() && p[pi] == '*')
+        ++pi;
     return pi == p.size();
 }
 

@@ -22,15 +22,15 @@ using UnixTime = std::int64_t;
 // keyed by (source, locator): the locator is what the source needs to find the package (for
 // PyPI the project's page on one index), opaque to everything else.
 struct Subscription {
-    std::string source = "pypi";        // which Source polls it
-    std::string locator;                // the source's address of the package
-    std::string origin;                 // where it is watched, for people (an index URL)
-    std::string name;                   // PEP 503 normalised project name
-    std::string specifier;              // normalised specifier set ("" = any version)
-    std::optional<std::string> pinned;  // version an exact clause names
-    std::string file;                   // where the requirement was read
+    std::string source = "pypi";       // which Source polls it
+    std::string locator;               // the source's address of the package
+    std::string origin;                // where it is watched, for people (an index URL)
+    std::string name;                  // PEP 503 normalised project name
+    std::string specifier;             // normalised specifier set ("" = any version)
+    std::optional<std::string> pinned; // version an exact clause names
+    std::string file;                  // where the requirement was read
     int line = 0;
-    bool prereleases = false;           // `--pre` in the file, or the specifier names one
+    bool prereleases = false;             // `--pre` in the file, or the specifier names one
     std::optional<std::int64_t> interval; // seconds between polls, when the config sets one
 };
 
@@ -54,19 +54,19 @@ struct ProjectMetadata {
 struct Observation {
     enum class Status { ok, not_modified, gone };
     Status status = Status::ok;
-    std::vector<Release> releases;     // the full listing, only for ok
+    std::vector<Release> releases;        // the full listing, only for ok
     std::optional<std::string> validator; // ETag of the listing, to send next time
     // A counter the source's answers increase monotonically (PyPI's last serial): an answer
     // older than one already seen comes from a stale cache and is ignored.
     std::optional<std::int64_t> sequence;
-    std::optional<ProjectMetadata> metadata; // read in this poll, when the source reads it
+    std::optional<ProjectMetadata> metadata;     // read in this poll, when the source reads it
     std::optional<std::string> metadata_version; // the release the metadata belongs to
 };
 
 // A change worth telling someone about.
 enum class EventKind {
-    new_release,     // a version the source did not list before
-    release_yanked,  // a known release became yanked
+    new_release,    // a version the source did not list before
+    release_yanked, // a known release became yanked
     release_unyanked,
     pinned_yanked,   // the version the team pins is yanked (instead of release_yanked for it)
     pin_not_found,   // the pinned version is not listed at all
@@ -76,9 +76,9 @@ enum class EventKind {
     source_recovered,
 };
 inline constexpr EventKind kAllEventKinds[] = {
-    EventKind::new_release,    EventKind::release_yanked,  EventKind::release_unyanked,
-    EventKind::pinned_yanked,  EventKind::pin_not_found,   EventKind::release_removed,
-    EventKind::package_gone,   EventKind::source_failing,  EventKind::source_recovered,
+    EventKind::new_release,   EventKind::release_yanked, EventKind::release_unyanked,
+    EventKind::pinned_yanked, EventKind::pin_not_found,  EventKind::release_removed,
+    EventKind::package_gone,  EventKind::source_failing, EventKind::source_recovered,
 };
 char const* to_string(EventKind) noexcept;
 std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
@@ -93,9 +93,15 @@ enum class PollStatus { pending, ok, unchanged, gone, error, cancelled };
 char const* to_string(PollStatus) noexcept; // "" for pending, as stored
 PollStatus poll_status_from_string(std::string_view) noexcept;
 
-inline std::ostream& operator<<(std::ostream& os, EventKind k) { return os << to_string(k); }
-inline std::ostream& operator<<(std::ostream& os, UpdateType t) { return os << to_string(t); }
-inline std::ostream& operator<<(std::ostream& os, PollStatus s) { return os << to_string(s); }
+inline std::ostream& operator<<(std::ostream& os, EventKind k) {
+    return os << to_string(k);
+}
+inline std::ostream& operator<<(std::ostream& os, UpdateType t) {
+    return os << to_string(t);
+}
+inline std::ostream& operator<<(std::ostream& os, PollStatus s) {
+    return os << to_string(s);
+}
 
 struct Event {
     std::string id; // stable across retries; receivers dedupe on it

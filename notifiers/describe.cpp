@@ -14,24 +14,33 @@ std::string describe(Event const& e) {
         std::string s = pkg + " " + ver + " released";
         if (e.update && *e.update != model::UpdateType::none) s += " — " + kind;
         if (e.update == model::UpdateType::older)
-            s = pkg + " " + ver + " released — " + (e.pinned ? "below your pin" : "older than the newest release") +
-                " (a backport)";
+            s = pkg + " " + ver + " released — " +
+                (e.pinned ? "below your pin" : "older than the newest release") + " (a backport)";
         s += pin;
         if (e.allowed) {
-            std::string const spec = e.specifier.empty() ? "any version" : "'" + sanitize_text(e.specifier) + "'";
+            std::string const spec =
+                e.specifier.empty() ? "any version" : "'" + sanitize_text(e.specifier) + "'";
             s += *e.allowed ? ", allowed by " + spec : ", outside " + spec;
         }
         return s + detail;
     }
-    case EventKind::release_yanked: return pkg + " " + ver + " was yanked" + detail;
-    case EventKind::release_unyanked: return pkg + " " + ver + " is no longer yanked";
-    case EventKind::pinned_yanked: return pkg + " " + ver + ", the version you pin, was yanked" + detail;
+    case EventKind::release_yanked:
+        return pkg + " " + ver + " was yanked" + detail;
+    case EventKind::release_unyanked:
+        return pkg + " " + ver + " is no longer yanked";
+    case EventKind::pinned_yanked:
+        return pkg + " " + ver + ", the version you pin, was yanked" + detail;
     case EventKind::pin_not_found:
-        return pkg + " " + sanitize_text(e.pinned.value_or("?")) + ", the version you pin, is not listed" + detail;
-    case EventKind::release_removed: return pkg + " " + ver + " was removed from the index";
-    case EventKind::package_gone: return pkg + " is gone from the index" + detail;
-    case EventKind::source_failing: return pkg + ": polls keep failing" + detail;
-    case EventKind::source_recovered: return pkg + ": polls work again" + detail;
+        return pkg + " " + sanitize_text(e.pinned.value_or("?")) +
+               ", the version you pin, is not listed" + detail;
+    case EventKind::release_removed:
+        return pkg + " " + ver + " was removed from the index";
+    case EventKind::package_gone:
+        return pkg + " is gone from the index" + detail;
+    case EventKind::source_failing:
+        return pkg + ": polls keep failing" + detail;
+    case EventKind::source_recovered:
+        return pkg + ": polls work again" + detail;
     }
     return pkg + ": " + model::to_string(e.kind);
 }

@@ -21,12 +21,12 @@ using model::Event;
 struct Delivery {
     enum class Status { delivered, retry, failed };
     Status status = Status::delivered;
-    std::string error;                              // never contains secrets
+    std::string error;                               // never contains secrets
     std::optional<std::chrono::seconds> retry_after; // for retry
 };
 
 class Notifier {
-public:
+  public:
     virtual ~Notifier() = default;
     virtual std::string_view name() const noexcept = 0; // the configured name
     virtual boost::asio::awaitable<Delivery> deliver(std::span<Event const> events) = 0;

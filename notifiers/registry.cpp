@@ -8,7 +8,8 @@
 namespace pinwatch::notifiers {
 namespace {
 
-using Builder = std::function<Result<std::unique_ptr<Notifier>>(config::NotifierConfig const&, NotifierContext const&)>;
+using Builder = std::function<Result<std::unique_ptr<Notifier>>(config::NotifierConfig const&,
+                                                                NotifierContext const&)>;
 
 struct Entry {
     std::string_view type;
@@ -17,14 +18,16 @@ struct Entry {
 
 Entry const kTypes[] = {
     {"console",
-     [](config::NotifierConfig const& c, NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+     [](config::NotifierConfig const& c,
+        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
          return std::unique_ptr<Notifier>(std::make_unique<ConsoleNotifier>(ctx.console, c.name));
      }},
 };
 
 } // namespace
 
-Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg, NotifierContext const& ctx) {
+Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,
+                                                NotifierContext const& ctx) {
     for (auto const& e : kTypes)
         if (e.type == cfg.type) return e.build(cfg, ctx);
     return fail("notifier '" + cfg.name + "': unknown type '" + cfg.type + "'");
@@ -34,7 +37,8 @@ Result<std::vector<std::pair<std::unique_ptr<Notifier>, model::Route>>>
 make_notifiers(config::Config const& cfg, NotifierContext const& ctx) {
     std::vector<std::pair<std::unique_ptr<Notifier>, model::Route>> out;
     bool named_console = false;
-    for (auto const& n : cfg.notifiers) named_console = named_console || n.name == "console";
+    for (auto const& n : cfg.notifiers)
+        named_console = named_console || n.name == "console";
     if (cfg.console && !named_console) {
         model::Route all;
         all.notifier = "console";

@@ -17,7 +17,8 @@ struct NotifierContext {
     std::ostream& console;
 };
 
-Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg, NotifierContext const& ctx);
+Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,
+                                                NotifierContext const& ctx);
 
 // The notifiers a config asks for, in file order, plus the default console notifier (named
 // "console") unless the config says `console = false` or names its own "console".

@@ -14,7 +14,8 @@ namespace pinwatch::watcher {
 
 namespace asio = boost::asio;
 
-Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options, std::ostream& console)
+Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
+               std::ostream& console)
     : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
     store_ = std::make_unique<StateStore>(options_.state_path);
 
@@ -28,7 +29,8 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     auto made = notifiers::make_notifiers(cfg, notifiers::NotifierContext{console});
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
-    for (auto& [n, route] : *made) channels.push_back({std::move(n), std::move(route)});
+    for (auto& [n, route] : *made)
+        channels.push_back({std::move(n), std::move(route)});
     dispatcher_ = std::make_unique<Dispatcher>(*store_, std::move(channels));
     store_->set_routes(dispatcher_->router().routes());
 
@@ -49,8 +51,12 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     };
     scheduler_->on_crash = [this](StoredSubscription const& s, std::string const& what, int n) {
         // Storage trouble repeats every retry: said when it starts, then quietly retried.
-        if (n == 1) spdlog::error("{}:{}: poll failed: {}", s.sub.source, sanitize_text(s.sub.name), sanitize_text(what));
-        else spdlog::debug("{}:{}: poll failed again ({} in a row): {}", s.sub.source, sanitize_text(s.sub.name), n, sanitize_text(what));
+        if (n == 1)
+            spdlog::error("{}:{}: poll failed: {}", s.sub.source, sanitize_text(s.sub.name),
+                          sanitize_text(what));
+        else
+            spdlog::debug("{}:{}: poll failed again ({} in a row): {}", s.sub.source,
+                          sanitize_text(s.sub.name), n, sanitize_text(what));
         dirty_ = true;
         wake_.cancel();
     };
@@ -60,9 +66,11 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     load_.python_version = cfg.python_version;
     load_.index_url = cfg.index_url;
     load_.pre = cfg.pre;
-    for (auto const& [name, every] : cfg.intervals) load_.intervals[name] = every.count();
+    for (auto const& [name, every] : cfg.intervals)
+        load_.intervals[name] = every.count();
     auto shortest = cfg.interval;
-    for (auto const& [name, every] : cfg.intervals) shortest = std::min(shortest, every);
+    for (auto const& [name, every] : cfg.intervals)
+        shortest = std::min(shortest, every);
     reload_every_ = std::min(shortest, std::chrono::seconds(60));
 }
 
@@ -87,7 +95,8 @@ bool Daemon::reload(UnixTime now) {
     }
     reported_ = std::move(current);
     if (loaded.unreadable && loaded.subscriptions.empty()) {
-        std::string const msg = "no requirements file could be read; keeping the current subscriptions";
+        std::string const msg =
+            "no requirements file could be read; keeping the current subscriptions";
         if (reload_error_ != msg) spdlog::error("{}", msg);
         reload_error_ = msg;
         scheduler_->reschedule(store_->subscriptions());
@@ -97,7 +106,8 @@ bool Daemon::reload(UnixTime now) {
     reload_error_.reset();
     auto const keep = store_->upsert_subscriptions(loaded.subscriptions, now);
     int const dropped = store_->deactivate_others(keep);
-    if (dropped > 0) spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
+    if (dropped > 0)
+        spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
     scheduler_->reschedule(store_->subscriptions());
     if (on_reload) on_reload(keep.size());
     return true;
@@ -166,7 +176,8 @@ asio::awaitable<void> Daemon::run() {
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (scheduler_->in_flight() > 0)
-        spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped", scheduler_->in_flight());
+        spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped",
+                     scheduler_->in_flight());
 }
 
 } // namespace pinwatch::watcher

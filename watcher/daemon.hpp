@@ -25,7 +25,7 @@ struct DaemonOptions {
 };
 
 class Daemon {
-public:
+  public:
     // Throws std::runtime_error with a message for the operator on start-up errors (state file,
     // CA file, a notifier that cannot be built).
     Daemon(boost::asio::io_context& io, config::Config const& config, DaemonOptions options,
@@ -42,7 +42,7 @@ public:
     // Called after each reload with the number of subscriptions.
     std::function<void(std::size_t)> on_reload;
 
-private:
+  private:
     bool reload(UnixTime now);
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);

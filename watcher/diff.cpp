@@ -59,8 +59,8 @@ void set_common(StateUpdate& u, StoredSubscription const& s, UnixTime now, UnixT
 
 // One failed poll more. The failing event fires when the count crosses the threshold, from
 // whichever path counted it, so it pairs with exactly one recovered event.
-void count_failure(StateUpdate& u, StoredSubscription const& s, std::string const& message, UnixTime now,
-                   DiffPolicy const& p) {
+void count_failure(StateUpdate& u, StoredSubscription const& s, std::string const& message,
+                   UnixTime now, DiffPolicy const& p) {
     u.status = PollStatus::error;
     u.error = message;
     u.consecutive_failures = s.consecutive_failures + 1;
@@ -77,7 +77,8 @@ void count_success(StateUpdate& u, StoredSubscription const& s, UnixTime now, Di
     u.consecutive_failures = 0;
     if (s.consecutive_failures >= p.failing_after) {
         auto e = make_event(s, EventKind::source_recovered, now);
-        e.detail = "polls succeed again after " + std::to_string(s.consecutive_failures) + " failures";
+        e.detail =
+            "polls succeed again after " + std::to_string(s.consecutive_failures) + " failures";
         u.events.push_back(std::move(e));
     }
 }
@@ -105,7 +106,8 @@ bool specifier_allows(Subscription const& sub, std::string const& version) {
 }
 
 StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredRelease> const& known,
-                 Observation const& obs, UnixTime now, UnixTime next_due, DiffPolicy const& policy) {
+                 Observation const& obs, UnixTime now, UnixTime next_due,
+                 DiffPolicy const& policy) {
     StateUpdate u;
     set_common(u, s, now, next_due);
 
@@ -146,7 +148,9 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     // (a bad mirror sync, a proxy error page) than a project with every release deleted; PyPI
     // itself answers 404 for that. Refuse the observation instead of announcing mass removals.
     if (obs.releases.empty() && !known.empty()) {
-        count_failure(u, s, s.sub.source + ":" + s.sub.name + ": the listing is empty; keeping the known releases",
+        count_failure(u, s,
+                      s.sub.source + ":" + s.sub.name +
+                          ": the listing is empty; keeping the known releases",
                       now, policy);
         u.clear_validator = true; // make the next poll fetch the full page again
         return u;
@@ -171,7 +175,8 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     // Releases are matched by normalised version, so "1.0.0-RC1" in one listing and "1.0.0rc1"
     // in the next (an HTML/JSON switch, another file sorting first) are the same release.
     std::map<std::string, StoredRelease const*> known_by_key;
-    for (auto const& [version, r] : known) known_by_key.emplace(release_key(version), &r);
+    for (auto const& [version, r] : known)
+        known_by_key.emplace(release_key(version), &r);
 
     std::map<std::string, bool> seen; // release keys in this listing
     for (auto const& r : obs.releases) {
@@ -187,7 +192,8 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
             e.version = r.version;
             e.update = reference ? classify_update(*reference, r.version) : UpdateType::none;
             e.allowed = specifier_allows(s.sub, r.version);
-            if (r.yanked) e.detail = "already yanked" + (r.yank_reason ? ": " + *r.yank_reason : "");
+            if (r.yanked)
+                e.detail = "already yanked" + (r.yank_reason ? ": " + *r.yank_reason : "");
             u.events.push_back(std::move(e));
             continue;
         }

@@ -16,9 +16,9 @@ struct DiffPolicy {
 };
 
 // A successful poll (ok, not_modified or gone).
-StateUpdate diff(StoredSubscription const& stored, std::map<std::string, StoredRelease> const& known,
-                 Observation const& observed, UnixTime now, UnixTime next_due,
-                 DiffPolicy const& policy = {});
+StateUpdate diff(StoredSubscription const& stored,
+                 std::map<std::string, StoredRelease> const& known, Observation const& observed,
+                 UnixTime now, UnixTime next_due, DiffPolicy const& policy = {});
 
 // A failed poll.
 StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& error, UnixTime now,

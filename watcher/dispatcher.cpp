@@ -30,7 +30,8 @@ Router Dispatcher::router() const {
 
 std::vector<std::string> Dispatcher::names() const {
     std::vector<std::string> out;
-    for (auto const& c : channels_) out.emplace_back(c.notifier->name());
+    for (auto const& c : channels_)
+        out.emplace_back(c.notifier->name());
     return out;
 }
 
@@ -44,7 +45,8 @@ boost::asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
             if (items.empty()) break;
             std::vector<Event> events;
             events.reserve(items.size());
-            for (auto const& i : items) events.push_back(i.event);
+            for (auto const& i : items)
+                events.push_back(i.event);
             auto const result = co_await n.deliver(events);
             using S = notifiers::Delivery::Status;
             for (auto const& i : items) {
@@ -54,7 +56,8 @@ boost::asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
                 } else if (result.status == S::retry) {
                     auto const backoff = retry_.after(i.attempts + 1).count();
                     auto const asked = result.retry_after.value_or(std::chrono::seconds(0)).count();
-                    outbox_.mark_failed(i.id, result.error, now + std::max<std::int64_t>(backoff, asked), now);
+                    outbox_.mark_failed(i.id, result.error,
+                                        now + std::max<std::int64_t>(backoff, asked), now);
                     ++stats.retried;
                 } else {
                     outbox_.mark_failed(i.id, result.error, std::nullopt, now);
@@ -62,7 +65,8 @@ boost::asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
                 }
             }
             if (result.status != S::delivered) {
-                spdlog::warn("notifier {}: {} ({} events {})", name, sanitize_text(result.error), items.size(),
+                spdlog::warn("notifier {}: {} ({} events {})", name, sanitize_text(result.error),
+                             items.size(),
                              result.status == S::retry ? "will be retried" : "dropped");
                 break;
             }

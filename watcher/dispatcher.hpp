@@ -17,13 +17,13 @@ namespace pinwatch::watcher {
 
 // Routes events to notifiers by the notifiers' routes (event kinds, packages, update types).
 class Router {
-public:
+  public:
     Router() = default;
     explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
     std::vector<std::string> recipients(Event const& e) const;
     std::vector<Route> const& routes() const { return routes_; }
 
-private:
+  private:
     std::vector<Route> routes_;
 };
 
@@ -32,7 +32,7 @@ struct DispatchStats {
 };
 
 class Dispatcher {
-public:
+  public:
     struct Channel {
         std::unique_ptr<notifiers::Notifier> notifier;
         Route route;
@@ -46,7 +46,7 @@ public:
     // When the next pending item is due (nullopt: nothing pending).
     std::optional<UnixTime> next_due() const { return outbox_.next_due(); }
 
-private:
+  private:
     Outbox outbox_;
     std::vector<Channel> channels_;
     Backoff retry_;

@@ -17,8 +17,9 @@ UnixTime unix_now() {
 
 Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
                PollerOptions options, Clock clock)
-    : client_(client), store_(store), sources_(sources), router_(std::move(router)), options_(options),
-      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {}
+    : client_(client), store_(store), sources_(sources), router_(std::move(router)),
+      options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
+      rng_(std::random_device{}()) {}
 
 std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
     return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
@@ -28,7 +29,8 @@ UnixTime Poller::next_after_success(UnixTime now, Subscription const& sub) {
     double const base = static_cast<double>(interval_of(sub).count());
     std::uniform_real_distribution<double> spread(-options_.jitter, options_.jitter);
     // Jitter spreads polls of many packages over the interval instead of bursts at one second.
-    return now + std::max<UnixTime>(1, static_cast<UnixTime>(std::llround(base * (1.0 + spread(rng_)))));
+    return now +
+           std::max<UnixTime>(1, static_cast<UnixTime>(std::llround(base * (1.0 + spread(rng_)))));
 }
 
 UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
@@ -38,7 +40,8 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
     // package for decades.
     std::int64_t const ceiling = std::max<std::int64_t>(interval_of(sub).count(), 3600);
     auto const asked = [&](std::int64_t fallback) {
-        return std::clamp<std::int64_t>(e.retry_after ? e.retry_after->count() : fallback, 1, ceiling);
+        return std::clamp<std::int64_t>(e.retry_after ? e.retry_after->count() : fallback, 1,
+                                        ceiling);
     };
     if (e.kind == K::rate_limited) return now + asked(60);
     if (e.kind == K::permanent) return next_after_success(now, sub);
@@ -49,9 +52,11 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
     return now + backoff;
 }
 
-PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update, std::optional<UnixTime> pause) {
+PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
+                           std::optional<UnixTime> pause) {
     update.recipients.clear();
-    for (auto const& e : update.events) update.recipients.push_back(router_.recipients(e));
+    for (auto const& e : update.events)
+        update.recipients.push_back(router_.recipients(e));
     store_.apply(update);
     return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
 }
@@ -61,8 +66,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     Source const* source = sources_.find(s.sub.source);
     if (!source) {
         UnixTime const now = clock_();
-        SourceError err{SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
-        co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy), std::nullopt);
+        SourceError err{
+            SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
+        co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
+                         std::nullopt);
     }
     std::string const label = std::string(source->kind()) + ":" + sanitize_text(s.sub.name);
 
@@ -81,14 +88,17 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         if (!response) {
             if (response.error().kind == net::ErrorKind::cancelled) {
                 // Shutting down: write nothing, this poll simply did not happen.
-                co_return PollOutcome{PollStatus::cancelled, response.error().message, 0, s.next_due, std::nullopt};
+                co_return PollOutcome{PollStatus::cancelled, response.error().message, 0,
+                                      s.next_due, std::nullopt};
             }
             if (request.optional) {
-                spdlog::debug("{}: {}: {}", label, request.step, sanitize_text(response.error().message));
+                spdlog::debug("{}: {}: {}", label, request.step,
+                              sanitize_text(response.error().message));
                 break;
             }
             failure = SourceError{SourceError::Kind::temporary,
-                                  std::string(source->kind()) + ":" + s.sub.name + ": " + response.error().message,
+                                  std::string(source->kind()) + ":" + s.sub.name + ": " +
+                                      response.error().message,
                                   std::nullopt};
             break;
         }
@@ -103,11 +113,13 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
                 pause = failure->retry_after.value_or(std::chrono::seconds(60));
             break;
         }
-        if (step->pause_host) pause = std::max(pause.value_or(std::chrono::seconds(0)), *step->pause_host);
+        if (step->pause_host)
+            pause = std::max(pause.value_or(std::chrono::seconds(0)), *step->pause_host);
         if (!step->next) break;
         if (n >= options_.max_requests_per_poll) {
             failure = SourceError{SourceError::Kind::permanent,
-                                  label + ": more than " + std::to_string(options_.max_requests_per_poll) +
+                                  label + ": more than " +
+                                      std::to_string(options_.max_requests_per_poll) +
                                       " requests in one poll (a paging loop?)",
                                   std::nullopt};
             break;
@@ -117,24 +129,29 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
 
     UnixTime const now = clock_();
     std::optional<UnixTime> const pause_until =
-        pause ? std::optional<UnixTime>(now + std::clamp<std::int64_t>(pause->count(), 1, 3600)) : std::nullopt;
+        pause ? std::optional<UnixTime>(now + std::clamp<std::int64_t>(pause->count(), 1, 3600))
+              : std::nullopt;
     if (failure) {
-        auto update = diff_failure(s, *failure, now, next_after_failure(now, s.sub, *failure, s.consecutive_failures + 1),
-                                   policy);
+        auto update = diff_failure(
+            s, *failure, now, next_after_failure(now, s.sub, *failure, s.consecutive_failures + 1),
+            policy);
         // Messages carry text from servers: escaped before they reach a log. Logged when the
         // state changes (the first failure of a run), not on every retry.
         if (s.consecutive_failures == 0 || failure->kind == SourceError::Kind::rate_limited)
             spdlog::warn("{}", sanitize_text(failure->message));
         else
-            spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message), s.consecutive_failures + 1);
+            spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message),
+                          s.consecutive_failures + 1);
         co_return finish(s, std::move(update), pause_until);
     }
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
-    auto const known = observed.status == Observation::Status::ok ? store_.releases(s.id)
-                                                                  : std::map<std::string, StoredRelease>{};
+    auto const known = observed.status == Observation::Status::ok
+                           ? store_.releases(s.id)
+                           : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
     spdlog::debug("{}: {} ({} events)", label,
-                  observed.status == Observation::Status::not_modified ? "304 unchanged" : to_string(update.status),
+                  observed.status == Observation::Status::not_modified ? "304 unchanged"
+                                                                       : to_string(update.status),
                   update.events.size());
     if (s.consecutive_failures > 0 && update.status != PollStatus::error)
         spdlog::info("{}: polls work again", label);

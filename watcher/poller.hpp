@@ -27,7 +27,7 @@ struct PollerOptions {
     // Temporary failures retry sooner: 30 s, 60 s, ... capped here and by the interval.
     Backoff retry{std::chrono::seconds(30), std::chrono::seconds(15 * 60)};
     int failing_after = 3;
-    bool want_metadata = true; // sources may read project metadata (an extra request)
+    bool want_metadata = true;       // sources may read project metadata (an extra request)
     int max_requests_per_poll = 100; // pages and endpoints of one poll, against a looping server
 };
 
@@ -40,7 +40,7 @@ struct PollOutcome {
 };
 
 class Poller {
-public:
+  public:
     using Clock = std::function<UnixTime()>;
     Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
            PollerOptions options, Clock clock = {});
@@ -49,11 +49,13 @@ public:
     SourceRegistry const& sources() const { return sources_; }
     void set_router(Router router) { router_ = std::move(router); }
 
-private:
+  private:
     std::chrono::seconds interval_of(Subscription const& sub) const;
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
-    UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e, int failures);
-    PollOutcome finish(StoredSubscription const& s, StateUpdate update, std::optional<UnixTime> pause);
+    UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
+                                int failures);
+    PollOutcome finish(StoredSubscription const& s, StateUpdate update,
+                       std::optional<UnixTime> pause);
 
     net::Client& client_;
     StateStore& store_;

@@ -11,10 +11,10 @@ namespace pinwatch::watcher {
 
 namespace asio = boost::asio;
 
-Scheduler::Scheduler(asio::any_io_executor ex, StateStore& store, Poller& poller, SchedulerOptions options,
-                     Clock clock)
-    : ex_(ex), store_(store), poller_(poller), options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
-      finished_(ex) {}
+Scheduler::Scheduler(asio::any_io_executor ex, StateStore& store, Poller& poller,
+                     SchedulerOptions options, Clock clock)
+    : ex_(ex), store_(store), poller_(poller), options_(options),
+      clock_(clock ? std::move(clock) : Clock(unix_now)), finished_(ex) {}
 
 Scheduler::Entry Scheduler::entry_for(StoredSubscription const& s) const {
     Entry e;
@@ -40,7 +40,8 @@ void Scheduler::reschedule(std::vector<StoredSubscription> const& subs) {
     for (auto const& s : subs) {
         auto e = entry_for(s);
         host(e.host, s.sub.source);
-        if (auto it = entries_.find(s.id); it != entries_.end()) e.due = std::max(it->second.due, s.next_due);
+        if (auto it = entries_.find(s.id); it != entries_.end())
+            e.due = std::max(it->second.due, s.next_due);
         next.emplace(s.id, std::move(e));
     }
     entries_ = std::move(next);
@@ -70,36 +71,38 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
     ++host(key, s->sub.source).in_flight;
     in_flight_.insert(id);
     auto sub = *s;
-    asio::co_spawn(ex_, poller_.poll(std::move(*s)),
-                   [this, id, now, key, sub = std::move(sub)](std::exception_ptr ep, PollOutcome outcome) {
-                       in_flight_.erase(id);
-                       auto& h = hosts_[key];
-                       if (h.in_flight > 0) --h.in_flight;
-                       auto const it = entries_.find(id);
-                       if (ep) {
-                           // A bug or a state-store failure (disk full, a locked file): back off
-                           // this subscription in memory, since its stored next_due could not be
-                           // written, and let the caller decide how loudly to say so.
-                           int const n = ++crashes_[id];
-                           std::string what = "unknown error";
-                           try {
-                               std::rethrow_exception(ep);
-                           } catch (std::exception const& e) {
-                               what = e.what();
-                           } catch (...) {
-                           }
-                           if (it != entries_.end()) it->second.due = now + options_.crash_backoff.after(n).count();
-                           if (on_crash) on_crash(sub, what, n);
-                       } else {
-                           crashes_.erase(id);
-                           if (outcome.status != PollStatus::cancelled && it != entries_.end())
-                               it->second.due = outcome.next_due;
-                           if (outcome.pause_host_until)
-                               h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
-                       }
-                       if (on_polled && !ep) on_polled(sub, outcome);
-                       finished_.cancel();
-                   });
+    asio::co_spawn(
+        ex_, poller_.poll(std::move(*s)),
+        [this, id, now, key, sub = std::move(sub)](std::exception_ptr ep, PollOutcome outcome) {
+            in_flight_.erase(id);
+            auto& h = hosts_[key];
+            if (h.in_flight > 0) --h.in_flight;
+            auto const it = entries_.find(id);
+            if (ep) {
+                // A bug or a state-store failure (disk full, a locked file): back off
+                // this subscription in memory, since its stored next_due could not be
+                // written, and let the caller decide how loudly to say so.
+                int const n = ++crashes_[id];
+                std::string what = "unknown error";
+                try {
+                    std::rethrow_exception(ep);
+                } catch (std::exception const& e) {
+                    what = e.what();
+                } catch (...) {
+                }
+                if (it != entries_.end())
+                    it->second.due = now + options_.crash_backoff.after(n).count();
+                if (on_crash) on_crash(sub, what, n);
+            } else {
+                crashes_.erase(id);
+                if (outcome.status != PollStatus::cancelled && it != entries_.end())
+                    it->second.due = outcome.next_due;
+                if (outcome.pause_host_until)
+                    h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
+            }
+            if (on_polled && !ep) on_polled(sub, outcome);
+            finished_.cancel();
+        });
 }
 
 std::optional<UnixTime> Scheduler::start_due(UnixTime now) {
@@ -143,7 +146,8 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
             }
             if (!may_start(e->second, now)) {
                 auto const& h = hosts_[e->second.host];
-                if (h.paused_until > now) wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
+                if (h.paused_until > now)
+                    wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
                 if (in_flight_.size() >= options_.max_polls) break;
                 ++it;
                 continue;
@@ -154,7 +158,8 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         }
         if (waiting.empty() && in_flight_.empty()) break;
         // Woken by a completion; a host pause ends by the clock.
-        auto const sleep = wake ? std::chrono::seconds(std::max<UnixTime>(0, *wake - now)) + std::chrono::milliseconds(5)
+        auto const sleep = wake ? std::chrono::seconds(std::max<UnixTime>(0, *wake - now)) +
+                                      std::chrono::milliseconds(5)
                                 : std::chrono::hours(1);
         finished_.expires_after(sleep);
         auto [ec] = co_await finished_.async_wait(asio::as_tuple(asio::use_awaitable));

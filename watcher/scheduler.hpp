@@ -28,7 +28,7 @@ struct SchedulerOptions {
 };
 
 class Scheduler {
-public:
+  public:
     using Clock = std::function<UnixTime()>;
     Scheduler(boost::asio::any_io_executor ex, StateStore& store, Poller& poller,
               SchedulerOptions options = {}, Clock clock = {});
@@ -53,7 +53,7 @@ public:
     // Called when a poll threw: the exception's message (logging is the caller's policy).
     std::function<void(StoredSubscription const&, std::string const&, int crashes)> on_crash;
 
-private:
+  private:
     struct Entry {
         UnixTime due = 0;
         std::string host;

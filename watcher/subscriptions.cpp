@@ -54,13 +54,18 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             out.errors.push_back({e.file, e.line, e.message});
             if (e.line == 0 && e.file == path) out.unreadable = true;
         }
-        for (auto& e : deps.entries) entries.push_back(std::move(e));
+        for (auto& e : deps.entries)
+            entries.push_back(std::move(e));
     }
 
-    if (o.index_url) out.index_url = *o.index_url;
-    else if (file_index) out.index_url = *file_index;
-    else if (auto pip = env("PIP_INDEX_URL"); pip && !pip->empty()) out.index_url = *pip;
-    else out.index_url = kDefaultIndex;
+    if (o.index_url)
+        out.index_url = *o.index_url;
+    else if (file_index)
+        out.index_url = *file_index;
+    else if (auto pip = env("PIP_INDEX_URL"); pip && !pip->empty())
+        out.index_url = *pip;
+    else
+        out.index_url = kDefaultIndex;
 
     std::map<std::string, std::size_t> by_name;
     std::vector<packaging::RequirementEntry const*> constraints;
@@ -75,8 +80,8 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             continue;
         }
         if (!e.applies) {
-            out.skipped.push_back({e.name, e.file, e.line,
-                                   "marker does not apply: " + e.marker.value_or("")});
+            out.skipped.push_back(
+                {e.name, e.file, e.line, "marker does not apply: " + e.marker.value_or("")});
             continue;
         }
         if (auto it = by_name.find(e.name); it != by_name.end()) {

@@ -17,11 +17,11 @@ namespace pinwatch::watcher {
 using namespace pinwatch::model;
 
 struct LoadOptions {
-    std::vector<std::string> requirements; // -r files
-    std::vector<std::string> pyproject;    // pyproject.toml files
+    std::vector<std::string> requirements;     // -r files
+    std::vector<std::string> pyproject;        // pyproject.toml files
     std::optional<std::string> python_version; // marker environment override
-    std::optional<std::string> index_url;  // explicit (--index-url or config): wins over the files
-    bool pre = false;                      // allow pre-releases everywhere (like pip --pre)
+    std::optional<std::string> index_url; // explicit (--index-url or config): wins over the files
+    bool pre = false;                     // allow pre-releases everywhere (like pip --pre)
     std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
 };
 
@@ -38,8 +38,8 @@ struct LoadedRequirements {
     std::vector<Subscription> subscriptions; // one per (index, name), in file order
     std::vector<SkippedRequirement> skipped;
     std::vector<LoadProblem> errors;
-    bool unreadable = false;  // a top-level file could not be read (usage error)
-    std::string index_url;    // the index the subscriptions use
+    bool unreadable = false; // a top-level file could not be read (usage error)
+    std::string index_url;   // the index the subscriptions use
 };
 
 // Index precedence, like pip: explicit option > `-i/--index-url` in the files >

@@ -20,7 +20,8 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
     parsed.reserve(releases.size());
     for (auto const& r : releases)
         if (auto v = Version::parse(r.version)) parsed.push_back({std::move(*v), &r});
-    std::sort(parsed.begin(), parsed.end(), [](Parsed const& a, Parsed const& b) { return a.v < b.v; });
+    std::sort(parsed.begin(), parsed.end(),
+              [](Parsed const& a, Parsed const& b) { return a.v < b.v; });
 
     std::optional<Version> pin;
     if (sub.pinned)
@@ -45,7 +46,8 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
         if (p.r->yanked) continue;
         candidates.push_back(p.v);
         spelling.push_back(&p.r->version);
-        if (pin && p.v > *pin && (pre_ok || !p.v.is_prerelease())) out.newer.push_back(p.r->version);
+        if (pin && p.v > *pin && (pre_ok || !p.v.is_prerelease()))
+            out.newer.push_back(p.r->version);
     }
     for (std::size_t i = candidates.size(); i-- > 0;)
         if (!candidates[i].is_prerelease()) {
@@ -66,16 +68,18 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
         }
     }
     if (pin) {
-        out.update_type = out.newer.empty() ? UpdateType::none
-                                            : classify_update(pin->str(), out.newer.back());
+        out.update_type =
+            out.newer.empty() ? UpdateType::none : classify_update(pin->str(), out.newer.back());
     }
     return out;
 }
 
-ReleaseSummary summarize(Subscription const& sub, std::map<std::string, StoredRelease> const& releases) {
+ReleaseSummary summarize(Subscription const& sub,
+                         std::map<std::string, StoredRelease> const& releases) {
     std::vector<StoredRelease> v;
     v.reserve(releases.size());
-    for (auto const& [_, r] : releases) v.push_back(r);
+    for (auto const& [_, r] : releases)
+        v.push_back(r);
     return summarize(sub, v);
 }
 

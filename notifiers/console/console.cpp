@@ -16,9 +16,11 @@ std::string ConsoleNotifier::render(Event const& e) {
 
 boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const> events) {
     out_.clear(); // a failure last time (a full disk behind stdout) must not fail every retry
-    for (auto const& e : events) out_ << render(e) << '\n';
+    for (auto const& e : events)
+        out_ << render(e) << '\n';
     out_.flush();
-    if (!out_) co_return Delivery{Delivery::Status::retry, "cannot write to the console", std::nullopt};
+    if (!out_)
+        co_return Delivery{Delivery::Status::retry, "cannot write to the console", std::nullopt};
     co_return Delivery{};
 }
 

@@ -10,15 +10,16 @@
 namespace pinwatch::notifiers {
 
 class ConsoleNotifier final : public Notifier {
-public:
+  public:
     explicit ConsoleNotifier(std::ostream& out, std::string name = "console")
         : out_(out), name_(std::move(name)) {}
     std::string_view name() const noexcept override { return name_; }
     boost::asio::awaitable<Delivery> deliver(std::span<Event const> events) override;
 
-    static std::string render(Event const& e); // pure: "[2026-11-24 10:00:00Z] requests 2.32.0: ..."
+    static std::string
+    render(Event const& e); // pure: "[2026-11-24 10:00:00Z] requests 2.32.0: ..."
 
-private:
+  private:
     std::ostream& out_;
     std::string name_;
 };

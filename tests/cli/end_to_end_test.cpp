@@ -4,8 +4,8 @@
 // The daemon and `check` against the fake PyPI on loopback, through the real command-line
 // entry points: what a user sees is what is asserted.
 
-#include "tests/fakes/fake_pypi.hpp"
 #include "cli/commands.hpp"
+#include "tests/fakes/fake_pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <rapidjson/document.h>
@@ -15,8 +15,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <spawn.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -37,13 +37,18 @@ struct Workspace {
               ("pinwatch-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         fs::create_directories(dir);
         std::int64_t const t = 1700000000;
-        pypi.add_project({"Demo", "A demo project", {{"Source", "https://github.com/example/demo"}},
+        pypi.add_project({"Demo",
+                          "A demo project",
+                          {{"Source", "https://github.com/example/demo"}},
                           {{"1.0", t}, {"1.1", t + 100}}});
-        pypi.add_project({"other_lib", "Another", {}, {{"2.0", t}, {"2.1", t + 10}, {"3.0b1", t + 20}}});
+        pypi.add_project(
+            {"other_lib", "Another", {}, {{"2.0", t}, {"2.1", t + 10}, {"3.0b1", t + 20}}});
         write("requirements.txt", "demo==1.0\nOther.Lib>=2,<3  # range\n");
         write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                               "index_url = \"" + pypi.index_url() + "\"\ninterval = \"1h\"\n"
-                               "[http]\ntimeout = \"2s\"\n");
+                               "index_url = \"" +
+                                   pypi.index_url() +
+                                   "\"\ninterval = \"1h\"\n"
+                                   "[http]\ntimeout = \"2s\"\n");
     }
     ~Workspace() { fs::remove_all(dir); }
     static int& counter() {
@@ -62,12 +67,15 @@ struct Workspace {
         BOOST_TEST_REQUIRE(rc == 0, "run --once failed: " << err.str());
         std::vector<std::string> lines;
         std::istringstream in(out.str());
-        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        for (std::string l; std::getline(in, l);)
+            lines.push_back(l);
         return lines;
     }
 };
 
-bool contains(std::string const& s, std::string const& part) { return s.find(part) != std::string::npos; }
+bool contains(std::string const& s, std::string const& part) {
+    return s.find(part) != std::string::npos;
+}
 
 } // namespace
 
@@ -114,8 +122,10 @@ BOOST_AUTO_TEST_CASE(an_unchanged_cycle_sends_only_conditional_requests) {
     BOOST_TEST(after.not_modified == before.not_modified + 2);
     for (std::size_t i = requests_before; i < received.size(); ++i) {
         auto const& r = received[i];
-        if (r.path().rfind("/simple/", 0) == 0) BOOST_TEST(r.header("if-none-match").has_value(), r.target);
-        else BOOST_TEST(false, "unexpected request " << r.target);
+        if (r.path().rfind("/simple/", 0) == 0)
+            BOOST_TEST(r.header("if-none-match").has_value(), r.target);
+        else
+            BOOST_TEST(false, "unexpected request " << r.target);
     }
 }
 
@@ -147,7 +157,8 @@ BOOST_AUTO_TEST_CASE(a_failing_package_costs_its_own_poll_only) {
     // The third failure in a row is reported once; by now there were five.
     watcher::StateStore store(w.path("state.db"));
     int failing = 0;
-    for (auto const& e : store.events(100)) failing += e.kind == watcher::EventKind::source_failing;
+    for (auto const& e : store.events(100))
+        failing += e.kind == watcher::EventKind::source_failing;
     BOOST_TEST(failing == 1);
     auto demo = store.subscriptions()[0];
     BOOST_TEST(demo.sub.name == "demo");
@@ -166,9 +177,9 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     w.pypi.yank("demo", "1.0", "security issue");
     w.pypi.add_release("demo", {"1.0.1", 1700003000});
     std::ostringstream out, err;
-    int const rc = cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
-                                       "--json", "--fail-on", "yanked"},
-                                      out, err);
+    int const rc = cli::run_check({"-r", w.path("requirements.txt"), "--index-url",
+                                   w.pypi.index_url(), "--json", "--fail-on", "yanked"},
+                                  out, err);
     BOOST_TEST(rc == 1); // --fail-on yanked matched
     rapidjson::Document d;
     d.Parse(out.str().c_str());
@@ -191,8 +202,9 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     BOOST_TEST(std::string(other["latest_allowed"].GetString()) == "2.1");
 
     std::ostringstream out2, err2;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                                  out2, err2) == 0);
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
+                       out2, err2) == 0);
     BOOST_TEST(contains(out2.str(), "PINNED VERSION YANKED (security issue)"));
 }
 
@@ -201,13 +213,16 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     std::ostringstream out, err;
     BOOST_TEST(cli::run_check({}, out, err) == 2);
     BOOST_TEST(cli::run_check({"-r", w.path("missing.txt")}, out, err) == 2);
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--fail-on", "sideways"}, out, err) == 2);
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--python-version", "3"}, out, err) == 2);
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--fail-on", "sideways"}, out, err) == 2);
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--python-version", "3"}, out, err) == 2);
     BOOST_TEST(contains(err.str(), "--python-version"));
     w.pypi.set_fault("other-lib", Fault::not_found);
     std::ostringstream out3, err3;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                                  out3, err3) == 3);
+    BOOST_TEST(cli::run_check(
+                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                   out3, err3) == 3);
     rapidjson::Document d;
     d.Parse(out3.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -216,8 +231,9 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     // A bad line is reported and the good ones are still checked.
     w.write("requirements.txt", "demo==1.0\nthis is not a requirement\n");
     std::ostringstream out4, err4;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                                  out4, err4) == 3);
+    BOOST_TEST(cli::run_check(
+                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                   out4, err4) == 3);
     BOOST_TEST(contains(err4.str(), "requirements.txt:2"));
     d.Parse(out4.str().c_str());
     BOOST_TEST(d["requirements"].Size() == 1u);
@@ -228,7 +244,8 @@ BOOST_AUTO_TEST_CASE(index_credentials_stay_out_of_the_output) {
     auto url = w.pypi.index_url();
     url.insert(url.find("://") + 3, "ci-user:t0ps3cret@");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out, err) == 0,
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out,
+                              err) == 0,
                err.str());
     BOOST_TEST(!contains(out.str() + err.str(), "t0ps3cret"));
     BOOST_TEST(contains(out.str(), "127.0.0.1"));
@@ -243,8 +260,9 @@ BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
     w.pypi.set_html_only(true);
     w.pypi.yank("demo", "1.1", "nope");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                                  out, err) == 0);
+    BOOST_TEST(cli::run_check(
+                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
+                   out, err) == 0);
     rapidjson::Document d;
     d.Parse(out.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -283,8 +301,10 @@ struct Daemon {
         char const* argv[] = {exe.c_str(), "run", "--config", config.c_str(), nullptr};
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv),
+                                  environ) == 0);
         posix_spawn_file_actions_destroy(&actions);
     }
     std::string output() const {
@@ -307,7 +327,8 @@ struct Daemon {
         int status = 0;
         auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         pid_t done = 0;
-        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < until)
+        while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+               std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (done == 0) {
             ::kill(pid, SIGKILL);
@@ -322,7 +343,8 @@ struct Daemon {
 BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
     Workspace w;
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
+                             "index_url = \"" +
+                                 w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // Baseline done once both packages were polled twice (the second poll is a 304).
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(6, std::chrono::seconds(30)));
@@ -337,7 +359,8 @@ BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
     BOOST_TEST(rc == 0);
     auto const text = d.output();
     std::size_t count = 0;
-    for (auto pos = text.find("new_release"); pos != std::string::npos; pos = text.find("new_release", pos + 1))
+    for (auto pos = text.find("new_release"); pos != std::string::npos;
+         pos = text.find("new_release", pos + 1))
         ++count;
     BOOST_TEST(count == 1u, text);
 }
@@ -345,8 +368,10 @@ BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
 BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) {
     Workspace w;
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                             "index_url = \"" + w.pypi.index_url() + "\"\ninterval = \"1h\"\njitter = 0\n"
-                             "[intervals]\ndemo = \"1s\"\n");
+                             "index_url = \"" +
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\njitter = 0\n"
+                                 "[intervals]\ndemo = \"1s\"\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // First cycle: two Simple pages and two metadata pages; then demo alone, once a second.
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(7, std::chrono::seconds(30)));
@@ -364,12 +389,14 @@ BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
     Workspace w;
     w.pypi.set_fault("demo", Fault::stall); // a poll is in flight when the signal arrives
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                             "index_url = \"" + w.pypi.index_url() + "\"\n[http]\ntimeout = \"120s\"\n");
+                             "index_url = \"" +
+                                 w.pypi.index_url() + "\"\n[http]\ntimeout = \"120s\"\n");
     std::string const exe = PINWATCH_BINARY;
     std::string const cfg = w.path("pinwatch.toml");
     char const* argv[] = {exe.c_str(), "run", "--config", cfg.c_str(), nullptr};
     pid_t pid = 0;
-    BOOST_REQUIRE(posix_spawn(&pid, exe.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+    BOOST_REQUIRE(
+        posix_spawn(&pid, exe.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
     // Wait until the daemon is mid-cycle: both packages asked for, other-lib's answer stored.
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(2, std::chrono::seconds(20)));
     auto other_stored = [&] {
@@ -398,7 +425,9 @@ BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
     // The finished poll was stored; the stalled one left no trace.
     watcher::StateStore store(w.path("state.db"));
     for (auto const& s : store.subscriptions()) {
-        if (s.sub.name == "demo") BOOST_TEST(s.last_status == model::PollStatus::pending);
-        else BOOST_TEST(s.last_status == model::PollStatus::ok);
+        if (s.sub.name == "demo")
+            BOOST_TEST(s.last_status == model::PollStatus::pending);
+        else
+            BOOST_TEST(s.last_status == model::PollStatus::ok);
     }
 }

@@ -8,7 +8,8 @@ using namespace pinwatch::config;
 namespace {
 std::string all(std::vector<ConfigError> const& errors) {
     std::string out;
-    for (auto const& e : errors) out += e.str() + "\n";
+    for (auto const& e : errors)
+        out += e.str() + "\n";
     return out;
 }
 } // namespace
@@ -37,7 +38,8 @@ extra_ca_file = "ca.pem"
                           "/etc/pinwatch/pinwatch.toml");
     BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
     BOOST_TEST(c->state.value() == "/etc/pinwatch/state.db");
-    BOOST_TEST((c->requirements == std::vector<std::string>{"/etc/pinwatch/requirements.txt", "/abs/dev.txt"}));
+    BOOST_TEST((c->requirements ==
+                std::vector<std::string>{"/etc/pinwatch/requirements.txt", "/abs/dev.txt"}));
     BOOST_TEST((c->pyproject == std::vector<std::string>{"/etc/pinwatch/pyproject.toml"}));
     BOOST_TEST(c->index_url.value() == "https://pypi.internal.example/simple/");
     BOOST_TEST(c->interval.count() == 5400);
@@ -83,15 +85,18 @@ timout = "1s"
     BOOST_TEST(text.find("bad.toml:3: key 'jitter'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:4: key 'index_url'") != std::string::npos, text);
     BOOST_TEST(text.find("bad.toml:5: unknown key 'colour'") != std::string::npos, text);
-    BOOST_TEST(text.find("bad.toml:8: key 'http.max_in_flight_per_host'") != std::string::npos, text);
+    BOOST_TEST(text.find("bad.toml:8: key 'http.max_in_flight_per_host'") != std::string::npos,
+               text);
     BOOST_TEST(text.find("bad.toml:9: unknown key 'timout' in [http]") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(bad_intervals) {
-    auto c = parse_config("requirements = [\"r.txt\"]\n[intervals]\n\"-bad-\" = \"5m\"\nok = \"never\"\n", "i.toml");
+    auto c = parse_config(
+        "requirements = [\"r.txt\"]\n[intervals]\n\"-bad-\" = \"5m\"\nok = \"never\"\n", "i.toml");
     BOOST_REQUIRE(!c.has_value());
     BOOST_TEST(c.error().size() == 2u);
-    BOOST_TEST(c.error()[0].str().find("i.toml:3: key 'intervals.-bad-'") == 0u, c.error()[0].str());
+    BOOST_TEST(c.error()[0].str().find("i.toml:3: key 'intervals.-bad-'") == 0u,
+               c.error()[0].str());
     BOOST_TEST(c.error()[1].str().find("i.toml:4: key 'intervals.ok'") == 0u, c.error()[1].str());
 }
 

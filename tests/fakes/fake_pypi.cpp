@@ -229,7 +229,8 @@ void FakePypi::set_gzip(bool v) {
 
 void FakePypi::prerender() {
     std::lock_guard lock(mutex_);
-    for (auto const& [name, _] : projects_) rendered(name);
+    for (auto const& [name, _] : projects_)
+        rendered(name);
 }
 
 FakePypiStats FakePypi::stats() const {

@@ -18,10 +18,10 @@ namespace pinwatch::test {
 
 struct FakeRelease {
     FakeRelease() = default;
-    FakeRelease(std::string v, std::int64_t uploaded, bool is_yanked = false, std::string reason = "",
-                int file_count = 2)
-        : version(std::move(v)), upload_time(uploaded), yanked(is_yanked), yank_reason(std::move(reason)),
-          files(file_count) {}
+    FakeRelease(std::string v, std::int64_t uploaded, bool is_yanked = false,
+                std::string reason = "", int file_count = 2)
+        : version(std::move(v)), upload_time(uploaded), yanked(is_yanked),
+          yank_reason(std::move(reason)), files(file_count) {}
 
     std::string version;
     std::int64_t upload_time = 0; // Unix seconds

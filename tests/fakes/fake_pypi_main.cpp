@@ -17,9 +17,12 @@ using namespace pinwatch::test;
 namespace {
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+void on_signal(int) {
+    g_stop = true;
+}
 
-constexpr char const* kUsage = R"(usage: pinwatch-fake-pypi [--tls] [--projects N] [--seed S] [--demo SECONDS]
+constexpr char const* kUsage =
+    R"(usage: pinwatch-fake-pypi [--tls] [--projects N] [--seed S] [--demo SECONDS]
 
 Serves a fake PyPI on 127.0.0.1 (an ephemeral port) until SIGINT/SIGTERM.
   --tls            HTTPS with a throwaway CA; its PEM path is printed as "ca_file: ..."
@@ -40,16 +43,26 @@ std::vector<FakeProject> demo_projects(std::int64_t now) {
         return out;
     };
     return {
-        {"requests", "Python HTTP for Humans.", {{"Source", "https://github.com/psf/requests"}},
+        {"requests",
+         "Python HTTP for Humans.",
+         {{"Source", "https://github.com/psf/requests"}},
          history({"2.28.0", "2.28.1", "2.28.2", "2.29.0", "2.30.0", "2.31.0"})},
-        {"Django", "A high-level Python web framework.", {{"Source", "https://github.com/django/django"}},
+        {"Django",
+         "A high-level Python web framework.",
+         {{"Source", "https://github.com/django/django"}},
          history({"4.1.0", "4.2.0", "4.2.1", "4.2.7", "5.0a1"})},
-        {"urllib3", "HTTP library with thread-safe connection pooling.",
-         {{"Code", "https://github.com/urllib3/urllib3"}}, history({"1.26.17", "1.26.18", "2.0.7", "2.1.0"})},
-        {"Flask", "A simple framework for building complex web applications.",
-         {{"Source Code", "https://github.com/pallets/flask/"}}, history({"2.2.5", "2.3.3", "3.0.0"})},
-        {"numpy", "Fundamental package for array computing in Python",
-         {{"Source", "https://github.com/numpy/numpy"}}, history({"1.24.4", "1.25.2", "1.26.0", "1.26.1"})},
+        {"urllib3",
+         "HTTP library with thread-safe connection pooling.",
+         {{"Code", "https://github.com/urllib3/urllib3"}},
+         history({"1.26.17", "1.26.18", "2.0.7", "2.1.0"})},
+        {"Flask",
+         "A simple framework for building complex web applications.",
+         {{"Source Code", "https://github.com/pallets/flask/"}},
+         history({"2.2.5", "2.3.3", "3.0.0"})},
+        {"numpy",
+         "Fundamental package for array computing in Python",
+         {{"Source", "https://github.com/numpy/numpy"}},
+         history({"1.24.4", "1.25.2", "1.26.0", "1.26.1"})},
     };
 }
 
@@ -63,7 +76,7 @@ void demo_step(FakePypi& pypi, std::mt19937& rng, std::int64_t now) {
         bool yank;
     };
     static Step const steps[] = {
-        {"requests", "2.31.1", false}, {"django", "4.2.8", false},  {"urllib3", "2.1.0", true},
+        {"requests", "2.31.1", false}, {"django", "4.2.8", false},   {"urllib3", "2.1.0", true},
         {"flask", "3.0.1", false},     {"numpy", "2.0.0rc1", false}, {"requests", "3.0.0", false},
         {"django", "5.0", false},      {"numpy", "2.0.0", false},    {"requests", "2.31.1", true},
     };
@@ -98,10 +111,14 @@ int main(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (a == "--tls") tls = true;
-        else if (a == "--projects") projects = std::stoul(next());
-        else if (a == "--seed") seed = static_cast<unsigned>(std::stoul(next()));
-        else if (a == "--demo") demo_every = std::stoi(next());
+        if (a == "--tls")
+            tls = true;
+        else if (a == "--projects")
+            projects = std::stoul(next());
+        else if (a == "--seed")
+            seed = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--demo")
+            demo_every = std::stoi(next());
         else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             return 0;
@@ -119,10 +136,12 @@ int main(int argc, char** argv) {
     FakePypi pypi(opts);
     std::int64_t const now = std::time(nullptr);
     if (projects > 0) {
-        for (auto& p : FakePypi::generate(projects, seed, now)) pypi.add_project(std::move(p));
+        for (auto& p : FakePypi::generate(projects, seed, now))
+            pypi.add_project(std::move(p));
         pypi.prerender();
     } else {
-        for (auto& p : demo_projects(now)) pypi.add_project(std::move(p));
+        for (auto& p : demo_projects(now))
+            pypi.add_project(std::move(p));
     }
     std::cout << "index_url: " << pypi.index_url() << std::endl;
     if (tls) std::cout << "ca_file: " << pypi.server().ca_file() << std::endl;
@@ -137,7 +156,8 @@ int main(int argc, char** argv) {
         }
     }
     auto const s = pypi.stats();
-    std::cout << "fake-pypi: served " << s.simple_json << " JSON pages, " << s.simple_html << " HTML pages, "
-              << s.json_api << " JSON API pages, " << s.not_modified << " 304s" << std::endl;
+    std::cout << "fake-pypi: served " << s.simple_json << " JSON pages, " << s.simple_html
+              << " HTML pages, " << s.json_api << " JSON API pages, " << s.not_modified << " 304s"
+              << std::endl;
     return 0;
 }

@@ -20,7 +20,8 @@ StoredSubscription stored(std::optional<std::string> pin = "1.2.0", std::string 
 }
 std::map<std::string, StoredRelease> known(std::initializer_list<std::pair<char const*, bool>> rs) {
     std::map<std::string, StoredRelease> out;
-    for (auto const& [v, yanked] : rs) out[v] = StoredRelease{v, 100, std::nullopt, yanked, std::nullopt};
+    for (auto const& [v, yanked] : rs)
+        out[v] = StoredRelease{v, 100, std::nullopt, yanked, std::nullopt};
     return out;
 }
 Observation observed(std::initializer_list<std::pair<char const*, bool>> rs) {
@@ -67,12 +68,17 @@ BOOST_AUTO_TEST_CASE(classification_table) {
         char const* cand;
         UpdateType want;
     } const cases[] = {
-        {"1.2.0", "2.0.0", UpdateType::major},   {"1.2.0", "1.3.0", UpdateType::minor},
-        {"1.2.0", "1.2.1", UpdateType::patch},   {"1.2", "1.2.0.1", UpdateType::patch},
-        {"1.2.0", "1.2.0.post1", UpdateType::patch}, {"1.2.0", "1.3.0rc1", UpdateType::prerelease},
-        {"1.2.0", "1.1.9", UpdateType::older},   {"1.2.0", "1.2.0", UpdateType::none},
+        {"1.2.0", "2.0.0", UpdateType::major},
+        {"1.2.0", "1.3.0", UpdateType::minor},
+        {"1.2.0", "1.2.1", UpdateType::patch},
+        {"1.2", "1.2.0.1", UpdateType::patch},
+        {"1.2.0", "1.2.0.post1", UpdateType::patch},
+        {"1.2.0", "1.3.0rc1", UpdateType::prerelease},
+        {"1.2.0", "1.1.9", UpdateType::older},
+        {"1.2.0", "1.2.0", UpdateType::none},
         {"1.2", "1.2.0", UpdateType::none},
-        {"1.2.0", "1!0.1", UpdateType::major},   {"0.9", "1.0", UpdateType::major},
+        {"1.2.0", "1!0.1", UpdateType::major},
+        {"0.9", "1.0", UpdateType::major},
         {"1.2.0", "not a version", UpdateType::none},
         {"1.2.0", "99999999999999999999999.0", UpdateType::major},
     };
@@ -82,11 +88,13 @@ BOOST_AUTO_TEST_CASE(classification_table) {
 
 BOOST_AUTO_TEST_CASE(allowed_follows_the_specifier_and_prerelease_rule) {
     auto s = stored(std::nullopt, "<3,>=2");
-    auto u = diff(s, known({{"2.0", false}}),
-                  observed({{"2.0", false}, {"2.5", false}, {"3.0", false}, {"2.6b1", false}}), 1, 2);
+    auto u =
+        diff(s, known({{"2.0", false}}),
+             observed({{"2.0", false}, {"2.5", false}, {"3.0", false}, {"2.6b1", false}}), 1, 2);
     BOOST_REQUIRE(u.events.size() == 3u);
     std::map<std::string, Event> by;
-    for (auto const& e : u.events) by[*e.version] = e;
+    for (auto const& e : u.events)
+        by[*e.version] = e;
     BOOST_TEST(by["2.5"].allowed.value());
     BOOST_TEST(!by["3.0"].allowed.value());
     BOOST_TEST(!by["2.6b1"].allowed.value()); // pre-releases are not allowed unless asked for
@@ -97,7 +105,8 @@ BOOST_AUTO_TEST_CASE(allowed_follows_the_specifier_and_prerelease_rule) {
 
 BOOST_AUTO_TEST_CASE(yank_and_unyank) {
     auto s = stored("1.0", "==1.0");
-    auto u = diff(s, known({{"1.0", false}, {"1.1", false}}), observed({{"1.0", false}, {"1.1", true}}), 1, 2);
+    auto u = diff(s, known({{"1.0", false}, {"1.1", false}}),
+                  observed({{"1.0", false}, {"1.1", true}}), 1, 2);
     BOOST_REQUIRE(u.events.size() == 1u);
     BOOST_TEST(to_string(u.events[0].kind) == std::string("release_yanked"));
     BOOST_TEST(u.events[0].detail == "oops");
@@ -105,7 +114,8 @@ BOOST_AUTO_TEST_CASE(yank_and_unyank) {
     BOOST_TEST(u.upserts[0].yanked);
     BOOST_TEST(u.upserts[0].first_seen == 100); // history kept
 
-    auto back = diff(s, known({{"1.0", false}, {"1.1", true}}), observed({{"1.0", false}, {"1.1", false}}), 1, 2);
+    auto back = diff(s, known({{"1.0", false}, {"1.1", true}}),
+                     observed({{"1.0", false}, {"1.1", false}}), 1, 2);
     BOOST_REQUIRE(back.events.size() == 1u);
     BOOST_TEST(to_string(back.events[0].kind) == std::string("release_unyanked"));
 }
@@ -135,7 +145,8 @@ BOOST_AUTO_TEST_CASE(unchanged_poll_changes_nothing) {
 
 BOOST_AUTO_TEST_CASE(removed_release_and_empty_listing) {
     auto s = stored();
-    auto u = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), observed({{"1.2.0", false}}), 1, 2);
+    auto u =
+        diff(s, known({{"1.2.0", false}, {"1.3.0", false}}), observed({{"1.2.0", false}}), 1, 2);
     BOOST_REQUIRE(u.events.size() == 1u);
     BOOST_TEST(to_string(u.events[0].kind) == std::string("release_removed"));
     BOOST_TEST(u.removed == std::vector<std::string>{"1.3.0"});
@@ -170,7 +181,8 @@ BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
     s.gone_since.reset();
     BOOST_TEST(diff(s, {}, gone, 11, 12).events.size() == 1u);
     auto fresh = stored("1", "==1", false);
-    BOOST_TEST(diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
+    BOOST_TEST(
+        diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
 }
 
 BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
@@ -264,7 +276,8 @@ BOOST_AUTO_TEST_CASE(releases_match_across_spellings_and_events_hide_credentials
 BOOST_AUTO_TEST_CASE(legacy_versions_match_whatever_their_case) {
     auto s = stored(std::nullopt, "");
     auto obs = observed({{"2004D", false}, {"1.0", false}});
-    for (auto& r : obs.releases) r.key = release_key(r.version); // as the source fills it
+    for (auto& r : obs.releases)
+        r.key = release_key(r.version); // as the source fills it
     BOOST_TEST(obs.releases[0].key == "2004d");
     auto u = diff(s, known({{"2004d", false}, {"1.0", false}}), obs, 1, 2);
     BOOST_TEST(u.events.empty());

@@ -14,18 +14,20 @@ namespace {
 
 // A notifier that answers from a script and remembers what it was given.
 class ScriptedNotifier : public notifiers::Notifier {
-public:
-    explicit ScriptedNotifier(std::vector<notifiers::Delivery> script) : script_(std::move(script)) {}
+  public:
+    explicit ScriptedNotifier(std::vector<notifiers::Delivery> script)
+        : script_(std::move(script)) {}
     std::string_view name() const noexcept override { return "scripted"; }
     boost::asio::awaitable<notifiers::Delivery> deliver(std::span<Event const> events) override {
-        for (auto const& e : events) seen.push_back(e.id);
+        for (auto const& e : events)
+            seen.push_back(e.id);
         auto d = script_.empty() ? notifiers::Delivery{} : script_.front();
         if (!script_.empty()) script_.erase(script_.begin());
         co_return d;
     }
     std::vector<std::string> seen;
 
-private:
+  private:
     std::vector<notifiers::Delivery> script_;
 };
 
@@ -63,8 +65,10 @@ void add_event(StateStore& store, std::string version, UnixTime now) {
 BOOST_AUTO_TEST_CASE(delivers_once_retries_with_backoff_and_gives_up_on_permanent_failure) {
     using S = notifiers::Delivery::Status;
     StateStore store(":memory:");
-    auto notifier = std::make_unique<ScriptedNotifier>(std::vector<notifiers::Delivery>{
-        {S::retry, "http 503", std::nullopt}, {S::delivered, "", std::nullopt}, {S::failed, "http 404", std::nullopt}});
+    auto notifier = std::make_unique<ScriptedNotifier>(
+        std::vector<notifiers::Delivery>{{S::retry, "http 503", std::nullopt},
+                                         {S::delivered, "", std::nullopt},
+                                         {S::failed, "http 404", std::nullopt}});
     auto* n = notifier.get();
     std::vector<Dispatcher::Channel> list;
     list.push_back({std::move(notifier), Route{}});
@@ -78,7 +82,7 @@ BOOST_AUTO_TEST_CASE(delivers_once_retries_with_backoff_and_gives_up_on_permanen
     auto second = run(d, 100 + 30);
     BOOST_TEST(second.delivered == 1u);
     BOOST_TEST(n->seen.size() == 2u);
-    BOOST_TEST(n->seen[0] == n->seen[1]); // the retry carries the same event id
+    BOOST_TEST(n->seen[0] == n->seen[1]);     // the retry carries the same event id
     BOOST_TEST(run(d, 1000).delivered == 0u); // delivered means never again
 
     add_event(store, "1.1", 2000);

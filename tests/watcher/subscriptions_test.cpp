@@ -35,9 +35,9 @@ BOOST_AUTO_TEST_CASE(subscriptions_from_requirements_and_constraints) {
                              "-c constraints.txt\n"
                              "Requests[socks]==2.31.0\n"
                              "urllib3>=1.26,<3\n"
-                             "requests>=2\n"                            // a duplicate narrows the first
+                             "requests>=2\n" // a duplicate narrows the first
                              "pywin32==306 ; sys_platform == 'win32'\n" // does not apply here
-                             "./vendored/lib\n"                          // local path: not watched
+                             "./vendored/lib\n"                         // local path: not watched
                              "this is not a requirement\n");
     ::unsetenv("PIP_INDEX_URL");
     LoadOptions o;
@@ -53,8 +53,9 @@ BOOST_AUTO_TEST_CASE(subscriptions_from_requirements_and_constraints) {
     BOOST_TEST(requests->line == 2);
     auto const* urllib3 = find(l, "urllib3");
     BOOST_REQUIRE(urllib3);
-    BOOST_TEST(urllib3->pinned.value() == "2.0.7"); // the constraint pins what the range leaves open
-    BOOST_TEST(!find(l, "not-required"));           // constraints alone subscribe nothing
+    BOOST_TEST(urllib3->pinned.value() ==
+               "2.0.7");                  // the constraint pins what the range leaves open
+    BOOST_TEST(!find(l, "not-required")); // constraints alone subscribe nothing
     BOOST_TEST(l.skipped.size() == 2u);
     BOOST_REQUIRE_EQUAL(l.errors.size(), 1u);
     BOOST_TEST(l.errors[0].line == 7);
@@ -75,7 +76,8 @@ BOOST_AUTO_TEST_CASE(index_precedence_and_pre) {
     BOOST_TEST(l.subscriptions.at(0).prereleases);
     BOOST_TEST(l.subscriptions.at(0).origin == "https://mirror.example/simple/");
     BOOST_TEST(l.subscriptions.at(0).source == "pypi");
-    BOOST_TEST(l.subscriptions.at(0).locator == "https://mirror.example/simple/" + l.subscriptions.at(0).name + "/");
+    BOOST_TEST(l.subscriptions.at(0).locator ==
+               "https://mirror.example/simple/" + l.subscriptions.at(0).name + "/");
     o.index_url = "https://explicit.example/simple/";
     BOOST_TEST(load_requirements(o).index_url == "https://explicit.example/simple/");
     ::unsetenv("PIP_INDEX_URL");

@@ -8,10 +8,13 @@ using namespace pinwatch::watcher;
 namespace {
 std::vector<StoredRelease> rel(std::initializer_list<std::pair<char const*, bool>> rs) {
     std::vector<StoredRelease> out;
-    for (auto const& [v, y] : rs) out.push_back(StoredRelease{v, 0, std::nullopt, y, y ? std::optional<std::string>("bad") : std::nullopt});
+    for (auto const& [v, y] : rs)
+        out.push_back(StoredRelease{v, 0, std::nullopt, y,
+                                    y ? std::optional<std::string>("bad") : std::nullopt});
     return out;
 }
-Subscription req(std::string spec, std::optional<std::string> pin = std::nullopt, bool pre = false) {
+Subscription req(std::string spec, std::optional<std::string> pin = std::nullopt,
+                 bool pre = false) {
     Subscription s;
     s.name = "x";
     s.specifier = std::move(spec);
@@ -22,8 +25,12 @@ Subscription req(std::string spec, std::optional<std::string> pin = std::nullopt
 } // namespace
 
 BOOST_AUTO_TEST_CASE(pinned_requirement) {
-    auto s = summarize(req("==1.0", "1.0"), rel({{"0.9", false}, {"1.0", true}, {"1.0.1", false}, {"1.1", false},
-                                                  {"2.0rc1", false}, {"1.2", true}}));
+    auto s = summarize(req("==1.0", "1.0"), rel({{"0.9", false},
+                                                 {"1.0", true},
+                                                 {"1.0.1", false},
+                                                 {"1.1", false},
+                                                 {"2.0rc1", false},
+                                                 {"1.2", true}}));
     BOOST_TEST(s.latest.value() == "1.1");
     BOOST_TEST(s.latest_allowed.has_value() == false); // only the yanked 1.0 matches
     BOOST_TEST((s.newer == std::vector<std::string>{"1.0.1", "1.1"}));
@@ -41,7 +48,9 @@ BOOST_AUTO_TEST_CASE(pin_matches_equal_spellings_and_up_to_date_is_none) {
 }
 
 BOOST_AUTO_TEST_CASE(range_requirement_uses_the_specifier) {
-    auto s = summarize(req(">=2,<3"), rel({{"2.0", false}, {"2.5", false}, {"2.6", true}, {"3.0", false}, {"2.7b1", false}}));
+    auto s = summarize(
+        req(">=2,<3"),
+        rel({{"2.0", false}, {"2.5", false}, {"2.6", true}, {"3.0", false}, {"2.7b1", false}}));
     BOOST_TEST(s.latest.value() == "3.0");
     BOOST_TEST(s.latest_allowed.value() == "2.5");
     BOOST_TEST(s.newer.empty()); // nothing pinned, nothing "newer than the pin"
@@ -63,7 +72,8 @@ BOOST_AUTO_TEST_CASE(prereleases_only_when_allowed) {
 BOOST_AUTO_TEST_CASE(only_prereleases_on_the_index) {
     auto s = summarize(req(""), rel({{"0.1a1", false}, {"0.1b2", false}}));
     BOOST_TEST(s.latest.value() == "0.1b2");
-    BOOST_TEST(s.latest_allowed.value() == "0.1b2"); // an empty specifier falls back to pre-releases
+    BOOST_TEST(s.latest_allowed.value() ==
+               "0.1b2"); // an empty specifier falls back to pre-releases
 }
 
 BOOST_AUTO_TEST_CASE(everything_yanked_or_unparseable) {

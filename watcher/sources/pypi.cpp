@@ -27,8 +27,6 @@ constexpr char const* kSimpleAccept = "application/vnd.pypi.simple.v1+json, "
 constexpr std::size_t kSimpleBodyLimit = 64u << 20;
 constexpr std::size_t kMetadataBodyLimit = 16u << 20;
 
-
-
 std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
     auto h = r.header("retry-after");
     if (!h) return std::nullopt;
@@ -40,17 +38,20 @@ std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
 
 struct StringHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 using StringIndex = std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>>;
 
 // Collects releases by normalised version while preserving the index's spelling.
 class ReleaseTable {
-public:
+  public:
     Release& get(std::string_view version) {
         // Most files spell the version exactly as the `versions` list does: a lookup of the raw
         // text spares a PEP 440 parse per file.
-        if (auto raw = raw_index_.find(version); raw != raw_index_.end()) return releases_[raw->second];
+        if (auto raw = raw_index_.find(version); raw != raw_index_.end())
+            return releases_[raw->second];
         auto key = release_key(version); // files and `versions` matched by it
         auto it = index_.find(key);
         if (it != index_.end()) {
@@ -87,7 +88,7 @@ public:
         return std::move(releases_);
     }
 
-private:
+  private:
     StringIndex index_;     // normalised version -> release
     StringIndex raw_index_; // spelling seen -> release
     std::vector<Release> releases_;
@@ -126,8 +127,10 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
         } else if (in_meta() && meta_key == "api-version") {
             api_version.assign(s, n);
         } else if (in_file()) {
-            if (file_key == "filename") filename = std::string_view(s, n);
-            else if (file_key == "upload-time") uploaded = pypi_detail::parse_upload_time({s, n});
+            if (file_key == "filename")
+                filename = std::string_view(s, n);
+            else if (file_key == "upload-time")
+                uploaded = pypi_detail::parse_upload_time({s, n});
             else if (file_key == "yanked") {
                 // PEP 592: a string means yanked with that reason.
                 yanked = true;
@@ -153,9 +156,10 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
         if (depth == 1) {
             top_key.assign(s, n);
             saw_files = saw_files || top_key == "files";
-        }
-        else if (in_meta()) meta_key.assign(s, n);
-        else if (in_file()) file_key.assign(s, n);
+        } else if (in_meta())
+            meta_key.assign(s, n);
+        else if (in_file())
+            file_key.assign(s, n);
         return true;
     }
     bool StartObject() {
@@ -175,7 +179,8 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             auto v = pypi_detail::version_from_filename(filename, project);
             if (!v.empty())
                 table.add_file(v, uploaded, yanked,
-                               yank_reason ? std::optional<std::string>(*yank_reason) : std::nullopt);
+                               yank_reason ? std::optional<std::string>(*yank_reason)
+                                           : std::nullopt);
         }
         --depth;
         return true;
@@ -206,16 +211,22 @@ std::string html_unescape(std::string_view s) {
             continue;
         }
         auto const ent = s.substr(i + 1, semi - i - 1);
-        if (ent == "amp") out += '&';
-        else if (ent == "lt") out += '<';
-        else if (ent == "gt") out += '>';
-        else if (ent == "quot") out += '"';
-        else if (ent == "apos") out += '\'';
+        if (ent == "amp")
+            out += '&';
+        else if (ent == "lt")
+            out += '<';
+        else if (ent == "gt")
+            out += '>';
+        else if (ent == "quot")
+            out += '"';
+        else if (ent == "apos")
+            out += '\'';
         else if (!ent.empty() && ent[0] == '#') {
             unsigned long code = 0;
             bool const hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
             auto digits = ent.substr(hex ? 2 : 1);
-            auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+            auto [p, ec] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
             if (ec != std::errc{} || p != digits.data() + digits.size() || code > 0x10FFFF) {
                 out.append(s.substr(i, semi - i + 1));
             } else if (code < 0x80) {
@@ -268,13 +279,13 @@ struct Anchor {
 void read_attributes(std::string_view s, Anchor& a) {
     std::size_t i = 0;
     auto skip_ws = [&] {
-        while (i < s.size() && is_blank(s[i])) ++i;
+        while (i < s.size() && is_blank(s[i]))
+            ++i;
     };
     while (i < s.size()) {
         skip_ws();
         std::size_t const name_start = i;
-        while (i < s.size() && !is_blank(s[i]) && s[i] != '=' &&
-               s[i] != '/')
+        while (i < s.size() && !is_blank(s[i]) && s[i] != '=' && s[i] != '/')
             ++i;
         if (i == name_start) {
             ++i;
@@ -294,12 +305,15 @@ void read_attributes(std::string_view s, Anchor& a) {
                 i = stop + 1;
             } else {
                 std::size_t const vs = i;
-                while (i < s.size() && !is_blank(s[i])) ++i;
+                while (i < s.size() && !is_blank(s[i]))
+                    ++i;
                 value = html_unescape(s.substr(vs, i - vs));
             }
         }
-        if (name == "href") a.href = value;
-        else if (name == "data-yanked") a.yanked = value;
+        if (name == "href")
+            a.href = value;
+        else if (name == "data-yanked")
+            a.yanked = value;
     }
 }
 
@@ -329,15 +343,15 @@ std::string version_from_filename(std::string_view filename, std::string_view pr
         auto rest = stem.substr(first + 1);
         return std::string(rest.substr(0, rest.find('-')));
     }
-    static constexpr std::string_view kSdistExtensions[] = {".tar.gz", ".tar.bz2", ".tar.xz",
-                                                             ".tar.z",  ".tar",     ".tgz",
-                                                             ".tbz",    ".zip"};
+    static constexpr std::string_view kSdistExtensions[] = {
+        ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.z", ".tar", ".tgz", ".tbz", ".zip"};
     for (auto ext : kSdistExtensions) {
         if (!iends_with(filename, ext)) continue;
         auto stem = filename.substr(0, filename.size() - ext.size());
         // Old sdists keep the project's own spelling, which may contain '-': find the split
         // where the left part is the project name.
-        for (auto pos = stem.find('-'); pos != std::string_view::npos; pos = stem.find('-', pos + 1))
+        for (auto pos = stem.find('-'); pos != std::string_view::npos;
+             pos = stem.find('-', pos + 1))
             if (packaging::canonicalize_name(stem.substr(0, pos)) == canon_project)
                 return std::string(stem.substr(pos + 1));
         auto const last = stem.rfind('-');
@@ -356,17 +370,21 @@ std::optional<UnixTime> parse_upload_time(std::string_view t) {
         if (ec != std::errc{} || p != t.data() + pos + len) return std::nullopt;
         return v;
     };
-    if (t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':')
+    if (t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' ||
+        t[16] != ':')
         return std::nullopt;
-    auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+    auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+         s = num(17, 2);
     if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
     std::size_t i = 19;
     if (i < t.size() && t[i] == '.') {
         ++i;
-        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])))
+            ++i;
     }
     if (i + 1 != t.size() || (t[i] != 'Z' && t[i] != 'z')) return std::nullopt;
-    if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+    if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *s > 60)
+        return std::nullopt;
     std::tm tm{};
     tm.tm_year = *y - 1900;
     tm.tm_mon = *mo - 1;
@@ -377,20 +395,23 @@ std::optional<UnixTime> parse_upload_time(std::string_view t) {
     return static_cast<UnixTime>(timegm(&tm));
 }
 
-Result<Observation, std::string> parse_simple_json(std::string const& body, std::string_view project) {
+Result<Observation, std::string> parse_simple_json(std::string const& body,
+                                                   std::string_view project) {
     SimpleJsonHandler h;
     h.project = project;
     rapidjson::Reader reader;
     // In-situ parsing decodes strings in place, so the handler gets views instead of copies.
     std::string buffer = body;
     rapidjson::InsituStringStream in(buffer.data());
-    auto const ok = reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, h);
+    auto const ok =
+        reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, h);
     if (!ok) {
         return fail("invalid Simple API JSON at offset " + std::to_string(reader.GetErrorOffset()));
     }
     if (!h.top_is_object || !h.saw_files)
         return fail(std::string("not a Simple API project page (a JSON ") +
-                    (h.top_is_object ? "object without \"files\"" : "value that is not an object") + ")");
+                    (h.top_is_object ? "object without \"files\"" : "value that is not an object") +
+                    ")");
     if (!h.api_version.empty()) {
         // Clients must refuse a greater major version (PEP 691, "Clients").
         auto const major = h.api_version.substr(0, h.api_version.find('.'));
@@ -402,7 +423,8 @@ Result<Observation, std::string> parse_simple_json(std::string const& body, std:
     return obs;
 }
 
-Result<Observation, std::string> parse_simple_html(std::string const& body, std::string_view project) {
+Result<Observation, std::string> parse_simple_html(std::string const& body,
+                                                   std::string_view project) {
     ReleaseTable table;
     std::size_t pos = 0, anchors = 0;
     auto const lbody = ascii_lower(body);
@@ -410,8 +432,7 @@ Result<Observation, std::string> parse_simple_html(std::string const& body, std:
         auto const open = lbody.find("<a", pos);
         if (open == std::string::npos) break;
         auto const after = open + 2;
-        if (after < lbody.size() && !is_blank(lbody[after]) &&
-            lbody[after] != '>') {
+        if (after < lbody.size() && !is_blank(lbody[after]) && lbody[after] != '>') {
             pos = after; // <abbr>, <area>, ...
             continue;
         }
@@ -449,7 +470,6 @@ Result<Observation, std::string> parse_simple_html(std::string const& body, std:
 }
 
 } // namespace pypi_detail
-
 
 namespace pypi_detail {
 
@@ -502,7 +522,8 @@ std::optional<std::string> newest_release(std::vector<Release> const& releases) 
         auto v = packaging::Version::parse(r.version);
         if (!v) continue;
         if (!best_any || *v > *best_any) best_any = *v, any_text = r.version;
-        if (!v->is_prerelease() && (!best_final || *v > *best_final)) best_final = *v, final_text = r.version;
+        if (!v->is_prerelease() && (!best_final || *v > *best_final))
+            best_final = *v, final_text = r.version;
     }
     if (best_final) return final_text;
     if (best_any) return any_text;
@@ -540,7 +561,8 @@ SourceRequest PypiSource::first_request(Subscription const& sub, PollContext con
 
 Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& ctx,
                                                   SourceRequest const& request,
-                                                  net::Response const& res, Observation& obs) const {
+                                                  net::Response const& res,
+                                                  Observation& obs) const {
     auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
     auto error = [&](SourceError::Kind k, std::string msg) {
         return fail(SourceError{k, prefix + msg,
@@ -552,7 +574,8 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         // Metadata is a nicety: any failure leaves the listing as it is. A permanent one is
         // remembered for this release, so a missing JSON API is not asked after every poll.
         if (res.status >= 500 || res.status == 429)
-            return error(SourceError::Kind::temporary, "metadata: http " + std::to_string(res.status));
+            return error(SourceError::Kind::temporary,
+                         "metadata: http " + std::to_string(res.status));
         auto meta = res.status == 200 ? pypi_detail::parse_metadata(res.body)
                                       : Result<ProjectMetadata, std::string>(
                                             fail("metadata: http " + std::to_string(res.status)));
@@ -570,9 +593,12 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         obs.status = Observation::Status::gone;
         return SourceStep{};
     }
-    if (res.status == 429) return error(SourceError::Kind::rate_limited, "http 429 too many requests");
-    if (res.status >= 500) return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
-    if (res.status != 200) return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));
+    if (res.status == 429)
+        return error(SourceError::Kind::rate_limited, "http 429 too many requests");
+    if (res.status >= 500)
+        return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
+    if (res.status != 200)
+        return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));
 
     auto const type = ascii_lower(res.header("content-type").value_or(""));
     bool json = type.find("json") != std::string::npos;

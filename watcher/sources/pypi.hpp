@@ -12,13 +12,14 @@
 namespace pinwatch::watcher {
 
 class PypiSource final : public Source {
-public:
+  public:
     static constexpr std::string_view kKind = "pypi";
     std::string_view kind() const noexcept override { return kKind; }
     std::string host(Subscription const& sub) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
-                                          SourceRequest const& request, net::Response const& response,
+                                          SourceRequest const& request,
+                                          net::Response const& response,
                                           Observation& into) const override;
 };
 
@@ -34,8 +35,10 @@ std::string normalise_index_url(std::string_view url);
 std::string version_from_filename(std::string_view filename, std::string_view project);
 // "2015-06-14T14:38:05.875222Z" -> Unix seconds; nullopt on anything else.
 std::optional<UnixTime> parse_upload_time(std::string_view text);
-Result<Observation, std::string> parse_simple_json(std::string const& body, std::string_view project);
-Result<Observation, std::string> parse_simple_html(std::string const& body, std::string_view project);
+Result<Observation, std::string> parse_simple_json(std::string const& body,
+                                                   std::string_view project);
+Result<Observation, std::string> parse_simple_html(std::string const& body,
+                                                   std::string_view project);
 // ".../simple/<name>/" -> ".../pypi/<name>/<version>/json"; nullopt without a /simple/ root.
 std::optional<std::string> metadata_url(std::string_view locator, std::string_view version);
 Result<ProjectMetadata, std::string> parse_metadata(std::string const& body);

@@ -13,13 +13,13 @@
 namespace pinwatch::watcher {
 
 class SourceRegistry {
-public:
+  public:
     void add(std::unique_ptr<Source> source);
     Source const* find(std::string_view kind) const;
     // The sources a daemon and `check` use.
     static SourceRegistry standard();
 
-private:
+  private:
     std::map<std::string, std::unique_ptr<Source>, std::less<>> sources_;
 };
 

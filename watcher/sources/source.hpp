@@ -32,9 +32,12 @@ struct SourceError {
 
 inline std::ostream& operator<<(std::ostream& os, SourceError::Kind k) {
     switch (k) {
-    case SourceError::Kind::temporary: return os << "temporary";
-    case SourceError::Kind::permanent: return os << "permanent";
-    case SourceError::Kind::rate_limited: return os << "rate_limited";
+    case SourceError::Kind::temporary:
+        return os << "temporary";
+    case SourceError::Kind::permanent:
+        return os << "permanent";
+    case SourceError::Kind::rate_limited:
+        return os << "rate_limited";
     }
     return os;
 }
@@ -68,7 +71,7 @@ struct SourceStep {
 std::string release_key(std::string_view version);
 
 class Source {
-public:
+  public:
     virtual ~Source() = default;
     virtual std::string_view kind() const noexcept = 0;
     // The budget a poll is counted against (one host, one API): polls of one host share its

@@ -15,14 +15,16 @@ std::optional<UnixTime> Outbox::next_due() const {
     return due;
 }
 
-std::vector<OutboxItem> Outbox::pending(std::string const& notifier, UnixTime now, int limit) const {
-    auto& q = store_.statement(
-        std::string("SELECT o.id, o.notifier, o.attempts, ") +
-        "e.id, e.kind, e.source, e.package, e.origin, e.version, e.update_type, e.allowed, e.pinned, "
-        "e.specifier, e.detail, e.at "
-        "FROM outbox o JOIN events e ON e.id = o.event_id "
-        "WHERE o.notifier = ? AND o.state = 'pending' AND o.next_attempt_at <= ? "
-        "ORDER BY e.seq LIMIT ?");
+std::vector<OutboxItem> Outbox::pending(std::string const& notifier, UnixTime now,
+                                        int limit) const {
+    auto& q =
+        store_.statement(std::string("SELECT o.id, o.notifier, o.attempts, ") +
+                         "e.id, e.kind, e.source, e.package, e.origin, e.version, e.update_type, "
+                         "e.allowed, e.pinned, "
+                         "e.specifier, e.detail, e.at "
+                         "FROM outbox o JOIN events e ON e.id = o.event_id "
+                         "WHERE o.notifier = ? AND o.state = 'pending' AND o.next_attempt_at <= ? "
+                         "ORDER BY e.seq LIMIT ?");
     q.bind(1, notifier);
     q.bind(2, static_cast<std::int64_t>(now));
     q.bind(3, limit);
@@ -47,10 +49,11 @@ void Outbox::mark_delivered(std::int64_t id, UnixTime now) {
     q.exec();
 }
 
-void Outbox::mark_failed(std::int64_t id, std::string const& error, std::optional<UnixTime> retry_at,
-                         UnixTime now) {
-    auto& q = store_.statement("UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, "
-                               "next_attempt_at = ? WHERE id = ?");
+void Outbox::mark_failed(std::int64_t id, std::string const& error,
+                         std::optional<UnixTime> retry_at, UnixTime now) {
+    auto& q =
+        store_.statement("UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, "
+                         "next_attempt_at = ? WHERE id = ?");
     q.bind(1, retry_at ? "pending" : "failed");
     q.bind(2, error);
     q.bind(3, static_cast<std::int64_t>(retry_at.value_or(now)));
@@ -64,9 +67,12 @@ OutboxCounts Outbox::counts() const {
     while (q.executeStep()) {
         auto const s = q.getColumn(0).getString();
         auto const n = q.getColumn(1).getInt64();
-        if (s == "pending") c.pending = n;
-        else if (s == "delivered") c.delivered = n;
-        else if (s == "failed") c.failed = n;
+        if (s == "pending")
+            c.pending = n;
+        else if (s == "delivered")
+            c.delivered = n;
+        else if (s == "failed")
+            c.failed = n;
     }
     q.reset();
     return c;

@@ -20,19 +20,20 @@ struct OutboxCounts {
 };
 
 class Outbox {
-public:
+  public:
     explicit Outbox(StateStore& store) : store_(store) {}
 
     // When the earliest pending delivery for a routed notifier is due; nullopt if none.
     std::optional<UnixTime> next_due() const;
-    std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now, int limit = 100) const;
+    std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now,
+                                    int limit = 100) const;
     void mark_delivered(std::int64_t outbox_id, UnixTime now);
     // Temporary failure: retry at `retry_at`. Permanent failure: never retried.
-    void mark_failed(std::int64_t outbox_id, std::string const& error, std::optional<UnixTime> retry_at,
-                     UnixTime now);
+    void mark_failed(std::int64_t outbox_id, std::string const& error,
+                     std::optional<UnixTime> retry_at, UnixTime now);
     OutboxCounts counts() const;
 
-private:
+  private:
     StateStore& store_;
 };
 

@@ -12,8 +12,10 @@
 namespace pinwatch::watcher::sql {
 
 template <class T> void bind_opt(SQLite::Statement& q, int i, std::optional<T> const& v) {
-    if (v) q.bind(i, *v);
-    else q.bind(i);
+    if (v)
+        q.bind(i, *v);
+    else
+        q.bind(i);
 }
 
 inline std::optional<std::string> opt_text(SQLite::Column const& c) {
@@ -25,8 +27,8 @@ inline std::optional<std::int64_t> opt_int(SQLite::Column const& c) {
     return c.getInt64();
 }
 
-inline constexpr char const* kEventColumns =
-    "id, kind, source, package, origin, version, update_type, allowed, pinned, specifier, detail, at";
+inline constexpr char const* kEventColumns = "id, kind, source, package, origin, version, "
+                                             "update_type, allowed, pinned, specifier, detail, at";
 
 // Reads an event selected with kEventColumns starting at column `first`.
 inline model::Event read_event(SQLite::Statement& q, int first) {

@@ -147,7 +147,8 @@ using sql::read_event;
 std::string urls_to_json(std::map<std::string, std::string> const& urls) {
     JsonWriter w;
     w.begin_object();
-    for (auto const& [k, v] : urls) w.field(k, v);
+    for (auto const& [k, v] : urls)
+        w.field(k, v);
     w.end_object();
     return w.take();
 }
@@ -165,11 +166,14 @@ std::map<std::string, std::string> urls_from_json(std::string const& text) {
 std::string route_to_json(Route const& r) {
     JsonWriter w;
     w.begin_object().key("events").begin_array();
-    for (auto k : r.events) w.string(to_string(k));
+    for (auto k : r.events)
+        w.string(to_string(k));
     w.end_array().key("packages").begin_array();
-    for (auto const& p : r.packages) w.string(p);
+    for (auto const& p : r.packages)
+        w.string(p);
     w.end_array().key("update_types").begin_array();
-    for (auto t : r.update_types) w.string(to_string(t));
+    for (auto t : r.update_types)
+        w.string(to_string(t));
     w.end_array().end_object();
     return w.take();
 }
@@ -251,21 +255,24 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
 StateStore::StateStore(std::string const& path, Access access) {
     try {
         if (access == Access::read_only) {
-            db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+            db_ = std::make_unique<SQLite::Database>(path,
+                                                     SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
             db_->setBusyTimeout(5000);
             int const v = schema_version();
             if (v > latest_schema_version())
                 throw std::runtime_error("schema version " + std::to_string(v) +
                                          " is newer than this pinwatch understands (" +
-                                         std::to_string(latest_schema_version()) + "); upgrade pinwatch");
-            if (v != latest_schema_version())
-                throw std::runtime_error("schema version " + std::to_string(v) + ", this pinwatch reads " +
                                          std::to_string(latest_schema_version()) +
-                                         " (let `pinwatch run` or `pinwatch check --state` migrate it)");
+                                         "); upgrade pinwatch");
+            if (v != latest_schema_version())
+                throw std::runtime_error(
+                    "schema version " + std::to_string(v) + ", this pinwatch reads " +
+                    std::to_string(latest_schema_version()) +
+                    " (let `pinwatch run` or `pinwatch check --state` migrate it)");
             return;
         }
-        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                           SQLite::OPEN_NOMUTEX);
+        db_ = std::make_unique<SQLite::Database>(
+            path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
         db_->setBusyTimeout(5000);
         if (path != ":memory:") {
             // WAL: readers (pinwatch status) never block the daemon's writes. NORMAL sync is
@@ -302,9 +309,13 @@ SQLite::Statement& StateStore::statement(std::string const& sql) const {
     return *it->second;
 }
 
-int StateStore::latest_schema_version() noexcept { return static_cast<int>(std::size(kMigrations)); }
+int StateStore::latest_schema_version() noexcept {
+    return static_cast<int>(std::size(kMigrations));
+}
 
-int StateStore::schema_version() const { return db_->execAndGet("PRAGMA user_version").getInt(); }
+int StateStore::schema_version() const {
+    return db_->execAndGet("PRAGMA user_version").getInt();
+}
 
 void StateStore::migrate() {
     // IMMEDIATE: two processes opening a new state file at once (the daemon and `status`)
@@ -315,7 +326,8 @@ void StateStore::migrate() {
         throw std::runtime_error("schema version " + std::to_string(current) +
                                  " is newer than this pinwatch understands (" +
                                  std::to_string(latest_schema_version()) + "); upgrade pinwatch");
-    for (int v = current; v < latest_schema_version(); ++v) db_->exec(kMigrations[v]);
+    for (int v = current; v < latest_schema_version(); ++v)
+        db_->exec(kMigrations[v]);
     if (current != latest_schema_version()) {
         SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
         if (check.executeStep()) throw std::runtime_error("migration left dangling references");
@@ -340,7 +352,8 @@ void StateStore::set_routes(std::vector<Route> const& routes) {
 std::vector<Route> StateStore::routes() const {
     auto& q = statement("SELECT name, route FROM notifiers ORDER BY name");
     std::vector<Route> out;
-    while (q.executeStep()) out.push_back(route_from_json(q.getColumn(0).getString(), q.getColumn(1).getString()));
+    while (q.executeStep())
+        out.push_back(route_from_json(q.getColumn(0).getString(), q.getColumn(1).getString()));
     q.reset();
     return out;
 }
@@ -375,11 +388,13 @@ RETURNING id)sql");
     return id;
 }
 
-std::vector<std::int64_t> StateStore::upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now) {
+std::vector<std::int64_t> StateStore::upsert_subscriptions(std::vector<Subscription> const& subs,
+                                                           UnixTime now) {
     SQLite::Transaction t(*db_);
     std::vector<std::int64_t> ids;
     ids.reserve(subs.size());
-    for (auto const& s : subs) ids.push_back(upsert_subscription(s, now));
+    for (auto const& s : subs)
+        ids.push_back(upsert_subscription(s, now));
     t.commit();
     return ids;
 }
@@ -394,8 +409,8 @@ int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
         ins.exec();
         ins.reset();
     }
-    int const n = db_->exec(
-        "UPDATE subscriptions SET active = 0 WHERE active = 1 AND id NOT IN (SELECT id FROM keep_ids)");
+    int const n = db_->exec("UPDATE subscriptions SET active = 0 WHERE active = 1 AND id NOT IN "
+                            "(SELECT id FROM keep_ids)");
     t.commit();
     return n;
 }
@@ -404,13 +419,15 @@ std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) cons
     auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
                         (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator");
     std::vector<StoredSubscription> out;
-    while (q.executeStep()) out.push_back(read_subscription(q));
+    while (q.executeStep())
+        out.push_back(read_subscription(q));
     q.reset(); // a finished read must not hold its snapshot (it would pin the WAL)
     return out;
 }
 
 std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) const {
-    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?");
+    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns +
+                        " FROM subscriptions WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     auto s = read_subscription(q);
@@ -461,8 +478,9 @@ WHERE id = ?1)sql");
     sub.exec();
 
     if (u.metadata) {
-        auto& q = statement("UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
-                            "metadata_version = ? WHERE id = ?");
+        auto& q =
+            statement("UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
+                      "metadata_version = ? WHERE id = ?");
         q.bind(1, u.metadata->summary);
         q.bind(2, urls_to_json(u.metadata->project_urls));
         q.bind(3, u.metadata->home_page);
@@ -503,7 +521,8 @@ INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, ver
                     allowed, pinned, specifier, detail, at)
 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
         ?11, ?12, ?13))sql");
-        auto& ob = statement("INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+        auto& ob = statement(
+            "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
         for (std::size_t i = 0; i < u.events.size(); ++i) {
             auto const& e0 = u.events[i];
             std::string const id = e0.id.empty() ? new_event_id() : e0.id;
@@ -514,10 +533,14 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
             ev.bind(5, e0.package);
             ev.bind(6, e0.origin);
             bind_opt(ev, 7, e0.version);
-            if (e0.update) ev.bind(8, to_string(*e0.update));
-            else ev.bind(8);
-            if (e0.allowed) ev.bind(9, *e0.allowed ? 1 : 0);
-            else ev.bind(9);
+            if (e0.update)
+                ev.bind(8, to_string(*e0.update));
+            else
+                ev.bind(8);
+            if (e0.allowed)
+                ev.bind(9, *e0.allowed ? 1 : 0);
+            else
+                ev.bind(9);
             bind_opt(ev, 10, e0.pinned);
             ev.bind(11, e0.specifier);
             ev.bind(12, e0.detail);
@@ -538,10 +561,12 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
 }
 
 std::vector<Event> StateStore::events(std::int64_t limit) const {
-    auto& q = statement(std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq DESC LIMIT ?");
+    auto& q = statement(std::string("SELECT ") + kEventColumns +
+                        " FROM events ORDER BY seq DESC LIMIT ?");
     q.bind(1, limit);
     std::vector<Event> out;
-    while (q.executeStep()) out.push_back(read_event(q, 0));
+    while (q.executeStep())
+        out.push_back(read_event(q, 0));
     q.reset();
     return out;
 }

@@ -73,7 +73,7 @@ struct StateUpdate {
 };
 
 class StateStore {
-public:
+  public:
     enum class Access { read_write, read_only };
     // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store.
     // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch.
@@ -95,7 +95,8 @@ public:
     // specifier, reactivates it, and keeps its history.
     std::int64_t upsert_subscription(Subscription const& sub, UnixTime now);
     // The same for many, in one transaction (one commit instead of one per package).
-    std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs, UnixTime now);
+    std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs,
+                                                   UnixTime now);
     // Marks every active subscription not in `keep` inactive (its history is kept).
     int deactivate_others(std::vector<std::int64_t> const& keep);
     std::vector<StoredSubscription> subscriptions(bool active_only = true) const;
@@ -106,7 +107,7 @@ public:
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
 
-private:
+  private:
     friend class Outbox;
     void migrate();
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse

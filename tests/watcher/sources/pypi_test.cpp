@@ -20,7 +20,8 @@ std::string read_file(std::string const& path) {
 net::Response json_response(std::string body, int status = 200) {
     net::Response r;
     r.status = status;
-    r.headers = {{"Content-Type", "application/vnd.pypi.simple.v1+json"}, {"ETag", "\"abc\""},
+    r.headers = {{"Content-Type", "application/vnd.pypi.simple.v1+json"},
+                 {"ETag", "\"abc\""},
                  {"X-PyPI-Last-Serial", "42"}};
     r.body = std::move(body);
     return r;
@@ -39,8 +40,9 @@ Release const* find(Observation const& o, std::string const& v) {
     return nullptr;
 }
 // One response read as a poll's first step (metadata not wanted unless the context says so).
-pinwatch::Result<Observation, SourceError> parse(PypiSource const& src, Subscription const& s, net::Response const& r,
-                                       PollContext ctx = no_metadata()) {
+pinwatch::Result<Observation, SourceError> parse(PypiSource const& src, Subscription const& s,
+                                                 net::Response const& r,
+                                                 PollContext ctx = no_metadata()) {
     Observation obs;
     auto step = src.parse(s, ctx, src.first_request(s, ctx), r, obs);
     if (!step) return pinwatch::fail(step.error());
@@ -63,12 +65,14 @@ BOOST_AUTO_TEST_CASE(request_is_normalised_conditional_and_negotiates_json) {
     BOOST_TEST(saw_inm);
     BOOST_TEST(saw_accept);
     auto fresh = src.first_request(sub("six"), PollContext{}).http;
-    for (auto const& [k, v] : fresh.headers) BOOST_TEST(k != "If-None-Match");
+    for (auto const& [k, v] : fresh.headers)
+        BOOST_TEST(k != "If-None-Match");
 }
 
 BOOST_AUTO_TEST_CASE(recorded_six_response) {
     PypiSource src;
-    auto obs = parse(src, sub("six"), json_response(read_file(PINWATCH_TEST_DATA "/simple-six.json")));
+    auto obs =
+        parse(src, sub("six"), json_response(read_file(PINWATCH_TEST_DATA "/simple-six.json")));
     BOOST_REQUIRE(obs.has_value());
     BOOST_TEST(obs->releases.size() == 1u);
     auto const* r = find(*obs, "1.11.0");
@@ -122,10 +126,13 @@ BOOST_AUTO_TEST_CASE(future_major_api_version_is_refused) {
 
 BOOST_AUTO_TEST_CASE(garbage_is_an_error_not_a_crash) {
     PypiSource src;
-    for (std::string body : {"", "{", "<html>", "{\"files\": [1, 2, {\"filename\": 3}]", "\xff\xfe"}) {
+    for (std::string body :
+         {"", "{", "<html>", "{\"files\": [1, 2, {\"filename\": 3}]", "\xff\xfe"}) {
         auto obs = parse(src, sub("x"), json_response(body));
-        if (obs) BOOST_TEST(obs->releases.empty());
-        else BOOST_TEST(obs.error().kind == SourceError::Kind::permanent);
+        if (obs)
+            BOOST_TEST(obs->releases.empty());
+        else
+            BOOST_TEST(obs.error().kind == SourceError::Kind::permanent);
     }
 }
 
@@ -205,13 +212,15 @@ BOOST_AUTO_TEST_CASE(metadata_is_an_optional_second_step_for_a_new_newest_releas
     auto const s = sub("Requests");
     PollContext ctx; // wants metadata, has none stored
     Observation obs;
-    auto listing = json_response(R"({"meta":{"api-version":"1.0"},"name":"requests","versions":["2.30.0","2.31.0","3.0.0rc1"],
+    auto listing = json_response(
+        R"({"meta":{"api-version":"1.0"},"name":"requests","versions":["2.30.0","2.31.0","3.0.0rc1"],
       "files":[{"filename":"requests-2.31.0.tar.gz","yanked":false}]})");
     auto step = src.parse(s, ctx, src.first_request(s, ctx), listing, obs);
     BOOST_REQUIRE(step.has_value());
     BOOST_REQUIRE(step->next.has_value());
     BOOST_TEST(step->next->optional);
-    BOOST_TEST(step->next->http.url == "https://pypi.org/pypi/requests/2.31.0/json"); // newest final
+    BOOST_TEST(step->next->http.url ==
+               "https://pypi.org/pypi/requests/2.31.0/json"); // newest final
 
     net::Response r;
     r.status = 200;
@@ -251,7 +260,8 @@ BOOST_AUTO_TEST_CASE(wrong_shaped_answers_are_errors_not_empty_listings) {
     for (std::string body : {"[1, 2, 3]", "{\"name\": \"x\"}", "\"text\"", "42"}) {
         auto obs = parse(src, sub("x"), json_response(body));
         BOOST_REQUIRE(!obs.has_value());
-        BOOST_TEST(obs.error().message.find("not a Simple API project page") != std::string::npos, body);
+        BOOST_TEST(obs.error().message.find("not a Simple API project page") != std::string::npos,
+                   body);
         BOOST_TEST((obs.error().kind == SourceError::Kind::permanent));
     }
     net::Response html;
@@ -262,11 +272,14 @@ BOOST_AUTO_TEST_CASE(wrong_shaped_answers_are_errors_not_empty_listings) {
     BOOST_REQUIRE(!obs.has_value());
     BOOST_TEST(obs.error().message.find("without links") != std::string::npos);
     // A JSON page with an empty file list is a real (empty) answer.
-    BOOST_TEST(parse(src, sub("x"), json_response(R"({"meta":{"api-version":"1.0"},"name":"x","files":[]})")).has_value());
+    BOOST_TEST(parse(src, sub("x"),
+                     json_response(R"({"meta":{"api-version":"1.0"},"name":"x","files":[]})"))
+                   .has_value());
 }
 
 BOOST_AUTO_TEST_CASE(host_is_the_budget_key) {
     PypiSource src;
     BOOST_TEST(src.host(sub("a")) == "https://pypi.org");
-    BOOST_TEST(src.host(sub("a", "https://Mirror.Example:8443/simple/")) == "https://mirror.example:8443");
+    BOOST_TEST(src.host(sub("a", "https://Mirror.Example:8443/simple/")) ==
+               "https://mirror.example:8443");
 }

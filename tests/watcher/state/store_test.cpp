@@ -1,9 +1,9 @@
 #define BOOST_TEST_MODULE state_store
 #include <boost/test/unit_test.hpp>
 
+#include "watcher/sources/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/state/store.hpp"
-#include "watcher/sources/pypi.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
