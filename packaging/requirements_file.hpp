@@ -51,8 +51,10 @@ struct RequirementsOptions {
     std::vector<std::string> find_links; // -f: pip uses only the first one of each line
     bool pre = false;
     bool prefer_binary = false;
-    bool require_hashes = false; // given explicitly (a --hash also implies it, see has_hashes)
-    bool has_hashes = false;     // some requirement carried a --hash
+    // pip's --require-hashes option, only as written on an option line. A --hash on a requirement
+    // puts pip in hash-checking mode too, but that is has_hashes, never this.
+    bool require_hashes = false;
+    bool has_hashes = false; // some requirement carried a --hash
     std::vector<std::string> trusted_hosts;
     // --use-feature from any line, deduplicated (pip 23.0.1 accumulates them in a list shared
     // by every line it parses, so a requirement line's --use-feature counts as well).

@@ -234,8 +234,12 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
     put_list(w, o.trusted_hosts);
     w.Key("prefer_binary");
     w.Bool(o.prefer_binary);
+    // pip's --require-hashes as written, and apart from it whether some requirement carried a
+    // --hash (which puts pip in hash-checking mode too).
     w.Key("require_hashes");
-    w.Bool(o.require_hashes || o.has_hashes);
+    w.Bool(o.require_hashes);
+    w.Key("has_hashes");
+    w.Bool(o.has_hashes);
     w.Key("no_binary");
     put_list(w, o.no_binary);
     w.Key("only_binary");
@@ -288,8 +292,8 @@ std::string notes_of(packaging::RequirementEntry const& e) {
 }
 
 void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
-                 packaging::RequirementsOptions const& o, std::size_t problems,
-                 packaging::Environment const& env) {
+                      packaging::RequirementsOptions const& o, std::size_t problems,
+                      packaging::Environment const& env) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"NAME", "SPECIFIER", "PINNED", "APPLIES", "MARKER", "WHERE", "NOTES"});
     for (auto const& e : entries) {
@@ -320,7 +324,9 @@ void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry
     if (!o.find_links.empty()) out << "find links:       " << list(o.find_links) << '\n';
     if (!o.trusted_hosts.empty()) out << "trusted hosts:    " << list(o.trusted_hosts) << '\n';
     if (o.pre) out << "pre-releases:     allowed (--pre)\n";
-    if (o.require_hashes || o.has_hashes) out << "hashes:           required\n";
+    if (o.require_hashes) out << "require hashes:   yes (--require-hashes)\n";
+    if (o.has_hashes)
+        out << "hashes:           given with --hash (pip checks every requirement's hash)\n";
     if (!o.no_binary.empty()) out << "no binary:        " << list(o.no_binary) << '\n';
     if (!o.only_binary.empty()) out << "only binary:      " << list(o.only_binary) << '\n';
     out << "markers judged for Python " << utf8(env.python_full_version) << " on "
@@ -383,8 +389,10 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
 
     // Index URLs may carry credentials (https://user:token@host/simple): output goes to CI logs.
     if (options.index_url) options.index_url = net::redact_url(*options.index_url);
-    for (auto& u : options.extra_index_urls) u = net::redact_url(u);
-    for (auto& u : options.find_links) u = net::redact_url(u);
+    for (auto& u : options.extra_index_urls)
+        u = net::redact_url(u);
+    for (auto& u : options.find_links)
+        u = net::redact_url(u);
     for (auto const& p : problems)
         err << utf8(p.str()) << '\n';
     if (o.json) {

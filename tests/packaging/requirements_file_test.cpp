@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Environment debian12() { return Environment::debian12_x86_64(); }
+Environment debian12() {
+    return Environment::debian12_x86_64();
+}
 
 // A scratch directory of real files, removed at the end of the test; paths given to the parser
 // are relative to it, as a user's would be relative to the working directory.
@@ -341,6 +343,7 @@ BOOST_AUTO_TEST_CASE(entries_record_what_each_line_says) {
     BOOST_REQUIRE(d.hashes.size() == 1u);
     BOOST_TEST(d.hashes[0].second == (std::vector<std::string>{"aaa", "bbb"}));
     BOOST_TEST(set.options.has_hashes);
+    BOOST_TEST(!set.options.require_hashes); // only --require-hashes sets it
 
     BOOST_TEST(!set.entries[2].applies); // win32 only
     BOOST_TEST(set.entries[3].name == "foo-bar-baz");
@@ -692,7 +695,8 @@ BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {
     ParseOptions none;
     none.getenv = nullptr;
     ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
-    auto unexpanded = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", none);
+    auto unexpanded =
+        parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", none);
     ::unsetenv("PINWATCH_REQFILE_TEST_VERSION");
     BOOST_TEST(unexpanded.entries.empty()); // "x==${...}" is no valid requirement
     BOOST_TEST(unexpanded.errors.size() == 1u);

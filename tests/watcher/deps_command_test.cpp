@@ -302,3 +302,29 @@ BOOST_AUTO_TEST_CASE(json_escapes_everything) {
     BOOST_TEST(std::string(doc["requirements"][1]["url"].GetString()) ==
                "https://example.com/p?q=\"1\"&r=<2>");
 }
+
+BOOST_AUTO_TEST_CASE(require_hashes_is_only_the_explicit_option) {
+    TempDir d;
+    // A --hash puts pip in hash-checking mode, but it is not --require-hashes: two fields.
+    std::string hashed = d.write("hashed.txt", "django==4.2.1 --hash=sha256:aaa\n");
+    auto h = deps({"-r", hashed, "--json"});
+    BOOST_TEST(h.status == 0, h.err);
+    auto hdoc = json_of(h.out);
+    BOOST_TEST(!hdoc["options"]["require_hashes"].GetBool());
+    BOOST_TEST(hdoc["options"]["has_hashes"].GetBool());
+    auto table = deps({"-r", hashed});
+    BOOST_TEST(table.out.find("require hashes:") == std::string::npos, table.out);
+    BOOST_TEST(table.out.find("given with --hash") != std::string::npos, table.out);
+
+    std::string required = d.write("required.txt", "--require-hashes\ndjango==4.2.1\n");
+    auto r = deps({"-r", required, "--json"});
+    auto rdoc = json_of(r.out);
+    BOOST_TEST(rdoc["options"]["require_hashes"].GetBool());
+    BOOST_TEST(!rdoc["options"]["has_hashes"].GetBool());
+    BOOST_TEST(deps({"-r", required}).out.find("require hashes:   yes") != std::string::npos);
+
+    std::string plain = d.write("plain.txt", "django==4.2.1\n");
+    auto p = json_of(deps({"-r", plain, "--json"}).out);
+    BOOST_TEST(!p["options"]["require_hashes"].GetBool());
+    BOOST_TEST(!p["options"]["has_hashes"].GetBool());
+}
