@@ -1003,10 +1003,22 @@ class Reader {
     void option_line(LineOptions const& lo) {
         RequirementsOptions& o = out_.options;
         if (lo.require_hashes) o.require_hashes = true;
-        if (lo.no_index) o.no_index = true;
-        if (lo.index_url && !lo.index_url->empty()) o.index_url = lo.index_url;
-        for (auto const& u : lo.extra_index_urls)
-            o.extra_index_urls.push_back(u);
+        // pip's handle_option_line keeps one list of index URLs (the index first): --no-index
+        // empties it for good (later -i and --extra-index-url are ignored), -i replaces the
+        // whole list (dropping the --extra-index-urls given before it), and
+        // --extra-index-url appends. Within one line: --no-index, then -i, then the extras.
+        if (lo.no_index) {
+            o.no_index = true;
+            o.index_url.reset();
+            o.extra_index_urls.clear();
+        }
+        if (lo.index_url && !lo.index_url->empty() && !o.no_index) {
+            o.index_url = lo.index_url;
+            o.extra_index_urls.clear();
+        }
+        if (!o.no_index)
+            for (auto const& u : lo.extra_index_urls)
+                o.extra_index_urls.push_back(u);
         if (!lo.find_links.empty()) o.find_links.push_back(lo.find_links.front());
         if (lo.pre) o.pre = true;
         if (lo.prefer_binary) o.prefer_binary = true;

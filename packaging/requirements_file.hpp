@@ -45,8 +45,11 @@ struct RequirementEntry {
 // What the option-only lines set, after every file was read. Values are kept as written; where
 // pip lets one line override another (the last -i wins) we do the same.
 struct RequirementsOptions {
-    std::optional<std::string> index_url;      // -i / --index-url / --pypi-url
-    std::vector<std::string> extra_index_urls; // --extra-index-url
+    // pip's list of index URLs, split: the -i / --index-url / --pypi-url in effect (none: pip's
+    // default) and the --extra-index-urls after it. As in pip, a -i drops the extra URLs given
+    // before it, and --no-index drops both and ignores any given after it.
+    std::optional<std::string> index_url;
+    std::vector<std::string> extra_index_urls;
     bool no_index = false;
     std::vector<std::string> find_links; // -f: pip uses only the first one of each line
     bool pre = false;

@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import io
 import json
+import optparse
 import os
 import random
 import subprocess
@@ -325,6 +326,8 @@ OPTION_LINES = [
     "--trusted-host=h1 --trusted-host h2", "--extra-index-url 'https://quoted.example/x y'",
     "-e .", "-e file:///tmp/proj#egg=proj", "--use-feature no-binary-enable-wheel-cache",
     "--hash=sha256:optionline", "- lone-dash", "-e ./x -r ignored.txt",
+    "--extra-index-url https://before.example/ -i https://same-line.example/",
+    "--no-index -i https://with-no-index.example/", "--index-url=",
 ]
 BAD_OPTION_LINES = ["--unknown-flag", "--use-feature bogus", "--hash=md5:abc", "--hash nocolon",
                     "-x", "--index-url", "--pre=1", "--no-binary -x", "--req x", "--no",
@@ -434,8 +437,36 @@ def pip_reference(case_dir, tops, env_vars):
             stack[-1][1] = number
             yield number, line
 
-    class Finder:  # get_line_parser only reads format_control from the finder
-        format_control = FormatControl(set(), set())
+    class Finder:
+        """What pip's handle_option_line and get_line_parser use of a PackageFinder."""
+
+        def __init__(self):
+            from pip._internal.models.search_scope import SearchScope
+            self.format_control = FormatControl(set(), set())
+            # pip starts from its command line's index list: the default index.
+            self.search_scope = SearchScope(find_links=[], index_urls=[PIP_DEFAULT_INDEX],
+                                            no_index=False)
+            self.pre = False
+            self.prefer_binary = False
+
+        find_links = property(lambda self: self.search_scope.find_links)
+        index_urls = property(lambda self: self.search_scope.index_urls)
+
+        def set_allow_all_prereleases(self):
+            self.pre = True
+
+        def set_prefer_binary(self):
+            self.prefer_binary = True
+
+    class Session:
+        def __init__(self):
+            self.trusted_hosts = []
+
+        def update_index_urls(self, urls):
+            pass
+
+        def add_trusted_host(self, host, source=None):
+            self.trusted_hosts.append(host)
 
     # pip's --use-feature default list is shared by every parser it builds; start each case
     # with it empty so one case does not leak into the next.
@@ -452,12 +483,19 @@ def pip_reference(case_dir, tops, env_vars):
     os.chdir(case_dir)
     lines = []
     finder = Finder()
+    session = Session()
+    cli_options = optparse.Values({"require_hashes": False, "features_enabled": []})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # optparse prints usage on errors
             parser = req_file.RequirementsFileParser(pip_session(), req_file.get_line_parser(finder))
             for top in tops:
                 for parsed in parser.parse(top, constraint=False):
                     lines.append(parsed)
+                    if not parsed.is_requirement:
+                        # What pip's parse_requirements does with an option line (here, while
+                        # the working directory is the case's, as pip's would be).
+                        req_file.handle_option_line(parsed.opts, parsed.filename, parsed.lineno,
+                                                    finder, cli_options, session)
     except Exception:
         pass
     finally:
@@ -466,34 +504,26 @@ def pip_reference(case_dir, tops, env_vars):
         os.environ.clear()
         os.environ.update(old_env)
         os.chdir(old_cwd)
-    return lines, (failed[0] if failed else None), finder.format_control, list(dict.fromkeys(features))
+    options = options_from_pip(finder, session, cli_options, list(dict.fromkeys(features)))
+    return lines, (failed[0] if failed else None), options
 
 
-def options_from_pip(lines, format_control, features):
-    """The option record pinwatch keeps, computed from pip's parsed option lines."""
-    o = {"index_url": None, "extra_index_urls": [], "no_index": False, "find_links": [],
-         "pre": False, "prefer_binary": False, "require_hashes": False, "trusted_hosts": [],
-         "features_enabled": features, "no_binary": sorted(format_control.no_binary),
-         "only_binary": sorted(format_control.only_binary)}
-    for line in lines:
-        if line.is_requirement:
-            continue
-        opts = line.opts
-        if opts.require_hashes:
-            o["require_hashes"] = True
-        if opts.no_index:
-            o["no_index"] = True
-        if opts.index_url:
-            o["index_url"] = opts.index_url
-        o["extra_index_urls"].extend(opts.extra_index_urls or [])
-        if opts.find_links:
-            o["find_links"].append(opts.find_links[0])
-        if opts.pre:
-            o["pre"] = True
-        if opts.prefer_binary:
-            o["prefer_binary"] = True
-        o["trusted_hosts"].extend(opts.trusted_hosts or [])
-    return o
+PIP_DEFAULT_INDEX = "<pip's default index>"
+
+
+def options_from_pip(finder, session, cli_options, features):
+    """The option record pinwatch keeps, read off the finder pip's handle_option_line filled."""
+    scope = finder.search_scope
+    urls = list(scope.index_urls)
+    index_url = None
+    if urls and urls[0] != PIP_DEFAULT_INDEX:
+        index_url = urls[0]
+    return {"index_url": index_url, "extra_index_urls": urls[1:], "no_index": scope.no_index,
+            "find_links": list(scope.find_links), "pre": finder.pre,
+            "prefer_binary": finder.prefer_binary, "require_hashes": cli_options.require_hashes,
+            "trusted_hosts": session.trusted_hosts, "features_enabled": features,
+            "no_binary": sorted(finder.format_control.no_binary),
+            "only_binary": sorted(finder.format_control.only_binary)}
 
 
 def entry_from_pip(line):
@@ -528,7 +558,7 @@ def compare_files(oracle, count, seed):
         got = run_oracle(oracle, "files", requests)
         for (case_dir, tops, env_vars), ours in zip(cases, got):
             stats["files"] += 1
-            pip_lines, failure, format_control, features = pip_reference(case_dir, tops, env_vars)
+            pip_lines, failure, pip_options = pip_reference(case_dir, tops, env_vars)
             pip_entries = [entry_from_pip(l) for l in pip_lines if l.is_requirement]
             # pinwatch drops lines it rejects (bad requirement strings, which pip's req_file
             # does not look at); line up its entries with pip's by (file, line).
@@ -549,7 +579,7 @@ def compare_files(oracle, count, seed):
                               f"pinwatch's first fatal error is {fatal[:1]}")
                 ours_entries = ours_entries[: len(expected)]
             else:
-                options = options_from_pip(pip_lines, format_control, features)
+                options = pip_options
                 if options != ours["options"]:
                     mismatches += 1
                     if mismatches <= MAX_REPORTED:

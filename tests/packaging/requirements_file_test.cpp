@@ -579,7 +579,6 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
             "-i https://second.example/simple\n"
             "--extra-index-url https://extra1.example/simple "
             "--extra-index-url=https://extra2.example/\n"
-            "--no-index\n"
             "-f https://links.example/ -f ./ignored-second\n"
             "--pre --prefer-binary\n"
             "--trusted-host a.example --trusted-host b.example\n"
@@ -598,7 +597,7 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
                "https://second.example/simple"); // options on a requirement line are ignored
     BOOST_TEST(o.extra_index_urls == (std::vector<std::string>{"https://extra1.example/simple",
                                                                "https://extra2.example/"}));
-    BOOST_TEST(o.no_index);
+    BOOST_TEST(!o.no_index);
     BOOST_TEST(o.find_links ==
                std::vector<std::string>{"https://links.example/"}); // first per line
     BOOST_TEST(o.pre);
@@ -610,6 +609,39 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
     BOOST_TEST(o.no_binary == std::vector<std::string>{":all:"});
     BOOST_TEST(o.only_binary == std::vector<std::string>{"qux"});
     BOOST_TEST(set.entries.size() == 2u); // pkg and, through "--pre -r", other
+}
+
+BOOST_AUTO_TEST_CASE(index_urls_like_pips_finder) {
+    auto run = [](std::string const& lines) {
+        return parse_requirements_text(lines, "r.txt", ParseOptions{}).options;
+    };
+    // A later -i replaces pip's whole list of index URLs: the extras before it are dropped.
+    auto a = run("--extra-index-url https://e1/\n--extra-index-url https://e2/\n"
+                 "-i https://main/\n--extra-index-url https://e3/\n");
+    BOOST_TEST(*a.index_url == "https://main/");
+    BOOST_TEST(a.extra_index_urls == std::vector<std::string>{"https://e3/"});
+    // On one line the -i comes first, then the line's extras are appended.
+    auto b = run("--extra-index-url https://e1/\n--extra-index-url https://e2/ -i https://main/\n");
+    BOOST_TEST(*b.index_url == "https://main/");
+    BOOST_TEST(b.extra_index_urls == std::vector<std::string>{"https://e2/"});
+    // An empty -i counts as none (optparse gives "", which pip's `if opts.index_url` skips).
+    auto c = run("--extra-index-url https://e1/\n--index-url=\n");
+    BOOST_TEST(!c.index_url.has_value());
+    BOOST_TEST(c.extra_index_urls == std::vector<std::string>{"https://e1/"});
+    // --no-index empties the list and every later index option is ignored.
+    auto d = run("-i https://main/\n--extra-index-url https://e1/\n--no-index\n"
+                 "-i https://later/\n--extra-index-url https://e2/\n");
+    BOOST_TEST(d.no_index);
+    BOOST_TEST(!d.index_url.has_value());
+    BOOST_TEST(d.extra_index_urls.empty());
+    auto e = run("--no-index -i https://same-line/ --extra-index-url https://e/\n");
+    BOOST_TEST(e.no_index);
+    BOOST_TEST(!e.index_url.has_value());
+    BOOST_TEST(e.extra_index_urls.empty());
+    // Index options on a requirement line are not option lines: pip ignores them there.
+    auto f = run("--extra-index-url https://e1/\npkg -i https://ignored/\n");
+    BOOST_TEST(!f.index_url.has_value());
+    BOOST_TEST(f.extra_index_urls == std::vector<std::string>{"https://e1/"});
 }
 
 BOOST_AUTO_TEST_CASE(format_control_like_pip) {
