@@ -749,11 +749,82 @@ std::optional<std::string> egg_fragment(std::string_view url) {
     return std::nullopt;
 }
 
-// The last path segment of a URL (Link.filename, without the unquoting).
+// posixpath.basename
+std::string_view posix_basename(std::string_view p) {
+    std::size_t slash = p.rfind('/');
+    return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+// Link.filename: the last segment of the unquoted path, trailing slashes ignored (the netloc
+// when there is none).
 std::string url_filename(std::string_view url) {
-    std::string_view rest = url.substr(0, url.find_first_of("?#"));
-    std::size_t slash = rest.rfind('/');
-    return std::string(slash == std::string_view::npos ? rest : rest.substr(slash + 1));
+    std::string path;
+    std::string netloc;
+    if (Result<url::SplitResult> parts = url::urlsplit(url)) {
+        path = url::unquote(parts->path);
+        netloc = parts->netloc;
+    } else { // pip's Link would raise here; the text up to the query is the best guess
+        path = std::string(url.substr(0, url.find_first_of("?#")));
+    }
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    std::string_view name = posix_basename(path);
+    if (!name.empty()) return std::string(name);
+    std::size_t at = netloc.rfind('@'); // split_auth_from_netloc
+    return at == std::string::npos ? netloc : netloc.substr(at + 1);
+}
+
+// Link.is_wheel: the file name's extension is exactly ".whl" (pip does not fold case here).
+bool is_wheel_filename(std::string_view filename) {
+    return filename.size() > 4 && filename.substr(filename.size() - 4) == ".whl" &&
+           filename.find_first_not_of('.') < filename.size() - 4;
+}
+
+bool has_python_space(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        py::CodePoint c = py::decode_at(s, i);
+        if (c.valid && py::is_space(c.cp)) return true;
+        i += c.len;
+    }
+    return false;
+}
+
+// pip's Wheel(filename) for a name ending in ".whl": wheel_file_re is
+// ^(?P<name>[^\s-]+?)-(?P<ver>[^\s-]*?)((-(?P<build>\d[^-]*?))?-(?P<pyver>[^\s-]+?)
+// -(?P<abi>[^\s-]+?)-(?P<plat>[^\s-]+?)\.whl|\.dist-info)$, and "_" in the name and the
+// version is read as "-". No group but the build tag holds '-', so the dashes decide.
+struct WheelName {
+    std::string name;
+    std::string version;
+};
+std::optional<WheelName> parse_wheel_filename(std::string_view filename) {
+    std::string_view stem = filename.substr(0, filename.size() - 4);
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        std::size_t dash = stem.find('-', start);
+        parts.push_back(stem.substr(start, dash == std::string_view::npos ? dash : dash - start));
+        if (dash == std::string_view::npos) break;
+        start = dash + 1;
+    }
+    if (parts.size() != 5 && parts.size() != 6) return std::nullopt;
+    if (parts[0].empty() || has_python_space(parts[0]) || has_python_space(parts[1]))
+        return std::nullopt;
+    if (parts.size() == 6 && (parts[2].empty() || parts[2][0] < '0' || parts[2][0] > '9'))
+        return std::nullopt;
+    for (std::size_t i = parts.size() - 3; i < parts.size(); ++i)
+        if (parts[i].empty() || has_python_space(parts[i])) return std::nullopt;
+    WheelName w{std::string(parts[0]), std::string(parts[1])};
+    std::replace(w.name.begin(), w.name.end(), '_', '-');
+    std::replace(w.version.begin(), w.version.end(), '_', '-');
+    return w;
+}
+
+// The version of a single "==" clause without ".*": the pin.
+std::optional<std::string> pin_of(SpecifierSet const& specifier) {
+    auto const& specs = specifier.specifiers();
+    if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
+        return specs.front().str().substr(2);
+    return std::nullopt;
 }
 
 // _strip_extras: r"^(.+)(\[[^\]]+\])$"
@@ -786,6 +857,36 @@ std::string posix_dirname(std::string_view p) {
             head.pop_back();
     }
     return head;
+}
+
+// posixpath.normpath: "." and empty segments dropped, ".." folded lexically (kept at the start
+// of a relative path), two leading slashes kept, "" becomes ".".
+std::string posix_normpath(std::string_view p) {
+    if (p.empty()) return ".";
+    std::size_t initial = 0;
+    if (starts_with(p, "/")) initial = starts_with(p, "//") && !starts_with(p, "///") ? 2 : 1;
+    std::vector<std::string_view> comps;
+    for (std::size_t start = 0;;) {
+        std::size_t slash = p.find('/', start);
+        std::string_view comp =
+            p.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        if (comp.empty() || comp == ".") {
+            // dropped
+        } else if (comp != ".." || (initial == 0 && comps.empty()) ||
+                   (!comps.empty() && comps.back() == "..")) {
+            comps.push_back(comp);
+        } else if (!comps.empty()) {
+            comps.pop_back();
+        }
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    std::string out(initial, '/');
+    for (std::size_t i = 0; i < comps.size(); ++i) {
+        if (i) out += '/';
+        out += comps[i];
+    }
+    return out.empty() ? "." : out;
 }
 
 std::string posix_join(std::string const& a, std::string const& b) {
@@ -1086,36 +1187,42 @@ class Reader {
         }
         e.url = location;
         e.watchable = false;
+        std::string scheme;
         if (url_line) {
-            std::string scheme = *url_scheme(location);
+            scheme = *url_scheme(location);
             e.reason = one_of(kVcsSchemes, scheme) ? "VCS URL"
                        : scheme == "file"          ? "local file URL"
                                                    : "direct URL";
         } else {
             e.reason = is_archive_file(location) ? "local archive" : "local path";
         }
-        std::string filename = url_line ? url_filename(location) : location;
-        if (std::string_view(filename).size() > 4 &&
-            lower_ascii(filename.substr(filename.size() - 4)) == ".whl") {
-            std::string stem = filename.substr(
-                filename.rfind('/') == std::string::npos ? 0 : filename.rfind('/') + 1);
-            stem.resize(stem.size() - 4);
-            std::vector<std::string> parts;
-            for (std::size_t start = 0;;) {
-                std::size_t dash = stem.find('-', start);
-                parts.push_back(
-                    stem.substr(start, dash == std::string::npos ? dash : dash - start));
-                if (dash == std::string::npos) break;
-                start = dash + 1;
-            }
-            if (parts.size() < 5 || parts.size() > 6 || parts[0].empty()) {
+        // pip's parse_req_from_line names a link by a requirement string of its own: a wheel's
+        // "name==version" from its file name, otherwise the URL's #egg= fragment (a local path
+        // never has one: pip quotes the '#' when it turns the path into a URL, and a relative
+        // file: URL with "../" is rebuilt from its path, fragment dropped).
+        bool rebuilt = scheme == "file" && location.find("../") != std::string::npos;
+        if (scheme == "file" && !rebuilt && !is_local_file_url(location)) {
+            error(path, number, remote_file_url(location));
+            return;
+        }
+        std::string filename = url_line ? url_filename(location)
+                                        : std::string(posix_basename(posix_normpath(location)));
+        std::optional<Marker> link_marker;
+        if (is_wheel_filename(filename)) {
+            std::optional<WheelName> wheel = parse_wheel_filename(filename);
+            if (!wheel) {
                 error(path, number, "'" + filename + "' is not a valid wheel filename");
                 return;
             }
-            e.name = canonicalize_name(parts[0]);
             e.reason += " to a wheel";
-        } else if (auto egg = egg_fragment(location)) {
-            e.name = canonicalize_name(*egg);
+            if (!name_link(e, wheel->name + "==" + wheel->version,
+                           "the wheel file name '" + filename + "'", link_marker))
+                return;
+        } else if (url_line && !rebuilt) {
+            if (auto egg = egg_fragment(location)) {
+                if (!name_link(e, *egg, "the #egg= fragment of '" + location + "'", link_marker))
+                    return;
+            }
         }
         if (marker_text) {
             Result<Marker> marker = Marker::parse_complete(*marker_text);
@@ -1124,8 +1231,30 @@ class Reader {
                 return;
             }
             if (!evaluate(e, *marker)) return;
+        } else if (link_marker) { // InstallRequirement falls back to the requirement's marker
+            if (!evaluate(e, *link_marker)) return;
         }
         out_.entries.push_back(std::move(e));
+    }
+
+    // Reads the requirement string pip builds for a link (a wheel's "name==version", an #egg=
+    // fragment, which pip 23.0.1 accepts with a specifier or extras and only warns about) into
+    // the entry: name, specifier, pin, the extras unless the line gave its own, and its marker
+    // into `marker` for a line without one. False when it is no valid requirement (reported).
+    bool name_link(RequirementEntry& e, std::string const& text, std::string const& origin,
+                   std::optional<Marker>& marker) {
+        Result<Requirement> req = Requirement::parse(text);
+        if (!req) {
+            error(e.file, e.line,
+                  "invalid requirement '" + text + "' (from " + origin + "): " + req.error());
+            return false;
+        }
+        e.name = canonicalize_name(req->name);
+        e.specifier = req->specifier.str();
+        e.pinned = pin_of(req->specifier);
+        if (e.extras.empty()) e.extras = req->extras;
+        marker = req->marker;
+        return true;
     }
 
     void pep508_line(RequirementEntry e) {
@@ -1161,14 +1290,12 @@ class Reader {
         }
         Result<url::SplitResult> parts = url::urlsplit(target);
         bool vcs = !starts_with(lowered, "file:") && parts && one_of(kVcsSchemes, parts->scheme);
+        std::optional<Marker> link_marker;
         if (!vcs) {
             // A URL that is neither file: nor VCS is an error for pip; anything without a
             // scheme is taken for a project directory.
             if (!starts_with(lowered, "file:") && parts && !parts->scheme.empty()) {
-                error(path, number,
-                      "'" + text +
-                          "' is not a valid editable requirement: expected a path to a local "
-                          "project or a VCS URL (git+https://..., hg+..., svn+..., bzr+...)");
+                error(path, number, not_editable(text));
                 return;
             }
             std::string extras_error;
@@ -1179,21 +1306,54 @@ class Reader {
             }
             e.url = location;
             e.reason = "editable local project";
-            if (auto egg = egg_fragment(location)) e.name = canonicalize_name(*egg);
-            out_.entries.push_back(std::move(e));
-            return;
+            // Only a file: URL can name the project (pip turns a directory into a file: URL
+            // with the '#' quoted).
+            if (starts_with(lowered, "file:")) {
+                if (!is_local_file_url(location)) {
+                    error(path, number, remote_file_url(location));
+                    return;
+                }
+                if (auto egg = egg_fragment(location)) {
+                    if (!name_link(e, *egg, "the #egg= fragment of '" + location + "'",
+                                   link_marker))
+                        return;
+                }
+            }
+        } else {
+            auto egg = egg_fragment(target);
+            if (!egg || egg->empty()) {
+                error(path, number,
+                      "could not detect the requirement name for '" + text +
+                          "': expected #egg=<name> at the end of the VCS URL");
+                return;
+            }
+            if (!name_link(e, *egg, "the #egg= fragment of '" + text + "'", link_marker)) return;
+            e.url = target;
+            e.reason = "editable VCS checkout";
         }
-        auto egg = egg_fragment(target);
-        if (!egg || egg->empty()) {
-            error(path, number,
-                  "could not detect the requirement name for '" + text +
-                      "': expected #egg=<name> at the end of the VCS URL");
-            return;
-        }
-        e.name = canonicalize_name(*egg);
-        e.url = target;
-        e.reason = "editable VCS checkout";
+        if (link_marker && !evaluate(e, *link_marker)) return;
         out_.entries.push_back(std::move(e));
+    }
+
+    // pip's url_to_path, which InstallRequirement runs on every file: link: only an empty host
+    // or "localhost" (anything else raises ValueError there).
+    static bool is_local_file_url(std::string const& u) {
+        Result<url::SplitResult> parts = url::urlsplit(u);
+        return !parts || parts->netloc.empty() || parts->netloc == "localhost";
+    }
+    static std::string remote_file_url(std::string const& u) {
+        return "non-local file URIs are not supported on this platform: '" + u + "'";
+    }
+
+    // pip's parse_editable error for what is neither a local project nor a VCS URL.
+    static std::string not_editable(std::string const& text) {
+        std::string schemes;
+        for (std::string_view s : kVcsSchemes)
+            schemes += (schemes.empty() ? "" : ", ") + std::string(s);
+        return text +
+               " is not a valid editable requirement. It should either be a path to a local "
+               "project or a VCS URL (beginning with " +
+               schemes + ").";
     }
 
   public:
@@ -1222,9 +1382,7 @@ Result<void> describe_requirement(Requirement const& req, Environment const& env
     e.extras = req.extras;
     e.specifier = req.specifier.str();
     e.url = req.url;
-    auto const& specs = req.specifier.specifiers();
-    if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
-        e.pinned = specs.front().str().substr(2);
+    e.pinned = pin_of(req.specifier);
     if (req.url) {
         e.watchable = false;
         e.reason = "direct URL (name @ URL)";

@@ -21,6 +21,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import warnings
 
 import packaging
 from packaging.markers import Marker
@@ -306,6 +307,14 @@ GOOD_REQ_LINES = [
     "pkgq --hash=sha384:'quoted'", "url-marker @ https://h.example/x.zip;os_name=='posix'",
     "name-with-feature==1 --use-feature truststore", "pkgr==1 --no-binary pkgr",
     "https://h.example/a.zip ; python_version >= '3'", "../up/two[x] ; os_name == 'posix'",
+    "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]",
+    "git+https://github.com/edx/codejail.git@3.1.3#egg=codejail==3.1.3",
+    "https://example.com/x.tar.gz#egg=Other_Name[a,b]>=1,<2",
+    "https://files.example/w/remote_pkg-3.1-py2.py3-none-any.whl#sha256=ab",
+    "https://files.example/w/quoted%5Fname-1.0-py3-none-any.whl/",
+    "https://files.example/w/UPPER-1.0-py3-none-any.WHL",
+    "https://files.example/w/thing-1.0-py3-none-any.whl#egg=ignored",
+    "https://example.com/y.zip#egg=marked;python_version<'3'",
 ]
 BAD_REQ_LINES = ["foo>=", "foo bar", "foo; os_name ==", "==1.0", "foo[bar", "foo @ https:///x",
                  "foo; os_name ~= 'posix'"]
@@ -335,6 +344,12 @@ BAD_OPTION_LINES = ["--unknown-flag", "--use-feature bogus", "--hash=md5:abc", "
                     "-e ./proj --config-settings x", "-C x", "--install-option",
                     "pkg==1 --hash=sha1:abc"]
 BAD_EDITABLES = ["-e https://example.com/x.zip", "-e git+https://github.com/o/r.git"]
+# Lines pip's req_file reads but its constructors reject (the parse goes on).
+BAD_LINK_LINES = ["https://example.com/empty.zip#egg=", "https://example.com/b.zip#egg=bad name",
+                  "https://files.example/not-a-wheel.whl", "-e git+https://g.example/r#egg=not/valid",
+                  "https://files.example/noversion--py3-none-any.whl"]
+LINK_EDITABLES = ["-e git+https://github.com/o/r.git#egg=edit_pkg[dev]==2.0",
+                  "-e file:///tmp/proj#egg=filed[x]"]
 
 
 def gen_file_tree(rng, root, case_no, allow_fatal):
@@ -351,7 +366,7 @@ def gen_file_tree(rng, root, case_no, allow_fatal):
             if r < 0.45:
                 line = rng.choice(GOOD_REQ_LINES)
             elif r < 0.52:
-                line = rng.choice(BAD_REQ_LINES)
+                line = rng.choice(BAD_REQ_LINES + BAD_LINK_LINES + LINK_EDITABLES)
             elif r < 0.77:
                 line = rng.choice(OPTION_LINES)
             elif r < 0.82 and fatal_budget:
@@ -482,6 +497,7 @@ def pip_reference(case_dir, tops, env_vars):
     os.environ.pop("PW_UNSET", None)
     os.chdir(case_dir)
     lines = []
+    constructed = {}
     finder = Finder()
     session = Session()
     cli_options = optparse.Values({"require_hashes": False, "features_enabled": []})
@@ -491,7 +507,9 @@ def pip_reference(case_dir, tops, env_vars):
             for top in tops:
                 for parsed in parser.parse(top, constraint=False):
                     lines.append(parsed)
-                    if not parsed.is_requirement:
+                    if parsed.is_requirement:
+                        constructed[(parsed.filename, parsed.lineno)] = pip_construct(parsed)
+                    else:
                         # What pip's parse_requirements does with an option line (here, while
                         # the working directory is the case's, as pip's would be).
                         req_file.handle_option_line(parsed.opts, parsed.filename, parsed.lineno,
@@ -505,7 +523,29 @@ def pip_reference(case_dir, tops, env_vars):
         os.environ.update(old_env)
         os.chdir(old_cwd)
     options = options_from_pip(finder, session, cli_options, list(dict.fromkeys(features)))
-    return lines, (failed[0] if failed else None), options
+    return lines, (failed[0] if failed else None), options, constructed
+
+
+def pip_construct(line):
+    """What pip's constructors (install_req_from_parsed_requirement) make of a requirement line:
+    the name, specifier, extras and marker, or the error. Runs in the case's directory, since
+    pip looks at local paths relative to the working directory."""
+    from pip._internal.req.constructors import install_req_from_parsed_requirement
+    from pip._internal.req.req_file import handle_requirement_line
+    from pip._vendor.pkg_resources import safe_extra
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pip deprecates odd #egg= fragments
+            ireq = install_req_from_parsed_requirement(handle_requirement_line(line))
+    except Exception as exc:  # InstallationError, InvalidWheelFilename, ...
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    req = ireq.req
+    return {"ok": True, "name": canonical(req.name) if req else "",
+            "specifier": str(req.specifier) if req else "",
+            "extras": sorted(safe_extra(x) for x in ireq.extras),
+            "marker": str(ireq.markers) if ireq.markers else None,
+            "link": ireq.link is not None and not (req and req.url)}
 
 
 PIP_DEFAULT_INDEX = "<pip's default index>"
@@ -548,7 +588,7 @@ def compare_files(oracle, count, seed):
     rng = random.Random(seed)
     mismatches = 0
     stats = {"files": 0, "entries": 0, "pip_failures": 0, "checked_requirements": 0,
-             "checked_url_lines": 0}
+             "checked_url_lines": 0, "constructed": 0}
     with tempfile.TemporaryDirectory(prefix="pinwatch-reqfiles-") as root:
         cases = []
         for i in range(count):
@@ -558,7 +598,7 @@ def compare_files(oracle, count, seed):
         got = run_oracle(oracle, "files", requests)
         for (case_dir, tops, env_vars), ours in zip(cases, got):
             stats["files"] += 1
-            pip_lines, failure, pip_options = pip_reference(case_dir, tops, env_vars)
+            pip_lines, failure, pip_options, constructed = pip_reference(case_dir, tops, env_vars)
             pip_entries = [entry_from_pip(l) for l in pip_lines if l.is_requirement]
             # pinwatch drops lines it rejects (bad requirement strings, which pip's req_file
             # does not look at); line up its entries with pip's by (file, line).
@@ -598,6 +638,9 @@ def compare_files(oracle, count, seed):
                             print(f"MISMATCH files {case_dir} entry\n  pip:      {a}\n  pinwatch: {b}")
                             break
             stats["entries"] += len(expected)
+            bad, checked = compare_constructed(case_dir, constructed, ours)
+            mismatches += bad
+            stats["constructed"] += checked
             # Each requirement pinwatch kept must read the same through packaging 23.0.
             for e in ours["entries"]:
                 if e["editable"]:
@@ -606,7 +649,7 @@ def compare_files(oracle, count, seed):
                     # A URL or path line: pip splits the marker off at "; " (URLs) or ";"
                     # (paths) before anything else; the marker then reads as packaging's.
                     stats["checked_url_lines"] += 1
-                    want_marker = url_line_marker(e["text"])
+                    want_marker = url_line_marker(e["text"], constructed.get((e["file"], e["line"])))
                     if want_marker != (e["marker"], e["applies"]):
                         mismatches += 1
                         if mismatches <= MAX_REPORTED:
@@ -627,12 +670,94 @@ def compare_files(oracle, count, seed):
     return mismatches, stats
 
 
-def url_line_marker(text):
+def compare_constructed(case_dir, constructed, ours):
+    """pip's constructors against pinwatch's entries: a line pip rejects must be rejected, and a
+    line it accepts must get the same name, specifier and extras. Lines whose requirement string
+    packaging 23.0 rejects are a deliberate difference (pinwatch reads them with 23.0, pip with
+    its vendored 21.3), as are marker errors (pip does not evaluate markers here)."""
+    from pip._internal.vcs import is_url
+    from pip._vendor.pkg_resources import safe_extra
+
+    by_line = {(e["file"], e["line"]): e for e in ours["entries"]}
+    errors = {}
+    for e in ours["errors"]:
+        errors.setdefault((e["file"], e["line"]), e)
+    bad = checked = 0
+    for where, pip in constructed.items():
+        entry = by_line.get(where)
+        error = errors.get(where)
+        text = entry["text"] if entry else None
+        if entry is None and error is None:
+            continue  # a line pip's req_file already failed on, compared elsewhere
+        if not in_constructor_scope(entry, error):
+            continue
+        checked += 1
+        if not pip["ok"]:
+            if entry is not None:
+                bad += 1
+                if bad <= MAX_REPORTED:
+                    print(f"MISMATCH files {case_dir} {where}: pip rejects ({pip['error']}), "
+                          f"pinwatch accepts {entry}")
+            continue
+        if entry is None:
+            if error["kind"] == "marker" or not pip_req_reads_in_23(pip):
+                continue
+            bad += 1
+            if bad <= MAX_REPORTED:
+                print(f"MISMATCH files {case_dir} {where}: pip accepts {pip}, pinwatch rejects: "
+                      f"{error['message']}")
+            continue
+        mine = {"name": entry["name"], "specifier": entry["specifier"],
+                "extras": sorted(safe_extra(x) for x in entry["extras"])}
+        want = {k: pip[k] for k in ("name", "specifier", "extras")}
+        if entry["reason"] in ("", "direct URL (name @ URL)"):
+            # A PEP 508 line: pinwatch reads it whole with packaging 23.0 (checked below).
+            want["specifier"] = mine["specifier"]
+        if mine != want:
+            bad += 1
+            if bad <= MAX_REPORTED:
+                print(f"MISMATCH files {case_dir} {where} {text!r}\n  pip:      {want}\n"
+                      f"  pinwatch: {mine}")
+    return bad, checked
+
+
+def in_constructor_scope(entry, error):
+    """Lines whose link handling the differential compares with pip's constructors."""
+    from pip._internal.vcs import is_url
+    if entry is not None:
+        return is_url(entry["text"]) or (entry["editable"] and entry["reason"] != "editable local project")
+    return False
+
+
+def pip_req_reads_in_23(pip):
+    if not pip["name"]:
+        return True
+    text = pip["name"] + pip["specifier"]
+    try:
+        Requirement(text)
+    except Exception:
+        return False
+    return True
+
+
+def url_line_marker(text, pip):
+    """The (marker, applies) of a URL or path line: the marker pip splits off, else the one of
+    the requirement pip built for the link (an #egg= fragment may carry one), read with
+    packaging 23.0."""
     from pip._internal.vcs import is_url
     sep = "; " if is_url(text) else ";"
-    if sep not in text:
-        return (None, True)
-    marker_text = text.split(sep, 1)[1].strip()
+    marker_text = text.split(sep, 1)[1].strip() if sep in text else ""
+    if not marker_text and pip is None:  # a line after the one pip stopped at
+        from pip._internal.req.constructors import install_req_from_line
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                ireq = install_req_from_line(text)
+            pip = {"ok": True, "marker": str(ireq.markers) if ireq.markers else None}
+        except Exception:
+            pass
+    if not marker_text and pip and pip["ok"] and pip["marker"]:
+        marker_text = pip["marker"]
     if not marker_text:
         return (None, True)
     marker = Requirement("placeholder; " + marker_text).marker
@@ -667,7 +792,8 @@ def main():
     print(f"requirements files: {stats['files']} trees, {stats['entries']} pip entries compared, "
           f"{stats['pip_failures']} trees where pip stopped at a bad line, "
           f"{stats['checked_requirements']} requirements and {stats['checked_url_lines']} URL/path "
-          f"lines re-read with packaging, {bad} mismatches")
+          f"lines re-read with packaging, {stats['constructed']} lines compared with pip's "
+          f"constructors, {bad} mismatches")
     return 1 if bad else 0
 
 

@@ -718,6 +718,96 @@ BOOST_AUTO_TEST_CASE(urls_paths_and_editables_are_not_watchable) {
     BOOST_TEST(set.errors[0].message.find("not a valid wheel filename") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(egg_fragments_are_requirements_like_pip) {
+    // pip 23.0.1 reads "#egg=" as a requirement string of its own (warning about anything but
+    // a bare name): extras and a specifier there count.
+    auto set = parse_requirements_text(
+        "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]\n"
+        "git+https://github.com/edx/codejail.git@3.1.3#egg=codejail==3.1.3\n"
+        "https://example.com/x.tar.gz#egg=Other_Name[a,b]>=1,<2\n"
+        "https://example.com/y.zip#egg=marked;python_version<'3'\n"
+        "https://example.com/z.zip#egg=lined;python_version<'3' ; os_name == 'posix'\n"
+        "-e git+https://github.com/o/r.git#egg=edit_pkg[dev]==2.0\n"
+        "-e file:///tmp/proj#egg=filed[x]\n"
+        "https://example.com/bad.zip#egg=bad name\n"
+        "https://example.com/empty.zip#egg=\n"
+        "-e git+https://github.com/o/r.git#egg=not/valid\n",
+        "r.txt", ParseOptions{.environment = debian12()});
+    BOOST_REQUIRE(set.entries.size() == 7u);
+    auto const& cli = set.entries[0];
+    BOOST_TEST(cli.name == "extras-pkg");
+    BOOST_TEST(cli.extras == std::vector<std::string>{"cli"});
+    BOOST_TEST(cli.specifier == "");
+    BOOST_TEST(*cli.url == "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]");
+    BOOST_TEST(!cli.watchable);
+    auto const& codejail = set.entries[1];
+    BOOST_TEST(codejail.name == "codejail");
+    BOOST_TEST(codejail.specifier == "==3.1.3");
+    BOOST_TEST(*codejail.pinned == "3.1.3");
+    BOOST_TEST(set.entries[2].name == "other-name");
+    BOOST_TEST(set.entries[2].specifier == "<2,>=1");
+    BOOST_TEST(set.entries[2].extras == (std::vector<std::string>{"a", "b"}));
+    // A marker in the fragment counts when the line has none of its own (InstallRequirement
+    // falls back to the requirement's marker); the line's marker wins otherwise.
+    BOOST_TEST(*set.entries[3].marker == R"(python_version < "3")");
+    BOOST_TEST(!set.entries[3].applies);
+    BOOST_TEST(*set.entries[4].marker == R"(os_name == "posix")");
+    BOOST_TEST(set.entries[4].applies);
+    auto const& edit = set.entries[5];
+    BOOST_TEST(edit.editable);
+    BOOST_TEST(edit.name == "edit-pkg");
+    BOOST_TEST(edit.extras == std::vector<std::string>{"dev"});
+    BOOST_TEST(*edit.pinned == "2.0");
+    BOOST_TEST(set.entries[6].name == "filed");
+    BOOST_TEST(set.entries[6].extras == std::vector<std::string>{"x"});
+    BOOST_REQUIRE(set.errors.size() == 3u);
+    BOOST_TEST(set.errors[0].line == 8);
+    BOOST_TEST(set.errors[0].message.find("invalid requirement 'bad name' (from the #egg= "
+                                          "fragment of") == 0u,
+               set.errors[0].message);
+    BOOST_TEST(set.errors[1].line == 9); // an empty fragment is "" for pip: no requirement
+    BOOST_TEST(set.errors[1].message.find("invalid requirement ''") == 0u, set.errors[1].message);
+    BOOST_TEST(set.errors[2].line == 10);
+}
+
+BOOST_AUTO_TEST_CASE(wheels_are_pinned_by_their_file_name) {
+    // pip names a wheel "name==version" from its file name ("_" read as "-"), local or remote.
+    auto set = parse_requirements_text(
+        "pkg-1.2.0-py3-none-any.whl\n"
+        "./dist/Some_Pkg-2.0_rc1-1-cp311-cp311-manylinux_2_17_x86_64.whl[extra]\n"
+        "https://files.example/w/remote_pkg-3.1-py2.py3-none-any.whl#sha256=ab\n"
+        "https://files.example/w/quoted%5Fname-1.0-py3-none-any.whl/\n"
+        "https://files.example/w/thing-1.0-py3-none-any.whl#egg=ignored\n"
+        "https://files.example/w/UPPER-1.0-py3-none-any.WHL\n" // not a wheel for pip's Link
+        "noversion--py3-none-any.whl\n"
+        "x-1.0-2-3-py3-none-any.whl\n",
+        "r.txt", ParseOptions{.environment = debian12()});
+    BOOST_REQUIRE(set.entries.size() == 6u);
+    auto const& local = set.entries[0];
+    BOOST_TEST(local.name == "pkg");
+    BOOST_TEST(local.specifier == "==1.2.0");
+    BOOST_TEST(*local.pinned == "1.2.0");
+    BOOST_TEST(local.reason == "local archive to a wheel");
+    BOOST_TEST(!local.watchable);
+    BOOST_TEST(set.entries[1].name == "some-pkg");
+    BOOST_TEST(set.entries[1].specifier == "==2.0-rc1");
+    BOOST_TEST(set.entries[1].extras == std::vector<std::string>{"extra"});
+    BOOST_TEST(set.entries[2].name == "remote-pkg");
+    BOOST_TEST(*set.entries[2].pinned == "3.1");
+    BOOST_TEST(set.entries[2].reason == "direct URL to a wheel");
+    BOOST_TEST(set.entries[3].name == "quoted-name"); // unquoted, trailing slash ignored
+    BOOST_TEST(set.entries[4].name == "thing");       // the wheel's name, not the fragment's
+    BOOST_TEST(set.entries[5].name == "");
+    BOOST_TEST(set.entries[5].specifier == "");
+    BOOST_REQUIRE(set.errors.size() == 2u);
+    BOOST_TEST(set.errors[0].line == 7); // "noversion==" is no requirement
+    BOOST_TEST(set.errors[0].message.find("invalid requirement 'noversion==' (from the wheel "
+                                          "file name") == 0u,
+               set.errors[0].message);
+    BOOST_TEST(set.errors[1].line == 8);
+    BOOST_TEST(set.errors[1].message.find("is not a valid wheel filename") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {
     ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
     auto set = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", {});
