@@ -188,6 +188,18 @@ packaging::ParseOptions system_parse_options(packaging::Environment env) {
         if (char const* v = std::getenv(name.c_str())) return std::string(v);
         return std::nullopt;
     };
+    // pip's os.path checks: relative to the working directory, symbolic links followed.
+    o.exists = [](std::string const& path) {
+        std::error_code ec;
+        auto st = std::filesystem::status(path, ec);
+        if (ec || !std::filesystem::exists(st)) return packaging::PathKind::missing;
+        if (std::filesystem::is_directory(st)) return packaging::PathKind::directory;
+        if (std::filesystem::is_regular_file(st)) return packaging::PathKind::file;
+        return packaging::PathKind::other;
+    };
+    std::error_code ec;
+    auto cwd = std::filesystem::current_path(ec); // getcwd(), as os.path.abspath uses
+    if (!ec) o.working_directory = cwd.string();
     return o;
 }
 

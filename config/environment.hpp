@@ -44,8 +44,9 @@ Result<packaging::Environment> with_python_version(packaging::Environment base,
 // keeps the system's values (validate with with_python_version() first to report it).
 packaging::Environment marker_environment(std::optional<std::string> const& python_version = {});
 
-// read_file from the local disk (identity: the canonical path) and getenv from the process,
-// around `env`.
+// read_file from the local disk (identity: the canonical path), getenv from the process, and
+// the disk checks pip makes (exists, relative to the working directory, which is recorded as
+// working_directory), around `env`.
 packaging::ParseOptions system_parse_options(packaging::Environment env);
 
 } // namespace pinwatch::config

@@ -755,9 +755,9 @@ std::string_view posix_basename(std::string_view p) {
     return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 
-// Link.filename: the last segment of the unquoted path, trailing slashes ignored (the netloc
-// when there is none).
-std::string url_filename(std::string_view url) {
+// The last segment of Link.path (the unquoted path), trailing slashes ignored (the netloc when
+// there is none): what Link.ext looks at. Link.filename unquotes this once more.
+std::string url_basename(std::string_view url) {
     std::string path;
     std::string netloc;
     if (Result<url::SplitResult> parts = url::urlsplit(url)) {
@@ -774,7 +774,7 @@ std::string url_filename(std::string_view url) {
     return at == std::string::npos ? netloc : netloc.substr(at + 1);
 }
 
-// Link.is_wheel: the file name's extension is exactly ".whl" (pip does not fold case here).
+// Link.is_wheel: the extension is exactly ".whl" (pip does not fold case here).
 bool is_wheel_filename(std::string_view filename) {
     return filename.size() > 4 && filename.substr(filename.size() - 4) == ".whl" &&
            filename.find_first_not_of('.') < filename.size() - 4;
@@ -1059,7 +1059,7 @@ class Reader {
                 nested = posix_join(posix_dirname(path), target);
             read_file(nested, nested_constraint, Origin{path, number});
         } else {
-            option_line(lo);
+            option_line(lo, path);
         }
     }
 
@@ -1101,7 +1101,7 @@ class Reader {
         }
     }
 
-    void option_line(LineOptions const& lo) {
+    void option_line(LineOptions const& lo, std::string const& path) {
         RequirementsOptions& o = out_.options;
         if (lo.require_hashes) o.require_hashes = true;
         // pip's handle_option_line keeps one list of index URLs (the index first): --no-index
@@ -1120,7 +1120,16 @@ class Reader {
         if (!o.no_index)
             for (auto const& u : lo.extra_index_urls)
                 o.extra_index_urls.push_back(u);
-        if (!lo.find_links.empty()) o.find_links.push_back(lo.find_links.front());
+        if (!lo.find_links.empty()) {
+            // pip keeps the first -f of a line, joined to the requirements file's directory
+            // when that names something that exists (then absolute, from os.path.abspath).
+            std::string value = lo.find_links.front();
+            if (opts_.exists) {
+                std::string joined = posix_join(posix_dirname(abspath(path)), value);
+                if (opts_.exists(joined) != PathKind::missing) value = std::move(joined);
+            }
+            o.find_links.push_back(std::move(value));
+        }
         if (lo.pre) o.pre = true;
         if (lo.prefer_binary) o.prefer_binary = true;
         for (auto const& h : lo.trusted_hosts)
@@ -1170,10 +1179,33 @@ class Reader {
             std::string_view m = py::strip(body.substr(sep + (url_line ? 2 : 1)));
             if (!m.empty()) marker_text = std::string(m);
         }
-        bool path_line = !url_line && !is_pep508_url_form(head) &&
-                         (looks_like_path(head) || is_archive_file(strip_extras(head).first));
+        bool path_line = false;
+        if (url_line) {
+            // a link as it is
+        } else if (!opts_.exists) {
+            // Without the disk, pip's _get_url_from_path is guessed from the text alone.
+            path_line = !is_pep508_url_form(head) &&
+                        (looks_like_path(head) || is_archive_file(strip_extras(head).first));
+        } else {
+            // pip's _get_url_from_path, on the absolute, normalised path (extras stripped).
+            std::string p = strip_extras(abspath(head)).first;
+            if (looks_like_path(head) && opts_.exists(p) == PathKind::directory) {
+                if (!is_installable_dir(p)) {
+                    error(path, number,
+                          "Directory '" + std::string(head) +
+                              "' is not installable. Neither 'setup.py' nor 'pyproject.toml' "
+                              "found.");
+                    return;
+                }
+                path_line = true;
+            } else if (is_archive_file(p)) {
+                // An archive that does not exist is still taken for one (pip warns), unless
+                // the text reads as "name @ url".
+                path_line = opts_.exists(p) == PathKind::file || !is_pep508_url_form(head);
+            }
+        }
         if (!url_line && !path_line) {
-            pep508_line(std::move(e));
+            pep508_line(std::move(e), head);
             return;
         }
 
@@ -1205,10 +1237,12 @@ class Reader {
             error(path, number, remote_file_url(location));
             return;
         }
-        std::string filename = url_line ? url_filename(location)
-                                        : std::string(posix_basename(posix_normpath(location)));
+        // A path becomes a file: URL (quoted, then unquoted again by Link.path).
+        std::string base = url_line ? url_basename(location)
+                                    : std::string(posix_basename(posix_normpath(location)));
+        std::string filename = url::unquote(base); // Link.filename unquotes a second time
         std::optional<Marker> link_marker;
-        if (is_wheel_filename(filename)) {
+        if (is_wheel_filename(base)) {
             std::optional<WheelName> wheel = parse_wheel_filename(filename);
             if (!wheel) {
                 error(path, number, "'" + filename + "' is not a valid wheel filename");
@@ -1257,10 +1291,16 @@ class Reader {
         return true;
     }
 
-    void pep508_line(RequirementEntry e) {
+    // `head` is the line without its marker, what pip parses and hints about.
+    void pep508_line(RequirementEntry e, std::string_view head) {
         Result<Requirement> req = Requirement::parse(e.text);
         if (!req) {
-            error(e.file, e.line, "invalid requirement '" + e.text + "': " + req.error());
+            // pip's _parse_req_string: text with a '/' that is no requirement "looks like a
+            // path", and pip says whether it exists (deduce_helpful_msg).
+            std::string message = req.error();
+            if (opts_.exists && head.find('/') != std::string_view::npos)
+                message = path_hint(std::string(head));
+            error(e.file, e.line, "invalid requirement '" + e.text + "': " + message);
             return;
         }
         Environment env = opts_.environment;
@@ -1291,10 +1331,13 @@ class Reader {
         Result<url::SplitResult> parts = url::urlsplit(target);
         bool vcs = !starts_with(lowered, "file:") && parts && one_of(kVcsSchemes, parts->scheme);
         std::optional<Marker> link_marker;
-        if (!vcs) {
-            // A URL that is neither file: nor VCS is an error for pip; anything without a
-            // scheme is taken for a project directory.
-            if (!starts_with(lowered, "file:") && parts && !parts->scheme.empty()) {
+        // pip's parse_editable: an existing directory (relative to the working directory) is a
+        // local project; otherwise only a file: or VCS URL will do. Without the disk, anything
+        // without a scheme is taken for a project directory.
+        bool directory = opts_.exists && opts_.exists(location) == PathKind::directory;
+        if (!vcs || directory) {
+            bool file_url = starts_with(lowered, "file:") && !directory;
+            if (!directory && !file_url && (opts_.exists || (parts && !parts->scheme.empty()))) {
                 error(path, number, not_editable(text));
                 return;
             }
@@ -1308,7 +1351,7 @@ class Reader {
             e.reason = "editable local project";
             // Only a file: URL can name the project (pip turns a directory into a file: URL
             // with the '#' quoted).
-            if (starts_with(lowered, "file:")) {
+            if (file_url) {
                 if (!is_local_file_url(location)) {
                     error(path, number, remote_file_url(location));
                     return;
@@ -1333,6 +1376,64 @@ class Reader {
         }
         if (link_marker && !evaluate(e, *link_marker)) return;
         out_.entries.push_back(std::move(e));
+    }
+
+    // os.path.abspath: joined to the working directory when that is known, then normalised.
+    std::string abspath(std::string_view p) const {
+        if (starts_with(p, "/") || opts_.working_directory.empty()) return posix_normpath(p);
+        return posix_normpath(posix_join(opts_.working_directory, std::string(p)));
+    }
+
+    // pip's is_installable_dir (the caller knows it is a directory).
+    bool is_installable_dir(std::string const& dir) const {
+        return opts_.exists(posix_join(dir, "pyproject.toml")) == PathKind::file ||
+               opts_.exists(posix_join(dir, "setup.py")) == PathKind::file;
+    }
+
+    // pip's deduce_helpful_msg, after "It looks like a path."
+    std::string path_hint(std::string const& req) const {
+        std::string msg = "It looks like a path.";
+        if (opts_.exists(req) == PathKind::missing)
+            return msg + " File '" + req + "' does not exist.";
+        msg += " The path does exist.";
+        if (first_line_is_requirement(req))
+            msg += " The argument you provided (" + req +
+                   ") appears to be a requirements file. If that is the case, use the '-r' flag "
+                   "to install the packages specified within it.";
+        return msg;
+    }
+
+    // pip's check_first_requirement_in_file: the first line that is not blank or a comment
+    // (read as UTF-8, undecodable bytes dropped; " #" comments cut; one "\" continuation
+    // joined after dropping the last two characters) parses as a requirement.
+    bool first_line_is_requirement(std::string const& file) const {
+        if (!opts_.read_file) return false;
+        Result<FileContent> content = opts_.read_file(file);
+        if (!content) return false;
+        std::string text;
+        for (std::size_t i = 0; i < content->bytes.size();) {
+            py::CodePoint c = py::decode_at(content->bytes, i);
+            if (c.valid) text.append(content->bytes, i, c.len);
+            i += c.len;
+        }
+        std::vector<std::string> lines; // universal newlines, stripped, meaningful only
+        for (std::size_t start = 0; start < text.size();) {
+            std::size_t end = text.find_first_of("\r\n", start);
+            std::string_view line = std::string_view(text).substr(
+                start, end == std::string::npos ? std::string::npos : end - start);
+            line = py::strip(line);
+            if (!line.empty() && line[0] != '#') lines.emplace_back(line);
+            if (end == std::string::npos) break;
+            start = end + (text.compare(end, 2, "\r\n") == 0 ? 2 : 1);
+        }
+        if (lines.empty()) return false;
+        std::string line = lines[0];
+        if (std::size_t cut = line.find(" #"); cut != std::string::npos) line.resize(cut);
+        if (!line.empty() && line.back() == '\\') {
+            line.resize(line.size() >= 2 ? line.size() - 2 : 0);
+            line = std::string(py::strip(line)) + (lines.size() > 1 ? lines[1] : "");
+        }
+        return Requirement::parse(line).has_value();
     }
 
     // pip's url_to_path, which InstallRequirement runs on every file: link: only an empty host

@@ -105,6 +105,9 @@ struct FileContent {
 // The process environment, as pip's os.getenv sees it: the default ${NAME} lookup.
 std::optional<std::string> process_getenv(std::string const& name);
 
+// What is at a local path, as Python's os.path sees it (symbolic links followed).
+enum class PathKind { missing, file, directory, other };
+
 struct ParseOptions {
     Environment environment; // markers are evaluated against it (extra = "")
     // Reads a requirements file. The error text explains why it could not be read. No default:
@@ -114,6 +117,17 @@ struct ParseOptions {
     // ${NAME} lookup; nullopt (or "") leaves "${NAME}" as written, as pip does. Tests pass
     // their own to stay hermetic; null means no variable is set.
     std::function<std::optional<std::string>(std::string const& name)> getenv = process_getenv;
+    // What is at a path, for the checks pip 23.0.1 makes on the disk: a requirement that looks
+    // like a path must name an installable project directory (setup.py or pyproject.toml) or an
+    // archive, else it is read as a PEP 508 string (and pip says whether the path exists); an
+    // editable must name a directory unless it is a file: or VCS URL; a --find-links value that
+    // exists next to the requirements file is joined to it. Relative paths are relative to the
+    // working directory, as for pip. Null (the default): the disk is unknown, so paths are taken
+    // for what they look like and never rejected for not existing.
+    std::function<PathKind(std::string const& path)> exists;
+    // What os.path.abspath() joins relative paths to (pip reports such a --find-links folder as
+    // an absolute path); "" when unknown: paths then stay relative, only normalised.
+    std::string working_directory;
 };
 
 // Reads each file (and the files they include) in order. Problems never stop the reading: a

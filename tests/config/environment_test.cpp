@@ -133,6 +133,13 @@ BOOST_AUTO_TEST_CASE(system_parse_options_read_and_getenv) {
     auto directory = o.read_file(dir.string());
     BOOST_REQUIRE(!directory.has_value());
     BOOST_TEST(directory.error() == "is a directory");
+    // The disk checks pip makes, and the working directory relative paths are joined to.
+    BOOST_REQUIRE(o.exists);
+    BOOST_TEST((o.exists((dir / "r.txt").string()) == packaging::PathKind::file));
+    BOOST_TEST((o.exists(dir.string()) == packaging::PathKind::directory));
+    BOOST_TEST((o.exists((dir / "nope").string()) == packaging::PathKind::missing));
+    BOOST_TEST((o.exists("/dev/null") == packaging::PathKind::other));
+    BOOST_TEST(o.working_directory == std::filesystem::current_path().string());
     std::filesystem::remove_all(dir);
 
     ::setenv("PINWATCH_ENV_TEST_VAR", "value", 1);

@@ -18,6 +18,7 @@ import json
 import optparse
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -307,6 +308,8 @@ GOOD_REQ_LINES = [
     "pkgq --hash=sha384:'quoted'", "url-marker @ https://h.example/x.zip;os_name=='posix'",
     "name-with-feature==1 --use-feature truststore", "pkgr==1 --no-binary pkgr",
     "https://h.example/a.zip ; python_version >= '3'", "../up/two[x] ; os_name == 'posix'",
+    "./proj", "./proj[extra1]", "./notinstallable", "./a-file.txt", "../../core/azure-core",
+    "dist/other-2.0-py3-none-any.whl", "./missing-1.0.tar.gz", "pkg @ ./missing.zip",
     "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]",
     "git+https://github.com/edx/codejail.git@3.1.3#egg=codejail==3.1.3",
     "https://example.com/x.tar.gz#egg=Other_Name[a,b]>=1,<2",
@@ -335,6 +338,8 @@ OPTION_LINES = [
     "--trusted-host=h1 --trusted-host h2", "--extra-index-url 'https://quoted.example/x y'",
     "-e .", "-e file:///tmp/proj#egg=proj", "--use-feature no-binary-enable-wheel-cache",
     "--hash=sha256:optionline", "- lone-dash", "-e ./x -r ignored.txt",
+    "-f wheels", "--find-links=../wheels", "-f sub/wheels", "-e ./does-not-exist",
+    "-e ./a-file.txt", "-e ./notinstallable", "-e ./proj[extra1]",
     "--extra-index-url https://before.example/ -i https://same-line.example/",
     "--no-index -i https://with-no-index.example/", "--index-url=",
 ]
@@ -354,8 +359,21 @@ LINK_EDITABLES = ["-e git+https://github.com/o/r.git#egg=edit_pkg[dev]==2.0",
 
 def gen_file_tree(rng, root, case_no, allow_fatal):
     """Writes a small tree of requirements files; returns (top-level names, env vars)."""
-    case_dir = os.path.join(root, f"case{case_no}")
+    case_dir = os.path.join(os.path.realpath(root), f"case{case_no}")
     os.makedirs(os.path.join(case_dir, "sub"), exist_ok=True)
+    # Some of the paths the lines name exist (pip looks at the disk, relative to the working
+    # directory, which is the case's; --find-links relative to the requirements file).
+    for name, content in [("local/project/setup.py", ""), ("proj/pyproject.toml", ""),
+                          ("editable/project/setup.py", ""), ("first/setup.py", ""),
+                          ("x/pyproject.toml", ""), ("notinstallable/README", ""),
+                          ("a-file.txt", "requests>=2\n"), ("dist/pkg-1.0-py3-none-any.whl", ""),
+                          ("archive.tar.gz", ""), ("wheels/", None), ("sub/wheels/", None)]:
+        if rng.random() < 0.5:
+            path = os.path.join(case_dir, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if content is not None:
+                with open(path, "w") as f:
+                    f.write(content)
     names = ["requirements.txt", "sub/other.txt", "constraints.txt", "sub/deeper.txt"]
     fatal_budget = 1 if allow_fatal else 0
     contents = {}
@@ -541,7 +559,7 @@ def pip_construct(line):
     except Exception as exc:  # InstallationError, InvalidWheelFilename, ...
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     req = ireq.req
-    return {"ok": True, "name": canonical(req.name) if req else "",
+    return {"ok": True, "text": line.requirement, "name": canonical(req.name) if req else "",
             "specifier": str(req.specifier) if req else "",
             "extras": sorted(safe_extra(x) for x in ireq.extras),
             "marker": str(ireq.markers) if ireq.markers else None,
@@ -689,8 +707,6 @@ def compare_constructed(case_dir, constructed, ours):
         text = entry["text"] if entry else None
         if entry is None and error is None:
             continue  # a line pip's req_file already failed on, compared elsewhere
-        if not in_constructor_scope(entry, error):
-            continue
         checked += 1
         if not pip["ok"]:
             if entry is not None:
@@ -700,7 +716,13 @@ def compare_constructed(case_dir, constructed, ours):
                           f"pinwatch accepts {entry}")
             continue
         if entry is None:
-            if error["kind"] == "marker" or not pip_req_reads_in_23(pip):
+            if error["kind"] == "marker":
+                continue
+            if not pip["link"] and not reads_in_23(pip["text"]):
+                continue  # pinwatch reads the whole line with packaging 23.0
+            # A link's requirement string (#egg=, a wheel's name==version) that 23.0 rejects.
+            m = re.match(r"invalid requirement '(.*)' \(from the ", error["message"], re.S)
+            if pip["link"] and m and not reads_in_23(m.group(1)):
                 continue
             bad += 1
             if bad <= MAX_REPORTED:
@@ -721,18 +743,7 @@ def compare_constructed(case_dir, constructed, ours):
     return bad, checked
 
 
-def in_constructor_scope(entry, error):
-    """Lines whose link handling the differential compares with pip's constructors."""
-    from pip._internal.vcs import is_url
-    if entry is not None:
-        return is_url(entry["text"]) or (entry["editable"] and entry["reason"] != "editable local project")
-    return False
-
-
-def pip_req_reads_in_23(pip):
-    if not pip["name"]:
-        return True
-    text = pip["name"] + pip["specifier"]
+def reads_in_23(text):
     try:
         Requirement(text)
     except Exception:

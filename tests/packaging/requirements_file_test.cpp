@@ -64,6 +64,19 @@ struct TempTree {
     RequirementsSet parse(std::vector<std::string> const& files) {
         return parse_requirements_files(files, options());
     }
+    // With the disk hooks, as if the working directory were the tree's root.
+    ParseOptions disk_options() {
+        ParseOptions o = options();
+        o.working_directory = root.string();
+        o.exists = [this](std::string const& path) {
+            std::error_code ec;
+            auto st = fs::status(root / path, ec);
+            if (ec || !fs::exists(st)) return PathKind::missing;
+            if (fs::is_directory(st)) return PathKind::directory;
+            return fs::is_regular_file(st) ? PathKind::file : PathKind::other;
+        };
+        return o;
+    }
 };
 
 std::string errors_of(RequirementsSet const& set) {
@@ -806,6 +819,91 @@ BOOST_AUTO_TEST_CASE(wheels_are_pinned_by_their_file_name) {
                set.errors[0].message);
     BOOST_TEST(set.errors[1].line == 8);
     BOOST_TEST(set.errors[1].message.find("is not a valid wheel filename") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(find_links_next_to_the_requirements_file_like_pip) {
+    TempTree t;
+    t.write("reqs/requirements.txt", "-f ./wheels\n"
+                                     "-f missing\n"
+                                     "-f https://links.example/\n"
+                                     "--find-links=../shared\n"
+                                     "-f /abs/elsewhere\n"
+                                     "-r sub/more.txt\n");
+    t.write("reqs/sub/more.txt", "--find-links local -f ./ignored\n");
+    fs::create_directories(t.root / "reqs/wheels");
+    fs::create_directories(t.root / "shared");
+    fs::create_directories(t.root / "reqs/sub/local");
+    // pip joins a -f value to os.path.abspath(the file)'s directory and keeps the join (not
+    // normalised) when it exists; otherwise the value stays as written.
+    auto set = parse_requirements_files({"reqs/requirements.txt"}, t.disk_options());
+    BOOST_TEST(set.errors.empty(), errors_of(set));
+    std::string const root = t.root.string();
+    BOOST_TEST(set.options.find_links ==
+                   (std::vector<std::string>{root + "/reqs/./wheels", "missing",
+                                             "https://links.example/", root + "/reqs/../shared",
+                                             "/abs/elsewhere", root + "/reqs/sub/local"}),
+               boost::test_tools::per_element());
+    // Without the disk nothing is joined.
+    auto plain = t.parse({"reqs/requirements.txt"});
+    BOOST_TEST(plain.options.find_links ==
+                   (std::vector<std::string>{"./wheels", "missing", "https://links.example/",
+                                             "../shared", "/abs/elsewhere", "local"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(local_paths_must_exist_like_pip) {
+    TempTree t;
+    t.write("proj/pyproject.toml", "");
+    t.write("legacy/setup.py", "");
+    fs::create_directories(t.root / "empty-dir");
+    t.write("dist/pkg-1.0-py3-none-any.whl", "");
+    t.write("notes.txt", "# not a project\nrequests>=2\n");
+    t.write("requirements.txt", "./proj\n"
+                                "./legacy[extra]\n"
+                                "../../core/azure-core\n"
+                                "./empty-dir\n"
+                                "./notes.txt\n"
+                                "dist/pkg-1.0-py3-none-any.whl\n"
+                                "dist/gone-2.0-py3-none-any.whl\n"
+                                "-e ./proj\n"
+                                "-e ./does-not-exist\n"
+                                "-e ./notes.txt\n"
+                                "-e ./empty-dir[x]\n"
+                                "requests>=2\n");
+    auto set = parse_requirements_files({"requirements.txt"}, t.disk_options());
+    std::vector<int> lines;
+    for (auto const& e : set.entries)
+        lines.push_back(e.line);
+    BOOST_TEST(lines == (std::vector<int>{1, 2, 6, 7, 8, 11, 12}), errors_of(set));
+    BOOST_TEST(set.entries[0].reason == "local path");
+    BOOST_TEST(set.entries[1].extras == std::vector<std::string>{"extra"});
+    BOOST_TEST(*set.entries[2].pinned == "1.0");
+    BOOST_TEST(*set.entries[3].pinned == "2.0"); // a missing archive: pip only warns
+    BOOST_TEST(set.entries[4].editable);
+    BOOST_TEST(set.entries[5].extras == std::vector<std::string>{"x"});
+
+    BOOST_REQUIRE(set.errors.size() == 5u);
+    auto message = [&](std::size_t i) { return set.errors[i].str(); };
+    BOOST_TEST(message(0) == "requirements.txt:3: invalid requirement '../../core/azure-core': It "
+                             "looks like a path. File '../../core/azure-core' does not exist.");
+    BOOST_TEST(message(1) == "requirements.txt:4: Directory './empty-dir' is not installable. "
+                             "Neither 'setup.py' nor 'pyproject.toml' found.");
+    BOOST_TEST(message(2) ==
+               "requirements.txt:5: invalid requirement './notes.txt': It looks like a path. The "
+               "path does exist. The argument you provided (./notes.txt) appears to be a "
+               "requirements file. If that is the case, use the '-r' flag to install the "
+               "packages specified within it.");
+    BOOST_TEST(message(3).find("requirements.txt:9: ./does-not-exist is not a valid editable "
+                               "requirement. It should either be a path to a local project or "
+                               "a VCS URL (beginning with bzr+http, bzr+https,") == 0u,
+               message(3));
+    BOOST_TEST(message(4).find("requirements.txt:10: ./notes.txt is not a valid editable") == 0u);
+    for (auto const& e : set.errors)
+        BOOST_TEST((e.kind == RequirementsError::Kind::requirement));
+
+    // Without the disk, paths are taken for what they look like.
+    auto guessed = t.parse({"requirements.txt"});
+    BOOST_TEST(guessed.entries.size() == 12u, errors_of(guessed));
 }
 
 BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {

@@ -223,10 +223,13 @@ BOOST_AUTO_TEST_CASE(unreadable_top_level_file_exits_2) {
 
 BOOST_AUTO_TEST_CASE(table_is_aligned) {
     TempDir d;
+    // A local project must exist, as for pip (relative to the working directory, so absolute).
+    d.write("local/dir/setup.py", "");
     std::string req = d.write("r.txt", "a-very-long-package-name==1.0 ; sys_platform == 'win32'\n"
-                                       "b>=2\n"
-                                       "./local/dir\n"
-                                       "-c c.txt\n");
+                                       "b>=2\n" +
+                                           (d.root / "local/dir").string() +
+                                           "\n"
+                                           "-c c.txt\n");
     d.write("c.txt", "b<3\n");
     auto r = deps({"-r" + req});
     BOOST_TEST(r.status == 0, r.err);
