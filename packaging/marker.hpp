@@ -93,8 +93,10 @@ class Marker {
     // error packaging raises as InvalidVersion), otherwise as Python strings ("in" is substring
     // containment); "extra" values compared after PEP 503 normalisation; "~=" and "===" on
     // non-versions are errors (UndefinedComparison), as is a string-vs-string comparison whose
-    // right side names no environment key (KeyError). Every item is evaluated, like packaging,
-    // so an error anywhere is reported even when the result was already decided.
+    // right side names no environment key (KeyError). Deliberately unlike packaging 23.0, which
+    // evaluates every item first: "and" and "or" short-circuit left to right as in Python, so
+    // an item that cannot be evaluated is no error where the result is already decided
+    // ("sys_platform == 'darwin' and platform_release >= '20.0'" is simply false on Linux).
     Result<bool> evaluate(Environment const& env) const;
 
     MarkerList const& tree() const { return markers_; }

@@ -196,6 +196,11 @@ def fixed_requirements():
         "foo<>1", "foo=1", "foo; extra == 'Sec_Urity'", "foo; 'posix' == os_name",
         "foo; os_name == os_name", "foo; 'a' == 'os_name'", "foo; 'a' == 'b'",
         "foo; platform_release >= '5'", "foo; python_version ~= 'x'",
+        "foo; sys_platform == 'darwin' and platform_release >= '20.0'",
+        "foo; platform_release >= '20.0' and sys_platform == 'darwin'",
+        "foo; sys_platform == 'linux' or platform_release >= '20.0'",
+        "foo; os_name == 'nt' and 'a' == 'b' or python_version >= '3'",
+        "foo; (os_name == 'nt' and os_name ~= 'x') or (python_version > '3' or 'a' == 'b')",
         "foo; python_version === '3.11'", "foo; os_name === 'posix'",
         "foo; (os_name == 'a' or os_name == 'b') and python_version > '3'",
         "foo; ((os_name == 'a' or os_name == 'b')) and python_version > '3'",
@@ -225,10 +230,43 @@ def gen_marker_text(rng):
 # ---------------------------------------------------------------------------------------------
 
 def evaluate(marker, env):
+    """Marker.evaluate of packaging 23.0, except where pinwatch deliberately differs: packaging
+    evaluates every item and raises for one it cannot evaluate even when the result is decided
+    without it; pinwatch short-circuits "and"/"or" left to right like Python."""
     try:
         return marker.evaluate(env)
     except Exception:
+        pass
+    try:
+        return short_circuit_evaluate(marker._markers, env)
+    except Exception:
         return "error"
+
+
+def short_circuit_evaluate(markers, environment):
+    """packaging 23.0's _evaluate_markers with Python's short-circuiting and/or."""
+    from packaging.markers import Variable, _eval_op, _normalize
+    group = True
+    for marker in markers:
+        if isinstance(marker, str):
+            if marker == "or":
+                if group:
+                    return True
+                group = True
+            continue
+        if not group:
+            continue
+        if isinstance(marker, list):
+            group = short_circuit_evaluate(marker, environment)
+            continue
+        lhs, op, rhs = marker
+        if isinstance(lhs, Variable):
+            key, lhs_value, rhs_value = lhs.value, environment[lhs.value], rhs.value
+        else:
+            key, lhs_value, rhs_value = rhs.value, lhs.value, environment[rhs.value]
+        lhs_value, rhs_value = _normalize(lhs_value, rhs_value, key=key)
+        group = _eval_op(lhs_value, op, rhs_value)
+    return group
 
 
 def reference_requirement(text):
