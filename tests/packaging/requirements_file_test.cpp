@@ -22,6 +22,13 @@ Environment debian12() {
     return Environment::debian12_x86_64();
 }
 
+// No reader and no disk: only the environment (and the default getenv).
+ParseOptions debian12_options() {
+    ParseOptions o;
+    o.environment = debian12();
+    return o;
+}
+
 // A scratch directory of real files, removed at the end of the test; paths given to the parser
 // are relative to it, as a user's would be relative to the working directory.
 struct TempTree {
@@ -745,7 +752,7 @@ BOOST_AUTO_TEST_CASE(egg_fragments_are_requirements_like_pip) {
         "https://example.com/bad.zip#egg=bad name\n"
         "https://example.com/empty.zip#egg=\n"
         "-e git+https://github.com/o/r.git#egg=not/valid\n",
-        "r.txt", ParseOptions{.environment = debian12()});
+        "r.txt", debian12_options());
     BOOST_REQUIRE(set.entries.size() == 7u);
     auto const& cli = set.entries[0];
     BOOST_TEST(cli.name == "extras-pkg");
@@ -794,7 +801,7 @@ BOOST_AUTO_TEST_CASE(wheels_are_pinned_by_their_file_name) {
         "https://files.example/w/UPPER-1.0-py3-none-any.WHL\n" // not a wheel for pip's Link
         "noversion--py3-none-any.whl\n"
         "x-1.0-2-3-py3-none-any.whl\n",
-        "r.txt", ParseOptions{.environment = debian12()});
+        "r.txt", debian12_options());
     BOOST_REQUIRE(set.entries.size() == 6u);
     auto const& local = set.entries[0];
     BOOST_TEST(local.name == "pkg");
