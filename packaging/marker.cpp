@@ -5,6 +5,7 @@
 #include "packaging/specifier.hpp"
 #include "packaging/version.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace pinwatch::packaging {
@@ -100,19 +101,21 @@ Result<bool> evaluate_item(MarkerItem const& item, Environment const& env) {
     std::string key;
     std::string lhs;
     std::string rhs;
+    // Values are read only here, item by item, so a deferred key is looked up only when an
+    // item that is actually evaluated names it.
     if (item.lhs.is_variable) {
         key = item.lhs.value;
-        lhs = *env.find(key); // a variable token always names an environment key
+        lhs = *env.value(key); // a variable token always names an environment key
         rhs = item.rhs.value;
     } else {
         lhs = item.lhs.value;
         key = item.rhs.value;
-        std::string const* value = env.find(key);
+        std::optional<std::string> value = env.value(key);
         if (!value)
             return fail("'" + key +
                         "' is not a marker environment name (comparing two strings looks the "
                         "right one up in the environment)");
-        rhs = *value;
+        rhs = std::move(*value);
     }
     if (key == "extra") {
         lhs = canonicalize_name(lhs);
@@ -154,6 +157,19 @@ std::string const* Environment::find(std::string_view key) const {
 }
 std::string* Environment::find(std::string_view key) {
     return find_key(*this, key);
+}
+
+bool Environment::is_deferred(std::string_view key) const {
+    std::string const* field = find(key);
+    return field && field->empty() && lookup &&
+           std::find(deferred.begin(), deferred.end(), key) != deferred.end();
+}
+
+std::optional<std::string> Environment::value(std::string_view key) const {
+    std::string const* field = find(key);
+    if (!field) return std::nullopt;
+    if (is_deferred(key)) return lookup(key);
+    return *field;
 }
 
 std::vector<std::string_view> const& Environment::keys() {

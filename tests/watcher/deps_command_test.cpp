@@ -273,6 +273,14 @@ BOOST_AUTO_TEST_CASE(python_version_and_pyproject) {
     auto doc = json_of(now.out);
     BOOST_TEST(!doc["requirements"][0]["applies"].GetBool());
     BOOST_TEST(std::string(doc["environment"]["python_full_version"].GetString()) == "3.12.1");
+    BOOST_TEST(std::string(doc["environment"]["python_version"].GetString()) == "3.12");
+    BOOST_TEST(std::string(doc["environment"]["sys_platform"].GetString()) == "linux");
+    // What only python3 knows is null unless some marker made pinwatch ask it.
+    auto const& name = doc["environment"]["implementation_name"];
+    BOOST_TEST((name.IsNull() || name.IsString()));
+    auto table = deps({"-r", req, "--python-version=3.12.1"});
+    BOOST_TEST(table.out.find("markers judged for Python 3.12.1 on linux (") != std::string::npos,
+               table.out);
 
     auto p = deps({"--pyproject", py, "--json"});
     BOOST_TEST(p.status == 1); // "bad>=" is rejected, the rest is printed
