@@ -31,9 +31,10 @@ def start_fake(build, projects):
     return fake, index, ca
 
 
-# pinwatch asks `python3` for the marker environment once per run. Debian's /usr/bin/python3
-# answers in ~15 ms; a pyenv shim earlier in PATH (as on some dev boxes) takes ~90 ms, which
-# would be measured as pinwatch's. Put Debian's first, as on a team box.
+# pinwatch asks `python3` for the marker environment at most once per run, when a marker needs
+# a value only Python knows. Debian's /usr/bin/python3 answers in ~15 ms; a pyenv shim earlier
+# in PATH (as on some dev boxes) takes ~90 ms, which would be measured as pinwatch's. Put
+# Debian's first, as on a team box.
 ENV = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""))
 
 

@@ -121,6 +121,12 @@ void put_list(JsonWriter& w, std::vector<std::string> const& v) {
     w.EndArray();
 }
 
+// A marker environment value, unless finding it out would start python3 now.
+std::optional<std::string> known_value(packaging::Environment const& env, std::string_view key) {
+    if (env.is_deferred(key) && !config::python_probed()) return std::nullopt;
+    return env.value(key);
+}
+
 void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
                 packaging::RequirementsOptions const& o, std::vector<Problem> const& problems,
                 packaging::Environment const& env) {
@@ -190,8 +196,12 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
     put_list(w, o.trusted_hosts);
     w.Key("prefer_binary");
     w.Bool(o.prefer_binary);
+    // pip's --require-hashes as written, and apart from it whether some requirement carried a
+    // --hash (which puts pip in hash-checking mode too).
     w.Key("require_hashes");
-    w.Bool(o.require_hashes || o.has_hashes);
+    w.Bool(o.require_hashes);
+    w.Key("has_hashes");
+    w.Bool(o.has_hashes);
     w.Key("no_binary");
     put_list(w, o.no_binary);
     w.Key("only_binary");
@@ -216,12 +226,14 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
     }
     w.EndArray();
 
+    // The values markers were judged against; null for a value only python3 knows when no
+    // marker needed it (python3 is not started just to print it).
     w.Key("environment");
     w.StartObject();
     for (std::string_view key : packaging::Environment::keys()) {
         if (key == "extra") continue;
         w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-        put(w, *env.find(key));
+        put_opt(w, known_value(env, key));
     }
     w.EndObject();
     w.EndObject();
@@ -244,8 +256,8 @@ std::string notes_of(packaging::RequirementEntry const& e) {
 }
 
 void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
-                 packaging::RequirementsOptions const& o, std::size_t problems,
-                 packaging::Environment const& env) {
+                      packaging::RequirementsOptions const& o, std::size_t problems,
+                      packaging::Environment const& env) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"NAME", "SPECIFIER", "PINNED", "APPLIES", "MARKER", "WHERE", "NOTES"});
     for (auto const& e : entries) {
@@ -276,11 +288,20 @@ void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry
     if (!o.find_links.empty()) out << "find links:       " << list(o.find_links) << '\n';
     if (!o.trusted_hosts.empty()) out << "trusted hosts:    " << list(o.trusted_hosts) << '\n';
     if (o.pre) out << "pre-releases:     allowed (--pre)\n";
-    if (o.require_hashes || o.has_hashes) out << "hashes:           required\n";
+    if (o.require_hashes) out << "require hashes:   yes (--require-hashes)\n";
+    if (o.has_hashes)
+        out << "hashes:           given with --hash (pip checks every requirement's hash)\n";
     if (!o.no_binary.empty()) out << "no binary:        " << list(o.no_binary) << '\n';
     if (!o.only_binary.empty()) out << "only binary:      " << list(o.only_binary) << '\n';
-    out << "markers judged for Python " << utf8(env.python_full_version) << " on "
-        << utf8(env.sys_platform) << " (" << utf8(env.platform_machine) << ")\n";
+    std::optional<std::string> python = known_value(env, "python_full_version");
+    if (!python) python = known_value(env, "python_version");
+    std::string platform = utf8(env.sys_platform) + " (" + utf8(env.platform_machine) + ")";
+    if (python) {
+        out << "markers judged for Python " << utf8(*python) << " on " << platform << '\n';
+    } else {
+        out << "markers judged on " << platform
+            << " (python3 not asked: no marker needed its version)\n";
+    }
     out << entries.size() << (entries.size() == 1 ? " requirement" : " requirements") << ", "
         << problems << (problems == 1 ? " rejected line" : " rejected lines") << '\n';
 }
@@ -299,7 +320,8 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
         return 0;
     }
 
-    packaging::Environment env = config::system_environment().env;
+    // Computed natively; python3 is asked only if a marker needs a value only it knows.
+    packaging::Environment env = config::marker_environment();
     if (o.python_version) {
         auto moved = config::with_python_version(env, *o.python_version);
         if (!moved) {

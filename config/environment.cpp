@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sstream>
 
 namespace pinwatch::config {
@@ -115,8 +118,17 @@ packaging::Environment fallback_environment() {
     return env;
 }
 
+namespace {
+std::atomic<bool> probed{false};
+} // namespace
+
+bool python_probed() {
+    return probed.load();
+}
+
 SystemEnvironment const& system_environment() {
     static SystemEnvironment const cached = [] {
+        probed = true;
         SystemEnvironment s;
         if (auto out = run_probe()) {
             if (auto env = parse_probe_output(*out)) {
@@ -130,6 +142,50 @@ SystemEnvironment const& system_environment() {
     }();
     return cached;
 }
+
+std::vector<std::string_view> const& python_only_keys() {
+    static std::vector<std::string_view> const keys = {
+        "implementation_name", "implementation_version", "platform_python_implementation",
+        "python_full_version", "python_version"};
+    return keys;
+}
+
+packaging::Environment native_environment() {
+    packaging::Environment env = fallback_environment(); // uname(), os_name, sys_platform
+    for (std::string_view key : python_only_keys()) {
+        env.find(key)->clear();
+        env.deferred.emplace_back(key);
+    }
+    env.lookup = [](std::string_view key) { return *system_environment().env.find(key); };
+    return env;
+}
+
+namespace {
+
+// A value of the base environment, or nullopt where it is not known without asking.
+using Getter = std::function<std::optional<std::string>(std::string_view)>;
+
+struct Target {
+    std::string series;              // "3.12"
+    std::optional<std::string> full; // "3.12.4" when given
+};
+
+std::optional<std::string> full_version(Getter const& get, Target const& t) {
+    if (t.full) return t.full;
+    std::optional<std::string> v = get("python_version");
+    if (!v) return std::nullopt;
+    if (*v != t.series) return t.series + ".0";
+    return get("python_full_version");
+}
+
+std::optional<std::string> implementation_version(Getter const& get, Target const& t) {
+    std::optional<std::string> name = get("implementation_name");
+    if (!name) return std::nullopt;
+    if (*name == "cpython") return full_version(get, t);
+    return get("implementation_version");
+}
+
+} // namespace
 
 Result<packaging::Environment> with_python_version(packaging::Environment base,
                                                    std::string_view version) {
@@ -146,23 +202,43 @@ Result<packaging::Environment> with_python_version(packaging::Environment base,
     if (!ok)
         return fail("expected a Python version like 3.11 or 3.11.4, got '" + std::string(version) +
                     "'");
-    std::string series = std::string(parts[0]) + "." + std::string(parts[1]);
-    std::string full;
-    if (parts.size() == 3) {
-        full = std::string(version);
-    } else if (base.python_version == series) {
-        full = base.python_full_version;
-    } else {
-        full = series + ".0";
+    Target target{std::string(parts[0]) + "." + std::string(parts[1]), std::nullopt};
+    if (parts.size() == 3) target.full = std::string(version);
+
+    // The full and implementation versions depend on the base interpreter's values. Where those
+    // are known they are computed now; where they are deferred, so are the results, computed
+    // from the base's values when a marker needs them (asking python3 only then).
+    auto const shared = std::make_shared<packaging::Environment const>(base);
+    Getter const known = [shared](std::string_view key) -> std::optional<std::string> {
+        if (shared->is_deferred(key)) return std::nullopt;
+        return shared->value(key);
+    };
+    packaging::Environment out = std::move(base);
+    auto set = [&out](std::string_view key, std::optional<std::string> value) {
+        auto& d = out.deferred;
+        d.erase(std::remove(d.begin(), d.end(), key), d.end());
+        *out.find(key) = value.value_or("");
+        if (!value) d.emplace_back(key);
+    };
+    set("python_version", target.series);
+    set("python_full_version", full_version(known, target));
+    set("implementation_version", implementation_version(known, target));
+    out.lookup = nullptr;
+    if (!out.deferred.empty()) {
+        out.lookup = [shared, target](std::string_view key) -> std::string {
+            Getter const ask = [shared](std::string_view k) { return shared->value(k); };
+            std::optional<std::string> v = key == "python_full_version" ? full_version(ask, target)
+                                           : key == "implementation_version"
+                                               ? implementation_version(ask, target)
+                                               : shared->value(key);
+            return v.value_or("");
+        };
     }
-    base.python_version = series;
-    base.python_full_version = full;
-    if (base.implementation_name == "cpython") base.implementation_version = full;
-    return base;
+    return out;
 }
 
 packaging::Environment marker_environment(std::optional<std::string> const& python_version) {
-    packaging::Environment env = system_environment().env;
+    packaging::Environment env = native_environment();
     if (python_version) {
         if (auto moved = with_python_version(env, *python_version)) env = std::move(*moved);
     }
@@ -188,6 +264,18 @@ packaging::ParseOptions system_parse_options(packaging::Environment env) {
         if (char const* v = std::getenv(name.c_str())) return std::string(v);
         return std::nullopt;
     };
+    // pip's os.path checks: relative to the working directory, symbolic links followed.
+    o.exists = [](std::string const& path) {
+        std::error_code ec;
+        auto st = std::filesystem::status(path, ec);
+        if (ec || !std::filesystem::exists(st)) return packaging::PathKind::missing;
+        if (std::filesystem::is_directory(st)) return packaging::PathKind::directory;
+        if (std::filesystem::is_regular_file(st)) return packaging::PathKind::file;
+        return packaging::PathKind::other;
+    };
+    std::error_code ec;
+    auto cwd = std::filesystem::current_path(ec); // getcwd(), as os.path.abspath uses
+    if (!ec) o.working_directory = cwd.string();
     return o;
 }
 

@@ -5,6 +5,7 @@
 #include "packaging/specifier.hpp"
 #include "packaging/version.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace pinwatch::packaging {
@@ -96,63 +97,57 @@ Result<bool> eval_op(std::string const& lhs, std::string const& op, std::string 
     return string_op(op, lhs, rhs);
 }
 
+Result<bool> evaluate_item(MarkerItem const& item, Environment const& env) {
+    std::string key;
+    std::string lhs;
+    std::string rhs;
+    // Values are read only here, item by item, so a deferred key is looked up only when an
+    // item that is actually evaluated names it.
+    if (item.lhs.is_variable) {
+        key = item.lhs.value;
+        lhs = *env.value(key); // a variable token always names an environment key
+        rhs = item.rhs.value;
+    } else {
+        lhs = item.lhs.value;
+        key = item.rhs.value;
+        std::optional<std::string> value = env.value(key);
+        if (!value)
+            return fail("'" + key +
+                        "' is not a marker environment name (comparing two strings looks the "
+                        "right one up in the environment)");
+        rhs = std::move(*value);
+    }
+    if (key == "extra") {
+        lhs = canonicalize_name(lhs);
+        rhs = canonicalize_name(rhs);
+    }
+    return eval_op(lhs, item.op, rhs);
+}
+
+// packaging's _evaluate_markers reads the list as "or" of "and" groups ("and" binds tighter)
+// and evaluates every item before combining them, so an item that cannot be evaluated is an
+// error even where the result is already decided ("sys_platform == 'darwin' and
+// platform_release >= '20.0'" raises InvalidVersion on Linux, whose release is no version).
+// Deliberately, pinwatch evaluates left to right and stops like Python's and/or: an "and"
+// group stops at its first false item, the whole list at its first true group. The result is
+// the same wherever packaging has one; only errors in items that cannot matter go away.
 Result<bool> evaluate_markers(MarkerList const& markers, Environment const& env) {
-    std::vector<std::vector<bool>> groups(1);
-    std::optional<std::string> first_error;
-    auto note = [&](Result<bool> r) {
-        if (r) {
-            groups.back().push_back(*r);
-        } else {
-            if (!first_error) first_error = r.error();
-            groups.back().push_back(false);
-        }
-    };
+    bool group = true; // the "and" group being read holds so far
     for (MarkerNode const& node : markers) {
-        switch (node.kind) {
-        case MarkerNode::Kind::group:
-            note(evaluate_markers(node.group, env));
-            break;
-        case MarkerNode::Kind::boolop:
-            if (node.boolop == "or") groups.emplace_back();
-            break;
-        case MarkerNode::Kind::item: {
-            MarkerItem const& item = node.item;
-            std::string key;
-            std::string lhs;
-            std::string rhs;
-            if (item.lhs.is_variable) {
-                key = item.lhs.value;
-                lhs = *env.find(key); // a variable token always names an environment key
-                rhs = item.rhs.value;
-            } else {
-                lhs = item.lhs.value;
-                key = item.rhs.value;
-                std::string const* value = env.find(key);
-                if (!value) {
-                    note(fail("'" + key +
-                              "' is not a marker environment name (comparing two "
-                              "strings looks the right one up in the environment)"));
-                    break;
-                }
-                rhs = *value;
+        if (node.kind == MarkerNode::Kind::boolop) {
+            if (node.boolop == "or") {
+                if (group) return true;
+                group = true;
             }
-            if (key == "extra") {
-                lhs = canonicalize_name(lhs);
-                rhs = canonicalize_name(rhs);
-            }
-            note(eval_op(lhs, item.op, rhs));
-            break;
+            continue;
         }
-        }
+        if (!group) continue; // this "and" group is already false
+        Result<bool> r = node.kind == MarkerNode::Kind::group ? evaluate_markers(node.group, env)
+                                                              : evaluate_item(node.item, env);
+        if (!r) return r;
+        group = *r;
     }
-    if (first_error) return fail(*first_error);
-    for (auto const& group : groups) {
-        bool all = true;
-        for (bool b : group)
-            all = all && b;
-        if (all) return true;
-    }
-    return false;
+    return group;
 }
 
 } // namespace
@@ -162,6 +157,19 @@ std::string const* Environment::find(std::string_view key) const {
 }
 std::string* Environment::find(std::string_view key) {
     return find_key(*this, key);
+}
+
+bool Environment::is_deferred(std::string_view key) const {
+    std::string const* field = find(key);
+    return field && field->empty() && lookup &&
+           std::find(deferred.begin(), deferred.end(), key) != deferred.end();
+}
+
+std::optional<std::string> Environment::value(std::string_view key) const {
+    std::string const* field = find(key);
+    if (!field) return std::nullopt;
+    if (is_deferred(key)) return lookup(key);
+    return *field;
 }
 
 std::vector<std::string_view> const& Environment::keys() {

@@ -6,6 +6,8 @@
 
 #include "common/result.hpp"
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +15,9 @@
 namespace pinwatch::packaging {
 
 // The values markers are evaluated against: packaging's default_environment() plus "extra".
-// Every field is a plain string, as in packaging's environment dict.
+// Every field is a plain string, as in packaging's environment dict. Some values may be costly
+// to learn (only a Python interpreter knows them): such a key can be deferred, its field left
+// empty, and `lookup` then supplies the value the first time a marker evaluation needs it.
 struct Environment {
     std::string implementation_name;
     std::string implementation_version;
@@ -28,10 +32,24 @@ struct Environment {
     std::string sys_platform;
     std::string extra; // "" when no extra is being installed, as packaging defaults it
 
-    // The value of an environment key ("os_name", "extra", ...), or nullptr when the key is
-    // not one of the twelve above (packaging raises KeyError there).
+    // Keys whose value is not in the field but comes from lookup(key) when it is needed. A
+    // deferred key whose field has been set (is not empty) uses the field.
+    std::vector<std::string> deferred;
+    std::function<std::string(std::string_view key)> lookup;
+
+    // The field of an environment key ("os_name", "extra", ...), or nullptr when the key is
+    // not one of the twelve above (packaging raises KeyError there). The field of a deferred
+    // key is empty until set: use value() to read what markers see.
     std::string const* find(std::string_view key) const;
     std::string* find(std::string_view key);
+
+    // What a marker sees for `key`: the field, or lookup(key) for a deferred key (which may
+    // start a process: config/environment's lookup asks python3). nullopt when the key is not
+    // one of the twelve.
+    std::optional<std::string> value(std::string_view key) const;
+
+    // Whether value(key) would ask lookup (the key is deferred and its field still empty).
+    bool is_deferred(std::string_view key) const;
 
     // The twelve keys, in the order above.
     static std::vector<std::string_view> const& keys();
@@ -93,8 +111,10 @@ class Marker {
     // error packaging raises as InvalidVersion), otherwise as Python strings ("in" is substring
     // containment); "extra" values compared after PEP 503 normalisation; "~=" and "===" on
     // non-versions are errors (UndefinedComparison), as is a string-vs-string comparison whose
-    // right side names no environment key (KeyError). Every item is evaluated, like packaging,
-    // so an error anywhere is reported even when the result was already decided.
+    // right side names no environment key (KeyError). Deliberately unlike packaging 23.0, which
+    // evaluates every item first: "and" and "or" short-circuit left to right as in Python, so
+    // an item that cannot be evaluated is no error where the result is already decided
+    // ("sys_platform == 'darwin' and platform_release >= '20.0'" is simply false on Linux).
     Result<bool> evaluate(Environment const& env) const;
 
     MarkerList const& tree() const { return markers_; }

@@ -749,11 +749,82 @@ std::optional<std::string> egg_fragment(std::string_view url) {
     return std::nullopt;
 }
 
-// The last path segment of a URL (Link.filename, without the unquoting).
-std::string url_filename(std::string_view url) {
-    std::string_view rest = url.substr(0, url.find_first_of("?#"));
-    std::size_t slash = rest.rfind('/');
-    return std::string(slash == std::string_view::npos ? rest : rest.substr(slash + 1));
+// posixpath.basename
+std::string_view posix_basename(std::string_view p) {
+    std::size_t slash = p.rfind('/');
+    return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+// The last segment of Link.path (the unquoted path), trailing slashes ignored (the netloc when
+// there is none): what Link.ext looks at. Link.filename unquotes this once more.
+std::string url_basename(std::string_view url) {
+    std::string path;
+    std::string netloc;
+    if (Result<url::SplitResult> parts = url::urlsplit(url)) {
+        path = url::unquote(parts->path);
+        netloc = parts->netloc;
+    } else { // pip's Link would raise here; the text up to the query is the best guess
+        path = std::string(url.substr(0, url.find_first_of("?#")));
+    }
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    std::string_view name = posix_basename(path);
+    if (!name.empty()) return std::string(name);
+    std::size_t at = netloc.rfind('@'); // split_auth_from_netloc
+    return at == std::string::npos ? netloc : netloc.substr(at + 1);
+}
+
+// Link.is_wheel: the extension is exactly ".whl" (pip does not fold case here).
+bool is_wheel_filename(std::string_view filename) {
+    return filename.size() > 4 && filename.substr(filename.size() - 4) == ".whl" &&
+           filename.find_first_not_of('.') < filename.size() - 4;
+}
+
+bool has_python_space(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        py::CodePoint c = py::decode_at(s, i);
+        if (c.valid && py::is_space(c.cp)) return true;
+        i += c.len;
+    }
+    return false;
+}
+
+// pip's Wheel(filename) for a name ending in ".whl": wheel_file_re is
+// ^(?P<name>[^\s-]+?)-(?P<ver>[^\s-]*?)((-(?P<build>\d[^-]*?))?-(?P<pyver>[^\s-]+?)
+// -(?P<abi>[^\s-]+?)-(?P<plat>[^\s-]+?)\.whl|\.dist-info)$, and "_" in the name and the
+// version is read as "-". No group but the build tag holds '-', so the dashes decide.
+struct WheelName {
+    std::string name;
+    std::string version;
+};
+std::optional<WheelName> parse_wheel_filename(std::string_view filename) {
+    std::string_view stem = filename.substr(0, filename.size() - 4);
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        std::size_t dash = stem.find('-', start);
+        parts.push_back(stem.substr(start, dash == std::string_view::npos ? dash : dash - start));
+        if (dash == std::string_view::npos) break;
+        start = dash + 1;
+    }
+    if (parts.size() != 5 && parts.size() != 6) return std::nullopt;
+    if (parts[0].empty() || has_python_space(parts[0]) || has_python_space(parts[1]))
+        return std::nullopt;
+    if (parts.size() == 6 && (parts[2].empty() || parts[2][0] < '0' || parts[2][0] > '9'))
+        return std::nullopt;
+    for (std::size_t i = parts.size() - 3; i < parts.size(); ++i)
+        if (parts[i].empty() || has_python_space(parts[i])) return std::nullopt;
+    WheelName w{std::string(parts[0]), std::string(parts[1])};
+    std::replace(w.name.begin(), w.name.end(), '_', '-');
+    std::replace(w.version.begin(), w.version.end(), '_', '-');
+    return w;
+}
+
+// The version of a single "==" clause without ".*": the pin.
+std::optional<std::string> pin_of(SpecifierSet const& specifier) {
+    auto const& specs = specifier.specifiers();
+    if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
+        return specs.front().str().substr(2);
+    return std::nullopt;
 }
 
 // _strip_extras: r"^(.+)(\[[^\]]+\])$"
@@ -786,6 +857,36 @@ std::string posix_dirname(std::string_view p) {
             head.pop_back();
     }
     return head;
+}
+
+// posixpath.normpath: "." and empty segments dropped, ".." folded lexically (kept at the start
+// of a relative path), two leading slashes kept, "" becomes ".".
+std::string posix_normpath(std::string_view p) {
+    if (p.empty()) return ".";
+    std::size_t initial = 0;
+    if (starts_with(p, "/")) initial = starts_with(p, "//") && !starts_with(p, "///") ? 2 : 1;
+    std::vector<std::string_view> comps;
+    for (std::size_t start = 0;;) {
+        std::size_t slash = p.find('/', start);
+        std::string_view comp =
+            p.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        if (comp.empty() || comp == ".") {
+            // dropped
+        } else if (comp != ".." || (initial == 0 && comps.empty()) ||
+                   (!comps.empty() && comps.back() == "..")) {
+            comps.push_back(comp);
+        } else if (!comps.empty()) {
+            comps.pop_back();
+        }
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    std::string out(initial, '/');
+    for (std::size_t i = 0; i < comps.size(); ++i) {
+        if (i) out += '/';
+        out += comps[i];
+    }
+    return out.empty() ? "." : out;
 }
 
 std::string posix_join(std::string const& a, std::string const& b) {
@@ -958,7 +1059,7 @@ class Reader {
                 nested = posix_join(posix_dirname(path), target);
             read_file(nested, nested_constraint, Origin{path, number});
         } else {
-            option_line(lo);
+            option_line(lo, path);
         }
     }
 
@@ -1000,14 +1101,35 @@ class Reader {
         }
     }
 
-    void option_line(LineOptions const& lo) {
+    void option_line(LineOptions const& lo, std::string const& path) {
         RequirementsOptions& o = out_.options;
         if (lo.require_hashes) o.require_hashes = true;
-        if (lo.no_index) o.no_index = true;
-        if (lo.index_url && !lo.index_url->empty()) o.index_url = lo.index_url;
-        for (auto const& u : lo.extra_index_urls)
-            o.extra_index_urls.push_back(u);
-        if (!lo.find_links.empty()) o.find_links.push_back(lo.find_links.front());
+        // pip's handle_option_line keeps one list of index URLs (the index first): --no-index
+        // empties it for good (later -i and --extra-index-url are ignored), -i replaces the
+        // whole list (dropping the --extra-index-urls given before it), and
+        // --extra-index-url appends. Within one line: --no-index, then -i, then the extras.
+        if (lo.no_index) {
+            o.no_index = true;
+            o.index_url.reset();
+            o.extra_index_urls.clear();
+        }
+        if (lo.index_url && !lo.index_url->empty() && !o.no_index) {
+            o.index_url = lo.index_url;
+            o.extra_index_urls.clear();
+        }
+        if (!o.no_index)
+            for (auto const& u : lo.extra_index_urls)
+                o.extra_index_urls.push_back(u);
+        if (!lo.find_links.empty()) {
+            // pip keeps the first -f of a line, joined to the requirements file's directory
+            // when that names something that exists (then absolute, from os.path.abspath).
+            std::string value = lo.find_links.front();
+            if (opts_.exists) {
+                std::string joined = posix_join(posix_dirname(abspath(path)), value);
+                if (opts_.exists(joined) != PathKind::missing) value = std::move(joined);
+            }
+            o.find_links.push_back(std::move(value));
+        }
         if (lo.pre) o.pre = true;
         if (lo.prefer_binary) o.prefer_binary = true;
         for (auto const& h : lo.trusted_hosts)
@@ -1057,10 +1179,33 @@ class Reader {
             std::string_view m = py::strip(body.substr(sep + (url_line ? 2 : 1)));
             if (!m.empty()) marker_text = std::string(m);
         }
-        bool path_line = !url_line && !is_pep508_url_form(head) &&
-                         (looks_like_path(head) || is_archive_file(strip_extras(head).first));
+        bool path_line = false;
+        if (url_line) {
+            // a link as it is
+        } else if (!opts_.exists) {
+            // Without the disk, pip's _get_url_from_path is guessed from the text alone.
+            path_line = !is_pep508_url_form(head) &&
+                        (looks_like_path(head) || is_archive_file(strip_extras(head).first));
+        } else {
+            // pip's _get_url_from_path, on the absolute, normalised path (extras stripped).
+            std::string p = strip_extras(abspath(head)).first;
+            if (looks_like_path(head) && opts_.exists(p) == PathKind::directory) {
+                if (!is_installable_dir(p)) {
+                    error(path, number,
+                          "Directory '" + std::string(head) +
+                              "' is not installable. Neither 'setup.py' nor 'pyproject.toml' "
+                              "found.");
+                    return;
+                }
+                path_line = true;
+            } else if (is_archive_file(p)) {
+                // An archive that does not exist is still taken for one (pip warns), unless
+                // the text reads as "name @ url".
+                path_line = opts_.exists(p) == PathKind::file || !is_pep508_url_form(head);
+            }
+        }
         if (!url_line && !path_line) {
-            pep508_line(std::move(e));
+            pep508_line(std::move(e), head);
             return;
         }
 
@@ -1074,36 +1219,44 @@ class Reader {
         }
         e.url = location;
         e.watchable = false;
+        std::string scheme;
         if (url_line) {
-            std::string scheme = *url_scheme(location);
+            scheme = *url_scheme(location);
             e.reason = one_of(kVcsSchemes, scheme) ? "VCS URL"
                        : scheme == "file"          ? "local file URL"
                                                    : "direct URL";
         } else {
             e.reason = is_archive_file(location) ? "local archive" : "local path";
         }
-        std::string filename = url_line ? url_filename(location) : location;
-        if (std::string_view(filename).size() > 4 &&
-            lower_ascii(filename.substr(filename.size() - 4)) == ".whl") {
-            std::string stem = filename.substr(
-                filename.rfind('/') == std::string::npos ? 0 : filename.rfind('/') + 1);
-            stem.resize(stem.size() - 4);
-            std::vector<std::string> parts;
-            for (std::size_t start = 0;;) {
-                std::size_t dash = stem.find('-', start);
-                parts.push_back(
-                    stem.substr(start, dash == std::string::npos ? dash : dash - start));
-                if (dash == std::string::npos) break;
-                start = dash + 1;
-            }
-            if (parts.size() < 5 || parts.size() > 6 || parts[0].empty()) {
+        // pip's parse_req_from_line names a link by a requirement string of its own: a wheel's
+        // "name==version" from its file name, otherwise the URL's #egg= fragment (a local path
+        // never has one: pip quotes the '#' when it turns the path into a URL, and a relative
+        // file: URL with "../" is rebuilt from its path, fragment dropped).
+        bool rebuilt = scheme == "file" && location.find("../") != std::string::npos;
+        if (scheme == "file" && !rebuilt && !is_local_file_url(location)) {
+            error(path, number, remote_file_url(location));
+            return;
+        }
+        // A path becomes a file: URL (quoted, then unquoted again by Link.path).
+        std::string base = url_line ? url_basename(location)
+                                    : std::string(posix_basename(posix_normpath(location)));
+        std::string filename = url::unquote(base); // Link.filename unquotes a second time
+        std::optional<Marker> link_marker;
+        if (is_wheel_filename(base)) {
+            std::optional<WheelName> wheel = parse_wheel_filename(filename);
+            if (!wheel) {
                 error(path, number, "'" + filename + "' is not a valid wheel filename");
                 return;
             }
-            e.name = canonicalize_name(parts[0]);
             e.reason += " to a wheel";
-        } else if (auto egg = egg_fragment(location)) {
-            e.name = canonicalize_name(*egg);
+            if (!name_link(e, wheel->name + "==" + wheel->version,
+                           "the wheel file name '" + filename + "'", link_marker))
+                return;
+        } else if (url_line && !rebuilt) {
+            if (auto egg = egg_fragment(location)) {
+                if (!name_link(e, *egg, "the #egg= fragment of '" + location + "'", link_marker))
+                    return;
+            }
         }
         if (marker_text) {
             Result<Marker> marker = Marker::parse_complete(*marker_text);
@@ -1112,14 +1265,42 @@ class Reader {
                 return;
             }
             if (!evaluate(e, *marker)) return;
+        } else if (link_marker) { // InstallRequirement falls back to the requirement's marker
+            if (!evaluate(e, *link_marker)) return;
         }
         out_.entries.push_back(std::move(e));
     }
 
-    void pep508_line(RequirementEntry e) {
+    // Reads the requirement string pip builds for a link (a wheel's "name==version", an #egg=
+    // fragment, which pip 23.0.1 accepts with a specifier or extras and only warns about) into
+    // the entry: name, specifier, pin, the extras unless the line gave its own, and its marker
+    // into `marker` for a line without one. False when it is no valid requirement (reported).
+    bool name_link(RequirementEntry& e, std::string const& text, std::string const& origin,
+                   std::optional<Marker>& marker) {
+        Result<Requirement> req = Requirement::parse(text);
+        if (!req) {
+            error(e.file, e.line,
+                  "invalid requirement '" + text + "' (from " + origin + "): " + req.error());
+            return false;
+        }
+        e.name = canonicalize_name(req->name);
+        e.specifier = req->specifier.str();
+        e.pinned = pin_of(req->specifier);
+        if (e.extras.empty()) e.extras = req->extras;
+        marker = req->marker;
+        return true;
+    }
+
+    // `head` is the line without its marker, what pip parses and hints about.
+    void pep508_line(RequirementEntry e, std::string_view head) {
         Result<Requirement> req = Requirement::parse(e.text);
         if (!req) {
-            error(e.file, e.line, "invalid requirement '" + e.text + "': " + req.error());
+            // pip's _parse_req_string: text with a '/' that is no requirement "looks like a
+            // path", and pip says whether it exists (deduce_helpful_msg).
+            std::string message = req.error();
+            if (opts_.exists && head.find('/') != std::string_view::npos)
+                message = path_hint(std::string(head));
+            error(e.file, e.line, "invalid requirement '" + e.text + "': " + message);
             return;
         }
         Environment env = opts_.environment;
@@ -1149,14 +1330,15 @@ class Reader {
         }
         Result<url::SplitResult> parts = url::urlsplit(target);
         bool vcs = !starts_with(lowered, "file:") && parts && one_of(kVcsSchemes, parts->scheme);
-        if (!vcs) {
-            // A URL that is neither file: nor VCS is an error for pip; anything without a
-            // scheme is taken for a project directory.
-            if (!starts_with(lowered, "file:") && parts && !parts->scheme.empty()) {
-                error(path, number,
-                      "'" + text +
-                          "' is not a valid editable requirement: expected a path to a local "
-                          "project or a VCS URL (git+https://..., hg+..., svn+..., bzr+...)");
+        std::optional<Marker> link_marker;
+        // pip's parse_editable: an existing directory (relative to the working directory) is a
+        // local project; otherwise only a file: or VCS URL will do. Without the disk, anything
+        // without a scheme is taken for a project directory.
+        bool directory = opts_.exists && opts_.exists(location) == PathKind::directory;
+        if (!vcs || directory) {
+            bool file_url = starts_with(lowered, "file:") && !directory;
+            if (!directory && !file_url && (opts_.exists || (parts && !parts->scheme.empty()))) {
+                error(path, number, not_editable(text));
                 return;
             }
             std::string extras_error;
@@ -1167,21 +1349,112 @@ class Reader {
             }
             e.url = location;
             e.reason = "editable local project";
-            if (auto egg = egg_fragment(location)) e.name = canonicalize_name(*egg);
-            out_.entries.push_back(std::move(e));
-            return;
+            // Only a file: URL can name the project (pip turns a directory into a file: URL
+            // with the '#' quoted).
+            if (file_url) {
+                if (!is_local_file_url(location)) {
+                    error(path, number, remote_file_url(location));
+                    return;
+                }
+                if (auto egg = egg_fragment(location)) {
+                    if (!name_link(e, *egg, "the #egg= fragment of '" + location + "'",
+                                   link_marker))
+                        return;
+                }
+            }
+        } else {
+            auto egg = egg_fragment(target);
+            if (!egg || egg->empty()) {
+                error(path, number,
+                      "could not detect the requirement name for '" + text +
+                          "': expected #egg=<name> at the end of the VCS URL");
+                return;
+            }
+            if (!name_link(e, *egg, "the #egg= fragment of '" + text + "'", link_marker)) return;
+            e.url = target;
+            e.reason = "editable VCS checkout";
         }
-        auto egg = egg_fragment(target);
-        if (!egg || egg->empty()) {
-            error(path, number,
-                  "could not detect the requirement name for '" + text +
-                      "': expected #egg=<name> at the end of the VCS URL");
-            return;
-        }
-        e.name = canonicalize_name(*egg);
-        e.url = target;
-        e.reason = "editable VCS checkout";
+        if (link_marker && !evaluate(e, *link_marker)) return;
         out_.entries.push_back(std::move(e));
+    }
+
+    // os.path.abspath: joined to the working directory when that is known, then normalised.
+    std::string abspath(std::string_view p) const {
+        if (starts_with(p, "/") || opts_.working_directory.empty()) return posix_normpath(p);
+        return posix_normpath(posix_join(opts_.working_directory, std::string(p)));
+    }
+
+    // pip's is_installable_dir (the caller knows it is a directory).
+    bool is_installable_dir(std::string const& dir) const {
+        return opts_.exists(posix_join(dir, "pyproject.toml")) == PathKind::file ||
+               opts_.exists(posix_join(dir, "setup.py")) == PathKind::file;
+    }
+
+    // pip's deduce_helpful_msg, after "It looks like a path."
+    std::string path_hint(std::string const& req) const {
+        std::string msg = "It looks like a path.";
+        if (opts_.exists(req) == PathKind::missing)
+            return msg + " File '" + req + "' does not exist.";
+        msg += " The path does exist.";
+        if (first_line_is_requirement(req))
+            msg += " The argument you provided (" + req +
+                   ") appears to be a requirements file. If that is the case, use the '-r' flag "
+                   "to install the packages specified within it.";
+        return msg;
+    }
+
+    // pip's check_first_requirement_in_file: the first line that is not blank or a comment
+    // (read as UTF-8, undecodable bytes dropped; " #" comments cut; one "\" continuation
+    // joined after dropping the last two characters) parses as a requirement.
+    bool first_line_is_requirement(std::string const& file) const {
+        if (!opts_.read_file) return false;
+        Result<FileContent> content = opts_.read_file(file);
+        if (!content) return false;
+        std::string text;
+        for (std::size_t i = 0; i < content->bytes.size();) {
+            py::CodePoint c = py::decode_at(content->bytes, i);
+            if (c.valid) text.append(content->bytes, i, c.len);
+            i += c.len;
+        }
+        std::vector<std::string> lines; // universal newlines, stripped, meaningful only
+        for (std::size_t start = 0; start < text.size();) {
+            std::size_t end = text.find_first_of("\r\n", start);
+            std::string_view line = std::string_view(text).substr(
+                start, end == std::string::npos ? std::string::npos : end - start);
+            line = py::strip(line);
+            if (!line.empty() && line[0] != '#') lines.emplace_back(line);
+            if (end == std::string::npos) break;
+            start = end + (text.compare(end, 2, "\r\n") == 0 ? 2 : 1);
+        }
+        if (lines.empty()) return false;
+        std::string line = lines[0];
+        if (std::size_t cut = line.find(" #"); cut != std::string::npos) line.resize(cut);
+        if (!line.empty() && line.back() == '\\') {
+            line.resize(line.size() >= 2 ? line.size() - 2 : 0);
+            line = std::string(py::strip(line)) + (lines.size() > 1 ? lines[1] : "");
+        }
+        return Requirement::parse(line).has_value();
+    }
+
+    // pip's url_to_path, which InstallRequirement runs on every file: link: only an empty host
+    // or "localhost" (anything else raises ValueError there).
+    static bool is_local_file_url(std::string const& u) {
+        Result<url::SplitResult> parts = url::urlsplit(u);
+        return !parts || parts->netloc.empty() || parts->netloc == "localhost";
+    }
+    static std::string remote_file_url(std::string const& u) {
+        return "non-local file URIs are not supported on this platform: '" + u + "'";
+    }
+
+    // pip's parse_editable error for what is neither a local project nor a VCS URL.
+    static std::string not_editable(std::string const& text) {
+        std::string schemes;
+        for (std::string_view s : kVcsSchemes)
+            schemes += (schemes.empty() ? "" : ", ") + std::string(s);
+        return text +
+               " is not a valid editable requirement. It should either be a path to a local "
+               "project or a VCS URL (beginning with " +
+               schemes + ").";
     }
 
   public:
@@ -1210,9 +1483,7 @@ Result<void> describe_requirement(Requirement const& req, Environment const& env
     e.extras = req.extras;
     e.specifier = req.specifier.str();
     e.url = req.url;
-    auto const& specs = req.specifier.specifiers();
-    if (specs.size() == 1 && specs.front().op() == "==" && !specs.front().has_wildcard())
-        e.pinned = specs.front().str().substr(2);
+    e.pinned = pin_of(req.specifier);
     if (req.url) {
         e.watchable = false;
         e.reason = "direct URL (name @ URL)";

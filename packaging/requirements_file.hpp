@@ -45,14 +45,19 @@ struct RequirementEntry {
 // What the option-only lines set, after every file was read. Values are kept as written; where
 // pip lets one line override another (the last -i wins) we do the same.
 struct RequirementsOptions {
-    std::optional<std::string> index_url;      // -i / --index-url / --pypi-url
-    std::vector<std::string> extra_index_urls; // --extra-index-url
+    // pip's list of index URLs, split: the -i / --index-url / --pypi-url in effect (none: pip's
+    // default) and the --extra-index-urls after it. As in pip, a -i drops the extra URLs given
+    // before it, and --no-index drops both and ignores any given after it.
+    std::optional<std::string> index_url;
+    std::vector<std::string> extra_index_urls;
     bool no_index = false;
     std::vector<std::string> find_links; // -f: pip uses only the first one of each line
     bool pre = false;
     bool prefer_binary = false;
-    bool require_hashes = false; // given explicitly (a --hash also implies it, see has_hashes)
-    bool has_hashes = false;     // some requirement carried a --hash
+    // pip's --require-hashes option, only as written on an option line. A --hash on a requirement
+    // puts pip in hash-checking mode too, but that is has_hashes, never this.
+    bool require_hashes = false;
+    bool has_hashes = false; // some requirement carried a --hash
     std::vector<std::string> trusted_hosts;
     // --use-feature from any line, deduplicated (pip 23.0.1 accumulates them in a list shared
     // by every line it parses, so a requirement line's --use-feature counts as well).
@@ -100,6 +105,9 @@ struct FileContent {
 // The process environment, as pip's os.getenv sees it: the default ${NAME} lookup.
 std::optional<std::string> process_getenv(std::string const& name);
 
+// What is at a local path, as Python's os.path sees it (symbolic links followed).
+enum class PathKind { missing, file, directory, other };
+
 struct ParseOptions {
     Environment environment; // markers are evaluated against it (extra = "")
     // Reads a requirements file. The error text explains why it could not be read. No default:
@@ -109,6 +117,17 @@ struct ParseOptions {
     // ${NAME} lookup; nullopt (or "") leaves "${NAME}" as written, as pip does. Tests pass
     // their own to stay hermetic; null means no variable is set.
     std::function<std::optional<std::string>(std::string const& name)> getenv = process_getenv;
+    // What is at a path, for the checks pip 23.0.1 makes on the disk: a requirement that looks
+    // like a path must name an installable project directory (setup.py or pyproject.toml) or an
+    // archive, else it is read as a PEP 508 string (and pip says whether the path exists); an
+    // editable must name a directory unless it is a file: or VCS URL; a --find-links value that
+    // exists next to the requirements file is joined to it. Relative paths are relative to the
+    // working directory, as for pip. Null (the default): the disk is unknown, so paths are taken
+    // for what they look like and never rejected for not existing.
+    std::function<PathKind(std::string const& path)> exists;
+    // What os.path.abspath() joins relative paths to (pip reports such a --find-links folder as
+    // an absolute path); "" when unknown: paths then stay relative, only normalised.
+    std::string working_directory;
 };
 
 // Reads each file (and the files they include) in order. Problems never stop the reading: a

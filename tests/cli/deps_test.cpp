@@ -223,10 +223,13 @@ BOOST_AUTO_TEST_CASE(unreadable_top_level_file_exits_2) {
 
 BOOST_AUTO_TEST_CASE(table_is_aligned) {
     TempDir d;
+    // A local project must exist, as for pip (relative to the working directory, so absolute).
+    d.write("local/dir/setup.py", "");
     std::string req = d.write("r.txt", "a-very-long-package-name==1.0 ; sys_platform == 'win32'\n"
-                                       "b>=2\n"
-                                       "./local/dir\n"
-                                       "-c c.txt\n");
+                                       "b>=2\n" +
+                                           (d.root / "local/dir").string() +
+                                           "\n"
+                                           "-c c.txt\n");
     d.write("c.txt", "b<3\n");
     auto r = deps({"-r" + req});
     BOOST_TEST(r.status == 0, r.err);
@@ -270,6 +273,14 @@ BOOST_AUTO_TEST_CASE(python_version_and_pyproject) {
     auto doc = json_of(now.out);
     BOOST_TEST(!doc["requirements"][0]["applies"].GetBool());
     BOOST_TEST(std::string(doc["environment"]["python_full_version"].GetString()) == "3.12.1");
+    BOOST_TEST(std::string(doc["environment"]["python_version"].GetString()) == "3.12");
+    BOOST_TEST(std::string(doc["environment"]["sys_platform"].GetString()) == "linux");
+    // What only python3 knows is null unless some marker made pinwatch ask it.
+    auto const& name = doc["environment"]["implementation_name"];
+    BOOST_TEST((name.IsNull() || name.IsString()));
+    auto table = deps({"-r", req, "--python-version=3.12.1"});
+    BOOST_TEST(table.out.find("markers judged for Python 3.12.1 on linux (") != std::string::npos,
+               table.out);
 
     auto p = deps({"--pyproject", py, "--json"});
     BOOST_TEST(p.status == 1); // "bad>=" is rejected, the rest is printed
@@ -301,4 +312,30 @@ BOOST_AUTO_TEST_CASE(json_escapes_everything) {
     BOOST_TEST(file.find("we\"ird\\name\xEF\xBF\xBD.txt") != std::string::npos, file);
     BOOST_TEST(std::string(doc["requirements"][1]["url"].GetString()) ==
                "https://example.com/p?q=\"1\"&r=<2>");
+}
+
+BOOST_AUTO_TEST_CASE(require_hashes_is_only_the_explicit_option) {
+    TempDir d;
+    // A --hash puts pip in hash-checking mode, but it is not --require-hashes: two fields.
+    std::string hashed = d.write("hashed.txt", "django==4.2.1 --hash=sha256:aaa\n");
+    auto h = deps({"-r", hashed, "--json"});
+    BOOST_TEST(h.status == 0, h.err);
+    auto hdoc = json_of(h.out);
+    BOOST_TEST(!hdoc["options"]["require_hashes"].GetBool());
+    BOOST_TEST(hdoc["options"]["has_hashes"].GetBool());
+    auto table = deps({"-r", hashed});
+    BOOST_TEST(table.out.find("require hashes:") == std::string::npos, table.out);
+    BOOST_TEST(table.out.find("given with --hash") != std::string::npos, table.out);
+
+    std::string required = d.write("required.txt", "--require-hashes\ndjango==4.2.1\n");
+    auto r = deps({"-r", required, "--json"});
+    auto rdoc = json_of(r.out);
+    BOOST_TEST(rdoc["options"]["require_hashes"].GetBool());
+    BOOST_TEST(!rdoc["options"]["has_hashes"].GetBool());
+    BOOST_TEST(deps({"-r", required}).out.find("require hashes:   yes") != std::string::npos);
+
+    std::string plain = d.write("plain.txt", "django==4.2.1\n");
+    auto p = json_of(deps({"-r", plain, "--json"}).out);
+    BOOST_TEST(!p["options"]["require_hashes"].GetBool());
+    BOOST_TEST(!p["options"]["has_hashes"].GetBool());
 }

@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 using namespace pinwatch;
 using namespace pinwatch::config;
@@ -109,9 +111,77 @@ BOOST_AUTO_TEST_CASE(system_environment_is_consistent) {
             BOOST_TEST(env.sys_platform + "\n" == std::string(buf));
         }
     }
-    BOOST_TEST(marker_environment().python_version == env.python_version);
-    BOOST_TEST(marker_environment(std::string("3.8")).python_full_version == "3.8.0");
-    BOOST_TEST(marker_environment(std::string("bogus")).python_version == env.python_version);
+    // The marker environment defers what only Python knows: read it with value().
+    BOOST_TEST(*marker_environment().value("python_version") == env.python_version);
+    BOOST_TEST(*marker_environment(std::string("3.8")).value("python_full_version") == "3.8.0");
+    BOOST_TEST(*marker_environment(std::string("bogus")).value("python_version") ==
+               env.python_version);
+    for (auto key : packaging::Environment::keys())
+        BOOST_TEST(*marker_environment().value(key) == *env.value(key), key);
+    BOOST_TEST(python_probed());
+}
+
+BOOST_AUTO_TEST_CASE(native_environment_is_uname_and_defers_python) {
+    auto env = native_environment();
+    auto fallback = fallback_environment(); // uname() and Debian 12's Python
+    BOOST_TEST(env.os_name == "posix");
+    BOOST_TEST(env.sys_platform == "linux");
+    BOOST_TEST(env.platform_system == fallback.platform_system);
+    BOOST_TEST(env.platform_release == fallback.platform_release);
+    BOOST_TEST(env.platform_version == fallback.platform_version);
+    BOOST_TEST(env.platform_machine == fallback.platform_machine);
+    for (auto key : python_only_keys()) {
+        BOOST_TEST(env.is_deferred(key), key);
+        BOOST_TEST(env.find(key)->empty(), key);
+    }
+    for (auto key : {"os_name", "sys_platform", "platform_system", "platform_release",
+                     "platform_version", "platform_machine", "extra"})
+        BOOST_TEST(!env.is_deferred(key), key);
+}
+
+BOOST_AUTO_TEST_CASE(python_version_override_keeps_what_is_deferred_deferred) {
+    // A base that defers the Python-only keys to a lookup that counts its calls.
+    packaging::Environment reported = *parse_probe_output(kProbe); // a CPython 3.12.1
+    auto asked = std::make_shared<std::vector<std::string>>();
+    packaging::Environment base = reported;
+    for (auto key : python_only_keys()) {
+        base.find(key)->clear();
+        base.deferred.emplace_back(key);
+    }
+    base.lookup = [asked, reported](std::string_view key) {
+        asked->emplace_back(key);
+        return *reported.find(key);
+    };
+
+    // "3.12.4" fixes python_version and python_full_version; implementation_version follows
+    // implementation_name, which only Python knows.
+    auto full = *with_python_version(base, "3.12.4");
+    BOOST_TEST(full.python_version == "3.12");
+    BOOST_TEST(full.python_full_version == "3.12.4");
+    BOOST_TEST(!full.is_deferred("python_version"));
+    BOOST_TEST(!full.is_deferred("python_full_version"));
+    BOOST_TEST(full.is_deferred("implementation_version"));
+    BOOST_TEST(asked->empty());
+    BOOST_TEST(*full.value("implementation_version") == "3.12.4"); // CPython: the full version
+    BOOST_TEST(*asked == (std::vector<std::string>{"implementation_name"}));
+
+    // "3.12": the full version is the interpreter's own when it is a 3.12, found out lazily.
+    asked->clear();
+    auto same = *with_python_version(base, "3.12");
+    BOOST_TEST(same.is_deferred("python_full_version"));
+    BOOST_TEST(asked->empty());
+    BOOST_TEST(*same.value("python_full_version") == "3.12.1");
+    BOOST_TEST(*same.value("python_version") == "3.12");
+    auto other = *with_python_version(base, "3.9");
+    BOOST_TEST(*other.value("python_full_version") == "3.9.0");
+    BOOST_TEST(*other.value("implementation_version") == "3.9.0");
+    BOOST_TEST(*other.value("platform_python_implementation") == "CPython");
+
+    // Markers only look up what the items they evaluate name.
+    asked->clear();
+    auto marker = packaging::Marker::parse("os_name == 'nt' and python_full_version >= '3'");
+    BOOST_TEST(*marker->evaluate(full) == false);
+    BOOST_TEST(asked->empty());
 }
 
 BOOST_AUTO_TEST_CASE(system_parse_options_read_and_getenv) {
@@ -133,6 +203,13 @@ BOOST_AUTO_TEST_CASE(system_parse_options_read_and_getenv) {
     auto directory = o.read_file(dir.string());
     BOOST_REQUIRE(!directory.has_value());
     BOOST_TEST(directory.error() == "is a directory");
+    // The disk checks pip makes, and the working directory relative paths are joined to.
+    BOOST_REQUIRE(o.exists);
+    BOOST_TEST((o.exists((dir / "r.txt").string()) == packaging::PathKind::file));
+    BOOST_TEST((o.exists(dir.string()) == packaging::PathKind::directory));
+    BOOST_TEST((o.exists((dir / "nope").string()) == packaging::PathKind::missing));
+    BOOST_TEST((o.exists("/dev/null") == packaging::PathKind::other));
+    BOOST_TEST(o.working_directory == std::filesystem::current_path().string());
     std::filesystem::remove_all(dir);
 
     ::setenv("PINWATCH_ENV_TEST_VAR", "value", 1);

@@ -15,11 +15,14 @@ import argparse
 import contextlib
 import io
 import json
+import optparse
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
+import warnings
 
 import packaging
 from packaging.markers import Marker
@@ -193,6 +196,11 @@ def fixed_requirements():
         "foo<>1", "foo=1", "foo; extra == 'Sec_Urity'", "foo; 'posix' == os_name",
         "foo; os_name == os_name", "foo; 'a' == 'os_name'", "foo; 'a' == 'b'",
         "foo; platform_release >= '5'", "foo; python_version ~= 'x'",
+        "foo; sys_platform == 'darwin' and platform_release >= '20.0'",
+        "foo; platform_release >= '20.0' and sys_platform == 'darwin'",
+        "foo; sys_platform == 'linux' or platform_release >= '20.0'",
+        "foo; os_name == 'nt' and 'a' == 'b' or python_version >= '3'",
+        "foo; (os_name == 'nt' and os_name ~= 'x') or (python_version > '3' or 'a' == 'b')",
         "foo; python_version === '3.11'", "foo; os_name === 'posix'",
         "foo; (os_name == 'a' or os_name == 'b') and python_version > '3'",
         "foo; ((os_name == 'a' or os_name == 'b')) and python_version > '3'",
@@ -222,10 +230,43 @@ def gen_marker_text(rng):
 # ---------------------------------------------------------------------------------------------
 
 def evaluate(marker, env):
+    """Marker.evaluate of packaging 23.0, except where pinwatch deliberately differs: packaging
+    evaluates every item and raises for one it cannot evaluate even when the result is decided
+    without it; pinwatch short-circuits "and"/"or" left to right like Python."""
     try:
         return marker.evaluate(env)
     except Exception:
+        pass
+    try:
+        return short_circuit_evaluate(marker._markers, env)
+    except Exception:
         return "error"
+
+
+def short_circuit_evaluate(markers, environment):
+    """packaging 23.0's _evaluate_markers with Python's short-circuiting and/or."""
+    from packaging.markers import Variable, _eval_op, _normalize
+    group = True
+    for marker in markers:
+        if isinstance(marker, str):
+            if marker == "or":
+                if group:
+                    return True
+                group = True
+            continue
+        if not group:
+            continue
+        if isinstance(marker, list):
+            group = short_circuit_evaluate(marker, environment)
+            continue
+        lhs, op, rhs = marker
+        if isinstance(lhs, Variable):
+            key, lhs_value, rhs_value = lhs.value, environment[lhs.value], rhs.value
+        else:
+            key, lhs_value, rhs_value = rhs.value, lhs.value, environment[rhs.value]
+        lhs_value, rhs_value = _normalize(lhs_value, rhs_value, key=key)
+        group = _eval_op(lhs_value, op, rhs_value)
+    return group
 
 
 def reference_requirement(text):
@@ -305,6 +346,16 @@ GOOD_REQ_LINES = [
     "pkgq --hash=sha384:'quoted'", "url-marker @ https://h.example/x.zip;os_name=='posix'",
     "name-with-feature==1 --use-feature truststore", "pkgr==1 --no-binary pkgr",
     "https://h.example/a.zip ; python_version >= '3'", "../up/two[x] ; os_name == 'posix'",
+    "./proj", "./proj[extra1]", "./notinstallable", "./a-file.txt", "../../core/azure-core",
+    "dist/other-2.0-py3-none-any.whl", "./missing-1.0.tar.gz", "pkg @ ./missing.zip",
+    "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]",
+    "git+https://github.com/edx/codejail.git@3.1.3#egg=codejail==3.1.3",
+    "https://example.com/x.tar.gz#egg=Other_Name[a,b]>=1,<2",
+    "https://files.example/w/remote_pkg-3.1-py2.py3-none-any.whl#sha256=ab",
+    "https://files.example/w/quoted%5Fname-1.0-py3-none-any.whl/",
+    "https://files.example/w/UPPER-1.0-py3-none-any.WHL",
+    "https://files.example/w/thing-1.0-py3-none-any.whl#egg=ignored",
+    "https://example.com/y.zip#egg=marked;python_version<'3'",
 ]
 BAD_REQ_LINES = ["foo>=", "foo bar", "foo; os_name ==", "==1.0", "foo[bar", "foo @ https:///x",
                  "foo; os_name ~= 'posix'"]
@@ -325,6 +376,10 @@ OPTION_LINES = [
     "--trusted-host=h1 --trusted-host h2", "--extra-index-url 'https://quoted.example/x y'",
     "-e .", "-e file:///tmp/proj#egg=proj", "--use-feature no-binary-enable-wheel-cache",
     "--hash=sha256:optionline", "- lone-dash", "-e ./x -r ignored.txt",
+    "-f wheels", "--find-links=../wheels", "-f sub/wheels", "-e ./does-not-exist",
+    "-e ./a-file.txt", "-e ./notinstallable", "-e ./proj[extra1]",
+    "--extra-index-url https://before.example/ -i https://same-line.example/",
+    "--no-index -i https://with-no-index.example/", "--index-url=",
 ]
 BAD_OPTION_LINES = ["--unknown-flag", "--use-feature bogus", "--hash=md5:abc", "--hash nocolon",
                     "-x", "--index-url", "--pre=1", "--no-binary -x", "--req x", "--no",
@@ -332,12 +387,31 @@ BAD_OPTION_LINES = ["--unknown-flag", "--use-feature bogus", "--hash=md5:abc", "
                     "-e ./proj --config-settings x", "-C x", "--install-option",
                     "pkg==1 --hash=sha1:abc"]
 BAD_EDITABLES = ["-e https://example.com/x.zip", "-e git+https://github.com/o/r.git"]
+# Lines pip's req_file reads but its constructors reject (the parse goes on).
+BAD_LINK_LINES = ["https://example.com/empty.zip#egg=", "https://example.com/b.zip#egg=bad name",
+                  "https://files.example/not-a-wheel.whl", "-e git+https://g.example/r#egg=not/valid",
+                  "https://files.example/noversion--py3-none-any.whl"]
+LINK_EDITABLES = ["-e git+https://github.com/o/r.git#egg=edit_pkg[dev]==2.0",
+                  "-e file:///tmp/proj#egg=filed[x]"]
 
 
 def gen_file_tree(rng, root, case_no, allow_fatal):
     """Writes a small tree of requirements files; returns (top-level names, env vars)."""
-    case_dir = os.path.join(root, f"case{case_no}")
+    case_dir = os.path.join(os.path.realpath(root), f"case{case_no}")
     os.makedirs(os.path.join(case_dir, "sub"), exist_ok=True)
+    # Some of the paths the lines name exist (pip looks at the disk, relative to the working
+    # directory, which is the case's; --find-links relative to the requirements file).
+    for name, content in [("local/project/setup.py", ""), ("proj/pyproject.toml", ""),
+                          ("editable/project/setup.py", ""), ("first/setup.py", ""),
+                          ("x/pyproject.toml", ""), ("notinstallable/README", ""),
+                          ("a-file.txt", "requests>=2\n"), ("dist/pkg-1.0-py3-none-any.whl", ""),
+                          ("archive.tar.gz", ""), ("wheels/", None), ("sub/wheels/", None)]:
+        if rng.random() < 0.5:
+            path = os.path.join(case_dir, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if content is not None:
+                with open(path, "w") as f:
+                    f.write(content)
     names = ["requirements.txt", "sub/other.txt", "constraints.txt", "sub/deeper.txt"]
     fatal_budget = 1 if allow_fatal else 0
     contents = {}
@@ -348,7 +422,7 @@ def gen_file_tree(rng, root, case_no, allow_fatal):
             if r < 0.45:
                 line = rng.choice(GOOD_REQ_LINES)
             elif r < 0.52:
-                line = rng.choice(BAD_REQ_LINES)
+                line = rng.choice(BAD_REQ_LINES + BAD_LINK_LINES + LINK_EDITABLES)
             elif r < 0.77:
                 line = rng.choice(OPTION_LINES)
             elif r < 0.82 and fatal_budget:
@@ -434,8 +508,36 @@ def pip_reference(case_dir, tops, env_vars):
             stack[-1][1] = number
             yield number, line
 
-    class Finder:  # get_line_parser only reads format_control from the finder
-        format_control = FormatControl(set(), set())
+    class Finder:
+        """What pip's handle_option_line and get_line_parser use of a PackageFinder."""
+
+        def __init__(self):
+            from pip._internal.models.search_scope import SearchScope
+            self.format_control = FormatControl(set(), set())
+            # pip starts from its command line's index list: the default index.
+            self.search_scope = SearchScope(find_links=[], index_urls=[PIP_DEFAULT_INDEX],
+                                            no_index=False)
+            self.pre = False
+            self.prefer_binary = False
+
+        find_links = property(lambda self: self.search_scope.find_links)
+        index_urls = property(lambda self: self.search_scope.index_urls)
+
+        def set_allow_all_prereleases(self):
+            self.pre = True
+
+        def set_prefer_binary(self):
+            self.prefer_binary = True
+
+    class Session:
+        def __init__(self):
+            self.trusted_hosts = []
+
+        def update_index_urls(self, urls):
+            pass
+
+        def add_trusted_host(self, host, source=None):
+            self.trusted_hosts.append(host)
 
     # pip's --use-feature default list is shared by every parser it builds; start each case
     # with it empty so one case does not leak into the next.
@@ -451,13 +553,23 @@ def pip_reference(case_dir, tops, env_vars):
     os.environ.pop("PW_UNSET", None)
     os.chdir(case_dir)
     lines = []
+    constructed = {}
     finder = Finder()
+    session = Session()
+    cli_options = optparse.Values({"require_hashes": False, "features_enabled": []})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # optparse prints usage on errors
             parser = req_file.RequirementsFileParser(pip_session(), req_file.get_line_parser(finder))
             for top in tops:
                 for parsed in parser.parse(top, constraint=False):
                     lines.append(parsed)
+                    if parsed.is_requirement:
+                        constructed[(parsed.filename, parsed.lineno)] = pip_construct(parsed)
+                    else:
+                        # What pip's parse_requirements does with an option line (here, while
+                        # the working directory is the case's, as pip's would be).
+                        req_file.handle_option_line(parsed.opts, parsed.filename, parsed.lineno,
+                                                    finder, cli_options, session)
     except Exception:
         pass
     finally:
@@ -466,34 +578,48 @@ def pip_reference(case_dir, tops, env_vars):
         os.environ.clear()
         os.environ.update(old_env)
         os.chdir(old_cwd)
-    return lines, (failed[0] if failed else None), finder.format_control, list(dict.fromkeys(features))
+    options = options_from_pip(finder, session, cli_options, list(dict.fromkeys(features)))
+    return lines, (failed[0] if failed else None), options, constructed
 
 
-def options_from_pip(lines, format_control, features):
-    """The option record pinwatch keeps, computed from pip's parsed option lines."""
-    o = {"index_url": None, "extra_index_urls": [], "no_index": False, "find_links": [],
-         "pre": False, "prefer_binary": False, "require_hashes": False, "trusted_hosts": [],
-         "features_enabled": features, "no_binary": sorted(format_control.no_binary),
-         "only_binary": sorted(format_control.only_binary)}
-    for line in lines:
-        if line.is_requirement:
-            continue
-        opts = line.opts
-        if opts.require_hashes:
-            o["require_hashes"] = True
-        if opts.no_index:
-            o["no_index"] = True
-        if opts.index_url:
-            o["index_url"] = opts.index_url
-        o["extra_index_urls"].extend(opts.extra_index_urls or [])
-        if opts.find_links:
-            o["find_links"].append(opts.find_links[0])
-        if opts.pre:
-            o["pre"] = True
-        if opts.prefer_binary:
-            o["prefer_binary"] = True
-        o["trusted_hosts"].extend(opts.trusted_hosts or [])
-    return o
+def pip_construct(line):
+    """What pip's constructors (install_req_from_parsed_requirement) make of a requirement line:
+    the name, specifier, extras and marker, or the error. Runs in the case's directory, since
+    pip looks at local paths relative to the working directory."""
+    from pip._internal.req.constructors import install_req_from_parsed_requirement
+    from pip._internal.req.req_file import handle_requirement_line
+    from pip._vendor.pkg_resources import safe_extra
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pip deprecates odd #egg= fragments
+            ireq = install_req_from_parsed_requirement(handle_requirement_line(line))
+    except Exception as exc:  # InstallationError, InvalidWheelFilename, ...
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    req = ireq.req
+    return {"ok": True, "text": line.requirement, "name": canonical(req.name) if req else "",
+            "specifier": str(req.specifier) if req else "",
+            "extras": sorted(safe_extra(x) for x in ireq.extras),
+            "marker": str(ireq.markers) if ireq.markers else None,
+            "link": ireq.link is not None and not (req and req.url)}
+
+
+PIP_DEFAULT_INDEX = "<pip's default index>"
+
+
+def options_from_pip(finder, session, cli_options, features):
+    """The option record pinwatch keeps, read off the finder pip's handle_option_line filled."""
+    scope = finder.search_scope
+    urls = list(scope.index_urls)
+    index_url = None
+    if urls and urls[0] != PIP_DEFAULT_INDEX:
+        index_url = urls[0]
+    return {"index_url": index_url, "extra_index_urls": urls[1:], "no_index": scope.no_index,
+            "find_links": list(scope.find_links), "pre": finder.pre,
+            "prefer_binary": finder.prefer_binary, "require_hashes": cli_options.require_hashes,
+            "trusted_hosts": session.trusted_hosts, "features_enabled": features,
+            "no_binary": sorted(finder.format_control.no_binary),
+            "only_binary": sorted(finder.format_control.only_binary)}
 
 
 def entry_from_pip(line):
@@ -518,7 +644,7 @@ def compare_files(oracle, count, seed):
     rng = random.Random(seed)
     mismatches = 0
     stats = {"files": 0, "entries": 0, "pip_failures": 0, "checked_requirements": 0,
-             "checked_url_lines": 0}
+             "checked_url_lines": 0, "constructed": 0}
     with tempfile.TemporaryDirectory(prefix="pinwatch-reqfiles-") as root:
         cases = []
         for i in range(count):
@@ -528,7 +654,7 @@ def compare_files(oracle, count, seed):
         got = run_oracle(oracle, "files", requests)
         for (case_dir, tops, env_vars), ours in zip(cases, got):
             stats["files"] += 1
-            pip_lines, failure, format_control, features = pip_reference(case_dir, tops, env_vars)
+            pip_lines, failure, pip_options, constructed = pip_reference(case_dir, tops, env_vars)
             pip_entries = [entry_from_pip(l) for l in pip_lines if l.is_requirement]
             # pinwatch drops lines it rejects (bad requirement strings, which pip's req_file
             # does not look at); line up its entries with pip's by (file, line).
@@ -549,7 +675,7 @@ def compare_files(oracle, count, seed):
                               f"pinwatch's first fatal error is {fatal[:1]}")
                 ours_entries = ours_entries[: len(expected)]
             else:
-                options = options_from_pip(pip_lines, format_control, features)
+                options = pip_options
                 if options != ours["options"]:
                     mismatches += 1
                     if mismatches <= MAX_REPORTED:
@@ -568,6 +694,9 @@ def compare_files(oracle, count, seed):
                             print(f"MISMATCH files {case_dir} entry\n  pip:      {a}\n  pinwatch: {b}")
                             break
             stats["entries"] += len(expected)
+            bad, checked = compare_constructed(case_dir, constructed, ours)
+            mismatches += bad
+            stats["constructed"] += checked
             # Each requirement pinwatch kept must read the same through packaging 23.0.
             for e in ours["entries"]:
                 if e["editable"]:
@@ -576,7 +705,7 @@ def compare_files(oracle, count, seed):
                     # A URL or path line: pip splits the marker off at "; " (URLs) or ";"
                     # (paths) before anything else; the marker then reads as packaging's.
                     stats["checked_url_lines"] += 1
-                    want_marker = url_line_marker(e["text"])
+                    want_marker = url_line_marker(e["text"], constructed.get((e["file"], e["line"])))
                     if want_marker != (e["marker"], e["applies"]):
                         mismatches += 1
                         if mismatches <= MAX_REPORTED:
@@ -597,12 +726,87 @@ def compare_files(oracle, count, seed):
     return mismatches, stats
 
 
-def url_line_marker(text):
+def compare_constructed(case_dir, constructed, ours):
+    """pip's constructors against pinwatch's entries: a line pip rejects must be rejected, and a
+    line it accepts must get the same name, specifier and extras. Lines whose requirement string
+    packaging 23.0 rejects are a deliberate difference (pinwatch reads them with 23.0, pip with
+    its vendored 21.3), as are marker errors (pip does not evaluate markers here)."""
+    from pip._internal.vcs import is_url
+    from pip._vendor.pkg_resources import safe_extra
+
+    by_line = {(e["file"], e["line"]): e for e in ours["entries"]}
+    errors = {}
+    for e in ours["errors"]:
+        errors.setdefault((e["file"], e["line"]), e)
+    bad = checked = 0
+    for where, pip in constructed.items():
+        entry = by_line.get(where)
+        error = errors.get(where)
+        text = entry["text"] if entry else None
+        if entry is None and error is None:
+            continue  # a line pip's req_file already failed on, compared elsewhere
+        checked += 1
+        if not pip["ok"]:
+            if entry is not None:
+                bad += 1
+                if bad <= MAX_REPORTED:
+                    print(f"MISMATCH files {case_dir} {where}: pip rejects ({pip['error']}), "
+                          f"pinwatch accepts {entry}")
+            continue
+        if entry is None:
+            if error["kind"] == "marker":
+                continue
+            if not pip["link"] and not reads_in_23(pip["text"]):
+                continue  # pinwatch reads the whole line with packaging 23.0
+            # A link's requirement string (#egg=, a wheel's name==version) that 23.0 rejects.
+            m = re.match(r"invalid requirement '(.*)' \(from the ", error["message"], re.S)
+            if pip["link"] and m and not reads_in_23(m.group(1)):
+                continue
+            bad += 1
+            if bad <= MAX_REPORTED:
+                print(f"MISMATCH files {case_dir} {where}: pip accepts {pip}, pinwatch rejects: "
+                      f"{error['message']}")
+            continue
+        mine = {"name": entry["name"], "specifier": entry["specifier"],
+                "extras": sorted(safe_extra(x) for x in entry["extras"])}
+        want = {k: pip[k] for k in ("name", "specifier", "extras")}
+        if entry["reason"] in ("", "direct URL (name @ URL)"):
+            # A PEP 508 line: pinwatch reads it whole with packaging 23.0 (checked below).
+            want["specifier"] = mine["specifier"]
+        if mine != want:
+            bad += 1
+            if bad <= MAX_REPORTED:
+                print(f"MISMATCH files {case_dir} {where} {text!r}\n  pip:      {want}\n"
+                      f"  pinwatch: {mine}")
+    return bad, checked
+
+
+def reads_in_23(text):
+    try:
+        Requirement(text)
+    except Exception:
+        return False
+    return True
+
+
+def url_line_marker(text, pip):
+    """The (marker, applies) of a URL or path line: the marker pip splits off, else the one of
+    the requirement pip built for the link (an #egg= fragment may carry one), read with
+    packaging 23.0."""
     from pip._internal.vcs import is_url
     sep = "; " if is_url(text) else ";"
-    if sep not in text:
-        return (None, True)
-    marker_text = text.split(sep, 1)[1].strip()
+    marker_text = text.split(sep, 1)[1].strip() if sep in text else ""
+    if not marker_text and pip is None:  # a line after the one pip stopped at
+        from pip._internal.req.constructors import install_req_from_line
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                ireq = install_req_from_line(text)
+            pip = {"ok": True, "marker": str(ireq.markers) if ireq.markers else None}
+        except Exception:
+            pass
+    if not marker_text and pip and pip["ok"] and pip["marker"]:
+        marker_text = pip["marker"]
     if not marker_text:
         return (None, True)
     marker = Requirement("placeholder; " + marker_text).marker
@@ -637,7 +841,8 @@ def main():
     print(f"requirements files: {stats['files']} trees, {stats['entries']} pip entries compared, "
           f"{stats['pip_failures']} trees where pip stopped at a bad line, "
           f"{stats['checked_requirements']} requirements and {stats['checked_url_lines']} URL/path "
-          f"lines re-read with packaging, {bad} mismatches")
+          f"lines re-read with packaging, {stats['constructed']} lines compared with pip's "
+          f"constructors, {bad} mismatches")
     return 1 if bad else 0
 
 

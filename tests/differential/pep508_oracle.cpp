@@ -149,6 +149,16 @@ int run_files() {
             auto canonical = std::filesystem::weakly_canonical(full, ec);
             return FileContent{ss.str(), ec ? full.string() : canonical.string()};
         };
+        // pip runs with the case's directory as its working directory.
+        opts.working_directory = dir.string();
+        opts.exists = [&](std::string const& path) {
+            std::error_code ec;
+            auto st = std::filesystem::status(dir / path, ec);
+            if (ec || !std::filesystem::exists(st)) return PathKind::missing;
+            if (std::filesystem::is_directory(st)) return PathKind::directory;
+            if (std::filesystem::is_regular_file(st)) return PathKind::file;
+            return PathKind::other;
+        };
         std::vector<std::string> files;
         for (auto const& f : doc["files"].GetArray())
             files.emplace_back(f.GetString());

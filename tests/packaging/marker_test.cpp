@@ -13,7 +13,9 @@ using namespace pinwatch::packaging;
 namespace {
 
 // Debian 12 on x86_64, as packaging's default_environment() reports it.
-Environment debian12() { return Environment::debian12_x86_64(); }
+Environment debian12() {
+    return Environment::debian12_x86_64();
+}
 
 std::string str_of(std::string const& text) {
     auto m = Marker::parse(text);
@@ -206,12 +208,25 @@ BOOST_AUTO_TEST_CASE(evaluates_like_packaging) {
         {"platform_release >= '5'", R::error, R::error},
         {"platform_release == '6.1.0-13-amd64'", R::yes, R::yes},
         {"platform_version >= '1'", R::error, R::error},
-        // "and" binds tighter than "or"; every item is evaluated, so errors are never skipped.
+        // "and" binds tighter than "or".
         {"python_version < '3' or os_name == 'posix'", R::yes, R::yes},
         {"python_version < '3' and os_name == 'posix' or sys_platform == 'linux'", R::yes, R::yes},
         {"python_version < '3' and (os_name == 'posix' or sys_platform == 'linux')", R::no, R::no},
-        {"python_version > '3' or platform_release >= '5'", R::error, R::error},
-        {"python_version < '3' and (python_version < '3' or os_name ~= 'x')", R::error, R::error},
+        // Deliberately unlike packaging 23.0 (which evaluates every item and raises): "and" and
+        // "or" short-circuit left to right, so an item that cannot matter is never evaluated.
+        {"python_version > '3' or platform_release >= '5'", R::yes, R::yes},
+        {"python_version < '3' and (python_version < '3' or os_name ~= 'x')", R::no, R::no},
+        {"sys_platform == 'darwin' and platform_release >= '20.0'", R::no, R::no},
+        {"sys_platform == 'linux' or platform_release >= '20.0'", R::yes, R::yes},
+        {"os_name == 'nt' and 'a' == 'b' or python_version >= '3'", R::yes, R::yes},
+        {"python_version < '3' and platform_release >= '5' or os_name == 'posix'", R::yes, R::yes},
+        {"(sys_platform == 'darwin' and platform_release >= '20') or extra == 'sec-urity'", R::no,
+         R::yes},
+        // Items that are reached still fail as in packaging.
+        {"platform_release >= '20.0' and sys_platform == 'darwin'", R::error, R::error},
+        {"sys_platform == 'darwin' or platform_release >= '20.0'", R::error, R::error},
+        {"sys_platform == 'linux' and platform_release >= '20.0'", R::error, R::error},
+        {"python_version < '3' or (os_name == 'posix' and 'a' == 'b')", R::error, R::error},
     };
     Environment plain = debian12();
     Environment with_extra = debian12();

@@ -18,7 +18,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Environment debian12() { return Environment::debian12_x86_64(); }
+Environment debian12() {
+    return Environment::debian12_x86_64();
+}
+
+// No reader and no disk: only the environment (and the default getenv).
+ParseOptions debian12_options() {
+    ParseOptions o;
+    o.environment = debian12();
+    return o;
+}
 
 // A scratch directory of real files, removed at the end of the test; paths given to the parser
 // are relative to it, as a user's would be relative to the working directory.
@@ -61,6 +70,19 @@ struct TempTree {
     }
     RequirementsSet parse(std::vector<std::string> const& files) {
         return parse_requirements_files(files, options());
+    }
+    // With the disk hooks, as if the working directory were the tree's root.
+    ParseOptions disk_options() {
+        ParseOptions o = options();
+        o.working_directory = root.string();
+        o.exists = [this](std::string const& path) {
+            std::error_code ec;
+            auto st = fs::status(root / path, ec);
+            if (ec || !fs::exists(st)) return PathKind::missing;
+            if (fs::is_directory(st)) return PathKind::directory;
+            return fs::is_regular_file(st) ? PathKind::file : PathKind::other;
+        };
+        return o;
     }
 };
 
@@ -341,6 +363,7 @@ BOOST_AUTO_TEST_CASE(entries_record_what_each_line_says) {
     BOOST_REQUIRE(d.hashes.size() == 1u);
     BOOST_TEST(d.hashes[0].second == (std::vector<std::string>{"aaa", "bbb"}));
     BOOST_TEST(set.options.has_hashes);
+    BOOST_TEST(!set.options.require_hashes); // only --require-hashes sets it
 
     BOOST_TEST(!set.entries[2].applies); // win32 only
     BOOST_TEST(set.entries[3].name == "foo-bar-baz");
@@ -576,7 +599,6 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
             "-i https://second.example/simple\n"
             "--extra-index-url https://extra1.example/simple "
             "--extra-index-url=https://extra2.example/\n"
-            "--no-index\n"
             "-f https://links.example/ -f ./ignored-second\n"
             "--pre --prefer-binary\n"
             "--trusted-host a.example --trusted-host b.example\n"
@@ -595,7 +617,7 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
                "https://second.example/simple"); // options on a requirement line are ignored
     BOOST_TEST(o.extra_index_urls == (std::vector<std::string>{"https://extra1.example/simple",
                                                                "https://extra2.example/"}));
-    BOOST_TEST(o.no_index);
+    BOOST_TEST(!o.no_index);
     BOOST_TEST(o.find_links ==
                std::vector<std::string>{"https://links.example/"}); // first per line
     BOOST_TEST(o.pre);
@@ -607,6 +629,39 @@ BOOST_AUTO_TEST_CASE(option_lines_fill_the_options) {
     BOOST_TEST(o.no_binary == std::vector<std::string>{":all:"});
     BOOST_TEST(o.only_binary == std::vector<std::string>{"qux"});
     BOOST_TEST(set.entries.size() == 2u); // pkg and, through "--pre -r", other
+}
+
+BOOST_AUTO_TEST_CASE(index_urls_like_pips_finder) {
+    auto run = [](std::string const& lines) {
+        return parse_requirements_text(lines, "r.txt", ParseOptions{}).options;
+    };
+    // A later -i replaces pip's whole list of index URLs: the extras before it are dropped.
+    auto a = run("--extra-index-url https://e1/\n--extra-index-url https://e2/\n"
+                 "-i https://main/\n--extra-index-url https://e3/\n");
+    BOOST_TEST(*a.index_url == "https://main/");
+    BOOST_TEST(a.extra_index_urls == std::vector<std::string>{"https://e3/"});
+    // On one line the -i comes first, then the line's extras are appended.
+    auto b = run("--extra-index-url https://e1/\n--extra-index-url https://e2/ -i https://main/\n");
+    BOOST_TEST(*b.index_url == "https://main/");
+    BOOST_TEST(b.extra_index_urls == std::vector<std::string>{"https://e2/"});
+    // An empty -i counts as none (optparse gives "", which pip's `if opts.index_url` skips).
+    auto c = run("--extra-index-url https://e1/\n--index-url=\n");
+    BOOST_TEST(!c.index_url.has_value());
+    BOOST_TEST(c.extra_index_urls == std::vector<std::string>{"https://e1/"});
+    // --no-index empties the list and every later index option is ignored.
+    auto d = run("-i https://main/\n--extra-index-url https://e1/\n--no-index\n"
+                 "-i https://later/\n--extra-index-url https://e2/\n");
+    BOOST_TEST(d.no_index);
+    BOOST_TEST(!d.index_url.has_value());
+    BOOST_TEST(d.extra_index_urls.empty());
+    auto e = run("--no-index -i https://same-line/ --extra-index-url https://e/\n");
+    BOOST_TEST(e.no_index);
+    BOOST_TEST(!e.index_url.has_value());
+    BOOST_TEST(e.extra_index_urls.empty());
+    // Index options on a requirement line are not option lines: pip ignores them there.
+    auto f = run("--extra-index-url https://e1/\npkg -i https://ignored/\n");
+    BOOST_TEST(!f.index_url.has_value());
+    BOOST_TEST(f.extra_index_urls == std::vector<std::string>{"https://e1/"});
 }
 
 BOOST_AUTO_TEST_CASE(format_control_like_pip) {
@@ -683,6 +738,181 @@ BOOST_AUTO_TEST_CASE(urls_paths_and_editables_are_not_watchable) {
     BOOST_TEST(set.errors[0].message.find("not a valid wheel filename") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(egg_fragments_are_requirements_like_pip) {
+    // pip 23.0.1 reads "#egg=" as a requirement string of its own (warning about anything but
+    // a bare name): extras and a specifier there count.
+    auto set = parse_requirements_text(
+        "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]\n"
+        "git+https://github.com/edx/codejail.git@3.1.3#egg=codejail==3.1.3\n"
+        "https://example.com/x.tar.gz#egg=Other_Name[a,b]>=1,<2\n"
+        "https://example.com/y.zip#egg=marked;python_version<'3'\n"
+        "https://example.com/z.zip#egg=lined;python_version<'3' ; os_name == 'posix'\n"
+        "-e git+https://github.com/o/r.git#egg=edit_pkg[dev]==2.0\n"
+        "-e file:///tmp/proj#egg=filed[x]\n"
+        "https://example.com/bad.zip#egg=bad name\n"
+        "https://example.com/empty.zip#egg=\n"
+        "-e git+https://github.com/o/r.git#egg=not/valid\n",
+        "r.txt", debian12_options());
+    BOOST_REQUIRE(set.entries.size() == 7u);
+    auto const& cli = set.entries[0];
+    BOOST_TEST(cli.name == "extras-pkg");
+    BOOST_TEST(cli.extras == std::vector<std::string>{"cli"});
+    BOOST_TEST(cli.specifier == "");
+    BOOST_TEST(*cli.url == "git+https://github.com/o/cli.git@v2#egg=extras_pkg[cli]");
+    BOOST_TEST(!cli.watchable);
+    auto const& codejail = set.entries[1];
+    BOOST_TEST(codejail.name == "codejail");
+    BOOST_TEST(codejail.specifier == "==3.1.3");
+    BOOST_TEST(*codejail.pinned == "3.1.3");
+    BOOST_TEST(set.entries[2].name == "other-name");
+    BOOST_TEST(set.entries[2].specifier == "<2,>=1");
+    BOOST_TEST(set.entries[2].extras == (std::vector<std::string>{"a", "b"}));
+    // A marker in the fragment counts when the line has none of its own (InstallRequirement
+    // falls back to the requirement's marker); the line's marker wins otherwise.
+    BOOST_TEST(*set.entries[3].marker == R"(python_version < "3")");
+    BOOST_TEST(!set.entries[3].applies);
+    BOOST_TEST(*set.entries[4].marker == R"(os_name == "posix")");
+    BOOST_TEST(set.entries[4].applies);
+    auto const& edit = set.entries[5];
+    BOOST_TEST(edit.editable);
+    BOOST_TEST(edit.name == "edit-pkg");
+    BOOST_TEST(edit.extras == std::vector<std::string>{"dev"});
+    BOOST_TEST(*edit.pinned == "2.0");
+    BOOST_TEST(set.entries[6].name == "filed");
+    BOOST_TEST(set.entries[6].extras == std::vector<std::string>{"x"});
+    BOOST_REQUIRE(set.errors.size() == 3u);
+    BOOST_TEST(set.errors[0].line == 8);
+    BOOST_TEST(set.errors[0].message.find("invalid requirement 'bad name' (from the #egg= "
+                                          "fragment of") == 0u,
+               set.errors[0].message);
+    BOOST_TEST(set.errors[1].line == 9); // an empty fragment is "" for pip: no requirement
+    BOOST_TEST(set.errors[1].message.find("invalid requirement ''") == 0u, set.errors[1].message);
+    BOOST_TEST(set.errors[2].line == 10);
+}
+
+BOOST_AUTO_TEST_CASE(wheels_are_pinned_by_their_file_name) {
+    // pip names a wheel "name==version" from its file name ("_" read as "-"), local or remote.
+    auto set = parse_requirements_text(
+        "pkg-1.2.0-py3-none-any.whl\n"
+        "./dist/Some_Pkg-2.0_rc1-1-cp311-cp311-manylinux_2_17_x86_64.whl[extra]\n"
+        "https://files.example/w/remote_pkg-3.1-py2.py3-none-any.whl#sha256=ab\n"
+        "https://files.example/w/quoted%5Fname-1.0-py3-none-any.whl/\n"
+        "https://files.example/w/thing-1.0-py3-none-any.whl#egg=ignored\n"
+        "https://files.example/w/UPPER-1.0-py3-none-any.WHL\n" // not a wheel for pip's Link
+        "noversion--py3-none-any.whl\n"
+        "x-1.0-2-3-py3-none-any.whl\n",
+        "r.txt", debian12_options());
+    BOOST_REQUIRE(set.entries.size() == 6u);
+    auto const& local = set.entries[0];
+    BOOST_TEST(local.name == "pkg");
+    BOOST_TEST(local.specifier == "==1.2.0");
+    BOOST_TEST(*local.pinned == "1.2.0");
+    BOOST_TEST(local.reason == "local archive to a wheel");
+    BOOST_TEST(!local.watchable);
+    BOOST_TEST(set.entries[1].name == "some-pkg");
+    BOOST_TEST(set.entries[1].specifier == "==2.0-rc1");
+    BOOST_TEST(set.entries[1].extras == std::vector<std::string>{"extra"});
+    BOOST_TEST(set.entries[2].name == "remote-pkg");
+    BOOST_TEST(*set.entries[2].pinned == "3.1");
+    BOOST_TEST(set.entries[2].reason == "direct URL to a wheel");
+    BOOST_TEST(set.entries[3].name == "quoted-name"); // unquoted, trailing slash ignored
+    BOOST_TEST(set.entries[4].name == "thing");       // the wheel's name, not the fragment's
+    BOOST_TEST(set.entries[5].name == "");
+    BOOST_TEST(set.entries[5].specifier == "");
+    BOOST_REQUIRE(set.errors.size() == 2u);
+    BOOST_TEST(set.errors[0].line == 7); // "noversion==" is no requirement
+    BOOST_TEST(set.errors[0].message.find("invalid requirement 'noversion==' (from the wheel "
+                                          "file name") == 0u,
+               set.errors[0].message);
+    BOOST_TEST(set.errors[1].line == 8);
+    BOOST_TEST(set.errors[1].message.find("is not a valid wheel filename") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(find_links_next_to_the_requirements_file_like_pip) {
+    TempTree t;
+    t.write("reqs/requirements.txt", "-f ./wheels\n"
+                                     "-f missing\n"
+                                     "-f https://links.example/\n"
+                                     "--find-links=../shared\n"
+                                     "-f /abs/elsewhere\n"
+                                     "-r sub/more.txt\n");
+    t.write("reqs/sub/more.txt", "--find-links local -f ./ignored\n");
+    fs::create_directories(t.root / "reqs/wheels");
+    fs::create_directories(t.root / "shared");
+    fs::create_directories(t.root / "reqs/sub/local");
+    // pip joins a -f value to os.path.abspath(the file)'s directory and keeps the join (not
+    // normalised) when it exists; otherwise the value stays as written.
+    auto set = parse_requirements_files({"reqs/requirements.txt"}, t.disk_options());
+    BOOST_TEST(set.errors.empty(), errors_of(set));
+    std::string const root = t.root.string();
+    BOOST_TEST(set.options.find_links ==
+                   (std::vector<std::string>{root + "/reqs/./wheels", "missing",
+                                             "https://links.example/", root + "/reqs/../shared",
+                                             "/abs/elsewhere", root + "/reqs/sub/local"}),
+               boost::test_tools::per_element());
+    // Without the disk nothing is joined.
+    auto plain = t.parse({"reqs/requirements.txt"});
+    BOOST_TEST(plain.options.find_links ==
+                   (std::vector<std::string>{"./wheels", "missing", "https://links.example/",
+                                             "../shared", "/abs/elsewhere", "local"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(local_paths_must_exist_like_pip) {
+    TempTree t;
+    t.write("proj/pyproject.toml", "");
+    t.write("legacy/setup.py", "");
+    fs::create_directories(t.root / "empty-dir");
+    t.write("dist/pkg-1.0-py3-none-any.whl", "");
+    t.write("notes.txt", "# not a project\nrequests>=2\n");
+    t.write("requirements.txt", "./proj\n"
+                                "./legacy[extra]\n"
+                                "../../core/azure-core\n"
+                                "./empty-dir\n"
+                                "./notes.txt\n"
+                                "dist/pkg-1.0-py3-none-any.whl\n"
+                                "dist/gone-2.0-py3-none-any.whl\n"
+                                "-e ./proj\n"
+                                "-e ./does-not-exist\n"
+                                "-e ./notes.txt\n"
+                                "-e ./empty-dir[x]\n"
+                                "requests>=2\n");
+    auto set = parse_requirements_files({"requirements.txt"}, t.disk_options());
+    std::vector<int> lines;
+    for (auto const& e : set.entries)
+        lines.push_back(e.line);
+    BOOST_TEST(lines == (std::vector<int>{1, 2, 6, 7, 8, 11, 12}), errors_of(set));
+    BOOST_TEST(set.entries[0].reason == "local path");
+    BOOST_TEST(set.entries[1].extras == std::vector<std::string>{"extra"});
+    BOOST_TEST(*set.entries[2].pinned == "1.0");
+    BOOST_TEST(*set.entries[3].pinned == "2.0"); // a missing archive: pip only warns
+    BOOST_TEST(set.entries[4].editable);
+    BOOST_TEST(set.entries[5].extras == std::vector<std::string>{"x"});
+
+    BOOST_REQUIRE(set.errors.size() == 5u);
+    auto message = [&](std::size_t i) { return set.errors[i].str(); };
+    BOOST_TEST(message(0) == "requirements.txt:3: invalid requirement '../../core/azure-core': It "
+                             "looks like a path. File '../../core/azure-core' does not exist.");
+    BOOST_TEST(message(1) == "requirements.txt:4: Directory './empty-dir' is not installable. "
+                             "Neither 'setup.py' nor 'pyproject.toml' found.");
+    BOOST_TEST(message(2) ==
+               "requirements.txt:5: invalid requirement './notes.txt': It looks like a path. The "
+               "path does exist. The argument you provided (./notes.txt) appears to be a "
+               "requirements file. If that is the case, use the '-r' flag to install the "
+               "packages specified within it.");
+    BOOST_TEST(message(3).find("requirements.txt:9: ./does-not-exist is not a valid editable "
+                               "requirement. It should either be a path to a local project or "
+                               "a VCS URL (beginning with bzr+http, bzr+https,") == 0u,
+               message(3));
+    BOOST_TEST(message(4).find("requirements.txt:10: ./notes.txt is not a valid editable") == 0u);
+    for (auto const& e : set.errors)
+        BOOST_TEST((e.kind == RequirementsError::Kind::requirement));
+
+    // Without the disk, paths are taken for what they look like.
+    auto guessed = t.parse({"requirements.txt"});
+    BOOST_TEST(guessed.entries.size() == 12u, errors_of(guessed));
+}
+
 BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {
     ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
     auto set = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", {});
@@ -692,7 +922,8 @@ BOOST_AUTO_TEST_CASE(default_getenv_is_the_process_environment) {
     ParseOptions none;
     none.getenv = nullptr;
     ::setenv("PINWATCH_REQFILE_TEST_VERSION", "9.9", 1);
-    auto unexpanded = parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", none);
+    auto unexpanded =
+        parse_requirements_text("x==${PINWATCH_REQFILE_TEST_VERSION}\n", "r.txt", none);
     ::unsetenv("PINWATCH_REQFILE_TEST_VERSION");
     BOOST_TEST(unexpanded.entries.empty()); // "x==${...}" is no valid requirement
     BOOST_TEST(unexpanded.errors.size() == 1u);

@@ -31,14 +31,17 @@ Subscription const* find(LoadedRequirements const& l, std::string const& name) {
 BOOST_AUTO_TEST_CASE(subscriptions_from_requirements_and_constraints) {
     Dir d;
     d.write("constraints.txt", "urllib3==2.0.7\nnot-required==1.0\n");
-    auto const req = d.write("requirements.txt",
-                             "-c constraints.txt\n"
-                             "Requests[socks]==2.31.0\n"
-                             "urllib3>=1.26,<3\n"
-                             "requests>=2\n" // a duplicate narrows the first
-                             "pywin32==306 ; sys_platform == 'win32'\n" // does not apply here
-                             "./vendored/lib\n"                         // local path: not watched
-                             "this is not a requirement\n");
+    // A local project must exist, as for pip (relative to the working directory, so absolute).
+    fs::create_directories(d.path / "vendored/lib");
+    d.write("vendored/lib/pyproject.toml", "");
+    std::string const local = (d.path / "vendored/lib").string() + "\n"; // not watched
+    std::string const dup = "requests>=2\n";                             // narrows the first
+    std::string const win = "pywin32==306 ; sys_platform == 'win32'\n";  // does not apply here
+    auto const req =
+        d.write("requirements.txt", "-c constraints.txt\n"
+                                    "Requests[socks]==2.31.0\n"
+                                    "urllib3>=1.26,<3\n" +
+                                        dup + win + local + "this is not a requirement\n");
     ::unsetenv("PIP_INDEX_URL");
     LoadOptions o;
     o.requirements = {req};
@@ -53,9 +56,9 @@ BOOST_AUTO_TEST_CASE(subscriptions_from_requirements_and_constraints) {
     BOOST_TEST(requests->line == 2);
     auto const* urllib3 = find(l, "urllib3");
     BOOST_REQUIRE(urllib3);
-    BOOST_TEST(urllib3->pinned.value() ==
-               "2.0.7");                  // the constraint pins what the range leaves open
-    BOOST_TEST(!find(l, "not-required")); // constraints alone subscribe nothing
+    // The constraint pins what the range leaves open; constraints alone subscribe nothing.
+    BOOST_TEST(urllib3->pinned.value() == "2.0.7");
+    BOOST_TEST(!find(l, "not-required"));
     BOOST_TEST(l.skipped.size() == 2u);
     BOOST_REQUIRE_EQUAL(l.errors.size(), 1u);
     BOOST_TEST(l.errors[0].line == 7);
