@@ -1,16 +1,16 @@
 // `pinwatch deps`: prints what pinwatch understood from requirements files and pyproject.toml
 // files (one row per requirement line, with its marker judged against the target Python), and
 // every line it rejected. Reads local files only; no network, no state file.
-#include "cli/support.hpp"
 #include "cli/commands.hpp"
+#include "cli/support.hpp"
 
+#include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
-#include "common/text.hpp"
 #include "packaging/requirements_file.hpp"
+#include "watcher/subscriptions.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "common/json.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -51,14 +51,11 @@ struct DepsOptions {
     bool help = false;
 };
 
+// A rejected line and what kind of problem it is ("requirement", "unreadable", "pyproject", ...).
 struct Problem {
-    std::string file;
-    int line = 0;
-    std::string message;
+    Diagnostic where;
     std::string kind;
-    std::string str() const {
-        return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
-    }
+    std::string str() const { return where.str(); }
 };
 
 // Parses the command line (the reader every command shares); the error names the flag and
@@ -90,35 +87,27 @@ Result<DepsOptions> parse_args(Args const& args) {
         }
         auto value = r.value();
         if (!value) return fail(r.current_flag() + " needs " + what + " after it");
-        if (value->empty()) return fail(r.current_flag() + " needs " + what + ", got an empty value");
-        if (list) list->push_back(*value);
-        else o.python_version = *value;
+        if (value->empty())
+            return fail(r.current_flag() + " needs " + what + ", got an empty value");
+        if (list)
+            list->push_back(*value);
+        else
+            o.python_version = *value;
     }
     if (!o.help && o.requirements.empty() && o.pyprojects.empty())
         return fail("give at least one -r FILE or --pyproject FILE");
     return o;
 }
 
-std::string utf8(std::string_view s) { return valid_utf8(s); }
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& w, std::string_view s) {
-    std::string clean = utf8(s);
-    w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+std::string utf8(std::string_view s) {
+    return valid_utf8(s);
 }
-void put_opt(JsonWriter& w, std::optional<std::string> const& s) {
-    if (s) {
-        put(w, *s);
-    } else {
-        w.Null();
-    }
-}
+
 void put_list(JsonWriter& w, std::vector<std::string> const& v) {
-    w.StartArray();
+    w.begin_array();
     for (auto const& s : v)
-        put(w, s);
-    w.EndArray();
+        w.string(s);
+    w.end_array();
 }
 
 // A marker environment value, unless finding it out would start python3 now.
@@ -130,114 +119,61 @@ std::optional<std::string> known_value(packaging::Environment const& env, std::s
 void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> const& entries,
                 packaging::RequirementsOptions const& o, std::vector<Problem> const& problems,
                 packaging::Environment const& env) {
-    rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    w.StartObject();
-    w.Key("requirements");
-    w.StartArray();
+    auto optional = [](std::string const& s) {
+        return s.empty() ? std::nullopt : std::optional(s);
+    };
+    JsonWriter w;
+    w.begin_object().key("requirements").begin_array();
     for (auto const& e : entries) {
-        w.StartObject();
-        w.Key("name");
-        put(w, e.name);
-        w.Key("specifier");
-        put(w, e.specifier);
-        w.Key("extras");
-        put_list(w, e.extras);
-        w.Key("marker");
-        put_opt(w, e.marker);
-        w.Key("url");
-        put_opt(w, e.url);
-        w.Key("editable");
-        w.Bool(e.editable);
-        w.Key("pinned");
-        put_opt(w, e.pinned);
-        w.Key("applies");
-        w.Bool(e.applies);
-        w.Key("file");
-        put(w, e.file);
-        w.Key("line");
-        w.Int(e.line);
-        w.Key("constraint");
-        w.Bool(e.constraint);
-        w.Key("watchable");
-        w.Bool(e.watchable);
-        w.Key("reason");
-        put_opt(w, e.reason.empty() ? std::nullopt : std::optional(e.reason));
-        w.Key("text");
-        put(w, e.text);
-        w.Key("hashes");
-        w.StartObject();
-        for (auto const& [algo, digests] : e.hashes) {
-            put(w, algo);
-            put_list(w, digests);
-        }
-        w.EndObject();
-        w.Key("section");
-        put_opt(w, e.section.empty() ? std::nullopt : std::optional(e.section));
-        w.Key("group");
-        put_opt(w, e.group);
-        w.EndObject();
+        w.begin_object();
+        w.field("name", e.name).field("specifier", e.specifier);
+        put_list(w.key("extras"), e.extras);
+        w.field("marker", e.marker).field("url", e.url).field("editable", e.editable);
+        w.field("pinned", e.pinned).field("applies", e.applies).field("file", e.file);
+        w.field("line", e.line).field("constraint", e.constraint).field("watchable", e.watchable);
+        w.field("reason", optional(e.reason)).field("text", e.text);
+        w.key("hashes").begin_object();
+        for (auto const& [algo, digests] : e.hashes)
+            put_list(w.key(algo), digests);
+        w.end_object();
+        w.field("section", optional(e.section)).field("group", e.group);
+        w.end_object();
     }
-    w.EndArray();
+    w.end_array();
 
-    w.Key("options");
-    w.StartObject();
-    w.Key("index_url");
-    put_opt(w, o.index_url);
-    w.Key("extra_index_urls");
-    put_list(w, o.extra_index_urls);
-    w.Key("pre");
-    w.Bool(o.pre);
-    w.Key("no_index");
-    w.Bool(o.no_index);
-    w.Key("find_links");
-    put_list(w, o.find_links);
-    w.Key("trusted_hosts");
-    put_list(w, o.trusted_hosts);
-    w.Key("prefer_binary");
-    w.Bool(o.prefer_binary);
+    w.key("options").begin_object();
+    w.field("index_url", o.index_url);
+    put_list(w.key("extra_index_urls"), o.extra_index_urls);
+    w.field("pre", o.pre).field("no_index", o.no_index);
+    put_list(w.key("find_links"), o.find_links);
+    put_list(w.key("trusted_hosts"), o.trusted_hosts);
+    w.field("prefer_binary", o.prefer_binary);
     // pip's --require-hashes as written, and apart from it whether some requirement carried a
     // --hash (which puts pip in hash-checking mode too).
-    w.Key("require_hashes");
-    w.Bool(o.require_hashes);
-    w.Key("has_hashes");
-    w.Bool(o.has_hashes);
-    w.Key("no_binary");
-    put_list(w, o.no_binary);
-    w.Key("only_binary");
-    put_list(w, o.only_binary);
-    w.Key("features_enabled");
-    put_list(w, o.features_enabled);
-    w.EndObject();
+    w.field("require_hashes", o.require_hashes).field("has_hashes", o.has_hashes);
+    put_list(w.key("no_binary"), o.no_binary);
+    put_list(w.key("only_binary"), o.only_binary);
+    put_list(w.key("features_enabled"), o.features_enabled);
+    w.end_object();
 
-    w.Key("errors");
-    w.StartArray();
-    for (auto const& p : problems) {
-        w.StartObject();
-        w.Key("file");
-        put(w, p.file);
-        w.Key("line");
-        w.Int(p.line);
-        w.Key("message");
-        put(w, p.message);
-        w.Key("kind");
-        put(w, p.kind);
-        w.EndObject();
-    }
-    w.EndArray();
+    w.key("errors").begin_array();
+    for (auto const& p : problems)
+        w.begin_object()
+            .field("file", p.where.file)
+            .field("line", p.where.line)
+            .field("message", p.where.message)
+            .field("kind", p.kind)
+            .end_object();
+    w.end_array();
 
     // The values markers were judged against; null for a value only python3 knows when no
     // marker needed it (python3 is not started just to print it).
-    w.Key("environment");
-    w.StartObject();
-    for (std::string_view key : packaging::Environment::keys()) {
-        if (key == "extra") continue;
-        w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-        put_opt(w, known_value(env, key));
-    }
-    w.EndObject();
-    w.EndObject();
-    out << buf.GetString() << '\n';
+    w.key("environment").begin_object();
+    for (std::string_view key : packaging::Environment::keys())
+        if (key != "extra") w.field(key, known_value(env, key));
+    w.end_object();
+    w.end_object();
+    out << w.str() << '\n';
 }
 
 std::string notes_of(packaging::RequirementEntry const& e) {
@@ -320,49 +256,35 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
         return 0;
     }
 
-    // Computed natively; python3 is asked only if a marker needs a value only it knows.
-    packaging::Environment env = config::marker_environment();
     if (o.python_version) {
-        auto moved = config::with_python_version(env, *o.python_version);
-        if (!moved) {
+        if (auto moved =
+                config::with_python_version(config::marker_environment(), *o.python_version);
+            !moved) {
             err << "pinwatch deps: --python-version: " << moved.error() << '\n';
             return 2;
         }
-        env = std::move(*moved);
     }
-
-    std::vector<packaging::RequirementEntry> entries;
-    packaging::RequirementsOptions options;
+    // The same reader `check` and the daemon use; python3 is asked only if a marker needs a
+    // value only it knows.
+    watcher::LoadOptions lo;
+    lo.requirements = o.requirements;
+    lo.pyproject = o.pyprojects;
+    lo.python_version = o.python_version;
+    auto read = watcher::read_requirements(lo);
+    auto& entries = read.entries;
+    auto& options = read.options;
+    auto const& env = read.environment;
+    bool const unreadable = read.unreadable;
     std::vector<Problem> problems;
-    bool unreadable = false;
-
-    if (!o.requirements.empty()) {
-        packaging::RequirementsSet set =
-            packaging::parse_requirements_files(o.requirements, config::system_parse_options(env));
-        std::set<std::string> const top(o.requirements.begin(), o.requirements.end());
-        for (auto& e : set.errors) {
-            if (e.line == 0 && e.kind == packaging::RequirementsError::Kind::unreadable &&
-                top.count(e.file))
-                unreadable = true;
-            problems.push_back({e.file, e.line, e.message, std::string(to_string(e.kind))});
-        }
-        entries = std::move(set.entries);
-        options = std::move(set.options);
-    }
-    for (auto const& path : o.pyprojects) {
-        config::PyprojectDependencies deps = config::read_pyproject(path, env);
-        for (auto& e : deps.errors) {
-            if (e.line == 0) unreadable = true;
-            problems.push_back({e.file, e.line, e.message, "pyproject"});
-        }
-        for (auto& e : deps.entries)
-            entries.push_back(std::move(e));
-    }
+    for (std::size_t i = 0; i < read.errors.size(); ++i)
+        problems.push_back({read.errors[i], read.error_kinds[i]});
 
     // Index URLs may carry credentials (https://user:token@host/simple): output goes to CI logs.
     if (options.index_url) options.index_url = redact_url(*options.index_url);
-    for (auto& u : options.extra_index_urls) u = redact_url(u);
-    for (auto& u : options.find_links) u = redact_url(u);
+    for (auto& u : options.extra_index_urls)
+        u = redact_url(u);
+    for (auto& u : options.find_links)
+        u = redact_url(u);
     for (auto const& p : problems)
         err << utf8(p.str()) << '\n';
     if (o.json) {

@@ -15,10 +15,6 @@
 
 namespace pinwatch::config {
 
-std::string PyprojectError::str() const {
-    return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
-}
-
 namespace {
 
 int line_of(toml::node const& n) {

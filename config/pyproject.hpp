@@ -15,12 +15,7 @@
 
 namespace pinwatch::config {
 
-struct PyprojectError {
-    std::string file;
-    int line = 0; // 0: the file as a whole (unreadable, not TOML)
-    std::string message;
-    std::string str() const; // "file:line: message"
-};
+using PyprojectError = Diagnostic;
 
 struct PyprojectDependencies {
     // One entry per requirement string, in file order: section is "project.dependencies",

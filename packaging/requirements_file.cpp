@@ -13,11 +13,6 @@
 
 namespace pinwatch::packaging {
 
-std::string RequirementsError::str() const {
-    if (line <= 0) return file + ": " + message;
-    return file + ':' + std::to_string(line) + ": " + message;
-}
-
 std::optional<std::string> process_getenv(std::string const& name) {
     if (char const* value = std::getenv(name.c_str())) return std::string(value);
     return std::nullopt;

@@ -5,6 +5,7 @@
 // opens nothing itself. It reports what it read; it never decides what to poll.
 #pragma once
 
+#include "common/diagnostic.hpp"
 #include "common/result.hpp"
 #include "packaging/marker.hpp"
 
@@ -68,7 +69,7 @@ struct RequirementsOptions {
     std::vector<std::string> only_binary;
 };
 
-struct RequirementsError {
+struct RequirementsError : Diagnostic {
     // What went wrong, for callers that treat kinds differently (an unreadable top-level file
     // is fatal for `pinwatch deps`; a bad requirement line is not).
     enum class Kind {
@@ -79,11 +80,8 @@ struct RequirementsError {
         marker,      // the marker cannot be evaluated in the target environment
         cycle,       // an include names a file that is already being read
     };
-    std::string file;
-    int line = 0; // 0: the file as a whole (unreadable, undecodable)
-    std::string message;
+    // file, line (0: the file as a whole, unreadable or undecodable) and message: Diagnostic.
     Kind kind = Kind::requirement;
-    std::string str() const; // "file:line: message" ("file: message" when line is 0)
 };
 
 std::string_view to_string(RequirementsError::Kind kind);

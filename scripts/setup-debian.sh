@@ -3,7 +3,7 @@
 # Runs as root, or through sudo; installs only what is missing.
 set -euo pipefail
 packages=(
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-all-dev libboost-url1.81-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
   libspdlog-dev libtomlplusplus-dev libssl-dev zlib1g-dev libsystemd-dev
   # tests: independent implementations we compare against, and tools the fakes use

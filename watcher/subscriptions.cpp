@@ -30,33 +30,44 @@ std::string join_specifiers(std::string const& a, std::string const& b) {
 
 } // namespace
 
-LoadedRequirements load_requirements(LoadOptions const& o) {
-    LoadedRequirements out;
-    auto const po = config::system_parse_options(config::marker_environment(o.python_version));
-
-    std::vector<packaging::RequirementEntry> entries;
-    bool pre = o.pre;
-    std::optional<std::string> file_index;
+RequirementsRead read_requirements(LoadOptions const& o) {
+    RequirementsRead out;
+    out.environment = config::marker_environment(o.python_version);
+    auto const po = config::system_parse_options(out.environment);
     if (!o.requirements.empty()) {
         auto set = packaging::parse_requirements_files(o.requirements, po);
         std::set<std::string> const top(o.requirements.begin(), o.requirements.end());
-        for (auto const& e : set.errors) {
-            out.errors.push_back({e.file, e.line, e.message});
-            if (e.line == 0 && top.count(e.file)) out.unreadable = true;
+        for (auto& e : set.errors) {
+            if (e.line == 0 && e.kind == packaging::RequirementsError::Kind::unreadable &&
+                top.count(e.file))
+                out.unreadable = true;
+            out.error_kinds.emplace_back(to_string(e.kind));
+            out.errors.push_back(std::move(e));
         }
-        entries = std::move(set.entries);
-        pre = pre || set.options.pre;
-        file_index = set.options.index_url;
+        out.entries = std::move(set.entries);
+        out.options = std::move(set.options);
     }
     for (auto const& path : o.pyproject) {
         auto deps = config::read_pyproject(path, po.environment);
-        for (auto const& e : deps.errors) {
-            out.errors.push_back({e.file, e.line, e.message});
+        for (auto& e : deps.errors) {
             if (e.line == 0 && e.file == path) out.unreadable = true;
+            out.error_kinds.emplace_back("pyproject");
+            out.errors.push_back(std::move(e));
         }
         for (auto& e : deps.entries)
-            entries.push_back(std::move(e));
+            out.entries.push_back(std::move(e));
     }
+    return out;
+}
+
+LoadedRequirements load_requirements(LoadOptions const& o) {
+    LoadedRequirements out;
+    auto read = read_requirements(o);
+    out.errors = std::move(read.errors);
+    out.unreadable = read.unreadable;
+    auto entries = std::move(read.entries);
+    bool const pre = o.pre || read.options.pre;
+    std::optional<std::string> const file_index = read.options.index_url;
 
     if (o.index_url)
         out.index_url = *o.index_url;

@@ -5,6 +5,7 @@
 
 #include "common/diagnostic.hpp"
 #include "model/model.hpp"
+#include "packaging/requirements_file.hpp"
 
 #include <cstdint>
 #include <map>
@@ -41,6 +42,21 @@ struct LoadedRequirements {
     bool unreadable = false; // a top-level file could not be read (usage error)
     std::string index_url;   // the index the subscriptions use
 };
+
+// What the files say, before anything is subscribed: every entry (watchable or not), the
+// option lines, and every problem with its kind ("requirement", "unreadable", "pyproject", ...).
+// `pinwatch deps` prints this; load_requirements turns it into subscriptions.
+struct RequirementsRead {
+    std::vector<packaging::RequirementEntry> entries;
+    packaging::RequirementsOptions options;
+    std::vector<Diagnostic> errors;
+    std::vector<std::string> error_kinds; // parallel to errors
+    bool unreadable = false;              // a file named by the caller could not be read
+    packaging::Environment environment;   // what markers were judged against
+};
+// The environment is moved to `python_version` when given; an invalid one keeps the system's
+// (validate it first with config::with_python_version to report it).
+RequirementsRead read_requirements(LoadOptions const& options);
 
 // Index precedence, like pip: explicit option > `-i/--index-url` in the files >
 // PIP_INDEX_URL > https://pypi.org/simple/.

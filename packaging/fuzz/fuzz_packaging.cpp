@@ -116,7 +116,9 @@ void exercise_name(std::string_view text) {
 
 // ---- PEP 508 requirements and markers, pip requirements files ----
 
-Environment fuzz_environment() { return Environment::debian12_x86_64(); }
+Environment fuzz_environment() {
+    return Environment::debian12_x86_64();
+}
 
 void exercise_marker(Marker const& m, Environment const& env) {
     check(!m.str().empty());
@@ -131,7 +133,8 @@ void exercise_requirement(std::string const& text, Environment const& env) {
         return;
     }
     check(!r->name.empty() && is_alnum_ascii(r->name.front()));
-    for (std::size_t i = 1; i < r->extras.size(); ++i) check(r->extras[i - 1] < r->extras[i]);
+    for (std::size_t i = 1; i < r->extras.size(); ++i)
+        check(r->extras[i - 1] < r->extras[i]);
     auto const spec = r->specifier.str();
     auto again = SpecifierSet::parse(spec);
     check(again.has_value() && again->str() == spec);

@@ -14,7 +14,9 @@ using namespace pinwatch::config;
 
 namespace {
 
-packaging::Environment debian12() { return packaging::Environment::debian12_x86_64(); }
+packaging::Environment debian12() {
+    return packaging::Environment::debian12_x86_64();
+}
 
 PyprojectDependencies parse(std::string const& text) {
     return parse_pyproject(text, "pyproject.toml", debian12());

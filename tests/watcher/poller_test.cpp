@@ -27,7 +27,8 @@ struct Pages {
     TestServer server{[this](TestRequest const& r) {
         std::lock_guard lock(mutex);
         auto it = bodies.find(std::string(r.path()));
-        return it == bodies.end() ? TestResponse::text("missing", 404) : TestResponse::text(it->second);
+        return it == bodies.end() ? TestResponse::text("missing", 404)
+                                  : TestResponse::text(it->second);
     }};
     void set(std::string path, std::string body) {
         std::lock_guard lock(mutex);
@@ -45,7 +46,8 @@ struct Rig {
     UnixTime now = 1000;
 
     explicit Rig(std::vector<Route> routes = {})
-        : sources(make_sources()), poller(client, store, sources, Router(std::move(routes)), options(), [this] { return now; }) {}
+        : sources(make_sources()), poller(client, store, sources, Router(std::move(routes)),
+                                          options(), [this] { return now; }) {}
     static SourceRegistry make_sources() {
         SourceRegistry r;
         r.add(std::make_unique<test::PagedSource>());
@@ -68,14 +70,16 @@ struct Rig {
     PollOutcome poll(std::int64_t id) {
         PollOutcome out;
         bool done = false;
-        boost::asio::co_spawn(io, poller.poll(*store.subscription(id)), [&](std::exception_ptr ep, PollOutcome o) {
-            if (ep) std::rethrow_exception(ep);
-            out = o;
-            done = true;
-        });
+        boost::asio::co_spawn(io, poller.poll(*store.subscription(id)),
+                              [&](std::exception_ptr ep, PollOutcome o) {
+                                  if (ep) std::rethrow_exception(ep);
+                                  out = o;
+                                  done = true;
+                              });
         // Idle keep-alive connections keep the loop busy: run until this poll is done.
         io.restart();
-        while (!done) io.run_one();
+        while (!done)
+            io.run_one();
         return out;
     }
 };

@@ -56,16 +56,18 @@ struct Rig {
     }
     void run_once(std::vector<StoredSubscription> subs) {
         bool done = false;
-        boost::asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr ep) {
-            if (ep) std::rethrow_exception(ep);
-            done = true;
-        });
+        boost::asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)),
+                              [&](std::exception_ptr ep) {
+                                  if (ep) std::rethrow_exception(ep);
+                                  done = true;
+                              });
         run_until([&] { return done; });
     }
     // Idle keep-alive connections keep the loop busy: run until the condition holds.
     template <class F> void run_until(F&& done) {
         io.restart();
-        while (!done()) io.run_one();
+        while (!done())
+            io.run_one();
     }
 };
 
@@ -129,7 +131,8 @@ BOOST_AUTO_TEST_CASE(start_due_keeps_the_schedule_and_honours_a_host_pause) {
 }
 
 BOOST_AUTO_TEST_CASE(a_poll_that_throws_is_backed_off_in_memory) {
-    Rig rig(std::nullopt, SchedulerOptions{}, [](TestRequest const&) { return TestResponse::text("!throw"); });
+    Rig rig(std::nullopt, SchedulerOptions{},
+            [](TestRequest const&) { return TestResponse::text("!throw"); });
     rig.scheduler.reschedule(rig.subscribe(1));
     std::vector<std::string> crashes;
     rig.scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int n) {
