@@ -5,7 +5,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -341,6 +343,14 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
         r.errors.push_back(
             {path, 0,
              "nothing to watch: set 'requirements' (and/or 'pyproject') to a list of files"});
+    // toml++ walks tables in key order; people read files top to bottom.
+    std::stable_sort(
+        c.notifiers.begin(), c.notifiers.end(),
+        [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
+    std::stable_sort(r.errors.begin(), r.errors.end(),
+                     [](ConfigError const& a, ConfigError const& b) {
+                         return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
+                     });
     if (!r.errors.empty()) return fail(std::move(r.errors));
     return c;
 }

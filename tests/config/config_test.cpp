@@ -125,3 +125,63 @@ BOOST_AUTO_TEST_CASE(durations) {
     BOOST_TEST(!parse_duration("5 m").has_value());
     BOOST_TEST(!parse_duration("99999999999999s").has_value());
 }
+
+BOOST_AUTO_TEST_CASE(notifier_tables_with_routes) {
+    auto c = parse_config(R"(
+requirements = ["r.txt"]
+[notifiers.majors]
+type = "console"
+events = ["new_release", "pinned_yanked"]
+packages = ["Django", "boto*", "Zope.Interface"]
+update_types = ["major", "prerelease"]
+[notifiers.all]
+type = "console"
+)",
+                          "/etc/pinwatch/pinwatch.toml");
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
+    BOOST_REQUIRE(c->notifiers.size() == 2u);
+    auto const& m = c->notifiers[0];
+    BOOST_TEST(m.name == "majors");
+    BOOST_TEST(m.type == "console");
+    BOOST_TEST(m.route.notifier == "majors");
+    BOOST_TEST(m.route.events.size() == 2u);
+    // Names are PEP 503-normalised; a glob keeps its wildcards.
+    BOOST_TEST((m.route.packages == std::vector<std::string>{"django", "boto*", "zope-interface"}));
+    BOOST_TEST(m.route.update_types.size() == 2u);
+    BOOST_TEST(c->notifiers[1].route.events.empty()); // everything
+}
+
+BOOST_AUTO_TEST_CASE(notifier_mistakes_are_named_with_their_line) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+[notifiers.a]
+type = "carrier-pigeon"
+[notifiers.b]
+events = ["new_release"]
+[notifiers.c]
+type = "console"
+events = ["new_releases"]
+update_types = ["huge"]
+colour = "red"
+[notifiers.d]
+type = "console"
+packages = "django"
+)",
+                          "p.toml");
+    BOOST_REQUIRE(!c.has_value());
+    auto const text = all(c.error());
+    BOOST_TEST(text.find("p.toml:3: key 'notifiers.a.type': unknown notifier type 'carrier-pigeon' "
+                         "(expected console") != std::string::npos,
+               text);
+    BOOST_TEST(text.find("p.toml:4: [notifiers.b]: missing key 'type'") != std::string::npos, text);
+    BOOST_TEST(text.find("p.toml:8: key 'notifiers.c.events': unknown event kind 'new_releases'") !=
+                   std::string::npos,
+               text);
+    BOOST_TEST(text.find("p.toml:9: key 'notifiers.c.update_types': unknown update type 'huge'") !=
+                   std::string::npos,
+               text);
+    BOOST_TEST(text.find("p.toml:10: unknown key 'colour' in [notifiers.c]") != std::string::npos,
+               text);
+    BOOST_TEST(text.find("p.toml:13: key 'notifiers.d.packages': expected a list of strings") !=
+                   std::string::npos,
+               text);
+}

@@ -1,0 +1,27 @@
+#define BOOST_TEST_MODULE json
+#include <boost/test/unit_test.hpp>
+
+#include "common/json.hpp"
+
+using namespace pinwatch;
+
+BOOST_AUTO_TEST_CASE(writes_nested_values_with_commas_in_place) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("name", "requests").field("line", 3).field("pinned", std::optional<std::string>{});
+    w.key("newer").begin_array().string("2.32.0").string("2.32.1").end_array();
+    w.key("empty").begin_object().end_object();
+    w.field("ok", true).field("mean", 2.1);
+    w.end_object();
+    BOOST_TEST(w.str() == R"({"name":"requests","line":3,"pinned":null,"newer":["2.32.0","2.32.1"],)"
+                          R"("empty":{},"ok":true,"mean":2.1})");
+}
+
+BOOST_AUTO_TEST_CASE(strings_are_escaped_and_always_valid_utf8) {
+    BOOST_TEST(json_quote("a\"b\\c\n\t\x01") == R"("a\"b\\c\n\t\u0001")");
+    BOOST_TEST(json_quote("café") == "\"café\"");
+    BOOST_TEST(json_quote("bad\xff") == "\"bad\xEF\xBF\xBD\"");
+    JsonWriter w;
+    w.begin_array().number(std::numeric_limits<double>::infinity()).number(std::int64_t{-5}).end_array();
+    BOOST_TEST(w.str() == "[null,-5]");
+}

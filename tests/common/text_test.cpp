@@ -1,0 +1,45 @@
+#define BOOST_TEST_MODULE text
+#include <boost/test/unit_test.hpp>
+
+#include "common/text.hpp"
+
+using namespace pinwatch;
+
+BOOST_AUTO_TEST_CASE(sanitize_makes_controls_visible_and_keeps_prose) {
+    BOOST_TEST(sanitize_text("plain café ✓") == "plain café ✓");
+    BOOST_TEST(sanitize_text("a\x1b[31mred") == "a\\x1b[31mred");
+    BOOST_TEST(sanitize_text("bell\a nul") == "bell\\x07 nul");
+    BOOST_TEST(sanitize_text(std::string("nul\0x", 5)) == "nul\\x00x");
+    BOOST_TEST(sanitize_text("tab\there") == "tab here");
+    BOOST_TEST(sanitize_text("line\r\nnext") == "line\\x0d\\x0anext");
+    BOOST_TEST(sanitize_text("\xc2\x9b" "csi") == "\\x9bcsi");          // C1 CSI
+    BOOST_TEST(sanitize_text("\xe2\x80\xae" "txt") == "\\u202etxt");   // right-to-left override
+    BOOST_TEST(sanitize_text("bad \xff byte") == "bad \\xff byte");
+    BOOST_TEST(sanitize_text("\xc0\xaf") == "\\xc0\\xaf"); // overlong '/'
+}
+
+BOOST_AUTO_TEST_CASE(decode_and_repair_utf8) {
+    auto ch = decode_utf8("é", 0);
+    BOOST_TEST(ch.ok);
+    BOOST_TEST(ch.length == 2u);
+    BOOST_TEST(static_cast<unsigned>(ch.code_point) == 0xe9u);
+    BOOST_TEST(!decode_utf8("\xed\xa0\x80", 0).ok); // a surrogate
+    BOOST_TEST(valid_utf8("a\xffz") == "a\xEF\xBF\xBDz");
+    BOOST_TEST(display_width("café") == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(redact_urls) {
+    BOOST_TEST(redact_url("https://user:pw@host/simple/?token=x#frag") == "https://host/simple/");
+    BOOST_TEST(redact_url("https://host/p") == "https://host/p");
+    BOOST_TEST(redact_url("git+https://oauth2:TOKEN@gitlab.example/x.git") == "git+https://gitlab.example/x.git");
+    BOOST_TEST(redact_url("not a url") == "not a url");
+    BOOST_TEST(redact_url("user:pw@host/x") == "host/x"); // no scheme: still no credentials
+}
+
+BOOST_AUTO_TEST_CASE(ascii_helpers) {
+    BOOST_TEST(iequals("Content-Type", "content-type"));
+    BOOST_TEST(!iequals("a", "ab"));
+    BOOST_TEST(iends_with("pkg.WHL", ".whl"));
+    BOOST_TEST(trim_blanks("  x y \t\n") == "x y");
+    BOOST_TEST(ascii_lower("ÄBC") == "Äbc"); // ASCII only: bytes above 0x7f are left alone
+}

@@ -1,0 +1,51 @@
+#define BOOST_TEST_MODULE model
+#include <boost/test/unit_test.hpp>
+
+#include "model/model.hpp"
+
+using namespace pinwatch::model;
+
+BOOST_AUTO_TEST_CASE(names_round_trip) {
+    for (auto k : kAllEventKinds) BOOST_TEST((event_kind_from_string(to_string(k)) == k));
+    BOOST_TEST(!event_kind_from_string("nope").has_value());
+    BOOST_TEST((update_type_from_string("pre-release") == UpdateType::prerelease));
+    BOOST_TEST((update_type_from_string("prerelease") == UpdateType::prerelease));
+    for (auto s : {PollStatus::pending, PollStatus::ok, PollStatus::unchanged, PollStatus::gone,
+                   PollStatus::error, PollStatus::cancelled})
+        BOOST_TEST((poll_status_from_string(to_string(s)) == s));
+}
+
+BOOST_AUTO_TEST_CASE(globs) {
+    BOOST_TEST(glob_match("boto*", "boto3"));
+    BOOST_TEST(glob_match("boto*", "boto"));
+    BOOST_TEST(!glob_match("boto*", "aioboto3"));
+    BOOST_TEST(glob_match("*-stubs", "types-requests-stubs"));
+    BOOST_TEST(glob_match("dj?ngo", "django"));
+    BOOST_TEST(glob_match("*a*b*c*", "xxaxxbxxcxx"));
+    BOOST_TEST(!glob_match("django", "django-rest"));
+}
+
+BOOST_AUTO_TEST_CASE(routes_pick_events) {
+    Event e;
+    e.kind = EventKind::new_release;
+    e.package = "django";
+    e.update = UpdateType::minor;
+    Route all;
+    BOOST_TEST(route_accepts(all, e));
+    Route majors;
+    majors.update_types = {UpdateType::major};
+    BOOST_TEST(!route_accepts(majors, e));
+    e.update = UpdateType::major;
+    BOOST_TEST(route_accepts(majors, e));
+    Event yank;
+    yank.kind = EventKind::pinned_yanked;
+    yank.package = "django";
+    BOOST_TEST(route_accepts(majors, yank)); // update types filter new releases only
+    Route only_yanks;
+    only_yanks.events = {EventKind::pinned_yanked};
+    only_yanks.packages = {"dj*"};
+    BOOST_TEST(route_accepts(only_yanks, yank));
+    BOOST_TEST(!route_accepts(only_yanks, e));
+    yank.package = "flask";
+    BOOST_TEST(!route_accepts(only_yanks, yank));
+}
