@@ -13,8 +13,9 @@ BOOST_AUTO_TEST_CASE(writes_nested_values_with_commas_in_place) {
     w.key("empty").begin_object().end_object();
     w.field("ok", true).field("mean", 2.1);
     w.end_object();
-    BOOST_TEST(w.str() == R"({"name":"requests","line":3,"pinned":null,"newer":["2.32.0","2.32.1"],)"
-                          R"("empty":{},"ok":true,"mean":2.1})");
+    BOOST_TEST(w.str() ==
+               R"({"name":"requests","line":3,"pinned":null,"newer":["2.32.0","2.32.1"],)"
+               R"("empty":{},"ok":true,"mean":2.1})");
 }
 
 BOOST_AUTO_TEST_CASE(strings_are_escaped_and_always_valid_utf8) {
@@ -22,6 +23,9 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_and_always_valid_utf8) {
     BOOST_TEST(json_quote("café") == "\"café\"");
     BOOST_TEST(json_quote("bad\xff") == "\"bad\xEF\xBF\xBD\"");
     JsonWriter w;
-    w.begin_array().number(std::numeric_limits<double>::infinity()).number(std::int64_t{-5}).end_array();
+    w.begin_array()
+        .number(std::numeric_limits<double>::infinity())
+        .number(std::int64_t{-5})
+        .end_array();
     BOOST_TEST(w.str() == "[null,-5]");
 }

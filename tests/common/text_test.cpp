@@ -12,8 +12,10 @@ BOOST_AUTO_TEST_CASE(sanitize_makes_controls_visible_and_keeps_prose) {
     BOOST_TEST(sanitize_text(std::string("nul\0x", 5)) == "nul\\x00x");
     BOOST_TEST(sanitize_text("tab\there") == "tab here");
     BOOST_TEST(sanitize_text("line\r\nnext") == "line\\x0d\\x0anext");
-    BOOST_TEST(sanitize_text("\xc2\x9b" "csi") == "\\x9bcsi");          // C1 CSI
-    BOOST_TEST(sanitize_text("\xe2\x80\xae" "txt") == "\\u202etxt");   // right-to-left override
+    BOOST_TEST(sanitize_text("\xc2\x9b"
+                             "csi") == "\\x9bcsi"); // C1 CSI
+    BOOST_TEST(sanitize_text("\xe2\x80\xae"
+                             "txt") == "\\u202etxt"); // right-to-left override
     BOOST_TEST(sanitize_text("bad \xff byte") == "bad \\xff byte");
     BOOST_TEST(sanitize_text("\xc0\xaf") == "\\xc0\\xaf"); // overlong '/'
 }
@@ -31,7 +33,8 @@ BOOST_AUTO_TEST_CASE(decode_and_repair_utf8) {
 BOOST_AUTO_TEST_CASE(redact_urls) {
     BOOST_TEST(redact_url("https://user:pw@host/simple/?token=x#frag") == "https://host/simple/");
     BOOST_TEST(redact_url("https://host/p") == "https://host/p");
-    BOOST_TEST(redact_url("git+https://oauth2:TOKEN@gitlab.example/x.git") == "git+https://gitlab.example/x.git");
+    BOOST_TEST(redact_url("git+https://oauth2:TOKEN@gitlab.example/x.git") ==
+               "git+https://gitlab.example/x.git");
     BOOST_TEST(redact_url("not a url") == "not a url");
     BOOST_TEST(redact_url("user:pw@host/x") == "host/x"); // no scheme: still no credentials
 }

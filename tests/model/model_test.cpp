@@ -6,7 +6,8 @@
 using namespace pinwatch::model;
 
 BOOST_AUTO_TEST_CASE(names_round_trip) {
-    for (auto k : kAllEventKinds) BOOST_TEST((event_kind_from_string(to_string(k)) == k));
+    for (auto k : kAllEventKinds)
+        BOOST_TEST((event_kind_from_string(to_string(k)) == k));
     BOOST_TEST(!event_kind_from_string("nope").has_value());
     BOOST_TEST((update_type_from_string("pre-release") == UpdateType::prerelease));
     BOOST_TEST((update_type_from_string("prerelease") == UpdateType::prerelease));

@@ -252,3 +252,127 @@ BOOST_AUTO_TEST_CASE(routes_are_kept_in_the_file_and_read_only_access_writes_not
     BOOST_CHECK_THROW(StateStore((dir.path / "missing.db").string(), StateStore::Access::read_only),
                       std::runtime_error);
 }
+
+// The first schema, as pinwatch 0.1 created it (watcher/state/store.cpp, migration 1).
+constexpr char const* kSchemaV1 = R"sql(
+CREATE TABLE subscriptions (
+    id                   INTEGER PRIMARY KEY,
+    source               TEXT NOT NULL,
+    index_url            TEXT NOT NULL,
+    name                 TEXT NOT NULL,
+    specifier            TEXT NOT NULL DEFAULT '',
+    pinned               TEXT,
+    prereleases          INTEGER NOT NULL DEFAULT 0,
+    file                 TEXT NOT NULL DEFAULT '',
+    line                 INTEGER NOT NULL DEFAULT 0,
+    active               INTEGER NOT NULL DEFAULT 1,
+    created_at           INTEGER NOT NULL,
+    baseline_done        INTEGER NOT NULL DEFAULT 0,
+    etag                 TEXT,
+    last_serial          INTEGER,
+    last_poll            INTEGER,
+    last_status          TEXT NOT NULL DEFAULT '',
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due             INTEGER NOT NULL DEFAULT 0,
+    summary              TEXT,
+    project_urls         TEXT,
+    home_page            TEXT,
+    metadata_version     TEXT,
+    gone_since           INTEGER, -- set while the index answers 404; errors do not clear it
+    interval             INTEGER, -- seconds; NULL = the daemon's interval
+    UNIQUE (source, index_url, name)
+);
+CREATE TABLE releases (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    version         TEXT NOT NULL,
+    first_seen      INTEGER NOT NULL,
+    upload_time     INTEGER,
+    yanked          INTEGER NOT NULL DEFAULT 0,
+    yank_reason     TEXT,
+    PRIMARY KEY (subscription_id, version)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    id              TEXT PRIMARY KEY,
+    seq             INTEGER NOT NULL UNIQUE,
+    subscription_id INTEGER REFERENCES subscriptions(id) ON DELETE SET NULL,
+    kind            TEXT NOT NULL,
+    package         TEXT NOT NULL,
+    index_url       TEXT NOT NULL,
+    version         TEXT,
+    update_type     TEXT,
+    allowed         INTEGER,
+    pinned          TEXT,
+    specifier       TEXT NOT NULL DEFAULT '',
+    detail          TEXT NOT NULL DEFAULT '',
+    at              INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    event_id        TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    notifier        TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | delivered | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    delivered_at    INTEGER,
+    UNIQUE (event_id, notifier)
+);
+CREATE INDEX outbox_pending ON outbox(notifier, state, next_attempt_at);
+-- The daemon's notifiers, so that events written by another process (`check --state` on the
+-- daemon's file) are queued for them too instead of being taken silently.
+CREATE TABLE notifiers (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql";
+
+BOOST_AUTO_TEST_CASE(migrating_a_version_1_file_keeps_everything) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec(kSchemaV1);
+        db.exec("PRAGMA user_version = 1");
+        db.exec("INSERT INTO subscriptions (id, source, index_url, name, specifier, pinned, "
+                "created_at, "
+                "baseline_done, etag, last_serial, last_status, next_due) VALUES "
+                "(1, 'pypi', 'https://pypi.org/simple', 'requests', '==2.31.0', '2.31.0', 5, 1, "
+                "'\"e1\"', 77, 'ok', 900)");
+        db.exec("INSERT INTO releases (subscription_id, version, first_seen, yanked) VALUES (1, "
+                "'2.31.0', 5, 0), "
+                "(1, '2.32.0', 6, 1)");
+        db.exec(
+            "INSERT INTO events (id, seq, subscription_id, kind, package, index_url, version, at) "
+            "VALUES "
+            "('evt_1', 1, 1, 'new_release', 'requests', 'https://pypi.org/simple/', '2.32.0', 6)");
+        db.exec("INSERT INTO outbox (event_id, notifier, state) VALUES ('evt_1', 'console', "
+                "'pending')");
+        db.exec("INSERT INTO notifiers (name) VALUES ('console')");
+    }
+    StateStore store(path);
+    BOOST_TEST(store.schema_version() == StateStore::latest_schema_version());
+    auto const subs = store.subscriptions();
+    BOOST_REQUIRE(subs.size() == 1u);
+    auto const& s = subs[0];
+    BOOST_TEST(s.id == 1);
+    BOOST_TEST(s.sub.locator == "https://pypi.org/simple/requests/");
+    BOOST_TEST(s.sub.origin == "https://pypi.org/simple/");
+    BOOST_TEST(s.validator.value() == "\"e1\"");
+    BOOST_TEST(s.sequence.value() == 77);
+    BOOST_TEST(s.next_due == 900);
+    BOOST_TEST(s.baseline_done);
+    BOOST_TEST(store.releases(1).size() == 2u); // not cascaded away by the table rebuild
+    auto const events = store.events();
+    BOOST_REQUIRE(events.size() == 1u);
+    BOOST_TEST(events[0].origin == "https://pypi.org/simple/");
+    BOOST_TEST(events[0].source == "pypi");
+    Outbox outbox(store);
+    BOOST_TEST(outbox.counts().pending == 1);
+    BOOST_TEST(store.routes().size() == 1u);
+    BOOST_TEST(outbox.next_due().value() == 0);
+    // The same package subscribed the new way is the same row.
+    BOOST_TEST(store.upsert_subscription(pypi_subscription("https://pypi.org/simple/", "requests"),
+                                         10) == 1);
+    SQLite::Database check(path);
+    BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
