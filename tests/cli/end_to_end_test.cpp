@@ -431,3 +431,32 @@ BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
             BOOST_TEST(s.last_status == model::PollStatus::ok);
     }
 }
+
+BOOST_AUTO_TEST_CASE(routes_send_each_notifier_only_what_it_asked_for) {
+    Workspace w;
+    // No default console; one console notifier that wants major releases of demo only, one that
+    // wants yanks of anything.
+    w.write("pinwatch.toml",
+            "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+            "index_url = \"" +
+                w.pypi.index_url() +
+                "\"\ninterval = \"1h\"\nconsole = false\n"
+                "[notifiers.majors]\ntype = \"console\"\nupdate_types = [\"major\"]\n"
+                "packages = [\"Demo\"]\nevents = [\"new_release\"]\n"
+                "[notifiers.yanks]\ntype = \"console\"\n"
+                "events = [\"release_yanked\", \"pinned_yanked\"]\n");
+    BOOST_TEST(w.run_once().empty());
+    w.pypi.add_release("demo", {"1.0.1", 1700001000});    // a patch: nobody
+    w.pypi.add_release("demo", {"2.0.0", 1700001001});    // a major: "majors"
+    w.pypi.add_release("other-lib", {"4.0", 1700001002}); // a major of another package: nobody
+    w.pypi.yank("other-lib", "2.0", "broken");            // a yank: "yanks"
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+    BOOST_TEST((contains(lines[0], "demo 2.0.0") || contains(lines[1], "demo 2.0.0")));
+    BOOST_TEST((contains(lines[0], "release_yanked") || contains(lines[1], "release_yanked")));
+    watcher::StateStore store(w.path("state.db"));
+    watcher::Outbox outbox(store);
+    BOOST_TEST(outbox.counts().delivered == 2); // one row per routed delivery, none for the rest
+    BOOST_TEST(outbox.counts().pending == 0);
+    BOOST_TEST(store.events().size() == 4u); // every change is recorded, routed or not
+}
