@@ -24,6 +24,8 @@ def start_fake(build, projects):
         line = fake.stdout.readline()
         if not line:
             raise SystemExit("bench: the fake PyPI exited early")
+        if line.startswith("mirror: "):
+            print(line.strip(), file=sys.stderr)
         if line.startswith("index_url: "):
             index = line.split(": ", 1)[1].strip()
         elif line.startswith("ca_file: "):
@@ -63,6 +65,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     ap.add_argument("--sizes", default="500,5000")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported")
+    ap.add_argument("--concurrency", type=int, default=16, help="requests in flight, pinwatch and curl alike")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     pinwatch = os.path.join(build, "cli/pinwatch")
@@ -78,7 +81,8 @@ def main():
             with open(req, "w") as f:
                 for i in range(n):
                     f.write(f"pkg-{i:05d}>=0.1\n" if i % 3 else f"Pkg_{i:05d}\n")
-            base = [pinwatch, "check", "-r", req, "--index-url", index, "--ca-file", ca, "--json", "-q", "--stats"]
+            base = [pinwatch, "check", "-r", req, "--index-url", index, "--ca-file", ca, "--json", "-q", "--stats",
+                    "--concurrency", str(args.concurrency)]
 
             def median(runs):
                 return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
@@ -96,15 +100,29 @@ def main():
                 requests, moved = parse_stats(err)
                 rows.append((n, f"pinwatch check, {label}", wall, cpu, rss, requests, moved))
             if curl:
-                cfg = os.path.join(work, f"curl-{n}.cfg")
-                with open(cfg, "w") as f:
-                    for i in range(n):
-                        f.write(f'url = "{index}pkg-{i:05d}/"\noutput = "/dev/null"\n')
-                cmd = [curl, "-sS", "--parallel", "--parallel-max", "8", "--compressed", "--cacert", ca,
-                       "-H", "Accept: application/vnd.pypi.simple.v1+json", "-K", cfg]
-                runs = [measure(cmd) for _ in range(args.repeat)]
+                # curl downloads and inflates the same pages with the same concurrency; the warm
+                # run re-asks each with If-None-Match (the ETag curl saved), as pinwatch does.
+                etags = os.path.join(work, f"etags-{n}")
+                os.makedirs(etags, exist_ok=True)
+                def curl_config(path, warm):
+                    with open(path, "w") as f:
+                        for i in range(n):
+                            f.write(f'url = "{index}pkg-{i:05d}/"\noutput = "/dev/null"\ncompressed\n'
+                                    f'cacert = "{ca}"\nheader = "Accept: application/vnd.pypi.simple.v1+json"\n')
+                            etag = os.path.join(etags, str(i))
+                            f.write(f'etag-compare = "{etag}"\n' if warm else f'etag-save = "{etag}"\n')
+                            if i + 1 < n:
+                                f.write("next\n")
+                cold_cfg, warm_cfg = os.path.join(work, f"curl-{n}.cfg"), os.path.join(work, f"curl-{n}-warm.cfg")
+                curl_config(cold_cfg, False)
+                curl_config(warm_cfg, True)
+                cmd = [curl, "-sS", "--parallel", "--parallel-max", str(args.concurrency)]
+                runs = [measure(cmd + ["-K", cold_cfg]) for _ in range(args.repeat)]
                 wall, cpu, rss, _ = median(runs)
-                rows.append((n, "curl --parallel (download only)", wall, cpu, rss, n, None))
+                rows.append((n, "curl --parallel, cold (download + inflate)", wall, cpu, rss, n, None))
+                runs = [measure(cmd + ["-K", warm_cfg]) for _ in range(args.repeat)]
+                wall, cpu, rss, _ = median(runs)
+                rows.append((n, "curl --parallel, warm (If-None-Match)", wall, cpu, rss, n, None))
     finally:
         fake.terminate()
         fake.wait()

@@ -81,17 +81,49 @@ struct FileInfo {
     std::int64_t size;
 };
 
+// Wheel tags of a binary release, in the order PyPI lists them (CPython versions x platforms).
+constexpr char const* kWheelTags[] = {
+    "cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "cp39-cp39-manylinux_2_17_aarch64.manylinux2014_aarch64",
+    "cp39-cp39-macosx_11_0_arm64",
+    "cp39-cp39-win_amd64",
+    "cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "cp310-cp310-manylinux_2_17_aarch64.manylinux2014_aarch64",
+    "cp310-cp310-macosx_11_0_arm64",
+    "cp310-cp310-win_amd64",
+    "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",
+    "cp311-cp311-macosx_11_0_arm64",
+    "cp311-cp311-win_amd64",
+    "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "cp312-cp312-musllinux_1_1_x86_64",
+    "cp312-cp312-macosx_11_0_arm64",
+    "cp312-cp312-win_amd64",
+};
+
+// An sdist, a pure wheel and, for files > 2, binary wheels (a release of a compiled project).
 std::vector<FileInfo> files_of(std::string const& normalised, FakeRelease const& r) {
     std::string stem = normalised;
     std::replace(stem.begin(), stem.end(), '-', '_');
+    std::vector<std::string> names;
+    if (r.files >= 1) names.push_back(stem + "-" + r.version + ".tar.gz");
+    if (r.files == 2) names.push_back(stem + "-" + r.version + "-py3-none-any.whl");
+    for (int i = 0; r.files > 2 && i < r.files - 1 && i < static_cast<int>(std::size(kWheelTags));
+         ++i)
+        names.push_back(stem + "-" + r.version + "-" + kWheelTags[i] + ".whl");
     std::vector<FileInfo> out;
-    std::string names[2] = {stem + "-" + r.version + ".tar.gz",
-                            stem + "-" + r.version + "-py3-none-any.whl"};
-    for (int i = 0; i < r.files && i < 2; ++i) {
-        auto const h = hex64(fnv1a(names[i]));
-        out.push_back({names[i],
-                       "https://files.example/packages/" + h.substr(0, 2) + "/" + names[i],
-                       h + h + h + h, static_cast<std::int64_t>(10000 + fnv1a(names[i]) % 90000)});
+    for (auto const& name : names) {
+        auto const h = hex64(fnv1a(name));
+        // files.pythonhosted.org's layout: /packages/<2>/<2>/<60 hex digits>/<file>.
+        auto const path =
+            h + hex64(fnv1a(name + "/1")) + hex64(fnv1a(name + "/2")) + hex64(fnv1a(name + "/3"));
+        out.push_back(
+            {name,
+             "https://files.example/packages/" + path.substr(0, 2) + "/" + path.substr(2, 2) + "/" +
+                 path.substr(4, 60) + "/" + name,
+             // Digests look random, as real ones do (and compress as badly).
+             h + hex64(fnv1a(name + "#1")) + hex64(fnv1a(name + "#2")) + hex64(fnv1a(name + "#3")),
+             static_cast<std::int64_t>(10000 + fnv1a(name) % 9000000)});
     }
     return out;
 }
@@ -227,6 +259,16 @@ void FakePypi::set_gzip(bool v) {
     gzip_ = v;
 }
 
+FakePypi::RenderedSize FakePypi::rendered_size() const {
+    std::lock_guard lock(mutex_);
+    RenderedSize out;
+    for (auto const& [name, r] : cache_) {
+        out.json += r.json.size();
+        out.json_gz += r.json_gz.size();
+    }
+    return out;
+}
+
 void FakePypi::prerender() {
     std::lock_guard lock(mutex_);
     for (auto const& [name, _] : projects_)
@@ -284,7 +326,7 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
                 str(w, f.sha256);
                 w.EndObject();
                 key(w, "requires-python");
-                w.Null();
+                str(w, ">=3.9");
                 key(w, "size");
                 w.Int64(f.size);
                 key(w, "upload-time");
@@ -296,10 +338,17 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
                     w.Bool(true);
                 else
                     str(w, r.yank_reason);
+                // PEP 714: PyPI serves both keys with the metadata file's hash.
                 key(w, "core-metadata");
-                w.Bool(false);
+                w.StartObject();
+                key(w, "sha256");
+                str(w, f.sha256);
+                w.EndObject();
                 key(w, "data-dist-info-metadata");
-                w.Bool(false);
+                w.StartObject();
+                key(w, "sha256");
+                str(w, f.sha256);
+                w.EndObject();
                 w.EndObject();
             }
         w.EndArray();
@@ -518,14 +567,17 @@ std::vector<FakeProject> FakePypi::generate(std::size_t count, unsigned seed, st
         p.summary = std::string("Generated project ") + name;
         p.project_urls = {{"Source", "https://github.com/example/" + std::string(name)},
                           {"Documentation", "https://docs.example/" + std::string(name)}};
-        // Release counts skewed like PyPI's: most projects have a handful, some tens, a few
-        // hundreds and a very few thousands (botocore-like). The first project is always huge.
+        // Release counts as in a real team's mirror (500 projects pinned by real requirements
+        // files held 53k releases): most projects 10-60 releases, some a few hundred, a few
+        // boto3-like ones 1,000-3,000. The first project is always the largest.
         double const x = u(rng);
-        int releases = x < 0.70    ? 1 + static_cast<int>(u(rng) * 10)
-                       : x < 0.95  ? 10 + static_cast<int>(u(rng) * 90)
-                       : x < 0.995 ? 100 + static_cast<int>(u(rng) * 400)
-                                   : 1000 + static_cast<int>(u(rng) * 2000);
+        int releases = x < 0.85   ? 10 + static_cast<int>(u(rng) * 50)
+                       : x < 0.98 ? 60 + static_cast<int>(u(rng) * 240)
+                                  : 1000 + static_cast<int>(u(rng) * 2000);
         if (i == 0 && count >= 50) releases = 3000;
+        // A fifth of projects are compiled: an sdist and a wheel per platform and Python, the
+        // newer releases with more of them. The rest ship an sdist and one pure wheel.
+        bool const binary = releases < 1000 && u(rng) < 0.2;
         std::int64_t t = now - 6LL * 365 * 86400;
         std::int64_t const step =
             std::max<std::int64_t>(3600, (now - 86400 - t) / std::max(1, releases));
@@ -552,6 +604,7 @@ std::vector<FakeProject> FakePypi::generate(std::size_t count, unsigned seed, st
             else if (shape < 0.075)
                 v += ".dev" + std::to_string(r);
             rel.version = v;
+            rel.files = binary ? 1 + 3 + (10 * r) / std::max(1, releases) : 2;
             t += step;
             rel.upload_time = t;
             if (u(rng) < 0.01) {

@@ -78,6 +78,10 @@ class FakePypi {
     void prerender();
 
     FakePypiStats stats() const;
+    struct RenderedSize {
+        std::size_t json = 0, json_gz = 0;
+    };
+    RenderedSize rendered_size() const;             // of the pages rendered so far
     std::vector<std::string> project_names() const; // normalised
 
     // A realistic mirror: release counts skewed like PyPI's (most projects a handful, a few

@@ -29,7 +29,8 @@ Serves a fake PyPI on 127.0.0.1 (an ephemeral port) until SIGINT/SIGTERM.
   --projects N     a generated mirror of N projects (pkg-00000 ...) instead of the demo set
   --seed S         seed for the generated mirror (default 1)
   --demo SECONDS   every SECONDS, publish a new release or yank one in the demo set
-Prints "index_url: <url>" once it is listening.
+Prints "index_url: <url>" once it is listening (and, for a generated mirror, a "mirror: ..."
+line with its size first).
 )";
 
 std::vector<FakeProject> demo_projects(std::int64_t now) {
@@ -136,9 +137,16 @@ int main(int argc, char** argv) {
     FakePypi pypi(opts);
     std::int64_t const now = std::time(nullptr);
     if (projects > 0) {
-        for (auto& p : FakePypi::generate(projects, seed, now))
+        std::size_t releases = 0;
+        for (auto& p : FakePypi::generate(projects, seed, now)) {
+            releases += p.releases.size();
             pypi.add_project(std::move(p));
+        }
         pypi.prerender();
+        auto const size = pypi.rendered_size();
+        std::cout << "mirror: " << projects << " projects, " << releases << " releases, "
+                  << size.json << " bytes of Simple JSON, " << size.json_gz << " gzipped"
+                  << std::endl;
     } else {
         for (auto& p : demo_projects(now))
             pypi.add_project(std::move(p));
