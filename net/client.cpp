@@ -674,7 +674,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             out.response.headers.emplace_back(std::string(field.name_string()),
                                               std::string(field.value()));
 
-        // gzip is inflated as it arrives; any other coding is passed through untouched.
+        // gzip is collected as it arrives and inflated at the end; any other coding is passed
+        // through untouched.
         std::optional<detail::GzipDecoder> gzip;
         if (auto coding = head.find(http::field::content_encoding);
             coding != head.end() && is_gzip(coding->value()))
@@ -709,25 +710,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             std::string_view const bytes(conn.chunk.data(),
                                          conn.chunk.size() - parser.get().body().size);
             if (gzip) {
-                switch (gzip->feed(bytes, body, body_limit)) {
-                case detail::GzipDecoder::Status::ok:
-                    break;
-                case detail::GzipDecoder::Status::too_large:
-                    co_return fail(too_large());
-                case detail::GzipDecoder::Status::corrupt:
+                if (gzip->feed(bytes) != detail::GzipDecoder::Status::ok)
                     co_return fail(
                         Failure{Error{ErrorKind::protocol,
                                       "corrupt gzip body from " + where + ": " + gzip->message()}});
-                }
             } else {
                 if (body.size() + bytes.size() > body_limit) co_return fail(too_large());
                 body.append(bytes);
             }
             if (bec) co_return fail(Failure{classify(bec, Step::read_body, where, limit)});
         }
-        if (gzip && gzip->finish() != detail::GzipDecoder::Status::ok)
-            co_return fail(Failure{Error{ErrorKind::protocol, "corrupt gzip body from " + where +
-                                                                  ": " + gzip->message()}});
+        if (gzip) {
+            switch (gzip->finish(body, body_limit)) {
+            case detail::GzipDecoder::Status::ok:
+                break;
+            case detail::GzipDecoder::Status::too_large:
+                co_return fail(too_large());
+            case detail::GzipDecoder::Status::corrupt:
+                co_return fail(
+                    Failure{Error{ErrorKind::protocol,
+                                  "corrupt gzip body from " + where + ": " + gzip->message()}});
+            }
+        }
 
         out.response.wire_bytes =
             static_cast<std::size_t>(lowest.rate_policy().received() - received_before);

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-all-dev libboost-url1.81-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
-  libspdlog-dev libtomlplusplus-dev libssl-dev zlib1g-dev libsystemd-dev
+  libspdlog-dev libtomlplusplus-dev libssl-dev zlib1g-dev libdeflate-dev libsystemd-dev
   # tests: independent implementations we compare against, and tools the fakes use
   python3 python3-packaging python3-pip openssl curl sqlite3 ca-certificates
 )

@@ -126,41 +126,39 @@ std::optional<UnixTime> Scheduler::start_due(UnixTime now) {
 }
 
 asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> subs) {
-    std::deque<std::int64_t> waiting;
+    // One queue per host, in the given order: a full host is skipped in one step, so a wake-up
+    // costs the polls it starts, not a walk over everything still waiting.
+    std::map<std::string, std::deque<std::int64_t>> waiting;
+    std::size_t remaining = 0;
     for (auto const& s : subs) {
         auto e = entry_for(s);
         host(e.host, s.sub.source);
         e.due = 0;
+        waiting[e.host].push_back(s.id);
         entries_[s.id] = std::move(e);
-        waiting.push_back(s.id);
+        ++remaining;
     }
-    while (!waiting.empty() || !in_flight_.empty()) {
+    while (remaining > 0 || !in_flight_.empty()) {
         UnixTime const now = clock_();
         std::optional<UnixTime> wake;
-        // Start in order, skipping (not blocking on) subscriptions whose host is full.
-        for (auto it = waiting.begin(); it != waiting.end();) {
-            auto const e = entries_.find(*it);
-            if (e == entries_.end()) {
-                it = waiting.erase(it);
-                continue;
+        for (auto& [key, queue] : waiting) {
+            auto const& h = hosts_[key];
+            if (h.paused_until > now && !queue.empty())
+                wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
+            while (!queue.empty() && in_flight_.size() < options_.max_polls) {
+                auto const id = queue.front();
+                auto const e = entries_.find(id);
+                if (e != entries_.end() && !may_start(e->second, now)) break;
+                queue.pop_front();
+                --remaining;
+                if (e != entries_.end()) start(id, now);
             }
-            if (!may_start(e->second, now)) {
-                auto const& h = hosts_[e->second.host];
-                if (h.paused_until > now)
-                    wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
-                if (in_flight_.size() >= options_.max_polls) break;
-                ++it;
-                continue;
-            }
-            auto const id = *it;
-            it = waiting.erase(it);
-            start(id, now);
         }
-        if (waiting.empty() && in_flight_.empty()) break;
+        if (remaining == 0 && in_flight_.empty()) break;
         // Woken by a completion; a host pause ends by the clock.
         auto const sleep = wake ? std::chrono::seconds(std::max<UnixTime>(0, *wake - now)) +
                                       std::chrono::milliseconds(5)
-                                : std::chrono::hours(1);
+                                : std::chrono::seconds(3600);
         finished_.expires_after(sleep);
         auto [ec] = co_await finished_.async_wait(asio::as_tuple(asio::use_awaitable));
         (void)ec;

@@ -107,59 +107,77 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     bool saw_files = false;     // ... with a "files" list
 
     int depth = 0;
-    std::string top_key;  // key at depth 1
-    std::string meta_key; // key inside "meta"
-    std::string file_key; // key inside one "files" entry
+    // Keys are classified once, when read; values then switch on the class instead of
+    // comparing strings (a large page has hundreds of thousands of them).
+    enum class Top { other, meta, versions, files } top = Top::other;
+    enum class Meta { other, api_version, last_serial } meta = Meta::other;
+    enum class File { other, filename, upload_time, yanked } file = File::other;
     // The file being read. Views point into the parse buffer (in-situ parsing: no copies).
     std::string_view filename;
     std::optional<UnixTime> uploaded;
     bool yanked = false;
     std::optional<std::string_view> yank_reason;
 
-    bool in_meta() const { return depth == 2 && top_key == "meta"; }
-    bool in_versions() const { return depth == 2 && top_key == "versions"; }
-    bool in_file() const { return depth == 3 && top_key == "files"; }
+    bool in_meta() const { return depth == 2 && top == Top::meta; }
+    bool in_versions() const { return depth == 2 && top == Top::versions; }
+    bool in_file() const { return depth == 3 && top == Top::files; }
 
     bool scalar_string(char const* s, std::size_t n) {
-        if (in_versions()) {
-            saw_versions = true;
-            table.get(std::string_view(s, n));
-        } else if (in_meta() && meta_key == "api-version") {
-            api_version.assign(s, n);
-        } else if (in_file()) {
-            if (file_key == "filename")
+        if (in_file()) {
+            switch (file) {
+            case File::filename:
                 filename = std::string_view(s, n);
-            else if (file_key == "upload-time")
+                break;
+            case File::upload_time:
                 uploaded = pypi_detail::parse_upload_time({s, n});
-            else if (file_key == "yanked") {
+                break;
+            case File::yanked:
                 // PEP 592: a string means yanked with that reason.
                 yanked = true;
                 yank_reason = std::string_view(s, n);
+                break;
+            case File::other:
+                break;
             }
+        } else if (in_versions()) {
+            saw_versions = true;
+            table.get(std::string_view(s, n));
+        } else if (in_meta() && meta == Meta::api_version) {
+            api_version.assign(s, n);
         }
         return true;
     }
     bool Default() { return true; }
     bool String(char const* s, rapidjson::SizeType n, bool) { return scalar_string(s, n); }
     bool Bool(bool b) {
-        if (in_file() && file_key == "yanked") yanked = b;
+        if (in_file() && file == File::yanked) yanked = b;
         return true;
     }
     bool Int64(std::int64_t v) {
-        if (in_meta() && meta_key == "_last-serial") last_serial = v;
+        if (in_meta() && meta == Meta::last_serial) last_serial = v;
         return true;
     }
     bool Int(int v) { return Int64(v); }
     bool Uint(unsigned v) { return Int64(v); }
     bool Uint64(std::uint64_t v) { return Int64(static_cast<std::int64_t>(v)); }
     bool Key(char const* s, rapidjson::SizeType n, bool) {
+        std::string_view const k(s, n);
         if (depth == 1) {
-            top_key.assign(s, n);
-            saw_files = saw_files || top_key == "files";
-        } else if (in_meta())
-            meta_key.assign(s, n);
-        else if (in_file())
-            file_key.assign(s, n);
+            top = k == "files"      ? Top::files
+                  : k == "versions" ? Top::versions
+                  : k == "meta"     ? Top::meta
+                                    : Top::other;
+            saw_files = saw_files || top == Top::files;
+        } else if (in_meta()) {
+            meta = k == "api-version"    ? Meta::api_version
+                   : k == "_last-serial" ? Meta::last_serial
+                                         : Meta::other;
+        } else if (in_file()) {
+            file = k == "filename"      ? File::filename
+                   : k == "upload-time" ? File::upload_time
+                   : k == "yanked"      ? File::yanked
+                                        : File::other;
+        }
         return true;
     }
     bool StartObject() {
@@ -170,7 +188,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             uploaded.reset();
             yanked = false;
             yank_reason.reset();
-            file_key.clear();
+            file = File::other;
         }
         return true;
     }
@@ -333,7 +351,6 @@ std::string normalise_index_url(std::string_view url) {
 }
 
 std::string version_from_filename(std::string_view filename, std::string_view project) {
-    auto const canon_project = packaging::canonicalize_name(project);
     if (iends_with(filename, ".whl") || iends_with(filename, ".egg")) {
         // Wheel: {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl, name escaped with '_'.
         // Egg: {name}-{version}(-py{X.Y}(-{platform})?)?.egg
@@ -347,6 +364,7 @@ std::string version_from_filename(std::string_view filename, std::string_view pr
         ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.z", ".tar", ".tgz", ".tbz", ".zip"};
     for (auto ext : kSdistExtensions) {
         if (!iends_with(filename, ext)) continue;
+        auto const canon_project = packaging::canonicalize_name(project);
         auto stem = filename.substr(0, filename.size() - ext.size());
         // Old sdists keep the project's own spelling, which may contain '-': find the split
         // where the left part is the project name.

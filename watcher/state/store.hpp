@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace SQLite {
@@ -112,7 +113,7 @@ class StateStore {
     void migrate();
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
     std::unique_ptr<SQLite::Database> db_;
-    mutable std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+    mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 } // namespace pinwatch::watcher
