@@ -2,6 +2,7 @@
 
 #include "notifiers/console/console.hpp"
 #include "notifiers/slack/slack.hpp"
+#include "notifiers/webhook/webhook.hpp"
 
 #include <functional>
 #include <string_view>
@@ -38,6 +39,15 @@ Entry const kTypes[] = {
          if (c.webhook_url.empty()) return fail(missing(c, "webhook_url"));
          return std::unique_ptr<Notifier>(
              std::make_unique<SlackNotifier>(c.name, c.webhook_url, *ctx.http));
+     }},
+    {"webhook",
+     [](config::NotifierConfig const& c,
+        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+         if (!ctx.http) return fail(needs_http(c));
+         if (c.url.empty()) return fail(missing(c, "url"));
+         if (c.signing_key.empty()) return fail(missing(c, "secret"));
+         return std::unique_ptr<Notifier>(
+             std::make_unique<WebhookNotifier>(c.name, c.url, c.signing_key, *ctx.http));
      }},
 };
 
