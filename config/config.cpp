@@ -1,6 +1,9 @@
 #include "config/config.hpp"
 
+#include "common/base64.hpp"
+#include "common/text.hpp"
 #include "config/environment.hpp"
+#include "config/secrets.hpp"
 #include "packaging/name.hpp"
 
 #include <toml++/toml.h>
@@ -105,6 +108,126 @@ void each_string(Reader& r, toml::node const& n, std::string const& key, F&& acc
     }
 }
 
+std::string notifier_types() {
+    std::string out;
+    for (auto const* type : kNotifierTypes)
+        out += std::string(out.empty() ? "" : ", ") + type;
+    return out;
+}
+
+// The settings each notifier type takes besides type/events/packages/update_types.
+struct TypeKeys {
+    std::string_view type;
+    std::vector<std::string_view> keys; // all required
+};
+TypeKeys const kTypeKeys[] = {
+    {"console", {}},
+    {"slack", {"webhook_url"}},
+    {"webhook", {"url", "secret"}},
+};
+constexpr std::string_view kSecretKeys[] = {"webhook_url", "url", "secret"};
+
+std::vector<std::string_view> const& keys_of(std::string_view type) {
+    static std::vector<std::string_view> const none;
+    for (auto const& t : kTypeKeys)
+        if (t.type == type) return t.keys;
+    return none;
+}
+
+std::string host_of(std::string_view url_after_scheme) {
+    auto authority = url_after_scheme.substr(0, url_after_scheme.find_first_of("/?#"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
+    if (!authority.empty() && authority.front() == '[')
+        return ascii_lower(authority.substr(0, authority.find(']') + 1));
+    return ascii_lower(authority.substr(0, authority.find(':')));
+}
+
+// Where a notifier may send: https://, or plain http:// to this machine (tests, a local relay).
+// The URL is a secret, so the message says what is wrong without repeating it.
+std::optional<std::string> check_endpoint(std::string_view url) {
+    std::string_view const expected = "an https:// URL (http:// only to 127.0.0.1 or localhost)";
+    for (char ch : url)
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
+            return std::string(expected) + " without blanks or control characters";
+    bool const https = url.size() > 8 && iequals(url.substr(0, 8), "https://");
+    bool const http = url.size() > 7 && iequals(url.substr(0, 7), "http://");
+    if (!https && !http) return std::string(expected);
+    std::string const host = host_of(url.substr(https ? 8 : 7));
+    if (host.empty() || host == "[]") return std::string(expected) + " with a host";
+    if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]")
+        return std::string(expected);
+    return std::nullopt;
+}
+
+// Resolves one secret-bearing setting and checks what it resolved to with `check` (which
+// returns what was expected, or nothing). No message repeats the value.
+template <class Check>
+std::optional<std::string> read_secret(Reader& r, toml::node const& v, std::string const& full,
+                                       Check&& check) {
+    auto reference = r.string(v, full);
+    if (!reference) return std::nullopt;
+    auto value = resolve_secret(*reference, fs::path(r.path).parent_path());
+    if (!value) {
+        r.error(v, "key '" + full + "': " + value.error());
+        return std::nullopt;
+    }
+    if (auto expected = check(*value)) {
+        // A reference (env:NAME, file:PATH) is not secret and says where to look.
+        r.error(v, "key '" + full + "': " +
+                       (is_secret_reference(*reference) ? *reference + " does not hold "
+                                                        : std::string("expected ")) +
+                       *expected);
+        return std::nullopt;
+    }
+    return std::move(*value);
+}
+
+// The type-specific settings of one [notifiers.<name>] table, once its type is known.
+void read_notifier_settings(Reader& r, std::string const& where, toml::node const& node,
+                            std::map<std::string, toml::node const*> const& given,
+                            NotifierConfig& n) {
+    auto const& wanted = keys_of(n.type);
+    for (auto const& [key, v] : given) {
+        if (std::find(wanted.begin(), wanted.end(), key) != wanted.end()) continue;
+        std::string takes;
+        for (auto k : wanted)
+            takes += std::string(takes.empty() ? "" : ", ") + std::string(k);
+        r.error(*v, "unknown key '" + key + "' in [" + where + "] (type '" + n.type + "' takes " +
+                        (takes.empty() ? "no settings" : takes) + ")");
+    }
+    for (auto key : wanted) {
+        if (given.count(std::string(key))) continue;
+        std::string const what =
+            key == "secret" ? "a Standard Webhooks key \"whsec_...\""
+                            : (key == "webhook_url" ? "the incoming webhook's URL" : "the URL");
+        r.error(node, "[" + where + "]: missing key '" + std::string(key) + "' (" + what +
+                          ", or env:NAME, file:PATH, credential:NAME)");
+    }
+    auto const url_of = [&](std::string const& key, Secret& out) {
+        auto it = given.find(key);
+        if (it == given.end()) return;
+        if (auto v = read_secret(r, *it->second, where + "." + key, check_endpoint))
+            out = Secret(std::move(*v));
+    };
+    if (n.type == "slack") url_of("webhook_url", n.webhook_url);
+    if (n.type == "webhook") {
+        url_of("url", n.url);
+        if (auto it = given.find("secret"); it != given.end()) {
+            std::optional<std::string> key_bytes;
+            auto const check = [&](std::string const& value) -> std::optional<std::string> {
+                if (value.rfind("whsec_", 0) == 0)
+                    key_bytes = base64_decode(std::string_view(value).substr(6));
+                if (!key_bytes || key_bytes->empty())
+                    return "a Standard Webhooks key: \"whsec_\" followed by base64";
+                return std::nullopt;
+            };
+            if (read_secret(r, *it->second, where + ".secret", check))
+                n.signing_key = Secret(std::move(*key_bytes));
+        }
+    }
+}
+
 void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c) {
     std::string const where = "notifiers." + name;
     auto const* t = node.as_table();
@@ -116,6 +239,7 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.name = name;
     n.route.notifier = name;
     n.line = r.line_of(node);
+    std::map<std::string, toml::node const*> settings; // read once the type is known
     for (auto const& [k, v] : *t) {
         std::string const key(k.str());
         std::string const full = where + "." + key;
@@ -124,12 +248,9 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 bool known = false;
                 for (auto const* type : kNotifierTypes)
                     known = known || *s == type;
-                std::string expected;
-                for (auto const* type : kNotifierTypes)
-                    expected += std::string(expected.empty() ? "" : ", ") + type;
                 if (!known)
                     r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " +
-                                   expected + ")");
+                                   notifier_types() + ")");
                 else
                     n.type = *s;
             }
@@ -177,15 +298,21 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 else
                     n.route.update_types.insert(*u);
             });
+        } else if (std::find(std::begin(kSecretKeys), std::end(kSecretKeys), key) !=
+                   std::end(kSecretKeys)) {
+            settings[key] = &v;
         } else {
             r.unknown(v, key, where);
         }
     }
     if (n.type.empty() && !t->contains("type")) {
-        r.error(node, "[" + where + "]: missing key 'type' (expected one of: console)");
+        r.error(node,
+                "[" + where + "]: missing key 'type' (expected one of: " + notifier_types() + ")");
         return;
     }
-    if (!n.type.empty()) c.notifiers.push_back(std::move(n));
+    if (n.type.empty()) return;
+    read_notifier_settings(r, where, node, settings, n);
+    c.notifiers.push_back(std::move(n));
 }
 
 } // namespace

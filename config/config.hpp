@@ -4,6 +4,7 @@
 
 #include "common/diagnostic.hpp"
 #include "common/result.hpp"
+#include "common/secret.hpp"
 #include "model/model.hpp"
 
 #include <chrono>
@@ -17,15 +18,25 @@ namespace pinwatch::config {
 using ConfigError = Diagnostic;
 
 // Notifier types this build knows; `[notifiers.<name>] type = ...` must name one.
-inline constexpr char const* kNotifierTypes[] = {"console"};
+inline constexpr char const* kNotifierTypes[] = {"console", "slack", "webhook"};
 
 // One `[notifiers.<name>]` table: its type, its own settings (validated per type), and the
-// route that picks its events.
+// route that picks its events. Settings that are credentials were given as references
+// (env:NAME, file:PATH, credential:NAME, or literally) and are resolved and checked at load
+// time; they are held as Secrets, so printing a NotifierConfig cannot leak them.
 struct NotifierConfig {
     std::string name;
     std::string type;
     model::Route route; // route.notifier == name
     int line = 0;       // where the table starts, for messages
+
+    // type = "slack": `webhook_url`, the incoming webhook (https://, or http:// to loopback);
+    // its path is the credential.
+    Secret webhook_url;
+    // type = "webhook": `url`, the endpoint (https://, or http:// to loopback), and `secret`, the
+    // Standard Webhooks key "whsec_<base64>", held here decoded: the HMAC-SHA256 key bytes.
+    Secret url;
+    Secret signing_key;
 };
 
 struct HttpConfig {

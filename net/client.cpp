@@ -852,7 +852,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                                               limit, body_limit, body_limit_name);
             if (!response) co_return response;
             auto location = response->header("Location");
-            if (!is_redirect(response->status) || !location) {
+            if (!is_redirect(response->status) || !location || !request.follow_redirects) {
                 response->final_url = target.url;
                 co_return response;
             }

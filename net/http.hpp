@@ -26,6 +26,9 @@ struct Request {
     // Per-request caps; unset means the client's defaults.
     std::optional<std::size_t> body_limit;             // decompressed bytes
     std::optional<std::chrono::milliseconds> deadline; // whole request, redirects included
+    // false: a 3xx comes back as the response instead of being followed (webhook deliveries,
+    // where a redirect is a failure and a POST must never turn into a GET).
+    bool follow_redirects = true;
 
     Request& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

@@ -23,6 +23,9 @@ struct Delivery {
     Status status = Status::delivered;
     std::string error;                               // never contains secrets
     std::optional<std::chrono::seconds> retry_after; // for retry
+    // With failed: the receiver says this notifier is dead (a deleted Slack webhook, an archived
+    // channel, 410 Gone): stop using it until the config changes, and tell someone.
+    bool disable = false;
 };
 
 class Notifier {
@@ -30,6 +33,11 @@ class Notifier {
     virtual ~Notifier() = default;
     virtual std::string_view name() const noexcept = 0; // the configured name
     virtual boost::asio::awaitable<Delivery> deliver(std::span<Event const> events) = 0;
+    // The shortest time to leave between two deliver() calls (the receiver's rate limit, e.g.
+    // Slack's one message per second per webhook); 0 = no limit. The dispatcher enforces it.
+    virtual std::chrono::milliseconds min_interval() const noexcept {
+        return std::chrono::milliseconds{0};
+    }
 };
 
 // Text for humans: one line per event, used by the console and as the plain-text part of mail.

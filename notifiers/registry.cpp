@@ -1,6 +1,8 @@
 #include "notifiers/registry.hpp"
 
 #include "notifiers/console/console.hpp"
+#include "notifiers/slack/slack.hpp"
+#include "notifiers/webhook/webhook.hpp"
 
 #include <functional>
 #include <string_view>
@@ -10,6 +12,14 @@ namespace {
 
 using Builder = std::function<Result<std::unique_ptr<Notifier>>(config::NotifierConfig const&,
                                                                 NotifierContext const&)>;
+
+std::string needs_http(config::NotifierConfig const& c) {
+    return "notifier '" + c.name + "': type '" + c.type +
+           "' needs an HTTP client, and none was given (NotifierContext::http is null)";
+}
+std::string missing(config::NotifierConfig const& c, std::string const& key) {
+    return "notifier '" + c.name + "': type '" + c.type + "' needs '" + key + "'";
+}
 
 struct Entry {
     std::string_view type;
@@ -21,6 +31,23 @@ Entry const kTypes[] = {
      [](config::NotifierConfig const& c,
         NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
          return std::unique_ptr<Notifier>(std::make_unique<ConsoleNotifier>(ctx.console, c.name));
+     }},
+    {"slack",
+     [](config::NotifierConfig const& c,
+        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+         if (!ctx.http) return fail(needs_http(c));
+         if (c.webhook_url.empty()) return fail(missing(c, "webhook_url"));
+         return std::unique_ptr<Notifier>(
+             std::make_unique<SlackNotifier>(c.name, c.webhook_url, *ctx.http));
+     }},
+    {"webhook",
+     [](config::NotifierConfig const& c,
+        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+         if (!ctx.http) return fail(needs_http(c));
+         if (c.url.empty()) return fail(missing(c, "url"));
+         if (c.signing_key.empty()) return fail(missing(c, "secret"));
+         return std::unique_ptr<Notifier>(
+             std::make_unique<WebhookNotifier>(c.name, c.url, c.signing_key, *ctx.http));
      }},
 };
 

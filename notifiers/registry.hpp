@@ -10,11 +10,17 @@
 #include <iosfwd>
 #include <memory>
 
+namespace pinwatch::net {
+class Client;
+}
+
 namespace pinwatch::notifiers {
 
-// What channels may need from the process: where the console writes.
+// What channels may need from the process: where the console writes, and the HTTPS client that
+// channels which post (Slack, webhook) send through. Building one of those without `http` fails.
 struct NotifierContext {
     std::ostream& console;
+    net::Client* http = nullptr; // owned by the caller; must outlive the notifiers
 };
 
 Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,

@@ -26,7 +26,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     copts.extra_ca_file = cfg.http.extra_ca_file;
     client_ = std::make_unique<net::Client>(io.get_executor(), copts);
 
-    auto made = notifiers::make_notifiers(cfg, notifiers::NotifierContext{console});
+    auto made = notifiers::make_notifiers(cfg, notifiers::NotifierContext{console, client_.get()});
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
     for (auto& [n, route] : *made)

@@ -19,9 +19,12 @@ boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const>
     for (auto const& e : events)
         out_ << render(e) << '\n';
     out_.flush();
-    if (!out_)
-        co_return Delivery{Delivery::Status::retry, "cannot write to the console", std::nullopt};
-    co_return Delivery{};
+    Delivery result;
+    if (!out_) {
+        result.status = Delivery::Status::retry;
+        result.error = "cannot write to the console";
+    }
+    co_return result;
 }
 
 } // namespace pinwatch::notifiers

@@ -3,7 +3,14 @@
 
 #include "config/config.hpp"
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
 using namespace pinwatch::config;
+namespace fs = std::filesystem;
 
 namespace {
 std::string all(std::vector<ConfigError> const& errors) {
@@ -11,6 +18,33 @@ std::string all(std::vector<ConfigError> const& errors) {
     for (auto const& e : errors)
         out += e.str() + "\n";
     return out;
+}
+std::set<std::string> messages(std::vector<ConfigError> const& errors) {
+    std::set<std::string> out;
+    for (auto const& e : errors)
+        out.insert(e.str());
+    return out;
+}
+
+// Secrets used below; none of them may appear in any message.
+constexpr char const* kSlackUrl = "https://hooks.slack.com/services/T0/B0/s3cr3tSLACK";
+constexpr char const* kHookUrl = "https://hooks.example.com/pinwatch?token=s3cr3tHOOK";
+// A Standard Webhooks test key (standard-webhooks' own test vector).
+constexpr char const* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+struct ScopedEnv {
+    std::string name;
+    ScopedEnv(std::string n, char const* value) : name(std::move(n)) {
+        ::setenv(name.c_str(), value, 1);
+    }
+    ~ScopedEnv() { ::unsetenv(name.c_str()); }
+};
+
+void require_no_secrets(std::vector<ConfigError> const& errors) {
+    for (auto const& e : errors) {
+        for (char const* secret : {"s3cr3t", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+            BOOST_TEST(e.str().find(secret) == std::string::npos, e.str());
+    }
 }
 } // namespace
 
@@ -184,4 +218,157 @@ packages = "django"
     BOOST_TEST(text.find("p.toml:13: key 'notifiers.d.packages': expected a list of strings") !=
                    std::string::npos,
                text);
+}
+
+BOOST_AUTO_TEST_CASE(slack_and_webhook_notifiers_resolve_their_secrets) {
+    std::string tmpl = (fs::temp_directory_path() / "pinwatch-config-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    fs::path const dir(tmpl);
+    std::ofstream(dir / "hook-url") << kHookUrl << "\n";
+    fs::permissions(dir / "hook-url", fs::perms::owner_read | fs::perms::owner_write);
+    ScopedEnv slack("PINWATCH_TEST_SLACK_URL", kSlackUrl);
+    ScopedEnv key("PINWATCH_TEST_WEBHOOK_SECRET", kWhsec);
+
+    auto c = parse_config(R"(requirements = ["r.txt"]
+[notifiers.team-slack]
+type = "slack"
+webhook_url = "env:PINWATCH_TEST_SLACK_URL"
+events = ["new_release"]
+[notifiers.audit-hook]
+type = "webhook"
+url = "file:hook-url"
+secret = "env:PINWATCH_TEST_WEBHOOK_SECRET"
+[notifiers.local]
+type = "slack"
+webhook_url = "http://127.0.0.1:8080/services/x"
+)",
+                          (dir / "pinwatch.toml").string());
+    fs::remove_all(dir);
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
+    BOOST_REQUIRE(c->notifiers.size() == 3u);
+    std::map<std::string, NotifierConfig const*> by_name;
+    for (auto const& n : c->notifiers)
+        by_name[n.name] = &n;
+    auto const& s = *by_name.at("team-slack");
+    BOOST_TEST(s.type == "slack");
+    BOOST_TEST(s.webhook_url.reveal() == kSlackUrl);
+    BOOST_TEST(s.route.events.size() == 1u);
+    auto const& w = *by_name.at("audit-hook");
+    BOOST_TEST(w.type == "webhook");
+    BOOST_TEST(w.url.reveal() == kHookUrl);
+    // The key bytes: base64 "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" decodes to 24 bytes.
+    BOOST_TEST(w.signing_key.reveal().size() == 24u);
+    BOOST_TEST(w.signing_key.reveal().substr(0, 3) == "\x31\xf2\x90");
+    BOOST_TEST(by_name.at("local")->webhook_url.reveal() == "http://127.0.0.1:8080/services/x");
+}
+
+BOOST_AUTO_TEST_CASE(notifier_setting_errors_say_what_and_where_without_the_secret) {
+    ScopedEnv bad_url("PINWATCH_TEST_BAD_URL", "http://hooks.slack.com/services/s3cr3t");
+    ScopedEnv bad_key("PINWATCH_TEST_BAD_KEY", "s3cr3t-not-a-whsec-key");
+    ::unsetenv("PINWATCH_TEST_NOT_SET");
+    auto c = parse_config(R"(requirements = ["r.txt"]
+[notifiers.a-unset]
+type = "slack"
+webhook_url = "env:PINWATCH_TEST_NOT_SET"
+[notifiers.b-plain-http]
+type = "slack"
+webhook_url = "http://hooks.slack.com/services/T0/B0/s3cr3t"
+[notifiers.c-env-http]
+type = "slack"
+webhook_url = "env:PINWATCH_TEST_BAD_URL"
+[notifiers.d-missing]
+type = "slack"
+[notifiers.e-wrong-key]
+type = "slack"
+webhook_url = "https://hooks.slack.com/services/s3cr3t"
+url = "https://example.com/"
+[notifiers.f-bad-secret]
+type = "webhook"
+url = "https://hooks.example.com/s3cr3t"
+secret = "whsec_!!s3cr3t"
+[notifiers.g-env-secret]
+type = "webhook"
+url = "ftp://s3cr3t@example.com/"
+secret = "env:PINWATCH_TEST_BAD_KEY"
+[notifiers.h-nothing]
+type = "webhook"
+[notifiers.i-number]
+type = "slack"
+webhook_url = 42
+[notifiers.j-type]
+type = "pager"
+[notifiers.k-no-host]
+type = "webhook"
+url = "https://:443/s3cr3t"
+secret = "whsec_"
+[notifiers.l-spoofed-localhost]
+type = "slack"
+webhook_url = "http://localhost.evil.example/s3cr3t"
+[notifiers.m-console]
+type = "console"
+secret = "x"
+)",
+                          "n.toml");
+    BOOST_REQUIRE(!c.has_value());
+    require_no_secrets(c.error());
+    std::string const https = "an https:// URL (http:// only to 127.0.0.1 or localhost)";
+    std::string const whsec = "a Standard Webhooks key: \"whsec_\" followed by base64";
+    std::set<std::string> const expected{
+        "n.toml:4: key 'notifiers.a-unset.webhook_url': env: environment variable "
+        "'PINWATCH_TEST_NOT_SET' is not set",
+        "n.toml:7: key 'notifiers.b-plain-http.webhook_url': expected " + https,
+        "n.toml:10: key 'notifiers.c-env-http.webhook_url': env:PINWATCH_TEST_BAD_URL does not "
+        "hold " +
+            https,
+        "n.toml:11: [notifiers.d-missing]: missing key 'webhook_url' (the incoming webhook's URL, "
+        "or env:NAME, file:PATH, credential:NAME)",
+        "n.toml:16: unknown key 'url' in [notifiers.e-wrong-key] (type 'slack' takes "
+        "webhook_url)",
+        "n.toml:20: key 'notifiers.f-bad-secret.secret': expected " + whsec,
+        "n.toml:23: key 'notifiers.g-env-secret.url': expected " + https,
+        "n.toml:24: key 'notifiers.g-env-secret.secret': env:PINWATCH_TEST_BAD_KEY does not "
+        "hold " +
+            whsec,
+        "n.toml:25: [notifiers.h-nothing]: missing key 'url' (the URL, or env:NAME, file:PATH, "
+        "credential:NAME)",
+        "n.toml:25: [notifiers.h-nothing]: missing key 'secret' (a Standard Webhooks key "
+        "\"whsec_...\", or env:NAME, file:PATH, credential:NAME)",
+        "n.toml:29: key 'notifiers.i-number.webhook_url': expected a string",
+        "n.toml:31: key 'notifiers.j-type.type': unknown notifier type 'pager' (expected "
+        "console, slack, webhook)",
+        "n.toml:34: key 'notifiers.k-no-host.url': expected " + https + " with a host",
+        "n.toml:35: key 'notifiers.k-no-host.secret': expected " + whsec,
+        "n.toml:38: key 'notifiers.l-spoofed-localhost.webhook_url': expected " + https,
+        "n.toml:41: unknown key 'secret' in [notifiers.m-console] (type 'console' takes no "
+        "settings)",
+    };
+    auto const got = messages(c.error());
+    for (auto const& e : expected)
+        BOOST_TEST(got.count(e) == 1u, "missing: " << e << "\ngot:\n" << all(c.error()));
+    for (auto const& g : got)
+        BOOST_TEST(expected.count(g) == 1u, "unexpected: " << g);
+}
+
+BOOST_AUTO_TEST_CASE(secret_files_others_can_read_are_refused_by_name) {
+    std::string tmpl = (fs::temp_directory_path() / "pinwatch-config-XXXXXX").string();
+    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    fs::path const dir(tmpl);
+    std::ofstream(dir / "slack-url") << kSlackUrl << "\n";
+    fs::permissions(dir / "slack-url", fs::perms::owner_read | fs::perms::owner_write |
+                                           fs::perms::group_read | fs::perms::others_read);
+    auto c = parse_config(R"(requirements = ["r.txt"]
+[notifiers.team-slack]
+type = "slack"
+webhook_url = "file:slack-url"
+)",
+                          (dir / "pinwatch.toml").string());
+    fs::remove_all(dir);
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_REQUIRE(c.error().size() == 1u);
+    BOOST_TEST(c.error()[0].str() ==
+               (dir / "pinwatch.toml").string() +
+                   ":4: key 'notifiers.team-slack.webhook_url': file: '" +
+                   (dir / "slack-url").string() +
+                   "' is readable by group or others (mode 0644); restrict it with chmod 600");
+    require_no_secrets(c.error());
 }

@@ -1,0 +1,91 @@
+#include "notifiers/post.hpp"
+
+#include "common/text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <vector>
+
+namespace pinwatch::notifiers {
+
+std::optional<std::chrono::seconds> retry_after(net::Response const& response,
+                                                std::chrono::system_clock::time_point now) {
+    auto const header = response.header("Retry-After");
+    if (!header) return std::nullopt;
+    auto const value = trim_blanks(*header);
+    auto const clamp = [](long long secs) {
+        return std::chrono::seconds(std::clamp<long long>(secs, 0, kMaxRetryAfter.count()));
+    };
+    long long secs = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+    if (ec == std::errc{} && end == value.data() + value.size()) return clamp(secs);
+    if (ec == std::errc::result_out_of_range) return kMaxRetryAfter;
+    // An HTTP-date (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
+    std::tm tm{};
+    std::string const text(value);
+    char const* parsed = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!parsed || *parsed != '\0') return std::nullopt;
+    auto const at = std::chrono::system_clock::from_time_t(timegm(&tm));
+    return clamp(std::chrono::duration_cast<std::chrono::seconds>(at - now).count());
+}
+
+std::string scrub(std::string_view text, std::string_view url) {
+    std::vector<std::string> needles{std::string(url), redact_url(url)};
+    auto rest = url;
+    if (auto scheme = rest.find("://"); scheme != std::string_view::npos)
+        rest.remove_prefix(scheme + 3);
+    if (auto slash = rest.find_first_of("/?#"); slash != std::string_view::npos) {
+        auto const target = rest.substr(slash); // "/path?query#fragment"
+        needles.emplace_back(target);
+        auto const path = target.substr(0, target.find_first_of("?#"));
+        if (path.size() > 1) needles.emplace_back(path);
+        if (auto q = target.find('?'); q != std::string_view::npos) {
+            auto const query = target.substr(q + 1, target.find('#', q) - q - 1);
+            if (!query.empty()) needles.emplace_back(query);
+        }
+    }
+    // Longest first, so a URL is replaced whole rather than piece by piece.
+    std::sort(needles.begin(), needles.end(),
+              [](auto const& a, auto const& b) { return a.size() > b.size(); });
+    std::string out(text);
+    for (auto const& needle : needles) {
+        if (needle.size() < 2) continue;
+        for (auto at = out.find(needle); at != std::string::npos;
+             at = out.find(needle, at + std::string_view("<redacted>").size()))
+            out.replace(at, needle.size(), "<redacted>");
+    }
+    return out;
+}
+
+std::string truncate_text(std::string_view text, std::size_t max_chars, std::string_view marker) {
+    std::size_t chars = 0, i = 0;
+    while (i < text.size() && chars < max_chars) {
+        i += decode_utf8(text, i).length;
+        ++chars;
+    }
+    if (i >= text.size()) return std::string(text);
+    return std::string(text.substr(0, i)).append(marker);
+}
+
+std::string body_excerpt(std::string_view body, std::string_view url, std::size_t max_chars) {
+    return truncate_text(sanitize_text(trim_blanks(scrub(body, url))), max_chars, "...");
+}
+
+bool RecentlyDelivered::contains(std::string_view key) const {
+    return std::find(keys_.begin(), keys_.end(), key) != keys_.end();
+}
+
+void RecentlyDelivered::remember(std::string key) {
+    if (contains(key)) return;
+    keys_.push_back(std::move(key));
+    while (keys_.size() > capacity_)
+        keys_.pop_front();
+}
+
+void RecentlyDelivered::forget(std::string_view key) {
+    auto it = std::find(keys_.begin(), keys_.end(), key);
+    if (it != keys_.end()) keys_.erase(it);
+}
+
+} // namespace pinwatch::notifiers

@@ -1,0 +1,65 @@
+// Slack notifier: events as Block Kit messages POSTed to an incoming webhook. Rendering is pure
+// (and escapes every piece of untrusted text, so "<!channel>" in a yank reason stays text);
+// deliver() only posts the rendered parts and reads Slack's answer. The webhook URL is a
+// credential (its path is the token): no message, log line or error ever contains it.
+#pragma once
+
+#include "common/secret.hpp"
+#include "net/client.hpp"
+#include "notifiers/notifier.hpp"
+#include "notifiers/post.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace pinwatch::notifiers {
+
+struct SlackOptions {
+    // Pause between the parts of one batch: Slack allows one message per second per webhook.
+    std::chrono::milliseconds pace{1000};
+};
+
+class SlackNotifier final : public Notifier {
+  public:
+    // Slack's limit is 50 blocks; a header plus two blocks per event keeps well inside it.
+    static constexpr std::size_t kMaxBlocks = 40;
+    static constexpr std::size_t kMaxEventsPerMessage = (kMaxBlocks - 1) / 2;
+    // Slack refuses messages whose blocks hold much more than ~13,000 characters in all.
+    static constexpr std::size_t kMaxBlockChars = 10'000;
+
+    SlackNotifier(std::string name, Secret webhook_url, net::Client& http,
+                  SlackOptions options = {});
+
+    std::string_view name() const noexcept override { return name_; }
+    std::chrono::milliseconds min_interval() const noexcept override {
+        return std::chrono::milliseconds{1000};
+    }
+    // One message per batch, several (in order, paced) when the events do not fit in one; the
+    // batch is delivered only when every part was. Parts that arrived are not sent again when
+    // the dispatcher retries the same batch.
+    boost::asio::awaitable<Delivery> deliver(std::span<Event const> events) override;
+
+    // Pure: one message for these events (Block Kit blocks plus a plain-text fallback);
+    // `part`/`parts` number it when a batch needed several.
+    static std::string render(std::span<Event const> events, std::size_t part = 1,
+                              std::size_t parts = 1);
+    // Pure: how a batch is cut into messages (each within kMaxBlocks and kMaxBlockChars).
+    static std::vector<std::span<Event const>> split(std::span<Event const> events);
+    // Pure: the messages for a whole batch, in order.
+    static std::vector<std::string> render_messages(std::span<Event const> events);
+    // Slack's three control characters as entities ("&" first): &amp; &lt; &gt;.
+    static std::string escape(std::string_view text);
+
+  private:
+    boost::asio::awaitable<Delivery> post(std::string body);
+
+    std::string name_;
+    std::string label_; // "slack <name>": how messages name this notifier, never by its URL
+    Secret url_;
+    net::Client& http_;
+    SlackOptions options_;
+    RecentlyDelivered sent_; // parts already delivered, by their events' ids
+};
+
+} // namespace pinwatch::notifiers

@@ -1,0 +1,126 @@
+#include "notifiers/webhook/webhook.hpp"
+
+#include "common/json.hpp"
+#include "common/text.hpp"
+#include "net/crypto.hpp"
+
+#include <ctime>
+
+namespace pinwatch::notifiers {
+
+namespace {
+
+std::string rfc3339(model::UnixTime at) {
+    char buf[32] = "";
+    std::time_t const t = static_cast<std::time_t>(at);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::optional<std::string> unless_empty(std::string const& s) {
+    if (s.empty()) return std::nullopt;
+    return s;
+}
+
+model::UnixTime system_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+WebhookNotifier::WebhookNotifier(std::string name, Secret url, Secret signing_key,
+                                 net::Client& http, WebhookOptions options)
+    : name_(std::move(name)), label_("webhook " + sanitize_text(name_)), url_(std::move(url)),
+      key_(std::move(signing_key)), http_(http), options_(std::move(options)) {
+    if (!options_.clock) options_.clock = system_now;
+}
+
+std::string WebhookNotifier::render(Event const& e) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("type", model::to_string(e.kind));
+    w.field("timestamp", rfc3339(e.at));
+    w.key("data").begin_object();
+    w.field("package", e.package);
+    w.field("version", e.version);
+    w.field("pinned", e.pinned);
+    w.field("specifier", unless_empty(e.specifier));
+    w.key("update_type");
+    if (e.update)
+        w.string(model::to_string(*e.update));
+    else
+        w.null();
+    w.key("allowed");
+    if (e.allowed)
+        w.boolean(*e.allowed);
+    else
+        w.null();
+    w.field("reason", unless_empty(e.detail));
+    w.field("index_url", unless_empty(e.origin));
+    w.end_object();
+    w.end_object();
+    return w.take();
+}
+
+std::string WebhookNotifier::sign(std::string_view key, std::string_view id,
+                                  model::UnixTime timestamp, std::string_view body) {
+    std::string content;
+    content.reserve(id.size() + body.size() + 24);
+    content.append(id).append(".").append(std::to_string(timestamp)).append(".").append(body);
+    return "v1," + net::base64_encode(net::hmac_sha256(key, content));
+}
+
+net::Request WebhookNotifier::request_for(Event const& e, model::UnixTime sent_at) const {
+    net::Request request;
+    request.method = "POST";
+    request.url = url_.reveal();
+    request.body = render(e);
+    request.header("Content-Type", "application/json");
+    request.header("webhook-id", e.id);
+    request.header("webhook-timestamp", std::to_string(sent_at));
+    request.header("webhook-signature", sign(key_.reveal(), e.id, sent_at, request.body));
+    // Standard Webhooks: a 3xx is a failed delivery, never followed (and a POST stays one).
+    request.follow_redirects = false;
+    return request;
+}
+
+boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const> events) {
+    for (auto const& e : events) {
+        if (sent_.contains(e.id)) continue; // arrived before a later event failed
+        auto response = co_await http_.fetch(request_for(e, options_.clock()));
+        Delivery d;
+        if (!response) {
+            // Network trouble, a timeout, a shutdown: try again later, without the URL.
+            d.status = Delivery::Status::retry;
+            d.error = label_ + ": " + std::string(net::to_string(response.error().kind)) + ": " +
+                      sanitize_text(scrub(response.error().message, url_.reveal()));
+            co_return d;
+        }
+        int const status = response->status;
+        if (status >= 200 && status < 300) {
+            sent_.remember(e.id);
+            continue;
+        }
+        std::string const said = body_excerpt(response->body, url_.reveal());
+        d.error = label_ + ": HTTP " + std::to_string(status) +
+                  (status >= 300 && status < 400 ? " (redirects are not followed)" : "") +
+                  (said.empty() ? "" : ": " + said);
+        if (status == 429 || status >= 500) {
+            d.status = Delivery::Status::retry;
+            d.retry_after = retry_after(*response);
+        } else {
+            d.status = Delivery::Status::failed;
+            d.disable = status == 410; // Standard Webhooks: 410 Gone = disable the endpoint
+        }
+        co_return d;
+    }
+    for (auto const& e : events) // the whole batch arrived: the dispatcher will not retry it
+        sent_.forget(e.id);
+    co_return Delivery{};
+}
+
+} // namespace pinwatch::notifiers

@@ -1,0 +1,416 @@
+#define BOOST_TEST_MODULE slack
+#include <boost/test/unit_test.hpp>
+
+// The Slack notifier: what a message looks like (pure rendering, untrusted text made inert,
+// long batches split) and what each answer of a fake Slack on loopback leads to.
+
+#include "notifiers/registry.hpp"
+#include "notifiers/slack/slack.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/notifiers/harness.hpp"
+
+#include <rapidjson/document.h>
+
+#include <sstream>
+
+using namespace pinwatch;
+using namespace pinwatch::notifiers;
+using namespace pinwatch::test;
+using Status = Delivery::Status;
+
+namespace {
+
+model::Event release(std::string id = "evt_1") {
+    model::Event e;
+    e.id = std::move(id);
+    e.kind = model::EventKind::new_release;
+    e.source = "pypi";
+    e.package = "requests";
+    e.origin = "https://pypi.org/simple/";
+    e.version = "2.32.0";
+    e.update = model::UpdateType::minor;
+    e.allowed = false;
+    e.pinned = "2.31.0";
+    e.specifier = "==2.31.0";
+    e.at = 1700000000;
+    return e;
+}
+
+rapidjson::Document parse(std::string const& body) {
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    BOOST_REQUIRE_MESSAGE(!doc.HasParseError() && doc.IsObject(), "not a JSON object: " + body);
+    return doc;
+}
+
+// Every string in a JSON value, keys excepted.
+void strings(rapidjson::Value const& v, std::vector<std::string>& out) {
+    if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+    if (v.IsArray())
+        for (auto const& item : v.GetArray())
+            strings(item, out);
+    if (v.IsObject())
+        for (auto const& m : v.GetObject())
+            strings(m.value, out);
+}
+
+std::string section(rapidjson::Document const& doc, std::size_t event) {
+    return doc["blocks"][static_cast<rapidjson::SizeType>(1 + 2 * event)]["text"]["text"]
+        .GetString();
+}
+std::string context(rapidjson::Document const& doc, std::size_t event) {
+    return doc["blocks"][static_cast<rapidjson::SizeType>(2 + 2 * event)]["elements"][0]["text"]
+        .GetString();
+}
+
+std::vector<model::Event> many(std::size_t n) {
+    std::vector<model::Event> out;
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(release("evt_" + std::to_string(i)));
+    return out;
+}
+
+std::string describe(Delivery const& d) {
+    std::ostringstream os;
+    os << d.status << " '" << d.error << "'"
+       << (d.retry_after ? " retry_after=" + std::to_string(d.retry_after->count()) : "")
+       << (d.disable ? " disable" : "");
+    return os.str();
+}
+
+// The webhook's token (its path) never appears in what the notifier says.
+void require_no_secret(Delivery const& d, FakeSlack const& slack) {
+    BOOST_TEST(d.error.find("s3cr3t") == std::string::npos, d.error);
+    BOOST_TEST(d.error.find(slack.token()) == std::string::npos, d.error);
+    BOOST_TEST(d.error.find("/services/") == std::string::npos, d.error);
+}
+
+SlackOptions unpaced() {
+    SlackOptions o;
+    o.pace = std::chrono::milliseconds(0); // parts back to back; pacing has its own test
+    return o;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_release_as_blocks_with_a_fallback) {
+    std::vector<model::Event> const events{release()};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(doc["text"].GetString() ==
+               std::string("requests 2.32.0 released — minor (you pin 2.31.0), outside "
+                           "'==2.31.0'"));
+    BOOST_TEST(doc["unfurl_links"].GetBool() == false);
+    auto const& blocks = doc["blocks"];
+    BOOST_REQUIRE(blocks.Size() == 3u);
+    BOOST_TEST(blocks[0]["type"].GetString() == std::string("header"));
+    BOOST_TEST(blocks[0]["text"]["text"].GetString() == std::string("pinwatch: 1 change"));
+    BOOST_TEST(blocks[1]["type"].GetString() == std::string("section"));
+    BOOST_TEST(blocks[1]["text"]["type"].GetString() == std::string("mrkdwn"));
+    BOOST_TEST(blocks[1]["text"]["verbatim"].GetBool());
+    BOOST_TEST(section(doc, 0) == "*requests* 2.31.0 → *2.32.0*\n"
+                                  "Update: *minor*\n"
+                                  "Not allowed by your requirement: '==2.31.0'\n"
+                                  "<https://pypi.org/project/requests/2.32.0/|PyPI: requests "
+                                  "2.32.0>");
+    BOOST_TEST(blocks[2]["type"].GetString() == std::string("context"));
+    BOOST_TEST(context(doc, 0) == "pinwatch event evt_1 · new_release · 2023-11-14 22:13:20Z");
+}
+
+BOOST_AUTO_TEST_CASE(other_indexes_link_to_the_index_and_other_kinds_read_well) {
+    auto e = release();
+    e.origin = "https://pypi.internal.example/simple/";
+    e.allowed = true;
+    e.specifier = ">=2";
+    auto y = release("evt_2");
+    y.kind = model::EventKind::pinned_yanked;
+    y.version = "2.31.0";
+    y.update.reset();
+    y.allowed.reset();
+    y.detail = "broken wheel";
+    std::vector<model::Event> const events{e, y};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(doc["blocks"][0]["text"]["text"].GetString() == std::string("pinwatch: 2 changes"));
+    BOOST_TEST(section(doc, 0) == "*requests* 2.31.0 → *2.32.0*\n"
+                                  "Update: *minor*\n"
+                                  "Allowed by your requirement: '&gt;=2'\n"
+                                  "Index: <https://pypi.internal.example/simple/"
+                                  "|https://pypi.internal.example/simple/>");
+    BOOST_TEST(section(doc, 1) == ":warning: *requests* 2.31.0, the version you pin, was yanked\n"
+                                  "Reason: broken wheel\n"
+                                  "<https://pypi.org/project/requests/2.31.0/|PyPI: requests "
+                                  "2.31.0>");
+    BOOST_TEST(context(doc, 1).rfind("pinwatch event evt_2 · pinned_yanked", 0) == 0u);
+    BOOST_TEST(std::string(doc["text"].GetString()).rfind("pinwatch: 2 changes\n", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(untrusted_text_arrives_inert) {
+    auto e = release();
+    e.kind = model::EventKind::pinned_yanked;
+    e.package = "evil<!here>";
+    e.version = "1.0<@U024BE7LH>";
+    e.pinned = e.version;
+    e.specifier = "==1.0 <!everyone>";
+    e.detail = "<!channel> broken & bad\r\n<script>alert(1)</script> <https://evil.example|docs>";
+    e.id = "evt_<!subteam^S1>";
+    std::vector<model::Event> const events{e};
+    auto const body = SlackNotifier::render(events);
+    auto const doc = parse(body);
+    std::vector<std::string> texts;
+    strings(doc, texts);
+    for (auto const& t : texts) {
+        // The only '<' left opens our own link to PyPI; no mention, no script, no spoofed link.
+        for (auto at = t.find('<'); at != std::string::npos; at = t.find('<', at + 1))
+            BOOST_TEST(t.compare(at, 25, "<https://pypi.org/project") == 0, t);
+        BOOST_TEST(t.find("<!") == std::string::npos, t);
+        BOOST_TEST(t.find("<@") == std::string::npos, t);
+        BOOST_TEST(t.find("<script") == std::string::npos, t);
+        BOOST_TEST(t.find('\r') == std::string::npos, t);
+    }
+    BOOST_TEST(section(doc, 0) ==
+               ":warning: *evil&lt;!here&gt;* 1.0&lt;@U024BE7LH&gt;, the version you pin, was "
+               "yanked\n"
+               "Reason: &lt;!channel&gt; broken &amp; bad\\x0d\\x0a&lt;script&gt;alert(1)&lt;/"
+               "script&gt; &lt;https://evil.example|docs&gt;\n"
+               "<https://pypi.org/project/evil%3C%21here%3E/1.0%3C%40U024BE7LH%3E/"
+               "|PyPI: evil&lt;!here&gt; 1.0&lt;@U024BE7LH&gt;>");
+    BOOST_TEST(context(doc, 0).rfind("pinwatch event evt_&lt;!subteam^S1&gt; · ", 0) == 0u);
+    BOOST_TEST(std::string(doc["text"].GetString()).find("&lt;!channel&gt; broken &amp; bad") !=
+               std::string::npos);
+    // Escaping is Slack's three characters, & first, and nothing else.
+    BOOST_TEST(SlackNotifier::escape("a&b<c>d \"'*_") == "a&amp;b&lt;c&gt;d \"'*_");
+    BOOST_TEST(SlackNotifier::escape("&lt;") == "&amp;lt;");
+}
+
+BOOST_AUTO_TEST_CASE(long_untrusted_text_is_cut_without_breaking_an_entity) {
+    auto e = release();
+    e.kind = model::EventKind::release_yanked;
+    e.detail = std::string(5000, '&');
+    std::vector<model::Event> const events{e};
+    auto const doc = parse(SlackNotifier::render(events));
+    auto const text = section(doc, 0);
+    BOOST_TEST(text.size() < 3000u);
+    auto const reason = text.substr(text.find("Reason: ") + 8);
+    auto const line = reason.substr(0, reason.find('\n'));
+    BOOST_TEST(line.size() == 600u + std::string("…").size()); // 120 whole "&amp;"
+    BOOST_TEST(line.substr(line.size() - 8) == "&amp;…");
+}
+
+BOOST_AUTO_TEST_CASE(batches_are_split_into_messages_that_fit) {
+    auto const events = many(45);
+    auto const parts = SlackNotifier::split(events);
+    BOOST_REQUIRE(parts.size() == 3u);
+    BOOST_TEST(parts[0].size() == SlackNotifier::kMaxEventsPerMessage);
+    BOOST_TEST(parts[1].size() == SlackNotifier::kMaxEventsPerMessage);
+    BOOST_TEST(parts[2].size() == 45u - 2 * SlackNotifier::kMaxEventsPerMessage);
+    auto const messages = SlackNotifier::render_messages(events);
+    BOOST_REQUIRE(messages.size() == 3u);
+    std::size_t next = 0;
+    for (std::size_t m = 0; m < messages.size(); ++m) {
+        auto const doc = parse(messages[m]);
+        BOOST_TEST(doc["blocks"].Size() <= SlackNotifier::kMaxBlocks);
+        BOOST_TEST(std::string(doc["blocks"][0]["text"]["text"].GetString())
+                       .find("(part " + std::to_string(m + 1) + " of 3)") != std::string::npos);
+        for (std::size_t i = 0; i < parts[m].size(); ++i, ++next) // every event, in order
+            BOOST_TEST(
+                context(doc, i).rfind("pinwatch event evt_" + std::to_string(next) + " ", 0) == 0u);
+    }
+    BOOST_TEST(next == 45u);
+
+    // Long events split sooner: the blocks' text stays within Slack's size limit.
+    auto wordy = many(19);
+    for (auto& e : wordy)
+        e.detail = std::string(2000, 'x');
+    for (auto const& message : SlackNotifier::render_messages(wordy)) {
+        auto const doc = parse(message);
+        std::size_t chars = 0;
+        for (std::size_t i = 0; 1 + 2 * i < doc["blocks"].Size(); ++i)
+            chars += section(doc, i).size() + context(doc, i).size();
+        BOOST_TEST(chars <= SlackNotifier::kMaxBlockChars);
+    }
+    BOOST_TEST(SlackNotifier::split(wordy).size() > 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_per_second) {
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret("https://hooks.slack.com/services/T/B/x"), *h.client);
+    BOOST_TEST(n.min_interval().count() == 1000);
+    BOOST_TEST(n.name() == "team-slack");
+}
+
+BOOST_AUTO_TEST_CASE(delivered_on_200_ok) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    std::vector<model::Event> const events{release()};
+    auto const d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::delivered, describe(d));
+    auto const posts = slack.posts();
+    BOOST_REQUIRE(posts.size() == 1u);
+    BOOST_TEST(posts[0].path == "/services/" + slack.token());
+    BOOST_TEST(posts[0].content_type.rfind("application/json", 0) == 0u);
+    BOOST_TEST(posts[0].body == SlackNotifier::render(events));
+}
+
+BOOST_AUTO_TEST_CASE(delivered_over_https) {
+    FakeSlack slack(TestServerOptions{.tls = true});
+    DeliverHarness h(slack.server().ca_file());
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    auto const d = h.deliver(n, {release()});
+    BOOST_TEST(d.status == Status::delivered, describe(d));
+    BOOST_TEST(slack.posts().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(each_answer_class) {
+    struct Case {
+        TestResponse reply;
+        Status status;
+        bool disable;
+        std::string error;
+        std::optional<long> retry_after;
+    };
+    std::vector<Case> const cases{
+        {FakeSlack::rate_limited(7), Status::retry, false,
+         "slack team-slack: HTTP 429: rate_limited", 7},
+        {FakeSlack::server_error(), Status::retry, false,
+         "slack team-slack: HTTP 500: rollup_error", std::nullopt},
+        {FakeSlack::error(503, "").header("Retry-After", "12"), Status::retry, false,
+         "slack team-slack: HTTP 503", 12},
+        {FakeSlack::no_service(), Status::failed, true, "slack team-slack: HTTP 404: no_service",
+         std::nullopt},
+        {FakeSlack::error(410, "channel_is_archived"), Status::failed, true,
+         "slack team-slack: HTTP 410: channel_is_archived", std::nullopt},
+        {FakeSlack::error(403, "invalid_token"), Status::failed, true,
+         "slack team-slack: HTTP 403: invalid_token", std::nullopt},
+        {FakeSlack::error(400, "no_service"), Status::failed, true,
+         "slack team-slack: HTTP 400: no_service", std::nullopt},
+        {FakeSlack::error(400, "invalid_payload"), Status::failed, false,
+         "slack team-slack: HTTP 400: invalid_payload", std::nullopt},
+        {FakeSlack::error(403, "action_prohibited"), Status::failed, false,
+         "slack team-slack: HTTP 403: action_prohibited", std::nullopt},
+        {FakeSlack::error(400, "bad\r\n\x1b[31mred"), Status::failed, false,
+         "slack team-slack: HTTP 400: bad\\x0d\\x0a\\x1b[31mred", std::nullopt},
+        {TestResponse::redirect(302, "/elsewhere"), Status::failed, false,
+         "slack team-slack: HTTP 302", std::nullopt},
+    };
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    for (auto const& c : cases) {
+        slack.script({c.reply});
+        auto const d = h.deliver(n, {release()});
+        BOOST_TEST_CONTEXT(c.error) {
+            BOOST_TEST(d.status == c.status, describe(d));
+            BOOST_TEST(d.disable == c.disable, describe(d));
+            BOOST_TEST(d.error == c.error);
+            BOOST_TEST(d.retry_after.has_value() == c.retry_after.has_value(), describe(d));
+            if (c.retry_after && d.retry_after)
+                BOOST_TEST(d.retry_after->count() == *c.retry_after);
+            require_no_secret(d, slack);
+        }
+    }
+    BOOST_TEST(slack.posts().size() == cases.size()); // a redirect is not followed
+    BOOST_TEST(slack.server().requests() == cases.size());
+}
+
+BOOST_AUTO_TEST_CASE(error_bodies_are_cut_and_never_echo_the_url) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    slack.script({FakeSlack::error(400, std::string(1000, 'e'))});
+    auto d = h.deliver(n, {release()});
+    BOOST_TEST(d.error == "slack team-slack: HTTP 400: " + std::string(200, 'e') + "...");
+    slack.script({FakeSlack::error(400, "bad request to " + slack.webhook_url())});
+    d = h.deliver(n, {release()});
+    BOOST_TEST(d.error == "slack team-slack: HTTP 400: bad request to <redacted>");
+    require_no_secret(d, slack);
+}
+
+BOOST_AUTO_TEST_CASE(transport_failures_are_retried_without_the_url) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    slack.server().set_handler([](TestRequest const&) {
+        TestResponse r;
+        r.close_before_response = true;
+        return r;
+    });
+    auto d = h.deliver(n, {release()});
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.error.rfind("slack team-slack: protocol: ", 0) == 0u, d.error);
+    require_no_secret(d, slack);
+
+    // A client shutting down names the URL it will not fetch: scrubbed.
+    h.client->shutdown();
+    d = h.deliver(n, {release()});
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.error.rfind("slack team-slack: cancelled: ", 0) == 0u, d.error);
+    require_no_secret(d, slack);
+
+    // TLS that does not verify (no CA given for the fake's certificate).
+    FakeSlack tls(TestServerOptions{.tls = true});
+    DeliverHarness h2;
+    SlackNotifier t("team-slack", Secret(tls.webhook_url()), *h2.client, unpaced());
+    d = h2.deliver(t, {release()});
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.error.rfind("slack team-slack: tls: ", 0) == 0u, d.error);
+    require_no_secret(d, tls);
+    BOOST_TEST(tls.posts().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_is_delivered_when_every_part_was) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    auto const events = many(45); // three parts
+    slack.script({FakeSlack::ok(), FakeSlack::rate_limited(3)});
+    auto d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.error == "slack team-slack: HTTP 429: rate_limited (part 2 of 3)");
+    BOOST_TEST(d.retry_after.value().count() == 3);
+    BOOST_TEST(slack.posts().size() == 2u); // the third part waits for the retry
+
+    // The dispatcher retries the batch: the part that arrived is not posted again.
+    d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::delivered, describe(d));
+    auto const posts = slack.posts();
+    BOOST_REQUIRE(posts.size() == 4u);
+    auto const messages = SlackNotifier::render_messages(events);
+    BOOST_TEST(posts[0].body == messages[0]);
+    BOOST_TEST(posts[1].body == messages[1]);
+    BOOST_TEST(posts[2].body == messages[1]);
+    BOOST_TEST(posts[3].body == messages[2]);
+
+    // Delivered batches are forgotten: the same events again are posted again in full.
+    d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::delivered, describe(d));
+    BOOST_TEST(slack.posts().size() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(parts_are_paced) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackOptions o;
+    o.pace = std::chrono::milliseconds(20); // the timer path, not its length, is under test
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, o);
+    auto const d = h.deliver(n, many(40));
+    BOOST_TEST(d.status == Status::delivered, describe(d));
+    BOOST_TEST(slack.posts().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(the_registry_builds_slack_notifiers_only_with_a_client) {
+    config::NotifierConfig c;
+    c.name = "team-slack";
+    c.type = "slack";
+    c.route.notifier = c.name;
+    c.webhook_url = Secret("https://hooks.slack.com/services/T/B/s3cr3t");
+    std::ostringstream console;
+    auto none = make_notifier(c, NotifierContext{console, nullptr});
+    BOOST_REQUIRE(!none.has_value());
+    BOOST_TEST(none.error() == "notifier 'team-slack': type 'slack' needs an HTTP client, and "
+                               "none was given (NotifierContext::http is null)");
+    DeliverHarness h;
+    auto made = make_notifier(c, NotifierContext{console, h.client.get()});
+    BOOST_REQUIRE_MESSAGE(made.has_value(), (made ? std::string() : made.error()));
+    BOOST_TEST((*made)->name() == "team-slack");
+    BOOST_TEST((*made)->min_interval().count() == 1000);
+}
