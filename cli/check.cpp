@@ -396,7 +396,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         auto s = store->subscription(ids[i]);
         Row row;
         row.sub = loaded.subscriptions[i];
-        row.summary = summarize(row.sub, store->releases(ids[i]));
+        row.summary = summarize(row.sub, store->release_list(ids[i]));
         if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
             s->last_status == PollStatus::pending) {
             row.error = s->last_error.value_or("not checked");

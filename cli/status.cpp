@@ -114,7 +114,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
     for (auto const& s : subs) {
-        auto const releases = store->releases(s.id);
+        auto const releases = store->release_list(s.id);
         auto const summary = summarize(s.sub, releases);
         std::string status =
             s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);

@@ -435,11 +435,11 @@ std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) cons
     return s;
 }
 
-std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
+std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id) const {
     auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason "
                         "FROM releases WHERE subscription_id = ?");
     q.bind(1, subscription_id);
-    std::map<std::string, StoredRelease> out;
+    std::vector<StoredRelease> out;
     while (q.executeStep()) {
         StoredRelease r;
         r.version = q.getColumn(0).getString();
@@ -447,9 +447,18 @@ std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscript
         r.upload_time = opt_int(q.getColumn(2));
         r.yanked = q.getColumn(3).getInt() != 0;
         r.yank_reason = opt_text(q.getColumn(4));
-        out.emplace(r.version, std::move(r));
+        out.push_back(std::move(r));
     }
     q.reset();
+    return out;
+}
+
+std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
+    std::map<std::string, StoredRelease> out;
+    for (auto& r : release_list(subscription_id)) {
+        auto key = r.version;
+        out.emplace(std::move(key), std::move(r));
+    }
     return out;
 }
 

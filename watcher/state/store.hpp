@@ -103,6 +103,8 @@ class StateStore {
     std::vector<StoredSubscription> subscriptions(bool active_only = true) const;
     std::optional<StoredSubscription> subscription(std::int64_t id) const;
     std::map<std::string, StoredRelease> releases(std::int64_t subscription_id) const;
+    // The same releases as a list, in no particular order (cheaper where no lookup follows).
+    std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
 
     void apply(StateUpdate const& update);
 
