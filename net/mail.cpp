@@ -317,9 +317,11 @@ Result<std::string> build_message(Message const& m) {
     std::string const boundary = "=_pinwatch_" + hex(fnv1a(id), 16);
     out += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
     out += "This is a multi-part message in MIME format.\r\n";
+    // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1): without the
+    // extra one, each part would lose its last line end.
     out += "--" + boundary + "\r\n" + part("text/plain", m.text);
-    out += "--" + boundary + "\r\n" + part("text/html", m.html);
-    out += "--" + boundary + "--\r\n";
+    out += "\r\n--" + boundary + "\r\n" + part("text/html", m.html);
+    out += "\r\n--" + boundary + "--\r\n";
     return out;
 }
 
