@@ -7,14 +7,28 @@
 #include "config/config.hpp"
 #include "notifiers/notifier.hpp"
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace pinwatch::notifiers {
 
-// What channels may need from the process: where the console writes.
+// Turns a secret reference from the config (a literal, env:NAME, file:PATH or credential:NAME)
+// into the secret. Its errors say what failed without the secret.
+using SecretResolver = std::function<Result<std::string>(std::string const& reference)>;
+
+// What channels may need from the process.
 struct NotifierContext {
-    std::ostream& console;
+    std::ostream& console; // where the console notifier writes
+    // Resolves notifier secrets (the email password). TODO(merge): the daemon passes
+    // config/secrets.hpp's resolver here; while unset, a notifier configured with a secret
+    // refuses to start (it never takes a reference for the secret itself).
+    SecretResolver resolve_secret = {};
+    // PEM added to the system trust store for notifiers' TLS (SMTP); make_notifiers fills it
+    // from [http] extra_ca_file when unset, so HTTPS and SMTP trust the same CAs.
+    std::optional<std::string> extra_ca_file = {};
 };
 
 Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,
