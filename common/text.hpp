@@ -26,6 +26,10 @@ std::string valid_utf8(std::string_view s);
 // \xNN / \uNNNN escapes, a tab becomes a space, malformed UTF-8 is shown byte by byte.
 std::string sanitize_text(std::string_view untrusted);
 
+// Text for an HTML document (element content or a quoted attribute value): & < > " ' become
+// entities. Sanitise untrusted text first; this only stops it from being read as markup.
+std::string html_escape(std::string_view text);
+
 // Characters a terminal shows (UTF-8 continuation bytes take no column).
 std::size_t display_width(std::string_view s) noexcept;
 

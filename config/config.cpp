@@ -228,6 +228,203 @@ void read_notifier_settings(Reader& r, std::string const& where, toml::node cons
     }
 }
 
+// smtp_url, split: scheme (security), host and port. Credentials, paths and queries are refused.
+struct SmtpTarget {
+    SmtpSecurity security = SmtpSecurity::starttls;
+    std::string host;
+    std::uint16_t port = 587;
+};
+
+Result<SmtpTarget> parse_smtp_url(std::string_view url) {
+    static constexpr char const* kExpected =
+        "expected smtp://host[:port] (STARTTLS, port 587 by default) or smtps://host[:port] "
+        "(implicit TLS, port 465 by default)";
+    SmtpTarget t;
+    auto const sep = url.find("://");
+    if (sep == std::string_view::npos) return fail(kExpected);
+    std::string const scheme = ascii_lower(url.substr(0, sep));
+    if (scheme == "smtp") {
+        t.security = SmtpSecurity::starttls;
+        t.port = 587;
+    } else if (scheme == "smtps") {
+        t.security = SmtpSecurity::implicit_tls;
+        t.port = 465;
+    } else {
+        return fail(kExpected);
+    }
+    std::string_view rest = url.substr(sep + 3);
+    if (auto const end = rest.find_first_of("/?#"); end != std::string_view::npos) {
+        if (rest.substr(end) != "/")
+            return fail("no path, query or fragment allowed; " + std::string(kExpected));
+        rest = rest.substr(0, end);
+    }
+    if (rest.find('@') != std::string_view::npos)
+        return fail("credentials go in 'username' and 'password', not in the URL");
+    std::string_view port;
+    if (!rest.empty() && rest.front() == '[') {
+        auto const close = rest.find(']');
+        if (close == std::string_view::npos) return fail(kExpected);
+        t.host = std::string(rest.substr(1, close - 1));
+        auto const after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return fail(kExpected);
+            port = after.substr(1);
+            if (port.empty()) return fail(kExpected);
+        }
+        if (t.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos ||
+            t.host.find(':') == std::string::npos)
+            return fail("invalid IPv6 address in brackets");
+    } else {
+        auto const colon = rest.rfind(':');
+        t.host = std::string(rest.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port = rest.substr(colon + 1);
+            if (port.empty()) return fail(kExpected);
+        }
+        for (char c : t.host)
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.'))
+                return fail("invalid host name '" + sanitize_text(t.host) + "'");
+    }
+    if (t.host.empty()) return fail("missing host; " + std::string(kExpected));
+    if (!port.empty()) {
+        int value = 0;
+        for (char c : port) {
+            if (c < '0' || c > '9' || value > 65535) {
+                value = -1;
+                break;
+            }
+            value = value * 10 + (c - '0');
+        }
+        if (value < 1 || value > 65535)
+            return fail("invalid port '" + sanitize_text(port) + "' (expected 1 to 65535)");
+        t.port = static_cast<std::uint16_t>(value);
+    }
+    return t;
+}
+
+// The email settings of [notifiers.<name>] (`keys` holds the ones present), or nothing after
+// reporting every problem.
+std::optional<EmailConfig> read_email(Reader& r, std::string const& where, toml::node const& table,
+                                      std::map<std::string, toml::node const*> const& keys) {
+    auto const full = [&](std::string const& key) { return where + "." + key; };
+    auto const at = [&](std::string const& key) -> toml::node const* {
+        auto it = keys.find(key);
+        return it == keys.end() ? nullptr : it->second;
+    };
+    bool ok = true;
+    for (auto const* required : {"smtp_url", "from", "to"})
+        if (!at(required)) {
+            r.error(table, "[" + where + "]: missing key '" + required +
+                               "' (type \"email\" needs smtp_url, from and to)");
+            ok = false;
+        }
+    EmailConfig e;
+
+    if (auto const* n = at("smtp_url")) {
+        if (auto s = r.string(*n, full("smtp_url"))) {
+            if (auto t = parse_smtp_url(*s)) {
+                e.smtp_url = *s;
+                e.host = t->host;
+                e.port = t->port;
+                e.security = t->security;
+            } else {
+                r.error(*n, "key '" + full("smtp_url") + "': " + t.error());
+                ok = false;
+            }
+        } else {
+            ok = false;
+        }
+    }
+    if (auto const* n = at("starttls")) {
+        if (auto b = r.boolean(*n, full("starttls"))) {
+            if (e.security == SmtpSecurity::implicit_tls) {
+                r.error(*n, "key '" + full("starttls") +
+                                "': only meaningful for smtp:// (smtps:// is always implicit TLS)");
+                ok = false;
+            } else if (!*b && !e.smtp_url.empty()) {
+                e.security = SmtpSecurity::plain;
+            }
+        } else {
+            ok = false;
+        }
+    }
+    auto const no_controls = [](std::string const& s) {
+        return std::none_of(s.begin(), s.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        });
+    };
+    if (auto const* n = at("username")) {
+        auto s = r.string(*n, full("username"));
+        if (s && !s->empty() && no_controls(*s)) {
+            e.username = *s;
+        } else {
+            if (s)
+                r.error(*n, "key '" + full("username") +
+                                "': expected a non-empty name without control characters");
+            ok = false;
+        }
+    }
+    if (auto const* n = at("password")) {
+        auto s = r.string(*n, full("password"));
+        if (s && !s->empty()) {
+            e.password_ref = *s;
+        } else {
+            if (s)
+                r.error(*n, "key '" + full("password") +
+                                "': expected a secret: a literal, env:NAME, file:PATH or "
+                                "credential:NAME");
+            ok = false;
+        }
+    }
+    if (e.password_ref && !at("username")) {
+        r.error(*at("password"), "key '" + full("password") + "': needs 'username' too");
+        ok = false;
+    }
+    if (e.username && !at("password")) {
+        r.error(*at("username"), "key '" + full("username") + "': needs 'password' too");
+        ok = false;
+    }
+    if (e.username && e.security == SmtpSecurity::plain) {
+        r.error(*at("username"), "key '" + full("username") +
+                                     "': AUTH needs TLS; use smtps:// or remove starttls = false");
+        ok = false;
+    }
+    if (auto const* n = at("from")) {
+        if (auto s = r.string(*n, full("from"))) {
+            if (auto m = parse_mailbox(*s)) {
+                e.from = *m;
+            } else {
+                r.error(*n, "key '" + full("from") + "': " + m.error() +
+                                " (expected \"Name <local@domain>\" or local@domain)");
+                ok = false;
+            }
+        } else {
+            ok = false;
+        }
+    }
+    if (auto const* n = at("to")) {
+        auto const* arr = n->as_array();
+        if (!arr || arr->empty()) {
+            r.error(*n, "key '" + full("to") + "': expected a list of at least one address");
+            ok = false;
+        } else {
+            each_string(r, *n, full("to"), [&](std::string const& s, toml::node const& item) {
+                if (auto m = parse_mailbox(s)) {
+                    e.to.push_back(*m);
+                } else {
+                    r.error(item, "key '" + full("to") + "': " + m.error() + " in \"" +
+                                      sanitize_text(s) + "\"");
+                    ok = false;
+                }
+            });
+            if (e.to.size() != arr->size()) ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return e;
+}
+
 void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c) {
     std::string const where = "notifiers." + name;
     auto const* t = node.as_table();
@@ -240,6 +437,7 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.route.notifier = name;
     n.line = r.line_of(node);
     std::map<std::string, toml::node const*> settings; // read once the type is known
+    std::map<std::string, toml::node const*> email_keys;
     for (auto const& [k, v] : *t) {
         std::string const key(k.str());
         std::string const full = where + "." + key;
@@ -301,17 +499,32 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
         } else if (std::find(std::begin(kSecretKeys), std::end(kSecretKeys), key) !=
                    std::end(kSecretKeys)) {
             settings[key] = &v;
+        } else if (key == "smtp_url" || key == "starttls" || key == "username" ||
+                   key == "password" || key == "from" || key == "to") {
+            email_keys[key] = &v; // checked below, once the type is known
         } else {
             r.unknown(v, key, where);
         }
     }
+    std::string types;
+    for (auto const* type : kNotifierTypes)
+        types += std::string(types.empty() ? "" : ", ") + type;
     if (n.type.empty() && !t->contains("type")) {
-        r.error(node,
-                "[" + where + "]: missing key 'type' (expected one of: " + notifier_types() + ")");
+        r.error(node, "[" + where + "]: missing key 'type' (expected one of: " + types + ")");
         return;
     }
     if (n.type.empty()) return;
-    read_notifier_settings(r, where, node, settings, n);
+    if (n.type == "email") {
+        for (auto const& [key, v] : settings)
+            r.error(*v, "key '" + where + "." + key + "': not a setting of type 'email'");
+        n.email = read_email(r, where, node, email_keys);
+        if (!n.email) return;
+    } else {
+        for (auto const& [key, v] : email_keys)
+            r.error(*v, "key '" + where + "." + key + "': not a setting of type '" + n.type +
+                            "' (only of type 'email')");
+        read_notifier_settings(r, where, node, settings, n);
+    }
     c.notifiers.push_back(std::move(n));
 }
 

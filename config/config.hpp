@@ -3,11 +3,13 @@
 #pragma once
 
 #include "common/diagnostic.hpp"
+#include "common/mailbox.hpp"
 #include "common/result.hpp"
 #include "common/secret.hpp"
 #include "model/model.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,7 +20,24 @@ namespace pinwatch::config {
 using ConfigError = Diagnostic;
 
 // Notifier types this build knows; `[notifiers.<name>] type = ...` must name one.
-inline constexpr char const* kNotifierTypes[] = {"console", "slack", "webhook"};
+inline constexpr char const* kNotifierTypes[] = {"console", "slack", "webhook", "email"};
+
+// How an email notifier talks to its server: smtp:// is STARTTLS unless `starttls = false`
+// says plain text; smtps:// is TLS from the first byte.
+enum class SmtpSecurity { starttls, implicit_tls, plain };
+
+// The settings of a `type = "email"` notifier, validated. The password is kept as written (a
+// literal, env:NAME, file:PATH or credential:NAME) and resolved when the notifier is built.
+struct EmailConfig {
+    std::string smtp_url;     // as written: "smtp://mail.example.com:587" (never holds credentials)
+    std::string host;         // from smtp_url; an IPv6 address without brackets
+    std::uint16_t port = 587; // from smtp_url; 587 for smtp://, 465 for smtps:// by default
+    SmtpSecurity security = SmtpSecurity::starttls;
+    std::optional<std::string> username;
+    std::optional<std::string> password_ref; // unresolved secret reference; set with username
+    Mailbox from;
+    std::vector<Mailbox> to; // at least one
+};
 
 // One `[notifiers.<name>]` table: its type, its own settings (validated per type), and the
 // route that picks its events. Settings that are credentials were given as references
@@ -37,6 +56,7 @@ struct NotifierConfig {
     // Standard Webhooks key "whsec_<base64>", held here decoded: the HMAC-SHA256 key bytes.
     Secret url;
     Secret signing_key;
+    std::optional<EmailConfig> email; // set when type == "email"
 };
 
 struct HttpConfig {

@@ -5,6 +5,7 @@
 
 #include "net/detail/gzip.hpp"
 #include "net/detail/target.hpp"
+#include "net/tls.hpp"
 #include "pinwatch_version.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,9 +26,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -295,18 +293,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                                                 : options.user_agent;
         options.user_agent = user_agent;
         options.max_in_flight_per_host = std::max<std::size_t>(options.max_in_flight_per_host, 1);
-        // The system trust store, plus the extra CA file if any: load_verify_file adds to the
-        // store set_default_verify_paths filled, it does not replace it.
-        tls.set_default_verify_paths();
-        if (options.extra_ca_file) {
-            error_code ec;
-            tls.load_verify_file(*options.extra_ca_file, ec);
-            if (ec)
-                throw std::runtime_error("extra_ca_file " + *options.extra_ca_file + ": " +
-                                         describe(ec));
-        }
-        tls.set_verify_mode(ssl::verify_peer);
-        SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+        // The trust store and protocol floor every TLS connection of pinwatch shares.
+        configure_tls_client(tls, options.extra_ca_file);
     }
 
     asio::any_io_executor ex;
@@ -603,27 +591,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     asio::awaitable<std::optional<Error>> handshake(Connection& conn, detail::Target const& target,
                                                     Limit const& limit) {
         auto& stream = *conn.tls;
-        // SNI carries names only (RFC 6066), never IP literals.
-        if (!detail::is_ip_literal(target.host) &&
-            !SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str()))
+        // SNI, and verification always on: the chain against the trust store, then the name.
+        auto why = std::make_shared<std::string>();
+        if (!prepare_tls_client(stream, target.host, why))
             co_return Error{ErrorKind::tls,
                             "TLS handshake with " + target.authority + ": cannot set SNI"};
-        // Verification is always on: the chain against the trust store, then the name.
-        auto why = std::make_shared<std::string>();
-        stream.set_verify_mode(ssl::verify_peer);
-        stream.set_verify_callback(
-            [check = ssl::host_name_verification(target.host), why,
-             host = target.host](bool preverified, ssl::verify_context& ctx) {
-                bool const ok = check(preverified, ctx);
-                if (!ok && why->empty()) {
-                    if (!preverified)
-                        *why = X509_verify_cert_error_string(
-                            X509_STORE_CTX_get_error(ctx.native_handle()));
-                    else
-                        *why = "certificate does not match host name " + host;
-                }
-                return ok;
-            });
         beast::get_lowest_layer(stream).expires_at(limit.at);
         auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
         if (!ec) co_return std::nullopt;

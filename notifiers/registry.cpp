@@ -1,6 +1,7 @@
 #include "notifiers/registry.hpp"
 
 #include "notifiers/console/console.hpp"
+#include "notifiers/email/email.hpp"
 #include "notifiers/slack/slack.hpp"
 #include "notifiers/webhook/webhook.hpp"
 
@@ -49,6 +50,7 @@ Entry const kTypes[] = {
          return std::unique_ptr<Notifier>(
              std::make_unique<WebhookNotifier>(c.name, c.url, c.signing_key, *ctx.http));
      }},
+    {"email", make_email_notifier},
 };
 
 } // namespace
@@ -61,7 +63,9 @@ Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cf
 }
 
 Result<std::vector<std::pair<std::unique_ptr<Notifier>, model::Route>>>
-make_notifiers(config::Config const& cfg, NotifierContext const& ctx) {
+make_notifiers(config::Config const& cfg, NotifierContext const& given) {
+    NotifierContext ctx = given;
+    if (!ctx.extra_ca_file) ctx.extra_ca_file = cfg.http.extra_ca_file;
     std::vector<std::pair<std::unique_ptr<Notifier>, model::Route>> out;
     bool named_console = false;
     for (auto const& n : cfg.notifiers)

@@ -7,8 +7,11 @@
 #include "config/config.hpp"
 #include "notifiers/notifier.hpp"
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace pinwatch::net {
 class Client;
@@ -16,11 +19,22 @@ class Client;
 
 namespace pinwatch::notifiers {
 
-// What channels may need from the process: where the console writes, and the HTTPS client that
-// channels which post (Slack, webhook) send through. Building one of those without `http` fails.
+// Turns a secret reference from the config (a literal, env:NAME, file:PATH or credential:NAME)
+// into the secret. Its errors say what failed without the secret.
+using SecretResolver = std::function<Result<std::string>(std::string const& reference)>;
+
+// What channels may need from the process: where the console writes, the HTTPS client that
+// channels which post (Slack, webhook) send through (building one of those without it fails),
+// the secret resolver (the email password) and the extra CA file for SMTP's TLS.
 struct NotifierContext {
     std::ostream& console;
     net::Client* http = nullptr; // owned by the caller; must outlive the notifiers
+    // While unset, a notifier configured with a secret reference refuses to start (it never
+    // takes a reference for the secret itself).
+    SecretResolver resolve_secret = {};
+    // PEM added to the system trust store for notifiers' TLS (SMTP); make_notifiers fills it
+    // from [http] extra_ca_file when unset, so HTTPS and SMTP trust the same CAs.
+    std::optional<std::string> extra_ca_file = {};
 };
 
 Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,

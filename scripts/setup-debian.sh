@@ -8,6 +8,8 @@ packages=(
   libspdlog-dev libtomlplusplus-dev libssl-dev zlib1g-dev libdeflate-dev libsystemd-dev
   # tests: independent implementations we compare against, and tools the fakes use
   python3 python3-packaging python3-pip openssl curl sqlite3 ca-certificates
+  # the SMTP server the email tests send to (tests/fakes/smtp_server.py)
+  python3-aiosmtpd
 )
 missing=()
 for p in "${packages[@]}"; do

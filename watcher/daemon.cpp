@@ -1,6 +1,7 @@
 #include "watcher/daemon.hpp"
 
 #include "common/text.hpp"
+#include "config/secrets.hpp"
 #include "notifiers/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <filesystem>
 #include <set>
 
 namespace pinwatch::watcher {
@@ -26,7 +28,12 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     copts.extra_ca_file = cfg.http.extra_ca_file;
     client_ = std::make_unique<net::Client>(io.get_executor(), copts);
 
-    auto made = notifiers::make_notifiers(cfg, notifiers::NotifierContext{console, client_.get()});
+    auto made = notifiers::make_notifiers(
+        cfg, notifiers::NotifierContext{console, client_.get(),
+                                        [base = std::filesystem::path(cfg.path).parent_path()](
+                                            std::string const& reference) {
+                                            return config::resolve_secret(reference, base);
+                                        }});
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
     for (auto& [n, route] : *made)

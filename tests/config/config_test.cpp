@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include <algorithm>
+
 using namespace pinwatch::config;
 namespace fs = std::filesystem;
 
@@ -335,7 +337,7 @@ secret = "x"
         "\"whsec_...\", or env:NAME, file:PATH, credential:NAME)",
         "n.toml:29: key 'notifiers.i-number.webhook_url': expected a string",
         "n.toml:31: key 'notifiers.j-type.type': unknown notifier type 'pager' (expected "
-        "console, slack, webhook)",
+        "console, slack, webhook, email)",
         "n.toml:34: key 'notifiers.k-no-host.url': expected " + https + " with a host",
         "n.toml:35: key 'notifiers.k-no-host.secret': expected " + whsec,
         "n.toml:38: key 'notifiers.l-spoofed-localhost.webhook_url': expected " + https,
@@ -371,4 +373,149 @@ webhook_url = "file:slack-url"
                    (dir / "slack-url").string() +
                    "' is readable by group or others (mode 0644); restrict it with chmod 600");
     require_no_secrets(c.error());
+}
+
+// --- [notifiers.<name>] type = "email" --------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(an_email_notifier) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+[notifiers.ops-mail]
+type = "email"
+smtp_url = "smtp://mail.example.com:587"
+starttls = true
+username = "pinwatch"
+password = "file:/etc/pinwatch/smtp-password"
+from = "pinwatch <pinwatch@example.com>"
+to = ["dev-team@example.com", "ops@example.com"]
+events = ["new_release"]
+)",
+                          "/etc/pinwatch/pinwatch.toml");
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
+    BOOST_REQUIRE_EQUAL(c->notifiers.size(), 1u);
+    auto const& n = c->notifiers[0];
+    BOOST_TEST(n.name == "ops-mail");
+    BOOST_TEST(n.type == "email");
+    BOOST_REQUIRE(n.email.has_value());
+    auto const& e = *n.email;
+    BOOST_TEST(e.smtp_url == "smtp://mail.example.com:587");
+    BOOST_TEST(e.host == "mail.example.com");
+    BOOST_TEST(e.port == 587);
+    BOOST_TEST((e.security == SmtpSecurity::starttls));
+    BOOST_TEST(e.username.value() == "pinwatch");
+    BOOST_TEST(e.password_ref.value() == "file:/etc/pinwatch/smtp-password"); // not resolved here
+    BOOST_TEST(e.from.display_name == "pinwatch");
+    BOOST_TEST(e.from.address == "pinwatch@example.com");
+    BOOST_REQUIRE_EQUAL(e.to.size(), 2u);
+    BOOST_TEST(e.to[1].address == "ops@example.com");
+    BOOST_TEST(n.route.events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(email_schemes_ports_and_starttls) {
+    auto parse = [](std::string const& extra) {
+        return parse_config("requirements = [\"r.txt\"]\n[notifiers.m]\ntype = \"email\"\n"
+                            "from = \"a@example.com\"\nto = [\"b@example.com\"]\n" +
+                                extra,
+                            "m.toml");
+    };
+    auto smtps = parse("smtp_url = \"smtps://mail.example.com\"\n");
+    BOOST_REQUIRE(smtps.has_value());
+    BOOST_TEST(smtps->notifiers[0].email->port == 465);
+    BOOST_TEST((smtps->notifiers[0].email->security == SmtpSecurity::implicit_tls));
+    BOOST_TEST(!smtps->notifiers[0].email->username.has_value());
+
+    auto smtp = parse("smtp_url = \"SMTP://mail.example.com/\"\n");
+    BOOST_REQUIRE(smtp.has_value());
+    BOOST_TEST(smtp->notifiers[0].email->port == 587);
+    BOOST_TEST((smtp->notifiers[0].email->security == SmtpSecurity::starttls));
+
+    auto plain = parse("smtp_url = \"smtp://127.0.0.1:2525\"\nstarttls = false\n");
+    BOOST_REQUIRE(plain.has_value());
+    BOOST_TEST(plain->notifiers[0].email->host == "127.0.0.1");
+    BOOST_TEST(plain->notifiers[0].email->port == 2525);
+    BOOST_TEST((plain->notifiers[0].email->security == SmtpSecurity::plain));
+
+    auto v6 = parse("smtp_url = \"smtps://[::1]:4650\"\n");
+    BOOST_REQUIRE(v6.has_value());
+    BOOST_TEST(v6->notifiers[0].email->host == "::1");
+    BOOST_TEST(v6->notifiers[0].email->port == 4650);
+}
+
+BOOST_AUTO_TEST_CASE(email_settings_are_checked_key_by_key) {
+    auto messages = [](std::string const& table) {
+        auto c = parse_config(
+            "requirements = [\"r.txt\"]\n[notifiers.m]\ntype = \"email\"\n" + table, "m.toml");
+        std::vector<std::string> out;
+        if (c.has_value()) return out;
+        for (auto const& e : c.error())
+            out.push_back(e.str());
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    using V = std::vector<std::string>;
+    auto const good = std::string("from = \"a@example.com\"\nto = [\"b@example.com\"]\n");
+
+    BOOST_TEST((messages("") ==
+                V{"m.toml:2: [notifiers.m]: missing key 'from' (type \"email\" needs smtp_url, "
+                  "from and to)",
+                  "m.toml:2: [notifiers.m]: missing key 'smtp_url' (type \"email\" needs "
+                  "smtp_url, from and to)",
+                  "m.toml:2: [notifiers.m]: missing key 'to' (type \"email\" needs smtp_url, from "
+                  "and to)"}));
+    BOOST_TEST((messages(good + "smtp_url = \"https://mail.example.com\"\n") ==
+                V{"m.toml:6: key 'notifiers.m.smtp_url': expected smtp://host[:port] (STARTTLS, "
+                  "port 587 by default) or smtps://host[:port] (implicit TLS, port 465 by "
+                  "default)"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://u:pw@mail.example.com\"\n") ==
+                V{"m.toml:6: key 'notifiers.m.smtp_url': credentials go in 'username' and "
+                  "'password', not in the URL"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://mail.example.com:0\"\n") ==
+                V{"m.toml:6: key 'notifiers.m.smtp_url': invalid port '0' (expected 1 to 65535)"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://mail.example.com/x?y\"\n") ==
+                V{"m.toml:6: key 'notifiers.m.smtp_url': no path, query or fragment allowed; "
+                  "expected smtp://host[:port] (STARTTLS, port 587 by default) or "
+                  "smtps://host[:port] (implicit TLS, port 465 by default)"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtps://mail.example.com\"\nstarttls = false\n") ==
+                V{"m.toml:7: key 'notifiers.m.starttls': only meaningful for smtp:// (smtps:// "
+                  "is always implicit TLS)"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://m.example.com\"\nstarttls = \"no\"\n") ==
+                V{"m.toml:7: key 'notifiers.m.starttls': expected true or false"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://m.example.com\"\npassword = \"env:PW\"\n") ==
+                V{"m.toml:7: key 'notifiers.m.password': needs 'username' too"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://m.example.com\"\nusername = \"u\"\n") ==
+                V{"m.toml:7: key 'notifiers.m.username': needs 'password' too"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://m.example.com\"\nusername = \"\"\n"
+                                "password = \"\"\n") ==
+                V{"m.toml:7: key 'notifiers.m.username': expected a non-empty name without "
+                  "control characters",
+                  "m.toml:8: key 'notifiers.m.password': expected a secret: a literal, env:NAME, "
+                  "file:PATH or credential:NAME"}));
+    BOOST_TEST((messages(good + "smtp_url = \"smtp://m.example.com\"\nstarttls = false\n"
+                                "username = \"u\"\npassword = \"env:PW\"\n") ==
+                V{"m.toml:8: key 'notifiers.m.username': AUTH needs TLS; use smtps:// or remove "
+                  "starttls = false"}));
+    BOOST_TEST((messages("smtp_url = \"smtp://m.example.com\"\nfrom = \"pinwatch\"\nto = []\n") ==
+                V{"m.toml:5: key 'notifiers.m.from': the address has no '@' (expected \"Name "
+                  "<local@domain>\" or local@domain)",
+                  "m.toml:6: key 'notifiers.m.to': expected a list of at least one address"}));
+    BOOST_TEST((messages("smtp_url = \"smtp://m.example.com\"\nfrom = \"a@example.com\"\n"
+                         "to = [\"ok@example.com\", \"x@example.com\\r\\nBcc: y@evil\"]\n") ==
+                V{"m.toml:6: key 'notifiers.m.to': control characters (such as CR or LF) are not "
+                  "allowed in \"x@example.com\\x0d\\x0aBcc: y@evil\""}));
+    BOOST_TEST((messages("smtp_url = \"smtp://m.example.com\"\nfrom = \"a@example.com\"\n"
+                         "to = \"b@example.com\"\n") ==
+                V{"m.toml:6: key 'notifiers.m.to': expected a list of at least one address"}));
+}
+
+BOOST_AUTO_TEST_CASE(email_keys_belong_to_email_notifiers_only) {
+    auto c = parse_config("requirements = [\"r.txt\"]\n[notifiers.c]\ntype = \"console\"\n"
+                          "smtp_url = \"smtp://m.example.com\"\n",
+                          "c.toml");
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_TEST(all(c.error()) == "c.toml:4: key 'notifiers.c.smtp_url': not a setting of type "
+                                 "'console' (only of type 'email')\n");
+    auto untyped =
+        parse_config("requirements = [\"r.txt\"]\n[notifiers.x]\nevents = []\n", "x.toml");
+    BOOST_REQUIRE(!untyped.has_value());
+    BOOST_TEST(all(untyped.error()) == "x.toml:2: [notifiers.x]: missing key 'type' (expected one "
+                                       "of: console, slack, webhook, email)\n");
 }

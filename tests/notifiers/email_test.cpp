@@ -1,0 +1,318 @@
+#define BOOST_TEST_MODULE email_test
+#include <boost/test/unit_test.hpp>
+
+// The email notifier: pure rendering (subject, text and HTML parts, event ids; hostile text
+// from an index stays text), then delivery end to end through a real SMTP server (aiosmtpd)
+// on 127.0.0.1, built from a TOML config through the registry.
+
+#include "config/config.hpp"
+#include "net/http.hpp"
+#include "notifiers/email/email.hpp"
+#include "notifiers/registry.hpp"
+#include "tests/fakes/smtp_fake.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <sstream>
+
+namespace asio = boost::asio;
+using namespace pinwatch;
+using namespace pinwatch::notifiers;
+using namespace pinwatch::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr char const* kPassword = "s3cret-Pa55word";
+
+bool contains(std::string const& s, std::string_view needle) {
+    return s.find(needle) != std::string::npos;
+}
+
+Event release(std::string id = "evt_0001") {
+    Event e;
+    e.id = std::move(id);
+    e.kind = model::EventKind::new_release;
+    e.source = "pypi";
+    e.package = "requests";
+    e.origin = "https://pypi.org/simple/requests/";
+    e.version = "2.32.0";
+    e.update = model::UpdateType::minor;
+    e.allowed = false;
+    e.pinned = "2.31.0";
+    e.specifier = "==2.31.0";
+    e.at = 1700000000;
+    return e;
+}
+
+Event hostile_yank() {
+    Event e;
+    e.id = "evt_0002";
+    e.kind = model::EventKind::pinned_yanked;
+    e.source = "pypi";
+    e.package = "urllib3";
+    e.version = "2.0.0";
+    e.pinned = "2.0.0";
+    e.detail = "broken\r\nBcc: x@evil.example\r\n\r\n<script>alert('x')</script>";
+    e.at = 1700000100;
+    return e;
+}
+
+EmailSettings settings() {
+    EmailSettings s;
+    s.name = "ops-mail";
+    s.from = *parse_mailbox("pinwatch <pinwatch@example.com>");
+    s.to = {*parse_mailbox("dev-team@example.com"), *parse_mailbox("ops@example.com")};
+    return s;
+}
+
+std::string header_block(std::string const& message) {
+    return message.substr(0, message.find("\r\n\r\n") + 2);
+}
+
+std::string built(net::Message m) {
+    m.date = 1700000000;
+    m.message_id = "<test@example.com>";
+    auto b = net::build_message(m);
+    BOOST_REQUIRE_MESSAGE(b.has_value(), (b ? std::string() : b.error()));
+    return *b;
+}
+
+void rethrow(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+}
+
+Delivery deliver(Notifier& n, std::vector<Event> const& events) {
+    asio::io_context ioc;
+    std::optional<Delivery> out;
+    asio::co_spawn(
+        ioc, [&]() -> asio::awaitable<void> { out = co_await n.deliver(events); }, rethrow);
+    auto const give_up = Clock::now() + 30s; // a failure bound only
+    while (!out && Clock::now() < give_up)
+        if (ioc.run_one_until(give_up) == 0 && ioc.stopped()) break;
+    BOOST_REQUIRE_MESSAGE(out.has_value(), "delivery did not finish");
+    return *out;
+}
+
+std::string status(Delivery const& d) {
+    switch (d.status) {
+    case Delivery::Status::delivered:
+        return "delivered";
+    case Delivery::Status::retry:
+        return "retry: " + d.error;
+    case Delivery::Status::failed:
+        return "failed: " + d.error;
+    }
+    return "?";
+}
+
+// The notifier as the daemon builds it: from TOML, through the registry.
+Result<std::unique_ptr<Notifier>> from_config(std::string const& table,
+                                              NotifierContext const& ctx) {
+    auto cfg = config::parse_config("requirements = [\"r.txt\"]\n" + table, "/tmp/p.toml");
+    if (!cfg) {
+        std::string all;
+        for (auto const& e : cfg.error())
+            all += e.str() + "\n";
+        return fail(all);
+    }
+    BOOST_REQUIRE_EQUAL(cfg->notifiers.size(), 1u);
+    return make_notifier(cfg->notifiers[0], ctx);
+}
+
+std::string email_table(std::uint16_t port, std::string const& password_ref) {
+    return "[notifiers.ops-mail]\ntype = \"email\"\nsmtp_url = \"smtp://localhost:" +
+           std::to_string(port) + "\"\nusername = \"pinwatch\"\npassword = \"" + password_ref +
+           "\"\nfrom = \"pinwatch <pinwatch@example.com>\"\n"
+           "to = [\"dev-team@example.com\", \"ops@example.com\"]\n";
+}
+
+// Test secrets: "literal:" references only, the rest refused.
+Result<std::string> test_resolver(std::string const& ref) {
+    if (ref.starts_with("test:")) return ref.substr(5);
+    return fail("unknown reference " + ref.substr(0, ref.find(':')));
+}
+
+} // namespace
+
+// --- rendering -------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(subjects_name_the_first_event_and_count_the_rest) {
+    std::vector<Event> one{release()};
+    BOOST_TEST(EmailNotifier::subject(one) == "pinwatch: requests 2.32.0 (minor)");
+    std::vector<Event> three{release(), hostile_yank(), release("evt_0003")};
+    BOOST_TEST(EmailNotifier::subject(three) == "pinwatch: requests 2.32.0 (minor), 2 more");
+    std::vector<Event> yank{hostile_yank()};
+    BOOST_TEST(EmailNotifier::subject(yank) == "pinwatch: urllib3 2.0.0 yanked (your pin)");
+}
+
+BOOST_AUTO_TEST_CASE(the_body_lists_each_event) {
+    EmailNotifier n(settings());
+    std::vector<Event> events{release(), hostile_yank()};
+    auto m = n.render(events);
+    BOOST_TEST(m.from.address == "pinwatch@example.com");
+    BOOST_TEST(m.to.size() == 2u);
+    BOOST_TEST_MESSAGE(m.text);
+    BOOST_TEST(contains(m.text, "pinwatch noticed 2 changes."));
+    BOOST_TEST(contains(m.text, "requests 2.32.0 released — minor (you pin 2.31.0), outside "
+                                "'==2.31.0'"));
+    BOOST_TEST(contains(m.text, "  Package: requests\n"));
+    BOOST_TEST(contains(m.text, "  Pinned → new: 2.31.0 → 2.32.0\n"));
+    BOOST_TEST(contains(m.text, "  Update: minor\n"));
+    BOOST_TEST(contains(m.text, "  Allowed: no, outside '==2.31.0'\n"));
+    BOOST_TEST(contains(m.text, "  Seen at: https://pypi.org/simple/requests/\n"));
+    BOOST_TEST(contains(m.text, "  Version: 2.0.0 (your pin)\n"));
+    BOOST_TEST(contains(m.text, "  Yank reason: broken"));
+    BOOST_TEST(contains(m.text, "  Event id: evt_0002\n"));
+    BOOST_TEST(
+        contains(m.html, "<th align=\"left\">Allowed</th><td>no, outside &#39;==2.31.0&#39;"));
+    BOOST_TEST(m.headers.size() == 1u);
+    BOOST_TEST(m.headers[0].first == "X-Pinwatch-Event-Ids");
+    BOOST_TEST(m.headers[0].second == "evt_0001, evt_0002");
+
+    auto allowed = release();
+    allowed.allowed = true;
+    allowed.specifier = ">=2.31";
+    std::vector<Event> ok{allowed};
+    BOOST_TEST(contains(n.render(ok).text, "  Allowed: yes, by '>=2.31'\n"));
+}
+
+BOOST_AUTO_TEST_CASE(a_hostile_yank_reason_stays_in_the_body) {
+    EmailNotifier n(settings());
+    std::vector<Event> events{hostile_yank()};
+    auto const message = built(n.render(events));
+    auto const headers = header_block(message);
+    BOOST_TEST_MESSAGE(message);
+    // No header of its own, and the header block is the builder's alone.
+    BOOST_TEST(!contains(headers, "Bcc"));
+    BOOST_TEST(!contains(ascii_lower(headers), "bcc:"));
+    std::istringstream lines(headers);
+    std::string line;
+    std::vector<std::string> names;
+    while (std::getline(lines, line))
+        if (!line.empty() && line[0] != ' ' && line != "\r")
+            names.push_back(line.substr(0, line.find(':')));
+    BOOST_TEST((names == std::vector<std::string>{"Date", "From", "To", "Subject", "Message-ID",
+                                                  "MIME-Version", "X-Pinwatch-Event-Ids",
+                                                  "Content-Type"}));
+    // The reason is there, as visible text.
+    auto m = n.render(events);
+    BOOST_TEST(contains(m.text, "Yank reason: broken\\x0d\\x0aBcc: x@evil.example\\x0d\\x0a"));
+    // <script> is text in the HTML part, never markup.
+    BOOST_TEST(!contains(m.html, "<script>"));
+    BOOST_TEST(contains(m.html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+}
+
+BOOST_AUTO_TEST_CASE(hostile_versions_cannot_reach_the_subject_raw) {
+    auto e = release();
+    e.version = "9.9\r\nBcc: x@evil.example";
+    std::vector<Event> events{e};
+    auto const subject = EmailNotifier::subject(events);
+    BOOST_TEST(!contains(subject, "\r"));
+    BOOST_TEST(!contains(subject, "\n"));
+    auto const message = built(EmailNotifier(settings()).render(events));
+    BOOST_TEST(!contains(header_block(message), "\r\nBcc"));
+}
+
+BOOST_AUTO_TEST_CASE(non_ascii_subjects_are_rfc2047_encoded) {
+    auto e = release();
+    e.version = "3.0-β";
+    std::vector<Event> events{e};
+    auto const message = built(EmailNotifier(settings()).render(events));
+    BOOST_TEST(contains(header_block(message), "Subject: =?UTF-8?B?"));
+    BOOST_TEST(contains(header_block(message),
+                        "=?UTF-8?B?" + net::base64_encode("pinwatch: requests 3.0-β (minor)")));
+}
+
+BOOST_AUTO_TEST_CASE(event_ids_header_holds_only_token_characters) {
+    std::vector<Event> events{release("evt_1"), release("evt 2\r\nX-Evil: 1"), release("")};
+    auto m = EmailNotifier(settings()).render(events);
+    BOOST_REQUIRE_EQUAL(m.headers.size(), 1u);
+    BOOST_TEST(m.headers[0].second == "evt_1, evt2X-Evil:1");
+}
+
+// --- building from the config ----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_password_reference_goes_through_the_injected_resolver) {
+    std::ostringstream console;
+    auto no_resolver = from_config(email_table(2525, "env:SMTP_PASSWORD"), {console});
+    BOOST_REQUIRE(!no_resolver);
+    BOOST_TEST(no_resolver.error() ==
+               "notifier 'ops-mail': key 'password': no secret resolver is available to read it");
+
+    NotifierContext ctx{console, nullptr, test_resolver};
+    auto refused = from_config(email_table(2525, "env:SMTP_PASSWORD"), ctx);
+    BOOST_REQUIRE(!refused);
+    BOOST_TEST(refused.error() == "notifier 'ops-mail': key 'password': unknown reference env");
+
+    auto made = from_config(email_table(2525, "test:pw"), ctx);
+    BOOST_REQUIRE_MESSAGE(made.has_value(), (made ? std::string() : made.error()));
+    BOOST_TEST((*made)->name() == "ops-mail");
+
+    NotifierContext bad_ca{console, nullptr, test_resolver, std::string("/nonexistent/ca.pem")};
+    auto no_ca = from_config(email_table(2525, "test:pw"), bad_ca);
+    BOOST_REQUIRE(!no_ca);
+    BOOST_TEST(contains(no_ca.error(), "notifier 'ops-mail': extra_ca_file /nonexistent/ca.pem"));
+}
+
+// --- delivery through a real SMTP server -----------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(delivered_end_to_end_through_aiosmtpd) {
+    SmtpFake server({.user = "pinwatch", .password = kPassword});
+    std::ostringstream console;
+    NotifierContext ctx{console, nullptr, test_resolver, server.ca_file()};
+    auto made = from_config(email_table(server.port(), std::string("test:") + kPassword), ctx);
+    BOOST_REQUIRE_MESSAGE(made.has_value(), (made ? std::string() : made.error()));
+    auto& notifier = **made;
+
+    std::vector<Event> events{release(), hostile_yank()};
+    auto const d = deliver(notifier, events);
+    BOOST_REQUIRE_MESSAGE(d.status == Delivery::Status::delivered, status(d));
+
+    auto got = server.messages();
+    BOOST_REQUIRE_EQUAL(got.size(), 1u);
+    auto const& m = got[0];
+    BOOST_TEST(m.tls);
+    BOOST_TEST(m.login.value_or("") == "pinwatch");
+    BOOST_TEST(m.mail_from == "pinwatch@example.com");
+    BOOST_TEST((m.rcpt_tos == std::vector<std::string>{"dev-team@example.com", "ops@example.com"}));
+    BOOST_TEST(m.defects.empty());
+    BOOST_TEST(m.header("Subject").value_or("") == "pinwatch: requests 2.32.0 (minor), 1 more");
+    BOOST_TEST(m.header("X-Pinwatch-Event-Ids").value_or("") == "evt_0001, evt_0002");
+    BOOST_TEST(m.count("Bcc") == 0u);
+    BOOST_TEST(!contains(ascii_lower(m.raw.substr(0, m.raw.find("\r\n\r\n"))), "bcc"));
+    auto text = m.parts.find("text/plain");
+    auto html = m.parts.find("text/html");
+    BOOST_REQUIRE(text != m.parts.end());
+    BOOST_REQUIRE(html != m.parts.end());
+    BOOST_TEST(contains(text->second, "Yank reason: broken\\x0d\\x0aBcc: x@evil.example"));
+    BOOST_TEST(contains(text->second, "Pinned → new: 2.31.0 → 2.32.0"));
+    BOOST_TEST(contains(html->second, "&lt;script&gt;"));
+    BOOST_TEST(!contains(html->second, "<script>"));
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_password_fails_permanently_and_a_dead_server_is_retried) {
+    SmtpFake server({.user = "pinwatch", .password = "the-right-one"});
+    std::ostringstream console;
+    NotifierContext ctx{console, nullptr, test_resolver, server.ca_file()};
+    auto made = from_config(email_table(server.port(), std::string("test:") + kPassword), ctx);
+    BOOST_REQUIRE(made.has_value());
+    std::vector<Event> events{release()};
+    auto const d = deliver(**made, events);
+    BOOST_TEST_MESSAGE(status(d));
+    BOOST_TEST((d.status == Delivery::Status::failed));
+    BOOST_TEST(contains(d.error, "email ops-mail: smtp localhost:"));
+    BOOST_TEST(contains(d.error, "535"));
+    BOOST_TEST(!contains(d.error, kPassword));
+    BOOST_TEST(!contains(d.error, net::base64_encode(kPassword)));
+    BOOST_TEST(server.messages().empty());
+
+    auto down = from_config(email_table(unused_port(), "test:pw"), ctx);
+    BOOST_REQUIRE(down.has_value());
+    auto const r = deliver(**down, events);
+    BOOST_TEST_MESSAGE(status(r));
+    BOOST_TEST((r.status == Delivery::Status::retry));
+}
