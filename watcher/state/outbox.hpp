@@ -16,7 +16,16 @@ struct OutboxItem {
 };
 
 struct OutboxCounts {
-    std::int64_t pending = 0, delivered = 0, failed = 0;
+    std::int64_t pending = 0, delivered = 0, failed = 0, dead = 0;
+};
+
+// How one notifier's deliveries stand (for `pinwatch status`).
+struct NotifierOutbox {
+    std::string notifier;
+    OutboxCounts counts;
+    std::optional<std::string> last_error;  // of its most recent failed attempt
+    std::optional<UnixTime> next_attempt;   // earliest pending item's due time
+    std::optional<UnixTime> oldest_pending; // when the oldest pending event happened
 };
 
 class Outbox {
@@ -28,10 +37,15 @@ class Outbox {
     std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now,
                                     int limit = 100) const;
     void mark_delivered(std::int64_t outbox_id, UnixTime now);
-    // Temporary failure: retry at `retry_at`. Permanent failure: never retried.
+    // Temporary failure: retry at `retry_at`. Permanent failure: never retried (state "failed").
     void mark_failed(std::int64_t outbox_id, std::string const& error,
                      std::optional<UnixTime> retry_at, UnixTime now);
     OutboxCounts counts() const;
+    // Per notifier that has rows, by name.
+    std::vector<NotifierOutbox> by_notifier() const;
+    // Pending items of `notifier` whose event happened before `cutoff` are given up ("dead");
+    // returns how many.
+    int expire(std::string const& notifier, UnixTime cutoff);
 
   private:
     StateStore& store_;
