@@ -25,7 +25,8 @@ constexpr char const* kRunUsage = R"(usage: pinwatch run --config FILE [--state 
 The daemon: polls every requirement the config names, forever, and reports changes.
   --config FILE   TOML config (see the README's config reference)
   --state FILE    overrides the config's state file
-  --once          poll every package once, deliver, exit (for cron and tests)
+  --once          poll every package once, deliver, exit (for cron and tests); exit 1 when a
+                  notification could not be delivered
   -v, --verbose   debug logging (every request's outcome)
 Stops cleanly on SIGTERM or SIGINT.
 )";
@@ -121,6 +122,15 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
         }
     });
     io.run();
+    if (exit_code == 0 && once) {
+        auto const d = daemon->last_delivery();
+        if (d.retried + d.failed > 0) {
+            err << "pinwatch run --once: " << d.retried + d.failed
+                << " notification(s) not delivered (" << d.retried << " to retry, " << d.failed
+                << " failed); see `pinwatch status`\n";
+            exit_code = 1;
+        }
+    }
     return exit_code;
 }
 

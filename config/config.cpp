@@ -487,6 +487,17 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 else
                     n.route.packages.push_back(glob);
             });
+        } else if (key == "digest") {
+            if (auto text = r.string(v, full)) {
+                if (auto d = model::parse_digest(*text))
+                    n.route.digest = *d;
+                else
+                    r.error(v, "key '" + full +
+                                   "': expected \"hourly\", \"daily HH:MM\" or \"weekly " +
+                                   "mon HH:MM\" (local time), got '" + *text + "'");
+            }
+        } else if (key == "max_age") {
+            if (auto d = r.duration(v, full, std::chrono::seconds(60))) n.max_age = *d;
         } else if (key == "update_types") {
             each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
                 auto u = model::update_type_from_string(s);

@@ -46,8 +46,10 @@ struct EmailConfig {
 struct NotifierConfig {
     std::string name;
     std::string type;
-    model::Route route; // route.notifier == name
+    model::Route route; // route.notifier == name (and route.digest from `digest`)
     int line = 0;       // where the table starts, for messages
+    // `max_age`: undelivered items older than this are given up ("dead"); default 3 days.
+    std::optional<std::chrono::seconds> max_age;
 
     // type = "slack": `webhook_url`, the incoming webhook (https://, or http:// to loopback);
     // its path is the credential.

@@ -1,6 +1,8 @@
 #include "model/model.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <utility>
 
 namespace pinwatch::model {
@@ -15,6 +17,7 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::package_gone, "package_gone"},
     {EventKind::source_failing, "source_failing"},
     {EventKind::source_recovered, "source_recovered"},
+    {EventKind::notifier_disabled, "notifier_disabled"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
     {UpdateType::major, "major"}, {UpdateType::minor, "minor"},
@@ -62,6 +65,86 @@ PollStatus poll_status_from_string(std::string_view s) noexcept {
     for (auto const& [status, name] : kPollNames)
         if (s == name) return status;
     return PollStatus::pending;
+}
+
+bool is_urgent(EventKind k) noexcept {
+    return k == EventKind::pinned_yanked;
+}
+
+namespace {
+constexpr char const* kWeekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+}
+
+UnixTime DigestSchedule::next_after(UnixTime now) const {
+    std::time_t const t = static_cast<std::time_t>(now);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    if (period == Period::hourly) {
+        tm.tm_min = 0;
+        tm.tm_hour += 1;
+        return static_cast<UnixTime>(std::mktime(&tm));
+    }
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    // Walk forward day by day (at most 8): mktime normalises month ends and DST changes.
+    for (int day = 0; day < 9; ++day) {
+        std::tm c = tm;
+        c.tm_mday += day;
+        c.tm_isdst = -1;
+        auto const when = std::mktime(&c);
+        if (when <= t) continue;
+        if (period == Period::weekly && c.tm_wday != weekday) continue;
+        return static_cast<UnixTime>(when);
+    }
+    return now + 7 * 86400;
+}
+
+std::string DigestSchedule::str() const {
+    if (period == Period::hourly) return "hourly";
+    char hm[8];
+    std::snprintf(hm, sizeof hm, "%02d:%02d", hour, minute);
+    if (period == Period::daily) return std::string("daily ") + hm;
+    return std::string("weekly ") + kWeekdays[weekday] + " " + hm;
+}
+
+std::optional<DigestSchedule> parse_digest(std::string_view text) {
+    DigestSchedule d;
+    auto take_word = [&]() {
+        while (!text.empty() && text.front() == ' ')
+            text.remove_prefix(1);
+        auto const end = std::min(text.find(' '), text.size());
+        auto const w = text.substr(0, end);
+        text.remove_prefix(end);
+        return w;
+    };
+    auto time_of_day = [&](std::string_view w) {
+        if (w.size() != 5 || w[2] != ':') return false;
+        for (int i : {0, 1, 3, 4})
+            if (w[i] < '0' || w[i] > '9') return false;
+        d.hour = (w[0] - '0') * 10 + (w[1] - '0');
+        d.minute = (w[3] - '0') * 10 + (w[4] - '0');
+        return d.hour < 24 && d.minute < 60;
+    };
+    auto const period = take_word();
+    if (period == "hourly")
+        d.period = DigestSchedule::Period::hourly;
+    else if (period == "daily") {
+        d.period = DigestSchedule::Period::daily;
+        if (!time_of_day(take_word())) return std::nullopt;
+    } else if (period == "weekly") {
+        d.period = DigestSchedule::Period::weekly;
+        auto const day = take_word();
+        bool found = false;
+        for (int i = 0; i < 7; ++i)
+            if (day == kWeekdays[i]) d.weekday = i, found = true;
+        if (!found || !time_of_day(take_word())) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    if (!take_word().empty()) return std::nullopt;
+    return d;
 }
 
 bool glob_match(std::string_view p, std::string_view t) noexcept {

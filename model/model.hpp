@@ -74,12 +74,16 @@ enum class EventKind {
     package_gone,    // the source answers 404 for the project
     source_failing,  // polls failed several times in a row
     source_recovered,
+    notifier_disabled, // a notifier's receiver said it is gone (told through the others)
 };
 inline constexpr EventKind kAllEventKinds[] = {
-    EventKind::new_release,   EventKind::release_yanked, EventKind::release_unyanked,
-    EventKind::pinned_yanked, EventKind::pin_not_found,  EventKind::release_removed,
-    EventKind::package_gone,  EventKind::source_failing, EventKind::source_recovered,
+    EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
+    EventKind::pinned_yanked,     EventKind::pin_not_found,  EventKind::release_removed,
+    EventKind::package_gone,      EventKind::source_failing, EventKind::source_recovered,
+    EventKind::notifier_disabled,
 };
+// Urgent events go out at once, whatever a notifier's digest says.
+bool is_urgent(EventKind) noexcept;
 char const* to_string(EventKind) noexcept;
 std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
 
@@ -118,12 +122,33 @@ struct Event {
     UnixTime at = 0;    // when pinwatch noticed
 };
 
-// Which events reach one notifier. Empty sets mean "all".
+// When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on
+// one day at HH:MM, in the machine's local time.
+struct DigestSchedule {
+    enum class Period { hourly, daily, weekly };
+    Period period = Period::daily;
+    int weekday = 1; // weekly: 0 = Sunday ... 6 = Saturday
+    int hour = 9, minute = 0;
+    // The first sending time strictly after `now`.
+    UnixTime next_after(UnixTime now) const;
+    std::string str() const; // "hourly", "daily 09:00", "weekly mon 09:00"
+};
+std::optional<DigestSchedule> parse_digest(std::string_view text);
+
+// Which events reach one notifier, and when. Empty sets mean "all".
 struct Route {
     std::string notifier;
     std::set<EventKind> events;
-    std::vector<std::string> packages; // PEP 503 names or globs ('*', '?')
-    std::set<UpdateType> update_types; // applies to new_release events only
+    std::vector<std::string> packages;    // PEP 503 names or globs ('*', '?')
+    std::set<UpdateType> update_types;    // applies to new_release events only
+    std::optional<DigestSchedule> digest; // none: at once
+};
+
+// One outbox row to write for an event: the notifier and when it is first due.
+struct OutboxTarget {
+    std::string notifier;
+    UnixTime due = 0;
+    bool operator==(OutboxTarget const&) const = default;
 };
 
 // Whether the route lets `e` through (pure; the dispatcher decides with it).

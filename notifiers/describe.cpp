@@ -41,6 +41,9 @@ std::string describe(Event const& e) {
         return pkg + ": polls keep failing" + detail;
     case EventKind::source_recovered:
         return pkg + ": polls work again" + detail;
+    case EventKind::notifier_disabled:
+        return "notifier " + pkg + " is disabled; it gets nothing until the config changes" +
+               detail;
     }
     return pkg + ": " + model::to_string(e.kind);
 }

@@ -36,9 +36,18 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                                         }});
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
-    for (auto& [n, route] : *made)
-        channels.push_back({std::move(n), std::move(route)});
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, std::move(channels));
+    for (auto& [n, route] : *made) {
+        std::optional<std::chrono::seconds> max_age;
+        for (auto const& nc : cfg.notifiers)
+            if (nc.name == route.notifier) max_age = nc.max_age;
+        channels.push_back({std::move(n), std::move(route), max_age});
+    }
+    DispatcherOptions dopts;
+    dopts.wait_out_retries =
+        options_.once; // --once delivers what its cycle produced before it exits
+    dispatcher_ =
+        std::make_unique<Dispatcher>(io.get_executor(), *store_, std::move(channels), dopts);
+    dispatcher_->on_idle = [this] { wake_.cancel(); };
     store_->set_routes(dispatcher_->router().routes());
 
     PollerOptions popts;
@@ -86,6 +95,7 @@ Daemon::~Daemon() = default;
 void Daemon::stop() {
     if (stopping_) return;
     stopping_ = true;
+    dispatcher_->stop();
     client_->shutdown(); // in-flight fetches end with `cancelled` and write nothing
     wake_.cancel();
 }
@@ -123,7 +133,7 @@ bool Daemon::reload(UnixTime now) {
 asio::awaitable<void> Daemon::deliver(UnixTime now) {
     dirty_ = false;
     try {
-        co_await dispatcher_->run_once(now);
+        last_delivery_ = co_await dispatcher_->run_once(now);
     } catch (std::exception const& e) {
         spdlog::error("delivering notifications failed: {}", sanitize_text(e.what()));
     }
@@ -169,16 +179,21 @@ asio::awaitable<void> Daemon::run() {
         } catch (std::exception const& e) {
             spdlog::debug("reading the outbox failed: {}", e.what());
         }
-        if (dirty_ || (outbox_due && *outbox_due <= now)) co_await deliver(now);
+        // Each notifier delivers in its own coroutine; the loop only starts them.
+        if (dirty_ || (outbox_due && *outbox_due <= now)) {
+            dirty_ = false;
+            dispatcher_->kick(now);
+        }
         if (stopping_) break;
-        if (dirty_) continue; // a poll finished while delivering: deliver again first
         if (outbox_due && *outbox_due > now) next_wake = std::min(next_wake, *outbox_due);
         // Sleep until something is due; a finished poll cancels the timer to deliver promptly.
         co_await sleep_until(next_wake);
     }
-    // Let cancelled polls unwind; they complete promptly because the client was shut down.
+    // Let cancelled polls and deliveries unwind; they complete promptly because the client was
+    // shut down.
     auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (scheduler_->in_flight() > 0 && std::chrono::steady_clock::now() < give_up) {
+    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle()) &&
+           std::chrono::steady_clock::now() < give_up) {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }

@@ -37,6 +37,8 @@ class Daemon {
     void stop();
 
     std::size_t watched() const { return scheduler_->scheduled(); }
+    // What the last delivery round did (`run --once` reports failures in its exit status).
+    DispatchStats last_delivery() const { return last_delivery_; }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // Called after each reload with the number of subscriptions.
@@ -60,6 +62,7 @@ class Daemon {
     boost::asio::steady_timer wake_;
     std::set<std::string> reported_; // problems already logged, so each is said once
     std::optional<std::string> reload_error_;
+    DispatchStats last_delivery_;
     bool stopping_ = false;
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;

@@ -1,26 +1,36 @@
-// Dispatcher: decides which notifier an event goes to (routing) and delivers what the outbox
-// holds, per notifier, recording each outcome. At-least-once: an item is marked delivered only
-// after its notifier said so; a crash in between re-sends that one batch (with the same event
-// ids) on the next start. One failing notifier never holds up another.
+// Dispatcher: decides which notifier an event goes to and when (routing, digests), and delivers
+// what the outbox holds. Each notifier is delivered by its own coroutine, so one slow or failing
+// channel never delays another; per channel it paces sends (the receiver's rate limit), retries
+// with backoff and jitter (Retry-After honoured), gives up items older than the channel's
+// maximum age, and stops using a channel whose receiver says it is gone, telling the others.
+// At-least-once: an item is marked delivered only after its notifier said so; a crash in
+// between re-sends that one batch (with the same event ids) on the next start.
 #pragma once
 
 #include "common/backoff.hpp"
 #include "notifiers/notifier.hpp"
 #include "watcher/state/outbox.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <random>
 #include <vector>
 
 namespace pinwatch::watcher {
 
-// Routes events to notifiers by the notifiers' routes (event kinds, packages, update types).
+// Routes events to notifiers by the notifiers' routes (event kinds, packages, update types),
+// and says when each is due: at once, or at the notifier's next digest time (urgent events
+// always at once).
 class Router {
   public:
     Router() = default;
     explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
-    std::vector<std::string> recipients(Event const& e) const;
+    std::vector<OutboxTarget> recipients(Event const& e, UnixTime now) const;
     std::vector<Route> const& routes() const { return routes_; }
 
   private:
@@ -28,7 +38,18 @@ class Router {
 };
 
 struct DispatchStats {
-    std::size_t delivered = 0, retried = 0, failed = 0;
+    std::size_t delivered = 0, retried = 0, failed = 0, expired = 0;
+};
+
+struct DispatcherOptions {
+    Backoff retry{std::chrono::seconds(30), std::chrono::seconds(3600), 0.2};
+    std::chrono::seconds max_age{3 * 86400}; // unless a channel sets its own
+    // `run --once`: wait out a receiver's short Retry-After and the pacing of a rate-limited
+    // channel instead of leaving the items to the next run.
+    bool wait_out_retries = false;
+    std::chrono::seconds max_wait{60};
+    std::size_t batch = 50;         // events per deliver() call
+    std::size_t digest_batch = 500; // a digest sends everything due in one message
 };
 
 class Dispatcher {
@@ -36,20 +57,45 @@ class Dispatcher {
     struct Channel {
         std::unique_ptr<notifiers::Notifier> notifier;
         Route route;
+        std::optional<std::chrono::seconds> max_age;
     };
-    Dispatcher(StateStore& store, std::vector<Channel> channels, Backoff retry = {});
+    using Clock = std::function<UnixTime()>;
+    Dispatcher(boost::asio::any_io_executor ex, StateStore& store, std::vector<Channel> channels,
+               DispatcherOptions options = {}, Clock clock = {});
+    ~Dispatcher();
+
     // The routes of every channel, for the store and the poller.
     Router router() const;
     std::vector<std::string> names() const;
-    // Delivers every due item once; returns what happened.
+    // Starts delivering, for every channel that is idle, enabled and has items due at `now`.
+    // Returns at once; `on_idle` is called when a channel's run ends.
+    void kick(UnixTime now);
+    // kick(), then waits until every channel is idle. Returns what these runs did.
     boost::asio::awaitable<DispatchStats> run_once(UnixTime now);
-    // When the next pending item is due (nullopt: nothing pending).
-    std::optional<UnixTime> next_due() const { return outbox_.next_due(); }
+    // When the next item is due for a channel that is idle and enabled (nullopt: none).
+    std::optional<UnixTime> next_due() const;
+    bool idle() const;
+    DispatchStats totals() const { return totals_; }
+    std::vector<std::string> disabled() const;
+    void stop();
+
+    std::function<void()> on_idle;
 
   private:
+    struct State;
+    boost::asio::awaitable<void> run_channel(State& c, UnixTime now);
+    void disable(State& c, std::string const& why, UnixTime now);
+
+    boost::asio::any_io_executor ex_;
+    StateStore& store_;
     Outbox outbox_;
-    std::vector<Channel> channels_;
-    Backoff retry_;
+    std::vector<std::unique_ptr<State>> channels_;
+    DispatcherOptions options_;
+    Clock clock_;
+    std::mt19937 rng_;
+    DispatchStats totals_;
+    boost::asio::steady_timer idle_; // cancelled when a channel's run ends
+    bool stopping_ = false;
 };
 
 } // namespace pinwatch::watcher

@@ -56,7 +56,7 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
                            std::optional<UnixTime> pause) {
     update.recipients.clear();
     for (auto const& e : update.events)
-        update.recipients.push_back(router_.recipients(e));
+        update.recipients.push_back(router_.recipients(e, update.now));
     store_.apply(update);
     return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
 }

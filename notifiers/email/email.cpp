@@ -48,6 +48,8 @@ std::string headline(Event const& e) {
         return pkg + ": polls failing";
     case EventKind::source_recovered:
         return pkg + ": polls work again";
+    case EventKind::notifier_disabled:
+        return "notifier " + pkg + " disabled";
     }
     return pkg + " " + model::to_string(e.kind);
 }

@@ -184,6 +184,9 @@ std::string section_text(Event const& e) {
     case EventKind::source_recovered:
         s = pkg + ": polls work again";
         break;
+    case EventKind::notifier_disabled:
+        s = "Notifier " + pkg + " is disabled: it gets nothing until the config changes";
+        break;
     }
     if (!e.detail.empty())
         s += "\n" + std::string(detail_label) + ": " + inert(e.detail, kDetailChars);

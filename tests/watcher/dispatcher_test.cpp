@@ -4,91 +4,261 @@
 #include "watcher/dispatcher.hpp"
 #include "watcher/sources/pypi.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 using namespace pinwatch;
 using namespace pinwatch::watcher;
+using S = notifiers::Delivery::Status;
 
 namespace {
 
-// A notifier that answers from a script and remembers what it was given.
+// A notifier that answers from a script and remembers what it was given. With `hold` set it
+// waits on a timer until the test releases it (a receiver that hangs).
 class ScriptedNotifier : public notifiers::Notifier {
   public:
-    explicit ScriptedNotifier(std::vector<notifiers::Delivery> script)
-        : script_(std::move(script)) {}
-    std::string_view name() const noexcept override { return "scripted"; }
+    ScriptedNotifier(std::string name, std::vector<notifiers::Delivery> script)
+        : name_(std::move(name)), script_(std::move(script)) {}
+    std::string_view name() const noexcept override { return name_; }
     boost::asio::awaitable<notifiers::Delivery> deliver(std::span<Event const> events) override {
+        ++calls;
         for (auto const& e : events)
-            seen.push_back(e.id);
+            seen.push_back(e);
+        if (hold) {
+            co_await hold->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        }
         auto d = script_.empty() ? notifiers::Delivery{} : script_.front();
         if (!script_.empty()) script_.erase(script_.begin());
         co_return d;
     }
-    std::vector<std::string> seen;
+    std::vector<Event> seen;
+    int calls = 0;
+    boost::asio::steady_timer* hold = nullptr;
 
   private:
+    std::string name_;
     std::vector<notifiers::Delivery> script_;
 };
 
-DispatchStats run(Dispatcher& d, UnixTime now) {
+struct Rig {
     boost::asio::io_context io;
-    DispatchStats stats;
-    boost::asio::co_spawn(io, d.run_once(now), [&](std::exception_ptr ep, DispatchStats s) {
-        if (ep) std::rethrow_exception(ep);
-        stats = s;
-    });
-    io.run();
-    return stats;
-}
+    StateStore store{":memory:"};
+    std::unique_ptr<Dispatcher> d;
+    std::vector<ScriptedNotifier*> n;
 
-void add_event(StateStore& store, std::string version, UnixTime now) {
-    Subscription s = pypi_subscription("https://pypi.org/simple/", "demo");
-    auto const id = store.upsert_subscription(s, now);
-    StateUpdate u;
-    u.subscription_id = id;
-    u.now = now;
-    u.status = PollStatus::ok;
-    u.baseline_done = true;
-    Event e;
-    e.kind = EventKind::new_release;
-    e.package = "demo";
-    e.version = std::move(version);
-    e.at = now;
-    u.events.push_back(e);
-    u.recipients.push_back({"scripted"});
-    store.apply(u);
-}
+    Rig(std::vector<std::pair<std::string, std::vector<notifiers::Delivery>>> scripts,
+        DispatcherOptions options = quiet(), std::vector<Route> routes = {}) {
+        std::vector<Dispatcher::Channel> list;
+        for (std::size_t i = 0; i < scripts.size(); ++i) {
+            auto notifier = std::make_unique<ScriptedNotifier>(scripts[i].first, scripts[i].second);
+            n.push_back(notifier.get());
+            Route r = i < routes.size() ? routes[i] : Route{};
+            list.push_back({std::move(notifier), r, std::nullopt});
+        }
+        d = std::make_unique<Dispatcher>(io.get_executor(), store, std::move(list), options);
+        store.set_routes(d->router().routes());
+    }
+    static DispatcherOptions quiet() {
+        DispatcherOptions o;
+        o.retry.jitter = 0; // exact backoff figures in the assertions
+        return o;
+    }
+    DispatchStats run(UnixTime now) {
+        DispatchStats stats;
+        bool done = false;
+        boost::asio::co_spawn(io, d->run_once(now), [&](std::exception_ptr ep, DispatchStats s) {
+            if (ep) std::rethrow_exception(ep);
+            stats = s;
+            done = true;
+        });
+        io.restart();
+        while (!done)
+            io.run_one();
+        return stats;
+    }
+    // An event for `package`, routed by the dispatcher's own routes.
+    void add_event(std::string package, std::string version, UnixTime now,
+                   EventKind kind = EventKind::new_release, UpdateType update = UpdateType::minor) {
+        auto const id =
+            store.upsert_subscription(pypi_subscription("https://pypi.org/simple/", package), now);
+        StateUpdate u;
+        u.subscription_id = id;
+        u.now = now;
+        u.status = PollStatus::ok;
+        u.baseline_done = true;
+        Event e;
+        e.kind = kind;
+        e.package = package;
+        e.version = std::move(version);
+        e.update = update;
+        e.at = now;
+        u.events.push_back(e);
+        u.recipients.push_back(d->router().recipients(e, now));
+        store.apply(u);
+    }
+};
 
 } // namespace
 
 BOOST_AUTO_TEST_CASE(delivers_once_retries_with_backoff_and_gives_up_on_permanent_failure) {
-    using S = notifiers::Delivery::Status;
-    StateStore store(":memory:");
-    auto notifier = std::make_unique<ScriptedNotifier>(
-        std::vector<notifiers::Delivery>{{S::retry, "http 503", std::nullopt},
-                                         {S::delivered, "", std::nullopt},
-                                         {S::failed, "http 404", std::nullopt}});
-    auto* n = notifier.get();
-    std::vector<Dispatcher::Channel> list;
-    list.push_back({std::move(notifier), Route{}});
-    Dispatcher d(store, std::move(list));
-    store.set_routes(d.router().routes());
-
-    add_event(store, "1.0", 100);
-    auto first = run(d, 100);
+    Rig rig({{"scripted",
+              {{S::retry, "http 503", std::nullopt},
+               {S::delivered, "", std::nullopt},
+               {S::failed, "http 404", std::nullopt}}}});
+    auto* n = rig.n[0];
+    rig.add_event("demo", "1.0", 100);
+    auto first = rig.run(100);
     BOOST_TEST(first.retried == 1u);
-    BOOST_TEST(run(d, 110).delivered == 0u); // backoff: not yet due
-    auto second = run(d, 100 + 30);
+    BOOST_TEST(rig.run(110).delivered == 0u); // backoff: not yet due
+    BOOST_TEST(rig.d->next_due().value() == 130);
+    auto second = rig.run(100 + 30);
     BOOST_TEST(second.delivered == 1u);
-    BOOST_TEST(n->seen.size() == 2u);
-    BOOST_TEST(n->seen[0] == n->seen[1]);     // the retry carries the same event id
-    BOOST_TEST(run(d, 1000).delivered == 0u); // delivered means never again
+    BOOST_REQUIRE(n->seen.size() == 2u);
+    BOOST_TEST(n->seen[0].id == n->seen[1].id); // the retry carries the same event id
+    BOOST_TEST(rig.run(1000).delivered == 0u);  // delivered means never again
 
-    add_event(store, "1.1", 2000);
-    auto third = run(d, 2000);
+    rig.add_event("demo", "1.1", 2000);
+    auto third = rig.run(2000);
     BOOST_TEST(third.failed == 1u);
-    BOOST_TEST(run(d, 100000).failed == 0u);
-    BOOST_TEST(Outbox(store).counts().failed == 1);
-    BOOST_TEST(Outbox(store).counts().delivered == 1);
+    BOOST_TEST(rig.run(100000).failed == 0u);
+    BOOST_TEST(Outbox(rig.store).counts().failed == 1);
+    BOOST_TEST(Outbox(rig.store).counts().delivered == 1);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_wins_when_longer_than_the_backoff) {
+    Rig rig({{"slack", {{S::retry, "http 429", std::chrono::seconds(600)}}}});
+    rig.add_event("demo", "1.0", 100);
+    rig.run(100);
+    BOOST_TEST(rig.d->next_due().value() == 700);
+}
+
+BOOST_AUTO_TEST_CASE(a_hanging_notifier_does_not_delay_another) {
+    Rig rig({{"slow", {}}, {"fast", {}}});
+    boost::asio::steady_timer hold(rig.io, std::chrono::hours(1));
+    rig.n[0]->hold = &hold;
+    rig.add_event("demo", "1.0", 100);
+    int idle_calls = 0;
+    rig.d->on_idle = [&] { ++idle_calls; };
+    rig.d->kick(100);
+    rig.io.restart();
+    while (idle_calls < 1)
+        rig.io.run_one(); // "fast" finishes while "slow" still hangs
+    BOOST_TEST(rig.n[1]->seen.size() == 1u);
+    BOOST_TEST(!rig.d->idle());
+    auto by = Outbox(rig.store).by_notifier();
+    BOOST_REQUIRE(by.size() == 2u);
+    BOOST_TEST(by[0].notifier == "fast");
+    BOOST_TEST(by[0].counts.delivered == 1);
+    BOOST_TEST(by[1].counts.pending == 1);
+    hold.cancel();
+    while (idle_calls < 2)
+        rig.io.run_one();
+    BOOST_TEST(rig.d->idle());
+    BOOST_TEST(Outbox(rig.store).counts().delivered == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_receiver_that_is_gone_disables_its_notifier_and_the_others_hear_of_it) {
+    notifiers::Delivery gone{S::failed, "http 404 no_service", std::nullopt, true};
+    Rig rig({{"slack", {gone}}, {"mail", {}}});
+    rig.add_event("demo", "1.0", 100);
+    rig.run(100);
+    BOOST_TEST((rig.d->disabled() == std::vector<std::string>{"slack"}));
+    rig.add_event("demo", "1.1", 200);
+    rig.run(200);
+    BOOST_TEST(rig.n[0]->calls == 1); // not used again
+    // mail got both releases and the notice about slack.
+    auto const& mail = rig.n[1]->seen;
+    BOOST_REQUIRE(mail.size() == 3u);
+    bool told = false;
+    for (auto const& e : mail)
+        told = told || (e.kind == EventKind::notifier_disabled && e.package == "slack" &&
+                        e.detail.find("no_service") != std::string::npos);
+    BOOST_TEST(told);
+}
+
+BOOST_AUTO_TEST_CASE(items_past_their_age_are_given_up) {
+    Rig rig({{"slack", {{S::retry, "http 500", std::nullopt}}}});
+    rig.add_event("demo", "1.0", 100);
+    rig.run(100);
+    auto const stats = rig.run(100 + 3 * 86400 + 1); // default max age: 3 days
+    BOOST_TEST(stats.expired == 1u);
+    BOOST_TEST(Outbox(rig.store).counts().dead == 1);
+    BOOST_TEST(rig.n[0]->calls == 1);
+    BOOST_TEST(!rig.d->next_due().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(routes_and_digests_decide_who_and_when) {
+    Route majors;
+    majors.update_types = {UpdateType::major};
+    Route digest;
+    digest.digest = parse_digest("hourly");
+    Rig rig({{"majors", {}}, {"digest", {}}, {"all", {}}}, Rig::quiet(), {majors, digest, Route{}});
+    UnixTime const now = 1'700'000'123; // not on an hour boundary
+    Event minor;
+    minor.kind = EventKind::new_release;
+    minor.package = "demo";
+    minor.update = UpdateType::minor;
+    auto const targets = rig.d->router().recipients(minor, now);
+    BOOST_REQUIRE(targets.size() == 2u);
+    BOOST_TEST(targets[0].notifier == "digest");
+    BOOST_TEST(targets[0].due > now);
+    BOOST_TEST(targets[0].due - now <= 3600);
+    BOOST_TEST(targets[0].due % 60 == 0);
+    BOOST_TEST(targets[1].notifier == "all");
+    BOOST_TEST(targets[1].due == now);
+    // An urgent event skips the digest's wait.
+    Event yank;
+    yank.kind = EventKind::pinned_yanked;
+    yank.package = "demo";
+    auto const urgent = rig.d->router().recipients(yank, now);
+    BOOST_REQUIRE(urgent.size() == 3u);
+    BOOST_TEST(urgent[1].due == now);
+
+    // The digest sends many events in one message when its time comes.
+    for (int i = 0; i < 5; ++i)
+        rig.add_event("pkg" + std::to_string(4 - i), "1." + std::to_string(i), now);
+    rig.run(now);
+    BOOST_TEST(rig.n[1]->calls == 0);
+    rig.run(targets[0].due);
+    BOOST_TEST(rig.n[1]->calls == 1);
+    BOOST_REQUIRE(rig.n[1]->seen.size() == 5u);
+    BOOST_TEST(rig.n[1]->seen[0].package == "pkg0"); // grouped by package
+}
+
+BOOST_AUTO_TEST_CASE(once_mode_waits_out_a_short_retry_after) {
+    auto options = Rig::quiet();
+    options.wait_out_retries = true;
+    Rig rig({{"slack",
+              {{S::retry, "http 429", std::chrono::seconds(1)}, {S::delivered, "", std::nullopt}}}},
+            options);
+    rig.add_event("demo", "1.0", 100);
+    auto const stats = rig.run(100);
+    BOOST_TEST(stats.delivered == 1u);
+    BOOST_TEST(rig.n[0]->calls == 2);
+    BOOST_TEST(Outbox(rig.store).counts().pending == 0);
+}
+
+BOOST_AUTO_TEST_CASE(digest_schedules) {
+    BOOST_TEST(parse_digest("hourly").has_value());
+    BOOST_TEST(parse_digest("daily 09:00")->str() == "daily 09:00");
+    BOOST_TEST(parse_digest("weekly mon 09:30")->str() == "weekly mon 09:30");
+    BOOST_TEST(!parse_digest("daily 9:00").has_value());
+    BOOST_TEST(!parse_digest("weekly funday 09:00").has_value());
+    BOOST_TEST(!parse_digest("daily 24:00").has_value());
+    BOOST_TEST(!parse_digest("every minute").has_value());
+    auto const weekly = *parse_digest("weekly wed 10:15");
+    UnixTime const now = 1'700'000'000;
+    auto const next = weekly.next_after(now);
+    BOOST_TEST(next > now);
+    BOOST_TEST(next - now <= 7 * 86400);
+    std::time_t const t = next;
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    BOOST_TEST(tm.tm_wday == 3);
+    BOOST_TEST(tm.tm_hour == 10);
+    BOOST_TEST(tm.tm_min == 15);
+    BOOST_TEST(weekly.next_after(next) - next >= 6 * 86400); // the week after, not the same minute
 }

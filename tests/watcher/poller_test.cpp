@@ -87,7 +87,12 @@ struct Rig {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(follows_pages_and_diffs_the_whole_listing) {
-    Rig rig({Route{"console", {}, {}, {}}, Route{"majors", {}, {}, {UpdateType::major}}});
+    Route majors;
+    majors.notifier = "majors";
+    majors.update_types = {UpdateType::major};
+    Route console;
+    console.notifier = "console";
+    Rig rig({console, majors});
     rig.pages.set("/demo/1", "1.0 1.1 | next=/demo/2");
     rig.pages.set("/demo/2", "1.2 | next=/demo/3");
     rig.pages.set("/demo/3", "2.0");

@@ -15,6 +15,16 @@ std::optional<UnixTime> Outbox::next_due() const {
     return due;
 }
 
+std::optional<UnixTime> Outbox::next_due(std::string const& notifier) const {
+    auto& q = store_.statement(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND notifier = ?");
+    q.bind(1, notifier);
+    std::optional<UnixTime> due;
+    if (q.executeStep() && !q.getColumn(0).isNull()) due = q.getColumn(0).getInt64();
+    q.reset();
+    return due;
+}
+
 std::vector<OutboxItem> Outbox::pending(std::string const& notifier, UnixTime now,
                                         int limit) const {
     auto& q =
@@ -73,9 +83,48 @@ OutboxCounts Outbox::counts() const {
             c.delivered = n;
         else if (s == "failed")
             c.failed = n;
+        else if (s == "dead")
+            c.dead = n;
     }
     q.reset();
     return c;
+}
+
+std::vector<NotifierOutbox> Outbox::by_notifier() const {
+    std::vector<NotifierOutbox> out;
+    auto& q = store_.statement(R"sql(
+SELECT o.notifier,
+       SUM(o.state = 'pending'), SUM(o.state = 'delivered'), SUM(o.state = 'failed'), SUM(o.state = 'dead'),
+       (SELECT last_error FROM outbox x WHERE x.notifier = o.notifier AND x.last_error IS NOT NULL
+        ORDER BY x.id DESC LIMIT 1),
+       MIN(CASE WHEN o.state = 'pending' THEN o.next_attempt_at END),
+       MIN(CASE WHEN o.state = 'pending' THEN e.at END)
+FROM outbox o JOIN events e ON e.id = o.event_id
+GROUP BY o.notifier ORDER BY o.notifier)sql");
+    while (q.executeStep()) {
+        NotifierOutbox n;
+        n.notifier = q.getColumn(0).getString();
+        n.counts.pending = q.getColumn(1).getInt64();
+        n.counts.delivered = q.getColumn(2).getInt64();
+        n.counts.failed = q.getColumn(3).getInt64();
+        n.counts.dead = q.getColumn(4).getInt64();
+        n.last_error = sql::opt_text(q.getColumn(5));
+        n.next_attempt = sql::opt_int(q.getColumn(6));
+        n.oldest_pending = sql::opt_int(q.getColumn(7));
+        out.push_back(std::move(n));
+    }
+    q.reset();
+    return out;
+}
+
+int Outbox::expire(std::string const& notifier, UnixTime cutoff) {
+    auto& q = store_.statement(R"sql(
+UPDATE outbox SET state = 'dead', last_error = COALESCE(last_error, 'expired undelivered')
+WHERE notifier = ?1 AND state = 'pending'
+  AND event_id IN (SELECT id FROM events WHERE at < ?2))sql");
+    q.bind(1, notifier);
+    q.bind(2, static_cast<std::int64_t>(cutoff));
+    return q.exec();
 }
 
 } // namespace pinwatch::watcher

@@ -34,6 +34,8 @@ class Outbox {
 
     // When the earliest pending delivery for a routed notifier is due; nullopt if none.
     std::optional<UnixTime> next_due() const;
+    // The same for one notifier.
+    std::optional<UnixTime> next_due(std::string const& notifier) const;
     std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now,
                                     int limit = 100) const;
     void mark_delivered(std::int64_t outbox_id, UnixTime now);

@@ -197,6 +197,8 @@ Route route_from_json(std::string name, std::string const& text) {
     strings("update_types", [&](std::string_view s) {
         if (auto t = update_type_from_string(s)) r.update_types.insert(*t);
     });
+    if (auto it = d.FindMember("digest"); it != d.MemberEnd() && it->value.IsString())
+        r.digest = parse_digest(it->value.GetString());
     return r;
 }
 
@@ -462,6 +464,51 @@ std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscript
     return out;
 }
 
+void StateStore::insert_event(Event const& e0, std::optional<std::int64_t> subscription_id,
+                              std::vector<OutboxTarget> const& targets) {
+    auto& ev = statement(R"sql(
+INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
+                    allowed, pinned, specifier, detail, at)
+VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+        ?11, ?12, ?13))sql");
+    std::string const id = e0.id.empty() ? new_event_id() : e0.id;
+    ev.bind(1, id);
+    bind_opt(ev, 2, subscription_id);
+    ev.bind(3, to_string(e0.kind));
+    ev.bind(4, e0.source);
+    ev.bind(5, e0.package);
+    ev.bind(6, e0.origin);
+    bind_opt(ev, 7, e0.version);
+    if (e0.update)
+        ev.bind(8, to_string(*e0.update));
+    else
+        ev.bind(8);
+    if (e0.allowed)
+        ev.bind(9, *e0.allowed ? 1 : 0);
+    else
+        ev.bind(9);
+    bind_opt(ev, 10, e0.pinned);
+    ev.bind(11, e0.specifier);
+    ev.bind(12, e0.detail);
+    ev.bind(13, static_cast<std::int64_t>(e0.at));
+    ev.exec();
+    auto& ob = statement(
+        "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+    for (auto const& target : targets) {
+        ob.bind(1, id);
+        ob.bind(2, target.notifier);
+        ob.bind(3, static_cast<std::int64_t>(target.due));
+        ob.exec();
+        ob.reset();
+    }
+}
+
+void StateStore::add_event(Event const& event, std::vector<OutboxTarget> const& targets) {
+    SQLite::Transaction t(*db_);
+    insert_event(event, std::nullopt, targets);
+    t.commit();
+}
+
 void StateStore::apply(StateUpdate const& u) {
     SQLite::Transaction t(*db_);
 
@@ -524,48 +571,9 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
             del.reset();
         }
     }
-    if (!u.events.empty()) {
-        auto& ev = statement(R"sql(
-INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
-                    allowed, pinned, specifier, detail, at)
-VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-        ?11, ?12, ?13))sql");
-        auto& ob = statement(
-            "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
-        for (std::size_t i = 0; i < u.events.size(); ++i) {
-            auto const& e0 = u.events[i];
-            std::string const id = e0.id.empty() ? new_event_id() : e0.id;
-            ev.bind(1, id);
-            ev.bind(2, u.subscription_id);
-            ev.bind(3, to_string(e0.kind));
-            ev.bind(4, e0.source);
-            ev.bind(5, e0.package);
-            ev.bind(6, e0.origin);
-            bind_opt(ev, 7, e0.version);
-            if (e0.update)
-                ev.bind(8, to_string(*e0.update));
-            else
-                ev.bind(8);
-            if (e0.allowed)
-                ev.bind(9, *e0.allowed ? 1 : 0);
-            else
-                ev.bind(9);
-            bind_opt(ev, 10, e0.pinned);
-            ev.bind(11, e0.specifier);
-            ev.bind(12, e0.detail);
-            ev.bind(13, static_cast<std::int64_t>(e0.at));
-            ev.exec();
-            ev.reset();
-            if (i >= u.recipients.size()) continue;
-            for (auto const& n : u.recipients[i]) {
-                ob.bind(1, id);
-                ob.bind(2, n);
-                ob.bind(3, static_cast<std::int64_t>(u.now));
-                ob.exec();
-                ob.reset();
-            }
-        }
-    }
+    for (std::size_t i = 0; i < u.events.size(); ++i)
+        insert_event(u.events[i], u.subscription_id,
+                     i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
     t.commit();
 }
 

@@ -68,9 +68,10 @@ struct StateUpdate {
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
     std::vector<Event> events;
-    // For each event, the notifiers it is queued for (parallel to `events`; filled by the
-    // poller from the dispatcher's routes). Missing entries queue for nobody.
-    std::vector<std::vector<std::string>> recipients;
+    // For each event, the notifiers it is queued for and when each is first due (parallel to
+    // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
+    // nobody.
+    std::vector<std::vector<OutboxTarget>> recipients;
 };
 
 class StateStore {
@@ -107,12 +108,16 @@ class StateStore {
     std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
 
     void apply(StateUpdate const& update);
+    // An event that belongs to no subscription (a notifier disabled), queued for `targets`.
+    void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
 
   private:
     friend class Outbox;
     void migrate();
+    void insert_event(Event const& e, std::optional<std::int64_t> subscription_id,
+                      std::vector<OutboxTarget> const& targets);
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
     std::unique_ptr<SQLite::Database> db_;
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;

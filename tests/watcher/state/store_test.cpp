@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(apply_writes_releases_status_events_and_outbox_together) {
     u.upserts = {StoredRelease{"1.0", 100, 90, false, std::nullopt},
                  StoredRelease{"1.1", 100, 95, true, std::string("bad")}};
     u.events = {event(EventKind::new_release, "1.1")};
-    u.recipients = {{"console", "slack"}};
+    u.recipients = {{{"console", 100}, {"slack", 100}}};
     store.apply(u);
 
     auto s = store.subscription(id);
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_failed_transaction_leaves_nothing_behind) {
     u.upserts = {StoredRelease{"1.0", 100, std::nullopt, false, std::nullopt}};
     auto e = event(EventKind::new_release, "1.0");
     e.id = "evt_fixed";
-    u.recipients = {{"console"}, {"console"}};
+    u.recipients = {{{"console", 100}}, {{"console", 100}}};
     u.events = {e, e}; // duplicate id: the second insert fails, the whole update must roll back
     BOOST_CHECK_THROW(store.apply(u), std::exception);
     BOOST_TEST(store.releases(id).empty());
@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(routes_are_kept_in_the_file_and_read_only_access_writes_not
     u.baseline_done = true;
     u.gone = StateUpdate::Gone::set;
     u.events = {event(EventKind::new_release, "2.0")};
-    u.recipients = {{"console", "slack"}};
+    u.recipients = {{{"console", 10}, {"slack", 10}}};
     other.apply(u);
     BOOST_TEST(outbox.counts().pending == 2);
     BOOST_TEST(outbox.next_due().value() == 10);
