@@ -17,6 +17,8 @@ commands:
           the daemon: polls forever, reports releases and yanks as they happen
   status  [--state FILE | --config FILE]
           what the state file holds: packages, last polls, errors, outbox
+  notify-test  --config FILE [--notifier NAME]
+          send one test event through each notifier and say whether it arrived
   deps    -r FILE [-r FILE...] [--pyproject FILE] [--python-version X.Y] [--json]
           show what pinwatch understood from requirements files
   --version
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     if (command == "check") return run_check(args, std::cout, std::cerr);
     if (command == "run") return run_daemon(args, std::cout, std::cerr);
     if (command == "status") return run_status(args, std::cout, std::cerr);
+    if (command == "notify-test") return run_notify_test(args, std::cout, std::cerr);
     std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
 }

@@ -6,6 +6,7 @@
 #include "common/text.hpp"
 #include "config/config.hpp"
 #include "notifiers/notifier.hpp"
+#include "notifiers/post.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
@@ -22,12 +23,16 @@ constexpr char const* kStatusUsage =
     R"(usage: pinwatch status [--state FILE | --config FILE] [--events N] [--all]
 
 Shows what the daemon's state file holds: every watched package, its last poll and result,
-recent events and the outbox.
+how each notifier's deliveries stand (pending, delivered, failed, given up; next attempt, the
+oldest waiting event, the last error), the outbox and recent events.
   --state FILE    state file (default: the config's, else the per-user default)
   --config FILE   read the state path from this config
   --events N      recent events to list (default 10)
   --all           include packages no longer in the requirements
 )";
+
+// Characters of a notifier's last error in the NOTIFIERS table.
+constexpr std::size_t kLastErrorChars = 120;
 
 std::string ago(std::optional<UnixTime> t, UnixTime now) {
     if (!t) return "never";
@@ -127,7 +132,29 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                         s.active ? in(s.next_due, now) : "-", status});
     }
     write_table(out, rows);
-    auto const counts = Outbox(*store).counts();
+    Outbox const outbox(*store);
+    // Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
+    // waited, and what went wrong last (a receiver's words: sanitised and cut short).
+    auto const per_notifier = outbox.by_notifier();
+    if (!per_notifier.empty()) {
+        std::vector<std::vector<std::string>> table;
+        table.push_back({"NOTIFIER", "PENDING", "DELIVERED", "FAILED", "DEAD", "NEXT ATTEMPT",
+                         "OLDEST PENDING", "LAST ERROR"});
+        for (auto const& n : per_notifier) {
+            bool const waiting = n.counts.pending > 0;
+            table.push_back(
+                {n.notifier, std::to_string(n.counts.pending), std::to_string(n.counts.delivered),
+                 std::to_string(n.counts.failed), std::to_string(n.counts.dead),
+                 waiting && n.next_attempt ? in(*n.next_attempt, now) : "-",
+                 waiting && n.oldest_pending ? ago(n.oldest_pending, now) : "-",
+                 n.last_error
+                     ? notifiers::truncate_text(sanitize_text(*n.last_error), kLastErrorChars)
+                     : "-"});
+        }
+        out << "\n";
+        write_table(out, table);
+    }
+    auto const counts = outbox.counts();
     out << "\n"
         << subs.size() << " package(s); outbox: " << counts.pending << " pending, "
         << counts.delivered << " delivered, " << counts.failed << " failed; state " << path << "\n";

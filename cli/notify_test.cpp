@@ -1,0 +1,239 @@
+// `pinwatch notify-test --config FILE [--notifier NAME]`: sends one made-up event through each
+// notifier the config names (or through one of them), built exactly as the daemon builds them,
+// and says per notifier whether it arrived and, if not, what the receiver answered. Reads the
+// config only: the state file is never opened, so nothing is queued or recorded.
+#include "cli/commands.hpp"
+#include "cli/support.hpp"
+#include "common/text.hpp"
+#include "config/config.hpp"
+#include "config/secrets.hpp"
+#include "net/client.hpp"
+#include "notifiers/post.hpp"
+#include "notifiers/registry.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+namespace pinwatch::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr char const* kNotifyTestUsage =
+    R"(usage: pinwatch notify-test --config FILE [--notifier NAME]
+
+Sends one test event (a made-up patch release of "pinwatch-test") through every notifier the
+config names, built as `pinwatch run` builds them, and prints one line per notifier:
+"NAME  ok" or "NAME  failed: <what the receiver or the connection said>".
+  --config FILE     TOML config (see the README's config reference)
+  --notifier NAME   only this notifier (the default console notifier is named "console")
+Nothing is written to the state file. Exit status: 0 every notifier took the event, 1 some did
+not, 2 usage or config error.
+)";
+
+// "evt_test_" + 64 random bits: unlike the daemon's ids, recognisable as a test at a glance.
+std::string test_event_id() {
+    std::random_device rd;
+    std::uint64_t const bits = (std::uint64_t(rd()) << 32) ^ rd();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "evt_test_%016llx", static_cast<unsigned long long>(bits));
+    return buf;
+}
+
+model::Event test_event() {
+    model::Event e;
+    e.id = test_event_id();
+    e.kind = model::EventKind::new_release;
+    e.source = "pypi";
+    e.package = "pinwatch-test";
+    e.version = "1.0.1";
+    e.pinned = "1.0.0";
+    e.specifier = "==1.0.0";
+    e.update = model::UpdateType::patch;
+    e.allowed = false;
+    e.detail = "a test message from pinwatch notify-test";
+    e.at = std::time(nullptr);
+    return e;
+}
+
+// The names the daemon would deliver to, in its order: the default console notifier first
+// (unless the config turns it off or names its own "console"), then the config's tables.
+std::vector<std::string> notifier_names(config::Config const& cfg) {
+    std::vector<std::string> names;
+    bool named_console = false;
+    for (auto const& n : cfg.notifiers)
+        named_console = named_console || n.name == "console";
+    if (cfg.console && !named_console) names.push_back("console");
+    for (auto const& n : cfg.notifiers)
+        names.push_back(n.name);
+    return names;
+}
+
+// Notifiers promise to keep secrets out of their errors; this is the second lock. Every
+// credential of the config's notifiers (URLs in all their forms, keys, passwords) is replaced
+// in `text` before it is printed.
+std::string without_secrets(std::string text, config::Config const& cfg,
+                            std::filesystem::path const& base) {
+    auto const replace_all = [&](std::string const& needle) {
+        if (needle.size() < 4) return; // too short to be a credential, too common to replace
+        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at))
+            text.replace(at, needle.size(), "<redacted>");
+    };
+    for (auto const& n : cfg.notifiers) {
+        if (!n.webhook_url.empty()) text = notifiers::scrub(text, n.webhook_url.reveal());
+        if (!n.url.empty()) text = notifiers::scrub(text, n.url.reveal());
+        if (!n.signing_key.empty()) replace_all(n.signing_key.reveal());
+        if (n.email && n.email->password_ref) {
+            if (auto password = config::resolve_secret(*n.email->password_ref, base))
+                replace_all(*password);
+        }
+    }
+    return text;
+}
+
+} // namespace
+
+int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
+    std::optional<std::string> config_path, only;
+    ArgReader r(args);
+    while (!r.done()) {
+        if (r.flag({"-h", "--help"})) {
+            out << kNotifyTestUsage;
+            return 0;
+        } else if (r.flag({"--config", "-c"})) {
+            config_path = r.value();
+            if (!config_path) {
+                err << "pinwatch notify-test: --config needs a file\n";
+                return 2;
+            }
+        } else if (r.flag({"--notifier", "-n"})) {
+            only = r.value();
+            if (!only || only->empty()) {
+                err << "pinwatch notify-test: --notifier needs a name\n";
+                return 2;
+            }
+        } else {
+            err << "pinwatch notify-test: unknown argument '" << sanitize_text(r.peek()) << "'\n"
+                << kNotifyTestUsage;
+            return 2;
+        }
+    }
+    if (!config_path) {
+        err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
+        return 2;
+    }
+    auto loaded = config::load_config(*config_path);
+    if (!loaded) {
+        for (auto const& e : loaded.error())
+            err << sanitize_text(e.str()) << '\n';
+        return 2;
+    }
+    config::Config cfg = std::move(*loaded);
+    auto const base = std::filesystem::path(cfg.path).parent_path();
+
+    auto const names = notifier_names(cfg);
+    if (only) {
+        if (std::find(names.begin(), names.end(), *only) == names.end()) {
+            err << "pinwatch notify-test: no notifier named '" << sanitize_text(*only) << "'; ";
+            if (names.empty()) {
+                err << "the config has none\n";
+            } else {
+                err << "the config has ";
+                for (std::size_t i = 0; i < names.size(); ++i)
+                    err << (i ? ", " : "") << sanitize_text(names[i]);
+                err << '\n';
+            }
+            return 2;
+        }
+        // Only that one is built: another notifier's trouble does not stop this test.
+        std::erase_if(cfg.notifiers, [&](auto const& n) { return n.name != *only; });
+        cfg.console = cfg.console && *only == "console";
+    }
+    if (names.empty()) {
+        err << "pinwatch notify-test: the config has no notifiers (console = false and no "
+               "[notifiers.<name>] tables)\n";
+        return 2;
+    }
+
+    // The daemon's wiring (watcher/daemon.cpp): one HTTPS client with the config's [http]
+    // settings, secrets resolved relative to the config file's folder.
+    asio::io_context io;
+    net::ClientOptions copts;
+    copts.deadline = cfg.http.timeout;
+    copts.connect_timeout = cfg.http.connect_timeout;
+    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
+    copts.extra_ca_file = cfg.http.extra_ca_file;
+    std::unique_ptr<net::Client> client;
+    try {
+        client = std::make_unique<net::Client>(io.get_executor(), copts);
+    } catch (std::exception const& e) {
+        err << "pinwatch notify-test: " << sanitize_text(e.what()) << '\n';
+        return 2;
+    }
+    auto made = notifiers::make_notifiers(
+        cfg, notifiers::NotifierContext{out, client.get(), [base](std::string const& reference) {
+                                            return config::resolve_secret(reference, base);
+                                        }});
+    if (!made) {
+        err << "pinwatch notify-test: " << sanitize_text(without_secrets(made.error(), cfg, base))
+            << '\n';
+        return 2;
+    }
+
+    std::vector<model::Event> const events{test_event()};
+    std::vector<std::pair<std::string, notifiers::Delivery>> results;
+    std::exception_ptr crashed;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (auto& [notifier, route] : *made) {
+                notifiers::Delivery d;
+                try {
+                    d = co_await notifier->deliver(events);
+                } catch (std::exception const& e) {
+                    d.status = notifiers::Delivery::Status::failed;
+                    d.error = e.what();
+                }
+                results.emplace_back(std::string(notifier->name()), std::move(d));
+            }
+        },
+        [&](std::exception_ptr ep) {
+            crashed = ep;
+            // Idle keep-alive connections would keep the loop going; the test is done.
+            client->shutdown();
+            io.stop();
+        });
+    io.run();
+    if (crashed) {
+        try {
+            std::rethrow_exception(crashed);
+        } catch (std::exception const& e) {
+            err << "pinwatch notify-test: " << sanitize_text(without_secrets(e.what(), cfg, base))
+                << '\n';
+            return 1;
+        }
+    }
+
+    std::vector<std::vector<std::string>> rows;
+    bool all_ok = true;
+    for (auto const& [name, d] : results) {
+        bool const ok = d.status == notifiers::Delivery::Status::delivered;
+        all_ok = all_ok && ok;
+        rows.push_back(
+            {name, ok ? "ok"
+                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
+                                                     cfg, base)});
+    }
+    write_table(out, rows); // sanitises every cell
+    out.flush();
+    return all_ok ? 0 : 1;
+}
+
+} // namespace pinwatch::cli
