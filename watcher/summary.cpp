@@ -11,18 +11,9 @@ namespace pinwatch::watcher {
 using packaging::Version;
 
 ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases) {
+    // Linear scans, no sort of the whole list: a project with 3,000 releases is summarised for
+    // every row of every `check`. Only the (usually few) versions newer than the pin are sorted.
     ReleaseSummary out;
-    struct Parsed {
-        Version v;
-        StoredRelease const* r;
-    };
-    std::vector<Parsed> parsed;
-    parsed.reserve(releases.size());
-    for (auto const& r : releases)
-        if (auto v = Version::parse(r.version)) parsed.push_back({std::move(*v), &r});
-    std::sort(parsed.begin(), parsed.end(),
-              [](Parsed const& a, Parsed const& b) { return a.v < b.v; });
-
     std::optional<Version> pin;
     if (sub.pinned)
         if (auto p = Version::parse(*sub.pinned)) pin = std::move(*p);
@@ -33,33 +24,41 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
     // specifier that itself names a pre-release (packaging's implicit rule).
     bool const pre_ok = sub.prereleases || (spec && spec->prereleases().value_or(false));
 
-    std::vector<Version> candidates;
+    std::vector<Version> candidates;          // non-yanked, parsed
     std::vector<std::string const*> spelling; // the index's spelling of each candidate
-    for (auto const& p : parsed) {
-        if (pin && p.v == *pin) {
+    candidates.reserve(releases.size());
+    spelling.reserve(releases.size());
+    std::vector<std::size_t> newer;
+    std::optional<std::size_t> best_final, best_any;
+    for (auto const& r : releases) {
+        auto v = Version::parse(r.version);
+        if (!v) continue;
+        if (pin && *v == *pin) {
             out.pin_found = true;
-            if (p.r->yanked) {
+            if (r.yanked) {
                 out.pin_yanked = true;
-                out.pin_yank_reason = p.r->yank_reason;
+                out.pin_yank_reason = r.yank_reason;
             }
         }
-        if (p.r->yanked) continue;
-        candidates.push_back(p.v);
-        spelling.push_back(&p.r->version);
-        if (pin && p.v > *pin && (pre_ok || !p.v.is_prerelease()))
-            out.newer.push_back(p.r->version);
+        if (r.yanked) continue;
+        std::size_t const at = candidates.size();
+        bool const pre = v->is_prerelease();
+        if (pin && *v > *pin && (pre_ok || !pre)) newer.push_back(at);
+        candidates.push_back(std::move(*v));
+        spelling.push_back(&r.version);
+        // Equal versions spelled twice: the later spelling wins.
+        if (!best_any || !(candidates[at] < candidates[*best_any])) best_any = at;
+        if (!pre && (!best_final || !(candidates[at] < candidates[*best_final]))) best_final = at;
     }
-    for (std::size_t i = candidates.size(); i-- > 0;)
-        if (!candidates[i].is_prerelease()) {
-            out.latest = *spelling[i];
-            break;
-        }
-    if (!out.latest && !candidates.empty()) out.latest = *spelling.back();
+    if (best_final) out.latest = *spelling[*best_final];
+    else if (best_any) out.latest = *spelling[*best_any];
+    std::stable_sort(newer.begin(), newer.end(),
+                     [&](std::size_t a, std::size_t b) { return candidates[a] < candidates[b]; });
+    for (auto i : newer) out.newer.push_back(*spelling[i]);
     if (spec) {
         auto allowed = spec->filter(candidates, pre_flag);
         if (!allowed.empty()) {
             auto const best = *std::max_element(allowed.begin(), allowed.end());
-            // candidates are sorted: the last equal one is the spelling to show
             for (std::size_t i = candidates.size(); i-- > 0;)
                 if (candidates[i] == best) {
                     out.latest_allowed = *spelling[i];
@@ -67,10 +66,9 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
                 }
         }
     }
-    if (pin) {
+    if (pin)
         out.update_type =
             out.newer.empty() ? UpdateType::none : classify_update(pin->str(), out.newer.back());
-    }
     return out;
 }
 
