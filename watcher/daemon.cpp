@@ -139,6 +139,19 @@ asio::awaitable<void> Daemon::deliver(UnixTime now) {
     }
 }
 
+void Daemon::flush_polls() {
+    try {
+        poller_->flush();
+        if (flush_failing_) spdlog::info("the state file takes writes again");
+        flush_failing_ = false;
+    } catch (std::exception const& e) {
+        // Unchanged polls only: they are re-polled early if never written. Said once.
+        if (!flush_failing_)
+            spdlog::error("writing unchanged polls failed: {}", sanitize_text(e.what()));
+        flush_failing_ = true;
+    }
+}
+
 asio::awaitable<void> Daemon::sleep_until(UnixTime when) {
     auto const now = unix_now();
     wake_.expires_after(std::chrono::seconds(std::max<UnixTime>(0, when - now)) +
@@ -187,6 +200,7 @@ asio::awaitable<void> Daemon::run() {
         if (stopping_) break;
         if (outbox_due && *outbox_due > now) next_wake = std::min(next_wake, *outbox_due);
         // Sleep until something is due; a finished poll cancels the timer to deliver promptly.
+        flush_polls();
         co_await sleep_until(next_wake);
     }
     // Let cancelled polls and deliveries unwind; they complete promptly because the client was
@@ -197,6 +211,7 @@ asio::awaitable<void> Daemon::run() {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+    flush_polls();
     if (scheduler_->in_flight() > 0)
         spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped",
                      scheduler_->in_flight());

@@ -48,6 +48,7 @@ class Daemon {
     bool reload(UnixTime now);
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);
+    void flush_polls();
 
     config::Config config_;
     DaemonOptions options_;
@@ -64,6 +65,7 @@ class Daemon {
     std::optional<std::string> reload_error_;
     DispatchStats last_delivery_;
     bool stopping_ = false;
+    bool flush_failing_ = false;
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
 };

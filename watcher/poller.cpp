@@ -57,8 +57,22 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
     update.recipients.clear();
     for (auto const& e : update.events)
         update.recipients.push_back(router_.recipients(e, update.now));
-    store_.apply(update);
+    bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
+                       update.upserts.empty() && update.removed.empty() && !update.metadata &&
+                       !update.error;
+    if (quiet) {
+        deferred_.push_back(update);
+        if (deferred_.size() >= 256) flush();
+    } else {
+        store_.apply(update);
+    }
     return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
+}
+
+void Poller::flush() {
+    auto batch = std::move(deferred_);
+    deferred_.clear();
+    store_.apply_all(batch);
 }
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {

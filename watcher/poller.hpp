@@ -46,6 +46,9 @@ class Poller {
            PollerOptions options, Clock clock = {});
 
     boost::asio::awaitable<PollOutcome> poll(StoredSubscription subscription);
+    // Writes the updates of unchanged polls held back so far, in one transaction. Unchanged
+    // polls (a 304, no event) are batched: losing them in a crash costs an early re-poll.
+    void flush();
     SourceRegistry const& sources() const { return sources_; }
     void set_router(Router router) { router_ = std::move(router); }
 
@@ -64,6 +67,7 @@ class Poller {
     PollerOptions options_;
     Clock clock_;
     std::mt19937 rng_;
+    std::vector<StateUpdate> deferred_;
 };
 
 UnixTime unix_now();

@@ -163,6 +163,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         auto [ec] = co_await finished_.async_wait(asio::as_tuple(asio::use_awaitable));
         (void)ec;
     }
+    poller_.flush();
 }
 
 } // namespace pinwatch::watcher

@@ -50,11 +50,14 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
         if (!best_any || !(candidates[at] < candidates[*best_any])) best_any = at;
         if (!pre && (!best_final || !(candidates[at] < candidates[*best_final]))) best_final = at;
     }
-    if (best_final) out.latest = *spelling[*best_final];
-    else if (best_any) out.latest = *spelling[*best_any];
+    if (best_final)
+        out.latest = *spelling[*best_final];
+    else if (best_any)
+        out.latest = *spelling[*best_any];
     std::stable_sort(newer.begin(), newer.end(),
                      [&](std::size_t a, std::size_t b) { return candidates[a] < candidates[b]; });
-    for (auto i : newer) out.newer.push_back(*spelling[i]);
+    for (auto i : newer)
+        out.newer.push_back(*spelling[i]);
     if (spec) {
         auto allowed = spec->filter(candidates, pre_flag);
         if (!allowed.empty()) {

@@ -509,8 +509,21 @@ void StateStore::add_event(Event const& event, std::vector<OutboxTarget> const& 
     t.commit();
 }
 
+void StateStore::apply_all(std::vector<StateUpdate> const& updates) {
+    if (updates.empty()) return;
+    SQLite::Transaction t(*db_);
+    for (auto const& u : updates)
+        write(u);
+    t.commit();
+}
+
 void StateStore::apply(StateUpdate const& u) {
     SQLite::Transaction t(*db_);
+    write(u);
+    t.commit();
+}
+
+void StateStore::write(StateUpdate const& u) {
 
     auto& sub = statement(R"sql(
 UPDATE subscriptions SET
@@ -574,7 +587,6 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
     for (std::size_t i = 0; i < u.events.size(); ++i)
         insert_event(u.events[i], u.subscription_id,
                      i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
-    t.commit();
 }
 
 std::vector<Event> StateStore::events(std::int64_t limit) const {

@@ -108,6 +108,8 @@ class StateStore {
     std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
 
     void apply(StateUpdate const& update);
+    // Several updates in one transaction (unchanged polls: one commit instead of hundreds).
+    void apply_all(std::vector<StateUpdate> const& updates);
     // An event that belongs to no subscription (a notifier disabled), queued for `targets`.
     void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 
@@ -116,6 +118,7 @@ class StateStore {
   private:
     friend class Outbox;
     void migrate();
+    void write(StateUpdate const& u); // inside a transaction
     void insert_event(Event const& e, std::optional<std::int64_t> subscription_id,
                       std::vector<OutboxTarget> const& targets);
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
