@@ -351,6 +351,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     auto const sources = SourceRegistry::standard();
     PollerOptions popts;
     popts.want_metadata = false; // check prints versions only; metadata would double the requests
+    popts.keep_schedule = true;  // a daemon may own this state file: never move its polls
     // Events go where the state file's notifiers want them (none for a temporary state).
     Poller poller(*client, *store, sources, Router(store->routes()), popts);
     SchedulerOptions sopts;
@@ -361,7 +362,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     Scheduler scheduler(io.get_executor(), *store, poller, sopts);
 
     UnixTime const now = unix_now();
-    auto const ids = store->upsert_subscriptions(loaded.subscriptions, now);
+    auto const ids = store->ensure_subscriptions(loaded.subscriptions, now);
     std::vector<StoredSubscription> subs;
     subs.reserve(ids.size());
     for (auto id : ids)

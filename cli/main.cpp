@@ -2,6 +2,9 @@
 #include "cli/commands.hpp"
 #include "pinwatch_version.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 #include <iostream>
 #include <string_view>
@@ -30,6 +33,8 @@ Run `pinwatch <command> --help` for a command's options.
 } // namespace
 
 int main(int argc, char** argv) {
+    // Logs go to stderr; stdout carries only results (tables, JSON, console events).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("pinwatch"));
     using namespace pinwatch::cli;
     if (argc < 2) {
         std::cerr << kUsage;

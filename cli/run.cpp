@@ -26,7 +26,7 @@ The daemon: polls every requirement the config names, forever, and reports chang
   --config FILE   TOML config (see the README's config reference)
   --state FILE    overrides the config's state file
   --once          poll every package once, deliver, exit (for cron and tests); exit 1 when a
-                  notification could not be delivered
+                  notification could not be delivered, 3 when nothing could be polled
   -v, --verbose   debug logging (every request's outcome)
 Stops cleanly on SIGTERM or SIGINT.
 )";
@@ -122,7 +122,15 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
         }
     });
     io.run();
-    if (exit_code == 0 && once) {
+    if (exit_code == 0 && once && daemon->polls_answered() == 0 &&
+        (daemon->polls_failed() > 0 || daemon->requirements_unreadable())) {
+        // As `check` does: nothing could be polled is not success.
+        err << "pinwatch run --once: "
+            << (daemon->requirements_unreadable() ? "no requirements file could be read"
+                                                  : "no package could be polled")
+            << '\n';
+        exit_code = 3;
+    } else if (exit_code == 0 && once) {
         auto const d = daemon->last_delivery();
         if (d.retried + d.failed > 0) {
             err << "pinwatch run --once: " << d.retried + d.failed

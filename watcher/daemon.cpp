@@ -19,6 +19,11 @@ namespace asio = boost::asio;
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
                std::ostream& console)
     : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
+    if (options_.state_path != ":memory:") {
+        auto lock = StateLock::acquire(options_.state_path);
+        if (!lock) throw std::runtime_error(lock.error());
+        lock_.emplace(std::move(*lock));
+    }
     store_ = std::make_unique<StateStore>(options_.state_path);
 
     net::ClientOptions copts;
@@ -61,7 +66,11 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     // Polls in flight per host: a few times the connections, so every connection stays busy.
     sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
-    scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const&) {
+    scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const& outcome) {
+        if (outcome.status == PollStatus::error)
+            ++failed_;
+        else if (outcome.status != PollStatus::cancelled)
+            ++answered_;
         dirty_ = true;
         wake_.cancel();
     };

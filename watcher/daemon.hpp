@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "watcher/scheduler.hpp"
+#include "watcher/state/lock.hpp"
 #include "watcher/subscriptions.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -39,6 +40,11 @@ class Daemon {
     std::size_t watched() const { return scheduler_->scheduled(); }
     // What the last delivery round did (`run --once` reports failures in its exit status).
     DispatchStats last_delivery() const { return last_delivery_; }
+    // Polls that reached their source (any answer) and polls that failed, since start.
+    std::size_t polls_answered() const { return answered_; }
+    std::size_t polls_failed() const { return failed_; }
+    // The last reload found no readable requirements file.
+    bool requirements_unreadable() const { return reload_error_.has_value(); }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // Called after each reload with the number of subscriptions.
@@ -54,6 +60,7 @@ class Daemon {
     DaemonOptions options_;
     LoadOptions load_;
     std::chrono::seconds reload_every_{60};
+    std::optional<StateLock> lock_; // held for the daemon's life: one daemon per state file
     std::unique_ptr<StateStore> store_;
     std::unique_ptr<net::Client> client_;
     SourceRegistry sources_;
@@ -66,6 +73,7 @@ class Daemon {
     DispatchStats last_delivery_;
     bool stopping_ = false;
     bool flush_failing_ = false;
+    std::size_t answered_ = 0, failed_ = 0;
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
 };

@@ -83,7 +83,35 @@ void count_success(StateUpdate& u, StoredSubscription const& s, UnixTime now, Di
     }
 }
 
+// The pinned version's state in a listing: "ok:<pin>", "yanked:<pin>" or "missing:<pin>". When
+// it changes (a first poll, a changed pin, a yank), the team hears of it once: a pinned_yanked
+// or pin_not_found event, unless a yank transition in this same update said it already. A state
+// file from before pinwatch tracked this learns the state silently.
+void tell_pin(StateUpdate& u, StoredSubscription const& s, bool found, bool yanked,
+              std::optional<std::string> const& reason, UnixTime now) {
+    auto const& pin = *s.sub.pinned;
+    std::string const notice = (!found ? "missing:" : yanked ? "yanked:" : "ok:") + pin;
+    if (s.pin_notice == notice) return;
+    u.pin_notice = notice;
+    if (found && !yanked) return;
+    if (!s.pin_notice && s.baseline_done) return; // learnt silently after an upgrade
+    for (auto const& e : u.events)
+        if (e.kind == EventKind::pinned_yanked) return;
+    auto e = make_event(s, found ? EventKind::pinned_yanked : EventKind::pin_not_found, now);
+    e.version = pin;
+    if (found && reason) e.detail = *reason;
+    if (!found) e.detail = "pinned " + pin + " is not on the index";
+    u.events.push_back(std::move(e));
+}
+
 } // namespace
+
+bool pin_needs_check(StoredSubscription const& s) {
+    if (!s.sub.pinned) return false;
+    if (!s.pin_notice) return true;
+    auto const colon = s.pin_notice->find(':');
+    return colon == std::string::npos || s.pin_notice->substr(colon + 1) != *s.sub.pinned;
+}
 
 UpdateType classify_update(std::string const& reference, std::string const& candidate) {
     auto const ref = Version::parse(reference);
@@ -115,6 +143,15 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         u.status = PollStatus::unchanged;
         u.gone = StateUpdate::Gone::clear;
         count_success(u, s, now, policy);
+        // The listing is as before, but the pin may have changed: judge it by what is known.
+        if (pin_needs_check(s) && s.baseline_done && !known.empty()) {
+            auto const key = release_key(*s.sub.pinned);
+            StoredRelease const* hit = nullptr;
+            for (auto const& [version, r] : known)
+                if (release_key(version) == key) hit = &r;
+            tell_pin(u, s, hit != nullptr, hit && hit->yanked,
+                     hit ? hit->yank_reason : std::nullopt, now);
+        }
         return u;
     }
     if (obs.status == Observation::Status::gone) {
@@ -223,6 +260,14 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
         auto e = make_event(s, EventKind::release_removed, now);
         e.version = r->version;
         u.events.push_back(std::move(e));
+    }
+    if (s.sub.pinned && !obs.releases.empty()) {
+        auto const key = release_key(*s.sub.pinned);
+        Release const* hit = nullptr;
+        for (auto const& r : obs.releases)
+            if ((r.key.empty() ? release_key(r.version) : r.key) == key) hit = &r;
+        tell_pin(u, s, hit != nullptr, hit && hit->yanked, hit ? hit->yank_reason : std::nullopt,
+                 now);
     }
     return u;
 }

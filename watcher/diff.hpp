@@ -28,6 +28,10 @@ StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& er
 // Strings that are not PEP 440 versions compare as `none`.
 UpdateType classify_update(std::string const& reference, std::string const& candidate);
 
+// Whether the pinned version's state must be judged again (a pin never judged, or changed since):
+// then a 304 poll needs the known releases.
+bool pin_needs_check(StoredSubscription const& stored);
+
 // Whether the requirement's specifier (with its pre-release rule) allows `version`.
 bool specifier_allows(Subscription const& sub, std::string const& version);
 

@@ -54,6 +54,7 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
 
 PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
                            std::optional<UnixTime> pause) {
+    if (options_.keep_schedule) update.next_due = s.next_due;
     update.recipients.clear();
     for (auto const& e : update.events)
         update.recipients.push_back(router_.recipients(e, update.now));
@@ -159,9 +160,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         co_return finish(s, std::move(update), pause_until);
     }
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
-    auto const known = observed.status == Observation::Status::ok
-                           ? store_.releases(s.id)
-                           : std::map<std::string, StoredRelease>{};
+    bool const need_known =
+        observed.status == Observation::Status::ok ||
+        (observed.status == Observation::Status::not_modified && pin_needs_check(s));
+    auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
     spdlog::debug("{}: {} ({} events)", label,
                   observed.status == Observation::Status::not_modified ? "304 unchanged"

@@ -29,6 +29,9 @@ struct PollerOptions {
     int failing_after = 3;
     bool want_metadata = true;       // sources may read project metadata (an extra request)
     int max_requests_per_poll = 100; // pages and endpoints of one poll, against a looping server
+    // `check --state`: record what was seen but leave the stored schedule (next due) as it was,
+    // so a one-shot check never moves a daemon's polls.
+    bool keep_schedule = false;
 };
 
 struct PollOutcome {

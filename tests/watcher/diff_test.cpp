@@ -38,10 +38,14 @@ Observation observed(std::initializer_list<std::pair<char const*, bool>> rs) {
 }
 } // namespace
 
-BOOST_AUTO_TEST_CASE(first_poll_is_a_silent_baseline) {
+BOOST_AUTO_TEST_CASE(first_poll_is_a_silent_baseline_except_for_a_yanked_pin) {
     auto s = stored(std::string("1.0"), "==1.0", false);
     auto u = diff(s, {}, observed({{"1.0", true}, {"2.0", false}}), 1000, 2000);
-    BOOST_TEST(u.events.empty());
+    // The releases are the baseline; the team's own pin being yanked is said at once.
+    BOOST_REQUIRE(u.events.size() == 1u);
+    BOOST_TEST(u.events[0].kind == EventKind::pinned_yanked);
+    BOOST_TEST(u.events[0].detail == "oops");
+    BOOST_TEST(u.pin_notice.value() == "yanked:1.0");
     BOOST_TEST(u.upserts.size() == 2u);
     BOOST_TEST(u.baseline_done);
     BOOST_TEST(u.status == PollStatus::ok);
@@ -282,4 +286,47 @@ BOOST_AUTO_TEST_CASE(legacy_versions_match_whatever_their_case) {
     auto u = diff(s, known({{"2004d", false}, {"1.0", false}}), obs, 1, 2);
     BOOST_TEST(u.events.empty());
     BOOST_TEST(u.removed.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_yanked_or_missing_pin_is_told_once_also_after_the_pin_changed) {
+    auto s = stored(std::string("1.0"), "==1.0", true);
+    s.pin_notice = "ok:1.0";
+    auto const listing = observed({{"1.0", false}, {"1.1", true}, {"2.0", false}});
+    auto const k = known({{"1.0", false}, {"1.1", true}, {"2.0", false}});
+    // Nothing new about 1.0.
+    auto quiet = diff(s, k, listing, 1000, 2000);
+    BOOST_TEST(quiet.events.empty());
+    BOOST_TEST(!quiet.pin_notice.has_value());
+    // The pin moves to 1.1, already yanked: one pinned_yanked, from the listing or from a 304.
+    s.sub.pinned = "1.1";
+    auto moved = diff(s, k, listing, 1000, 2000);
+    BOOST_REQUIRE(moved.events.size() == 1u);
+    BOOST_TEST(moved.events[0].kind == EventKind::pinned_yanked);
+    BOOST_TEST(moved.events[0].version.value() == "1.1");
+    BOOST_TEST(moved.pin_notice.value() == "yanked:1.1");
+    Observation not_modified;
+    not_modified.status = Observation::Status::not_modified;
+    BOOST_TEST(pin_needs_check(s));
+    auto from_304 = diff(s, k, not_modified, 1000, 2000);
+    BOOST_REQUIRE(from_304.events.size() == 1u);
+    BOOST_TEST(from_304.events[0].kind == EventKind::pinned_yanked);
+    // Told once: the next poll with the notice stored says nothing.
+    s.pin_notice = "yanked:1.1";
+    BOOST_TEST(!pin_needs_check(s));
+    BOOST_TEST(diff(s, k, listing, 1000, 2000).events.empty());
+    // A pin the index does not list at all.
+    s.sub.pinned = "9.9";
+    auto missing = diff(s, k, listing, 1000, 2000);
+    BOOST_REQUIRE(missing.events.size() == 1u);
+    BOOST_TEST(missing.events[0].kind == EventKind::pin_not_found);
+    BOOST_TEST(missing.events[0].detail == "pinned 9.9 is not on the index");
+    s.pin_notice = "missing:9.9";
+    BOOST_TEST(diff(s, k, listing, 1000, 2000).events.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_state_file_from_before_pin_notices_learns_them_silently) {
+    auto s = stored(std::string("1.1"), "==1.1", true); // baseline done, no pin notice yet
+    auto u = diff(s, known({{"1.1", true}}), observed({{"1.1", true}}), 1000, 2000);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.pin_notice.value() == "yanked:1.1");
 }

@@ -10,8 +10,10 @@
 #include <rapidjson/document.h>
 
 #include <cstdio>
+#include <fcntl.h>
 #include <random>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace pinwatch::watcher {
 namespace {
@@ -136,6 +138,12 @@ ALTER TABLE events RENAME COLUMN index_url TO origin;
 ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'pypi';
 ALTER TABLE notifiers ADD COLUMN route TEXT NOT NULL DEFAULT '{}';
 )sql",
+    // 3: what the last check of the pinned version found ("ok:1.0", "yanked:1.0",
+    // "missing:1.0"), so a yanked or missing pin is told once, also on a first poll or after the
+    // pin changed.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN pin_notice TEXT;
+)sql",
 };
 
 using sql::bind_opt;
@@ -216,7 +224,7 @@ constexpr char const* kSubscriptionColumns =
     "id, source, locator, origin, name, specifier, pinned, prereleases, file, line, active, "
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
-    "gone_since, interval";
+    "gone_since, interval, pin_notice";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -249,6 +257,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.metadata_version = opt_text(q.getColumn(22));
     s.gone_since = opt_int(q.getColumn(23));
     s.sub.interval = opt_int(q.getColumn(24));
+    s.pin_notice = opt_text(q.getColumn(25));
     return s;
 }
 
@@ -272,6 +281,12 @@ StateStore::StateStore(std::string const& path, Access access) {
                     std::to_string(latest_schema_version()) +
                     " (let `pinwatch run` or `pinwatch check --state` migrate it)");
             return;
+        }
+        if (path != ":memory:") {
+            // Created 0600 whatever the umask: it may hold index URLs and event details. SQLite
+            // gives its -wal and -shm files the database file's permissions.
+            int const fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd >= 0) ::close(fd);
         }
         db_ = std::make_unique<SQLite::Database>(
             path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
@@ -388,6 +403,25 @@ RETURNING id)sql");
     auto const id = q.getColumn(0).getInt64();
     q.reset();
     return id;
+}
+
+std::vector<std::int64_t> StateStore::ensure_subscriptions(std::vector<Subscription> const& subs,
+                                                           UnixTime now) {
+    SQLite::Transaction t(*db_);
+    std::vector<std::int64_t> ids;
+    ids.reserve(subs.size());
+    auto& find = statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ?");
+    for (auto const& s : subs) {
+        find.bind(1, s.source);
+        find.bind(2, s.locator);
+        bool const known = find.executeStep();
+        std::int64_t const id = known ? find.getColumn(0).getInt64() : 0;
+        find.reset();
+        find.clearBindings();
+        ids.push_back(known ? id : upsert_subscription(s, now));
+    }
+    t.commit();
+    return ids;
 }
 
 std::vector<std::int64_t> StateStore::upsert_subscriptions(std::vector<Subscription> const& subs,
@@ -531,7 +565,8 @@ UPDATE subscriptions SET
     validator = CASE WHEN ?5 THEN NULL WHEN ?6 IS NOT NULL THEN ?6 ELSE validator END,
     sequence = COALESCE(?7, sequence),
     baseline_done = ?8, consecutive_failures = ?9, next_due = ?10,
-    gone_since = CASE ?11 WHEN 1 THEN COALESCE(gone_since, ?2) WHEN 2 THEN NULL ELSE gone_since END
+    gone_since = CASE ?11 WHEN 1 THEN COALESCE(gone_since, ?2) WHEN 2 THEN NULL ELSE gone_since END,
+    pin_notice = CASE WHEN ?12 THEN ?13 ELSE pin_notice END
 WHERE id = ?1)sql");
     sub.bind(1, u.subscription_id);
     sub.bind(2, static_cast<std::int64_t>(u.now));
@@ -544,6 +579,8 @@ WHERE id = ?1)sql");
     sub.bind(9, u.consecutive_failures);
     sub.bind(10, static_cast<std::int64_t>(u.next_due));
     sub.bind(11, static_cast<int>(u.gone));
+    sub.bind(12, u.pin_notice ? 1 : 0);
+    bind_opt(sub, 13, u.pin_notice);
     sub.exec();
 
     if (u.metadata) {

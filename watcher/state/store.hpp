@@ -47,6 +47,7 @@ struct StoredSubscription {
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version; // release the metadata was read from
     std::optional<UnixTime> gone_since;          // the source has answered "gone" since then
+    std::optional<std::string> pin_notice;       // "ok:1.0" / "yanked:1.0" / "missing:1.0"
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -67,6 +68,7 @@ struct StateUpdate {
     std::vector<std::string> removed;   // versions no longer listed
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
+    std::optional<std::string> pin_notice; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
@@ -98,6 +100,10 @@ class StateStore {
     std::int64_t upsert_subscription(Subscription const& sub, UnixTime now);
     // The same for many, in one transaction (one commit instead of one per package).
     std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs,
+                                                   UnixTime now);
+    // For `check --state` on another command's file: adds what is missing and touches nothing
+    // of an existing subscription's schedule, interval or activity.
+    std::vector<std::int64_t> ensure_subscriptions(std::vector<Subscription> const& subs,
                                                    UnixTime now);
     // Marks every active subscription not in `keep` inactive (its history is kept).
     int deactivate_others(std::vector<std::int64_t> const& keep);
