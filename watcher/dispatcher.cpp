@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace pinwatch::watcher {
 
@@ -162,6 +163,9 @@ void Dispatcher::disable(State& c, std::string const& why, UnixTime now) {
 asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     auto& n = *c.channel.notifier;
     auto const started = std::chrono::steady_clock::now();
+    // Items whose retry this run waits out itself (run --once): counted as retried only if the
+    // run ends before they are sent again, so one that then arrives is not reported undelivered.
+    std::set<std::int64_t> waiting;
     try {
         auto const max_age = c.channel.max_age.value_or(options_.max_age);
         if (int const expired = outbox_.expire(c.name, now - max_age.count()); expired > 0) {
@@ -193,8 +197,10 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             }
             std::vector<Event> events;
             events.reserve(items.size());
-            for (auto const& i : items)
+            for (auto const& i : items) {
                 events.push_back(i.event);
+                waiting.erase(i.id);
+            }
             auto const result = co_await n.deliver(events);
             c.last_send = std::chrono::steady_clock::now();
 
@@ -215,7 +221,10 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
                     auto const backoff = options_.retry.after(i.attempts + 1, rng_).count();
                     auto const in = wait_here ? asked : std::max<std::int64_t>(backoff, asked);
                     outbox_.mark_failed(i.id, result.error, now + in, now);
-                    ++c.stats.retried, ++totals_.retried;
+                    if (wait_here)
+                        waiting.insert(i.id);
+                    else
+                        ++c.stats.retried, ++totals_.retried;
                 } else {
                     outbox_.mark_failed(i.id, result.error, std::nullopt, now);
                     ++c.stats.failed, ++totals_.failed;
@@ -246,6 +255,8 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             spdlog::error("notifier {}: recording deliveries failed, retrying in {} s: {}", c.name,
                           *c.retry_at - now, sanitize_text(e.what()));
     }
+    c.stats.retried += waiting.size();
+    totals_.retried += waiting.size();
     co_return;
 }
 

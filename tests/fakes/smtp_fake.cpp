@@ -66,8 +66,10 @@ SmtpFake::SmtpFake(SmtpFakeOptions o) {
                          ("pinwatch-smtp-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(dir / "out");
     dir_ = dir.string();
-    auto const certs = o.wrong_name ? make_test_certificates({"wrong.invalid"}, {})
-                                    : make_test_certificates({"localhost"}, {"127.0.0.1"});
+    certificates_ = o.certificates ? *o.certificates
+                    : o.wrong_name ? make_test_certificates({"wrong.invalid"}, {})
+                                   : make_test_certificates({"localhost"}, {"127.0.0.1"});
+    auto const& certs = certificates_;
     ca_file_ = (dir / "ca.pem").string();
     write_file(ca_file_, certs.ca_cert_pem);
     write_file(dir / "cert.pem", certs.leaf_cert_pem);
@@ -86,7 +88,9 @@ SmtpFake::SmtpFake(SmtpFakeOptions o) {
                                      "--outdir",
                                      (dir / "out").string(),
                                      "--mechanisms",
-                                     o.mechanisms};
+                                     o.mechanisms,
+                                     "--port",
+                                     std::to_string(o.port)};
     if (!o.user.empty()) {
         args.insert(args.end(), {"--user", o.user, "--password", o.password});
     }

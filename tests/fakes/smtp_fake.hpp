@@ -4,6 +4,8 @@
 // event, not a sleep); the destructor stops it and removes the folder.
 #pragma once
 
+#include "tests/fakes/test_certs.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +25,10 @@ struct SmtpFakeOptions {
     std::string mechanisms = "PLAIN,LOGIN"; // AUTH mechanisms offered
     bool echo_credentials = false;          // a hostile server quoting them in its 535 reply
     bool wrong_name = false;                // certificate for "wrong.invalid" only
+    // To bring a stopped server back as it was: its port (0: any free port) and its TLS
+    // material (unset: a fresh CA and certificate).
+    std::uint16_t port = 0;
+    std::optional<TestCertificates> certificates;
 };
 
 // One message as the server got it, and as Python's email package reads it.
@@ -52,6 +58,8 @@ class SmtpFake {
     std::uint16_t port() const noexcept { return port_; }
     // PEM of the CA that signed the server's certificate (localhost and 127.0.0.1).
     std::string const& ca_file() const noexcept { return ca_file_; }
+    // The CA, certificate and key it serves with (for SmtpFakeOptions::certificates).
+    TestCertificates const& certificates() const noexcept { return certificates_; }
     // Every message accepted so far, in arrival order. A message is complete here before the
     // server answers 250 to it, so after a successful send it is always listed.
     std::vector<ReceivedMail> messages() const;
@@ -61,6 +69,7 @@ class SmtpFake {
 
     std::string dir_;
     std::string ca_file_;
+    TestCertificates certificates_;
     std::uint16_t port_ = 0;
     pid_t pid_ = 0;
     int stdin_fd_ = -1;

@@ -10,6 +10,7 @@ reads it (headers decoded per RFC 2047, parts decoded), an implementation indepe
 
 Modes: starttls (STARTTLS offered and required before MAIL), implicit (TLS from the first
 byte), plain (no TLS at all). With --user/--password, AUTH is required before MAIL.
+With --port it listens on that port, to bring a stopped server back where it was.
 """
 
 import argparse
@@ -78,6 +79,8 @@ def main() -> int:
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--outdir", required=True)
+    ap.add_argument("--port", type=int, default=0,
+                    help="port to listen on (0: any free one), to bring a stopped server back")
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--mechanisms", default="PLAIN,LOGIN",
@@ -129,7 +132,7 @@ def main() -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(loop.create_server(
-        factory, host="127.0.0.1", port=0, ssl=tls if args.mode == "implicit" else None))
+        factory, host="127.0.0.1", port=args.port, ssl=tls if args.mode == "implicit" else None))
     port = server.sockets[0].getsockname()[1]
 
     stop = loop.create_future()

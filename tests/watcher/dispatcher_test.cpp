@@ -237,8 +237,24 @@ BOOST_AUTO_TEST_CASE(once_mode_waits_out_a_short_retry_after) {
     rig.add_event("demo", "1.0", 100);
     auto const stats = rig.run(100);
     BOOST_TEST(stats.delivered == 1u);
+    BOOST_TEST(stats.retried == 0u); // waited out and delivered: nothing is left undelivered
     BOOST_TEST(rig.n[0]->calls == 2);
     BOOST_TEST(Outbox(rig.store).counts().pending == 0);
+}
+
+BOOST_AUTO_TEST_CASE(once_mode_counts_a_waited_out_retry_that_fails_again) {
+    auto options = Rig::quiet();
+    options.wait_out_retries = true;
+    Rig rig(
+        {{"slack",
+          {{S::retry, "http 429", std::chrono::seconds(1)}, {S::retry, "http 503", std::nullopt}}}},
+        options);
+    rig.add_event("demo", "1.0", 100);
+    auto const stats = rig.run(100);
+    BOOST_TEST(stats.delivered == 0u);
+    BOOST_TEST(stats.retried == 1u); // one item, left for a later run
+    BOOST_TEST(rig.n[0]->calls == 2);
+    BOOST_TEST(Outbox(rig.store).counts().pending == 1);
 }
 
 BOOST_AUTO_TEST_CASE(digest_schedules) {
