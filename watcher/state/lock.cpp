@@ -18,9 +18,11 @@ Result<StateLock> StateLock::acquire(std::string const& state_path) {
         auto const n = ::pread(fd, buf, sizeof buf - 1, 0);
         ::close(fd);
         std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+            holder.pop_back();
         if (err == EWOULDBLOCK)
-            return fail("another pinwatch" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
+            return fail("another pinwatch" +
+                        (holder.empty() ? std::string() : " (pid " + holder + ")") +
                         " is running on " + state_path + " (it holds " + path + ")");
         return fail("lock file " + path + ": " + std::strerror(err));
     }
@@ -30,7 +32,9 @@ Result<StateLock> StateLock::acquire(std::string const& state_path) {
     return StateLock(fd);
 }
 
-StateLock::StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+StateLock::StateLock(StateLock&& other) noexcept : fd_(other.fd_) {
+    other.fd_ = -1;
+}
 
 StateLock& StateLock::operator=(StateLock&& other) noexcept {
     if (this != &other) {

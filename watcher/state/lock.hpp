@@ -10,14 +10,14 @@
 namespace pinwatch::watcher {
 
 class StateLock {
-public:
+  public:
     // Fails with a message naming the lock file and, when known, the pid that holds it.
     static Result<StateLock> acquire(std::string const& state_path);
     StateLock(StateLock&& other) noexcept;
     StateLock& operator=(StateLock&& other) noexcept;
     ~StateLock();
 
-private:
+  private:
     explicit StateLock(int fd) : fd_(fd) {}
     int fd_ = -1;
 };
