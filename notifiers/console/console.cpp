@@ -1,17 +1,14 @@
 #include "notifiers/console/console.hpp"
 
+#include "common/time.hpp"
+
 #include <ctime>
 #include <ostream>
 
 namespace pinwatch::notifiers {
 
 std::string ConsoleNotifier::render(Event const& e) {
-    char when[32] = "";
-    std::time_t const t = static_cast<std::time_t>(e.at);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return std::string("[") + when + "] " + model::to_string(e.kind) + " " + describe(e);
+    return "[" + utc_text(e.at) + "] " + model::to_string(e.kind) + " " + describe(e);
 }
 
 boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const> events) {

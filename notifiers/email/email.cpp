@@ -1,4 +1,5 @@
 #include "notifiers/email/email.hpp"
+#include "common/time.hpp"
 
 #include "net/tls.hpp"
 
@@ -12,15 +13,6 @@ namespace {
 using model::EventKind;
 
 constexpr std::size_t kSubjectMax = 150; // characters of event summary in the subject
-
-std::string when(model::UnixTime at) {
-    char buf[32] = "";
-    std::time_t const t = static_cast<std::time_t>(at);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
 
 // A few words for the subject line, e.g. "requests 2.32.0 (minor)". Sanitised.
 std::string headline(Event const& e) {
@@ -93,7 +85,7 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
         rows.emplace_back(yank ? "Yank reason" : "Detail", sanitize_text(e.detail));
     }
     if (!e.origin.empty()) rows.emplace_back("Seen at", sanitize_text(redact_url(e.origin)));
-    rows.emplace_back("Noticed", when(e.at));
+    rows.emplace_back("Noticed", utc_text(e.at));
     rows.emplace_back("Event id", sanitize_text(e.id));
     return rows;
 }

@@ -1,4 +1,5 @@
 #include "notifiers/slack/slack.hpp"
+#include "common/time.hpp"
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -97,15 +98,6 @@ bool is_web_url(std::string_view url) {
     return lower.rfind("https://", 0) == 0 || lower.rfind("http://", 0) == 0;
 }
 
-std::string utc(model::UnixTime at) {
-    char buf[32] = "";
-    std::time_t const t = static_cast<std::time_t>(at);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
-
 // Where to read more: PyPI's page for the release when the event came from pypi.org, else the
 // index it came from.
 std::string links(Event const& e) {
@@ -196,7 +188,7 @@ std::string section_text(Event const& e) {
 
 std::string context_text(Event const& e) {
     return "pinwatch event " + inert(e.id, kIdChars) + " · " + model::to_string(e.kind) + " · " +
-           utc(e.at);
+           utc_text(e.at);
 }
 
 // The plain-text fallback Slack shows in notifications (and parses like mrkdwn: escaped too).

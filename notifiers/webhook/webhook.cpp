@@ -1,4 +1,5 @@
 #include "notifiers/webhook/webhook.hpp"
+#include "common/time.hpp"
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -9,15 +10,6 @@
 namespace pinwatch::notifiers {
 
 namespace {
-
-std::string rfc3339(model::UnixTime at) {
-    char buf[32] = "";
-    std::time_t const t = static_cast<std::time_t>(at);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::optional<std::string> unless_empty(std::string const& s) {
     if (s.empty()) return std::nullopt;
@@ -43,7 +35,7 @@ std::string WebhookNotifier::render(Event const& e) {
     JsonWriter w;
     w.begin_object();
     w.field("type", model::to_string(e.kind));
-    w.field("timestamp", rfc3339(e.at));
+    w.field("timestamp", pinwatch::rfc3339(e.at));
     w.key("data").begin_object();
     w.field("package", e.package);
     w.field("version", e.version);
