@@ -376,6 +376,10 @@ int StateStore::latest_schema_version() noexcept {
     return static_cast<int>(std::size(kMigrations));
 }
 
+int StateStore::set_max_page_count(int pages) {
+    return db_->execAndGet("PRAGMA max_page_count = " + std::to_string(pages)).getInt();
+}
+
 int StateStore::schema_version() const {
     return db_->execAndGet("PRAGMA user_version").getInt();
 }

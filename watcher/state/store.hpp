@@ -94,6 +94,11 @@ class StateStore {
     // still in its -wal are not seen.
     bool read_without_wal() const noexcept { return immutable_; }
 
+    // For tests and operators: caps the file at `pages` database pages (PRAGMA
+    // max_page_count), so writes beyond it fail with "database or disk is full" as on a full
+    // disk. Returns the cap SQLite applied (never below the pages already in use).
+    int set_max_page_count(int pages);
+
     static int latest_schema_version() noexcept;
     int schema_version() const;
 
