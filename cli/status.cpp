@@ -10,9 +10,11 @@
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <unistd.h>
 
 namespace pinwatch::cli {
 
@@ -25,7 +27,8 @@ constexpr char const* kStatusUsage =
 Shows what the daemon's state file holds: every watched package, its last poll and result,
 how each notifier's deliveries stand (pending, delivered, failed, given up; next attempt, the
 oldest waiting event, the last error), the outbox and recent events.
-  --state FILE    state file (default: the config's, else the per-user default)
+  --state FILE    state file (default: the config's `state`, else the default `pinwatch run`
+                  would use here: $STATE_DIRECTORY/state.db, else the per-user one)
   --config FILE   read the state path from this config
   --events N      recent events to list (default 10)
   --all           include packages no longer in the requirements
@@ -50,6 +53,33 @@ std::string in(UnixTime t, UnixTime now) {
     if (d < 120) return "in " + std::to_string(d) + "s";
     if (d < 7200) return "in " + std::to_string(d / 60) + "m";
     return "in " + std::to_string(d / 3600) + "h";
+}
+
+// Why a state file cannot be opened, in words, before SQLite says only "unable to open
+// database file"; nullopt when it looks openable.
+std::optional<std::string> why_not_openable(std::string const& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto const st = fs::status(path, ec);
+    if (st.type() == fs::file_type::directory) return path + " is a folder, not a state file";
+    if (st.type() == fs::file_type::not_found || ec == std::errc::no_such_file_or_directory) {
+        auto const parent = fs::path(path).parent_path();
+        std::error_code pec;
+        auto const pst = fs::status(parent.empty() ? fs::path(".") : parent, pec);
+        if (pst.type() == fs::file_type::not_found)
+            return "no state file at " + path + ": the folder " + parent.string() +
+                   " does not exist";
+        if (pst.type() != fs::file_type::directory && pst.type() != fs::file_type::unknown && !pec)
+            return "no state file at " + path + ": " + parent.string() + " is not a folder";
+        return "no state file at " + path +
+               " (has `pinwatch run` or `pinwatch check --state` run yet?)";
+    }
+    if (ec) return "cannot look at " + path + ": " + ec.message();
+    if (st.type() != fs::file_type::regular && st.type() != fs::file_type::symlink)
+        return path + " is not a regular file";
+    if (::access(path.c_str(), R_OK) != 0)
+        return "cannot read " + path + ": " + std::generic_category().message(errno);
+    return std::nullopt;
 }
 
 } // namespace
@@ -92,7 +122,11 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
     }
-    if (config_path && !state) {
+    // Where the file is and why there: the caller should see which path was looked at.
+    std::string origin;
+    if (state) {
+        origin = "--state";
+    } else if (config_path) {
         auto cfg = config::load_config(*config_path);
         if (!cfg) {
             for (auto const& e : cfg.error())
@@ -100,20 +134,35 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
         state = cfg->state;
+        if (state) origin = "`state` in " + *config_path;
     }
-    std::string const path = state.value_or(default_state_path());
-    if (!std::filesystem::exists(path)) {
-        err << "pinwatch status: no state file at " << path
-            << " (has `pinwatch run` or `pinwatch check --state` run yet?)\n";
+    if (!state) {
+        // As `pinwatch run` would choose under this environment, but nothing is created.
+        auto const where = default_state_location();
+        state = where.path;
+        origin = "the default under " + where.rule +
+                 (where.rule == "$STATE_DIRECTORY"
+                      ? ""
+                      : "; a systemd service keeps it in its StateDirectory, e.g. "
+                        "/var/lib/pinwatch/state.db: pass --state");
+    }
+    std::string const path = *state;
+    if (auto why = why_not_openable(path)) {
+        err << "pinwatch status: " << sanitize_text(*why) << " [path from " << sanitize_text(origin)
+            << "]\n";
         return 2;
     }
     std::unique_ptr<StateStore> store;
     try {
         store = std::make_unique<StateStore>(path, StateStore::Access::read_only);
     } catch (std::exception const& e) {
-        err << "pinwatch status: " << e.what() << '\n';
+        err << "pinwatch status: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
+    if (store->read_without_wal())
+        err << "pinwatch status: note: " << sanitize_text(path)
+            << " read without its write-ahead log (this user may not write its folder); the "
+               "daemon's most recent writes may be missing\n";
     UnixTime const now = std::time(nullptr);
     auto subs = store->subscriptions(!all);
     std::vector<std::vector<std::string>> rows;

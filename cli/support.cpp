@@ -60,23 +60,25 @@ std::vector<std::string> ArgReader::values() {
     return out;
 }
 
-std::string default_state_path() {
+StateLocation default_state_location() {
     namespace fs = std::filesystem;
-    fs::path dir;
     if (char const* s = std::getenv("STATE_DIRECTORY"); s && *s) {
         // systemd's StateDirectory= may list several, separated by ':'; the first is ours.
         std::string v = s;
-        dir = v.substr(0, v.find(':'));
-    } else if (char const* x = std::getenv("XDG_STATE_HOME"); x && *x) {
-        dir = fs::path(x) / "pinwatch";
-    } else if (char const* h = std::getenv("HOME"); h && *h) {
-        dir = fs::path(h) / ".local" / "state" / "pinwatch";
-    } else {
-        dir = ".";
+        return {(fs::path(v.substr(0, v.find(':'))) / "state.db").string(), "$STATE_DIRECTORY"};
     }
+    if (char const* x = std::getenv("XDG_STATE_HOME"); x && *x)
+        return {(fs::path(x) / "pinwatch" / "state.db").string(), "$XDG_STATE_HOME"};
+    if (char const* h = std::getenv("HOME"); h && *h)
+        return {(fs::path(h) / ".local" / "state" / "pinwatch" / "state.db").string(), "$HOME"};
+    return {(fs::path(".") / "state.db").string(), "the working directory"};
+}
+
+std::string default_state_path() {
+    auto where = default_state_location();
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    return (dir / "state.db").string();
+    std::filesystem::create_directories(std::filesystem::path(where.path).parent_path(), ec);
+    return where.path;
 }
 
 bool stderr_is_terminal() {

@@ -38,6 +38,12 @@ class ArgReader {
 // $STATE_DIRECTORY/state.db under systemd, else $XDG_STATE_HOME/pinwatch/state.db, else
 // ~/.local/state/pinwatch/state.db. Creates the folder.
 std::string default_state_path();
+// The same choice without touching the disk, and which rule made it ("$STATE_DIRECTORY", ...).
+struct StateLocation {
+    std::string path;
+    std::string rule;
+};
+StateLocation default_state_location();
 
 bool stderr_is_terminal();
 

@@ -75,6 +75,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
         wake_.cancel();
     };
     scheduler_->on_crash = [this](StoredSubscription const& s, std::string const& what, int n) {
+        ++failed_; // a poll whose result could not be written did not happen (run --once: exit 3)
         // Storage trouble repeats every retry: said when it starts, then quietly retried.
         if (n == 1)
             spdlog::error("{}:{}: poll failed: {}", s.sub.source, sanitize_text(s.sub.name),

@@ -45,6 +45,9 @@ class Daemon {
     std::size_t polls_failed() const { return failed_; }
     // The last reload found no readable requirements file.
     bool requirements_unreadable() const { return reload_error_.has_value(); }
+    // The daemon's state store, for tests and operator tools (e.g. set_max_page_count to
+    // simulate a full disk). Use it only from the thread running the daemon.
+    StateStore& store() { return *store_; }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // Called after each reload with the number of subscriptions.

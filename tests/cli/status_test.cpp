@@ -11,10 +11,16 @@
 #include "watcher/state/outbox.hpp"
 #include "watcher/state/store.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace pinwatch;
@@ -195,4 +201,222 @@ BOOST_AUTO_TEST_CASE(one_row_per_notifier_with_counts_next_attempt_age_and_last_
     // The summary line stays.
     BOOST_TEST(contains(s.out, "1 package(s); outbox: 1 pending, 2 delivered, 1 failed; state " +
                                    path + "\n"));
+}
+
+namespace {
+
+Status status_args(std::vector<std::string> const& args) {
+    std::ostringstream out, err;
+    Status s;
+    s.rc = cli::run_status(args, out, err);
+    s.out = out.str();
+    s.err = err.str();
+    BOOST_TEST_MESSAGE("exit " << s.rc << "\nstdout:\n" << s.out << "stderr:\n" << s.err);
+    return s;
+}
+
+std::string file_bytes(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Sets (or unsets) an environment variable for one scope.
+struct EnvVar {
+    std::string name;
+    std::optional<std::string> saved;
+    EnvVar(std::string n, std::optional<std::string> value) : name(std::move(n)) {
+        if (char const* v = std::getenv(name.c_str())) saved = v;
+        if (value)
+            ::setenv(name.c_str(), value->c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+    ~EnvVar() {
+        if (saved)
+            ::setenv(name.c_str(), saved->c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+};
+
+// `status --state path` as a user who may read but not write: as root, in a child that drops
+// to nobody (root ignores file modes); otherwise as this user. nullopt when it cannot be done.
+std::optional<Status> status_as_reader(std::string const& path) {
+    if (::geteuid() != 0) return status(path);
+    int fds[2];
+    if (::pipe(fds) != 0) return std::nullopt;
+    pid_t const pid = ::fork();
+    if (pid < 0) return std::nullopt;
+    if (pid == 0) {
+        ::close(fds[0]);
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(99);
+        std::ostringstream out, err;
+        int const rc = cli::run_status({"--state", path}, out, err);
+        std::string const text = std::to_string(rc) + "\n" + out.str() + "\x1f" + err.str();
+        auto written = ::write(fds[1], text.data(), text.size());
+        (void)written;
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int wstatus = 0;
+    ::waitpid(pid, &wstatus, 0);
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || text.empty()) return std::nullopt;
+    Status s;
+    auto const nl = text.find('\n');
+    auto const sep = text.find('\x1f');
+    s.rc = std::stoi(text.substr(0, nl));
+    s.out = text.substr(nl + 1, sep - nl - 1);
+    s.err = text.substr(sep + 1);
+    BOOST_TEST_MESSAGE("as nobody: exit " << s.rc << "\nstdout:\n"
+                                          << s.out << "stderr:\n"
+                                          << s.err);
+    return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_newer_state_file_says_upgrade_pinwatch) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        StateStore store(path);
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = " + std::to_string(StateStore::latest_schema_version() + 1));
+    }
+    auto const s = status(path);
+    BOOST_TEST(s.rc == 2);
+    BOOST_TEST(contains(s.err, "upgrade pinwatch"));
+    BOOST_TEST(!contains(s.err, "migrate"));
+}
+
+BOOST_AUTO_TEST_CASE(status_never_writes_the_state_file) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        StateStore store(path);
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto const before = file_bytes(path);
+    auto const mtime = fs::last_write_time(path);
+    auto const s = status(path);
+    BOOST_TEST(s.rc == 0);
+    BOOST_TEST(contains(s.out, "demo"));
+    BOOST_TEST((file_bytes(path) == before));
+    BOOST_TEST((fs::last_write_time(path) == mtime));
+    // The read-only store refuses writes outright.
+    StateStore ro(path, StateStore::Access::read_only);
+    BOOST_CHECK_THROW(ro.upsert_subscription(sub("other"), std::time(nullptr)), std::exception);
+    BOOST_TEST((file_bytes(path) == before));
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_who_may_not_write_the_file_or_its_folder_gets_the_status) {
+    TempDir dir;
+    auto const folder = dir.path / "ro";
+    fs::create_directories(folder);
+    auto const path = (folder / "state.db").string();
+    {
+        StateStore store(path);
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto const before = file_bytes(path);
+    fs::permissions(path, fs::perms(0444));
+    fs::permissions(folder, fs::perms(0555));
+    fs::permissions(dir.path, fs::perms(0755));
+    auto const s = status_as_reader(path);
+    fs::permissions(folder, fs::perms(0755));
+    if (!s) {
+        BOOST_TEST_MESSAGE("could not run as an unprivileged user; permission part skipped");
+        return;
+    }
+    BOOST_TEST(s->rc == 0);
+    BOOST_TEST(contains(s->out, "demo"));
+    BOOST_TEST(!contains(s->err, "readonly database"));
+    BOOST_TEST((file_bytes(path) == before));
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_beside_a_running_daemon_gets_the_status) {
+    // The daemon holds the file open (its -wal and -shm exist, owned by it, 0644 here so that
+    // another user may read them but not write them).
+    TempDir dir;
+    fs::permissions(dir.path, fs::perms(0755));
+    auto const path = (dir.path / "state.db").string();
+    StateStore daemon(path);
+    daemon.upsert_subscription(sub("demo"), std::time(nullptr));
+    fs::permissions(path, fs::perms(0644));
+    for (auto const* suffix : {"-wal", "-shm"})
+        if (fs::exists(path + suffix)) fs::permissions(path + suffix, fs::perms(0644));
+    auto const s = status_as_reader(path);
+    if (!s) {
+        BOOST_TEST_MESSAGE("could not run as an unprivileged user; permission part skipped");
+        return;
+    }
+    BOOST_TEST(s->rc == 0);
+    BOOST_TEST(contains(s->out, "demo"));
+}
+
+BOOST_AUTO_TEST_CASE(an_unopenable_path_says_why) {
+    TempDir dir;
+    auto const missing_folder = status((dir.path / "nope" / "state.db").string());
+    BOOST_TEST(missing_folder.rc == 2);
+    BOOST_TEST(contains(missing_folder.err,
+                        "the folder " + (dir.path / "nope").string() + " does not exist"));
+    BOOST_TEST(!contains(missing_folder.err, "unable to open database file"));
+
+    auto const folder = status(dir.path.string());
+    BOOST_TEST(folder.rc == 2);
+    BOOST_TEST(contains(folder.err, dir.path.string() + " is a folder, not a state file"));
+    BOOST_TEST(!contains(folder.err, "unable to open database file"));
+
+    auto const missing_file = status((dir.path / "state.db").string());
+    BOOST_TEST(missing_file.rc == 2);
+    BOOST_TEST(contains(missing_file.err, "no state file at " + (dir.path / "state.db").string()));
+    BOOST_TEST(!fs::exists(dir.path / "state.db"));
+}
+
+BOOST_AUTO_TEST_CASE(config_without_state_uses_the_daemons_default_and_creates_nothing) {
+    TempDir dir;
+    auto const service = dir.path / "var-lib-pinwatch";
+    auto const home = dir.path / "home";
+    fs::create_directories(service);
+    fs::create_directories(home);
+    std::ofstream(dir.path / "pinwatch.toml") << "requirements = [\"requirements.txt\"]\n";
+    std::ofstream(dir.path / "requirements.txt") << "demo==1.0\n";
+    EnvVar const sd("STATE_DIRECTORY", service.string());
+    EnvVar const h("HOME", home.string());
+    EnvVar const x("XDG_STATE_HOME", std::nullopt);
+    auto const config = (dir.path / "pinwatch.toml").string();
+
+    // Nothing yet: it says which path it looked at, and creates nothing anywhere.
+    auto const none = status_args({"--config", config});
+    BOOST_TEST(none.rc == 2);
+    BOOST_TEST(contains(none.err, (service / "state.db").string()));
+    BOOST_TEST(contains(none.err, "$STATE_DIRECTORY"));
+    BOOST_TEST(fs::is_empty(home));
+    BOOST_TEST(fs::is_empty(service));
+
+    {
+        StateStore store((service / "state.db").string());
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto const found = status_args({"--config", config});
+    BOOST_TEST(found.rc == 0);
+    BOOST_TEST(contains(found.out, "demo"));
+    BOOST_TEST(contains(found.out, (service / "state.db").string()));
+    BOOST_TEST(fs::is_empty(home));
+
+    // Without $STATE_DIRECTORY: the per-user default, still not created, and a hint.
+    EnvVar const unset("STATE_DIRECTORY", std::nullopt);
+    auto const user = status_args({"--config", config});
+    BOOST_TEST(user.rc == 2);
+    BOOST_TEST(contains(user.err, (home / ".local" / "state" / "pinwatch" / "state.db").string()));
+    BOOST_TEST(contains(user.err, "--state"));
+    BOOST_TEST(fs::is_empty(home));
 }

@@ -45,20 +45,28 @@ struct StringHash {
 using StringIndex = std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>>;
 
 // Collects releases by normalised version while preserving the index's spelling.
+// At most pypi_detail::kMaxReleases releases: past that, get() returns nullptr and the table
+// says it overflowed, so a hostile or broken page costs bounded memory.
 class ReleaseTable {
   public:
-    Release& get(std::string_view version) {
+    Release* get(std::string_view version) {
         // Most files spell the version exactly as the `versions` list does: a lookup of the raw
         // text spares a PEP 440 parse per file.
         if (auto raw = raw_index_.find(version); raw != raw_index_.end())
-            return releases_[raw->second];
+            return &releases_[raw->second];
+        // Spellings are remembered only up to a bound too (many spellings of one version).
+        bool const remember = raw_index_.size() < 2 * pypi_detail::kMaxReleases;
         auto key = release_key(version); // files and `versions` matched by it
         auto it = index_.find(key);
         if (it != index_.end()) {
-            raw_index_.emplace(std::string(version), it->second);
-            return releases_[it->second];
+            if (remember) raw_index_.emplace(std::string(version), it->second);
+            return &releases_[it->second];
         }
-        raw_index_.emplace(std::string(version), releases_.size());
+        if (releases_.size() >= pypi_detail::kMaxReleases) {
+            overflowed_ = true;
+            return nullptr;
+        }
+        if (remember) raw_index_.emplace(std::string(version), releases_.size());
         index_.emplace(key, releases_.size());
         Release r;
         r.version = std::string(version);
@@ -66,11 +74,14 @@ class ReleaseTable {
         releases_.push_back(std::move(r));
         files_.push_back(0);
         yanked_files_.push_back(0);
-        return releases_.back();
+        return &releases_.back();
     }
-    void add_file(std::string_view version, std::optional<UnixTime> uploaded, bool yanked,
+    // False once the table is full and the file names a release it does not hold.
+    bool add_file(std::string_view version, std::optional<UnixTime> uploaded, bool yanked,
                   std::optional<std::string> reason) {
-        auto& r = get(version);
+        auto* found = get(version);
+        if (!found) return false;
+        auto& r = *found;
         auto const i = static_cast<std::size_t>(&r - releases_.data());
         ++files_[i];
         if (uploaded && (!r.upload_time || *uploaded < *r.upload_time)) r.upload_time = uploaded;
@@ -78,7 +89,9 @@ class ReleaseTable {
             ++yanked_files_[i];
             if (reason && !reason->empty() && !r.yank_reason) r.yank_reason = std::move(reason);
         }
+        return true;
     }
+    bool overflowed() const { return overflowed_; }
     std::vector<Release> finish() && {
         // PEP 592: a release counts as yanked when all of its files are yanked.
         for (std::size_t i = 0; i < releases_.size(); ++i) {
@@ -93,7 +106,14 @@ class ReleaseTable {
     StringIndex raw_index_; // spelling seen -> release
     std::vector<Release> releases_;
     std::vector<int> files_, yanked_files_;
+    bool overflowed_ = false;
 };
+
+// "pypi:<name>: " is prefixed by the caller.
+std::string too_many_releases() {
+    auto const n = pypi_detail::with_thousands(pypi_detail::kMaxReleases);
+    return "more than " + n + " releases; pinwatch reads at most " + n;
+}
 
 // SAX handler for a PEP 691 project page. It keeps only the few fields pinwatch needs, so a
 // 10 MB page costs the release table, not a DOM.
@@ -141,7 +161,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             }
         } else if (in_versions()) {
             saw_versions = true;
-            table.get(std::string_view(s, n));
+            if (!table.get(std::string_view(s, n))) return false; // too many: stop reading
         } else if (in_meta() && meta == Meta::api_version) {
             api_version.assign(s, n);
         }
@@ -195,10 +215,10 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     bool EndObject(rapidjson::SizeType) {
         if (in_file()) {
             auto v = pypi_detail::version_from_filename(filename, project);
-            if (!v.empty())
-                table.add_file(v, uploaded, yanked,
-                               yank_reason ? std::optional<std::string>(*yank_reason)
-                                           : std::nullopt);
+            if (!v.empty() && !table.add_file(v, uploaded, yanked,
+                                              yank_reason ? std::optional<std::string>(*yank_reason)
+                                                          : std::nullopt))
+                return false; // too many releases: stop reading
         }
         --depth;
         return true;
@@ -344,6 +364,13 @@ std::string release_key(std::string_view version) {
 
 namespace pypi_detail {
 
+std::string with_thousands(std::size_t n) {
+    auto digits = std::to_string(n);
+    for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3; i > 0; i -= 3)
+        digits.insert(static_cast<std::size_t>(i), ",");
+    return digits;
+}
+
 std::string normalise_index_url(std::string_view url) {
     std::string out(url);
     if (out.empty() || out.back() != '/') out += '/';
@@ -423,6 +450,7 @@ Result<Observation, std::string> parse_simple_json(std::string const& body,
     rapidjson::InsituStringStream in(buffer.data());
     auto const ok =
         reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, h);
+    if (h.table.overflowed()) return fail(too_many_releases());
     if (!ok) {
         return fail("invalid Simple API JSON at offset " + std::to_string(reader.GetErrorOffset()));
     }
@@ -477,7 +505,8 @@ Result<Observation, std::string> parse_simple_html(std::string const& body,
         if (v.empty()) continue;
         std::optional<std::string> reason;
         if (a.yanked && !a.yanked->empty()) reason = *a.yanked;
-        table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason));
+        if (!table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason)))
+            return fail(too_many_releases());
     }
     // A project page links its files; a page without a single link is an error page, a login
     // wall or a proxy's answer, not "no releases" (PyPI answers 404 for a project without any).

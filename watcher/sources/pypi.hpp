@@ -6,6 +6,7 @@
 
 #include "watcher/sources/source.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,12 @@ Subscription pypi_subscription(std::string_view index_url, std::string_view name
 
 // Exposed for tests.
 namespace pypi_detail {
+// Releases read from one project page, at most. A page listing more (PyPI's largest projects
+// have a few thousand) fails that package's poll with a permanent error instead of costing
+// memory and time in proportion to what a broken or hostile index sends.
+inline constexpr std::size_t kMaxReleases = 50'000;
+// 50000 -> "50,000"
+std::string with_thousands(std::size_t n);
 // "https://pypi.org/simple" -> "https://pypi.org/simple/"
 std::string normalise_index_url(std::string_view url);
 // The version part of a distribution file name, or "" when it is not a recognised format.

@@ -6,6 +6,7 @@
 #include "watcher/state/sql.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <rapidjson/document.h>
 
@@ -266,9 +267,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
 StateStore::StateStore(std::string const& path, Access access) {
     try {
         if (access == Access::read_only) {
-            db_ = std::make_unique<SQLite::Database>(path,
-                                                     SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
-            db_->setBusyTimeout(5000);
+            open_read_only(path);
             int const v = schema_version();
             if (v > latest_schema_version())
                 throw std::runtime_error("schema version " + std::to_string(v) +
@@ -311,6 +310,53 @@ StateStore::StateStore(std::string const& path, Access access) {
     }
 }
 
+namespace {
+// A path as a URI file name: '%', '?' and '#' (and anything not printable) percent-encoded.
+std::string file_uri(std::string const& path) {
+    std::string out = "file:";
+    for (unsigned char c : path) {
+        if (c == '%' || c == '?' || c == '#' || c <= ' ' || c >= 0x7f) {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+} // namespace
+
+void StateStore::open_read_only(std::string const& path) {
+    // mode=ro: SQLite never writes the database file. A WAL database still needs its -shm (the
+    // WAL index) and creates it when missing; a reader who may not write the folder or an
+    // existing -shm (another user's daemon) cannot, so it falls back to immutable=1, which
+    // reads the database file alone. query_only refuses any write on this connection.
+    int const flags = SQLite::OPEN_READONLY | SQLite::OPEN_URI | SQLite::OPEN_NOMUTEX;
+    auto open = [&](bool immutable) {
+        db_ = std::make_unique<SQLite::Database>(
+            file_uri(path) + (immutable ? "?mode=ro&immutable=1" : "?mode=ro"), flags);
+        db_->setBusyTimeout(5000);
+        db_->exec("PRAGMA query_only=1");
+        (void)schema_version(); // the first read opens the WAL index
+    };
+    try {
+        open(false);
+        immutable_ = false;
+    } catch (SQLite::Exception const& e) {
+        int const code = e.getErrorCode() & 0xff; // the primary code
+        if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw;
+        statements_.clear();
+        db_.reset();
+        try {
+            open(true);
+        } catch (std::exception const&) {
+            throw e; // the first error says more
+        }
+        immutable_ = true;
+    }
+}
+
 StateStore::~StateStore() {
     statements_.clear(); // finalize before the database closes
 }
@@ -328,6 +374,10 @@ SQLite::Statement& StateStore::statement(std::string const& sql) const {
 
 int StateStore::latest_schema_version() noexcept {
     return static_cast<int>(std::size(kMigrations));
+}
+
+int StateStore::set_max_page_count(int pages) {
+    return db_->execAndGet("PRAGMA max_page_count = " + std::to_string(pages)).getInt();
 }
 
 int StateStore::schema_version() const {

@@ -80,12 +80,24 @@ class StateStore {
   public:
     enum class Access { read_write, read_only };
     // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store.
-    // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch.
+    // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch,
+    // no write of any kind (SQLite's mode=ro and query_only), and it works for a user who may
+    // read the file but not write it or its folder (then without the WAL: see read_without_wal).
     // Throws std::runtime_error naming the path on failure: this is a start-up error.
     explicit StateStore(std::string const& path, Access access = Access::read_write);
     ~StateStore();
     StateStore(StateStore const&) = delete;
     StateStore& operator=(StateStore const&) = delete;
+
+    // A read-only store that could not open the WAL index (no write access to the folder or
+    // the -shm) reads the database file alone: the last writes of a running daemon that are
+    // still in its -wal are not seen.
+    bool read_without_wal() const noexcept { return immutable_; }
+
+    // For tests and operators: caps the file at `pages` database pages (PRAGMA
+    // max_page_count), so writes beyond it fail with "database or disk is full" as on a full
+    // disk. Returns the cap SQLite applied (never below the pages already in use).
+    int set_max_page_count(int pages);
 
     static int latest_schema_version() noexcept;
     int schema_version() const;
@@ -124,12 +136,14 @@ class StateStore {
   private:
     friend class Outbox;
     void migrate();
+    void open_read_only(std::string const& path);
     void write(StateUpdate const& u); // inside a transaction
     void insert_event(Event const& e, std::optional<std::int64_t> subscription_id,
                       std::vector<OutboxTarget> const& targets);
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
     std::unique_ptr<SQLite::Database> db_;
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+    bool immutable_ = false;
 };
 
 } // namespace pinwatch::watcher

@@ -283,3 +283,73 @@ BOOST_AUTO_TEST_CASE(host_is_the_budget_key) {
     BOOST_TEST(src.host(sub("a", "https://Mirror.Example:8443/simple/")) ==
                "https://mirror.example:8443");
 }
+
+namespace {
+// A generated project page listing `n` versions (0.0.0, 0.0.1, ...), in the `versions` list
+// and/or as one file each.
+std::string big_json_page(std::size_t n, bool versions, bool files) {
+    std::string body = R"({"meta":{"api-version":"1.1"},"name":"big","versions":[)";
+    body.reserve(n * (versions ? 12 : 0) + n * (files ? 40 : 0) + 100);
+    auto version = [](std::size_t i) {
+        return std::to_string(i / 10000) + "." + std::to_string(i / 100 % 100) + "." +
+               std::to_string(i % 100);
+    };
+    for (std::size_t i = 0; versions && i < n; ++i)
+        body += (i ? ",\"" : "\"") + version(i) + "\"";
+    body += R"(],"files":[)";
+    for (std::size_t i = 0; files && i < n; ++i)
+        body += (i ? ",{\"filename\":\"big-" : "{\"filename\":\"big-") + version(i) + ".tar.gz\"}";
+    body += "]}";
+    return body;
+}
+std::string big_html_page(std::size_t n) {
+    std::string body = "<html><body>\n";
+    for (std::size_t i = 0; i < n; ++i)
+        body += "<a href=\"big-" + std::to_string(i) + ".0.tar.gz\">x</a>\n";
+    return body + "</body></html>\n";
+}
+} // namespace
+
+// A page listing 1,000,000 releases (12.7 MB) must not cost memory in proportion: reading
+// stops past kMaxReleases and the poll fails with a permanent error naming the cap.
+BOOST_AUTO_TEST_CASE(a_page_with_a_million_releases_fails_at_the_cap) {
+    BOOST_TEST(kMaxReleases == 50'000u);
+    BOOST_TEST(with_thousands(50'000) == "50,000");
+    BOOST_TEST(with_thousands(1'000'000) == "1,000,000");
+    BOOST_TEST(with_thousands(999) == "999");
+    auto const body = big_json_page(1'000'000, true, false);
+    BOOST_TEST_MESSAGE("generated page: " << body.size() << " bytes");
+    PypiSource src;
+    auto const r = parse(src, sub("big"), json_response(body));
+    BOOST_REQUIRE(!r);
+    BOOST_TEST((r.error().kind == SourceError::Kind::permanent));
+    BOOST_TEST(r.error().message ==
+               "pypi:big: more than 50,000 releases; pinwatch reads at most 50,000");
+}
+
+BOOST_AUTO_TEST_CASE(the_cap_counts_releases_from_files_and_html_too) {
+    PypiSource src;
+    std::string const message =
+        "pypi:big: more than 50,000 releases; pinwatch reads at most 50,000";
+    // Exactly the cap is read in full.
+    auto const at_cap = parse(src, sub("big"), json_response(big_json_page(50'000, true, true)));
+    BOOST_REQUIRE(at_cap);
+    BOOST_TEST(at_cap->releases.size() == 50'000u);
+    // One more, named only by a file.
+    auto const files = parse(src, sub("big"), json_response(big_json_page(50'001, false, true)));
+    BOOST_REQUIRE(!files);
+    BOOST_TEST(files.error().message == message);
+    // The HTML fallback.
+    net::Response html;
+    html.status = 200;
+    html.headers = {{"Content-Type", "text/html"}};
+    html.body = big_html_page(50'000);
+    auto const html_at_cap = parse(src, sub("big"), html);
+    BOOST_REQUIRE(html_at_cap);
+    BOOST_TEST(html_at_cap->releases.size() == 50'000u);
+    html.body = big_html_page(50'001);
+    auto const html_over = parse(src, sub("big"), html);
+    BOOST_REQUIRE(!html_over);
+    BOOST_TEST((html_over.error().kind == SourceError::Kind::permanent));
+    BOOST_TEST(html_over.error().message == message);
+}
