@@ -3,6 +3,7 @@
 #include "common/base64.hpp"
 #include "common/text.hpp"
 #include "config/environment.hpp"
+#include "config/files.hpp"
 #include "config/secrets.hpp"
 #include "packaging/name.hpp"
 
@@ -12,9 +13,7 @@
 #include <cctype>
 #include <climits>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace pinwatch::config {
 namespace {
@@ -707,11 +706,13 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
 }
 
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(std::vector<ConfigError>{{path, 0, "cannot read the config file"}});
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_config(ss.str(), path);
+    // A regular file of 4 MiB at most: --config DIR says so instead of "nothing to watch", and
+    // a FIFO or a device is refused instead of hanging or filling memory.
+    auto text = read_regular_file(path);
+    if (!text)
+        return fail(
+            std::vector<ConfigError>{{path, 0, "cannot read the config file: " + text.error()}});
+    return parse_config(*text, path);
 }
 
 } // namespace pinwatch::config

@@ -1,17 +1,15 @@
 #include "config/pyproject.hpp"
 
+#include "config/files.hpp"
+
 #include "packaging/name.hpp"
 #include "packaging/requirement.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace pinwatch::config {
 
@@ -278,15 +276,13 @@ PyprojectDependencies parse_pyproject(std::string_view text, std::string const& 
 }
 
 PyprojectDependencies read_pyproject(std::string const& path, packaging::Environment const& env) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = read_regular_file(path);
+    if (!text) {
         PyprojectDependencies out;
-        out.errors.push_back({path, 0, std::string("cannot open: ") + std::strerror(errno)});
+        out.errors.push_back({path, 0, "cannot open: " + text.error()});
         return out;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_pyproject(ss.str(), path, env);
+    return parse_pyproject(*text, path, env);
 }
 
 } // namespace pinwatch::config

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "cli/commands.hpp"
+#include "tests/fakes/special_files.hpp"
 
 #include <rapidjson/document.h>
 
@@ -339,3 +340,56 @@ BOOST_AUTO_TEST_CASE(require_hashes_is_only_the_explicit_option) {
     BOOST_TEST(!p["options"]["require_hashes"].GetBool());
     BOOST_TEST(!p["options"]["has_hashes"].GetBool());
 }
+
+// Only regular files of 4 MiB at most are read: -r /dev/zero used to grow without bound and a
+// FIFO hung deps forever (and the daemon with it). Named on the command line, each is a usage
+// error (exit 2); named by -r/-c inside a file, a rejected line (exit 1). The FIFO has no writer:
+// the open must not wait for one.
+BOOST_AUTO_TEST_CASE(special_files_are_refused_by_name) {
+    TempDir d;
+    pinwatch::testing::Fifo fifo(d.root / "fifo.txt");
+    std::string const dir = (d.root / "folder").string();
+    fs::create_directories(dir);
+    std::string const big = pinwatch::testing::write_file_of_size(d.root / "big.txt", 5 << 20);
+    struct Case {
+        std::string path;
+        std::string why;
+    };
+    std::vector<Case> const cases = {
+        {"/dev/zero", "not a regular file (a character device)"},
+        {fifo.str(), "not a regular file (a FIFO)"},
+        {dir, "not a regular file (a directory)"},
+        {big, "larger than 4 MiB"},
+    };
+    for (auto const& c : cases) {
+        BOOST_TEST_INFO("file: " << c.path);
+        auto r = deps({"-r", c.path});
+        BOOST_TEST(r.status == 2);
+        BOOST_TEST(r.err ==
+                   c.path + ": could not open requirements file '" + c.path + "': " + c.why + "\n");
+        BOOST_TEST(r.out.find("0 requirements, 1 rejected line") != std::string::npos, r.out);
+    }
+
+    std::string const main = d.write("main.txt", "ok==1\n-r fifo.txt\n-c /dev/zero\n-r " + big +
+                                                     "\n-r folder\nalso-ok\n");
+    auto nested = deps({"-r", main});
+    BOOST_TEST(nested.status == 1);
+    BOOST_TEST(nested.out.find("2 requirements, 4 rejected lines") != std::string::npos,
+               nested.out);
+    BOOST_TEST(nested.err.find(main + ":2: could not open requirements file") == 0u, nested.err);
+    for (auto const& part :
+         {std::string("fifo.txt': not a regular file (a FIFO)\n"),
+          main + ":3: could not open requirements file '/dev/zero': not a "
+                 "regular file (a character device)\n",
+          main + ":4: could not open requirements file '" + big + "': larger than 4 MiB\n",
+          std::string("folder': not a regular file (a directory)\n")})
+        BOOST_TEST(nested.err.find(part) != std::string::npos, part << " in\n" << nested.err);
+
+    for (auto const& c : cases) {
+        BOOST_TEST_INFO("pyproject: " << c.path);
+        auto p = deps({"--pyproject", c.path});
+        BOOST_TEST(p.status == 2);
+        BOOST_TEST(p.err == c.path + ": cannot open: " + c.why + "\n");
+    }
+}
+
