@@ -393,3 +393,29 @@ BOOST_AUTO_TEST_CASE(special_files_are_refused_by_name) {
     }
 }
 
+// [dependency-groups] whose includes stack up (30 levels, each including the next twice) or run
+// long (3,000 groups in a chain) are read in linear time: deps ran for minutes, then aborted
+// with std::bad_alloc.
+BOOST_AUTO_TEST_CASE(deep_dependency_group_includes) {
+    TempDir d;
+    std::string diamond = "[dependency-groups]\n";
+    for (int i = 0; i < 30; ++i)
+        diamond += "l" + std::to_string(i) + " = [{include-group = \"l" + std::to_string(i + 1) +
+                   "\"}, {include-group = \"L" + std::to_string(i + 1) + "\"}]\n";
+    diamond += "l30 = [\"leaf==1.0\"]\n";
+    auto r = deps({"--pyproject", d.write("diamond.toml", diamond), "--json"});
+    BOOST_TEST(r.status == 0, r.err);
+    auto doc = json_of(r.out);
+    BOOST_REQUIRE(doc["requirements"].Size() == 1u);
+    BOOST_TEST(std::string(doc["requirements"][0]["name"].GetString()) == "leaf");
+    BOOST_TEST(std::string(doc["requirements"][0]["group"].GetString()) == "l30");
+
+    std::string chain = "[dependency-groups]\n";
+    for (int i = 0; i < 3000; ++i)
+        chain += "g" + std::to_string(i) + " = [\"pkg" + std::to_string(i) + "\"" +
+                 (i + 1 < 3000 ? ", {include-group = \"g" + std::to_string(i + 1) + "\"}" : "") +
+                 "]\n";
+    auto c = deps({"--pyproject", d.write("chain.toml", chain)});
+    BOOST_TEST(c.status == 0, c.err);
+    BOOST_TEST(c.out.find("3000 requirements, 0 rejected lines") != std::string::npos);
+}
