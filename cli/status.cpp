@@ -88,7 +88,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                 return 2;
             }
         } else {
-            err << "pinwatch status: unknown argument '" << r.peek() << "'\n" << kStatusUsage;
+            err << "pinwatch status: unknown argument '" << sanitize_text(r.peek()) << "'\n"
+                << kStatusUsage;
             return 2;
         }
     }
@@ -103,7 +104,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     }
     std::string const path = state.value_or(default_state_path());
     if (!std::filesystem::exists(path)) {
-        err << "pinwatch status: no state file at " << path
+        err << "pinwatch status: no state file at " << sanitize_text(path)
             << " (has `pinwatch run` or `pinwatch check --state` run yet?)\n";
         return 2;
     }
@@ -111,7 +112,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     try {
         store = std::make_unique<StateStore>(path, StateStore::Access::read_only);
     } catch (std::exception const& e) {
-        err << "pinwatch status: " << e.what() << '\n';
+        err << "pinwatch status: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
     UnixTime const now = std::time(nullptr);
@@ -157,7 +158,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     auto const counts = outbox.counts();
     out << "\n"
         << subs.size() << " package(s); outbox: " << counts.pending << " pending, "
-        << counts.delivered << " delivered, " << counts.failed << " failed; state " << path << "\n";
+        << counts.delivered << " delivered, " << counts.failed << " failed; state "
+        << sanitize_text(path) << "\n";
     if (events > 0) {
         auto const recent = store->events(events);
         if (!recent.empty()) out << "\nrecent events:\n";

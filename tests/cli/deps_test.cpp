@@ -393,6 +393,42 @@ BOOST_AUTO_TEST_CASE(special_files_are_refused_by_name) {
     }
 }
 
+// Control characters in a rejected line (ESC starting a colour, BEL, NUL) are shown as \xNN on
+// stderr, in the table and in JSON messages; JSON values stay exact but escaped.
+BOOST_AUTO_TEST_CASE(control_bytes_from_files_never_reach_the_terminal) {
+    TempDir d;
+    std::string const req =
+        d.write("requirements.txt", std::string("ok==1\nreq\x1b[31m==1.0\x07\0x\n", 23) +
+                                        "marked ; os_name == 'x\x1b]0;title\x07'\n");
+    auto const raw_controls = [](std::string const& s) {
+        for (char c : s)
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return true;
+        return false;
+    };
+    std::string const shown = "invalid requirement 'req\\x1b[31m==1.0\\x07\\x00x'";
+    for (bool json : {false, true}) {
+        BOOST_TEST_INFO("json: " << json);
+        auto r = json ? deps({"-r", req, "--json"}) : deps({"-r", req});
+        BOOST_TEST(r.status == 1);
+        BOOST_TEST(!raw_controls(r.err), r.err);
+        BOOST_TEST(!raw_controls(r.out), r.out);
+        BOOST_TEST(r.err.find(req + ":2: " + shown) == 0u, r.err);
+        if (!json) {
+            BOOST_TEST(r.out.find("os_name == \"x\\x1b]0;title\\x07\"") != std::string::npos,
+                       r.out);
+            continue;
+        }
+        auto doc = json_of(r.out);
+        std::string const message = doc["errors"][0]["message"].GetString();
+        BOOST_TEST(!raw_controls(message), message);
+        BOOST_TEST(message.find(shown) == 0u, message);
+        // A value is data: exact once decoded (whoever prints it sanitises), escaped in the text.
+        BOOST_TEST(std::string(doc["requirements"][1]["marker"].GetString()) ==
+                   "os_name == \"x\x1b]0;title\x07\"");
+        BOOST_TEST(r.out.find("\\u001b]0;title\\u0007") != std::string::npos, r.out);
+    }
+}
+
 // [dependency-groups] whose includes stack up (30 levels, each including the next twice) or run
 // long (3,000 groups in a chain) are read in linear time: deps ran for minutes, then aborted
 // with std::bad_alloc.
