@@ -99,10 +99,16 @@ Result<DepsOptions> parse_args(Args const& args) {
     return o;
 }
 
-// What is shown from the files on a terminal: control characters made visible (a line may
-// hold ESC, BEL or NUL).
+// What is shown from the files on a terminal: the userinfo of any URL removed (`pkg @
+// https://user:TOKEN@host/...`, `--extra-index-url https://user:PASS@...`: the output lands in
+// CI logs), and control characters made visible (a line may hold ESC, BEL or NUL).
 std::string shown(std::string_view s) {
-    return sanitize_text(s);
+    return sanitize_text(redact_credentials(s));
+}
+// In JSON, values stay exact (JsonWriter escapes them) but never carry credentials.
+std::optional<std::string> redacted(std::optional<std::string> const& s) {
+    if (!s) return std::nullopt;
+    return redact_credentials(*s);
 }
 
 void put_list(JsonWriter& w, std::vector<std::string> const& v) {
@@ -130,10 +136,10 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
         w.begin_object();
         w.field("name", e.name).field("specifier", e.specifier);
         put_list(w.key("extras"), e.extras);
-        w.field("marker", e.marker).field("url", e.url).field("editable", e.editable);
+        w.field("marker", e.marker).field("url", redacted(e.url)).field("editable", e.editable);
         w.field("pinned", e.pinned).field("applies", e.applies).field("file", e.file);
         w.field("line", e.line).field("constraint", e.constraint).field("watchable", e.watchable);
-        w.field("reason", optional(e.reason)).field("text", e.text);
+        w.field("reason", redacted(optional(e.reason))).field("text", redact_credentials(e.text));
         w.key("hashes").begin_object();
         for (auto const& [algo, digests] : e.hashes)
             put_list(w.key(algo), digests);

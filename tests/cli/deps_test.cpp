@@ -429,6 +429,55 @@ BOOST_AUTO_TEST_CASE(control_bytes_from_files_never_reach_the_terminal) {
     }
 }
 
+// Credentials in URLs are never echoed: not in a rejected line quoted on stderr or in
+// errors[].message, not in a direct or VCS URL's `url` and `text`, not in the options.
+BOOST_AUTO_TEST_CASE(credentials_in_urls_are_redacted_everywhere) {
+    TempDir d;
+    std::string const req = d.write(
+        "requirements.txt", "--extra-index-url https://user:PASS1@pypi.example/simple --bogus\n"
+                            "--extra-index-url https://user:PASS2@extra.example/simple\n"
+                            "--find-links https://user:PASS3@links.example/wheels/\n"
+                            "pkg @ https://user:TOKEN1@files.example/pkg-1.0.tar.gz\n"
+                            "-e git+https://oauth2:TOKEN2@gitlab.example/g/r.git#egg=r\n"
+                            "bad line https://u:TOKEN3@host.example/x\n");
+    auto const no_secret = [](std::string const& s) {
+        return s.find("PASS") == std::string::npos && s.find("TOKEN") == std::string::npos;
+    };
+    auto table = deps({"-r", req});
+    auto json = deps({"-r", req, "--json"});
+    for (auto const* r : {&table, &json}) {
+        BOOST_TEST(r->status == 1);
+        BOOST_TEST(no_secret(r->out), r->out);
+        BOOST_TEST(no_secret(r->err), r->err);
+        BOOST_TEST(r->err.find(req + ":1: invalid option in '--extra-index-url "
+                                     "https://pypi.example/simple --bogus'") == 0u,
+                   r->err);
+        BOOST_TEST(r->err.find(req + ":6: invalid requirement 'bad line https://host.example/x'") !=
+                       std::string::npos,
+                   r->err);
+    }
+    BOOST_TEST(table.out.find("extra index urls: https://extra.example/simple") !=
+                   std::string::npos,
+               table.out);
+    auto doc = json_of(json.out);
+    auto const& reqs = doc["requirements"];
+    BOOST_REQUIRE(reqs.Size() == 2u);
+    BOOST_TEST(std::string(reqs[0]["url"].GetString()) == "https://files.example/pkg-1.0.tar.gz");
+    BOOST_TEST(std::string(reqs[0]["text"].GetString()) ==
+               "pkg @ https://files.example/pkg-1.0.tar.gz");
+    BOOST_TEST(std::string(reqs[1]["url"].GetString()) ==
+               "git+https://gitlab.example/g/r.git#egg=r");
+    BOOST_TEST(std::string(reqs[1]["text"].GetString()) ==
+               "git+https://gitlab.example/g/r.git#egg=r");
+    BOOST_TEST(std::string(doc["options"]["extra_index_urls"][0].GetString()) ==
+               "https://extra.example/simple");
+    BOOST_TEST(std::string(doc["options"]["find_links"][0].GetString()) ==
+               "https://links.example/wheels/");
+    BOOST_TEST(std::string(doc["errors"][0]["message"].GetString()) ==
+               "invalid option in '--extra-index-url https://pypi.example/simple --bogus': no "
+               "such option: --bogus");
+}
+
 // [dependency-groups] whose includes stack up (30 levels, each including the next twice) or run
 // long (3,000 groups in a chain) are read in linear time: deps ran for minutes, then aborted
 // with std::bad_alloc.
