@@ -138,6 +138,26 @@ BOOST_AUTO_TEST_CASE(bad_intervals) {
     BOOST_TEST(c.error()[1].str().find("i.toml:4: key 'intervals.ok'") == 0u, c.error()[1].str());
 }
 
+BOOST_AUTO_TEST_CASE(intervals_that_name_one_package_twice) {
+    auto c = parse_config("requirements = [\"r.txt\"]\n[intervals]\nRequests = \"5m\"\n"
+                          "django = \"1h\"\nrequests = \"1h\"\nDJANGO = \"2h\"\n"
+                          "other = \"3h\"\n",
+                          "i.toml");
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_TEST(all(c.error()) ==
+               "i.toml:5: key 'intervals.requests': 'requests' (line 5) and 'Requests' (line 3) "
+               "name the same package 'requests' once normalised (PEP 503); keep one\n"
+               "i.toml:6: key 'intervals.DJANGO': 'DJANGO' (line 6) and 'django' (line 4) "
+               "name the same package 'django' once normalised (PEP 503); keep one\n");
+    // Distinct packages are fine.
+    auto ok = parse_config("requirements = [\"r.txt\"]\n[intervals]\nRequests = \"5m\"\n"
+                           "requests-oauthlib = \"1h\"\n",
+                           "i.toml");
+    BOOST_REQUIRE(ok.has_value());
+    BOOST_TEST(ok->intervals.size() == 2u);
+    BOOST_TEST(ok->intervals.at("requests").count() == 300);
+}
+
 // Only a regular file of 4 MiB at most is read as the config: a directory says so (not
 // "nothing to watch"), a device or a FIFO is refused at once instead of filling memory or
 // waiting forever for a writer.
