@@ -99,8 +99,16 @@ Result<DepsOptions> parse_args(Args const& args) {
     return o;
 }
 
-std::string utf8(std::string_view s) {
-    return valid_utf8(s);
+// What is shown from the files on a terminal: the userinfo of any URL removed (`pkg @
+// https://user:TOKEN@host/...`, `--extra-index-url https://user:PASS@...`: the output lands in
+// CI logs), and control characters made visible (a line may hold ESC, BEL or NUL).
+std::string shown(std::string_view s) {
+    return sanitize_text(redact_credentials(s));
+}
+// In JSON, values stay exact (JsonWriter escapes them) but never carry credentials.
+std::optional<std::string> redacted(std::optional<std::string> const& s) {
+    if (!s) return std::nullopt;
+    return redact_credentials(*s);
 }
 
 void put_list(JsonWriter& w, std::vector<std::string> const& v) {
@@ -128,10 +136,10 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
         w.begin_object();
         w.field("name", e.name).field("specifier", e.specifier);
         put_list(w.key("extras"), e.extras);
-        w.field("marker", e.marker).field("url", e.url).field("editable", e.editable);
+        w.field("marker", e.marker).field("url", redacted(e.url)).field("editable", e.editable);
         w.field("pinned", e.pinned).field("applies", e.applies).field("file", e.file);
         w.field("line", e.line).field("constraint", e.constraint).field("watchable", e.watchable);
-        w.field("reason", optional(e.reason)).field("text", e.text);
+        w.field("reason", redacted(optional(e.reason))).field("text", redact_credentials(e.text));
         w.key("hashes").begin_object();
         for (auto const& [algo, digests] : e.hashes)
             put_list(w.key(algo), digests);
@@ -161,7 +169,8 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
         w.begin_object()
             .field("file", p.where.file)
             .field("line", p.where.line)
-            .field("message", p.where.message)
+            // Prose quoting the files, as on stderr: no control characters, whoever prints it.
+            .field("message", shown(p.where.message))
             .field("kind", p.kind)
             .end_object();
     w.end_array();
@@ -204,20 +213,20 @@ void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry
                 name += (i ? "," : "") + e.extras[i];
             name += ']';
         }
-        rows.push_back({utf8(name), e.specifier.empty() ? "-" : utf8(e.specifier),
-                        e.pinned ? utf8(*e.pinned) : "-", e.applies ? "yes" : "no",
-                        e.marker ? utf8(*e.marker) : "-",
-                        utf8(e.file) + ":" + std::to_string(e.line), utf8(notes_of(e))});
+        rows.push_back({shown(name), e.specifier.empty() ? "-" : shown(e.specifier),
+                        e.pinned ? shown(*e.pinned) : "-", e.applies ? "yes" : "no",
+                        e.marker ? shown(*e.marker) : "-",
+                        shown(e.file) + ":" + std::to_string(e.line), shown(notes_of(e))});
     }
     write_table(out, rows);
     out << '\n';
     auto list = [](std::vector<std::string> const& v) {
         std::string s;
         for (auto const& x : v)
-            s += (s.empty() ? "" : ", ") + utf8(x);
+            s += (s.empty() ? "" : ", ") + shown(x);
         return s;
     };
-    if (o.index_url) out << "index url:        " << utf8(*o.index_url) << '\n';
+    if (o.index_url) out << "index url:        " << shown(*o.index_url) << '\n';
     if (!o.extra_index_urls.empty())
         out << "extra index urls: " << list(o.extra_index_urls) << '\n';
     if (o.no_index) out << "no index:         yes (--no-index)\n";
@@ -231,9 +240,9 @@ void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry
     if (!o.only_binary.empty()) out << "only binary:      " << list(o.only_binary) << '\n';
     std::optional<std::string> python = known_value(env, "python_full_version");
     if (!python) python = known_value(env, "python_version");
-    std::string platform = utf8(env.sys_platform) + " (" + utf8(env.platform_machine) + ")";
+    std::string platform = shown(env.sys_platform) + " (" + shown(env.platform_machine) + ")";
     if (python) {
-        out << "markers judged for Python " << utf8(*python) << " on " << platform << '\n';
+        out << "markers judged for Python " << shown(*python) << " on " << platform << '\n';
     } else {
         out << "markers judged on " << platform
             << " (python3 not asked: no marker needed its version)\n";
@@ -247,7 +256,7 @@ void write_deps_table(std::ostream& out, std::vector<packaging::RequirementEntry
 int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     Result<DepsOptions> parsed = parse_args(args);
     if (!parsed) {
-        err << "pinwatch deps: " << parsed.error() << "\n\n" << kDepsUsage;
+        err << "pinwatch deps: " << sanitize_text(parsed.error()) << "\n\n" << kDepsUsage;
         return 2;
     }
     DepsOptions const& o = *parsed;
@@ -260,7 +269,7 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
         if (auto moved =
                 config::with_python_version(config::marker_environment(), *o.python_version);
             !moved) {
-            err << "pinwatch deps: --python-version: " << moved.error() << '\n';
+            err << "pinwatch deps: --python-version: " << sanitize_text(moved.error()) << '\n';
             return 2;
         }
     }
@@ -286,7 +295,7 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     for (auto& u : options.find_links)
         u = redact_url(u);
     for (auto const& p : problems)
-        err << utf8(p.str()) << '\n';
+        err << shown(p.str()) << '\n';
     if (o.json) {
         write_json(out, entries, options, problems, env);
     } else {

@@ -118,7 +118,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                 return 2;
             }
         } else {
-            err << "pinwatch status: unknown argument '" << r.peek() << "'\n" << kStatusUsage;
+            err << "pinwatch status: unknown argument '" << sanitize_text(r.peek()) << "'\n"
+                << kStatusUsage;
             return 2;
         }
     }
@@ -206,7 +207,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     auto const counts = outbox.counts();
     out << "\n"
         << subs.size() << " package(s); outbox: " << counts.pending << " pending, "
-        << counts.delivered << " delivered, " << counts.failed << " failed; state " << path << "\n";
+        << counts.delivered << " delivered, " << counts.failed << " failed; state "
+        << sanitize_text(path) << "\n";
     if (events > 0) {
         auto const recent = store->events(events);
         if (!recent.empty()) out << "\nrecent events:\n";

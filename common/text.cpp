@@ -128,6 +128,29 @@ std::string redact_url(std::string_view url) {
     return out;
 }
 
+std::string redact_credentials(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t done = 0; // text[0, done) is in `out`
+    for (std::size_t sep = text.find("://"); sep != std::string_view::npos;
+         sep = text.find("://", done)) {
+        std::size_t const start = sep + 3;
+        std::size_t end = start;
+        auto const ends_authority = [](char c) {
+            return c == '/' || c == '\\' || is_blank(c) || c == '"' || c == '\'' || c == '<' ||
+                   c == '>' || c == '`';
+        };
+        while (end < text.size() && !ends_authority(text[end]))
+            ++end;
+        out.append(text.substr(done, start - done));
+        auto const authority = text.substr(start, end - start);
+        auto const at = authority.rfind('@');
+        done = at == std::string_view::npos ? start : start + at + 1;
+    }
+    out.append(text.substr(done));
+    return out;
+}
+
 std::string ascii_lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out)

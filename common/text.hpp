@@ -37,6 +37,13 @@ std::size_t display_width(std::string_view s) noexcept;
 // removed ("https://user:pw@host/p?token=x" -> "https://host/p"). Works on malformed input too.
 std::string redact_url(std::string_view url);
 
+// Any text (a requirements line, an error message quoting one) with the userinfo of every URL
+// in it removed, the rest kept: "--extra-index-url https://user:PASS@host/simple" ->
+// "--extra-index-url https://host/simple". A URL is anything after "://"; its authority ends at
+// '/', '\\', a blank, a quote or '<' '>' (not at '?' or '#', which a careless password may
+// hold), and everything up to its last '@' goes.
+std::string redact_credentials(std::string_view text);
+
 // ASCII only, on purpose: protocol tokens and HTML tag names, never user prose.
 constexpr bool is_blank(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';

@@ -3,6 +3,7 @@
 #include "common/base64.hpp"
 #include "common/text.hpp"
 #include "config/environment.hpp"
+#include "config/files.hpp"
 #include "config/secrets.hpp"
 #include "packaging/name.hpp"
 
@@ -12,9 +13,7 @@
 #include <cctype>
 #include <climits>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace pinwatch::config {
 namespace {
@@ -667,14 +666,32 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
                         "key 'intervals': expected a table [intervals] of package = duration");
                 continue;
             }
-            for (auto const& [pk, pn] : *t) {
-                std::string const name(pk.str());
+            // In file order, so the second spelling of a name is the one reported.
+            std::vector<std::pair<std::string, toml::node const*>> keys;
+            for (auto const& [pk, pn] : *t)
+                keys.emplace_back(std::string(pk.str()), &pn);
+            std::stable_sort(keys.begin(), keys.end(), [&](auto const& a, auto const& b) {
+                return r.line_of(*a.second) < r.line_of(*b.second);
+            });
+            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+            for (auto const& [name, pn] : keys) {
                 if (!packaging::is_valid_name(name)) {
-                    r.error(pn, "key 'intervals." + name + "': not a valid project name");
+                    r.error(*pn, "key 'intervals." + name + "': not a valid project name");
                     continue;
                 }
-                if (auto d = r.duration(pn, "intervals." + name, std::chrono::seconds(1)))
-                    c.intervals[packaging::canonicalize_name(name)] = *d;
+                std::string const normal = packaging::canonicalize_name(name);
+                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(*pn)));
+                if (!fresh) {
+                    // Two paces for one package: which one was meant is not for us to guess.
+                    r.error(*pn, "key 'intervals." + name + "': '" + name + "' (line " +
+                                     std::to_string(r.line_of(*pn)) + ") and '" + it->second.first +
+                                     "' (line " + std::to_string(it->second.second) +
+                                     ") name the same package '" + normal +
+                                     "' once normalised (PEP 503); keep one");
+                    continue;
+                }
+                if (auto d = r.duration(*pn, "intervals." + name, std::chrono::seconds(1)))
+                    c.intervals[normal] = *d;
             }
         } else if (key == "notifiers") {
             auto const* t = node.as_table();
@@ -707,11 +724,13 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
 }
 
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(std::vector<ConfigError>{{path, 0, "cannot read the config file"}});
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_config(ss.str(), path);
+    // A regular file of 4 MiB at most: --config DIR says so instead of "nothing to watch", and
+    // a FIFO or a device is refused instead of hanging or filling memory.
+    auto text = read_regular_file(path);
+    if (!text)
+        return fail(
+            std::vector<ConfigError>{{path, 0, "cannot read the config file: " + text.error()}});
+    return parse_config(*text, path);
 }
 
 } // namespace pinwatch::config

@@ -1,5 +1,7 @@
 #include "config/environment.hpp"
 
+#include "config/files.hpp"
+
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -10,10 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 
 namespace pinwatch::config {
 
@@ -248,17 +248,13 @@ packaging::Environment marker_environment(std::optional<std::string> const& pyth
 packaging::ParseOptions system_parse_options(packaging::Environment env) {
     packaging::ParseOptions o;
     o.environment = std::move(env);
+    // Regular files only, 4 MiB at most: -r /dev/zero or a FIFO is an error, not a hang.
     o.read_file = [](std::string const& path) -> Result<packaging::FileContent> {
-        std::error_code dir_ec;
-        if (std::filesystem::is_directory(path, dir_ec)) return fail("is a directory");
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return fail(std::strerror(errno));
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        if (in.bad()) return fail(std::string("read error: ") + std::strerror(errno));
+        auto bytes = read_regular_file(path);
+        if (!bytes) return fail(std::move(bytes.error()));
         std::error_code ec;
         auto canonical = std::filesystem::weakly_canonical(path, ec);
-        return packaging::FileContent{ss.str(), ec ? path : canonical.string()};
+        return packaging::FileContent{std::move(*bytes), ec ? path : canonical.string()};
     };
     o.getenv = [](std::string const& name) -> std::optional<std::string> {
         if (char const* v = std::getenv(name.c_str())) return std::string(v);

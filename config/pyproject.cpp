@@ -1,17 +1,16 @@
 #include "config/pyproject.hpp"
 
+#include "config/files.hpp"
+
 #include "packaging/name.hpp"
 #include "packaging/requirement.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <deque>
 #include <map>
-#include <set>
-#include <sstream>
+#include <stdexcept>
 
 namespace pinwatch::config {
 
@@ -118,12 +117,6 @@ class Reader {
         }
     }
 
-    struct GroupItem {
-        bool include = false;
-        std::string text; // the requirement, or the included group as written
-        int line = 0;
-    };
-
     void dependency_groups(toml::node const& node) {
         auto const* table = node.as_table();
         if (!table) {
@@ -131,6 +124,7 @@ class Reader {
                   "dependency-groups: expected a table of group = [...], found " + type_name(node));
             return;
         }
+        DependencyGroups& groups = out_.dependency_groups;
         std::map<std::string, std::string> written; // normalised -> as written
         for (auto const& [name, node] : in_file_order(*table)) {
             toml::node const& value = *node;
@@ -153,7 +147,7 @@ class Reader {
                                           type_name(value));
                 continue;
             }
-            std::vector<GroupItem>& items = groups_[normal];
+            groups.add_group(normal, name);
             for (auto const& item : *arr) {
                 if (auto const* inc = item.as_table()) {
                     toml::node const* target = inc->get("include-group");
@@ -162,9 +156,9 @@ class Reader {
                                                      "(one key, a string)");
                         continue;
                     }
-                    items.push_back({true, *target->value<std::string>(), line_of(item)});
+                    groups.add_include(*target->value<std::string>(), line_of(item));
                 } else if (item.is_string()) {
-                    items.push_back({false, *item.value<std::string>(), line_of(item)});
+                    groups.add_requirement(*item.value<std::string>());
                     requirement(item, "dependency-groups", normal, where);
                 } else {
                     error(line_of(item), where +
@@ -174,50 +168,12 @@ class Reader {
                 }
             }
         }
-        // Resolve every group; an include is reported once, where it is written.
-        for (auto const& [group, items] : groups_) {
-            std::vector<std::string> resolved;
-            std::vector<std::string> chain{group};
-            resolve(group, chain, resolved);
-            out_.dependency_groups[group] = std::move(resolved);
-        }
+        // The include graph only: unknown groups and cycles. Nothing is expanded here.
+        for (auto& problem : groups.link(path_))
+            out_.errors.push_back(std::move(problem));
     }
 
   private:
-    void resolve(std::string const& group, std::vector<std::string>& chain,
-                 std::vector<std::string>& out) {
-        for (GroupItem const& item : groups_[group]) {
-            if (!item.include) {
-                out.push_back(item.text);
-                continue;
-            }
-            std::string target = packaging::canonicalize_name(item.text);
-            std::string where = "dependency-groups." + group;
-            if (!groups_.count(target)) {
-                report_once(item.line, where + ": include-group '" + item.text +
-                                           "' names no group in [dependency-groups]");
-                continue;
-            }
-            if (std::find(chain.begin(), chain.end(), target) != chain.end()) {
-                std::string path;
-                for (auto const& c : chain)
-                    path += c + " -> ";
-                report_once(item.line, where + ": include-group '" + item.text +
-                                           "' makes a cycle (" + path + target + ")");
-                continue;
-            }
-            chain.push_back(target);
-            resolve(target, chain, out);
-            chain.pop_back();
-        }
-    }
-
-    // Resolving every group walks shared includes more than once; say each problem once.
-    void report_once(int line, std::string message) {
-        if (reported_.insert(std::to_string(line) + message).second)
-            error(line, std::move(message));
-    }
-
     static std::string type_name(toml::node const& n) {
         switch (n.type()) {
         case toml::node_type::table:
@@ -245,11 +201,255 @@ class Reader {
     std::string const& path_;
     packaging::Environment const& env_;
     PyprojectDependencies& out_;
-    std::map<std::string, std::vector<GroupItem>> groups_;
-    std::set<std::string> reported_;
 };
 
 } // namespace
+
+void DependencyGroups::add_group(std::string normalised, std::string written) {
+    by_name_.emplace(normalised, groups_.size());
+    groups_.push_back(Group{std::move(normalised), std::move(written), {}, 0});
+}
+
+void DependencyGroups::add_requirement(std::string text) {
+    Item item;
+    item.text = std::move(text);
+    groups_.back().items.push_back(std::move(item));
+}
+
+void DependencyGroups::add_include(std::string written, int line) {
+    Item item;
+    item.include = true;
+    item.text = std::move(written);
+    item.line = line;
+    groups_.back().items.push_back(std::move(item));
+}
+
+bool DependencyGroups::contains(std::string_view name) const {
+    return find(name).has_value();
+}
+
+std::vector<std::string> DependencyGroups::names() const {
+    std::vector<std::string> out;
+    out.reserve(by_name_.size());
+    for (auto const& [name, index] : by_name_)
+        out.push_back(name);
+    return out;
+}
+
+Result<std::size_t> DependencyGroups::find(std::string_view name) const {
+    if (auto it = by_name_.find(packaging::canonicalize_name(std::string(name)));
+        it != by_name_.end())
+        return it->second;
+    return fail("no group '" + std::string(name) + "' in [dependency-groups]");
+}
+
+// A shortest way from `from` back round to `to` inside their strongly connected component
+// (breadth-first), as group indices: from, ..., to.
+std::vector<std::size_t> DependencyGroups::cycle_path(std::size_t from, std::size_t to,
+                                                      std::vector<long> const& component) const {
+    std::vector<long> parent(groups_.size(), -2);
+    std::deque<std::size_t> queue{from};
+    parent[from] = -1;
+    while (!queue.empty() && parent[to] == -2) {
+        std::size_t const g = queue.front();
+        queue.pop_front();
+        for (Item const& item : groups_[g].items) {
+            if (!item.include || item.target < 0) continue;
+            auto const next = static_cast<std::size_t>(item.target);
+            if (parent[next] != -2 || component[next] != component[from]) continue;
+            parent[next] = static_cast<long>(g);
+            queue.push_back(next);
+        }
+    }
+    std::vector<std::size_t> path;
+    for (long at = static_cast<long>(to); at >= 0 && path.size() <= groups_.size();
+         at = parent[static_cast<std::size_t>(at)])
+        path.push_back(static_cast<std::size_t>(at));
+    std::reverse(path.begin(), path.end());
+    return path;
+}
+
+std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
+    std::vector<PyprojectError> problems;
+    std::size_t const n = groups_.size();
+    for (Group& g : groups_) {
+        for (Item& item : g.items) {
+            if (!item.include) continue;
+            if (auto target = find(item.text)) {
+                item.target = static_cast<long>(*target);
+            } else {
+                problems.push_back({path, item.line,
+                                    "dependency-groups." + g.written + ": include-group '" +
+                                        item.text + "' names no group in [dependency-groups]"});
+            }
+        }
+    }
+
+    // Tarjan's strongly connected components, iteratively (a chain of groups thousands deep
+    // must not exhaust the stack), groups and items in file order. An include that reaches a
+    // group still being walked closes a cycle: it is cut, which leaves a DAG to expand. Each
+    // group's expansion size is known once its walk ends (its includes ended before it).
+    constexpr long kUnseen = -1;
+    std::vector<long> order(n, kUnseen), low(n, 0), component(n, kUnseen);
+    std::vector<bool> walking(n, false), on_stack(n, false);
+    std::vector<std::size_t> stack;
+    struct Frame {
+        std::size_t group;
+        std::size_t next = 0;
+    };
+    std::vector<Frame> frames;
+    long counter = 0, components = 0;
+    auto const enter = [&](std::size_t g) {
+        order[g] = low[g] = counter++;
+        walking[g] = on_stack[g] = true;
+        stack.push_back(g);
+        frames.push_back(Frame{g});
+    };
+    for (std::size_t root = 0; root < n; ++root) {
+        if (order[root] != kUnseen) continue;
+        enter(root);
+        while (!frames.empty()) {
+            std::size_t const g = frames.back().group;
+            auto& items = groups_[g].items;
+            if (frames.back().next < items.size()) {
+                Item& item = items[frames.back().next++];
+                if (!item.include || item.target < 0) continue;
+                auto const t = static_cast<std::size_t>(item.target);
+                if (order[t] == kUnseen) {
+                    enter(t);
+                    continue;
+                }
+                if (walking[t]) item.cut = true;
+                if (on_stack[t]) low[g] = std::min(low[g], order[t]);
+                continue;
+            }
+            // Every include of g is walked: its size, then its component if it is a root.
+            std::size_t size = 0;
+            for (Item const& item : items) {
+                if (!item.include)
+                    ++size;
+                else if (item.target >= 0 && !item.cut)
+                    size += groups_[static_cast<std::size_t>(item.target)].expanded;
+                size = std::min(size, kMaxExpanded + 1);
+            }
+            groups_[g].expanded = size;
+            walking[g] = false;
+            if (low[g] == order[g]) {
+                std::size_t member;
+                do {
+                    member = stack.back();
+                    stack.pop_back();
+                    on_stack[member] = false;
+                    component[member] = components;
+                } while (member != g);
+                ++components;
+            }
+            frames.pop_back();
+            if (!frames.empty()) {
+                std::size_t const parent = frames.back().group;
+                low[parent] = std::min(low[parent], low[g]);
+            }
+        }
+    }
+
+    // Every include inside one component lies on a cycle; each is reported where it is written,
+    // with a way round ("b -> a -> b" for a -> b in a = [b], b = [a]). Cutting only the
+    // includes that closed a cycle in the walk keeps the rest of each group usable.
+    std::size_t reported = 0, more = 0;
+    int last_line = 0;
+    for (std::size_t from = 0; from < n; ++from) {
+        Group const& g = groups_[from];
+        for (Item const& item : g.items) {
+            if (!item.include || item.target < 0) continue;
+            auto const to = static_cast<std::size_t>(item.target);
+            if (component[from] != component[to]) continue;
+            if (reported == kMaxCycleReports) {
+                ++more;
+                last_line = std::max(last_line, item.line);
+                continue;
+            }
+            ++reported;
+            std::vector<std::size_t> way = cycle_path(to, from, component);
+            way.push_back(to);
+            std::string shown;
+            constexpr std::size_t kShown = 10, kEnds = 4;
+            for (std::size_t i = 0; i < way.size(); ++i) {
+                if (way.size() > kShown && i == kEnds) {
+                    shown += " -> ... (" + std::to_string(way.size() - 2 * kEnds) + " more)";
+                    i = way.size() - kEnds - 1;
+                    continue;
+                }
+                shown += (i ? " -> " : "") + groups_[way[i]].name;
+            }
+            problems.push_back({path, item.line,
+                                "dependency-groups." + g.written + ": include-group '" + item.text +
+                                    "' makes a cycle (" + shown + ")"});
+        }
+    }
+    if (more > 0)
+        problems.push_back({path, last_line,
+                            "dependency-groups: " + std::to_string(more) +
+                                " more include-group entries make cycles (the first " +
+                                std::to_string(kMaxCycleReports) + " are reported)"});
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](auto const& a, auto const& b) { return a.line < b.line; });
+    return problems;
+}
+
+Result<std::vector<std::string> const*> DependencyGroups::expanded(std::string_view name) const {
+    auto const found = find(name);
+    if (!found) return fail(found.error());
+    std::size_t const root = *found;
+    if (auto it = expansions_.find(root); it != expansions_.end()) return &it->second;
+    Group const& group = groups_[root];
+    if (group.expanded > kMaxExpanded)
+        return fail("dependency group '" + group.name + "' expands to more than " +
+                    std::to_string(kMaxExpanded) + " requirements");
+    // Depth first, each include in place; groups that add nothing are not entered (a tower of
+    // empty groups included twice each would otherwise take 2^depth steps).
+    std::vector<std::string> out;
+    out.reserve(group.expanded);
+    struct Frame {
+        std::size_t group;
+        std::size_t next = 0;
+    };
+    std::vector<Frame> frames{Frame{root}};
+    std::size_t followed = 0;
+    while (!frames.empty()) {
+        Frame& f = frames.back();
+        auto const& items = groups_[f.group].items;
+        if (f.next == items.size()) {
+            frames.pop_back();
+            continue;
+        }
+        Item const& item = items[f.next++];
+        if (!item.include) {
+            out.push_back(item.text);
+            continue;
+        }
+        if (item.target < 0 || item.cut) continue;
+        auto const t = static_cast<std::size_t>(item.target);
+        if (groups_[t].expanded == 0) continue;
+        if (++followed > kMaxIncludesFollowed)
+            return fail("dependency group '" + group.name + "' includes groups more than " +
+                        std::to_string(kMaxIncludesFollowed) + " times over");
+        frames.push_back(Frame{t}); // f is not used after this
+    }
+    return &expansions_.emplace(root, std::move(out)).first->second;
+}
+
+Result<std::vector<std::string>> DependencyGroups::expand(std::string_view name) const {
+    auto const got = expanded(name);
+    if (!got) return fail(got.error());
+    return **got;
+}
+
+std::vector<std::string> const& DependencyGroups::at(std::string_view name) const {
+    if (!contains(name)) throw std::out_of_range(find(name).error());
+    auto const got = expanded(name);
+    if (!got) throw std::length_error(got.error());
+    return **got;
+}
 
 PyprojectDependencies parse_pyproject(std::string_view text, std::string const& path,
                                       packaging::Environment const& env) {
@@ -278,15 +478,13 @@ PyprojectDependencies parse_pyproject(std::string_view text, std::string const& 
 }
 
 PyprojectDependencies read_pyproject(std::string const& path, packaging::Environment const& env) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = read_regular_file(path);
+    if (!text) {
         PyprojectDependencies out;
-        out.errors.push_back({path, 0, std::string("cannot open: ") + std::strerror(errno)});
+        out.errors.push_back({path, 0, "cannot open: " + text.error()});
         return out;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_pyproject(ss.str(), path, env);
+    return parse_pyproject(*text, path, env);
 }
 
 } // namespace pinwatch::config

@@ -1,5 +1,6 @@
 #include "watcher/subscriptions.hpp"
 
+#include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
 #include "packaging/requirements_file.hpp"
@@ -26,6 +27,13 @@ std::string join_specifiers(std::string const& a, std::string const& b) {
     if (b.empty()) return a;
     if (auto joined = packaging::SpecifierSet::parse(a + "," + b)) return joined->str();
     return a;
+}
+
+// Problems and skipped lines reach `check` (table and JSON) and the daemon's log: no URL
+// credentials (`--extra-index-url https://user:PASS@...` quoted in an error, a skipped
+// `git+https://oauth2:TOKEN@...`), no control characters from the files.
+std::string shown(std::string_view text) {
+    return sanitize_text(redact_credentials(text));
 }
 
 } // namespace
@@ -64,6 +72,10 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
     LoadedRequirements out;
     auto read = read_requirements(o);
     out.errors = std::move(read.errors);
+    for (auto& e : out.errors) {
+        e.file = shown(e.file);
+        e.message = shown(e.message);
+    }
     out.unreadable = read.unreadable;
     auto entries = std::move(read.entries);
     bool const pre = o.pre || read.options.pre;
@@ -106,6 +118,11 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         s.line = e.line;
         by_name.emplace(e.name, out.subscriptions.size());
         out.subscriptions.push_back(std::move(s));
+    }
+    for (auto& s : out.skipped) {
+        s.name = shown(s.name);
+        s.file = shown(s.file);
+        s.reason = shown(s.reason);
     }
     // Constraints do not subscribe on their own (pip installs nothing for them), but they pin
     // what the requirements leave open.

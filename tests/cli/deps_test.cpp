@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "cli/commands.hpp"
+#include "tests/fakes/special_files.hpp"
 
 #include <rapidjson/document.h>
 
@@ -338,4 +339,168 @@ BOOST_AUTO_TEST_CASE(require_hashes_is_only_the_explicit_option) {
     auto p = json_of(deps({"-r", plain, "--json"}).out);
     BOOST_TEST(!p["options"]["require_hashes"].GetBool());
     BOOST_TEST(!p["options"]["has_hashes"].GetBool());
+}
+
+// Only regular files of 4 MiB at most are read: -r /dev/zero used to grow without bound and a
+// FIFO hung deps forever (and the daemon with it). Named on the command line, each is a usage
+// error (exit 2); named by -r/-c inside a file, a rejected line (exit 1). The FIFO has no writer:
+// the open must not wait for one.
+BOOST_AUTO_TEST_CASE(special_files_are_refused_by_name) {
+    TempDir d;
+    pinwatch::testing::Fifo fifo(d.root / "fifo.txt");
+    std::string const dir = (d.root / "folder").string();
+    fs::create_directories(dir);
+    std::string const big = pinwatch::testing::write_file_of_size(d.root / "big.txt", 5 << 20);
+    struct Case {
+        std::string path;
+        std::string why;
+    };
+    std::vector<Case> const cases = {
+        {"/dev/zero", "not a regular file (a character device)"},
+        {fifo.str(), "not a regular file (a FIFO)"},
+        {dir, "not a regular file (a directory)"},
+        {big, "larger than 4 MiB"},
+    };
+    for (auto const& c : cases) {
+        BOOST_TEST_INFO("file: " << c.path);
+        auto r = deps({"-r", c.path});
+        BOOST_TEST(r.status == 2);
+        BOOST_TEST(r.err ==
+                   c.path + ": could not open requirements file '" + c.path + "': " + c.why + "\n");
+        BOOST_TEST(r.out.find("0 requirements, 1 rejected line") != std::string::npos, r.out);
+    }
+
+    std::string const main = d.write("main.txt", "ok==1\n-r fifo.txt\n-c /dev/zero\n-r " + big +
+                                                     "\n-r folder\nalso-ok\n");
+    auto nested = deps({"-r", main});
+    BOOST_TEST(nested.status == 1);
+    BOOST_TEST(nested.out.find("2 requirements, 4 rejected lines") != std::string::npos,
+               nested.out);
+    BOOST_TEST(nested.err.find(main + ":2: could not open requirements file") == 0u, nested.err);
+    for (auto const& part :
+         {std::string("fifo.txt': not a regular file (a FIFO)\n"),
+          main + ":3: could not open requirements file '/dev/zero': not a "
+                 "regular file (a character device)\n",
+          main + ":4: could not open requirements file '" + big + "': larger than 4 MiB\n",
+          std::string("folder': not a regular file (a directory)\n")})
+        BOOST_TEST(nested.err.find(part) != std::string::npos, part << " in\n" << nested.err);
+
+    for (auto const& c : cases) {
+        BOOST_TEST_INFO("pyproject: " << c.path);
+        auto p = deps({"--pyproject", c.path});
+        BOOST_TEST(p.status == 2);
+        BOOST_TEST(p.err == c.path + ": cannot open: " + c.why + "\n");
+    }
+}
+
+// Control characters in a rejected line (ESC starting a colour, BEL, NUL) are shown as \xNN on
+// stderr, in the table and in JSON messages; JSON values stay exact but escaped.
+BOOST_AUTO_TEST_CASE(control_bytes_from_files_never_reach_the_terminal) {
+    TempDir d;
+    std::string const req =
+        d.write("requirements.txt", std::string("ok==1\nreq\x1b[31m==1.0\x07\0x\n", 23) +
+                                        "marked ; os_name == 'x\x1b]0;title\x07'\n");
+    auto const raw_controls = [](std::string const& s) {
+        for (char c : s)
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return true;
+        return false;
+    };
+    std::string const shown = "invalid requirement 'req\\x1b[31m==1.0\\x07\\x00x'";
+    for (bool json : {false, true}) {
+        BOOST_TEST_INFO("json: " << json);
+        auto r = json ? deps({"-r", req, "--json"}) : deps({"-r", req});
+        BOOST_TEST(r.status == 1);
+        BOOST_TEST(!raw_controls(r.err), r.err);
+        BOOST_TEST(!raw_controls(r.out), r.out);
+        BOOST_TEST(r.err.find(req + ":2: " + shown) == 0u, r.err);
+        if (!json) {
+            BOOST_TEST(r.out.find("os_name == \"x\\x1b]0;title\\x07\"") != std::string::npos,
+                       r.out);
+            continue;
+        }
+        auto doc = json_of(r.out);
+        std::string const message = doc["errors"][0]["message"].GetString();
+        BOOST_TEST(!raw_controls(message), message);
+        BOOST_TEST(message.find(shown) == 0u, message);
+        // A value is data: exact once decoded (whoever prints it sanitises), escaped in the text.
+        BOOST_TEST(std::string(doc["requirements"][1]["marker"].GetString()) ==
+                   "os_name == \"x\x1b]0;title\x07\"");
+        BOOST_TEST(r.out.find("\\u001b]0;title\\u0007") != std::string::npos, r.out);
+    }
+}
+
+// Credentials in URLs are never echoed: not in a rejected line quoted on stderr or in
+// errors[].message, not in a direct or VCS URL's `url` and `text`, not in the options.
+BOOST_AUTO_TEST_CASE(credentials_in_urls_are_redacted_everywhere) {
+    TempDir d;
+    std::string const req = d.write(
+        "requirements.txt", "--extra-index-url https://user:PASS1@pypi.example/simple --bogus\n"
+                            "--extra-index-url https://user:PASS2@extra.example/simple\n"
+                            "--find-links https://user:PASS3@links.example/wheels/\n"
+                            "pkg @ https://user:TOKEN1@files.example/pkg-1.0.tar.gz\n"
+                            "-e git+https://oauth2:TOKEN2@gitlab.example/g/r.git#egg=r\n"
+                            "bad line https://u:TOKEN3@host.example/x\n");
+    auto const no_secret = [](std::string const& s) {
+        return s.find("PASS") == std::string::npos && s.find("TOKEN") == std::string::npos;
+    };
+    auto table = deps({"-r", req});
+    auto json = deps({"-r", req, "--json"});
+    for (auto const* r : {&table, &json}) {
+        BOOST_TEST(r->status == 1);
+        BOOST_TEST(no_secret(r->out), r->out);
+        BOOST_TEST(no_secret(r->err), r->err);
+        BOOST_TEST(r->err.find(req + ":1: invalid option in '--extra-index-url "
+                                     "https://pypi.example/simple --bogus'") == 0u,
+                   r->err);
+        BOOST_TEST(r->err.find(req + ":6: invalid requirement 'bad line https://host.example/x'") !=
+                       std::string::npos,
+                   r->err);
+    }
+    BOOST_TEST(table.out.find("extra index urls: https://extra.example/simple") !=
+                   std::string::npos,
+               table.out);
+    auto doc = json_of(json.out);
+    auto const& reqs = doc["requirements"];
+    BOOST_REQUIRE(reqs.Size() == 2u);
+    BOOST_TEST(std::string(reqs[0]["url"].GetString()) == "https://files.example/pkg-1.0.tar.gz");
+    BOOST_TEST(std::string(reqs[0]["text"].GetString()) ==
+               "pkg @ https://files.example/pkg-1.0.tar.gz");
+    BOOST_TEST(std::string(reqs[1]["url"].GetString()) ==
+               "git+https://gitlab.example/g/r.git#egg=r");
+    BOOST_TEST(std::string(reqs[1]["text"].GetString()) ==
+               "git+https://gitlab.example/g/r.git#egg=r");
+    BOOST_TEST(std::string(doc["options"]["extra_index_urls"][0].GetString()) ==
+               "https://extra.example/simple");
+    BOOST_TEST(std::string(doc["options"]["find_links"][0].GetString()) ==
+               "https://links.example/wheels/");
+    BOOST_TEST(std::string(doc["errors"][0]["message"].GetString()) ==
+               "invalid option in '--extra-index-url https://pypi.example/simple --bogus': no "
+               "such option: --bogus");
+}
+
+// [dependency-groups] whose includes stack up (30 levels, each including the next twice) or run
+// long (3,000 groups in a chain) are read in linear time: deps ran for minutes, then aborted
+// with std::bad_alloc.
+BOOST_AUTO_TEST_CASE(deep_dependency_group_includes) {
+    TempDir d;
+    std::string diamond = "[dependency-groups]\n";
+    for (int i = 0; i < 30; ++i)
+        diamond += "l" + std::to_string(i) + " = [{include-group = \"l" + std::to_string(i + 1) +
+                   "\"}, {include-group = \"L" + std::to_string(i + 1) + "\"}]\n";
+    diamond += "l30 = [\"leaf==1.0\"]\n";
+    auto r = deps({"--pyproject", d.write("diamond.toml", diamond), "--json"});
+    BOOST_TEST(r.status == 0, r.err);
+    auto doc = json_of(r.out);
+    BOOST_REQUIRE(doc["requirements"].Size() == 1u);
+    BOOST_TEST(std::string(doc["requirements"][0]["name"].GetString()) == "leaf");
+    BOOST_TEST(std::string(doc["requirements"][0]["group"].GetString()) == "l30");
+
+    std::string chain = "[dependency-groups]\n";
+    for (int i = 0; i < 3000; ++i)
+        chain += "g" + std::to_string(i) + " = [\"pkg" + std::to_string(i) + "\"" +
+                 (i + 1 < 3000 ? ", {include-group = \"g" + std::to_string(i + 1) + "\"}" : "") +
+                 "]\n";
+    auto c = deps({"--pyproject", d.write("chain.toml", chain)});
+    BOOST_TEST(c.status == 0, c.err);
+    BOOST_TEST(c.out.find("3000 requirements, 0 rejected lines") != std::string::npos);
 }

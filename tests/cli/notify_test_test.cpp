@@ -139,6 +139,31 @@ BOOST_AUTO_TEST_CASE(a_config_error_is_printed_like_run_and_exits_2) {
     BOOST_TEST(contains(r.err, "'PINWATCH_NO_SUCH' is not set"));
 }
 
+// Config lines and names are shown with their control characters made visible (ESC, BEL, NUL
+// from a config file or the command line never reach the terminal raw).
+BOOST_AUTO_TEST_CASE(control_characters_in_the_config_are_sanitised) {
+    auto const raw_controls = [](std::string const& s) {
+        for (char c : s)
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return true;
+        return false;
+    };
+    Workspace w;
+    w.config("\"colour\\u001b[31m\" = 1\n[notifiers.\"bell\\u0007\"]\ntype = \"console\"\n"
+             "digest = \"sometimes\\u0000\"\n");
+    auto bad = w.notify_test();
+    BOOST_TEST(bad.rc == 2);
+    BOOST_TEST(!raw_controls(bad.err), bad.err);
+    BOOST_TEST(contains(bad.err, "unknown key 'colour\\x1b[31m'"), bad.err);
+    BOOST_TEST(contains(bad.err, "got 'sometimes\\x00'"), bad.err);
+
+    w.config("[notifiers.\"bell\\u0007\"]\ntype = \"console\"\n");
+    auto named = w.notify_test({"--notifier", "x\x1b[2J"});
+    BOOST_TEST(named.rc == 2);
+    BOOST_TEST(!raw_controls(named.err), named.err);
+    BOOST_TEST(contains(named.err, "no notifier named 'x\\x1b[2J'; the config has bell\\x07"),
+               named.err);
+}
+
 BOOST_AUTO_TEST_CASE(slack_ok_then_no_service_fails_with_slacks_error_and_exit_1) {
     Workspace w;
     FakeSlack slack;

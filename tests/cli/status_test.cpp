@@ -420,3 +420,52 @@ BOOST_AUTO_TEST_CASE(config_without_state_uses_the_daemons_default_and_creates_n
     BOOST_TEST(contains(user.err, "--state"));
     BOOST_TEST(fs::is_empty(home));
 }
+
+// Paths, config lines and arguments are shown with their control characters made visible: a
+// state path with ESC in it (from the config) or a config line holding one never reaches the
+// terminal raw.
+BOOST_AUTO_TEST_CASE(control_characters_from_config_and_paths_are_sanitised) {
+    TempDir dir;
+    auto const raw_controls = [](std::string const& s) {
+        for (char c : s)
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return true;
+        return false;
+    };
+    auto const run = [](std::vector<std::string> const& args) {
+        std::ostringstream out, err;
+        Status s;
+        s.rc = cli::run_status(args, out, err);
+        s.out = out.str();
+        s.err = err.str();
+        return s;
+    };
+    auto const config = (dir.path / "pinwatch.toml").string();
+    std::ofstream(config) << "requirements = [\"r.txt\"]\nstate = \"st\\u001b[31mate.db\"\n";
+    auto missing = run({"--config", config});
+    BOOST_TEST(missing.rc == 2);
+    BOOST_TEST(!raw_controls(missing.err), missing.err);
+    BOOST_TEST(contains(missing.err, dir.path.string() + "/st\\x1b[31mate.db"), missing.err);
+
+    std::ofstream(config) << "requirements = [\"r.txt\"]\n\"bell\\u0007\" = 1\n";
+    auto bad = run({"--config", config});
+    BOOST_TEST(bad.rc == 2);
+    BOOST_TEST(!raw_controls(bad.err), bad.err);
+    BOOST_TEST(contains(bad.err, "unknown key 'bell\\x07'"), bad.err);
+
+    auto arg = run({"--frob\x1b[2J"});
+    BOOST_TEST(arg.rc == 2);
+    BOOST_TEST(!raw_controls(arg.err), arg.err);
+    BOOST_TEST(contains(arg.err, "unknown argument '--frob\\x1b[2J'"), arg.err);
+
+    auto const folder = dir.path / "a\x07z";
+    fs::create_directories(folder);
+    auto const path = (folder / "state.db").string();
+    {
+        StateStore store(path);
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto ok = run({"--state", path});
+    BOOST_TEST(ok.rc == 0, ok.err);
+    BOOST_TEST(!raw_controls(ok.out), ok.out);
+    BOOST_TEST(contains(ok.out, "a\\x07z/state.db"), ok.out);
+}

@@ -39,6 +39,26 @@ BOOST_AUTO_TEST_CASE(redact_urls) {
     BOOST_TEST(redact_url("user:pw@host/x") == "host/x"); // no scheme: still no credentials
 }
 
+BOOST_AUTO_TEST_CASE(redact_credentials_anywhere_in_text) {
+    BOOST_TEST(redact_credentials("--extra-index-url https://user:PASS@pypi.example/simple") ==
+               "--extra-index-url https://pypi.example/simple");
+    BOOST_TEST(redact_credentials("pkg @ https://user:TOKEN@files.example/pkg-1.0.tar.gz") ==
+               "pkg @ https://files.example/pkg-1.0.tar.gz");
+    BOOST_TEST(redact_credentials("-e git+https://oauth2:TOKEN@gitlab.example/g/r.git#egg=r") ==
+               "-e git+https://gitlab.example/g/r.git#egg=r");
+    // Every URL in the text, each ended by a blank or a quote; query and fragment are kept.
+    BOOST_TEST(redact_credentials("'https://a:1@h1/x?q=1' and \"http://b@h2\" ftp://c:3@h3") ==
+               "'https://h1/x?q=1' and \"http://h2\" ftp://h3");
+    // A careless password with '@', '?' or '#' in it still goes entirely.
+    BOOST_TEST(redact_credentials("https://u:p@ss#?x@host:8080/p") == "https://host:8080/p");
+    BOOST_TEST(redact_credentials("https://host/p?next=a@b") == "https://host/p?next=a@b");
+    BOOST_TEST(redact_credentials("mail me@example.com, see https://host") ==
+               "mail me@example.com, see https://host");
+    BOOST_TEST(redact_credentials("") == "");
+    BOOST_TEST(redact_credentials("://@") == "://");
+    BOOST_TEST(redact_credentials("x://") == "x://");
+}
+
 BOOST_AUTO_TEST_CASE(ascii_helpers) {
     BOOST_TEST(iequals("Content-Type", "content-type"));
     BOOST_TEST(!iequals("a", "ab"));

@@ -2,12 +2,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "config/config.hpp"
+#include "tests/fakes/special_files.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -134,6 +136,55 @@ BOOST_AUTO_TEST_CASE(bad_intervals) {
     BOOST_TEST(c.error()[0].str().find("i.toml:3: key 'intervals.-bad-'") == 0u,
                c.error()[0].str());
     BOOST_TEST(c.error()[1].str().find("i.toml:4: key 'intervals.ok'") == 0u, c.error()[1].str());
+}
+
+BOOST_AUTO_TEST_CASE(intervals_that_name_one_package_twice) {
+    auto c = parse_config("requirements = [\"r.txt\"]\n[intervals]\nRequests = \"5m\"\n"
+                          "django = \"1h\"\nrequests = \"1h\"\nDJANGO = \"2h\"\n"
+                          "other = \"3h\"\n",
+                          "i.toml");
+    BOOST_REQUIRE(!c.has_value());
+    BOOST_TEST(all(c.error()) ==
+               "i.toml:5: key 'intervals.requests': 'requests' (line 5) and 'Requests' (line 3) "
+               "name the same package 'requests' once normalised (PEP 503); keep one\n"
+               "i.toml:6: key 'intervals.DJANGO': 'DJANGO' (line 6) and 'django' (line 4) "
+               "name the same package 'django' once normalised (PEP 503); keep one\n");
+    // Distinct packages are fine.
+    auto ok = parse_config("requirements = [\"r.txt\"]\n[intervals]\nRequests = \"5m\"\n"
+                           "requests-oauthlib = \"1h\"\n",
+                           "i.toml");
+    BOOST_REQUIRE(ok.has_value());
+    BOOST_TEST(ok->intervals.size() == 2u);
+    BOOST_TEST(ok->intervals.at("requests").count() == 300);
+}
+
+// Only a regular file of 4 MiB at most is read as the config: a directory says so (not
+// "nothing to watch"), a device or a FIFO is refused at once instead of filling memory or
+// waiting forever for a writer.
+BOOST_AUTO_TEST_CASE(the_config_must_be_a_regular_file) {
+    auto const dir = fs::temp_directory_path() / ("pinwatch-config-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto const error_of = [](std::string const& path) {
+        auto c = load_config(path);
+        BOOST_REQUIRE(!c.has_value());
+        BOOST_REQUIRE(c.error().size() == 1u);
+        return c.error()[0].str();
+    };
+    BOOST_TEST(error_of(dir.string()) ==
+               dir.string() + ": cannot read the config file: not a regular file (a directory)");
+    BOOST_TEST(error_of("/dev/zero") ==
+               "/dev/zero: cannot read the config file: not a regular file (a character device)");
+    {
+        pinwatch::testing::Fifo fifo(dir / "fifo.toml");
+        BOOST_TEST(error_of(fifo.str()) ==
+                   fifo.str() + ": cannot read the config file: not a regular file (a FIFO)");
+    }
+    auto const big = pinwatch::testing::write_file_of_size(dir / "big.toml", 5 * 1024 * 1024);
+    BOOST_TEST(error_of(big) == big + ": cannot read the config file: larger than 4 MiB");
+    BOOST_TEST(error_of((dir / "missing.toml").string()) ==
+               (dir / "missing.toml").string() +
+                   ": cannot read the config file: No such file or directory");
+    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(invalid_toml_and_nothing_to_watch) {

@@ -202,7 +202,11 @@ BOOST_AUTO_TEST_CASE(system_parse_options_read_and_getenv) {
     BOOST_TEST(missing.error() == "No such file or directory");
     auto directory = o.read_file(dir.string());
     BOOST_REQUIRE(!directory.has_value());
-    BOOST_TEST(directory.error() == "is a directory");
+    BOOST_TEST(directory.error() == "not a regular file (a directory)");
+    // Devices and FIFOs are refused without reading (or waiting for a writer).
+    auto zero = o.read_file("/dev/zero");
+    BOOST_REQUIRE(!zero.has_value());
+    BOOST_TEST(zero.error() == "not a regular file (a character device)");
     // The disk checks pip makes, and the working directory relative paths are joined to.
     BOOST_REQUIRE(o.exists);
     BOOST_TEST((o.exists((dir / "r.txt").string()) == packaging::PathKind::file));

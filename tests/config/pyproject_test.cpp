@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,80 @@ e = "not-a-list"
     BOOST_TEST(names == (std::vector<std::string>{"one", "two"}));
     // Cycles are cut, not followed forever.
     BOOST_TEST(p.dependency_groups.at("a") == (std::vector<std::string>{"one", "two"}));
+}
+
+// PEP 735 asks tools not to expand every group eagerly. 30 groups that each include the next
+// one twice (in two spellings) used to be expanded into 2^30 strings until std::bad_alloc; now
+// reading checks the include graph only and a group is expanded when asked for.
+BOOST_AUTO_TEST_CASE(stacked_diamond_includes_are_read_without_expanding_them) {
+    std::string text = "[dependency-groups]\n";
+    int const levels = 30;
+    for (int i = 0; i < levels; ++i)
+        text += "l" + std::to_string(i) + " = [{include-group = \"l" + std::to_string(i + 1) +
+                "\"}, {include-group = \"L" + std::to_string(i + 1) + "\"}]\n";
+    text += "l" + std::to_string(levels) + " = [\"leaf==1.0\"]\n";
+    auto p = parse(text);
+    BOOST_TEST(p.errors.empty(), errors_of(p));
+    BOOST_REQUIRE(p.entries.size() == 1u);
+    BOOST_TEST(p.entries[0].name == "leaf");
+    BOOST_TEST(p.entries[0].line == levels + 2);
+    BOOST_TEST(p.dependency_groups.size() == std::size_t(levels + 1));
+    BOOST_TEST(p.dependency_groups.contains("L0"));
+    BOOST_TEST(p.dependency_groups.names().front() == "l0");
+    // On demand: a group deep down expands in full, with repeats as PEP 735 resolves them...
+    BOOST_TEST(p.dependency_groups.at("l25") == std::vector<std::string>(32, "leaf==1.0"));
+    // ...and one that would hold 2^30 strings is an error, not an allocation failure.
+    auto top = p.dependency_groups.expand("l0");
+    BOOST_REQUIRE(!top.has_value());
+    BOOST_TEST(top.error() == "dependency group 'l0' expands to more than 100000 requirements");
+    BOOST_CHECK_THROW(p.dependency_groups.at("l0"), std::length_error);
+    BOOST_CHECK_THROW(p.dependency_groups.at("nope"), std::out_of_range);
+    BOOST_TEST(p.dependency_groups.expand("nope").error() ==
+               "no group 'nope' in [dependency-groups]");
+
+    // Empty groups stacked the same way add nothing and are not walked 2^30 times.
+    std::string empty = "[dependency-groups]\n";
+    for (int i = 0; i < levels; ++i)
+        empty += "e" + std::to_string(i) + " = [{include-group = \"e" + std::to_string(i + 1) +
+                 "\"}, {include-group = \"E" + std::to_string(i + 1) + "\"}]\n";
+    empty += "e" + std::to_string(levels) + " = []\n";
+    auto e = parse(empty);
+    BOOST_TEST(e.errors.empty(), errors_of(e));
+    BOOST_TEST(e.dependency_groups.at("e0").empty());
+}
+
+// A chain of 3,000 groups took 14 s (every group expanded, each include checked against the
+// whole chain); the graph is now walked once.
+BOOST_AUTO_TEST_CASE(a_long_chain_of_includes) {
+    int const n = 3000;
+    std::string text = "[dependency-groups]\n";
+    for (int i = 0; i < n; ++i) {
+        text += "g" + std::to_string(i) + " = [\"pkg" + std::to_string(i) + "\"";
+        if (i + 1 < n) text += ", {include-group = \"G" + std::to_string(i + 1) + "\"}";
+        text += "]\n";
+    }
+    auto p = parse(text);
+    BOOST_TEST(p.errors.empty(), errors_of(p));
+    BOOST_TEST(p.entries.size() == std::size_t(n));
+    auto const& all = p.dependency_groups.at("g0");
+    BOOST_REQUIRE(all.size() == std::size_t(n));
+    BOOST_TEST(all.front() == "pkg0");
+    BOOST_TEST(all.back() == "pkg2999");
+    BOOST_TEST(p.dependency_groups.at("g2998") == (std::vector<std::string>{"pkg2998", "pkg2999"}));
+
+    // Closed into a ring, every include lies on the cycle: the first 100 are reported with a
+    // way round it (long ones shortened), the rest counted; nothing hangs or recurses deeply.
+    auto ring = parse(text.substr(0, text.size() - 2) + ", {include-group = \"g0\"}]\n");
+    BOOST_REQUIRE(ring.errors.size() == 101u);
+    BOOST_TEST(ring.errors[0].str() ==
+               "pyproject.toml:2: dependency-groups.g0: include-group 'G1' makes a cycle (g1 -> g2 "
+               "-> g3 -> g4 -> ... (2993 more) -> g2998 -> g2999 -> g0 -> g1)");
+    BOOST_TEST(ring.errors[100].str() == "pyproject.toml:3001: dependency-groups: 2900 more "
+                                         "include-group entries make cycles (the first 100 are "
+                                         "reported)");
+    BOOST_TEST(ring.entries.size() == std::size_t(n));
+    // The include that closed the ring is cut: g0 still expands to the chain, once.
+    BOOST_TEST(ring.dependency_groups.at("g0").size() == std::size_t(n));
 }
 
 BOOST_AUTO_TEST_CASE(type_and_requirement_errors) {

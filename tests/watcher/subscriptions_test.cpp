@@ -118,3 +118,32 @@ test = ["pytest==8.0.0"]
     BOOST_TEST(find(l, "attrs")->pinned.value() == "23.1.0");
     BOOST_TEST(find(l, "pytest") != nullptr);
 }
+
+// What `check` and the daemon's log show of the files: no URL credentials, no control
+// characters, in problems and in skipped lines alike.
+BOOST_AUTO_TEST_CASE(problems_and_skipped_lines_are_redacted_and_sanitised) {
+    Dir d;
+    auto const req =
+        d.write("secrets.txt",
+                std::string("--extra-index-url https://user:PASS1@pypi.example/simple --bogus\n"
+                            "pkg @ https://user:TOKEN1@files.example/pkg-1.0.tar.gz\n"
+                            "git+https://oauth2:TOKEN2@gitlab.example/g/r.git#egg=r\n"
+                            "req\x1b[31m==1.0\x07\0x\n",
+                            192));
+    LoadOptions o;
+    o.requirements = {req};
+    auto l = load_requirements(o);
+    BOOST_REQUIRE(l.errors.size() == 2u);
+    BOOST_TEST(l.errors[0].message ==
+               "invalid option in '--extra-index-url https://pypi.example/simple --bogus': no "
+               "such option: --bogus");
+    BOOST_TEST(l.errors[1].message.find("invalid requirement 'req\\x1b[31m==1.0\\x07\\x00x'") == 0u,
+               l.errors[1].message);
+    BOOST_REQUIRE(l.skipped.size() == 2u);
+    for (auto const& s : l.skipped) {
+        BOOST_TEST(s.name.find("TOKEN") == std::string::npos, s.name);
+        BOOST_TEST(s.reason.find("TOKEN") == std::string::npos, s.reason);
+    }
+    BOOST_TEST(l.skipped[1].name == "r");
+    BOOST_TEST(l.subscriptions.empty());
+}

@@ -1,0 +1,25 @@
+// Reading a file a person named (a requirements file and its -r/-c includes, a pyproject.toml,
+// the config file): only a regular file, and only up to a size no such file reaches, so a
+// device (/dev/zero), a FIFO or a directory named by mistake is an error that says what it is,
+// never a hang or a process that grows without bound. The open never blocks (O_NONBLOCK) and
+// the checks look at the opened descriptor, not the path again, so nothing can swap the file
+// in between.
+#pragma once
+
+#include "common/result.hpp"
+
+#include <cstddef>
+#include <string>
+
+namespace pinwatch::config {
+
+// Requirements files, pyproject.toml and configs are kilobytes; 4 MiB is generous.
+inline constexpr std::size_t kMaxInputFileBytes = 4 * 1024 * 1024;
+
+// The file's bytes, or why not, in words to put after the file's name: the system's message
+// when it cannot be opened ("No such file or directory"), "not a regular file (a FIFO)" (or a
+// directory, a character device, a block device, a socket), "larger than 4 MiB".
+Result<std::string> read_regular_file(std::string const& path,
+                                      std::size_t max_bytes = kMaxInputFileBytes);
+
+} // namespace pinwatch::config
