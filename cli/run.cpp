@@ -79,6 +79,9 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     options.state_path = state_override.value_or(cfg->state.value_or(default_state_path()));
     options.once = once;
     asio::io_context io;
+    // Registered before anything slow (opening and migrating the state): a SIGTERM that arrives
+    // meanwhile is queued by Asio and stops the daemon cleanly once it runs.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     std::unique_ptr<watcher::Daemon> daemon;
     try {
         daemon = std::make_unique<watcher::Daemon>(io, *cfg, options, out);
@@ -95,7 +98,6 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     // The watchdog is fed only while the loop really turns.
     daemon->on_tick = [] { sd_notify(0, "WATCHDOG=1"); };
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: stopping", sig);
