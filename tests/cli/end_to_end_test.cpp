@@ -15,8 +15,10 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <spawn.h>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -459,4 +461,94 @@ BOOST_AUTO_TEST_CASE(routes_send_each_notifier_only_what_it_asked_for) {
     BOOST_TEST(outbox.counts().delivered == 2); // one row per routed delivery, none for the rest
     BOOST_TEST(outbox.counts().pending == 0);
     BOOST_TEST(store.events().size() == 4u); // every change is recorded, routed or not
+}
+
+BOOST_AUTO_TEST_CASE(a_second_daemon_on_the_same_state_refuses_to_start_and_names_the_first) {
+    Workspace w;
+    Daemon first(w.path("pinwatch.toml"), w.path("first.log"));
+    // The lock file holds the first daemon's pid once it has started.
+    auto const lock = w.path("state.db.lock");
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    std::string holder;
+    while (std::chrono::steady_clock::now() < until) {
+        std::ifstream in(lock);
+        std::getline(in, holder);
+        if (holder == std::to_string(first.pid)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    BOOST_REQUIRE_EQUAL(holder, std::to_string(first.pid));
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_daemon({"--config", w.path("pinwatch.toml"), "--once"}, out, err) == 2);
+    BOOST_TEST(contains(err.str(), "another pinwatch (pid " + std::to_string(first.pid) + ")"),
+               err.str());
+    BOOST_TEST(out.str().empty());
+    BOOST_TEST(first.stop() == 0);
+    // Once the first has gone, the lock is free again.
+    BOOST_TEST(w.run_once().empty());
+}
+
+BOOST_AUTO_TEST_CASE(check_on_the_daemons_state_file_never_moves_its_schedule) {
+    Workspace w;
+    BOOST_TEST(w.run_once().empty()); // interval 1h: next polls an hour away
+    std::map<std::string, model::UnixTime> due;
+    {
+        watcher::StateStore store(w.path("state.db"));
+        for (auto const& s : store.subscriptions())
+            due[s.sub.name] = s.next_due;
+    }
+    BOOST_REQUIRE(due.size() == 2u);
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
+                               "--state", w.path("state.db"), "-q"},
+                              out, err) == 0);
+    watcher::StateStore store(w.path("state.db"));
+    for (auto const& s : store.subscriptions())
+        BOOST_TEST(s.next_due == due[s.sub.name], s.sub.name);
+}
+
+BOOST_AUTO_TEST_CASE(the_state_file_is_created_owner_only) {
+    Workspace w;
+    auto const old = ::umask(022);
+    BOOST_TEST(w.run_once().empty());
+    ::umask(old);
+    for (auto const* name : {"state.db", "state.db-wal", "state.db.lock"}) {
+        auto const p = fs::path(w.path(name));
+        if (!fs::exists(p)) continue; // the WAL may have been checkpointed away
+        auto const perms = fs::status(p).permissions() & fs::perms::all;
+        BOOST_TEST((perms == (fs::perms::owner_read | fs::perms::owner_write)), name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(check_json_stays_parseable_with_debug_logs) {
+    Workspace w;
+    std::string const exe = PINWATCH_BINARY;
+    auto const req = w.path("requirements.txt");
+    auto const index = w.pypi.index_url();
+    char const* argv[] = {exe.c_str(),   "check",  "-r", req.c_str(), "--index-url",
+                          index.c_str(), "--json", "-v", nullptr};
+    auto const out_path = w.path("out.json"), err_path = w.path("err.log");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    pid_t pid = 0;
+    BOOST_REQUIRE(
+        posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    BOOST_TEST(WIFEXITED(status));
+    std::ifstream in(out_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    rapidjson::Document d;
+    d.Parse(ss.str().c_str());
+    BOOST_TEST(!d.HasParseError(), ss.str());
+    BOOST_TEST(d.IsObject());
+    std::ifstream errs(err_path);
+    std::stringstream es;
+    es << errs.rdbuf();
+    BOOST_TEST(contains(es.str(), "[debug]"), es.str()); // the logs went to stderr
 }
