@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_pypi.hpp"
 
+#include "common/text.hpp"
+
 #include "packaging/name.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -44,29 +46,6 @@ std::uint64_t fnv1a(std::string_view s) {
         h *= 1099511628211ULL;
     }
     return h;
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
 }
 
 void str(Writer& w, std::string_view s) {
@@ -359,15 +338,15 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
         std::string h =
             "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" "
             "content=\"1.1\">\n    <title>Links for " +
-            html_escape(name) +
+            pinwatch::html_escape(name) +
             "</title>\n  </head>\n  <body>\n"
             "    <h1>Links for " +
-            html_escape(name) + "</h1>\n";
+            pinwatch::html_escape(name) + "</h1>\n";
         for (auto const& r : p.releases)
             for (auto const& f : files_of(name, r)) {
-                h += "    <a href=\"" + html_escape(f.url) + "#sha256=" + f.sha256 + "\"";
-                if (r.yanked) h += " data-yanked=\"" + html_escape(r.yank_reason) + "\"";
-                h += ">" + html_escape(f.filename) + "</a><br />\n";
+                h += "    <a href=\"" + pinwatch::html_escape(f.url) + "#sha256=" + f.sha256 + "\"";
+                if (r.yanked) h += " data-yanked=\"" + pinwatch::html_escape(r.yank_reason) + "\"";
+                h += ">" + pinwatch::html_escape(f.filename) + "</a><br />\n";
             }
         h += "  </body>\n</html>\n";
         out.html = std::move(h);
