@@ -20,6 +20,8 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                std::ostream& console)
     : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
     if (options_.state_path != ":memory:") {
+        if (auto problem = state_write_problem(options_.state_path))
+            throw std::runtime_error(*problem);
         auto lock = StateLock::acquire(options_.state_path);
         if (!lock) throw std::runtime_error(lock.error());
         lock_.emplace(std::move(*lock));
@@ -50,6 +52,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     DispatcherOptions dopts;
     dopts.wait_out_retries =
         options_.once; // --once delivers what its cycle produced before it exits
+    if (options_.storage_backoff) dopts.storage_retry = *options_.storage_backoff;
     dispatcher_ =
         std::make_unique<Dispatcher>(io.get_executor(), *store_, std::move(channels), dopts);
     dispatcher_->on_idle = [this] { wake_.cancel(); };
@@ -65,6 +68,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, so every connection stays busy.
     sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
+    if (options_.storage_backoff) sopts.crash_backoff = *options_.storage_backoff;
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
     scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const& outcome) {
         if (outcome.status == PollStatus::error)
@@ -85,6 +89,10 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                           sanitize_text(s.sub.name), n, sanitize_text(what));
         dirty_ = true;
         wake_.cancel();
+    };
+    scheduler_->on_recovered = [](StoredSubscription const& s, int n) {
+        spdlog::info("{}:{}: poll recorded again after {} failure(s)", s.sub.source,
+                     sanitize_text(s.sub.name), n);
     };
 
     load_.requirements = cfg.requirements;
@@ -131,8 +139,22 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
-    auto const keep = store_->upsert_subscriptions(loaded.subscriptions, now);
-    int const dropped = store_->deactivate_others(keep);
+    std::vector<std::int64_t> keep;
+    int dropped = 0;
+    try {
+        keep = store_->upsert_subscriptions(loaded.subscriptions, now);
+        dropped = store_->deactivate_others(keep);
+    } catch (std::exception const& e) {
+        // The state file refuses writes (a full disk, a read-only file): keep polling what is
+        // stored, and say so once, not at every reload.
+        auto const msg = "storing the subscriptions failed: " + sanitize_text(e.what());
+        if (store_error_ != msg) spdlog::error("{}", msg);
+        store_error_ = msg;
+        scheduler_->reschedule(store_->subscriptions());
+        return false;
+    }
+    if (store_error_) spdlog::info("storing the subscriptions works again");
+    store_error_.reset();
     if (dropped > 0)
         spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
     scheduler_->reschedule(store_->subscriptions());
@@ -151,9 +173,10 @@ asio::awaitable<void> Daemon::deliver(UnixTime now) {
 
 void Daemon::flush_polls() {
     try {
-        poller_->flush();
-        if (flush_failing_) spdlog::info("the state file takes writes again");
-        flush_failing_ = false;
+        if (poller_->flush() && flush_failing_) {
+            spdlog::info("the state file takes writes again");
+            flush_failing_ = false;
+        }
     } catch (std::exception const& e) {
         // Unchanged polls only: they are re-polled early if never written. Said once.
         if (!flush_failing_)

@@ -4,6 +4,7 @@
 // (once per change of state, not once per cycle), and a prompt, clean stop.
 #pragma once
 
+#include "common/backoff.hpp"
 #include "config/config.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/state/lock.hpp"
@@ -23,6 +24,9 @@ namespace pinwatch::watcher {
 struct DaemonOptions {
     std::string state_path;
     bool once = false; // poll everything once, deliver, return (cron, tests)
+    // How long to leave a poll or a notifier alone after the state file refused a write (a full
+    // disk, a read-only file); 30 s doubling to an hour unless set (tests set it shorter).
+    std::optional<Backoff> storage_backoff;
 };
 
 class Daemon {
@@ -73,6 +77,7 @@ class Daemon {
     boost::asio::steady_timer wake_;
     std::set<std::string> reported_; // problems already logged, so each is said once
     std::optional<std::string> reload_error_;
+    std::optional<std::string> store_error_; // the last reload could not store subscriptions
     DispatchStats last_delivery_;
     bool stopping_ = false;
     bool flush_failing_ = false;

@@ -32,6 +32,9 @@ struct Dispatcher::State {
     bool disabled = false;
     std::optional<UnixTime> retry_at; // after a storage error: leave this channel alone until then
     int storage_failures = 0;
+    // Delivered, but the state file did not take the mark (a full disk): recorded on the next
+    // run instead of being sent again.
+    std::set<std::int64_t> unrecorded;
     std::chrono::steady_clock::time_point last_send{};
     std::unique_ptr<asio::steady_timer> pace;
     DispatchStats stats;
@@ -166,7 +169,20 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     // Items whose retry this run waits out itself (run --once): counted as retried only if the
     // run ends before they are sent again, so one that then arrives is not reported undelivered.
     std::set<std::int64_t> waiting;
+    auto const recovered = [&] {
+        if (c.storage_failures > 0)
+            spdlog::info("notifier {}: the state file records deliveries again", c.name);
+        c.storage_failures = 0;
+        c.retry_at.reset();
+    };
     try {
+        if (!c.unrecorded.empty()) {
+            for (auto it = c.unrecorded.begin(); it != c.unrecorded.end();) {
+                outbox_.mark_delivered(*it, now);
+                it = c.unrecorded.erase(it);
+            }
+            recovered();
+        }
         auto const max_age = c.channel.max_age.value_or(options_.max_age);
         if (int const expired = outbox_.expire(c.name, now - max_age.count()); expired > 0) {
             spdlog::warn("notifier {}: {} notification(s) older than {} s given up undelivered",
@@ -213,10 +229,16 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
                 asked <= options_.max_wait.count() &&
                 std::chrono::steady_clock::now() - started + std::chrono::seconds(asked) <=
                     options_.max_wait * 2;
+            if (result.status == S::delivered) {
+                for (auto const& i : items)
+                    c.unrecorded.insert(i.id);
+                c.stats.delivered += items.size();
+                totals_.delivered += items.size();
+            }
             for (auto const& i : items) {
                 if (result.status == S::delivered) {
                     outbox_.mark_delivered(i.id, now);
-                    ++c.stats.delivered, ++totals_.delivered;
+                    c.unrecorded.erase(i.id);
                 } else if (result.status == S::retry) {
                     auto const backoff = options_.retry.after(i.attempts + 1, rng_).count();
                     auto const in = wait_here ? asked : std::max<std::int64_t>(backoff, asked);
@@ -230,8 +252,7 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
                     ++c.stats.failed, ++totals_.failed;
                 }
             }
-            c.storage_failures = 0;
-            c.retry_at.reset();
+            recovered();
             if (result.status == S::delivered) continue;
             spdlog::warn("notifier {}: {} ({} event(s) {})", c.name, sanitize_text(result.error),
                          items.size(), result.status == S::retry ? "will be retried" : "given up");
@@ -248,12 +269,16 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     } catch (std::exception const& e) {
         // The state file cannot record outcomes (a full disk, a locked file): leave this channel
         // alone for a while instead of re-sending the same batch in a loop. Said once per run of
-        // failures; what was sent and not recorded goes again later (at least once).
+        // failures; what was sent and not recorded is recorded later, not sent again (a restart
+        // in between sends it again: at least once).
         int const failures = ++c.storage_failures;
-        c.retry_at = now + options_.retry.after(failures).count();
+        c.retry_at = now + options_.storage_retry.after(failures).count();
         if (failures == 1)
             spdlog::error("notifier {}: recording deliveries failed, retrying in {} s: {}", c.name,
                           *c.retry_at - now, sanitize_text(e.what()));
+        else
+            spdlog::debug("notifier {}: recording deliveries failed again ({} in a row): {}",
+                          c.name, failures, sanitize_text(e.what()));
     }
     c.stats.retried += waiting.size();
     totals_.retried += waiting.size();

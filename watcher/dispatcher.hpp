@@ -43,6 +43,8 @@ struct DispatchStats {
 
 struct DispatcherOptions {
     Backoff retry{std::chrono::seconds(30), std::chrono::seconds(3600), 0.2};
+    // After the state file refused a write (a full disk, a read-only file).
+    Backoff storage_retry{std::chrono::seconds(30), std::chrono::seconds(3600), 0.2};
     std::chrono::seconds max_age{3 * 86400}; // unless a channel sets its own
     // `run --once`: wait out a receiver's short Retry-After and the pacing of a rate-limited
     // channel instead of leaving the items to the next run.

@@ -70,10 +70,12 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
     return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
 }
 
-void Poller::flush() {
+bool Poller::flush() {
+    if (deferred_.empty()) return false;
     auto batch = std::move(deferred_);
     deferred_.clear();
     store_.apply_all(batch);
+    return true;
 }
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
@@ -165,13 +167,15 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         (observed.status == Observation::Status::not_modified && pin_needs_check(s));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
-    spdlog::debug("{}: {} ({} events)", label,
-                  observed.status == Observation::Status::not_modified ? "304 unchanged"
-                                                                       : to_string(update.status),
-                  update.events.size());
-    if (s.consecutive_failures > 0 && update.status != PollStatus::error)
-        spdlog::info("{}: polls work again", label);
-    co_return finish(s, std::move(update), pause_until);
+    bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
+    auto const said = observed.status == Observation::Status::not_modified
+                          ? std::string("304 unchanged")
+                          : std::string(to_string(update.status));
+    // Logged once stored: a poll whose result the state file refused did not happen.
+    auto outcome = finish(s, std::move(update), pause_until);
+    spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
+    if (works_again) spdlog::info("{}: polls work again", label);
+    co_return outcome;
 }
 
 } // namespace pinwatch::watcher

@@ -51,7 +51,7 @@ class Poller {
     boost::asio::awaitable<PollOutcome> poll(StoredSubscription subscription);
     // Writes the updates of unchanged polls held back so far, in one transaction. Unchanged
     // polls (a 304, no event) are batched: losing them in a crash costs an early re-poll.
-    void flush();
+    bool flush(); // false: there was nothing to write
     SourceRegistry const& sources() const { return sources_; }
     void set_router(Router router) { router_ = std::move(router); }
 

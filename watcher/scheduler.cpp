@@ -94,7 +94,10 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                     it->second.due = now + options_.crash_backoff.after(n).count();
                 if (on_crash) on_crash(sub, what, n);
             } else {
-                crashes_.erase(id);
+                if (auto const c = crashes_.find(id); c != crashes_.end()) {
+                    if (on_recovered) on_recovered(sub, c->second);
+                    crashes_.erase(c);
+                }
                 if (outcome.status != PollStatus::cancelled && it != entries_.end())
                     it->second.due = outcome.next_due;
                 if (outcome.pause_host_until)

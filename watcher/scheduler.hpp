@@ -52,6 +52,8 @@ class Scheduler {
     std::function<void(StoredSubscription const&, PollOutcome const&)> on_polled;
     // Called when a poll threw: the exception's message (logging is the caller's policy).
     std::function<void(StoredSubscription const&, std::string const&, int crashes)> on_crash;
+    // A poll that crashed before (`crashes` times in a row) completed again.
+    std::function<void(StoredSubscription const&, int crashes)> on_recovered;
 
   private:
     struct Entry {

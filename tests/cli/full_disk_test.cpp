@@ -15,9 +15,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <unistd.h>
 
@@ -55,6 +58,16 @@ struct CapturedLog {
         auto s = text.str();
         text.str("");
         return s;
+    }
+};
+
+// A string buffer that says when its stream is flushed (the console notifier flushes after each
+// batch it prints): the moment between "sent" and "recorded as sent".
+struct WatchedBuffer : std::stringbuf {
+    std::function<void()> on_sync;
+    int sync() override {
+        if (on_sync) on_sync();
+        return 0;
     }
 };
 
@@ -110,7 +123,58 @@ struct Workspace {
         BOOST_TEST_MESSAGE("console:\n" << r.console << "log:\n" << r.log);
         return r;
     }
+
+    // The daemon as `pinwatch run` runs it (not --once), polling every second, with storage
+    // backoff shortened to one second. `step` runs at every turn of the daemon's loop, on its
+    // thread, and returns true to stop it. A minute is the safety net for a test that hangs,
+    // not a timing assumption: every step waits on an event (a poll counted, a line logged).
+    // `on_print` runs when the console notifier flushes what it printed.
+    std::string run_live(std::function<bool(watcher::Daemon&, std::string const& console)> step,
+                         std::function<void(watcher::Daemon&, std::string const&)> on_print = {}) {
+        std::ofstream(dir / "pinwatch.toml")
+            << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+            << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1s\"\njitter = 0\n"
+            << "[http]\ntimeout = \"5s\"\n";
+        auto cfg = config::load_config((dir / "pinwatch.toml").string());
+        BOOST_TEST_REQUIRE(bool(cfg));
+        watcher::DaemonOptions options;
+        options.state_path = (dir / "state.db").string();
+        options.storage_backoff = Backoff{std::chrono::seconds(1), std::chrono::seconds(1), 0.0};
+        asio::io_context io;
+        WatchedBuffer buffer;
+        std::ostream console(&buffer);
+        {
+            watcher::Daemon daemon(io, *cfg, options, console);
+            if (on_print) buffer.on_sync = [&] { on_print(daemon, buffer.str()); };
+            bool done = false, timed_out = false;
+            daemon.on_tick = [&] {
+                if (step(daemon, buffer.str())) daemon.stop();
+            };
+            asio::steady_timer guard(io, std::chrono::seconds(60));
+            guard.async_wait([&](boost::system::error_code ec) {
+                if (ec) return;
+                timed_out = true;
+                daemon.stop();
+            });
+            asio::co_spawn(io, daemon.run(), [&](std::exception_ptr ep) {
+                done = true;
+                guard.cancel();
+                BOOST_TEST(!ep, "the daemon must not stop on a storage error");
+            });
+            while (!done && io.run_one()) {
+            }
+            BOOST_TEST(done);
+            BOOST_TEST(!timed_out, "the daemon never reached the end of the scenario");
+        }
+        return buffer.str();
+    }
 };
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 } // namespace
 
@@ -154,4 +218,112 @@ BOOST_AUTO_TEST_CASE(a_full_disk_loses_no_event_and_repeats_none) {
         auto const r = w.run_once(log, false);
         BOOST_TEST(r.console.empty());
     }
+}
+
+// The running daemon (not --once): a poll that cannot store its release backs off instead of
+// retrying in a loop, says so once with the package's name, says when it works again, and the
+// release is told exactly once.
+BOOST_AUTO_TEST_CASE(a_running_daemon_backs_off_on_a_full_disk_and_tells_once) {
+    Workspace w;
+    CapturedLog log;
+    int phase = 0;
+    std::size_t answered = 0;
+    Clock::time_point full_since;
+    double full_for = 0;
+    std::size_t failures = 0;
+    auto const console = w.run_live([&](watcher::Daemon& d, std::string const& out) {
+        switch (phase) {
+        case 0: // the silent baseline
+            if (d.polls_answered() < 1) return false;
+            BOOST_TEST(out.empty());
+            w.pypi.add_project({"Demo",
+                                std::string(256 * 1024, 's'),
+                                {},
+                                {{"1.0", w.t}, {"1.1", w.t + 100}, {"1.2", w.t + 200}}});
+            d.store().set_max_page_count(1);
+            full_since = Clock::now();
+            phase = 1;
+            return false;
+        case 1: // full: let it fail three times
+            if (d.polls_failed() < 3) return false;
+            full_for = seconds_since(full_since);
+            failures = d.polls_failed();
+            BOOST_TEST(out.empty());
+            d.store().set_max_page_count(1 << 30);
+            answered = d.polls_answered();
+            phase = 2;
+            return false;
+        default: // space is back: told, then quiet for a few more polls
+            return contains(out, "demo 1.2") && d.polls_answered() >= answered + 3;
+        }
+    });
+    auto const text = log.take();
+    BOOST_TEST_MESSAGE("console:\n" << console << "log:\n" << text);
+    // Backing off: with a one-second backoff, k failed polls take more than k - 2 seconds (a
+    // hot loop made twenty a second).
+    BOOST_TEST(static_cast<double>(failures) <= full_for + 2.0);
+    BOOST_TEST(count_lines(text, "error pypi:demo: poll failed: database or disk is full") == 1u);
+    BOOST_TEST(count_lines(text, "error ") == 1u);
+    BOOST_TEST(count_lines(text, "pypi:demo: poll recorded again") == 1u);
+    BOOST_TEST(count_lines(console, "demo 1.2") == 1u);
+    BOOST_TEST(count_lines(console, "new_release") == 1u);
+}
+
+// The running daemon whose state file turns read-only between printing an event and recording
+// it as delivered: the mark cannot be written, and the daemon neither prints it again while the
+// file refuses writes nor after it takes them again.
+BOOST_AUTO_TEST_CASE(a_running_daemon_never_resends_what_it_could_not_record) {
+    Workspace w;
+    CapturedLog log;
+    int phase = 0;
+    std::size_t answered = 0;
+    auto const console = w.run_live(
+        [&](watcher::Daemon& d, std::string const& out) {
+            switch (phase) {
+            case 0:
+                if (d.polls_answered() < 1) return false;
+                w.pypi.add_project({"Demo",
+                                    "A demo project",
+                                    {},
+                                    {{"1.0", w.t}, {"1.1", w.t + 100}, {"1.2", w.t + 200}}});
+                answered = d.polls_answered();
+                phase = 1;
+                return false;
+            case 1: // see on_print below
+                return false;
+            case 2: // delivered once, not recorded: wait for two retries of the record
+                if (count_lines(log.text.str(), "recording deliveries failed again") < 2)
+                    return false;
+                BOOST_TEST(count_lines(out, "demo 1.2") == 1u);
+                d.store().set_query_only(false);
+                spdlog::info("test: the state file takes writes again");
+                answered = d.polls_answered();
+                phase = 3;
+                return false;
+            default:
+                return contains(log.text.str(), "records deliveries again") &&
+                       d.polls_answered() >= answered + 2;
+            }
+        },
+        [&](watcher::Daemon& d, std::string const& out) {
+            if (phase == 1 && contains(out, "demo 1.2")) {
+                d.store().set_query_only(true);
+                phase = 2;
+            }
+        });
+    auto const text = log.take();
+    BOOST_TEST_MESSAGE("console:\n" << console << "log:\n" << text);
+    BOOST_TEST(count_lines(console, "demo 1.2") == 1u);
+    BOOST_TEST(count_lines(console, "new_release") == 1u);
+    BOOST_TEST(count_lines(text, "readonly database") >= 1u);
+    BOOST_TEST(count_lines(text, "error notifier console: recording deliveries failed") == 1u);
+    // Once writable, the next attempt records it (no stale error from the failed statement).
+    auto const off = text.find("test: the state file takes writes again");
+    BOOST_TEST_REQUIRE(off != std::string::npos);
+    BOOST_TEST(count_lines(text.substr(off), "failed") == 0u);
+
+    // A restart finds nothing left to send.
+    CapturedLog again;
+    auto const r = w.run_once(again, false);
+    BOOST_TEST(r.console.empty());
 }

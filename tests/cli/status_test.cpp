@@ -17,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -239,10 +240,15 @@ struct EnvVar {
     }
 };
 
-// `status --state path` as a user who may read but not write: as root, in a child that drops
-// to nobody (root ignores file modes); otherwise as this user. nullopt when it cannot be done.
-std::optional<Status> status_as_reader(std::string const& path) {
-    if (::geteuid() != 0) return status(path);
+// A command as a user who may read but not write: as root, in a child that drops to nobody
+// (root ignores file modes); otherwise as this user. nullopt when it cannot be done.
+using Command = std::function<int(std::ostream& out, std::ostream& err)>;
+std::optional<Status> as_reader(Command const& command) {
+    if (::geteuid() != 0) {
+        std::ostringstream out, err;
+        int const rc = command(out, err);
+        return Status{rc, out.str(), err.str()};
+    }
     int fds[2];
     if (::pipe(fds) != 0) return std::nullopt;
     pid_t const pid = ::fork();
@@ -251,7 +257,7 @@ std::optional<Status> status_as_reader(std::string const& path) {
         ::close(fds[0]);
         if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(99);
         std::ostringstream out, err;
-        int const rc = cli::run_status({"--state", path}, out, err);
+        int const rc = command(out, err);
         std::string const text = std::to_string(rc) + "\n" + out.str() + "\x1f" + err.str();
         auto written = ::write(fds[1], text.data(), text.size());
         (void)written;
@@ -276,6 +282,12 @@ std::optional<Status> status_as_reader(std::string const& path) {
                                           << s.out << "stderr:\n"
                                           << s.err);
     return s;
+}
+
+std::optional<Status> status_as_reader(std::string const& path) {
+    return as_reader([&](std::ostream& out, std::ostream& err) {
+        return cli::run_status({"--state", path}, out, err);
+    });
 }
 
 } // namespace
@@ -468,4 +480,59 @@ BOOST_AUTO_TEST_CASE(control_characters_from_config_and_paths_are_sanitised) {
     BOOST_TEST(ok.rc == 0, ok.err);
     BOOST_TEST(!raw_controls(ok.out), ok.out);
     BOOST_TEST(contains(ok.out, "a\\x07z/state.db"), ok.out);
+}
+
+// `run` on a state file this user may read but not write refuses to start (exit 2) and says
+// which file, whose it is and what to do, instead of SQLite's "attempt to write a readonly
+// database"; the file is untouched. The same for a folder it may not write when the side files
+// (-wal, -shm, .lock) are not there yet.
+BOOST_AUTO_TEST_CASE(run_refuses_a_state_file_it_may_not_write_and_says_why) {
+    TempDir dir;
+    auto const folder = dir.path / "state";
+    fs::create_directories(folder);
+    auto const path = (folder / "state.db").string();
+    {
+        StateStore store(path);
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    std::ofstream(dir.path / "requirements.txt") << "demo==1.0\n";
+    std::ofstream(dir.path / "pinwatch.toml")
+        << "state = \"" << path << "\"\nrequirements = [\"requirements.txt\"]\n"
+        << "index_url = \"http://127.0.0.1:9/simple/\"\n";
+    auto const config = (dir.path / "pinwatch.toml").string();
+    auto const run = [&](std::ostream& out, std::ostream& err) {
+        return cli::run_daemon({"--config", config, "--once"}, out, err);
+    };
+    fs::permissions(dir.path, fs::perms(0755));
+    fs::permissions(dir.path / "pinwatch.toml", fs::perms(0644));
+    fs::permissions(dir.path / "requirements.txt", fs::perms(0644));
+    auto const before = file_bytes(path);
+
+    // The file itself.
+    fs::permissions(path, fs::perms(0644));
+    auto const s = as_reader(run);
+    if (!s || ::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("not root: cannot run as another user; permission part skipped");
+        return;
+    }
+    BOOST_TEST(s->rc == 2);
+    BOOST_TEST(contains(s->err, "the state file " + path));
+    BOOST_TEST(contains(s->err, "is not writable by this user (uid 65534)"));
+    BOOST_TEST(contains(s->err, "pinwatch status"));
+    BOOST_TEST(!contains(s->err, "readonly database"));
+    BOOST_TEST((file_bytes(path) == before));
+
+    // A writable file in a folder it may not write, with no side files yet.
+    fs::remove(path + "-wal");
+    fs::remove(path + "-shm");
+    fs::remove(path + ".lock");
+    fs::permissions(path, fs::perms(0666));
+    fs::permissions(folder, fs::perms(0755));
+    auto const f = as_reader(run);
+    fs::permissions(path, fs::perms(0600));
+    BOOST_TEST_REQUIRE(bool(f));
+    BOOST_TEST(f->rc == 2);
+    BOOST_TEST(contains(f->err, "the folder " + folder.string()));
+    BOOST_TEST(contains(f->err, "-wal, -shm and .lock"));
+    BOOST_TEST((file_bytes(path) == before));
 }

@@ -1,12 +1,67 @@
 #include "watcher/state/lock.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace pinwatch::watcher {
+
+namespace {
+
+std::string who() {
+    return "this user (uid " + std::to_string(::geteuid()) + ")";
+}
+
+std::optional<std::string> not_writable(std::string const& path, bool folder) {
+    if (::access(path.c_str(), folder ? (W_OK | X_OK) : W_OK) == 0) return std::nullopt;
+    int const err = errno;
+    if (err == ENOENT) return std::nullopt;
+    if (err == EROFS) return path + " is on a read-only file system";
+    struct stat st {};
+    std::string owner;
+    if (::stat(path.c_str(), &st) == 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        owner = " (owner uid " + std::to_string(st.st_uid) + ", mode " + mode + ")";
+    }
+    return std::string(folder ? "the folder " : "the state file ") + path + owner +
+           " is not writable by " + who() + ": " + std::strerror(err);
+}
+
+} // namespace
+
+std::optional<std::string> state_write_problem(std::string const& state_path) {
+    namespace fs = std::filesystem;
+    std::string const advice = "; run pinwatch as the user that owns it (the service's user), or "
+                               "fix the permissions (`pinwatch status` only reads it)";
+    if (auto p = not_writable(state_path, false)) return *p + advice;
+    // SQLite and the lock keep <state>-wal, <state>-shm and <state>.lock beside the file; each
+    // that exists must be writable, and the folder when one does not.
+    bool missing = !fs::exists(state_path);
+    for (char const* suffix : {"-wal", "-shm", ".lock"}) {
+        auto const side = state_path + suffix;
+        std::error_code ec;
+        if (!fs::exists(side, ec)) {
+            missing = true;
+            continue;
+        }
+        if (auto p = not_writable(side, false))
+            return *p + " (pinwatch keeps it beside the state file)" + advice;
+    }
+    if (missing) {
+        auto folder = fs::path(state_path).parent_path();
+        if (folder.empty()) folder = ".";
+        if (auto p = not_writable(folder.string(), true))
+            return *p + " (pinwatch creates " + fs::path(state_path).filename().string() +
+                   "-wal, -shm and .lock there)" + advice;
+    }
+    return std::nullopt;
+}
 
 Result<StateLock> StateLock::acquire(std::string const& state_path) {
     std::string const path = state_path + ".lock";

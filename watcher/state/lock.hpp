@@ -5,9 +5,16 @@
 
 #include "common/result.hpp"
 
+#include <optional>
 #include <string>
 
 namespace pinwatch::watcher {
+
+// Why this user cannot run a daemon on `state_path` (a state file or its folder it may not
+// write, a read-only file system), said in the operator's words; nullopt when nothing is in
+// the way. Checked before opening, so the refusal names the file instead of SQLite's
+// "attempt to write a readonly database".
+std::optional<std::string> state_write_problem(std::string const& state_path);
 
 class StateLock {
   public:

@@ -367,13 +367,19 @@ SQLite::Statement& StateStore::statement(std::string const& sql) const {
     auto it = statements_.find(sql);
     if (it == statements_.end())
         it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
-    it->second->reset();
+    // tryReset: after a failed step (a full disk) sqlite3_reset repeats that step's error, and a
+    // throwing reset() would fail the statement's next, healthy use as well.
+    it->second->tryReset();
     it->second->clearBindings();
     return *it->second;
 }
 
 int StateStore::latest_schema_version() noexcept {
     return static_cast<int>(std::size(kMigrations));
+}
+
+void StateStore::set_query_only(bool on) {
+    db_->exec(on ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF");
 }
 
 int StateStore::set_max_page_count(int pages) {

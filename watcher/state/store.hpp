@@ -98,6 +98,9 @@ class StateStore {
     // max_page_count), so writes beyond it fail with "database or disk is full" as on a full
     // disk. Returns the cap SQLite applied (never below the pages already in use).
     int set_max_page_count(int pages);
+    // For tests: every write fails with "attempt to write a readonly database" until turned off
+    // (PRAGMA query_only), as on a state file that became read-only under the daemon.
+    void set_query_only(bool on);
 
     static int latest_schema_version() noexcept;
     int schema_version() const;
