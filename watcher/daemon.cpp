@@ -90,9 +90,10 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
         dirty_ = true;
         wake_.cancel();
     };
-    scheduler_->on_recovered = [](StoredSubscription const& s, int n) {
+    scheduler_->on_recovered = [this](StoredSubscription const& s, int n) {
         spdlog::info("{}:{}: poll recorded again after {} failure(s)", s.sub.source,
                      sanitize_text(s.sub.name), n);
+        dispatcher_->storage_recovered();
     };
 
     load_.requirements = cfg.requirements;

@@ -99,6 +99,11 @@ void Dispatcher::stop() {
         c->pace->cancel();
 }
 
+void Dispatcher::storage_recovered() {
+    for (auto& c : channels_)
+        if (c->storage_failures > 0) c->retry_at.reset();
+}
+
 std::optional<UnixTime> Dispatcher::next_due() const {
     std::optional<UnixTime> next;
     for (auto const& c : channels_) {

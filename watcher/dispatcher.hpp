@@ -79,6 +79,9 @@ class Dispatcher {
     bool idle() const;
     DispatchStats totals() const { return totals_; }
     std::vector<std::string> disabled() const;
+    // The state file took a write again: channels backing off after a storage error may try
+    // at once instead of waiting out their backoff.
+    void storage_recovered();
     void stop();
 
     std::function<void()> on_idle;

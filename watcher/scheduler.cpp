@@ -97,6 +97,11 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                 if (auto const c = crashes_.find(id); c != crashes_.end()) {
                     if (on_recovered) on_recovered(sub, c->second);
                     crashes_.erase(c);
+                    // The state file takes writes again (a full disk freed): the others that
+                    // failed on it need not wait out their backoff of up to an hour.
+                    for (auto const& [other, n] : crashes_)
+                        if (auto e = entries_.find(other); e != entries_.end())
+                            e->second.due = std::min(e->second.due, now);
                 }
                 if (outcome.status != PollStatus::cancelled && it != entries_.end())
                     it->second.due = outcome.next_due;

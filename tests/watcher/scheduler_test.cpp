@@ -153,3 +153,46 @@ BOOST_AUTO_TEST_CASE(a_poll_that_throws_is_backed_off_in_memory) {
     rig.scheduler.reschedule(rig.store.subscriptions());
     BOOST_TEST(rig.scheduler.start_due(rig.now).value() == 1030 + 60);
 }
+
+// A poll that works again after failures (the state file takes writes again after a full disk)
+// brings forward the others backing off after failures of their own, instead of leaving them
+// to wait out a backoff of up to an hour.
+BOOST_AUTO_TEST_CASE(a_recovery_brings_forward_the_others_backing_off) {
+    std::atomic<bool> p1_broken{true};
+    Rig rig(std::size_t{1}, SchedulerOptions{}, [&](TestRequest const& req) {
+        bool const broken = req.target.find("/p0/") != std::string::npos || p1_broken;
+        return TestResponse::text(broken ? "!throw" : "1.0");
+    });
+    rig.scheduler.reschedule(rig.subscribe(2));
+    std::map<std::string, int> crashes, recovered;
+    std::size_t polled = 0;
+    rig.scheduler.on_crash = [&](StoredSubscription const& s, std::string const&, int n) {
+        crashes[s.sub.name] = n;
+    };
+    rig.scheduler.on_recovered = [&](StoredSubscription const& s, int n) {
+        recovered[s.sub.name] = n;
+    };
+    rig.scheduler.on_polled = [&](StoredSubscription const&, PollOutcome const&) { ++polled; };
+    // One poll at a time: p0, then p1; both fail twice (due again at 1030, then 1090).
+    for (int round = 1; round <= 2; ++round) {
+        rig.scheduler.start_due(rig.now);
+        rig.run_until([&] { return crashes["p0"] == round; });
+        rig.scheduler.start_due(rig.now);
+        rig.run_until([&] { return crashes["p1"] == round; });
+        rig.now += 30;
+    }
+    BOOST_TEST(rig.scheduler.start_due(rig.now).value() == 1090);
+    // p1's cause goes away; p0's not. At 1090 p0 fails a third time (backed off to 1210), then
+    // p1 works again...
+    rig.now = 1090;
+    p1_broken = false;
+    rig.scheduler.start_due(rig.now);
+    rig.run_until([&] { return crashes["p0"] == 3; });
+    rig.scheduler.start_due(rig.now);
+    rig.run_until([&] { return polled == 1u; });
+    BOOST_TEST(recovered["p1"] == 2);
+    // ... which makes p0 due at once, not at 1210.
+    rig.scheduler.start_due(rig.now);
+    BOOST_TEST_REQUIRE(rig.scheduler.in_flight() == 1u);
+    rig.run_until([&] { return crashes["p0"] == 4; });
+}
