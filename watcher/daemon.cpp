@@ -52,7 +52,16 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     DispatcherOptions dopts;
     dopts.wait_out_retries =
         options_.once; // --once delivers what its cycle produced before it exits
-    if (options_.storage_backoff) dopts.storage_retry = *options_.storage_backoff;
+    // After a storage error, never wait longer than a normal poll would: the file may take
+    // writes again long before an hour's backoff ends, and a retry costs no more than a poll.
+    Backoff storage = options_.storage_backoff.value_or(Backoff{});
+    if (!options_.storage_backoff) {
+        storage.cap =
+            std::min(storage.cap, std::chrono::duration_cast<std::chrono::seconds>(cfg.interval));
+        storage.initial = std::min(storage.initial, storage.cap);
+        storage.jitter = 0.2;
+    }
+    dopts.storage_retry = storage;
     dispatcher_ =
         std::make_unique<Dispatcher>(io.get_executor(), *store_, std::move(channels), dopts);
     dispatcher_->on_idle = [this] { wake_.cancel(); };
@@ -68,7 +77,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, so every connection stays busy.
     sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
-    if (options_.storage_backoff) sopts.crash_backoff = *options_.storage_backoff;
+    sopts.crash_backoff = storage;
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
     scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const& outcome) {
         if (outcome.status == PollStatus::error)

@@ -25,7 +25,8 @@ struct DaemonOptions {
     std::string state_path;
     bool once = false; // poll everything once, deliver, return (cron, tests)
     // How long to leave a poll or a notifier alone after the state file refused a write (a full
-    // disk, a read-only file); 30 s doubling to an hour unless set (tests set it shorter).
+    // disk, a read-only file); unless set (tests set it shorter), 30 s doubling up to the poll
+    // interval or an hour, whichever is shorter.
     std::optional<Backoff> storage_backoff;
 };
 
