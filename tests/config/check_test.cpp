@@ -220,3 +220,41 @@ BOOST_AUTO_TEST_CASE(credential_references_read_credentials_directory) {
                "https://hooks.slack.com/services/T0/B0/s3cr3t");
     ::unsetenv("CREDENTIALS_DIRECTORY");
 }
+
+BOOST_AUTO_TEST_CASE(metrics_listener_settings) {
+    Dir d;
+    d.write("requirements.txt", "requests\n");
+    auto const check = [&](std::string const& table) {
+        auto const cfg =
+            d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n" + table);
+        return check_config(cfg);
+    };
+    auto const ok = check("[metrics]\nlisten = \"127.0.0.1:9464\"\n");
+    BOOST_REQUIRE(ok.ok());
+    BOOST_REQUIRE(ok.config->metrics.has_value());
+    BOOST_TEST(ok.config->metrics->host == "127.0.0.1");
+    BOOST_TEST(ok.config->metrics->port == 9464);
+    BOOST_TEST(ok.config->metrics->outbox_stale.count() == 3600);
+    auto const v6 = check("[metrics]\nlisten = \"[::1]:9000\"\noutbox_stale = \"2h\"\n");
+    BOOST_REQUIRE(v6.ok());
+    BOOST_TEST(v6.config->metrics->host == "::1");
+    BOOST_TEST(v6.config->metrics->outbox_stale.count() == 7200);
+    BOOST_TEST(!check("").config->metrics.has_value()); // off by default
+
+    std::string const p = d.path("pinwatch.toml") + ":";
+    BOOST_TEST(joined(check("[metrics]\nlisten = \"0.0.0.0:9464\"\n").errors) ==
+               p + "3: metrics.listen: 0.0.0.0 is not a loopback address; set allow_remote = "
+                   "true in [metrics] to serve metrics beyond this machine\n");
+    BOOST_TEST(check("[metrics]\nlisten = \"0.0.0.0:9464\"\nallow_remote = true\n").ok());
+    for (auto const* bad : {"localhost:9464", "127.0.0.1", "::1:9464", "127.0.0.1:70000",
+                            "300.1.1.1:80", "127.0.0.1:"})
+        BOOST_TEST(joined(check("[metrics]\nlisten = \"" + std::string(bad) + "\"\n").errors) ==
+                       p +
+                           "3: metrics.listen: expected an IP address and port, like "
+                           "\"127.0.0.1:9464\" or \"[::1]:9464\", got '" +
+                           bad + "'\n",
+                   bad);
+    BOOST_TEST(joined(check("[metrics]\nport = 1\n").errors) ==
+               p + "2: metrics.listen: missing (an address like \"127.0.0.1:9464\")\n" + p +
+                   "3: metrics.port: unknown key\n");
+}
