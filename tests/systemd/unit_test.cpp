@@ -20,7 +20,11 @@ namespace utf = boost::unit_test;
 
 namespace {
 
-std::string const kAnalyze = "/usr/bin/systemd-analyze";
+// $PINWATCH_SYSTEMD_ANALYZE overrides the path (to see the skip: point it at nothing).
+std::string const kAnalyze = [] {
+    char const* path = std::getenv("PINWATCH_SYSTEMD_ANALYZE");
+    return std::string(path && *path ? path : "/usr/bin/systemd-analyze");
+}();
 
 struct HasAnalyze {
     boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
