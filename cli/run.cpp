@@ -131,9 +131,18 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     // The same checks, and the same messages, as `pinwatch config-check`.
     auto checked = config::check_config(*config_path);
     if (!checked.ok()) {
-        print_config_problems(checked, err);
-        err << "pinwatch run: not starting: " << checked.errors.size()
-            << " problem(s) in the config\n";
+        if (stderr_is_journal() && &err == &std::cerr) {
+            // Under systemd the journal records them as errors: `journalctl -p err` finds them.
+            for (auto const& w : checked.warnings)
+                spdlog::warn("{}", sanitize_text(w.str()));
+            for (auto const& e : checked.errors)
+                spdlog::error("{}", sanitize_text(e.str()));
+            spdlog::critical("not starting: {} problem(s) in the config", checked.errors.size());
+        } else {
+            print_config_problems(checked, err);
+            err << "pinwatch run: not starting: " << checked.errors.size()
+                << " problem(s) in the config\n";
+        }
         return 2;
     }
     spdlog::set_level(level.value_or(spdlog::level::info));

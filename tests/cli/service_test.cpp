@@ -361,6 +361,27 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
         BOOST_TEST(std::regex_match(line, std::regex("^<[2-7]>.*")), line);
 }
 
+// A config with problems under systemd: the service does not start (exit 2), and each problem
+// is in the journal at error priority, as config-check words it.
+BOOST_AUTO_TEST_CASE(a_bad_config_is_refused_with_error_lines_in_the_journal) {
+    Workspace w;
+    w.write("pinwatch.toml", "requirements = [\"missing.txt\"]\ncolour = 1\n");
+    NotifySocket notify(w.dir / "notify.sock");
+    Service svc(w, notify.path.string());
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(svc.pid, &status, 0) == svc.pid);
+    svc.pid = 0;
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 2);
+    auto const journal = read_file(w.dir / "journal.log");
+    BOOST_TEST(journal == "<3>" + w.path("pinwatch.toml") + ":1: requirements: cannot read '" +
+                              w.path("missing.txt") + "': No such file or directory\n<3>" +
+                              w.path("pinwatch.toml") + ":2: colour: unknown key\n" +
+                              "<2>not starting: 2 problem(s) in the config\n");
+    notify.drain();
+    BOOST_TEST(notify.messages.empty()); // never READY
+}
+
 // Outside systemd: readable, timestamped lines with the level spelled out.
 BOOST_AUTO_TEST_CASE(terminal_lines_are_readable_and_log_level_filters) {
     Workspace w;
