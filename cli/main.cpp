@@ -14,8 +14,9 @@ constexpr char const* kUsage = R"(usage: pinwatch <command> [options]
 commands:
   check   -r FILE [-r FILE...] [--index-url URL] [--json] [--fail-on KIND...] [--state FILE]
           one poll: pin, latest, what is newer, yanked pins
-  run     --config FILE
-          the daemon: polls forever, reports releases and yanks as they happen
+  run     [--config FILE] [--once] [--log-level LEVEL]
+          the daemon: polls forever, reports releases and yanks as they happen;
+          SIGHUP re-reads the config, SIGTERM stops; Type=notify under systemd
   status  [--state FILE | --config FILE]
           what the state file holds: packages, last polls, errors, outbox
   notify-test  --config FILE [--notifier NAME]
