@@ -1,9 +1,7 @@
 // Entry point: dispatches `pinwatch <command> ...` to the command functions.
 #include "cli/commands.hpp"
+#include "cli/logging.hpp"
 #include "pinwatch_version.hpp"
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <iostream>
@@ -16,12 +14,15 @@ constexpr char const* kUsage = R"(usage: pinwatch <command> [options]
 commands:
   check   -r FILE [-r FILE...] [--index-url URL] [--json] [--fail-on KIND...] [--state FILE]
           one poll: pin, latest, what is newer, yanked pins
-  run     --config FILE
-          the daemon: polls forever, reports releases and yanks as they happen
+  run     [--config FILE] [--once] [--log-level LEVEL]
+          the daemon: polls forever, reports releases and yanks as they happen;
+          SIGHUP re-reads the config, SIGTERM stops; Type=notify under systemd
   status  [--state FILE | --config FILE]
           what the state file holds: packages, last polls, errors, outbox
   notify-test  --config FILE [--notifier NAME]
           send one test event through each notifier and say whether it arrived
+  config-check [--config FILE]
+          check the daemon's config the way `run` does; every problem as file:line: key: message
   deps    -r FILE [-r FILE...] [--pyproject FILE] [--python-version X.Y] [--json]
           show what pinwatch understood from requirements files
   --version
@@ -34,7 +35,7 @@ Run `pinwatch <command> --help` for a command's options.
 
 int main(int argc, char** argv) {
     // Logs go to stderr; stdout carries only results (tables, JSON, console events).
-    spdlog::set_default_logger(spdlog::stderr_color_mt("pinwatch"));
+    pinwatch::cli::setup_logging();
     using namespace pinwatch::cli;
     if (argc < 2) {
         std::cerr << kUsage;
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (command == "check") return run_check(args, std::cout, std::cerr);
     if (command == "run") return run_daemon(args, std::cout, std::cerr);
     if (command == "status") return run_status(args, std::cout, std::cerr);
+    if (command == "config-check") return run_config_check(args, std::cout, std::cerr);
     if (command == "notify-test") return run_notify_test(args, std::cout, std::cerr);
     std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
     return 2;

@@ -1,41 +1,98 @@
-// `pinwatch run --config FILE`: the daemon. Validates the config, builds the Daemon (which
-// migrates the state), tells systemd it is ready, then runs until SIGTERM/SIGINT.
+// `pinwatch run --config FILE`: the daemon. Checks the config (as `config-check` does), builds
+// the Daemon (which migrates the state), tells systemd it is ready, then runs until SIGTERM or
+// SIGINT. SIGHUP re-reads the config: a good one replaces the running Daemon (same state file,
+// same counters), a bad one is refused with its messages and the running one goes on. The
+// optional [metrics] listener serves /metrics and /healthz from the Daemon of the moment.
 #include "cli/commands.hpp"
+#include "cli/logging.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
-#include "config/config.hpp"
+#include "config/check.hpp"
+#include "net/server.hpp"
 #include "watcher/daemon.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
 #include <iostream>
+#include <set>
 
 namespace pinwatch::cli {
 namespace {
 
 namespace asio = boost::asio;
 
-constexpr char const* kRunUsage = R"(usage: pinwatch run --config FILE [--state FILE] [--once] [-v]
+constexpr char const* kRunUsage =
+    R"(usage: pinwatch run [--config FILE] [--state FILE] [--once] [--log-level LEVEL] [-v]
 
 The daemon: polls every requirement the config names, forever, and reports changes.
-  --config FILE   TOML config (see the README's config reference)
-  --state FILE    overrides the config's state file
-  --once          poll every package once, deliver, exit (for cron and tests); exit 1 when a
-                  notification could not be delivered, 3 when nothing could be polled
-  -v, --verbose   debug logging (every request's outcome)
-Stops cleanly on SIGTERM or SIGINT.
+  --config FILE      TOML config (see the README's config reference); default:
+                     $CONFIGURATION_DIRECTORY/pinwatch.toml under systemd, else
+                     /etc/pinwatch/pinwatch.toml
+  --state FILE       overrides the config's state file
+  --once             poll every package once, deliver, exit (for cron and tests); exit 1 when a
+                     notification could not be delivered, 3 when nothing could be polled
+  --log-level LEVEL  debug, info (the default), warning, error
+  -v, --verbose      the same as --log-level debug (every request's outcome)
+Refuses to start (exit 2) on any problem `pinwatch config-check` reports, with the same lines.
+Signals: SIGTERM/SIGINT stop cleanly (the current write completes); SIGHUP re-reads the config
+and the requirements files, keeps the state, and logs what changed; a config with problems is
+refused and the running one goes on. Under systemd: Type=notify (READY=1, STATUS=, WATCHDOG=1)
+and log lines with journal priorities.
 )";
+
+// The notifiers a config delivers to, by name ("console" for the default one).
+std::map<std::string, std::string> notifiers_of(config::Config const& c) {
+    std::map<std::string, std::string> out;
+    if (c.console) out["console"] = "console";
+    for (auto const& n : c.notifiers)
+        out[n.name] = n.type;
+    return out;
+}
+
+// What a reload changes besides the packages (which the Daemon's first reload names itself).
+void log_config_changes(config::Config const& before, config::Config const& after) {
+    auto const old_n = notifiers_of(before), new_n = notifiers_of(after);
+    for (auto const& [name, type] : new_n) {
+        auto it = old_n.find(name);
+        if (it == old_n.end())
+            spdlog::info("reload: notifier {} ({}) added", sanitize_text(name), type);
+        else if (it->second != type)
+            spdlog::info("reload: notifier {} changed from {} to {}", sanitize_text(name),
+                         it->second, type);
+    }
+    for (auto const& [name, type] : old_n)
+        if (!new_n.count(name))
+            spdlog::info("reload: notifier {} ({}) removed", sanitize_text(name), type);
+    if (before.requirements != after.requirements || before.pyproject != after.pyproject)
+        spdlog::info("reload: the list of requirements/pyproject files changed");
+    if (before.interval != after.interval)
+        spdlog::info("reload: interval {} s -> {} s", before.interval.count(),
+                     after.interval.count());
+    if (before.index_url != after.index_url) spdlog::info("reload: index_url changed");
+}
+
+bool same_listener(std::optional<config::MetricsConfig> const& a,
+                   std::optional<config::MetricsConfig> const& b) {
+    if (!a || !b) return !a && !b;
+    return a->host == b->host && a->port == b->port;
+}
+
+void notify_systemd(std::string const& message) {
+    sd_notify(0, message.c_str());
+}
 
 } // namespace
 
 int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
     std::optional<std::string> config_path, state_override;
-    bool verbose = false, once = false;
+    std::optional<spdlog::level::level_enum> level;
+    bool once = false;
     ArgReader r(args);
     while (!r.done()) {
         if (r.flag({"-h", "--help"})) {
@@ -53,8 +110,15 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
                 err << "pinwatch run: --state needs a file\n";
                 return 2;
             }
+        } else if (r.flag({"--log-level"})) {
+            auto v = r.value();
+            level = v ? parse_log_level(*v) : std::nullopt;
+            if (!level) {
+                err << "pinwatch run: --log-level takes debug, info, warning or error\n";
+                return 2;
+            }
         } else if (r.flag({"-v", "--verbose"})) {
-            verbose = true;
+            level = spdlog::level::debug;
         } else if (r.flag({"--once"})) {
             once = true;
         } else {
@@ -63,67 +127,224 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
     }
-    if (!config_path) {
-        err << "pinwatch run: --config FILE is required\n" << kRunUsage;
+    if (!config_path) config_path = default_config_path();
+    // The same checks, and the same messages, as `pinwatch config-check`.
+    auto checked = config::check_config(*config_path);
+    if (!checked.ok()) {
+        if (stderr_is_journal() && &err == &std::cerr) {
+            // Under systemd the journal records them as errors: `journalctl -p err` finds them.
+            for (auto const& w : checked.warnings)
+                spdlog::warn("{}", sanitize_text(w.str()));
+            for (auto const& e : checked.errors)
+                spdlog::error("{}", sanitize_text(e.str()));
+            spdlog::critical("not starting: {} problem(s) in the config", checked.errors.size());
+        } else {
+            print_config_problems(checked, err);
+            err << "pinwatch run: not starting: " << checked.errors.size()
+                << " problem(s) in the config\n";
+        }
         return 2;
     }
-    auto cfg = config::load_config(*config_path);
-    if (!cfg) {
-        for (auto const& e : cfg.error())
-            err << sanitize_text(e.str()) << '\n';
-        return 2;
-    }
-    spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+    spdlog::set_level(level.value_or(spdlog::level::info));
+    for (auto const& w : checked.warnings)
+        spdlog::warn("{}", sanitize_text(w.str()));
+    config::Config current = std::move(*checked.config);
 
-    watcher::DaemonOptions options;
-    options.state_path = state_override.value_or(cfg->state.value_or(default_state_path()));
-    options.once = once;
+    watcher::Metrics metrics(watcher::unix_now());
+    auto const options_for = [&](config::Config const& c) {
+        watcher::DaemonOptions o;
+        o.state_path = state_override.value_or(c.state.value_or(default_state_path()));
+        o.once = once;
+        o.metrics = &metrics;
+        return o;
+    };
     asio::io_context io;
-    // Registered before anything slow (opening and migrating the state): a SIGTERM that arrives
-    // meanwhile is queued by Asio and stops the daemon cleanly once it runs.
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    // Registered before anything slow (opening and migrating the state): a signal that arrives
+    // meanwhile is queued by Asio and handled once the loop runs.
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     std::unique_ptr<watcher::Daemon> daemon;
+    auto options = options_for(current);
     try {
-        daemon = std::make_unique<watcher::Daemon>(io, *cfg, options, out);
+        daemon = std::make_unique<watcher::Daemon>(io, current, options, out);
     } catch (std::exception const& e) {
         err << "pinwatch run: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    bool first_reload = true;
-    daemon->on_reload = [&](std::size_t n) {
-        if (first_reload)
-            spdlog::info("pinwatch watching {} package(s); state {}", n, options.state_path);
-        first_reload = false;
-    };
-    // The watchdog is fed only while the loop really turns.
-    daemon->on_tick = [] { sd_notify(0, "WATCHDOG=1"); };
 
-    signals.async_wait([&](boost::system::error_code ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {}: stopping", sig);
-        sd_notify(0, "STOPPING=1");
-        daemon->stop();
-    });
+    // /metrics and /healthz, answered from whichever Daemon runs now.
+    std::unique_ptr<net::Server> server;
+    auto const serve = [&](config::MetricsConfig const& m) {
+        auto s = std::make_unique<net::Server>(
+            io.get_executor(), m.host, m.port,
+            [&daemon, &metrics, &current](std::string_view target) -> net::ServerReply {
+                auto const path = target.substr(0, target.find('?'));
+                auto const now = watcher::unix_now();
+                if (!daemon) return {503, "text/plain; charset=utf-8", "reloading\n"};
+                if (path == "/metrics")
+                    return {200, "text/plain; version=0.0.4; charset=utf-8",
+                            metrics.render(now, daemon->outbox_queues())};
+                if (path == "/healthz") {
+                    watcher::HealthLimits limits;
+                    if (current.metrics) limits.outbox_stale = current.metrics->outbox_stale;
+                    auto h = metrics.health(now, daemon->outbox_queues(), limits);
+                    return {h.ok ? 200 : 503, "text/plain; charset=utf-8", std::move(h.text)};
+                }
+                return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n"};
+            });
+        auto const host = m.host.find(':') == std::string::npos ? m.host : "[" + m.host + "]";
+        spdlog::info("metrics on http://{}:{}/metrics and /healthz", host, s->port());
+        return s;
+    };
+    if (current.metrics && !once) {
+        try {
+            server = serve(*current.metrics);
+        } catch (std::exception const& e) {
+            err << "pinwatch run: [metrics] " << sanitize_text(e.what()) << '\n';
+            return 2;
+        }
+    }
+
     int exit_code = 0;
-    // Ready: the config is valid and the state file migrated. Requirements files that cannot
-    // be read now are logged and retried every cycle; systemd need not wait for them.
-    sd_notify(0, "READY=1");
-    asio::co_spawn(io, daemon->run(), [&](std::exception_ptr ep) {
+    std::optional<config::Config> pending; // a checked config waiting for the Daemon to stop
+    std::unique_ptr<net::Server> pending_server;
+    bool pending_server_set = false;
+    asio::steady_timer settle(io);
+
+    std::function<void()> start, swap;
+    auto const finish = [&] {
         signals.cancel();
-        daemon->stop();
-        // Idle keep-alive connections, or a resolver stuck in getaddrinfo, would keep the loop
-        // going; the daemon is done, so the loop is too.
+        if (daemon) daemon->stop();
+        // Idle keep-alive connections, a resolver stuck in getaddrinfo, or the metrics listener
+        // would keep the loop going; the daemon is done, so the loop is too.
         io.stop();
-        if (ep) {
+    };
+    std::function<void()> arm_signals = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            if (sig != SIGHUP) {
+                spdlog::info("signal {}: stopping", sig);
+                notify_systemd("STOPPING=1");
+                pending.reset();
+                daemon->stop();
+                return;
+            }
+            if (once || pending) {
+                spdlog::info("SIGHUP: {}", once ? "ignored by --once" : "a reload is under way");
+                arm_signals();
+                return;
+            }
+            spdlog::info("SIGHUP: re-reading {}", sanitize_text(*config_path));
+            notify_systemd("RELOADING=1");
+            auto next = config::check_config(*config_path);
+            if (next.ok() && !same_listener(current.metrics, next.config->metrics) &&
+                next.config->metrics) {
+                // Bound before the switch, so an address in use refuses the reload instead of
+                // leaving the daemon without its listener.
+                try {
+                    pending_server = serve(*next.config->metrics);
+                } catch (std::exception const& e) {
+                    next.errors.push_back({*config_path, next.config->key_lines["metrics"],
+                                           "metrics.listen: " + std::string(e.what())});
+                }
+            }
+            if (!next.ok()) {
+                spdlog::error("reload refused: {} problem(s) in {}; the running config stays",
+                              next.errors.size(), sanitize_text(*config_path));
+                for (auto const& e : next.errors)
+                    spdlog::error("{}", sanitize_text(e.str()));
+                notify_systemd(
+                    "READY=1\nSTATUS=reload refused: " + std::to_string(next.errors.size()) +
+                    " problem(s) in the config; " + daemon->status_line(watcher::unix_now()));
+                arm_signals();
+                return;
+            }
+            for (auto const& w : next.warnings)
+                spdlog::warn("{}", sanitize_text(w.str()));
+            log_config_changes(current, *next.config);
+            pending_server_set = !same_listener(current.metrics, next.config->metrics);
+            pending = std::move(next.config);
+            daemon->stop(); // run() returns; the completion handler builds the next Daemon
+            arm_signals();
+        });
+    };
+
+    // Runs the current Daemon; when it returns, either the process is done or a reload builds
+    // the next one.
+    start = [&] {
+        bool first_reload = true;
+        daemon->on_reload = [&, first_reload](std::size_t n) mutable {
+            if (first_reload)
+                spdlog::info("pinwatch watching {} package(s); state {}", n,
+                             sanitize_text(options.state_path));
+            first_reload = false;
+        };
+        // The watchdog is fed only while the loop really turns; STATUS says what it does.
+        daemon->on_tick = [&] {
+            notify_systemd("WATCHDOG=1\nSTATUS=" + daemon->status_line(watcher::unix_now()));
+        };
+        // Ready: the config is valid and the state file migrated. Requirements files that
+        // cannot be read later are logged and retried every cycle.
+        notify_systemd("READY=1\nSTATUS=" + daemon->status_line(watcher::unix_now()));
+        asio::co_spawn(io, daemon->run(), [&](std::exception_ptr ep) {
+            if (ep) {
+                try {
+                    std::rethrow_exception(ep);
+                } catch (std::exception const& e) {
+                    spdlog::critical("daemon stopped: {}", sanitize_text(e.what()));
+                    exit_code = 1;
+                }
+                pending.reset();
+            }
+            if (!pending) return finish();
+            swap();
+        });
+    };
+    // A reload: wait until nothing of the old Daemon runs, then build the next one on the same
+    // state file (its lock is released when the old one goes).
+    swap = [&] {
+        if (!pending) return finish(); // SIGTERM while waiting
+        if (!daemon->quiescent()) {
+            settle.expires_after(std::chrono::milliseconds(50));
+            settle.async_wait([&](boost::system::error_code) { swap(); });
+            return;
+        }
+        auto next = std::move(*pending);
+        pending.reset();
+        daemon.reset();
+        auto next_options = options_for(next);
+        try {
+            daemon = std::make_unique<watcher::Daemon>(io, next, next_options, out);
+            if (next_options.state_path != options.state_path)
+                spdlog::info("reload: state file is now {}",
+                             sanitize_text(next_options.state_path));
+            if (pending_server_set) {
+                server = std::move(pending_server);
+                if (!server) spdlog::info("reload: metrics listener closed");
+            }
+            current = std::move(next);
+            options = next_options;
+            spdlog::info("reload: done");
+        } catch (std::exception const& e) {
+            spdlog::error("reload failed: {}; going on with the previous config",
+                          sanitize_text(e.what()));
+            pending_server.reset();
             try {
-                std::rethrow_exception(ep);
-            } catch (std::exception const& e) {
-                spdlog::critical("daemon stopped: {}", sanitize_text(e.what()));
+                daemon = std::make_unique<watcher::Daemon>(io, current, options, out);
+            } catch (std::exception const& again) {
+                spdlog::critical("cannot restart with the previous config either: {}",
+                                 sanitize_text(again.what()));
                 exit_code = 1;
+                daemon.reset();
+                return finish();
             }
         }
-    });
+        pending_server_set = false;
+        start();
+    };
+    arm_signals();
+    start();
     io.run();
+    server.reset();
     if (exit_code == 0 && once && daemon->polls_answered() == 0 &&
         (daemon->polls_failed() > 0 || daemon->requirements_unreadable())) {
         // As `check` does: nothing could be polled is not success.

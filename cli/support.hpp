@@ -9,6 +9,10 @@
 #include <string>
 #include <string_view>
 
+namespace pinwatch::config {
+struct ConfigCheck;
+}
+
 namespace pinwatch::cli {
 
 // Walks argv-style arguments, the same way for every command: "--flag value", "--flag=value",
@@ -46,6 +50,12 @@ struct StateLocation {
 StateLocation default_state_location();
 
 bool stderr_is_terminal();
+
+// The config `run` and `config-check` read when none is named: $CONFIGURATION_DIRECTORY/
+// pinwatch.toml under systemd (ConfigurationDirectory=), else /etc/pinwatch/pinwatch.toml.
+std::string default_config_path();
+// Prints a config check's warnings ("warning: file:line: key: message") and errors, one a line.
+void print_config_problems(config::ConfigCheck const& checked, std::ostream& err);
 
 // Prints rows as left-aligned columns two spaces apart (the first row is the header).
 void write_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows);

@@ -20,13 +20,49 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Every message leads with the key it is about, as "key.path: what is wrong". Messages are
+// written the way they read best ("key 'http.timeout': expected ...", "unknown key 'x' in
+// [http]", "[notifiers.a]: missing key 'type' (...)") and put in that one shape here, so every
+// key, including ones added later, is reported alike.
+std::string keyed(std::string msg) {
+    auto const npos = std::string::npos;
+    if (msg.rfind("key '", 0) == 0) {
+        if (auto const end = msg.find("': ", 5); end != npos)
+            return msg.substr(5, end - 5) + ": " + msg.substr(end + 3);
+    }
+    if (msg.rfind("unknown key '", 0) == 0) {
+        auto const end = msg.find('\'', 13);
+        if (end != npos) {
+            std::string const key = msg.substr(13, end - 13);
+            std::string rest = msg.substr(end + 1);
+            if (rest.rfind(" in [", 0) == 0) {
+                if (auto const close = rest.find(']'); close != npos)
+                    return rest.substr(5, close - 5) + "." + key + ": unknown key" +
+                           rest.substr(close + 1);
+            }
+            return key + ": unknown key" + rest;
+        }
+    }
+    if (msg.rfind("[", 0) == 0) {
+        std::string const marker = "]: missing key '";
+        if (auto const close = msg.find(marker); close != npos) {
+            auto const start = close + marker.size();
+            if (auto const end = msg.find('\'', start); end != npos)
+                return msg.substr(1, close - 1) + "." + msg.substr(start, end - start) +
+                       ": missing" + msg.substr(end + 1);
+        }
+    }
+    return msg;
+}
+
 struct Reader {
     std::string path;
     std::vector<ConfigError> errors;
+    std::vector<std::pair<std::string, int>> literal_secrets;
 
     int line_of(toml::node const& n) const { return static_cast<int>(n.source().begin.line); }
     void error(toml::node const& n, std::string msg) {
-        errors.push_back({path, line_of(n), std::move(msg)});
+        errors.push_back({path, line_of(n), keyed(std::move(msg))});
     }
 
     std::optional<std::string> string(toml::node const& n, std::string const& key) {
@@ -166,6 +202,7 @@ std::optional<std::string> read_secret(Reader& r, toml::node const& v, std::stri
                                        Check&& check) {
     auto reference = r.string(v, full);
     if (!reference) return std::nullopt;
+    if (!is_secret_reference(*reference)) r.literal_secrets.emplace_back(full, r.line_of(v));
     auto value = resolve_secret(*reference, fs::path(r.path).parent_path());
     if (!value) {
         r.error(v, "key '" + full + "': " + value.error());
@@ -367,6 +404,11 @@ std::optional<EmailConfig> read_email(Reader& r, std::string const& where, toml:
     if (auto const* n = at("password")) {
         auto s = r.string(*n, full("password"));
         if (s && !s->empty()) {
+            // Resolved when the notifier is built; check_config resolves it beforehand to
+            // say early that it does not.
+            if (!is_secret_reference(*s))
+                r.literal_secrets.emplace_back(full("password"), r.line_of(*n));
+            e.password_line = r.line_of(*n);
             e.password_ref = *s;
         } else {
             if (s)
@@ -422,6 +464,98 @@ std::optional<EmailConfig> read_email(Reader& r, std::string const& where, toml:
     }
     if (!ok) return std::nullopt;
     return e;
+}
+
+// "127.0.0.1:9464", "[::1]:9464": an IP address (no names: nothing to resolve at start-up) and a
+// port.
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string const& text) {
+    std::string host, port;
+    if (!text.empty() && text.front() == '[') {
+        auto const close = text.find("]:");
+        if (close == std::string::npos) return std::nullopt;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        if (host.find(':') == std::string::npos) return std::nullopt;
+    } else {
+        auto const colon = text.rfind(':');
+        if (colon == std::string::npos) return std::nullopt;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string::npos) return std::nullopt; // IPv6 needs brackets
+    }
+    if (host.empty() || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos)
+        return std::nullopt;
+    if (host.find(':') == std::string::npos) {
+        int parts = 0;
+        for (std::size_t at = 0; at <= host.size(); ++parts) {
+            auto const dot = std::min(host.find('.', at), host.size());
+            auto const piece = host.substr(at, dot - at);
+            if (piece.empty() || piece.size() > 3 ||
+                piece.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoi(piece) > 255)
+                return std::nullopt;
+            at = dot + 1;
+        }
+        if (parts != 4) return std::nullopt;
+    }
+    int const p = std::stoi(port);
+    if (p > 65535) return std::nullopt;
+    return std::pair(host, static_cast<std::uint16_t>(p));
+}
+
+bool is_loopback(std::string const& host) {
+    return host.rfind("127.", 0) == 0 || host == "::1" || host == "0:0:0:0:0:0:0:1";
+}
+
+void read_metrics(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'metrics': expected a table [metrics]");
+        return;
+    }
+    MetricsConfig m;
+    toml::node const* listen = nullptr;
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        if (key == "listen") {
+            listen = &v;
+            if (auto s = r.string(v, "metrics.listen")) {
+                if (auto hp = parse_listen(*s)) {
+                    m.host = hp->first;
+                    m.port = hp->second;
+                } else {
+                    r.error(v, "key 'metrics.listen': expected an IP address and port, like "
+                               "\"127.0.0.1:9464\" or \"[::1]:9464\", got '" +
+                                   sanitize_text(*s) + "'");
+                    listen = nullptr;
+                }
+            } else {
+                listen = nullptr;
+            }
+        } else if (key == "allow_remote") {
+            if (auto b = r.boolean(v, "metrics.allow_remote")) m.allow_remote = *b;
+        } else if (key == "outbox_stale") {
+            if (auto d = r.duration(v, "metrics.outbox_stale", std::chrono::seconds(60)))
+                m.outbox_stale = *d;
+        } else {
+            r.unknown(v, key, "metrics");
+        }
+    }
+    if (!t->contains("listen")) {
+        r.error(node, "[metrics]: missing key 'listen' (an address like \"127.0.0.1:9464\")");
+        return;
+    }
+    if (!listen) return;
+    if (!is_loopback(m.host) && !m.allow_remote) {
+        r.error(*listen, "key 'metrics.listen': " + m.host +
+                             " is not a loopback address; set allow_remote = true in [metrics] "
+                             "to serve metrics beyond this machine");
+        return;
+    }
+    c.metrics = m;
 }
 
 void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c) {
@@ -581,21 +715,22 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     return std::chrono::seconds(total);
 }
 
-Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
-                                                      std::string const& path) {
+ConfigReading read_config_text(std::string const& text, std::string const& path) {
     toml::table root;
+    ConfigReading reading;
+    Config& c = reading.config;
+    c.path = path;
     try {
         root = toml::parse(text, path);
     } catch (toml::parse_error const& e) {
-        return fail(std::vector<ConfigError>{
-            {path, static_cast<int>(e.source().begin.line),
-             std::string("invalid TOML: ") + std::string(e.description())}});
+        reading.errors.push_back({path, static_cast<int>(e.source().begin.line),
+                                  std::string("invalid TOML: ") + std::string(e.description())});
+        return reading;
     }
-    Reader r{path, {}};
-    Config c;
-    c.path = path;
+    Reader r{path, {}, {}};
     for (auto const& [k, node] : root) {
         std::string const key(k.str());
+        c.key_lines[key] = r.line_of(node);
         if (key == "state") {
             if (auto s = r.string(node, key)) {
                 fs::path p(*s);
@@ -654,6 +789,7 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
                         fs::path p(*s);
                         if (p.is_relative()) p = fs::path(path).parent_path() / p;
                         c.http.extra_ca_file = p.lexically_normal().string();
+                        c.key_lines["http.extra_ca_file"] = r.line_of(hn);
                     }
                 } else {
                     r.unknown(hn, h, "http");
@@ -701,6 +837,8 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
             }
             for (auto const& [nk, nn] : *t)
                 read_notifier(r, std::string(nk.str()), nn, c);
+        } else if (key == "metrics") {
+            read_metrics(r, node, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
         } else {
@@ -708,9 +846,9 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())
-        r.errors.push_back(
-            {path, 0,
-             "nothing to watch: set 'requirements' (and/or 'pyproject') to a list of files"});
+        r.errors.push_back({path, 0,
+                            "requirements: nothing to watch: set 'requirements' (and/or "
+                            "'pyproject') to a list of files"});
     // toml++ walks tables in key order; people read files top to bottom.
     std::stable_sort(
         c.notifiers.begin(), c.notifiers.end(),
@@ -719,8 +857,16 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
                      [](ConfigError const& a, ConfigError const& b) {
                          return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
                      });
-    if (!r.errors.empty()) return fail(std::move(r.errors));
-    return c;
+    c.literal_secrets = std::move(r.literal_secrets);
+    reading.errors = std::move(r.errors);
+    return reading;
+}
+
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
+                                                      std::string const& path) {
+    auto reading = read_config_text(text, path);
+    if (!reading.errors.empty()) return fail(std::move(reading.errors));
+    return std::move(reading.config);
 }
 
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path) {

@@ -35,6 +35,7 @@ struct EmailConfig {
     SmtpSecurity security = SmtpSecurity::starttls;
     std::optional<std::string> username;
     std::optional<std::string> password_ref; // unresolved secret reference; set with username
+    int password_line = 0;                   // where `password` was written
     Mailbox from;
     std::vector<Mailbox> to; // at least one
 };
@@ -68,6 +69,15 @@ struct HttpConfig {
     std::optional<std::string> extra_ca_file;
 };
 
+// [metrics]: the optional listener for /metrics and /healthz (off unless `listen` is set).
+struct MetricsConfig {
+    std::string host;          // an IP address: "127.0.0.1", "::1"
+    std::uint16_t port = 0;    // 0: any free port (the daemon logs which)
+    bool allow_remote = false; // a non-loopback `listen` needs this
+    // /healthz fails when a notifier without a digest has had an event waiting this long.
+    std::chrono::seconds outbox_stale{3600};
+};
+
 struct Config {
     std::string path;                 // the file it was read from
     std::optional<std::string> state; // state file; default depends on the environment
@@ -84,7 +94,21 @@ struct Config {
     // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
     std::map<std::string, std::chrono::seconds> intervals;
     HttpConfig http;
+    std::optional<MetricsConfig> metrics;
+    // Where keys were written, for checks made after parsing ("requirements" -> line).
+    std::map<std::string, int> key_lines;
+    // Secret settings written literally in the file (key path, line): config-check warns when
+    // the file is readable by group or others.
+    std::vector<std::pair<std::string, int>> literal_secrets;
 };
+
+// Everything parsing found: the config as far as it could be read, and every problem in it
+// (sorted by line). `parse_config` is this with the problems turned into a failure.
+struct ConfigReading {
+    Config config;
+    std::vector<ConfigError> errors;
+};
+ConfigReading read_config_text(std::string const& text, std::string const& path);
 
 // Parses and validates. All problems are returned, not just the first.
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path);

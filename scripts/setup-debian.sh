@@ -10,6 +10,8 @@ packages=(
   python3 python3-packaging python3-pip openssl curl sqlite3 ca-certificates
   # the SMTP server the email tests send to (tests/fakes/smtp_server.py)
   python3-aiosmtpd
+  # the unit's checks (systemd-analyze) and the .deb (dpkg-shlibdeps finds its Depends)
+  systemd dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 #include "common/text.hpp"
 #include "config/secrets.hpp"
 #include "notifiers/registry.hpp"
+#include "watcher/state/outbox.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -79,16 +80,21 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
     sopts.crash_backoff = storage;
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
-    scheduler_->on_polled = [this](StoredSubscription const&, PollOutcome const& outcome) {
+    scheduler_->on_polled = [this](StoredSubscription const& s, PollOutcome const& outcome) {
         if (outcome.status == PollStatus::error)
             ++failed_;
         else if (outcome.status != PollStatus::cancelled)
             ++answered_;
+        if (outcome.status != PollStatus::cancelled)
+            failing_[s.id] = outcome.status == PollStatus::error;
+        if (options_.metrics) options_.metrics->record_poll(outcome, unix_now());
         dirty_ = true;
         wake_.cancel();
     };
     scheduler_->on_crash = [this](StoredSubscription const& s, std::string const& what, int n) {
         ++failed_; // a poll whose result could not be written did not happen (run --once: exit 3)
+        failing_[s.id] = true;
+        if (options_.metrics) options_.metrics->record_crash();
         // Storage trouble repeats every retry: said when it starts, then quietly retried.
         if (n == 1)
             spdlog::error("{}:{}: poll failed: {}", s.sub.source, sanitize_text(s.sub.name),
@@ -120,6 +126,47 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
 
 Daemon::~Daemon() = default;
 
+bool Daemon::quiescent() const {
+    return scheduler_->in_flight() == 0 && dispatcher_->idle();
+}
+
+std::string Daemon::status_line(UnixTime now) const {
+    std::size_t errors = 0;
+    for (auto const& [id, failing] : failing_)
+        errors += failing ? 1 : 0;
+    std::size_t const n = scheduler_->scheduled();
+    std::string line = "watching " + std::to_string(n) + (n == 1 ? " package" : " packages");
+    if (scheduler_->in_flight() > 0)
+        line += ", polling " + std::to_string(scheduler_->in_flight()) + " now";
+    else if (next_poll_)
+        line += ", next poll in " + std::to_string(std::max<UnixTime>(0, *next_poll_ - now)) + " s";
+    line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
+    if (reload_error_) line += "; requirements unreadable";
+    return line;
+}
+
+std::vector<NotifierQueue> Daemon::outbox_queues() const {
+    std::map<std::string, NotifierQueue> queues;
+    auto const router = dispatcher_->router(); // a copy: routes() refers into it
+    for (auto const& route : router.routes()) {
+        auto& q = queues[route.notifier];
+        q.notifier = route.notifier;
+        q.digest = route.digest.has_value();
+    }
+    for (auto const& o : Outbox(*store_).by_notifier()) {
+        auto it = queues.find(o.notifier);
+        if (it == queues.end()) continue; // a notifier no longer configured
+        it->second.pending = o.counts.pending;
+        it->second.failed = o.counts.failed;
+        it->second.dead = o.counts.dead;
+        it->second.oldest_pending = o.oldest_pending;
+    }
+    std::vector<NotifierQueue> out;
+    for (auto& [name, q] : queues)
+        out.push_back(std::move(q));
+    return out;
+}
+
 void Daemon::stop() {
     if (stopping_) return;
     stopping_ = true;
@@ -149,6 +196,9 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    std::map<std::int64_t, std::string> before;
+    for (auto const& s : store_->subscriptions())
+        before[s.id] = s.sub.source + ":" + s.sub.name;
     std::vector<std::int64_t> keep;
     int dropped = 0;
     try {
@@ -165,9 +215,34 @@ bool Daemon::reload(UnixTime now) {
     }
     if (store_error_) spdlog::info("storing the subscriptions works again");
     store_error_.reset();
-    if (dropped > 0)
+    auto const active = store_->subscriptions();
+    // What changed, by name (said once, when it happens: a reload, an edited requirements file).
+    std::vector<std::string> added, removed;
+    std::set<std::int64_t> now_active;
+    for (auto const& s : active) {
+        now_active.insert(s.id);
+        if (!before.count(s.id)) added.push_back(s.sub.source + ":" + s.sub.name);
+    }
+    for (auto const& [id, name] : before)
+        if (!now_active.count(id)) removed.push_back(name);
+    auto const list = [](std::vector<std::string> const& names) {
+        std::string out;
+        for (std::size_t i = 0; i < names.size() && i < 20; ++i)
+            out += (i ? ", " : "") + sanitize_text(names[i]);
+        if (names.size() > 20) out += " and " + std::to_string(names.size() - 20) + " more";
+        return out;
+    };
+    if (!added.empty()) spdlog::info("subscribed {} package(s): {}", added.size(), list(added));
+    if (!removed.empty())
+        spdlog::info("unsubscribed {} package(s) no longer in the requirements: {}", removed.size(),
+                     list(removed));
+    else if (dropped > 0)
         spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
-    scheduler_->reschedule(store_->subscriptions());
+    failing_.clear();
+    for (auto const& s : active)
+        failing_[s.id] = s.last_status == PollStatus::error;
+    scheduler_->reschedule(active);
+    if (options_.metrics) options_.metrics->set_watched(scheduler_->scheduled());
     if (on_reload) on_reload(keep.size());
     return true;
 }
@@ -217,7 +292,6 @@ asio::awaitable<void> Daemon::run() {
     }
     while (!stopping_) {
         UnixTime const now = unix_now();
-        if (on_tick) on_tick();
         if (now >= next_reload_) {
             try {
                 reload(now);
@@ -228,7 +302,10 @@ asio::awaitable<void> Daemon::run() {
             }
         }
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
-        if (auto due = scheduler_->start_due(now)) next_wake = std::min(next_wake, *due);
+        next_poll_ = scheduler_->start_due(now);
+        if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
+        if (options_.metrics) options_.metrics->record_cycle(now);
+        if (on_tick) on_tick();
         std::optional<UnixTime> outbox_due;
         try {
             outbox_due = dispatcher_->next_due();

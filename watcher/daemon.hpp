@@ -6,6 +6,7 @@
 
 #include "common/backoff.hpp"
 #include "config/config.hpp"
+#include "watcher/metrics.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/state/lock.hpp"
 #include "watcher/subscriptions.hpp"
@@ -15,9 +16,11 @@
 
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pinwatch::watcher {
 
@@ -28,6 +31,8 @@ struct DaemonOptions {
     // disk, a read-only file); unless set (tests set it shorter), 30 s doubling up to the poll
     // interval or an hour, whichever is shorter.
     std::optional<Backoff> storage_backoff;
+    // Counted into when set; owned by the caller so counters outlive a reload's new Daemon.
+    Metrics* metrics = nullptr;
 };
 
 class Daemon {
@@ -43,6 +48,9 @@ class Daemon {
     void stop();
 
     std::size_t watched() const { return scheduler_->scheduled(); }
+    // No poll or delivery is running: after run() returned, the Daemon may be destroyed while
+    // its io_context goes on (a reload builds the next one).
+    bool quiescent() const;
     // What the last delivery round did (`run --once` reports failures in its exit status).
     DispatchStats last_delivery() const { return last_delivery_; }
     // Polls that reached their source (any answer) and polls that failed, since start.
@@ -55,6 +63,11 @@ class Daemon {
     StateStore& store() { return *store_; }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
+    // One line saying what the daemon is doing, for systemd's STATUS=:
+    // "watching 142 packages, next poll in 40 s, 0 errors".
+    std::string status_line(UnixTime now) const;
+    // Every routed notifier's outbox now (for /metrics and /healthz).
+    std::vector<NotifierQueue> outbox_queues() const;
     // Called after each reload with the number of subscriptions.
     std::function<void(std::size_t)> on_reload;
 
@@ -83,6 +96,8 @@ class Daemon {
     bool stopping_ = false;
     bool flush_failing_ = false;
     std::size_t answered_ = 0, failed_ = 0;
+    std::optional<UnixTime> next_poll_;
+    std::map<std::int64_t, bool> failing_; // subscription -> its last poll failed
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
 };

@@ -67,7 +67,15 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
     } else {
         store_.apply(update);
     }
-    return PollOutcome{update.status, update.error, update.events.size(), update.next_due, pause};
+    PollOutcome outcome;
+    outcome.status = update.status;
+    outcome.error = update.error;
+    outcome.events = update.events.size();
+    outcome.next_due = update.next_due;
+    outcome.pause_host_until = pause;
+    for (auto const& e : update.events)
+        outcome.event_kinds.push_back(e.kind);
+    return outcome;
 }
 
 bool Poller::flush() {
@@ -100,13 +108,19 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     std::optional<SourceError> failure;
     std::optional<std::chrono::seconds> pause;
     auto request = source->first_request(s.sub, ctx);
+    std::chrono::steady_clock::duration spent{};
     for (int n = 1;; ++n) {
+        auto const sent = std::chrono::steady_clock::now();
         auto response = co_await client_.fetch(request.http);
+        spent += std::chrono::steady_clock::now() - sent;
         if (!response) {
             if (response.error().kind == net::ErrorKind::cancelled) {
                 // Shutting down: write nothing, this poll simply did not happen.
-                co_return PollOutcome{PollStatus::cancelled, response.error().message, 0,
-                                      s.next_due, std::nullopt};
+                PollOutcome cancelled;
+                cancelled.status = PollStatus::cancelled;
+                cancelled.error = response.error().message;
+                cancelled.next_due = s.next_due;
+                co_return cancelled;
             }
             if (request.optional) {
                 spdlog::debug("{}: {}: {}", label, request.step,
@@ -144,6 +158,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         request = std::move(*step->next);
     }
 
+    auto const request_time = std::chrono::duration_cast<std::chrono::microseconds>(spent);
     UnixTime const now = clock_();
     std::optional<UnixTime> const pause_until =
         pause ? std::optional<UnixTime>(now + std::clamp<std::int64_t>(pause->count(), 1, 3600))
@@ -159,7 +174,9 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         else
             spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message),
                           s.consecutive_failures + 1);
-        co_return finish(s, std::move(update), pause_until);
+        auto outcome = finish(s, std::move(update), pause_until);
+        outcome.request_time = request_time;
+        co_return outcome;
     }
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
@@ -175,6 +192,8 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     auto outcome = finish(s, std::move(update), pause_until);
     spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
     if (works_again) spdlog::info("{}: polls work again", label);
+    outcome.not_modified = observed.status == Observation::Status::not_modified;
+    outcome.request_time = request_time;
     co_return outcome;
 }
 

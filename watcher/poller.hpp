@@ -40,6 +40,10 @@ struct PollOutcome {
     std::size_t events = 0;
     UnixTime next_due = 0;
     std::optional<UnixTime> pause_host_until; // the source asked to leave its host alone
+    // For metrics: the answer was a 304, the time spent in requests, the kinds of the events.
+    bool not_modified = false;
+    std::chrono::microseconds request_time{0};
+    std::vector<EventKind> event_kinds;
 };
 
 class Poller {

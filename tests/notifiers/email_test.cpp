@@ -284,8 +284,8 @@ BOOST_AUTO_TEST_CASE(delivered_end_to_end_through_aiosmtpd) {
     BOOST_TEST(m.header("X-Pinwatch-Event-Ids").value_or("") == "evt_0001, evt_0002");
     BOOST_TEST(m.count("Bcc") == 0u);
     // No header line is a Bcc (the random boundary and Message-ID may hold the hex "bcc").
-    BOOST_TEST(!contains("\r\n" + ascii_lower(m.raw.substr(0, m.raw.find("\r\n\r\n"))),
-                         "\r\nbcc:"));
+    BOOST_TEST(
+        !contains("\r\n" + ascii_lower(m.raw.substr(0, m.raw.find("\r\n\r\n"))), "\r\nbcc:"));
     auto text = m.parts.find("text/plain");
     auto html = m.parts.find("text/html");
     BOOST_REQUIRE(text != m.parts.end());

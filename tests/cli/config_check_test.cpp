@@ -1,0 +1,118 @@
+#define BOOST_TEST_MODULE config_check_command
+#include <boost/test/unit_test.hpp>
+
+// `pinwatch config-check` through its command-line entry point, and `run` refusing to start on
+// the same problems with the same lines.
+
+#include "cli/commands.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace pinwatch;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Dir {
+    fs::path dir;
+    Dir() {
+        static int n = 0;
+        dir = fs::temp_directory_path() /
+              ("pinwatch-cc-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        fs::create_directories(dir);
+    }
+    ~Dir() { fs::remove_all(dir); }
+    std::string write(std::string const& name, std::string const& text, mode_t mode = 0600) {
+        auto const p = dir / name;
+        std::ofstream(p, std::ios::binary) << text;
+        ::chmod(p.c_str(), mode);
+        return p.string();
+    }
+    std::string path(std::string const& name) const { return (dir / name).string(); }
+};
+
+struct Ran {
+    int rc;
+    std::string out, err;
+};
+Ran config_check(cli::Args const& args) {
+    std::ostringstream out, err;
+    int const rc = cli::run_config_check(args, out, err);
+    return {rc, out.str(), err.str()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_good_config_exits_0) {
+    Dir d;
+    d.write("requirements.txt", "requests\n");
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n"
+                                              "[notifiers.hook]\ntype = \"console\"\n");
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(r.out == cfg + ": ok: 1 requirements file(s), 0 pyproject file(s), 2 notifier(s)\n");
+    BOOST_TEST(r.err.empty(), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(problems_exit_1_and_run_refuses_with_the_same_lines) {
+    Dir d;
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"missing.txt\"]\n"
+                                              "interval = \"often\"\n"
+                                              "[notifiers.x]\ntype = \"pager\"\n");
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 1);
+    std::string const problems =
+        cfg + ":1: requirements: cannot read '" + d.path("missing.txt") +
+        "': No such file or directory\n" + cfg +
+        ":2: interval: expected a duration from 1s to 366d, like \"90s\", \"15m\", \"1h\" or a "
+        "number of seconds\n" +
+        cfg +
+        ":4: notifiers.x.type: unknown notifier type 'pager' (expected console, slack, "
+        "webhook, email)\n";
+    BOOST_TEST(r.err == problems + cfg + ": 3 problem(s); `pinwatch run` would refuse to start\n");
+    BOOST_TEST(r.out.empty());
+
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_daemon({"--config", cfg, "--once"}, out, err) == 2);
+    BOOST_TEST(err.str() == problems + "pinwatch run: not starting: 3 problem(s) in the config\n");
+}
+
+BOOST_AUTO_TEST_CASE(warnings_are_printed_but_do_not_fail) {
+    Dir d;
+    d.write("requirements.txt", "requests\n");
+    auto const cfg =
+        d.write("pinwatch.toml",
+                "requirements = [\"requirements.txt\"]\n[notifiers.team]\ntype = \"slack\"\n"
+                "webhook_url = \"https://hooks.slack.com/services/T0/B0/s3cr3t\"\n",
+                0640);
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 0);
+    BOOST_TEST(r.err == "warning: " + cfg +
+                            ":4: notifiers.team.webhook_url: a literal secret in a file readable "
+                            "by group or others (mode 0640); use env:NAME, file:PATH or "
+                            "credential:NAME, or chmod 600 the file\n");
+    BOOST_TEST(r.out.find(", 1 warning(s)\n") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("s3cr3t") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_default_config_is_in_the_configuration_directory) {
+    Dir d;
+    d.write("requirements.txt", "requests\n");
+    d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n");
+    ::setenv("CONFIGURATION_DIRECTORY", d.dir.c_str(), 1);
+    auto const r = config_check({});
+    ::unsetenv("CONFIGURATION_DIRECTORY");
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(r.out.rfind(d.path("pinwatch.toml") + ": ok", 0) == 0u, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
+    BOOST_TEST(config_check({"--bogus"}).rc == 2);
+    BOOST_TEST(config_check({"--config"}).rc == 2);
+    BOOST_TEST(config_check({"--help"}).rc == 0);
+}

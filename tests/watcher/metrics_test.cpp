@@ -1,0 +1,94 @@
+#define BOOST_TEST_MODULE metrics
+#include <boost/test/unit_test.hpp>
+
+// Metrics: counting poll outcomes and rendering Prometheus text; the /healthz verdict.
+
+#include "watcher/metrics.hpp"
+
+using namespace pinwatch::watcher;
+
+namespace {
+bool contains(std::string const& s, std::string const& part) {
+    return s.find(part) != std::string::npos;
+}
+PollOutcome outcome(PollStatus status, int ms, bool not_modified = false,
+                    std::vector<EventKind> kinds = {}) {
+    PollOutcome o;
+    o.status = status;
+    o.request_time = std::chrono::milliseconds(ms);
+    o.not_modified = not_modified;
+    o.event_kinds = std::move(kinds);
+    return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(polls_latency_events_and_outbox_are_rendered) {
+    Metrics m(1000);
+    m.record_poll(outcome(PollStatus::ok, 30, false, {EventKind::new_release}), 1010);
+    m.record_poll(outcome(PollStatus::unchanged, 200, true), 1020);
+    m.record_poll(outcome(PollStatus::unchanged, 700, true), 1030);
+    m.record_poll(outcome(PollStatus::error, 5000), 1040);
+    m.record_poll(outcome(PollStatus::cancelled, 1), 1050); // did not happen
+    m.record_crash();
+    m.record_cycle(1060);
+    m.set_watched(3);
+    std::vector<NotifierQueue> queues = {{"console", 0, 0, 0, std::nullopt, false},
+                                         {"team \"slack\"", 2, 1, 0, 1000, true}};
+    auto const text = m.render(1100, queues);
+    for (char const* line : {
+             "# TYPE pinwatch_polls_total counter\n",
+             "pinwatch_polls_total{result=\"ok\"} 1\n",
+             "pinwatch_polls_total{result=\"unchanged\"} 2\n",
+             "pinwatch_polls_total{result=\"gone\"} 0\n",
+             "pinwatch_polls_total{result=\"error\"} 1\n",
+             "pinwatch_poll_errors_total 2\n",
+             "pinwatch_polls_not_modified_total 2\n",
+             "pinwatch_polls_not_modified_ratio 0.6666666666666666\n",
+             "# TYPE pinwatch_poll_request_duration_seconds histogram\n",
+             "pinwatch_poll_request_duration_seconds_bucket{le=\"0.05\"} 1\n",
+             "pinwatch_poll_request_duration_seconds_bucket{le=\"0.25\"} 2\n",
+             "pinwatch_poll_request_duration_seconds_bucket{le=\"1\"} 3\n",
+             "pinwatch_poll_request_duration_seconds_bucket{le=\"5\"} 4\n",
+             "pinwatch_poll_request_duration_seconds_bucket{le=\"+Inf\"} 4\n",
+             "pinwatch_poll_request_duration_seconds_sum 5.93",
+             "pinwatch_poll_request_duration_seconds_count 4\n",
+             "pinwatch_packages_watched 3\n",
+             "pinwatch_events_total{kind=\"new_release\"} 1\n",
+             "pinwatch_events_total{kind=\"pinned_yanked\"} 0\n",
+             "pinwatch_outbox_pending{notifier=\"console\"} 0\n",
+             "pinwatch_outbox_pending{notifier=\"team \\\"slack\\\"\"} 2\n",
+             "pinwatch_outbox_oldest_pending_age_seconds{notifier=\"team \\\"slack\\\"\"} 100\n",
+             "pinwatch_outbox_failed{notifier=\"team \\\"slack\\\"\",state=\"failed\"} 1\n",
+             "pinwatch_last_cycle_timestamp_seconds 1060\n",
+             "pinwatch_last_successful_poll_timestamp_seconds 1030\n",
+             "pinwatch_start_time_seconds 1000\n",
+         })
+        BOOST_TEST(contains(text, line), "missing: " << line << "in:\n" << text);
+}
+
+BOOST_AUTO_TEST_CASE(health_fails_when_cycles_stop_or_the_outbox_is_stuck) {
+    Metrics m(0);
+    HealthLimits const limits{std::chrono::seconds(180), std::chrono::seconds(3600)};
+    auto h = m.health(100, {}, limits);
+    BOOST_TEST(!h.ok);
+    BOOST_TEST(h.text == "fail cycle: the loop has not turned yet\n");
+
+    m.record_cycle(1000);
+    std::vector<NotifierQueue> queues = {{"slack", 1, 0, 0, 1000, false},
+                                         {"digest", 5, 0, 0, 0, true}};
+    h = m.health(1100, queues, limits);
+    BOOST_TEST(h.ok, h.text);
+    BOOST_TEST(h.text == "ok cycle: last loop turn 100 s ago\nok outbox slack: 1 pending\n"
+                         "ok outbox digest: 5 pending\n");
+
+    h = m.health(1181, queues, limits); // the loop stopped turning
+    BOOST_TEST(!h.ok);
+    BOOST_TEST(contains(h.text, "fail cycle: last loop turn 181 s ago (limit 180 s)\n"), h.text);
+
+    m.record_cycle(4700);
+    h = m.health(4700, queues, limits); // slack's event waits 3700 s; the digest holds on purpose
+    BOOST_TEST(!h.ok);
+    BOOST_TEST(contains(h.text, "fail outbox slack: 1 pending, oldest 3700 s (limit 3600 s)\n"),
+               h.text);
+    BOOST_TEST(contains(h.text, "ok outbox digest: 5 pending\n"), h.text);
+}

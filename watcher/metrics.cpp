@@ -1,0 +1,173 @@
+#include "watcher/metrics.hpp"
+
+#include <charconv>
+
+namespace pinwatch::watcher {
+namespace {
+
+// A label value, escaped as the exposition format asks (backslash, quote, newline).
+std::string label(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+// The shortest text that reads back as the same double ("0.05", not "0.050000000000000003").
+std::string number(double v) {
+    char buf[64];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+void head(std::string& out, char const* name, char const* type, char const* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+} // namespace
+
+void Metrics::record_poll(PollOutcome const& outcome, UnixTime now) {
+    if (outcome.status == PollStatus::cancelled || outcome.status == PollStatus::pending) return;
+    ++polls_[outcome.status];
+    if (outcome.not_modified) ++not_modified_;
+    if (outcome.status != PollStatus::error) last_success_ = now;
+    double const seconds = static_cast<double>(outcome.request_time.count()) / 1e6;
+    ++latency_count_;
+    latency_sum_ += seconds;
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i)
+        if (seconds <= kLatencyBuckets[i]) {
+            ++latency_buckets_[i];
+            break;
+        }
+    for (auto kind : outcome.event_kinds)
+        ++events_[kind];
+}
+
+void Metrics::record_crash() {
+    ++crashes_;
+}
+
+void Metrics::record_cycle(UnixTime now) {
+    last_cycle_ = now;
+}
+
+std::uint64_t Metrics::polls(PollStatus status) const {
+    auto it = polls_.find(status);
+    return it == polls_.end() ? 0 : it->second;
+}
+
+std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queues) const {
+    std::string out;
+    head(out, "pinwatch_polls_total", "counter",
+         "Polls by result: ok (a listing), unchanged (nothing new, 304 included), gone (404), "
+         "error.");
+    for (auto status : {PollStatus::ok, PollStatus::unchanged, PollStatus::gone, PollStatus::error})
+        out += std::string("pinwatch_polls_total{result=\"") + to_string(status) + "\"} " +
+               std::to_string(polls(status)) + "\n";
+    head(out, "pinwatch_poll_errors_total", "counter",
+         "Polls that failed: the source's error, or a result that could not be stored.");
+    out +=
+        "pinwatch_poll_errors_total " + std::to_string(polls(PollStatus::error) + crashes_) + "\n";
+    head(out, "pinwatch_polls_not_modified_total", "counter",
+         "Polls answered 304 Not Modified (a conditional request saved the listing).");
+    out += "pinwatch_polls_not_modified_total " + std::to_string(not_modified_) + "\n";
+    std::uint64_t answered = 0;
+    for (auto const& [status, n] : polls_)
+        if (status != PollStatus::error) answered += n;
+    head(out, "pinwatch_polls_not_modified_ratio", "gauge",
+         "Share of answered polls that were 304 Not Modified since start.");
+    out +=
+        "pinwatch_polls_not_modified_ratio " +
+        number(answered == 0 ? 0.0
+                             : static_cast<double>(not_modified_) / static_cast<double>(answered)) +
+        "\n";
+    head(out, "pinwatch_poll_request_duration_seconds", "histogram",
+         "Time one poll spent in HTTP requests (all its pages).");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+        cumulative += latency_buckets_[i];
+        out += "pinwatch_poll_request_duration_seconds_bucket{le=\"" + number(kLatencyBuckets[i]) +
+               "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "pinwatch_poll_request_duration_seconds_bucket{le=\"+Inf\"} " +
+           std::to_string(latency_count_) + "\n";
+    out += "pinwatch_poll_request_duration_seconds_sum " + number(latency_sum_) + "\n";
+    out += "pinwatch_poll_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+    head(out, "pinwatch_packages_watched", "gauge", "Subscriptions on the schedule.");
+    out += "pinwatch_packages_watched " + std::to_string(watched_) + "\n";
+    head(out, "pinwatch_events_total", "counter", "Events found, by kind.");
+    for (auto kind : model::kAllEventKinds) {
+        auto it = events_.find(kind);
+        out += std::string("pinwatch_events_total{kind=\"") + to_string(kind) + "\"} " +
+               std::to_string(it == events_.end() ? 0 : it->second) + "\n";
+    }
+    head(out, "pinwatch_outbox_pending", "gauge", "Notifications waiting, per notifier.");
+    for (auto const& q : queues)
+        out += "pinwatch_outbox_pending{notifier=\"" + label(q.notifier) + "\"} " +
+               std::to_string(q.pending) + "\n";
+    head(out, "pinwatch_outbox_oldest_pending_age_seconds", "gauge",
+         "Age of the oldest waiting notification's event, per notifier (0 when none waits).");
+    for (auto const& q : queues)
+        out +=
+            "pinwatch_outbox_oldest_pending_age_seconds{notifier=\"" + label(q.notifier) + "\"} " +
+            std::to_string(q.oldest_pending ? std::max<UnixTime>(0, now - *q.oldest_pending) : 0) +
+            "\n";
+    head(out, "pinwatch_outbox_failed", "gauge",
+         "Notifications refused for good (failed) or given up after max_age (dead), per "
+         "notifier.");
+    for (auto const& q : queues) {
+        out += "pinwatch_outbox_failed{notifier=\"" + label(q.notifier) + "\",state=\"failed\"} " +
+               std::to_string(q.failed) + "\n";
+        out += "pinwatch_outbox_failed{notifier=\"" + label(q.notifier) + "\",state=\"dead\"} " +
+               std::to_string(q.dead) + "\n";
+    }
+    head(out, "pinwatch_last_cycle_timestamp_seconds", "gauge",
+         "When the daemon's loop last completed a turn (Unix time).");
+    out +=
+        "pinwatch_last_cycle_timestamp_seconds " + std::to_string(last_cycle_.value_or(0)) + "\n";
+    head(out, "pinwatch_last_successful_poll_timestamp_seconds", "gauge",
+         "When a poll last reached its source and was stored (Unix time; 0 before the first).");
+    out += "pinwatch_last_successful_poll_timestamp_seconds " +
+           std::to_string(last_success_.value_or(0)) + "\n";
+    head(out, "pinwatch_start_time_seconds", "gauge", "When the daemon started (Unix time).");
+    out += "pinwatch_start_time_seconds " + std::to_string(started_) + "\n";
+    return out;
+}
+
+Health Metrics::health(UnixTime now, std::vector<NotifierQueue> const& queues,
+                       HealthLimits const& limits) const {
+    Health h;
+    if (!last_cycle_) {
+        h.ok = false;
+        h.text += "fail cycle: the loop has not turned yet\n";
+    } else if (now - *last_cycle_ > limits.cycle_stale.count()) {
+        h.ok = false;
+        h.text += "fail cycle: last loop turn " + std::to_string(now - *last_cycle_) +
+                  " s ago (limit " + std::to_string(limits.cycle_stale.count()) + " s)\n";
+    } else {
+        h.text += "ok cycle: last loop turn " + std::to_string(now - *last_cycle_) + " s ago\n";
+    }
+    for (auto const& q : queues) {
+        std::string const name = label(q.notifier);
+        auto const age = q.oldest_pending ? now - *q.oldest_pending : 0;
+        if (!q.digest && q.pending > 0 && age > limits.outbox_stale.count()) {
+            h.ok = false;
+            h.text += "fail outbox " + name + ": " + std::to_string(q.pending) +
+                      " pending, oldest " + std::to_string(age) + " s (limit " +
+                      std::to_string(limits.outbox_stale.count()) + " s)\n";
+        } else {
+            h.text += "ok outbox " + name + ": " + std::to_string(q.pending) + " pending\n";
+        }
+    }
+    return h;
+}
+
+} // namespace pinwatch::watcher
