@@ -84,6 +84,13 @@ struct Config {
     // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
     std::map<std::string, std::chrono::seconds> intervals;
     HttpConfig http;
+    // What is worth telling: the global rules (`update_types`, `pre`, `min_release_age`,
+    // `ignore` at the top level) and `[packages.<name>]` overrides (PEP 503 names).
+    model::Rules rules;
+    std::map<std::string, model::RuleOverrides> packages;
+    std::map<std::string, int> package_lines; // where each [packages.<name>] table starts
+    // How often the pinned versions' advisories are read (`vulnerability_interval`).
+    std::chrono::seconds vulnerability_interval{6 * 3600};
 };
 
 // Parses and validates. All problems are returned, not just the first.
