@@ -696,9 +696,16 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
                 r.error(node, "key 'packages': expected tables [packages.<name>]");
                 continue;
             }
+            // In file order, so the second spelling of a name is the one reported.
+            std::vector<std::pair<std::string, toml::node const*>> tables;
+            for (auto const& [pk, pn] : *t)
+                tables.emplace_back(std::string(pk.str()), &pn);
+            std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
+                return r.line_of(*a.second) < r.line_of(*b.second);
+            });
             std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
-            for (auto const& [pk, pn] : *t) {
-                std::string const name(pk.str());
+            for (auto const& [name, pnp] : tables) {
+                auto const& pn = *pnp;
                 std::string const where = "packages." + name;
                 if (!packaging::is_valid_name(name)) {
                     r.error(pn, "[" + where + "]: not a valid project name");

@@ -68,9 +68,10 @@ std::string describe(Event const& e) {
         return pkg + " " + ver + " is no longer yanked";
     case EventKind::pinned_yanked: {
         std::string s = pkg + " " + ver + ", the version you pin, was yanked" + detail;
+        // An event without alternatives (none on the index, or written before pinwatch named
+        // them) says nothing of them.
         auto const near = alternatives_text(e);
-        return s + (near.empty() ? "; no other non-yanked version to move to"
-                                 : "; nearest non-yanked: " + near);
+        return s + (near.empty() ? "" : "; nearest non-yanked: " + near);
     }
     case EventKind::vulnerability:
         if (!e.advisory) return pkg + " " + ver + ", the version you pin, is vulnerable" + detail;

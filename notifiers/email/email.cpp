@@ -97,10 +97,8 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
     }
     if (auto const drops = drops_python_text(e); !drops.empty())
         rows.emplace_back("Python", "this release " + drops);
-    if (e.kind == EventKind::pinned_yanked) {
-        auto const near = alternatives_text(e);
-        rows.emplace_back("Nearest non-yanked", near.empty() ? "none" : near);
-    }
+    if (auto const near = alternatives_text(e); !near.empty())
+        rows.emplace_back("Nearest non-yanked", near);
     if (!e.detail.empty() && e.kind != EventKind::vulnerability) {
         bool const yank = e.kind == EventKind::release_yanked || e.kind == EventKind::pinned_yanked;
         rows.emplace_back(yank                                         ? "Yank reason"

@@ -161,8 +161,6 @@ std::string section_text(Event const& e) {
         s = ":warning: " + pkg + " " + ver + ", the version you pin, was yanked";
         if (auto const near = alternatives_text(e); !near.empty())
             s += "\nNearest non-yanked: " + inert(near, kSpecifierChars);
-        else
-            s += "\nNo other non-yanked version to move to";
         detail_label = "Reason";
         break;
     case EventKind::vulnerability:

@@ -93,8 +93,8 @@ BOOST_AUTO_TEST_CASE(advisories_yanked_pins_and_python_drops_read_well) {
     y.alternatives = {"2.0.7", "2.1.1"};
     BOOST_TEST(describe(y) == "urllib3 2.1.0, the version you pin, was yanked: broken; nearest "
                               "non-yanked: 2.0.7, 2.1.1");
-    y.alternatives.clear();
-    BOOST_TEST(describe(y).find("no other non-yanked version to move to") != std::string::npos);
+    y.alternatives.clear(); // none to offer: nothing said of them
+    BOOST_TEST(describe(y) == "urllib3 2.1.0, the version you pin, was yanked: broken");
 
     model::Event n;
     n.kind = model::EventKind::new_release;

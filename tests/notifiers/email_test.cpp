@@ -341,8 +341,7 @@ BOOST_AUTO_TEST_CASE(an_advisory_and_a_yanked_pins_way_out_are_listed) {
     BOOST_TEST(contains(m.text, "  Advisory: GHSA-9wx4-h78v-vm56 (CVE-2024-35195)\n"));
     BOOST_TEST(contains(m.text, "  Summary: sticky verify\n"));
     BOOST_TEST(contains(m.text, "  Link: https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56\n"));
-    BOOST_TEST(contains(m.text, "  Fix: fixed in 2.32.0; none is allowed by '=3D=3D2.31.0'") ||
-               contains(m.text, "  Fix: fixed in 2.32.0; none is allowed by '==2.31.0'"));
+    BOOST_TEST(contains(m.text, "  Fix: fixed in 2.32.0; none is allowed by '==2.31.0'"));
     BOOST_TEST(contains(m.text, "  Nearest non-yanked: 1.26.18, 2.0.1\n"));
     BOOST_TEST(!contains(m.text, "  Detail: sticky verify"));
 }

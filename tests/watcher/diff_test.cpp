@@ -556,6 +556,7 @@ BOOST_AUTO_TEST_CASE(a_cooldown_holds_fresh_releases_and_never_announces_one_yan
         BOOST_TEST(r.held == (r.version == "1.3.0" || r.version == "1.4.0"), r.version);
     }
     s.held_until = u.held_until;
+    s.pin_notice = u.pin_notice; // the pin was judged in that poll
 
     // Before the cooldown ends (a 304): nothing; the poller need not even read the releases.
     BOOST_TEST(!known_releases_needed(s, 12000));

@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE(advisories_are_read_from_the_pinned_versions_json) {
     std::string long_summary(999, 'x');
     long_summary += "é and more";
     auto cut = parse_vulnerabilities(R"({"vulnerabilities":[{"id":"X","summary":")" +
-                                     long_summary + "\"}]})");
+                                     long_summary + "\"}]}");
     BOOST_REQUIRE(cut.has_value());
     BOOST_TEST((*cut)[0].summary == std::string(999, 'x') + "…");
 }
