@@ -203,8 +203,8 @@ class Progress {
 struct Row {
     Subscription sub;
     ReleaseSummary summary;
-    std::optional<std::string> error;   // the listing (or the advisories) could not be read
-    bool listing_error = false;         // the listing itself could not be read
+    std::optional<std::string> error; // the listing (or the advisories) could not be read
+    bool listing_error = false;       // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
 };
 
@@ -330,21 +330,20 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         if (r.error) notes = "error: " + sanitize_text(*r.error);
         if (r.vulnerabilities)
             for (auto const& a : *r.vulnerabilities)
-                notes += std::string(notes.empty() ? "" : "; ") + "VULNERABLE: " +
-                         sanitize_text(a.id) + " " + sanitize_text(a.summary) +
+                notes += std::string(notes.empty() ? "" : "; ") +
+                         "VULNERABLE: " + sanitize_text(a.id) + " " + sanitize_text(a.summary) +
                          (a.fix_allowed ? " (fixed in " + sanitize_text(*a.fix_allowed) + ")"
                           : a.fixed_in.empty()
                               ? " (no fix published)"
-                              : " (fixed in " + sanitize_text(a.fixed_in.front()) +
-                                    ", which '" + sanitize_text(r.sub.specifier) +
-                                    "' does not allow)");
+                              : " (fixed in " + sanitize_text(a.fixed_in.front()) + ", which '" +
+                                    sanitize_text(r.sub.specifier) + "' does not allow)");
         if (r.summary.drops_python == true && python && !r.summary.newer.empty())
-            notes += std::string(notes.empty() ? "" : "; ") + r.summary.newer.back() +
-                     " drops Python " + *python + " (requires " +
-                     sanitize_text(r.summary.drops_requires_python.value_or("?")) + ")" +
-                     (r.summary.newest_for_python
-                          ? ", newest for it: " + *r.summary.newest_for_python
-                          : "");
+            notes +=
+                std::string(notes.empty() ? "" : "; ") + r.summary.newer.back() + " drops Python " +
+                *python + " (requires " +
+                sanitize_text(r.summary.drops_requires_python.value_or("?")) + ")" +
+                (r.summary.newest_for_python ? ", newest for it: " + *r.summary.newest_for_python
+                                             : "");
         if (r.summary.pin_yanked)
             notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
                      (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
@@ -366,8 +365,8 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
             newer = "up to date";
         }
         cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
-                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer,
-                         vuln_cell(r), notes});
+                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
+                         notes});
     }
     write_table(out, cells);
 }

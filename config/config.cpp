@@ -152,7 +152,8 @@ bool read_rule(Reader& r, std::string const& key, std::string const& full, toml:
     else if (key == "pre") {
         if (auto b = r.boolean(n, full)) into.pre = *b;
     } else if (key == "min_release_age") {
-        if (auto d = r.duration(n, full, std::chrono::seconds(0))) into.min_release_age = d->count();
+        if (auto d = r.duration(n, full, std::chrono::seconds(0)))
+            into.min_release_age = d->count();
     } else if (key == "ignore")
         into.ignore = read_ignore(r, n, full);
     else
@@ -713,8 +714,7 @@ Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
                 }
                 auto const* pt = pn.as_table();
                 if (!pt) {
-                    r.error(pn, "key '" + where +
-                                    "': expected a table [packages." + name + "]");
+                    r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
                     continue;
                 }
                 std::string const normal = packaging::canonicalize_name(name);

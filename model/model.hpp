@@ -18,8 +18,8 @@ namespace pinwatch::model {
 // Seconds since the Unix epoch, UTC. Upload and first-seen times are stored at this precision.
 using UnixTime = std::int64_t;
 
-// How a new release relates to the pin (or, without a pin, to the newest release known before).
-enum class UpdateType { major, minor, patch, prerelease, older, none };
+// How a new release relates to the pin (defined below; a scoped enum is complete when declared).
+enum class UpdateType;
 
 // What a team wants told about one package (the config's global keys, overridden per package
 // by `[packages.<name>]`). Urgent events (vulnerabilities, a yanked pin) ignore every rule.
@@ -77,7 +77,7 @@ struct Release {
 
 // A published advisory against one version (PyPI's `vulnerabilities` list, OSV's shape).
 struct Advisory {
-    std::string id; // "PYSEC-2023-74", "GHSA-..."
+    std::string id;                   // "PYSEC-2023-74", "GHSA-..."
     std::vector<std::string> aliases; // "CVE-2023-32681", ...
     std::string summary;
     std::string link;
@@ -130,8 +130,10 @@ enum class EventKind {
     source_failing,  // polls failed several times in a row
     source_recovered,
     notifier_disabled, // a notifier's receiver said it is gone (told through the others)
-    vulnerability,           // an advisory against the pinned version
-    vulnerability_withdrawn, // an advisory told before was withdrawn (or is no longer listed)
+    // An advisory against the pinned version.
+    vulnerability,
+    // An advisory told before was withdrawn (or is no longer listed).
+    vulnerability_withdrawn,
 };
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
@@ -144,6 +146,8 @@ bool is_urgent(EventKind) noexcept;
 char const* to_string(EventKind) noexcept;
 std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
 
+// How a new release relates to the pin (or, without a pin, to the newest release known before).
+enum class UpdateType { major, minor, patch, prerelease, older, none };
 char const* to_string(UpdateType) noexcept; // "major" ... "pre-release" ... "none"
 std::optional<UpdateType> update_type_from_string(std::string_view) noexcept;
 
@@ -175,11 +179,15 @@ struct Event {
     std::string specifier;
     std::string detail; // yank reason, error message, ...
     UnixTime at = 0;    // when pinwatch noticed
-    std::optional<Advisory> advisory;      // vulnerability, vulnerability_withdrawn
-    std::vector<std::string> alternatives; // pinned_yanked: nearest non-yanked versions
-    std::optional<std::string> requires_python; // new_release: the release's Requires-Python
-    std::optional<bool> drops_python; // new_release: it excludes the team's target Python
-    std::optional<std::string> python; // the target Python drops_python was judged for
+
+    // vulnerability, vulnerability_withdrawn: the advisory.
+    std::optional<Advisory> advisory;
+    // pinned_yanked: the nearest non-yanked versions below and above the pin.
+    std::vector<std::string> alternatives;
+    // new_release: its Requires-Python, and whether that excludes the target Python (`python`).
+    std::optional<std::string> requires_python;
+    std::optional<bool> drops_python;
+    std::optional<std::string> python;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

@@ -75,8 +75,8 @@ std::string describe(Event const& e) {
     }
     case EventKind::vulnerability:
         if (!e.advisory) return pkg + " " + ver + ", the version you pin, is vulnerable" + detail;
-        return pkg + " " + ver + ", the version you pin, is vulnerable: " +
-               advisory_title(*e.advisory) +
+        return pkg + " " + ver +
+               ", the version you pin, is vulnerable: " + advisory_title(*e.advisory) +
                (e.advisory->summary.empty() ? "" : ": " + sanitize_text(e.advisory->summary)) +
                "; " + fix_text(e);
     case EventKind::vulnerability_withdrawn:

@@ -130,9 +130,8 @@ bool Daemon::reload(UnixTime now) {
     }
     // A [packages.<name>] table for a package nobody requires is most likely a typo.
     for (auto const& [name, line] : config_.package_lines) {
-        bool const used =
-            std::any_of(loaded.subscriptions.begin(), loaded.subscriptions.end(),
-                        [&](Subscription const& s) { return s.name == name; });
+        bool const used = std::any_of(loaded.subscriptions.begin(), loaded.subscriptions.end(),
+                                      [&](Subscription const& s) { return s.name == name; });
         if (used) continue;
         auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [packages." +
                                         name + "] matches no requirement");

@@ -265,8 +265,7 @@ bool ignored_by_rules(Rules const& rules, std::string const& version) {
     return false;
 }
 
-std::optional<bool> excludes_python(std::string const& requires_python,
-                                    std::string const& python) {
+std::optional<bool> excludes_python(std::string const& requires_python, std::string const& python) {
     auto const spec = packaging::SpecifierSet::parse(requires_python);
     auto const v = Version::parse(python);
     if (!spec || !v) return std::nullopt;
@@ -446,15 +445,15 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     for (auto const& r : obs.releases)
         listing.push_back({r.version, r.yanked});
 
-    std::map<std::string, bool> seen; // release keys in this listing
-    std::optional<UnixTime> held_next;    // when the next release held by a cooldown is due
+    std::map<std::string, bool> seen;  // release keys in this listing
+    std::optional<UnixTime> held_next; // when the next release held by a cooldown is due
     for (auto const& r : obs.releases) {
         auto const key = r.key.empty() ? release_key(r.version) : r.key;
         if (seen.count(key)) continue; // two spellings of one version in one listing
         seen[key] = true;
         auto const it = known_by_key.find(key);
         if (it == known_by_key.end()) {
-            StoredRelease stored{r.version,       now,  r.upload_time, r.yanked, r.yank_reason,
+            StoredRelease stored{r.version,         now,  r.upload_time, r.yanked, r.yank_reason,
                                  r.requires_python, false};
             // A cooldown holds the announcement of a fresh, unyanked release; it is told when
             // the cooldown is over (if it is not yanked by then).

@@ -122,9 +122,8 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             if (request.optional) {
                 spdlog::debug("{}: {}: {}", label, request.step,
                               sanitize_text(response.error().message));
-                source->optional_step_failed(s.sub, request,
-                                             request.step + ": " + response.error().message,
-                                             observed);
+                source->optional_step_failed(
+                    s.sub, request, request.step + ": " + response.error().message, observed);
                 break;
             }
             failure = SourceError{SourceError::Kind::temporary,

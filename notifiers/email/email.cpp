@@ -101,9 +101,9 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
         rows.emplace_back("Nearest non-yanked", near);
     if (!e.detail.empty() && e.kind != EventKind::vulnerability) {
         bool const yank = e.kind == EventKind::release_yanked || e.kind == EventKind::pinned_yanked;
-        rows.emplace_back(yank                                         ? "Yank reason"
+        rows.emplace_back(yank                                           ? "Yank reason"
                           : e.kind == EventKind::vulnerability_withdrawn ? "Why"
-                                                                          : "Detail",
+                                                                         : "Detail",
                           sanitize_text(e.detail));
     }
     if (!e.origin.empty()) rows.emplace_back("Seen at", sanitize_text(redact_url(e.origin)));

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "tests/fakes/fake_pypi.hpp"
+#include "watcher/state/store.hpp"
 
 #include <rapidjson/document.h>
 
@@ -247,9 +248,9 @@ BOOST_AUTO_TEST_CASE(a_cooldown_announces_only_releases_older_than_it) {
 BOOST_AUTO_TEST_CASE(ignore_and_pre_rules_per_package) {
     Workspace w("[packages.Demo]\nignore = \">=2\"\npre = false\n");
     w.run_once();
-    w.pypi.add_release("demo", {"2.0.0", kNow - 86400});  // an ignored major
-    w.pypi.add_release("demo", {"1.1rc1", kNow - 86400}); // a pre-release nobody asked for
-    w.pypi.add_release("demo", {"1.1", kNow - 86400});    // told
+    w.pypi.add_release("demo", {"2.0.0", kNow - 86400});       // an ignored major
+    w.pypi.add_release("demo", {"1.1rc1", kNow - 86400});      // a pre-release nobody asked for
+    w.pypi.add_release("demo", {"1.1", kNow - 86400});         // told
     w.pypi.add_release("other_lib", {"2.2rc1", kNow - 86400}); // no rule: told as before
     auto const lines = w.run_once();
     BOOST_REQUIRE_EQUAL(lines.size(), 2u);

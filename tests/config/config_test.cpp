@@ -592,7 +592,8 @@ ignore = ["==4.2.3", ">=6,<7"]
     BOOST_TEST(!c->rules.pre.has_value());
     BOOST_TEST(c->vulnerability_interval.count() == 12 * 3600);
     auto const django = c->packages.at("django").over(c->rules);
-    BOOST_TEST(django.ignore == (std::vector<std::string>{">=5"}), boost::test_tools::per_element());
+    BOOST_TEST(django.ignore == (std::vector<std::string>{">=5"}),
+               boost::test_tools::per_element());
     BOOST_TEST(django.pre.value());
     BOOST_TEST(django.min_release_age == 3 * 86400); // inherited
     BOOST_TEST(django.update_types.size() == 3u);
@@ -626,9 +627,8 @@ flask = 3
                           "p.toml");
     BOOST_REQUIRE(!c.has_value());
     auto const m = all(c.error());
-    BOOST_TEST(m.find("p.toml:2: key 'update_types': unknown update type 'huge'") !=
-                   std::string::npos,
-               m);
+    BOOST_TEST(
+        m.find("p.toml:2: key 'update_types': unknown update type 'huge'") != std::string::npos, m);
     BOOST_TEST(m.find("p.toml:3: key 'ignore': '>=five' is not a PEP 440 specifier") !=
                    std::string::npos,
                m);
@@ -641,7 +641,6 @@ flask = 3
                m);
     BOOST_TEST(m.find("name the same package 'django'") != std::string::npos, m);
     BOOST_TEST(m.find("[packages.not a name!]: not a valid project name") != std::string::npos, m);
-    BOOST_TEST(m.find("key 'packages.flask': expected a table [packages.flask]") !=
-                   std::string::npos,
-               m);
+    BOOST_TEST(
+        m.find("key 'packages.flask': expected a table [packages.flask]") != std::string::npos, m);
 }

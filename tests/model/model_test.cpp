@@ -57,7 +57,8 @@ BOOST_AUTO_TEST_CASE(what_the_team_runs_being_unsafe_is_urgent) {
     BOOST_TEST(is_urgent(EventKind::pinned_yanked));
     BOOST_TEST(!is_urgent(EventKind::new_release));
     BOOST_TEST(!is_urgent(EventKind::release_yanked));
-    BOOST_TEST(to_string(EventKind::vulnerability_withdrawn) == std::string("vulnerability_withdrawn"));
+    BOOST_TEST(to_string(EventKind::vulnerability_withdrawn) ==
+               std::string("vulnerability_withdrawn"));
 }
 
 BOOST_AUTO_TEST_CASE(package_rules_replace_the_global_ones_key_by_key) {

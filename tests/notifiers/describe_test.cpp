@@ -104,7 +104,8 @@ BOOST_AUTO_TEST_CASE(advisories_yanked_pins_and_python_drops_read_well) {
     n.requires_python = ">=3.12";
     n.drops_python = true;
     n.python = "3.11.2";
-    BOOST_TEST(describe(n) == "flask 3.1.0 released — minor, drops Python 3.11.2 (requires >=3.12)");
+    BOOST_TEST(describe(n) ==
+               "flask 3.1.0 released — minor, drops Python 3.11.2 (requires >=3.12)");
     n.drops_python = false;
     BOOST_TEST(describe(n) == "flask 3.1.0 released — minor");
 }

@@ -297,15 +297,16 @@ BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
     a.fixed_in = {"2.32.0"};
     v.advisory = a;
     v.detail = a.summary;
-    BOOST_TEST(WebhookNotifier::render(v) ==
-               R"({"type":"vulnerability","timestamp":"2023-11-14T22:13:20Z","data":{)"
-               R"("package":"requests","version":"2.31.0","pinned":"2.31.0",)"
-               R"("specifier":"==2.31.0","update_type":null,"allowed":null,)"
-               R"("reason":"sticky verify","index_url":"https://pypi.org/simple/",)"
-               R"("advisory":{"id":"GHSA-9wx4-h78v-vm56","aliases":["CVE-2024-35195"],)"
-               R"("summary":"sticky verify","link":"https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56",)"
-               R"("fixed_in":["2.32.0"],"fix_allowed":null,"withdrawn":null},)"
-               R"("alternatives":null,"requires_python":null,"drops_python":null}})");
+    BOOST_TEST(
+        WebhookNotifier::render(v) ==
+        R"({"type":"vulnerability","timestamp":"2023-11-14T22:13:20Z","data":{)"
+        R"("package":"requests","version":"2.31.0","pinned":"2.31.0",)"
+        R"("specifier":"==2.31.0","update_type":null,"allowed":null,)"
+        R"("reason":"sticky verify","index_url":"https://pypi.org/simple/",)"
+        R"("advisory":{"id":"GHSA-9wx4-h78v-vm56","aliases":["CVE-2024-35195"],)"
+        R"("summary":"sticky verify","link":"https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56",)"
+        R"("fixed_in":["2.32.0"],"fix_allowed":null,"withdrawn":null},)"
+        R"("alternatives":null,"requires_python":null,"drops_python":null}})");
     auto y = release("evt_y");
     y.kind = model::EventKind::pinned_yanked;
     y.alternatives = {"2.30.0"};
@@ -314,6 +315,6 @@ BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
     auto n = release("evt_n");
     n.requires_python = ">=3.12";
     n.drops_python = true;
-    BOOST_TEST(WebhookNotifier::render(n).find(R"("requires_python":">=3.12","drops_python":true)") !=
-               std::string::npos);
+    BOOST_TEST(WebhookNotifier::render(n).find(
+                   R"("requires_python":">=3.12","drops_python":true)") != std::string::npos);
 }

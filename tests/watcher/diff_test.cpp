@@ -404,10 +404,10 @@ BOOST_AUTO_TEST_CASE(an_advisory_is_told_once_and_its_withdrawal_retracts_it_onc
     remember(s, u);
 
     // Withdrawn upstream: one retraction naming when; never live again.
-    u = diff(s, k,
-             with_advisories(listing, "1.2.0",
-                             {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
-             1300, 2300);
+    u = diff(
+        s, k,
+        with_advisories(listing, "1.2.0", {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
+        1300, 2300);
     auto retracted = of_kind(u, EventKind::vulnerability_withdrawn);
     BOOST_REQUIRE_EQUAL(retracted.size(), 1u);
     BOOST_TEST(u.events.size() == 1u);
@@ -416,10 +416,10 @@ BOOST_AUTO_TEST_CASE(an_advisory_is_told_once_and_its_withdrawal_retracts_it_onc
     BOOST_TEST(retracted[0].detail == "withdrawn 2026-11-25T10:00:00Z");
     BOOST_TEST(u.vulns->live.empty());
     remember(s, u);
-    u = diff(s, k,
-             with_advisories(listing, "1.2.0",
-                             {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
-             1400, 2400);
+    u = diff(
+        s, k,
+        with_advisories(listing, "1.2.0", {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
+        1400, 2400);
     BOOST_TEST(u.events.empty());
 }
 
@@ -465,8 +465,8 @@ BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_keep_what_was_told_and_say_w
                   1000, 2000);
     remember(s, u);
     auto failed = observed({{"1.2.0", false}});
-    failed.vulnerabilities =
-        VulnerabilityReading{"1.2.0", false, {}, std::nullopt, std::string("vulnerabilities: http 503")};
+    failed.vulnerabilities = VulnerabilityReading{
+        "1.2.0", false, {}, std::nullopt, std::string("vulnerabilities: http 503")};
     u = diff(s, k, failed, 1100, 2100);
     BOOST_TEST(u.events.empty()); // not a retraction
     BOOST_TEST(u.vulns->error.value() == "vulnerabilities: http 503");
@@ -487,8 +487,12 @@ BOOST_AUTO_TEST_CASE(the_fix_offered_is_the_smallest_the_specifier_allows) {
 
 BOOST_AUTO_TEST_CASE(a_yanked_pin_names_the_nearest_non_yanked_versions) {
     auto s = stored("1.2.0", "==1.2.0");
-    auto const k = known({{"1.0.0", false}, {"1.1.0", false}, {"1.2.0", false}, {"1.2.1", false},
-                          {"1.3.0", false}, {"2.0rc1", false}});
+    auto const k = known({{"1.0.0", false},
+                          {"1.1.0", false},
+                          {"1.2.0", false},
+                          {"1.2.1", false},
+                          {"1.3.0", false},
+                          {"2.0rc1", false}});
     auto u = diff(s, k,
                   observed({{"1.0.0", false},
                             {"1.1.0", true},
@@ -588,17 +592,17 @@ BOOST_AUTO_TEST_CASE(urgent_events_never_wait_for_the_cooldown) {
     s.sub.rules.min_release_age = 86400;
     s.sub.rules.update_types = {UpdateType::major};
     s.sub.rules.ignore = {">=0"};
-    auto u = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}),
-                  with_advisories(observed({{"1.2.0", true}, {"1.3.0", false}}), "1.2.0",
-                                  {advisory("A")}),
-                  1000, 2000);
+    auto u = diff(
+        s, known({{"1.2.0", false}, {"1.3.0", false}}),
+        with_advisories(observed({{"1.2.0", true}, {"1.3.0", false}}), "1.2.0", {advisory("A")}),
+        1000, 2000);
     BOOST_TEST(of_kind(u, EventKind::pinned_yanked).size() == 1u);
     BOOST_TEST(of_kind(u, EventKind::vulnerability).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(ignore_update_types_and_pre_rules_pick_what_is_told) {
-    auto const base = observed({{"4.2.0", false}, {"4.2.9", false}, {"5.0", false},
-                                {"4.3rc1", false}, {"4.1.9", false}});
+    auto const base = observed(
+        {{"4.2.0", false}, {"4.2.9", false}, {"5.0", false}, {"4.3rc1", false}, {"4.1.9", false}});
     auto const k = known({{"4.2.0", false}});
     auto versions = [](StateUpdate const& u) {
         std::vector<std::string> out;
@@ -637,8 +641,8 @@ BOOST_AUTO_TEST_CASE(ignore_update_types_and_pre_rules_pick_what_is_told) {
 BOOST_AUTO_TEST_CASE(without_a_pin_a_release_is_compared_with_the_newest_the_specifier_allows) {
     auto s = stored(std::nullopt, "<5,>=4");
     auto const k = known({{"4.2.0", false}, {"5.0.0", false}});
-    auto u = diff(s, k, observed({{"4.2.0", false}, {"5.0.0", false}, {"4.3.0", false}}), 1000,
-                  2000);
+    auto u =
+        diff(s, k, observed({{"4.2.0", false}, {"5.0.0", false}, {"4.3.0", false}}), 1000, 2000);
     BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
     // Against 4.2.0 (what the team installs), not 5.0.0 (which it cannot).
     BOOST_TEST(u.events[0].update.value() == UpdateType::minor);

@@ -201,8 +201,8 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
                    : k == "_last-serial" ? Meta::last_serial
                                          : Meta::other;
         } else if (in_file()) {
-            file = k == "filename"      ? File::filename
-                   : k == "upload-time" ? File::upload_time
+            file = k == "filename"          ? File::filename
+                   : k == "upload-time"     ? File::upload_time
                    : k == "yanked"          ? File::yanked
                    : k == "requires-python" ? File::requires_python
                                             : File::other;
@@ -586,7 +586,8 @@ Result<std::vector<Advisory>, std::string> parse_vulnerabilities(std::string con
         auto it = o.FindMember(key);
         if (it == o.MemberEnd() || !it->value.IsArray()) return out;
         for (auto const& v : it->value.GetArray())
-            if (v.IsString() && out.size() < 100) out.emplace_back(v.GetString(), v.GetStringLength());
+            if (v.IsString() && out.size() < 100)
+                out.emplace_back(v.GetString(), v.GetStringLength());
         return out;
     };
     std::vector<Advisory> out;
@@ -661,7 +662,8 @@ std::optional<SourceRequest> vulnerability_request(Subscription const& sub, Poll
     }
     next.http.url = std::move(*url);
     next.http.header("Accept", "application/json");
-    if (ctx.vulnerability_validator) next.http.header("If-None-Match", *ctx.vulnerability_validator);
+    if (ctx.vulnerability_validator)
+        next.http.header("If-None-Match", *ctx.vulnerability_validator);
     next.http.body_limit = kMetadataBodyLimit;
     return next;
 }

@@ -54,7 +54,8 @@ inline model::Event read_event(SQLite::Statement& q, int first) {
     e.specifier = q.getColumn(first + 9).getString();
     e.detail = q.getColumn(first + 10).getString();
     e.at = q.getColumn(first + 11).getInt64();
-    if (!q.getColumn(first + 12).isNull()) event_extra_from_json(q.getColumn(first + 12).getString(), e);
+    if (!q.getColumn(first + 12).isNull())
+        event_extra_from_json(q.getColumn(first + 12).getString(), e);
     return e;
 }
 

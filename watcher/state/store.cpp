@@ -385,8 +385,7 @@ std::vector<Advisory> advisories_from_json(std::string const& text) {
 }
 
 std::string event_extra_to_json(Event const& e) {
-    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python &&
-        !e.python)
+    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python && !e.python)
         return "";
     JsonWriter w;
     w.begin_object();

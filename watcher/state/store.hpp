@@ -84,7 +84,7 @@ struct StateUpdate {
     std::vector<std::string> removed;   // versions no longer listed
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
-    std::optional<std::string> pin_notice; // replaces the stored one when set
+    std::optional<std::string> pin_notice;   // replaces the stored one when set
     std::optional<VulnerabilityState> vulns; // replaces the stored one when set
     bool set_held_until = false;             // write held_until (NULL when it is empty)
     std::optional<UnixTime> held_until;

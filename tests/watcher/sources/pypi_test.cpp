@@ -402,8 +402,8 @@ BOOST_AUTO_TEST_CASE(advisories_are_read_from_the_pinned_versions_json) {
     // A summary is cut at 1,000 bytes, on a character boundary.
     std::string long_summary(999, 'x');
     long_summary += "é and more";
-    auto cut = parse_vulnerabilities(R"({"vulnerabilities":[{"id":"X","summary":")" +
-                                     long_summary + "\"}]}");
+    auto cut = parse_vulnerabilities(R"({"vulnerabilities":[{"id":"X","summary":")" + long_summary +
+                                     "\"}]}");
     BOOST_REQUIRE(cut.has_value());
     BOOST_TEST((*cut)[0].summary == std::string(999, 'x') + "…");
 }
@@ -464,7 +464,7 @@ BOOST_AUTO_TEST_CASE(advisories_are_a_conditional_optional_step_when_due) {
                     ->next.has_value());
     auto const custom = sub("x", "https://mirror.example/custom");
     Observation nojson;
-    BOOST_TEST(!src.parse(custom, ctx, src.first_request(custom, ctx), listing, nojson)
-                    ->next.has_value());
+    BOOST_TEST(
+        !src.parse(custom, ctx, src.first_request(custom, ctx), listing, nojson)->next.has_value());
     BOOST_TEST(nojson.vulnerabilities->error.has_value());
 }
