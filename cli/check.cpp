@@ -309,7 +309,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
 
 // The VULN cell: advisory ids (CVE aliases beside them), "-" for none, "?" when unknown.
 std::string vuln_cell(Row const& r) {
-    if (!r.sub.pinned) return "-";
+    if (!r.sub.pinned || (!r.listing_error && !r.summary.pin_found)) return "-";
     if (!r.vulnerabilities) return "?";
     if (r.vulnerabilities->empty()) return "none";
     std::string out;
