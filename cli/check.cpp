@@ -338,12 +338,13 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
                               : " (fixed in " + sanitize_text(a.fixed_in.front()) + ", which '" +
                                     sanitize_text(r.sub.specifier) + "' does not allow)");
         if (r.summary.drops_python == true && python && !r.summary.newer.empty())
-            notes +=
-                std::string(notes.empty() ? "" : "; ") + r.summary.newer.back() + " drops Python " +
-                *python + " (requires " +
-                sanitize_text(r.summary.drops_requires_python.value_or("?")) + ")" +
-                (r.summary.newest_for_python ? ", newest for it: " + *r.summary.newest_for_python
-                                             : "");
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     sanitize_text(r.summary.newer.back()) + " drops Python " + *python +
+                     " (requires " + sanitize_text(r.summary.drops_requires_python.value_or("?")) +
+                     ")" +
+                     (r.summary.newest_for_python
+                          ? ", newest for it: " + sanitize_text(*r.summary.newest_for_python)
+                          : "");
         if (r.summary.pin_yanked)
             notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
                      (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");

@@ -110,6 +110,7 @@ void release_held(StateUpdate& u, StoredSubscription const& s,
         StoredRelease r = *it->second;
         r.version = old.version;
         r.first_seen = old.first_seen;
+        if (!r.upload_time) r.upload_time = old.upload_time; // an HTML page gives no time
         if (r.yanked) {
             u.released.push_back(old.version); // yanked inside its cooldown: never announced
             continue;

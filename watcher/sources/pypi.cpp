@@ -729,7 +729,7 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         } else if (res.status != 200) {
             reading.error = "vulnerabilities: http " + std::to_string(res.status);
             if (res.status == 404)
-                *reading.error += " (the index has no JSON API for " + request.argument + ")";
+                *reading.error += " (the index has no JSON API page for " + request.argument + ")";
         } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
             reading.error = list.error();
         } else {
