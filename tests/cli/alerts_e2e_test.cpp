@@ -245,6 +245,18 @@ BOOST_AUTO_TEST_CASE(a_cooldown_announces_only_releases_older_than_it) {
     BOOST_TEST(store.subscriptions().front().held_until.value() == kNow + 3600);
 }
 
+BOOST_AUTO_TEST_CASE(a_shorter_cooldown_lets_held_releases_through_at_the_next_poll) {
+    Workspace w("min_release_age = \"1d\"\n");
+    w.run_once();
+    w.pypi.add_release("demo", {"1.0.1", kNow - 3600}); // an hour old: held for a day
+    BOOST_TEST(w.run_once().empty());
+    w.configure("min_release_age = \"30m\"\n"); // the team shortens the cooldown
+    auto const lines = w.run_once();            // the listing is unchanged (a 304)
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "new_release demo 1.0.1 released — patch"), lines[0]);
+    BOOST_TEST(w.run_once().empty()); // told once
+}
+
 BOOST_AUTO_TEST_CASE(ignore_and_pre_rules_per_package) {
     Workspace w("[packages.Demo]\nignore = \">=2\"\npre = false\n");
     w.run_once();

@@ -593,6 +593,10 @@ ON CONFLICT (source, locator) DO UPDATE SET
     specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
     file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
     rules = excluded.rules,
+    -- changed rules judge releases held by a cooldown again at the next poll
+    held_until = CASE WHEN subscriptions.held_until IS NOT NULL
+                           AND excluded.rules IS NOT subscriptions.rules
+                      THEN 0 ELSE subscriptions.held_until END,
     -- coming back, or a changed interval, is due now; otherwise the schedule stands
     next_due = CASE WHEN subscriptions.active = 0 OR excluded.interval IS NOT subscriptions.interval
                     THEN excluded.next_due ELSE subscriptions.next_due END
