@@ -32,7 +32,8 @@ namespace asio = boost::asio;
 
 constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...] [options]
 
-One poll of every requirement; prints pin, latest, what is newer, yanked pins.
+One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
+advisories published against each pinned version.
 
   -r, --requirement FILE   requirements file (repeatable)
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
@@ -40,8 +41,8 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins.
       --state FILE         keep state between runs (default: a temporary state)
       --json               machine-readable output
       --fail-on KIND...    exit 1 when any requirement shows KIND: major minor patch
-                           pre-release outdated yanked
-      --python-version X.Y evaluate markers for this Python
+                           pre-release outdated yanked vulnerable
+      --python-version X.Y evaluate markers and Requires-Python for this Python
       --pre                allow pre-releases everywhere
       --ca-file FILE       extra CA certificates (PEM) for a private index
       --timeout SECONDS    deadline of each request (default 30)
@@ -53,8 +54,8 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins.
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
 )";
 
-const std::set<std::string> kFailKinds = {"major",       "minor",    "patch",
-                                          "pre-release", "outdated", "yanked"};
+const std::set<std::string> kFailKinds = {"major",    "minor",  "patch",     "pre-release",
+                                          "outdated", "yanked", "vulnerable"};
 
 struct CheckOptions {
     LoadOptions load;
@@ -115,14 +116,15 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             auto kinds = r.values();
             if (kinds.empty()) {
                 err << "pinwatch check: --fail-on needs one or more of: major minor patch "
-                       "pre-release outdated yanked\n";
+                       "pre-release outdated yanked vulnerable\n";
                 return std::nullopt;
             }
             for (auto k : kinds) {
                 if (k == "prerelease") k = "pre-release";
                 if (!kFailKinds.count(k)) {
                     err << "pinwatch check: --fail-on: unknown kind '" << k
-                        << "' (expected major, minor, patch, pre-release, outdated or yanked)\n";
+                        << "' (expected major, minor, patch, pre-release, outdated, yanked or "
+                           "vulnerable)\n";
                     return std::nullopt;
                 }
                 o.fail_on.insert(k);
@@ -201,11 +203,15 @@ class Progress {
 struct Row {
     Subscription sub;
     ReleaseSummary summary;
-    std::optional<std::string> error;
+    std::optional<std::string> error; // the listing (or the advisories) could not be read
+    bool listing_error = false;       // the listing itself could not be read
+    std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
 };
 
 bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     if (kinds.count("yanked") && row.summary.pin_yanked) return true;
+    if (kinds.count("vulnerable") && row.vulnerabilities && !row.vulnerabilities->empty())
+        return true;
     if (!row.summary.update_type) return false;
     auto const t = *row.summary.update_type;
     if (t == UpdateType::none || t == UpdateType::older) return false;
@@ -233,7 +239,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.string(v);
         w.end_array();
         w.key("update_type");
-        if (r.summary.update_type && !r.error)
+        if (r.summary.update_type && !r.listing_error)
             w.string(to_string(*r.summary.update_type));
         else
             w.null();
@@ -244,10 +250,38 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.null();
         // Whether the index lists the pinned version at all (null: no pin, or no listing).
         w.key("pin_on_index");
-        if (r.sub.pinned && !r.error)
+        if (r.sub.pinned && !r.listing_error)
             w.boolean(r.summary.pin_found);
         else
             w.null();
+        // Live advisories against the pinned version; null without a pin or when they could not
+        // be read (the reason is in `error`).
+        w.key("vulnerabilities");
+        if (r.vulnerabilities) {
+            w.begin_array();
+            for (auto const& a : *r.vulnerabilities) {
+                w.begin_object().field("id", a.id).key("aliases").begin_array();
+                for (auto const& x : a.aliases)
+                    w.string(x);
+                w.end_array().field("summary", a.summary).field("link", a.link);
+                w.key("fixed_in").begin_array();
+                for (auto const& x : a.fixed_in)
+                    w.string(x);
+                w.end_array().field("fix_allowed", a.fix_allowed).end_object();
+            }
+            w.end_array();
+        } else {
+            w.null();
+        }
+        // Whether the newest of `newer` declares a Requires-Python that excludes the target
+        // Python (null: nothing newer, or no Requires-Python published).
+        w.key("drops_python");
+        if (r.summary.drops_python && !r.listing_error)
+            w.boolean(*r.summary.drops_python);
+        else
+            w.null();
+        w.field("requires_python", r.summary.drops_requires_python);
+        w.field("newest_for_python", r.summary.newest_for_python);
         w.field("error", r.error);
         w.end_object();
     }
@@ -273,16 +307,48 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     out << w.str() << '\n';
 }
 
-void write_rows(std::ostream& out, std::vector<Row> const& rows) {
+// The VULN cell: advisory ids (CVE aliases beside them), "-" for none, "?" when unknown.
+std::string vuln_cell(Row const& r) {
+    if (!r.sub.pinned || (!r.listing_error && !r.summary.pin_found)) return "-";
+    if (!r.vulnerabilities) return "?";
+    if (r.vulnerabilities->empty()) return "none";
+    std::string out;
+    for (auto const& a : *r.vulnerabilities) {
+        if (!out.empty()) out += ", ";
+        out += sanitize_text(a.id);
+        if (!a.aliases.empty()) out += " (" + sanitize_text(a.aliases.front()) + ")";
+    }
+    return out;
+}
+
+void write_rows(std::ostream& out, std::vector<Row> const& rows,
+                std::optional<std::string> const& python) {
     std::vector<std::vector<std::string>> cells;
-    cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "NOTES"});
+    cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "VULN", "NOTES"});
     for (auto const& r : rows) {
         std::string notes;
-        if (r.error) notes = "error: " + *r.error;
+        if (r.error) notes = "error: " + sanitize_text(*r.error);
+        if (r.vulnerabilities)
+            for (auto const& a : *r.vulnerabilities)
+                notes += std::string(notes.empty() ? "" : "; ") +
+                         "VULNERABLE: " + sanitize_text(a.id) + " " + sanitize_text(a.summary) +
+                         (a.fix_allowed ? " (fixed in " + sanitize_text(*a.fix_allowed) + ")"
+                          : a.fixed_in.empty()
+                              ? " (no fix published)"
+                              : " (fixed in " + sanitize_text(a.fixed_in.front()) + ", which '" +
+                                    sanitize_text(r.sub.specifier) + "' does not allow)");
+        if (r.summary.drops_python == true && python && !r.summary.newer.empty())
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     sanitize_text(r.summary.newer.back()) + " drops Python " + *python +
+                     " (requires " + sanitize_text(r.summary.drops_requires_python.value_or("?")) +
+                     ")" +
+                     (r.summary.newest_for_python
+                          ? ", newest for it: " + sanitize_text(*r.summary.newest_for_python)
+                          : "");
         if (r.summary.pin_yanked)
             notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
                      (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
-        if (r.sub.pinned && !r.summary.pin_found && !r.error)
+        if (r.sub.pinned && !r.summary.pin_found && !r.listing_error)
             notes += std::string(notes.empty() ? "" : "; ") + "pinned " + *r.sub.pinned +
                      " is not on the index";
         if (r.summary.latest_allowed && r.summary.latest &&
@@ -296,11 +362,12 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows) {
                 newer += " (" + std::string(to_string(*r.summary.update_type)) + ")";
             if (r.summary.newer.size() > 1)
                 newer += " +" + std::to_string(r.summary.newer.size() - 1) + " more";
-        } else if (r.sub.pinned && !r.error) {
+        } else if (r.sub.pinned && !r.listing_error) {
             newer = "up to date";
         }
         cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
-                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, notes});
+                         r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
+                         notes});
     }
     write_table(out, cells);
 }
@@ -352,6 +419,10 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     PollerOptions popts;
     popts.want_metadata = false; // check prints versions only; metadata would double the requests
     popts.keep_schedule = true;  // a daemon may own this state file: never move its polls
+    popts.vulnerability_interval = std::chrono::seconds(0); // every pin's advisories, now
+    auto const python =
+        config::marker_environment(o.load.python_version).value("python_full_version");
+    popts.python = python;
     // Events go where the state file's notifiers want them (none for a temporary state).
     Poller poller(*client, *store, sources, Router(store->routes()), popts);
     SchedulerOptions sopts;
@@ -397,18 +468,29 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         auto s = store->subscription(ids[i]);
         Row row;
         row.sub = loaded.subscriptions[i];
-        row.summary = summarize(row.sub, store->release_list(ids[i]));
+        row.summary = summarize(row.sub, store->release_list(ids[i]), python);
         if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
             s->last_status == PollStatus::pending) {
             row.error = s->last_error.value_or("not checked");
+            row.listing_error = true;
             package_errors = true;
+        }
+        // A pin the index does not list has no advisories to read (pin_on_index says so).
+        if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
+            // This poll read the pin's advisories (or got a 304 for the reading stored).
+            if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked) {
+                row.vulnerabilities = s->vulns.live;
+            } else {
+                row.error = s->vulns.error.value_or("vulnerabilities: not read");
+                package_errors = true;
+            }
         }
         rows.push_back(std::move(row));
     }
     if (o.json)
         write_json(out, rows, loaded);
     else
-        write_rows(out, rows);
+        write_rows(out, rows, python);
 
     bool matched = false;
     for (auto const& r : rows)

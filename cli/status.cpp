@@ -175,6 +175,22 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
         if (s.last_error) status += ": " + sanitize_text(*s.last_error);
         if (summary.pin_yanked) status += " (pinned version yanked)";
+        // The pinned version's advisories as last read (live ones only), or why they were not.
+        if (s.sub.pinned && s.vulns.version == s.sub.pinned && !s.vulns.live.empty()) {
+            std::string ids;
+            for (auto const& a : s.vulns.live)
+                ids += (ids.empty() ? "" : ", ") + sanitize_text(a.id);
+            status += " (vulnerable: " + ids + ")";
+        }
+        if (s.sub.pinned && s.vulns.error)
+            status += " (advisories not read: " + sanitize_text(*s.vulns.error) + ")";
+        std::size_t held = 0;
+        for (auto const& r : releases)
+            held += r.held ? 1 : 0;
+        if (held > 0)
+            status += " (" + std::to_string(held) +
+                      " release(s) in their cooldown, the next told " +
+                      (s.held_until ? in(*s.held_until, now) : std::string("later")) + ")";
         if (!s.active) status += " (unsubscribed)";
         rows.push_back({s.sub.name, s.sub.specifier.empty() ? "*" : s.sub.specifier,
                         sanitize_text(summary.latest.value_or("-")),

@@ -6,6 +6,7 @@
 #include "config/files.hpp"
 #include "config/secrets.hpp"
 #include "packaging/name.hpp"
+#include "packaging/specifier.hpp"
 
 #include <toml++/toml.h>
 
@@ -141,6 +142,59 @@ void each_string(Reader& r, toml::node const& n, std::string const& key, F&& acc
         else
             r.error(item, "key '" + key + "': expected a list of strings");
     }
+}
+
+// `update_types` (global or per package): the update kinds whose new releases are told.
+std::set<model::UpdateType> read_update_types(Reader& r, toml::node const& n,
+                                              std::string const& key) {
+    std::set<model::UpdateType> out;
+    each_string(r, n, key, [&](std::string const& s, toml::node const& item) {
+        auto u = model::update_type_from_string(s);
+        if (!u || *u == model::UpdateType::none)
+            r.error(item, "key '" + key + "': unknown update type '" + s +
+                              "' (expected major, minor, patch, pre-release or older)");
+        else
+            out.insert(*u);
+    });
+    return out;
+}
+
+// `ignore`: one PEP 440 specifier set, or a list of them; a release matching any is not told.
+std::vector<std::string> read_ignore(Reader& r, toml::node const& n, std::string const& key) {
+    std::vector<std::string> out;
+    auto one = [&](std::string const& text, toml::node const& item) {
+        auto spec = packaging::SpecifierSet::parse(text);
+        if (!spec || spec->empty())
+            r.error(item, "key '" + key + "': '" + text +
+                              "' is not a PEP 440 specifier like \">=5\" or \"==4.2.*\"" +
+                              (spec ? "" : ": " + spec.error()));
+        else
+            out.push_back(spec->str());
+    };
+    if (auto s = n.value<std::string>())
+        one(*s, n);
+    else if (n.is_array())
+        each_string(r, n, key, one);
+    else
+        r.error(n, "key '" + key + "': expected a specifier (string) or a list of them");
+    return out;
+}
+
+// One rule key, global or in a [packages.<name>] table; false when `key` is not a rule.
+bool read_rule(Reader& r, std::string const& key, std::string const& full, toml::node const& n,
+               model::RuleOverrides& into) {
+    if (key == "update_types")
+        into.update_types = read_update_types(r, n, full);
+    else if (key == "pre") {
+        if (auto b = r.boolean(n, full)) into.pre = *b;
+    } else if (key == "min_release_age") {
+        if (auto d = r.duration(n, full, std::chrono::seconds(0)))
+            into.min_release_age = d->count();
+    } else if (key == "ignore")
+        into.ignore = read_ignore(r, n, full);
+    else
+        return false;
+    return true;
 }
 
 std::string notifier_types() {
@@ -763,8 +817,61 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
                 else
                     c.python_version = *s;
             }
-        } else if (key == "pre") {
-            if (auto b = r.boolean(node, key)) c.pre = *b;
+        } else if (key == "pre" || key == "update_types" || key == "min_release_age" ||
+                   key == "ignore") {
+            model::RuleOverrides given;
+            read_rule(r, key, key, node, given);
+            c.rules = given.over(c.rules);
+            if (key == "pre" && given.pre) c.pre = *given.pre;
+        } else if (key == "vulnerability_interval") {
+            if (auto d = r.duration(node, key, std::chrono::seconds(1)))
+                c.vulnerability_interval = *d;
+        } else if (key == "packages") {
+            auto const* t = node.as_table();
+            if (!t) {
+                r.error(node, "key 'packages': expected tables [packages.<name>]");
+                continue;
+            }
+            // In file order, so the second spelling of a name is the one reported.
+            std::vector<std::pair<std::string, toml::node const*>> tables;
+            for (auto const& [pk, pn] : *t)
+                tables.emplace_back(std::string(pk.str()), &pn);
+            std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
+                return r.line_of(*a.second) < r.line_of(*b.second);
+            });
+            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+            for (auto const& [name, pnp] : tables) {
+                auto const& pn = *pnp;
+                std::string const where = "packages." + name;
+                if (!packaging::is_valid_name(name)) {
+                    r.error(pn, "[" + where + "]: not a valid project name");
+                    continue;
+                }
+                auto const* pt = pn.as_table();
+                if (!pt) {
+                    r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
+                    continue;
+                }
+                std::string const normal = packaging::canonicalize_name(name);
+                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(pn)));
+                if (!fresh) {
+                    r.error(pn, "[" + where + "]: '" + name + "' and '" + it->second.first +
+                                    "' (line " + std::to_string(it->second.second) +
+                                    ") name the same package '" + normal +
+                                    "' once normalised (PEP 503); keep one");
+                    continue;
+                }
+                model::RuleOverrides o;
+                for (auto const& [rk, rn] : *pt) {
+                    std::string const rule(rk.str());
+                    if (!read_rule(r, rule, where + "." + rule, rn, o))
+                        r.error(rn, "unknown key '" + rule + "' in [" + where +
+                                        "] (expected update_types, pre, min_release_age or "
+                                        "ignore)");
+                }
+                c.packages[normal] = std::move(o);
+                c.package_lines[normal] = r.line_of(pn);
+            }
         } else if (key == "failing_after") {
             if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
         } else if (key == "http") {

@@ -100,6 +100,13 @@ struct Config {
     // Secret settings written literally in the file (key path, line): config-check warns when
     // the file is readable by group or others.
     std::vector<std::pair<std::string, int>> literal_secrets;
+    // What is worth telling: the global rules (`update_types`, `pre`, `min_release_age`,
+    // `ignore` at the top level) and `[packages.<name>]` overrides (PEP 503 names).
+    model::Rules rules;
+    std::map<std::string, model::RuleOverrides> packages;
+    std::map<std::string, int> package_lines; // where each [packages.<name>] table starts
+    // How often the pinned versions' advisories are read (`vulnerability_interval`).
+    std::chrono::seconds vulnerability_interval{6 * 3600};
 };
 
 // Everything parsing found: the config as far as it could be read, and every problem in it

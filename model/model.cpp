@@ -18,6 +18,8 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::source_failing, "source_failing"},
     {EventKind::source_recovered, "source_recovered"},
     {EventKind::notifier_disabled, "notifier_disabled"},
+    {EventKind::vulnerability, "vulnerability"},
+    {EventKind::vulnerability_withdrawn, "vulnerability_withdrawn"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
     {UpdateType::major, "major"}, {UpdateType::minor, "minor"},
@@ -68,7 +70,9 @@ PollStatus poll_status_from_string(std::string_view s) noexcept {
 }
 
 bool is_urgent(EventKind k) noexcept {
-    return k == EventKind::pinned_yanked;
+    // What the team runs is unsafe (or was said to be and is not): that cannot wait for a digest.
+    return k == EventKind::pinned_yanked || k == EventKind::vulnerability ||
+           k == EventKind::vulnerability_withdrawn;
 }
 
 namespace {

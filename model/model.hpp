@@ -18,6 +18,36 @@ namespace pinwatch::model {
 // Seconds since the Unix epoch, UTC. Upload and first-seen times are stored at this precision.
 using UnixTime = std::int64_t;
 
+// How a new release relates to the pin (defined below; a scoped enum is complete when declared).
+enum class UpdateType;
+
+// What a team wants told about one package (the config's global keys, overridden per package
+// by `[packages.<name>]`). Urgent events (vulnerabilities, a yanked pin) ignore every rule.
+struct Rules {
+    std::set<UpdateType> update_types; // new releases of these kinds only; empty = all
+    // Pre-releases: unset = announced like any release; true = also allowed by the specifier
+    // (like pip --pre); false = never announced unless the pin itself is a pre-release.
+    std::optional<bool> pre;
+    std::int64_t min_release_age = 0; // seconds a release must be out before it is announced
+    std::vector<std::string> ignore;  // PEP 440 specifier sets; a release matching one is silent
+    bool operator==(Rules const&) const = default;
+};
+
+// A `[packages.<name>]` table: each key it sets replaces the global one.
+struct RuleOverrides {
+    std::optional<std::set<UpdateType>> update_types;
+    std::optional<bool> pre;
+    std::optional<std::int64_t> min_release_age;
+    std::optional<std::vector<std::string>> ignore;
+    Rules over(Rules base) const {
+        if (update_types) base.update_types = *update_types;
+        if (pre) base.pre = pre;
+        if (min_release_age) base.min_release_age = *min_release_age;
+        if (ignore) base.ignore = *ignore;
+        return base;
+    }
+};
+
 // One package a team depends on, as the requirements files describe it. A subscription is
 // keyed by (source, locator): the locator is what the source needs to find the package (for
 // PyPI the project's page on one index), opaque to everything else.
@@ -32,6 +62,7 @@ struct Subscription {
     int line = 0;
     bool prereleases = false;             // `--pre` in the file, or the specifier names one
     std::optional<std::int64_t> interval; // seconds between polls, when the config sets one
+    Rules rules;
 };
 
 // One release as a source shows it now.
@@ -41,6 +72,28 @@ struct Release {
     std::optional<UnixTime> upload_time;    // earliest file upload; absent in PEP 503 HTML
     bool yanked = false;                    // PEP 592: a release is yanked when all its files are
     std::optional<std::string> yank_reason; // the reason string when one was given
+    std::optional<std::string> requires_python; // PEP 345 Requires-Python, as published
+};
+
+// A published advisory against one version (PyPI's `vulnerabilities` list, OSV's shape).
+struct Advisory {
+    std::string id;                   // "PYSEC-2023-74", "GHSA-..."
+    std::vector<std::string> aliases; // "CVE-2023-32681", ...
+    std::string summary;
+    std::string link;
+    std::vector<std::string> fixed_in;
+    std::optional<std::string> fix_allowed; // smallest of fixed_in the specifier allows
+    std::optional<std::string> withdrawn;   // when upstream withdrew it ("...Z"); never live
+    bool operator==(Advisory const&) const = default;
+};
+
+// What the advisories list of one version said in one poll.
+struct VulnerabilityReading {
+    std::string version;                  // the pinned version it was read for
+    bool not_modified = false;            // 304: as read last time
+    std::vector<Advisory> advisories;     // every entry, withdrawn ones included
+    std::optional<std::string> validator; // ETag, to send next time
+    std::optional<std::string> error;     // could not be read (then nothing else is set)
 };
 
 // Facts about a project that are not releases: for display, links and repository discovery.
@@ -61,6 +114,8 @@ struct Observation {
     std::optional<std::int64_t> sequence;
     std::optional<ProjectMetadata> metadata;     // read in this poll, when the source reads it
     std::optional<std::string> metadata_version; // the release the metadata belongs to
+    // The pinned version's advisories, when this poll read them (on their own, longer interval).
+    std::optional<VulnerabilityReading> vulnerabilities;
 };
 
 // A change worth telling someone about.
@@ -75,12 +130,16 @@ enum class EventKind {
     source_failing,  // polls failed several times in a row
     source_recovered,
     notifier_disabled, // a notifier's receiver said it is gone (told through the others)
+    // An advisory against the pinned version.
+    vulnerability,
+    // An advisory told before was withdrawn (or is no longer listed).
+    vulnerability_withdrawn,
 };
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
     EventKind::pinned_yanked,     EventKind::pin_not_found,  EventKind::release_removed,
     EventKind::package_gone,      EventKind::source_failing, EventKind::source_recovered,
-    EventKind::notifier_disabled,
+    EventKind::notifier_disabled, EventKind::vulnerability,  EventKind::vulnerability_withdrawn,
 };
 // Urgent events go out at once, whatever a notifier's digest says.
 bool is_urgent(EventKind) noexcept;
@@ -120,6 +179,15 @@ struct Event {
     std::string specifier;
     std::string detail; // yank reason, error message, ...
     UnixTime at = 0;    // when pinwatch noticed
+
+    // vulnerability, vulnerability_withdrawn: the advisory.
+    std::optional<Advisory> advisory;
+    // pinned_yanked: the nearest non-yanked versions below and above the pin.
+    std::vector<std::string> alternatives;
+    // new_release: its Requires-Python, and whether that excludes the target Python (`python`).
+    std::optional<std::string> requires_python;
+    std::optional<bool> drops_python;
+    std::optional<std::string> python;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

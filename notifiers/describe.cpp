@@ -2,6 +2,43 @@
 
 namespace pinwatch::notifiers {
 
+std::string advisory_title(model::Advisory const& a) {
+    std::string out = sanitize_text(a.id);
+    if (!a.aliases.empty()) {
+        out += " (";
+        for (std::size_t i = 0; i < a.aliases.size() && i < 5; ++i)
+            out += (i ? ", " : "") + sanitize_text(a.aliases[i]);
+        out += ")";
+    }
+    return out;
+}
+
+std::string fix_text(Event const& e) {
+    if (!e.advisory || e.advisory->fixed_in.empty()) return "no fixed version published";
+    std::string fixed;
+    for (std::size_t i = 0; i < e.advisory->fixed_in.size() && i < 10; ++i)
+        fixed += (i ? ", " : "") + sanitize_text(e.advisory->fixed_in[i]);
+    std::string const spec =
+        e.specifier.empty() ? "any version" : "'" + sanitize_text(e.specifier) + "'";
+    if (e.advisory->fix_allowed)
+        return "fixed in " + fixed + "; " + sanitize_text(*e.advisory->fix_allowed) +
+               " is allowed by " + spec;
+    return "fixed in " + fixed + "; none is allowed by " + spec + " (change the requirement)";
+}
+
+std::string alternatives_text(Event const& e) {
+    std::string out;
+    for (auto const& v : e.alternatives)
+        out += (out.empty() ? "" : ", ") + sanitize_text(v);
+    return out;
+}
+
+std::string drops_python_text(Event const& e) {
+    if (!e.drops_python || !*e.drops_python) return "";
+    return "drops Python " + sanitize_text(e.python.value_or("?")) + " (requires " +
+           sanitize_text(e.requires_python.value_or("?")) + ")";
+}
+
 std::string describe(Event const& e) {
     using model::EventKind;
     std::string const pkg = sanitize_text(e.package);
@@ -22,14 +59,30 @@ std::string describe(Event const& e) {
                 e.specifier.empty() ? "any version" : "'" + sanitize_text(e.specifier) + "'";
             s += *e.allowed ? ", allowed by " + spec : ", outside " + spec;
         }
+        if (auto drops = drops_python_text(e); !drops.empty()) s += ", " + drops;
         return s + detail;
     }
     case EventKind::release_yanked:
         return pkg + " " + ver + " was yanked" + detail;
     case EventKind::release_unyanked:
         return pkg + " " + ver + " is no longer yanked";
-    case EventKind::pinned_yanked:
-        return pkg + " " + ver + ", the version you pin, was yanked" + detail;
+    case EventKind::pinned_yanked: {
+        std::string s = pkg + " " + ver + ", the version you pin, was yanked" + detail;
+        // An event without alternatives (none on the index, or written before pinwatch named
+        // them) says nothing of them.
+        auto const near = alternatives_text(e);
+        return s + (near.empty() ? "" : "; nearest non-yanked: " + near);
+    }
+    case EventKind::vulnerability:
+        if (!e.advisory) return pkg + " " + ver + ", the version you pin, is vulnerable" + detail;
+        return pkg + " " + ver +
+               ", the version you pin, is vulnerable: " + advisory_title(*e.advisory) +
+               (e.advisory->summary.empty() ? "" : ": " + sanitize_text(e.advisory->summary)) +
+               "; " + fix_text(e);
+    case EventKind::vulnerability_withdrawn:
+        return pkg + " " + ver + ": advisory " +
+               (e.advisory ? advisory_title(*e.advisory) : std::string("?")) +
+               " no longer applies" + detail;
     case EventKind::pin_not_found:
         return pkg + " " + sanitize_text(e.pinned.value_or("?")) +
                ", the version you pin, is not listed" + detail;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The offline demo: starts the bundled fake PyPI on loopback, which publishes or yanks a
-# release every few seconds, and runs the pinwatch daemon against it. Ctrl-C stops both.
+# release (or publishes and withdraws an advisory) every few seconds, shows `pinwatch check`
+# once (a vulnerable pin), then runs the pinwatch daemon against it. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
@@ -20,7 +21,12 @@ requirements = ["requirements.txt"]
 index_url = "$index"
 interval = "2s"
 jitter = 0
+python_version = "3.11"
+vulnerability_interval = "2s"
 TOML
+echo "demo: what pinwatch check says about the demo's requirements (note the VULN column):"
+build/cli/pinwatch check -q --python-version 3.11 -r "$work/requirements.txt" --index-url "$index" || true
+echo
 echo "demo: fake PyPI at $index; the fake publishes or yanks something every ${every}s."
 echo "demo: pinwatch polls every 2s; the first poll is a silent baseline. Ctrl-C to stop."
 echo "demo: in another terminal: build/cli/pinwatch status --state $work/state.db"

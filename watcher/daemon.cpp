@@ -1,6 +1,7 @@
 #include "watcher/daemon.hpp"
 
 #include "common/text.hpp"
+#include "config/environment.hpp"
 #include "config/secrets.hpp"
 #include "notifiers/registry.hpp"
 #include "watcher/state/outbox.hpp"
@@ -10,6 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -73,6 +75,10 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     popts.jitter = cfg.jitter;
     popts.failing_after = cfg.failing_after;
     popts.retry.cap = std::max(std::chrono::seconds(30), cfg.interval);
+    popts.vulnerability_interval = cfg.vulnerability_interval;
+    // New releases are judged against the Python the team runs (python_version, else the
+    // system's python3, asked once).
+    popts.python = config::marker_environment(cfg.python_version).value("python_full_version");
     poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(), popts);
 
     SchedulerOptions sopts;
@@ -116,6 +122,8 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     load_.python_version = cfg.python_version;
     load_.index_url = cfg.index_url;
     load_.pre = cfg.pre;
+    load_.rules = cfg.rules;
+    load_.packages = cfg.packages;
     for (auto const& [name, every] : cfg.intervals)
         load_.intervals[name] = every.count();
     auto shortest = cfg.interval;
@@ -183,6 +191,16 @@ bool Daemon::reload(UnixTime now) {
     for (auto const& e : loaded.errors) {
         auto const text = sanitize_text(e.str());
         if (!reported_.count(text)) spdlog::error("{}", text);
+        current.insert(text);
+    }
+    // A [packages.<name>] table for a package nobody requires is most likely a typo.
+    for (auto const& [name, line] : config_.package_lines) {
+        bool const used = std::any_of(loaded.subscriptions.begin(), loaded.subscriptions.end(),
+                                      [&](Subscription const& s) { return s.name == name; });
+        if (used) continue;
+        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [packages." +
+                                        name + "] matches no requirement");
+        if (!reported_.count(text)) spdlog::warn("{}", text);
         current.insert(text);
     }
     reported_ = std::move(current);

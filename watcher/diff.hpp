@@ -13,6 +13,9 @@ namespace pinwatch::watcher {
 
 struct DiffPolicy {
     int failing_after = 3; // consecutive failed polls before a source_failing event
+    // The Python the team runs ("3.11.2"), to judge each new release's Requires-Python
+    // (drops_python); nullopt: not judged.
+    std::optional<std::string> python;
 };
 
 // A successful poll (ok, not_modified or gone).
@@ -34,5 +37,29 @@ bool pin_needs_check(StoredSubscription const& stored);
 
 // Whether the requirement's specifier (with its pre-release rule) allows `version`.
 bool specifier_allows(Subscription const& sub, std::string const& version);
+
+// Whether the package's `ignore` rules silence `version` (it matches one of the specifiers).
+bool ignored_by_rules(Rules const& rules, std::string const& version);
+
+// Whether a Requires-Python excludes `python` ("3.11.2"); nullopt when either does not parse.
+std::optional<bool> excludes_python(std::string const& requires_python, std::string const& python);
+
+// The smallest of `fixed_in` the requirement's specifier allows, if any.
+std::optional<std::string> smallest_allowed_fix(Subscription const& sub,
+                                                std::vector<std::string> const& fixed_in);
+
+// For a yanked pin: the nearest non-yanked release below it and the nearest above it, where
+// they exist (pre-releases only where the requirement takes them; ignored versions never),
+// preferring versions the specifier allows when there are any besides the pin.
+struct VersionState {
+    std::string version;
+    bool yanked = false;
+};
+std::vector<std::string> pin_alternatives(Subscription const& sub,
+                                          std::vector<VersionState> const& releases);
+
+// Whether a poll that got a 304 must still read the known releases: the pin needs judging,
+// or a release held by a cooldown may be due.
+bool known_releases_needed(StoredSubscription const& stored, UnixTime now);
 
 } // namespace pinwatch::watcher

@@ -15,6 +15,14 @@ UnixTime unix_now() {
         .count();
 }
 
+bool vulnerabilities_due(StoredSubscription const& s, UnixTime now,
+                         std::optional<std::chrono::seconds> interval) {
+    if (!s.sub.pinned || !interval) return false;
+    // A new pin, a reading that failed, or one older than the interval.
+    if (!s.vulns.checked || s.vulns.version != s.sub.pinned || s.vulns.error) return true;
+    return now >= *s.vulns.checked + interval->count();
+}
+
 Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
                PollerOptions options, Clock clock)
     : client_(client), store_(store), sources_(sources), router_(std::move(router)),
@@ -87,7 +95,7 @@ bool Poller::flush() {
 }
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
-    DiffPolicy const policy{options_.failing_after};
+    DiffPolicy const policy{options_.failing_after, options_.python};
     Source const* source = sources_.find(s.sub.source);
     if (!source) {
         UnixTime const now = clock_();
@@ -103,6 +111,11 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     if (s.baseline_done) ctx.validator = s.validator;
     ctx.metadata_version = s.metadata_version;
     ctx.want_metadata = options_.want_metadata;
+    if (vulnerabilities_due(s, clock_(), options_.vulnerability_interval)) {
+        ctx.vulnerabilities_for = s.sub.pinned;
+        // The stored ETag belongs to the stored reading, of the stored version.
+        if (s.vulns.version == s.sub.pinned) ctx.vulnerability_validator = s.vulns.validator;
+    }
 
     Observation observed;
     std::optional<SourceError> failure;
@@ -125,6 +138,8 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             if (request.optional) {
                 spdlog::debug("{}: {}: {}", label, request.step,
                               sanitize_text(response.error().message));
+                source->optional_step_failed(
+                    s.sub, request, request.step + ": " + response.error().message, observed);
                 break;
             }
             failure = SourceError{SourceError::Kind::temporary,
@@ -137,6 +152,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         if (!step) {
             if (request.optional) {
                 spdlog::debug("{}", sanitize_text(step.error().message));
+                source->optional_step_failed(s.sub, request, step.error().message, observed);
                 break;
             }
             failure = std::move(step).error();
@@ -181,17 +197,25 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
         observed.status == Observation::Status::ok ||
-        (observed.status == Observation::Status::not_modified && pin_needs_check(s));
+        (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")
                           : std::string(to_string(update.status));
+    // Advisories that cannot be read are said once when that starts, and once when it ends.
+    bool const vulns_failing = update.vulns && update.vulns->error && !s.vulns.error;
+    bool const vulns_back = update.vulns && !update.vulns->error && s.vulns.error;
+    auto const vulns_error = vulns_failing ? *update.vulns->error : std::string();
     // Logged once stored: a poll whose result the state file refused did not happen.
     auto outcome = finish(s, std::move(update), pause_until);
     spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
     if (works_again) spdlog::info("{}: polls work again", label);
+    if (vulns_failing)
+        spdlog::warn("{}: {}", label, sanitize_text(vulns_error));
+    else if (vulns_back)
+        spdlog::info("{}: vulnerabilities can be read again", label);
     outcome.not_modified = observed.status == Observation::Status::not_modified;
     outcome.request_time = request_time;
     co_return outcome;

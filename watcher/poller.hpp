@@ -32,7 +32,16 @@ struct PollerOptions {
     // `check --state`: record what was seen but leave the stored schedule (next due) as it was,
     // so a one-shot check never moves a daemon's polls.
     bool keep_schedule = false;
+    // How often the pinned version's advisories are read (PyPI's per-version JSON, with its own
+    // ETag); 0 = in every poll (`check`); nullopt = never.
+    std::optional<std::chrono::seconds> vulnerability_interval = std::chrono::hours(6);
+    // The Python the team runs ("3.11.2"), for drops_python; nullopt = not judged.
+    std::optional<std::string> python;
 };
+
+// Whether the pin's advisories are due in a poll at `now`.
+bool vulnerabilities_due(StoredSubscription const& s, UnixTime now,
+                         std::optional<std::chrono::seconds> interval);
 
 struct PollOutcome {
     PollStatus status = PollStatus::pending;

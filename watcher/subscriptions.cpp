@@ -143,6 +143,11 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         }
         s.prereleases = pre;
         if (auto it = o.intervals.find(s.name); it != o.intervals.end()) s.interval = it->second;
+        s.rules = o.rules;
+        if (auto it = o.packages.find(s.name); it != o.packages.end())
+            s.rules = it->second.over(s.rules);
+        // A package's own `pre` decides for it, like `--pre` for everything.
+        if (s.rules.pre) s.prereleases = *s.rules.pre;
     }
     return out;
 }

@@ -24,6 +24,8 @@ struct LoadOptions {
     std::optional<std::string> index_url; // explicit (--index-url or config): wins over the files
     bool pre = false;                     // allow pre-releases everywhere (like pip --pre)
     std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
+    Rules rules;                                   // what is worth telling, for every package
+    std::map<std::string, RuleOverrides> packages; // normalised name -> its own rules
 };
 
 using LoadProblem = Diagnostic;

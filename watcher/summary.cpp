@@ -10,7 +10,8 @@ namespace pinwatch::watcher {
 
 using packaging::Version;
 
-ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases) {
+ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                         std::optional<std::string> const& python) {
     // Linear scans, no sort of the whole list: a project with 3,000 releases is summarised for
     // every row of every `check`. Only the (usually few) versions newer than the pin are sorted.
     ReleaseSummary out;
@@ -26,6 +27,7 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
 
     std::vector<Version> candidates;          // non-yanked, parsed
     std::vector<std::string const*> spelling; // the index's spelling of each candidate
+    std::vector<std::optional<std::string> const*> requires_python; // of each candidate
     candidates.reserve(releases.size());
     spelling.reserve(releases.size());
     std::vector<std::size_t> newer;
@@ -46,6 +48,7 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
         if (pin && *v > *pin && (pre_ok || !pre)) newer.push_back(at);
         candidates.push_back(std::move(*v));
         spelling.push_back(&r.version);
+        requires_python.push_back(&r.requires_python);
         // Equal versions spelled twice: the later spelling wins.
         if (!best_any || !(candidates[at] < candidates[*best_any])) best_any = at;
         if (!pre && (!best_final || !(candidates[at] < candidates[*best_final]))) best_final = at;
@@ -58,6 +61,20 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
                      [&](std::size_t a, std::size_t b) { return candidates[a] < candidates[b]; });
     for (auto i : newer)
         out.newer.push_back(*spelling[i]);
+    if (python && !newer.empty()) {
+        auto const& rp = *requires_python[newer.back()];
+        if (rp) {
+            out.drops_python = excludes_python(*rp, *python);
+            if (out.drops_python) out.drops_requires_python = rp;
+        }
+        for (auto it = newer.rbegin(); it != newer.rend(); ++it) {
+            auto const& r = *requires_python[*it];
+            if (!r || excludes_python(*r, *python) != true) {
+                out.newest_for_python = *spelling[*it];
+                break;
+            }
+        }
+    }
     if (spec) {
         auto allowed = spec->filter(candidates, pre_flag);
         if (!allowed.empty()) {
@@ -76,12 +93,13 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
 }
 
 ReleaseSummary summarize(Subscription const& sub,
-                         std::map<std::string, StoredRelease> const& releases) {
+                         std::map<std::string, StoredRelease> const& releases,
+                         std::optional<std::string> const& python) {
     std::vector<StoredRelease> v;
     v.reserve(releases.size());
     for (auto const& [_, r] : releases)
         v.push_back(r);
-    return summarize(sub, v);
+    return summarize(sub, v, python);
 }
 
 } // namespace pinwatch::watcher

@@ -21,10 +21,19 @@ struct ReleaseSummary {
     bool pin_yanked = false;
     std::optional<std::string> pin_yank_reason;
     bool pin_found = false; // the pinned version is on the index
+    // With a target Python: whether the newest of `newer` declares a Requires-Python that
+    // excludes it (nullopt: nothing newer, or no Requires-Python to judge), that declaration,
+    // and the newest of `newer` that still runs on it.
+    std::optional<bool> drops_python;
+    std::optional<std::string> drops_requires_python;
+    std::optional<std::string> newest_for_python;
 };
 
-ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases);
+// `python`: the team's target Python ("3.11.2") for drops_python; nullopt = not judged.
+ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                         std::optional<std::string> const& python = std::nullopt);
 ReleaseSummary summarize(Subscription const& sub,
-                         std::map<std::string, StoredRelease> const& releases);
+                         std::map<std::string, StoredRelease> const& releases,
+                         std::optional<std::string> const& python = std::nullopt);
 
 } // namespace pinwatch::watcher

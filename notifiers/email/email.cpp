@@ -42,6 +42,12 @@ std::string headline(Event const& e) {
         return pkg + ": polls work again";
     case EventKind::notifier_disabled:
         return "notifier " + pkg + " disabled";
+    case EventKind::vulnerability:
+        return pkg + " " + ver + " vulnerable (your pin)" +
+               (e.advisory ? ": " + sanitize_text(e.advisory->id) : "");
+    case EventKind::vulnerability_withdrawn:
+        return pkg + " " + ver + " advisory withdrawn" +
+               (e.advisory ? ": " + sanitize_text(e.advisory->id) : "");
     }
     return pkg + " " + model::to_string(e.kind);
 }
@@ -69,7 +75,9 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
         rows.emplace_back("Pinned", sanitize_text(e.pinned.value_or("?")));
     } else if (e.version) {
         std::string v = sanitize_text(*e.version);
-        if (e.kind == EventKind::pinned_yanked) v += " (your pin)";
+        if (e.kind == EventKind::pinned_yanked || e.kind == EventKind::vulnerability ||
+            e.kind == EventKind::vulnerability_withdrawn)
+            v += " (your pin)";
         rows.emplace_back("Version", v);
     }
     if (e.update) rows.emplace_back("Update", model::to_string(*e.update));
@@ -80,9 +88,23 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
                                          ? (spec.empty() ? "yes (any version)" : "yes, by" + spec)
                                          : "no, outside" + spec);
     }
-    if (!e.detail.empty()) {
+    if (e.advisory) {
+        rows.emplace_back("Advisory", advisory_title(*e.advisory));
+        if (!e.advisory->summary.empty())
+            rows.emplace_back("Summary", sanitize_text(e.advisory->summary));
+        if (!e.advisory->link.empty()) rows.emplace_back("Link", sanitize_text(e.advisory->link));
+        if (e.kind == EventKind::vulnerability) rows.emplace_back("Fix", fix_text(e));
+    }
+    if (auto const drops = drops_python_text(e); !drops.empty())
+        rows.emplace_back("Python", "this release " + drops);
+    if (auto const near = alternatives_text(e); !near.empty())
+        rows.emplace_back("Nearest non-yanked", near);
+    if (!e.detail.empty() && e.kind != EventKind::vulnerability) {
         bool const yank = e.kind == EventKind::release_yanked || e.kind == EventKind::pinned_yanked;
-        rows.emplace_back(yank ? "Yank reason" : "Detail", sanitize_text(e.detail));
+        rows.emplace_back(yank                                           ? "Yank reason"
+                          : e.kind == EventKind::vulnerability_withdrawn ? "Why"
+                                                                         : "Detail",
+                          sanitize_text(e.detail));
     }
     if (!e.origin.empty()) rows.emplace_back("Seen at", sanitize_text(redact_url(e.origin)));
     rows.emplace_back("Noticed", utc_text(e.at));

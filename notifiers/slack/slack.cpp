@@ -147,6 +147,8 @@ std::string section_text(Event const& e) {
             s += *e.allowed ? "\nAllowed by your requirement: " + spec
                             : "\nNot allowed by your requirement: " + spec;
         }
+        if (auto const drops = drops_python_text(e); !drops.empty())
+            s += "\n:warning: It " + inert(drops, kSpecifierChars);
         break;
     case EventKind::release_yanked:
         s = pkg + " " + ver + " was yanked";
@@ -157,7 +159,26 @@ std::string section_text(Event const& e) {
         break;
     case EventKind::pinned_yanked:
         s = ":warning: " + pkg + " " + ver + ", the version you pin, was yanked";
+        if (auto const near = alternatives_text(e); !near.empty())
+            s += "\nNearest non-yanked: " + inert(near, kSpecifierChars);
         detail_label = "Reason";
+        break;
+    case EventKind::vulnerability:
+        s = ":rotating_light: " + pkg + " " + ver + ", the version you pin, is vulnerable";
+        if (e.advisory) {
+            s += "\n*" + inert(advisory_title(*e.advisory), kSpecifierChars) + "*";
+            s += "\n" + inert(fix_text(e), kDetailChars);
+            if (is_web_url(e.advisory->link))
+                s += "\n<" + link_url(e.advisory->link.substr(0, 2 * kOriginChars)) + "|" +
+                     inert(e.advisory->id, kIdChars) + ">";
+        }
+        detail_label = "Summary";
+        break;
+    case EventKind::vulnerability_withdrawn:
+        s = ":white_check_mark: " + pkg + " " + ver + ": advisory *" +
+            inert(e.advisory ? advisory_title(*e.advisory) : std::string("?"), kSpecifierChars) +
+            "* no longer applies";
+        detail_label = "Why";
         break;
     case EventKind::pin_not_found:
         s = pkg + " " + inert(e.pinned.value_or("?"), kVersionChars) +

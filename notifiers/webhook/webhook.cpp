@@ -53,6 +53,39 @@ std::string WebhookNotifier::render(Event const& e) {
         w.null();
     w.field("reason", unless_empty(e.detail));
     w.field("index_url", unless_empty(e.origin));
+    // vulnerability / vulnerability_withdrawn: the advisory, as PyPI lists it.
+    w.key("advisory");
+    if (e.advisory) {
+        auto const& a = *e.advisory;
+        w.begin_object().field("id", a.id).key("aliases").begin_array();
+        for (auto const& x : a.aliases)
+            w.string(x);
+        w.end_array().field("summary", a.summary).field("link", unless_empty(a.link));
+        w.key("fixed_in").begin_array();
+        for (auto const& x : a.fixed_in)
+            w.string(x);
+        w.end_array().field("fix_allowed", a.fix_allowed).field("withdrawn", a.withdrawn);
+        w.end_object();
+    } else {
+        w.null();
+    }
+    // pinned_yanked: the nearest non-yanked versions (null for other kinds).
+    w.key("alternatives");
+    if (e.kind == model::EventKind::pinned_yanked) {
+        w.begin_array();
+        for (auto const& v : e.alternatives)
+            w.string(v);
+        w.end_array();
+    } else {
+        w.null();
+    }
+    // new_release: its Requires-Python and whether that excludes the team's Python.
+    w.field("requires_python", e.requires_python);
+    w.key("drops_python");
+    if (e.drops_python)
+        w.boolean(*e.drops_python);
+    else
+        w.null();
     w.end_object();
     w.end_object();
     return w.take();

@@ -536,3 +536,40 @@ BOOST_AUTO_TEST_CASE(run_refuses_a_state_file_it_may_not_write_and_says_why) {
     BOOST_TEST(contains(f->err, "-wal, -shm and .lock"));
     BOOST_TEST((file_bytes(path) == before));
 }
+
+BOOST_AUTO_TEST_CASE(vulnerable_pins_unreadable_advisories_and_cooldowns_are_shown) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    UnixTime const now = std::time(nullptr);
+    {
+        StateStore store(path);
+        auto const id = store.upsert_subscription(sub("demo"), now);
+        auto const other = store.upsert_subscription(sub("other"), now);
+        Advisory a;
+        a.id = "PYSEC-2026-1";
+        a.summary = "bad";
+        StateUpdate u;
+        u.subscription_id = id;
+        u.now = now;
+        u.status = PollStatus::ok;
+        u.baseline_done = true;
+        u.next_due = now + 3600;
+        u.vulns = VulnerabilityState{"1.0", std::nullopt, now, std::nullopt, {a}};
+        u.upserts = {StoredRelease{"1.1", now, now, false, std::nullopt, std::nullopt, true}};
+        u.set_held_until = true;
+        u.held_until = now + 7200 + 30;
+        store.apply(u);
+        StateUpdate v = u;
+        v.subscription_id = other;
+        v.upserts.clear();
+        v.set_held_until = false;
+        v.vulns = VulnerabilityState{
+            std::nullopt, std::nullopt, std::nullopt, std::string("vulnerabilities: http 503"), {}};
+        store.apply(v);
+    }
+    auto const s = status(path);
+    BOOST_TEST(s.rc == 0);
+    BOOST_TEST(contains(s.out, "ok (vulnerable: PYSEC-2026-1) (1 release(s) in their cooldown, "
+                               "the next told in 2h"));
+    BOOST_TEST(contains(s.out, "ok (advisories not read: vulnerabilities: http 503)"));
+}

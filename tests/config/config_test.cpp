@@ -566,3 +566,74 @@ BOOST_AUTO_TEST_CASE(email_keys_belong_to_email_notifiers_only) {
     BOOST_TEST(all(untyped.error()) == "x.toml:2: notifiers.x.type: missing (expected one "
                                        "of: console, slack, webhook, email)\n");
 }
+
+BOOST_AUTO_TEST_CASE(rules_globally_and_per_package) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+update_types = ["major", "minor", "patch"]
+min_release_age = "3d"
+vulnerability_interval = "12h"
+[packages.Django]
+ignore = ">=5"
+pre = true
+[packages."zope.interface"]
+update_types = ["patch"]
+min_release_age = 0
+ignore = ["==4.2.3", ">=6,<7"]
+)",
+                          "p.toml");
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
+    using pinwatch::model::UpdateType;
+    BOOST_TEST(c->rules.update_types.size() == 3u);
+    BOOST_TEST(c->rules.min_release_age == 3 * 86400);
+    BOOST_TEST(!c->rules.pre.has_value());
+    BOOST_TEST(c->vulnerability_interval.count() == 12 * 3600);
+    auto const django = c->packages.at("django").over(c->rules);
+    BOOST_TEST(django.ignore == (std::vector<std::string>{">=5"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(django.pre.value());
+    BOOST_TEST(django.min_release_age == 3 * 86400); // inherited
+    BOOST_TEST(django.update_types.size() == 3u);
+    auto const zope = c->packages.at("zope-interface").over(c->rules);
+    BOOST_TEST(zope.min_release_age == 0);
+    BOOST_TEST((zope.update_types == std::set<UpdateType>{UpdateType::patch}));
+    BOOST_TEST(zope.ignore == (std::vector<std::string>{"==4.2.3", "<7,>=6"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(c->package_lines.at("django") == 5);
+    // Defaults: every release, no cooldown, advisories every 6 hours.
+    auto d = parse_config("requirements = [\"r.txt\"]\n", "p.toml");
+    BOOST_TEST((d->rules == pinwatch::model::Rules{}));
+    BOOST_TEST(d->vulnerability_interval.count() == 6 * 3600);
+}
+
+BOOST_AUTO_TEST_CASE(bad_rules_name_the_file_line_and_key) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+update_types = ["huge"]
+ignore = ">=five"
+min_release_age = "soon"
+[packages.django]
+ignor = ">=5"
+pre = "yes"
+[packages.Django]
+ignore = ">=5"
+[packages."not a name!"]
+ignore = ">=1"
+[packages]
+flask = 3
+)",
+                          "p.toml");
+    BOOST_REQUIRE(!c.has_value());
+    auto const m = all(c.error());
+    BOOST_TEST(m.find("p.toml:2: update_types: unknown update type 'huge'") != std::string::npos,
+               m);
+    BOOST_TEST(m.find("p.toml:3: ignore: '>=five' is not a PEP 440 specifier") != std::string::npos,
+               m);
+    BOOST_TEST(m.find("p.toml:4: min_release_age: expected a duration") != std::string::npos, m);
+    BOOST_TEST(m.find("p.toml:6: packages.django.ignor: unknown key") != std::string::npos, m);
+    BOOST_TEST(m.find("p.toml:7: packages.django.pre: expected true or false") != std::string::npos,
+               m);
+    BOOST_TEST(m.find("name the same package 'django'") != std::string::npos, m);
+    BOOST_TEST(m.find("[packages.not a name!]: not a valid project name") != std::string::npos, m);
+    BOOST_TEST(m.find("p.toml:13: packages.flask: expected a table [packages.flask]") !=
+                   std::string::npos,
+               m);
+}

@@ -195,6 +195,40 @@ void FakePypi::yank(std::string const& project, std::string const& version, std:
     changed(key);
 }
 
+void FakePypi::add_vulnerability(std::string const& project, std::string const& version,
+                                 FakeAdvisory advisory) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    for (auto& r : projects_.at(key).releases)
+        if (r.version == version) r.vulnerabilities.push_back(advisory);
+    changed(key);
+}
+
+void FakePypi::withdraw_vulnerability(std::string const& project, std::string const& version,
+                                      std::string const& id, std::string when) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    for (auto& r : projects_.at(key).releases)
+        if (r.version == version)
+            for (auto& a : r.vulnerabilities)
+                if (a.id == id) a.withdrawn = when;
+    changed(key);
+}
+
+void FakePypi::set_requires_python(std::string const& project, std::string const& version,
+                                   std::string requires_python) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    for (auto& r : projects_.at(key).releases)
+        if (r.version == version) r.requires_python = requires_python;
+    changed(key);
+}
+
+void FakePypi::set_json_api_fault(std::string const& project, Fault fault) {
+    std::lock_guard lock(mutex_);
+    json_faults_[project] = fault;
+}
+
 void FakePypi::unyank(std::string const& project, std::string const& version) {
     std::lock_guard lock(mutex_);
     auto const key = packaging::canonicalize_name(project);
@@ -304,8 +338,10 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
                 key(w, "sha256");
                 str(w, f.sha256);
                 w.EndObject();
-                key(w, "requires-python");
-                str(w, ">=3.9");
+                if (!r.requires_python.empty()) {
+                    key(w, "requires-python");
+                    str(w, r.requires_python);
+                }
                 key(w, "size");
                 w.Int64(f.size);
                 key(w, "upload-time");
@@ -346,6 +382,9 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
             for (auto const& f : files_of(name, r)) {
                 h += "    <a href=\"" + pinwatch::html_escape(f.url) + "#sha256=" + f.sha256 + "\"";
                 if (r.yanked) h += " data-yanked=\"" + pinwatch::html_escape(r.yank_reason) + "\"";
+                if (!r.requires_python.empty())
+                    h += " data-requires-python=\"" + pinwatch::html_escape(r.requires_python) +
+                         "\"";
                 h += ">" + pinwatch::html_escape(f.filename) + "</a><br />\n";
             }
         h += "  </body>\n</html>\n";
@@ -375,9 +414,14 @@ TestResponse FakePypi::handle(TestRequest const& req) {
     Fault fault = Fault::none;
     {
         std::lock_guard lock(mutex_);
+        if (!segments.empty() && segments[0] == "pypi") {
+            auto j = json_faults_.find(packaging::canonicalize_name(project));
+            if (j == json_faults_.end()) j = json_faults_.find("*");
+            if (j != json_faults_.end()) fault = j->second;
+        }
         auto f = faults_.find(packaging::canonicalize_name(project));
         if (f == faults_.end()) f = faults_.find("*");
-        if (f != faults_.end()) fault = f->second;
+        if (f != faults_.end() && fault == Fault::none) fault = f->second;
     }
     TestResponse faulty;
     switch (fault) {
@@ -410,9 +454,9 @@ TestResponse FakePypi::handle(TestRequest const& req) {
     if (segments.size() == 2 && segments[0] == "simple") // PEP 503: add the trailing slash
         return TestResponse::redirect(301, "/simple/" + segments[1] + "/");
     if (segments.size() == 3 && segments[0] == "pypi" && segments[2] == "json")
-        return json_api(segments[1], std::nullopt);
+        return json_api(segments[1], std::nullopt, req);
     if (segments.size() == 4 && segments[0] == "pypi" && segments[3] == "json")
-        return json_api(segments[1], segments[2]);
+        return json_api(segments[1], segments[2], req);
     std::lock_guard lock(mutex_);
     ++stats_.other;
     return TestResponse::text("Not Found\n", 404);
@@ -453,8 +497,8 @@ TestResponse FakePypi::simple(std::string const& name, TestRequest const& req) {
     return res;
 }
 
-TestResponse FakePypi::json_api(std::string const& name,
-                                std::optional<std::string> const& version) {
+TestResponse FakePypi::json_api(std::string const& name, std::optional<std::string> const& version,
+                                TestRequest const& req) {
     auto const canonical = packaging::canonicalize_name(name);
     if (canonical != name)
         return TestResponse::redirect(301, "/pypi/" + canonical + (version ? "/" + *version : "") +
@@ -524,9 +568,48 @@ TestResponse FakePypi::json_api(std::string const& name,
     w.EndArray();
     key(w, "vulnerabilities");
     w.StartArray();
+    for (auto const& a : shown->vulnerabilities) {
+        w.StartObject();
+        key(w, "aliases");
+        w.StartArray();
+        for (auto const& x : a.aliases)
+            str(w, x);
+        w.EndArray();
+        key(w, "details");
+        str(w, a.details);
+        key(w, "fixed_in");
+        w.StartArray();
+        for (auto const& x : a.fixed_in)
+            str(w, x);
+        w.EndArray();
+        key(w, "id");
+        str(w, a.id);
+        key(w, "link");
+        str(w, "https://osv.dev/vulnerability/" + a.id);
+        key(w, "source");
+        str(w, "osv");
+        key(w, "summary");
+        str(w, a.summary);
+        key(w, "withdrawn");
+        if (a.withdrawn)
+            str(w, *a.withdrawn);
+        else
+            w.Null();
+        w.EndObject();
+    }
     w.EndArray();
     w.EndObject();
-    auto res = TestResponse::json(buf.GetString());
+    std::string body = buf.GetString();
+    // PyPI gives every JSON answer an ETag and answers If-None-Match with 304.
+    auto const etag = "\"" + hex64(fnv1a(body)) + "a\"";
+    TestResponse res;
+    if (etag_matches(req, etag)) {
+        ++stats_.json_api_not_modified;
+        res.status = 304;
+    } else {
+        res = TestResponse::json(std::move(body));
+    }
+    res.header("ETag", etag);
     res.header("X-PyPI-Last-Serial", std::to_string(serials_[name]));
     return res;
 }

@@ -16,6 +16,16 @@
 
 namespace pinwatch::test {
 
+// An advisory in PyPI's per-version JSON (`vulnerabilities`, OSV's shape).
+struct FakeAdvisory {
+    std::string id;
+    std::vector<std::string> aliases;
+    std::string summary;
+    std::string details;
+    std::vector<std::string> fixed_in;
+    std::optional<std::string> withdrawn; // "2026-11-25T10:00:00Z" once withdrawn
+};
+
 struct FakeRelease {
     FakeRelease() = default;
     FakeRelease(std::string v, std::int64_t uploaded, bool is_yanked = false,
@@ -28,6 +38,8 @@ struct FakeRelease {
     bool yanked = false;
     std::string yank_reason;
     int files = 2; // an sdist and a wheel; 0 = listed without files (PEP 700)
+    std::string requires_python = ">=3.9"; // "" = none declared
+    std::vector<FakeAdvisory> vulnerabilities;
 };
 
 struct FakeProject {
@@ -50,6 +62,7 @@ enum class Fault {
 
 struct FakePypiStats {
     std::size_t simple_json = 0, simple_html = 0, json_api = 0, not_modified = 0, other = 0;
+    std::size_t json_api_not_modified = 0; // 304s of the JSON API (per-version advisories)
 };
 
 class FakePypi {
@@ -66,6 +79,17 @@ class FakePypi {
     void unyank(std::string const& project, std::string const& version);
     void remove_release(std::string const& project, std::string const& version);
     void remove_project(std::string const& project);
+    // Advisories against one release, as its /pypi/<name>/<version>/json lists them.
+    void add_vulnerability(std::string const& project, std::string const& version,
+                           FakeAdvisory advisory);
+    // Sets `withdrawn` on an advisory (it stays listed, as PyPI does).
+    void withdraw_vulnerability(std::string const& project, std::string const& version,
+                                std::string const& id, std::string when);
+    void set_requires_python(std::string const& project, std::string const& version,
+                             std::string requires_python);
+    // A fault for the JSON API only (/pypi/...), for one project or every one ("*"); the
+    // Simple API stays healthy.
+    void set_json_api_fault(std::string const& project, Fault fault);
     // Fault for one project (normalised name) or for every project ("*").
     void set_fault(std::string const& project, Fault fault);
     // Only the HTML form, as a PEP 503 index that never learnt JSON.
@@ -94,7 +118,8 @@ class FakePypi {
     };
     TestResponse handle(TestRequest const& request);
     TestResponse simple(std::string const& name, TestRequest const& request);
-    TestResponse json_api(std::string const& name, std::optional<std::string> const& version);
+    TestResponse json_api(std::string const& name, std::optional<std::string> const& version,
+                          TestRequest const& request);
     Rendered const& rendered(std::string const& key); // under mutex_
     void changed(std::string const& key);             // under mutex_
 
@@ -102,6 +127,7 @@ class FakePypi {
     std::map<std::string, FakeProject> projects_; // by normalised name
     std::map<std::string, Rendered> cache_;
     std::map<std::string, Fault> faults_;
+    std::map<std::string, Fault> json_faults_;
     std::int64_t serial_ = 1;
     std::map<std::string, std::int64_t> serials_;
     bool html_only_ = false;

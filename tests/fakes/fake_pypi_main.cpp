@@ -33,6 +33,21 @@ Prints "index_url: <url>" once it is listening (and, for a generated mirror, a "
 line with its size first).
 )";
 
+// The demo's pinned requests 2.31.0 carries the advisory PyPI lists for it (GHSA-9wx4-h78v-vm56).
+FakeAdvisory requests_advisory() {
+    FakeAdvisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.aliases = {"CVE-2024-35195"};
+    a.summary = "Requests Session object does not verify requests after making first request "
+                "with verify=False";
+    a.details = "When making requests through a Requests Session, if the first request is made "
+                "with verify=False to disable cert verification, all subsequent requests to the "
+                "same origin will continue to ignore cert verification regardless of changes to "
+                "the value of verify.";
+    a.fixed_in = {"2.32.0"};
+    return a;
+}
+
 std::vector<FakeProject> demo_projects(std::int64_t now) {
     auto history = [&](std::vector<std::string> versions) {
         std::vector<FakeRelease> out;
@@ -43,7 +58,7 @@ std::vector<FakeProject> demo_projects(std::int64_t now) {
         }
         return out;
     };
-    return {
+    std::vector<FakeProject> out = {
         {"requests",
          "Python HTTP for Humans.",
          {{"Source", "https://github.com/psf/requests"}},
@@ -65,6 +80,9 @@ std::vector<FakeProject> demo_projects(std::int64_t now) {
          {{"Source", "https://github.com/numpy/numpy"}},
          history({"1.24.4", "1.25.2", "1.26.0", "1.26.1"})},
     };
+    for (auto& r : out[0].releases)
+        if (r.version == "2.31.0") r.vulnerabilities.push_back(requests_advisory());
+    return out;
 }
 
 // One demo change: mostly new releases of every kind, sometimes a yank.
@@ -75,14 +93,41 @@ void demo_step(FakePypi& pypi, std::mt19937& rng, std::int64_t now) {
         char const* project;
         char const* version;
         bool yank;
+        char const* requires_python = ">=3.9";
+        bool advisory = false; // publish an advisory against the version (then withdraw it)
     };
     static Step const steps[] = {
-        {"requests", "2.31.1", false}, {"django", "4.2.8", false},   {"urllib3", "2.1.0", true},
-        {"flask", "3.0.1", false},     {"numpy", "2.0.0rc1", false}, {"requests", "3.0.0", false},
-        {"django", "5.0", false},      {"numpy", "2.0.0", false},    {"requests", "2.31.1", true},
+        {"requests", "2.31.1", false},
+        {"django", "4.2.8", false},
+        {"urllib3", "2.1.0", true},
+        {"flask", "3.0.1", false, ">=3.12"}, // drops the demo's Python 3.11
+        {"numpy", "1.26.1", false, "", true},
+        {"numpy", "2.0.0rc1", false},
+        {"requests", "3.0.0", false},
+        {"numpy", "1.26.1", false, "", true},
+        {"django", "5.0", false},
+        {"numpy", "2.0.0", false},
+        {"requests", "2.31.1", true},
     };
     auto const& s = steps[(counter - 1) % std::size(steps)];
-    if (s.yank) {
+    static bool advisory_out = false;
+    if (s.advisory) {
+        if (!advisory_out) {
+            FakeAdvisory a;
+            a.id = "PYSEC-DEMO-1";
+            a.aliases = {"CVE-2099-0001"};
+            a.summary = "demo: buffer overflow in numpy.frombuffer";
+            a.fixed_in = {"1.26.2"};
+            pypi.add_vulnerability(s.project, s.version, a);
+            std::cout << "fake-pypi: advisory PYSEC-DEMO-1 against " << s.project << " "
+                      << s.version << std::endl;
+        } else {
+            pypi.withdraw_vulnerability(s.project, s.version, "PYSEC-DEMO-1",
+                                        "2026-11-25T10:00:00Z");
+            std::cout << "fake-pypi: withdrew PYSEC-DEMO-1" << std::endl;
+        }
+        advisory_out = !advisory_out;
+    } else if (s.yank) {
         pypi.yank(s.project, s.version, "demo: a broken release");
         std::cout << "fake-pypi: yanked " << s.project << " " << s.version << std::endl;
     } else {
@@ -90,7 +135,9 @@ void demo_step(FakePypi& pypi, std::mt19937& rng, std::int64_t now) {
         std::string version = s.version;
         if (counter > static_cast<int>(std::size(steps)))
             version = std::string(s.version) + ".post" + std::to_string(counter);
-        pypi.add_release(s.project, FakeRelease{version, now, false, "", 2});
+        FakeRelease r{version, now, false, "", 2};
+        r.requires_python = s.requires_python;
+        pypi.add_release(s.project, std::move(r));
         std::cout << "fake-pypi: published " << s.project << " " << version << std::endl;
     }
     (void)rng;

@@ -50,3 +50,27 @@ BOOST_AUTO_TEST_CASE(routes_pick_events) {
     yank.package = "flask";
     BOOST_TEST(!route_accepts(only_yanks, yank));
 }
+
+BOOST_AUTO_TEST_CASE(what_the_team_runs_being_unsafe_is_urgent) {
+    BOOST_TEST(is_urgent(EventKind::vulnerability));
+    BOOST_TEST(is_urgent(EventKind::vulnerability_withdrawn));
+    BOOST_TEST(is_urgent(EventKind::pinned_yanked));
+    BOOST_TEST(!is_urgent(EventKind::new_release));
+    BOOST_TEST(!is_urgent(EventKind::release_yanked));
+    BOOST_TEST(to_string(EventKind::vulnerability_withdrawn) ==
+               std::string("vulnerability_withdrawn"));
+}
+
+BOOST_AUTO_TEST_CASE(package_rules_replace_the_global_ones_key_by_key) {
+    Rules global;
+    global.min_release_age = 3600;
+    global.update_types = {UpdateType::major};
+    RuleOverrides pkg;
+    pkg.ignore = std::vector<std::string>{">=5"};
+    pkg.update_types = std::set<UpdateType>{};
+    auto const r = pkg.over(global);
+    BOOST_TEST(r.min_release_age == 3600);
+    BOOST_TEST(r.update_types.empty()); // an explicit empty list: every kind
+    BOOST_TEST(r.ignore.size() == 1u);
+    BOOST_TEST(!r.pre.has_value());
+}

@@ -45,3 +45,67 @@ BOOST_AUTO_TEST_CASE(console_lines_say_what_changed) {
     e.allowed = true;
     BOOST_TEST(describe(e).find("below your pin") != std::string::npos);
 }
+
+namespace {
+model::Event vulnerable() {
+    model::Event e;
+    e.kind = model::EventKind::vulnerability;
+    e.package = "requests";
+    e.version = "2.31.0";
+    e.pinned = "2.31.0";
+    e.specifier = "==2.31.0";
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.aliases = {"CVE-2024-35195"};
+    a.summary = "verify=False sticks\x1b[2J";
+    a.link = "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56";
+    a.fixed_in = {"2.32.0"};
+    e.advisory = a;
+    e.detail = a.summary;
+    e.at = 1700000000;
+    return e;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(advisories_yanked_pins_and_python_drops_read_well) {
+    auto e = vulnerable();
+    BOOST_TEST(describe(e) ==
+               "requests 2.31.0, the version you pin, is vulnerable: GHSA-9wx4-h78v-vm56 "
+               "(CVE-2024-35195): verify=False sticks\\x1b[2J; fixed in 2.32.0; none is allowed by "
+               "'==2.31.0' (change the requirement)");
+    e.specifier = ">=2,<3";
+    e.advisory->fix_allowed = "2.32.0";
+    BOOST_TEST(describe(e).find("fixed in 2.32.0; 2.32.0 is allowed by '>=2,<3'") !=
+               std::string::npos);
+    e.advisory->fixed_in.clear();
+    BOOST_TEST(describe(e).find("no fixed version published") != std::string::npos);
+
+    e.kind = model::EventKind::vulnerability_withdrawn;
+    e.detail = "withdrawn 2026-11-25T10:00:00Z";
+    BOOST_TEST(describe(e) == "requests 2.31.0: advisory GHSA-9wx4-h78v-vm56 (CVE-2024-35195) no "
+                              "longer applies: withdrawn 2026-11-25T10:00:00Z");
+
+    model::Event y;
+    y.kind = model::EventKind::pinned_yanked;
+    y.package = "urllib3";
+    y.version = "2.1.0";
+    y.detail = "broken";
+    y.alternatives = {"2.0.7", "2.1.1"};
+    BOOST_TEST(describe(y) == "urllib3 2.1.0, the version you pin, was yanked: broken; nearest "
+                              "non-yanked: 2.0.7, 2.1.1");
+    y.alternatives.clear(); // none to offer: nothing said of them
+    BOOST_TEST(describe(y) == "urllib3 2.1.0, the version you pin, was yanked: broken");
+
+    model::Event n;
+    n.kind = model::EventKind::new_release;
+    n.package = "flask";
+    n.version = "3.1.0";
+    n.update = model::UpdateType::minor;
+    n.requires_python = ">=3.12";
+    n.drops_python = true;
+    n.python = "3.11.2";
+    BOOST_TEST(describe(n) ==
+               "flask 3.1.0 released — minor, drops Python 3.11.2 (requires >=3.12)");
+    n.drops_python = false;
+    BOOST_TEST(describe(n) == "flask 3.1.0 released — minor");
+}

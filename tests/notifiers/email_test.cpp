@@ -318,3 +318,32 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_fails_permanently_and_a_dead_server_is_ret
     BOOST_TEST_MESSAGE(status(r));
     BOOST_TEST((r.status == Delivery::Status::retry));
 }
+
+BOOST_AUTO_TEST_CASE(an_advisory_and_a_yanked_pins_way_out_are_listed) {
+    auto v = release("evt_v");
+    v.kind = model::EventKind::vulnerability;
+    v.version = "2.31.0";
+    v.update.reset();
+    v.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.aliases = {"CVE-2024-35195"};
+    a.summary = "sticky verify";
+    a.link = "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56";
+    a.fixed_in = {"2.32.0"};
+    v.advisory = a;
+    v.detail = a.summary;
+    auto y = hostile_yank();
+    y.alternatives = {"1.26.18", "2.0.1"};
+    std::vector<Event> events{v, y};
+    BOOST_TEST(EmailNotifier::subject(events) ==
+               "pinwatch: requests 2.31.0 vulnerable (your pin): GHSA-9wx4-h78v-vm56, 1 more");
+    auto const m = EmailNotifier(settings()).render(events);
+    BOOST_TEST(contains(m.text, "  Version: 2.31.0 (your pin)\n"));
+    BOOST_TEST(contains(m.text, "  Advisory: GHSA-9wx4-h78v-vm56 (CVE-2024-35195)\n"));
+    BOOST_TEST(contains(m.text, "  Summary: sticky verify\n"));
+    BOOST_TEST(contains(m.text, "  Link: https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56\n"));
+    BOOST_TEST(contains(m.text, "  Fix: fixed in 2.32.0; none is allowed by '==2.31.0'"));
+    BOOST_TEST(contains(m.text, "  Nearest non-yanked: 1.26.18, 2.0.1\n"));
+    BOOST_TEST(!contains(m.text, "  Detail: sticky verify"));
+}

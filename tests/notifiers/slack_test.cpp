@@ -414,3 +414,47 @@ BOOST_AUTO_TEST_CASE(the_registry_builds_slack_notifiers_only_with_a_client) {
     BOOST_TEST((*made)->name() == "team-slack");
     BOOST_TEST((*made)->min_interval().count() == 1000);
 }
+
+BOOST_AUTO_TEST_CASE(an_advisory_links_to_itself_and_its_text_arrives_inert) {
+    auto v = release("evt_v");
+    v.kind = model::EventKind::vulnerability;
+    v.version = "2.31.0";
+    v.update.reset();
+    v.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.aliases = {"CVE-2024-35195"};
+    a.summary = "sticky verify <!channel>";
+    a.link = "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56";
+    a.fixed_in = {"2.32.0"};
+    v.advisory = a;
+    v.detail = a.summary;
+    auto w = v;
+    w.id = "evt_w";
+    w.kind = model::EventKind::vulnerability_withdrawn;
+    w.detail = "withdrawn 2026-11-25T10:00:00Z";
+    auto n = release("evt_n");
+    n.requires_python = ">=3.12";
+    n.drops_python = true;
+    n.python = "3.11.2";
+    std::vector<model::Event> const events{v, w, n};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(section(doc, 0) ==
+               ":rotating_light: *requests* 2.31.0, the version you pin, is vulnerable\n"
+               "*GHSA-9wx4-h78v-vm56 (CVE-2024-35195)*\n"
+               "fixed in 2.32.0; none is allowed by '==2.31.0' (change the requirement)\n"
+               "<https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56|GHSA-9wx4-h78v-vm56>\n"
+               "Summary: sticky verify &lt;!channel&gt;\n"
+               "<https://pypi.org/project/requests/2.31.0/|PyPI: requests 2.31.0>");
+    BOOST_TEST(section(doc, 1).rfind(":white_check_mark: *requests* 2.31.0: advisory "
+                                     "*GHSA-9wx4-h78v-vm56 (CVE-2024-35195)* no longer applies\n"
+                                     "Why: withdrawn 2026-11-25T10:00:00Z",
+                                     0) == 0u);
+    BOOST_TEST(section(doc, 2).find("\n:warning: It drops Python 3.11.2 (requires &gt;=3.12)") !=
+               std::string::npos);
+    // A link that is not a web URL is not made a link.
+    v.advisory->link = "javascript:alert(1)";
+    std::vector<model::Event> const odd{v};
+    BOOST_TEST(section(parse(SlackNotifier::render(odd)), 0).find("javascript") ==
+               std::string::npos);
+}

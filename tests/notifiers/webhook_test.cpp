@@ -86,7 +86,8 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"({"type":"new_release","timestamp":"2023-11-14T22:13:20Z","data":{)"
                R"("package":"requests","version":"2.32.0","pinned":"2.31.0",)"
                R"("specifier":"==2.31.0","update_type":"minor","allowed":false,"reason":null,)"
-               R"("index_url":"https://pypi.org/simple/"}})");
+               R"("index_url":"https://pypi.org/simple/","advisory":null,"alternatives":null,)"
+               R"("requires_python":null,"drops_python":null}})");
     model::Event y;
     y.id = "evt_y";
     y.kind = model::EventKind::release_yanked;
@@ -98,7 +99,8 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"({"type":"release_yanked","timestamp":"1970-01-02T00:00:00Z","data":{)"
                R"("package":"urllib3","version":"2.1.0","pinned":null,"specifier":null,)"
                R"("update_type":null,"allowed":null,"reason":"broken <!channel>\r\n",)"
-               R"("index_url":null}})");
+               R"("index_url":null,"advisory":null,"alternatives":null,"requires_python":null,)"
+               R"("drops_python":null}})");
 }
 
 BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {
@@ -114,7 +116,7 @@ BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {
     // with body = render(release()) as asserted in the test above.
     auto const body = WebhookNotifier::render(release());
     BOOST_TEST(WebhookNotifier::sign(key_bytes(), "evt_0123456789abcdef", 1700000060, body) ==
-               "v1,Jnea6Eq2aiImiGRLnmPlv2XKvK00aRH9gMudCJdtQKA=");
+               "v1,KQUaNvc/yyyyrUYcurR+4/pkpXaKQ9FJhon6Ic4f1fs=");
 }
 
 BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
@@ -131,7 +133,7 @@ BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
     BOOST_TEST(headers.at("webhook-id") == "evt_0123456789abcdef");
     BOOST_TEST(headers.at("webhook-timestamp") == "1700000060");
     BOOST_TEST(headers.at("webhook-signature") ==
-               "v1,Jnea6Eq2aiImiGRLnmPlv2XKvK00aRH9gMudCJdtQKA=");
+               "v1,KQUaNvc/yyyyrUYcurR+4/pkpXaKQ9FJhon6Ic4f1fs=");
     BOOST_TEST(n.min_interval().count() == 0);
 }
 
@@ -279,4 +281,40 @@ BOOST_AUTO_TEST_CASE(the_registry_builds_webhook_notifiers_only_with_a_client) {
     auto unsigned_ = make_notifier(c, NotifierContext{console, h.client.get()});
     BOOST_REQUIRE(!unsigned_.has_value());
     BOOST_TEST(unsigned_.error() == "notifier 'audit-hook': type 'webhook' needs 'secret'");
+}
+
+BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
+    auto v = release("evt_v");
+    v.kind = model::EventKind::vulnerability;
+    v.version = "2.31.0";
+    v.update.reset();
+    v.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.aliases = {"CVE-2024-35195"};
+    a.summary = "sticky verify";
+    a.link = "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56";
+    a.fixed_in = {"2.32.0"};
+    v.advisory = a;
+    v.detail = a.summary;
+    BOOST_TEST(
+        WebhookNotifier::render(v) ==
+        R"({"type":"vulnerability","timestamp":"2023-11-14T22:13:20Z","data":{)"
+        R"("package":"requests","version":"2.31.0","pinned":"2.31.0",)"
+        R"("specifier":"==2.31.0","update_type":null,"allowed":null,)"
+        R"("reason":"sticky verify","index_url":"https://pypi.org/simple/",)"
+        R"("advisory":{"id":"GHSA-9wx4-h78v-vm56","aliases":["CVE-2024-35195"],)"
+        R"("summary":"sticky verify","link":"https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56",)"
+        R"("fixed_in":["2.32.0"],"fix_allowed":null,"withdrawn":null},)"
+        R"("alternatives":null,"requires_python":null,"drops_python":null}})");
+    auto y = release("evt_y");
+    y.kind = model::EventKind::pinned_yanked;
+    y.alternatives = {"2.30.0"};
+    BOOST_TEST(WebhookNotifier::render(y).find(R"("advisory":null,"alternatives":["2.30.0"])") !=
+               std::string::npos);
+    auto n = release("evt_n");
+    n.requires_python = ">=3.12";
+    n.drops_python = true;
+    BOOST_TEST(WebhookNotifier::render(n).find(
+                   R"("requires_python":">=3.12","drops_python":true)") != std::string::npos);
 }

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE diff
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "watcher/diff.hpp"
 #include "watcher/sources/pypi.hpp"
 
@@ -329,4 +331,320 @@ BOOST_AUTO_TEST_CASE(a_state_file_from_before_pin_notices_learns_them_silently) 
     auto u = diff(s, known({{"1.1", true}}), observed({{"1.1", true}}), 1000, 2000);
     BOOST_TEST(u.events.empty());
     BOOST_TEST(u.pin_notice.value() == "yanked:1.1");
+}
+
+// --- what is worth telling: advisories, yanked pins, Python drops, rules -----------------
+
+namespace {
+Advisory advisory(std::string id, std::vector<std::string> fixed = {"1.3.0"},
+                  std::optional<std::string> withdrawn = std::nullopt) {
+    Advisory a;
+    a.id = std::move(id);
+    a.aliases = {"CVE-2026-0001"};
+    a.summary = "remote code execution";
+    a.link = "https://osv.dev/vulnerability/" + a.id;
+    a.fixed_in = std::move(fixed);
+    a.withdrawn = std::move(withdrawn);
+    return a;
+}
+Observation with_advisories(Observation o, std::string version, std::vector<Advisory> list) {
+    VulnerabilityReading r;
+    r.version = std::move(version);
+    r.advisories = std::move(list);
+    r.validator = "\"v1\"";
+    o.vulnerabilities = std::move(r);
+    return o;
+}
+Observation not_modified() {
+    Observation o;
+    o.status = Observation::Status::not_modified;
+    return o;
+}
+// Applies what an update says about the advisories to the stored subscription.
+void remember(StoredSubscription& s, StateUpdate const& u) {
+    if (u.vulns) s.vulns = *u.vulns;
+}
+std::vector<Event> of_kind(StateUpdate const& u, EventKind k) {
+    std::vector<Event> out;
+    for (auto const& e : u.events)
+        if (e.kind == k) out.push_back(e);
+    return out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(an_advisory_is_told_once_and_its_withdrawal_retracts_it_once) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}, {"1.3.0", false}});
+    auto const listing = observed({{"1.2.0", false}, {"1.3.0", false}});
+
+    // Published: one urgent event with everything the team needs.
+    auto u = diff(s, k, with_advisories(listing, "1.2.0", {advisory("PYSEC-1")}), 1000, 2000);
+    auto told = of_kind(u, EventKind::vulnerability);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(is_urgent(told[0].kind));
+    BOOST_TEST(told[0].version.value() == "1.2.0");
+    BOOST_TEST(told[0].advisory->id == "PYSEC-1");
+    BOOST_TEST(told[0].advisory->aliases.at(0) == "CVE-2026-0001");
+    BOOST_TEST(told[0].advisory->fixed_in.at(0) == "1.3.0");
+    BOOST_TEST(!told[0].advisory->fix_allowed.has_value()); // '==1.2.0' allows no fix
+    BOOST_TEST(u.vulns->live.size() == 1u);
+    BOOST_TEST(u.vulns->validator.value() == "\"v1\"");
+    BOOST_TEST(u.vulns->checked.value() == 1000);
+    remember(s, u);
+
+    // Read again (a full answer, then a 304): nothing new.
+    u = diff(s, k, with_advisories(listing, "1.2.0", {advisory("PYSEC-1")}), 1100, 2100);
+    BOOST_TEST(u.events.empty());
+    remember(s, u);
+    auto nm = not_modified();
+    nm.vulnerabilities = VulnerabilityReading{"1.2.0", true, {}, std::nullopt, std::nullopt};
+    u = diff(s, k, nm, 1200, 2200);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.vulns->live.size() == 1u);
+    remember(s, u);
+
+    // Withdrawn upstream: one retraction naming when; never live again.
+    u = diff(
+        s, k,
+        with_advisories(listing, "1.2.0", {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
+        1300, 2300);
+    auto retracted = of_kind(u, EventKind::vulnerability_withdrawn);
+    BOOST_REQUIRE_EQUAL(retracted.size(), 1u);
+    BOOST_TEST(u.events.size() == 1u);
+    BOOST_TEST(retracted[0].advisory->id == "PYSEC-1");
+    BOOST_TEST(retracted[0].advisory->withdrawn.value() == "2026-11-25T10:00:00Z");
+    BOOST_TEST(retracted[0].detail == "withdrawn 2026-11-25T10:00:00Z");
+    BOOST_TEST(u.vulns->live.empty());
+    remember(s, u);
+    u = diff(
+        s, k,
+        with_advisories(listing, "1.2.0", {advisory("PYSEC-1", {"1.3.0"}, "2026-11-25T10:00:00Z")}),
+        1400, 2400);
+    BOOST_TEST(u.events.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_withdrawn_advisory_is_never_live_and_a_vanished_one_is_retracted) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}});
+    auto const listing = observed({{"1.2.0", false}});
+    auto u = diff(s, k,
+                  with_advisories(listing, "1.2.0",
+                                  {advisory("OLD", {}, "2020-01-01T00:00:00Z"), advisory("NEW")}),
+                  1000, 2000);
+    auto told = of_kind(u, EventKind::vulnerability);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(told[0].advisory->id == "NEW");
+    remember(s, u);
+    // The index stops listing it altogether: retracted, saying so.
+    u = diff(s, k, with_advisories(listing, "1.2.0", {}), 1100, 2100);
+    auto retracted = of_kind(u, EventKind::vulnerability_withdrawn);
+    BOOST_REQUIRE_EQUAL(retracted.size(), 1u);
+    BOOST_TEST(retracted[0].detail == "no longer listed for 1.2.0");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_pin_gets_its_own_advisories_and_no_retraction_of_the_old) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}, {"1.3.0", false}});
+    auto const listing = observed({{"1.2.0", false}, {"1.3.0", false}});
+    auto u = diff(s, k, with_advisories(listing, "1.2.0", {advisory("A")}), 1000, 2000);
+    remember(s, u);
+    s.sub.pinned = "1.3.0";
+    s.sub.specifier = "==1.3.0";
+    u = diff(s, k, with_advisories(listing, "1.3.0", {advisory("B", {"1.4"})}), 1100, 2100);
+    BOOST_TEST(of_kind(u, EventKind::vulnerability_withdrawn).empty());
+    auto told = of_kind(u, EventKind::vulnerability);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(told[0].advisory->id == "B");
+    BOOST_TEST(u.vulns->version.value() == "1.3.0");
+}
+
+BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_keep_what_was_told_and_say_why) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}});
+    auto u = diff(s, k, with_advisories(observed({{"1.2.0", false}}), "1.2.0", {advisory("A")}),
+                  1000, 2000);
+    remember(s, u);
+    auto failed = observed({{"1.2.0", false}});
+    failed.vulnerabilities = VulnerabilityReading{
+        "1.2.0", false, {}, std::nullopt, std::string("vulnerabilities: http 503")};
+    u = diff(s, k, failed, 1100, 2100);
+    BOOST_TEST(u.events.empty()); // not a retraction
+    BOOST_TEST(u.vulns->error.value() == "vulnerabilities: http 503");
+    BOOST_TEST(u.vulns->live.size() == 1u);
+    BOOST_TEST(u.vulns->checked.value() == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(the_fix_offered_is_the_smallest_the_specifier_allows) {
+    auto s = stored(std::nullopt, ">=1.0,<2");
+    BOOST_TEST(smallest_allowed_fix(s.sub, {"2.1", "1.4.1", "1.5", "bad"}).value() == "1.4.1");
+    BOOST_TEST(!smallest_allowed_fix(s.sub, {"2.0", "3.1"}).has_value());
+    BOOST_TEST(!smallest_allowed_fix(s.sub, {}).has_value());
+    // Pre-releases only where the requirement takes them.
+    BOOST_TEST(!smallest_allowed_fix(s.sub, {"1.5rc1"}).has_value());
+    s.sub.prereleases = true;
+    BOOST_TEST(smallest_allowed_fix(s.sub, {"1.5rc1"}).value() == "1.5rc1");
+}
+
+BOOST_AUTO_TEST_CASE(a_yanked_pin_names_the_nearest_non_yanked_versions) {
+    auto s = stored("1.2.0", "==1.2.0");
+    auto const k = known({{"1.0.0", false},
+                          {"1.1.0", false},
+                          {"1.2.0", false},
+                          {"1.2.1", false},
+                          {"1.3.0", false},
+                          {"2.0rc1", false}});
+    auto u = diff(s, k,
+                  observed({{"1.0.0", false},
+                            {"1.1.0", true},
+                            {"1.2.0", true},
+                            {"1.2.1", false},
+                            {"1.3.0", false},
+                            {"2.0rc1", false}}),
+                  1000, 2000);
+    auto yanked = of_kind(u, EventKind::pinned_yanked);
+    BOOST_REQUIRE_EQUAL(yanked.size(), 1u);
+    BOOST_TEST(is_urgent(EventKind::pinned_yanked));
+    // 1.1.0 is yanked too, so below it is 1.0.0; above, 1.2.1.
+    BOOST_TEST(yanked[0].alternatives == (std::vector<std::string>{"1.0.0", "1.2.1"}),
+               boost::test_tools::per_element());
+    // Ignored versions are never offered.
+    s.sub.rules.ignore = {"<1.1"};
+    BOOST_TEST(pin_alternatives(s.sub, {{"1.0.0", false}, {"1.2.0", true}, {"1.3.0", false}}) ==
+                   (std::vector<std::string>{"1.3.0"}),
+               boost::test_tools::per_element());
+    // Nothing else to move to: an empty list (the message says so).
+    BOOST_TEST(pin_alternatives(s.sub, {{"1.2.0", true}}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_release_that_drops_the_target_python_says_so) {
+    auto s = stored();
+    auto obs = observed({{"1.2.0", false}, {"1.3.0", false}, {"1.4.0", false}});
+    obs.releases[1].requires_python = ">=3.8";
+    obs.releases[2].requires_python = ">=3.12";
+    DiffPolicy policy;
+    policy.python = "3.11.2";
+    auto u = diff(s, known({{"1.2.0", false}}), obs, 1000, 2000, policy);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 2u);
+    for (auto const& e : u.events) {
+        if (*e.version == "1.3.0") {
+            BOOST_TEST(e.drops_python.value() == false);
+        } else {
+            BOOST_TEST(e.drops_python.value() == true);
+            BOOST_TEST(e.requires_python.value() == ">=3.12");
+            BOOST_TEST(e.python.value() == "3.11.2");
+        }
+    }
+    // Stored with the release, for `check`.
+    for (auto const& r : u.upserts)
+        if (r.version == "1.4.0") BOOST_TEST(r.requires_python.value() == ">=3.12");
+    BOOST_TEST(excludes_python("<3.11", "3.11.0").value());
+    BOOST_TEST(!excludes_python(">=3.8,<4", "3.13.0a1").value()); // pre-release Pythons count
+    BOOST_TEST(!excludes_python("not a specifier", "3.11").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_cooldown_holds_fresh_releases_and_never_announces_one_yanked_inside_it) {
+    auto s = stored("1.2.0", "==1.2.0");
+    s.sub.rules.min_release_age = 3600;
+    auto k = known({{"1.2.0", false}});
+    auto obs = observed({{"1.2.0", false}, {"1.2.1", false}, {"1.3.0", false}, {"1.4.0", false}});
+    obs.releases[1].upload_time = 10000 - 7200; // out for two hours: told now
+    obs.releases[2].upload_time = 10000 - 600;  // out for ten minutes: held
+    obs.releases[3].upload_time = 10000 - 60;   // a minute: held, then yanked
+    auto u = diff(s, k, obs, 10000, 11000);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(*u.events[0].version == "1.2.1");
+    BOOST_TEST(u.set_held_until);
+    BOOST_TEST(u.held_until.value() == 10000 - 600 + 3600);
+    for (auto const& r : u.upserts) {
+        k[r.version] = r;
+        BOOST_TEST(r.held == (r.version == "1.3.0" || r.version == "1.4.0"), r.version);
+    }
+    s.held_until = u.held_until;
+    s.pin_notice = u.pin_notice; // the pin was judged in that poll
+
+    // Before the cooldown ends (a 304): nothing; the poller need not even read the releases.
+    BOOST_TEST(!known_releases_needed(s, 12000));
+    // Once it ends: 1.3.0 is told; 1.4.0 (yanked meanwhile) never is, not even its yank.
+    BOOST_TEST(known_releases_needed(s, 13000));
+    k["1.4.0"].yanked = true;
+    auto later = diff(s, k, not_modified(), 13000, 14000);
+    BOOST_REQUIRE_EQUAL(later.events.size(), 1u);
+    BOOST_TEST(later.events[0].kind == EventKind::new_release);
+    BOOST_TEST(*later.events[0].version == "1.3.0");
+    BOOST_TEST(later.released == (std::vector<std::string>{"1.3.0", "1.4.0"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(!later.held_until.has_value());
+
+    // A yank seen in a full listing while held: no release_yanked either.
+    auto s2 = stored("1.2.0", "==1.2.0");
+    s2.sub.rules.min_release_age = 3600;
+    auto k2 = known({{"1.2.0", false}, {"1.4.0", false}});
+    k2["1.4.0"].held = true;
+    k2["1.4.0"].upload_time = 9990;
+    auto yanked = diff(s2, k2, observed({{"1.2.0", false}, {"1.4.0", true}}), 10000, 11000);
+    BOOST_TEST(yanked.events.empty());
+    BOOST_TEST(yanked.released == (std::vector<std::string>{"1.4.0"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(urgent_events_never_wait_for_the_cooldown) {
+    auto s = stored("1.2.0", "==1.2.0");
+    s.sub.rules.min_release_age = 86400;
+    s.sub.rules.update_types = {UpdateType::major};
+    s.sub.rules.ignore = {">=0"};
+    auto u = diff(
+        s, known({{"1.2.0", false}, {"1.3.0", false}}),
+        with_advisories(observed({{"1.2.0", true}, {"1.3.0", false}}), "1.2.0", {advisory("A")}),
+        1000, 2000);
+    BOOST_TEST(of_kind(u, EventKind::pinned_yanked).size() == 1u);
+    BOOST_TEST(of_kind(u, EventKind::vulnerability).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ignore_update_types_and_pre_rules_pick_what_is_told) {
+    auto const base = observed(
+        {{"4.2.0", false}, {"4.2.9", false}, {"5.0", false}, {"4.3rc1", false}, {"4.1.9", false}});
+    auto const k = known({{"4.2.0", false}});
+    auto versions = [](StateUpdate const& u) {
+        std::vector<std::string> out;
+        for (auto const& e : u.events)
+            out.push_back(*e.version);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    auto s = stored("4.2.0", "==4.2.0");
+    // No rules: everything, as before.
+    BOOST_TEST(versions(diff(s, k, base, 1000, 2000)) ==
+                   (std::vector<std::string>{"4.1.9", "4.2.9", "4.3rc1", "5.0"}),
+               boost::test_tools::per_element());
+    // ignore = ">=5": the major is silent.
+    s.sub.rules.ignore = {">=5"};
+    BOOST_TEST(versions(diff(s, k, base, 1000, 2000)) ==
+                   (std::vector<std::string>{"4.1.9", "4.2.9", "4.3rc1"}),
+               boost::test_tools::per_element());
+    // pre = false: pre-releases are not told (unless the pin is one).
+    s.sub.rules.pre = false;
+    BOOST_TEST(versions(diff(s, k, base, 1000, 2000)) ==
+                   (std::vector<std::string>{"4.1.9", "4.2.9"}),
+               boost::test_tools::per_element());
+    auto pre_pin = stored("4.3b1", "==4.3b1");
+    pre_pin.sub.rules.pre = false;
+    auto const pre_known = known({{"4.3b1", false}});
+    BOOST_TEST(versions(diff(pre_pin, pre_known, observed({{"4.3b1", false}, {"4.3rc1", false}}),
+                             1000, 2000)) == (std::vector<std::string>{"4.3rc1"}),
+               boost::test_tools::per_element());
+    // update_types = ["patch"]: only the patch.
+    s.sub.rules.update_types = {UpdateType::patch};
+    BOOST_TEST(versions(diff(s, k, base, 1000, 2000)) == (std::vector<std::string>{"4.2.9"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(without_a_pin_a_release_is_compared_with_the_newest_the_specifier_allows) {
+    auto s = stored(std::nullopt, "<5,>=4");
+    auto const k = known({{"4.2.0", false}, {"5.0.0", false}});
+    auto u =
+        diff(s, k, observed({{"4.2.0", false}, {"5.0.0", false}, {"4.3.0", false}}), 1000, 2000);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    // Against 4.2.0 (what the team installs), not 5.0.0 (which it cannot).
+    BOOST_TEST(u.events[0].update.value() == UpdateType::minor);
+    BOOST_TEST(u.events[0].allowed.value());
 }

@@ -81,3 +81,26 @@ BOOST_AUTO_TEST_CASE(everything_yanked_or_unparseable) {
     BOOST_TEST(!s.latest.has_value());
     BOOST_TEST(!s.latest_allowed.has_value());
 }
+
+BOOST_AUTO_TEST_CASE(the_newest_upgrade_dropping_the_target_python_is_flagged) {
+    auto releases = rel({{"1.0", false}, {"1.1", false}, {"1.2", false}, {"2.0", false}});
+    releases[1].requires_python = ">=3.8";
+    releases[2].requires_python = ">=3.8";
+    releases[3].requires_python = ">=3.10";
+    auto const s = summarize(req("==1.0", "1.0"), releases, std::string("3.9.18"));
+    BOOST_TEST(s.drops_python.value());
+    BOOST_TEST(s.drops_requires_python.value() == ">=3.10");
+    BOOST_TEST(s.newest_for_python.value() == "1.2"); // the newest that still runs on 3.9
+    auto const ok = summarize(req("==1.0", "1.0"), releases, std::string("3.12.1"));
+    BOOST_TEST(!ok.drops_python.value());
+    BOOST_TEST(ok.newest_for_python.value() == "2.0");
+    // No target Python, or nothing newer: not judged.
+    BOOST_TEST(!summarize(req("==1.0", "1.0"), releases).drops_python.has_value());
+    BOOST_TEST(
+        !summarize(req("==2.0", "2.0"), releases, std::string("3.9.18")).drops_python.has_value());
+    // Nothing declared: nothing to judge, and every newer version counts as running.
+    auto const bare = summarize(req("==1.0", "1.0"), rel({{"1.0", false}, {"1.1", false}}),
+                                std::string("3.9.18"));
+    BOOST_TEST(!bare.drops_python.has_value());
+    BOOST_TEST(bare.newest_for_python.value() == "1.1");
+}

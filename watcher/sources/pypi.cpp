@@ -78,13 +78,17 @@ class ReleaseTable {
     }
     // False once the table is full and the file names a release it does not hold.
     bool add_file(std::string_view version, std::optional<UnixTime> uploaded, bool yanked,
-                  std::optional<std::string> reason) {
+                  std::optional<std::string> reason,
+                  std::optional<std::string_view> requires_python = std::nullopt) {
         auto* found = get(version);
         if (!found) return false;
         auto& r = *found;
         auto const i = static_cast<std::size_t>(&r - releases_.data());
         ++files_[i];
         if (uploaded && (!r.upload_time || *uploaded < *r.upload_time)) r.upload_time = uploaded;
+        // Requires-Python is a release's metadata, copied to each file (PEP 691/503).
+        if (requires_python && !requires_python->empty() && !r.requires_python)
+            r.requires_python = std::string(*requires_python);
         if (yanked) {
             ++yanked_files_[i];
             if (reason && !reason->empty() && !r.yank_reason) r.yank_reason = std::move(reason);
@@ -131,12 +135,13 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     // comparing strings (a large page has hundreds of thousands of them).
     enum class Top { other, meta, versions, files } top = Top::other;
     enum class Meta { other, api_version, last_serial } meta = Meta::other;
-    enum class File { other, filename, upload_time, yanked } file = File::other;
+    enum class File { other, filename, upload_time, yanked, requires_python } file = File::other;
     // The file being read. Views point into the parse buffer (in-situ parsing: no copies).
     std::string_view filename;
     std::optional<UnixTime> uploaded;
     bool yanked = false;
     std::optional<std::string_view> yank_reason;
+    std::optional<std::string_view> requires_python;
 
     bool in_meta() const { return depth == 2 && top == Top::meta; }
     bool in_versions() const { return depth == 2 && top == Top::versions; }
@@ -155,6 +160,9 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
                 // PEP 592: a string means yanked with that reason.
                 yanked = true;
                 yank_reason = std::string_view(s, n);
+                break;
+            case File::requires_python:
+                requires_python = std::string_view(s, n);
                 break;
             case File::other:
                 break;
@@ -193,10 +201,11 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
                    : k == "_last-serial" ? Meta::last_serial
                                          : Meta::other;
         } else if (in_file()) {
-            file = k == "filename"      ? File::filename
-                   : k == "upload-time" ? File::upload_time
-                   : k == "yanked"      ? File::yanked
-                                        : File::other;
+            file = k == "filename"          ? File::filename
+                   : k == "upload-time"     ? File::upload_time
+                   : k == "yanked"          ? File::yanked
+                   : k == "requires-python" ? File::requires_python
+                                            : File::other;
         }
         return true;
     }
@@ -208,6 +217,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             uploaded.reset();
             yanked = false;
             yank_reason.reset();
+            requires_python.reset();
             file = File::other;
         }
         return true;
@@ -217,7 +227,8 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             auto v = pypi_detail::version_from_filename(filename, project);
             if (!v.empty() && !table.add_file(v, uploaded, yanked,
                                               yank_reason ? std::optional<std::string>(*yank_reason)
-                                                          : std::nullopt))
+                                                          : std::nullopt,
+                                              requires_python))
                 return false; // too many releases: stop reading
         }
         --depth;
@@ -310,6 +321,7 @@ std::string percent_decode(std::string_view s) {
 struct Anchor {
     std::optional<std::string> href;
     std::optional<std::string> yanked; // present (possibly empty) when data-yanked is there
+    std::optional<std::string> requires_python; // data-requires-python
     std::string text;
 };
 
@@ -352,6 +364,8 @@ void read_attributes(std::string_view s, Anchor& a) {
             a.href = value;
         else if (name == "data-yanked")
             a.yanked = value;
+        else if (name == "data-requires-python")
+            a.requires_python = value;
     }
 }
 
@@ -505,7 +519,9 @@ Result<Observation, std::string> parse_simple_html(std::string const& body,
         if (v.empty()) continue;
         std::optional<std::string> reason;
         if (a.yanked && !a.yanked->empty()) reason = *a.yanked;
-        if (!table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason)))
+        std::optional<std::string_view> rp;
+        if (a.requires_python) rp = *a.requires_python;
+        if (!table.add_file(v, std::nullopt, a.yanked.has_value(), std::move(reason), rp))
             return fail(too_many_releases());
     }
     // A project page links its files; a page without a single link is an error page, a login
@@ -553,11 +569,61 @@ Result<ProjectMetadata, std::string> parse_metadata(std::string const& body) {
     return m;
 }
 
+Result<std::vector<Advisory>, std::string> parse_vulnerabilities(std::string const& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str(), body.size());
+    if (d.HasParseError() || !d.IsObject()) return fail("vulnerabilities: invalid JSON");
+    auto list = d.FindMember("vulnerabilities");
+    if (list == d.MemberEnd() || !list->value.IsArray())
+        return fail("vulnerabilities: the answer has no \"vulnerabilities\" list");
+    auto text = [](rapidjson::Value const& o, char const* key) -> std::optional<std::string> {
+        auto it = o.FindMember(key);
+        if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
+        return std::string(it->value.GetString(), it->value.GetStringLength());
+    };
+    auto texts = [](rapidjson::Value const& o, char const* key) {
+        std::vector<std::string> out;
+        auto it = o.FindMember(key);
+        if (it == o.MemberEnd() || !it->value.IsArray()) return out;
+        for (auto const& v : it->value.GetArray())
+            if (v.IsString() && out.size() < 100)
+                out.emplace_back(v.GetString(), v.GetStringLength());
+        return out;
+    };
+    std::vector<Advisory> out;
+    for (auto const& v : list->value.GetArray()) {
+        // Only `id` is never null (warehouse's model); an entry without one cannot be told.
+        if (!v.IsObject()) return fail("vulnerabilities: an entry is not an object");
+        auto id = text(v, "id");
+        if (!id || id->empty()) return fail("vulnerabilities: an entry has no \"id\"");
+        if (out.size() >= kMaxAdvisories)
+            return fail("vulnerabilities: more than " + with_thousands(kMaxAdvisories) +
+                        " entries");
+        Advisory a;
+        a.id = std::move(*id);
+        a.aliases = texts(v, "aliases");
+        a.summary = text(v, "summary").value_or("");
+        // Long advisories are summarised by their first 1,000 bytes (cut on a UTF-8 boundary).
+        if (a.summary.size() > 1000) {
+            std::size_t cut = 1000;
+            while (cut > 0 && (static_cast<unsigned char>(a.summary[cut]) & 0xC0) == 0x80)
+                --cut;
+            a.summary = a.summary.substr(0, cut) + "…";
+        }
+        a.link = text(v, "link").value_or("");
+        a.fixed_in = texts(v, "fixed_in");
+        a.withdrawn = text(v, "withdrawn");
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
 } // namespace pypi_detail
 
 namespace {
 
 constexpr std::string_view kListingStep = "simple";
+constexpr std::string_view kVulnerabilityStep = "vulnerabilities";
 constexpr std::string_view kMetadataStep = "metadata";
 
 // The release metadata is read for: the newest non-yanked final, else the newest non-yanked.
@@ -575,6 +641,48 @@ std::optional<std::string> newest_release(std::vector<Release> const& releases) 
     if (best_final) return final_text;
     if (best_any) return any_text;
     return std::nullopt;
+}
+
+// The pinned version's JSON, for its advisories, when they are due.
+std::optional<SourceRequest> vulnerability_request(Subscription const& sub, PollContext const& ctx,
+                                                   Observation& obs) {
+    if (!ctx.vulnerabilities_for) return std::nullopt;
+    SourceRequest next;
+    next.step = std::string(kVulnerabilityStep);
+    next.argument = *ctx.vulnerabilities_for;
+    next.optional = true;
+    auto url = pypi_detail::metadata_url(sub.locator, *ctx.vulnerabilities_for);
+    if (!url) {
+        // An index without a /simple/ root has no JSON API to ask: said, not silently skipped.
+        VulnerabilityReading reading;
+        reading.version = *ctx.vulnerabilities_for;
+        reading.error = "vulnerabilities: the index has no /simple/ root, so no JSON API to ask";
+        obs.vulnerabilities = std::move(reading);
+        return std::nullopt;
+    }
+    next.http.url = std::move(*url);
+    next.http.header("Accept", "application/json");
+    if (ctx.vulnerability_validator)
+        next.http.header("If-None-Match", *ctx.vulnerability_validator);
+    next.http.body_limit = kMetadataBodyLimit;
+    return next;
+}
+
+std::optional<SourceRequest> metadata_request(Subscription const& sub, PollContext const& ctx,
+                                              Observation const& obs) {
+    if (!ctx.want_metadata || obs.status != Observation::Status::ok) return std::nullopt;
+    auto const newest = newest_release(obs.releases);
+    if (!newest || newest == ctx.metadata_version) return std::nullopt;
+    auto url = pypi_detail::metadata_url(sub.locator, *newest);
+    if (!url) return std::nullopt;
+    SourceRequest next;
+    next.step = std::string(kMetadataStep);
+    next.argument = *newest;
+    next.optional = true;
+    next.http.url = std::move(*url);
+    next.http.header("Accept", "application/json");
+    next.http.body_limit = kMetadataBodyLimit;
+    return next;
 }
 
 } // namespace
@@ -611,6 +719,28 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
                                                   net::Response const& res,
                                                   Observation& obs) const {
     auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
+    if (request.step == kVulnerabilityStep) {
+        // Advisories are read on their own: whatever happens here, the listing stands and the
+        // reason is kept with the reading (check shows it; the daemon tries again next poll).
+        VulnerabilityReading reading;
+        reading.version = request.argument;
+        if (res.status == 304) {
+            reading.not_modified = true;
+        } else if (res.status != 200) {
+            reading.error = "vulnerabilities: http " + std::to_string(res.status);
+            if (res.status == 404)
+                *reading.error += " (the index has no JSON API page for " + request.argument + ")";
+        } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
+            reading.error = list.error();
+        } else {
+            reading.advisories = std::move(*list);
+            if (auto etag = res.header("etag")) reading.validator = std::string(*etag);
+        }
+        obs.vulnerabilities = std::move(reading);
+        SourceStep step;
+        step.next = metadata_request(sub, ctx, obs);
+        return step;
+    }
     auto error = [&](SourceError::Kind k, std::string msg) {
         return fail(SourceError{k, prefix + msg,
                                 k == SourceError::Kind::rate_limited
@@ -634,7 +764,9 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
 
     if (res.status == 304) {
         obs.status = Observation::Status::not_modified;
-        return SourceStep{};
+        SourceStep step;
+        step.next = vulnerability_request(sub, ctx, obs);
+        return step;
     }
     if (res.status == 404 || res.status == 410) {
         obs.status = Observation::Status::gone;
@@ -667,20 +799,18 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
     }
 
     SourceStep step;
-    if (!ctx.want_metadata) return step;
-    auto const newest = newest_release(obs.releases);
-    if (!newest || newest == ctx.metadata_version) return step;
-    auto url = pypi_detail::metadata_url(sub.locator, *newest);
-    if (!url) return step;
-    SourceRequest next;
-    next.step = std::string(kMetadataStep);
-    next.argument = *newest;
-    next.optional = true;
-    next.http.url = std::move(*url);
-    next.http.header("Accept", "application/json");
-    next.http.body_limit = kMetadataBodyLimit;
-    step.next = std::move(next);
+    step.next = vulnerability_request(sub, ctx, obs);
+    if (!step.next) step.next = metadata_request(sub, ctx, obs);
     return step;
+}
+
+void PypiSource::optional_step_failed(Subscription const&, SourceRequest const& request,
+                                      std::string const& message, Observation& obs) const {
+    if (request.step != kVulnerabilityStep) return;
+    VulnerabilityReading reading;
+    reading.version = request.argument;
+    reading.error = message;
+    obs.vulnerabilities = std::move(reading);
 }
 
 } // namespace pinwatch::watcher

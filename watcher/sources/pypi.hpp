@@ -22,6 +22,8 @@ class PypiSource final : public Source {
                                           SourceRequest const& request,
                                           net::Response const& response,
                                           Observation& into) const override;
+    void optional_step_failed(Subscription const& sub, SourceRequest const& request,
+                              std::string const& message, Observation& into) const override;
 };
 
 // A subscription to `name` on the index whose Simple API root is `index_url`: the locator is
@@ -49,6 +51,11 @@ Result<Observation, std::string> parse_simple_html(std::string const& body,
 // ".../simple/<name>/" -> ".../pypi/<name>/<version>/json"; nullopt without a /simple/ root.
 std::optional<std::string> metadata_url(std::string_view locator, std::string_view version);
 Result<ProjectMetadata, std::string> parse_metadata(std::string const& body);
+// At most this many advisories are read for one version (PyPI lists a handful).
+inline constexpr std::size_t kMaxAdvisories = 1000;
+// The `vulnerabilities` list of a per-version JSON document (OSV's shape), every entry
+// (withdrawn ones too). An answer without the list is an error: it says nothing either way.
+Result<std::vector<Advisory>, std::string> parse_vulnerabilities(std::string const& body);
 } // namespace pypi_detail
 
 } // namespace pinwatch::watcher

@@ -47,6 +47,10 @@ struct PollContext {
     std::optional<std::string> validator;        // sent as If-None-Match when set
     std::optional<std::string> metadata_version; // release whose metadata is stored
     bool want_metadata = true; // `check` prints versions only and skips the extra request
+    // Read the advisories of this version (the pin) in this poll: they are due. The sources
+    // that can (PyPI's per-version JSON) fill Observation::vulnerabilities.
+    std::optional<std::string> vulnerabilities_for;
+    std::optional<std::string> vulnerability_validator; // ETag of the last reading of it
 };
 
 // One request of a poll. `step` names it for the source's own parse (and for logs).
@@ -85,6 +89,10 @@ class Source {
                                                   SourceRequest const& request,
                                                   net::Response const& response,
                                                   Observation& into) const = 0;
+    // An optional step got no answer at all (network trouble): the source may note it in the
+    // observation (advisories that could not be read). The poll goes on without that step.
+    virtual void optional_step_failed(Subscription const&, SourceRequest const&,
+                                      std::string const& /*message*/, Observation&) const {}
 };
 
 } // namespace pinwatch::watcher

@@ -27,8 +27,16 @@ inline std::optional<std::int64_t> opt_int(SQLite::Column const& c) {
     return c.getInt64();
 }
 
-inline constexpr char const* kEventColumns = "id, kind, source, package, origin, version, "
-                                             "update_type, allowed, pinned, specifier, detail, at";
+inline constexpr char const* kEventColumns =
+    "id, kind, source, package, origin, version, "
+    "update_type, allowed, pinned, specifier, detail, at, extra";
+
+// The fields of an event that only some kinds carry (advisory, alternatives, Requires-Python),
+// stored as one JSON object; "" when it has none.
+std::string event_extra_to_json(model::Event const& e);
+void event_extra_from_json(std::string const& text, model::Event& e);
+std::string advisories_to_json(std::vector<model::Advisory> const& list);
+std::vector<model::Advisory> advisories_from_json(std::string const& text);
 
 // Reads an event selected with kEventColumns starting at column `first`.
 inline model::Event read_event(SQLite::Statement& q, int first) {
@@ -46,6 +54,8 @@ inline model::Event read_event(SQLite::Statement& q, int first) {
     e.specifier = q.getColumn(first + 9).getString();
     e.detail = q.getColumn(first + 10).getString();
     e.at = q.getColumn(first + 11).getInt64();
+    if (!q.getColumn(first + 12).isNull())
+        event_extra_from_json(q.getColumn(first + 12).getString(), e);
     return e;
 }
 

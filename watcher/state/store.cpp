@@ -145,6 +145,22 @@ ALTER TABLE notifiers ADD COLUMN route TEXT NOT NULL DEFAULT '{}';
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN pin_notice TEXT;
 )sql",
+    // 4: what is worth telling. Per package: its rules (JSON), the pinned version's advisories
+    // as last read (vulnerabilities, on their own interval, with their own ETag), and when a
+    // release held by a cooldown may be announced; per release: Requires-Python and whether its
+    // announcement is held; per event: the fields only some kinds carry (JSON).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN rules TEXT;
+ALTER TABLE subscriptions ADD COLUMN vuln_version TEXT;
+ALTER TABLE subscriptions ADD COLUMN vuln_validator TEXT;
+ALTER TABLE subscriptions ADD COLUMN vuln_checked INTEGER;
+ALTER TABLE subscriptions ADD COLUMN vuln_error TEXT;
+ALTER TABLE subscriptions ADD COLUMN advisories TEXT;
+ALTER TABLE subscriptions ADD COLUMN held_until INTEGER;
+ALTER TABLE releases ADD COLUMN requires_python TEXT;
+ALTER TABLE releases ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN extra TEXT;
+)sql",
 };
 
 using sql::bind_opt;
@@ -152,6 +168,81 @@ using sql::kEventColumns;
 using sql::opt_int;
 using sql::opt_text;
 using sql::read_event;
+
+std::string rules_to_json(Rules const& r) {
+    if (r == Rules{}) return "";
+    JsonWriter w;
+    w.begin_object().key("update_types").begin_array();
+    for (auto t : r.update_types)
+        w.string(to_string(t));
+    w.end_array().key("pre");
+    if (r.pre)
+        w.boolean(*r.pre);
+    else
+        w.null();
+    w.field("min_release_age", static_cast<std::int64_t>(r.min_release_age)).key("ignore");
+    w.begin_array();
+    for (auto const& i : r.ignore)
+        w.string(i);
+    w.end_array().end_object();
+    return w.take();
+}
+
+Rules rules_from_json(std::string const& text) {
+    Rules r;
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return r;
+    if (auto it = d.FindMember("update_types"); it != d.MemberEnd() && it->value.IsArray())
+        for (auto const& v : it->value.GetArray())
+            if (v.IsString())
+                if (auto t = update_type_from_string(v.GetString())) r.update_types.insert(*t);
+    if (auto it = d.FindMember("pre"); it != d.MemberEnd() && it->value.IsBool())
+        r.pre = it->value.GetBool();
+    if (auto it = d.FindMember("min_release_age"); it != d.MemberEnd() && it->value.IsInt64())
+        r.min_release_age = it->value.GetInt64();
+    if (auto it = d.FindMember("ignore"); it != d.MemberEnd() && it->value.IsArray())
+        for (auto const& v : it->value.GetArray())
+            if (v.IsString()) r.ignore.emplace_back(v.GetString());
+    return r;
+}
+
+void write_advisory(JsonWriter& w, Advisory const& a) {
+    w.begin_object().field("id", a.id).key("aliases").begin_array();
+    for (auto const& x : a.aliases)
+        w.string(x);
+    w.end_array().field("summary", a.summary).field("link", a.link).key("fixed_in").begin_array();
+    for (auto const& x : a.fixed_in)
+        w.string(x);
+    w.end_array().field("fix_allowed", a.fix_allowed).field("withdrawn", a.withdrawn).end_object();
+}
+
+std::optional<std::string> opt_string(rapidjson::Value const& o, char const* key) {
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::vector<std::string> strings_of(rapidjson::Value const& o, char const* key) {
+    std::vector<std::string> out;
+    auto it = o.FindMember(key);
+    if (it == o.MemberEnd() || !it->value.IsArray()) return out;
+    for (auto const& v : it->value.GetArray())
+        if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+    return out;
+}
+
+Advisory read_advisory(rapidjson::Value const& o) {
+    Advisory a;
+    a.id = opt_string(o, "id").value_or("");
+    a.aliases = strings_of(o, "aliases");
+    a.summary = opt_string(o, "summary").value_or("");
+    a.link = opt_string(o, "link").value_or("");
+    a.fixed_in = strings_of(o, "fixed_in");
+    a.fix_allowed = opt_string(o, "fix_allowed");
+    a.withdrawn = opt_string(o, "withdrawn");
+    return a;
+}
 
 std::string urls_to_json(std::map<std::string, std::string> const& urls) {
     JsonWriter w;
@@ -225,7 +316,8 @@ constexpr char const* kSubscriptionColumns =
     "id, source, locator, origin, name, specifier, pinned, prereleases, file, line, active, "
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
-    "gone_since, interval, pin_notice";
+    "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
+    "vuln_error, advisories, held_until";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -259,10 +351,76 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.gone_since = opt_int(q.getColumn(23));
     s.sub.interval = opt_int(q.getColumn(24));
     s.pin_notice = opt_text(q.getColumn(25));
+    if (auto r = opt_text(q.getColumn(26))) s.sub.rules = rules_from_json(*r);
+    s.vulns.version = opt_text(q.getColumn(27));
+    s.vulns.validator = opt_text(q.getColumn(28));
+    s.vulns.checked = opt_int(q.getColumn(29));
+    s.vulns.error = opt_text(q.getColumn(30));
+    if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
+    s.held_until = opt_int(q.getColumn(32));
     return s;
 }
 
 } // namespace
+
+namespace sql {
+
+std::string advisories_to_json(std::vector<Advisory> const& list) {
+    JsonWriter w;
+    w.begin_array();
+    for (auto const& a : list)
+        write_advisory(w, a);
+    w.end_array();
+    return w.take();
+}
+
+std::vector<Advisory> advisories_from_json(std::string const& text) {
+    std::vector<Advisory> out;
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    if (d.HasParseError() || !d.IsArray()) return out;
+    for (auto const& v : d.GetArray())
+        if (v.IsObject()) out.push_back(read_advisory(v));
+    return out;
+}
+
+std::string event_extra_to_json(Event const& e) {
+    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python && !e.python)
+        return "";
+    JsonWriter w;
+    w.begin_object();
+    if (e.advisory) {
+        w.key("advisory");
+        write_advisory(w, *e.advisory);
+    }
+    if (!e.alternatives.empty()) {
+        w.key("alternatives").begin_array();
+        for (auto const& v : e.alternatives)
+            w.string(v);
+        w.end_array();
+    }
+    if (e.requires_python) w.field("requires_python", *e.requires_python);
+    if (e.drops_python) w.field("drops_python", *e.drops_python);
+    if (e.python) w.field("python", *e.python);
+    w.end_object();
+    return w.take();
+}
+
+void event_extra_from_json(std::string const& text, Event& e) {
+    if (text.empty()) return;
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return;
+    if (auto it = d.FindMember("advisory"); it != d.MemberEnd() && it->value.IsObject())
+        e.advisory = read_advisory(it->value);
+    e.alternatives = strings_of(d, "alternatives");
+    e.requires_python = opt_string(d, "requires_python");
+    if (auto it = d.FindMember("drops_python"); it != d.MemberEnd() && it->value.IsBool())
+        e.drops_python = it->value.GetBool();
+    e.python = opt_string(d, "python");
+}
+
+} // namespace sql
 
 StateStore::StateStore(std::string const& path, Access access) {
     try {
@@ -434,12 +592,17 @@ std::vector<Route> StateStore::routes() const {
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
     auto& q = statement(R"sql(
 INSERT INTO subscriptions (source, locator, origin, name, specifier, pinned, prereleases, file,
-                           line, active, created_at, next_due, interval)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11)
+                           line, active, created_at, next_due, interval, rules)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, NULLIF(?12, ''))
 ON CONFLICT (source, locator) DO UPDATE SET
     origin = excluded.origin, name = excluded.name,
     specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
     file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
+    rules = excluded.rules,
+    -- changed rules judge releases held by a cooldown again at the next poll
+    held_until = CASE WHEN subscriptions.held_until IS NOT NULL
+                           AND excluded.rules IS NOT subscriptions.rules
+                      THEN 0 ELSE subscriptions.held_until END,
     -- coming back, or a changed interval, is due now; otherwise the schedule stands
     next_due = CASE WHEN subscriptions.active = 0 OR excluded.interval IS NOT subscriptions.interval
                     THEN excluded.next_due ELSE subscriptions.next_due END
@@ -455,6 +618,7 @@ RETURNING id)sql");
     q.bind(9, s.line);
     q.bind(10, static_cast<std::int64_t>(now));
     bind_opt(q, 11, s.interval);
+    q.bind(12, rules_to_json(s.rules));
     q.executeStep();
     auto const id = q.getColumn(0).getInt64();
     q.reset();
@@ -528,8 +692,8 @@ std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) cons
 }
 
 std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id) const {
-    auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason "
-                        "FROM releases WHERE subscription_id = ?");
+    auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason, "
+                        "requires_python, held FROM releases WHERE subscription_id = ?");
     q.bind(1, subscription_id);
     std::vector<StoredRelease> out;
     while (q.executeStep()) {
@@ -539,6 +703,8 @@ std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id
         r.upload_time = opt_int(q.getColumn(2));
         r.yanked = q.getColumn(3).getInt() != 0;
         r.yank_reason = opt_text(q.getColumn(4));
+        r.requires_python = opt_text(q.getColumn(5));
+        r.held = q.getColumn(6).getInt() != 0;
         out.push_back(std::move(r));
     }
     q.reset();
@@ -558,9 +724,9 @@ void StateStore::insert_event(Event const& e0, std::optional<std::int64_t> subsc
                               std::vector<OutboxTarget> const& targets) {
     auto& ev = statement(R"sql(
 INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
-                    allowed, pinned, specifier, detail, at)
+                    allowed, pinned, specifier, detail, at, extra)
 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-        ?11, ?12, ?13))sql");
+        ?11, ?12, ?13, NULLIF(?14, '')))sql");
     std::string const id = e0.id.empty() ? new_event_id() : e0.id;
     ev.bind(1, id);
     bind_opt(ev, 2, subscription_id);
@@ -581,6 +747,7 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
     ev.bind(11, e0.specifier);
     ev.bind(12, e0.detail);
     ev.bind(13, static_cast<std::int64_t>(e0.at));
+    ev.bind(14, sql::event_extra_to_json(e0));
     ev.exec();
     auto& ob = statement(
         "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
@@ -622,7 +789,8 @@ UPDATE subscriptions SET
     sequence = COALESCE(?7, sequence),
     baseline_done = ?8, consecutive_failures = ?9, next_due = ?10,
     gone_since = CASE ?11 WHEN 1 THEN COALESCE(gone_since, ?2) WHEN 2 THEN NULL ELSE gone_since END,
-    pin_notice = CASE WHEN ?12 THEN ?13 ELSE pin_notice END
+    pin_notice = CASE WHEN ?12 THEN ?13 ELSE pin_notice END,
+    held_until = CASE WHEN ?14 THEN ?15 ELSE held_until END
 WHERE id = ?1)sql");
     sub.bind(1, u.subscription_id);
     sub.bind(2, static_cast<std::int64_t>(u.now));
@@ -637,7 +805,21 @@ WHERE id = ?1)sql");
     sub.bind(11, static_cast<int>(u.gone));
     sub.bind(12, u.pin_notice ? 1 : 0);
     bind_opt(sub, 13, u.pin_notice);
+    sub.bind(14, u.set_held_until ? 1 : 0);
+    bind_opt(sub, 15, u.held_until);
     sub.exec();
+
+    if (u.vulns) {
+        auto& q = statement("UPDATE subscriptions SET vuln_version = ?, vuln_validator = ?, "
+                            "vuln_checked = ?, vuln_error = ?, advisories = ? WHERE id = ?");
+        bind_opt(q, 1, u.vulns->version);
+        bind_opt(q, 2, u.vulns->validator);
+        bind_opt(q, 3, u.vulns->checked);
+        bind_opt(q, 4, u.vulns->error);
+        q.bind(5, sql::advisories_to_json(u.vulns->live));
+        q.bind(6, u.subscription_id);
+        q.exec();
+    }
 
     if (u.metadata) {
         auto& q =
@@ -653,10 +835,12 @@ WHERE id = ?1)sql");
 
     if (!u.upserts.empty()) {
         auto& rel = statement(R"sql(
-INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason,
+                      requires_python, held)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 ON CONFLICT (subscription_id, version) DO UPDATE SET
-    upload_time = excluded.upload_time, yanked = excluded.yanked, yank_reason = excluded.yank_reason)sql");
+    upload_time = excluded.upload_time, yanked = excluded.yanked, yank_reason = excluded.yank_reason,
+    requires_python = excluded.requires_python, held = excluded.held)sql");
         for (auto const& r : u.upserts) {
             rel.bind(1, u.subscription_id);
             rel.bind(2, r.version);
@@ -664,6 +848,8 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
             bind_opt(rel, 4, r.upload_time);
             rel.bind(5, r.yanked ? 1 : 0);
             bind_opt(rel, 6, r.yank_reason);
+            bind_opt(rel, 7, r.requires_python);
+            rel.bind(8, r.held ? 1 : 0);
             rel.exec();
             rel.reset();
         }
@@ -675,6 +861,16 @@ ON CONFLICT (subscription_id, version) DO UPDATE SET
             del.bind(2, v);
             del.exec();
             del.reset();
+        }
+    }
+    if (!u.released.empty()) {
+        auto& q =
+            statement("UPDATE releases SET held = 0 WHERE subscription_id = ? AND version = ?");
+        for (auto const& v : u.released) {
+            q.bind(1, u.subscription_id);
+            q.bind(2, v);
+            q.exec();
+            q.reset();
         }
     }
     for (std::size_t i = 0; i < u.events.size(); ++i)

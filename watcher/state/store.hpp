@@ -30,6 +30,20 @@ struct StoredRelease {
     std::optional<UnixTime> upload_time;
     bool yanked = false;
     std::optional<std::string> yank_reason;
+    std::optional<std::string> requires_python;
+    // Its announcement waits for the package's min_release_age (the cooldown); a release
+    // yanked meanwhile is never announced.
+    bool held = false;
+};
+
+// What the last reading of the pinned version's advisories found.
+struct VulnerabilityState {
+    std::optional<std::string> version;   // the pin they were read for
+    std::optional<std::string> validator; // ETag of that reading
+    std::optional<UnixTime> checked;      // last successful reading
+    std::optional<std::string> error;     // the last reading failed: why
+    std::vector<Advisory> live;           // live advisories of `version`, as told to the team
+    bool operator==(VulnerabilityState const&) const = default;
 };
 
 struct StoredSubscription {
@@ -48,6 +62,8 @@ struct StoredSubscription {
     std::optional<std::string> metadata_version; // release the metadata was read from
     std::optional<UnixTime> gone_since;          // the source has answered "gone" since then
     std::optional<std::string> pin_notice;       // "ok:1.0" / "yanked:1.0" / "missing:1.0"
+    VulnerabilityState vulns;
+    std::optional<UnixTime> held_until; // the earliest time a held release may be announced
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -68,7 +84,11 @@ struct StateUpdate {
     std::vector<std::string> removed;   // versions no longer listed
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
-    std::optional<std::string> pin_notice; // replaces the stored one when set
+    std::optional<std::string> pin_notice;   // replaces the stored one when set
+    std::optional<VulnerabilityState> vulns; // replaces the stored one when set
+    bool set_held_until = false;             // write held_until (NULL when it is empty)
+    std::optional<UnixTime> held_until;
+    std::vector<std::string> released; // held releases now announced (or dropped): not held
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for

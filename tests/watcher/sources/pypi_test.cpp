@@ -353,3 +353,118 @@ BOOST_AUTO_TEST_CASE(the_cap_counts_releases_from_files_and_html_too) {
     BOOST_TEST((html_over.error().kind == SourceError::Kind::permanent));
     BOOST_TEST(html_over.error().message == message);
 }
+
+BOOST_AUTO_TEST_CASE(requires_python_is_read_from_json_and_html_listings) {
+    auto obs = parse(PypiSource{}, sub("demo"), json_response(R"({"meta":{"api-version":"1.1"},
+      "files":[{"filename":"demo-1.0.tar.gz","requires-python":">=3.8","yanked":false},
+               {"filename":"demo-2.0.tar.gz","yanked":false},
+               {"filename":"demo-2.0-py3-none-any.whl","requires-python":">=3.12","yanked":false}]})"));
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_TEST(find(*obs, "1.0")->requires_python.value() == ">=3.8");
+    BOOST_TEST(find(*obs, "2.0")->requires_python.value() == ">=3.12");
+
+    net::Response r;
+    r.status = 200;
+    r.headers = {{"content-type", "text/html"}};
+    r.body = R"(<a href="/p/demo-1.2.zip" data-requires-python="&gt;=3.8,&lt;4">demo-1.2.zip</a>
+<a href="/p/demo-1.3.zip">demo-1.3.zip</a>)";
+    auto html = parse(PypiSource{}, sub("demo"), r);
+    BOOST_REQUIRE(html.has_value());
+    BOOST_TEST(find(*html, "1.2")->requires_python.value() == ">=3.8,<4");
+    BOOST_TEST(!find(*html, "1.3")->requires_python.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(advisories_are_read_from_the_pinned_versions_json) {
+    auto list = parse_vulnerabilities(R"({"info":{},"vulnerabilities":[
+      {"aliases":["CVE-2024-35195"],"details":"long","fixed_in":["2.32.0"],"id":"GHSA-9wx4-h78v-vm56",
+       "link":"https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56","source":"osv",
+       "summary":"verify=False sticks","withdrawn":null},
+      {"aliases":null,"details":null,"fixed_in":null,"id":"PYSEC-2","link":null,"source":"osv",
+       "summary":null,"withdrawn":"2026-11-25T10:00:00Z"}]})");
+    BOOST_REQUIRE(list.has_value());
+    BOOST_REQUIRE_EQUAL(list->size(), 2u);
+    auto const& a = (*list)[0];
+    BOOST_TEST(a.id == "GHSA-9wx4-h78v-vm56");
+    BOOST_TEST(a.aliases.at(0) == "CVE-2024-35195");
+    BOOST_TEST(a.summary == "verify=False sticks");
+    BOOST_TEST(a.link == "https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56");
+    BOOST_TEST(a.fixed_in.at(0) == "2.32.0");
+    BOOST_TEST(!a.withdrawn.has_value());
+    // Every field but the id may be null (warehouse's model).
+    BOOST_TEST((*list)[1].aliases.empty());
+    BOOST_TEST((*list)[1].withdrawn.value() == "2026-11-25T10:00:00Z");
+
+    BOOST_TEST(parse_vulnerabilities(R"({"vulnerabilities":[]})")->empty());
+    // Answers that say nothing either way are errors, never "no advisories".
+    BOOST_TEST(!parse_vulnerabilities(R"({"info":{}})").has_value());
+    BOOST_TEST(!parse_vulnerabilities("<html>").has_value());
+    BOOST_TEST(!parse_vulnerabilities(R"({"vulnerabilities":[{"summary":"no id"}]})").has_value());
+    // A summary is cut at 1,000 bytes, on a character boundary.
+    std::string long_summary(999, 'x');
+    long_summary += "é and more";
+    auto cut = parse_vulnerabilities(R"({"vulnerabilities":[{"id":"X","summary":")" + long_summary +
+                                     "\"}]}");
+    BOOST_REQUIRE(cut.has_value());
+    BOOST_TEST((*cut)[0].summary == std::string(999, 'x') + "…");
+}
+
+BOOST_AUTO_TEST_CASE(advisories_are_a_conditional_optional_step_when_due) {
+    PypiSource src;
+    auto const s = sub("Requests");
+    PollContext ctx = no_metadata();
+    ctx.vulnerabilities_for = "2.31.0";
+    ctx.vulnerability_validator = "\"adv1\"";
+    auto listing = json_response(R"({"meta":{"api-version":"1.0"},
+      "files":[{"filename":"requests-2.31.0.tar.gz","yanked":false}]})");
+    Observation obs;
+    auto step = src.parse(s, ctx, src.first_request(s, ctx), listing, obs);
+    BOOST_REQUIRE(step.has_value());
+    BOOST_REQUIRE(step->next.has_value());
+    auto const& ask = *step->next;
+    BOOST_TEST(ask.optional);
+    BOOST_TEST(ask.http.url == "https://pypi.org/pypi/requests/2.31.0/json");
+    bool conditional = false;
+    for (auto const& [k, v] : ask.http.headers)
+        conditional = conditional || (k == "If-None-Match" && v == "\"adv1\"");
+    BOOST_TEST(conditional);
+
+    net::Response r;
+    r.status = 200;
+    r.headers = {{"ETag", "\"adv2\""}};
+    r.body = R"({"vulnerabilities":[{"id":"A","fixed_in":["2.32.0"]}]})";
+    auto done = src.parse(s, ctx, ask, r, obs);
+    BOOST_REQUIRE(done.has_value());
+    BOOST_TEST(!done->next.has_value());
+    BOOST_REQUIRE(obs.vulnerabilities.has_value());
+    BOOST_TEST(obs.vulnerabilities->version == "2.31.0");
+    BOOST_TEST(obs.vulnerabilities->validator.value() == "\"adv2\"");
+    BOOST_TEST(obs.vulnerabilities->advisories.at(0).id == "A");
+
+    // A 304 of the listing still reads the advisories; their own 304 says "as before".
+    net::Response unchanged;
+    unchanged.status = 304;
+    Observation quiet;
+    auto again = src.parse(s, ctx, src.first_request(s, ctx), unchanged, quiet);
+    BOOST_REQUIRE(again->next.has_value());
+    BOOST_TEST(src.parse(s, ctx, *again->next, unchanged, quiet).has_value());
+    BOOST_TEST(quiet.vulnerabilities->not_modified);
+
+    // Failures never fail the poll: the reason is kept with the reading.
+    net::Response down;
+    down.status = 503;
+    Observation failed;
+    BOOST_TEST(src.parse(s, ctx, ask, down, failed).has_value());
+    BOOST_TEST(failed.vulnerabilities->error.value() == "vulnerabilities: http 503");
+    Observation lost;
+    src.optional_step_failed(s, ask, "vulnerabilities: timeout", lost);
+    BOOST_TEST(lost.vulnerabilities->error.value() == "vulnerabilities: timeout");
+    // Not due: no step. No /simple/ root: no JSON API, and the reading says so.
+    Observation none;
+    BOOST_TEST(!src.parse(s, no_metadata(), src.first_request(s, no_metadata()), listing, none)
+                    ->next.has_value());
+    auto const custom = sub("x", "https://mirror.example/custom");
+    Observation nojson;
+    BOOST_TEST(
+        !src.parse(custom, ctx, src.first_request(custom, ctx), listing, nojson)->next.has_value());
+    BOOST_TEST(nojson.vulnerabilities->error.has_value());
+}

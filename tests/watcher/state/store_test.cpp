@@ -376,3 +376,81 @@ BOOST_AUTO_TEST_CASE(migrating_a_version_1_file_keeps_everything) {
     SQLite::Database check(path);
     BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
+
+BOOST_AUTO_TEST_CASE(rules_advisories_held_releases_and_event_extras_round_trip) {
+    StateStore store(":memory:");
+    BOOST_TEST(store.schema_version() >= 4); // 4 added rules, advisories, cooldowns
+    auto s0 = sub("demo");
+    s0.rules.update_types = {UpdateType::major, UpdateType::patch};
+    s0.rules.pre = false;
+    s0.rules.min_release_age = 86400;
+    s0.rules.ignore = {">=5", "==4.2.3"};
+    auto const id = store.upsert_subscription(s0, 1);
+    BOOST_TEST((store.subscription(id)->sub.rules == s0.rules));
+    // Rules follow the config: a changed rule replaces the stored one.
+    s0.rules = {};
+    store.upsert_subscription(s0, 2);
+    BOOST_TEST((store.subscription(id)->sub.rules == Rules{}));
+
+    Advisory a;
+    a.id = "PYSEC-1";
+    a.aliases = {"CVE-1", "GHSA-x"};
+    a.summary = "bad \"things\"";
+    a.link = "https://osv.dev/vulnerability/PYSEC-1";
+    a.fixed_in = {"1.1"};
+    StateUpdate u;
+    u.subscription_id = id;
+    u.status = PollStatus::ok;
+    u.vulns = VulnerabilityState{"1.0", "\"e1\"", 50, std::nullopt, {a}};
+    u.set_held_until = true;
+    u.held_until = 500;
+    StoredRelease r{"1.1", 40, 30, false, std::nullopt, ">=3.12", true};
+    u.upserts = {r};
+    Event e = event(EventKind::vulnerability, "1.0");
+    e.advisory = a;
+    Event y = event(EventKind::pinned_yanked, "1.0");
+    y.alternatives = {"0.9", "1.1"};
+    Event n = event(EventKind::new_release, "1.1");
+    n.requires_python = ">=3.12";
+    n.drops_python = true;
+    n.python = "3.11.2";
+    u.events = {e, y, n};
+    u.recipients = {{{"console", 0}}, {{"console", 0}}, {{"console", 0}}};
+    store.apply(u);
+
+    auto s = store.subscription(id);
+    BOOST_TEST(s->vulns.version.value() == "1.0");
+    BOOST_TEST(s->vulns.validator.value() == "\"e1\"");
+    BOOST_TEST(s->vulns.checked.value() == 50);
+    BOOST_TEST(!s->vulns.error.has_value());
+    BOOST_REQUIRE_EQUAL(s->vulns.live.size(), 1u);
+    BOOST_TEST((s->vulns.live[0] == a));
+    BOOST_TEST(s->held_until.value() == 500);
+    auto const rel = store.releases(id).at("1.1");
+    BOOST_TEST(rel.requires_python.value() == ">=3.12");
+    BOOST_TEST(rel.held);
+
+    // Released: no longer held; held_until cleared.
+    StateUpdate later;
+    later.subscription_id = id;
+    later.status = PollStatus::unchanged;
+    later.released = {"1.1"};
+    later.set_held_until = true;
+    store.apply(later);
+    BOOST_TEST(!store.releases(id).at("1.1").held);
+    BOOST_TEST(!store.subscription(id)->held_until.has_value());
+    BOOST_TEST(store.subscription(id)->vulns.live.size() == 1u); // untouched when not set
+
+    // Events keep their extras, in the event log and in the outbox.
+    auto const events = store.events();
+    BOOST_REQUIRE_EQUAL(events.size(), 3u);
+    BOOST_TEST((events[2].advisory.value() == a));
+    BOOST_TEST(events[1].alternatives == (std::vector<std::string>{"0.9", "1.1"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(events[0].drops_python.value());
+    BOOST_TEST(events[0].requires_python.value() == ">=3.12");
+    BOOST_TEST(events[0].python.value() == "3.11.2");
+    auto const pending = Outbox(store).pending("console", 1000, 10);
+    BOOST_REQUIRE_EQUAL(pending.size(), 3u);
+    BOOST_TEST((pending[0].event.advisory.value() == a));
+}
