@@ -18,6 +18,9 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::source_failing, "source_failing"},
     {EventKind::source_recovered, "source_recovered"},
     {EventKind::notifier_disabled, "notifier_disabled"},
+    {EventKind::github_release, "github_release"},
+    {EventKind::issue_spike, "issue_spike"},
+    {EventKind::issue_spike_over, "issue_spike_over"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
     {UpdateType::major, "major"}, {UpdateType::minor, "minor"},

@@ -93,12 +93,17 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     if (s.baseline_done) ctx.validator = s.validator;
     ctx.metadata_version = s.metadata_version;
     ctx.want_metadata = options_.want_metadata;
+    ctx.source_state = s.source_state;
+    if (source->wants_other_versions())
+        for (auto const& v : store_.versions_elsewhere(s.sub.name, s.id))
+            ctx.other_versions.push_back(release_key(v));
 
     Observation observed;
     std::optional<SourceError> failure;
     std::optional<std::chrono::seconds> pause;
     auto request = source->first_request(s.sub, ctx);
     for (int n = 1;; ++n) {
+        request.ordinal = n;
         auto response = co_await client_.fetch(request.http);
         if (!response) {
             if (response.error().kind == net::ErrorKind::cancelled) {

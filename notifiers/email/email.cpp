@@ -42,6 +42,12 @@ std::string headline(Event const& e) {
         return pkg + ": polls work again";
     case EventKind::notifier_disabled:
         return "notifier " + pkg + " disabled";
+    case EventKind::github_release:
+        return pkg + " " + ver + " (GitHub release)";
+    case EventKind::issue_spike:
+        return pkg + ": GitHub issue spike";
+    case EventKind::issue_spike_over:
+        return pkg + ": GitHub issue spike over";
     }
     return pkg + " " + model::to_string(e.kind);
 }

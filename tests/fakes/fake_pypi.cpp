@@ -409,10 +409,26 @@ TestResponse FakePypi::handle(TestRequest const& req) {
         return simple(segments[1], req);
     if (segments.size() == 2 && segments[0] == "simple") // PEP 503: add the trailing slash
         return TestResponse::redirect(301, "/simple/" + segments[1] + "/");
-    if (segments.size() == 3 && segments[0] == "pypi" && segments[2] == "json")
-        return json_api(segments[1], std::nullopt);
-    if (segments.size() == 4 && segments[0] == "pypi" && segments[3] == "json")
-        return json_api(segments[1], segments[2]);
+    if ((segments.size() == 3 && segments[0] == "pypi" && segments[2] == "json") ||
+        (segments.size() == 4 && segments[0] == "pypi" && segments[3] == "json")) {
+        auto res = json_api(segments[1], segments.size() == 4
+                                             ? std::optional<std::string>(segments[2])
+                                             : std::nullopt);
+        // Conditional requests, as PyPI's CDN answers them.
+        if (res.status == 200) {
+            auto const etag = "\"" + hex64(fnv1a(res.body)) + "\"";
+            res.header("ETag", etag);
+            if (req.header("if-none-match") == std::string_view(etag)) {
+                std::lock_guard lock(mutex_);
+                ++stats_.not_modified;
+                TestResponse nm;
+                nm.status = 304;
+                nm.header("ETag", etag);
+                return nm;
+            }
+        }
+        return res;
+    }
     std::lock_guard lock(mutex_);
     ++stats_.other;
     return TestResponse::text("Not Found\n", 404);

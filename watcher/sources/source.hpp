@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinwatch::watcher {
 
@@ -47,6 +48,10 @@ struct PollContext {
     std::optional<std::string> validator;        // sent as If-None-Match when set
     std::optional<std::string> metadata_version; // release whose metadata is stored
     bool want_metadata = true; // `check` prints versions only and skips the extra request
+    std::optional<std::string> source_state; // what the source kept from its last poll
+    // Versions other sources list for the same package (GitHub: which tags PyPI has), as
+    // release keys.
+    std::vector<std::string> other_versions;
 };
 
 // One request of a poll. `step` names it for the source's own parse (and for logs).
@@ -56,6 +61,7 @@ struct SourceRequest {
     std::string argument; // the source's own note for parse (a version, a page number)
     net::Request http;
     bool optional = false;
+    int ordinal = 1; // the n-th request of this poll (set by the poller)
 };
 
 // What to do after one response: ask the next request (a page, another endpoint), and/or
@@ -79,6 +85,8 @@ class Source {
     virtual std::string host(Subscription const& sub) const = 0;
     // At most this many polls of one host at once (nullopt: the scheduler's default).
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
+    // Whether PollContext::other_versions is wanted (it costs a query per poll).
+    virtual bool wants_other_versions() const { return false; }
     virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
     // Reads one response into `into` and says what comes next.
     virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,

@@ -145,6 +145,12 @@ ALTER TABLE notifiers ADD COLUMN route TEXT NOT NULL DEFAULT '{}';
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN pin_notice TEXT;
 )sql",
+    // 4: reserved for the vulnerabilities branch (#11), which adds its own version 4.
+    "SELECT 1;",
+    // 5: what a source keeps between polls (GitHub: repository, ETags, tags, issue counts).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN source_state TEXT;
+)sql",
 };
 
 using sql::bind_opt;
@@ -225,7 +231,7 @@ constexpr char const* kSubscriptionColumns =
     "id, source, locator, origin, name, specifier, pinned, prereleases, file, line, active, "
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
-    "gone_since, interval, pin_notice";
+    "gone_since, interval, pin_notice, source_state";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -259,6 +265,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.gone_since = opt_int(q.getColumn(23));
     s.sub.interval = opt_int(q.getColumn(24));
     s.pin_notice = opt_text(q.getColumn(25));
+    s.source_state = opt_text(q.getColumn(26));
     return s;
 }
 
@@ -539,6 +546,19 @@ std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id
     return out;
 }
 
+std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
+                                                       std::int64_t except) const {
+    auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
+                        "ON s.id = r.subscription_id WHERE s.name = ? AND s.id != ?");
+    q.bind(1, name);
+    q.bind(2, except);
+    std::vector<std::string> out;
+    while (q.executeStep())
+        out.push_back(q.getColumn(0).getString());
+    q.reset();
+    return out;
+}
+
 std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
     std::map<std::string, StoredRelease> out;
     for (auto& r : release_list(subscription_id)) {
@@ -632,6 +652,13 @@ WHERE id = ?1)sql");
     sub.bind(12, u.pin_notice ? 1 : 0);
     bind_opt(sub, 13, u.pin_notice);
     sub.exec();
+
+    if (u.source_state) {
+        auto& q = statement("UPDATE subscriptions SET source_state = ? WHERE id = ?");
+        q.bind(1, *u.source_state);
+        q.bind(2, u.subscription_id);
+        q.exec();
+    }
 
     if (u.metadata) {
         auto& q =

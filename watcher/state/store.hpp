@@ -48,6 +48,7 @@ struct StoredSubscription {
     std::optional<std::string> metadata_version; // release the metadata was read from
     std::optional<UnixTime> gone_since;          // the source has answered "gone" since then
     std::optional<std::string> pin_notice;       // "ok:1.0" / "yanked:1.0" / "missing:1.0"
+    std::optional<std::string> source_state;     // the source's own memory (Observation)
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -69,6 +70,7 @@ struct StateUpdate {
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
     std::optional<std::string> pin_notice; // replaces the stored one when set
+    std::optional<std::string> source_state; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
@@ -124,6 +126,9 @@ class StateStore {
     std::map<std::string, StoredRelease> releases(std::int64_t subscription_id) const;
     // The same releases as a list, in no particular order (cheaper where no lookup follows).
     std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
+    // Release keys other subscriptions of package `name` (other sources) know.
+    std::vector<std::string> versions_elsewhere(std::string const& name,
+                                                std::int64_t except_subscription) const;
 
     void apply(StateUpdate const& update);
     // Several updates in one transaction (unchanged polls: one commit instead of hundreds).
