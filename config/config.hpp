@@ -68,6 +68,19 @@ struct HttpConfig {
     std::optional<std::string> extra_ca_file;
 };
 
+// The [github] table: GitHub next to PyPI for every requirement. `token` is a secret reference
+// resolved at load time (empty: unauthenticated, and GitHub allows few requests).
+struct GithubConfig {
+    bool enabled = false; // a [github] table is present
+    std::string api_url = "https://api.github.com/";
+    Secret token;
+    std::chrono::seconds interval{3600};
+    int spike_min_issues = 5;
+    double spike_p_value = 0.001;
+    // [github.repos] package = "owner/repo" (or false: no GitHub for it), PEP 503 names.
+    std::map<std::string, std::optional<std::string>> repos;
+};
+
 struct Config {
     std::string path;                 // the file it was read from
     std::optional<std::string> state; // state file; default depends on the environment
@@ -84,6 +97,7 @@ struct Config {
     // [intervals] package = "5m": polls of that package (PEP 503 name) at its own pace.
     std::map<std::string, std::chrono::seconds> intervals;
     HttpConfig http;
+    GithubConfig github;
 };
 
 // Parses and validates. All problems are returned, not just the first.

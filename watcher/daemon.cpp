@@ -18,7 +18,23 @@ namespace asio = boost::asio;
 
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
                std::ostream& console)
-    : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
+    : config_(cfg), options_(std::move(options)), wake_(io) {
+    if (cfg.github.enabled) {
+        // The daemon spreads GitHub's quota (as the server reports it) over each window.
+        GithubSettings gh;
+        gh.api_url = cfg.github.api_url;
+        gh.token = cfg.github.token;
+        gh.spike_min_issues = cfg.github.spike_min_issues;
+        gh.spike_p_value = cfg.github.spike_p_value;
+        gh.repos = cfg.github.repos;
+        gh.spread_budget = true;
+        sources_ = SourceRegistry::standard(&gh);
+        if (gh.token.empty())
+            spdlog::warn("github: no token in [github]: requests are unauthenticated and GitHub "
+                         "allows few of them (60 an hour on github.com); polls are spread to fit");
+    } else {
+        sources_ = SourceRegistry::standard();
+    }
     if (options_.state_path != ":memory:") {
         auto lock = StateLock::acquire(options_.state_path);
         if (!lock) throw std::runtime_error(lock.error());
@@ -120,7 +136,7 @@ bool Daemon::reload(UnixTime now) {
         if (!reported_.count(text)) spdlog::error("{}", text);
         current.insert(text);
     }
-    reported_ = std::move(current);
+    reported_ = current;
     if (loaded.unreadable && loaded.subscriptions.empty()) {
         std::string const msg =
             "no requirements file could be read; keeping the current subscriptions";
@@ -131,6 +147,28 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    if (config_.github.enabled) {
+        // Each requirement is watched on GitHub too, unless [github.repos] says it has none.
+        auto const& gh = config_.github;
+        std::size_t const n = loaded.subscriptions.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            auto const& sub = loaded.subscriptions[i];
+            auto const named = gh.repos.find(sub.name);
+            if (named != gh.repos.end() && !named->second) continue;
+            auto g = github_subscription(sub, gh.api_url);
+            if (g.locator.rfind("http", 0) != 0 && named == gh.repos.end()) {
+                auto const msg = "github:" + sanitize_text(sub.name) +
+                                 ": the index has no JSON API to find its repository; name it "
+                                 "in [github.repos]";
+                if (!reported_.count(msg)) spdlog::warn("{}", msg);
+                current.insert(msg);
+                continue;
+            }
+            g.interval = gh.interval.count();
+            loaded.subscriptions.push_back(std::move(g));
+        }
+        reported_ = current;
+    }
     auto const keep = store_->upsert_subscriptions(loaded.subscriptions, now);
     int const dropped = store_->deactivate_others(keep);
     if (dropped > 0)

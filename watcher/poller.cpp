@@ -162,7 +162,9 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         else
             spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message),
                           s.consecutive_failures + 1);
-        co_return finish(s, std::move(update), pause_until);
+        auto outcome = finish(s, std::move(update), pause_until);
+        outcome.rate_limited = failure->kind == SourceError::Kind::rate_limited;
+        co_return outcome;
     }
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =

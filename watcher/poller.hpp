@@ -40,6 +40,7 @@ struct PollOutcome {
     std::size_t events = 0;
     UnixTime next_due = 0;
     std::optional<UnixTime> pause_host_until; // the source asked to leave its host alone
+    bool rate_limited = false;                // the poll was refused by a rate limit
 };
 
 class Poller {

@@ -661,11 +661,13 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
         std::set<std::string> pending;
         for (auto const& p : st.pending)
             pending.insert(p.tag);
-        auto add = [&](std::string const& tag, std::string url, std::string detail) {
+        // The grace period runs from the release's publication (a tag's: from when it was seen).
+        auto add = [&](std::string const& tag, std::string url, std::string detail,
+                       UnixTime since) {
             if (known.count(tag) || pending.count(tag)) return;
             auto v = tag_version(tag, sub.name);
-            st.pending.push_back(
-                {tag, v ? release_key(*v) : release_key(tag), std::move(url), std::move(detail), now});
+            st.pending.push_back({tag, v ? release_key(*v) : release_key(tag), std::move(url),
+                                  std::move(detail), since > 0 && since <= now ? since : now});
             pending.insert(tag);
         };
         for (auto const& r : st.releases) {
@@ -673,12 +675,13 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
             std::string detail = r.name.empty() || r.name == r.tag ? "" : sanitize_text(r.name);
             if (r.prerelease) detail += std::string(detail.empty() ? "" : " ") + "(pre-release)";
             if (!r.notes.empty()) detail += std::string(detail.empty() ? "" : " — ") + r.notes;
-            add(r.tag, r.url, detail);
+            add(r.tag, r.url, detail, r.published);
         }
         // Projects that only push tags: a new tag is their release.
         if (st.releases.empty() && !st.facts.html_url.empty())
             for (auto const& t : st.tags)
-                add(t, st.facts.html_url + "/releases/tag/" + t, "a new tag (no GitHub release)");
+                add(t, st.facts.html_url + "/releases/tag/" + t, "a new tag (no GitHub release)",
+                    now);
     }
     // A release PyPI has too is told by the PyPI event; one PyPI still lacks after the grace
     // period is its own event.
