@@ -6,6 +6,7 @@
 #include "cli/support.hpp"
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "common/time.hpp"
 #include "net/client.hpp"
 #include "packaging/name.hpp"
 #include "watcher/health.hpp"

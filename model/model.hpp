@@ -139,6 +139,9 @@ struct Event {
     std::string specifier;
     std::string detail; // yank reason, error message, ...
     UnixTime at = 0;    // when pinwatch noticed
+    // The release notes another source knows for this version (GitHub's release page), or
+    // where to read more about a GitHub event.
+    std::optional<std::string> link;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

@@ -22,6 +22,7 @@ std::string describe(Event const& e) {
                 e.specifier.empty() ? "any version" : "'" + sanitize_text(e.specifier) + "'";
             s += *e.allowed ? ", allowed by " + spec : ", outside " + spec;
         }
+        if (e.link) s += "; release notes: " + sanitize_text(redact_url(*e.link));
         return s + detail;
     }
     case EventKind::release_yanked:

@@ -214,7 +214,10 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
             auto e = make_event(s, n.kind, now);
             e.version = n.version;
             e.detail = n.detail;
-            if (!n.link.empty()) e.origin = redact_url(n.link);
+            if (!n.link.empty()) {
+                e.origin = redact_url(n.link);
+                e.link = e.origin;
+            }
             u.events.push_back(std::move(e));
         }
     }

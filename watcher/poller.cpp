@@ -172,6 +172,16 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         (observed.status == Observation::Status::not_modified && pin_needs_check(s));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
+    // A new release another source knows the notes of (GitHub's release page) links to them.
+    bool releases = false;
+    for (auto const& e : update.events)
+        releases = releases || (e.kind == EventKind::new_release && e.version);
+    if (releases)
+        for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
+            if (auto const* other = sources_.find(kind))
+                for (auto& e : update.events)
+                    if (e.kind == EventKind::new_release && e.version && !e.link)
+                        e.link = other->release_link(state, s.sub.name, release_key(*e.version));
     spdlog::debug("{}: {} ({} events)", label,
                   observed.status == Observation::Status::not_modified ? "304 unchanged"
                                                                        : to_string(update.status),

@@ -91,6 +91,8 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
         rows.emplace_back(yank ? "Yank reason" : "Detail", sanitize_text(e.detail));
     }
     if (!e.origin.empty()) rows.emplace_back("Seen at", sanitize_text(redact_url(e.origin)));
+    if (e.link && *e.link != e.origin)
+        rows.emplace_back("Release notes", sanitize_text(redact_url(*e.link)));
     rows.emplace_back("Noticed", utc_text(e.at));
     rows.emplace_back("Event id", sanitize_text(e.id));
     return rows;

@@ -197,6 +197,10 @@ std::string section_text(Event const& e) {
     if (!e.detail.empty())
         s += "\n" + std::string(detail_label) + ": " + inert(e.detail, kDetailChars);
     if (auto l = links(e); !l.empty()) s += "\n" + l;
+    if (e.link && e.source != "github" && is_web_url(*e.link)) {
+        std::string const url = redact_url(*e.link);
+        s += "\n<" + link_url(url.substr(0, 2 * kOriginChars)) + "|Release notes>";
+    }
     return s;
 }
 

@@ -53,6 +53,7 @@ std::string WebhookNotifier::render(Event const& e) {
         w.null();
     w.field("reason", unless_empty(e.detail));
     w.field("index_url", unless_empty(e.origin));
+    w.field("link", e.link);
     w.end_object();
     w.end_object();
     return w.take();

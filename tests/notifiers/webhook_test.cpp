@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"({"type":"new_release","timestamp":"2023-11-14T22:13:20Z","data":{)"
                R"("package":"requests","version":"2.32.0","pinned":"2.31.0",)"
                R"("specifier":"==2.31.0","update_type":"minor","allowed":false,"reason":null,)"
-               R"("index_url":"https://pypi.org/simple/"}})");
+               R"("index_url":"https://pypi.org/simple/","link":null}})");
     model::Event y;
     y.id = "evt_y";
     y.kind = model::EventKind::release_yanked;
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"({"type":"release_yanked","timestamp":"1970-01-02T00:00:00Z","data":{)"
                R"("package":"urllib3","version":"2.1.0","pinned":null,"specifier":null,)"
                R"("update_type":null,"allowed":null,"reason":"broken <!channel>\r\n",)"
-               R"("index_url":null}})");
+               R"("index_url":null,"link":null}})");
 }
 
 BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {

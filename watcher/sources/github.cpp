@@ -728,6 +728,18 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
 
 } // namespace
 
+std::optional<std::string> GithubSource::release_link(std::string_view source_state,
+                                                      std::string_view project,
+                                                      std::string_view version_key) const {
+    auto const st = state_from_json(source_state);
+    for (auto const& r : st.releases) {
+        if (r.draft || r.url.empty()) continue;
+        auto v = tag_version(r.tag, project);
+        if (v && release_key(*v) == version_key) return r.url;
+    }
+    return std::nullopt;
+}
+
 SourceRequest GithubSource::first_request(Subscription const& sub, PollContext const& ctx) const {
     auto const st = state_from_json(ctx.source_state.value_or(""));
     State start = st;

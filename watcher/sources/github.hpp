@@ -43,6 +43,9 @@ class GithubSource final : public Source {
     // GitHub asks for requests made serially.
     std::optional<std::size_t> max_polls_per_host() const override { return 1; }
     bool wants_other_versions() const override { return true; }
+    std::optional<std::string> release_link(std::string_view source_state,
+                                            std::string_view project,
+                                            std::string_view version_key) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                           SourceRequest const& request,

@@ -87,6 +87,13 @@ class Source {
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
     // Whether PollContext::other_versions is wanted (it costs a query per poll).
     virtual bool wants_other_versions() const { return false; }
+    // Where to read the notes of a release (by release key), from this source's state of the
+    // same package: another source's new_release event carries it.
+    virtual std::optional<std::string> release_link(std::string_view source_state,
+                                                    std::string_view project,
+                                                    std::string_view version_key) const {
+        return std::nullopt;
+    }
     virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
     // Reads one response into `into` and says what comes next.
     virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,

@@ -28,7 +28,8 @@ inline std::optional<std::int64_t> opt_int(SQLite::Column const& c) {
 }
 
 inline constexpr char const* kEventColumns = "id, kind, source, package, origin, version, "
-                                             "update_type, allowed, pinned, specifier, detail, at";
+                                             "update_type, allowed, pinned, specifier, detail, at, "
+                                             "link";
 
 // Reads an event selected with kEventColumns starting at column `first`.
 inline model::Event read_event(SQLite::Statement& q, int first) {
@@ -46,6 +47,7 @@ inline model::Event read_event(SQLite::Statement& q, int first) {
     e.specifier = q.getColumn(first + 9).getString();
     e.detail = q.getColumn(first + 10).getString();
     e.at = q.getColumn(first + 11).getInt64();
+    e.link = opt_text(q.getColumn(first + 12));
     return e;
 }
 

@@ -150,6 +150,7 @@ ALTER TABLE subscriptions ADD COLUMN pin_notice TEXT;
     // 5: what a source keeps between polls (GitHub: repository, ETags, tags, issue counts).
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN source_state TEXT;
+ALTER TABLE events ADD COLUMN link TEXT;
 )sql",
 };
 
@@ -546,6 +547,19 @@ std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>>
+StateStore::source_states_elsewhere(std::string const& name, std::int64_t except) const {
+    auto& q = statement("SELECT source, source_state FROM subscriptions "
+                        "WHERE name = ? AND id != ? AND source_state IS NOT NULL");
+    q.bind(1, name);
+    q.bind(2, except);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    q.reset();
+    return out;
+}
+
 std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
                                                        std::int64_t except) const {
     auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
@@ -572,9 +586,9 @@ void StateStore::insert_event(Event const& e0, std::optional<std::int64_t> subsc
                               std::vector<OutboxTarget> const& targets) {
     auto& ev = statement(R"sql(
 INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
-                    allowed, pinned, specifier, detail, at)
+                    allowed, pinned, specifier, detail, at, link)
 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-        ?11, ?12, ?13))sql");
+        ?11, ?12, ?13, ?14))sql");
     std::string const id = e0.id.empty() ? new_event_id() : e0.id;
     ev.bind(1, id);
     bind_opt(ev, 2, subscription_id);
@@ -595,6 +609,7 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
     ev.bind(11, e0.specifier);
     ev.bind(12, e0.detail);
     ev.bind(13, static_cast<std::int64_t>(e0.at));
+    bind_opt(ev, 14, e0.link);
     ev.exec();
     auto& ob = statement(
         "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");

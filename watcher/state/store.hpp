@@ -129,6 +129,9 @@ class StateStore {
     // Release keys other subscriptions of package `name` (other sources) know.
     std::vector<std::string> versions_elsewhere(std::string const& name,
                                                 std::int64_t except_subscription) const;
+    // (source, source_state) of the other subscriptions of package `name` that keep one.
+    std::vector<std::pair<std::string, std::string>>
+    source_states_elsewhere(std::string const& name, std::int64_t except_subscription) const;
 
     void apply(StateUpdate const& update);
     // Several updates in one transaction (unchanged polls: one commit instead of hundreds).

@@ -537,3 +537,27 @@ BOOST_AUTO_TEST_CASE(the_daemon_spreads_the_quota_over_its_window) {
     BOOST_TEST(pause >= 4 * 3600 / 60 - 60);
     BOOST_TEST(pause <= 6 * 3600 / 56 + 60);
 }
+
+BOOST_AUTO_TEST_CASE(a_pypi_release_event_links_to_its_github_release_notes) {
+    Rig rig;
+    rig.project("linked", "org/linked", {"1.0"});
+    rig.github.add_release("org/linked", {"v1.0", "", "", false, false, rig.now - 20 * kDay});
+    auto [pypi_id, gh] = rig.subscribe("linked");
+    rig.poll(pypi_id);
+    rig.poll(gh);
+    // GitHub first, PyPI an hour later: the PyPI event carries the release page.
+    rig.github.add_release("org/linked", {"linked-v1.1", "", "notes", false, false, rig.now});
+    rig.now += 60;
+    BOOST_TEST(rig.poll(gh).events == 0u);
+    rig.pypi.add_release("linked", {"1.1", rig.now});
+    rig.now += 3600;
+    BOOST_TEST(rig.poll(pypi_id).events == 1u);
+    auto rel = rig.events_of(EventKind::new_release);
+    BOOST_REQUIRE(rel.size() == 1u);
+    BOOST_TEST(rel[0].link.value_or("-") ==
+               rig.github.api_url() + "org/linked/releases/tag/linked-v1.1");
+    // ... and GitHub says nothing of it, then or after the grace period.
+    rig.now += 7 * 3600;
+    BOOST_TEST(rig.poll(gh).events == 0u);
+    BOOST_TEST(rig.events_of(EventKind::github_release).empty());
+}
