@@ -440,6 +440,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     GithubSettings github;
     github.api_url = o.github_api_url;
     github.spread_budget = false;
+    github.always_tags = true;
     if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) github.token = Secret(t);
     if (o.github && github.token.empty())
         err << "pinwatch check: no GITHUB_TOKEN: GitHub is asked without a token (github.com "

@@ -623,9 +623,12 @@ std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& s
         return api(std::string(kRepo), "repos/" + repo, st.repo_checked ? st.repo_etag : std::nullopt);
     if (done.empty() || done == kDiscover || done == kRepo)
         return api(std::string(kReleases), "repos/" + repo + "/releases?per_page=100", st.releases_etag);
-    if (done == kReleases)
+    // Tags matter for projects without releases (and for `check`, which shows the latest tag):
+    // a repository with releases costs one request less per poll.
+    bool const tags = g.always_tags || st.releases.empty();
+    if (done == kReleases && tags)
         return api(std::string(kTags), "repos/" + repo + "/tags?per_page=100", st.tags_etag);
-    if (done == kTags) {
+    if (done == kTags || done == kReleases) {
         // The window starts at a whole day, so the URL (and its ETag) holds for a day.
         UnixTime from = now - 28 * 24 * 3600;
         from -= from % (24 * 3600);
@@ -819,7 +822,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
             if (*remaining <= 0)
                 pause = until_reset;
             else if (settings_.spread_budget)
-                pause = (window * request.ordinal + *remaining - 1) / *remaining;
+                pause = window * request.ordinal / *remaining; // under a second: no pause
             else if (*remaining < 5)
                 pause = until_reset;
             if (pause > 0) step.pause_host = std::chrono::seconds(pause);

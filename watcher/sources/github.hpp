@@ -29,6 +29,9 @@ struct GithubSettings {
     // Daemon: spread the quota the server reports over its window. `check`: spend it, and wait
     // for the reset only when it runs out.
     bool spread_budget = true;
+    // Read the tags on every poll (`check` shows the latest tag); otherwise only for
+    // repositories without releases, whose tags are their releases.
+    bool always_tags = false;
     std::chrono::seconds metadata_every{24 * 3600}; // project_urls and the repository's facts
     std::chrono::seconds release_grace{6 * 3600};   // a GitHub release PyPI still lacks after this
     std::function<UnixTime()> clock;                // the time now (default: the system's)

@@ -292,6 +292,8 @@ struct Rig {
 
 BOOST_AUTO_TEST_CASE(a_first_poll_discovers_and_records_silently_then_costs_only_304s) {
     Rig rig("t0ken");
+    rig.settings.always_tags = true; // as `check` reads them
+    rig.build();
     rig.project("Requests", "psf/requests", {"2.31.0", "2.32.3"});
     rig.github.add_release("psf/requests", {"v2.32.3", "v2.32.3", "Fixes.\n\n* one", false, false,
                                             rig.now - 30 * kDay});
@@ -328,6 +330,15 @@ BOOST_AUTO_TEST_CASE(a_first_poll_discovers_and_records_silently_then_costs_only
     BOOST_TEST(s2.requests == 3u); // releases, tags, issues (metadata is daily)
     BOOST_TEST(s2.not_modified == 3u);
     BOOST_TEST(s2.charged == 0u);
+
+    // The daemon reads tags only for repositories without releases: two requests a poll.
+    rig.settings.always_tags = false;
+    rig.build();
+    rig.github.reset_stats();
+    rig.now += 3600;
+    rig.poll(gh);
+    BOOST_TEST(rig.github.stats().requests == 2u);
+    BOOST_TEST(rig.github.stats().by_endpoint["tags"] == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(issues_are_paged_by_link_and_pull_requests_skipped) {
