@@ -218,7 +218,7 @@ class Progress {
 };
 
 struct GithubRow {
-    bool asked = false;          // --github
+    bool asked = false; // --github
     std::optional<github_detail::Summary> summary;
     std::optional<std::string> error;
     std::string no_repo; // why there is no repository (github: null)
@@ -364,8 +364,8 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows, bool github) {
         if (r.github.error)
             notes += std::string(notes.empty() ? "" : "; ") + "github: " + *r.github.error;
         else if (github && !r.github.no_repo.empty())
-            notes += std::string(notes.empty() ? "" : "; ") + "no GitHub repository: " +
-                     r.github.no_repo;
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "no GitHub repository: " + r.github.no_repo;
         if (r.summary.pin_yanked)
             notes += std::string(notes.empty() ? "" : "; ") + "PINNED VERSION YANKED" +
                      (r.summary.pin_yank_reason ? " (" + *r.summary.pin_yank_reason + ")" : "");
@@ -521,9 +521,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         if (o.github && github_ids[i]) {
             auto g = store->subscription(*github_ids[i]);
             auto const state = github_detail::state_from_json(g->source_state.value_or(""));
-            row.github.summary = github_detail::summarize(state, row.sub.name, unix_now(),
-                                                          github.spike_min_issues,
-                                                          github.spike_p_value);
+            row.github.summary = github_detail::summarize(
+                state, row.sub.name, unix_now(), github.spike_min_issues, github.spike_p_value);
             row.github.no_repo = state.no_repo;
             if (g->last_status == PollStatus::error || g->last_status == PollStatus::pending) {
                 row.github.error = sanitize_text(g->last_error.value_or("not checked"));

@@ -73,8 +73,8 @@ std::string json_root(std::string const& index_url) {
     std::string root = index_url;
     if (root.empty() || root.back() != '/') root += '/';
     constexpr std::string_view kSimple = "simple/";
-    if (root.size() >= kSimple.size() && root.compare(root.size() - kSimple.size(), kSimple.size(),
-                                                      kSimple) == 0)
+    if (root.size() >= kSimple.size() &&
+        root.compare(root.size() - kSimple.size(), kSimple.size(), kSimple) == 0)
         return root.substr(0, root.size() - kSimple.size()) + "pypi/";
     return "";
 }
@@ -146,8 +146,7 @@ class Evaluator {
     }
 
     // The repository's facts; an error message when a request fails.
-    asio::awaitable<std::optional<std::string>> github(std::string const& repo,
-                                                       health::Facts& f) {
+    asio::awaitable<std::optional<std::string>> github(std::string const& repo, health::Facts& f) {
         auto r = co_await get("repos/" + repo);
         if (!r) co_return r.error();
         auto facts = github_detail::parse_repository(r->body);
@@ -160,8 +159,8 @@ class Evaluator {
         f.open_pull_requests =
             health::count_from_page(open_prs->body, open_prs->header("link").value_or(""));
         // open_issues_count counts pull requests too.
-        f.open_issues = std::max<std::int64_t>(
-            0, facts->open_issues - f.open_pull_requests.value_or(0));
+        f.open_issues =
+            std::max<std::int64_t>(0, facts->open_issues - f.open_pull_requests.value_or(0));
         auto merged = co_await get("repos/" + *f.repo +
                                    "/pulls?state=closed&sort=updated&direction=desc&per_page=100");
         if (!merged) co_return merged.error();
@@ -271,8 +270,9 @@ void write_json(std::ostream& out, std::vector<Evaluation> const& all, UnixTime 
         w.begin_object();
         w.field("name", e.name);
         w.field("repo", f.repo);
-        w.field("first_release", f.first_release ? std::optional<std::string>(rfc3339(*f.first_release))
-                                                 : std::nullopt);
+        w.field("first_release", f.first_release
+                                     ? std::optional<std::string>(rfc3339(*f.first_release))
+                                     : std::nullopt);
         opt_number(w, "age_days", days_since(f.first_release, now));
         w.field("releases_last_12_months", f.releases_last_12_months);
         opt_number(w, "median_days_between_releases", f.median_days_between_releases);
@@ -315,13 +315,12 @@ void write_rows(std::ostream& out, std::vector<Evaluation> const& all, UnixTime 
         if (e.error) reasons = "error: " + *e.error + (reasons.empty() ? "" : "; " + reasons);
         std::string owner = f.owner_type.value_or("-");
         if (f.archived.value_or(false)) owner += ", archived";
-        rows.push_back({e.name,
-                        e.error && !f.last_release ? "-" : health::to_string(e.judgement.verdict),
-                        num(days_since(f.first_release, now), "d"),
-                        std::to_string(f.releases_last_12_months),
-                        num(days_since(f.last_release, now), "d ago"), num(f.open_issues),
-                        num(f.open_pull_requests), num(f.median_days_to_merge, "d"),
-                        num(f.median_days_to_close, "d"), owner, sanitize_text(reasons)});
+        rows.push_back(
+            {e.name, e.error && !f.last_release ? "-" : health::to_string(e.judgement.verdict),
+             num(days_since(f.first_release, now), "d"), std::to_string(f.releases_last_12_months),
+             num(days_since(f.last_release, now), "d ago"), num(f.open_issues),
+             num(f.open_pull_requests), num(f.median_days_to_merge, "d"),
+             num(f.median_days_to_close, "d"), owner, sanitize_text(reasons)});
     }
     cli::write_table(out, rows);
 }

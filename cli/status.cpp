@@ -187,7 +187,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                 s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
             if (s.last_error) status += ": " + sanitize_text(*s.last_error);
             if (!st.repo && !st.no_repo.empty()) status += ": " + sanitize_text(st.no_repo);
-            if (st.renamed_from) status += " (renamed from " + sanitize_text(*st.renamed_from) + ")";
+            if (st.renamed_from)
+                status += " (renamed from " + sanitize_text(*st.renamed_from) + ")";
             if (st.spike) status += " (ISSUE SPIKE)";
             if (!s.active) status += " (unsubscribed)";
             repos.push_back({sanitize_text(st.repo.value_or("-")), s.sub.name,
@@ -240,9 +241,8 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
         << packages << " package(s)"
         << (repos.size() > 1 ? ", " + std::to_string(repos.size() - 1) + " GitHub repositories"
                              : std::string())
-        << "; outbox: " << counts.pending << " pending, "
-        << counts.delivered << " delivered, " << counts.failed << " failed; state "
-        << sanitize_text(path) << "\n";
+        << "; outbox: " << counts.pending << " pending, " << counts.delivered << " delivered, "
+        << counts.failed << " failed; state " << sanitize_text(path) << "\n";
     if (events > 0) {
         auto const recent = store->events(events);
         if (!recent.empty()) out << "\nrecent events:\n";

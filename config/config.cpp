@@ -615,7 +615,8 @@ void read_github(Reader& r, toml::node const& node, GithubConfig& g) {
         } else if (k == "spike_p_value") {
             auto v = gn.value<double>();
             if (!v || !(*v > 0) || !(*v < 1))
-                r.error(gn, "key '" + full + "': expected a probability between 0 and 1, like 0.001");
+                r.error(gn,
+                        "key '" + full + "': expected a probability between 0 and 1, like 0.001");
             else
                 g.spike_p_value = *v;
         } else if (k == "repos") {

@@ -147,10 +147,10 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    std::size_t const n = loaded.subscriptions.size(); // packages; GitHub repositories follow
     if (config_.github.enabled) {
         // Each requirement is watched on GitHub too, unless [github.repos] says it has none.
         auto const& gh = config_.github;
-        std::size_t const n = loaded.subscriptions.size();
         for (std::size_t i = 0; i < n; ++i) {
             auto const& sub = loaded.subscriptions[i];
             auto const named = gh.repos.find(sub.name);
@@ -174,7 +174,7 @@ bool Daemon::reload(UnixTime now) {
     if (dropped > 0)
         spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
     scheduler_->reschedule(store_->subscriptions());
-    if (on_reload) on_reload(keep.size());
+    if (on_reload) on_reload(n);
     return true;
 }
 

@@ -50,7 +50,7 @@ class Daemon {
     StateStore& store() { return *store_; }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
-    // Called after each reload with the number of subscriptions.
+    // Called after each reload with the number of packages (GitHub repositories not counted).
     std::function<void(std::size_t)> on_reload;
 
   private:

@@ -103,8 +103,8 @@ bool is_web_url(std::string_view url) {
 std::string links(Event const& e) {
     if (e.source == "github" && is_web_url(e.origin)) {
         std::string const url = redact_url(e.origin);
-        return "<" + link_url(url.substr(0, 2 * kOriginChars)) + "|GitHub: " +
-               inert(url, kOriginChars) + ">";
+        return "<" + link_url(url.substr(0, 2 * kOriginChars)) +
+               "|GitHub: " + inert(url, kOriginChars) + ">";
     }
     if (from_pypi_org(e.origin)) {
         // Names and versions are cut before they go into the URL, like everything else.

@@ -31,14 +31,16 @@ struct Bench {
     FakePypi pypi;
     FakeGithub github;
     explicit Bench(bool token) {
-        dir = fs::temp_directory_path() / ("pinwatch-gh-budget-" + std::to_string(::getpid()) +
-                                           (token ? "-t" : "-n"));
+        dir = fs::temp_directory_path() /
+              ("pinwatch-gh-budget-" + std::to_string(::getpid()) + (token ? "-t" : "-n"));
         fs::create_directories(dir);
         std::int64_t const now = std::time(nullptr);
         std::string reqs;
         for (int i = 0; i < kRepos; ++i) {
             std::string const name = "pkg" + std::to_string(i);
-            pypi.add_project({name, "", {{"Source", "https://github.com/org/" + name}},
+            pypi.add_project({name,
+                              "",
+                              {{"Source", "https://github.com/org/" + name}},
                               {{"1.0", now - 100 * 86400}}});
             FakeGithubRepo r;
             r.full_name = "org/" + name;
@@ -59,7 +61,8 @@ struct Bench {
         std::ofstream(dir / "requirements.txt") << reqs;
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\nindex_url = \""
-            << pypi.index_url() << "\"\n" << gh;
+            << pypi.index_url() << "\"\n"
+            << gh;
     }
     ~Bench() { fs::remove_all(dir); }
     Cycle cycle() {

@@ -63,7 +63,9 @@ struct Workspace {
                           "Flaky",
                           {{"Homepage", "https://github.com/org/flaky/"}},
                           {{"1.0", now - 100 * kDay}}});
-        pypi.add_project({"plain", "No repo", {{"Homepage", "https://plain.example"}},
+        pypi.add_project({"plain",
+                          "No repo",
+                          {{"Homepage", "https://plain.example"}},
                           {{"0.1", now - 10 * kDay}}});
         FakeGithubRepo r;
         r.full_name = "psf/requests";
@@ -73,7 +75,8 @@ struct Workspace {
                       {"v2.33.0b1", "", "", false, true, now - 5 * kDay}};
         r.tags = {"v2.33.0b1", "v2.32.3", "v2.31.0"};
         for (int d = 0; d < 28; ++d)
-            r.issues.push_back({d + 1, now - (28 - d) * kDay + 3600, "steady " + std::to_string(d)});
+            r.issues.push_back(
+                {d + 1, now - (28 - d) * kDay + 3600, "steady " + std::to_string(d)});
         github.add_repo(r);
         FakeGithubRepo f;
         f.full_name = "org/flaky";
@@ -101,8 +104,12 @@ struct Workspace {
                                    github.api_url() + "\"\n" + extra);
     }
     int check(std::vector<std::string> extra, std::string& out, std::string& err) {
-        std::vector<std::string> args = {"-r", path("requirements.txt"), "--index-url",
-                                         pypi.index_url(), "--github-api-url", github.api_url(),
+        std::vector<std::string> args = {"-r",
+                                         path("requirements.txt"),
+                                         "--index-url",
+                                         pypi.index_url(),
+                                         "--github-api-url",
+                                         github.api_url(),
                                          "-q"};
         args.insert(args.end(), extra.begin(), extra.end());
         std::ostringstream o, e;
@@ -241,7 +248,8 @@ BOOST_AUTO_TEST_CASE(the_daemon_watches_github_and_tells_every_notifier) {
     w.github.add_release("psf/requests", {"v2.33.0", "2.33", "Breaking \x1b[2J change", false,
                                           false, w.now - 7 * 3600});
     for (int i = 0; i < 12; ++i)
-        w.github.add_issue("psf/requests", {200 + i, w.now - 600 + i, "2.33 breaks <b>imports</b>"});
+        w.github.add_issue("psf/requests",
+                           {200 + i, w.now - 600 + i, "2.33 breaks <b>imports</b>"});
     auto lines = w.run_once();
     BOOST_REQUIRE_EQUAL(lines.size(), 2u);
     std::string const all = lines[0] + "\n" + lines[1];
@@ -272,8 +280,9 @@ BOOST_AUTO_TEST_CASE(the_daemon_watches_github_and_tells_every_notifier) {
             ++github_subs;
             BOOST_TEST(sub.sub.name != "flaky");
             if (sub.sub.name == "plain")
-                BOOST_TEST(watcher::github_detail::state_from_json(*sub.source_state).repo.value_or(
-                               "-") == "org/flaky");
+                BOOST_TEST(
+                    watcher::github_detail::state_from_json(*sub.source_state).repo.value_or("-") ==
+                    "org/flaky");
         }
     BOOST_TEST(github_subs == 2);
 }
@@ -291,10 +300,10 @@ BOOST_AUTO_TEST_CASE(evaluate_judges_each_dependency) {
     // flaky: one person's account, archived.
     w.github.add_repo({"org/flaky", "User", true, w.now - 300 * kDay, {}, {}, {}});
     std::ostringstream out, err;
-    int const rc = cli::run_evaluate({"requests", "flaky", "plain", "--index-url",
-                                      w.pypi.index_url(), "--github-api-url", w.github.api_url(),
-                                      "--json"},
-                                     out, err);
+    int const rc =
+        cli::run_evaluate({"requests", "flaky", "plain", "--index-url", w.pypi.index_url(),
+                           "--github-api-url", w.github.api_url(), "--json"},
+                          out, err);
     BOOST_TEST(rc == 0, err.str());
     rapidjson::Document d;
     d.Parse(out.str().c_str());
@@ -321,8 +330,8 @@ BOOST_AUTO_TEST_CASE(evaluate_judges_each_dependency) {
     BOOST_TEST(contains(plain["reasons"][0].GetString(), "young"));
 
     std::ostringstream table;
-    BOOST_TEST(cli::run_evaluate({"requests", "--index-url", w.pypi.index_url(),
-                                  "--github-api-url", w.github.api_url()},
+    BOOST_TEST(cli::run_evaluate({"requests", "--index-url", w.pypi.index_url(), "--github-api-url",
+                                  w.github.api_url()},
                                  table, err) == 0);
     BOOST_TEST(contains(table.str(), "VERDICT"), table.str());
     BOOST_TEST(contains(table.str(), "healthy"), table.str());

@@ -644,7 +644,8 @@ flask = true
     BOOST_TEST(m.count("/p.toml:11: key 'github.repos.bad name!': not a valid project name"),
                all(c.error()));
     // A literal token is refused when blank, and never repeated.
-    auto t = parse_config("requirements = [\"r.txt\"]\n[github]\ntoken = \"ghp s3cr3t\"\n", "/p.toml");
+    auto t =
+        parse_config("requirements = [\"r.txt\"]\n[github]\ntoken = \"ghp s3cr3t\"\n", "/p.toml");
     BOOST_REQUIRE(!t);
     require_no_secrets(t.error());
     BOOST_TEST(all(t.error()).find("a token without blanks") != std::string::npos, all(t.error()));

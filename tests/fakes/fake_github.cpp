@@ -219,14 +219,14 @@ TestResponse FakeGithub::handle(TestRequest const& req) {
     if (auto r = renamed_.find(key); r != renamed_.end()) {
         ++stats_.redirects;
         auto const target = std::string(req.target);
-        auto const rest = target.substr(std::string("/repos/").size() + seg[1].size() + 1 +
-                                        seg[2].size());
+        auto const rest =
+            target.substr(std::string("/repos/").size() + seg[1].size() + 1 + seg[2].size());
         auto res = TestResponse::redirect(301, server_->base_url() + "/repos/" + r->second + rest);
         quota_headers(res);
         return res;
     }
-    if (auto f = faults_.find(key); f != faults_.end() && f->second.second > 0 &&
-                                    f->second.first != GithubFault::none) {
+    if (auto f = faults_.find(key);
+        f != faults_.end() && f->second.second > 0 && f->second.first != GithubFault::none) {
         --f->second.second;
         TestResponse res;
         switch (f->second.first) {
@@ -310,8 +310,9 @@ TestResponse FakeGithub::handle(TestRequest const& req) {
             body = w.take();
         } else if (what == "releases") {
             auto list = repo.releases;
-            std::stable_sort(list.begin(), list.end(),
-                             [](auto const& a, auto const& b) { return a.published > b.published; });
+            std::stable_sort(list.begin(), list.end(), [](auto const& a, auto const& b) {
+                return a.published > b.published;
+            });
             body = paged(list.size(), [&](JsonWriter& w, std::size_t i) {
                 auto const& r = list[i];
                 w.begin_object()
@@ -369,8 +370,9 @@ TestResponse FakeGithub::handle(TestRequest const& req) {
                     w.key("merged_at");
                     i.merged ? w.string(iso(*i.merged)) : w.null();
                 } else if (i.pull_request) {
-                    w.key("pull_request").begin_object().field("url", html + "/pull/" +
-                                                                          std::to_string(i.number));
+                    w.key("pull_request")
+                        .begin_object()
+                        .field("url", html + "/pull/" + std::to_string(i.number));
                     w.key("merged_at");
                     i.merged ? w.string(iso(*i.merged)) : w.null();
                     w.end_object();

@@ -27,8 +27,8 @@ struct FakeGithubIssue {
     std::int64_t number = 0;
     std::int64_t created = 0;
     std::string title;
-    bool pull_request = false;   // carries a `pull_request` object
-    bool null_pull_request = false; // carries `"pull_request": null` (an issue)
+    bool pull_request = false;          // carries a `pull_request` object
+    bool null_pull_request = false;     // carries `"pull_request": null` (an issue)
     std::optional<std::int64_t> closed; // closed at
     std::optional<std::int64_t> merged; // pull requests: merged at
 };
@@ -91,8 +91,8 @@ class FakeGithub {
   private:
     TestResponse handle(TestRequest const& request);
     mutable std::mutex mutex_;
-    std::map<std::string, FakeGithubRepo> repos_;     // by lowercased full name
-    std::map<std::string, std::string> renamed_;      // lowercased old name -> new full name
+    std::map<std::string, FakeGithubRepo> repos_; // by lowercased full name
+    std::map<std::string, std::string> renamed_;  // lowercased old name -> new full name
     std::map<std::string, std::pair<GithubFault, int>> faults_;
     std::string token_;
     std::int64_t quota_anon_ = 60, quota_auth_ = 5000, window_ = 3600;

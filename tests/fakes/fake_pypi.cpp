@@ -411,9 +411,9 @@ TestResponse FakePypi::handle(TestRequest const& req) {
         return TestResponse::redirect(301, "/simple/" + segments[1] + "/");
     if ((segments.size() == 3 && segments[0] == "pypi" && segments[2] == "json") ||
         (segments.size() == 4 && segments[0] == "pypi" && segments[3] == "json")) {
-        auto res = json_api(segments[1], segments.size() == 4
-                                             ? std::optional<std::string>(segments[2])
-                                             : std::nullopt);
+        auto res =
+            json_api(segments[1],
+                     segments.size() == 4 ? std::optional<std::string>(segments[2]) : std::nullopt);
         // Conditional requests, as PyPI's CDN answers them.
         if (res.status == 200) {
             auto const etag = "\"" + hex64(fnv1a(res.body)) + "\"";

@@ -25,21 +25,26 @@ BOOST_AUTO_TEST_CASE(pypi_releases_by_first_upload) {
 }
 
 BOOST_AUTO_TEST_CASE(durations_medians_and_counts) {
-    auto m = merge_days(R"([{"created_at": "2020-01-01T00:00:00Z", "merged_at": "2020-01-03T00:00:00Z"},
+    auto m =
+        merge_days(R"([{"created_at": "2020-01-01T00:00:00Z", "merged_at": "2020-01-03T00:00:00Z"},
                            {"created_at": "2020-01-01T00:00:00Z", "merged_at": null},
                            {"created_at": "2020-01-01T00:00:00Z", "merged_at": "2020-01-11T00:00:00Z"}])");
     BOOST_REQUIRE(m);
     BOOST_TEST(m->size() == 2u);
     BOOST_TEST(median(*m).value() == 6.0);
-    auto c = close_days(R"([{"created_at": "2020-01-01T00:00:00Z", "closed_at": "2020-01-02T00:00:00Z"},
+    auto c =
+        close_days(R"([{"created_at": "2020-01-01T00:00:00Z", "closed_at": "2020-01-02T00:00:00Z"},
                            {"created_at": "2020-01-01T00:00:00Z", "closed_at": "2020-02-01T00:00:00Z",
                             "pull_request": {"url": "x"}}])");
     BOOST_REQUIRE(c);
     BOOST_TEST(c->size() == 1u); // the pull request is not an issue
     BOOST_TEST(!median({}));
     BOOST_TEST(median({3, 1, 2}).value() == 2.0);
-    BOOST_TEST(count_from_page("[{}]", R"(<https://x/pulls?per_page=1&page=2>; rel="next", <https://x/pulls?per_page=1&page=57>; rel="last")")
-                   .value() == 57);
+    BOOST_TEST(
+        count_from_page(
+            "[{}]",
+            R"(<https://x/pulls?per_page=1&page=2>; rel="next", <https://x/pulls?per_page=1&page=57>; rel="last")")
+            .value() == 57);
     BOOST_TEST(count_from_page("[{}]", "").value() == 1);
     BOOST_TEST(count_from_page("[]", "").value() == 0);
 }
@@ -48,7 +53,9 @@ BOOST_AUTO_TEST_CASE(verdicts_and_their_reasons) {
     Facts f;
     f.first_release = kNow - 900 * kDay;
     PypiProject p;
-    p.releases = {{"1.0", kNow - 900 * kDay}, {"1.1", kNow - 100 * kDay}, {"1.2", kNow - 40 * kDay},
+    p.releases = {{"1.0", kNow - 900 * kDay},
+                  {"1.1", kNow - 100 * kDay},
+                  {"1.2", kNow - 40 * kDay},
                   {"1.3", kNow - 10 * kDay}};
     release_facts(p, kNow, f);
     BOOST_TEST(f.releases_last_12_months == 3);

@@ -22,8 +22,8 @@ namespace {
 
 constexpr UnixTime kDay = 24 * 3600;
 constexpr UnixTime kWindow = 28 * kDay;
-constexpr std::size_t kNotesChars = 280;  // the start of the release notes in an event
-constexpr std::size_t kTitleChars = 120;  // one issue title in a spike event
+constexpr std::size_t kNotesChars = 280;   // the start of the release notes in an event
+constexpr std::size_t kTitleChars = 120;   // one issue title in a spike event
 constexpr std::size_t kMaxIssuePages = 40; // per poll; a busier window is counted partly
 
 std::string str_member(rapidjson::Value const& o, char const* key) {
@@ -124,16 +124,15 @@ std::optional<std::string> repo_from_url(std::string_view url) {
     std::string owner = ascii_lower(parts[0]), repo = ascii_lower(parts[1]);
     if (iends_with(repo, ".git")) repo.resize(repo.size() - 4);
     auto valid = [](std::string const& t) {
-        return !t.empty() && t != "." && t != ".." &&
-               std::all_of(t.begin(), t.end(), [](char c) {
-                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '_' || c == '.';
-               });
+        return !t.empty() && t != "." && t != ".." && std::all_of(t.begin(), t.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                   c == '.';
+        });
     };
     // Pages of GitHub itself, not repositories (a sponsor link under "Homepage").
     static const std::set<std::string> kNotOwners = {
-        "sponsors", "orgs",   "settings", "marketplace", "apps",  "features",
-        "topics",   "collections", "about", "site",  "login", "join"};
+        "sponsors", "orgs",        "settings", "marketplace", "apps",  "features",
+        "topics",   "collections", "about",    "site",        "login", "join"};
     if (!valid(owner) || !valid(repo) || kNotOwners.count(owner)) return std::nullopt;
     return owner + "/" + repo;
 }
@@ -142,7 +141,7 @@ Discovery discover(std::map<std::string, std::string> const& project_urls,
                    std::string_view home_page) {
     // PEP 753's well-known labels, most specific first; funding and sponsor links never count.
     static constexpr std::string_view kOrder[] = {
-        "source", "sourcecode", "repository", "code",      "github",      "homepage",
+        "source", "sourcecode", "repository",   "code",      "github",      "homepage",
         "issues", "bugtracker", "issuetracker", "changelog", "releasenotes"};
     for (auto want : kOrder)
         for (auto const& [label, url] : project_urls)
@@ -274,7 +273,8 @@ std::optional<std::string> next_link(std::string_view h) {
         auto const close = h.find('>', open);
         if (close == std::string_view::npos) break;
         auto const end = h.find('<', close);
-        auto const params = h.substr(close + 1, end == std::string_view::npos ? h.npos : end - close - 1);
+        auto const params =
+            h.substr(close + 1, end == std::string_view::npos ? h.npos : end - close - 1);
         auto const lower = ascii_lower(params);
         if (lower.find("rel=\"next\"") != std::string::npos ||
             lower.find("rel=next") != std::string::npos)
@@ -580,7 +580,8 @@ Subscription github_subscription(Subscription const& pypi, std::string_view api_
     constexpr std::string_view kSimple = "/simple/";
     if (root.size() >= kSimple.size() &&
         std::string_view(root).substr(root.size() - kSimple.size()) == kSimple)
-        s.locator = root.substr(0, root.size() - kSimple.size() + 1) + "pypi/" + pypi.name + "/json";
+        s.locator =
+            root.substr(0, root.size() - kSimple.size() + 1) + "pypi/" + pypi.name + "/json";
     else
         s.locator = "github:" + pypi.name;
     return s;
@@ -589,8 +590,8 @@ Subscription github_subscription(Subscription const& pypi, std::string_view api_
 namespace {
 
 // The next request of a poll after `done` (empty at the start), or nullopt when finished.
-std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& sub,
-                                  State const& st, std::string_view done, UnixTime now) {
+std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& sub, State const& st,
+                                  std::string_view done, UnixTime now) {
     auto api = [&](std::string const& step, std::string const& path,
                    std::optional<std::string> const& etag) {
         SourceRequest r;
@@ -605,7 +606,8 @@ std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& s
     };
     bool disabled = false;
     auto const forced = override_for(g, sub.name, disabled);
-    bool const stale_meta = st.meta_checked == 0 || now - st.meta_checked >= g.metadata_every.count();
+    bool const stale_meta =
+        st.meta_checked == 0 || now - st.meta_checked >= g.metadata_every.count();
     if (done.empty() && !forced && !disabled && sub.locator.rfind("http", 0) == 0 &&
         (stale_meta || !st.repo)) {
         SourceRequest r;
@@ -618,11 +620,14 @@ std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& s
     }
     if (!st.repo) return std::nullopt;
     auto const& repo = *st.repo;
-    bool const stale_repo = st.repo_checked == 0 || now - st.repo_checked >= g.metadata_every.count();
+    bool const stale_repo =
+        st.repo_checked == 0 || now - st.repo_checked >= g.metadata_every.count();
     if ((done.empty() || done == kDiscover) && stale_repo)
-        return api(std::string(kRepo), "repos/" + repo, st.repo_checked ? st.repo_etag : std::nullopt);
+        return api(std::string(kRepo), "repos/" + repo,
+                   st.repo_checked ? st.repo_etag : std::nullopt);
     if (done.empty() || done == kDiscover || done == kRepo)
-        return api(std::string(kReleases), "repos/" + repo + "/releases?per_page=100", st.releases_etag);
+        return api(std::string(kReleases), "repos/" + repo + "/releases?per_page=100",
+                   st.releases_etag);
     // Tags matter for projects without releases (and for `check`, which shows the latest tag):
     // a repository with releases costs one request less per poll.
     bool const tags = g.always_tags || st.releases.empty();
@@ -632,10 +637,11 @@ std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& s
         // The window starts at a whole day, so the URL (and its ETag) holds for a day.
         UnixTime from = now - 28 * 24 * 3600;
         from -= from % (24 * 3600);
-        auto r = api(std::string(kIssues),
-                     "repos/" + repo + "/issues?state=all&sort=created&direction=desc&per_page=100&since=" +
-                         rfc3339(from),
-                     st.issues_etag);
+        auto r = api(
+            std::string(kIssues),
+            "repos/" + repo +
+                "/issues?state=all&sort=created&direction=desc&per_page=100&since=" + rfc3339(from),
+            st.issues_etag);
         r.argument = "1:" + std::to_string(st.issues_max);
         return r;
     }
@@ -703,7 +709,8 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
     }
     st.pending = std::move(keep);
 
-    auto const c = check_spike(issue_times(st), now, g.spike_min_issues, g.spike_p_value, st.issues_from);
+    auto const c =
+        check_spike(issue_times(st), now, g.spike_min_issues, g.spike_p_value, st.issues_from);
     char mean[32];
     std::snprintf(mean, sizeof mean, "%.1f", c.mean);
     std::string const link = st.facts.html_url.empty() ? "" : st.facts.html_url + "/issues";
@@ -721,10 +728,10 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
         }
         obs.notices.push_back({EventKind::issue_spike, since, detail, link});
     } else if (!c.spike && prev.spike) {
-        obs.notices.push_back({EventKind::issue_spike_over, std::nullopt,
-                               std::to_string(c.last_24h) + " new issues in 24 h (usually " +
-                                   mean + " a day)",
-                               link});
+        obs.notices.push_back(
+            {EventKind::issue_spike_over, std::nullopt,
+             std::to_string(c.last_24h) + " new issues in 24 h (usually " + mean + " a day)",
+             link});
     }
     st.spike = c.spike;
 }
@@ -762,8 +769,7 @@ SourceRequest GithubSource::first_request(Subscription const& sub, PollContext c
     return r;
 }
 
-Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
-                                                    PollContext const& ctx,
+Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, PollContext const& ctx,
                                                     SourceRequest const& request,
                                                     net::Response const& res,
                                                     Observation& obs) const {
@@ -777,8 +783,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
     State st = current_state(ctx, obs);
     bool disabled = false;
     auto const forced = override_for(settings_, sub.name, disabled);
-    if (!obs.source_state && forced &&
-        ascii_lower(st.repo.value_or("")) != ascii_lower(*forced) &&
+    if (!obs.source_state && forced && ascii_lower(st.repo.value_or("")) != ascii_lower(*forced) &&
         ascii_lower(st.renamed_from.value_or("")) != ascii_lower(*forced)) {
         st = State{};
         st.repo = *forced;
@@ -808,8 +813,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
                              "http " + std::to_string(res.status) +
                                  ": rate limit exhausted until " + utc_text(reset.value_or(t + 60)),
                              std::chrono::seconds(until_reset));
-            if (res.status == 429 ||
-                ascii_lower(res.body).find("rate limit") != std::string::npos)
+            if (res.status == 429 || ascii_lower(res.body).find("rate limit") != std::string::npos)
                 // A secondary limit without retry-after: at least a minute (GitHub's advice).
                 return error(SourceError::Kind::rate_limited,
                              "http " + std::to_string(res.status) + ": secondary rate limit",
@@ -893,8 +897,9 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
                 auto list = parse_releases(res.body);
                 if (!list) return error(SourceError::Kind::permanent, list.error());
                 st.releases = std::move(*list);
-                st.releases_etag = res.header("etag") ? std::optional<std::string>(*res.header("etag"))
-                                                      : std::nullopt;
+                st.releases_etag = res.header("etag")
+                                       ? std::optional<std::string>(*res.header("etag"))
+                                       : std::nullopt;
             } else {
                 auto list = parse_tags(res.body);
                 if (!list) return error(SourceError::Kind::permanent, list.error());
@@ -916,8 +921,9 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
             auto items = parse_issues(res.body);
             if (!items) return error(SourceError::Kind::permanent, items.error());
             if (page == 1)
-                st.issues_etag = res.header("etag") ? std::optional<std::string>(*res.header("etag"))
-                                                    : std::nullopt;
+                st.issues_etag = res.header("etag")
+                                     ? std::optional<std::string>(*res.header("etag"))
+                                     : std::nullopt;
             if (old_max == 0 && page == 1) {
                 st.issues.clear();
                 st.newest_titles.clear();
@@ -965,7 +971,8 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub,
                 }
             }
         } else if (res.status != 304) {
-            return error(SourceError::Kind::permanent, "issues: http " + std::to_string(res.status));
+            return error(SourceError::Kind::permanent,
+                         "issues: http " + std::to_string(res.status));
         }
         if (!step.next) {
             // Issues that left the window, and the window itself, move with the clock.

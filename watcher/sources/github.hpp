@@ -46,8 +46,7 @@ class GithubSource final : public Source {
     // GitHub asks for requests made serially.
     std::optional<std::size_t> max_polls_per_host() const override { return 1; }
     bool wants_other_versions() const override { return true; }
-    std::optional<std::string> release_link(std::string_view source_state,
-                                            std::string_view project,
+    std::optional<std::string> release_link(std::string_view source_state, std::string_view project,
                                             std::string_view version_key) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
@@ -110,10 +109,10 @@ struct State {
     std::optional<std::string> tags_etag;
     std::vector<std::string> tags; // the newest page
     std::optional<std::string> issues_etag;
-    std::int64_t issues_max = 0;                 // highest issue/PR number seen
-    UnixTime issues_from = 0;                    // the counts cover issues created since then
+    std::int64_t issues_max = 0; // highest issue/PR number seen
+    UnixTime issues_from = 0;    // the counts cover issues created since then
     std::vector<std::pair<std::int64_t, UnixTime>> issues; // issues (no PRs) in the window
-    std::vector<std::string> newest_titles;      // up to five, newest first
+    std::vector<std::string> newest_titles;                // up to five, newest first
     bool spike = false;
     std::vector<Pending> pending;
     // The quota the server reported last.
@@ -156,7 +155,7 @@ double poisson_tail(std::int64_t n, double mean);
 
 struct SpikeCheck {
     std::int64_t last_24h = 0;
-    double mean = 0;   // issues a day over the 27 days before the last 24 hours
+    double mean = 0; // issues a day over the 27 days before the last 24 hours
     double p_value = 1;
     bool spike = false;
 };

@@ -561,7 +561,7 @@ StateStore::source_states_elsewhere(std::string const& name, std::int64_t except
 }
 
 std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
-                                                       std::int64_t except) const {
+                                                        std::int64_t except) const {
     auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
                         "ON s.id = r.subscription_id WHERE s.name = ? AND s.id != ?");
     q.bind(1, name);

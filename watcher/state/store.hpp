@@ -69,7 +69,7 @@ struct StateUpdate {
     std::vector<std::string> removed;   // versions no longer listed
     std::optional<ProjectMetadata> metadata;
     std::optional<std::string> metadata_version;
-    std::optional<std::string> pin_notice; // replaces the stored one when set
+    std::optional<std::string> pin_notice;   // replaces the stored one when set
     std::optional<std::string> source_state; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to

@@ -36,7 +36,8 @@ std::vector<UnixTime> series(std::vector<int> const& per_day, UnixTime now) {
     for (std::size_t d = 0; d < per_day.size(); ++d) {
         UnixTime const day_end = now - static_cast<UnixTime>(per_day.size() - 1 - d) * kDay;
         for (int k = 0; k < per_day[d]; ++k)
-            out.push_back(day_end - 1 - static_cast<UnixTime>(k) * (kDay - 2) / std::max(1, per_day[d]));
+            out.push_back(day_end - 1 -
+                          static_cast<UnixTime>(k) * (kDay - 2) / std::max(1, per_day[d]));
     }
     return out;
 }
@@ -51,12 +52,12 @@ BOOST_AUTO_TEST_CASE(labels_are_normalised_as_pep_753_says) {
 }
 
 BOOST_AUTO_TEST_CASE(repository_urls_in_their_usual_spellings) {
-    for (std::string url : {"https://github.com/psf/requests", "http://github.com/psf/requests/",
-                            "https://www.github.com/psf/requests.git",
-                            "https://GitHub.com/PSF/Requests/tree/main/docs",
-                            "https://github.com/psf/requests/blob/main/HISTORY.md",
-                            "https://github.com/psf/requests/issues",
-                            "https://github.com/psf/requests#readme"})
+    for (std::string url :
+         {"https://github.com/psf/requests", "http://github.com/psf/requests/",
+          "https://www.github.com/psf/requests.git",
+          "https://GitHub.com/PSF/Requests/tree/main/docs",
+          "https://github.com/psf/requests/blob/main/HISTORY.md",
+          "https://github.com/psf/requests/issues", "https://github.com/psf/requests#readme"})
         BOOST_TEST(repo_from_url(url).value_or("-") == "psf/requests", url);
     BOOST_TEST(!repo_from_url("https://gitlab.com/psf/requests"));
     BOOST_TEST(!repo_from_url("https://github.com/psf"));
@@ -75,8 +76,9 @@ BOOST_AUTO_TEST_CASE(discovery_tries_labels_in_order_and_skips_other_hosts) {
     BOOST_TEST(d.repo.value_or("-") == "the/repo");
     BOOST_TEST(d.found_in == "project_urls 'Repository'");
     // Funding and sponsor links never count; home_page is the last resort.
-    auto f = discover({{"Funding", "https://github.com/a/b"}, {"Sponsor", "https://github.com/c/d"}},
-                      "https://github.com/from/home-page");
+    auto f =
+        discover({{"Funding", "https://github.com/a/b"}, {"Sponsor", "https://github.com/c/d"}},
+                 "https://github.com/from/home-page");
     BOOST_TEST(f.repo.value_or("-") == "from/home-page");
     BOOST_TEST(f.found_in == "home_page");
     auto i = discover({{"Bug Tracker", "https://github.com/bugs/here/issues"},
@@ -115,8 +117,10 @@ BOOST_AUTO_TEST_CASE(issues_without_pull_requests_and_link_pages) {
     BOOST_TEST(!(*items)[1].pull_request);
     BOOST_TEST(!(*items)[2].pull_request);
     BOOST_TEST(!parse_issues(R"({"message": "Not Found"})"));
-    BOOST_TEST(next_link(R"(<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last")")
-                   .value_or("-") == "https://api.github.com/repositories/1/issues?page=2");
+    BOOST_TEST(
+        next_link(
+            R"(<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last")")
+            .value_or("-") == "https://api.github.com/repositories/1/issues?page=2");
     BOOST_TEST(!next_link(R"(<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first")"));
     BOOST_TEST(!next_link(""));
 }
@@ -381,15 +385,16 @@ BOOST_AUTO_TEST_CASE(a_spike_after_a_release_is_told_once_and_its_end_once) {
     rig.poll(gh); // baseline
     rig.github.add_release("org/flaky", {"v1.1", "1.1", "", false, false, rig.now - 3600});
     for (int i = 0; i < 12; ++i)
-        rig.github.add_issue("org/flaky", {n++, rig.now - 1800 + i, "crash on import \x1b[31m" +
-                                                                         std::to_string(i)});
+        rig.github.add_issue(
+            "org/flaky", {n++, rig.now - 1800 + i, "crash on import \x1b[31m" + std::to_string(i)});
     rig.now += 60;
     auto out = rig.poll(gh);
     BOOST_TEST(out.events == 1u);
     auto spikes = rig.events_of(EventKind::issue_spike);
     BOOST_REQUIRE(spikes.size() == 1u);
     BOOST_TEST(spikes[0].version.value_or("-") == "v1.1");
-    BOOST_TEST(spikes[0].detail.find("12 new issues in 24 h") != std::string::npos, spikes[0].detail);
+    BOOST_TEST(spikes[0].detail.find("12 new issues in 24 h") != std::string::npos,
+               spikes[0].detail);
     BOOST_TEST(spikes[0].detail.find("since release v1.1") != std::string::npos);
     BOOST_TEST(spikes[0].detail.find("crash on import \\x1b[31m11") != std::string::npos,
                spikes[0].detail);
@@ -435,7 +440,8 @@ BOOST_AUTO_TEST_CASE(a_github_release_pypi_lacks_after_the_grace_period_is_its_o
     rig.github.add_release("org/dual", {"v1.1", "", "", false, false, rig.now});
     rig.pypi.add_release("dual", {"1.1", rig.now});
     // v1.2 only on GitHub, with notes.
-    rig.github.add_release("org/dual", {"v1.2", "One-two", "Big\nchanges <b>", false, false, rig.now});
+    rig.github.add_release("org/dual",
+                           {"v1.2", "One-two", "Big\nchanges <b>", false, false, rig.now});
     rig.now += 60;
     rig.poll(pypi_id);
     BOOST_TEST(rig.poll(gh).events == 0u); // within the grace period
