@@ -24,6 +24,9 @@ struct FakeGithubRelease {
 };
 
 struct FakeGithubIssue {
+    FakeGithubIssue() = default;
+    FakeGithubIssue(std::int64_t n, std::int64_t created_at, std::string t, bool pr = false)
+        : number(n), created(created_at), title(std::move(t)), pull_request(pr) {}
     std::int64_t number = 0;
     std::int64_t created = 0;
     std::string title;
