@@ -4,6 +4,7 @@
 #include "cli/support.hpp"
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "common/time.hpp"
 #include "config/environment.hpp"
 #include "net/client.hpp"
 #include "watcher/scheduler.hpp"
@@ -482,7 +483,17 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     for (auto const& id : github_ids)
         if (id) subs.push_back(*store->subscription(*id));
     Progress progress(subs.size(), !o.quiet && stderr_is_terminal());
-    scheduler.on_polled = [&](StoredSubscription const&, PollOutcome const&) { progress.tick(); };
+    // A server that asks to wait (GitHub's quota spent) makes the check wait: say so once.
+    std::optional<UnixTime> told_wait;
+    scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
+        progress.tick();
+        auto const until = outcome.pause_host_until;
+        if (until && *until - unix_now() >= 10 && (!told_wait || *until > *told_wait + 60)) {
+            told_wait = until;
+            err << "pinwatch check: " << s.sub.source << " asks to wait until " << utc_text(*until)
+                << " (rate limit); waiting\n";
+        }
+    };
     scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
         progress.tick();
         err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)

@@ -65,6 +65,7 @@ struct Evaluation {
     std::string name;
     health::Facts facts;
     health::Judgement judgement;
+    bool judged = false; // every fact was read
     std::optional<std::string> error;
 };
 
@@ -119,9 +120,14 @@ class Evaluator {
         health::release_facts(*project, now, ev.facts);
         auto const found = github_detail::discover(project->project_urls, project->home_page);
         if (found.repo) {
-            if (auto e = co_await github(*found.repo, ev.facts)) ev.error = "github: " + *e;
+            if (auto e = co_await github(*found.repo, ev.facts)) {
+                // Half the facts judge nothing: say what failed, give no verdict.
+                ev.error = "github: " + *e;
+                co_return ev;
+            }
         }
         ev.judgement = health::judge(ev.facts, now);
+        ev.judged = true;
         co_return ev;
     }
 
@@ -285,7 +291,7 @@ void write_json(std::ostream& out, std::vector<Evaluation> const& all, UnixTime 
         w.key("archived");
         f.archived ? w.boolean(*f.archived) : w.null();
         w.key("verdict");
-        e.error && !f.last_release ? w.null() : w.string(health::to_string(e.judgement.verdict));
+        e.judged ? w.string(health::to_string(e.judgement.verdict)) : w.null();
         w.key("reasons").begin_array();
         for (auto const& r : e.judgement.reasons)
             w.string(r);
@@ -315,12 +321,12 @@ void write_rows(std::ostream& out, std::vector<Evaluation> const& all, UnixTime 
         if (e.error) reasons = "error: " + *e.error + (reasons.empty() ? "" : "; " + reasons);
         std::string owner = f.owner_type.value_or("-");
         if (f.archived.value_or(false)) owner += ", archived";
-        rows.push_back(
-            {e.name, e.error && !f.last_release ? "-" : health::to_string(e.judgement.verdict),
-             num(days_since(f.first_release, now), "d"), std::to_string(f.releases_last_12_months),
-             num(days_since(f.last_release, now), "d ago"), num(f.open_issues),
-             num(f.open_pull_requests), num(f.median_days_to_merge, "d"),
-             num(f.median_days_to_close, "d"), owner, sanitize_text(reasons)});
+        rows.push_back({e.name, e.judged ? health::to_string(e.judgement.verdict) : "-",
+                        num(days_since(f.first_release, now), "d"),
+                        std::to_string(f.releases_last_12_months),
+                        num(days_since(f.last_release, now), "d ago"), num(f.open_issues),
+                        num(f.open_pull_requests), num(f.median_days_to_merge, "d"),
+                        num(f.median_days_to_close, "d"), owner, sanitize_text(reasons)});
     }
     cli::write_table(out, rows);
 }

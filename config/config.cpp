@@ -609,7 +609,7 @@ void read_github(Reader& r, toml::node const& node, GithubConfig& g) {
             };
             if (auto v = read_secret(r, gn, full, no_blanks)) g.token = Secret(std::move(*v));
         } else if (k == "interval") {
-            if (auto d = r.duration(gn, full, std::chrono::seconds(60))) g.interval = *d;
+            if (auto d = r.duration(gn, full, std::chrono::seconds(1))) g.interval = *d;
         } else if (k == "spike_min_issues") {
             if (auto n = r.integer(gn, full, 1, 100000)) g.spike_min_issues = static_cast<int>(*n);
         } else if (k == "spike_p_value") {

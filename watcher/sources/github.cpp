@@ -834,6 +834,10 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
         if (res.status >= 500)
             return error(SourceError::Kind::temporary,
                          std::string(request.step) + ": http " + std::to_string(res.status));
+        if (res.status == 401)
+            return error(SourceError::Kind::permanent, std::string(request.step) +
+                                                           ": http 401: GitHub refused the token "
+                                                           "(bad credentials; see [github] token)");
         // A redirect (renamed or moved repository) was followed: ask who it is now.
         if (!res.final_url.empty() && res.final_url != request.http.url) st.repo_checked = 0;
     }

@@ -578,3 +578,17 @@ BOOST_AUTO_TEST_CASE(a_pypi_release_event_links_to_its_github_release_notes) {
     BOOST_TEST(rig.poll(gh).events == 0u);
     BOOST_TEST(rig.events_of(EventKind::github_release).empty());
 }
+
+BOOST_AUTO_TEST_CASE(a_refused_token_is_a_permanent_error_that_names_the_setting) {
+    Rig rig("wrong");
+    rig.github.set_token("right");
+    rig.project("denied", "org/denied", {"1.0"});
+    auto [pypi_id, gh] = rig.subscribe("denied");
+    rig.poll(pypi_id);
+    auto out = rig.poll(gh);
+    BOOST_TEST((out.status == PollStatus::error));
+    BOOST_TEST(out.error.value_or("") ==
+               "github:denied: repo: http 401: GitHub refused the token (bad credentials; see "
+               "[github] token)");
+    BOOST_TEST(out.error.value_or("").find("wrong") == std::string::npos);
+}
