@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <ctime>
+#include <mutex>
 
 using namespace pinwatch;
 using namespace pinwatch::watcher;
@@ -591,4 +592,62 @@ BOOST_AUTO_TEST_CASE(a_refused_token_is_a_permanent_error_that_names_the_setting
                "github:denied: repo: http 401: GitHub refused the token (bad credentials; see "
                "[github] token)");
     BOOST_TEST(out.error.value_or("").find("wrong") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_from_github_costs_that_poll_and_keeps_what_was_known) {
+    // A GitHub that answers the releases endpoint with whatever the test sets.
+    std::mutex mutex;
+    pinwatch::test::TestResponse releases = pinwatch::test::TestResponse::json("[]");
+    pinwatch::test::TestServer server([&](pinwatch::test::TestRequest const& r) {
+        std::lock_guard lock(mutex);
+        auto const path = std::string(r.path());
+        if (path == "/repos/o/r")
+            return pinwatch::test::TestResponse::json(
+                R"({"full_name": "o/r", "html_url": "https://github.com/o/r", "owner": {"type": "User"}})");
+        if (path == "/repos/o/r/releases") return releases;
+        return pinwatch::test::TestResponse::json("[]");
+    });
+    Rig rig;
+    rig.settings.api_url = server.url("/");
+    rig.settings.repos["odd"] = "o/r";
+    rig.build();
+    rig.project("odd", "o/unused", {"1.0"});
+    auto [pypi_id, gh] = rig.subscribe("odd");
+    rig.poll(pypi_id);
+    BOOST_TEST((rig.poll(gh).status == PollStatus::ok));
+    auto const known = rig.store.subscription(gh)->source_state;
+    auto set = [&](pinwatch::test::TestResponse r) {
+        std::lock_guard lock(mutex);
+        releases = std::move(r);
+    };
+    struct Case {
+        pinwatch::test::TestResponse answer;
+        std::string error;
+    };
+    std::vector<Case> cases;
+    cases.push_back({pinwatch::test::TestResponse::json(R"({"message": "not a list"})"),
+                     "github:odd: releases: not a JSON list"});
+    cases.push_back({pinwatch::test::TestResponse::text("<html>login</html>"),
+                     "github:odd: releases: not a JSON list"});
+    cases.push_back({pinwatch::test::TestResponse::json("[{\"tag_name\": "),
+                     "github:odd: releases: not a JSON list"});
+    cases.push_back(
+        {pinwatch::test::TestResponse::json("{}", 503), "github:odd: releases: http 503"});
+    cases.push_back(
+        {pinwatch::test::TestResponse::json("{}", 404), "github:odd: releases: http 404"});
+    pinwatch::test::TestResponse cut = pinwatch::test::TestResponse::json("[]");
+    cut.close_before_response = true;
+    cases.push_back({cut, "github:odd: "});
+    for (auto& c : cases) {
+        set(c.answer);
+        rig.now += 60;
+        auto out = rig.poll(gh);
+        BOOST_TEST((out.status == PollStatus::error));
+        BOOST_TEST(out.error.value_or("").rfind(c.error, 0) == 0u, out.error.value_or(""));
+        // What was known stays: the next good answer is compared with it.
+        BOOST_TEST((rig.store.subscription(gh)->source_state == known));
+    }
+    set(pinwatch::test::TestResponse::json("[]"));
+    rig.now += 60;
+    BOOST_TEST((rig.poll(gh).status == PollStatus::ok));
 }
