@@ -544,10 +544,19 @@ std::optional<std::string> override_for(GithubSettings const& g, std::string con
     return it->second;
 }
 
-// The parts of state a poll is working on, decoded once per response.
-State current_state(PollContext const& ctx, Observation const& obs) {
-    if (obs.source_state) return state_from_json(*obs.source_state);
-    return state_from_json(ctx.source_state.value_or(""));
+// The state a poll starts from: the stored one, or a fresh one when [github.repos] names
+// another repository than the one it describes.
+State starting_state(GithubSettings const& g, Subscription const& sub, PollContext const& ctx) {
+    auto st = state_from_json(ctx.source_state.value_or(""));
+    bool disabled = false;
+    auto const forced = override_for(g, sub.name, disabled);
+    if (forced && ascii_lower(st.repo.value_or("")) != ascii_lower(*forced) &&
+        ascii_lower(st.renamed_from.value_or("")) != ascii_lower(*forced)) {
+        st = State{};
+        st.repo = *forced;
+        st.found_in = "[github.repos]";
+    }
+    return st;
 }
 
 } // namespace
@@ -751,16 +760,8 @@ std::optional<std::string> GithubSource::release_link(std::string_view source_st
 }
 
 SourceRequest GithubSource::first_request(Subscription const& sub, PollContext const& ctx) const {
-    auto const st = state_from_json(ctx.source_state.value_or(""));
-    State start = st;
-    bool disabled = false;
-    if (auto forced = override_for(settings_, sub.name, disabled))
-        if (ascii_lower(start.repo.value_or("")) != ascii_lower(*forced) &&
-            ascii_lower(start.renamed_from.value_or("")) != ascii_lower(*forced)) {
-            start = State{};
-            start.repo = *forced;
-        }
-    if (auto r = plan(settings_, sub, start, "", now())) return std::move(*r);
+    if (auto r = plan(settings_, sub, starting_state(settings_, sub, ctx), "", now()))
+        return std::move(*r);
     // Nothing to ask (no repository and nowhere to discover one): read the PyPI page anyway,
     // whose answer says why.
     SourceRequest r;
@@ -780,15 +781,9 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
         return fail(SourceError{k, prefix + msg, after});
     };
     State const prev = state_from_json(ctx.source_state.value_or(""));
-    State st = current_state(ctx, obs);
-    bool disabled = false;
-    auto const forced = override_for(settings_, sub.name, disabled);
-    if (!obs.source_state && forced && ascii_lower(st.repo.value_or("")) != ascii_lower(*forced) &&
-        ascii_lower(st.renamed_from.value_or("")) != ascii_lower(*forced)) {
-        st = State{};
-        st.repo = *forced;
-        st.found_in = "[github.repos]";
-    }
+    // What this poll has learnt so far (earlier steps), else where it starts.
+    State st =
+        obs.source_state ? state_from_json(*obs.source_state) : starting_state(settings_, sub, ctx);
     st.authenticated = !settings_.token.empty();
     SourceStep step;
     bool const github = request.step != kDiscover;
