@@ -742,7 +742,9 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
              std::to_string(c.last_24h) + " new issues in 24 h (usually " + mean + " a day)",
              link});
     }
-    st.spike = c.spike;
+    // The baseline says nothing: a spike already under way then is told by the next poll (and
+    // only a spike that was told is ever told over).
+    st.spike = c.spike && !first;
 }
 
 } // namespace

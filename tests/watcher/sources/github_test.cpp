@@ -651,3 +651,22 @@ BOOST_AUTO_TEST_CASE(garbage_from_github_costs_that_poll_and_keeps_what_was_know
     rig.now += 60;
     BOOST_TEST((rig.poll(gh).status == PollStatus::ok));
 }
+
+BOOST_AUTO_TEST_CASE(a_spike_under_way_at_the_baseline_is_told_by_the_next_poll) {
+    Rig rig;
+    rig.project("burning", "org/burning", {"1.0"});
+    std::int64_t n = 1;
+    for (int d = 1; d < 28; ++d)
+        rig.github.add_issue("org/burning", {n++, rig.now - d * kDay - 100, "steady"});
+    for (int i = 0; i < 10; ++i)
+        rig.github.add_issue("org/burning", {n++, rig.now - 3600 + i, "on fire"});
+    auto [pypi_id, gh] = rig.subscribe("burning");
+    rig.poll(pypi_id);
+    BOOST_TEST(rig.poll(gh).events == 0u); // the baseline is silent
+    rig.now += 60;
+    BOOST_TEST(rig.poll(gh).events == 1u);
+    BOOST_TEST(rig.events_of(EventKind::issue_spike).size() == 1u);
+    rig.now += 2 * kDay;
+    BOOST_TEST(rig.poll(gh).events == 1u);
+    BOOST_TEST(rig.events_of(EventKind::issue_spike_over).size() == 1u);
+}
