@@ -4,9 +4,11 @@
 #include "cli/support.hpp"
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "common/time.hpp"
 #include "config/environment.hpp"
 #include "net/client.hpp"
 #include "watcher/scheduler.hpp"
+#include "watcher/sources/github.hpp"
 #include "watcher/subscriptions.hpp"
 #include "watcher/summary.hpp"
 
@@ -17,6 +19,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -50,6 +54,9 @@ advisories published against each pinned version.
   -q, --quiet              no progress bar
   -v, --verbose            log every request's outcome on stderr
       --stats              print request, connection and byte counts on stderr
+      --github             also ask GitHub: releases, tags, open issues, issue spikes
+                           (token from $GITHUB_TOKEN; without one GitHub allows few requests)
+      --github-api-url URL GitHub's API root (default https://api.github.com/; implies --github)
 
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
 )";
@@ -68,6 +75,8 @@ struct CheckOptions {
     std::optional<std::string> ca_file;
     std::chrono::milliseconds timeout{30'000};
     int concurrency = 8;
+    bool github = false;
+    std::string github_api_url = "https://api.github.com/";
 };
 
 // Usage problems: message on stderr, exit 2.
@@ -110,6 +119,17 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.verbose = true;
         } else if (r.flag({"--stats"})) {
             o.stats = true;
+        } else if (r.flag({"--github"})) {
+            o.github = true;
+        } else if (r.flag({"--github-api-url"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
+                err << "pinwatch check: --github-api-url: expected an http:// or https:// URL\n";
+                return std::nullopt;
+            }
+            o.github = true;
+            o.github_api_url = *v;
         } else if (r.flag({"--pre"})) {
             o.load.pre = true;
         } else if (r.flag({"--fail-on"})) {
@@ -200,13 +220,74 @@ class Progress {
     std::chrono::steady_clock::time_point last_{};
 };
 
+struct GithubRow {
+    bool asked = false; // --github
+    std::optional<github_detail::Summary> summary;
+    std::optional<std::string> error;
+    std::string no_repo; // why there is no repository (github: null)
+};
+
 struct Row {
     Subscription sub;
     ReleaseSummary summary;
     std::optional<std::string> error; // the listing (or the advisories) could not be read
     bool listing_error = false;       // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
+    GithubRow github;
 };
+
+void write_github_json(JsonWriter& w, GithubRow const& g) {
+    w.key("github");
+    if (!g.summary || (!g.summary->repo && !g.error)) {
+        w.null();
+        return;
+    }
+    auto const& s = *g.summary;
+    w.begin_object();
+    w.field("repo", s.repo);
+    w.field("latest_release", s.latest_release);
+    w.field("latest_tag", s.latest_tag);
+    w.field("release_notes_url", s.release_notes_url);
+    w.key("open_issues");
+    s.open_issues ? w.number(*s.open_issues) : w.null();
+    if (s.repo) {
+        w.field("issues_last_24h", s.issues.last_24h);
+        w.field("issues_daily_mean", std::round(s.issues.mean * 100) / 100);
+    } else {
+        w.key("issues_last_24h").null();
+        w.key("issues_daily_mean").null();
+    }
+    w.key("issue_spike");
+    if (s.issues.spike)
+        w.begin_object()
+            .field("issues_last_24h", s.issues.last_24h)
+            .field("expected", std::round(s.issues.mean * 100) / 100)
+            .field("p_value", s.issues.p_value)
+            .field("since_release", s.since_release)
+            .end_object();
+    else
+        w.null();
+    w.field("error", g.error);
+    w.end_object();
+}
+
+// The GITHUB column: the repository and what stands out; the reason when there is none.
+std::string github_cell(GithubRow const& g) {
+    if (g.error) return "error";
+    if (!g.summary || !g.summary->repo) return "-";
+    auto const& s = *g.summary;
+    std::string out = *s.repo;
+    if (s.latest_release) out += " " + *s.latest_release;
+    if (s.open_issues) out += ", " + std::to_string(*s.open_issues) + " open";
+    char mean[32];
+    std::snprintf(mean, sizeof mean, "%.1f", s.issues.mean);
+    if (s.issues.spike)
+        out += ", ISSUE SPIKE: " + std::to_string(s.issues.last_24h) + " new in 24 h (usually " +
+               mean + ")";
+    else
+        out += ", " + std::to_string(s.issues.last_24h) + " new in 24 h";
+    return sanitize_text(out);
+}
 
 bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     if (kinds.count("yanked") && row.summary.pin_yanked) return true;
@@ -283,6 +364,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
         w.field("requires_python", r.summary.drops_requires_python);
         w.field("newest_for_python", r.summary.newest_for_python);
         w.field("error", r.error);
+        if (r.github.asked) write_github_json(w, r.github);
         w.end_object();
     }
     w.end_array();
@@ -322,12 +404,18 @@ std::string vuln_cell(Row const& r) {
 }
 
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
-                std::optional<std::string> const& python) {
+                std::optional<std::string> const& python, bool github) {
     std::vector<std::vector<std::string>> cells;
     cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "VULN", "NOTES"});
+    if (github) cells.back().insert(cells.back().end() - 1, "GITHUB");
     for (auto const& r : rows) {
         std::string notes;
         if (r.error) notes = "error: " + sanitize_text(*r.error);
+        if (r.github.error)
+            notes += std::string(notes.empty() ? "" : "; ") + "github: " + *r.github.error;
+        else if (github && !r.github.no_repo.empty())
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "no GitHub repository: " + sanitize_text(r.github.no_repo);
         if (r.vulnerabilities)
             for (auto const& a : *r.vulnerabilities)
                 notes += std::string(notes.empty() ? "" : "; ") +
@@ -368,6 +456,7 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
                          r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
                          notes});
+        if (github) cells.back().insert(cells.back().end() - 1, github_cell(r.github));
     }
     write_table(out, cells);
 }
@@ -415,7 +504,16 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    auto const sources = SourceRegistry::standard();
+    // GitHub: spend the quota the server allows; wait for its reset only when it runs out.
+    GithubSettings github;
+    github.api_url = o.github_api_url;
+    github.spread_budget = false;
+    github.always_tags = true;
+    if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) github.token = Secret(t);
+    if (o.github && github.token.empty())
+        err << "pinwatch check: no GITHUB_TOKEN: GitHub is asked without a token (github.com "
+               "allows 60 such requests an hour)\n";
+    auto const sources = SourceRegistry::standard(o.github ? &github : nullptr);
     PollerOptions popts;
     popts.want_metadata = false; // check prints versions only; metadata would double the requests
     popts.keep_schedule = true;  // a daemon may own this state file: never move its polls
@@ -434,12 +532,39 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     UnixTime const now = unix_now();
     auto const ids = store->ensure_subscriptions(loaded.subscriptions, now);
+    // One GitHub subscription per requirement whose index has a JSON API to find it through.
+    std::vector<std::optional<std::int64_t>> github_ids(ids.size());
+    if (o.github) {
+        std::vector<Subscription> gh;
+        std::vector<std::size_t> at;
+        for (std::size_t i = 0; i < loaded.subscriptions.size(); ++i) {
+            auto s = github_subscription(loaded.subscriptions[i], github.api_url);
+            if (s.locator.rfind("http", 0) != 0) continue;
+            gh.push_back(std::move(s));
+            at.push_back(i);
+        }
+        auto const gids = store->ensure_subscriptions(gh, now);
+        for (std::size_t k = 0; k < gids.size(); ++k)
+            github_ids[at[k]] = gids[k];
+    }
     std::vector<StoredSubscription> subs;
-    subs.reserve(ids.size());
+    subs.reserve(2 * ids.size());
     for (auto id : ids)
         subs.push_back(*store->subscription(id));
-    Progress progress(ids.size(), !o.quiet && stderr_is_terminal());
-    scheduler.on_polled = [&](StoredSubscription const&, PollOutcome const&) { progress.tick(); };
+    for (auto const& id : github_ids)
+        if (id) subs.push_back(*store->subscription(*id));
+    Progress progress(subs.size(), !o.quiet && stderr_is_terminal());
+    // A server that asks to wait (GitHub's quota spent) makes the check wait: say so once.
+    std::optional<UnixTime> told_wait;
+    scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
+        progress.tick();
+        auto const until = outcome.pause_host_until;
+        if (until && *until - unix_now() >= 10 && (!told_wait || *until > *told_wait + 60)) {
+            told_wait = until;
+            err << "pinwatch check: " << s.sub.source << " asks to wait until " << utc_text(*until)
+                << " (rate limit); waiting\n";
+        }
+    };
     scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
         progress.tick();
         err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
@@ -485,12 +610,26 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
                 package_errors = true;
             }
         }
+        row.github.asked = o.github;
+        if (o.github && github_ids[i]) {
+            auto g = store->subscription(*github_ids[i]);
+            auto const state = github_detail::state_from_json(g->source_state.value_or(""));
+            row.github.summary = github_detail::summarize(
+                state, row.sub.name, unix_now(), github.spike_min_issues, github.spike_p_value);
+            row.github.no_repo = state.no_repo;
+            if (g->last_status == PollStatus::error || g->last_status == PollStatus::pending) {
+                row.github.error = sanitize_text(g->last_error.value_or("not checked"));
+                package_errors = true;
+            }
+        } else if (o.github) {
+            row.github.no_repo = "the index has no JSON API to read project_urls from";
+        }
         rows.push_back(std::move(row));
     }
     if (o.json)
         write_json(out, rows, loaded);
     else
-        write_rows(out, rows, python);
+        write_rows(out, rows, python, o.github);
 
     bool matched = false;
     for (auto const& r : rows)

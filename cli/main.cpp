@@ -13,7 +13,9 @@ constexpr char const* kUsage = R"(usage: pinwatch <command> [options]
 
 commands:
   check   -r FILE [-r FILE...] [--index-url URL] [--json] [--fail-on KIND...] [--state FILE]
-          one poll: pin, latest, what is newer, yanked pins
+          [--github [--github-api-url URL]]
+          one poll: pin, latest, what is newer, yanked pins, vulnerable pins
+          (and GitHub: releases, issue spikes)
   run     [--config FILE] [--once] [--log-level LEVEL]
           the daemon: polls forever, reports releases and yanks as they happen;
           SIGHUP re-reads the config, SIGTERM stops; Type=notify under systemd
@@ -23,6 +25,9 @@ commands:
           send one test event through each notifier and say whether it arrived
   config-check [--config FILE]
           check the daemon's config the way `run` does; every problem as file:line: key: message
+  evaluate NAME... | -r FILE [--github-api-url URL] [--json]
+          the health of each dependency: age, release cadence, PR merge and issue close times,
+          open issues, owner, archived; a verdict (healthy / watch / risky) with its reasons
   deps    -r FILE [-r FILE...] [--pyproject FILE] [--python-version X.Y] [--json]
           show what pinwatch understood from requirements files
   --version
@@ -57,6 +62,7 @@ int main(int argc, char** argv) {
     if (command == "status") return run_status(args, std::cout, std::cerr);
     if (command == "config-check") return run_config_check(args, std::cout, std::cerr);
     if (command == "notify-test") return run_notify_test(args, std::cout, std::cerr);
+    if (command == "evaluate") return run_evaluate(args, std::cout, std::cerr);
     std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
 }

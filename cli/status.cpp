@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
+#include "watcher/sources/github.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
@@ -168,7 +169,34 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     auto subs = store->subscriptions(!all);
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
+    // GitHub repositories get their own table: the repository, the quota the server reported
+    // with the last answer, and the last result.
+    std::vector<std::vector<std::string>> repos;
+    repos.push_back({"REPOSITORY", "PACKAGE", "LAST POLL", "NEXT", "QUOTA LEFT", "STATUS"});
+    std::size_t packages = 0;
     for (auto const& s : subs) {
+        if (s.sub.source == GithubSource::kKind) {
+            auto const st = github_detail::state_from_json(s.source_state.value_or(""));
+            std::string quota = "-";
+            if (st.quota_remaining && st.quota_limit) {
+                quota = std::to_string(*st.quota_remaining) + "/" + std::to_string(*st.quota_limit);
+                if (st.quota_reset) quota += ", resets " + in(*st.quota_reset, now);
+                if (!st.authenticated) quota += " (no token)";
+            }
+            std::string status =
+                s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
+            if (s.last_error) status += ": " + sanitize_text(*s.last_error);
+            if (!st.repo && !st.no_repo.empty()) status += ": " + sanitize_text(st.no_repo);
+            if (st.renamed_from)
+                status += " (renamed from " + sanitize_text(*st.renamed_from) + ")";
+            if (st.spike) status += " (ISSUE SPIKE)";
+            if (!s.active) status += " (unsubscribed)";
+            repos.push_back({sanitize_text(st.repo.value_or("-")), s.sub.name,
+                             ago(s.last_poll, now), s.active ? in(s.next_due, now) : "-", quota,
+                             status});
+            continue;
+        }
+        ++packages;
         auto const releases = store->release_list(s.id);
         auto const summary = summarize(s.sub, releases);
         std::string status =
@@ -198,6 +226,10 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
                         s.active ? in(s.next_due, now) : "-", status});
     }
     write_table(out, rows);
+    if (repos.size() > 1) {
+        out << "\n";
+        write_table(out, repos);
+    }
     Outbox const outbox(*store);
     // Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
     // waited, and what went wrong last (a receiver's words: sanitised and cut short).
@@ -222,9 +254,11 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     }
     auto const counts = outbox.counts();
     out << "\n"
-        << subs.size() << " package(s); outbox: " << counts.pending << " pending, "
-        << counts.delivered << " delivered, " << counts.failed << " failed; state "
-        << sanitize_text(path) << "\n";
+        << packages << " package(s)"
+        << (repos.size() > 1 ? ", " + std::to_string(repos.size() - 1) + " GitHub repositories"
+                             : std::string())
+        << "; outbox: " << counts.pending << " pending, " << counts.delivered << " delivered, "
+        << counts.failed << " failed; state " << sanitize_text(path) << "\n";
     if (events > 0) {
         auto const recent = store->events(events);
         if (!recent.empty()) out << "\nrecent events:\n";

@@ -119,6 +119,12 @@ JsonWriter& JsonWriter::number(double d) {
         return *this;
     }
     char buf[32];
+    // Whole numbers as integers: "%.1g" reads 30 back exactly but spells it "3e+01".
+    if (d == std::floor(d) && std::fabs(d) < 1e15) {
+        std::snprintf(buf, sizeof buf, "%.0f", d);
+        out_ += buf;
+        return *this;
+    }
     std::snprintf(buf, sizeof buf, "%.17g", d);
     // Shortest form that reads back the same, for figures people read (2.1,
     // not 2.1000000000000001).

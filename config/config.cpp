@@ -769,6 +769,91 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     return std::chrono::seconds(total);
 }
 
+// [github] and [github.repos].
+void read_github(Reader& r, toml::node const& node, GithubConfig& g) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'github': expected a table [github]");
+        return;
+    }
+    g.enabled = true;
+    for (auto const& [gk, gn] : *t) {
+        std::string const k(gk.str());
+        std::string const full = "github." + k;
+        if (k == "api_url") {
+            if (auto s = r.string(gn, full)) {
+                if (auto bad = check_endpoint(*s))
+                    r.error(gn, "key '" + full + "': expected " + *bad);
+                else
+                    g.api_url = *s + (s->back() == '/' ? "" : "/");
+            }
+        } else if (k == "token") {
+            auto const no_blanks = [](std::string const& v) -> std::optional<std::string> {
+                if (v.empty()) return "a token (not empty)";
+                for (char ch : v)
+                    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
+                        return "a token without blanks or control characters";
+                return std::nullopt;
+            };
+            if (auto v = read_secret(r, gn, full, no_blanks)) g.token = Secret(std::move(*v));
+        } else if (k == "interval") {
+            if (auto d = r.duration(gn, full, std::chrono::seconds(1))) g.interval = *d;
+        } else if (k == "spike_min_issues") {
+            if (auto n = r.integer(gn, full, 1, 100000)) g.spike_min_issues = static_cast<int>(*n);
+        } else if (k == "spike_p_value") {
+            auto v = gn.value<double>();
+            if (!v || !(*v > 0) || !(*v < 1))
+                r.error(gn,
+                        "key '" + full + "': expected a probability between 0 and 1, like 0.001");
+            else
+                g.spike_p_value = *v;
+        } else if (k == "repos") {
+            auto const* repos = gn.as_table();
+            if (!repos) {
+                r.error(gn, "key 'github.repos': expected a table [github.repos] of package = "
+                            "\"owner/repo\" or false");
+                continue;
+            }
+            for (auto const& [pk, pn] : *repos) {
+                std::string const name(pk.str());
+                std::string const where = "github.repos." + name;
+                if (!packaging::is_valid_name(name)) {
+                    r.error(pn, "key '" + where + "': not a valid project name");
+                    continue;
+                }
+                auto const normal = packaging::canonicalize_name(name);
+                if (g.repos.count(normal)) {
+                    r.error(pn, "key '" + where + "': another key names the same package '" +
+                                    normal + "' once normalised (PEP 503); keep one");
+                    continue;
+                }
+                if (auto b = pn.value<bool>(); b && pn.is_boolean()) {
+                    if (*b)
+                        r.error(pn, "key '" + where + "': expected \"owner/repo\" or false");
+                    else
+                        g.repos[normal] = std::nullopt;
+                    continue;
+                }
+                auto s = pn.value<std::string>();
+                auto const slash = s ? s->find('/') : std::string::npos;
+                bool ok = s && slash != std::string::npos && slash > 0 && slash + 1 < s->size() &&
+                          s->find('/', slash + 1) == std::string::npos;
+                if (ok)
+                    for (char ch : *s)
+                        ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                                    ch == '_' || ch == '.' || ch == '/');
+                if (!ok) {
+                    r.error(pn, "key '" + where + "': expected \"owner/repo\" or false");
+                    continue;
+                }
+                g.repos[normal] = *s;
+            }
+        } else {
+            r.unknown(gn, k, "github");
+        }
+    }
+}
+
 ConfigReading read_config_text(std::string const& text, std::string const& path) {
     toml::table root;
     ConfigReading reading;
@@ -948,6 +1033,8 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
             read_metrics(r, node, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
+        } else if (key == "github") {
+            read_github(r, node, c.github);
         } else {
             r.unknown(node, key, "");
         }

@@ -78,6 +78,19 @@ struct MetricsConfig {
     std::chrono::seconds outbox_stale{3600};
 };
 
+// The [github] table: GitHub next to PyPI for every requirement. `token` is a secret reference
+// resolved at load time (empty: unauthenticated, and GitHub allows few requests).
+struct GithubConfig {
+    bool enabled = false; // a [github] table is present
+    std::string api_url = "https://api.github.com/";
+    Secret token;
+    std::chrono::seconds interval{3600};
+    int spike_min_issues = 5;
+    double spike_p_value = 0.001;
+    // [github.repos] package = "owner/repo" (or false: no GitHub for it), PEP 503 names.
+    std::map<std::string, std::optional<std::string>> repos;
+};
+
 struct Config {
     std::string path;                 // the file it was read from
     std::optional<std::string> state; // state file; default depends on the environment
@@ -107,6 +120,7 @@ struct Config {
     std::map<std::string, int> package_lines; // where each [packages.<name>] table starts
     // How often the pinned versions' advisories are read (`vulnerability_interval`).
     std::chrono::seconds vulnerability_interval{6 * 3600};
+    GithubConfig github;
 };
 
 // Everything parsing found: the config as far as it could be read, and every problem in it

@@ -20,6 +20,9 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::notifier_disabled, "notifier_disabled"},
     {EventKind::vulnerability, "vulnerability"},
     {EventKind::vulnerability_withdrawn, "vulnerability_withdrawn"},
+    {EventKind::github_release, "github_release"},
+    {EventKind::issue_spike, "issue_spike"},
+    {EventKind::issue_spike_over, "issue_spike_over"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
     {UpdateType::major, "major"}, {UpdateType::minor, "minor"},

@@ -103,6 +103,8 @@ struct ProjectMetadata {
     std::string home_page;
 };
 
+enum class EventKind; // below
+
 // What a source saw for one subscription in one poll (possibly over several requests).
 struct Observation {
     enum class Status { ok, not_modified, gone };
@@ -116,6 +118,19 @@ struct Observation {
     std::optional<std::string> metadata_version; // the release the metadata belongs to
     // The pinned version's advisories, when this poll read them (on their own, longer interval).
     std::optional<VulnerabilityReading> vulnerabilities;
+    // What the source keeps between its polls (GitHub: the repository found, ETags per
+    // endpoint, known tags, issue counts), opaque to everything else. Stored as is and handed
+    // back on the next poll; unset keeps what is stored.
+    std::optional<std::string> source_state;
+    // Changes the source found beyond the release listing (a GitHub release, an issue spike);
+    // the diff turns each into an event, except on a baseline poll.
+    struct Notice {
+        EventKind kind;
+        std::optional<std::string> version;
+        std::string detail;
+        std::string link; // where to read more (a release page); the event's origin when set
+    };
+    std::vector<Notice> notices;
 };
 
 // A change worth telling someone about.
@@ -134,12 +149,16 @@ enum class EventKind {
     vulnerability,
     // An advisory told before was withdrawn (or is no longer listed).
     vulnerability_withdrawn,
+    github_release,   // a GitHub release (or tag) PyPI has not seen after a grace period
+    issue_spike,      // far more new issues in 24 h than the repository's usual rate
+    issue_spike_over, // the rate of new issues is back to normal
 };
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
     EventKind::pinned_yanked,     EventKind::pin_not_found,  EventKind::release_removed,
     EventKind::package_gone,      EventKind::source_failing, EventKind::source_recovered,
     EventKind::notifier_disabled, EventKind::vulnerability,  EventKind::vulnerability_withdrawn,
+    EventKind::github_release,    EventKind::issue_spike,    EventKind::issue_spike_over,
 };
 // Urgent events go out at once, whatever a notifier's digest says.
 bool is_urgent(EventKind) noexcept;
@@ -188,6 +207,9 @@ struct Event {
     std::optional<std::string> requires_python;
     std::optional<bool> drops_python;
     std::optional<std::string> python;
+    // The release notes another source knows for this version (GitHub's release page), or
+    // where to read more about a GitHub event.
+    std::optional<std::string> link;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

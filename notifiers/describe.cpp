@@ -60,6 +60,7 @@ std::string describe(Event const& e) {
             s += *e.allowed ? ", allowed by " + spec : ", outside " + spec;
         }
         if (auto drops = drops_python_text(e); !drops.empty()) s += ", " + drops;
+        if (e.link) s += "; release notes: " + sanitize_text(redact_url(*e.link));
         return s + detail;
     }
     case EventKind::release_yanked:
@@ -97,6 +98,13 @@ std::string describe(Event const& e) {
     case EventKind::notifier_disabled:
         return "notifier " + pkg + " is disabled; it gets nothing until the config changes" +
                detail;
+    case EventKind::github_release:
+        return pkg + " " + ver + " released on GitHub" + detail +
+               (e.origin.empty() ? "" : " (" + sanitize_text(redact_url(e.origin)) + ")");
+    case EventKind::issue_spike:
+        return pkg + ": a spike of new GitHub issues" + detail;
+    case EventKind::issue_spike_over:
+        return pkg + ": new GitHub issues are back to their usual rate" + detail;
     }
     return pkg + ": " + model::to_string(e.kind);
 }

@@ -21,7 +21,23 @@ namespace asio = boost::asio;
 
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
                std::ostream& console)
-    : config_(cfg), options_(std::move(options)), sources_(SourceRegistry::standard()), wake_(io) {
+    : config_(cfg), options_(std::move(options)), wake_(io) {
+    if (cfg.github.enabled) {
+        // The daemon spreads GitHub's quota (as the server reports it) over each window.
+        GithubSettings gh;
+        gh.api_url = cfg.github.api_url;
+        gh.token = cfg.github.token;
+        gh.spike_min_issues = cfg.github.spike_min_issues;
+        gh.spike_p_value = cfg.github.spike_p_value;
+        gh.repos = cfg.github.repos;
+        gh.spread_budget = true;
+        sources_ = SourceRegistry::standard(&gh);
+        if (gh.token.empty())
+            spdlog::warn("github: no token in [github]: requests are unauthenticated and GitHub "
+                         "allows few of them (60 an hour on github.com); polls are spread to fit");
+    } else {
+        sources_ = SourceRegistry::standard();
+    }
     if (options_.state_path != ":memory:") {
         if (auto problem = state_write_problem(options_.state_path))
             throw std::runtime_error(*problem);
@@ -203,7 +219,7 @@ bool Daemon::reload(UnixTime now) {
         if (!reported_.count(text)) spdlog::warn("{}", text);
         current.insert(text);
     }
-    reported_ = std::move(current);
+    reported_ = current;
     if (loaded.unreadable && loaded.subscriptions.empty()) {
         std::string const msg =
             "no requirements file could be read; keeping the current subscriptions";
@@ -214,6 +230,28 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    std::size_t const n = loaded.subscriptions.size(); // packages; GitHub repositories follow
+    if (config_.github.enabled) {
+        // Each requirement is watched on GitHub too, unless [github.repos] says it has none.
+        auto const& gh = config_.github;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto const& sub = loaded.subscriptions[i];
+            auto const named = gh.repos.find(sub.name);
+            if (named != gh.repos.end() && !named->second) continue;
+            auto g = github_subscription(sub, gh.api_url);
+            if (g.locator.rfind("http", 0) != 0 && named == gh.repos.end()) {
+                auto const msg = "github:" + sanitize_text(sub.name) +
+                                 ": the index has no JSON API to find its repository; name it "
+                                 "in [github.repos]";
+                if (!reported_.count(msg)) spdlog::warn("{}", msg);
+                current.insert(msg);
+                continue;
+            }
+            g.interval = gh.interval.count();
+            loaded.subscriptions.push_back(std::move(g));
+        }
+        reported_ = current;
+    }
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
         before[s.id] = s.sub.source + ":" + s.sub.name;
@@ -261,7 +299,7 @@ bool Daemon::reload(UnixTime now) {
         failing_[s.id] = s.last_status == PollStatus::error;
     scheduler_->reschedule(active);
     if (options_.metrics) options_.metrics->set_watched(scheduler_->scheduled());
-    if (on_reload) on_reload(keep.size());
+    if (on_reload) on_reload(n);
     return true;
 }
 

@@ -68,7 +68,7 @@ class Daemon {
     std::string status_line(UnixTime now) const;
     // Every routed notifier's outbox now (for /metrics and /healthz).
     std::vector<NotifierQueue> outbox_queues() const;
-    // Called after each reload with the number of subscriptions.
+    // Called after each reload with the number of packages (GitHub repositories not counted).
     std::function<void(std::size_t)> on_reload;
 
   private:

@@ -425,14 +425,29 @@ StateUpdate diff(StoredSubscription const& s, std::map<std::string, StoredReleas
     u.sequence = obs.sequence;
     u.metadata = obs.metadata;
     u.metadata_version = obs.metadata_version;
+    u.source_state = obs.source_state;
     u.gone = StateUpdate::Gone::clear;
     count_success(u, s, now, policy);
     diff_vulnerabilities(u, s, obs, now);
 
     bool const baseline = !s.baseline_done;
     // An empty first listing is no baseline: completing it would make the first real listing
-    // announce every release the project ever had.
-    u.baseline_done = !obs.releases.empty() || s.baseline_done;
+    // announce every release the project ever had. A source that keeps its own state (GitHub)
+    // has its baseline once that state is written.
+    u.baseline_done = !obs.releases.empty() || obs.source_state.has_value() || s.baseline_done;
+    // What the source found beyond the listing, said only once a baseline exists.
+    if (!baseline) {
+        for (auto const& n : obs.notices) {
+            auto e = make_event(s, n.kind, now);
+            e.version = n.version;
+            e.detail = n.detail;
+            if (!n.link.empty()) {
+                e.origin = redact_url(n.link);
+                e.link = e.origin;
+            }
+            u.events.push_back(std::move(e));
+        }
+    }
     if (baseline && !u.baseline_done) u.clear_validator = true;
     auto const reference = baseline ? std::nullopt : reference_version(s.sub, known);
 

@@ -116,6 +116,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         // The stored ETag belongs to the stored reading, of the stored version.
         if (s.vulns.version == s.sub.pinned) ctx.vulnerability_validator = s.vulns.validator;
     }
+    ctx.source_state = s.source_state;
+    if (source->wants_other_versions())
+        for (auto const& v : store_.versions_elsewhere(s.sub.name, s.id))
+            ctx.other_versions.push_back(release_key(v));
 
     Observation observed;
     std::optional<SourceError> failure;
@@ -124,6 +128,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     std::chrono::steady_clock::duration spent{};
     for (int n = 1;; ++n) {
         auto const sent = std::chrono::steady_clock::now();
+        request.ordinal = n;
         auto response = co_await client_.fetch(request.http);
         spent += std::chrono::steady_clock::now() - sent;
         if (!response) {
@@ -192,6 +197,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
                           s.consecutive_failures + 1);
         auto outcome = finish(s, std::move(update), pause_until);
         outcome.request_time = request_time;
+        outcome.rate_limited = failure->kind == SourceError::Kind::rate_limited;
         co_return outcome;
     }
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
@@ -200,6 +206,16 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
+    // A new release another source knows the notes of (GitHub's release page) links to them.
+    bool releases = false;
+    for (auto const& e : update.events)
+        releases = releases || (e.kind == EventKind::new_release && e.version);
+    if (releases)
+        for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
+            if (auto const* other = sources_.find(kind))
+                for (auto& e : update.events)
+                    if (e.kind == EventKind::new_release && e.version && !e.link)
+                        e.link = other->release_link(state, s.sub.name, release_key(*e.version));
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")

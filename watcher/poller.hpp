@@ -53,6 +53,7 @@ struct PollOutcome {
     bool not_modified = false;
     std::chrono::microseconds request_time{0};
     std::vector<EventKind> event_kinds;
+    bool rate_limited = false; // the poll was refused by a rate limit
 };
 
 class Poller {

@@ -107,6 +107,10 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                     it->second.due = outcome.next_due;
                 if (outcome.pause_host_until)
                     h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
+                if (outcome.rate_limited && retry_ && retry_(id, key)) {
+                    finished_.cancel();
+                    return; // not done yet: polled again after the pause
+                }
             }
             if (on_polled && !ep) on_polled(sub, outcome);
             finished_.cancel();
@@ -138,6 +142,13 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
     // costs the polls it starts, not a walk over everything still waiting.
     std::map<std::string, std::deque<std::int64_t>> waiting;
     std::size_t remaining = 0;
+    std::map<std::int64_t, int> retried;
+    retry_ = [&](std::int64_t id, std::string const& host) {
+        if (retried[id]++ >= options_.rate_limit_retries) return false;
+        waiting[host].push_front(id);
+        ++remaining;
+        return true;
+    };
     for (auto const& s : subs) {
         auto e = entry_for(s);
         host(e.host, s.sub.source);
@@ -171,6 +182,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         auto [ec] = co_await finished_.async_wait(asio::as_tuple(asio::use_awaitable));
         (void)ec;
     }
+    retry_ = nullptr;
     poller_.flush();
 }
 

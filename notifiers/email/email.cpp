@@ -48,6 +48,12 @@ std::string headline(Event const& e) {
     case EventKind::vulnerability_withdrawn:
         return pkg + " " + ver + " advisory withdrawn" +
                (e.advisory ? ": " + sanitize_text(e.advisory->id) : "");
+    case EventKind::github_release:
+        return pkg + " " + ver + " (GitHub release)";
+    case EventKind::issue_spike:
+        return pkg + ": GitHub issue spike";
+    case EventKind::issue_spike_over:
+        return pkg + ": GitHub issue spike over";
     }
     return pkg + " " + model::to_string(e.kind);
 }
@@ -107,6 +113,8 @@ std::vector<std::pair<std::string, std::string>> facts(Event const& e) {
                           sanitize_text(e.detail));
     }
     if (!e.origin.empty()) rows.emplace_back("Seen at", sanitize_text(redact_url(e.origin)));
+    if (e.link && *e.link != e.origin)
+        rows.emplace_back("Release notes", sanitize_text(redact_url(*e.link)));
     rows.emplace_back("Noticed", utc_text(e.at));
     rows.emplace_back("Event id", sanitize_text(e.id));
     return rows;

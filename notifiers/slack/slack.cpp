@@ -101,6 +101,11 @@ bool is_web_url(std::string_view url) {
 // Where to read more: PyPI's page for the release when the event came from pypi.org, else the
 // index it came from.
 std::string links(Event const& e) {
+    if (e.source == "github" && is_web_url(e.origin)) {
+        std::string const url = redact_url(e.origin);
+        return "<" + link_url(url.substr(0, 2 * kOriginChars)) +
+               "|GitHub: " + inert(url, kOriginChars) + ">";
+    }
     if (from_pypi_org(e.origin)) {
         // Names and versions are cut before they go into the URL, like everything else.
         std::string const name(e.package.substr(0, kPackageChars));
@@ -200,10 +205,23 @@ std::string section_text(Event const& e) {
     case EventKind::notifier_disabled:
         s = "Notifier " + pkg + " is disabled: it gets nothing until the config changes";
         break;
+    case EventKind::github_release:
+        s = pkg + " *" + ver + "* released on GitHub";
+        break;
+    case EventKind::issue_spike:
+        s = ":rotating_light: " + pkg + ": a spike of new GitHub issues";
+        break;
+    case EventKind::issue_spike_over:
+        s = pkg + ": new GitHub issues are back to their usual rate";
+        break;
     }
     if (!e.detail.empty())
         s += "\n" + std::string(detail_label) + ": " + inert(e.detail, kDetailChars);
     if (auto l = links(e); !l.empty()) s += "\n" + l;
+    if (e.link && e.source != "github" && is_web_url(*e.link)) {
+        std::string const url = redact_url(*e.link);
+        s += "\n<" + link_url(url.substr(0, 2 * kOriginChars)) + "|Release notes>";
+    }
     return s;
 }
 

@@ -86,6 +86,7 @@ std::string WebhookNotifier::render(Event const& e) {
         w.boolean(*e.drops_python);
     else
         w.null();
+    w.field("link", e.link);
     w.end_object();
     w.end_object();
     return w.take();

@@ -28,4 +28,8 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_and_always_valid_utf8) {
         .number(std::int64_t{-5})
         .end_array();
     BOOST_TEST(w.str() == "[null,-5]");
+    // Whole numbers read as integers, fractions in their shortest form.
+    JsonWriter n;
+    n.begin_array().number(30.0).number(-2.0).number(0.0).number(170.5).number(1e-9).end_array();
+    BOOST_TEST(n.str() == "[30,-2,0,170.5,1e-09]");
 }

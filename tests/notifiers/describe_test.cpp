@@ -109,3 +109,30 @@ BOOST_AUTO_TEST_CASE(advisories_yanked_pins_and_python_drops_read_well) {
     n.drops_python = false;
     BOOST_TEST(describe(n) == "flask 3.1.0 released — minor");
 }
+
+BOOST_AUTO_TEST_CASE(github_events_and_release_note_links) {
+    model::Event e;
+    e.kind = model::EventKind::new_release;
+    e.package = "requests";
+    e.version = "2.33.0";
+    e.update = model::UpdateType::minor;
+    e.link = "https://github.com/psf/requests/releases/tag/v2.33.0";
+    BOOST_TEST(describe(e) == "requests 2.33.0 released — minor; release notes: "
+                              "https://github.com/psf/requests/releases/tag/v2.33.0");
+    model::Event g;
+    g.kind = model::EventKind::github_release;
+    g.source = "github";
+    g.package = "requests";
+    g.version = "v2.34.0";
+    g.detail = "Big \x1b[2J one; not on PyPI after 6 h";
+    g.origin = "https://github.com/psf/requests/releases/tag/v2.34.0";
+    BOOST_TEST(describe(g) == "requests v2.34.0 released on GitHub: Big \\x1b[2J one; not on PyPI "
+                              "after 6 h (https://github.com/psf/requests/releases/tag/v2.34.0)");
+    g.kind = model::EventKind::issue_spike;
+    g.detail = "20 new issues in 24 h (usually 2.0 a day, p = 1e-09)";
+    BOOST_TEST(describe(g) == "requests: a spike of new GitHub issues: 20 new issues in 24 h "
+                              "(usually 2.0 a day, p = 1e-09)");
+    g.kind = model::EventKind::issue_spike_over;
+    g.detail = "2 new issues in 24 h (usually 2.0 a day)";
+    BOOST_TEST(describe(g).find("back to their usual rate") != std::string::npos);
+}

@@ -347,3 +347,34 @@ BOOST_AUTO_TEST_CASE(an_advisory_and_a_yanked_pins_way_out_are_listed) {
     BOOST_TEST(contains(m.text, "  Nearest non-yanked: 1.26.18, 2.0.1\n"));
     BOOST_TEST(!contains(m.text, "  Detail: sticky verify"));
 }
+
+BOOST_AUTO_TEST_CASE(github_events_and_release_note_links_in_mail) {
+    auto e = release();
+    e.link = "https://github.com/psf/requests/releases/tag/v2.32.0";
+    Event g = release("evt_gh");
+    g.kind = model::EventKind::github_release;
+    g.source = "github";
+    g.version = "v2.33.0";
+    g.update.reset();
+    g.allowed.reset();
+    g.pinned.reset();
+    g.detail = "<b>notes</b>; not on PyPI after 6 h";
+    g.origin = "https://github.com/psf/requests/releases/tag/v2.33.0";
+    g.link = g.origin;
+    Event s = g;
+    s.id = "evt_spike";
+    s.kind = model::EventKind::issue_spike;
+    s.version.reset();
+    std::vector<Event> events{g, e, s};
+    BOOST_TEST(EmailNotifier::subject(events) ==
+               "pinwatch: requests v2.33.0 (GitHub release), 2 more");
+    std::vector<Event> spike{s};
+    BOOST_TEST(EmailNotifier::subject(spike) == "pinwatch: requests: GitHub issue spike");
+    auto m = EmailNotifier(settings()).render(events);
+    BOOST_TEST(contains(m.text, "  Release notes: https://github.com/psf/requests/releases/tag/"
+                                "v2.32.0\n"),
+               m.text);
+    BOOST_TEST(contains(m.text, "requests v2.33.0 released on GitHub"), m.text);
+    BOOST_TEST(!contains(m.html, "<b>notes</b>"));
+    BOOST_TEST(contains(m.html, "&lt;b&gt;notes&lt;/b&gt;"));
+}

@@ -458,3 +458,37 @@ BOOST_AUTO_TEST_CASE(an_advisory_links_to_itself_and_its_text_arrives_inert) {
     BOOST_TEST(section(parse(SlackNotifier::render(odd)), 0).find("javascript") ==
                std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(github_events_link_to_github_and_stay_inert) {
+    auto e = release();
+    e.link = "https://github.com/psf/requests/releases/tag/v2.32.0";
+    auto g = release("evt_gh");
+    g.kind = model::EventKind::github_release;
+    g.source = "github";
+    g.version = "v2.33.0";
+    g.update.reset();
+    g.allowed.reset();
+    g.pinned.reset();
+    g.detail = "<!channel> notes; not on PyPI after 6 h";
+    g.origin = "https://github.com/psf/requests/releases/tag/v2.33.0";
+    auto s = release("evt_spike");
+    s.kind = model::EventKind::issue_spike;
+    s.source = "github";
+    s.version.reset();
+    s.update.reset();
+    s.allowed.reset();
+    s.detail = "20 new issues in 24 h";
+    s.origin = "https://github.com/psf/requests/issues";
+    std::vector<model::Event> const events{e, g, s};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(section(doc, 0).find("\n<https://github.com/psf/requests/releases/tag/v2.32.0|"
+                                    "Release notes>") != std::string::npos,
+               section(doc, 0));
+    BOOST_TEST(section(doc, 1) == "*requests* *v2.33.0* released on GitHub\n"
+                                  "Details: &lt;!channel&gt; notes; not on PyPI after 6 h\n"
+                                  "<https://github.com/psf/requests/releases/tag/v2.33.0|GitHub: "
+                                  "https://github.com/psf/requests/releases/tag/v2.33.0>");
+    BOOST_TEST(section(doc, 2).rfind(":rotating_light: *requests*: a spike of new GitHub issues\n",
+                                     0) == 0u,
+               section(doc, 2));
+}

@@ -14,9 +14,10 @@ Source const* SourceRegistry::find(std::string_view kind) const {
     return it == sources_.end() ? nullptr : it->second.get();
 }
 
-SourceRegistry SourceRegistry::standard() {
+SourceRegistry SourceRegistry::standard(GithubSettings const* github) {
     SourceRegistry r;
     r.add(std::make_unique<PypiSource>());
+    if (github) r.add(std::make_unique<GithubSource>(*github));
     return r;
 }
 

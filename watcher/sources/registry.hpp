@@ -3,6 +3,7 @@
 // folder plus one line in standard().
 #pragma once
 
+#include "watcher/sources/github.hpp"
 #include "watcher/sources/source.hpp"
 
 #include <map>
@@ -16,8 +17,8 @@ class SourceRegistry {
   public:
     void add(std::unique_ptr<Source> source);
     Source const* find(std::string_view kind) const;
-    // The sources a daemon and `check` use.
-    static SourceRegistry standard();
+    // The sources a daemon and `check` use; GitHub when settings are given.
+    static SourceRegistry standard(GithubSettings const* github = nullptr);
 
   private:
     std::map<std::string, std::unique_ptr<Source>, std::less<>> sources_;

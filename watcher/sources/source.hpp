@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinwatch::watcher {
 
@@ -51,6 +52,10 @@ struct PollContext {
     // that can (PyPI's per-version JSON) fill Observation::vulnerabilities.
     std::optional<std::string> vulnerabilities_for;
     std::optional<std::string> vulnerability_validator; // ETag of the last reading of it
+    std::optional<std::string> source_state;            // what the source kept from its last poll
+    // Versions other sources list for the same package (GitHub: which tags PyPI has), as
+    // release keys.
+    std::vector<std::string> other_versions;
 };
 
 // One request of a poll. `step` names it for the source's own parse (and for logs).
@@ -60,6 +65,7 @@ struct SourceRequest {
     std::string argument; // the source's own note for parse (a version, a page number)
     net::Request http;
     bool optional = false;
+    int ordinal = 1; // the n-th request of this poll (set by the poller)
 };
 
 // What to do after one response: ask the next request (a page, another endpoint), and/or
@@ -83,6 +89,15 @@ class Source {
     virtual std::string host(Subscription const& sub) const = 0;
     // At most this many polls of one host at once (nullopt: the scheduler's default).
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
+    // Whether PollContext::other_versions is wanted (it costs a query per poll).
+    virtual bool wants_other_versions() const { return false; }
+    // Where to read the notes of a release (by release key), from this source's state of the
+    // same package: another source's new_release event carries it.
+    virtual std::optional<std::string> release_link(std::string_view source_state,
+                                                    std::string_view project,
+                                                    std::string_view version_key) const {
+        return std::nullopt;
+    }
     virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
     // Reads one response into `into` and says what comes next.
     virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,

@@ -31,7 +31,7 @@ std::vector<OutboxItem> Outbox::pending(std::string const& notifier, UnixTime no
         store_.statement(std::string("SELECT o.id, o.notifier, o.attempts, ") +
                          "e.id, e.kind, e.source, e.package, e.origin, e.version, e.update_type, "
                          "e.allowed, e.pinned, "
-                         "e.specifier, e.detail, e.at, e.extra "
+                         "e.specifier, e.detail, e.at, e.extra, e.link "
                          "FROM outbox o JOIN events e ON e.id = o.event_id "
                          "WHERE o.notifier = ? AND o.state = 'pending' AND o.next_attempt_at <= ? "
                          "ORDER BY e.seq LIMIT ?");

@@ -29,7 +29,7 @@ inline std::optional<std::int64_t> opt_int(SQLite::Column const& c) {
 
 inline constexpr char const* kEventColumns =
     "id, kind, source, package, origin, version, "
-    "update_type, allowed, pinned, specifier, detail, at, extra";
+    "update_type, allowed, pinned, specifier, detail, at, extra, link";
 
 // The fields of an event that only some kinds carry (advisory, alternatives, Requires-Python),
 // stored as one JSON object; "" when it has none.
@@ -56,6 +56,7 @@ inline model::Event read_event(SQLite::Statement& q, int first) {
     e.at = q.getColumn(first + 11).getInt64();
     if (!q.getColumn(first + 12).isNull())
         event_extra_from_json(q.getColumn(first + 12).getString(), e);
+    e.link = opt_text(q.getColumn(first + 13));
     return e;
 }
 

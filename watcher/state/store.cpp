@@ -161,6 +161,11 @@ ALTER TABLE releases ADD COLUMN requires_python TEXT;
 ALTER TABLE releases ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN extra TEXT;
 )sql",
+    // 5: what a source keeps between polls (GitHub: repository, ETags, tags, issue counts).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN source_state TEXT;
+ALTER TABLE events ADD COLUMN link TEXT;
+)sql",
 };
 
 using sql::bind_opt;
@@ -317,7 +322,7 @@ constexpr char const* kSubscriptionColumns =
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
-    "vuln_error, advisories, held_until";
+    "vuln_error, advisories, held_until, source_state";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -358,6 +363,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.vulns.error = opt_text(q.getColumn(30));
     if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
     s.held_until = opt_int(q.getColumn(32));
+    s.source_state = opt_text(q.getColumn(33));
     return s;
 }
 
@@ -711,6 +717,32 @@ std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>>
+StateStore::source_states_elsewhere(std::string const& name, std::int64_t except) const {
+    auto& q = statement("SELECT source, source_state FROM subscriptions "
+                        "WHERE name = ? AND id != ? AND source_state IS NOT NULL");
+    q.bind(1, name);
+    q.bind(2, except);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    q.reset();
+    return out;
+}
+
+std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
+                                                        std::int64_t except) const {
+    auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
+                        "ON s.id = r.subscription_id WHERE s.name = ? AND s.id != ?");
+    q.bind(1, name);
+    q.bind(2, except);
+    std::vector<std::string> out;
+    while (q.executeStep())
+        out.push_back(q.getColumn(0).getString());
+    q.reset();
+    return out;
+}
+
 std::map<std::string, StoredRelease> StateStore::releases(std::int64_t subscription_id) const {
     std::map<std::string, StoredRelease> out;
     for (auto& r : release_list(subscription_id)) {
@@ -724,9 +756,9 @@ void StateStore::insert_event(Event const& e0, std::optional<std::int64_t> subsc
                               std::vector<OutboxTarget> const& targets) {
     auto& ev = statement(R"sql(
 INSERT INTO events (id, seq, subscription_id, kind, source, package, origin, version, update_type,
-                    allowed, pinned, specifier, detail, at, extra)
+                    allowed, pinned, specifier, detail, at, extra, link)
 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-        ?11, ?12, ?13, NULLIF(?14, '')))sql");
+        ?11, ?12, ?13, NULLIF(?14, ''), ?15))sql");
     std::string const id = e0.id.empty() ? new_event_id() : e0.id;
     ev.bind(1, id);
     bind_opt(ev, 2, subscription_id);
@@ -748,6 +780,7 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
     ev.bind(12, e0.detail);
     ev.bind(13, static_cast<std::int64_t>(e0.at));
     ev.bind(14, sql::event_extra_to_json(e0));
+    bind_opt(ev, 15, e0.link);
     ev.exec();
     auto& ob = statement(
         "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
@@ -818,6 +851,12 @@ WHERE id = ?1)sql");
         bind_opt(q, 4, u.vulns->error);
         q.bind(5, sql::advisories_to_json(u.vulns->live));
         q.bind(6, u.subscription_id);
+        q.exec();
+    }
+    if (u.source_state) {
+        auto& q = statement("UPDATE subscriptions SET source_state = ? WHERE id = ?");
+        q.bind(1, *u.source_state);
+        q.bind(2, u.subscription_id);
         q.exec();
     }
 

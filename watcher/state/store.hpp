@@ -63,7 +63,8 @@ struct StoredSubscription {
     std::optional<UnixTime> gone_since;          // the source has answered "gone" since then
     std::optional<std::string> pin_notice;       // "ok:1.0" / "yanked:1.0" / "missing:1.0"
     VulnerabilityState vulns;
-    std::optional<UnixTime> held_until; // the earliest time a held release may be announced
+    std::optional<UnixTime> held_until;      // the earliest time a held release may be announced
+    std::optional<std::string> source_state; // the source's own memory (Observation)
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -88,7 +89,8 @@ struct StateUpdate {
     std::optional<VulnerabilityState> vulns; // replaces the stored one when set
     bool set_held_until = false;             // write held_until (NULL when it is empty)
     std::optional<UnixTime> held_until;
-    std::vector<std::string> released; // held releases now announced (or dropped): not held
+    std::vector<std::string> released;       // held releases now announced (or dropped): not held
+    std::optional<std::string> source_state; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
@@ -147,6 +149,12 @@ class StateStore {
     std::map<std::string, StoredRelease> releases(std::int64_t subscription_id) const;
     // The same releases as a list, in no particular order (cheaper where no lookup follows).
     std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
+    // Release keys other subscriptions of package `name` (other sources) know.
+    std::vector<std::string> versions_elsewhere(std::string const& name,
+                                                std::int64_t except_subscription) const;
+    // (source, source_state) of the other subscriptions of package `name` that keep one.
+    std::vector<std::pair<std::string, std::string>>
+    source_states_elsewhere(std::string const& name, std::int64_t except_subscription) const;
 
     void apply(StateUpdate const& update);
     // Several updates in one transaction (unchanged polls: one commit instead of hundreds).

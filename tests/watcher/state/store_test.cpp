@@ -454,3 +454,53 @@ BOOST_AUTO_TEST_CASE(rules_advisories_held_releases_and_event_extras_round_trip)
     BOOST_REQUIRE_EQUAL(pending.size(), 3u);
     BOOST_TEST((pending[0].event.advisory.value() == a));
 }
+
+BOOST_AUTO_TEST_CASE(a_sources_own_state_and_an_events_link_are_kept) {
+    StateStore store(":memory:");
+    auto const pypi_id = store.upsert_subscription(sub("demo"), 10);
+    Subscription gh = sub("demo");
+    gh.source = "github";
+    gh.locator = "https://pypi.org/pypi/demo/json";
+    auto const gh_id = store.upsert_subscription(gh, 10);
+    store.set_routes({Route{"console", {}, {}, {}, std::nullopt}});
+
+    StateUpdate u;
+    u.subscription_id = pypi_id;
+    u.now = 20;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.upserts.push_back({"1.0", 20, std::nullopt, false, std::nullopt});
+    auto e = event(EventKind::new_release, "1.0");
+    e.link = "https://github.com/o/demo/releases/tag/v1.0";
+    u.events.push_back(e);
+    u.recipients.push_back({{"console", 20}});
+    store.apply(u);
+
+    StateUpdate g;
+    g.subscription_id = gh_id;
+    g.now = 20;
+    g.status = PollStatus::ok;
+    g.baseline_done = true;
+    g.source_state = R"({"repo":"o/demo"})";
+    store.apply(g);
+
+    BOOST_TEST(store.subscription(gh_id)->source_state.value_or("-") == R"({"repo":"o/demo"})");
+    BOOST_TEST(!store.subscription(pypi_id)->source_state);
+    // What other sources know of the same package.
+    auto const versions = store.versions_elsewhere("demo", gh_id);
+    BOOST_TEST(versions.size() == 1u);
+    BOOST_TEST(versions[0] == "1.0");
+    BOOST_TEST(store.versions_elsewhere("demo", pypi_id).empty());
+    auto const states = store.source_states_elsewhere("demo", pypi_id);
+    BOOST_REQUIRE(states.size() == 1u);
+    BOOST_TEST(states[0].first == "github");
+    // A later update without a state keeps the stored one.
+    g.source_state.reset();
+    store.apply(g);
+    BOOST_TEST(store.subscription(gh_id)->source_state.has_value());
+
+    BOOST_TEST(store.events(1)[0].link.value_or("-") == *e.link);
+    auto const items = Outbox(store).pending("console", 100, 10);
+    BOOST_REQUIRE(items.size() == 1u);
+    BOOST_TEST(items[0].event.link.value_or("-") == *e.link);
+}

@@ -1,0 +1,340 @@
+#define BOOST_TEST_MODULE github_e2e
+#include <boost/test/unit_test.hpp>
+
+// GitHub through the real command-line entry points, against the fake PyPI and the fake GitHub
+// on loopback: `check --github`, the daemon's GitHub polls and events, `status`, `evaluate`.
+
+#include "cli/commands.hpp"
+#include "tests/fakes/fake_github.hpp"
+#include "tests/fakes/fake_pypi.hpp"
+#include "watcher/sources/github.hpp"
+#include "watcher/state/store.hpp"
+
+#include <rapidjson/document.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace pinwatch;
+using namespace pinwatch::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+struct ScopedEnv {
+    std::string name;
+    ScopedEnv(std::string n, char const* value) : name(std::move(n)) {
+        if (value)
+            ::setenv(name.c_str(), value, 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+    ~ScopedEnv() { ::unsetenv(name.c_str()); }
+};
+
+bool contains(std::string const& s, std::string const& part) {
+    return s.find(part) != std::string::npos;
+}
+
+struct Workspace {
+    fs::path dir;
+    FakePypi pypi;
+    FakeGithub github;
+    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+
+    Workspace() {
+        static int counter = 0;
+        dir = fs::temp_directory_path() /
+              ("pinwatch-gh-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::create_directories(dir);
+        // requests: on GitHub, steady issues; flaky: on GitHub; plain: no repository anywhere.
+        pypi.add_project({"requests",
+                          "HTTP",
+                          {{"Documentation", "https://requests.readthedocs.io"},
+                           {"Source", "https://github.com/psf/requests"}},
+                          {{"2.31.0", now - 200 * kDay}, {"2.32.3", now - 30 * kDay}}});
+        pypi.add_project({"flaky",
+                          "Flaky",
+                          {{"Homepage", "https://github.com/org/flaky/"}},
+                          {{"1.0", now - 100 * kDay}}});
+        pypi.add_project({"plain",
+                          "No repo",
+                          {{"Homepage", "https://plain.example"}},
+                          {{"0.1", now - 10 * kDay}}});
+        FakeGithubRepo r;
+        r.full_name = "psf/requests";
+        r.created = now - 4000 * kDay;
+        r.releases = {{"v2.31.0", "v2.31.0", "old", false, false, now - 200 * kDay},
+                      {"v2.32.3", "v2.32.3", "* Fix", false, false, now - 30 * kDay},
+                      {"v2.33.0b1", "", "", false, true, now - 5 * kDay}};
+        r.tags = {"v2.33.0b1", "v2.32.3", "v2.31.0"};
+        for (int d = 0; d < 28; ++d)
+            r.issues.push_back(
+                {d + 1, now - (28 - d) * kDay + 3600, "steady " + std::to_string(d)});
+        github.add_repo(r);
+        FakeGithubRepo f;
+        f.full_name = "org/flaky";
+        f.owner_type = "User";
+        f.created = now - 300 * kDay;
+        f.releases = {{"v1.0", "", "", false, false, now - 100 * kDay}};
+        for (int d = 0; d < 28; ++d)
+            f.issues.push_back({d + 1, now - (28 - d) * kDay + 3600, "steady"});
+        github.add_repo(f);
+        // Quick pacing in tests: the daemon spreads the quota over the window.
+        github.set_quota(100000, 1000000, 3600);
+        write("requirements.txt", "requests==2.31.0\nflaky>=1\nplain\n");
+    }
+    ~Workspace() { fs::remove_all(dir); }
+    void write(std::string const& name, std::string const& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+    }
+    std::string path(std::string const& name) const { return (dir / name).string(); }
+    void config(std::string extra = "") {
+        write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                               "index_url = \"" +
+                                   pypi.index_url() +
+                                   "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                   "[github]\napi_url = \"" +
+                                   github.api_url() + "\"\n" + extra);
+    }
+    int check(std::vector<std::string> extra, std::string& out, std::string& err) {
+        std::vector<std::string> args = {"-r",
+                                         path("requirements.txt"),
+                                         "--index-url",
+                                         pypi.index_url(),
+                                         "--github-api-url",
+                                         github.api_url(),
+                                         "-q"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::ostringstream o, e;
+        int const rc = cli::run_check(args, o, e);
+        out = o.str();
+        err = e.str();
+        return rc;
+    }
+    std::vector<std::string> run_once() {
+        std::ostringstream out, err;
+        int const rc = cli::run_daemon({"--config", path("pinwatch.toml"), "--once"}, out, err);
+        BOOST_TEST_REQUIRE(rc == 0, "run --once failed: " << err.str());
+        std::vector<std::string> lines;
+        std::istringstream in(out.str());
+        for (std::string l; std::getline(in, l);)
+            lines.push_back(l);
+        return lines;
+    }
+};
+
+rapidjson::Value const& requirement(rapidjson::Document const& d, std::string const& name) {
+    for (auto const& r : d["requirements"].GetArray())
+        if (name == r["name"].GetString()) return r;
+    BOOST_FAIL("no requirement " + name);
+    return d["requirements"][0];
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(check_github_adds_the_github_object_per_requirement) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    std::string out, err;
+    int const rc = w.check({"--json"}, out, err);
+    BOOST_TEST(rc == 0, err);
+    BOOST_TEST(contains(err, "no GITHUB_TOKEN"), err);
+    rapidjson::Document d;
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& g = requirement(d, "requests")["github"];
+    BOOST_REQUIRE(g.IsObject());
+    BOOST_TEST(std::string(g["repo"].GetString()) == "psf/requests");
+    BOOST_TEST(std::string(g["latest_release"].GetString()) == "v2.32.3");
+    BOOST_TEST(std::string(g["latest_tag"].GetString()) == "v2.32.3");
+    BOOST_TEST(std::string(g["release_notes_url"].GetString()) ==
+               w.github.api_url() + "psf/requests/releases/tag/v2.32.3");
+    BOOST_TEST(g["open_issues"].GetInt() == 28);
+    BOOST_TEST(g["issues_last_24h"].GetInt() == 1);
+    BOOST_TEST(g["issues_daily_mean"].GetDouble() == 1.0);
+    BOOST_TEST(g["issue_spike"].IsNull());
+    BOOST_TEST(g["error"].IsNull());
+    // No repository: null, with the reason in the table.
+    BOOST_TEST(requirement(d, "plain")["github"].IsNull());
+    BOOST_TEST(requirement(d, "flaky")["github"]["repo"].GetString() == std::string("org/flaky"));
+
+    std::string table;
+    BOOST_TEST(w.check({}, table, err) == 0);
+    BOOST_TEST(contains(table, "GITHUB"), table);
+    BOOST_TEST(contains(table, "psf/requests v2.32.3, 28 open, 1 new in 24 h"), table);
+    BOOST_TEST(contains(table, "no GitHub repository: no GitHub repository in the project's PyPI "
+                               "project_urls or home_page"),
+               table);
+}
+
+BOOST_AUTO_TEST_CASE(check_reports_a_spike_and_a_github_failure_exits_3) {
+    Workspace w;
+    w.github.add_release("org/flaky", {"v1.1", "", "", false, false, w.now - 7200});
+    for (int i = 0; i < 15; ++i)
+        w.github.add_issue("org/flaky", {100 + i, w.now - 3000 + i, "broken after 1.1"});
+    std::string out, err;
+    BOOST_TEST(w.check({"--json"}, out, err) == 0, err);
+    rapidjson::Document d;
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& spike = requirement(d, "flaky")["github"]["issue_spike"];
+    BOOST_REQUIRE(spike.IsObject());
+    BOOST_TEST(spike["issues_last_24h"].GetInt() == 16);
+    BOOST_TEST(spike["expected"].GetDouble() == 1.0);
+    BOOST_TEST(spike["p_value"].GetDouble() < 1e-9);
+    BOOST_TEST(std::string(spike["since_release"].GetString()) == "v1.1");
+
+    w.github.set_fault("psf/requests", GithubFault::server_error);
+    BOOST_TEST(w.check({"--json"}, out, err) == 3);
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& g = requirement(d, "requests")["github"];
+    BOOST_REQUIRE(g.IsObject());
+    BOOST_TEST(contains(g["error"].GetString(), "github:requests: repo: http 502"),
+               g["error"].GetString());
+    BOOST_TEST(requirement(d, "requests")["error"].IsNull()); // PyPI was fine
+}
+
+BOOST_AUTO_TEST_CASE(a_token_is_sent_and_never_shown) {
+    Workspace w;
+    w.github.set_token("ghp_s3cr3tTOKEN");
+    ScopedEnv token("GITHUB_TOKEN", "ghp_s3cr3tTOKEN");
+    std::string out, err;
+    BOOST_TEST(w.check({"--json", "-v"}, out, err) == 0, err);
+    BOOST_TEST(!contains(out + err, "s3cr3t"));
+    BOOST_TEST(!contains(err, "no GITHUB_TOKEN"));
+    for (auto const& r : w.github.server().received())
+        BOOST_TEST(r.header("authorization").value_or("") == "Bearer ghp_s3cr3tTOKEN");
+    // A second check on the same state: all conditional, all 304, no quota spent.
+    BOOST_TEST(w.check({"--json", "--state", w.path("s.db")}, out, err) == 0);
+    w.github.reset_stats();
+    BOOST_TEST(w.check({"--json", "--state", w.path("s.db")}, out, err) == 0);
+    auto const st = w.github.stats();
+    BOOST_TEST(st.charged == 0u);
+    BOOST_TEST(st.not_modified == st.requests);
+}
+
+BOOST_AUTO_TEST_CASE(a_rate_limited_check_slows_down_instead_of_failing) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    // Six unauthenticated requests per two seconds; each repository costs four.
+    w.github.set_quota(6, 1000, 2);
+    w.github.set_fault("org/flaky", GithubFault::retry_after_403, 1);
+    std::string out, err;
+    BOOST_TEST(w.check({"--json"}, out, err) == 0, err << out);
+    rapidjson::Document d;
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(requirement(d, "requests")["github"]["error"].IsNull());
+    BOOST_TEST(requirement(d, "flaky")["github"]["error"].IsNull());
+    BOOST_TEST(requirement(d, "flaky")["github"]["repo"].GetString() == std::string("org/flaky"));
+    // The quota was never overrun: only the injected secondary limit was met.
+    BOOST_TEST(w.github.stats().rate_limited == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_watches_github_and_tells_every_notifier) {
+    Workspace w;
+    w.config("[github.repos]\nplain = \"org/flaky\"\nflaky = false\n");
+    BOOST_TEST(w.run_once().empty()); // the baseline is silent
+
+    // A burst of issues after a release; a GitHub-only release published 7 hours ago.
+    w.github.add_release("psf/requests", {"v2.33.0", "2.33", "Breaking \x1b[2J change", false,
+                                          false, w.now - 7 * 3600});
+    for (int i = 0; i < 12; ++i)
+        w.github.add_issue("psf/requests",
+                           {200 + i, w.now - 600 + i, "2.33 breaks <b>imports</b>"});
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+    std::string const all = lines[0] + "\n" + lines[1];
+    BOOST_TEST(contains(all, "github_release requests v2.33.0 released on GitHub"), all);
+    BOOST_TEST(contains(all, "not on PyPI after 6 h"), all);
+    BOOST_TEST(contains(all, "Breaking \\x1b[2J change"), all);
+    BOOST_TEST(contains(all, "issue_spike requests: a spike of new GitHub issues: 13 new issues in "
+                             "24 h"),
+               all);
+    BOOST_TEST(contains(all, "since release v2.33.0"), all);
+    // Nothing twice.
+    BOOST_TEST(w.run_once().empty());
+
+    // status: one row per repository, with the quota the server reported.
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, out, err) == 0, err.str());
+    auto const s = out.str();
+    BOOST_TEST(contains(s, "REPOSITORY"), s);
+    BOOST_TEST(contains(s, "psf/requests"), s);
+    BOOST_TEST(contains(s, "(no token)"), s);
+    BOOST_TEST(contains(s, "(ISSUE SPIKE)"), s);
+    BOOST_TEST(contains(s, "3 package(s), 2 GitHub repositories"), s);
+    // [github.repos]: `plain` is watched through org/flaky, `flaky` not at all.
+    watcher::StateStore store(w.path("state.db"));
+    int github_subs = 0;
+    for (auto const& sub : store.subscriptions())
+        if (sub.sub.source == "github") {
+            ++github_subs;
+            BOOST_TEST(sub.sub.name != "flaky");
+            if (sub.sub.name == "plain")
+                BOOST_TEST(
+                    watcher::github_detail::state_from_json(*sub.source_state).repo.value_or("-") ==
+                    "org/flaky");
+        }
+    BOOST_TEST(github_subs == 2);
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_judges_each_dependency) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    // requests: an organisation, released within the year, PRs merged in 2 days.
+    for (int i = 0; i < 4; ++i) {
+        FakeGithubIssue pr{500 + i, w.now - 40 * kDay, "pr", true};
+        pr.closed = pr.merged = w.now - 38 * kDay;
+        w.github.add_issue("psf/requests", pr);
+    }
+    w.github.add_issue("psf/requests", {600, w.now - kDay, "open pr", true});
+    // flaky: one person's account, archived.
+    w.github.add_repo({"org/flaky", "User", true, w.now - 300 * kDay, {}, {}, {}});
+    std::ostringstream out, err;
+    int const rc =
+        cli::run_evaluate({"requests", "flaky", "plain", "--index-url", w.pypi.index_url(),
+                           "--github-api-url", w.github.api_url(), "--json"},
+                          out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& p = d["packages"];
+    BOOST_REQUIRE_EQUAL(p.Size(), 3u);
+    auto const& req = p[0];
+    BOOST_TEST(std::string(req["verdict"].GetString()) == "healthy");
+    BOOST_TEST(req["age_days"].GetInt() == 200);
+    BOOST_TEST(req["releases_last_12_months"].GetInt() == 2);
+    BOOST_TEST(req["median_days_between_releases"].GetDouble() == 170.0);
+    BOOST_TEST(req["days_since_last_release"].GetInt() == 30);
+    BOOST_TEST(req["open_pull_requests"].GetInt() == 1);
+    BOOST_TEST(req["open_issues"].GetInt() == 28);
+    BOOST_TEST(req["median_days_to_merge_pr"].GetDouble() == 2.0);
+    BOOST_TEST(std::string(req["owner_type"].GetString()) == "organization");
+    BOOST_TEST(req["archived"].GetBool() == false);
+    auto const& flaky = p[1];
+    BOOST_TEST(std::string(flaky["verdict"].GetString()) == "risky");
+    BOOST_TEST(contains(flaky["reasons"][0].GetString(), "archived"));
+    auto const& plain = p[2];
+    BOOST_TEST(std::string(plain["verdict"].GetString()) == "watch");
+    BOOST_TEST(plain["repo"].IsNull());
+    BOOST_TEST(contains(plain["reasons"][0].GetString(), "young"));
+
+    std::ostringstream table;
+    BOOST_TEST(cli::run_evaluate({"requests", "--index-url", w.pypi.index_url(), "--github-api-url",
+                                  w.github.api_url()},
+                                 table, err) == 0);
+    BOOST_TEST(contains(table.str(), "VERDICT"), table.str());
+    BOOST_TEST(contains(table.str(), "healthy"), table.str());
+    BOOST_TEST(cli::run_evaluate({}, table, err) == 2);
+    BOOST_TEST(cli::run_evaluate({"no such name!"}, table, err) == 2);
+}
