@@ -107,7 +107,7 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                     it->second.due = outcome.next_due;
                 if (outcome.pause_host_until)
                     h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
-                if (outcome.rate_limited && retry_ && retry_(id, key)) {
+                if (outcome.rate_limited && retry_ && retry_(id, key, h.paused_until)) {
                     finished_.cancel();
                     return; // not done yet: polled again after the pause
                 }
@@ -143,7 +143,8 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
     std::map<std::string, std::deque<std::int64_t>> waiting;
     std::size_t remaining = 0;
     std::map<std::int64_t, int> retried;
-    retry_ = [&](std::int64_t id, std::string const& host) {
+    retry_ = [&](std::int64_t id, std::string const& host, UnixTime paused_until) {
+        if (paused_until - clock_() > options_.rate_limit_max_wait.count()) return false;
         if (retried[id]++ >= options_.rate_limit_retries) return false;
         waiting[host].push_front(id);
         ++remaining;

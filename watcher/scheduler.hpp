@@ -25,6 +25,9 @@ struct SchedulerOptions {
     std::size_t max_polls_per_host = 32; // a source may ask for fewer (GitHub: one at a time)
     std::size_t max_polls = 256;         // in flight in all
     int rate_limit_retries = 3;          // poll_each_once: polls refused by a rate limit
+    // ... retried only when the server's pause ends within this; a longer one (PyPI's 429 with
+    // Retry-After: 120) fails that poll with its reason instead of holding a one-shot run.
+    std::chrono::seconds rate_limit_max_wait{60};
     Backoff crash_backoff{std::chrono::seconds(30), std::chrono::seconds(3600)};
 };
 
@@ -42,8 +45,8 @@ class Scheduler {
     std::optional<UnixTime> start_due(UnixTime now);
     // Polls each subscription once, whatever its schedule, within the same budgets; completes
     // when all are done (or cancelled by the client's shutdown). A poll refused by a rate limit
-    // is tried again once its host's pause is over (up to `rate_limit_retries` times), so a
-    // one-shot run slows down instead of failing.
+    // is tried again once its host's pause is over (up to `rate_limit_retries` times, when the
+    // pause ends within `rate_limit_max_wait`), so a one-shot run slows down instead of failing.
     boost::asio::awaitable<void> poll_each_once(std::vector<StoredSubscription> subscriptions);
 
     std::size_t in_flight() const { return in_flight_.size(); }
@@ -84,7 +87,7 @@ class Scheduler {
     std::map<std::int64_t, int> crashes_; // polls that threw in a row, for their backoff
     std::set<std::int64_t> in_flight_;
     // poll_each_once: takes back a poll a rate limit refused (true: it will run again).
-    std::function<bool(std::int64_t, std::string const& host)> retry_;
+    std::function<bool(std::int64_t, std::string const& host, UnixTime paused_until)> retry_;
     boost::asio::steady_timer finished_; // cancelled whenever a poll completes
 };
 
