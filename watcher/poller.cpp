@@ -111,7 +111,10 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     if (s.baseline_done) ctx.validator = s.validator;
     ctx.metadata_version = s.metadata_version;
     ctx.want_metadata = options_.want_metadata;
-    if (vulnerabilities_due(s, clock_(), options_.vulnerability_interval)) {
+    auto const retry = vuln_retry_.find(s.id);
+    bool const vulns_backing_off =
+        s.vulns.error && retry != vuln_retry_.end() && clock_() < retry->second.second;
+    if (!vulns_backing_off && vulnerabilities_due(s, clock_(), options_.vulnerability_interval)) {
         ctx.vulnerabilities_for = s.sub.pinned;
         // The stored ETag belongs to the stored reading, of the stored version.
         if (s.vulns.version == s.sub.pinned) ctx.vulnerability_validator = s.vulns.validator;
@@ -221,6 +224,15 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
                           ? std::string("304 unchanged")
                           : std::string(to_string(update.status));
     // Advisories that cannot be read are said once when that starts, and once when it ends.
+    if (update.vulns && update.vulns->error) {
+        // Backoff from the poll interval, doubling, up to the advisories' own interval.
+        auto& [failures, next] = vuln_retry_[s.id];
+        Backoff b{interval_of(s.sub), options_.vulnerability_interval.value_or(interval_of(s.sub))};
+        b.cap = std::max(b.cap, b.initial);
+        next = now + b.after(++failures).count();
+    } else if (update.vulns) {
+        vuln_retry_.erase(s.id);
+    }
     bool const vulns_failing = update.vulns && update.vulns->error && !s.vulns.error;
     bool const vulns_back = update.vulns && !update.vulns->error && s.vulns.error;
     auto const vulns_error = vulns_failing ? *update.vulns->error : std::string();

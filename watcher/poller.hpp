@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -85,6 +86,10 @@ class Poller {
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;
+    // Advisory readings that keep failing (an index without a JSON API): failures in a row and
+    // when to try again, so a failing reading is not repeated at every poll. In memory: a
+    // restart tries again at once.
+    std::map<std::int64_t, std::pair<int, UnixTime>> vuln_retry_;
 };
 
 UnixTime unix_now();

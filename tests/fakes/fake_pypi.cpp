@@ -418,6 +418,7 @@ TestResponse FakePypi::handle(TestRequest const& req) {
             auto j = json_faults_.find(packaging::canonicalize_name(project));
             if (j == json_faults_.end()) j = json_faults_.find("*");
             if (j != json_faults_.end()) fault = j->second;
+            if (fault != Fault::none) ++stats_.json_api_faults;
         }
         auto f = faults_.find(packaging::canonicalize_name(project));
         if (f == faults_.end()) f = faults_.find("*");

@@ -63,6 +63,7 @@ enum class Fault {
 struct FakePypiStats {
     std::size_t simple_json = 0, simple_html = 0, json_api = 0, not_modified = 0, other = 0;
     std::size_t json_api_not_modified = 0; // 304s of the JSON API (per-version advisories)
+    std::size_t json_api_faults = 0;       // JSON API requests answered with a set fault
 };
 
 class FakePypi {

@@ -1,9 +1,11 @@
 #define BOOST_TEST_MODULE poller
 #include <boost/test/unit_test.hpp>
 
+#include "tests/fakes/fake_pypi.hpp"
 #include "tests/fakes/test_server.hpp"
 #include "tests/watcher/paged_source.hpp"
 #include "watcher/poller.hpp"
+#include "watcher/sources/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -172,4 +174,70 @@ BOOST_AUTO_TEST_CASE(an_unknown_source_is_a_permanent_error_not_a_crash) {
     BOOST_TEST((out.status == PollStatus::error));
     BOOST_TEST(out.error.value() == "nosuch:demo: no such source");
     BOOST_TEST(rig.pages.server.requests() == 0u);
+}
+
+// The pin's advisories cannot be read (an index without PyPI's JSON API): the listing polls on,
+// and the reading is tried again with backoff from the poll interval, not at every poll.
+BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_are_retried_with_backoff) {
+    test::FakePypi pypi;
+    pypi.add_project({"Demo", "A demo project", {}, {{"1.0", 100}, {"1.1", 200}}});
+    pypi.set_json_api_fault("demo", test::Fault::server_error);
+    StateStore store(":memory:");
+    boost::asio::io_context io;
+    net::Client client(io.get_executor(), net::ClientOptions{});
+    auto sources = SourceRegistry::standard();
+    UnixTime now = 1000;
+    PollerOptions options;
+    options.jitter = 0;
+    options.interval = std::chrono::seconds(600);
+    options.vulnerability_interval = std::chrono::hours(6);
+    Poller poller(client, store, sources, Router{}, options, [&] { return now; });
+    auto sub = pypi_subscription(pypi.index_url(), "demo");
+    sub.specifier = "==1.0";
+    sub.pinned = "1.0";
+    auto const id = store.upsert_subscription(sub, now);
+    auto const poll = [&] {
+        bool done = false;
+        PollOutcome out;
+        boost::asio::co_spawn(io, poller.poll(*store.subscription(id)),
+                              [&](std::exception_ptr ep, PollOutcome o) {
+                                  if (ep) std::rethrow_exception(ep);
+                                  out = o;
+                                  done = true;
+                              });
+        io.restart();
+        while (!done)
+            io.run_one();
+        poller.flush();
+        return out;
+    };
+    auto const faults = [&] { return pypi.stats().json_api_faults; };
+
+    BOOST_TEST(poll().status == PollStatus::ok); // the listing is read; the advisories are not
+    // (The first poll also asked the project's JSON for its metadata, which fails the same way.)
+    auto const first = faults();
+    BOOST_TEST(first >= 1u);
+    BOOST_TEST(store.subscription(id)->vulns.error.has_value());
+    // Polls within the backoff (the poll interval, then doubling) leave the JSON API alone.
+    now += 60;
+    poll();
+    BOOST_TEST(faults() == first);
+    now = 1000 + 600;
+    poll();
+    BOOST_TEST(faults() == first + 1);
+    now += 600; // the second backoff is 1200 s
+    poll();
+    BOOST_TEST(faults() == first + 1);
+    now = 1600 + 1200;
+    poll();
+    BOOST_TEST(faults() == first + 2);
+    // The JSON API answers again: read at the next try, and then on its own interval.
+    pypi.set_json_api_fault("demo", test::Fault::none);
+    now = 2800 + 2400;
+    poll();
+    BOOST_TEST(!store.subscription(id)->vulns.error.has_value());
+    auto const reads = pypi.stats().json_api;
+    now += 600;
+    poll();
+    BOOST_TEST(pypi.stats().json_api == reads);
 }
