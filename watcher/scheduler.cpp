@@ -54,11 +54,16 @@ std::map<std::string, UnixTime> Scheduler::paused_hosts(UnixTime now) const {
     return out;
 }
 
-bool Scheduler::may_start(Entry const& e, UnixTime now) {
+bool Scheduler::may_start(Entry const& e, UnixTime now, bool one_shot) {
     if (in_flight_.size() >= options_.max_polls) return false;
     auto const it = hosts_.find(e.host);
     if (it == hosts_.end()) return true;
-    return it->second.in_flight < it->second.limit && it->second.paused_until <= now;
+    auto const& h = it->second;
+    // A one-shot run waits out a short pause, not a long one (GitHub's hour-long reset): its
+    // polls then go ahead and fail with the server's reason instead of holding the run.
+    bool const paused = h.paused_until > now &&
+                        !(one_shot && h.paused_until - now > options_.rate_limit_max_wait.count());
+    return h.in_flight < h.limit && !paused;
 }
 
 void Scheduler::start(std::int64_t id, UnixTime now) {
@@ -163,12 +168,13 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         std::optional<UnixTime> wake;
         for (auto& [key, queue] : waiting) {
             auto const& h = hosts_[key];
-            if (h.paused_until > now && !queue.empty())
+            if (h.paused_until > now && !queue.empty() &&
+                h.paused_until - now <= options_.rate_limit_max_wait.count())
                 wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
             while (!queue.empty() && in_flight_.size() < options_.max_polls) {
                 auto const id = queue.front();
                 auto const e = entries_.find(id);
-                if (e != entries_.end() && !may_start(e->second, now)) break;
+                if (e != entries_.end() && !may_start(e->second, now, true)) break;
                 queue.pop_front();
                 --remaining;
                 if (e != entries_.end()) start(id, now);

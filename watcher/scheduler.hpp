@@ -26,7 +26,8 @@ struct SchedulerOptions {
     std::size_t max_polls = 256;         // in flight in all
     int rate_limit_retries = 3;          // poll_each_once: polls refused by a rate limit
     // ... retried only when the server's pause ends within this; a longer one (PyPI's 429 with
-    // Retry-After: 120) fails that poll with its reason instead of holding a one-shot run.
+    // Retry-After: 120, GitHub's spent quota) is not waited for: that poll fails with its reason
+    // instead of holding a one-shot run.
     std::chrono::seconds rate_limit_max_wait{60};
     Backoff crash_backoff{std::chrono::seconds(30), std::chrono::seconds(3600)};
 };
@@ -74,7 +75,7 @@ class Scheduler {
     };
     Entry entry_for(StoredSubscription const& s) const;
     Host& host(std::string const& key, std::string const& source);
-    bool may_start(Entry const& e, UnixTime now);
+    bool may_start(Entry const& e, UnixTime now, bool one_shot = false);
     void start(std::int64_t id, UnixTime now);
 
     boost::asio::any_io_executor ex_;

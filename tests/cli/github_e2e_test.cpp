@@ -12,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -237,6 +238,29 @@ BOOST_AUTO_TEST_CASE(a_rate_limited_check_slows_down_instead_of_failing) {
     BOOST_TEST(requirement(d, "flaky")["github"]["repo"].GetString() == std::string("org/flaky"));
     // The quota was never overrun: only the injected secondary limit was met.
     BOOST_TEST(w.github.stats().rate_limited == 1u);
+}
+
+// A quota spent until a reset an hour away is not waited for: the check ends now, the
+// repositories GitHub refused say so in github.error, and the exit status is 3.
+BOOST_AUTO_TEST_CASE(a_quota_spent_for_an_hour_fails_the_check_instead_of_holding_it) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    w.github.set_quota(6, 1000, 3600); // six unauthenticated requests an hour
+    std::string out, err;
+    auto const started = std::chrono::steady_clock::now();
+    BOOST_TEST(w.check({"--json"}, out, err) == 3, err << out);
+    BOOST_TEST_MESSAGE(
+        "took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+                << " s");
+    rapidjson::Document d;
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    std::size_t refused = 0;
+    for (auto const& r : d["requirements"].GetArray())
+        if (r["github"].IsObject() && r["github"]["error"].IsString())
+            refused += contains(r["github"]["error"].GetString(), "rate limit");
+    BOOST_TEST(refused >= 1u, out);
+    BOOST_TEST(!contains(err, "waiting"), err);
 }
 
 BOOST_AUTO_TEST_CASE(the_daemon_watches_github_and_tells_every_notifier) {
