@@ -5,6 +5,7 @@
 // mistake is asserted with its exact message, and all of them come out of one check.
 
 #include "config/check.hpp"
+#include "tests/fakes/scratch_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,22 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-    fs::path dir;
-    Dir() {
-        static int n = 0;
-        dir = fs::temp_directory_path() /
-              ("pinwatch-check-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::create_directories(dir);
-    }
-    ~Dir() { fs::remove_all(dir); }
-    std::string write(std::string const& name, std::string const& text, mode_t mode = 0600) {
-        auto const p = dir / name;
-        std::ofstream(p, std::ios::binary) << text;
-        ::chmod(p.c_str(), mode);
-        return p.string();
-    }
-    std::string path(std::string const& name) const { return (dir / name).string(); }
+struct Dir : pinwatch::test::ScratchDir {
+    Dir() : ScratchDir("pinwatch-check") {}
 };
 
 std::vector<std::string> lines(std::vector<ConfigError> const& v) {
