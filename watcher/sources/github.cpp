@@ -1,6 +1,7 @@
 // GitHub source: request building, response parsing and the pure rules (discovery, tag
 // versions, spike statistics). No I/O.
 #include "watcher/sources/github.hpp"
+#include "common/json_read.hpp"
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -26,33 +27,8 @@ constexpr std::size_t kNotesChars = 280;   // the start of the release notes in 
 constexpr std::size_t kTitleChars = 120;   // one issue title in a spike event
 constexpr std::size_t kMaxIssuePages = 40; // per poll; a busier window is counted partly
 
-std::string str_member(rapidjson::Value const& o, char const* key) {
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsString()) return {};
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-bool bool_member(rapidjson::Value const& o, char const* key) {
-    auto it = o.FindMember(key);
-    return it != o.MemberEnd() && it->value.IsBool() && it->value.GetBool();
-}
-std::int64_t int_member(rapidjson::Value const& o, char const* key, std::int64_t fallback = 0) {
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsNumber()) return fallback;
-    if (it->value.IsInt64()) return it->value.GetInt64();
-    return static_cast<std::int64_t>(it->value.GetDouble());
-}
-std::optional<std::string> opt_str(rapidjson::Value const& o, char const* key) {
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-std::optional<std::int64_t> opt_int(rapidjson::Value const& o, char const* key) {
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
-    return it->value.GetInt64();
-}
 UnixTime time_member(rapidjson::Value const& o, char const* key) {
-    auto s = str_member(o, key);
+    auto s = json::string_or_empty(o, key);
     return pypi_detail::parse_upload_time(s).value_or(0);
 }
 
@@ -203,13 +179,13 @@ Result<std::vector<Release>, std::string> parse_releases(std::string const& body
     for (auto const& v : d.GetArray()) {
         if (!v.IsObject()) continue;
         Release r;
-        r.tag = str_member(v, "tag_name");
+        r.tag = json::string_or_empty(v, "tag_name");
         if (r.tag.empty()) continue;
-        r.name = str_member(v, "name");
-        r.url = str_member(v, "html_url");
-        r.notes = cut(one_line(str_member(v, "body")), kNotesChars);
-        r.draft = bool_member(v, "draft");
-        r.prerelease = bool_member(v, "prerelease");
+        r.name = json::string_or_empty(v, "name");
+        r.url = json::string_or_empty(v, "html_url");
+        r.notes = cut(one_line(json::string_or_empty(v, "body")), kNotesChars);
+        r.draft = json::flag(v, "draft");
+        r.prerelease = json::flag(v, "prerelease");
         r.published = time_member(v, "published_at");
         if (r.published == 0) r.published = time_member(v, "created_at");
         out.push_back(std::move(r));
@@ -224,7 +200,8 @@ Result<std::vector<std::string>, std::string> parse_tags(std::string const& body
     std::vector<std::string> out;
     for (auto const& v : d.GetArray())
         if (v.IsObject())
-            if (auto name = str_member(v, "name"); !name.empty()) out.push_back(std::move(name));
+            if (auto name = json::string_or_empty(v, "name"); !name.empty())
+                out.push_back(std::move(name));
     return out;
 }
 
@@ -236,9 +213,9 @@ Result<std::vector<Issue>, std::string> parse_issues(std::string const& body) {
     for (auto const& v : d.GetArray()) {
         if (!v.IsObject()) continue;
         Issue i;
-        i.number = int_member(v, "number");
+        i.number = json::integer(v, "number");
         i.created = time_member(v, "created_at");
-        i.title = str_member(v, "title");
+        i.title = json::string_or_empty(v, "title");
         // A pull request carries a `pull_request` object; a null one (an old media type's
         // default) is an issue.
         auto pr = v.FindMember("pull_request");
@@ -253,14 +230,14 @@ Result<Repository, std::string> parse_repository(std::string const& body) {
     d.Parse(body.c_str(), body.size());
     if (d.HasParseError() || !d.IsObject()) return fail("repository: not a JSON object");
     Repository r;
-    r.full_name = str_member(d, "full_name");
+    r.full_name = json::string_or_empty(d, "full_name");
     if (r.full_name.empty()) return fail("repository: no full_name");
-    r.html_url = str_member(d, "html_url");
-    r.open_issues = int_member(d, "open_issues_count");
-    r.archived = bool_member(d, "archived");
+    r.html_url = json::string_or_empty(d, "html_url");
+    r.open_issues = json::integer(d, "open_issues_count");
+    r.archived = json::flag(d, "archived");
     r.created = time_member(d, "created_at");
     if (auto o = d.FindMember("owner"); o != d.MemberEnd() && o->value.IsObject())
-        r.owner_type = str_member(o->value, "type");
+        r.owner_type = json::string_or_empty(o->value, "type");
     return r;
 }
 
@@ -414,44 +391,44 @@ State state_from_json(std::string_view text) {
     rapidjson::Document d;
     d.Parse(text.data(), text.size());
     if (d.HasParseError() || !d.IsObject()) return s;
-    s.repo = opt_str(d, "repo");
-    s.found_in = str_member(d, "found_in");
-    s.no_repo = str_member(d, "no_repo");
-    s.renamed_from = opt_str(d, "renamed_from");
-    s.meta_etag = opt_str(d, "meta_etag");
-    s.meta_checked = int_member(d, "meta_checked");
-    s.repo_etag = opt_str(d, "repo_etag");
-    s.repo_checked = int_member(d, "repo_checked");
+    s.repo = json::optional_string(d, "repo");
+    s.found_in = json::string_or_empty(d, "found_in");
+    s.no_repo = json::string_or_empty(d, "no_repo");
+    s.renamed_from = json::optional_string(d, "renamed_from");
+    s.meta_etag = json::optional_string(d, "meta_etag");
+    s.meta_checked = json::integer(d, "meta_checked");
+    s.repo_etag = json::optional_string(d, "repo_etag");
+    s.repo_checked = json::integer(d, "repo_checked");
     if (auto f = d.FindMember("facts"); f != d.MemberEnd() && f->value.IsObject()) {
         auto const& o = f->value;
-        s.facts.full_name = str_member(o, "full_name");
-        s.facts.html_url = str_member(o, "html_url");
-        s.facts.owner_type = str_member(o, "owner_type");
-        s.facts.open_issues = int_member(o, "open_issues");
-        s.facts.archived = bool_member(o, "archived");
-        s.facts.created = int_member(o, "created");
+        s.facts.full_name = json::string_or_empty(o, "full_name");
+        s.facts.html_url = json::string_or_empty(o, "html_url");
+        s.facts.owner_type = json::string_or_empty(o, "owner_type");
+        s.facts.open_issues = json::integer(o, "open_issues");
+        s.facts.archived = json::flag(o, "archived");
+        s.facts.created = json::integer(o, "created");
     }
-    s.releases_etag = opt_str(d, "releases_etag");
+    s.releases_etag = json::optional_string(d, "releases_etag");
     if (auto a = d.FindMember("releases"); a != d.MemberEnd() && a->value.IsArray())
         for (auto const& v : a->value.GetArray()) {
             if (!v.IsObject()) continue;
             Release r;
-            r.tag = str_member(v, "tag");
-            r.name = str_member(v, "name");
-            r.url = str_member(v, "url");
-            r.notes = str_member(v, "notes");
-            r.draft = bool_member(v, "draft");
-            r.prerelease = bool_member(v, "prerelease");
-            r.published = int_member(v, "published");
+            r.tag = json::string_or_empty(v, "tag");
+            r.name = json::string_or_empty(v, "name");
+            r.url = json::string_or_empty(v, "url");
+            r.notes = json::string_or_empty(v, "notes");
+            r.draft = json::flag(v, "draft");
+            r.prerelease = json::flag(v, "prerelease");
+            r.published = json::integer(v, "published");
             s.releases.push_back(std::move(r));
         }
-    s.tags_etag = opt_str(d, "tags_etag");
+    s.tags_etag = json::optional_string(d, "tags_etag");
     if (auto a = d.FindMember("tags"); a != d.MemberEnd() && a->value.IsArray())
         for (auto const& v : a->value.GetArray())
             if (v.IsString()) s.tags.emplace_back(v.GetString(), v.GetStringLength());
-    s.issues_etag = opt_str(d, "issues_etag");
-    s.issues_max = int_member(d, "issues_max");
-    s.issues_from = int_member(d, "issues_from");
+    s.issues_etag = json::optional_string(d, "issues_etag");
+    s.issues_max = json::integer(d, "issues_max");
+    s.issues_from = json::integer(d, "issues_from");
     if (auto a = d.FindMember("issues"); a != d.MemberEnd() && a->value.IsArray())
         for (auto const& v : a->value.GetArray())
             if (v.IsArray() && v.Size() == 2 && v[0].IsInt64() && v[1].IsInt64())
@@ -459,23 +436,23 @@ State state_from_json(std::string_view text) {
     if (auto a = d.FindMember("newest_titles"); a != d.MemberEnd() && a->value.IsArray())
         for (auto const& v : a->value.GetArray())
             if (v.IsString()) s.newest_titles.emplace_back(v.GetString(), v.GetStringLength());
-    s.spike = bool_member(d, "spike");
+    s.spike = json::flag(d, "spike");
     if (auto a = d.FindMember("pending"); a != d.MemberEnd() && a->value.IsArray())
         for (auto const& v : a->value.GetArray()) {
             if (!v.IsObject()) continue;
             Pending p;
-            p.tag = str_member(v, "tag");
-            p.key = str_member(v, "key");
-            p.url = str_member(v, "url");
-            p.detail = str_member(v, "detail");
-            p.first_seen = int_member(v, "first_seen");
+            p.tag = json::string_or_empty(v, "tag");
+            p.key = json::string_or_empty(v, "key");
+            p.url = json::string_or_empty(v, "url");
+            p.detail = json::string_or_empty(v, "detail");
+            p.first_seen = json::integer(v, "first_seen");
             s.pending.push_back(std::move(p));
         }
-    s.quota_limit = opt_int(d, "quota_limit");
-    s.quota_remaining = opt_int(d, "quota_remaining");
-    s.quota_reset = opt_int(d, "quota_reset");
-    s.authenticated = bool_member(d, "authenticated");
-    s.polled = int_member(d, "polled");
+    s.quota_limit = json::optional_integer(d, "quota_limit");
+    s.quota_remaining = json::optional_integer(d, "quota_remaining");
+    s.quota_reset = json::optional_integer(d, "quota_reset");
+    s.authenticated = json::flag(d, "authenticated");
+    s.polled = json::integer(d, "polled");
     return s;
 }
 

@@ -1,5 +1,6 @@
 // PyPI source: request building and response parsing, no I/O.
 #include "watcher/sources/pypi.hpp"
+#include "common/json_read.hpp"
 
 #include "common/text.hpp"
 
@@ -576,33 +577,19 @@ Result<std::vector<Advisory>, std::string> parse_vulnerabilities(std::string con
     auto list = d.FindMember("vulnerabilities");
     if (list == d.MemberEnd() || !list->value.IsArray())
         return fail("vulnerabilities: the answer has no \"vulnerabilities\" list");
-    auto text = [](rapidjson::Value const& o, char const* key) -> std::optional<std::string> {
-        auto it = o.FindMember(key);
-        if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
-        return std::string(it->value.GetString(), it->value.GetStringLength());
-    };
-    auto texts = [](rapidjson::Value const& o, char const* key) {
-        std::vector<std::string> out;
-        auto it = o.FindMember(key);
-        if (it == o.MemberEnd() || !it->value.IsArray()) return out;
-        for (auto const& v : it->value.GetArray())
-            if (v.IsString() && out.size() < 100)
-                out.emplace_back(v.GetString(), v.GetStringLength());
-        return out;
-    };
     std::vector<Advisory> out;
     for (auto const& v : list->value.GetArray()) {
         // Only `id` is never null (warehouse's model); an entry without one cannot be told.
         if (!v.IsObject()) return fail("vulnerabilities: an entry is not an object");
-        auto id = text(v, "id");
+        auto id = json::optional_string(v, "id");
         if (!id || id->empty()) return fail("vulnerabilities: an entry has no \"id\"");
         if (out.size() >= kMaxAdvisories)
             return fail("vulnerabilities: more than " + with_thousands(kMaxAdvisories) +
                         " entries");
         Advisory a;
         a.id = std::move(*id);
-        a.aliases = texts(v, "aliases");
-        a.summary = text(v, "summary").value_or("");
+        a.aliases = json::strings(v, "aliases", 100);
+        a.summary = json::optional_string(v, "summary").value_or("");
         // Long advisories are summarised by their first 1,000 bytes (cut on a UTF-8 boundary).
         if (a.summary.size() > 1000) {
             std::size_t cut = 1000;
@@ -610,9 +597,9 @@ Result<std::vector<Advisory>, std::string> parse_vulnerabilities(std::string con
                 --cut;
             a.summary = a.summary.substr(0, cut) + "…";
         }
-        a.link = text(v, "link").value_or("");
-        a.fixed_in = texts(v, "fixed_in");
-        a.withdrawn = text(v, "withdrawn");
+        a.link = json::optional_string(v, "link").value_or("");
+        a.fixed_in = json::strings(v, "fixed_in", 100);
+        a.withdrawn = json::optional_string(v, "withdrawn");
         out.push_back(std::move(a));
     }
     return out;

@@ -1,6 +1,7 @@
 // SQL for the state store. Migrations are a numbered list applied by PRAGMA user_version;
 // never edit a shipped migration, append a new one.
 #include "watcher/state/store.hpp"
+#include "common/json_read.hpp"
 
 #include "common/json.hpp"
 #include "watcher/state/sql.hpp"
@@ -222,30 +223,15 @@ void write_advisory(JsonWriter& w, Advisory const& a) {
     w.end_array().field("fix_allowed", a.fix_allowed).field("withdrawn", a.withdrawn).end_object();
 }
 
-std::optional<std::string> opt_string(rapidjson::Value const& o, char const* key) {
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-std::vector<std::string> strings_of(rapidjson::Value const& o, char const* key) {
-    std::vector<std::string> out;
-    auto it = o.FindMember(key);
-    if (it == o.MemberEnd() || !it->value.IsArray()) return out;
-    for (auto const& v : it->value.GetArray())
-        if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
-    return out;
-}
-
 Advisory read_advisory(rapidjson::Value const& o) {
     Advisory a;
-    a.id = opt_string(o, "id").value_or("");
-    a.aliases = strings_of(o, "aliases");
-    a.summary = opt_string(o, "summary").value_or("");
-    a.link = opt_string(o, "link").value_or("");
-    a.fixed_in = strings_of(o, "fixed_in");
-    a.fix_allowed = opt_string(o, "fix_allowed");
-    a.withdrawn = opt_string(o, "withdrawn");
+    a.id = json::optional_string(o, "id").value_or("");
+    a.aliases = json::strings(o, "aliases");
+    a.summary = json::optional_string(o, "summary").value_or("");
+    a.link = json::optional_string(o, "link").value_or("");
+    a.fixed_in = json::strings(o, "fixed_in");
+    a.fix_allowed = json::optional_string(o, "fix_allowed");
+    a.withdrawn = json::optional_string(o, "withdrawn");
     return a;
 }
 
@@ -419,11 +405,11 @@ void event_extra_from_json(std::string const& text, Event& e) {
     if (d.HasParseError() || !d.IsObject()) return;
     if (auto it = d.FindMember("advisory"); it != d.MemberEnd() && it->value.IsObject())
         e.advisory = read_advisory(it->value);
-    e.alternatives = strings_of(d, "alternatives");
-    e.requires_python = opt_string(d, "requires_python");
+    e.alternatives = json::strings(d, "alternatives");
+    e.requires_python = json::optional_string(d, "requires_python");
     if (auto it = d.FindMember("drops_python"); it != d.MemberEnd() && it->value.IsBool())
         e.drops_python = it->value.GetBool();
-    e.python = opt_string(d, "python");
+    e.python = json::optional_string(d, "python");
 }
 
 } // namespace sql
