@@ -559,9 +559,9 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
         progress.tick();
         auto const until = outcome.pause_host_until;
-        // Waited for only up to a minute (SchedulerOptions::rate_limit_max_wait); a longer pause
-        // fails the polls it would hold, with the server's reason in their rows.
-        if (until && *until - unix_now() >= 10 && *until - unix_now() <= 60 &&
+        // Only a short pause is waited for; a longer one fails the polls it would hold, with the
+        // server's reason in their rows.
+        if (until && *until - unix_now() >= 10 && scheduler.waits_out(*until, unix_now()) &&
             (!told_wait || *until > *told_wait + 60)) {
             told_wait = until;
             err << "pinwatch check: " << s.sub.source << " asks to wait until " << utc_text(*until)

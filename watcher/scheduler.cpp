@@ -61,8 +61,7 @@ bool Scheduler::may_start(Entry const& e, UnixTime now, bool one_shot) {
     auto const& h = it->second;
     // A one-shot run waits out a short pause, not a long one (GitHub's hour-long reset): its
     // polls then go ahead and fail with the server's reason instead of holding the run.
-    bool const paused = h.paused_until > now &&
-                        !(one_shot && h.paused_until - now > options_.rate_limit_max_wait.count());
+    bool const paused = h.paused_until > now && !(one_shot && !waits_out(h.paused_until, now));
     return h.in_flight < h.limit && !paused;
 }
 
@@ -149,7 +148,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
     std::size_t remaining = 0;
     std::map<std::int64_t, int> retried;
     retry_ = [&](std::int64_t id, std::string const& host, UnixTime paused_until) {
-        if (paused_until - clock_() > options_.rate_limit_max_wait.count()) return false;
+        if (!waits_out(paused_until, clock_())) return false;
         if (retried[id]++ >= options_.rate_limit_retries) return false;
         waiting[host].push_front(id);
         ++remaining;
@@ -168,8 +167,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         std::optional<UnixTime> wake;
         for (auto& [key, queue] : waiting) {
             auto const& h = hosts_[key];
-            if (h.paused_until > now && !queue.empty() &&
-                h.paused_until - now <= options_.rate_limit_max_wait.count())
+            if (h.paused_until > now && !queue.empty() && waits_out(h.paused_until, now))
                 wake = wake ? std::min(*wake, h.paused_until) : h.paused_until;
             while (!queue.empty() && in_flight_.size() < options_.max_polls) {
                 auto const id = queue.front();

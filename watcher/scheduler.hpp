@@ -50,6 +50,12 @@ class Scheduler {
     // pause ends within `rate_limit_max_wait`), so a one-shot run slows down instead of failing.
     boost::asio::awaitable<void> poll_each_once(std::vector<StoredSubscription> subscriptions);
 
+    // Whether poll_each_once waits for a host pause ending at `until` (at most
+    // `rate_limit_max_wait`); a longer one is not waited for.
+    bool waits_out(UnixTime until, UnixTime now) const {
+        return until - now <= options_.rate_limit_max_wait.count();
+    }
+
     std::size_t in_flight() const { return in_flight_.size(); }
     std::size_t scheduled() const { return entries_.size(); }
     // Hosts paused by a rate limit, and until when.
