@@ -4,6 +4,7 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace pinwatch::notifiers {
@@ -224,7 +225,7 @@ Wording word(Event const& e) {
             // The link's text says where it really goes: an advisory link from an index is
             // untrusted, and "https://osv.dev@evil.example/" must not read as osv.dev.
             if (is_web_url(e.advisory->link)) {
-                std::string const url = redact_url(e.advisory->link);
+                std::string const url = link_target(e.advisory->link);
                 w.lines.push_back(line(linked({piece(e.advisory->id, Role::id), ours(" ("),
                                                piece(url_host(url), Role::url), ours(")")},
                                               url)));
@@ -368,7 +369,7 @@ std::vector<Fact> record(Event const& e, Wording const& w) {
         if (!e.advisory->summary.empty()) rows.push_back({"Summary", clean(e.advisory->summary)});
         // As it really goes: without userinfo, so the host shown is the host reached.
         if (!e.advisory->link.empty())
-            rows.push_back({"Link", clean(redact_url(e.advisory->link))});
+            rows.push_back({"Link", clean(link_target(e.advisory->link))});
         if (e.kind == EventKind::vulnerability) rows.push_back({"Fix", fix_text(e)});
     }
     if (auto const drops = drops_python_text(e); !drops.empty())
@@ -489,6 +490,21 @@ std::string url_host(std::string_view url) {
     if (auto at = authority.rfind('@'); at != std::string_view::npos)
         authority.remove_prefix(at + 1);
     return ascii_lower(authority);
+}
+
+std::string link_target(std::string_view url) {
+    auto const scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return std::string(url);
+    auto const start = scheme_end + 3;
+    auto const authority_end = std::min(url.find_first_of("/\\?#", start), url.size());
+    auto authority = url.substr(start, authority_end - start);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
+    std::string out(url.substr(0, start));
+    out += authority;
+    for (char c : url.substr(authority_end))
+        out += c == '\\' ? '/' : c;
+    return out;
 }
 
 bool is_web_url(std::string_view url) {

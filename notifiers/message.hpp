@@ -115,6 +115,11 @@ Line trail(Message const& m);
 // ends at '/', '\\', '?' or '#', as browsers read it. "https://osv.dev@evil.example/" ->
 // "evil.example". "" when there is no "scheme://".
 std::string url_host(std::string_view url);
+// A link as it will be followed, written so that anyone reads the same host: userinfo dropped,
+// backslashes (which browsers read as '/') written as '/', query and fragment kept.
+// "https://osv.dev@evil.example/a?x" -> "https://evil.example/a?x";
+// "https://evil.example\\@osv.dev/" -> "https://evil.example/@osv.dev/".
+std::string link_target(std::string_view url);
 // An http:// or https:// URL (any case).
 bool is_web_url(std::string_view url);
 

@@ -211,13 +211,13 @@ BOOST_AUTO_TEST_CASE(links_come_from_the_model_and_name_their_real_host) {
     BOOST_TEST(r.links[0].label == "PyPI: requests 2.32.0");
 
     auto v = full(EventKind::vulnerability);
-    v.advisory->link = "https://osv.dev@evil.example/GHSA-9wx4-h78v-vm56";
+    v.advisory->link = "https://osv.dev@evil.example/GHSA-9wx4-h78v-vm56?ref=pinwatch";
     v.link = "https://docs.example\\@github.com/notes";
     auto const m = message_for(v);
     BOOST_REQUIRE(m.links.size() == 3u);
-    BOOST_TEST(m.links[0].url == "https://evil.example/GHSA-9wx4-h78v-vm56");
+    BOOST_TEST(m.links[0].url == "https://evil.example/GHSA-9wx4-h78v-vm56?ref=pinwatch");
     BOOST_TEST(m.links[0].label == "GHSA-9wx4-h78v-vm56 (evil.example)");
-    BOOST_TEST(fact(m, "Link") == "https://evil.example/GHSA-9wx4-h78v-vm56");
+    BOOST_TEST(fact(m, "Link") == "https://evil.example/GHSA-9wx4-h78v-vm56?ref=pinwatch");
     BOOST_TEST(m.links[1].label == "PyPI: requests 2.31.0");
     // The link that is followed is the one named: without its userinfo it goes to github.com.
     BOOST_TEST(m.links[2].url == "https://github.com/notes");
@@ -239,6 +239,16 @@ BOOST_AUTO_TEST_CASE(url_hosts_are_read_as_browsers_read_them) {
     BOOST_TEST(url_host("https://evil.example#@osv.dev/") == "evil.example");
     BOOST_TEST(url_host("https://[::1]:8080/p") == "[::1]:8080");
     BOOST_TEST(url_host("no scheme") == "");
+    // Links are written so that every reader, browser and label agree on the host; a link's
+    // query and fragment are kept.
+    BOOST_TEST(link_target("https://osv.dev@evil.example/a?id=1#f") ==
+               "https://evil.example/a?id=1#f");
+    BOOST_TEST(link_target("https://evil.example\\@osv.dev/x") ==
+               "https://evil.example/@osv.dev/x");
+    BOOST_TEST(url_host(link_target("https://evil.example\\@osv.dev/x")) == "evil.example");
+    BOOST_TEST(link_target("https://evil.example?@osv.dev/") == "https://evil.example?@osv.dev/");
+    BOOST_TEST(link_target("https://osv.dev/vulnerability/GHSA-1") ==
+               "https://osv.dev/vulnerability/GHSA-1");
     BOOST_TEST(is_web_url("HTTPS://x"));
     BOOST_TEST(!is_web_url("javascript:alert(1)"));
 }
