@@ -24,8 +24,17 @@ install(FILES systemd/pinwatch.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
 install(FILES examples/pinwatch.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
   RENAME pinwatch-full.toml)
 # The service's config: a commented example with nothing to watch and no notifiers, a conffile
-# in the package (cmake/deb/conffiles), so an admin's edits survive upgrades.
-install(FILES systemd/etc-pinwatch.toml DESTINATION /etc/pinwatch RENAME pinwatch.toml)
+# in the package (cmake/deb/conffiles), so an admin's edits survive upgrades. A plain
+# `cmake --install` onto this machine (no DESTDIR, as CPack's staging has) never replaces a
+# config that is already there.
+install(CODE "
+  if(EXISTS \"/etc/pinwatch/pinwatch.toml\" AND \"\$ENV{DESTDIR}\" STREQUAL \"\")
+    message(STATUS \"Kept: /etc/pinwatch/pinwatch.toml (an existing config is never replaced)\")
+  else()
+    file(INSTALL DESTINATION \"/etc/pinwatch\" TYPE FILE RENAME pinwatch.toml
+         FILES \"${CMAKE_SOURCE_DIR}/systemd/etc-pinwatch.toml\")
+  endif()
+")
 install(FILES cmake/deb/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # pinwatch(1), written from the binary's own --help texts once it is linked (cmake/manpage.cmake).
