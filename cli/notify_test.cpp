@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
+#include "config/check.hpp"
 #include "config/config.hpp"
 #include "config/secrets.hpp"
 #include "net/client.hpp"
@@ -31,7 +32,9 @@ constexpr char const* kNotifyTestUsage =
 
 Sends one test event (a made-up patch release of "pinwatch-test") through every notifier the
 config names, built as `pinwatch run` builds them, and prints one line per notifier:
-"NAME  ok" or "NAME  failed: <what the receiver or the connection said>".
+"NAME  ok" or "NAME  failed: <what the receiver or the connection said>", then a summary on
+stderr. The config is checked first as `pinwatch config-check` checks it; every problem it
+finds is printed, and nothing is sent.
   --config FILE     TOML config (see the README's config reference)
   --notifier NAME   only this notifier (the default console notifier is named "console")
 Nothing is written to the state file. Exit status: 0 every notifier took the event, 1 some did
@@ -129,13 +132,15 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
         return 2;
     }
-    auto loaded = config::load_config(*config_path);
-    if (!loaded) {
-        for (auto const& e : loaded.error())
-            err << sanitize_text(e.str()) << '\n';
+    // Checked as config-check checks it (config/check.cpp), so both report the same problems.
+    auto checked = config::check_config(*config_path);
+    print_config_problems(checked, err);
+    if (!checked.ok()) {
+        err << sanitize_text(*config_path) << ": " << checked.errors.size()
+            << " problem(s); nothing was sent\n";
         return 2;
     }
-    config::Config cfg = std::move(*loaded);
+    config::Config cfg = std::move(*checked.config);
     auto const base = std::filesystem::path(cfg.path).parent_path();
 
     auto const names = notifier_names(cfg);
@@ -233,6 +238,11 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
     }
     write_table(out, rows); // sanitises every cell
     out.flush();
+    // The summary goes to stderr: stdout stays one line per notifier for scripts.
+    std::size_t const failed = static_cast<std::size_t>(
+        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
+    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
+        << rows.size() - failed << " ok, " << failed << " failed\n";
     return all_ok ? 0 : 1;
 }
 

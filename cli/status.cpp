@@ -5,6 +5,7 @@
 #include "cli/support.hpp"
 #include "common/text.hpp"
 #include "config/config.hpp"
+#include "config/state_path.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
 #include "watcher/sources/github.hpp"
@@ -29,11 +30,16 @@ Shows what the daemon's state file holds: every watched package, its last poll a
 how each notifier's deliveries stand (pending, delivered, failed, given up; next attempt, the
 oldest waiting event, the last error), the outbox and recent events.
   --state FILE    state file (default: the config's `state`, else the default `pinwatch run`
-                  would use here: $STATE_DIRECTORY/state.db, else the per-user one)
-  --config FILE   read the state path from this config
+                  would use here: $STATE_DIRECTORY/state.db, else the per-user one, else the
+                  systemd service's /var/lib/pinwatch/state.db)
+  --config FILE   read the state path from this config (its `state` only: no secrets needed)
   --events N      recent events to list (default 10)
   --all           include packages no longer in the requirements
 )";
+
+// Where pinwatch.service keeps its state (StateDirectory=pinwatch; DynamicUser= links it to
+// /var/lib/private/pinwatch, which only root may enter).
+constexpr char const* kServiceState = "/var/lib/pinwatch/state.db";
 
 // Characters of a notifier's last error in the NOTIFIERS table.
 constexpr std::size_t kLastErrorChars = 120;
@@ -129,24 +135,37 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     if (state) {
         origin = "--state";
     } else if (config_path) {
-        auto cfg = config::load_config(*config_path);
-        if (!cfg) {
-            for (auto const& e : cfg.error())
-                err << sanitize_text(e.str()) << '\n';
+        // Only the `state` setting: the notifiers' secrets are not needed to read the state.
+        auto setting = config::read_state_setting(*config_path);
+        if (!setting) {
+            err << sanitize_text(setting.error().str()) << '\n';
             return 2;
         }
-        state = cfg->state;
+        state = *setting;
         if (state) origin = "`state` in " + *config_path;
     }
     if (!state) {
-        // As `pinwatch run` would choose under this environment, but nothing is created.
+        // As `pinwatch run` would choose under this environment, but nothing is created. An
+        // admin's shell has no $STATE_DIRECTORY: when this user has no state file, the service's
+        // (StateDirectory=pinwatch) is the one meant.
         auto const where = default_state_location();
         state = where.path;
-        origin = "the default under " + where.rule +
-                 (where.rule == "$STATE_DIRECTORY"
-                      ? ""
-                      : "; a systemd service keeps it in its StateDirectory, e.g. "
-                        "/var/lib/pinwatch/state.db: pass --state");
+        origin = "the default under " + where.rule;
+        std::error_code ec;
+        if (where.rule != "$STATE_DIRECTORY" && !std::filesystem::exists(where.path, ec)) {
+            std::error_code sec;
+            bool const service = std::filesystem::exists(kServiceState, sec);
+            if (service) {
+                state = kServiceState;
+                origin = "the systemd service's StateDirectory";
+            } else {
+                origin +=
+                    std::string("; nor is there a systemd service's ") + kServiceState +
+                    (sec == std::errc::permission_denied ? " that this user may read (try sudo)"
+                                                         : "") +
+                    "; pass --state or --config";
+            }
+        }
     }
     std::string const path = *state;
     if (auto why = why_not_openable(path)) {
