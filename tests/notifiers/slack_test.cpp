@@ -279,7 +279,8 @@ BOOST_AUTO_TEST_CASE(each_answer_class) {
          std::nullopt},
         {FakeSlack::error(410, "channel_is_archived"), Status::failed, true,
          "slack team-slack: HTTP 410: channel_is_archived", std::nullopt},
-        {FakeSlack::error(403, "invalid_token"), Status::failed, true,
+        // Issue #20: a refused token pauses the channel (auth_failed), its events kept.
+        {FakeSlack::error(403, "invalid_token"), Status::retry, false,
          "slack team-slack: HTTP 403: invalid_token", std::nullopt},
         {FakeSlack::error(400, "no_service"), Status::failed, true,
          "slack team-slack: HTTP 400: no_service", std::nullopt},
@@ -301,6 +302,7 @@ BOOST_AUTO_TEST_CASE(each_answer_class) {
         BOOST_TEST_CONTEXT(c.error) {
             BOOST_TEST(d.status == c.status, describe(d));
             BOOST_TEST(d.disable == c.disable, describe(d));
+            BOOST_TEST(d.auth_failed == (c.error.find("invalid_token") != std::string::npos));
             BOOST_TEST(d.error == c.error);
             BOOST_TEST(d.retry_after.has_value() == c.retry_after.has_value(), describe(d));
             if (c.retry_after && d.retry_after)
