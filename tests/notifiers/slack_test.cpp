@@ -388,6 +388,36 @@ BOOST_AUTO_TEST_CASE(a_batch_is_delivered_when_every_part_was) {
     BOOST_TEST(slack.posts().size() == 7u);
 }
 
+// Issue #20, defect 1: a split message's events come to their own part's answer. A refused
+// part fails its events alone and the next part still goes; a retry leaves the rest pending.
+BOOST_AUTO_TEST_CASE(each_part_records_its_own_events) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    auto const events = many(45); // three parts
+    auto const parts = SlackNotifier::split(events);
+    BOOST_REQUIRE(parts.size() == 3u);
+    auto const first = parts[0].size(), second = parts[1].size();
+    slack.script({FakeSlack::ok(), FakeSlack::error(400, "invalid_payload"), FakeSlack::ok()});
+    auto d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::failed, describe(d));
+    BOOST_TEST(slack.posts().size() == 3u); // the third part went after the refused second
+    BOOST_REQUIRE(d.outcomes.size() == events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto const want = i >= first && i < first + second ? Status::failed : Status::delivered;
+        BOOST_TEST(d.outcome(i) == want, "event " << i);
+    }
+
+    // A retry on the second part: the first part's events are delivered, the others wait.
+    auto const others = many(45);
+    slack.script({FakeSlack::ok(), FakeSlack::rate_limited(3)});
+    d = h.deliver(n, others);
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_REQUIRE(d.outcomes.size() == others.size());
+    for (std::size_t i = 0; i < others.size(); ++i)
+        BOOST_TEST(d.outcome(i) == (i < first ? Status::delivered : Status::retry), "event " << i);
+}
+
 BOOST_AUTO_TEST_CASE(parts_are_paced) {
     FakeSlack slack;
     DeliverHarness h;
