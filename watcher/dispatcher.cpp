@@ -188,10 +188,16 @@ void Dispatcher::kick(UnixTime now) {
 
 asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
     auto const before = totals_;
-    kick(now);
-    while (!idle()) {
-        idle_.expires_after(std::chrono::hours(1));
-        co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+    // A channel that finished before another stopped has its notice about it due now: a few
+    // rounds, so that `run --once` delivers it too (each round only takes what is due).
+    for (int round = 0; round < 3 && !stopping_; ++round) {
+        kick(now);
+        while (!idle()) {
+            idle_.expires_after(std::chrono::hours(1));
+            co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        auto const due = next_due();
+        if (!due || *due > now) break;
     }
     DispatchStats d;
     d.delivered = totals_.delivered - before.delivered;
