@@ -354,7 +354,7 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
                 }
             }
             recovered();
-            if (delivered > 0 && c.stop_recorded) {
+            if (delivered > 0 && c.stop_recorded && !stops) {
                 outbox_.clear_stop(c.name);
                 c.stop_recorded = false;
                 spdlog::info("notifier {}: delivering again", c.name);
