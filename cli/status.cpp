@@ -12,6 +12,7 @@
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
@@ -253,24 +254,67 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     // Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
     // waited, and what went wrong last (a receiver's words: sanitised and cut short).
     auto const per_notifier = outbox.by_notifier();
+    // Stopped notifiers say so instead of a next attempt, and rows of a notifier no longer
+    // configured (the daemon lists its notifiers in the file) are orphaned: nothing sends them.
+    auto const stops = outbox.stops();
+    auto const stop_of = [&](std::string const& name) -> NotifierStop const* {
+        for (auto const& st : stops)
+            if (st.notifier == name) return &st;
+        return nullptr;
+    };
+    auto const configured = store->routes();
+    auto const orphaned = [&](std::string const& name) {
+        return !configured.empty() &&
+               std::none_of(configured.begin(), configured.end(),
+                            [&](Route const& r) { return r.notifier == name; });
+    };
+    auto const stop_text = [&](NotifierStop const& st) {
+        return st.kind == NotifierStop::Kind::auth ? std::string("paused: credentials refused")
+                                                   : std::string("disabled: gone");
+    };
     if (!per_notifier.empty()) {
         std::vector<std::vector<std::string>> table;
         table.push_back({"NOTIFIER", "PENDING", "DELIVERED", "FAILED", "DEAD", "NEXT ATTEMPT",
                          "OLDEST PENDING", "LAST ERROR"});
         for (auto const& n : per_notifier) {
             bool const waiting = n.counts.pending > 0;
+            auto const* stop = stop_of(n.notifier);
+            bool const orphan = !stop && orphaned(n.notifier);
+            std::string next = waiting && n.next_attempt ? in(*n.next_attempt, now) : "-";
+            std::optional<std::string> error = n.last_error;
+            if (orphan) {
+                next = "orphaned";
+            } else if (stop) {
+                next = stop->kind == NotifierStop::Kind::auth ? "paused" : "disabled";
+                error = stop->reason;
+            }
             table.push_back(
-                {n.notifier, std::to_string(n.counts.pending), std::to_string(n.counts.delivered),
-                 std::to_string(n.counts.failed), std::to_string(n.counts.dead),
-                 waiting && n.next_attempt ? in(*n.next_attempt, now) : "-",
+                {sanitize_text(n.notifier), std::to_string(n.counts.pending),
+                 std::to_string(n.counts.delivered), std::to_string(n.counts.failed),
+                 std::to_string(n.counts.dead), next,
                  waiting && n.oldest_pending ? ago(n.oldest_pending, now) : "-",
-                 n.last_error
-                     ? notifiers::truncate_text(sanitize_text(*n.last_error), kLastErrorChars)
-                     : "-"});
+                 error ? notifiers::truncate_text(sanitize_text(*error), kLastErrorChars) : "-"});
         }
         out << "\n";
         write_table(out, table);
     }
+    // One line per stopped or orphaned notifier: what happened and what brings it back.
+    bool said = false;
+    auto const say = [&](std::string const& line) {
+        out << (said ? "" : "\n") << line << "\n";
+        said = true;
+    };
+    for (auto const& st : stops)
+        say("notifier " + sanitize_text(st.notifier) + ": " + stop_text(st) + " " +
+            ago(st.since, now) + " (" +
+            notifiers::truncate_text(sanitize_text(st.reason), kLastErrorChars) + "); " +
+            (st.kind == NotifierStop::Kind::auth
+                 ? "its events wait: fix the secret and reload, or run `pinwatch notify-test`"
+                 : "it gets nothing until its URL changes"));
+    for (auto const& n : per_notifier)
+        if (n.counts.pending > 0 && !stop_of(n.notifier) && orphaned(n.notifier))
+            say("notifier " + sanitize_text(n.notifier) + ": " + std::to_string(n.counts.pending) +
+                " notification(s) orphaned: it is no longer configured, nothing will send them");
     auto const counts = outbox.counts();
     out << "\n"
         << packages << " package(s)"
