@@ -77,7 +77,8 @@ BOOST_AUTO_TEST_CASE(sanitize_makes_separators_and_zero_width_characters_visible
     BOOST_TEST(sanitize_text("re\xe2\x80\x8bquests") == "re\\u200bquests"); // zero-width space
     BOOST_TEST(sanitize_text("x\xe2\x80\x8c\xe2\x80\x8dy") == "x\\u200c\\u200dy");
     BOOST_TEST(sanitize_text("\xe2\x81\xa0joined") == "\\u2060joined"); // word joiner
-    BOOST_TEST(sanitize_text("\xef\xbb\xbfBOM") == "\\ufeffBOM");
+    BOOST_TEST(sanitize_text("\xef\xbb\xbf"
+                             "BOM") == "\\ufeffBOM");
     BOOST_TEST(sanitize_text("em\xe2\x80\x94"
                              "dash \xe2\x80\xa6") == "em\xe2\x80\x94"
                                                      "dash \xe2\x80\xa6");
