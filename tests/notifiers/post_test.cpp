@@ -4,6 +4,7 @@
 // Helpers of the posting channels: Retry-After, scrubbing a secret URL, excerpts, and the
 // memory of what already arrived.
 
+#include "common/secret.hpp"
 #include "notifiers/post.hpp"
 
 using namespace pinwatch;
