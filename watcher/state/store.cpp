@@ -171,7 +171,21 @@ ALTER TABLE events ADD COLUMN extra TEXT;
 ALTER TABLE subscriptions ADD COLUMN source_state TEXT;
 ALTER TABLE events ADD COLUMN link TEXT;
 )sql",
-    // 6: no credentials in the state file: locators and origins lose their userinfo and their
+    // 6: when each delivery first fell due (a digest's send time), which max_age counts from;
+    // and the notifiers that stopped: gone (410, no_service) until their URL changes, or
+    // paused because their credentials were refused. `fingerprint` tells a changed URL without
+    // holding it (a keyed hash, never the URL).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN due_at INTEGER;
+CREATE TABLE notifier_stops (
+    name        TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL, -- gone | auth
+    reason      TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
+    // 7: no credentials in the state file: locators and origins lose their userinfo and their
     // host's case, merging subscriptions that turn out to be one (strip_credentials, below).
     // Events are pruned by age ([state] keep), so they get an index on their time.
     R"sql(
@@ -179,13 +193,13 @@ CREATE INDEX IF NOT EXISTS events_at ON events(at);
 )sql",
 };
 
-// 6: a package's identity is its index without userinfo, with a lower-cased host (see
+// 7: a package's identity is its index without userinfo, with a lower-cased host (see
 // url_identity). Files written before kept the index URL as configured, password included, in
 // every locator and origin. Each is rewritten; subscriptions that now name the same package
 // (the password was changed once, or the host's case) become one: the one that is active, has
 // a baseline and was polled last stays, and takes over the others' releases it lacks and their
 // events (whose outbox rows follow the events).
-constexpr int kStripCredentialsVersion = 6;
+constexpr int kStripCredentialsVersion = 7;
 
 bool strip_credentials(SQLite::Database& db) {
     bool changed = false;
@@ -918,8 +932,9 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
     ev.bind(14, sql::event_extra_to_json(e0));
     bind_opt(ev, 15, e0.link);
     ev.exec();
-    auto& ob = statement(
-        "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+    auto& ob =
+        statement("INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at, due_at) "
+                  "VALUES (?1, ?2, ?3, ?3)");
     for (auto const& target : targets) {
         ob.bind(1, id);
         ob.bind(2, target.notifier);
