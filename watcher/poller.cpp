@@ -61,21 +61,24 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
 }
 
 PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
-                           std::optional<UnixTime> pause) {
+                           std::optional<UnixTime> pause, std::string const& host) {
     if (options_.keep_schedule) update.next_due = s.next_due;
+    outages_.filter(host, update);
     update.recipients.clear();
     for (auto const& e : update.events)
         update.recipients.push_back(router_.recipients(e, update.now));
     bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
                        update.upserts.empty() && update.removed.empty() && !update.metadata &&
                        !update.error;
+    bool stored = !quiet;
     if (quiet) {
         deferred_.push_back(update);
-        if (deferred_.size() >= 256) flush();
+        if (deferred_.size() >= 256) stored = flush();
     } else {
         store_.apply(update);
     }
     PollOutcome outcome;
+    outcome.stored = stored;
     outcome.status = update.status;
     outcome.error = update.error;
     outcome.events = update.events.size();
@@ -84,6 +87,12 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
     for (auto const& e : update.events)
         outcome.event_kinds.push_back(e.kind);
     return outcome;
+}
+
+void Poller::use_index_credentials(std::vector<Subscription> const& configured) {
+    credentials_.clear();
+    for (auto const& s : configured)
+        if (!s.authorization.empty()) credentials_[url_origin(s.locator)] = s.authorization;
 }
 
 bool Poller::flush() {
@@ -96,13 +105,16 @@ bool Poller::flush() {
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     DiffPolicy const policy{options_.failing_after, options_.python};
+    if (s.sub.authorization.empty())
+        if (auto it = credentials_.find(url_origin(s.sub.locator)); it != credentials_.end())
+            s.sub.authorization = it->second;
     Source const* source = sources_.find(s.sub.source);
     if (!source) {
         UnixTime const now = clock_();
         SourceError err{
             SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
         co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
-                         std::nullopt);
+                         std::nullopt, s.sub.source);
     }
     std::string const label = std::string(source->kind()) + ":" + sanitize_text(s.sub.name);
 
@@ -198,7 +210,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         else
             spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message),
                           s.consecutive_failures + 1);
-        auto outcome = finish(s, std::move(update), pause_until);
+        auto outcome = finish(s, std::move(update), pause_until, source->host(s.sub));
         outcome.request_time = request_time;
         outcome.rate_limited = failure->kind == SourceError::Kind::rate_limited;
         co_return outcome;
@@ -237,7 +249,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     bool const vulns_back = update.vulns && !update.vulns->error && s.vulns.error;
     auto const vulns_error = vulns_failing ? *update.vulns->error : std::string();
     // Logged once stored: a poll whose result the state file refused did not happen.
-    auto outcome = finish(s, std::move(update), pause_until);
+    auto outcome = finish(s, std::move(update), pause_until, source->host(s.sub));
     spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
     if (works_again) spdlog::info("{}: polls work again", label);
     if (vulns_failing)
