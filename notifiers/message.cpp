@@ -277,11 +277,12 @@ Wording word(Event const& e) {
         w.title = line({name, ours(": polls work again")});
         break;
     case EventKind::notifier_disabled:
-        w.headline = "notifier " + pkg + " disabled";
-        w.sentence =
-            "notifier " + pkg + " is disabled; it gets nothing until the config changes" + detail;
-        w.title = line({ours("Notifier "), name,
-                        ours(" is disabled: it gets nothing until the config changes")});
+        // The detail (from the dispatcher) says why and what brings it back: a paused channel
+        // keeps its events until its secret is fixed, a gone one gets nothing until its URL
+        // changes.
+        w.headline = "notifier " + pkg + " stopped";
+        w.sentence = "notifier " + pkg + " stopped delivering" + detail;
+        w.title = line({ours("Notifier "), name, ours(" stopped delivering")});
         break;
     case EventKind::github_release:
         w.headline = pkg + " " + ver + " (GitHub release)";

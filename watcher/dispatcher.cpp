@@ -226,7 +226,11 @@ void Dispatcher::stop_channel(State& c, NotifierStop::Kind kind, std::string con
     e.kind = EventKind::notifier_disabled;
     e.source = "pinwatch";
     e.package = c.name;
-    e.detail = why;
+    e.detail = auth ? "its credentials were refused (" + why +
+                          "); its events are kept until the secret is fixed and the config "
+                          "reloaded, or `pinwatch notify-test` gets through"
+                    : "the receiver says it is gone (" + why +
+                          "); it gets nothing until its URL changes in the config";
     e.at = now;
     std::vector<OutboxTarget> others;
     for (auto const& o : channels_)
