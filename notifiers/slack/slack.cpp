@@ -389,7 +389,7 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
         co_return d;
     }
     int const status = response->status;
-    if (status >= 200 && status < 300) co_return d;
+    if (net::classify_status(status) == net::StatusClass::success) co_return d;
 
     std::string const said = body_excerpt(response->body, url_.reveal());
     d.error = label_ + ": HTTP " + std::to_string(status) + (said.empty() ? "" : ": " + said);
@@ -397,7 +397,8 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
     auto const code = trim_blanks(response->body);
     bool const dead = status == 404 || status == 410 || code == "no_service" ||
                       code == "channel_is_archived" || code == "invalid_token";
-    if (status == 429 || (status >= 500 && !dead)) {
+    if (net::classify_status(status) == net::StatusClass::rate_limited ||
+        (net::classify_status(status) == net::StatusClass::server_error && !dead)) {
         d.status = Delivery::Status::retry;
         d.retry_after = retry_after(*response);
     } else {

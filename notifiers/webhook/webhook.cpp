@@ -127,7 +127,7 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
             co_return d;
         }
         int const status = response->status;
-        if (status >= 200 && status < 300) {
+        if (net::classify_status(status) == net::StatusClass::success) {
             sent_.remember(e.id);
             continue;
         }
@@ -135,7 +135,7 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
         d.error = label_ + ": HTTP " + std::to_string(status) +
                   (status >= 300 && status < 400 ? " (redirects are not followed)" : "") +
                   (said.empty() ? "" : ": " + said);
-        if (status == 429 || status >= 500) {
+        if (net::is_temporary(net::classify_status(status))) {
             d.status = Delivery::Status::retry;
             d.retry_after = retry_after(*response);
         } else {
