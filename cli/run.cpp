@@ -355,6 +355,10 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
         exit_code = 3;
     } else if (exit_code == 0 && once) {
         auto const d = daemon->last_delivery();
+        if (d.orphaned > 0)
+            err << "pinwatch run --once: " << d.orphaned
+                << " notification(s) pending for notifiers no longer configured; see `pinwatch "
+                   "status`\n";
         if (d.retried + d.failed > 0) {
             err << "pinwatch run --once: " << d.retried + d.failed
                 << " notification(s) not delivered (" << d.retried << " to retry, " << d.failed

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "common/base64.hpp"
+#include "common/suggest.hpp"
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/files.hpp"
@@ -123,8 +124,11 @@ struct Reader {
         }
         return out;
     }
-    void unknown(toml::node const& n, std::string const& key, std::string const& where) {
-        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]"));
+    // `known`: the keys the table takes, for a "did you mean" when one is close.
+    void unknown(toml::node const& n, std::string const& key, std::string const& where,
+                 std::vector<std::string_view> const& known = {}) {
+        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]") +
+                     did_you_mean(key, known));
     }
 };
 
@@ -283,8 +287,9 @@ void read_notifier_settings(Reader& r, std::string const& where, toml::node cons
         std::string takes;
         for (auto k : wanted)
             takes += std::string(takes.empty() ? "" : ", ") + std::string(k);
-        r.error(*v, "unknown key '" + key + "' in [" + where + "] (type '" + n.type + "' takes " +
-                        (takes.empty() ? "no settings" : takes) + ")");
+        r.error(*v, "unknown key '" + key + "' in [" + where + "]" + did_you_mean(key, wanted) +
+                        " (type '" + n.type + "' takes " + (takes.empty() ? "no settings" : takes) +
+                        ")");
     }
     for (auto key : wanted) {
         if (given.count(std::string(key))) continue;
@@ -595,7 +600,7 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
             if (auto d = r.duration(v, "metrics.outbox_stale", std::chrono::seconds(60)))
                 m.outbox_stale = *d;
         } else {
-            r.unknown(v, key, "metrics");
+            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale"});
         }
     }
     if (!t->contains("listen")) {
@@ -701,7 +706,10 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                    key == "password" || key == "from" || key == "to") {
             email_keys[key] = &v; // checked below, once the type is known
         } else {
-            r.unknown(v, key, where);
+            r.unknown(v, key, where,
+                      {"type", "events", "packages", "digest", "max_age", "update_types",
+                       "webhook_url", "url", "secret", "smtp_url", "starttls", "username",
+                       "password", "from", "to"});
         }
     }
     std::string types;
@@ -849,7 +857,9 @@ void read_github(Reader& r, toml::node const& node, GithubConfig& g) {
                 g.repos[normal] = *s;
             }
         } else {
-            r.unknown(gn, k, "github");
+            r.unknown(
+                gn, k, "github",
+                {"api_url", "token", "interval", "spike_min_issues", "spike_p_value", "repos"});
         }
     }
 }
@@ -950,8 +960,10 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
                 for (auto const& [rk, rn] : *pt) {
                     std::string const rule(rk.str());
                     if (!read_rule(r, rule, where + "." + rule, rn, o))
-                        r.error(rn, "unknown key '" + rule + "' in [" + where +
-                                        "] (expected update_types, pre, min_release_age or "
+                        r.error(rn, "unknown key '" + rule + "' in [" + where + "]" +
+                                        did_you_mean(rule, {"update_types", "pre",
+                                                            "min_release_age", "ignore"}) +
+                                        " (expected update_types, pre, min_release_age or "
                                         "ignore)");
                 }
                 c.packages[normal] = std::move(o);
@@ -984,7 +996,9 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
                         c.key_lines["http.extra_ca_file"] = r.line_of(hn);
                     }
                 } else {
-                    r.unknown(hn, h, "http");
+                    r.unknown(
+                        hn, h, "http",
+                        {"timeout", "connect_timeout", "max_in_flight_per_host", "extra_ca_file"});
                 }
             }
         } else if (key == "intervals") {
@@ -1036,7 +1050,13 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
         } else if (key == "github") {
             read_github(r, node, c.github);
         } else {
-            r.unknown(node, key, "");
+            r.unknown(node, key, "", {"state",           "index_url",     "interval",
+                                      "jitter",          "requirements",  "pyproject",
+                                      "python_version",  "pre",           "update_types",
+                                      "min_release_age", "ignore",        "vulnerability_interval",
+                                      "packages",        "failing_after", "http",
+                                      "intervals",       "notifiers",     "metrics",
+                                      "console",         "github"});
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())
