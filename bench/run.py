@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""pinwatch benchmark: `pinwatch check` cold and warm against a generated PyPI mirror served
-over HTTPS on loopback, beside the time `curl --parallel` needs just to download the same pages.
+"""pinwatch benchmark: `pinwatch check` cold, warm and without --state against a generated PyPI
+mirror served over HTTPS on loopback, beside the time `curl --parallel` needs just to download the
+same pages; and, when bench/pinwatch-bench-diff is built, the per-poll diff() of the mirror's
+largest project (on stderr).
 
 Usage: bench/run.py [--build DIR] [--sizes 500,5000] [--repeat N]
 Prints a Markdown table (the README's benchmark section is this output).
@@ -87,15 +89,17 @@ def main():
             def median(runs):
                 return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
 
-            colds, warms = [], []
+            colds, warms, temps = [], [], []
             for _ in range(args.repeat):
+                # Without --state: a temporary state, as a CI job runs it.
+                temps.append(measure(base))
                 state = os.path.join(work, f"state-{n}.db")
                 for suffix in ("", "-wal", "-shm"):
                     if os.path.exists(state + suffix):
                         os.remove(state + suffix)
                 colds.append(measure(base + ["--state", state]))
                 warms.append(measure(base + ["--state", state]))
-            for label, runs in (("cold", colds), ("warm", warms)):
+            for label, runs in (("cold", colds), ("warm", warms), ("without --state", temps)):
                 wall, cpu, rss, err = median(runs)
                 requests, moved = parse_stats(err)
                 rows.append((n, f"pinwatch check, {label}", wall, cpu, rss, requests, moved))
@@ -127,6 +131,14 @@ def main():
         fake.terminate()
         fake.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+    # The per-poll diff of the mirror's largest project (3,000 releases), when the bench
+    # binary is built (it comes with the tests).
+    diff_bench = os.path.join(build, "bench/pinwatch-bench-diff")
+    if os.path.exists(diff_bench):
+        out = subprocess.run([diff_bench, "--iterations", "200"], capture_output=True, text=True,
+                             check=True).stdout
+        print(out.strip(), file=sys.stderr)
 
     print("| packages | run | wall s | CPU s | peak RSS MiB | requests | bytes moved |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")

@@ -485,7 +485,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     std::unique_ptr<StateStore> store;
     try {
-        store = std::make_unique<StateStore>(o.state.value_or(":memory:"));
+        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
     } catch (std::exception const& e) {
         err << "pinwatch check: " << e.what() << '\n';
         return 2;

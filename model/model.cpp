@@ -187,4 +187,24 @@ bool route_accepts(Route const& r, Event const& e) {
     return true;
 }
 
+void parse_fields(Subscription& sub) {
+    auto& p = sub.parsed;
+    p = Subscription::Parsed{};
+    p.filled = true;
+    if (auto spec = packaging::SpecifierSet::parse(sub.specifier)) p.specifier = std::move(*spec);
+    if (sub.pinned) {
+        if (auto v = packaging::Version::parse(*sub.pinned)) p.pinned = std::move(*v);
+        p.pinned_key = packaging::release_key(*sub.pinned);
+    }
+    p.prereleases_wanted =
+        sub.prereleases || (p.specifier && p.specifier->prereleases().value_or(false));
+    auto& rules = sub.rules;
+    rules.ignore_sets.clear();
+    rules.ignore_sets.reserve(rules.ignore.size());
+    for (auto const& text : rules.ignore) {
+        auto spec = packaging::SpecifierSet::parse(text);
+        rules.ignore_sets.push_back(spec ? std::optional(std::move(*spec)) : std::nullopt);
+    }
+}
+
 } // namespace pinwatch::model

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "common/secret.hpp"
+#include "packaging/specifier.hpp"
+#include "packaging/version.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -32,7 +34,14 @@ struct Rules {
     std::optional<bool> pre;
     std::int64_t min_release_age = 0; // seconds a release must be out before it is announced
     std::vector<std::string> ignore;  // PEP 440 specifier sets; a release matching one is silent
-    bool operator==(Rules const&) const = default;
+    // `ignore` parsed, one entry per rule (nullopt: not a specifier set, never matches); filled
+    // by parse_fields with the subscription's other parsed values.
+    std::vector<std::optional<packaging::SpecifierSet>> ignore_sets;
+    // The settings; ignore_sets follows `ignore` and is not compared.
+    bool operator==(Rules const& o) const {
+        return update_types == o.update_types && pre == o.pre &&
+               min_release_age == o.min_release_age && ignore == o.ignore;
+    }
 };
 
 // A `[packages.<name>]` table: each key it sets replaces the global one.
@@ -69,7 +78,24 @@ struct Subscription {
     // config (or a requirements file) names. Applied when a request is made and never stored:
     // the locator and origin carry no credentials, so a new password names the same package.
     Secret authorization;
+
+    // The strings above parsed once, where subscriptions are loaded (load_requirements) and
+    // read back (the state store), by parse_fields: the diff and the summaries work on these
+    // instead of parsing `specifier`, `pinned` and the ignore rules again for every release.
+    struct Parsed {
+        bool filled = false;                              // parse_fields ran on this value
+        std::optional<packaging::SpecifierSet> specifier; // nullopt: not a valid specifier set
+        std::optional<packaging::Version> pinned;         // nullopt: no pin, or not PEP 440
+        std::optional<std::string> pinned_key;            // release_key of `pinned` text
+        // Pre-releases count as "newer" only where the requirement accepts them: `--pre`, or a
+        // specifier that names one itself (packaging's implicit rule).
+        bool prereleases_wanted = false;
+    } parsed;
 };
+
+// Fills sub.parsed and sub.rules.ignore_sets from the strings; idempotent. Called once where a
+// subscription enters (loaded from the requirements files, read from the state store).
+void parse_fields(Subscription& sub);
 
 // One release as a source shows it now.
 struct Release {
@@ -128,6 +154,9 @@ struct Observation {
     // endpoint, known tags, issue counts), opaque to everything else. Stored as is and handed
     // back on the next poll; unset keeps what is stored.
     std::optional<std::string> source_state;
+    // The source's baseline is complete although the listing may be empty (a source whose
+    // baseline is its own state, once that state is written). A non-empty listing always is one.
+    bool baseline_complete = false;
     // Changes the source found beyond the release listing (a GitHub release, an issue spike);
     // the diff turns each into an event, except on a baseline poll.
     struct Notice {

@@ -4,6 +4,7 @@
 #include "net/client.hpp"
 
 #include "net/detail/gzip.hpp"
+#include "net/detail/resolve.hpp"
 #include "net/detail/target.hpp"
 #include "net/tls.hpp"
 #include "pinwatch_version.hpp"
@@ -123,23 +124,10 @@ struct HostPool {
     std::deque<Waiter*> waiters; // FIFO: first come, first served
 };
 
-// A getaddrinfo that hangs cannot be cancelled (Asio runs it on a private thread and only
-// learns of the cancel when it returns), and a parallel_group/awaitable_operators race waits
-// for every branch to finish. So the resolve completes into shared state the coroutine may
-// have stopped waiting for, and the coroutine waits on a timer that the resolve cancels.
-struct ResolveState {
-    explicit ResolveState(asio::any_io_executor const& ex) : resolver(ex), done(ex) {}
-    tcp::resolver resolver;
-    asio::steady_timer done;
-    bool finished = false;
-    error_code ec;
-    std::vector<tcp::endpoint> endpoints;
-};
-
 // What shutdown() must reach to stop one fetch wherever it is suspended.
 struct Pending {
     std::shared_ptr<Connection> conn;
-    std::shared_ptr<ResolveState> resolving;
+    std::shared_ptr<detail::Lookup> resolving;
     asio::steady_timer* timer = nullptr;
 };
 
@@ -470,33 +458,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     asio::awaitable<Result<std::vector<tcp::endpoint>, error_code>>
     resolve(Pending& op, std::string host, std::uint16_t port, Clock::time_point until) {
-        // IP literals need no resolver.
-        error_code literal_ec;
-        auto address = asio::ip::make_address(host, literal_ec);
-        if (!literal_ec) co_return std::vector<tcp::endpoint>{tcp::endpoint(address, port)};
-
-        auto state = std::make_shared<ResolveState>(ex);
-        state->done.expires_at(until);
-        state->resolver.async_resolve(host, std::to_string(port),
-                                      [state](error_code ec, tcp::resolver::results_type r) {
-                                          state->ec = ec;
-                                          for (auto const& entry : r)
-                                              state->endpoints.push_back(entry.endpoint());
-                                          state->finished = true;
-                                          state->done.cancel();
-                                      });
-        op.resolving = state;
-        co_await state->done.async_wait(use_tuple);
-        op.resolving.reset();
-        if (!state->finished) {
-            state->resolver.cancel();
-            // Our clock ran out, or someone (shutdown, the caller) cancelled the wait.
-            bool const expired = !stopped && Clock::now() >= until;
-            co_return fail(
-                error_code(expired ? asio::error::timed_out : asio::error::operation_aborted));
-        }
-        if (state->ec) co_return fail(state->ec);
-        co_return std::move(state->endpoints);
+        auto out = co_await detail::resolve(ex, std::move(host), port, until, &op.resolving);
+        // A shutdown that cut the wait is no timeout, whatever the clock says.
+        if (!out && stopped && out.error() == asio::error::timed_out)
+            co_return fail(error_code(asio::error::operation_aborted));
+        co_return out;
     }
 
     // Resolve, TCP connect, proxy CONNECT and TLS handshake: all bounded by connect_timeout
@@ -577,7 +543,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         auto [rec, rn] = co_await http::async_read(stream, conn.buffer, parser, use_tuple);
         if (rec) co_return classify(rec, Step::tunnel, where, limit);
         auto const status = parser.get().result_int();
-        if (status / 100 != 2)
+        if (classify_status(static_cast<int>(status)) != StatusClass::success)
             co_return Error{ErrorKind::proxy, "proxy " + route.authority + " refused CONNECT to " +
                                                   target.authority + ": " + std::to_string(status) +
                                                   " " + std::string(parser.get().reason())};
@@ -881,10 +847,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         }
         for (auto* op : pending) {
             if (op->conn) op->conn->close();
-            if (op->resolving) {
-                op->resolving->resolver.cancel();
-                op->resolving->done.cancel();
-            }
+            if (op->resolving) op->resolving->cancel();
             if (op->timer) op->timer->cancel();
         }
     }

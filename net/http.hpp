@@ -48,6 +48,31 @@ struct Response {
     std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// What an HTTP status means for whoever asked, the one classification every source, notifier
+// and the client share; each caller still decides its own policy for each class (a source
+// marks a subscription gone, a webhook channel disables itself on 410).
+enum class StatusClass {
+    success,      // 2xx
+    not_modified, // 304: what the validator names still holds
+    redirect,     // any other 3xx (seen only where redirects are not followed)
+    gone,         // 404, 410: nothing at this URL
+    rate_limited, // 429: ask again after Retry-After
+    client_error, // any other 4xx: the same request would fail again
+    server_error, // 5xx (and above): temporary, retried with backoff
+    other,        // 1xx, or no status at all
+};
+StatusClass classify_status(int status) noexcept;
+// Whether the same request may succeed later: rate-limited or a server error.
+bool is_temporary(StatusClass c) noexcept;
+
+// Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date, as seconds from `now`.
+// A date in the past or a negative number is 0 (ask again now); a number too large for the
+// clock saturates; nullopt when the header is absent or unreadable. Callers clamp to their
+// own ceiling.
+std::optional<std::chrono::seconds>
+parse_retry_after(Response const& response,
+                  std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
 // Transport-level failure: the server never gave a usable HTTP answer.
 // HTTP statuses (404, 503, ...) are not errors at this level; the caller decides.
 enum class ErrorKind {

@@ -5,6 +5,7 @@
 #include "net/smtp.hpp"
 
 #include "common/text.hpp"
+#include "net/detail/resolve.hpp"
 #include "net/http.hpp"
 #include "net/tls.hpp"
 
@@ -81,18 +82,6 @@ std::string format_duration(std::chrono::milliseconds d) {
 struct Reply {
     int code = 0;
     std::vector<std::string> lines;
-};
-
-// A getaddrinfo that hangs cannot be cancelled (Asio runs it on a private thread), so the
-// resolve completes into shared state the coroutine may have stopped waiting for, and the
-// coroutine waits on a timer that the resolve cancels (as in client.cpp).
-struct ResolveState {
-    explicit ResolveState(asio::any_io_executor const& ex) : resolver(ex), done(ex) {}
-    tcp::resolver resolver;
-    asio::steady_timer done;
-    bool finished = false;
-    error_code ec;
-    std::vector<tcp::endpoint> endpoints;
 };
 
 // The connection: a TLS stream whose TCP socket is used bare until TLS starts, and the
@@ -385,30 +374,16 @@ class Session {
 
     asio::awaitable<Result<std::vector<tcp::endpoint>, SmtpError>>
     resolve(asio::any_io_executor const& ex) {
-        error_code literal_ec;
-        auto const address = asio::ip::make_address(s_.host, literal_ec);
-        if (!literal_ec) co_return std::vector<tcp::endpoint>{tcp::endpoint(address, s_.port)};
-
-        auto state = std::make_shared<ResolveState>(ex);
-        state->done.expires_after(s_.step_timeout);
-        state->resolver.async_resolve(s_.host, std::to_string(s_.port),
-                                      [state](error_code ec, tcp::resolver::results_type r) {
-                                          state->ec = ec;
-                                          for (auto const& entry : r)
-                                              state->endpoints.push_back(entry.endpoint());
-                                          state->finished = true;
-                                          state->done.cancel();
-                                      });
-        co_await state->done.async_wait(use_tuple);
-        if (!state->finished) {
-            state->resolver.cancel();
+        auto out = co_await detail::resolve(ex, s_.host, s_.port,
+                                            std::chrono::steady_clock::now() + s_.step_timeout);
+        if (!out && (out.error() == asio::error::timed_out ||
+                     out.error() == asio::error::operation_aborted))
             co_return fail(timeout("resolving " + s_.host));
-        }
-        if (state->ec || state->endpoints.empty())
-            co_return fail(err(Kind::resolve, true,
-                               "resolve " + s_.host + ": " +
-                                   (state->ec ? describe(state->ec) : "no addresses")));
-        co_return std::move(state->endpoints);
+        if (!out || out->empty())
+            co_return fail(
+                err(Kind::resolve, true,
+                    "resolve " + s_.host + ": " + (!out ? describe(out.error()) : "no addresses")));
+        co_return std::move(*out);
     }
 
     // TLS over the connection: SNI, the chain against the trust store, the name against host.

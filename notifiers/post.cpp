@@ -4,31 +4,15 @@
 #include "common/text.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <ctime>
 #include <vector>
 
 namespace pinwatch::notifiers {
 
 std::optional<std::chrono::seconds> retry_after(net::Response const& response,
                                                 std::chrono::system_clock::time_point now) {
-    auto const header = response.header("Retry-After");
-    if (!header) return std::nullopt;
-    auto const value = trim_blanks(*header);
-    auto const clamp = [](long long secs) {
-        return std::chrono::seconds(std::clamp<long long>(secs, 0, kMaxRetryAfter.count()));
-    };
-    long long secs = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-    if (ec == std::errc{} && end == value.data() + value.size()) return clamp(secs);
-    if (ec == std::errc::result_out_of_range) return kMaxRetryAfter;
-    // An HTTP-date (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
-    std::tm tm{};
-    std::string const text(value);
-    char const* parsed = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!parsed || *parsed != '\0') return std::nullopt;
-    auto const at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    return clamp(std::chrono::duration_cast<std::chrono::seconds>(at - now).count());
+    auto const asked = net::parse_retry_after(response, now);
+    if (!asked) return std::nullopt;
+    return std::min(*asked, kMaxRetryAfter);
 }
 
 namespace {

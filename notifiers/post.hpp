@@ -17,8 +17,7 @@ namespace pinwatch::notifiers {
 // The longest pause a receiver's Retry-After may impose; a larger ask is clamped to it.
 inline constexpr std::chrono::seconds kMaxRetryAfter{3600};
 
-// Retry-After as delta-seconds or an HTTP-date (relative to `now`), clamped to
-// [0, kMaxRetryAfter]; nullopt when absent or unreadable.
+// net::parse_retry_after clamped to [0, kMaxRetryAfter]; nullopt when absent or unreadable.
 std::optional<std::chrono::seconds>
 retry_after(net::Response const& response,
             std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

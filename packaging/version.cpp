@@ -1,5 +1,6 @@
 #include "packaging/version.hpp"
 
+#include "common/text.hpp"
 #include "packaging/pep440_grammar.hpp"
 
 #include <algorithm>
@@ -292,6 +293,15 @@ std::strong_ordering operator<=>(Version const& a, Version const& b) {
 
 bool operator==(Version const& a, Version const& b) {
     return (a <=> b) == 0;
+}
+
+std::string release_key(std::string_view version) {
+    if (auto parsed = Version::parse(version)) return parsed->str();
+    return ascii_lower(version);
+}
+
+std::string release_key(Version const& version) {
+    return version.str();
 }
 
 } // namespace pinwatch::packaging

@@ -79,4 +79,10 @@ class Version {
     std::vector<std::string> local_;
 };
 
+// The key releases are matched by: the normalised PEP 440 version ("1.0.0-RC1" -> "1.0.0rc1"),
+// or the lowercased text for legacy versions packaging cannot parse. A source computes it once,
+// when a release's text enters (Release::key); the diff and the other sources compare keys.
+std::string release_key(std::string_view version);
+std::string release_key(Version const& version); // the parsed form's key, without re-parsing
+
 } // namespace pinwatch::packaging

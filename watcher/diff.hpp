@@ -30,13 +30,17 @@ StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& er
 // How `candidate` relates to `reference`: major/minor/patch above it, a pre-release, or older.
 // Strings that are not PEP 440 versions compare as `none`.
 UpdateType classify_update(std::string const& reference, std::string const& candidate);
+UpdateType classify_update(packaging::Version const& reference,
+                           packaging::Version const& candidate);
 
 // Whether the pinned version's state must be judged again (a pin never judged, or changed since):
 // then a 304 poll needs the known releases.
 bool pin_needs_check(StoredSubscription const& stored);
 
-// Whether the requirement's specifier (with its pre-release rule) allows `version`.
+// Whether the requirement's specifier (with its pre-release rule) allows `version`. These read
+// the subscription's parsed fields (Subscription::parsed), parsing a hand-built value first.
 bool specifier_allows(Subscription const& sub, std::string const& version);
+bool specifier_allows(Subscription const& sub, packaging::Version const& version);
 
 // Whether the package's `ignore` rules silence `version` (it matches one of the specifiers).
 bool ignored_by_rules(Rules const& rules, std::string const& version);

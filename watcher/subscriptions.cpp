@@ -148,6 +148,7 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             s.rules = it->second.over(s.rules);
         // A package's own `pre` decides for it, like `--pre` for everything.
         if (s.rules.pre) s.prereleases = *s.rules.pre;
+        parse_fields(s); // the strings above, parsed once for the diff and the summaries
     }
     return out;
 }

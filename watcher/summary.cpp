@@ -7,31 +7,28 @@
 #include <algorithm>
 
 namespace pinwatch::watcher {
+namespace {
 
 using packaging::Version;
 
-ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
-                         std::optional<std::string> const& python) {
-    // Linear scans, no sort of the whole list: a project with 3,000 releases is summarised for
-    // every row of every `check`. Only the (usually few) versions newer than the pin are sorted.
-    ReleaseSummary out;
-    std::optional<Version> pin;
-    if (sub.pinned)
-        if (auto p = Version::parse(*sub.pinned)) pin = std::move(*p);
-
-    auto const spec = packaging::SpecifierSet::parse(sub.specifier);
-    std::optional<bool> const pre_flag = sub.prereleases ? std::optional<bool>(true) : std::nullopt;
-    // Pre-releases count as "newer" only where the requirement would accept them: `--pre`, or a
-    // specifier that itself names a pre-release (packaging's implicit rule).
-    bool const pre_ok = sub.prereleases || (spec && spec->prereleases().value_or(false));
-
-    std::vector<Version> candidates;          // non-yanked, parsed
-    std::vector<std::string const*> spelling; // the index's spelling of each candidate
-    std::vector<std::optional<std::string> const*> requires_python; // of each candidate
-    candidates.reserve(releases.size());
-    spelling.reserve(releases.size());
-    std::vector<std::size_t> newer;
+// The non-yanked releases, parsed once, in the index's order. Linear scans, no sort of the
+// whole list: a project with 3,000 releases is summarised for every row of every `check`.
+struct Candidates {
+    std::vector<Version> versions;
+    std::vector<StoredRelease const*> releases; // the release of each version
+    std::vector<std::size_t> newer;             // above the pin (unsorted until sort_newer)
     std::optional<std::size_t> best_final, best_any;
+};
+
+// Reads every release once: the pin's own state, and the candidates for the other stages.
+Candidates scan(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                ReleaseSummary& out) {
+    auto const& pin = sub.parsed.pinned;
+    // Pre-releases count as "newer" only where the requirement would accept them.
+    bool const pre_ok = sub.parsed.prereleases_wanted;
+    Candidates c;
+    c.versions.reserve(releases.size());
+    c.releases.reserve(releases.size());
     for (auto const& r : releases) {
         auto v = Version::parse(r.version);
         if (!v) continue;
@@ -43,53 +40,88 @@ ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> con
             }
         }
         if (r.yanked) continue;
-        std::size_t const at = candidates.size();
+        std::size_t const at = c.versions.size();
         bool const pre = v->is_prerelease();
-        if (pin && *v > *pin && (pre_ok || !pre)) newer.push_back(at);
-        candidates.push_back(std::move(*v));
-        spelling.push_back(&r.version);
-        requires_python.push_back(&r.requires_python);
+        if (pin && *v > *pin && (pre_ok || !pre)) c.newer.push_back(at);
+        c.versions.push_back(std::move(*v));
+        c.releases.push_back(&r);
         // Equal versions spelled twice: the later spelling wins.
-        if (!best_any || !(candidates[at] < candidates[*best_any])) best_any = at;
-        if (!pre && (!best_final || !(candidates[at] < candidates[*best_final]))) best_final = at;
+        auto const raise = [&](std::optional<std::size_t>& best) {
+            if (!best || !(c.versions[at] < c.versions[*best])) best = at;
+        };
+        raise(c.best_any);
+        if (!pre) raise(c.best_final);
     }
-    if (best_final)
-        out.latest = *spelling[*best_final];
-    else if (best_any)
-        out.latest = *spelling[*best_any];
-    std::stable_sort(newer.begin(), newer.end(),
-                     [&](std::size_t a, std::size_t b) { return candidates[a] < candidates[b]; });
-    for (auto i : newer)
-        out.newer.push_back(*spelling[i]);
-    if (python && !newer.empty()) {
-        auto const& rp = *requires_python[newer.back()];
-        if (rp) {
-            out.drops_python = excludes_python(*rp, *python);
-            if (out.drops_python) out.drops_requires_python = rp;
-        }
-        for (auto it = newer.rbegin(); it != newer.rend(); ++it) {
-            auto const& r = *requires_python[*it];
-            if (!r || excludes_python(*r, *python) != true) {
-                out.newest_for_python = *spelling[*it];
-                break;
-            }
-        }
+    // Only the (usually few) versions newer than the pin are sorted.
+    std::stable_sort(c.newer.begin(), c.newer.end(),
+                     [&](std::size_t a, std::size_t b) { return c.versions[a] < c.versions[b]; });
+    return c;
+}
+
+// Whether the newest of `newer` drops the target Python, and the newest that still runs on it.
+// A target that is no PEP 440 version judges nothing (drops_python stays unknown).
+void judge_python(Candidates const& c, std::optional<Version> const& python, ReleaseSummary& out) {
+    auto const excludes = [&](std::string const& requires_python) -> std::optional<bool> {
+        auto const spec = packaging::SpecifierSet::parse(requires_python);
+        if (!spec || !python) return std::nullopt;
+        return !spec->contains(*python, true); // as pip judges it: pre-release Pythons count
+    };
+    auto const& rp = c.releases[c.newer.back()]->requires_python;
+    if (rp) {
+        out.drops_python = excludes(*rp);
+        if (out.drops_python) out.drops_requires_python = rp;
     }
-    if (spec) {
-        auto allowed = spec->filter(candidates, pre_flag);
-        if (!allowed.empty()) {
-            auto const best = *std::max_element(allowed.begin(), allowed.end());
-            for (std::size_t i = candidates.size(); i-- > 0;)
-                if (candidates[i] == best) {
-                    out.latest_allowed = *spelling[i];
-                    break;
-                }
+    for (auto it = c.newer.rbegin(); it != c.newer.rend(); ++it) {
+        auto const& r = c.releases[*it]->requires_python;
+        if (!r || excludes(*r) != true) {
+            out.newest_for_python = c.releases[*it]->version;
+            break;
         }
     }
-    if (pin)
+}
+
+// The newest non-yanked version the specifier allows (the index's spelling of it).
+std::optional<std::string> latest_allowed(Subscription const& sub, Candidates const& c) {
+    auto const& spec = sub.parsed.specifier;
+    if (!spec) return std::nullopt;
+    auto const allowed =
+        spec->filter(c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
+    if (allowed.empty()) return std::nullopt;
+    auto const best = *std::max_element(allowed.begin(), allowed.end());
+    for (std::size_t i = c.versions.size(); i-- > 0;)
+        if (c.versions[i] == best) return c.releases[i]->version;
+    return std::nullopt;
+}
+
+ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                                std::optional<std::string> const& python) {
+    ReleaseSummary out;
+    auto const c = scan(sub, releases, out);
+    if (c.best_final)
+        out.latest = c.releases[*c.best_final]->version;
+    else if (c.best_any)
+        out.latest = c.releases[*c.best_any]->version;
+    for (auto i : c.newer)
+        out.newer.push_back(c.releases[i]->version);
+    if (python && !c.newer.empty()) {
+        auto target = Version::parse(*python);
+        judge_python(c, target ? std::optional(std::move(*target)) : std::nullopt, out);
+    }
+    out.latest_allowed = latest_allowed(sub, c);
+    if (auto const& pin = sub.parsed.pinned)
         out.update_type =
-            out.newer.empty() ? UpdateType::none : classify_update(pin->str(), out.newer.back());
+            c.newer.empty() ? UpdateType::none : classify_update(*pin, c.versions[c.newer.back()]);
     return out;
+}
+
+} // namespace
+
+ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                         std::optional<std::string> const& python) {
+    if (sub.parsed.filled) return summarize_parsed(sub, releases, python);
+    Subscription copy = sub; // built by hand: parse its fields first
+    parse_fields(copy);
+    return summarize_parsed(copy, releases, python);
 }
 
 ReleaseSummary summarize(Subscription const& sub,

@@ -347,7 +347,7 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
         co_return d;
     }
     int const status = response->status;
-    if (status >= 200 && status < 300) co_return d;
+    if (net::classify_status(status) == net::StatusClass::success) co_return d;
 
     std::string const said = body_excerpt(response->body, url_.reveal());
     d.error = label_ + ": HTTP " + std::to_string(status) + (said.empty() ? "" : ": " + said);
@@ -360,7 +360,8 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
         // were not refused and stay pending.
         d.status = Delivery::Status::retry;
         d.auth_failed = true;
-    } else if (status == 429 || (status >= 500 && !dead)) {
+    } else if (net::classify_status(status) == net::StatusClass::rate_limited ||
+               (net::classify_status(status) == net::StatusClass::server_error && !dead)) {
         d.status = Delivery::Status::retry;
         d.retry_after = retry_after(*response);
     } else {

@@ -137,7 +137,7 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
             break;
         }
         int const status = response->status;
-        if (status >= 200 && status < 300) {
+        if (net::classify_status(status) == net::StatusClass::success) {
             sent_.remember(e.id);
             d.outcomes[i] = Delivery::Status::delivered;
             continue;
@@ -146,7 +146,7 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
         d.error = label_ + ": HTTP " + std::to_string(status) +
                   (status >= 300 && status < 400 ? " (redirects are not followed)" : "") +
                   (said.empty() ? "" : ": " + said);
-        if (status == 429 || status >= 500) {
+        if (net::is_temporary(net::classify_status(status))) {
             d.status = Delivery::Status::retry;
             d.retry_after = retry_after(*response);
         } else if (status == 401 || status == 403) {

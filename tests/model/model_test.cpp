@@ -74,3 +74,47 @@ BOOST_AUTO_TEST_CASE(package_rules_replace_the_global_ones_key_by_key) {
     BOOST_TEST(r.ignore.size() == 1u);
     BOOST_TEST(!r.pre.has_value());
 }
+
+BOOST_AUTO_TEST_CASE(parse_fields_parses_the_requirement_once) {
+    Subscription s;
+    s.specifier = "==2.0.0rc1,>=1.0";
+    s.pinned = "2.0.0-RC1";
+    s.rules.ignore = {">=3", "not a specifier", "==2.5.*"};
+    BOOST_TEST(!s.parsed.filled);
+    parse_fields(s);
+    BOOST_TEST(s.parsed.filled);
+    BOOST_REQUIRE(s.parsed.specifier.has_value());
+    BOOST_TEST(s.parsed.specifier->str() == "==2.0.0rc1,>=1.0");
+    BOOST_REQUIRE(s.parsed.pinned.has_value());
+    BOOST_TEST(s.parsed.pinned->str() == "2.0.0rc1");
+    BOOST_TEST(s.parsed.pinned_key.value_or("") == "2.0.0rc1");
+    // The specifier names a pre-release: pre-releases are wanted although --pre is not set.
+    BOOST_TEST(s.parsed.prereleases_wanted);
+    // One parsed rule per ignore rule; one that does not parse never matches.
+    BOOST_REQUIRE(s.rules.ignore_sets.size() == 3u);
+    BOOST_TEST(s.rules.ignore_sets[0].has_value());
+    BOOST_TEST(!s.rules.ignore_sets[1].has_value());
+    BOOST_TEST(s.rules.ignore_sets[2]->contains(*pinwatch::packaging::Version::parse("2.5.1")));
+    // The settings compare as before; the parsed copy is not part of them.
+    Rules plain;
+    plain.ignore = s.rules.ignore;
+    BOOST_TEST((plain == s.rules));
+
+    // Filled again after a change, and nothing left over from the first time.
+    s.specifier = "not valid";
+    s.pinned.reset();
+    s.prereleases = false;
+    s.rules.ignore.clear();
+    parse_fields(s);
+    BOOST_TEST(!s.parsed.specifier.has_value());
+    BOOST_TEST(!s.parsed.pinned.has_value());
+    BOOST_TEST(!s.parsed.pinned_key.has_value());
+    BOOST_TEST(!s.parsed.prereleases_wanted);
+    BOOST_TEST(s.rules.ignore_sets.empty());
+    // --pre alone wants pre-releases.
+    s.specifier = "";
+    s.prereleases = true;
+    parse_fields(s);
+    BOOST_TEST(s.parsed.specifier.has_value());
+    BOOST_TEST(s.parsed.prereleases_wanted);
+}

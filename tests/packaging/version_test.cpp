@@ -428,3 +428,16 @@ BOOST_AUTO_TEST_CASE(canonical_strips_trailing_zeros_only_when_asked) {
     BOOST_TEST(v("1.10").canonical() == "1.10");
     BOOST_TEST(v("1!2.0.0rc1.post0+local.0").canonical() == "1!2rc1.post0+local.0");
 }
+
+BOOST_AUTO_TEST_CASE(release_key_is_the_normal_form_or_the_lowercased_text) {
+    using pinwatch::packaging::release_key;
+    BOOST_TEST(release_key("1.0.0-RC1") == "1.0.0rc1");
+    BOOST_TEST(release_key("1.0.0rc1") == "1.0.0rc1");
+    BOOST_TEST(release_key("v2.0") == "2.0");
+    BOOST_TEST(release_key(" 1.0.POST2 ") == "1.0.post2");
+    // Legacy versions packaging cannot parse are matched by their lowercased text.
+    BOOST_TEST(release_key("2004d-Legacy") == "2004d-legacy");
+    // The parsed form keys the same without parsing again.
+    BOOST_TEST(release_key(*Version::parse("1.0.0-RC1")) == release_key("1.0.0-RC1"));
+    BOOST_TEST(release_key(*Version::parse("1!2.0a1.dev3")) == "1!2.0a1.dev3");
+}

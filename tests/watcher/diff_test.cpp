@@ -648,3 +648,40 @@ BOOST_AUTO_TEST_CASE(without_a_pin_a_release_is_compared_with_the_newest_the_spe
     BOOST_TEST(u.events[0].update.value() == UpdateType::minor);
     BOOST_TEST(u.events[0].allowed.value());
 }
+
+BOOST_AUTO_TEST_CASE(a_source_says_when_its_baseline_is_complete) {
+    // An empty first listing is no baseline, unless the source says its baseline is complete
+    // (one whose baseline is its own state); the diff names no source for that.
+    auto s = stored(std::nullopt, "", false);
+    Observation empty;
+    empty.validator = "\"e1\"";
+    auto u = diff(s, {}, empty, 1000, 2000);
+    BOOST_TEST(!u.baseline_done);
+    BOOST_TEST(u.clear_validator);
+    empty.baseline_complete = true;
+    u = diff(s, {}, empty, 1000, 2000);
+    BOOST_TEST(u.baseline_done);
+    BOOST_TEST(!u.clear_validator);
+}
+
+BOOST_AUTO_TEST_CASE(parsed_and_hand_built_subscriptions_diff_alike) {
+    // The diff reads the parsed fields; a value built by hand (never through parse_fields) is
+    // parsed first, so both give the same events.
+    auto hand = stored(std::nullopt, ">=1.0,<3");
+    hand.sub.rules.ignore = {"==2.1.*"};
+    auto loaded = hand;
+    parse_fields(loaded.sub);
+    auto const k = known({{"1.0", false}, {"2.0", false}});
+    auto const o = observed(
+        {{"1.0", false}, {"2.0", false}, {"2.1.0", false}, {"2.2.0", false}, {"3.0", false}});
+    for (auto const* s : {&hand, &loaded}) {
+        auto const u = diff(*s, k, o, 1000, 2000);
+        BOOST_REQUIRE(u.events.size() == 2u); // 2.1.0 is ignored
+        BOOST_TEST(u.events[0].version.value() == "2.2.0");
+        BOOST_TEST(to_string(*u.events[0].update) == std::string("minor")); // against 2.0
+        BOOST_TEST(u.events[0].allowed.value());
+        BOOST_TEST(u.events[1].version.value() == "3.0");
+        BOOST_TEST(to_string(*u.events[1].update) == std::string("major"));
+        BOOST_TEST(!u.events[1].allowed.value());
+    }
+}

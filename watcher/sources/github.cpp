@@ -783,11 +783,11 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
         if (reset) st.quota_reset = reset;
         auto const until_reset = reset ? std::max<std::int64_t>(1, *reset - t + 1) : 60;
         if (res.status == 403 || res.status == 429) {
-            if (auto after = header_int(res, "retry-after"); after && *after >= 0)
+            if (auto after = net::parse_retry_after(res))
                 return error(SourceError::Kind::rate_limited,
                              "http " + std::to_string(res.status) + ": rate limited (retry-after " +
-                                 std::to_string(*after) + " s)",
-                             std::chrono::seconds(std::max<std::int64_t>(1, *after)));
+                                 std::to_string(after->count()) + " s)",
+                             std::max(std::chrono::seconds(1), *after));
             if (remaining && *remaining == 0)
                 return error(SourceError::Kind::rate_limited,
                              "http " + std::to_string(res.status) +
@@ -811,7 +811,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
                 pause = until_reset;
             if (pause > 0) step.pause_host = std::chrono::seconds(pause);
         }
-        if (res.status >= 500)
+        if (net::classify_status(res.status) == net::StatusClass::server_error)
             return error(SourceError::Kind::temporary,
                          std::string(request.step) + ": http " + std::to_string(res.status));
         if (res.status == 401)
@@ -823,7 +823,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
     }
 
     if (request.step == kDiscover) {
-        if (res.status >= 500 || res.status == 429)
+        if (net::is_temporary(net::classify_status(res.status)))
             return error(SourceError::Kind::temporary,
                          "PyPI JSON API: http " + std::to_string(res.status));
         st.meta_checked = t;
@@ -975,6 +975,7 @@ Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, Pol
     }
     obs.status = Observation::Status::ok;
     obs.source_state = to_json(st);
+    obs.baseline_complete = true; // the baseline is the state just written
     return step;
 }
 

@@ -28,15 +28,6 @@ constexpr char const* kSimpleAccept = "application/vnd.pypi.simple.v1+json, "
 constexpr std::size_t kSimpleBodyLimit = 64u << 20;
 constexpr std::size_t kMetadataBodyLimit = 16u << 20;
 
-std::optional<std::chrono::seconds> retry_after(net::Response const& r) {
-    auto h = r.header("retry-after");
-    if (!h) return std::nullopt;
-    long long secs = 0;
-    auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), secs);
-    if (ec != std::errc{} || p != h->data() + h->size() || secs < 0) return std::nullopt;
-    return std::chrono::seconds(secs);
-}
-
 struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {
@@ -371,11 +362,6 @@ void read_attributes(std::string_view s, Anchor& a) {
 }
 
 } // namespace
-
-std::string release_key(std::string_view version) {
-    if (auto parsed = packaging::Version::parse(version)) return parsed->str();
-    return ascii_lower(version);
-}
 
 namespace pypi_detail {
 
@@ -736,13 +722,13 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
     auto error = [&](SourceError::Kind k, std::string msg) {
         return fail(SourceError{k, prefix + msg,
                                 k == SourceError::Kind::rate_limited
-                                    ? retry_after(res).value_or(std::chrono::seconds(60))
-                                    : retry_after(res)});
+                                    ? net::parse_retry_after(res).value_or(std::chrono::seconds(60))
+                                    : net::parse_retry_after(res)});
     };
     if (request.step == kMetadataStep) {
         // Metadata is a nicety: any failure leaves the listing as it is. A permanent one is
         // remembered for this release, so a missing JSON API is not asked after every poll.
-        if (res.status >= 500 || res.status == 429)
+        if (net::is_temporary(net::classify_status(res.status)))
             return error(SourceError::Kind::temporary,
                          "metadata: http " + std::to_string(res.status));
         auto meta = res.status == 200 ? pypi_detail::parse_metadata(res.body)
@@ -760,13 +746,13 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         step.next = vulnerability_request(sub, ctx, obs);
         return step;
     }
-    if (res.status == 404 || res.status == 410) {
+    if (net::classify_status(res.status) == net::StatusClass::gone) {
         obs.status = Observation::Status::gone;
         return SourceStep{};
     }
-    if (res.status == 429)
+    if (net::classify_status(res.status) == net::StatusClass::rate_limited)
         return error(SourceError::Kind::rate_limited, "http 429 too many requests");
-    if (res.status >= 500)
+    if (net::classify_status(res.status) == net::StatusClass::server_error)
         return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
     if (res.status != 200)
         return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));

@@ -7,6 +7,7 @@
 #include "common/result.hpp"
 #include "model/model.hpp"
 #include "net/http.hpp"
+#include "packaging/version.hpp"
 
 #include <chrono>
 #include <optional>
@@ -75,10 +76,8 @@ struct SourceStep {
     std::optional<std::chrono::seconds> pause_host;
 };
 
-// The key releases are matched by: the normalised PEP 440 version ("1.0.0-RC1" -> "1.0.0rc1"),
-// or the lowercased text for legacy versions packaging cannot parse. Sources fill Release::key
-// with it; the diff uses it for stored releases.
-std::string release_key(std::string_view version);
+// The key releases are matched by (packaging/version.hpp): sources fill Release::key with it.
+using packaging::release_key;
 
 // Adds the subscription's credentials (Subscription::authorization, from the index URL's
 // userinfo) to a request for the origin of its locator, and to nothing else. The client keeps

@@ -459,6 +459,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
     s.held_until = opt_int(q.getColumn(32));
     s.source_state = opt_text(q.getColumn(33));
+    parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
 
@@ -540,7 +541,9 @@ StateStore::StateStore(std::string const& path, Access access) {
                     " (let `pinwatch run` or `pinwatch check --state` migrate it)");
             return;
         }
-        if (path != ":memory:") {
+        // ":memory:" and "" (a temporary store, spilled to an unnamed file) are no one's file.
+        bool const file = path != ":memory:" && !path.empty();
+        if (file) {
             // Created 0600 whatever the umask: it may hold index URLs and event details. SQLite
             // gives its -wal and -shm files the database file's permissions.
             int const fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -549,7 +552,7 @@ StateStore::StateStore(std::string const& path, Access access) {
         db_ = std::make_unique<SQLite::Database>(
             path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
         db_->setBusyTimeout(5000);
-        if (path != ":memory:") {
+        if (file) {
             // WAL: readers (pinwatch status) never block the daemon's writes. NORMAL sync is
             // durable across application crashes; a power cut may lose the last commit, which
             // the next poll re-derives.

@@ -116,7 +116,9 @@ inline constexpr std::int64_t kWalLimit = 4 << 20;
 class StateStore {
   public:
     enum class Access { read_write, read_only };
-    // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store.
+    // Opens (creating if needed) and migrates. ":memory:" gives a private in-memory store;
+    // "" a private temporary one that SQLite keeps in its page cache and spills to an unnamed
+    // file beyond it (bounded memory for thousands of packages), deleted when closed.
     // Read-only opens an existing file as it is (for `status`): no migration, no WAL switch,
     // no write of any kind (SQLite's mode=ro and query_only), and it works for a user who may
     // read the file but not write it or its folder (then without the WAL: see read_without_wal).
