@@ -104,52 +104,52 @@ BOOST_AUTO_TEST_CASE(follow_link_keeps_credentials_on_their_origin_only) {
     BOOST_TEST(next->headers[0].second == basic_authorization("alice", "pa55"));
     BOOST_TEST(follow_link(index, "https://cdn.example/f")->headers.empty());
     BOOST_TEST(!follow_link(index, "ftp://x/"));
+}
 
-    BOOST_AUTO_TEST_CASE(statuses_fall_into_one_classification) {
-        BOOST_TEST((classify_status(200) == StatusClass::success));
-        BOOST_TEST((classify_status(204) == StatusClass::success));
-        BOOST_TEST((classify_status(304) == StatusClass::not_modified));
-        BOOST_TEST((classify_status(301) == StatusClass::redirect));
-        BOOST_TEST((classify_status(308) == StatusClass::redirect));
-        BOOST_TEST((classify_status(404) == StatusClass::gone));
-        BOOST_TEST((classify_status(410) == StatusClass::gone));
-        BOOST_TEST((classify_status(429) == StatusClass::rate_limited));
-        BOOST_TEST((classify_status(400) == StatusClass::client_error));
-        BOOST_TEST((classify_status(401) == StatusClass::client_error));
-        BOOST_TEST((classify_status(403) == StatusClass::client_error));
-        BOOST_TEST((classify_status(500) == StatusClass::server_error));
-        BOOST_TEST((classify_status(503) == StatusClass::server_error));
-        BOOST_TEST(
-            (classify_status(600) == StatusClass::server_error)); // past 5xx: still the server
-        BOOST_TEST((classify_status(101) == StatusClass::other));
-        BOOST_TEST((classify_status(0) == StatusClass::other));
-        BOOST_TEST(is_temporary(classify_status(429)));
-        BOOST_TEST(is_temporary(classify_status(502)));
-        BOOST_TEST(!is_temporary(classify_status(404)));
-        BOOST_TEST(!is_temporary(classify_status(400)));
-        BOOST_TEST(!is_temporary(classify_status(200)));
-    }
+BOOST_AUTO_TEST_CASE(statuses_fall_into_one_classification) {
+    BOOST_TEST((classify_status(200) == StatusClass::success));
+    BOOST_TEST((classify_status(204) == StatusClass::success));
+    BOOST_TEST((classify_status(304) == StatusClass::not_modified));
+    BOOST_TEST((classify_status(301) == StatusClass::redirect));
+    BOOST_TEST((classify_status(308) == StatusClass::redirect));
+    BOOST_TEST((classify_status(404) == StatusClass::gone));
+    BOOST_TEST((classify_status(410) == StatusClass::gone));
+    BOOST_TEST((classify_status(429) == StatusClass::rate_limited));
+    BOOST_TEST((classify_status(400) == StatusClass::client_error));
+    BOOST_TEST((classify_status(401) == StatusClass::client_error));
+    BOOST_TEST((classify_status(403) == StatusClass::client_error));
+    BOOST_TEST((classify_status(500) == StatusClass::server_error));
+    BOOST_TEST((classify_status(503) == StatusClass::server_error));
+    BOOST_TEST((classify_status(600) == StatusClass::server_error)); // past 5xx: still the server
+    BOOST_TEST((classify_status(101) == StatusClass::other));
+    BOOST_TEST((classify_status(0) == StatusClass::other));
+    BOOST_TEST(is_temporary(classify_status(429)));
+    BOOST_TEST(is_temporary(classify_status(502)));
+    BOOST_TEST(!is_temporary(classify_status(404)));
+    BOOST_TEST(!is_temporary(classify_status(400)));
+    BOOST_TEST(!is_temporary(classify_status(200)));
+}
 
-    BOOST_AUTO_TEST_CASE(retry_after_reads_seconds_and_http_dates) {
-        auto const with = [](std::string value) {
-            Response r;
-            r.status = 429;
-            r.headers = {{"retry-after", std::move(value)}};
-            return r;
-        };
-        // Sun, 06 Nov 1994 08:49:37 GMT
-        auto const now = std::chrono::system_clock::from_time_t(784111777);
-        BOOST_TEST(parse_retry_after(with("120"), now)->count() == 120);
-        BOOST_TEST(parse_retry_after(with(" 7 "), now)->count() == 7);
-        BOOST_TEST(parse_retry_after(with("0"), now)->count() == 0);
-        BOOST_TEST(parse_retry_after(with("-5"), now)->count() == 0); // not a delay: ask again now
-        BOOST_TEST(parse_retry_after(with("Sun, 06 Nov 1994 08:50:07 GMT"), now)->count() == 30);
-        BOOST_TEST(parse_retry_after(with("Sun, 06 Nov 1994 08:00:00 GMT"), now)->count() == 0);
-        // No ceiling of its own (callers clamp): a huge number saturates instead of overflowing.
-        BOOST_TEST(parse_retry_after(with("99999999"), now)->count() == 99999999);
-        BOOST_TEST(parse_retry_after(with("99999999999999999999999"), now)->count() == 2147483647);
-        BOOST_TEST(!parse_retry_after(with("soon"), now).has_value());
-        BOOST_TEST(!parse_retry_after(with("12s"), now).has_value());
-        BOOST_TEST(!parse_retry_after(with(""), now).has_value());
-        BOOST_TEST(!parse_retry_after(Response{}, now).has_value());
-    }
+BOOST_AUTO_TEST_CASE(retry_after_reads_seconds_and_http_dates) {
+    auto const with = [](std::string value) {
+        Response r;
+        r.status = 429;
+        r.headers = {{"retry-after", std::move(value)}};
+        return r;
+    };
+    // Sun, 06 Nov 1994 08:49:37 GMT
+    auto const now = std::chrono::system_clock::from_time_t(784111777);
+    BOOST_TEST(parse_retry_after(with("120"), now)->count() == 120);
+    BOOST_TEST(parse_retry_after(with(" 7 "), now)->count() == 7);
+    BOOST_TEST(parse_retry_after(with("0"), now)->count() == 0);
+    BOOST_TEST(parse_retry_after(with("-5"), now)->count() == 0); // not a delay: ask again now
+    BOOST_TEST(parse_retry_after(with("Sun, 06 Nov 1994 08:50:07 GMT"), now)->count() == 30);
+    BOOST_TEST(parse_retry_after(with("Sun, 06 Nov 1994 08:00:00 GMT"), now)->count() == 0);
+    // No ceiling of its own (callers clamp): a huge number saturates instead of overflowing.
+    BOOST_TEST(parse_retry_after(with("99999999"), now)->count() == 99999999);
+    BOOST_TEST(parse_retry_after(with("99999999999999999999999"), now)->count() == 2147483647);
+    BOOST_TEST(!parse_retry_after(with("soon"), now).has_value());
+    BOOST_TEST(!parse_retry_after(with("12s"), now).has_value());
+    BOOST_TEST(!parse_retry_after(with(""), now).has_value());
+    BOOST_TEST(!parse_retry_after(Response{}, now).has_value());
+}

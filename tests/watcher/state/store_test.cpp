@@ -664,23 +664,24 @@ BOOST_AUTO_TEST_CASE(prune_keeps_events_still_to_deliver) {
     BOOST_TEST(left[0].version.value() == "1.2");
     BOOST_TEST(outbox.counts().pending == 1);
     BOOST_TEST(store.prune(50).events == 0); // nothing older than 50
+}
 
-    BOOST_AUTO_TEST_CASE(subscriptions_read_back_carry_their_parsed_fields) {
-        StateStore store(":memory:");
-        auto s = sub("demo");
-        s.specifier = "==1.0rc1";
-        s.pinned = "1.0-RC1";
-        s.rules.ignore = {">=2"};
-        s.rules.min_release_age = 60; // stored rules are written only when they differ from none
-        BOOST_TEST(!s.parsed.filled); // as built: strings only
-        auto const id = store.upsert_subscription(s, 1);
-        for (auto const& read : {*store.subscription(id), store.subscriptions().at(0)}) {
-            BOOST_TEST(read.sub.parsed.filled);
-            BOOST_TEST(read.sub.parsed.specifier.value().str() == "==1.0rc1");
-            BOOST_TEST(read.sub.parsed.pinned.value().str() == "1.0rc1");
-            BOOST_TEST(read.sub.parsed.pinned_key.value_or("") == "1.0rc1");
-            BOOST_TEST(read.sub.parsed.prereleases_wanted);
-            BOOST_REQUIRE(read.sub.rules.ignore_sets.size() == 1u);
-            BOOST_TEST(read.sub.rules.ignore_sets[0].value().str() == ">=2");
-        }
+BOOST_AUTO_TEST_CASE(subscriptions_read_back_carry_their_parsed_fields) {
+    StateStore store(":memory:");
+    auto s = sub("demo");
+    s.specifier = "==1.0rc1";
+    s.pinned = "1.0-RC1";
+    s.rules.ignore = {">=2"};
+    s.rules.min_release_age = 60; // stored rules are written only when they differ from none
+    BOOST_TEST(!s.parsed.filled); // as built: strings only
+    auto const id = store.upsert_subscription(s, 1);
+    for (auto const& read : {*store.subscription(id), store.subscriptions().at(0)}) {
+        BOOST_TEST(read.sub.parsed.filled);
+        BOOST_TEST(read.sub.parsed.specifier.value().str() == "==1.0rc1");
+        BOOST_TEST(read.sub.parsed.pinned.value().str() == "1.0rc1");
+        BOOST_TEST(read.sub.parsed.pinned_key.value_or("") == "1.0rc1");
+        BOOST_TEST(read.sub.parsed.prereleases_wanted);
+        BOOST_REQUIRE(read.sub.rules.ignore_sets.size() == 1u);
+        BOOST_TEST(read.sub.rules.ignore_sets[0].value().str() == ">=2");
     }
+}
