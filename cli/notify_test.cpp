@@ -10,6 +10,7 @@
 #include "net/client.hpp"
 #include "notifiers/post.hpp"
 #include "notifiers/registry.hpp"
+#include "watcher/compose.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -129,7 +130,7 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
         return 2;
     }
-    auto loaded = config::load_config(*config_path);
+    auto loaded = watcher::load_config(*config_path);
     if (!loaded) {
         for (auto const& e : loaded.error())
             err << sanitize_text(e.str()) << '\n';
@@ -162,25 +163,17 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         return 2;
     }
 
-    // The daemon's wiring (watcher/daemon.cpp): one HTTPS client with the config's [http]
+    // The daemon's wiring (watcher/compose.hpp): one HTTPS client with the config's [http]
     // settings, secrets resolved relative to the config file's folder.
     asio::io_context io;
-    net::ClientOptions copts;
-    copts.deadline = cfg.http.timeout;
-    copts.connect_timeout = cfg.http.connect_timeout;
-    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
-    copts.extra_ca_file = cfg.http.extra_ca_file;
     std::unique_ptr<net::Client> client;
     try {
-        client = std::make_unique<net::Client>(io.get_executor(), copts);
+        client = watcher::make_client(io.get_executor(), watcher::client_options(cfg.http));
     } catch (std::exception const& e) {
         err << "pinwatch notify-test: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    auto made = notifiers::make_notifiers(
-        cfg, notifiers::NotifierContext{out, client.get(), [base](std::string const& reference) {
-                                            return config::resolve_secret(reference, base);
-                                        }});
+    auto made = watcher::make_notifiers(cfg, out, client.get());
     if (!made) {
         err << "pinwatch notify-test: " << sanitize_text(without_secrets(made.error(), cfg, base))
             << '\n';

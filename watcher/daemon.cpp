@@ -2,8 +2,7 @@
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
-#include "config/secrets.hpp"
-#include "notifiers/registry.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <spdlog/spdlog.h>
@@ -22,22 +21,14 @@ namespace asio = boost::asio;
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
                std::ostream& console)
     : config_(cfg), options_(std::move(options)), wake_(io) {
-    if (cfg.github.enabled) {
-        // The daemon spreads GitHub's quota (as the server reports it) over each window.
-        GithubSettings gh;
-        gh.api_url = cfg.github.api_url;
-        gh.token = cfg.github.token;
-        gh.spike_min_issues = cfg.github.spike_min_issues;
-        gh.spike_p_value = cfg.github.spike_p_value;
-        gh.repos = cfg.github.repos;
-        gh.spread_budget = true;
-        sources_ = SourceRegistry::standard(&gh);
-        if (gh.token.empty())
-            spdlog::warn("github: no token in [github]: requests are unauthenticated and GitHub "
-                         "allows few of them (60 an hour on github.com); polls are spread to fit");
-    } else {
-        sources_ = SourceRegistry::standard();
-    }
+    SourceSetup setup;
+    setup.config = &cfg;
+    std::vector<std::string> warnings;
+    auto built = make_sources(setup, warnings);
+    if (!built) throw std::runtime_error(built.error());
+    sources_ = std::move(*built);
+    for (auto const& w : warnings)
+        spdlog::warn("{}", w);
     if (options_.state_path != ":memory:") {
         if (auto problem = state_write_problem(options_.state_path))
             throw std::runtime_error(*problem);
@@ -47,19 +38,9 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     }
     store_ = std::make_unique<StateStore>(options_.state_path);
 
-    net::ClientOptions copts;
-    copts.deadline = cfg.http.timeout;
-    copts.connect_timeout = cfg.http.connect_timeout;
-    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
-    copts.extra_ca_file = cfg.http.extra_ca_file;
-    client_ = std::make_unique<net::Client>(io.get_executor(), copts);
+    client_ = make_client(io.get_executor(), client_options(cfg.http));
 
-    auto made = notifiers::make_notifiers(
-        cfg, notifiers::NotifierContext{console, client_.get(),
-                                        [base = std::filesystem::path(cfg.path).parent_path()](
-                                            std::string const& reference) {
-                                            return config::resolve_secret(reference, base);
-                                        }});
+    auto made = make_notifiers(cfg, console, client_.get());
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
     for (auto& [n, route] : *made) {
@@ -91,7 +72,6 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     popts.jitter = cfg.jitter;
     popts.failing_after = cfg.failing_after;
     popts.retry.cap = std::max(std::chrono::seconds(30), cfg.interval);
-    popts.vulnerability_interval = cfg.vulnerability_interval;
     // New releases are judged against the Python the team runs (python_version, else the
     // system's python3, asked once).
     popts.python = config::marker_environment(cfg.python_version).value("python_full_version");
@@ -230,28 +210,21 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
-    std::size_t const n = loaded.subscriptions.size(); // packages; GitHub repositories follow
-    if (config_.github.enabled) {
-        // Each requirement is watched on GitHub too, unless [github.repos] says it has none.
-        auto const& gh = config_.github;
-        for (std::size_t i = 0; i < n; ++i) {
-            auto const& sub = loaded.subscriptions[i];
-            auto const named = gh.repos.find(sub.name);
-            if (named != gh.repos.end() && !named->second) continue;
-            auto g = github_subscription(sub, gh.api_url);
-            if (g.locator.rfind("http", 0) != 0 && named == gh.repos.end()) {
-                auto const msg = "github:" + sanitize_text(sub.name) +
-                                 ": the index has no JSON API to find its repository; name it "
-                                 "in [github.repos]";
-                if (!reported_.count(msg)) spdlog::warn("{}", msg);
-                current.insert(msg);
-                continue;
-            }
-            g.interval = gh.interval.count();
-            loaded.subscriptions.push_back(std::move(g));
+    std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow
+    // What each source derives from the requirements (a repository per package), said once.
+    std::vector<Subscription> derived;
+    for (auto const* source : sources_.all()) {
+        std::vector<std::string> warnings;
+        for (auto& d : source->derive(loaded.subscriptions, warnings))
+            derived.push_back(std::move(d.sub));
+        for (auto const& msg : warnings) {
+            if (!reported_.count(msg)) spdlog::warn("{}", msg);
+            current.insert(msg);
         }
-        reported_ = current;
     }
+    reported_ = current;
+    for (auto& d : derived)
+        loaded.subscriptions.push_back(std::move(d));
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
         before[s.id] = s.sub.source + ":" + s.sub.name;

@@ -5,7 +5,7 @@
 #include "tests/fakes/test_server.hpp"
 #include "tests/watcher/paged_source.hpp"
 #include "watcher/poller.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_are_retried_with_backoff) {
     PollerOptions options;
     options.jitter = 0;
     options.interval = std::chrono::seconds(600);
-    options.vulnerability_interval = std::chrono::hours(6);
+    // The PyPI source reads the pin's advisories every 6 hours (its default).
     Poller poller(client, store, sources, Router{}, options, [&] { return now; });
     auto sub = pypi_subscription(pypi.index_url(), "demo");
     sub.specifier = "==1.0";
