@@ -121,6 +121,49 @@ bool read_source_flag(ArgReader& r, CheckOptions& o, std::ostream& err, bool& ba
     return false;
 }
 
+// --fail-on KIND...: false after saying what is wrong.
+bool read_fail_on(std::vector<std::string> kinds, CheckOptions& o, std::ostream& err) {
+    if (kinds.empty()) {
+        err << "pinwatch check: --fail-on needs one or more of: major minor patch "
+               "pre-release outdated yanked vulnerable\n";
+        return false;
+    }
+    for (auto k : kinds) {
+        if (k == "prerelease") k = "pre-release";
+        if (!kFailKinds.count(k)) {
+            err << "pinwatch check: --fail-on: unknown kind '" << k
+                << "' (expected major, minor, patch, pre-release, outdated, yanked or "
+                   "vulnerable)\n";
+            return false;
+        }
+        o.fail_on.insert(k);
+    }
+    return true;
+}
+
+bool read_timeout(std::string const& v, CheckOptions& o, std::ostream& err) {
+    char* end = nullptr;
+    double const secs = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end || secs <= 0 || secs > 3600) {
+        err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << v
+            << "'\n";
+        return false;
+    }
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+    return true;
+}
+
+bool read_concurrency(std::string const& v, CheckOptions& o, std::ostream& err) {
+    int n = std::atoi(v.c_str());
+    if (n < 1 || n > 256 || std::to_string(n) != v) {
+        err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << v
+            << "'\n";
+        return false;
+    }
+    o.concurrency = n;
+    return true;
+}
+
 // Usage problems: message on stderr, exit 2.
 std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
     CheckOptions o;
@@ -164,22 +207,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
         } else if (r.flag({"--pre"})) {
             o.load.pre = true;
         } else if (r.flag({"--fail-on"})) {
-            auto kinds = r.values();
-            if (kinds.empty()) {
-                err << "pinwatch check: --fail-on needs one or more of: major minor patch "
-                       "pre-release outdated yanked vulnerable\n";
-                return std::nullopt;
-            }
-            for (auto k : kinds) {
-                if (k == "prerelease") k = "pre-release";
-                if (!kFailKinds.count(k)) {
-                    err << "pinwatch check: --fail-on: unknown kind '" << k
-                        << "' (expected major, minor, patch, pre-release, outdated, yanked or "
-                           "vulnerable)\n";
-                    return std::nullopt;
-                }
-                o.fail_on.insert(k);
-            }
+            if (!read_fail_on(r.values(), o, err)) return std::nullopt;
         } else if (r.flag({"--python-version"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -194,25 +222,10 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.ca_file = *v;
         } else if (r.flag({"--timeout"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            char* end = nullptr;
-            double const secs = std::strtod(v->c_str(), &end);
-            if (end == v->c_str() || *end || secs <= 0 || secs > 3600) {
-                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v
-                    << "'\n";
-                return std::nullopt;
-            }
-            o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+            if (!v || !read_timeout(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--concurrency"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            int n = std::atoi(v->c_str());
-            if (n < 1 || n > 256 || std::to_string(n) != *v) {
-                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v
-                    << "'\n";
-                return std::nullopt;
-            }
-            o.concurrency = n;
+            if (!v || !read_concurrency(*v, o, err)) return std::nullopt;
         } else if (bool bad = false; read_source_flag(r, o, err, bad)) {
             if (bad) return std::nullopt;
         } else {

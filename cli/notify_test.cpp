@@ -99,6 +99,55 @@ std::string without_secrets(std::string text, config::Config const& cfg,
     return text;
 }
 
+// Sends the test event through each notifier in turn; `crashed` holds what a bug threw.
+template <class Made>
+std::vector<std::pair<std::string, notifiers::Delivery>>
+send_test(asio::io_context& io, net::Client& client, Made& made, std::exception_ptr& crashed) {
+    std::vector<model::Event> const events{test_event()};
+    std::vector<std::pair<std::string, notifiers::Delivery>> results;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (auto& [notifier, route] : made) {
+                notifiers::Delivery d;
+                try {
+                    d = co_await notifier->deliver(events);
+                } catch (std::exception const& e) {
+                    d.status = notifiers::Delivery::Status::failed;
+                    d.error = e.what();
+                }
+                results.emplace_back(std::string(notifier->name()), std::move(d));
+            }
+        },
+        [&](std::exception_ptr ep) {
+            crashed = ep;
+            // Idle keep-alive connections would keep the loop going; the test is done.
+            client.shutdown();
+            io.stop();
+        });
+    io.run();
+    return results;
+}
+
+// One row per notifier, ok or why not (without its secrets); 0 when every one delivered.
+int report(std::ostream& out,
+           std::vector<std::pair<std::string, notifiers::Delivery>> const& results,
+           config::Config const& cfg, std::filesystem::path const& base) {
+    std::vector<std::vector<std::string>> rows;
+    bool all_ok = true;
+    for (auto const& [name, d] : results) {
+        bool const ok = d.status == notifiers::Delivery::Status::delivered;
+        all_ok = all_ok && ok;
+        rows.push_back(
+            {name, ok ? "ok"
+                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
+                                                     cfg, base)});
+    }
+    write_table(out, rows); // sanitises every cell
+    out.flush();
+    return all_ok ? 0 : 1;
+}
+
 } // namespace
 
 int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
@@ -180,30 +229,8 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         return 2;
     }
 
-    std::vector<model::Event> const events{test_event()};
-    std::vector<std::pair<std::string, notifiers::Delivery>> results;
     std::exception_ptr crashed;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            for (auto& [notifier, route] : *made) {
-                notifiers::Delivery d;
-                try {
-                    d = co_await notifier->deliver(events);
-                } catch (std::exception const& e) {
-                    d.status = notifiers::Delivery::Status::failed;
-                    d.error = e.what();
-                }
-                results.emplace_back(std::string(notifier->name()), std::move(d));
-            }
-        },
-        [&](std::exception_ptr ep) {
-            crashed = ep;
-            // Idle keep-alive connections would keep the loop going; the test is done.
-            client->shutdown();
-            io.stop();
-        });
-    io.run();
+    auto const results = send_test(io, *client, *made, crashed);
     if (crashed) {
         try {
             std::rethrow_exception(crashed);
@@ -214,19 +241,7 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         }
     }
 
-    std::vector<std::vector<std::string>> rows;
-    bool all_ok = true;
-    for (auto const& [name, d] : results) {
-        bool const ok = d.status == notifiers::Delivery::Status::delivered;
-        all_ok = all_ok && ok;
-        rows.push_back(
-            {name, ok ? "ok"
-                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
-                                                     cfg, base)});
-    }
-    write_table(out, rows); // sanitises every cell
-    out.flush();
-    return all_ok ? 0 : 1;
+    return report(out, results, cfg, base);
 }
 
 } // namespace pinwatch::cli

@@ -12,6 +12,7 @@
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <filesystem>

@@ -613,6 +613,125 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     return std::chrono::seconds(total);
 }
 
+namespace {
+
+// [packages.<name>]: per-package rule overrides, in file order.
+void read_packages(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'packages': expected tables [packages.<name>]");
+        return;
+    }
+    // In file order, so the second spelling of a name is the one reported.
+    std::vector<std::pair<std::string, toml::node const*>> tables;
+    for (auto const& [pk, pn] : *t)
+        tables.emplace_back(std::string(pk.str()), &pn);
+    std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
+        return r.line_of(*a.second) < r.line_of(*b.second);
+    });
+    std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+    for (auto const& [name, pnp] : tables) {
+        auto const& pn = *pnp;
+        std::string const where = "packages." + name;
+        if (!packaging::is_valid_name(name)) {
+            r.error(pn, "[" + where + "]: not a valid project name");
+            continue;
+        }
+        auto const* pt = pn.as_table();
+        if (!pt) {
+            r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
+            continue;
+        }
+        std::string const normal = packaging::canonicalize_name(name);
+        auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(pn)));
+        if (!fresh) {
+            r.error(pn, "[" + where + "]: '" + name + "' and '" + it->second.first + "' (line " +
+                            std::to_string(it->second.second) + ") name the same package '" +
+                            normal + "' once normalised (PEP 503); keep one");
+            continue;
+        }
+        model::RuleOverrides o;
+        for (auto const& [rk, rn] : *pt) {
+            std::string const rule(rk.str());
+            if (!read_rule(r, rule, where + "." + rule, rn, o))
+                r.error(rn, "unknown key '" + rule + "' in [" + where +
+                                "] (expected update_types, pre, min_release_age or "
+                                "ignore)");
+        }
+        c.packages[normal] = std::move(o);
+        c.package_lines[normal] = r.line_of(pn);
+    }
+}
+
+// [http]: timeouts, connections per host, an extra CA file.
+void read_http(Reader& r, toml::node const& node, Config& c, std::string const& path) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'http': expected a table [http]");
+        return;
+    }
+    for (auto const& [hk, hn] : *t) {
+        std::string const h(hk.str());
+        if (h == "timeout") {
+            if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1)))
+                c.http.timeout = *d;
+        } else if (h == "connect_timeout") {
+            if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
+                c.http.connect_timeout = *d;
+        } else if (h == "max_in_flight_per_host") {
+            if (auto n = r.integer(hn, "http.max_in_flight_per_host", 1, 256))
+                c.http.max_in_flight_per_host = static_cast<int>(*n);
+        } else if (h == "extra_ca_file") {
+            if (auto s = r.string(hn, "http.extra_ca_file")) {
+                fs::path p(*s);
+                if (p.is_relative()) p = fs::path(path).parent_path() / p;
+                c.http.extra_ca_file = p.lexically_normal().string();
+                c.key_lines["http.extra_ca_file"] = r.line_of(hn);
+            }
+        } else {
+            r.unknown(hn, h, "http");
+        }
+    }
+}
+
+// [intervals]: a package's own poll interval.
+void read_intervals(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'intervals': expected a table [intervals] of package = duration");
+        return;
+    }
+    // In file order, so the second spelling of a name is the one reported.
+    std::vector<std::pair<std::string, toml::node const*>> keys;
+    for (auto const& [pk, pn] : *t)
+        keys.emplace_back(std::string(pk.str()), &pn);
+    std::stable_sort(keys.begin(), keys.end(), [&](auto const& a, auto const& b) {
+        return r.line_of(*a.second) < r.line_of(*b.second);
+    });
+    std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+    for (auto const& [name, pn] : keys) {
+        if (!packaging::is_valid_name(name)) {
+            r.error(*pn, "key 'intervals." + name + "': not a valid project name");
+            continue;
+        }
+        std::string const normal = packaging::canonicalize_name(name);
+        auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(*pn)));
+        if (!fresh) {
+            // Two paces for one package: which one was meant is not for us to guess.
+            r.error(*pn, "key 'intervals." + name + "': '" + name + "' (line " +
+                             std::to_string(r.line_of(*pn)) + ") and '" + it->second.first +
+                             "' (line " + std::to_string(it->second.second) +
+                             ") name the same package '" + normal +
+                             "' once normalised (PEP 503); keep one");
+            continue;
+        }
+        if (auto d = r.duration(*pn, "intervals." + name, std::chrono::seconds(1)))
+            c.intervals[normal] = *d;
+    }
+}
+
+} // namespace
+
 ConfigReading read_config_text(std::string const& text, std::string const& path,
                                TableReaders const& owned) {
     toml::table root;
@@ -672,115 +791,13 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
             if (auto d = r.duration(node, key, std::chrono::seconds(1)))
                 c.vulnerability_interval = *d;
         } else if (key == "packages") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'packages': expected tables [packages.<name>]");
-                continue;
-            }
-            // In file order, so the second spelling of a name is the one reported.
-            std::vector<std::pair<std::string, toml::node const*>> tables;
-            for (auto const& [pk, pn] : *t)
-                tables.emplace_back(std::string(pk.str()), &pn);
-            std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
-                return r.line_of(*a.second) < r.line_of(*b.second);
-            });
-            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
-            for (auto const& [name, pnp] : tables) {
-                auto const& pn = *pnp;
-                std::string const where = "packages." + name;
-                if (!packaging::is_valid_name(name)) {
-                    r.error(pn, "[" + where + "]: not a valid project name");
-                    continue;
-                }
-                auto const* pt = pn.as_table();
-                if (!pt) {
-                    r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
-                    continue;
-                }
-                std::string const normal = packaging::canonicalize_name(name);
-                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(pn)));
-                if (!fresh) {
-                    r.error(pn, "[" + where + "]: '" + name + "' and '" + it->second.first +
-                                    "' (line " + std::to_string(it->second.second) +
-                                    ") name the same package '" + normal +
-                                    "' once normalised (PEP 503); keep one");
-                    continue;
-                }
-                model::RuleOverrides o;
-                for (auto const& [rk, rn] : *pt) {
-                    std::string const rule(rk.str());
-                    if (!read_rule(r, rule, where + "." + rule, rn, o))
-                        r.error(rn, "unknown key '" + rule + "' in [" + where +
-                                        "] (expected update_types, pre, min_release_age or "
-                                        "ignore)");
-                }
-                c.packages[normal] = std::move(o);
-                c.package_lines[normal] = r.line_of(pn);
-            }
+            read_packages(r, node, c);
         } else if (key == "failing_after") {
             if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
         } else if (key == "http") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'http': expected a table [http]");
-                continue;
-            }
-            for (auto const& [hk, hn] : *t) {
-                std::string const h(hk.str());
-                if (h == "timeout") {
-                    if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1)))
-                        c.http.timeout = *d;
-                } else if (h == "connect_timeout") {
-                    if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
-                        c.http.connect_timeout = *d;
-                } else if (h == "max_in_flight_per_host") {
-                    if (auto n = r.integer(hn, "http.max_in_flight_per_host", 1, 256))
-                        c.http.max_in_flight_per_host = static_cast<int>(*n);
-                } else if (h == "extra_ca_file") {
-                    if (auto s = r.string(hn, "http.extra_ca_file")) {
-                        fs::path p(*s);
-                        if (p.is_relative()) p = fs::path(path).parent_path() / p;
-                        c.http.extra_ca_file = p.lexically_normal().string();
-                        c.key_lines["http.extra_ca_file"] = r.line_of(hn);
-                    }
-                } else {
-                    r.unknown(hn, h, "http");
-                }
-            }
+            read_http(r, node, c, path);
         } else if (key == "intervals") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node,
-                        "key 'intervals': expected a table [intervals] of package = duration");
-                continue;
-            }
-            // In file order, so the second spelling of a name is the one reported.
-            std::vector<std::pair<std::string, toml::node const*>> keys;
-            for (auto const& [pk, pn] : *t)
-                keys.emplace_back(std::string(pk.str()), &pn);
-            std::stable_sort(keys.begin(), keys.end(), [&](auto const& a, auto const& b) {
-                return r.line_of(*a.second) < r.line_of(*b.second);
-            });
-            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
-            for (auto const& [name, pn] : keys) {
-                if (!packaging::is_valid_name(name)) {
-                    r.error(*pn, "key 'intervals." + name + "': not a valid project name");
-                    continue;
-                }
-                std::string const normal = packaging::canonicalize_name(name);
-                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(*pn)));
-                if (!fresh) {
-                    // Two paces for one package: which one was meant is not for us to guess.
-                    r.error(*pn, "key 'intervals." + name + "': '" + name + "' (line " +
-                                     std::to_string(r.line_of(*pn)) + ") and '" + it->second.first +
-                                     "' (line " + std::to_string(it->second.second) +
-                                     ") name the same package '" + normal +
-                                     "' once normalised (PEP 503); keep one");
-                    continue;
-                }
-                if (auto d = r.duration(*pn, "intervals." + name, std::chrono::seconds(1)))
-                    c.intervals[normal] = *d;
-            }
+            read_intervals(r, node, c);
         } else if (key == "notifiers") {
             auto const* t = node.as_table();
             if (!t) {

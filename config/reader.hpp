@@ -29,7 +29,7 @@ struct TableNode {
 std::string keyed(std::string msg);
 
 struct Reader {
-    Reader(std::string p) : path(std::move(p)) {}
+    explicit Reader(std::string p) : path(std::move(p)) {}
     std::string path;
     std::vector<ConfigError> errors;
     std::vector<std::pair<std::string, int>> literal_secrets;

@@ -820,9 +820,7 @@ Failure read_quota(GithubSettings const& settings, SourceRequest const& request,
                                                        "(bad credentials; see [github] token)");
     // A redirect (renamed or moved repository) was followed: ask who it is now.
     if (!res.final_url.empty() && res.final_url != request.http.url) st.repo_checked = 0;
-}
-
-return std::nullopt;
+    return std::nullopt;
 }
 
 // The project's PyPI JSON: which repository its project_urls (or home_page) name.
