@@ -1,16 +1,19 @@
 // `pinwatch notify-test --config FILE [--notifier NAME]`: sends one made-up event through each
 // notifier the config names (or through one of them), built exactly as the daemon builds them,
-// and says per notifier whether it arrived and, if not, what the receiver answered. Reads the
-// config only: the state file is never opened, so nothing is queued or recorded.
+// and says per notifier whether it arrived and, if not, what the receiver answered. Nothing is
+// queued or recorded; the one write to the state file: a notifier the daemon paused because
+// its credentials were refused, and that took the test event, is marked ready again.
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
+#include "config/check.hpp"
 #include "config/config.hpp"
 #include "config/secrets.hpp"
 #include "net/client.hpp"
 #include "notifiers/post.hpp"
 #include "notifiers/registry.hpp"
 #include "watcher/compose.hpp"
+#include "watcher/state/outbox.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -32,11 +35,14 @@ constexpr char const* kNotifyTestUsage =
 
 Sends one test event (a made-up patch release of "pinwatch-test") through every notifier the
 config names, built as `pinwatch run` builds them, and prints one line per notifier:
-"NAME  ok" or "NAME  failed: <what the receiver or the connection said>".
+"NAME  ok" or "NAME  failed: <what the receiver or the connection said>", then a summary on
+stderr. The config is checked first as `pinwatch config-check` checks it; every problem it
+finds is printed, and nothing is sent.
   --config FILE     TOML config (see the README's config reference)
   --notifier NAME   only this notifier (the default console notifier is named "console")
-Nothing is written to the state file. Exit status: 0 every notifier took the event, 1 some did
-not, 2 usage or config error.
+Nothing is queued. A notifier the daemon paused because its credentials were refused and that
+takes the test event is marked ready again in the state file (the daemon resumes it).
+Exit status: 0 every notifier took the event, 1 some did not, 2 usage or config error.
 )";
 
 // "evt_test_" + 64 random bits: unlike the daemon's ids, recognisable as a test at a glance.
@@ -46,6 +52,37 @@ std::string test_event_id() {
     char buf[32];
     std::snprintf(buf, sizeof buf, "evt_test_%016llx", static_cast<unsigned long long>(bits));
     return buf;
+}
+
+// A notifier the daemon paused because its credentials were refused goes again once they
+// work: its record in the state file is cleared, and the daemon resumes it at its next turn.
+// The only write notify-test makes, and only when there is such a record; a state file that
+// cannot be read or written is left alone with a note.
+void resume_paused(std::string const& path, std::vector<std::string> const& took,
+                   std::ostream& out) {
+    std::error_code ec;
+    if (took.empty() || !std::filesystem::exists(path, ec)) return;
+    try {
+        std::vector<std::string> paused;
+        {
+            watcher::StateStore store(path, watcher::StateStore::Access::read_only);
+            for (auto const& stop : watcher::Outbox(store).stops())
+                if (stop.kind == watcher::NotifierStop::Kind::auth &&
+                    std::find(took.begin(), took.end(), stop.notifier) != took.end())
+                    paused.push_back(stop.notifier);
+        }
+        if (paused.empty()) return;
+        watcher::StateStore store(path);
+        watcher::Outbox outbox(store);
+        for (auto const& name : paused) {
+            outbox.clear_stop(name);
+            out << sanitize_text(name)
+                << ": its credentials work again: the daemon delivers what it holds for it\n";
+        }
+    } catch (std::exception const& e) {
+        out << "note: the state file " << sanitize_text(path)
+            << " was not updated: " << sanitize_text(e.what()) << '\n';
+    }
 }
 
 model::Event test_event() {
@@ -129,25 +166,6 @@ send_test(asio::io_context& io, net::Client& client, Made& made, std::exception_
     return results;
 }
 
-// One row per notifier, ok or why not (without its secrets); 0 when every one delivered.
-int report(std::ostream& out,
-           std::vector<std::pair<std::string, notifiers::Delivery>> const& results,
-           config::Config const& cfg, std::filesystem::path const& base) {
-    std::vector<std::vector<std::string>> rows;
-    bool all_ok = true;
-    for (auto const& [name, d] : results) {
-        bool const ok = d.status == notifiers::Delivery::Status::delivered;
-        all_ok = all_ok && ok;
-        rows.push_back(
-            {name, ok ? "ok"
-                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
-                                                     cfg, base)});
-    }
-    write_table(out, rows); // sanitises every cell
-    out.flush();
-    return all_ok ? 0 : 1;
-}
-
 } // namespace
 
 int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
@@ -179,13 +197,15 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
         return 2;
     }
-    auto loaded = watcher::load_config(*config_path);
-    if (!loaded) {
-        for (auto const& e : loaded.error())
-            err << sanitize_text(e.str()) << '\n';
+    // Checked as config-check checks it (watcher/compose.hpp), so both report the same problems.
+    auto checked = watcher::check_config(*config_path);
+    print_config_problems(checked, err);
+    if (!checked.ok()) {
+        err << sanitize_text(*config_path) << ": " << checked.errors.size()
+            << " problem(s); nothing was sent\n";
         return 2;
     }
-    config::Config cfg = std::move(*loaded);
+    config::Config cfg = std::move(*checked.config);
     auto const base = std::filesystem::path(cfg.path).parent_path();
 
     auto const names = notifier_names(cfg);
@@ -241,7 +261,28 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         }
     }
 
-    return report(out, results, cfg, base);
+    std::vector<std::vector<std::string>> rows;
+    bool all_ok = true;
+    for (auto const& [name, d] : results) {
+        bool const ok = d.status == notifiers::Delivery::Status::delivered;
+        all_ok = all_ok && ok;
+        rows.push_back(
+            {name, ok ? "ok"
+                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
+                                                     cfg, base)});
+    }
+    write_table(out, rows); // sanitises every cell
+    out.flush();
+    std::vector<std::string> took;
+    for (auto const& [name, d] : results)
+        if (d.status == notifiers::Delivery::Status::delivered) took.push_back(name);
+    resume_paused(cfg.state.value_or(default_state_path()), took, out);
+    // The summary goes to stderr: stdout stays one line per notifier for scripts.
+    std::size_t const failed = static_cast<std::size_t>(
+        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
+    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
+        << rows.size() - failed << " ok, " << failed << " failed\n";
+    return all_ok ? 0 : 1;
 }
 
 } // namespace pinwatch::cli

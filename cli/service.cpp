@@ -276,6 +276,10 @@ struct Service::Impl {
             return 3;
         }
         auto const d = daemon->last_delivery();
+        if (d.orphaned > 0)
+            err << "pinwatch run --once: " << d.orphaned
+                << " notification(s) pending for notifiers no longer configured; see `pinwatch "
+                   "status`\n";
         if (d.retried + d.failed > 0) {
             err << "pinwatch run --once: " << d.retried + d.failed
                 << " notification(s) not delivered (" << d.retried << " to retry, " << d.failed

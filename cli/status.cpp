@@ -6,6 +6,7 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
+#include "config/state_path.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
 #include "watcher/compose.hpp"
@@ -32,11 +33,16 @@ Shows what the daemon's state file holds: every watched package, its last poll a
 how each notifier's deliveries stand (pending, delivered, failed, given up; next attempt, the
 oldest waiting event, the last error), the outbox and recent events.
   --state FILE    state file (default: the config's `state`, else the default `pinwatch run`
-                  would use here: $STATE_DIRECTORY/state.db, else the per-user one)
-  --config FILE   read the state path from this config
+                  would use here: $STATE_DIRECTORY/state.db, else the per-user one, else the
+                  systemd service's /var/lib/pinwatch/state.db)
+  --config FILE   read the state path from this config (its `state` only: no secrets needed)
   --events N      recent events to list (default 10)
   --all           include packages no longer in the requirements
 )";
+
+// Where pinwatch.service keeps its state (StateDirectory=pinwatch; DynamicUser= links it to
+// /var/lib/private/pinwatch, which only root may enter).
+constexpr char const* kServiceState = "/var/lib/pinwatch/state.db";
 
 // Characters of a notifier's last error in the NOTIFIERS table.
 constexpr std::size_t kLastErrorChars = 120;
@@ -134,24 +140,37 @@ std::optional<std::pair<std::string, std::string>> locate_state(StatusOptions co
     if (state) {
         origin = "--state";
     } else if (o.config_path) {
-        auto cfg = load_config(*o.config_path);
-        if (!cfg) {
-            for (auto const& e : cfg.error())
-                err << sanitize_text(e.str()) << '\n';
+        // Only the `state` setting: the notifiers' secrets are not needed to read the state.
+        auto setting = config::read_state_setting(*o.config_path);
+        if (!setting) {
+            err << sanitize_text(setting.error().str()) << '\n';
             return std::nullopt;
         }
-        state = cfg->state;
+        state = *setting;
         if (state) origin = "`state` in " + *o.config_path;
     }
     if (!state) {
-        // As `pinwatch run` would choose under this environment, but nothing is created.
+        // As `pinwatch run` would choose under this environment, but nothing is created. An
+        // admin's shell has no $STATE_DIRECTORY: when this user has no state file, the service's
+        // (StateDirectory=pinwatch) is the one meant.
         auto const where = default_state_location();
         state = where.path;
-        origin = "the default under " + where.rule +
-                 (where.rule == "$STATE_DIRECTORY"
-                      ? ""
-                      : "; a systemd service keeps it in its StateDirectory, e.g. "
-                        "/var/lib/pinwatch/state.db: pass --state");
+        origin = "the default under " + where.rule;
+        std::error_code ec;
+        if (where.rule != "$STATE_DIRECTORY" && !std::filesystem::exists(where.path, ec)) {
+            std::error_code sec;
+            bool const service = std::filesystem::exists(kServiceState, sec);
+            if (service) {
+                state = kServiceState;
+                origin = "the systemd service's StateDirectory";
+            } else {
+                origin +=
+                    std::string("; nor is there a systemd service's ") + kServiceState +
+                    (sec == std::errc::permission_denied ? " that this user may read (try sudo)"
+                                                         : "") +
+                    "; pass --state or --config";
+            }
+        }
     }
     return std::pair(*state, origin);
 }
@@ -258,26 +277,69 @@ std::string write_subscriptions(std::ostream& out, StateStore& store, bool all, 
 
 // Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
 // waited, and what went wrong last (a receiver's words: sanitised and cut short).
-void write_notifiers(std::ostream& out, Outbox const& outbox, UnixTime now) {
+void write_notifiers(std::ostream& out, StateStore& store, Outbox const& outbox, UnixTime now) {
     auto const per_notifier = outbox.by_notifier();
+    // Stopped notifiers say so instead of a next attempt, and rows of a notifier no longer
+    // configured (the daemon lists its notifiers in the file) are orphaned: nothing sends them.
+    auto const stops = outbox.stops();
+    auto const stop_of = [&](std::string const& name) -> NotifierStop const* {
+        for (auto const& st : stops)
+            if (st.notifier == name) return &st;
+        return nullptr;
+    };
+    auto const configured = store.routes();
+    auto const orphaned = [&](std::string const& name) {
+        return !configured.empty() &&
+               std::none_of(configured.begin(), configured.end(),
+                            [&](Route const& r) { return r.notifier == name; });
+    };
+    auto const stop_text = [&](NotifierStop const& st) {
+        return st.kind == NotifierStop::Kind::auth ? std::string("paused: credentials refused")
+                                                   : std::string("disabled: gone");
+    };
     if (!per_notifier.empty()) {
         std::vector<std::vector<std::string>> table;
         table.push_back({"NOTIFIER", "PENDING", "DELIVERED", "FAILED", "DEAD", "NEXT ATTEMPT",
                          "OLDEST PENDING", "LAST ERROR"});
         for (auto const& n : per_notifier) {
             bool const waiting = n.counts.pending > 0;
+            auto const* stop = stop_of(n.notifier);
+            bool const orphan = !stop && orphaned(n.notifier);
+            std::string next = waiting && n.next_attempt ? in(*n.next_attempt, now) : "-";
+            std::optional<std::string> error = n.last_error;
+            if (orphan) {
+                next = "orphaned";
+            } else if (stop) {
+                next = stop->kind == NotifierStop::Kind::auth ? "paused" : "disabled";
+                error = stop->reason;
+            }
             table.push_back(
-                {n.notifier, std::to_string(n.counts.pending), std::to_string(n.counts.delivered),
-                 std::to_string(n.counts.failed), std::to_string(n.counts.dead),
-                 waiting && n.next_attempt ? in(*n.next_attempt, now) : "-",
+                {sanitize_text(n.notifier), std::to_string(n.counts.pending),
+                 std::to_string(n.counts.delivered), std::to_string(n.counts.failed),
+                 std::to_string(n.counts.dead), next,
                  waiting && n.oldest_pending ? ago(n.oldest_pending, now) : "-",
-                 n.last_error
-                     ? notifiers::truncate_text(sanitize_text(*n.last_error), kLastErrorChars)
-                     : "-"});
+                 error ? notifiers::truncate_text(sanitize_text(*error), kLastErrorChars) : "-"});
         }
         out << "\n";
         write_table(out, table);
     }
+    // One line per stopped or orphaned notifier: what happened and what brings it back.
+    bool said = false;
+    auto const say = [&](std::string const& line) {
+        out << (said ? "" : "\n") << line << "\n";
+        said = true;
+    };
+    for (auto const& st : stops)
+        say("notifier " + sanitize_text(st.notifier) + ": " + stop_text(st) + " " +
+            ago(st.since, now) + " (" +
+            notifiers::truncate_text(sanitize_text(st.reason), kLastErrorChars) + "); " +
+            (st.kind == NotifierStop::Kind::auth
+                 ? "its events wait: fix the secret and reload, or run `pinwatch notify-test`"
+                 : "it gets nothing until its URL changes"));
+    for (auto const& n : per_notifier)
+        if (n.counts.pending > 0 && !stop_of(n.notifier) && orphaned(n.notifier))
+            say("notifier " + sanitize_text(n.notifier) + ": " + std::to_string(n.counts.pending) +
+                " notification(s) orphaned: it is no longer configured, nothing will send them");
 }
 
 } // namespace
@@ -294,7 +356,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     UnixTime const now = std::time(nullptr);
     auto const counts = write_subscriptions(out, *store, o.all, now);
     Outbox const outbox(*store);
-    write_notifiers(out, outbox, now);
+    write_notifiers(out, *store, outbox, now);
     auto const totals = outbox.counts();
     out << "\n"
         << counts << "; outbox: " << totals.pending << " pending, " << totals.delivered

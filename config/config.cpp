@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "common/base64.hpp"
+#include "common/suggest.hpp"
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/files.hpp"
@@ -127,8 +128,9 @@ void read_notifier_settings(Reader& r, std::string const& where, toml::node cons
         std::string takes;
         for (auto k : wanted)
             takes += std::string(takes.empty() ? "" : ", ") + std::string(k);
-        r.error(*v, "unknown key '" + key + "' in [" + where + "] (type '" + n.type + "' takes " +
-                        (takes.empty() ? "no settings" : takes) + ")");
+        r.error(*v, "unknown key '" + key + "' in [" + where + "]" + did_you_mean(key, wanted) +
+                        " (type '" + n.type + "' takes " + (takes.empty() ? "no settings" : takes) +
+                        ")");
     }
     for (auto key : wanted) {
         if (given.count(std::string(key))) continue;
@@ -439,7 +441,7 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
             if (auto d = r.duration(v, "metrics.outbox_stale", std::chrono::seconds(60)))
                 m.outbox_stale = *d;
         } else {
-            r.unknown(v, key, "metrics");
+            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale"});
         }
     }
     if (!t->contains("listen")) {
@@ -545,7 +547,10 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                    key == "password" || key == "from" || key == "to") {
             email_keys[key] = &v; // checked below, once the type is known
         } else {
-            r.unknown(v, key, where);
+            r.unknown(v, key, where,
+                      {"type", "events", "packages", "digest", "max_age", "update_types",
+                       "webhook_url", "url", "secret", "smtp_url", "starttls", "username",
+                       "password", "from", "to"});
         }
     }
     std::string types;
@@ -654,8 +659,10 @@ void read_packages(Reader& r, toml::node const& node, Config& c) {
         for (auto const& [rk, rn] : *pt) {
             std::string const rule(rk.str());
             if (!read_rule(r, rule, where + "." + rule, rn, o))
-                r.error(rn, "unknown key '" + rule + "' in [" + where +
-                                "] (expected update_types, pre, min_release_age or "
+                r.error(rn, "unknown key '" + rule + "' in [" + where + "]" +
+                                did_you_mean(rule,
+                                             {"update_types", "pre", "min_release_age", "ignore"}) +
+                                " (expected update_types, pre, min_release_age or "
                                 "ignore)");
         }
         c.packages[normal] = std::move(o);
@@ -689,7 +696,8 @@ void read_http(Reader& r, toml::node const& node, Config& c, std::string const& 
                 c.key_lines["http.extra_ca_file"] = r.line_of(hn);
             }
         } else {
-            r.unknown(hn, h, "http");
+            r.unknown(hn, h, "http",
+                      {"timeout", "connect_timeout", "max_in_flight_per_host", "extra_ca_file"});
         }
     }
 }
@@ -813,7 +821,15 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
         } else if (auto const table = owned.find(key); table != owned.end()) {
             c.tables[key] = table->second(r, TableNode{node});
         } else {
-            r.unknown(node, key, "");
+            std::vector<std::string_view> known = {
+                "state",        "index_url",       "interval",       "jitter",
+                "requirements", "pyproject",       "python_version", "pre",
+                "update_types", "min_release_age", "ignore",         "vulnerability_interval",
+                "packages",     "failing_after",   "http",           "intervals",
+                "notifiers",    "metrics",         "console"};
+            for (auto const& [table, read] : owned) // the sources' tables ([github])
+                known.push_back(table);
+            r.unknown(node, key, "", known);
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())

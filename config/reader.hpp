@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/diagnostic.hpp"
+#include "common/suggest.hpp"
 #include "config/config.hpp"
 #include "config/secrets.hpp"
 
@@ -96,8 +97,11 @@ struct Reader {
         }
         return out;
     }
-    void unknown(toml::node const& n, std::string const& key, std::string const& where) {
-        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]"));
+    // `known`: the keys the table takes, for a "did you mean" when one is close.
+    void unknown(toml::node const& n, std::string const& key, std::string const& where,
+                 std::vector<std::string_view> const& known = {}) {
+        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]") +
+                     did_you_mean(key, known));
     }
 };
 

@@ -1,6 +1,7 @@
 // Notifier: one channel (console, email, Slack, webhook) behind one small interface.
-// Rendering is a pure function per channel, tested alone; deliver() does the I/O and says
-// whether the dispatcher should consider the events delivered, retry later, or give up.
+// Rendering is a pure function per channel, tested alone; deliver() does the I/O and says, per
+// event, whether the dispatcher should consider it delivered, retry later, or give it up, and
+// whether the channel itself must stop (gone, or its credentials refused).
 #pragma once
 
 #include "common/text.hpp"
@@ -13,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinwatch::notifiers {
 
@@ -20,12 +22,25 @@ using model::Event;
 
 struct Delivery {
     enum class Status { delivered, retry, failed };
+    // The batch's outcome, and that of every event without its own entry in `outcomes`.
     Status status = Status::delivered;
     std::string error;                               // never contains secrets
-    std::optional<std::chrono::seconds> retry_after; // for retry
-    // With failed: the receiver says this notifier is dead (a deleted Slack webhook, an archived
-    // channel, 410 Gone): stop using it until the config changes, and tell someone.
+    std::optional<std::chrono::seconds> retry_after; // for retry: the receiver's Retry-After
+    // The channel is gone (a deleted Slack webhook, an archived channel, 410 Gone): stop using
+    // it until its URL changes, and tell someone. Its undelivered events were not refused: they
+    // stay pending (until max_age) in case the URL is fixed.
     bool disable = false;
+    // The receiver refused our credentials (SMTP 535/530, Slack invalid_token, webhook 401/403):
+    // pause the channel until its secret is fixed (a reload, or notify-test succeeding). The
+    // events were not refused: they stay pending. Set with status retry.
+    bool auth_failed = false;
+    // Each event's own outcome, in the order deliver() was given them, when a batch came to
+    // different ends (one event of eight refused, one part of a split message): delivered ones
+    // are recorded as delivered, refused ones as failed, the rest stay pending. Empty: every
+    // event came to `status`.
+    std::vector<Status> outcomes = {};
+
+    Status outcome(std::size_t i) const { return i < outcomes.size() ? outcomes[i] : status; }
 };
 
 class Notifier {

@@ -675,8 +675,19 @@ Result<std::string> decode_python_string(std::string_view token) {
             py::append_utf8(out, static_cast<char32_t>(v));
             break;
         }
-        case 'N':
-            return bad("\\N{...} escapes are not supported");
+        case 'N': {
+            // \N{NAME}: Python's rules (a '{', a non-empty name, a '}'); the name is looked up
+            // as unicodedata does for string literals.
+            auto const close =
+                i < body.size() && body[i] == '{' ? body.find('}', i + 1) : std::string_view::npos;
+            if (close == std::string_view::npos || close == i + 1)
+                return bad("malformed \\N character escape");
+            auto const cp = py::lookup_name(body.substr(i + 1, close - i - 1));
+            if (!cp) return bad("unknown Unicode character name in \\N{...}");
+            py::append_utf8(out, *cp);
+            i = close + 1;
+            break;
+        }
         case '\0':
             return bad("NUL character");
         default:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,13 @@ std::string_view rstrip(std::string_view s);
 
 // str.splitlines() without keepends. Input must be valid UTF-8.
 std::vector<std::string_view> splitlines(std::string_view s);
+
+// The character a `\N{NAME}` escape names, as CPython reads it: a name or formal alias (all
+// of NameAliases.txt) of the Unicode Character Database compared without ASCII case, or
+// "HANGUL SYLLABLE <jamo>" / "CJK UNIFIED IDEOGRAPH-<4 or 5 hex digits>" in upper case. Named
+// sequences ("KEYCAP NUMBER SIGN") are not single characters and are rejected, as Python does.
+// The table comes from Debian's unicode-data at build time (packaging/unicode_names.cpp).
+std::optional<char32_t> lookup_name(std::string_view name);
 
 // Length in bytes of the whitespace run (str.isspace) starting at `i`.
 std::size_t space_run(std::string_view s, std::size_t i);

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 [ -f build/build.ninja ] || cmake --preset default
-cmake --build build -j"${JOBS:-1}" --target pinwatch
+cmake --build build -j"${JOBS:-$(nproc)}" --target pinwatch manpage
 (cd build && cpack -G DEB -B "$PWD" >/dev/null)
 deb=$(ls -t build/pinwatch_*.deb | head -n 1)
 echo "$deb"

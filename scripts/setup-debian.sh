@@ -12,6 +12,11 @@ packages=(
   python3-aiosmtpd
   # the unit's checks (systemd-analyze) and the .deb (dpkg-shlibdeps finds its Depends)
   systemd dpkg-dev
+  # the .deb's policy check (tests/install runs lintian on it) and its man page (`man -l`)
+  lintian man-db
+  # the Unicode character names a marker's \N{NAME} escape is read with (packaging/ generates
+  # its table from UnicodeData.txt and NameAliases.txt at build time; nothing at run time)
+  unicode-data
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,8 @@
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
+#include "net/crypto.hpp"
+#include "net/http.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
@@ -19,6 +21,22 @@ namespace pinwatch::watcher {
 namespace asio = boost::asio;
 
 namespace {
+
+// Where a notifier delivers, as a keyed hash: the state file remembers a channel stopped as
+// gone (410) with it and tells a changed URL by it, without ever holding the URL (a Slack
+// webhook's path is its token).
+std::string notifier_fingerprint(config::NotifierConfig const& nc) {
+    std::string where = nc.type + "\n";
+    if (nc.type == "slack") where += nc.webhook_url.reveal();
+    if (nc.type == "webhook") where += nc.url.reveal();
+    if (nc.email) {
+        where += nc.email->smtp_url + "\n" + nc.email->username.value_or("") + "\n";
+        for (auto const& m : nc.email->to)
+            where += m.address + "\n";
+    }
+    return net::base64_encode(net::hmac_sha256("pinwatch notifier fingerprint", where))
+        .substr(0, 22);
+}
 
 // The sources this config turns on; what their builds had to say is logged.
 SourceRegistry daemon_sources(config::Config const& cfg) {
@@ -40,9 +58,13 @@ std::vector<Dispatcher::Channel> daemon_channels(config::Config const& cfg, std:
     std::vector<Dispatcher::Channel> channels;
     for (auto& [n, route] : *made) {
         std::optional<std::chrono::seconds> max_age;
+        std::string fingerprint;
         for (auto const& nc : cfg.notifiers)
-            if (nc.name == route.notifier) max_age = nc.max_age;
-        channels.push_back({std::move(n), std::move(route), max_age});
+            if (nc.name == route.notifier) {
+                max_age = nc.max_age;
+                fingerprint = notifier_fingerprint(nc);
+            }
+        channels.push_back({std::move(n), std::move(route), max_age, std::move(fingerprint)});
     }
     return channels;
 }
@@ -315,6 +337,14 @@ asio::awaitable<void> Daemon::deliver(UnixTime now) {
     dirty_ = false;
     try {
         last_delivery_ = co_await dispatcher_->run_once(now);
+        // Nothing delivers the items of a notifier removed from the config: say so, or they
+        // would wait unseen.
+        for (auto const& [name, n] : dispatcher_->orphaned()) {
+            last_delivery_.orphaned += static_cast<std::size_t>(n);
+            spdlog::warn("notifier {}: {} notification(s) pending, but it is no longer "
+                         "configured: nothing will deliver them",
+                         sanitize_text(name), n);
+        }
     } catch (std::exception const& e) {
         spdlog::error("delivering notifications failed: {}", sanitize_text(e.what()));
     }

@@ -30,6 +30,10 @@ struct Dispatcher::State {
     std::string name;
     bool running = false;
     bool disabled = false;
+    // Paused because the receiver refused its credentials: the state file's record is cleared
+    // by `notify-test` succeeding, which lets it deliver again.
+    bool paused_for_auth = false;
+    bool stop_recorded = false;       // the state file holds a stop for it (cleared on delivery)
     std::optional<UnixTime> retry_at; // after a storage error: leave this channel alone until then
     int storage_failures = 0;
     // Delivered, but the state file did not take the mark (a full disk): recorded on the next
@@ -60,6 +64,29 @@ Dispatcher::Dispatcher(asio::any_io_executor ex, StateStore& store, std::vector<
         s->pace = std::make_unique<asio::steady_timer>(ex);
         channels_.push_back(std::move(s));
     }
+    // What the state file remembers of stopped channels. Gone stays gone until the URL changes;
+    // a refused credential is tried again now (this is a reload, the secret may be fixed), its
+    // record kept until a delivery succeeds so a second refusal tells nobody twice.
+    for (auto const& stop : outbox_.stops()) {
+        auto it = std::find_if(channels_.begin(), channels_.end(),
+                               [&](auto const& c) { return c->name == stop.notifier; });
+        if (it == channels_.end()) continue; // not configured now; its record waits
+        auto& c = **it;
+        if (stop.kind == NotifierStop::Kind::gone && stop.fingerprint == c.channel.fingerprint) {
+            c.disabled = true;
+            c.stop_recorded = true;
+            spdlog::warn("notifier {}: stays disabled ({}); change its URL to use it again", c.name,
+                         sanitize_text(stop.reason));
+        } else if (stop.kind == NotifierStop::Kind::gone) {
+            outbox_.clear_stop(c.name);
+            spdlog::info("notifier {}: its URL changed since it was disabled: enabled again",
+                         c.name);
+        } else {
+            c.stop_recorded = true;
+            spdlog::info("notifier {}: its credentials were refused ({}); trying again", c.name,
+                         sanitize_text(stop.reason));
+        }
+    }
 }
 
 Dispatcher::~Dispatcher() = default;
@@ -79,6 +106,10 @@ std::vector<std::string> Dispatcher::names() const {
     for (auto const& c : channels_)
         out.push_back(c->name);
     return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Dispatcher::orphaned() const {
+    return outbox_.orphaned();
 }
 
 std::vector<std::string> Dispatcher::disabled() const {
@@ -104,7 +135,25 @@ void Dispatcher::storage_recovered() {
         if (c->storage_failures > 0) c->retry_at.reset();
 }
 
-std::optional<UnixTime> Dispatcher::next_due() const {
+void Dispatcher::resume_cleared() {
+    if (std::none_of(channels_.begin(), channels_.end(),
+                     [](auto const& c) { return c->paused_for_auth; }))
+        return;
+    auto const stops = outbox_.stops();
+    for (auto& c : channels_) {
+        if (!c->paused_for_auth) continue;
+        if (std::any_of(stops.begin(), stops.end(),
+                        [&](auto const& s) { return s.notifier == c->name; }))
+            continue;
+        spdlog::info("notifier {}: notify-test succeeded: delivering again", c->name);
+        c->paused_for_auth = c->disabled = c->stop_recorded = false;
+    }
+}
+
+std::optional<UnixTime> Dispatcher::next_due() {
+    // A channel paused for its credentials goes again once `notify-test` succeeded with them
+    // (it clears the state file's record).
+    resume_cleared();
     std::optional<UnixTime> next;
     for (auto const& c : channels_) {
         if (c->running || c->disabled) continue;
@@ -139,10 +188,16 @@ void Dispatcher::kick(UnixTime now) {
 
 asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
     auto const before = totals_;
-    kick(now);
-    while (!idle()) {
-        idle_.expires_after(std::chrono::hours(1));
-        co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+    // A channel that finished before another stopped has its notice about it due now: a few
+    // rounds, so that `run --once` delivers it too (each round only takes what is due).
+    for (int round = 0; round < 3 && !stopping_; ++round) {
+        kick(now);
+        while (!idle()) {
+            idle_.expires_after(std::chrono::hours(1));
+            co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        auto const due = next_due();
+        if (!due || *due > now) break;
     }
     DispatchStats d;
     d.delivered = totals_.delivered - before.delivered;
@@ -152,9 +207,20 @@ asio::awaitable<DispatchStats> Dispatcher::run_once(UnixTime now) {
     co_return d;
 }
 
-void Dispatcher::disable(State& c, std::string const& why, UnixTime now) {
+void Dispatcher::stop_channel(State& c, NotifierStop::Kind kind, std::string const& why,
+                              UnixTime now) {
+    bool const auth = kind == NotifierStop::Kind::auth;
     c.disabled = true;
-    spdlog::error("notifier {}: disabled: {}", c.name, sanitize_text(why));
+    c.paused_for_auth = auth;
+    bool const news = outbox_.record_stop({c.name, kind, why, now, c.channel.fingerprint});
+    c.stop_recorded = true;
+    if (auth)
+        spdlog::error("notifier {}: paused, its credentials were refused: {}; its events wait "
+                      "for a fixed secret (a reload) or `pinwatch notify-test`",
+                      c.name, sanitize_text(why));
+    else
+        spdlog::error("notifier {}: disabled: {}", c.name, sanitize_text(why));
+    if (!news) return; // the others heard of it when it first stopped
     // Tell the people behind the other notifiers: this channel has gone quiet.
     Event e;
     e.kind = EventKind::notifier_disabled;
@@ -166,6 +232,18 @@ void Dispatcher::disable(State& c, std::string const& why, UnixTime now) {
     for (auto const& o : channels_)
         if (o.get() != &c && !o->disabled) others.push_back({o->name, now});
     store_.add_event(e, others);
+}
+
+UnixTime Dispatcher::retry_time(notifiers::Delivery const& result, int attempts, UnixTime now) {
+    if (result.retry_after) {
+        // The receiver said when (429 Retry-After): then, the whole batch at once, with a
+        // little jitter so that many daemons do not come back in the same second.
+        auto const asked = result.retry_after->count();
+        double const share = std::min(options_.retry.jitter, options_.retry_after_jitter);
+        std::uniform_real_distribution<double> spread(0.0, std::max(0.0, share));
+        return now + asked + static_cast<std::int64_t>(static_cast<double>(asked) * spread(rng_));
+    }
+    return now + options_.retry.after(attempts + 1, rng_).count();
 }
 
 asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
@@ -226,46 +304,73 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             c.last_send = std::chrono::steady_clock::now();
 
             using S = notifiers::Delivery::Status;
-            // run --once waits out a short Retry-After itself; otherwise a retry is due after
-            // the backoff, or after the receiver's Retry-After when that is longer.
+            // A channel that stops (gone, credentials refused) refused no event: what it did not
+            // deliver stays pending.
+            bool const stops = result.disable || result.auth_failed;
+            std::size_t delivered = 0, retry = 0, failed = 0;
+            int attempts = 0;
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                auto const o = result.outcome(k);
+                if (o == S::delivered) {
+                    ++delivered;
+                    c.unrecorded.insert(items[k].id);
+                } else if (o == S::failed && !stops) {
+                    ++failed;
+                } else {
+                    ++retry;
+                    attempts = std::max(attempts, items[k].attempts);
+                }
+            }
+            // run --once waits out a short Retry-After itself; otherwise the batch is retried as
+            // one: at the receiver's Retry-After, or after the backoff.
             std::int64_t const asked = result.retry_after ? result.retry_after->count() : -1;
             bool const wait_here =
-                result.status == S::retry && options_.wait_out_retries && asked >= 0 &&
+                retry > 0 && !stops && options_.wait_out_retries && asked >= 0 &&
                 asked <= options_.max_wait.count() &&
                 std::chrono::steady_clock::now() - started + std::chrono::seconds(asked) <=
                     options_.max_wait * 2;
-            if (result.status == S::delivered) {
-                for (auto const& i : items)
-                    c.unrecorded.insert(i.id);
-                c.stats.delivered += items.size();
-                totals_.delivered += items.size();
-            }
-            for (auto const& i : items) {
-                if (result.status == S::delivered) {
+            UnixTime const again = wait_here ? now + asked : retry_time(result, attempts, now);
+            c.stats.delivered += delivered;
+            totals_.delivered += delivered;
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                auto const& i = items[k];
+                auto const o = result.outcome(k);
+                if (o == S::delivered) {
                     outbox_.mark_delivered(i.id, now);
                     c.unrecorded.erase(i.id);
-                } else if (result.status == S::retry) {
-                    auto const backoff = options_.retry.after(i.attempts + 1, rng_).count();
-                    auto const in = wait_here ? asked : std::max<std::int64_t>(backoff, asked);
-                    outbox_.mark_failed(i.id, result.error, now + in, now);
+                } else if (o == S::failed && !stops) {
+                    outbox_.mark_failed(i.id, result.error, std::nullopt, now);
+                    ++c.stats.failed, ++totals_.failed;
+                } else if (stops) {
+                    // Kept for when the channel is back: due as it was, the reason recorded.
+                    outbox_.mark_failed(i.id, result.error, now, now);
+                    ++c.stats.retried, ++totals_.retried;
+                } else {
+                    outbox_.mark_failed(i.id, result.error, again, now);
                     if (wait_here)
                         waiting.insert(i.id);
                     else
                         ++c.stats.retried, ++totals_.retried;
-                } else {
-                    outbox_.mark_failed(i.id, result.error, std::nullopt, now);
-                    ++c.stats.failed, ++totals_.failed;
                 }
             }
             recovered();
-            if (result.status == S::delivered) continue;
-            spdlog::warn("notifier {}: {} ({} event(s) {})", c.name, sanitize_text(result.error),
-                         items.size(), result.status == S::retry ? "will be retried" : "given up");
-            if (result.disable) {
-                disable(c, result.error, now);
+            if (delivered > 0 && c.stop_recorded && !stops) {
+                outbox_.clear_stop(c.name);
+                c.stop_recorded = false;
+                spdlog::info("notifier {}: delivering again", c.name);
+            }
+            if (delivered == items.size()) continue;
+            spdlog::warn("notifier {}: {} ({} of {} event(s) delivered, {} {}{})", c.name,
+                         sanitize_text(result.error), delivered, items.size(), retry,
+                         stops ? "kept pending" : "to be retried",
+                         failed > 0 ? ", " + std::to_string(failed) + " refused" : "");
+            if (stops) {
+                stop_channel(
+                    c, result.auth_failed ? NotifierStop::Kind::auth : NotifierStop::Kind::gone,
+                    result.error, now);
                 break;
             }
-            if (result.status == S::failed) continue; // this batch is lost; the next may go
+            if (retry == 0) continue; // only refusals: those are given up; the rest may go
             if (!wait_here) break;
             c.pace->expires_after(std::chrono::seconds(asked));
             co_await c.pace->async_wait(asio::as_tuple(asio::use_awaitable));

@@ -1,8 +1,11 @@
 // Dispatcher: decides which notifier an event goes to and when (routing, digests), and delivers
 // what the outbox holds. Each notifier is delivered by its own coroutine, so one slow or failing
 // channel never delays another; per channel it paces sends (the receiver's rate limit), retries
-// with backoff and jitter (Retry-After honoured), gives up items older than the channel's
-// maximum age, and stops using a channel whose receiver says it is gone, telling the others.
+// with backoff and jitter (Retry-After honoured, a batch retried as one), records each event's
+// own outcome, gives up items due longer ago than the channel's maximum age, and stops using a
+// channel whose receiver says it is gone or refuses its credentials, telling the others (both
+// remembered in the state file: a gone channel stays stopped until its URL changes; a refused
+// credential pauses it until a reload or `notify-test` succeeds, its events kept pending).
 // At-least-once: an item is marked delivered only after its notifier said so; a crash in
 // between re-sends that one batch (with the same event ids) on the next start.
 #pragma once
@@ -39,6 +42,8 @@ class Router {
 
 struct DispatchStats {
     std::size_t delivered = 0, retried = 0, failed = 0, expired = 0;
+    // Pending items of notifiers no longer configured (filled in by the daemon's --once run).
+    std::size_t orphaned = 0;
 };
 
 struct DispatcherOptions {
@@ -50,6 +55,9 @@ struct DispatcherOptions {
     // channel instead of leaving the items to the next run.
     bool wait_out_retries = false;
     std::chrono::seconds max_wait{60};
+    // A batch the receiver asked to retry after a while (429 Retry-After) is retried as one, at
+    // that time plus a jitter of at most this share of it.
+    double retry_after_jitter = 0.1;
     std::size_t batch = 50;         // events per deliver() call
     std::size_t digest_batch = 500; // a digest sends everything due in one message
 };
@@ -60,6 +68,10 @@ class Dispatcher {
         std::unique_ptr<notifiers::Notifier> notifier;
         Route route;
         std::optional<std::chrono::seconds> max_age;
+        // A keyed hash of where the notifier delivers (its URL, its mail server and
+        // recipients), never the URL itself: a channel stopped as gone stays stopped across
+        // reloads until this changes.
+        std::string fingerprint = {};
     };
     using Clock = std::function<UnixTime()>;
     Dispatcher(boost::asio::any_io_executor ex, StateStore& store, std::vector<Channel> channels,
@@ -74,11 +86,15 @@ class Dispatcher {
     void kick(UnixTime now);
     // kick(), then waits until every channel is idle. Returns what these runs did.
     boost::asio::awaitable<DispatchStats> run_once(UnixTime now);
-    // When the next item is due for a channel that is idle and enabled (nullopt: none).
-    std::optional<UnixTime> next_due() const;
+    // When the next item is due for a channel that is idle and enabled (nullopt: none). A
+    // channel paused for its credentials whose record `notify-test` cleared is enabled first.
+    std::optional<UnixTime> next_due();
     bool idle() const;
     DispatchStats totals() const { return totals_; }
     std::vector<std::string> disabled() const;
+    // Pending items of notifiers no longer configured, by name, with how many: nothing will
+    // deliver them (`run --once` and `status` say so).
+    std::vector<std::pair<std::string, std::int64_t>> orphaned() const;
     // The state file took a write again: channels backing off after a storage error may try
     // at once instead of waiting out their backoff.
     void storage_recovered();
@@ -89,7 +105,12 @@ class Dispatcher {
   private:
     struct State;
     boost::asio::awaitable<void> run_channel(State& c, UnixTime now);
-    void disable(State& c, std::string const& why, UnixTime now);
+    // Stops a channel: gone (until its fingerprint changes) or its credentials refused (until
+    // a reload or notify-test); recorded in the state file, the others told once.
+    void resume_cleared();
+    void stop_channel(State& c, NotifierStop::Kind kind, std::string const& why, UnixTime now);
+    // When the next attempt of a batch answered "retry" is due.
+    UnixTime retry_time(notifiers::Delivery const& result, int attempts, UnixTime now);
 
     boost::asio::any_io_executor ex_;
     StateStore& store_;

@@ -184,8 +184,15 @@ boost::asio::awaitable<Delivery> EmailNotifier::deliver(std::span<Event const> e
     auto sent = co_await net::send(settings_.smtp, render(events));
     if (sent) co_return Delivery{};
     auto const& err = sent.error();
-    co_return Delivery{err.temporary ? Delivery::Status::retry : Delivery::Status::failed,
-                       "email " + settings_.name + ": " + err.message, std::nullopt};
+    Delivery d{err.temporary ? Delivery::Status::retry : Delivery::Status::failed,
+               "email " + settings_.name + ": " + err.message, std::nullopt};
+    // 535 (credentials refused) or 530 (authentication required): the account, not these
+    // events; pause the channel until the password is fixed, the events stay pending.
+    if (err.kind == net::SmtpError::Kind::rejected && (err.code == 535 || err.code == 530)) {
+        d.status = Delivery::Status::retry;
+        d.auth_failed = true;
+    }
+    co_return d;
 }
 
 Result<std::unique_ptr<Notifier>> make_email_notifier(config::NotifierConfig const& cfg,

@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -334,40 +335,67 @@ SlackNotifier::SlackNotifier(std::string name, Secret webhook_url, net::Client& 
 
 boost::asio::awaitable<Delivery> SlackNotifier::deliver(std::span<Event const> events) {
     if (events.empty()) co_return Delivery{};
+    // Each part's events come to that part's answer: a part Slack refuses (invalid_payload) is
+    // given up alone and the next part goes; a retry, a refused token or a gone webhook stops
+    // the batch, and the parts not sent stay pending.
     auto const parts = split(events);
+    Delivery d;
+    d.outcomes.assign(events.size(), Delivery::Status::retry);
     std::vector<std::string> keys;
-    bool posted = false;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    bool posted = false, refused = false, all_sent = true;
+    std::size_t first = 0; // index in `events` of the part's first event
+    for (std::size_t i = 0; i < parts.size(); first += parts[i].size(), ++i) {
+        auto const set = [&](Delivery::Status s) {
+            std::fill_n(d.outcomes.begin() + static_cast<std::ptrdiff_t>(first), parts[i].size(),
+                        s);
+        };
         std::string key;
         for (auto const& e : parts[i])
             key += e.id + "\n";
         keys.push_back(key);
-        if (sent_.contains(key)) continue; // arrived before a later part failed
+        if (sent_.contains(key)) { // arrived in an earlier call whose answer was not recorded
+            set(Delivery::Status::delivered);
+            continue;
+        }
         if (posted && options_.pace.count() > 0) {
             boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor,
                                             options_.pace);
             auto [ec] =
                 co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
             if (ec) {
-                Delivery d;
                 d.status = Delivery::Status::retry;
                 d.error = label_ + ": cancelled between parts";
-                co_return d;
+                all_sent = false;
+                break;
             }
         }
         auto result = co_await post(render(parts[i], i + 1, parts.size()));
         posted = true;
-        if (result.status != Delivery::Status::delivered) {
-            if (parts.size() > 1)
-                result.error +=
-                    " (part " + std::to_string(i + 1) + " of " + std::to_string(parts.size()) + ")";
-            co_return result;
+        if (result.status == Delivery::Status::delivered) {
+            sent_.remember(key);
+            set(Delivery::Status::delivered);
+            continue;
         }
-        sent_.remember(key);
+        if (parts.size() > 1)
+            result.error +=
+                " (part " + std::to_string(i + 1) + " of " + std::to_string(parts.size()) + ")";
+        result.outcomes = std::move(d.outcomes);
+        d = std::move(result);
+        if (d.status == Delivery::Status::failed && !d.disable) {
+            set(Delivery::Status::failed); // this part is refused; the next may go
+            refused = true;
+            continue;
+        }
+        all_sent = false;
+        break;
     }
-    for (auto const& key : keys) // the whole batch arrived: the dispatcher will not retry it
-        sent_.forget(key);
-    co_return Delivery{};
+    if (all_sent) {
+        for (auto const& key : keys) // every answer is in: the dispatcher records each part
+            sent_.forget(key);
+        d.status = refused ? Delivery::Status::failed : Delivery::Status::delivered;
+        if (!refused) d.outcomes.clear();
+    }
+    co_return d;
 }
 
 boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
@@ -395,9 +423,14 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
     d.error = label_ + ": HTTP " + std::to_string(status) + (said.empty() ? "" : ": " + said);
     // Slack's answers that mean the webhook is gone for good: stop using it.
     auto const code = trim_blanks(response->body);
-    bool const dead = status == 404 || status == 410 || code == "no_service" ||
-                      code == "channel_is_archived" || code == "invalid_token";
-    if (status == 429 || (status >= 500 && !dead)) {
+    bool const dead =
+        status == 404 || status == 410 || code == "no_service" || code == "channel_is_archived";
+    if (code == "invalid_token" || code == "token_revoked") {
+        // The webhook's token is refused: pause the channel until its URL is fixed; the events
+        // were not refused and stay pending.
+        d.status = Delivery::Status::retry;
+        d.auth_failed = true;
+    } else if (status == 429 || (status >= 500 && !dead)) {
         d.status = Delivery::Status::retry;
         d.retry_after = retry_after(*response);
     } else {

@@ -115,20 +115,31 @@ net::Request WebhookNotifier::request_for(Event const& e, model::UnixTime sent_a
 }
 
 boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const> events) {
-    for (auto const& e : events) {
-        if (sent_.contains(e.id)) continue; // arrived before a later event failed
+    // Each event has its own answer: one the receiver refuses (a 4xx about that event) is given
+    // up alone and the next is sent; a retry (429, 5xx, network), a refused credential (401,
+    // 403) or a gone endpoint (410) stops the batch, and what was not sent stays pending.
+    Delivery d;
+    d.outcomes.assign(events.size(), Delivery::Status::retry);
+    bool refused = false, all_sent = true;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto const& e = events[i];
+        if (sent_.contains(e.id)) { // arrived in an earlier call whose answer was not recorded
+            d.outcomes[i] = Delivery::Status::delivered;
+            continue;
+        }
         auto response = co_await http_.fetch(request_for(e, options_.clock()));
-        Delivery d;
         if (!response) {
             // Network trouble, a timeout, a shutdown: try again later, without the URL.
             d.status = Delivery::Status::retry;
             d.error = label_ + ": " + std::string(net::to_string(response.error().kind)) + ": " +
                       sanitize_text(scrub(response.error().message, url_.reveal()));
-            co_return d;
+            all_sent = false;
+            break;
         }
         int const status = response->status;
         if (status >= 200 && status < 300) {
             sent_.remember(e.id);
+            d.outcomes[i] = Delivery::Status::delivered;
             continue;
         }
         std::string const said = body_excerpt(response->body, url_.reveal());
@@ -138,15 +149,29 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
         if (status == 429 || status >= 500) {
             d.status = Delivery::Status::retry;
             d.retry_after = retry_after(*response);
+        } else if (status == 401 || status == 403) {
+            d.status = Delivery::Status::retry; // the key or the URL's token, not this event
+            d.auth_failed = true;
+        } else if (status == 410) {
+            d.status = Delivery::Status::failed; // Standard Webhooks: 410 Gone = disable it
+            d.disable = true;
         } else {
-            d.status = Delivery::Status::failed;
-            d.disable = status == 410; // Standard Webhooks: 410 Gone = disable the endpoint
+            // This event is refused (400, 404, 422, a redirect): the same payload would fail
+            // again. The others may still go.
+            d.outcomes[i] = Delivery::Status::failed;
+            refused = true;
+            continue;
         }
-        co_return d;
+        all_sent = false;
+        break;
     }
-    for (auto const& e : events) // the whole batch arrived: the dispatcher will not retry it
-        sent_.forget(e.id);
-    co_return Delivery{};
+    if (all_sent) {
+        for (auto const& e : events) // every answer is in: the dispatcher records each
+            sent_.forget(e.id);
+        d.status = refused ? Delivery::Status::failed : Delivery::Status::delivered;
+        if (!refused) d.outcomes.clear();
+    }
+    co_return d;
 }
 
 } // namespace pinwatch::notifiers

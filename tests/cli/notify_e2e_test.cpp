@@ -637,3 +637,176 @@ BOOST_AUTO_TEST_CASE(a_hostile_yank_reason_arrives_inert_everywhere) {
     BOOST_TEST(std::string(data["reason"].GetString(), data["reason"].GetStringLength()) == reason);
     BOOST_TEST(std::string(data["version"].GetString()) == "1.0");
 }
+
+// Issue #20, defect 1: a webhook receiver answering 400 to one event of eight. That event is
+// failed; the seven others arrive and are recorded delivered (today's defect: all eight
+// `failed`, including the three delivered and the four never sent).
+BOOST_AUTO_TEST_CASE(a_receiver_refusing_one_event_of_eight_fails_only_that_one) {
+    Workspace w;
+    WebhookReceiver hook(kWhsec);
+    std::string requirements;
+    for (int i = 0; i < 8; ++i) {
+        auto const name = "pkg" + std::to_string(i);
+        w.pypi.add_project({name, "A package", {}, {{"1.0", kT}}});
+        requirements += name + "==1.0\n";
+    }
+    w.write("requirements.txt", requirements);
+    w.config(webhook_table("audit-hook", hook.url()));
+    BOOST_REQUIRE(w.run_once().rc == 0);
+
+    for (int i = 0; i < 8; ++i)
+        w.pypi.add_release("pkg" + std::to_string(i), {"1.1", kT + 1000});
+    hook.script({TestResponse{}, TestResponse{}, TestResponse{},
+                 TestResponse::text("no such event type", 400)});
+    auto const r = w.run_once();
+    BOOST_TEST(r.rc == 1); // one notification failed
+    BOOST_TEST(contains(r.err, "1 notification(s) not delivered (0 to retry, 1 failed)"), r.err);
+    BOOST_TEST(hook.deliveries().size() == 8u);
+    auto const o = w.outbox_of("audit-hook");
+    BOOST_TEST(o.counts.delivered == 7);
+    BOOST_TEST(o.counts.failed == 1);
+    BOOST_TEST(o.counts.pending == 0);
+    auto const row = w.status_row("audit-hook");
+    BOOST_REQUIRE_GE(row.size(), 4u);
+    BOOST_TEST(row[2] == "7"); // DELIVERED
+    BOOST_TEST(row[3] == "1"); // FAILED
+
+    // Nothing is sent again.
+    w.make_retries_due();
+    BOOST_TEST(w.run_once().rc == 0);
+    BOOST_TEST(hook.deliveries().size() == 8u);
+}
+
+// Issue #20, defect 2: a rotated SMTP password (535 from a real server) pauses the mail
+// notifier, never its events: the others hear of it once, `status` says so, and the alert
+// goes out when the password is fixed (a reload: the next run).
+BOOST_AUTO_TEST_CASE(a_refused_smtp_password_pauses_mail_until_it_is_fixed) {
+    Workspace w;
+    SmtpFake smtp(smtp_options());
+    WebhookReceiver hook(kWhsec);
+    auto const http = http_trusting(w, smtp.certificates());
+    auto const mail = email_table("ops-mail", smtp.port());
+    auto wrong = mail; // the password before the rotation
+    wrong.replace(wrong.find(kSmtpPassword), std::string_view(kSmtpPassword).size(),
+                  "rotated-away");
+    w.config(wrong + webhook_table("audit-hook", hook.url()), "1h", http);
+    BOOST_REQUIRE(w.run_once().rc == 0);
+
+    w.pypi.add_release("demo", {"1.2", kT + 1000});
+    auto r = w.run_once();
+    BOOST_TEST(r.rc == 1, r.err); // not delivered yet
+    auto const id = w.only_event_id(EventKind::new_release);
+    BOOST_TEST(smtp.messages().empty());
+    auto o = w.outbox_of("ops-mail");
+    BOOST_TEST(o.counts.pending == 1); // kept, not failed
+    BOOST_TEST(o.counts.failed == 0);
+    // The webhook got the release and the notice about the mail notifier.
+    auto const notices = w.events(EventKind::notifier_disabled);
+    BOOST_REQUIRE_EQUAL(notices.size(), 1u);
+    BOOST_TEST(notices[0].package == "ops-mail");
+    BOOST_TEST(contains(notices[0].detail, "535"));
+    BOOST_TEST(hook.deliveries().size() == 2u);
+    auto const row = w.status_row("ops-mail");
+    BOOST_REQUIRE_GE(row.size(), 6u);
+    BOOST_TEST(row[5] == "paused"); // NEXT ATTEMPT
+    {
+        std::ostringstream out, err;
+        cli::run_status({"--config", w.path("pinwatch.toml")}, out, err);
+        BOOST_TEST(contains(out.str(), "notifier ops-mail: paused: credentials refused"),
+                   out.str());
+        BOOST_TEST(!contains(out.str(), kSmtpPassword));
+    }
+
+    // Still wrong at the next run: tried again, nobody told twice.
+    w.make_retries_due();
+    r = w.run_once();
+    BOOST_TEST(r.rc == 1);
+    BOOST_TEST(smtp.messages().empty());
+    BOOST_TEST(w.events(EventKind::notifier_disabled).size() == 1u);
+
+    // The password is fixed: notify-test says the daemon may go on, and the run sends the alert.
+    w.config(mail + webhook_table("audit-hook", hook.url()), "1h", http);
+    {
+        std::ostringstream out, err;
+        BOOST_TEST(
+            cli::run_notify_test({"--config", w.path("pinwatch.toml"), "--notifier", "ops-mail"},
+                                 out, err) == 0,
+            err.str());
+        BOOST_TEST(contains(out.str(), "ops-mail: its credentials work again"), out.str());
+        watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
+        BOOST_TEST(watcher::Outbox(store).stops().empty());
+    }
+    auto const test_mails = smtp.messages().size(); // notify-test's own message
+    r = w.run_once();
+    BOOST_TEST(r.rc == 0, r.err);
+    auto const mails = smtp.messages();
+    BOOST_REQUIRE_EQUAL(mails.size(), test_mails + 1);
+    BOOST_TEST(mails.back().header("X-Pinwatch-Event-Ids").value_or("") == id);
+    o = w.outbox_of("ops-mail");
+    BOOST_TEST(o.counts.delivered == 1);
+    BOOST_TEST(o.counts.pending == 0);
+    BOOST_TEST(o.counts.failed == 0);
+}
+
+// Issue #20, item 8: a webhook that answered 410 Gone stays disabled across runs (each run is
+// a new daemon, as a reload is) until its URL changes; `status` shows it disabled, not due.
+BOOST_AUTO_TEST_CASE(a_gone_webhook_stays_disabled_across_reloads_until_its_url_changes) {
+    Workspace w;
+    WebhookReceiver gone(kWhsec), moved(kWhsec);
+    FakeSlack slack;
+    w.config(webhook_table("audit-hook", gone.url()) +
+             slack_table("team-slack", slack.webhook_url()));
+    BOOST_REQUIRE(w.run_once().rc == 0);
+
+    gone.script({TestResponse::text("endpoint deleted", 410)});
+    w.pypi.add_release("demo", {"1.2", kT + 1000});
+    w.run_once();
+    BOOST_TEST(gone.deliveries().size() == 1u);
+    BOOST_TEST(w.events(EventKind::notifier_disabled).size() == 1u);
+
+    w.pypi.add_release("demo", {"1.3", kT + 2000});
+    w.make_retries_due();
+    w.run_once();
+    BOOST_TEST(gone.deliveries().size() == 1u); // not tried again
+    BOOST_TEST(w.events(EventKind::notifier_disabled).size() == 1u);
+    auto const row = w.status_row("audit-hook");
+    BOOST_REQUIRE_GE(row.size(), 8u);
+    BOOST_TEST(row[5] == "disabled"); // NEXT ATTEMPT
+    std::string last_error;
+    for (std::size_t i = 7; i < row.size(); ++i)
+        last_error += row[i] + " ";
+    BOOST_TEST(contains(last_error, "HTTP 410: endpoint deleted"), last_error);
+
+    // The receiver moved: the URL changed, the notifier is back and what waited goes out.
+    w.config(webhook_table("audit-hook", moved.url()) +
+             slack_table("team-slack", slack.webhook_url()));
+    auto const r = w.run_once();
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(moved.deliveries().size() == 2u);
+    BOOST_TEST(w.outbox_of("audit-hook").counts.delivered == 2);
+}
+
+// Issue #20, item 8: rows of a notifier no longer configured are orphaned: `status` says so and
+// `run --once` does too instead of exiting quietly with them pending.
+BOOST_AUTO_TEST_CASE(rows_of_a_removed_notifier_are_shown_orphaned) {
+    Workspace w;
+    FakeSlack slack, other;
+    w.config(slack_table("team-slack", slack.webhook_url()) +
+             slack_table("old-slack", other.webhook_url()));
+    BOOST_REQUIRE(w.run_once().rc == 0);
+    other.script(std::vector<TestResponse>(3, FakeSlack::server_error()));
+    w.pypi.add_release("demo", {"1.2", kT + 1000});
+    BOOST_TEST(w.run_once().rc == 1);
+    BOOST_TEST(w.outbox_of("old-slack").counts.pending == 1);
+
+    w.config(slack_table("team-slack", slack.webhook_url()));
+    auto const r = w.run_once();
+    BOOST_TEST(contains(r.err, "1 notification(s) pending for notifiers no longer configured"),
+               r.err);
+    auto const row = w.status_row("old-slack");
+    BOOST_REQUIRE_GE(row.size(), 6u);
+    BOOST_TEST(row[5] == "orphaned");
+    std::ostringstream out, err;
+    cli::run_status({"--config", w.path("pinwatch.toml")}, out, err);
+    BOOST_TEST(contains(out.str(), "notifier old-slack: 1 notification(s) orphaned"), out.str());
+}

@@ -139,6 +139,55 @@ BOOST_AUTO_TEST_CASE(a_config_error_is_printed_like_run_and_exits_2) {
     BOOST_TEST(contains(r.err, "'PINWATCH_NO_SUCH' is not set"));
 }
 
+// notify-test checks the config as config-check does: every problem config-check reports is
+// reported, the same lines, and nothing is sent (issue #18: it used to stop at 2 of 3).
+BOOST_AUTO_TEST_CASE(every_problem_config_check_reports_is_reported) {
+    Workspace w;
+    FakeSlack slack;
+    w.write_secret("slack-url", slack.webhook_url());
+    ::unsetenv("PINWATCH_NO_SUCH_PASSWORD");
+    w.write("pinwatch.toml",
+            "requirements = [\"requirements.txt\", \"missing.txt\"]\nconsole = false\n" +
+                slack_table() +
+                "[notifiers.ops-mail]\ntype = \"email\"\nsmtp_url = \"smtp://localhost:25\"\n"
+                "username = \"pinwatch\"\npassword = \"env:PINWATCH_NO_SUCH_PASSWORD\"\n"
+                "from = \"pinwatch@example.com\"\nto = [\"dev@example.com\"]\n"
+                "[http]\ntimout = \"5s\"\n");
+    std::ostringstream cout, cerr;
+    BOOST_TEST(cli::run_config_check({"--config", w.path("pinwatch.toml")}, cout, cerr) == 1);
+    auto problems = lines_of(cerr.str());
+    BOOST_REQUIRE_GE(problems.size(), 4u); // three problems and the summary line
+    problems.pop_back();
+
+    auto r = w.notify_test();
+    BOOST_TEST(r.rc == 2);
+    BOOST_TEST(r.out.empty());
+    auto const got = lines_of(r.err);
+    BOOST_REQUIRE_EQUAL(got.size(), problems.size() + 1);
+    for (std::size_t i = 0; i < problems.size(); ++i)
+        BOOST_TEST(got[i] == problems[i]);
+    BOOST_TEST(contains(r.err, "missing.txt"));
+    BOOST_TEST(contains(r.err, "PINWATCH_NO_SUCH_PASSWORD"));
+    BOOST_TEST(contains(r.err, "http.timout: unknown key (did you mean 'timeout'?)"));
+    BOOST_TEST(contains(got.back(), "3 problem(s); nothing was sent"), got.back());
+    BOOST_TEST(slack.posts().empty());
+}
+
+// After one line per notifier on stdout, one summary line on stderr.
+BOOST_AUTO_TEST_CASE(a_summary_follows_the_notifier_lines) {
+    Workspace w;
+    FakeSlack slack;
+    w.write_secret("slack-url", slack.webhook_url());
+    w.config(slack_table(), true);
+    slack.script({FakeSlack::no_service()});
+    auto r = w.notify_test();
+    BOOST_TEST(r.rc == 1);
+    BOOST_TEST(contains(r.err, "notify-test: 2 notifiers: 1 ok, 1 failed\n"), r.err);
+    auto ok = w.notify_test({"--notifier", "console"});
+    BOOST_TEST(ok.rc == 0);
+    BOOST_TEST(contains(ok.err, "notify-test: 1 notifier: 1 ok, 0 failed\n"), ok.err);
+}
+
 // Config lines and names are shown with their control characters made visible (ESC, BEL, NUL
 // from a config file or the command line never reach the terminal raw).
 BOOST_AUTO_TEST_CASE(control_characters_in_the_config_are_sanitised) {

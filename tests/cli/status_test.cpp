@@ -146,7 +146,8 @@ BOOST_AUTO_TEST_CASE(one_row_per_notifier_with_counts_next_attempt_age_and_last_
         u.events = {release("evt_old", "1.1", now - 2 * 86400 - 3600),
                     release("evt_mid", "1.2", now - 3 * 3600),
                     release("evt_new", "1.3", now - 600)};
-        u.recipients = {{{"team-slack", now}, {"old-hook", now}},
+        // (old-hook's item fell due with its event: max_age counts from the due time.)
+        u.recipients = {{{"team-slack", now}, {"old-hook", now - 2 * 86400 - 3600}},
                         {{"team-slack", now}, {"ops-mail", now}},
                         {{"team-slack", now}}};
         store.apply(u);
@@ -433,6 +434,44 @@ BOOST_AUTO_TEST_CASE(config_without_state_uses_the_daemons_default_and_creates_n
     BOOST_TEST(fs::is_empty(home));
 }
 
+// `status --config` needs only the config's `state`: notifiers whose secrets this shell cannot
+// resolve (no $CREDENTIALS_DIRECTORY, an unset variable), even unknown keys, do not stop it.
+BOOST_AUTO_TEST_CASE(status_with_a_config_needs_no_secrets) {
+    TempDir dir;
+    EnvVar const creds("CREDENTIALS_DIRECTORY", std::nullopt);
+    EnvVar const hook("PINWATCH_STATUS_TEST_UNSET", std::nullopt);
+    auto const config = (dir.path / "pinwatch.toml").string();
+    std::ofstream(config) << "requirements = [\"missing.txt\"]\nstate = \"state/state.db\"\n"
+                             "[notifiers.team]\ntype = \"slack\"\n"
+                             "webhook_url = \"credential:slack-webhook\"\n"
+                             "[notifiers.hook]\ntype = \"webhook\"\n"
+                             "url = \"env:PINWATCH_STATUS_TEST_UNSET\"\nsecret = \"file:nope\"\n";
+    fs::create_directories(dir.path / "state");
+    {
+        StateStore store((dir.path / "state" / "state.db").string());
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto const s = status_args({"--config", config});
+    BOOST_TEST(s.rc == 0, s.err);
+    BOOST_TEST(contains(s.out, "demo"));
+    BOOST_TEST(contains(s.out, (dir.path / "state" / "state.db").string()));
+    BOOST_TEST(!contains(s.err, "credential"), s.err);
+}
+
+// An admin's shell has no $STATE_DIRECTORY: when the user has no state file of its own, status
+// also looks for the systemd service's, and says so when there is none.
+BOOST_AUTO_TEST_CASE(without_a_state_of_its_own_status_names_the_services_path) {
+    TempDir dir;
+    EnvVar const sd("STATE_DIRECTORY", std::nullopt);
+    EnvVar const x("XDG_STATE_HOME", (dir.path / "xdg").string());
+    auto const s = status_args({});
+    BOOST_TEST(s.rc == 2);
+    BOOST_TEST(contains(s.err, (dir.path / "xdg" / "pinwatch" / "state.db").string()), s.err);
+    std::error_code ec;
+    if (!fs::exists("/var/lib/pinwatch/state.db", ec)) // a machine without the service
+        BOOST_TEST(contains(s.err, "/var/lib/pinwatch/state.db"), s.err);
+}
+
 // Paths, config lines and arguments are shown with their control characters made visible: a
 // state path with ESC in it (from the config) or a config line holding one never reaches the
 // terminal raw.
@@ -458,11 +497,14 @@ BOOST_AUTO_TEST_CASE(control_characters_from_config_and_paths_are_sanitised) {
     BOOST_TEST(!raw_controls(missing.err), missing.err);
     BOOST_TEST(contains(missing.err, dir.path.string() + "/st\\x1b[31mate.db"), missing.err);
 
-    std::ofstream(config) << "requirements = [\"r.txt\"]\n\"bell\\u0007\" = 1\n";
-    auto bad = run({"--config", config});
+    // status reads only `state` from a config (issue #18): a bad `state` in a config whose
+    // name holds a BEL is the error shown.
+    auto const bell = (dir.path / "bell\x07.toml").string();
+    std::ofstream(bell) << "requirements = [\"r.txt\"]\nstate = 5\n";
+    auto bad = run({"--config", bell});
     BOOST_TEST(bad.rc == 2);
     BOOST_TEST(!raw_controls(bad.err), bad.err);
-    BOOST_TEST(contains(bad.err, "bell\\x07: unknown key"), bad.err);
+    BOOST_TEST(contains(bad.err, "bell\\x07.toml:2: state: expected a string"), bad.err);
 
     auto arg = run({"--frob\x1b[2J"});
     BOOST_TEST(arg.rc == 2);

@@ -127,6 +127,41 @@ timout = "1s"
     BOOST_TEST(text.find("bad.toml:9: http.timout: unknown key") != std::string::npos, text);
 }
 
+// A mistyped key gets the nearest key its table takes, only when it is a likely typo.
+BOOST_AUTO_TEST_CASE(unknown_keys_suggest_the_nearest_known_key) {
+    auto c = parse_config(R"(requirements = ["r.txt"]
+intervall = "15m"
+colour = "blue"
+[http]
+timout = "1s"
+[metrics]
+listn = "127.0.0.1:9464"
+[notifiers.team]
+type = "slack"
+webhook_ur1 = "https://hooks.slack.com/services/T0/B0/x"
+evnets = ["new_release"]
+[notifiers.hook]
+type = "webhook"
+url = "https://hooks.example.com/x"
+secrt = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+[packages.django]
+ignor = ["5.*"]
+)",
+                          "typo.toml");
+    BOOST_REQUIRE(!c.has_value());
+    auto const text = all(c.error());
+    for (char const* line :
+         {"typo.toml:2: intervall: unknown key (did you mean 'interval'?)",
+          "typo.toml:3: colour: unknown key\n",
+          "typo.toml:5: http.timout: unknown key (did you mean 'timeout'?)",
+          "typo.toml:7: metrics.listn: unknown key (did you mean 'listen'?)",
+          "typo.toml:10: notifiers.team.webhook_ur1: unknown key (did you mean 'webhook_url'?)",
+          "typo.toml:11: notifiers.team.evnets: unknown key (did you mean 'events'?)",
+          "typo.toml:15: notifiers.hook.secrt: unknown key (did you mean 'secret'?)",
+          "typo.toml:17: packages.django.ignor: unknown key (did you mean 'ignore'?)"})
+        BOOST_TEST(text.find(line) != std::string::npos, line << "\nin:\n" << text);
+}
+
 BOOST_AUTO_TEST_CASE(bad_intervals) {
     auto c = parse_config(
         "requirements = [\"r.txt\"]\n[intervals]\n\"-bad-\" = \"5m\"\nok = \"never\"\n", "i.toml");

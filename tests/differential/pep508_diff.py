@@ -302,7 +302,8 @@ def run_oracle(oracle, mode, lines):
                           text=True, encoding="utf-8", check=False)
     if proc.returncode != 0:
         sys.exit(f"oracle failed ({proc.returncode}): {proc.stderr}")
-    return [json.loads(l) for l in proc.stdout.splitlines()]
+    # JSON lines end in "\n" only: a value may hold U+2028 or U+0085 raw, which splitlines() cuts.
+    return [json.loads(l) for l in proc.stdout.split("\n") if l]
 
 
 def compare_cases(oracle, mode, cases, reference):
@@ -818,10 +819,56 @@ def canonical(name):
     return canonicalize_name(name)
 
 
+# ---------------------------------------------------------------------------------------------
+# \N{NAME} escapes in marker strings against Python 3.11's own string literals
+# ---------------------------------------------------------------------------------------------
+
+
+def name_markers(rng, count):
+    """Markers whose string holds a \\N{NAME} escape: every name Python 3.11's unicodedata gives
+    a character outside the CJK and Hangul ranges, a sample of those made up by rule, lower-case
+    spellings, every alias of the Unicode database pinwatch was built with (Python takes all of
+    them; those newer than Python's Unicode 14 are left out, as Python cannot know them), and
+    malformed escapes. pinwatch's table may be a newer Unicode than Python's: names Python does
+    not know are only compared where both must reject them."""
+    import unicodedata
+    names = []
+    for cp in range(0x110000):
+        n = unicodedata.name(chr(cp), None)
+        if n is not None:
+            names.append(n)
+    plain = [n for n in names if not n.startswith(("CJK UNIFIED IDEOGRAPH-", "HANGUL SYLLABLE "))]
+    ruled = [n for n in names if n.startswith(("CJK UNIFIED IDEOGRAPH-", "HANGUL SYLLABLE "))]
+    aliases = []
+    try:
+        with open("/usr/share/unicode/NameAliases.txt", encoding="utf-8") as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    aliases.append(line.split(";")[1])
+    except OSError:
+        pass
+    known = []
+    for a in aliases:  # only those Python's own database has
+        try:
+            unicodedata.lookup(a)
+            known.append(a)
+        except KeyError:
+            pass
+    chosen = plain + rng.sample(ruled, min(count, len(ruled))) + known
+    chosen += [n.lower() for n in rng.sample(plain, min(count, len(plain)))]
+    chosen += [n.title() for n in rng.sample(known, min(count, len(known)))]
+    chosen += ["hangul syllable ga", "CJK UNIFIED IDEOGRAPH-4e00", "CJK UNIFIED IDEOGRAPH-E000",
+               "HANGUL SYLLABLE GAX", "KEYCAP NUMBER SIGN", " LATIN SMALL LETTER A", "", "NO SUCH"]
+    texts = [f"os_name == '\\N{{{n}}}'" for n in chosen]
+    texts += ["os_name == '\\N'", "os_name == '\\NBULLET'", "os_name == '\\N{BULLET'",
+              "os_name == 'a\\N{BULLET}b\\N{LATIN SMALL LETTER P}'"]
+    return texts
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("oracle")
-    parser.add_argument("mode", choices=["requirements", "files"])
+    parser.add_argument("mode", choices=["requirements", "files", "names"])
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20230)
     args = parser.parse_args()
@@ -836,6 +883,14 @@ def main():
               f"{bad} mismatches; markers: {len(markers)} cases ({stats_m['valid']} valid, "
               f"{stats_m['invalid']} invalid), {bad_m} mismatches")
         return 1 if bad or bad_m else 0
+
+    if args.mode == "names":
+        rng = random.Random(args.seed)
+        markers = name_markers(rng, args.count)
+        bad, stats = compare_cases(args.oracle, "markers", markers, reference_marker)
+        print(f"\\N{{NAME}} markers: {len(markers)} cases ({stats['valid']} valid, "
+              f"{stats['invalid']} invalid), {bad} mismatches")
+        return 1 if bad else 0
 
     bad, stats = compare_files(args.oracle, args.count, args.seed)
     print(f"requirements files: {stats['files']} trees, {stats['entries']} pip entries compared, "

@@ -296,7 +296,9 @@ BOOST_AUTO_TEST_CASE(delivered_end_to_end_through_aiosmtpd) {
     BOOST_TEST(!contains(html->second, "<script>"));
 }
 
-BOOST_AUTO_TEST_CASE(a_wrong_password_fails_permanently_and_a_dead_server_is_retried) {
+// Issue #20 changed this: a refused password pauses the channel (auth_failed, the events kept
+// for a retry) instead of failing the events for good.
+BOOST_AUTO_TEST_CASE(a_wrong_password_pauses_the_channel_and_a_dead_server_is_retried) {
     SmtpFake server({.user = "pinwatch", .password = "the-right-one"});
     std::ostringstream console;
     NotifierContext ctx{console, nullptr, test_resolver, server.ca_file()};
@@ -305,7 +307,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_fails_permanently_and_a_dead_server_is_ret
     std::vector<Event> events{release()};
     auto const d = deliver(**made, events);
     BOOST_TEST_MESSAGE(status(d));
-    BOOST_TEST((d.status == Delivery::Status::failed));
+    BOOST_TEST((d.status == Delivery::Status::retry));
+    BOOST_TEST(d.auth_failed);
     BOOST_TEST(contains(d.error, "email ops-mail: smtp localhost:"));
     BOOST_TEST(contains(d.error, "535"));
     BOOST_TEST(!contains(d.error, kPassword));
@@ -317,6 +320,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_fails_permanently_and_a_dead_server_is_ret
     auto const r = deliver(**down, events);
     BOOST_TEST_MESSAGE(status(r));
     BOOST_TEST((r.status == Delivery::Status::retry));
+    BOOST_TEST(!r.auth_failed);
 }
 
 BOOST_AUTO_TEST_CASE(an_advisory_and_a_yanked_pins_way_out_are_listed) {

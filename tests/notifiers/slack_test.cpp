@@ -279,7 +279,8 @@ BOOST_AUTO_TEST_CASE(each_answer_class) {
          std::nullopt},
         {FakeSlack::error(410, "channel_is_archived"), Status::failed, true,
          "slack team-slack: HTTP 410: channel_is_archived", std::nullopt},
-        {FakeSlack::error(403, "invalid_token"), Status::failed, true,
+        // Issue #20: a refused token pauses the channel (auth_failed), its events kept.
+        {FakeSlack::error(403, "invalid_token"), Status::retry, false,
          "slack team-slack: HTTP 403: invalid_token", std::nullopt},
         {FakeSlack::error(400, "no_service"), Status::failed, true,
          "slack team-slack: HTTP 400: no_service", std::nullopt},
@@ -301,6 +302,7 @@ BOOST_AUTO_TEST_CASE(each_answer_class) {
         BOOST_TEST_CONTEXT(c.error) {
             BOOST_TEST(d.status == c.status, describe(d));
             BOOST_TEST(d.disable == c.disable, describe(d));
+            BOOST_TEST(d.auth_failed == (c.error.find("invalid_token") != std::string::npos));
             BOOST_TEST(d.error == c.error);
             BOOST_TEST(d.retry_after.has_value() == c.retry_after.has_value(), describe(d));
             if (c.retry_after && d.retry_after)
@@ -384,6 +386,36 @@ BOOST_AUTO_TEST_CASE(a_batch_is_delivered_when_every_part_was) {
     d = h.deliver(n, events);
     BOOST_TEST(d.status == Status::delivered, describe(d));
     BOOST_TEST(slack.posts().size() == 7u);
+}
+
+// Issue #20, defect 1: a split message's events come to their own part's answer. A refused
+// part fails its events alone and the next part still goes; a retry leaves the rest pending.
+BOOST_AUTO_TEST_CASE(each_part_records_its_own_events) {
+    FakeSlack slack;
+    DeliverHarness h;
+    SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
+    auto const events = many(45); // three parts
+    auto const parts = SlackNotifier::split(events);
+    BOOST_REQUIRE(parts.size() == 3u);
+    auto const first = parts[0].size(), second = parts[1].size();
+    slack.script({FakeSlack::ok(), FakeSlack::error(400, "invalid_payload"), FakeSlack::ok()});
+    auto d = h.deliver(n, events);
+    BOOST_TEST(d.status == Status::failed, describe(d));
+    BOOST_TEST(slack.posts().size() == 3u); // the third part went after the refused second
+    BOOST_REQUIRE(d.outcomes.size() == events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto const want = i >= first && i < first + second ? Status::failed : Status::delivered;
+        BOOST_TEST(d.outcome(i) == want, "event " << i);
+    }
+
+    // A retry on the second part: the first part's events are delivered, the others wait.
+    auto const others = many(45);
+    slack.script({FakeSlack::ok(), FakeSlack::rate_limited(3)});
+    d = h.deliver(n, others);
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_REQUIRE(d.outcomes.size() == others.size());
+    for (std::size_t i = 0; i < others.size(); ++i)
+        BOOST_TEST(d.outcome(i) == (i < first ? Status::delivered : Status::retry), "event " << i);
 }
 
 BOOST_AUTO_TEST_CASE(parts_are_paced) {

@@ -168,7 +168,9 @@ BOOST_AUTO_TEST_CASE(the_receiver_really_verifies) {
     // Another key: the receiver's own check refuses it (401), so a broken signer cannot pass.
     Rig wrong("whsec_" + std::string("c29tZSBvdGhlciBrZXkgb2YgMjQgYnl0ZXMh"));
     auto d = wrong.deliver(events(1));
-    BOOST_TEST(d.status == Status::failed, describe(d));
+    // Issue #20: a 401 is a refused credential: the channel pauses, the event is kept.
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.auth_failed);
     BOOST_TEST(d.error == "webhook audit-hook: HTTP 401: invalid signature");
     BOOST_TEST(wrong.receiver.unverified() == 1u);
     BOOST_TEST(wrong.receiver.deliveries().at(0).problem == "no signature matches");
@@ -179,7 +181,8 @@ BOOST_AUTO_TEST_CASE(the_receiver_really_verifies) {
     stale.clock = [] { return model::UnixTime{1614265330}; };
     Rig old(kWhsec, {}, stale);
     d = old.deliver(events(1));
-    BOOST_TEST(d.status == Status::failed, describe(d));
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.auth_failed);
     BOOST_TEST(old.receiver.deliveries().at(0).problem == "timestamp outside the tolerance");
 }
 
@@ -259,6 +262,38 @@ BOOST_AUTO_TEST_CASE(a_retried_batch_skips_what_arrived) {
     for (auto const& r : rig.receiver.deliveries())
         ids.push_back(r.id);
     BOOST_TEST((ids == std::vector<std::string>{"evt_0", "evt_1", "evt_1", "evt_2"}));
+}
+
+// Issue #20, defect 1: the receiver refusing one event of eight (400) fails that one alone; the
+// others are sent and delivered.
+BOOST_AUTO_TEST_CASE(a_refused_event_fails_alone) {
+    Rig rig;
+    auto const batch = events(8);
+    rig.receiver.script(
+        {TestResponse{}, TestResponse{}, TestResponse{}, TestResponse::text("bad event", 400)});
+    auto d = rig.deliver(batch);
+    BOOST_TEST(d.status == Status::failed, describe(d));
+    BOOST_TEST(d.error == "webhook audit-hook: HTTP 400: bad event");
+    BOOST_TEST(rig.receiver.deliveries().size() == 8u);
+    BOOST_REQUIRE(d.outcomes.size() == 8u);
+    for (std::size_t i = 0; i < 8; ++i)
+        BOOST_TEST(d.outcome(i) == (i == 3 ? Status::failed : Status::delivered), "event " << i);
+
+    // A 503 on the third: two delivered, the rest left for the retry (not refused).
+    auto const more = events(5);
+    rig.receiver.script({TestResponse{}, TestResponse{}, TestResponse::text("busy", 503)});
+    d = rig.deliver(more);
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_REQUIRE(d.outcomes.size() == 5u);
+    for (std::size_t i = 0; i < 5; ++i)
+        BOOST_TEST(d.outcome(i) == (i < 2 ? Status::delivered : Status::retry), "event " << i);
+
+    // A 403 is a refused credential: nothing is refused, the channel pauses.
+    rig.receiver.script({TestResponse::text("forbidden", 403)});
+    d = rig.deliver({release("evt_forbidden")});
+    BOOST_TEST(d.status == Status::retry, describe(d));
+    BOOST_TEST(d.auth_failed);
+    BOOST_TEST(!d.disable);
 }
 
 BOOST_AUTO_TEST_CASE(the_registry_builds_webhook_notifiers_only_with_a_client) {

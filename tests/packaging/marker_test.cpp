@@ -124,8 +124,17 @@ BOOST_AUTO_TEST_CASE(rejects_like_packaging) {
         {"os_name == 'a\nb'", "unterminated", 12},
         {"os_name == 'a\rb'", "unterminated", 12},
         {std::string("os_name == 'a\0b'", 17), "NUL", 12},
-        // Deliberate deviation: \N{NAME} needs Unicode's name table, which pinwatch does not carry.
-        {R"(os_name == '\N{BULLET}')", "\\N{...} escapes are not supported", 12},
+        // \N{NAME} as Python reads it (issue #18 replaced the old refusal of every \N escape).
+        {R"(os_name == '\N{NO SUCH CHARACTER}')", "unknown Unicode character name", 12},
+        {R"(os_name == '\N{}')", "malformed \\N character escape", 12},
+        {R"(os_name == '\N')", "malformed \\N character escape", 12},
+        {R"(os_name == '\NBULLET')", "malformed \\N character escape", 12},
+        {R"(os_name == '\N{BULLET')", "malformed \\N character escape", 12},
+        {R"(os_name == '\N{KEYCAP NUMBER SIGN}')", "unknown Unicode", 12}, // a named sequence
+        {R"(os_name == '\N{hangul syllable GA}')", "unknown Unicode", 12}, // upper case only
+        {R"(os_name == '\N{CJK UNIFIED IDEOGRAPH-4e00}')", "unknown Unicode", 12},
+        {R"(os_name == '\N{CJK UNIFIED IDEOGRAPH-E000}')", "unknown Unicode", 12},
+        {R"(os_name == '\N{ LATIN SMALL LETTER P}')", "unknown Unicode", 12},
         {"os_name == '\xff'", "invalid byte", 13},
     };
     for (auto const& c : cases) {
@@ -136,6 +145,41 @@ BOOST_AUTO_TEST_CASE(rejects_like_packaging) {
         BOOST_TEST(m.error().find("at column " + std::to_string(c.column)) != std::string::npos,
                    m.error());
     }
+}
+
+// Expected values are Python 3.11's: `"\N{...}"` in a string literal, which packaging 23.0
+// reads marker strings with (ast.literal_eval).
+BOOST_AUTO_TEST_CASE(named_escapes_read_as_python_reads_them) {
+    struct Case {
+        char const* text;
+        char const* value; // the string the marker compares, as UTF-8
+    };
+    std::vector<Case> const cases = {
+        {R"(os_name == '\N{LATIN SMALL LETTER P}osix')", "posix"},
+        {R"(os_name == '\N{latin small letter p}osix')", "posix"}, // names ignore case
+        {R"(os_name == 'a\N{BULLET}b')", "a\u2022b"},
+        {R"(os_name == '\N{LF}')", "\n"},                           // an abbreviation alias
+        {R"(os_name == '\N{line feed}')", "\n"},                    // a control alias
+        {R"(os_name == '\N{BYTE ORDER MARK}')", "\uFEFF"},          // an alternate alias
+        {R"(os_name == '\N{PADDING CHARACTER}')", "\u0080"},        // a figment alias
+        {R"(os_name == '\N{LATIN CAPITAL LETTER GHA}')", "\u01A2"}, // a correction alias
+        {R"(os_name == '\N{HANGUL SYLLABLE GAG}')", "\uAC01"},
+        {R"(os_name == '\N{HANGUL SYLLABLE A}')", "\uC544"},
+        {R"(os_name == '\N{CJK UNIFIED IDEOGRAPH-4E00}')", "\u4E00"},
+        {R"(os_name == '\N{CJK UNIFIED IDEOGRAPH-20000}')", "\U00020000"},
+        {R"(os_name == '\N{CJK COMPATIBILITY IDEOGRAPH-F900}')", "\uF900"},
+        {R"(os_name == '\N{GRINNING FACE}\N{SPACE}')", "\U0001F600 "},
+    };
+    for (auto const& c : cases) {
+        BOOST_TEST_INFO("marker: " << c.text);
+        auto m = Marker::parse(c.text);
+        BOOST_REQUIRE_MESSAGE(m.has_value(), (m ? "" : m.error()));
+        Environment env = debian12();
+        env.os_name = c.value;
+        BOOST_TEST(*m->evaluate(env) == true);
+    }
+    auto posix = Marker::parse(R"(os_name == '\N{LATIN SMALL LETTER P}osix')");
+    BOOST_TEST(posix->str() == R"(os_name == "posix")");
 }
 
 BOOST_AUTO_TEST_CASE(nesting_is_bounded) {

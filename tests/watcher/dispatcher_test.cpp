@@ -49,14 +49,23 @@ struct Rig {
     std::unique_ptr<Dispatcher> d;
     std::vector<ScriptedNotifier*> n;
 
-    Rig(std::vector<std::pair<std::string, std::vector<notifiers::Delivery>>> scripts,
-        DispatcherOptions options = quiet(), std::vector<Route> routes = {}) {
+    using Scripts = std::vector<std::pair<std::string, std::vector<notifiers::Delivery>>>;
+    Rig(Scripts scripts, DispatcherOptions options = quiet(), std::vector<Route> routes = {}) {
+        build(std::move(scripts), options, std::move(routes));
+    }
+    // A new dispatcher with new notifiers on the same state file: what a reload does.
+    // `fingerprints` stand for where each notifier delivers (its URL).
+    void build(Scripts scripts, DispatcherOptions options = quiet(), std::vector<Route> routes = {},
+               std::vector<std::string> fingerprints = {}) {
+        d.reset();
+        n.clear();
         std::vector<Dispatcher::Channel> list;
         for (std::size_t i = 0; i < scripts.size(); ++i) {
             auto notifier = std::make_unique<ScriptedNotifier>(scripts[i].first, scripts[i].second);
             n.push_back(notifier.get());
             Route r = i < routes.size() ? routes[i] : Route{};
-            list.push_back({std::move(notifier), r, std::nullopt});
+            list.push_back({std::move(notifier), r, std::nullopt,
+                            i < fingerprints.size() ? fingerprints[i] : ""});
         }
         d = std::make_unique<Dispatcher>(io.get_executor(), store, std::move(list), options);
         store.set_routes(d->router().routes());
@@ -255,6 +264,204 @@ BOOST_AUTO_TEST_CASE(once_mode_counts_a_waited_out_retry_that_fails_again) {
     BOOST_TEST(stats.retried == 1u); // one item, left for a later run
     BOOST_TEST(rig.n[0]->calls == 2);
     BOOST_TEST(Outbox(rig.store).counts().pending == 1);
+}
+
+// Issue #20, defect 1: one refused event does not fail its batch. Each event is recorded by
+// its own outcome: the delivered as delivered, the refused one as failed, the unsent pending.
+BOOST_AUTO_TEST_CASE(each_event_is_recorded_by_its_own_outcome) {
+    notifiers::Delivery partly{S::retry, "HTTP 503 on the fifth", std::nullopt};
+    partly.outcomes = {S::delivered, S::delivered, S::delivered, S::failed,
+                       S::retry,     S::retry,     S::retry,     S::retry};
+    Rig rig({{"hook", {partly}}});
+    for (int i = 0; i < 8; ++i)
+        rig.add_event("pkg" + std::to_string(i), "1.0", 100);
+    auto const first = rig.run(100);
+    BOOST_TEST(first.delivered == 3u);
+    BOOST_TEST(first.failed == 1u);
+    BOOST_TEST(first.retried == 4u);
+    auto c = Outbox(rig.store).counts();
+    BOOST_TEST(c.delivered == 3);
+    BOOST_TEST(c.failed == 1);
+    BOOST_TEST(c.pending == 4);
+    // The four unsent go at the retry, and only they.
+    auto const due = rig.d->next_due().value();
+    auto const second = rig.run(due);
+    BOOST_TEST(second.delivered == 4u);
+    BOOST_REQUIRE(rig.n[0]->seen.size() == 12u);
+    BOOST_TEST(rig.n[0]->seen[8].id == rig.n[0]->seen[4].id);
+    c = Outbox(rig.store).counts();
+    BOOST_TEST(c.delivered == 7);
+    BOOST_TEST(c.failed == 1);
+    BOOST_TEST(c.pending == 0);
+}
+
+// Only refusals and deliveries in a batch: the refused are given up, the rest of the queue goes
+// on in the same run.
+BOOST_AUTO_TEST_CASE(a_refusal_does_not_stop_the_queue) {
+    notifiers::Delivery refused{S::failed, "HTTP 400", std::nullopt};
+    refused.outcomes = {S::failed, S::delivered};
+    auto options = Rig::quiet();
+    options.batch = 2;
+    Rig rig({{"hook", {refused}}}, options);
+    for (int i = 0; i < 4; ++i)
+        rig.add_event("pkg" + std::to_string(i), "1.0", 100);
+    auto const stats = rig.run(100);
+    BOOST_TEST(stats.failed == 1u);
+    BOOST_TEST(stats.delivered == 3u);
+    BOOST_TEST(rig.n[0]->calls == 2);
+}
+
+// Issue #20, item 8: a batch refused with 429 is retried as ONE batch at the server's
+// Retry-After (jitter at most 10 % of it), not each event after its own backoff.
+BOOST_AUTO_TEST_CASE(a_rate_limited_batch_is_retried_as_one_at_retry_after) {
+    DispatcherOptions options; // the default jitter (20 % on the backoff)
+    Rig rig({{"slack", {{S::retry, "HTTP 429", std::chrono::seconds(5)}}}}, options);
+    for (int i = 0; i < 12; ++i)
+        rig.add_event("pkg" + std::to_string(i), "1.0", 1000);
+    rig.run(1000);
+    BOOST_TEST(rig.n[0]->calls == 1);
+    auto const due = rig.d->next_due().value();
+    BOOST_TEST(due >= 1005);
+    BOOST_TEST(due <= 1005); // 10 % of 5 s is under a second
+    Outbox const outbox(rig.store);
+    BOOST_TEST(outbox.pending("slack", due - 1).empty());
+    BOOST_TEST(outbox.pending("slack", due).size() == 12u); // all due together
+    auto const again = rig.run(due);
+    BOOST_TEST(again.delivered == 12u);
+    BOOST_TEST(rig.n[0]->calls == 2); // one batch, one call
+
+    // A longer Retry-After: between it and 10 % more, still one time for the whole batch.
+    Rig slow({{"slack", {{S::retry, "HTTP 429", std::chrono::seconds(600)}}}}, options);
+    for (int i = 0; i < 12; ++i)
+        slow.add_event("pkg" + std::to_string(i), "1.0", 1000);
+    slow.run(1000);
+    auto const later = slow.d->next_due().value();
+    BOOST_TEST(later >= 1600);
+    BOOST_TEST(later <= 1660);
+    BOOST_TEST(Outbox(slow.store).pending("slack", later).size() == 12u);
+}
+
+// Issue #20, defect 6: max_age counts from when an item is due (its digest's send time), not
+// from the event: a digest keeps what it holds.
+BOOST_AUTO_TEST_CASE(a_digest_keeps_what_it_holds_past_max_age) {
+    Route daily;
+    daily.digest = parse_digest("daily 09:00");
+    auto options = Rig::quiet();
+    options.max_age = std::chrono::seconds(60);
+    Rig rig({{"digest", {}}}, options, {daily});
+    // Four releases two minutes before the digest's time.
+    UnixTime const send = daily.digest->next_after(1'700'000'000);
+    for (int i = 0; i < 4; ++i)
+        rig.add_event("pkg" + std::to_string(i), "1.0", send - 120);
+    BOOST_TEST(rig.d->next_due().value() == send);
+    auto const stats = rig.run(send + 5);
+    BOOST_TEST(stats.expired == 0u);
+    BOOST_TEST(stats.delivered == 4u);
+    BOOST_TEST(rig.n[0]->seen.size() == 4u);
+
+    // Past max_age after the send time, an undelivered item is given up as before.
+    Rig late({{"digest", {{S::retry, "HTTP 503", std::nullopt}}}}, options, {daily});
+    late.add_event("demo", "1.0", send - 120);
+    late.run(send);
+    BOOST_TEST(late.run(send + 61).expired == 1u);
+
+    // A weekly digest with the default max_age (3 days) keeps its whole week.
+    Route weekly;
+    weekly.digest = parse_digest("weekly mon 09:00");
+    Rig week({{"weekly", {}}}, Rig::quiet(), {weekly});
+    UnixTime const monday = weekly.digest->next_after(1'700'000'000);
+    week.add_event("early", "1.0", monday + 3600); // just after one digest: waits a week
+    UnixTime const next = weekly.digest->next_after(monday + 3600);
+    BOOST_TEST(next - (monday + 3600) > 6 * 86400);
+    auto const weekly_stats = week.run(next);
+    BOOST_TEST(weekly_stats.expired == 0u);
+    BOOST_TEST(weekly_stats.delivered == 1u);
+}
+
+// Issue #20, item 8: a channel disabled as gone (410, no_service) stays disabled across a
+// reload (a new dispatcher on the same state file), unless its URL changed.
+BOOST_AUTO_TEST_CASE(a_gone_channel_stays_disabled_across_a_reload_until_its_url_changes) {
+    notifiers::Delivery gone{S::failed, "HTTP 410: gone", std::nullopt, true};
+    Rig rig({{"hook", {gone}}, {"mail", {}}});
+    rig.build({{"hook", {gone}}, {"mail", {}}}, Rig::quiet(), {}, {"url-1", "mail"});
+    rig.add_event("demo", "1.0", 100);
+    rig.run(100);
+    BOOST_TEST((rig.d->disabled() == std::vector<std::string>{"hook"}));
+    // Not refused: the event waits in case the URL is fixed.
+    BOOST_TEST(Outbox(rig.store).counts().failed == 0);
+
+    // A reload with the same URL: still disabled, not tried, nobody told again.
+    rig.build({{"hook", {}}, {"mail", {}}}, Rig::quiet(), {}, {"url-1", "mail"});
+    BOOST_TEST((rig.d->disabled() == std::vector<std::string>{"hook"}));
+    rig.add_event("demo", "1.1", 200);
+    rig.run(200);
+    BOOST_TEST(rig.n[0]->calls == 0);
+    std::size_t notices = 0;
+    for (auto const& e : rig.store.events(100))
+        notices += e.kind == EventKind::notifier_disabled;
+    BOOST_TEST(notices == 1u);
+
+    // A reload with another URL: enabled, and what waited goes out.
+    rig.build({{"hook", {}}, {"mail", {}}}, Rig::quiet(), {}, {"url-2", "mail"});
+    BOOST_TEST(rig.d->disabled().empty());
+    auto const stats = rig.run(300);
+    BOOST_TEST(rig.n[0]->seen.size() == 2u);
+    BOOST_TEST(stats.delivered == 2u);
+    BOOST_TEST(Outbox(rig.store).stops().empty());
+}
+
+// Issue #20, defect 2: refused credentials pause the channel, never the events; the others
+// hear of it once; a reload with a fixed secret, or notify-test succeeding, sends them.
+BOOST_AUTO_TEST_CASE(refused_credentials_pause_the_channel_and_keep_its_events) {
+    notifiers::Delivery refused{S::retry, "smtp: 535 5.7.8 authentication failed", std::nullopt};
+    refused.auth_failed = true;
+    Rig rig({{"mail", {refused}}, {"slack", {}}});
+    rig.add_event("demo", "1.0", 100);
+    auto const stats = rig.run(100);
+    BOOST_TEST(stats.failed == 0u);
+    BOOST_TEST((rig.d->disabled() == std::vector<std::string>{"mail"}));
+    auto const mail = Outbox(rig.store).by_notifier().at(0);
+    BOOST_TEST(mail.notifier == "mail");
+    BOOST_TEST(mail.counts.pending == 1);
+    BOOST_TEST(mail.counts.failed == 0);
+    auto const stops = Outbox(rig.store).stops();
+    BOOST_REQUIRE(stops.size() == 1u);
+    BOOST_TEST((stops[0].kind == NotifierStop::Kind::auth));
+    BOOST_TEST(stops[0].reason.find("535") != std::string::npos);
+    bool told = false;
+    for (auto const& e : rig.n[1]->seen)
+        told = told || (e.kind == EventKind::notifier_disabled && e.package == "mail");
+    BOOST_TEST(told);
+    rig.run(5000);
+    BOOST_TEST(rig.n[0]->calls == 1); // paused: not tried again by this dispatcher
+
+    // A reload with the password still wrong: tried once more, nobody told twice.
+    rig.build({{"mail", {refused}}, {"slack", {}}});
+    rig.run(6000);
+    BOOST_TEST(rig.n[0]->calls == 1);
+    std::size_t notices = 0;
+    for (auto const& e : rig.store.events(100))
+        notices += e.kind == EventKind::notifier_disabled;
+    BOOST_TEST(notices == 1u);
+
+    // `notify-test` succeeded with it (it clears the record): the waiting event goes out.
+    Outbox(rig.store).clear_stop("mail");
+    BOOST_TEST(rig.d->next_due().has_value());
+    auto const resumed = rig.run(7000);
+    BOOST_TEST(resumed.delivered == 1u);
+    BOOST_TEST(rig.n[0]->calls == 2);
+    BOOST_TEST(Outbox(rig.store).counts().pending == 0);
+
+    // A reload with the fixed password after a refusal: delivered, the record cleared.
+    rig.add_event("demo", "1.1", 8000);
+    rig.build({{"mail", {refused}}, {"slack", {}}});
+    rig.run(8000);
+    BOOST_TEST(Outbox(rig.store).stops().size() == 1u);
+    rig.build({{"mail", {}}, {"slack", {}}});
+    BOOST_TEST(rig.run(8100).delivered >= 1u);
+    BOOST_TEST(rig.n[0]->seen.size() == 1u);
+    BOOST_TEST(rig.n[0]->seen[0].version.value_or("") == "1.1");
+    BOOST_TEST(Outbox(rig.store).stops().empty());
 }
 
 BOOST_AUTO_TEST_CASE(digest_schedules) {

@@ -121,10 +121,76 @@ int Outbox::expire(std::string const& notifier, UnixTime cutoff) {
     auto& q = store_.statement(R"sql(
 UPDATE outbox SET state = 'dead', last_error = COALESCE(last_error, 'expired undelivered')
 WHERE notifier = ?1 AND state = 'pending'
-  AND event_id IN (SELECT id FROM events WHERE at < ?2))sql");
+  AND COALESCE(due_at, (SELECT at FROM events WHERE events.id = outbox.event_id)) < ?2)sql");
     q.bind(1, notifier);
     q.bind(2, static_cast<std::int64_t>(cutoff));
     return q.exec();
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Outbox::orphaned() const {
+    auto& q = store_.statement("SELECT notifier, COUNT(*) FROM outbox WHERE state = 'pending' "
+                               "AND notifier NOT IN (SELECT name FROM notifiers) "
+                               "GROUP BY notifier ORDER BY notifier");
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+    q.reset();
+    return out;
+}
+
+namespace {
+char const* kind_text(NotifierStop::Kind k) {
+    return k == NotifierStop::Kind::auth ? "auth" : "gone";
+}
+} // namespace
+
+bool Outbox::record_stop(NotifierStop const& stop) {
+    auto& old = store_.statement("SELECT kind FROM notifier_stops WHERE name = ?");
+    old.bind(1, stop.notifier);
+    bool const known = old.executeStep() && old.getColumn(0).getString() == kind_text(stop.kind);
+    old.reset();
+    auto& q = store_.statement(R"sql(
+INSERT INTO notifier_stops (name, kind, reason, since, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (name) DO UPDATE SET
+    since = CASE WHEN kind = excluded.kind THEN since ELSE excluded.since END,
+    kind = excluded.kind, reason = excluded.reason, fingerprint = excluded.fingerprint)sql");
+    q.bind(1, stop.notifier);
+    q.bind(2, kind_text(stop.kind));
+    q.bind(3, stop.reason);
+    q.bind(4, static_cast<std::int64_t>(stop.since));
+    q.bind(5, stop.fingerprint);
+    q.exec();
+    return !known;
+}
+
+void Outbox::clear_stop(std::string const& notifier) {
+    auto& q = store_.statement("DELETE FROM notifier_stops WHERE name = ?");
+    q.bind(1, notifier);
+    q.exec();
+}
+
+std::vector<NotifierStop> Outbox::stops() const {
+    // `status` reads older state files as they are: no table, no stops.
+    auto& has = store_.statement(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notifier_stops'");
+    bool const exists = has.executeStep();
+    has.reset();
+    std::vector<NotifierStop> out;
+    if (!exists) return out;
+    auto& q = store_.statement(
+        "SELECT name, kind, reason, since, fingerprint FROM notifier_stops ORDER BY name");
+    while (q.executeStep()) {
+        NotifierStop s;
+        s.notifier = q.getColumn(0).getString();
+        s.kind = q.getColumn(1).getString() == "auth" ? NotifierStop::Kind::auth
+                                                      : NotifierStop::Kind::gone;
+        s.reason = q.getColumn(2).getString();
+        s.since = q.getColumn(3).getInt64();
+        s.fingerprint = q.getColumn(4).getString();
+        out.push_back(std::move(s));
+    }
+    q.reset();
+    return out;
 }
 
 } // namespace pinwatch::watcher

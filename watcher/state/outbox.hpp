@@ -28,6 +28,16 @@ struct NotifierOutbox {
     std::optional<UnixTime> oldest_pending; // when the oldest pending event happened
 };
 
+// A notifier that stopped delivering, as the state file remembers it across reloads.
+struct NotifierStop {
+    enum class Kind { gone, auth };
+    std::string notifier;
+    Kind kind = Kind::gone;
+    std::string reason;      // the receiver's answer (no secrets: notifiers scrub them)
+    UnixTime since = 0;      // when it stopped
+    std::string fingerprint; // of the config it stopped with (a keyed hash, never the URL)
+};
+
 class Outbox {
   public:
     explicit Outbox(StateStore& store) : store_(store) {}
@@ -45,9 +55,18 @@ class Outbox {
     OutboxCounts counts() const;
     // Per notifier that has rows, by name.
     std::vector<NotifierOutbox> by_notifier() const;
-    // Pending items of `notifier` whose event happened before `cutoff` are given up ("dead");
-    // returns how many.
+    // Pending items of `notifier` that fell due before `cutoff` are given up ("dead"); an item
+    // is due when its event happened, or at its digest's send time. Returns how many.
     int expire(std::string const& notifier, UnixTime cutoff);
+    // Pending items of notifiers no longer configured (not among the routed notifiers).
+    std::vector<std::pair<std::string, std::int64_t>> orphaned() const;
+
+    // Records that `stop.notifier` stopped; returns false when it had already stopped for the
+    // same kind of reason (the others were told then).
+    bool record_stop(NotifierStop const& stop);
+    void clear_stop(std::string const& notifier);
+    // Every stopped notifier, by name (none for a state file older than the table).
+    std::vector<NotifierStop> stops() const;
 
   private:
     StateStore& store_;

@@ -167,6 +167,20 @@ ALTER TABLE events ADD COLUMN extra TEXT;
 ALTER TABLE subscriptions ADD COLUMN source_state TEXT;
 ALTER TABLE events ADD COLUMN link TEXT;
 )sql",
+    // 6: when each delivery first fell due (a digest's send time), which max_age counts from;
+    // and the notifiers that stopped: gone (410, no_service) until their URL changes, or
+    // paused because their credentials were refused. `fingerprint` tells a changed URL without
+    // holding it (a keyed hash, never the URL).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN due_at INTEGER;
+CREATE TABLE notifier_stops (
+    name        TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL, -- gone | auth
+    reason      TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+)sql",
 };
 
 using sql::bind_opt;
@@ -768,8 +782,9 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
     ev.bind(14, sql::event_extra_to_json(e0));
     bind_opt(ev, 15, e0.link);
     ev.exec();
-    auto& ob = statement(
-        "INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at) VALUES (?, ?, ?)");
+    auto& ob =
+        statement("INSERT OR IGNORE INTO outbox (event_id, notifier, next_attempt_at, due_at) "
+                  "VALUES (?1, ?2, ?3, ?3)");
     for (auto const& target : targets) {
         ob.bind(1, id);
         ob.bind(2, target.notifier);

@@ -127,7 +127,8 @@ flask = true
     BOOST_TEST(m.count("/p.toml:6: github.spike_min_issues: expected an integer from 1 to "
                        "100000"),
                all(c.error()));
-    BOOST_TEST(m.count("/p.toml:7: github.intreval: unknown key"), all(c.error()));
+    BOOST_TEST(m.count("/p.toml:7: github.intreval: unknown key (did you mean 'interval'?)"),
+               all(c.error()));
     BOOST_TEST(m.count("/p.toml:9: github.repos.requests: expected \"owner/repo\" or false"),
                all(c.error()));
     BOOST_TEST(m.count("/p.toml:10: github.repos.flask: expected \"owner/repo\" or false"),

@@ -100,11 +100,31 @@ BOOST_AUTO_TEST_CASE(tags_map_to_pep_440_versions) {
     BOOST_TEST(latest_tag({"v1.9.0", "v2.0.0rc1", "v1.10.0", "nightly"}, "x").value_or("-") ==
                "v1.10.0");
     BOOST_TEST(!latest_tag({"nightly", "latest"}, "x"));
+    // The repository's name is a prefix too (any case, "-", "_", "." spellings), not only the
+    // package's.
+    BOOST_TEST(tag_version("pkg11.core-2.13.1", "pkg11", "team/pkg11.core").value_or("-") ==
+               "2.13.1");
+    BOOST_TEST(tag_version("PKG11_Core-v2.13.1", "pkg11", "pkg11.core").value_or("-") == "2.13.1");
+    BOOST_TEST(tag_version("py-foo-2.4.4", "foo", "someone/py-foo").value_or("-") == "2.4.4");
+    BOOST_TEST(!tag_version("py-foo-2.4.4", "foo"));
+    BOOST_TEST(!tag_version("py-bar-2.4.4", "foo", "someone/py-foo"));
+    BOOST_TEST(tag_version("foo-1.0", "foo", "someone/py-foo").value_or("-") == "1.0");
+    BOOST_TEST(latest_tag({"py-foo-2.4.4", "py-foo-2.10.0", "docs-9.0"}, "foo", "o/py-foo")
+                   .value_or("-") == "py-foo-2.10.0");
+    BOOST_TEST(!latest_tag({"py-foo-2.4.4"}, "foo", ""));
     std::vector<github_detail::Release> rs(3);
     rs[0] = {"v3.0.0rc1", "", "", "", false, true, 300};
     rs[1] = {"v2.1.0", "", "u", "", false, false, 200};
     rs[2] = {"v9.0.0", "", "", "", true, false, 400};
     BOOST_TEST(latest_release(rs)->tag == "v2.1.0");
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_reads_tags_prefixed_with_the_repository_name) {
+    github_detail::State st;
+    st.repo = "Someone/Py-Foo";
+    st.tags = {"py_foo-2.4.4", "Py-Foo-2.10.0", "other-9.0"};
+    auto const sum = summarize(st, "foo", 1'700'000'000, 5, 0.001);
+    BOOST_TEST(sum.latest_tag.value_or("-") == "Py-Foo-2.10.0");
 }
 
 BOOST_AUTO_TEST_CASE(issues_without_pull_requests_and_link_pages) {

@@ -128,7 +128,8 @@ Discovery discover(std::map<std::string, std::string> const& project_urls,
     return {};
 }
 
-std::optional<std::string> tag_version(std::string_view tag, std::string_view project) {
+std::optional<std::string> tag_version(std::string_view tag, std::string_view project,
+                                       std::string_view repo) {
     auto parse = [](std::string_view t) -> std::optional<std::string> {
         if (t.empty()) return std::nullopt;
         if (auto v = packaging::Version::parse(t)) return v->str();
@@ -139,12 +140,16 @@ std::optional<std::string> tag_version(std::string_view tag, std::string_view pr
     for (std::string_view prefix : {"release-", "release_", "release/", "rel-", "version-"})
         if (lower.rfind(prefix, 0) == 0)
             if (auto v = parse(tag.substr(prefix.size()))) return v;
-    // "<name>-1.2.3", "<name>_v1.2.3", "<name>/1.2.3": the name as PEP 503 compares it.
+    // "<name>-1.2.3", "<name>_v1.2.3", "<name>/1.2.3": the name as PEP 503 compares it (any
+    // case, "-", "_" and "." alike). The name is the package's or the repository's, which often
+    // differ ("py-foo-2.4.4" in py-foo for the package foo, "pkg11.core-2.13.1" in pkg11.core).
     auto const canon = packaging::canonicalize_name(project);
+    auto const repo_canon = packaging::canonicalize_name(repo.substr(repo.rfind('/') + 1));
     for (std::size_t i = 1; i < tag.size(); ++i) {
         char const c = tag[i];
         if (c != '-' && c != '_' && c != '/' && c != '@') continue;
-        if (packaging::canonicalize_name(tag.substr(0, i)) != canon) continue;
+        auto const name = packaging::canonicalize_name(tag.substr(0, i));
+        if (name != canon && (repo_canon.empty() || name != repo_canon)) continue;
         if (auto v = parse(tag.substr(i + 1))) return v;
     }
     return std::nullopt;
@@ -158,11 +163,11 @@ Release const* latest_release(std::vector<Release> const& releases) {
 }
 
 std::optional<std::string> latest_tag(std::vector<std::string> const& tags,
-                                      std::string_view project) {
+                                      std::string_view project, std::string_view repo) {
     std::optional<packaging::Version> best;
     std::optional<std::string> name;
     for (auto const& t : tags) {
-        auto text = tag_version(t, project);
+        auto text = tag_version(t, project, repo);
         if (!text) continue;
         auto v = packaging::Version::parse(*text);
         if (!v || v->is_prerelease()) continue;
@@ -474,7 +479,7 @@ Summary summarize(State const& s, std::string_view project, UnixTime now, int mi
         out.latest_release = r->tag;
         if (!r->url.empty()) out.release_notes_url = r->url;
     }
-    out.latest_tag = latest_tag(s.tags, project);
+    out.latest_tag = latest_tag(s.tags, project, *s.repo);
     if (s.repo_checked > 0) out.open_issues = s.facts.open_issues;
     out.issues = check_spike(issue_times(s), now, min_issues, p_value, s.issues_from);
     if (out.issues.spike) out.since_release = release_since(s.releases, now);
@@ -671,7 +676,7 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
         auto add = [&](std::string const& tag, std::string url, std::string detail,
                        UnixTime since) {
             if (known.count(tag) || pending.count(tag)) return;
-            auto v = tag_version(tag, sub.name);
+            auto v = tag_version(tag, sub.name, *st.repo);
             st.pending.push_back({tag, v ? release_key(*v) : release_key(tag), std::move(url),
                                   std::move(detail), since > 0 && since <= now ? since : now});
             pending.insert(tag);
@@ -743,7 +748,7 @@ std::optional<std::string> GithubSource::release_link(std::string_view source_st
     auto const st = state_from_json(source_state);
     for (auto const& r : st.releases) {
         if (r.draft || r.url.empty()) continue;
-        auto v = tag_version(r.tag, project);
+        auto v = tag_version(r.tag, project, st.repo.value_or(""));
         if (v && release_key(*v) == version_key) return r.url;
     }
     return std::nullopt;

@@ -155,13 +155,15 @@ struct Discovery {
 Discovery discover(std::map<std::string, std::string> const& project_urls,
                    std::string_view home_page);
 
-// The tag's PEP 440 version after a prefix ("v", "release-", "<name>-"), if it has one.
-std::optional<std::string> tag_version(std::string_view tag, std::string_view project);
+// The tag's PEP 440 version after a prefix ("v", "release-", "<name>-"), if it has one. The
+// name is the project's or the repository's ("owner/name" or "name"; empty: none).
+std::optional<std::string> tag_version(std::string_view tag, std::string_view project,
+                                       std::string_view repo = {});
 // The newest published release that is neither a draft nor a pre-release.
 Release const* latest_release(std::vector<Release> const& releases);
 // The tag whose version is the highest PEP 440 final version.
 std::optional<std::string> latest_tag(std::vector<std::string> const& tags,
-                                      std::string_view project);
+                                      std::string_view project, std::string_view repo = {});
 
 Result<std::vector<Release>, std::string> parse_releases(std::string const& body);
 Result<std::vector<std::string>, std::string> parse_tags(std::string const& body);

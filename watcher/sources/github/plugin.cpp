@@ -98,7 +98,9 @@ GithubSettings read_table(config::Reader& r, toml::node const& node) {
                 g.repos[normal] = *s;
             }
         } else {
-            r.unknown(gn, k, "github");
+            r.unknown(
+                gn, k, "github",
+                {"api_url", "token", "interval", "spike_min_issues", "spike_p_value", "repos"});
         }
     }
     return g;
