@@ -166,6 +166,35 @@ send_test(asio::io_context& io, net::Client& client, Made& made, std::exception_
     return results;
 }
 
+// One row per notifier, ok or why not (without its secrets), paused channels that took the
+// test resumed, and a summary on stderr; 0 when every one delivered.
+int report(std::ostream& out, std::ostream& err,
+           std::vector<std::pair<std::string, notifiers::Delivery>> const& results,
+           config::Config const& cfg, std::filesystem::path const& base) {
+    std::vector<std::vector<std::string>> rows;
+    bool all_ok = true;
+    for (auto const& [name, d] : results) {
+        bool const ok = d.status == notifiers::Delivery::Status::delivered;
+        all_ok = all_ok && ok;
+        rows.push_back(
+            {name, ok ? "ok"
+                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
+                                                     cfg, base)});
+    }
+    write_table(out, rows); // sanitises every cell
+    out.flush();
+    std::vector<std::string> took;
+    for (auto const& [name, d] : results)
+        if (d.status == notifiers::Delivery::Status::delivered) took.push_back(name);
+    resume_paused(cfg.state.value_or(default_state_path()), took, out);
+    // The summary goes to stderr: stdout stays one line per notifier for scripts.
+    std::size_t const failed = static_cast<std::size_t>(
+        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
+    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
+        << rows.size() - failed << " ok, " << failed << " failed\n";
+    return all_ok ? 0 : 1;
+}
+
 } // namespace
 
 int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
@@ -261,28 +290,7 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         }
     }
 
-    std::vector<std::vector<std::string>> rows;
-    bool all_ok = true;
-    for (auto const& [name, d] : results) {
-        bool const ok = d.status == notifiers::Delivery::Status::delivered;
-        all_ok = all_ok && ok;
-        rows.push_back(
-            {name, ok ? "ok"
-                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
-                                                     cfg, base)});
-    }
-    write_table(out, rows); // sanitises every cell
-    out.flush();
-    std::vector<std::string> took;
-    for (auto const& [name, d] : results)
-        if (d.status == notifiers::Delivery::Status::delivered) took.push_back(name);
-    resume_paused(cfg.state.value_or(default_state_path()), took, out);
-    // The summary goes to stderr: stdout stays one line per notifier for scripts.
-    std::size_t const failed = static_cast<std::size_t>(
-        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
-    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
-        << rows.size() - failed << " ok, " << failed << " failed\n";
-    return all_ok ? 0 : 1;
+    return report(out, err, results, cfg, base);
 }
 
 } // namespace pinwatch::cli

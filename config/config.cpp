@@ -738,6 +738,19 @@ void read_intervals(Reader& r, toml::node const& node, Config& c) {
     }
 }
 
+// The keys a config file takes at its top level, the sources' tables ([github]) included.
+std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
+    std::vector<std::string_view> known = {
+        "state",        "index_url",       "interval",       "jitter",
+        "requirements", "pyproject",       "python_version", "pre",
+        "update_types", "min_release_age", "ignore",         "vulnerability_interval",
+        "packages",     "failing_after",   "http",           "intervals",
+        "notifiers",    "metrics",         "console"};
+    for (auto const& [table, read] : owned)
+        known.push_back(table);
+    return known;
+}
+
 } // namespace
 
 ConfigReading read_config_text(std::string const& text, std::string const& path,
@@ -821,15 +834,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
         } else if (auto const table = owned.find(key); table != owned.end()) {
             c.tables[key] = table->second(r, TableNode{node});
         } else {
-            std::vector<std::string_view> known = {
-                "state",        "index_url",       "interval",       "jitter",
-                "requirements", "pyproject",       "python_version", "pre",
-                "update_types", "min_release_age", "ignore",         "vulnerability_interval",
-                "packages",     "failing_after",   "http",           "intervals",
-                "notifiers",    "metrics",         "console"};
-            for (auto const& [table, read] : owned) // the sources' tables ([github])
-                known.push_back(table);
-            r.unknown(node, key, "", known);
+            r.unknown(node, key, "", top_level_keys(owned));
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())
