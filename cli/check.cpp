@@ -642,6 +642,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     popts.python = python;
     // Events go where the state file's notifiers want them (none for a temporary state).
     Poller poller(*client, *store, *sources, Router(store->routes()), popts);
+    poller.use_index_credentials(loaded.subscriptions); // the state file keeps none
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, enough to keep every connection
     // busy while the thousands still waiting cost an id each instead of a coroutine frame.

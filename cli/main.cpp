@@ -39,6 +39,9 @@ Run `pinwatch <command> --help` for a command's options.
 } // namespace
 
 int main(int argc, char** argv) {
+    // A reader that goes away (`pinwatch check | head`, a closed journal stream) costs output,
+    // never the process: no SIGPIPE, EPIPE said once.
+    pinwatch::cli::guard_standard_streams();
     // Logs go to stderr; stdout carries only results (tables, JSON, console events).
     pinwatch::cli::setup_logging();
     using namespace pinwatch::cli;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -46,6 +47,23 @@ constexpr char const* kServiceState = "/var/lib/pinwatch/state.db";
 
 // Characters of a notifier's last error in the NOTIFIERS table.
 constexpr std::size_t kLastErrorChars = 120;
+
+// "1.5 MB", "12 KB", "512 B" (decimal units, one decimal below 10).
+std::string byte_size(std::int64_t bytes) {
+    char const* const units[] = {"B", "KB", "MB", "GB"};
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1000 && u < 3) {
+        v /= 1000;
+        ++u;
+    }
+    char buf[32];
+    if (u == 0)
+        std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+    else
+        std::snprintf(buf, sizeof buf, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
 
 std::string ago(std::optional<UnixTime> t, UnixTime now) {
     return time_ago(t, now);
@@ -361,6 +379,11 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
     out << "\n"
         << counts << "; outbox: " << totals.pending << " pending, " << totals.delivered
         << " delivered, " << totals.failed << " failed; state " << sanitize_text(path) << "\n";
+    // How big the state file is ([state] keep prunes delivered events; the WAL is emptied
+    // hourly): a figure to watch on a small state folder.
+    auto const size = store->size();
+    out << "state file: " << byte_size(size.database) << " (write-ahead log " << byte_size(size.wal)
+        << ")\n";
     if (o.events > 0) {
         auto const recent = store->events(o.events);
         if (!recent.empty()) out << "\nrecent events:\n";

@@ -5,8 +5,11 @@
 // other.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace pinwatch {
 
@@ -36,5 +39,13 @@ class Secret {
     }
     std::string value_;
 };
+
+// Every secret value this process has read (config/secrets.cpp remembers each one it resolves),
+// so text from outside — a receiver's error body quoting a token — can be scrubbed of all of
+// them before it is logged or shown, not only of the URL at hand. Values shorter than
+// kMinScrubbed are not remembered: replacing "ab" everywhere would garble text and hide nothing.
+inline constexpr std::size_t kMinScrubbed = 4;
+void remember_secret(std::string_view value);
+std::vector<std::string> remembered_secrets();
 
 } // namespace pinwatch

@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <algorithm>
+
 namespace pinwatch {
 namespace {
 
@@ -11,10 +13,52 @@ void append_hex(std::string& out, char const* prefix, unsigned long v, int digit
 }
 
 // Code points a terminal or a chat client acts on instead of showing: C0 and C1 controls
-// (ESC, CSI U+009B), DEL, and the bidirectional overrides that make text read backwards.
+// (ESC, CSI U+009B), DEL, and the bidirectional overrides that make text read backwards. Also
+// the ones that show nothing at all: line and paragraph separators (a new line to JavaScript
+// and to some log viewers) and zero-width characters, which hide text or make two names look
+// the same ("re\u200bquests").
 bool is_active(char32_t cp) {
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           (cp >= 0x200b && cp <= 0x200d) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            int const hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out += static_cast<char>(hi * 16 + lo);
+                i += 2;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+// Where a URL's authority is: [start, end) after "://", up to the first '/' (or the end).
+struct Authority {
+    std::size_t start = std::string_view::npos, end = 0;
+};
+Authority authority_of(std::string_view url) {
+    auto const sep = url.find("://");
+    if (sep == std::string_view::npos) return {};
+    std::size_t const start = sep + 3;
+    std::size_t end = url.find('/', start);
+    if (end == std::string_view::npos) end = url.size();
+    return {start, end};
 }
 
 } // namespace
@@ -148,6 +192,38 @@ std::string redact_credentials(std::string_view text) {
         done = at == std::string_view::npos ? start : start + at + 1;
     }
     out.append(text.substr(done));
+    return out;
+}
+
+std::string url_identity(std::string_view url) {
+    auto const a = authority_of(url);
+    if (a.start == std::string_view::npos) return std::string(url);
+    auto authority = url.substr(a.start, a.end - a.start);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
+    return ascii_lower(url.substr(0, a.start)) + ascii_lower(authority) +
+           std::string(url.substr(a.end));
+}
+
+std::string url_origin(std::string_view url) {
+    auto id = url_identity(url);
+    auto const sep = id.find("://");
+    if (sep == std::string::npos) return {};
+    id.resize(std::min(id.find('/', sep + 3), id.size()));
+    return id;
+}
+
+std::optional<UserInfo> url_userinfo(std::string_view url) {
+    auto const a = authority_of(url);
+    if (a.start == std::string_view::npos) return std::nullopt;
+    auto const authority = url.substr(a.start, a.end - a.start);
+    auto const at = authority.rfind('@');
+    if (at == std::string_view::npos) return std::nullopt;
+    auto const info = authority.substr(0, at);
+    auto const colon = info.find(':');
+    UserInfo out;
+    out.user = percent_decode(info.substr(0, colon));
+    if (colon != std::string_view::npos) out.password = percent_decode(info.substr(colon + 1));
     return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,8 +23,10 @@ Utf8Char decode_utf8(std::string_view s, std::size_t at) noexcept;
 std::string valid_utf8(std::string_view s);
 
 // Untrusted text (from an index, a server, a local file) made safe to print on a terminal, in a
-// log line or a chat message: C0/C1 controls, DEL and bidirectional overrides become visible
-// \xNN / \uNNNN escapes, a tab becomes a space, malformed UTF-8 is shown byte by byte.
+// log line or a chat message: C0/C1 controls, DEL, bidirectional overrides, the line and
+// paragraph separators (U+2028/U+2029, which JavaScript and some logs read as line breaks) and
+// zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) become visible \xNN / \uNNNN
+// escapes, a tab becomes a space, malformed UTF-8 is shown byte by byte.
 std::string sanitize_text(std::string_view untrusted);
 
 // Text for an HTML document (element content or a quoted attribute value): & < > " ' become
@@ -43,6 +46,21 @@ std::string redact_url(std::string_view url);
 // '/', '\\', a blank, a quote or '<' '>' (not at '?' or '#', which a careless password may
 // hold), and everything up to its last '@' goes.
 std::string redact_credentials(std::string_view text);
+
+// The URL a package is known by (its identity in the state file): userinfo removed, scheme and
+// host lower-cased, the rest kept as it is ("https://u:pw@Mirror.EXAMPLE/Simple/" ->
+// "https://mirror.example/Simple/"), so a changed password or host case names the same thing.
+// The authority ends at '/' and the userinfo at its last '@', as in redact_credentials.
+std::string url_identity(std::string_view url);
+// "scheme://authority" of url_identity(url) ("https://mirror.example:8443"); "" without "://".
+std::string url_origin(std::string_view url);
+
+// The percent-decoded userinfo of a URL ("https://alice:p%40ss@host/" -> alice, p@ss);
+// nullopt when it has none.
+struct UserInfo {
+    std::string user, password;
+};
+std::optional<UserInfo> url_userinfo(std::string_view url);
 
 // ASCII only, on purpose: protocol tokens and HTML tag names, never user prose.
 constexpr bool is_blank(char c) noexcept {

@@ -33,10 +33,20 @@ void check_files(Config const& c, std::vector<ConfigError>& errors) {
             errors.push_back(
                 {c.path, line_of(c, key), key + ": cannot read '" + file + "': " + text.error()});
     };
-    for (auto const& f : c.requirements)
+    // Whoever can change a requirements file chooses what is watched and, through its
+    // --index-url, where the index credentials are sent.
+    auto const owned = [&](std::string const& key, std::string const& file) {
+        if (auto unsafe = unsafe_permissions(file))
+            errors.push_back({c.path, line_of(c, key), key + ": " + *unsafe});
+    };
+    for (auto const& f : c.requirements) {
         check("requirements", f);
-    for (auto const& f : c.pyproject)
+        owned("requirements", f);
+    }
+    for (auto const& f : c.pyproject) {
         check("pyproject", f);
+        owned("pyproject", f);
+    }
     if (c.http.extra_ca_file) check("http.extra_ca_file", *c.http.extra_ca_file);
 }
 
@@ -79,6 +89,9 @@ ConfigCheck check_config(std::string const& path, TableReaders const& owned) {
     }
     auto reading = read_config_text(*text, path, owned);
     out.errors = std::move(reading.errors);
+    // The config names the notifiers, the index and the secrets: only its owner may change it.
+    if (auto unsafe = unsafe_permissions(path))
+        out.errors.push_back({path, 0, "config: " + *unsafe});
     Config const& c = reading.config;
     check_files(c, out.errors);
     check_secrets(c, out.errors);

@@ -410,6 +410,36 @@ bool is_loopback(std::string const& host) {
     return host.rfind("127.", 0) == 0 || host == "::1" || host == "0:0:0:0:0:0:0:1";
 }
 
+// `state = "path"`, or a [state] table: `path` and `keep` (how long delivered events stay).
+void read_state(Reader& r, toml::node const& node, Config& c) {
+    auto const set_path = [&](toml::node const& n, std::string const& key) {
+        if (auto s = r.string(n, key)) {
+            fs::path p(*s);
+            if (p.is_relative()) p = fs::path(r.path).parent_path() / p;
+            c.state = p.lexically_normal().string();
+        }
+    };
+    auto const* t = node.as_table();
+    if (!t) {
+        if (!node.is_string()) {
+            r.error(node, "key 'state': expected a file path, or a table [state] with path and "
+                          "keep");
+            return;
+        }
+        set_path(node, "state");
+        return;
+    }
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        if (key == "path")
+            set_path(v, "state.path");
+        else if (key == "keep") {
+            if (auto d = r.duration(v, "state.keep", std::chrono::seconds(3600))) c.state_keep = *d;
+        } else
+            r.unknown(v, key, "state");
+    }
+}
+
 void read_metrics(Reader& r, toml::node const& node, Config& c) {
     auto const* t = node.as_table();
     if (!t) {
@@ -771,11 +801,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
         std::string const key(k.str());
         c.key_lines[key] = r.line_of(node);
         if (key == "state") {
-            if (auto s = r.string(node, key)) {
-                fs::path p(*s);
-                if (p.is_relative()) p = fs::path(path).parent_path() / p;
-                c.state = p.lexically_normal().string();
-            }
+            read_state(r, node, c);
         } else if (key == "index_url") {
             if (auto s = r.string(node, key)) {
                 if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)

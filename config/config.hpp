@@ -91,6 +91,9 @@ using TableReaders = std::map<std::string, TableRead, std::less<>>;
 struct Config {
     std::string path;                 // the file it was read from
     std::optional<std::string> state; // state file; default depends on the environment
+    // [state] keep: delivered (or failed) events and their outbox rows older than this are
+    // pruned from the state file.
+    std::chrono::seconds state_keep{90LL * 86400};
     std::optional<std::string> index_url;
     std::chrono::seconds interval{15 * 60};
     double jitter = 0.1;                   // +/- this fraction of the interval

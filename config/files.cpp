@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace pinwatch::config {
 namespace {
@@ -73,6 +76,41 @@ Result<std::string> read_regular_file(std::string const& path, std::size_t max_b
     }
     if (content.size() > max_bytes) return fail(too_large);
     return content;
+}
+
+std::optional<std::string> unsafe_permissions(std::string const& path, bool private_owner) {
+    namespace fs = std::filesystem;
+    auto const quoted = [](std::string const& p) { return "'" + p + "'"; };
+    auto const mode_text = [](mode_t mode) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+        return std::string(buf);
+    };
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return quoted(path) + " is writable by group or others (mode " + mode_text(st.st_mode) +
+               "); chmod go-w " + quoted(path);
+    if (private_owner && st.st_uid != ::geteuid() && st.st_uid != 0)
+        return quoted(path) + " belongs to another user (uid " + std::to_string(st.st_uid) +
+               ", pinwatch runs as uid " + std::to_string(::geteuid()) + "); chown " +
+               std::to_string(::geteuid()) + " " + quoted(path) + " and chmod 600 it";
+    // Every folder on the way, as named and as resolved: either one lets a writer swap it.
+    std::error_code ec;
+    std::vector<fs::path> chains{fs::absolute(path, ec).lexically_normal()};
+    if (auto real = fs::canonical(path, ec); !ec) chains.push_back(real);
+    for (auto const& file : chains) {
+        for (auto dir = file.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+            struct stat ds {};
+            if (::stat(dir.c_str(), &ds) == 0 && (ds.st_mode & S_IWOTH) != 0 &&
+                (ds.st_mode & S_ISVTX) == 0)
+                return quoted(path) + " is in the folder " + quoted(dir.string()) +
+                       ", which others may write without the sticky bit (mode " +
+                       mode_text(ds.st_mode) + "); chmod o-w " + quoted(dir.string());
+            if (dir == dir.root_path()) break;
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace pinwatch::config

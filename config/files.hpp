@@ -9,6 +9,7 @@
 #include "common/result.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace pinwatch::config {
@@ -21,5 +22,15 @@ inline constexpr std::size_t kMaxInputFileBytes = 4 * 1024 * 1024;
 // directory, a character device, a block device, a socket), "larger than 4 MiB".
 Result<std::string> read_regular_file(std::string const& path,
                                       std::size_t max_bytes = kMaxInputFileBytes);
+
+// Whether only its owner can change what the file at `path` says: refused when group or others
+// may write the file, or when a folder on its way (its own, then each one up to /, for the path
+// as named and as resolved) lets others write without the sticky bit (they could swap the file
+// by renaming). `private_owner` (secrets): the file must also belong to the user pinwatch runs
+// as, or to root. nullopt when fine; otherwise the problem naming the path and the fix
+// ("'/etc/pinwatch/pinwatch.toml' is writable by group or others (mode 0666); chmod go-w
+// '/etc/pinwatch/pinwatch.toml'"). A path that cannot be inspected is left to the reader, whose
+// error says why.
+std::optional<std::string> unsafe_permissions(std::string const& path, bool private_owner = false);
 
 } // namespace pinwatch::config

@@ -1,5 +1,7 @@
 #include "config/secrets.hpp"
 
+#include "config/files.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -77,7 +79,19 @@ bool is_secret_reference(std::string_view reference) noexcept {
            starts_with(reference, "credential:");
 }
 
+namespace {
+Result<std::string> resolve(std::string_view reference, fs::path const& base);
+}
+
 Result<std::string> resolve_secret(std::string_view reference, fs::path const& base) {
+    auto value = resolve(reference, base);
+    // Remembered so error bodies that quote it are scrubbed (notifiers/post.cpp).
+    if (value) remember_secret(*value);
+    return value;
+}
+
+namespace {
+Result<std::string> resolve(std::string_view reference, fs::path const& base) {
     if (starts_with(reference, "env:")) {
         std::string const name(reference.substr(4));
         if (name.empty() || name.find('=') != std::string::npos)
@@ -91,7 +105,11 @@ Result<std::string> resolve_secret(std::string_view reference, fs::path const& b
         fs::path path(reference.substr(5));
         if (path.empty()) return fail("file: expected a path after 'file:'");
         if (path.is_relative() && !base.empty()) path = base / path;
-        return read_secret_file("file", path.lexically_normal(), true);
+        path = path.lexically_normal();
+        // Whoever can change the file chooses the credential (and, for a webhook URL, where
+        // the notifications go).
+        if (auto unsafe = unsafe_permissions(path.string(), true)) return fail("file: " + *unsafe);
+        return read_secret_file("file", path, true);
     }
     if (starts_with(reference, "credential:")) {
         std::string const name(reference.substr(11));
@@ -107,6 +125,7 @@ Result<std::string> resolve_secret(std::string_view reference, fs::path const& b
     }
     return std::string(reference);
 }
+} // namespace
 
 Result<Secret> resolve_secret_value(std::string_view reference, fs::path const& base) {
     auto value = resolve_secret(reference, base);

@@ -18,12 +18,19 @@ Result<std::optional<std::string>, Diagnostic> read_state_setting(std::string co
         return fail(Diagnostic{path, static_cast<int>(e.source().begin.line),
                                std::string("invalid TOML: ") + std::string(e.description())});
     }
+    // `state = "path"`, or a [state] table whose `path` says it (as config.cpp reads both).
     auto const* node = root.get("state");
     if (!node) return std::optional<std::string>();
+    std::string key = "state";
+    if (auto const* table = node->as_table()) {
+        node = table->get("path");
+        if (!node) return std::optional<std::string>();
+        key = "state.path";
+    }
     auto const s = node->value<std::string>();
     if (!s || !node->is_string())
         return fail(Diagnostic{path, static_cast<int>(node->source().begin.line),
-                               "state: expected a string"});
+                               key + ": expected a string"});
     std::filesystem::path p(*s);
     if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
     return std::optional<std::string>(p.lexically_normal().string());

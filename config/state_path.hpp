@@ -11,9 +11,9 @@
 
 namespace pinwatch::config {
 
-// The config's `state` as `run` would use it (a relative path is relative to the config's
-// folder), nullopt when the config does not set it; an error for an unreadable file, invalid
-// TOML or a `state` that is not a string.
+// The config's `state` (or `[state] path`) as `run` would use it (a relative path is relative to
+// the config's folder), nullopt when the config does not set it; an error for an unreadable file,
+// invalid TOML or a state path that is not a string.
 Result<std::optional<std::string>, Diagnostic> read_state_setting(std::string const& path);
 
 } // namespace pinwatch::config

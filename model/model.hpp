@@ -3,6 +3,8 @@
 // no SQL, no sockets, no Asio, and no source's or channel's own words.
 #pragma once
 
+#include "common/secret.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -63,6 +65,10 @@ struct Subscription {
     bool prereleases = false;             // `--pre` in the file, or the specifier names one
     std::optional<std::int64_t> interval; // seconds between polls, when the config sets one
     Rules rules;
+    // "Basic ..." for requests to the locator's origin, from the userinfo of the index URL the
+    // config (or a requirements file) names. Applied when a request is made and never stored:
+    // the locator and origin carry no credentials, so a new password names the same package.
+    Secret authorization;
 };
 
 // One release as a source shows it now.

@@ -737,8 +737,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (!has_header(headers, "Host")) req.set(http::field::host, target.host_header);
         if (!has_header(headers, "User-Agent")) req.set(http::field::user_agent, user_agent);
         if (!has_header(headers, "Accept-Encoding")) req.set(http::field::accept_encoding, "gzip");
-        if (target.has_userinfo && !has_header(headers, "Authorization"))
-            req.set(http::field::authorization, basic_authorization(target.user, target.password));
         if (via_proxy && !target.https && !(*route)->authorization.empty())
             req.set(http::field::proxy_authorization, (*route)->authorization);
         for (auto const& [name, value] : headers)
@@ -818,8 +816,20 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             request.body_limit ? "the request's body_limit" : "max_body_bytes";
         std::string method = request.method.empty() ? std::string("GET") : request.method;
         detail::Target target = std::move(*parsed);
+        // The URL's userinfo becomes an Authorization header here, so it follows the rule every
+        // credential follows: kept on a same-origin redirect, dropped on any other. Userinfo in
+        // a Location header is never used.
+        if (target.has_userinfo && !has_header(request.headers, "Authorization"))
+            request.headers.emplace_back("Authorization",
+                                         basic_authorization(target.user, target.password));
 
         for (int redirects = 0;; ++redirects) {
+            // Credentials never cross the network in the clear: plain http only to loopback.
+            if (!target.https && !detail::is_loopback(target.host) &&
+                detail::carries_credentials(request.headers))
+                co_return fail(
+                    Error{ErrorKind::bad_url, "refusing to send credentials over plain http to " +
+                                                  target.authority + " (use https)"});
             auto response = co_await exchange(op, target, method, request.headers, request.body,
                                               limit, body_limit, body_limit_name);
             if (!response) co_return response;
@@ -853,11 +863,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 erase_header(request.headers, "Content-Length");
             }
             // Credentials stay with the origin they were meant for.
-            if (next->origin() != target.origin()) {
-                erase_header(request.headers, "Authorization");
-                erase_header(request.headers, "Cookie");
-                erase_header(request.headers, "Proxy-Authorization");
-            }
+            if (next->origin() != target.origin()) detail::drop_credentials(request.headers);
             target = std::move(*next);
         }
     }

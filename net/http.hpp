@@ -3,6 +3,7 @@
 // seeing a socket, so they can be tested with recorded responses.
 #pragma once
 
+#include "common/result.hpp"
 #include "common/text.hpp"
 
 #include <chrono>
@@ -73,6 +74,13 @@ using ::pinwatch::iequals;
 
 // Credentials never appear in messages: see redact_url in common/text.hpp.
 using ::pinwatch::redact_url;
+
+// The request for a URL a server named in its answer (a `Link: rel="next"` page): the same
+// request sent to `link` (resolved against the request's URL). Credentials stay with their
+// origin (scheme, host and port): Authorization, Cookie and Proxy-Authorization are dropped when
+// the link leaves it. The client refuses credentials over plain http to any host but loopback.
+// The error (an unusable link) is safe to show.
+Result<Request, std::string> follow_link(Request const& from, std::string_view link);
 
 // RFC 4648 base64 with padding (Basic credentials, SMTP AUTH).
 std::string base64_encode(std::string_view bytes);

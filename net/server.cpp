@@ -9,7 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include <set>
+#include <map>
 #include <stdexcept>
 
 namespace pinwatch::net {
@@ -25,11 +25,20 @@ constexpr auto kIoTimeout = std::chrono::seconds(10);
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 } // namespace
 
+// One client connection. `waiting`: it has sent nothing since it connected or since its last
+// answer, so closing it loses nobody's request.
+struct Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool waiting = true;
+};
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     asio::any_io_executor ex;
     tcp::acceptor acceptor;
     Handler handler;
-    std::set<std::shared_ptr<beast::tcp_stream>> open;
+    std::map<std::uint64_t, std::shared_ptr<Connection>> open; // by arrival, oldest first
+    std::uint64_t accepted = 0;
     bool stopped = false;
 
     Impl(asio::any_io_executor e, Handler h)
@@ -41,21 +50,45 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
             if (stopped || ec == asio::error::operation_aborted) co_return;
             if (ec) continue; // a connection reset before accept: the next one is fine
-            if (open.size() >= kMaxConnections) continue; // dropped: a scraper retries
-            auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-            open.insert(stream);
-            asio::co_spawn(ex, session(stream), asio::detached);
+            if (open.size() >= kMaxConnections && !make_room())
+                continue; // every slot is busy answering: dropped, a scraper retries
+            auto conn = std::make_shared<Connection>(std::move(socket));
+            auto const id = ++accepted;
+            open.emplace(id, conn);
+            asio::co_spawn(ex, session(id, conn), asio::detached);
         }
     }
 
-    asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
+    // Full: the oldest connection that has sent nothing gives way, so sockets left open and
+    // silent (16 of them made /healthz fail for everyone) never lock out a health probe.
+    bool make_room() {
+        for (auto it = open.begin(); it != open.end(); ++it) {
+            if (!it->second->waiting) continue;
+            beast::error_code ignored;
+            it->second->stream.socket().close(ignored);
+            open.erase(it);
+            return true;
+        }
+        return false;
+    }
+
+    asio::awaitable<void> session(std::uint64_t id, std::shared_ptr<Connection> conn) {
         auto self = shared_from_this();
+        auto* stream = &conn->stream;
         beast::flat_buffer buffer(8192);
         while (!stopped) {
             http::request_parser<http::empty_body> parser;
             parser.header_limit(8192);
             parser.body_limit(0);
             stream->expires_after(kIoTimeout);
+            if (buffer.size() == 0) {
+                // Nothing pipelined: wait for the first bytes as a connection that may give way.
+                conn->waiting = true;
+                auto [rec, rn] = co_await stream->async_read_some(buffer.prepare(8192), use_tuple);
+                if (rec) break;
+                buffer.commit(rn);
+            }
+            conn->waiting = false;
             auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_tuple);
             if (ec) break;
             auto const& req = parser.get();
@@ -97,7 +130,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         beast::error_code ignored;
         stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream->close();
-        open.erase(stream);
+        open.erase(id);
     }
 };
 
@@ -131,8 +164,8 @@ void Server::stop() {
     impl_->stopped = true;
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
-    for (auto const& s : impl_->open)
-        s->socket().close(ec);
+    for (auto const& [id, conn] : impl_->open)
+        conn->stream.socket().close(ec);
 }
 
 } // namespace pinwatch::net

@@ -175,6 +175,41 @@ bool is_ip_literal(std::string_view host) noexcept {
     return !ec;
 }
 
+bool is_loopback(std::string_view host) noexcept {
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    std::string const name = lower(host);
+    if (name == "localhost" || name == "localhost." || name.ends_with(".localhost") ||
+        name.ends_with(".localhost."))
+        return true;
+    boost::system::error_code ec;
+    auto const address = boost::asio::ip::make_address(name, ec);
+    if (ec) return false;
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return address.to_v6().to_v4().is_loopback();
+    return address.is_loopback();
+}
+
+namespace {
+constexpr std::string_view kCredentialHeaders[] = {"Authorization", "Cookie",
+                                                   "Proxy-Authorization"};
+}
+
+bool carries_credentials(std::vector<Header> const& headers) noexcept {
+    for (auto const& [name, value] : headers)
+        for (auto c : kCredentialHeaders)
+            if (iequals(name, c)) return true;
+    return false;
+}
+
+void drop_credentials(std::vector<Header>& headers) {
+    std::erase_if(headers, [](Header const& h) {
+        for (auto c : kCredentialHeaders)
+            if (iequals(h.first, c)) return true;
+        return false;
+    });
+}
+
 std::string Target::origin() const {
     return (https ? "https://" : "http://") + authority;
 }
@@ -280,4 +315,21 @@ Result<std::optional<ProxyRoute>, std::string> select_proxy(ProxySettings const&
 }
 
 } // namespace detail
+
+Result<Request, std::string> follow_link(Request const& from, std::string_view link) {
+    auto base = detail::parse_target(from.url);
+    if (!base) return fail("bad URL " + redact_url(from.url) + ": " + base.error());
+    auto next = detail::resolve_location(*base, link);
+    if (!next) return fail("bad link " + redact_url(link) + ": " + next.error());
+    Request out = from;
+    out.url = next->url; // never the link's userinfo
+    if (next->origin() != base->origin()) {
+        detail::drop_credentials(out.headers);
+    } else if (base->has_userinfo && !detail::carries_credentials(out.headers)) {
+        // The same origin: the credentials the first URL carried go on to its next page.
+        out.headers.emplace_back("Authorization", basic_authorization(base->user, base->password));
+    }
+    return out;
+}
+
 } // namespace pinwatch::net

@@ -55,20 +55,9 @@ class Notifier {
     }
 };
 
-// Text for humans: one line per event, used by the console and as the plain-text part of mail.
-// Untrusted parts (versions, reasons, error messages) go through sanitize_text (common/text),
-// so an index cannot send terminal escape sequences through us.
+// Text for humans: one line per event (the message model's sentence, notifiers/message.hpp),
+// used by the console, `status` and the plain-text part of mail. Untrusted parts go through
+// sanitize_text (common/text), so an index cannot send terminal escape sequences through us.
 std::string describe(Event const& e);
-
-// Pieces of the new event kinds' messages, sanitised, shared by the channels:
-// "GHSA-9wx4-h78v-vm56 (CVE-2024-35195)"
-std::string advisory_title(model::Advisory const& a);
-// "fixed in 2.32.0, which '==2.31.0' does not allow" / "fixed in 2.32.0, allowed by ..." /
-// "no fixed version published"
-std::string fix_text(Event const& e);
-// "2.0.7, 2.1.1" (the nearest non-yanked versions to a yanked pin), or "".
-std::string alternatives_text(Event const& e);
-// "drops Python 3.11 (requires >=3.12)" when a new release excludes the target Python, or "".
-std::string drops_python_text(Event const& e);
 
 } // namespace pinwatch::notifiers

@@ -1,5 +1,6 @@
 #include "notifiers/post.hpp"
 
+#include "common/secret.hpp"
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -30,27 +31,50 @@ std::optional<std::chrono::seconds> retry_after(net::Response const& response,
     return clamp(std::chrono::duration_cast<std::chrono::seconds>(at - now).count());
 }
 
-std::string scrub(std::string_view text, std::string_view url) {
-    std::vector<std::string> needles{std::string(url), redact_url(url)};
+namespace {
+
+// What of a secret URL may turn up in a body: the URL as given and as redacted, its target,
+// path and query, and each path segment on its own (a receiver may quote only the token part of
+// a webhook URL, "T000/B000/XXXX" or just "XXXX").
+void add_url_needles(std::vector<std::string>& needles, std::string_view url) {
+    needles.emplace_back(url);
+    needles.emplace_back(redact_url(url));
     auto rest = url;
     if (auto scheme = rest.find("://"); scheme != std::string_view::npos)
         rest.remove_prefix(scheme + 3);
+    else
+        return;
     if (auto slash = rest.find_first_of("/?#"); slash != std::string_view::npos) {
         auto const target = rest.substr(slash); // "/path?query#fragment"
         needles.emplace_back(target);
         auto const path = target.substr(0, target.find_first_of("?#"));
         if (path.size() > 1) needles.emplace_back(path);
+        for (std::size_t at = 1; at < path.size();) {
+            auto const end = std::min(path.find('/', at), path.size());
+            if (end - at >= kMinScrubbed) needles.emplace_back(path.substr(at, end - at));
+            at = end + 1;
+        }
         if (auto q = target.find('?'); q != std::string_view::npos) {
             auto const query = target.substr(q + 1, target.find('#', q) - q - 1);
             if (!query.empty()) needles.emplace_back(query);
         }
     }
+}
+
+} // namespace
+
+std::string scrub(std::string_view text, std::string_view url) {
+    std::vector<std::string> needles;
+    add_url_needles(needles, url);
+    // Every other secret the process knows (a signing key, a token, another webhook's URL).
+    for (auto const& secret : remembered_secrets())
+        add_url_needles(needles, secret);
     // Longest first, so a URL is replaced whole rather than piece by piece.
     std::sort(needles.begin(), needles.end(),
               [](auto const& a, auto const& b) { return a.size() > b.size(); });
     std::string out(text);
     for (auto const& needle : needles) {
-        if (needle.size() < 2) continue;
+        if (needle.size() < 2 || needle == "<redacted>") continue;
         for (auto at = out.find(needle); at != std::string::npos;
              at = out.find(needle, at + std::string_view("<redacted>").size()))
             out.replace(at, needle.size(), "<redacted>");

@@ -24,8 +24,10 @@ retry_after(net::Response const& response,
             std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // `text` with every trace of `url` replaced by "<redacted>": the URL as given and as redacted,
-// its path and its query (a Slack webhook's path is its token). For client error messages and
-// bodies echoed back by a server.
+// its path, each path segment (of 4 characters or more) and its query (a Slack webhook's path
+// is its token); and the same for every secret the process has resolved (remembered_secrets in
+// common/secret.hpp: signing keys, tokens, passwords). For client error messages and bodies
+// echoed back by a server.
 std::string scrub(std::string_view text, std::string_view url);
 
 // The start of a response body, safe for an error message: scrubbed of `url`, sanitised

@@ -267,6 +267,8 @@ bool Daemon::reload(UnixTime now) {
     }
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    // Credentials come from the config at each reload, never from the state file.
+    poller_->use_index_credentials(loaded.subscriptions);
     std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow
     // What each source derives from the requirements (a repository per package), said once.
     std::vector<Subscription> derived;
@@ -352,8 +354,9 @@ asio::awaitable<void> Daemon::deliver(UnixTime now) {
 
 void Daemon::flush_polls() {
     try {
-        if (poller_->flush() && flush_failing_) {
-            spdlog::info("the state file takes writes again");
+        if (poller_->flush()) {
+            if (options_.metrics) options_.metrics->record_flush(true, unix_now());
+            if (flush_failing_) spdlog::info("the state file takes writes again");
             flush_failing_ = false;
         }
     } catch (std::exception const& e) {
@@ -361,6 +364,31 @@ void Daemon::flush_polls() {
         if (!flush_failing_)
             spdlog::error("writing unchanged polls failed: {}", sanitize_text(e.what()));
         flush_failing_ = true;
+        if (options_.metrics) options_.metrics->record_flush(false, unix_now());
+    }
+}
+
+void Daemon::maintain(UnixTime now) {
+    // Hourly: events delivered longer ago than [state] keep go, and the WAL is emptied into
+    // the database, so neither grows without bound. A refused write is tried next hour.
+    if (now >= next_maintenance_) {
+        next_maintenance_ = now + 3600;
+        try {
+            auto const pruned = store_->prune(now - config_.state_keep.count());
+            if (pruned.events > 0 || pruned.outbox_rows > 0)
+                spdlog::info("state: pruned {} event(s) and {} outbox row(s) older than {} s",
+                             pruned.events, pruned.outbox_rows, config_.state_keep.count());
+            store_->checkpoint();
+        } catch (std::exception const& e) {
+            spdlog::debug("state maintenance failed: {}", sanitize_text(e.what()));
+        }
+    }
+    if (options_.metrics) {
+        try {
+            auto const size = store_->size();
+            options_.metrics->set_state_size(size.database, size.wal);
+        } catch (std::exception const&) {
+        }
     }
 }
 
@@ -398,6 +426,7 @@ asio::awaitable<void> Daemon::run() {
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
         next_poll_ = scheduler_->start_due(now);
         if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
+        maintain(now);
         if (options_.metrics) options_.metrics->record_cycle(now);
         if (on_tick) on_tick();
         std::optional<UnixTime> outbox_due;

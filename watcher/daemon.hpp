@@ -77,6 +77,7 @@ class Daemon {
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);
     void flush_polls();
+    void maintain(UnixTime now); // retention ([state] keep), WAL checkpoint, size for /metrics
 
     config::Config config_;
     DaemonOptions options_;
@@ -101,6 +102,7 @@ class Daemon {
     std::map<std::int64_t, bool> failing_; // subscription -> its last poll failed
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
+    UnixTime next_maintenance_ = 0;
 };
 
 } // namespace pinwatch::watcher

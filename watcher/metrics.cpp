@@ -38,7 +38,10 @@ void Metrics::record_poll(PollOutcome const& outcome, UnixTime now) {
     if (outcome.status == PollStatus::cancelled || outcome.status == PollStatus::pending) return;
     ++polls_[outcome.status];
     if (outcome.not_modified) ++not_modified_;
-    if (outcome.status != PollStatus::error) last_success_ = now;
+    if (outcome.status != PollStatus::error && outcome.stored) {
+        last_success_ = now;
+        writes_failing_since_.reset();
+    }
     double const seconds = static_cast<double>(outcome.request_time.count()) / 1e6;
     ++latency_count_;
     latency_sum_ += seconds;
@@ -53,6 +56,16 @@ void Metrics::record_poll(PollOutcome const& outcome, UnixTime now) {
 
 void Metrics::record_crash() {
     ++crashes_;
+    if (!writes_failing_since_) writes_failing_since_ = last_cycle_.value_or(started_);
+}
+
+void Metrics::record_flush(bool ok, UnixTime now) {
+    if (ok) {
+        last_success_ = now;
+        writes_failing_since_.reset();
+    } else if (!writes_failing_since_) {
+        writes_failing_since_ = now;
+    }
 }
 
 void Metrics::record_cycle(UnixTime now) {
@@ -137,6 +150,14 @@ std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queu
          "When a poll last reached its source and was stored (Unix time; 0 before the first).");
     out += "pinwatch_last_successful_poll_timestamp_seconds " +
            std::to_string(last_success_.value_or(0)) + "\n";
+    head(out, "pinwatch_state_file_bytes", "gauge",
+         "Size of the state file: the database's pages in use, and its write-ahead log.");
+    out += "pinwatch_state_file_bytes{part=\"database\"} " + std::to_string(state_bytes_) + "\n";
+    out += "pinwatch_state_file_bytes{part=\"wal\"} " + std::to_string(wal_bytes_) + "\n";
+    head(out, "pinwatch_state_writes_failing", "gauge",
+         "1 while the state file refuses writes (a full disk, a read-only file), else 0.");
+    out +=
+        std::string("pinwatch_state_writes_failing ") + (writes_failing_since_ ? "1" : "0") + "\n";
     head(out, "pinwatch_start_time_seconds", "gauge", "When the daemon started (Unix time).");
     out += "pinwatch_start_time_seconds " + std::to_string(started_) + "\n";
     return out;
@@ -154,6 +175,13 @@ Health Metrics::health(UnixTime now, std::vector<NotifierQueue> const& queues,
                   " s ago (limit " + std::to_string(limits.cycle_stale.count()) + " s)\n";
     } else {
         h.text += "ok cycle: last loop turn " + std::to_string(now - *last_cycle_) + " s ago\n";
+    }
+    // Polls that cannot be stored did not happen: the daemon is up but not doing its job.
+    if (writes_failing_since_) {
+        h.ok = false;
+        h.text += "fail state: the state file refuses writes since " +
+                  std::to_string(std::max<UnixTime>(0, now - *writes_failing_since_)) +
+                  " s ago (a full disk? a read-only file?)\n";
     }
     for (auto const& q : queues) {
         std::string const name = label(q.notifier);

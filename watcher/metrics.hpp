@@ -44,9 +44,18 @@ class Metrics {
 
     explicit Metrics(UnixTime started = 0) : started_(started) {}
 
+    // A poll's result. It counts as the last successful poll only once stored: at once when
+    // outcome.stored, else (an unchanged poll, batched) when record_flush says so.
     void record_poll(PollOutcome const& outcome, UnixTime now);
-    void record_crash(); // a poll whose result could not be written
+    void record_crash(); // a poll whose result could not be written: writes are failing
+    // Unchanged polls held back were written (true) or the write failed (false).
+    void record_flush(bool ok, UnixTime now);
     void record_cycle(UnixTime now);
+    // The state file's size now (database pages in use, and the WAL file).
+    void set_state_size(std::int64_t database, std::int64_t wal) {
+        state_bytes_ = database;
+        wal_bytes_ = wal;
+    }
     void set_watched(std::size_t n) { watched_ = n; }
 
     std::string render(UnixTime now, std::vector<NotifierQueue> const& queues) const;
@@ -69,6 +78,8 @@ class Metrics {
     std::size_t watched_ = 0;
     std::optional<UnixTime> last_cycle_;
     std::optional<UnixTime> last_success_; // last poll that reached its source and was stored
+    std::optional<UnixTime> writes_failing_since_; // the state file refuses writes since then
+    std::int64_t state_bytes_ = 0, wal_bytes_ = 0;
 };
 
 } // namespace pinwatch::watcher

@@ -53,21 +53,24 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
 }
 
 PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
-                           std::optional<UnixTime> pause) {
+                           std::optional<UnixTime> pause, std::string const& host) {
     if (options_.keep_schedule) update.next_due = s.next_due;
+    outages_.filter(host, update);
     update.recipients.clear();
     for (auto const& e : update.events)
         update.recipients.push_back(router_.recipients(e, update.now));
     bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
                        update.upserts.empty() && update.removed.empty() && !update.metadata &&
                        !update.error;
+    bool stored = !quiet;
     if (quiet) {
         deferred_.push_back(update);
-        if (deferred_.size() >= 256) flush();
+        if (deferred_.size() >= 256) stored = flush();
     } else {
         store_.apply(update);
     }
     PollOutcome outcome;
+    outcome.stored = stored;
     outcome.status = update.status;
     outcome.error = update.error;
     outcome.events = update.events.size();
@@ -76,6 +79,12 @@ PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
     for (auto const& e : update.events)
         outcome.event_kinds.push_back(e.kind);
     return outcome;
+}
+
+void Poller::use_index_credentials(std::vector<Subscription> const& configured) {
+    credentials_.clear();
+    for (auto const& s : configured)
+        if (!s.authorization.empty()) credentials_[url_origin(s.locator)] = s.authorization;
 }
 
 bool Poller::flush() {
@@ -171,8 +180,9 @@ Poller::fetch(StoredSubscription const& s, Source const& source, PollContext con
     co_return f;
 }
 
-PollOutcome Poller::record_failure(StoredSubscription const& s, SourceError const& failure,
-                                   std::optional<UnixTime> pause_until, UnixTime now) {
+PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& source,
+                                   SourceError const& failure, std::optional<UnixTime> pause_until,
+                                   UnixTime now) {
     DiffPolicy const policy{options_.failing_after, options_.python};
     auto update =
         diff_failure(s, failure, now,
@@ -184,7 +194,7 @@ PollOutcome Poller::record_failure(StoredSubscription const& s, SourceError cons
     else
         spdlog::debug("{} (failure {} in a row)", sanitize_text(failure.message),
                       s.consecutive_failures + 1);
-    auto outcome = finish(s, std::move(update), pause_until);
+    auto outcome = finish(s, std::move(update), pause_until, source.host(s.sub));
     outcome.rate_limited = failure.kind == SourceError::Kind::rate_limited;
     return outcome;
 }
@@ -222,7 +232,7 @@ PollOutcome Poller::record_success(StoredSubscription const& s, Source const& so
     bool const vulns_back = update.vulns && !update.vulns->error && s.vulns.error;
     auto const vulns_error = vulns_failing ? *update.vulns->error : std::string();
     // Logged once stored: a poll whose result the state file refused did not happen.
-    auto outcome = finish(s, std::move(update), pause_until);
+    auto outcome = finish(s, std::move(update), pause_until, source.host(s.sub));
     spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
     if (works_again) spdlog::info("{}: polls work again", label);
     if (vulns_failing)
@@ -234,6 +244,9 @@ PollOutcome Poller::record_success(StoredSubscription const& s, Source const& so
 }
 
 boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
+    if (s.sub.authorization.empty())
+        if (auto it = credentials_.find(url_origin(s.sub.locator)); it != credentials_.end())
+            s.sub.authorization = it->second;
     Source const* source = sources_.find(s.sub.source);
     if (!source) {
         UnixTime const now = clock_();
@@ -241,7 +254,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
             SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
         DiffPolicy const policy{options_.failing_after, options_.python};
         co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
-                         std::nullopt);
+                         std::nullopt, s.sub.source);
     }
     auto const ctx = choose(s, *source);
     auto fetched = co_await fetch(s, *source, ctx);
@@ -257,7 +270,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         fetched.pause ? std::optional<UnixTime>(
                             now + std::clamp<std::int64_t>(fetched.pause->count(), 1, 3600))
                       : std::nullopt;
-    auto outcome = fetched.failure ? record_failure(s, *fetched.failure, pause_until, now)
+    auto outcome = fetched.failure ? record_failure(s, *source, *fetched.failure, pause_until, now)
                                    : record_success(s, *source, fetched.observed, pause_until, now);
     outcome.request_time = fetched.request_time;
     co_return outcome;

@@ -8,6 +8,7 @@
 #include "net/client.hpp"
 #include "watcher/diff.hpp"
 #include "watcher/dispatcher.hpp"
+#include "watcher/host_outages.hpp"
 #include "watcher/sources/registry.hpp"
 #include "watcher/state/store.hpp"
 
@@ -47,6 +48,9 @@ struct PollOutcome {
     std::chrono::microseconds request_time{0};
     std::vector<EventKind> event_kinds;
     bool rate_limited = false; // the poll was refused by a rate limit
+    // Written to the state file already; false for an unchanged poll held back for a batched
+    // write (Poller::flush), whose success the caller learns from flush().
+    bool stored = false;
 };
 
 class Poller {
@@ -59,6 +63,10 @@ class Poller {
     // Writes the updates of unchanged polls held back so far, in one transaction. Unchanged
     // polls (a 304, no event) are batched: losing them in a crash costs an early re-poll.
     bool flush(); // false: there was nothing to write
+    // The index credentials of the subscriptions as configured now (Subscription::authorization,
+    // from the index URL's userinfo), by origin: applied to each stored subscription when it is
+    // polled, since the state file keeps none. Replaces what was set before.
+    void use_index_credentials(std::vector<Subscription> const& configured);
     SourceRegistry const& sources() const { return sources_; }
     void set_router(Router router) { router_ = std::move(router); }
 
@@ -76,8 +84,9 @@ class Poller {
     PollContext choose(StoredSubscription const& s, Source const& source) const;
     boost::asio::awaitable<Fetched> fetch(StoredSubscription const& s, Source const& source,
                                           PollContext const& ctx);
-    PollOutcome record_failure(StoredSubscription const& s, SourceError const& failure,
-                               std::optional<UnixTime> pause_until, UnixTime now);
+    PollOutcome record_failure(StoredSubscription const& s, Source const& source,
+                               SourceError const& failure, std::optional<UnixTime> pause_until,
+                               UnixTime now);
     PollOutcome record_success(StoredSubscription const& s, Source const& source,
                                Observation const& observed, std::optional<UnixTime> pause_until,
                                UnixTime now);
@@ -88,7 +97,7 @@ class Poller {
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
                                 int failures);
     PollOutcome finish(StoredSubscription const& s, StateUpdate update,
-                       std::optional<UnixTime> pause);
+                       std::optional<UnixTime> pause, std::string const& host);
 
     net::Client& client_;
     StateStore& store_;
@@ -98,6 +107,8 @@ class Poller {
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;
+    HostOutages outages_;                       // one failing/recovered pair per host in an outage
+    std::map<std::string, Secret> credentials_; // origin -> "Basic ..."
 };
 
 UnixTime unix_now();

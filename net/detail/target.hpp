@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinwatch::net::detail {
 
@@ -47,5 +48,14 @@ Result<std::optional<ProxyRoute>, std::string> select_proxy(ProxySettings const&
                                                             Target const& target);
 
 bool is_ip_literal(std::string_view host) noexcept;
+
+// "localhost", a name under ".localhost", 127.0.0.0/8 or ::1: traffic that never leaves the
+// machine, the only place plain http may carry credentials.
+bool is_loopback(std::string_view host) noexcept;
+
+// The headers that carry credentials (Authorization, Cookie, Proxy-Authorization): whether any
+// is present, and removing them all (a request leaving the origin they were meant for).
+bool carries_credentials(std::vector<Header> const& headers) noexcept;
+void drop_credentials(std::vector<Header>& headers);
 
 } // namespace pinwatch::net::detail

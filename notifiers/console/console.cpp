@@ -1,6 +1,7 @@
 #include "notifiers/console/console.hpp"
 
 #include "common/time.hpp"
+#include "notifiers/message.hpp"
 
 #include <ctime>
 #include <ostream>
@@ -8,7 +9,8 @@
 namespace pinwatch::notifiers {
 
 std::string ConsoleNotifier::render(Event const& e) {
-    return "[" + utc_text(e.at) + "] " + model::to_string(e.kind) + " " + describe(e);
+    auto const m = message_for(e);
+    return "[" + utc_text(m.at) + "] " + model::to_string(m.kind) + " " + m.sentence;
 }
 
 boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const> events) {

@@ -3,6 +3,7 @@
 
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "notifiers/message.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,25 +18,28 @@ namespace pinwatch::notifiers {
 
 namespace {
 
-using model::EventKind;
-using model::UpdateType;
-
-// Output budgets (characters after escaping) for each piece of untrusted text, so that one
+// Output budgets (characters after escaping) for each kind of untrusted text, so that one
 // event's section stays far below Slack's 3,000 characters whatever an index sends.
-constexpr std::size_t kPackageChars = 100;
-constexpr std::size_t kVersionChars = 64;
-constexpr std::size_t kSpecifierChars = 200;
-constexpr std::size_t kDetailChars = 600;
-constexpr std::size_t kOriginChars = 200;
-constexpr std::size_t kIdChars = 100;
+constexpr std::pair<Role, std::size_t> kBudgets[] = {
+    {Role::name, 100},  {Role::version, 64}, {Role::phrase, 200},
+    {Role::prose, 600}, {Role::url, 200},    {Role::id, 100},
+};
+constexpr std::size_t kUrlChars = 400; // of a link's target
 constexpr std::size_t kFallbackLineChars = 300;
 constexpr std::size_t kFallbackChars = 3000;
 
+std::size_t budget(Role role) {
+    for (auto const& [r, chars] : kBudgets)
+        if (r == role) return chars;
+    return 0; // pinwatch's own words: never cut
+}
+
 // Untrusted text as it may appear in a Slack message: sanitised (no control characters, no
-// bidi overrides), escaped (& < > as entities, so "<!channel>" pings no one), and cut to
-// `max_chars` characters of output without splitting an entity or a UTF-8 sequence.
+// bidi overrides), defused (no formatting of its own), escaped (& < > as entities, so
+// "<!channel>" pings no one), and cut to `max_chars` characters of output without splitting an
+// entity or a UTF-8 sequence.
 std::string inert(std::string_view untrusted, std::size_t max_chars) {
-    std::string const clean = sanitize_text(untrusted);
+    std::string const clean = SlackNotifier::defuse(sanitize_text(untrusted));
     std::string out;
     std::size_t chars = 0;
     for (std::size_t i = 0; i < clean.size();) {
@@ -70,174 +74,63 @@ std::string link_url(std::string_view url) {
     return out;
 }
 
-// One path segment: everything but RFC 3986's unreserved characters percent-encoded.
-std::string path_segment(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-        bool const unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                                c == '~';
-        if (unreserved) {
-            out += static_cast<char>(c);
-        } else {
-            char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned>(c));
-            out += buf;
+std::string span_text(Span const& s) {
+    std::string const text =
+        s.role == Role::ours ? SlackNotifier::escape(s.text) : inert(s.text, budget(s.role));
+    return s.strong ? "*" + text + "*" : text;
+}
+
+// One line of mrkdwn: emphasis as *bold*, consecutive spans with the same url as one link.
+std::string mrkdwn_line(Line const& line) {
+    std::string out = line.warning ? ":warning: " : "";
+    auto const& spans = line.spans;
+    for (std::size_t i = 0; i < spans.size();) {
+        if (spans[i].url.empty()) {
+            out += span_text(spans[i++]);
+            continue;
         }
+        std::string const& url = spans[i].url;
+        std::string label;
+        for (; i < spans.size() && spans[i].url == url; ++i)
+            label += span_text(spans[i]);
+        out += "<" + link_url(std::string_view(url).substr(0, kUrlChars)) + "|" + label + ">";
     }
     return out;
 }
 
-// Whether the event was seen on pypi.org's own index (then PyPI's project pages exist).
-bool from_pypi_org(std::string_view origin) {
-    auto const url = ascii_lower(redact_url(origin));
-    return url == "https://pypi.org" || url.rfind("https://pypi.org/", 0) == 0;
-}
-
-bool is_web_url(std::string_view url) {
-    auto const lower = ascii_lower(url.substr(0, 8));
-    return lower.rfind("https://", 0) == 0 || lower.rfind("http://", 0) == 0;
-}
-
-// Where to read more: PyPI's page for the release when the event came from pypi.org, else the
-// index it came from.
-std::string links(Event const& e) {
-    if (e.source == "github" && is_web_url(e.origin)) {
-        std::string const url = redact_url(e.origin);
-        return "<" + link_url(url.substr(0, 2 * kOriginChars)) +
-               "|GitHub: " + inert(url, kOriginChars) + ">";
-    }
-    if (from_pypi_org(e.origin)) {
-        // Names and versions are cut before they go into the URL, like everything else.
-        std::string const name(e.package.substr(0, kPackageChars));
-        std::string url = "https://pypi.org/project/" + path_segment(name) + "/";
-        std::string label = "PyPI: " + inert(e.package, kPackageChars);
-        if (e.version) {
-            url += path_segment(e.version->substr(0, kVersionChars)) + "/";
-            label += " " + inert(*e.version, kVersionChars);
-        }
-        return "<" + link_url(url) + "|" + label + ">";
-    }
-    if (is_web_url(e.origin)) {
-        std::string const origin = redact_url(e.origin);
-        return "Index: <" + link_url(origin.substr(0, 2 * kOriginChars)) + "|" +
-               inert(origin, kOriginChars) + ">";
-    }
-    if (!e.origin.empty()) return "Index: " + inert(e.origin, kOriginChars);
+// The sign before a message's title.
+std::string_view sign(Severity s) {
+    constexpr std::pair<Severity, std::string_view> kSigns[] = {
+        {Severity::info, ""},
+        {Severity::resolved, ":white_check_mark: "},
+        {Severity::warning, ":warning: "},
+        {Severity::critical, ":rotating_light: "},
+    };
+    for (auto const& [severity, text] : kSigns)
+        if (severity == s) return text;
     return "";
 }
 
-std::string section_text(Event const& e) {
-    std::string const pkg = "*" + inert(e.package, kPackageChars) + "*";
-    std::string const ver = inert(e.version.value_or("?"), kVersionChars);
-    std::string const pin = e.pinned ? inert(*e.pinned, kVersionChars) : "";
+std::string section_text(Message const& m) {
     std::string s;
-    char const* detail_label = "Details";
-    switch (e.kind) {
-    case EventKind::new_release:
-        if (e.update == UpdateType::older)
-            s = pkg + " " + ver + " released, " +
-                (e.pinned ? "below the version you pin (" + pin + ")"
-                          : std::string("older than the newest release")) +
-                ": a backport";
-        else if (e.pinned)
-            s = pkg + " " + pin + " → *" + ver + "*";
-        else
-            s = pkg + " *" + ver + "* released";
-        if (e.update && *e.update != UpdateType::none && *e.update != UpdateType::older)
-            s += "\nUpdate: *" + std::string(model::to_string(*e.update)) + "*";
-        if (e.allowed) {
-            std::string const spec = e.specifier.empty()
-                                         ? std::string("any version")
-                                         : "'" + inert(e.specifier, kSpecifierChars) + "'";
-            s += *e.allowed ? "\nAllowed by your requirement: " + spec
-                            : "\nNot allowed by your requirement: " + spec;
-        }
-        if (auto const drops = drops_python_text(e); !drops.empty())
-            s += "\n:warning: It " + inert(drops, kSpecifierChars);
-        break;
-    case EventKind::release_yanked:
-        s = pkg + " " + ver + " was yanked";
-        detail_label = "Reason";
-        break;
-    case EventKind::release_unyanked:
-        s = pkg + " " + ver + " is no longer yanked";
-        break;
-    case EventKind::pinned_yanked:
-        s = ":warning: " + pkg + " " + ver + ", the version you pin, was yanked";
-        if (auto const near = alternatives_text(e); !near.empty())
-            s += "\nNearest non-yanked: " + inert(near, kSpecifierChars);
-        detail_label = "Reason";
-        break;
-    case EventKind::vulnerability:
-        s = ":rotating_light: " + pkg + " " + ver + ", the version you pin, is vulnerable";
-        if (e.advisory) {
-            s += "\n*" + inert(advisory_title(*e.advisory), kSpecifierChars) + "*";
-            s += "\n" + inert(fix_text(e), kDetailChars);
-            if (is_web_url(e.advisory->link))
-                s += "\n<" + link_url(e.advisory->link.substr(0, 2 * kOriginChars)) + "|" +
-                     inert(e.advisory->id, kIdChars) + ">";
-        }
-        detail_label = "Summary";
-        break;
-    case EventKind::vulnerability_withdrawn:
-        s = ":white_check_mark: " + pkg + " " + ver + ": advisory *" +
-            inert(e.advisory ? advisory_title(*e.advisory) : std::string("?"), kSpecifierChars) +
-            "* no longer applies";
-        detail_label = "Why";
-        break;
-    case EventKind::pin_not_found:
-        s = pkg + " " + inert(e.pinned.value_or("?"), kVersionChars) +
-            ", the version you pin, is not listed";
-        break;
-    case EventKind::release_removed:
-        s = pkg + " " + ver + " was removed from the index";
-        break;
-    case EventKind::package_gone:
-        s = pkg + " is gone from the index";
-        break;
-    case EventKind::source_failing:
-        s = pkg + ": polls keep failing";
-        detail_label = "Last error";
-        break;
-    case EventKind::source_recovered:
-        s = pkg + ": polls work again";
-        break;
-    case EventKind::notifier_disabled:
-        s = "Notifier " + pkg + " is disabled: it gets nothing until the config changes";
-        break;
-    case EventKind::github_release:
-        s = pkg + " *" + ver + "* released on GitHub";
-        break;
-    case EventKind::issue_spike:
-        s = ":rotating_light: " + pkg + ": a spike of new GitHub issues";
-        break;
-    case EventKind::issue_spike_over:
-        s = pkg + ": new GitHub issues are back to their usual rate";
-        break;
-    }
-    if (!e.detail.empty())
-        s += "\n" + std::string(detail_label) + ": " + inert(e.detail, kDetailChars);
-    if (auto l = links(e); !l.empty()) s += "\n" + l;
-    if (e.link && e.source != "github" && is_web_url(*e.link)) {
-        std::string const url = redact_url(*e.link);
-        s += "\n<" + link_url(url.substr(0, 2 * kOriginChars)) + "|Release notes>";
-    }
+    for (std::size_t i = 0; i < m.brief.size(); ++i)
+        s += (i == 0 ? std::string(sign(m.severity)) : "\n") + mrkdwn_line(m.brief[i]);
     return s;
 }
 
-std::string context_text(Event const& e) {
-    return "pinwatch event " + inert(e.id, kIdChars) + " · " + model::to_string(e.kind) + " · " +
-           utc_text(e.at);
+std::string context_text(Message const& m) {
+    return mrkdwn_line(trail(m));
 }
 
-// The plain-text fallback Slack shows in notifications (and parses like mrkdwn: escaped too).
-std::string fallback(std::span<Event const> events) {
+// The plain-text fallback Slack shows in notifications (and parses like mrkdwn: defused and
+// escaped too).
+std::string fallback(std::span<Message const> messages) {
     std::string out;
-    if (events.size() > 1) out = "pinwatch: " + std::to_string(events.size()) + " changes";
-    for (auto const& e : events) {
+    if (messages.size() > 1) out = batch_title(messages.size());
+    for (auto const& m : messages) {
         if (!out.empty()) out += "\n";
-        out += SlackNotifier::escape(truncate_text(describe(e), kFallbackLineChars));
+        out += SlackNotifier::escape(
+            SlackNotifier::defuse(truncate_text(m.sentence, kFallbackLineChars)));
         if (out.size() > kFallbackChars) break;
     }
     if (out.size() > kFallbackChars) {
@@ -278,25 +171,61 @@ std::string SlackNotifier::escape(std::string_view text) {
     return out;
 }
 
+std::string SlackNotifier::defuse(std::string_view text) {
+    // Slack has no escape for its formatting characters, so each one that could format is
+    // replaced by a look-alike that does not: a reader sees the same text, Slack formats none
+    // of it. '_' only opens italics at the start of a word, so "typing_extensions" and
+    // "evt_1" keep theirs; ':' only when it opens an emoji code (":rotating_light:").
+    auto const alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    auto const emoji_char = [&](char c) {
+        return alnum(c) || c == '_' || c == '+' || c == '-' || c == '\'';
+    };
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        bool const after_word = i > 0 && alnum(text[i - 1]);
+        if (c == '*') {
+            out += "\u2217"; // ∗ ASTERISK OPERATOR
+        } else if (c == '~') {
+            out += "\u223c"; // ∼ TILDE OPERATOR
+        } else if (c == '`') {
+            out += "\u02cb"; // ˋ MODIFIER LETTER GRAVE ACCENT
+        } else if (c == '_' && !after_word) {
+            out += "\u02cd"; // ˍ MODIFIER LETTER LOW MACRON
+        } else if (c == ':') {
+            std::size_t end = i + 1;
+            bool letter = false;
+            for (; end < text.size() && emoji_char(text[end]); ++end)
+                letter = letter || ((text[end] | 0x20) >= 'a' && (text[end] | 0x20) <= 'z');
+            bool const emoji = end > i + 1 && end < text.size() && text[end] == ':' && letter;
+            out += emoji ? "\u2236" : ":"; // ∶ RATIO
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string SlackNotifier::render(std::span<Event const> events, std::size_t part,
                                   std::size_t parts) {
+    auto const messages = messages_for(events);
     JsonWriter w;
     w.begin_object();
-    w.field("text", fallback(events));
+    w.field("text", fallback(messages));
     w.field("unfurl_links", false).field("unfurl_media", false);
     w.key("blocks").begin_array();
-    std::string header = "pinwatch: " + std::to_string(events.size()) +
-                         (events.size() == 1 ? " change" : " changes");
-    if (parts > 1)
-        header += " (part " + std::to_string(part) + " of " + std::to_string(parts) + ")";
     w.begin_object().field("type", "header").key("text").begin_object();
-    w.field("type", "plain_text").field("text", header).end_object().end_object();
-    for (auto const& e : events) {
+    w.field("type", "plain_text").field("text", batch_title(messages.size(), part, parts));
+    w.end_object().end_object();
+    for (auto const& m : messages) {
         w.begin_object().field("type", "section").key("text");
-        mrkdwn(w, section_text(e));
+        mrkdwn(w, section_text(m));
         w.end_object();
         w.begin_object().field("type", "context").key("elements").begin_array();
-        mrkdwn(w, context_text(e));
+        mrkdwn(w, context_text(m));
         w.end_array().end_object();
     }
     w.end_array();
@@ -308,7 +237,8 @@ std::vector<std::span<Event const>> SlackNotifier::split(std::span<Event const> 
     std::vector<std::span<Event const>> out;
     std::size_t start = 0, chars = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
-        std::size_t const size = section_text(events[i]).size() + context_text(events[i]).size();
+        auto const m = message_for(events[i]);
+        std::size_t const size = section_text(m).size() + context_text(m).size();
         if (i > start && (i - start == kMaxEventsPerMessage || chars + size > kMaxBlockChars)) {
             out.push_back(events.subspan(start, i - start));
             start = i;

@@ -1,5 +1,6 @@
-// Slack notifier: events as Block Kit messages POSTed to an incoming webhook. Rendering is pure
-// (and escapes every piece of untrusted text, so "<!channel>" in a yank reason stays text);
+// Slack notifier: events as Block Kit messages POSTed to an incoming webhook. Rendering is pure:
+// it renders the message model (notifiers/message.hpp) as mrkdwn, and escapes and defuses
+// every piece of untrusted text, so "<!channel>" or "*urgent*" in a yank reason stays text;
 // deliver() only posts the rendered parts and reads Slack's answer. The webhook URL is a
 // credential (its path is the token): no message, log line or error ever contains it.
 #pragma once
@@ -50,6 +51,10 @@ class SlackNotifier final : public Notifier {
     static std::vector<std::string> render_messages(std::span<Event const> events);
     // Slack's three control characters as entities ("&" first): &amp; &lt; &gt;.
     static std::string escape(std::string_view text);
+    // Untrusted text without Slack formatting of its own: '*', '~' and '`', a '_' that starts a
+    // word and a ':' that opens an emoji code become look-alikes that do not format (∗ ∼ ˋ ˍ ∶),
+    // so a yank reason cannot bold, strike, quote as code or show an emoji. Before escape().
+    static std::string defuse(std::string_view text);
 
   private:
     boost::asio::awaitable<Delivery> post(std::string body);

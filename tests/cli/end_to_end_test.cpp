@@ -5,6 +5,7 @@
 // entry points: what a user sees is what is asserted.
 
 #include "cli/commands.hpp"
+#include "net/http.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
@@ -551,4 +552,136 @@ BOOST_AUTO_TEST_CASE(check_json_stays_parseable_with_debug_logs) {
     std::stringstream es;
     es << errs.rdbuf();
     BOOST_TEST(contains(es.str(), " debug: "), es.str()); // the logs went to stderr
+}
+
+namespace {
+std::string file_bytes(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+std::size_t count_of(std::string const& s, std::string const& part) {
+    std::size_t n = 0;
+    for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1))
+        ++n;
+    return n;
+}
+} // namespace
+
+// Issue #20 defect 4: the index password was part of every package's identity, so a new
+// password re-subscribed every package and re-sent every urgent alert under new ids; and it
+// was stored in the state file. Now the password is applied per request, from the config.
+BOOST_AUTO_TEST_CASE(a_new_index_password_keeps_every_subscription_and_sends_nothing_again) {
+    Workspace w;
+    FakeAdvisory advisory;
+    advisory.id = "PYSEC-2026-1";
+    advisory.summary = "remote code execution";
+    advisory.fixed_in = {"1.1"};
+    w.pypi.add_vulnerability("demo", "1.0", advisory);
+    auto const use_password = [&](std::string const& password) {
+        auto url = w.pypi.index_url();
+        url.insert(url.find("://") + 3, "ci-user:" + password + "@");
+        w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                                 "index_url = \"" +
+                                     url + "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n");
+    };
+    auto const snapshot = [&] {
+        watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
+        std::map<std::string, std::int64_t> ids;
+        for (auto const& s : store.subscriptions(false))
+            ids[s.sub.source + ":" + s.sub.name] = s.id;
+        return std::pair(ids, store.events(1000).size());
+    };
+    use_password("OLDPASSWORD");
+    auto const first = w.run_once();
+    for (auto const& line : first)
+        BOOST_TEST_MESSAGE("first run: " << line); // the advisory against the pin, if told
+    auto const before = snapshot();
+    BOOST_TEST(before.first.size() == 2u);
+
+    use_password("NEWPASSWORD");
+    BOOST_TEST(w.run_once().empty()); // nothing re-sent
+    auto const after = snapshot();
+    BOOST_TEST((after.first == before.first)); // the same subscriptions, no new ones
+    BOOST_TEST(after.second == before.second); // and no new events
+    auto const last = w.pypi.server().last_request();
+    BOOST_REQUIRE(last.has_value());
+    BOOST_TEST(last->header("authorization").value_or("") ==
+               net::basic_authorization("ci-user", "NEWPASSWORD"));
+    // Neither password is anywhere in the state file.
+    auto bytes = file_bytes(w.path("state.db"));
+    if (fs::exists(w.path("state.db-wal"))) bytes += file_bytes(w.path("state.db-wal"));
+    BOOST_TEST(bytes.find("OLDPASSWORD") == std::string::npos);
+    BOOST_TEST(bytes.find("NEWPASSWORD") == std::string::npos);
+}
+
+// Issue #20 defect 5: SIGPIPE killed the daemon silently when its stdout went away (exit 141,
+// no log line). Now EPIPE is said once and the daemon goes on polling, and stops cleanly.
+BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
+    Workspace w;
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+                             "index_url = \"" +
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1s\"\njitter = 0\n[http]\ntimeout = \"5s\"\n");
+    int pipe_fds[2];
+    BOOST_REQUIRE(::pipe(pipe_fds) == 0);
+    std::string const exe = PINWATCH_BINARY;
+    std::string const cfg = w.path("pinwatch.toml");
+    std::string const log = w.path("stderr.log");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char const* argv[] = {exe.c_str(), "run", "--config", cfg.c_str(), nullptr};
+    pid_t pid = 0;
+    BOOST_REQUIRE(
+        posix_spawn(&pid, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipe_fds[1]);
+    ::close(pipe_fds[0]); // the reader goes away before the daemon writes anything
+    auto const wait_for = [&](auto done) {
+        auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!done()) {
+            if (std::chrono::steady_clock::now() >= until) return false;
+            int status = 0;
+            if (::waitpid(pid, &status, WNOHANG) == pid) {
+                BOOST_TEST_MESSAGE(
+                    "the daemon died: " << (WIFSIGNALED(status)
+                                                ? "signal " + std::to_string(WTERMSIG(status))
+                                                : "exit " + std::to_string(WEXITSTATUS(status))));
+                pid = 0;
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return true;
+    };
+    auto const delivered = [&] {
+        try {
+            watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
+            return watcher::Outbox(store).counts().delivered;
+        } catch (std::exception const&) {
+            return std::int64_t(0);
+        }
+    };
+    // The baseline is silent; a new release makes the console write to the closed pipe.
+    BOOST_REQUIRE(wait_for([&] { return w.pypi.server().requests() >= 2; }));
+    w.pypi.add_release("demo", {"2.0.0", 1700001000});
+    BOOST_REQUIRE(wait_for([&] { return contains(file_bytes(log), "stdout is closed (EPIPE)"); }));
+    BOOST_REQUIRE(wait_for([&] { return delivered() >= 1; }));
+    // It goes on: more polls, another release delivered (into the void), said only once.
+    auto const requests = w.pypi.server().requests();
+    w.pypi.add_release("demo", {"2.0.1", 1700002000});
+    BOOST_REQUIRE(wait_for([&] { return delivered() >= 2; }));
+    BOOST_REQUIRE(wait_for([&] { return w.pypi.server().requests() >= requests + 4; }));
+    BOOST_TEST(count_of(file_bytes(log), "stdout is closed (EPIPE)") == 1u);
+    BOOST_REQUIRE(pid != 0);
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
 }

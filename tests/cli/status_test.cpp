@@ -458,6 +458,23 @@ BOOST_AUTO_TEST_CASE(status_with_a_config_needs_no_secrets) {
     BOOST_TEST(!contains(s.err, "credential"), s.err);
 }
 
+// The [state] table form (`path`, `keep`) names the state file as `state = "..."` does.
+BOOST_AUTO_TEST_CASE(status_with_a_config_reads_the_state_table) {
+    TempDir dir;
+    auto const config = (dir.path / "pinwatch.toml").string();
+    std::ofstream(config) << "requirements = [\"missing.txt\"]\n"
+                             "[state]\npath = \"state/state.db\"\nkeep = \"2h\"\n";
+    fs::create_directories(dir.path / "state");
+    {
+        StateStore store((dir.path / "state" / "state.db").string());
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto const s = status_args({"--config", config});
+    BOOST_TEST(s.rc == 0, s.err);
+    BOOST_TEST(contains(s.out, "demo"));
+    BOOST_TEST(contains(s.out, (dir.path / "state" / "state.db").string()));
+}
+
 // An admin's shell has no $STATE_DIRECTORY: when the user has no state file of its own, status
 // also looks for the systemd service's, and says so when there is none.
 BOOST_AUTO_TEST_CASE(without_a_state_of_its_own_status_names_the_services_path) {

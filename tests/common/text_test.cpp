@@ -66,3 +66,35 @@ BOOST_AUTO_TEST_CASE(ascii_helpers) {
     BOOST_TEST(trim_blanks("  x y \t\n") == "x y");
     BOOST_TEST(ascii_lower("ÄBC") == "Äbc"); // ASCII only: bytes above 0x7f are left alone
 }
+
+// Issue #20: U+2028/U+2029 and zero-width characters reached the console and logs. They are
+// made visible like control bytes; ordinary non-ASCII text stays as it is.
+BOOST_AUTO_TEST_CASE(sanitize_makes_separators_and_zero_width_characters_visible) {
+    BOOST_TEST(sanitize_text("a\xe2\x80\xa8"
+                             "b") == "a\\u2028b"); // line separator
+    BOOST_TEST(sanitize_text("a\xe2\x80\xa9"
+                             "b") == "a\\u2029b");                          // paragraph separator
+    BOOST_TEST(sanitize_text("re\xe2\x80\x8bquests") == "re\\u200bquests"); // zero-width space
+    BOOST_TEST(sanitize_text("x\xe2\x80\x8c\xe2\x80\x8dy") == "x\\u200c\\u200dy");
+    BOOST_TEST(sanitize_text("\xe2\x81\xa0joined") == "\\u2060joined"); // word joiner
+    BOOST_TEST(sanitize_text("\xef\xbb\xbf"
+                             "BOM") == "\\ufeffBOM");
+    BOOST_TEST(sanitize_text("em\xe2\x80\x94"
+                             "dash \xe2\x80\xa6") == "em\xe2\x80\x94"
+                                                     "dash \xe2\x80\xa6");
+}
+
+// Issue #20: a package's identity is its index without userinfo, host lower-cased.
+BOOST_AUTO_TEST_CASE(url_identity_and_userinfo) {
+    BOOST_TEST(url_identity("https://u:pw@Mirror.EXAMPLE:8443/Simple/") ==
+               "https://mirror.example:8443/Simple/");
+    BOOST_TEST(url_identity("HTTPS://pypi.org/simple/") == "https://pypi.org/simple/");
+    BOOST_TEST(url_identity("https://a:b@c@host/x@y") == "https://host/x@y");
+    BOOST_TEST(url_identity("github:demo") == "github:demo");
+    auto info = url_userinfo("https://ci%40corp:p%3Ass@host/simple/");
+    BOOST_REQUIRE(info.has_value());
+    BOOST_TEST(info->user == "ci@corp");
+    BOOST_TEST(info->password == "p:ss");
+    BOOST_TEST(!url_userinfo("https://host/simple/").has_value());
+    BOOST_TEST(url_userinfo("https://token@host/")->password.empty());
+}

@@ -245,3 +245,87 @@ BOOST_AUTO_TEST_CASE(metrics_listener_settings) {
                p + "2: metrics.listen: missing (an address like \"127.0.0.1:9464\")\n" + p +
                    "3: metrics.port: unknown key\n");
 }
+
+// Issue #20 defect 7: a world-writable config or requirements file, and a `file:` secret owned
+// by another user or in a world-writable folder, were accepted: any local user could redirect
+// the notifiers or the index. Each is refused, as file:line: key: message with the fix.
+BOOST_AUTO_TEST_CASE(files_others_can_change_are_refused) {
+    Dir d;
+    auto const req = d.write("requirements.txt", "requests\n", 0664);
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n", 0666);
+    auto c = check_config(cfg);
+    BOOST_TEST(
+        lines(c.errors) ==
+            (std::vector<std::string>{
+                cfg + ":1: requirements: '" + req +
+                    "' is writable by group or others (mode 0664); chmod go-w '" + req + "'",
+                cfg + ": config: '" + cfg +
+                    "' is writable by group or others (mode 0666); chmod go-w '" + cfg + "'"}),
+        boost::test_tools::per_element());
+    ::chmod(req.c_str(), 0644);
+    ::chmod(cfg.c_str(), 0644);
+    BOOST_TEST(check_config(cfg).ok(), joined(check_config(cfg).errors));
+
+    // A folder others may write without the sticky bit: they could swap the file.
+    fs::create_directories(d.dir / "open");
+    auto const open = (d.dir / "open").string();
+    ::chmod(open.c_str(), 0777);
+    d.write("open/requirements.txt", "requests\n", 0644);
+    auto const inner = d.write("open/pinwatch.toml", "requirements = [\"requirements.txt\"]\n");
+    c = check_config(inner);
+    BOOST_TEST(!c.ok());
+    BOOST_TEST(joined(c.errors).find(inner + ": config: '" + inner + "' is in the folder '" + open +
+                                     "', which others may write without the sticky bit (mode "
+                                     "0777); chmod o-w '" +
+                                     open + "'") != std::string::npos,
+               joined(c.errors));
+    ::chmod(open.c_str(), 01777); // sticky, like /tmp: only owners rename or remove
+    BOOST_TEST(check_config(inner).ok(), joined(check_config(inner).errors));
+}
+
+BOOST_AUTO_TEST_CASE(file_secrets_others_can_change_are_refused) {
+    Dir d;
+    d.write("requirements.txt", "requests\n", 0644);
+    auto const secret = d.write("slack-url", "https://hooks.slack.com/services/T0/B0/s3cr3t", 0620);
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n"
+                                              "[notifiers.ops]\ntype = \"slack\"\n"
+                                              "webhook_url = \"file:slack-url\"\n");
+    auto c = check_config(cfg);
+    BOOST_TEST(lines(c.errors) == (std::vector<std::string>{
+                                      cfg + ":4: notifiers.ops.webhook_url: file: '" + secret +
+                                      "' is writable by group or others (mode 0620); chmod go-w '" +
+                                      secret + "'"}),
+               boost::test_tools::per_element());
+    ::chmod(secret.c_str(), 0600);
+    BOOST_TEST(check_config(cfg).ok(), joined(check_config(cfg).errors));
+
+    // In a folder others may write (no sticky bit).
+    fs::create_directories(d.dir / "open");
+    auto const open = (d.dir / "open").string();
+    auto const moved = d.write("open/slack-url", "https://hooks.slack.com/services/T0/B0/s3cr3t");
+    ::chmod(open.c_str(), 0777);
+    auto const cfg2 = d.write("other.toml", "requirements = [\"requirements.txt\"]\n"
+                                            "[notifiers.ops]\ntype = \"slack\"\n"
+                                            "webhook_url = \"file:open/slack-url\"\n");
+    c = check_config(cfg2);
+    BOOST_TEST(joined(c.errors).find(cfg2 + ":4: notifiers.ops.webhook_url: file: '" + moved +
+                                     "' is in the folder '" + open + "'") != std::string::npos,
+               joined(c.errors));
+    ::chmod(open.c_str(), 0700);
+
+    // Owned by another user: only possible to set up as root.
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("not root: cannot give a file to another user; that part skipped");
+        return;
+    }
+    BOOST_REQUIRE(::chown(secret.c_str(), 65534, 65534) == 0);
+    c = check_config(cfg);
+    BOOST_TEST(lines(c.errors) == (std::vector<std::string>{
+                                      cfg + ":4: notifiers.ops.webhook_url: file: '" + secret +
+                                      "' belongs to another user (uid 65534, pinwatch runs "
+                                      "as uid 0); chown 0 '" +
+                                      secret + "' and chmod 600 it"}),
+               boost::test_tools::per_element());
+    for (auto const& e : lines(c.errors))
+        BOOST_TEST(e.find("s3cr3t") == std::string::npos, e);
+}

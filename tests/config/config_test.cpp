@@ -672,3 +672,26 @@ flask = 3
                    std::string::npos,
                m);
 }
+
+// Issue #20: [state] keep, the retention of delivered events (default 90 days), validated like
+// every other duration; `state = "path"` keeps working, and [state] path does the same.
+BOOST_AUTO_TEST_CASE(state_table_path_and_keep) {
+    auto plain = parse_config("requirements = [\"r.txt\"]\nstate = \"s.db\"\n", "/etc/p/p.toml");
+    BOOST_REQUIRE(plain.has_value());
+    BOOST_TEST(plain->state.value() == "/etc/p/s.db");
+    BOOST_TEST(plain->state_keep.count() == 90 * 86400);
+    auto table = parse_config(
+        "requirements = [\"r.txt\"]\n[state]\npath = \"s.db\"\nkeep = \"30d\"\n", "/etc/p/p.toml");
+    BOOST_REQUIRE_MESSAGE(table.has_value(), (table ? std::string() : all(table.error())));
+    BOOST_TEST(table->state.value() == "/etc/p/s.db");
+    BOOST_TEST(table->state_keep.count() == 30 * 86400);
+    auto bad = parse_config("requirements = [\"r.txt\"]\n[state]\nkeep = \"forever\"\nsize = 3\n",
+                            "k.toml");
+    BOOST_REQUIRE(!bad.has_value());
+    BOOST_REQUIRE(bad.error().size() == 2u);
+    BOOST_TEST(bad.error()[0].str() == "k.toml:3: state.keep: expected a duration from 3600s to "
+                                       "366d, like \"90s\", \"15m\", \"1h\" or a number of "
+                                       "seconds");
+    BOOST_TEST(bad.error()[1].str().rfind("k.toml:4: state.size: unknown key", 0) == 0u,
+               bad.error()[1].str());
+}

@@ -1148,6 +1148,57 @@ BOOST_AUTO_TEST_CASE(url_userinfo_becomes_basic_authorization) {
                basic_authorization("alice", "pa55word"));
 }
 
+// Issue #20: the index's basic auth (URL userinfo) follows the rule an Authorization header
+// follows: kept on a same-origin redirect, never sent to another origin.
+BOOST_AUTO_TEST_CASE(url_userinfo_stays_with_its_origin_across_redirects) {
+    TestServer other(hello);
+    TestServer origin([&](TestRequest const& r) {
+        if (r.path() == "/simple/demo") return TestResponse::redirect(301, "/simple/demo/");
+        if (r.path() == "/simple/demo/") return TestResponse::redirect(302, other.url("/files"));
+        return TestResponse::text("?");
+    });
+    Harness h;
+    REQUIRE_OK(
+        h.get("http://alice:pa55word@127.0.0.1:" + std::to_string(origin.port()) + "/simple/demo"));
+    auto const seen = origin.received();
+    BOOST_REQUIRE(seen.size() == 2u);
+    for (auto const& r : seen)
+        BOOST_TEST(r.header("Authorization").value_or("") ==
+                   basic_authorization("alice", "pa55word"));
+    BOOST_REQUIRE(other.requests() == 1u);
+    BOOST_TEST(!other.last_request()->header("Authorization"));
+}
+
+// Plain http carries credentials to loopback only: anything else is refused before a connection
+// is made (so no network is needed to test it), for a header and for userinfo alike.
+BOOST_AUTO_TEST_CASE(credentials_are_never_sent_over_plain_http_to_another_host) {
+    Harness h;
+    Request bearer;
+    bearer.url = "http://index.example.invalid/simple/";
+    bearer.header("Authorization", "Bearer t0ken");
+    auto r = h.fetch(bearer);
+    REQUIRE_ERROR(r, ErrorKind::bad_url);
+    BOOST_TEST(contains(r.error().message, "refusing to send credentials over plain http"));
+    BOOST_TEST(!contains(r.error().message, "t0ken"));
+    auto u = h.get("http://alice:pa55word@10.1.2.3:8080/simple/");
+    REQUIRE_ERROR(u, ErrorKind::bad_url);
+    BOOST_TEST(contains(u.error().message, "10.1.2.3:8080"));
+    BOOST_TEST(!contains(u.error().message, "pa55word"));
+    // Loopback by name or address is fine (the tests' own servers are reached that way).
+    TestServer local(hello);
+    REQUIRE_OK(h.get("http://alice:pa55word@localhost:" + std::to_string(local.port()) + "/"));
+    // And a redirect to a plain-http host elsewhere loses the credentials instead.
+    TestServer bounce([](TestRequest const&) {
+        return TestResponse::redirect(302, "http://127.0.0.1:1/elsewhere");
+    });
+    Request carried;
+    carried.url = bounce.url("/");
+    carried.header("Authorization", "Bearer t0ken");
+    auto c = h.fetch(carried);
+    BOOST_REQUIRE(!c);
+    BOOST_TEST(!contains(c.error().message, "refusing to send credentials"), message_of(c));
+}
+
 // --- cancellation and shutdown -------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(caller_cancellation_ends_fetch_and_client_stays_usable) {

@@ -72,3 +72,36 @@ BOOST_AUTO_TEST_CASE(request_header_builder) {
     BOOST_TEST(r.headers[0].first == "If-None-Match");
     BOOST_TEST(r.method == "GET");
 }
+
+// A page a server links to (Link: rel="next") gets the request's credentials only on the
+// request's own origin: scheme, host and port.
+BOOST_AUTO_TEST_CASE(follow_link_keeps_credentials_on_their_origin_only) {
+    Request first;
+    first.url = "https://api.example.com/repos/o/r/issues?page=1";
+    first.header("Authorization", "Bearer t0ken").header("Accept", "application/json");
+    auto same = follow_link(first, "https://API.example.com:443/repos/o/r/issues?page=2");
+    BOOST_REQUIRE(same);
+    BOOST_TEST(same->url == "https://api.example.com/repos/o/r/issues?page=2");
+    BOOST_TEST(same->headers.size() == 2u);
+    auto relative = follow_link(first, "/repos/o/r/issues?page=3");
+    BOOST_REQUIRE(relative);
+    BOOST_TEST(relative->url == "https://api.example.com/repos/o/r/issues?page=3");
+    BOOST_TEST(relative->headers.size() == 2u);
+    for (auto const* link : {"https://api.example.com:8443/x", "http://api.example.com/x",
+                             "https://evil.example/x", "https://api.example.com@evil.example/x"}) {
+        auto other = follow_link(first, link);
+        BOOST_REQUIRE(other);
+        BOOST_TEST(other->headers.size() == 1u, link);
+        BOOST_TEST(other->headers[0].first == "Accept", link);
+    }
+    // Userinfo in the request's URL goes on as basic auth to the same origin only.
+    Request index;
+    index.url = "https://alice:pa55@mirror.example/simple/demo/";
+    auto next = follow_link(index, "/simple/demo/?page=2");
+    BOOST_REQUIRE(next);
+    BOOST_TEST(next->url == "https://mirror.example/simple/demo/?page=2");
+    BOOST_REQUIRE(next->headers.size() == 1u);
+    BOOST_TEST(next->headers[0].second == basic_authorization("alice", "pa55"));
+    BOOST_TEST(follow_link(index, "https://cdn.example/f")->headers.empty());
+    BOOST_TEST(!follow_link(index, "ftp://x/"));
+}

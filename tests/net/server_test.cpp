@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace asio = boost::asio;
 using pinwatch::net::Server;
@@ -148,4 +149,24 @@ BOOST_AUTO_TEST_CASE(bad_addresses_are_clear_errors) {
     auto const port = taken.port();
     BOOST_TEST(message("127.0.0.1", port) ==
                "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use");
+}
+
+// Issue #20: 16 sockets opened and left silent made /healthz fail for everyone. The oldest
+// connection that has sent nothing now gives way to a new one. (Before: the 17th connection
+// was closed unanswered.)
+BOOST_AUTO_TEST_CASE(silent_connections_never_lock_out_a_probe) {
+    Running r([](std::string_view) { return ServerReply{200, "text/plain", "ok\n"}; });
+    auto const port = r.server->port();
+    std::vector<int> idle;
+    for (int i = 0; i < 20; ++i)
+        idle.push_back(connect_to(port));
+    for (int round = 0; round < 3; ++round) {
+        int const probe = connect_to(port);
+        auto const got = exchange(
+            probe, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", closed);
+        BOOST_TEST(contains(got, "HTTP/1.1 200"), got);
+        ::close(probe);
+    }
+    for (int fd : idle)
+        ::close(fd);
 }

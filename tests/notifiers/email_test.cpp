@@ -382,3 +382,33 @@ BOOST_AUTO_TEST_CASE(github_events_and_release_note_links_in_mail) {
     BOOST_TEST(!contains(m.html, "<b>notes</b>"));
     BOOST_TEST(contains(m.html, "&lt;b&gt;notes&lt;/b&gt;"));
 }
+
+// Issue #20: a link shows the host it really goes to; userinfo in front of the host is dropped
+// in both parts, so "osv.dev@" cannot pass for the host.
+BOOST_AUTO_TEST_CASE(links_show_their_real_host_in_mail) {
+    auto v = release("evt_v");
+    v.kind = model::EventKind::vulnerability;
+    v.version = "2.31.0";
+    v.update.reset();
+    v.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.summary = "<a href=\"https://evil.example\">osv.dev</a>";
+    a.link = "https://osv.dev@evil.example/advisory";
+    v.advisory = a;
+    v.detail = a.summary;
+    v.link = "https://pypi.org:x@evil.example/notes";
+    std::vector<Event> events{v};
+    auto const m = EmailNotifier(settings()).render(events);
+    BOOST_TEST(contains(m.text, "  Link: https://evil.example/advisory\n"), m.text);
+    BOOST_TEST(contains(m.text, "  Release notes: https://evil.example/notes\n"), m.text);
+    BOOST_TEST(!contains(m.text, "osv.dev@"));
+    BOOST_TEST(contains(m.html, "<tr><th align=\"left\">Link</th><td>https://evil.example/"
+                                "advisory</td></tr>\n"),
+               m.html);
+    BOOST_TEST(contains(m.html, "<tr><th align=\"left\">Summary</th><td>&lt;a href=&quot;"
+                                "https://evil.example&quot;&gt;osv.dev&lt;/a&gt;</td></tr>\n"),
+               m.html);
+    BOOST_TEST(!contains(m.html, "osv.dev@"));
+    BOOST_TEST(!contains(m.html, "<a "));
+}

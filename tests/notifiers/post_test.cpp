@@ -4,6 +4,7 @@
 // Helpers of the posting channels: Retry-After, scrubbing a secret URL, excerpts, and the
 // memory of what already arrived.
 
+#include "common/secret.hpp"
 #include "notifiers/post.hpp"
 
 using namespace pinwatch;
@@ -64,4 +65,23 @@ BOOST_AUTO_TEST_CASE(recently_delivered_is_bounded) {
     seen.forget("b");
     BOOST_TEST(!seen.contains("b"));
     BOOST_TEST(seen.contains("c"));
+}
+
+// Issue #20: a receiver's error body that quoted only the token part of a webhook URL was
+// logged and shown by `status` and `notify-test`. Each path segment of the URL is scrubbed, and
+// so is every other secret the process has resolved.
+BOOST_AUTO_TEST_CASE(bodies_are_scrubbed_of_url_segments_and_every_known_secret) {
+    std::string const url = "https://hooks.example/services/T0AAA1/B0BBB2/XyZtokenPart";
+    auto const quoted = body_excerpt("no_team: T0AAA1 / bad token XyZtokenPart", url);
+    BOOST_TEST(quoted.find("T0AAA1") == std::string::npos, quoted);
+    BOOST_TEST(quoted.find("XyZtokenPart") == std::string::npos, quoted);
+    BOOST_TEST(quoted.find("no_team") != std::string::npos, quoted);
+
+    remember_secret("whsec-signing-key-42");
+    remember_secret("https://other.example/hook/Zq9secretpath");
+    auto const other =
+        body_excerpt("echo: whsec-signing-key-42 and Zq9secretpath", "https://third.example/x");
+    BOOST_TEST(other.find("whsec-signing-key-42") == std::string::npos, other);
+    BOOST_TEST(other.find("Zq9secretpath") == std::string::npos, other);
+    BOOST_TEST(other.find("echo:") != std::string::npos, other);
 }

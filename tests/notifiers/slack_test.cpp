@@ -475,7 +475,7 @@ BOOST_AUTO_TEST_CASE(an_advisory_links_to_itself_and_its_text_arrives_inert) {
                ":rotating_light: *requests* 2.31.0, the version you pin, is vulnerable\n"
                "*GHSA-9wx4-h78v-vm56 (CVE-2024-35195)*\n"
                "fixed in 2.32.0; none is allowed by '==2.31.0' (change the requirement)\n"
-               "<https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56|GHSA-9wx4-h78v-vm56>\n"
+               "<https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56|GHSA-9wx4-h78v-vm56 (osv.dev)>\n"
                "Summary: sticky verify &lt;!channel&gt;\n"
                "<https://pypi.org/project/requests/2.31.0/|PyPI: requests 2.31.0>");
     BOOST_TEST(section(doc, 1).rfind(":white_check_mark: *requests* 2.31.0: advisory "
@@ -514,7 +514,7 @@ BOOST_AUTO_TEST_CASE(github_events_link_to_github_and_stay_inert) {
     std::vector<model::Event> const events{e, g, s};
     auto const doc = parse(SlackNotifier::render(events));
     BOOST_TEST(section(doc, 0).find("\n<https://github.com/psf/requests/releases/tag/v2.32.0|"
-                                    "Release notes>") != std::string::npos,
+                                    "Release notes (github.com)>") != std::string::npos,
                section(doc, 0));
     BOOST_TEST(section(doc, 1) == "*requests* *v2.33.0* released on GitHub\n"
                                   "Details: &lt;!channel&gt; notes; not on PyPI after 6 h\n"
@@ -522,5 +522,80 @@ BOOST_AUTO_TEST_CASE(github_events_link_to_github_and_stay_inert) {
                                   "https://github.com/psf/requests/releases/tag/v2.33.0>");
     BOOST_TEST(section(doc, 2).rfind(":rotating_light: *requests*: a spike of new GitHub issues\n",
                                      0) == 0u,
+               section(doc, 2));
+}
+
+// Issue #20: Slack has no escape for its formatting characters, so text from outside gets
+// look-alikes that do not format; pinwatch's own emphasis stays.
+BOOST_AUTO_TEST_CASE(formatting_from_outside_is_defused) {
+    BOOST_TEST(SlackNotifier::defuse("*bold* _it_ ~gone~ `code` :rotating_light: ```x```") ==
+               "\u2217bold\u2217 \u02cdit_ \u223cgone\u223c \u02cbcode\u02cb "
+               "\u2236rotating_light: \u02cb\u02cb\u02cbx\u02cb\u02cb\u02cb");
+    // Names with underscores, ids, times and URLs are left as they are.
+    BOOST_TEST(SlackNotifier::defuse("typing_extensions evt_1 10:00:00Z https://x.example/a_b") ==
+               "typing_extensions evt_1 10:00:00Z https://x.example/a_b");
+    BOOST_TEST(SlackNotifier::defuse("__init__ ==2.* ~=1.4") ==
+               "\u02cd\u02cdinit_\u02cd ==2.\u2217 \u223c=1.4");
+
+    auto e = release();
+    e.kind = model::EventKind::release_yanked;
+    e.update.reset();
+    e.allowed.reset();
+    e.detail = "*URGENT* _click_ ~here~ `rm -rf ~` :white_check_mark: safe <!channel>";
+    std::vector<model::Event> const events{e};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(section(doc, 0) ==
+               "*requests* 2.32.0 was yanked\n"
+               "Reason: \u2217URGENT\u2217 \u02cdclick_ \u223chere\u223c \u02cbrm -rf "
+               "\u223c\u02cb \u2236white_check_mark: safe &lt;!channel&gt;\n"
+               "<https://pypi.org/project/requests/2.32.0/|PyPI: requests 2.32.0>");
+    BOOST_TEST(std::string(doc["text"].GetString()) ==
+               "requests 2.32.0 was yanked: \u2217URGENT\u2217 \u02cdclick_ \u223chere\u223c "
+               "\u02cbrm -rf \u223c\u02cb \u2236white_check_mark: safe &lt;!channel&gt;");
+}
+
+// Issue #20: a link's text shows where it really goes. An advisory link from an index is
+// untrusted: "https://osv.dev@evil.example/" goes to evil.example, and says so.
+BOOST_AUTO_TEST_CASE(links_show_their_real_host) {
+    auto v = release("evt_v");
+    v.kind = model::EventKind::vulnerability;
+    v.version = "2.31.0";
+    v.update.reset();
+    v.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm56";
+    a.summary = "*critical*: upgrade `now`";
+    a.link = "https://osv.dev@evil.example/";
+    v.advisory = a;
+    v.detail = a.summary;
+    auto g = release("evt_gh");
+    g.kind = model::EventKind::github_release;
+    g.source = "github";
+    g.version = "v2.33.0";
+    g.update.reset();
+    g.allowed.reset();
+    g.pinned.reset();
+    g.detail = "release name: ~*Totally safe*~; not on PyPI after 6 h";
+    g.origin = "https://github.com/psf/requests/releases/tag/v2.33.0";
+    auto n = release("evt_n");
+    n.link = "https://docs.example\\@github.com/notes?x=1";
+    std::vector<model::Event> const events{v, g, n};
+    auto const doc = parse(SlackNotifier::render(events));
+    BOOST_TEST(section(doc, 0) ==
+               ":rotating_light: *requests* 2.31.0, the version you pin, is vulnerable\n"
+               "*GHSA-9wx4-h78v-vm56*\n"
+               "no fixed version published\n"
+               "<https://evil.example/|GHSA-9wx4-h78v-vm56 (evil.example)>\n"
+               "Summary: \u2217critical\u2217: upgrade \u02cbnow\u02cb\n"
+               "<https://pypi.org/project/requests/2.31.0/|PyPI: requests 2.31.0>");
+    BOOST_TEST(
+        section(doc, 1) ==
+        "*requests* *v2.33.0* released on GitHub\n"
+        "Details: release name: \u223c\u2217Totally safe\u2217\u223c; not on PyPI after 6 h\n"
+        "<https://github.com/psf/requests/releases/tag/v2.33.0|GitHub: "
+        "https://github.com/psf/requests/releases/tag/v2.33.0>");
+    // The release notes' URL loses its userinfo, so it goes where its text says.
+    BOOST_TEST(section(doc, 2).find("\n<https://github.com/notes|Release notes (github.com)>") !=
+                   std::string::npos,
                section(doc, 2));
 }

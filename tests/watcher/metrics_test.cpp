@@ -18,6 +18,7 @@ PollOutcome outcome(PollStatus status, int ms, bool not_modified = false,
     o.request_time = std::chrono::milliseconds(ms);
     o.not_modified = not_modified;
     o.event_kinds = std::move(kinds);
+    o.stored = true; // written at once (unchanged polls held back: see below)
     return o;
 }
 } // namespace
@@ -91,4 +92,40 @@ BOOST_AUTO_TEST_CASE(health_fails_when_cycles_stop_or_the_outbox_is_stuck) {
     BOOST_TEST(contains(h.text, "fail outbox slack: 1 pending, oldest 3700 s (limit 3600 s)\n"),
                h.text);
     BOOST_TEST(contains(h.text, "ok outbox digest: 5 pending\n"), h.text);
+}
+
+// Issue #20: during a full disk /healthz said 200 and the last-successful-poll metric stayed
+// current. A poll counts once stored; a refused write degrades the health until one is stored.
+BOOST_AUTO_TEST_CASE(refused_writes_degrade_health_and_only_stored_polls_count) {
+    Metrics m(1000);
+    HealthLimits const limits;
+    m.record_cycle(1000);
+    auto held = outcome(PollStatus::unchanged, 10, true);
+    held.stored = false; // batched, not yet written
+    m.record_poll(held, 1010);
+    BOOST_TEST(contains(m.render(1010, {}), "pinwatch_last_successful_poll_timestamp_seconds 0\n"));
+    m.record_flush(true, 1020); // the batch is written
+    BOOST_TEST(
+        contains(m.render(1020, {}), "pinwatch_last_successful_poll_timestamp_seconds 1020\n"));
+    BOOST_TEST(m.health(1020, {}, limits).ok);
+
+    m.record_flush(false, 1030); // the disk is full
+    m.record_poll(held, 1040);   // polls go on, none is stored
+    m.record_crash();
+    m.record_cycle(1050);
+    auto h = m.health(1050, {}, limits);
+    BOOST_TEST(!h.ok);
+    BOOST_TEST(contains(h.text, "fail state: the state file refuses writes since 20 s ago"),
+               h.text);
+    auto const text = m.render(1050, {});
+    BOOST_TEST(contains(text, "pinwatch_last_successful_poll_timestamp_seconds 1020\n"), text);
+    BOOST_TEST(contains(text, "pinwatch_state_writes_failing 1\n"), text);
+
+    m.record_poll(outcome(PollStatus::ok, 10), 1060); // stored again
+    BOOST_TEST(m.health(1060, {}, limits).ok);
+    BOOST_TEST(contains(m.render(1060, {}), "pinwatch_state_writes_failing 0\n"));
+    m.set_state_size(1536000, 4096);
+    BOOST_TEST(
+        contains(m.render(1060, {}), "pinwatch_state_file_bytes{part=\"database\"} 1536000\n"));
+    BOOST_TEST(contains(m.render(1060, {}), "pinwatch_state_file_bytes{part=\"wal\"} 4096\n"));
 }

@@ -5,6 +5,7 @@
 #include "tests/fakes/test_server.hpp"
 #include "tests/watcher/paged_source.hpp"
 #include "watcher/poller.hpp"
+#include "watcher/sources/github/github.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
@@ -13,6 +14,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 using namespace pinwatch;
 using namespace pinwatch::watcher;
@@ -240,4 +242,171 @@ BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_are_retried_with_backoff) {
     now += 600;
     poll();
     BOOST_TEST(pypi.stats().json_api == reads);
+}
+
+// Issue #20 defect 3: the GitHub token followed a `Link: rel="next"` to any host. A fake GitHub
+// whose issues page links to another port: that server must see the next page's request, and
+// no token with it; GitHub's own origin keeps getting it.
+BOOST_AUTO_TEST_CASE(the_github_token_stays_on_githubs_origin_when_a_link_points_elsewhere) {
+    TestServer elsewhere([](TestRequest const&) { return TestResponse::json("[]"); });
+    std::string const next = elsewhere.url("/repos/o/r/issues?page=2");
+    TestServer github([&](TestRequest const& r) {
+        auto const path = std::string(r.path());
+        if (path == "/repos/o/r")
+            return TestResponse::json(
+                R"({"full_name":"o/r","html_url":"https://github.com/o/r",)"
+                R"("open_issues_count":1,"created_at":"2020-01-01T00:00:00Z",)"
+                R"("owner":{"type":"Organization"}})");
+        if (path == "/repos/o/r/releases" || path == "/repos/o/r/tags")
+            return TestResponse::json("[]");
+        if (path == "/repos/o/r/issues")
+            return TestResponse::json(R"([{"number":7,"title":"broken",)"
+                                      R"("created_at":"2023-11-14T19:26:40Z"}])")
+                .header("Link", "<" + next + ">; rel=\"next\"");
+        return TestResponse::text("missing", 404);
+    });
+    UnixTime const now = 1'700'000'000;
+    GithubSettings settings;
+    settings.api_url = github.url("/");
+    settings.token = Secret("ghp_sekrit_token");
+    settings.repos["demo"] = "o/r";
+    settings.clock = [now] { return now; };
+    SourceRegistry sources;
+    sources.add(std::make_unique<GithubSource>(settings));
+    StateStore store(":memory:");
+    boost::asio::io_context io;
+    net::ClientOptions copts;
+    copts.proxy = {};
+    net::Client client(io.get_executor(), copts);
+    PollerOptions popts;
+    popts.jitter = 0;
+    Poller poller(client, store, sources, Router{}, popts, [now] { return now; });
+    Subscription s;
+    s.source = "github";
+    s.name = "demo";
+    s.locator = "github:demo";
+    s.origin = settings.api_url;
+    auto const id = store.upsert_subscription(s, now);
+
+    PollOutcome outcome;
+    bool done = false;
+    boost::asio::co_spawn(io, poller.poll(*store.subscription(id)),
+                          [&](std::exception_ptr ep, PollOutcome o) {
+                              if (ep) std::rethrow_exception(ep);
+                              outcome = o;
+                              done = true;
+                          });
+    while (!done)
+        io.run_one();
+
+    BOOST_TEST(outcome.status != PollStatus::error, outcome.error.value_or(""));
+    auto const seen_there = elsewhere.received();
+    BOOST_TEST_REQUIRE(seen_there.size() == 1u); // the next page was asked for...
+    BOOST_TEST(seen_there[0].target == "/repos/o/r/issues?page=2");
+    BOOST_TEST(!seen_there[0].header("Authorization")); // ...without the token
+    for (auto const& r : github.received())
+        BOOST_TEST(r.header("Authorization").value_or("") == "Bearer ghp_sekrit_token", r.target);
+}
+
+namespace {
+
+// The events of one kind in the store.
+std::size_t count_events(StateStore const& store, EventKind kind) {
+    std::size_t n = 0;
+    for (auto const& e : store.events(1'000'000))
+        n += e.kind == kind;
+    return n;
+}
+
+// `n` packages on the fake PyPI, each subscribed; polls them all once per call.
+struct Mirror {
+    test::FakePypi pypi;
+    StateStore store{":memory:"};
+    boost::asio::io_context io;
+    net::Client client{io.get_executor(), [] {
+                           net::ClientOptions o;
+                           o.proxy = {};
+                           return o;
+                       }()};
+    SourceRegistry sources = make_sources();
+    UnixTime now = 1000;
+    Poller poller;
+    std::vector<std::int64_t> ids;
+    explicit Mirror(std::size_t n)
+        : poller(client, store, sources, Router{}, options(), [this] { return now; }) {
+        for (std::size_t i = 0; i < n; ++i) {
+            auto const name = "pkg" + std::to_string(i);
+            pypi.add_project({name, "", {}, {{"1.0", 100}}});
+            ids.push_back(
+                store.upsert_subscription(pypi_subscription(pypi.index_url(), name), now));
+        }
+    }
+    static SourceRegistry make_sources() {
+        PypiSettings settings;
+        settings.want_metadata = false;
+        settings.vulnerability_interval.reset();
+        SourceRegistry r;
+        r.add(std::make_unique<PypiSource>(settings));
+        return r;
+    }
+    static PollerOptions options() {
+        PollerOptions o;
+        o.jitter = 0;
+        return o; // failing_after: the default, 3 polls in a row
+    }
+    void poll_all() {
+        now += 60;
+        std::size_t left = ids.size();
+        for (auto id : ids)
+            boost::asio::co_spawn(io, poller.poll(*store.subscription(id)),
+                                  [&](std::exception_ptr ep, PollOutcome) {
+                                      if (ep) std::rethrow_exception(ep);
+                                      --left;
+                                  });
+        io.restart();
+        while (left > 0)
+            io.run_one();
+        poller.flush();
+    }
+};
+
+} // namespace
+
+// Issue #20: an index outage told source_failing and source_recovered for every package (1,500
+// packages: 3,000 events). Most of the host's polls failing together is one outage: one pair.
+BOOST_AUTO_TEST_CASE(an_outage_of_the_whole_index_is_one_pair_of_events) {
+    Mirror m(1500);
+    m.poll_all(); // baselines
+    m.pypi.set_fault("*", test::Fault::server_error);
+    for (int i = 0; i < 4; ++i)
+        m.poll_all();
+    BOOST_TEST(count_events(m.store, EventKind::source_failing) == 1u);
+    auto const failing = m.store.events(1);
+    BOOST_TEST_REQUIRE(failing.size() == 1u);
+    BOOST_TEST(failing[0].package ==
+               ascii_lower(m.pypi.index_url().substr(0, m.pypi.index_url().find("/simple/"))));
+    BOOST_TEST(failing[0].detail.find("most polls of this host fail") != std::string::npos);
+    m.pypi.set_fault("*", test::Fault::none);
+    m.poll_all();
+    m.poll_all();
+    BOOST_TEST(count_events(m.store, EventKind::source_failing) == 1u);
+    BOOST_TEST(count_events(m.store, EventKind::source_recovered) == 1u);
+}
+
+// Only some packages failing (a few broken project pages) is told per package, as before.
+BOOST_AUTO_TEST_CASE(a_few_failing_packages_are_told_one_by_one) {
+    Mirror m(20);
+    m.poll_all();
+    m.pypi.set_fault("pkg3", test::Fault::server_error);
+    m.pypi.set_fault("pkg7", test::Fault::server_error);
+    for (int i = 0; i < 4; ++i)
+        m.poll_all();
+    auto const events = m.store.events(100);
+    std::set<std::string> failing;
+    for (auto const& e : events)
+        if (e.kind == EventKind::source_failing) failing.insert(e.package);
+    BOOST_TEST((failing == std::set<std::string>{"pkg3", "pkg7"}));
+    m.pypi.set_fault("pkg3", test::Fault::none);
+    m.poll_all();
+    BOOST_TEST(count_events(m.store, EventKind::source_recovered) == 1u);
 }

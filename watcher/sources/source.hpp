@@ -129,6 +129,18 @@ struct StatusTable {
     std::string counted; // the footer's words for the rows: "GitHub repositories"
 };
 
+// Adds the subscription's credentials (Subscription::authorization, from the index URL's
+// userinfo) to a request for the origin of its locator, and to nothing else. The client keeps
+// them on a same-origin redirect only and never sends them over plain http but to loopback.
+inline void with_index_credentials(Subscription const& sub, net::Request& request) {
+    if (sub.authorization.empty()) return;
+    auto const mine = url_origin(sub.locator);
+    if (mine.empty() || url_origin(request.url) != mine) return;
+    for (auto const& h : request.headers)
+        if (iequals(h.first, "Authorization")) return;
+    request.header("Authorization", sub.authorization.reveal());
+}
+
 class Source {
   public:
     virtual ~Source() = default;

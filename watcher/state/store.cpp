@@ -4,6 +4,7 @@
 #include "common/json_read.hpp"
 
 #include "common/json.hpp"
+#include "common/text.hpp"
 #include "watcher/state/sql.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -11,10 +12,13 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fcntl.h>
 #include <random>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace pinwatch::watcher {
@@ -181,7 +185,98 @@ CREATE TABLE notifier_stops (
     fingerprint TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 )sql",
+    // 7: no credentials in the state file: locators and origins lose their userinfo and their
+    // host's case, merging subscriptions that turn out to be one (strip_credentials, below).
+    // Events are pruned by age ([state] keep), so they get an index on their time.
+    R"sql(
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
+)sql",
 };
+
+// 7: a package's identity is its index without userinfo, with a lower-cased host (see
+// url_identity). Files written before kept the index URL as configured, password included, in
+// every locator and origin. Each is rewritten; subscriptions that now name the same package
+// (the password was changed once, or the host's case) become one: the one that is active, has
+// a baseline and was polled last stays, and takes over the others' releases it lacks and their
+// events (whose outbox rows follow the events).
+constexpr int kStripCredentialsVersion = 7;
+
+bool strip_credentials(SQLite::Database& db) {
+    bool changed = false;
+    struct Row {
+        std::int64_t id;
+        std::string locator, origin;
+        bool active, baseline;
+        std::int64_t last_poll;
+    };
+    std::map<std::pair<std::string, std::string>, std::vector<Row>> groups;
+    {
+        SQLite::Statement q(db, "SELECT id, source, locator, origin, active, baseline_done, "
+                                "COALESCE(last_poll, 0) FROM subscriptions");
+        while (q.executeStep()) {
+            Row r{q.getColumn(0).getInt64(),    q.getColumn(2).getString(),
+                  q.getColumn(3).getString(),   q.getColumn(4).getInt() != 0,
+                  q.getColumn(5).getInt() != 0, q.getColumn(6).getInt64()};
+            groups[{q.getColumn(1).getString(), url_identity(r.locator)}].push_back(std::move(r));
+        }
+    }
+    SQLite::Statement move_releases(
+        db, "INSERT OR IGNORE INTO releases (subscription_id, version, first_seen, upload_time, "
+            "yanked, yank_reason, requires_python, held) SELECT ?1, version, first_seen, "
+            "upload_time, yanked, yank_reason, requires_python, held FROM releases "
+            "WHERE subscription_id = ?2");
+    SQLite::Statement move_events(db, "UPDATE events SET subscription_id = ?1 "
+                                      "WHERE subscription_id = ?2");
+    SQLite::Statement drop_releases(db, "DELETE FROM releases WHERE subscription_id = ?");
+    SQLite::Statement drop(db, "DELETE FROM subscriptions WHERE id = ?");
+    SQLite::Statement rename(db, "UPDATE subscriptions SET locator = ?, origin = ? WHERE id = ?");
+    for (auto& [key, rows] : groups) {
+        std::sort(rows.begin(), rows.end(), [](Row const& a, Row const& b) {
+            return std::tuple(!a.active, !a.baseline, -a.last_poll, a.id) <
+                   std::tuple(!b.active, !b.baseline, -b.last_poll, b.id);
+        });
+        auto const& keep = rows.front();
+        changed = changed || rows.size() > 1;
+        for (std::size_t i = 1; i < rows.size(); ++i) {
+            for (auto* q : {&move_releases, &move_events}) {
+                q->bind(1, keep.id);
+                q->bind(2, rows[i].id);
+                q->exec();
+                q->reset();
+            }
+            for (auto* q : {&drop_releases, &drop}) {
+                q->bind(1, rows[i].id);
+                q->exec();
+                q->reset();
+            }
+        }
+        auto const origin = url_identity(keep.origin);
+        if (key.second == keep.locator && origin == keep.origin) continue;
+        changed = true;
+        rename.bind(1, key.second);
+        rename.bind(2, origin);
+        rename.bind(3, keep.id);
+        rename.exec();
+        rename.reset();
+    }
+    // Events name their origin for people; they were written without userinfo, but a file
+    // edited by hand or by an older build may say otherwise.
+    std::vector<std::string> origins;
+    {
+        SQLite::Statement q(db, "SELECT DISTINCT origin FROM events WHERE origin LIKE '%@%'");
+        while (q.executeStep())
+            origins.push_back(q.getColumn(0).getString());
+    }
+    SQLite::Statement fix(db, "UPDATE events SET origin = ? WHERE origin = ?");
+    for (auto const& o : origins) {
+        fix.bind(1, url_identity(redact_url(o)));
+        fix.bind(2, o);
+        fix.exec();
+        fix.reset();
+        changed = true;
+    }
+    return changed;
+}
 
 using sql::bind_opt;
 using sql::kEventColumns;
@@ -460,15 +555,25 @@ StateStore::StateStore(std::string const& path, Access access) {
             // the next poll re-derives.
             db_->exec("PRAGMA journal_mode=WAL");
             db_->exec("PRAGMA synchronous=NORMAL");
-            // Checkpoint less often than the default 1,000 pages: a cold check of thousands of
-            // packages otherwise copies the WAL into the database many times over.
-            db_->exec("PRAGMA wal_autocheckpoint=10000");
+            // The WAL stays small: checkpointed every 1,000 pages (SQLite's default; 10,000
+            // let it reach 40 MB beside a 1.5 MB database and fill a small state folder), and
+            // cut back to kWalLimit after each checkpoint instead of keeping its high-water mark.
+            db_->exec("PRAGMA wal_autocheckpoint=1000");
+            db_->exec("PRAGMA journal_size_limit=" + std::to_string(kWalLimit));
         }
+        // What is deleted is overwritten, not left in free pages: a state file once held index
+        // passwords (see strip_credentials).
+        db_->exec("PRAGMA secure_delete=ON");
         // Migrations rebuild tables; foreign keys stay off while they run (SQLite's documented
         // procedure), or dropping the old table would cascade into releases and events.
         db_->exec("PRAGMA foreign_keys=OFF");
-        migrate();
+        bool const stripped = migrate();
         db_->exec("PRAGMA foreign_keys=ON");
+        if (stripped) {
+            // Nothing of the old rows may survive anywhere in the file: free pages, the WAL.
+            db_->exec("VACUUM");
+            if (path != ":memory:") db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
     } catch (std::exception const& e) {
         throw std::runtime_error("state file " + path + ": " + e.what());
     }
@@ -554,7 +659,7 @@ int StateStore::schema_version() const {
     return db_->execAndGet("PRAGMA user_version").getInt();
 }
 
-void StateStore::migrate() {
+bool StateStore::migrate() {
     // IMMEDIATE: two processes opening a new state file at once (the daemon and `status`)
     // must not both apply a migration; the second waits, then sees it done.
     SQLite::Transaction t(*db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -563,14 +668,59 @@ void StateStore::migrate() {
         throw std::runtime_error("schema version " + std::to_string(current) +
                                  " is newer than this pinwatch understands (" +
                                  std::to_string(latest_schema_version()) + "); upgrade pinwatch");
-    for (int v = current; v < latest_schema_version(); ++v)
+    bool stripped = false;
+    for (int v = current; v < latest_schema_version(); ++v) {
         db_->exec(kMigrations[v]);
+        if (v + 1 == kStripCredentialsVersion) stripped = strip_credentials(*db_);
+    }
     if (current != latest_schema_version()) {
         SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
         if (check.executeStep()) throw std::runtime_error("migration left dangling references");
         db_->exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
     }
     t.commit();
+    return stripped;
+}
+
+PruneStats StateStore::prune(UnixTime before) {
+    // An event goes once every notifier it was queued for is done with it (delivered, failed
+    // for good, given up), or when it was queued for none; its outbox rows go with it
+    // (ON DELETE CASCADE). Anything still to deliver stays, however old.
+    SQLite::Transaction t(*db_);
+    PruneStats out;
+    auto& rows = statement(R"sql(
+DELETE FROM outbox WHERE event_id IN (
+    SELECT e.id FROM events e WHERE e.at < ?1 AND NOT EXISTS (
+        SELECT 1 FROM outbox o WHERE o.event_id = e.id
+                                 AND o.state NOT IN ('delivered', 'failed', 'dead'))))sql");
+    rows.bind(1, static_cast<std::int64_t>(before));
+    out.outbox_rows = rows.exec();
+    auto& events = statement(R"sql(
+DELETE FROM events WHERE at < ?1
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.id))sql");
+    events.bind(1, static_cast<std::int64_t>(before));
+    out.events = events.exec();
+    t.commit();
+    return out;
+}
+
+void StateStore::checkpoint() {
+    // TRUNCATE: copy the WAL into the database and empty the file, when no reader holds an old
+    // snapshot (`status` reading at that moment); otherwise the next checkpoint does it.
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+StateSize StateStore::size() const {
+    StateSize out;
+    auto const pages = db_->execAndGet("PRAGMA page_count").getInt64();
+    auto const page = db_->execAndGet("PRAGMA page_size").getInt64();
+    out.database = pages * page;
+    // The file's own name (the read-only open goes through a URI).
+    char const* file = sqlite3_db_filename(db_->getHandle(), "main");
+    struct stat st {};
+    if (file && *file && ::stat((std::string(file) + "-wal").c_str(), &st) == 0)
+        out.wal = st.st_size;
+    return out;
 }
 
 void StateStore::set_routes(std::vector<Route> const& routes) {

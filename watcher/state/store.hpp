@@ -98,6 +98,21 @@ struct StateUpdate {
     std::vector<std::vector<OutboxTarget>> recipients;
 };
 
+// What prune() removed.
+struct PruneStats {
+    int events = 0;
+    int outbox_rows = 0;
+};
+
+// The state file's size on disk: the database (pages in use) and its write-ahead log.
+struct StateSize {
+    std::int64_t database = 0;
+    std::int64_t wal = 0;
+};
+
+// The WAL is cut back to this after a checkpoint (PRAGMA journal_size_limit).
+inline constexpr std::int64_t kWalLimit = 4 << 20;
+
 class StateStore {
   public:
     enum class Access { read_write, read_only };
@@ -164,9 +179,16 @@ class StateStore {
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
 
+    // Retention ([state] keep): removes events older than `before` (their time, `at`) that no
+    // notifier still has to deliver, with their outbox rows. Pending rows are never pruned.
+    PruneStats prune(UnixTime before);
+    // Copies the WAL into the database and truncates it (when no reader holds it back).
+    void checkpoint();
+    StateSize size() const;
+
   private:
     friend class Outbox;
-    void migrate();
+    bool migrate(); // true when credentials were stripped from an older file
     void open_read_only(std::string const& path);
     void write(StateUpdate const& u); // inside a transaction
     void insert_event(Event const& e, std::optional<std::int64_t> subscription_id,

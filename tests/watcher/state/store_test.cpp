@@ -8,6 +8,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 using namespace pinwatch::watcher;
@@ -503,4 +505,163 @@ BOOST_AUTO_TEST_CASE(a_sources_own_state_and_an_events_link_are_kept) {
     auto const items = Outbox(store).pending("console", 100, 10);
     BOOST_REQUIRE(items.size() == 1u);
     BOOST_TEST(items[0].event.link.value_or("-") == *e.link);
+}
+
+namespace {
+std::string file_bytes(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+} // namespace
+
+// Issue #20 defect 4: the index password was stored in every locator (61 copies), and a new
+// password (or host case) made new subscriptions. The migration strips userinfo, merges the
+// rows that then name one package (releases, events and outbox rows kept), and leaves no copy
+// of a password anywhere in the file.
+BOOST_AUTO_TEST_CASE(migration_strips_credentials_and_merges_what_they_split) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec(kSchemaV1);
+        db.exec("PRAGMA user_version = 1");
+        db.exec("INSERT INTO subscriptions (id, source, index_url, name, active, created_at, "
+                "baseline_done, last_poll, last_status) VALUES "
+                "(1, 'pypi', 'https://alice:OLDPASSWORD@Mirror.Example/simple', 'demo', 0, 5, 1, "
+                "100, 'ok'), "
+                "(2, 'pypi', 'https://alice:NEWPASSWORD@mirror.example/simple/', 'demo', 1, 6, 1, "
+                "200, 'ok'), "
+                "(3, 'pypi', 'https://bob:BOBSECRET@mirror.example/simple/', 'other', 1, 7, 1, "
+                "200, 'ok')");
+        db.exec("INSERT INTO releases (subscription_id, version, first_seen) VALUES "
+                "(1, '1.0', 5), (1, '1.1', 6), (2, '1.1', 7), (2, '1.2', 8), (3, '3.0', 9)");
+        db.exec(
+            "INSERT INTO events (id, seq, subscription_id, kind, package, index_url, version, "
+            "at) VALUES "
+            "('evt_1', 1, 1, 'new_release', 'demo', 'https://mirror.example/simple/', '1.1', 6), "
+            "('evt_2', 2, 2, 'new_release', 'demo', 'https://mirror.example/simple/', '1.2', 8)");
+        db.exec("INSERT INTO outbox (event_id, notifier, state) VALUES ('evt_1', 'console', "
+                "'delivered'), ('evt_2', 'console', 'pending')");
+    }
+    {
+        StateStore store(path);
+        auto const subs = store.subscriptions(false);
+        BOOST_REQUIRE(subs.size() == 2u);
+        auto const& demo = subs[0];
+        BOOST_TEST(demo.sub.name == "demo");
+        BOOST_TEST(demo.id == 2); // active, polled last
+        BOOST_TEST(demo.sub.locator == "https://mirror.example/simple/demo/");
+        BOOST_TEST(demo.sub.origin == "https://mirror.example/simple/");
+        auto const releases = store.releases(2);
+        BOOST_TEST(releases.size() == 3u); // 1.0 came over from the old row
+        BOOST_TEST(releases.count("1.0") == 1u);
+        BOOST_TEST(subs[1].sub.locator == "https://mirror.example/simple/other/");
+        BOOST_TEST(store.events().size() == 2u);
+        Outbox outbox(store);
+        BOOST_TEST(outbox.counts().pending == 1);
+        BOOST_TEST(outbox.counts().delivered == 1);
+        // The package subscribed with yet another password (and host case) is the same row.
+        auto again = pypi_subscription("https://alice:THIRD@MIRROR.example/simple/", "demo");
+        BOOST_TEST(again.locator == "https://mirror.example/simple/demo/");
+        BOOST_TEST(store.upsert_subscription(again, 300) == 2);
+        BOOST_TEST(store.subscriptions(false).size() == 2u);
+    }
+    SQLite::Database check(path);
+    BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
+    BOOST_TEST(check.execAndGet("SELECT COUNT(*) FROM events WHERE subscription_id = 2").getInt() ==
+               2);
+    auto bytes = file_bytes(path);
+    if (fs::exists(path + "-wal")) bytes += file_bytes(path + "-wal");
+    for (char const* secret : {"OLDPASSWORD", "NEWPASSWORD", "BOBSECRET", "THIRD"})
+        BOOST_TEST(bytes.find(secret) == std::string::npos, secret << " is still in the file");
+}
+
+// Issue #20: the WAL grew to 40 MB beside a 1.5 MB database and events and outbox rows were
+// never pruned. 10,000 cycles of a busy package (three events a cycle, each delivered), with
+// the daemon's hourly maintenance (prune to `keep`, checkpoint): the WAL, the file and the
+// tables stay under a bound. Also prints the file's growth per 1,000 events before pruning
+// starts (the README's figure).
+BOOST_AUTO_TEST_CASE(the_wal_and_the_tables_stay_bounded_over_ten_thousand_busy_cycles) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    StateStore store(path);
+    UnixTime now = 1'000'000;
+    auto const id = store.upsert_subscription(sub("demo"), now);
+    Outbox outbox(store);
+    constexpr UnixTime kKeep = 86400; // [state] keep = "1d"; a cycle is a minute
+    constexpr int kPerCycle = 3;
+    std::int64_t max_wal = 0, max_db = 0, start_db = store.size().database, db_at_3000 = 0;
+    std::size_t max_events = 0;
+    for (int cycle = 1; cycle <= 10'000; ++cycle) {
+        now += 60;
+        StateUpdate u;
+        u.subscription_id = id;
+        u.now = now;
+        u.status = PollStatus::ok;
+        u.baseline_done = true;
+        u.next_due = now + 60;
+        for (int k = 0; k < kPerCycle; ++k) {
+            auto e = event(k == 0 ? EventKind::new_release : EventKind::release_yanked,
+                           "1." + std::to_string(cycle) + "." + std::to_string(k));
+            e.at = now;
+            e.detail = "yanked: broken wheels for some platforms";
+            u.events.push_back(std::move(e));
+            u.recipients.push_back({{"console", now}});
+        }
+        store.apply(u);
+        for (auto const& item : outbox.pending("console", now))
+            outbox.mark_delivered(item.id, now);
+        if (cycle % 60 == 0) { // the daemon's hourly maintenance
+            store.prune(now - kKeep);
+            store.checkpoint();
+            max_events = std::max(max_events, store.events(1'000'000).size());
+        }
+        if (cycle == 1000) db_at_3000 = store.size().database;
+        auto const size = store.size();
+        max_wal = std::max(max_wal, size.wal);
+        max_db = std::max(max_db, size.database);
+    }
+    BOOST_TEST_MESSAGE("state file growth per 1,000 events (one outbox row each, before "
+                       "pruning): "
+                       << (db_at_3000 - start_db) / 3 << " bytes; largest WAL " << max_wal
+                       << " bytes, largest database " << max_db << " bytes");
+    // A day of events (1,440 cycles) plus an hour's worth between prunes.
+    BOOST_TEST(max_events <= std::size_t((1440 + 60) * kPerCycle));
+    BOOST_TEST(store.events(1'000'000).size() <= std::size_t((1440 + 60) * kPerCycle));
+    BOOST_TEST(max_wal <= kWalLimit + (1 << 20)); // the autocheckpoint's 1,000 pages, then cut
+    BOOST_TEST(max_db <= std::int64_t(4) << 20);
+    auto const counts = outbox.counts();
+    BOOST_TEST(counts.pending == 0);
+    BOOST_TEST(counts.delivered <= (1440 + 60) * kPerCycle);
+}
+
+// Pruning never takes what is still owed: a pending row keeps its event however old.
+BOOST_AUTO_TEST_CASE(prune_keeps_events_still_to_deliver) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 0);
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 100;
+    u.status = PollStatus::ok;
+    for (auto const* v : {"1.1", "1.2", "1.3"}) {
+        auto e = event(EventKind::new_release, v);
+        e.at = 100;
+        u.events.push_back(e);
+    }
+    u.recipients = {{{"console", 100}}, {{"console", 100}, {"slack", 100}}, {}};
+    store.apply(u);
+    Outbox outbox(store);
+    auto const items = outbox.pending("console", 100);
+    BOOST_REQUIRE(items.size() == 2u);
+    for (auto const& i : items)
+        outbox.mark_delivered(i.id, 100);
+    auto const pruned = store.prune(1000);
+    // 1.1 (delivered) and 1.3 (routed nowhere) go; 1.2 still owes slack.
+    BOOST_TEST(pruned.events == 2);
+    BOOST_TEST(pruned.outbox_rows == 1);
+    auto const left = store.events();
+    BOOST_REQUIRE(left.size() == 1u);
+    BOOST_TEST(left[0].version.value() == "1.2");
+    BOOST_TEST(outbox.counts().pending == 1);
+    BOOST_TEST(store.prune(50).events == 0); // nothing older than 50
 }

@@ -612,6 +612,7 @@ std::optional<SourceRequest> plan(GithubSettings const& g, Subscription const& s
         SourceRequest r;
         r.step = std::string(kDiscover);
         r.http.url = sub.locator;
+        with_index_credentials(sub, r.http); // the index's JSON API, on the index's origin
         r.http.header("Accept", "application/json");
         if (st.meta_etag && st.repo) r.http.header("If-None-Match", *st.meta_etag);
         r.http.body_limit = kPypiJsonLimit;
@@ -963,9 +964,10 @@ Failure read_issues(SourceRequest const& request, net::Response const& res, Unix
             if (static_cast<std::size_t>(page) >= kMaxIssuePages) {
                 // Too busy to count the whole window in one poll: judge by what was read.
                 st.issues_from = std::max(st.issues_from, oldest);
-            } else {
+            } else if (auto page_request = net::follow_link(request.http, *next)) {
+                // The token goes to the next page only on GitHub's own origin.
                 SourceRequest more = request;
-                more.http.url = *next;
+                more.http = std::move(*page_request);
                 // Only the first page is conditional: later ones are new by construction.
                 std::erase_if(more.http.headers, [](net::Header const& h) {
                     return iequals(h.first, "If-None-Match");

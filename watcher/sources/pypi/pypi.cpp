@@ -389,7 +389,7 @@ std::string with_thousands(std::size_t n) {
 }
 
 std::string normalise_index_url(std::string_view url) {
-    std::string out(url);
+    std::string out = url_identity(url);
     if (out.empty() || out.back() != '/') out += '/';
     return out;
 }
@@ -650,6 +650,7 @@ std::optional<SourceRequest> vulnerability_request(Subscription const& sub,
         return std::nullopt;
     }
     next.http.url = std::move(*url);
+    with_index_credentials(sub, next.http);
     next.http.header("Accept", "application/json");
     if (ctx.vulnerability_validator)
         next.http.header("If-None-Match", *ctx.vulnerability_validator);
@@ -669,6 +670,7 @@ std::optional<SourceRequest> metadata_request(Subscription const& sub, PypiSourc
     next.argument = *newest;
     next.optional = true;
     next.http.url = std::move(*url);
+    with_index_credentials(sub, next.http);
     next.http.header("Accept", "application/json");
     next.http.body_limit = kMetadataBodyLimit;
     return next;
@@ -682,6 +684,8 @@ Subscription pypi_subscription(std::string_view index_url, std::string_view name
     s.origin = pypi_detail::normalise_index_url(index_url);
     s.name = packaging::canonicalize_name(name);
     s.locator = s.origin + s.name + "/";
+    if (auto info = url_userinfo(index_url))
+        s.authorization = Secret(net::basic_authorization(info->user, info->password));
     return s;
 }
 
@@ -697,6 +701,7 @@ SourceRequest PypiSource::first_request(Subscription const& sub, PollContext con
     SourceRequest r;
     r.step = std::string(kListingStep);
     r.http.url = sub.locator;
+    with_index_credentials(sub, r.http);
     r.http.header("Accept", kSimpleAccept);
     if (ctx.validator) r.http.header("If-None-Match", *ctx.validator);
     r.http.body_limit = kSimpleBodyLimit;

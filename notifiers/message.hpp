@@ -1,0 +1,126 @@
+// The message model: the one place that words an event. message_for() turns one Event into a
+// Message (headline, severity, a one-line sentence, the facts as label/value rows, and the
+// same told briefly for a chat, with emphasis and links); channels render Messages and own no
+// wording. It holds the only switch over event kinds in the tree. Pure: no I/O, no channel's
+// escaping (every text is sanitised, not escaped: each channel escapes for its own syntax).
+//
+// A Message is per event; a delivery renders a list of them. The words for a list (a chat's
+// header, a mail's subject and opening line) are here too, so a batch header that says what
+// the batch is about ("requests 2.32.0 (minor) and 5 more") is written in this one file.
+#pragma once
+
+#include "model/model.hpp"
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pinwatch::notifiers {
+
+// How much a message asks of its reader. Chats show it as a sign before the title.
+enum class Severity {
+    info,     // a change worth knowing: a release, a yank of a release you do not pin
+    resolved, // an alert told before no longer applies (an advisory withdrawn)
+    warning,  // the version you pin is affected (yanked)
+    critical, // act now: the pinned version is vulnerable, a spike of new issues
+};
+char const* to_string(Severity) noexcept; // "info", "resolved", "warning", "critical"
+
+// What a piece of text is, so a channel can give it its own budget (a chat section has a size
+// limit) and treat text from outside differently from pinwatch's own words.
+enum class Role {
+    ours,    // pinwatch's own words: never cut, never from outside
+    name,    // a package or notifier name
+    version, // one version
+    phrase,  // a short untrusted phrase: a specifier, an advisory title, a list of versions
+    prose,   // free untrusted text: a yank reason, a summary, an error message, a release name
+    url,     // a URL shown as text (credentials, query and fragment removed)
+    id,      // an event id
+};
+
+// A run of text in a chat line. `text` is sanitised (no control characters). A span with a
+// `url` is (part of) a link: consecutive spans with the same url form one link, and the url is
+// a web URL (http/https) without credentials whose text shows where it goes.
+struct Span {
+    std::string text;
+    Role role = Role::ours;
+    bool strong = false;
+    std::string url;
+    bool operator==(Span const&) const = default;
+};
+
+// One line of a chat message. `warning`: the line is a warning of its own (a chat shows a
+// warning sign before it), apart from the message's severity.
+struct Line {
+    std::vector<Span> spans;
+    bool warning = false;
+    bool operator==(Line const&) const = default;
+};
+std::string plain(Line const& line); // the line's text without emphasis or links
+
+// One row of the full record: "Update" -> "minor". Sanitised.
+struct Fact {
+    std::string label;
+    std::string value;
+    bool operator==(Fact const&) const = default;
+};
+
+// A link the message carries (each also appears as link spans in `brief`).
+struct Link {
+    std::string label; // what a chat shows; names the link's real host when it is not ours
+    std::string url;   // a web URL, credentials removed
+    bool operator==(Link const&) const = default;
+};
+
+struct Message {
+    // Which event (for the trail line, headers and receivers that dedupe).
+    std::string id;
+    model::EventKind kind = model::EventKind::new_release;
+    model::UnixTime at = 0;
+
+    Severity severity = Severity::info;
+    // A few words: "requests 2.32.0 (minor)". A mail's subject, a batch header.
+    std::string headline;
+    // All of it in one line: "requests 2.32.0 released — minor (you pin 2.31.0), outside
+    // '==2.31.0'". The console, `status`, plain-text parts and chat fallbacks.
+    std::string sentence;
+    // The full record as rows (a mail's table): package, versions, advisory, reason, where it
+    // was seen, when, the event id.
+    std::vector<Fact> facts;
+    // The same told briefly for a chat: brief[0] is the title, then a few lines; the last ones
+    // say where to read more.
+    std::vector<Line> brief;
+    // Every link in `brief`, in order.
+    std::vector<Link> links;
+};
+
+Message message_for(model::Event const& e);
+std::vector<Message> messages_for(std::span<model::Event const> events);
+
+// Words for a list of messages (one delivery).
+// "pinwatch: 1 change" / "pinwatch: 3 changes", plus " (part 2 of 3)" when it was split.
+std::string batch_title(std::size_t count, std::size_t part = 1, std::size_t parts = 1);
+// "pinwatch noticed 1 change." / "pinwatch noticed 3 changes."
+std::string batch_intro(std::size_t count);
+// "pinwatch: requests 2.32.0 (minor), 2 more": the first headline (cut to `max_chars`
+// characters) and how many follow.
+std::string batch_subject(std::span<Message const> messages, std::size_t max_chars = 150);
+// "pinwatch event evt_1 · new_release · 2023-11-14 22:13:20Z": the small print under a
+// message in a chat.
+Line trail(Message const& m);
+
+// Where a URL really goes: its host (and port) in lower case, userinfo dropped; the authority
+// ends at '/', '\\', '?' or '#', as browsers read it. "https://osv.dev@evil.example/" ->
+// "evil.example". "" when there is no "scheme://".
+std::string url_host(std::string_view url);
+// A link as it will be followed, written so that anyone reads the same host: userinfo dropped,
+// backslashes (which browsers read as '/') written as '/', query and fragment kept.
+// "https://osv.dev@evil.example/a?x" -> "https://evil.example/a?x";
+// "https://evil.example\\@osv.dev/" -> "https://evil.example/@osv.dev/".
+std::string link_target(std::string_view url);
+// An http:// or https:// URL (any case).
+bool is_web_url(std::string_view url);
+
+} // namespace pinwatch::notifiers
