@@ -7,7 +7,7 @@
 // Usage: pinwatch-bench-diff [--iterations N] [--specifier SPEC]
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/diff.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/store.hpp"
 
 #include <algorithm>

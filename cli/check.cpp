@@ -7,8 +7,8 @@
 #include "common/time.hpp"
 #include "config/environment.hpp"
 #include "net/client.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/scheduler.hpp"
-#include "watcher/sources/github.hpp"
 #include "watcher/subscriptions.hpp"
 #include "watcher/summary.hpp"
 
@@ -54,12 +54,26 @@ advisories published against each pinned version.
   -q, --quiet              no progress bar
   -v, --verbose            log every request's outcome on stderr
       --stats              print request, connection and byte counts on stderr
-      --github             also ask GitHub: releases, tags, open issues, issue spikes
-                           (token from $GITHUB_TOKEN; without one GitHub allows few requests)
-      --github-api-url URL GitHub's API root (default https://api.github.com/; implies --github)
-
+)";
+constexpr char const* kCheckUsageEnd = R"(
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
 )";
+
+// The usage text, with the flags the sources add.
+std::string check_usage() {
+    std::string out = kCheckUsage;
+    for (auto const& entry : source_entries())
+        for (auto const& f : entry.check_flags) {
+            std::string head = f.name + (f.value_name.empty() ? "" : " " + f.value_name);
+            head.resize(std::max<std::size_t>(head.size(), 20), ' ');
+            std::string help = f.help;
+            for (std::size_t at = help.find('\n'); at != std::string::npos;
+                 at = help.find('\n', at + 1))
+                help.insert(at + 1, std::string(27, ' '));
+            out += "      " + head + " " + help + "\n";
+        }
+    return out + kCheckUsageEnd;
+}
 
 const std::set<std::string> kFailKinds = {"major",    "minor",  "patch",     "pre-release",
                                           "outdated", "yanked", "vulnerable"};
@@ -75,9 +89,80 @@ struct CheckOptions {
     std::optional<std::string> ca_file;
     std::chrono::milliseconds timeout{30'000};
     int concurrency = 8;
-    bool github = false;
-    std::string github_api_url = "https://api.github.com/";
+    // The sources' own flags that were given ("--github" -> "").
+    std::map<std::string, std::string, std::less<>> source_flags;
 };
+
+// A flag a source registered: true when `r` is at one (its value checked), with `bad` set
+// when it is wrong.
+bool read_source_flag(ArgReader& r, CheckOptions& o, std::ostream& err, bool& bad) {
+    for (auto const& entry : source_entries())
+        for (auto const& f : entry.check_flags) {
+            if (!r.flag({f.name})) continue;
+            std::string value;
+            if (!f.value_name.empty()) {
+                auto v = r.value();
+                if (!v) {
+                    err << "pinwatch check: " << f.name << " needs a value\n";
+                    bad = true;
+                    return true;
+                }
+                value = *v;
+            }
+            if (f.check)
+                if (auto wrong = f.check(value)) {
+                    err << "pinwatch check: " << f.name << ": " << *wrong << "\n";
+                    bad = true;
+                    return true;
+                }
+            o.source_flags[f.name] = value;
+            return true;
+        }
+    return false;
+}
+
+// --fail-on KIND...: false after saying what is wrong.
+bool read_fail_on(std::vector<std::string> kinds, CheckOptions& o, std::ostream& err) {
+    if (kinds.empty()) {
+        err << "pinwatch check: --fail-on needs one or more of: major minor patch "
+               "pre-release outdated yanked vulnerable\n";
+        return false;
+    }
+    for (auto k : kinds) {
+        if (k == "prerelease") k = "pre-release";
+        if (!kFailKinds.count(k)) {
+            err << "pinwatch check: --fail-on: unknown kind '" << k
+                << "' (expected major, minor, patch, pre-release, outdated, yanked or "
+                   "vulnerable)\n";
+            return false;
+        }
+        o.fail_on.insert(k);
+    }
+    return true;
+}
+
+bool read_timeout(std::string const& v, CheckOptions& o, std::ostream& err) {
+    char* end = nullptr;
+    double const secs = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end || secs <= 0 || secs > 3600) {
+        err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << v
+            << "'\n";
+        return false;
+    }
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+    return true;
+}
+
+bool read_concurrency(std::string const& v, CheckOptions& o, std::ostream& err) {
+    int n = std::atoi(v.c_str());
+    if (n < 1 || n > 256 || std::to_string(n) != v) {
+        err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << v
+            << "'\n";
+        return false;
+    }
+    o.concurrency = n;
+    return true;
+}
 
 // Usage problems: message on stderr, exit 2.
 std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
@@ -119,36 +204,10 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.verbose = true;
         } else if (r.flag({"--stats"})) {
             o.stats = true;
-        } else if (r.flag({"--github"})) {
-            o.github = true;
-        } else if (r.flag({"--github-api-url"})) {
-            auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
-                err << "pinwatch check: --github-api-url: expected an http:// or https:// URL\n";
-                return std::nullopt;
-            }
-            o.github = true;
-            o.github_api_url = *v;
         } else if (r.flag({"--pre"})) {
             o.load.pre = true;
         } else if (r.flag({"--fail-on"})) {
-            auto kinds = r.values();
-            if (kinds.empty()) {
-                err << "pinwatch check: --fail-on needs one or more of: major minor patch "
-                       "pre-release outdated yanked vulnerable\n";
-                return std::nullopt;
-            }
-            for (auto k : kinds) {
-                if (k == "prerelease") k = "pre-release";
-                if (!kFailKinds.count(k)) {
-                    err << "pinwatch check: --fail-on: unknown kind '" << k
-                        << "' (expected major, minor, patch, pre-release, outdated, yanked or "
-                           "vulnerable)\n";
-                    return std::nullopt;
-                }
-                o.fail_on.insert(k);
-            }
+            if (!read_fail_on(r.values(), o, err)) return std::nullopt;
         } else if (r.flag({"--python-version"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -163,25 +222,12 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             o.ca_file = *v;
         } else if (r.flag({"--timeout"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            char* end = nullptr;
-            double const secs = std::strtod(v->c_str(), &end);
-            if (end == v->c_str() || *end || secs <= 0 || secs > 3600) {
-                err << "pinwatch check: --timeout: expected seconds between 0 and 3600, got '" << *v
-                    << "'\n";
-                return std::nullopt;
-            }
-            o.timeout = std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+            if (!v || !read_timeout(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--concurrency"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            int n = std::atoi(v->c_str());
-            if (n < 1 || n > 256 || std::to_string(n) != *v) {
-                err << "pinwatch check: --concurrency: expected a number from 1 to 256, got '" << *v
-                    << "'\n";
-                return std::nullopt;
-            }
-            o.concurrency = n;
+            if (!v || !read_concurrency(*v, o, err)) return std::nullopt;
+        } else if (bool bad = false; read_source_flag(r, o, err, bad)) {
+            if (bad) return std::nullopt;
         } else {
             err << "pinwatch check: unknown argument '" << r.peek() << "'\n";
             return std::nullopt;
@@ -220,74 +266,21 @@ class Progress {
     std::chrono::steady_clock::time_point last_{};
 };
 
-struct GithubRow {
-    bool asked = false; // --github
-    std::optional<github_detail::Summary> summary;
-    std::optional<std::string> error;
-    std::string no_repo; // why there is no repository (github: null)
-};
-
 struct Row {
     Subscription sub;
     ReleaseSummary summary;
     std::optional<std::string> error; // the listing (or the advisories) could not be read
     bool listing_error = false;       // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
-    GithubRow github;
+    std::vector<CheckCell> cells; // one per source with a column (SourceColumn)
 };
 
-void write_github_json(JsonWriter& w, GithubRow const& g) {
-    w.key("github");
-    if (!g.summary || (!g.summary->repo && !g.error)) {
-        w.null();
-        return;
-    }
-    auto const& s = *g.summary;
-    w.begin_object();
-    w.field("repo", s.repo);
-    w.field("latest_release", s.latest_release);
-    w.field("latest_tag", s.latest_tag);
-    w.field("release_notes_url", s.release_notes_url);
-    w.key("open_issues");
-    s.open_issues ? w.number(*s.open_issues) : w.null();
-    if (s.repo) {
-        w.field("issues_last_24h", s.issues.last_24h);
-        w.field("issues_daily_mean", std::round(s.issues.mean * 100) / 100);
-    } else {
-        w.key("issues_last_24h").null();
-        w.key("issues_daily_mean").null();
-    }
-    w.key("issue_spike");
-    if (s.issues.spike)
-        w.begin_object()
-            .field("issues_last_24h", s.issues.last_24h)
-            .field("expected", std::round(s.issues.mean * 100) / 100)
-            .field("p_value", s.issues.p_value)
-            .field("since_release", s.since_release)
-            .end_object();
-    else
-        w.null();
-    w.field("error", g.error);
-    w.end_object();
-}
-
-// The GITHUB column: the repository and what stands out; the reason when there is none.
-std::string github_cell(GithubRow const& g) {
-    if (g.error) return "error";
-    if (!g.summary || !g.summary->repo) return "-";
-    auto const& s = *g.summary;
-    std::string out = *s.repo;
-    if (s.latest_release) out += " " + *s.latest_release;
-    if (s.open_issues) out += ", " + std::to_string(*s.open_issues) + " open";
-    char mean[32];
-    std::snprintf(mean, sizeof mean, "%.1f", s.issues.mean);
-    if (s.issues.spike)
-        out += ", ISSUE SPIKE: " + std::to_string(s.issues.last_24h) + " new in 24 h (usually " +
-               mean + ")";
-    else
-        out += ", " + std::to_string(s.issues.last_24h) + " new in 24 h";
-    return sanitize_text(out);
-}
+// A source that adds a column (and a JSON key) to `check`.
+struct SourceColumn {
+    Source const* source;
+    std::string header;
+    std::vector<std::optional<std::int64_t>> own; // its subscription per requirement, if any
+};
 
 bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     if (kinds.count("yanked") && row.summary.pin_yanked) return true;
@@ -300,7 +293,8 @@ bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     return kinds.count(to_string(t)) > 0;
 }
 
-void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded) {
+void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
+                std::vector<SourceColumn> const& columns) {
     JsonWriter w;
     w.begin_object();
     w.field("index_url",
@@ -364,7 +358,13 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
         w.field("requires_python", r.summary.drops_requires_python);
         w.field("newest_for_python", r.summary.newest_for_python);
         w.field("error", r.error);
-        if (r.github.asked) write_github_json(w, r.github);
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            w.key(columns[c].source->kind());
+            if (r.cells[c].json)
+                r.cells[c].json(w);
+            else
+                w.null();
+        }
         w.end_object();
     }
     w.end_array();
@@ -404,18 +404,17 @@ std::string vuln_cell(Row const& r) {
 }
 
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
-                std::optional<std::string> const& python, bool github) {
+                std::optional<std::string> const& python,
+                std::vector<SourceColumn> const& columns) {
     std::vector<std::vector<std::string>> cells;
     cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "VULN", "NOTES"});
-    if (github) cells.back().insert(cells.back().end() - 1, "GITHUB");
+    for (auto const& c : columns)
+        cells.back().insert(cells.back().end() - 1, c.header);
     for (auto const& r : rows) {
         std::string notes;
         if (r.error) notes = "error: " + sanitize_text(*r.error);
-        if (r.github.error)
-            notes += std::string(notes.empty() ? "" : "; ") + "github: " + *r.github.error;
-        else if (github && !r.github.no_repo.empty())
-            notes += std::string(notes.empty() ? "" : "; ") +
-                     "no GitHub repository: " + sanitize_text(r.github.no_repo);
+        for (auto const& c : r.cells)
+            if (!c.notes.empty()) notes += std::string(notes.empty() ? "" : "; ") + c.notes;
         if (r.vulnerabilities)
             for (auto const& a : *r.vulnerabilities)
                 notes += std::string(notes.empty() ? "" : "; ") +
@@ -456,9 +455,139 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
                          r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
                          notes});
-        if (github) cells.back().insert(cells.back().end() - 1, github_cell(r.github));
+        for (auto const& c : r.cells)
+            cells.back().insert(cells.back().end() - 1, c.cell);
     }
     write_table(out, cells);
+}
+
+// What one check polls and reports: the requirements' subscriptions in the state, and the
+// subscriptions each source with a column derived from them.
+struct CheckPlan {
+    std::vector<std::int64_t> ids; // one per requirement
+    std::vector<SourceColumn> columns;
+    std::vector<StoredSubscription> subscriptions; // every poll, requirements first
+};
+
+// Stage 1: the sources `check` runs, built from the registry with the flags given.
+std::optional<SourceRegistry> build_sources(CheckOptions const& o, std::ostream& err) {
+    SourceSetup setup;
+    setup.mode = SourceSetup::Mode::check;
+    setup.flags = o.source_flags;
+    std::vector<std::string> warnings;
+    auto sources = make_sources(setup, warnings);
+    if (!sources) {
+        err << "pinwatch check: " << sanitize_text(sources.error()) << '\n';
+        return std::nullopt;
+    }
+    for (auto const& w : warnings)
+        err << "pinwatch check: " << w << '\n';
+    return std::move(*sources);
+}
+
+// Stage 2: one subscription per requirement, plus what each source derives from them (a
+// repository per package where the index has an API to find it through).
+CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
+                    LoadedRequirements const& loaded, UnixTime now) {
+    CheckPlan plan;
+    plan.ids = store.ensure_subscriptions(loaded.subscriptions, now);
+    for (auto id : plan.ids)
+        plan.subscriptions.push_back(*store.subscription(id));
+    for (auto const* source : sources.all()) {
+        std::vector<std::string> unused; // the daemon's advice; the rows say it here
+        auto derived = source->derive(loaded.subscriptions, unused);
+        auto column = source->check_column();
+        if (!column) continue;
+        SourceColumn c{source, *column, std::vector<std::optional<std::int64_t>>(plan.ids.size())};
+        std::vector<Subscription> subs;
+        for (auto const& d : derived)
+            subs.push_back(d.sub);
+        auto const ids = store.ensure_subscriptions(subs, now);
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            c.own[derived[k].from] = ids[k];
+            plan.subscriptions.push_back(*store.subscription(ids[k]));
+        }
+        plan.columns.push_back(std::move(c));
+    }
+    return plan;
+}
+
+// Stage 3: every subscription polled once, a progress bar meanwhile, and a word on stderr when
+// a server asks to wait (GitHub's quota spent).
+void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
+              std::vector<StoredSubscription> subs, bool progress_bar, std::ostream& err) {
+    Progress progress(subs.size(), progress_bar);
+    std::optional<UnixTime> told_wait;
+    scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
+        progress.tick();
+        auto const until = outcome.pause_host_until;
+        // Only a short pause is waited for; a longer one fails the polls it would hold, with the
+        // server's reason in their rows.
+        if (until && *until - unix_now() >= 10 && scheduler.waits_out(*until, unix_now()) &&
+            (!told_wait || *until > *told_wait + 60)) {
+            told_wait = until;
+            err << "pinwatch check: " << s.sub.source << " asks to wait until " << utc_text(*until)
+                << " (rate limit); waiting\n";
+        }
+    };
+    scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
+        progress.tick();
+        err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
+            << '\n';
+    };
+    asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
+        // Every poll is done: idle keep-alive connections must not keep the loop alive.
+        client.shutdown();
+        io.stop();
+    });
+    io.run();
+}
+
+// One requirement's row: its listing, its advisories, and the cells of the other sources.
+Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscription const& sub,
+             std::optional<std::string> const& python, bool& package_errors) {
+    auto s = store.subscription(plan.ids[i]);
+    Row row;
+    row.sub = sub;
+    row.summary = summarize(row.sub, store.release_list(plan.ids[i]), python);
+    if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
+        s->last_status == PollStatus::pending) {
+        row.error = s->last_error.value_or("not checked");
+        row.listing_error = true;
+        package_errors = true;
+    }
+    // A pin the index does not list has no advisories to read (pin_on_index says so).
+    if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
+        // This poll read the pin's advisories (or got a 304 for the reading stored).
+        if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked) {
+            row.vulnerabilities = s->vulns.live;
+        } else {
+            row.error = s->vulns.error.value_or("vulnerabilities: not read");
+            package_errors = true;
+        }
+    }
+    for (auto const& c : plan.columns) {
+        std::optional<StoredSubscription> own;
+        if (c.own[i]) own = store.subscription(*c.own[i]);
+        std::optional<SubscriptionView> view;
+        if (own)
+            view.emplace(SubscriptionView{own->sub, own->active, own->last_status, own->last_error,
+                                          own->source_state, own->last_poll, own->next_due});
+        row.cells.push_back(c.source->check_cell(row.sub, view ? &*view : nullptr, unix_now()));
+        package_errors = package_errors || row.cells.back().failed;
+    }
+    return row;
+}
+
+void print_stats(net::Client const& client, std::size_t packages,
+                 std::chrono::steady_clock::time_point started, std::ostream& err) {
+    auto const st = client.stats();
+    auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    err << "pinwatch: " << packages << " packages, " << st.requests << " requests, "
+        << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
+        << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
+        << ms.count() << " ms polling\n";
 }
 
 } // namespace
@@ -467,7 +596,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     bool help = false;
     auto parsed = parse_args(args, err, help);
     if (help) {
-        out << kCheckUsage;
+        out << check_usage();
         return 0;
     }
     if (!parsed) {
@@ -499,30 +628,20 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     copts.max_idle_per_host = static_cast<std::size_t>(o.concurrency);
     std::unique_ptr<net::Client> client;
     try {
-        client = std::make_unique<net::Client>(io.get_executor(), copts);
+        client = make_client(io.get_executor(), copts);
     } catch (std::exception const& e) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    // GitHub: spend the quota the server allows; wait for its reset only when it runs out.
-    GithubSettings github;
-    github.api_url = o.github_api_url;
-    github.spread_budget = false;
-    github.always_tags = true;
-    if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) github.token = Secret(t);
-    if (o.github && github.token.empty())
-        err << "pinwatch check: no GITHUB_TOKEN: GitHub is asked without a token (github.com "
-               "allows 60 such requests an hour)\n";
-    auto const sources = SourceRegistry::standard(o.github ? &github : nullptr);
+    auto const sources = build_sources(o, err);
+    if (!sources) return 2;
     PollerOptions popts;
-    popts.want_metadata = false; // check prints versions only; metadata would double the requests
-    popts.keep_schedule = true;  // a daemon may own this state file: never move its polls
-    popts.vulnerability_interval = std::chrono::seconds(0); // every pin's advisories, now
+    popts.keep_schedule = true; // a daemon may own this state file: never move its polls
     auto const python =
         config::marker_environment(o.load.python_version).value("python_full_version");
     popts.python = python;
     // Events go where the state file's notifiers want them (none for a temporary state).
-    Poller poller(*client, *store, sources, Router(store->routes()), popts);
+    Poller poller(*client, *store, *sources, Router(store->routes()), popts);
     poller.use_index_credentials(loaded.subscriptions); // the state file keeps none
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, enough to keep every connection
@@ -531,109 +650,20 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
     Scheduler scheduler(io.get_executor(), *store, poller, sopts);
 
-    UnixTime const now = unix_now();
-    auto const ids = store->ensure_subscriptions(loaded.subscriptions, now);
-    // One GitHub subscription per requirement whose index has a JSON API to find it through.
-    std::vector<std::optional<std::int64_t>> github_ids(ids.size());
-    if (o.github) {
-        std::vector<Subscription> gh;
-        std::vector<std::size_t> at;
-        for (std::size_t i = 0; i < loaded.subscriptions.size(); ++i) {
-            auto s = github_subscription(loaded.subscriptions[i], github.api_url);
-            if (s.locator.rfind("http", 0) != 0) continue;
-            gh.push_back(std::move(s));
-            at.push_back(i);
-        }
-        auto const gids = store->ensure_subscriptions(gh, now);
-        for (std::size_t k = 0; k < gids.size(); ++k)
-            github_ids[at[k]] = gids[k];
-    }
-    std::vector<StoredSubscription> subs;
-    subs.reserve(2 * ids.size());
-    for (auto id : ids)
-        subs.push_back(*store->subscription(id));
-    for (auto const& id : github_ids)
-        if (id) subs.push_back(*store->subscription(*id));
-    Progress progress(subs.size(), !o.quiet && stderr_is_terminal());
-    // A server that asks to wait (GitHub's quota spent) makes the check wait: say so once.
-    std::optional<UnixTime> told_wait;
-    scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
-        progress.tick();
-        auto const until = outcome.pause_host_until;
-        // Only a short pause is waited for; a longer one fails the polls it would hold, with the
-        // server's reason in their rows.
-        if (until && *until - unix_now() >= 10 && scheduler.waits_out(*until, unix_now()) &&
-            (!told_wait || *until > *told_wait + 60)) {
-            told_wait = until;
-            err << "pinwatch check: " << s.sub.source << " asks to wait until " << utc_text(*until)
-                << " (rate limit); waiting\n";
-        }
-    };
-    scheduler.on_crash = [&](StoredSubscription const& s, std::string const& what, int) {
-        progress.tick();
-        err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
-            << '\n';
-    };
+    auto plan = subscribe(*store, *sources, loaded, unix_now());
     auto const started = std::chrono::steady_clock::now();
-    asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
-        // Every poll is done: idle keep-alive connections must not keep the loop alive.
-        client->shutdown();
-        io.stop();
-    });
-    io.run();
-    if (o.stats) {
-        auto const st = client->stats();
-        auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        err << "pinwatch: " << ids.size() << " packages, " << st.requests << " requests, "
-            << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
-            << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
-            << ms.count() << " ms polling\n";
-    }
+    poll_all(io, *client, scheduler, std::move(plan.subscriptions),
+             !o.quiet && stderr_is_terminal(), err);
+    if (o.stats) print_stats(*client, plan.ids.size(), started, err);
 
     std::vector<Row> rows;
     bool package_errors = false;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        auto s = store->subscription(ids[i]);
-        Row row;
-        row.sub = loaded.subscriptions[i];
-        row.summary = summarize(row.sub, store->release_list(ids[i]), python);
-        if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
-            s->last_status == PollStatus::pending) {
-            row.error = s->last_error.value_or("not checked");
-            row.listing_error = true;
-            package_errors = true;
-        }
-        // A pin the index does not list has no advisories to read (pin_on_index says so).
-        if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
-            // This poll read the pin's advisories (or got a 304 for the reading stored).
-            if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked) {
-                row.vulnerabilities = s->vulns.live;
-            } else {
-                row.error = s->vulns.error.value_or("vulnerabilities: not read");
-                package_errors = true;
-            }
-        }
-        row.github.asked = o.github;
-        if (o.github && github_ids[i]) {
-            auto g = store->subscription(*github_ids[i]);
-            auto const state = github_detail::state_from_json(g->source_state.value_or(""));
-            row.github.summary = github_detail::summarize(
-                state, row.sub.name, unix_now(), github.spike_min_issues, github.spike_p_value);
-            row.github.no_repo = state.no_repo;
-            if (g->last_status == PollStatus::error || g->last_status == PollStatus::pending) {
-                row.github.error = sanitize_text(g->last_error.value_or("not checked"));
-                package_errors = true;
-            }
-        } else if (o.github) {
-            row.github.no_repo = "the index has no JSON API to read project_urls from";
-        }
-        rows.push_back(std::move(row));
-    }
+    for (std::size_t i = 0; i < plan.ids.size(); ++i)
+        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], python, package_errors));
     if (o.json)
-        write_json(out, rows, loaded);
+        write_json(out, rows, loaded, plan.columns);
     else
-        write_rows(out, rows, python, o.github);
+        write_rows(out, rows, python, plan.columns);
 
     bool matched = false;
     for (auto const& r : rows)

@@ -3,7 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
-#include "config/check.hpp"
+#include "watcher/compose.hpp"
 
 #include <cstdlib>
 #include <ostream>
@@ -60,7 +60,7 @@ int run_config_check(Args const& args, std::ostream& out, std::ostream& err) {
         }
     }
     auto const path = config_path.value_or(default_config_path());
-    auto const checked = config::check_config(path);
+    auto const checked = watcher::check_config(path);
     print_config_problems(checked, err);
     if (!checked.ok()) {
         err << sanitize_text(path) << ": " << checked.errors.size()

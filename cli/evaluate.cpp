@@ -9,8 +9,9 @@
 #include "common/time.hpp"
 #include "net/client.hpp"
 #include "packaging/name.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/health.hpp"
-#include "watcher/sources/github.hpp"
+#include "watcher/sources/github/github.hpp"
 #include "watcher/subscriptions.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -370,7 +371,7 @@ int run_evaluate(Args const& args, std::ostream& out, std::ostream& err) {
     copts.deadline = o.timeout;
     std::unique_ptr<net::Client> client;
     try {
-        client = std::make_unique<net::Client>(io.get_executor(), copts);
+        client = watcher::make_client(io.get_executor(), copts);
     } catch (std::exception const& e) {
         err << "pinwatch evaluate: " << sanitize_text(e.what()) << '\n';
         return 2;

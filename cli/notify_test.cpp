@@ -12,6 +12,7 @@
 #include "net/client.hpp"
 #include "notifiers/post.hpp"
 #include "notifiers/registry.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -135,6 +136,65 @@ std::string without_secrets(std::string text, config::Config const& cfg,
     return text;
 }
 
+// Sends the test event through each notifier in turn; `crashed` holds what a bug threw.
+template <class Made>
+std::vector<std::pair<std::string, notifiers::Delivery>>
+send_test(asio::io_context& io, net::Client& client, Made& made, std::exception_ptr& crashed) {
+    std::vector<model::Event> const events{test_event()};
+    std::vector<std::pair<std::string, notifiers::Delivery>> results;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (auto& [notifier, route] : made) {
+                notifiers::Delivery d;
+                try {
+                    d = co_await notifier->deliver(events);
+                } catch (std::exception const& e) {
+                    d.status = notifiers::Delivery::Status::failed;
+                    d.error = e.what();
+                }
+                results.emplace_back(std::string(notifier->name()), std::move(d));
+            }
+        },
+        [&](std::exception_ptr ep) {
+            crashed = ep;
+            // Idle keep-alive connections would keep the loop going; the test is done.
+            client.shutdown();
+            io.stop();
+        });
+    io.run();
+    return results;
+}
+
+// One row per notifier, ok or why not (without its secrets), paused channels that took the
+// test resumed, and a summary on stderr; 0 when every one delivered.
+int report(std::ostream& out, std::ostream& err,
+           std::vector<std::pair<std::string, notifiers::Delivery>> const& results,
+           config::Config const& cfg, std::filesystem::path const& base) {
+    std::vector<std::vector<std::string>> rows;
+    bool all_ok = true;
+    for (auto const& [name, d] : results) {
+        bool const ok = d.status == notifiers::Delivery::Status::delivered;
+        all_ok = all_ok && ok;
+        rows.push_back(
+            {name, ok ? "ok"
+                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
+                                                     cfg, base)});
+    }
+    write_table(out, rows); // sanitises every cell
+    out.flush();
+    std::vector<std::string> took;
+    for (auto const& [name, d] : results)
+        if (d.status == notifiers::Delivery::Status::delivered) took.push_back(name);
+    resume_paused(cfg.state.value_or(default_state_path()), took, out);
+    // The summary goes to stderr: stdout stays one line per notifier for scripts.
+    std::size_t const failed = static_cast<std::size_t>(
+        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
+    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
+        << rows.size() - failed << " ok, " << failed << " failed\n";
+    return all_ok ? 0 : 1;
+}
+
 } // namespace
 
 int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
@@ -166,8 +226,8 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
         return 2;
     }
-    // Checked as config-check checks it (config/check.cpp), so both report the same problems.
-    auto checked = config::check_config(*config_path);
+    // Checked as config-check checks it (watcher/compose.hpp), so both report the same problems.
+    auto checked = watcher::check_config(*config_path);
     print_config_problems(checked, err);
     if (!checked.ok()) {
         err << sanitize_text(*config_path) << ": " << checked.errors.size()
@@ -201,55 +261,25 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         return 2;
     }
 
-    // The daemon's wiring (watcher/daemon.cpp): one HTTPS client with the config's [http]
+    // The daemon's wiring (watcher/compose.hpp): one HTTPS client with the config's [http]
     // settings, secrets resolved relative to the config file's folder.
     asio::io_context io;
-    net::ClientOptions copts;
-    copts.deadline = cfg.http.timeout;
-    copts.connect_timeout = cfg.http.connect_timeout;
-    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
-    copts.extra_ca_file = cfg.http.extra_ca_file;
     std::unique_ptr<net::Client> client;
     try {
-        client = std::make_unique<net::Client>(io.get_executor(), copts);
+        client = watcher::make_client(io.get_executor(), watcher::client_options(cfg.http));
     } catch (std::exception const& e) {
         err << "pinwatch notify-test: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    auto made = notifiers::make_notifiers(
-        cfg, notifiers::NotifierContext{out, client.get(), [base](std::string const& reference) {
-                                            return config::resolve_secret(reference, base);
-                                        }});
+    auto made = watcher::make_notifiers(cfg, out, client.get());
     if (!made) {
         err << "pinwatch notify-test: " << sanitize_text(without_secrets(made.error(), cfg, base))
             << '\n';
         return 2;
     }
 
-    std::vector<model::Event> const events{test_event()};
-    std::vector<std::pair<std::string, notifiers::Delivery>> results;
     std::exception_ptr crashed;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            for (auto& [notifier, route] : *made) {
-                notifiers::Delivery d;
-                try {
-                    d = co_await notifier->deliver(events);
-                } catch (std::exception const& e) {
-                    d.status = notifiers::Delivery::Status::failed;
-                    d.error = e.what();
-                }
-                results.emplace_back(std::string(notifier->name()), std::move(d));
-            }
-        },
-        [&](std::exception_ptr ep) {
-            crashed = ep;
-            // Idle keep-alive connections would keep the loop going; the test is done.
-            client->shutdown();
-            io.stop();
-        });
-    io.run();
+    auto const results = send_test(io, *client, *made, crashed);
     if (crashed) {
         try {
             std::rethrow_exception(crashed);
@@ -260,28 +290,7 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
         }
     }
 
-    std::vector<std::vector<std::string>> rows;
-    bool all_ok = true;
-    for (auto const& [name, d] : results) {
-        bool const ok = d.status == notifiers::Delivery::Status::delivered;
-        all_ok = all_ok && ok;
-        rows.push_back(
-            {name, ok ? "ok"
-                      : "failed: " + without_secrets(d.error.empty() ? "no reason given" : d.error,
-                                                     cfg, base)});
-    }
-    write_table(out, rows); // sanitises every cell
-    out.flush();
-    std::vector<std::string> took;
-    for (auto const& [name, d] : results)
-        if (d.status == notifiers::Delivery::Status::delivered) took.push_back(name);
-    resume_paused(cfg.state.value_or(default_state_path()), took, out);
-    // The summary goes to stderr: stdout stays one line per notifier for scripts.
-    std::size_t const failed = static_cast<std::size_t>(
-        std::count_if(rows.begin(), rows.end(), [](auto const& row) { return row[1] != "ok"; }));
-    err << "notify-test: " << rows.size() << (rows.size() == 1 ? " notifier: " : " notifiers: ")
-        << rows.size() - failed << " ok, " << failed << " failed\n";
-    return all_ok ? 0 : 1;
+    return report(out, err, results, cfg, base);
 }
 
 } // namespace pinwatch::cli

@@ -5,27 +5,18 @@
 // optional [metrics] listener serves /metrics and /healthz from the Daemon of the moment.
 #include "cli/commands.hpp"
 #include "cli/logging.hpp"
+#include "cli/service.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
-#include "config/check.hpp"
-#include "net/server.hpp"
-#include "watcher/daemon.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "watcher/compose.hpp"
 
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include <iostream>
-#include <set>
+#include <variant>
 
 namespace pinwatch::cli {
 namespace {
-
-namespace asio = boost::asio;
 
 constexpr char const* kRunUsage =
     R"(usage: pinwatch run [--config FILE] [--state FILE] [--once] [--log-level LEVEL] [-v]
@@ -46,53 +37,15 @@ refused and the running one goes on. Under systemd: Type=notify (READY=1, STATUS
 and log lines with journal priorities.
 )";
 
-// The notifiers a config delivers to, by name ("console" for the default one).
-std::map<std::string, std::string> notifiers_of(config::Config const& c) {
-    std::map<std::string, std::string> out;
-    if (c.console) out["console"] = "console";
-    for (auto const& n : c.notifiers)
-        out[n.name] = n.type;
-    return out;
-}
-
-// What a reload changes besides the packages (which the Daemon's first reload names itself).
-void log_config_changes(config::Config const& before, config::Config const& after) {
-    auto const old_n = notifiers_of(before), new_n = notifiers_of(after);
-    for (auto const& [name, type] : new_n) {
-        auto it = old_n.find(name);
-        if (it == old_n.end())
-            spdlog::info("reload: notifier {} ({}) added", sanitize_text(name), type);
-        else if (it->second != type)
-            spdlog::info("reload: notifier {} changed from {} to {}", sanitize_text(name),
-                         it->second, type);
-    }
-    for (auto const& [name, type] : old_n)
-        if (!new_n.count(name))
-            spdlog::info("reload: notifier {} ({}) removed", sanitize_text(name), type);
-    if (before.requirements != after.requirements || before.pyproject != after.pyproject)
-        spdlog::info("reload: the list of requirements/pyproject files changed");
-    if (before.interval != after.interval)
-        spdlog::info("reload: interval {} s -> {} s", before.interval.count(),
-                     after.interval.count());
-    if (before.index_url != after.index_url) spdlog::info("reload: index_url changed");
-}
-
-bool same_listener(std::optional<config::MetricsConfig> const& a,
-                   std::optional<config::MetricsConfig> const& b) {
-    if (!a || !b) return !a && !b;
-    return a->host == b->host && a->port == b->port;
-}
-
-void notify_systemd(std::string const& message) {
-    sd_notify(0, message.c_str());
-}
-
-} // namespace
-
-int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
-    std::optional<std::string> config_path, state_override;
+struct RunOptions {
+    ServiceOptions service;
     std::optional<spdlog::level::level_enum> level;
-    bool once = false;
+};
+
+// The arguments, or the exit status when there is nothing to run (help, a usage error).
+std::variant<RunOptions, int> parse_args(Args const& args, std::ostream& out, std::ostream& err) {
+    RunOptions o;
+    std::optional<std::string> config_path;
     ArgReader r(args);
     while (!r.done()) {
         if (r.flag({"-h", "--help"})) {
@@ -105,268 +58,65 @@ int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
                 return 2;
             }
         } else if (r.flag({"--state"})) {
-            state_override = r.value();
-            if (!state_override) {
+            o.service.state_override = r.value();
+            if (!o.service.state_override) {
                 err << "pinwatch run: --state needs a file\n";
                 return 2;
             }
         } else if (r.flag({"--log-level"})) {
             auto v = r.value();
-            level = v ? parse_log_level(*v) : std::nullopt;
-            if (!level) {
+            o.level = v ? parse_log_level(*v) : std::nullopt;
+            if (!o.level) {
                 err << "pinwatch run: --log-level takes debug, info, warning or error\n";
                 return 2;
             }
         } else if (r.flag({"-v", "--verbose"})) {
-            level = spdlog::level::debug;
+            o.level = spdlog::level::debug;
         } else if (r.flag({"--once"})) {
-            once = true;
+            o.service.once = true;
         } else {
             err << "pinwatch run: unknown argument '" << sanitize_text(r.peek()) << "'\n"
                 << kRunUsage;
             return 2;
         }
     }
-    if (!config_path) config_path = default_config_path();
-    // The same checks, and the same messages, as `pinwatch config-check`.
-    auto checked = config::check_config(*config_path);
-    if (!checked.ok()) {
-        if (stderr_is_journal() && &err == &std::cerr) {
-            // Under systemd the journal records them as errors: `journalctl -p err` finds them.
-            for (auto const& w : checked.warnings)
-                spdlog::warn("{}", sanitize_text(w.str()));
-            for (auto const& e : checked.errors)
-                spdlog::error("{}", sanitize_text(e.str()));
-            spdlog::critical("not starting: {} problem(s) in the config", checked.errors.size());
-        } else {
-            print_config_problems(checked, err);
-            err << "pinwatch run: not starting: " << checked.errors.size()
-                << " problem(s) in the config\n";
-        }
-        return 2;
+    o.service.config_path = config_path.value_or(default_config_path());
+    return o;
+}
+
+// The same checks, and the same messages, as `pinwatch config-check`; nullopt after saying
+// why the service does not start.
+std::optional<config::ConfigCheck> checked_config(std::string const& path, std::ostream& err) {
+    auto checked = watcher::check_config(path);
+    if (checked.ok()) return checked;
+    if (stderr_is_journal() && &err == &std::cerr) {
+        // Under systemd the journal records them as errors: `journalctl -p err` finds them.
+        for (auto const& w : checked.warnings)
+            spdlog::warn("{}", sanitize_text(w.str()));
+        for (auto const& e : checked.errors)
+            spdlog::error("{}", sanitize_text(e.str()));
+        spdlog::critical("not starting: {} problem(s) in the config", checked.errors.size());
+    } else {
+        print_config_problems(checked, err);
+        err << "pinwatch run: not starting: " << checked.errors.size()
+            << " problem(s) in the config\n";
     }
-    spdlog::set_level(level.value_or(spdlog::level::info));
-    for (auto const& w : checked.warnings)
+    return std::nullopt;
+}
+
+} // namespace
+
+int run_daemon(Args const& args, std::ostream& out, std::ostream& err) {
+    auto parsed = parse_args(args, out, err);
+    if (auto const* code = std::get_if<int>(&parsed)) return *code;
+    auto& o = std::get<RunOptions>(parsed);
+    auto checked = checked_config(o.service.config_path, err);
+    if (!checked) return 2;
+    spdlog::set_level(o.level.value_or(spdlog::level::info));
+    for (auto const& w : checked->warnings)
         spdlog::warn("{}", sanitize_text(w.str()));
-    config::Config current = std::move(*checked.config);
-
-    watcher::Metrics metrics(watcher::unix_now());
-    auto const options_for = [&](config::Config const& c) {
-        watcher::DaemonOptions o;
-        o.state_path = state_override.value_or(c.state.value_or(default_state_path()));
-        o.once = once;
-        o.metrics = &metrics;
-        return o;
-    };
-    asio::io_context io;
-    // Registered before anything slow (opening and migrating the state): a signal that arrives
-    // meanwhile is queued by Asio and handled once the loop runs.
-    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    std::unique_ptr<watcher::Daemon> daemon;
-    auto options = options_for(current);
-    try {
-        daemon = std::make_unique<watcher::Daemon>(io, current, options, out);
-    } catch (std::exception const& e) {
-        err << "pinwatch run: " << sanitize_text(e.what()) << '\n';
-        return 2;
-    }
-
-    // /metrics and /healthz, answered from whichever Daemon runs now.
-    std::unique_ptr<net::Server> server;
-    auto const serve = [&](config::MetricsConfig const& m) {
-        auto s = std::make_unique<net::Server>(
-            io.get_executor(), m.host, m.port,
-            [&daemon, &metrics, &current](std::string_view target) -> net::ServerReply {
-                auto const path = target.substr(0, target.find('?'));
-                auto const now = watcher::unix_now();
-                if (!daemon) return {503, "text/plain; charset=utf-8", "reloading\n"};
-                if (path == "/metrics")
-                    return {200, "text/plain; version=0.0.4; charset=utf-8",
-                            metrics.render(now, daemon->outbox_queues())};
-                if (path == "/healthz") {
-                    watcher::HealthLimits limits;
-                    if (current.metrics) limits.outbox_stale = current.metrics->outbox_stale;
-                    auto h = metrics.health(now, daemon->outbox_queues(), limits);
-                    return {h.ok ? 200 : 503, "text/plain; charset=utf-8", std::move(h.text)};
-                }
-                return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n"};
-            });
-        auto const host = m.host.find(':') == std::string::npos ? m.host : "[" + m.host + "]";
-        spdlog::info("metrics on http://{}:{}/metrics and /healthz", host, s->port());
-        return s;
-    };
-    if (current.metrics && !once) {
-        try {
-            server = serve(*current.metrics);
-        } catch (std::exception const& e) {
-            err << "pinwatch run: [metrics] " << sanitize_text(e.what()) << '\n';
-            return 2;
-        }
-    }
-
-    int exit_code = 0;
-    std::optional<config::Config> pending; // a checked config waiting for the Daemon to stop
-    std::unique_ptr<net::Server> pending_server;
-    bool pending_server_set = false;
-    asio::steady_timer settle(io);
-
-    std::function<void()> start, swap;
-    auto const finish = [&] {
-        signals.cancel();
-        if (daemon) daemon->stop();
-        // Idle keep-alive connections, a resolver stuck in getaddrinfo, or the metrics listener
-        // would keep the loop going; the daemon is done, so the loop is too.
-        io.stop();
-    };
-    std::function<void()> arm_signals = [&] {
-        signals.async_wait([&](boost::system::error_code ec, int sig) {
-            if (ec) return;
-            if (sig != SIGHUP) {
-                spdlog::info("signal {}: stopping", sig);
-                notify_systemd("STOPPING=1");
-                pending.reset();
-                daemon->stop();
-                return;
-            }
-            if (once || pending) {
-                spdlog::info("SIGHUP: {}", once ? "ignored by --once" : "a reload is under way");
-                arm_signals();
-                return;
-            }
-            spdlog::info("SIGHUP: re-reading {}", sanitize_text(*config_path));
-            notify_systemd("RELOADING=1");
-            auto next = config::check_config(*config_path);
-            if (next.ok() && !same_listener(current.metrics, next.config->metrics) &&
-                next.config->metrics) {
-                // Bound before the switch, so an address in use refuses the reload instead of
-                // leaving the daemon without its listener.
-                try {
-                    pending_server = serve(*next.config->metrics);
-                } catch (std::exception const& e) {
-                    next.errors.push_back({*config_path, next.config->key_lines["metrics"],
-                                           "metrics.listen: " + std::string(e.what())});
-                }
-            }
-            if (!next.ok()) {
-                spdlog::error("reload refused: {} problem(s) in {}; the running config stays",
-                              next.errors.size(), sanitize_text(*config_path));
-                for (auto const& e : next.errors)
-                    spdlog::error("{}", sanitize_text(e.str()));
-                notify_systemd(
-                    "READY=1\nSTATUS=reload refused: " + std::to_string(next.errors.size()) +
-                    " problem(s) in the config; " + daemon->status_line(watcher::unix_now()));
-                arm_signals();
-                return;
-            }
-            for (auto const& w : next.warnings)
-                spdlog::warn("{}", sanitize_text(w.str()));
-            log_config_changes(current, *next.config);
-            pending_server_set = !same_listener(current.metrics, next.config->metrics);
-            pending = std::move(next.config);
-            daemon->stop(); // run() returns; the completion handler builds the next Daemon
-            arm_signals();
-        });
-    };
-
-    // Runs the current Daemon; when it returns, either the process is done or a reload builds
-    // the next one.
-    start = [&] {
-        bool first_reload = true;
-        daemon->on_reload = [&, first_reload](std::size_t n) mutable {
-            if (first_reload)
-                spdlog::info("pinwatch watching {} package(s); state {}", n,
-                             sanitize_text(options.state_path));
-            first_reload = false;
-        };
-        // The watchdog is fed only while the loop really turns; STATUS says what it does.
-        daemon->on_tick = [&] {
-            notify_systemd("WATCHDOG=1\nSTATUS=" + daemon->status_line(watcher::unix_now()));
-        };
-        // Ready: the config is valid and the state file migrated. Requirements files that
-        // cannot be read later are logged and retried every cycle.
-        notify_systemd("READY=1\nSTATUS=" + daemon->status_line(watcher::unix_now()));
-        asio::co_spawn(io, daemon->run(), [&](std::exception_ptr ep) {
-            if (ep) {
-                try {
-                    std::rethrow_exception(ep);
-                } catch (std::exception const& e) {
-                    spdlog::critical("daemon stopped: {}", sanitize_text(e.what()));
-                    exit_code = 1;
-                }
-                pending.reset();
-            }
-            if (!pending) return finish();
-            swap();
-        });
-    };
-    // A reload: wait until nothing of the old Daemon runs, then build the next one on the same
-    // state file (its lock is released when the old one goes).
-    swap = [&] {
-        if (!pending) return finish(); // SIGTERM while waiting
-        if (!daemon->quiescent()) {
-            settle.expires_after(std::chrono::milliseconds(50));
-            settle.async_wait([&](boost::system::error_code) { swap(); });
-            return;
-        }
-        auto next = std::move(*pending);
-        pending.reset();
-        daemon.reset();
-        auto next_options = options_for(next);
-        try {
-            daemon = std::make_unique<watcher::Daemon>(io, next, next_options, out);
-            if (next_options.state_path != options.state_path)
-                spdlog::info("reload: state file is now {}",
-                             sanitize_text(next_options.state_path));
-            if (pending_server_set) {
-                server = std::move(pending_server);
-                if (!server) spdlog::info("reload: metrics listener closed");
-            }
-            current = std::move(next);
-            options = next_options;
-            spdlog::info("reload: done");
-        } catch (std::exception const& e) {
-            spdlog::error("reload failed: {}; going on with the previous config",
-                          sanitize_text(e.what()));
-            pending_server.reset();
-            try {
-                daemon = std::make_unique<watcher::Daemon>(io, current, options, out);
-            } catch (std::exception const& again) {
-                spdlog::critical("cannot restart with the previous config either: {}",
-                                 sanitize_text(again.what()));
-                exit_code = 1;
-                daemon.reset();
-                return finish();
-            }
-        }
-        pending_server_set = false;
-        start();
-    };
-    arm_signals();
-    start();
-    io.run();
-    server.reset();
-    if (exit_code == 0 && once && daemon->polls_answered() == 0 &&
-        (daemon->polls_failed() > 0 || daemon->requirements_unreadable())) {
-        // As `check` does: nothing could be polled is not success.
-        err << "pinwatch run --once: "
-            << (daemon->requirements_unreadable() ? "no requirements file could be read"
-                                                  : "no package could be polled")
-            << '\n';
-        exit_code = 3;
-    } else if (exit_code == 0 && once) {
-        auto const d = daemon->last_delivery();
-        if (d.orphaned > 0)
-            err << "pinwatch run --once: " << d.orphaned
-                << " notification(s) pending for notifiers no longer configured; see `pinwatch "
-                   "status`\n";
-        if (d.retried + d.failed > 0) {
-            err << "pinwatch run --once: " << d.retried + d.failed
-                << " notification(s) not delivered (" << d.retried << " to retry, " << d.failed
-                << " failed); see `pinwatch status`\n";
-            exit_code = 1;
-        }
-    }
-    return exit_code;
+    Service service(std::move(o.service), std::move(*checked->config), out);
+    return service.run(err);
 }
 
 } // namespace pinwatch::cli

@@ -4,11 +4,12 @@
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
+#include "common/time.hpp"
 #include "config/config.hpp"
 #include "config/state_path.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
-#include "watcher/sources/github.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
+#include <variant>
 
 namespace pinwatch::cli {
 
@@ -64,21 +66,11 @@ std::string byte_size(std::int64_t bytes) {
 }
 
 std::string ago(std::optional<UnixTime> t, UnixTime now) {
-    if (!t) return "never";
-    auto d = now - *t;
-    if (d < 0) d = 0;
-    if (d < 120) return std::to_string(d) + "s ago";
-    if (d < 7200) return std::to_string(d / 60) + "m ago";
-    if (d < 172800) return std::to_string(d / 3600) + "h ago";
-    return std::to_string(d / 86400) + "d ago";
+    return time_ago(t, now);
 }
 
 std::string in(UnixTime t, UnixTime now) {
-    auto d = t - now;
-    if (d <= 0) return "now";
-    if (d < 120) return "in " + std::to_string(d) + "s";
-    if (d < 7200) return "in " + std::to_string(d / 60) + "m";
-    return "in " + std::to_string(d / 3600) + "h";
+    return time_until(t, now);
 }
 
 // Why a state file cannot be opened, in words, before SQLite says only "unable to open
@@ -108,38 +100,43 @@ std::optional<std::string> why_not_openable(std::string const& path) {
     return std::nullopt;
 }
 
-} // namespace
-
-int run_status(Args const& args, std::ostream& out, std::ostream& err) {
+struct StatusOptions {
     std::optional<std::string> state, config_path;
     int events = 10;
     bool all = false;
+};
+
+// The arguments, or the exit status when there is nothing to show (help, a usage error).
+std::variant<StatusOptions, int> parse_args(Args const& args, std::ostream& out,
+                                            std::ostream& err) {
+    StatusOptions o;
     ArgReader r(args);
     while (!r.done()) {
         if (r.flag({"-h", "--help"})) {
             out << kStatusUsage;
             return 0;
         } else if (r.flag({"--state"})) {
-            state = r.value();
-            if (!state) {
+            o.state = r.value();
+            if (!o.state) {
                 err << "pinwatch status: --state needs a file\n";
                 return 2;
             }
         } else if (r.flag({"--config", "-c"})) {
-            config_path = r.value();
-            if (!config_path) {
+            o.config_path = r.value();
+            if (!o.config_path) {
                 err << "pinwatch status: --config needs a file\n";
                 return 2;
             }
         } else if (r.flag({"--all"})) {
-            all = true;
+            o.all = true;
         } else if (r.flag({"--events"})) {
             auto v = r.value();
-            events = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos &&
-                             v->size() < 6
-                         ? std::atoi(v->c_str())
-                         : -1;
-            if (events < 0 || events > 10000) {
+            o.events = v && !v->empty() &&
+                               v->find_first_not_of("0123456789") == std::string::npos &&
+                               v->size() < 6
+                           ? std::atoi(v->c_str())
+                           : -1;
+            if (o.events < 0 || o.events > 10000) {
                 err << "pinwatch status: --events: expected a number from 0 to 10000\n";
                 return 2;
             }
@@ -149,19 +146,26 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
     }
-    // Where the file is and why there: the caller should see which path was looked at.
+    return o;
+}
+
+// Where the state file is, and why there (the caller should see which path was looked at);
+// nullopt after saying why the config could not be read.
+std::optional<std::pair<std::string, std::string>> locate_state(StatusOptions const& o,
+                                                                std::ostream& err) {
+    auto state = o.state;
     std::string origin;
     if (state) {
         origin = "--state";
-    } else if (config_path) {
+    } else if (o.config_path) {
         // Only the `state` setting: the notifiers' secrets are not needed to read the state.
-        auto setting = config::read_state_setting(*config_path);
+        auto setting = config::read_state_setting(*o.config_path);
         if (!setting) {
             err << sanitize_text(setting.error().str()) << '\n';
-            return 2;
+            return std::nullopt;
         }
         state = *setting;
-        if (state) origin = "`state` in " + *config_path;
+        if (state) origin = "`state` in " + *o.config_path;
     }
     if (!state) {
         // As `pinwatch run` would choose under this environment, but nothing is created. An
@@ -186,91 +190,112 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             }
         }
     }
-    std::string const path = *state;
+    return std::pair(*state, origin);
+}
+
+// The state file, read-only; nullptr after saying why it cannot be opened.
+std::unique_ptr<StateStore> open_state(std::string const& path, std::string const& origin,
+                                       std::ostream& err) {
     if (auto why = why_not_openable(path)) {
         err << "pinwatch status: " << sanitize_text(*why) << " [path from " << sanitize_text(origin)
             << "]\n";
-        return 2;
+        return nullptr;
     }
     std::unique_ptr<StateStore> store;
     try {
         store = std::make_unique<StateStore>(path, StateStore::Access::read_only);
     } catch (std::exception const& e) {
         err << "pinwatch status: " << sanitize_text(e.what()) << '\n';
-        return 2;
+        return nullptr;
     }
     if (store->read_without_wal())
         err << "pinwatch status: note: " << sanitize_text(path)
             << " read without its write-ahead log (this user may not write its folder); the "
                "daemon's most recent writes may be missing\n";
-    UnixTime const now = std::time(nullptr);
-    auto subs = store->subscriptions(!all);
+    return store;
+}
+
+// One package's row: its pin, what the index lists, its last poll and what stands out.
+std::vector<std::string> package_row(StateStore& store, StoredSubscription const& s, UnixTime now) {
+    auto const releases = store.release_list(s.id);
+    auto const summary = summarize(s.sub, releases);
+    std::string status =
+        s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
+    if (s.last_error) status += ": " + sanitize_text(*s.last_error);
+    if (summary.pin_yanked) status += " (pinned version yanked)";
+    // The pinned version's advisories as last read (live ones only), or why they were not.
+    if (s.sub.pinned && s.vulns.version == s.sub.pinned && !s.vulns.live.empty()) {
+        std::string ids;
+        for (auto const& a : s.vulns.live)
+            ids += (ids.empty() ? "" : ", ") + sanitize_text(a.id);
+        status += " (vulnerable: " + ids + ")";
+    }
+    if (s.sub.pinned && s.vulns.error)
+        status += " (advisories not read: " + sanitize_text(*s.vulns.error) + ")";
+    std::size_t held = 0;
+    for (auto const& r : releases)
+        held += r.held ? 1 : 0;
+    if (held > 0)
+        status += " (" + std::to_string(held) + " release(s) in their cooldown, the next told " +
+                  (s.held_until ? in(*s.held_until, now) : std::string("later")) + ")";
+    if (!s.active) status += " (unsubscribed)";
+    return {s.sub.name,
+            s.sub.specifier.empty() ? "*" : s.sub.specifier,
+            sanitize_text(summary.latest.value_or("-")),
+            std::to_string(releases.size()),
+            ago(s.last_poll, now),
+            s.active ? in(s.next_due, now) : "-",
+            status};
+}
+
+// A source's own table (GitHub's repositories): the rows of its subscriptions.
+struct SourceTableRows {
+    Source const* source;
+    StatusTable table;
+    std::vector<std::vector<std::string>> rows;
+};
+
+// The package table, then each source's own table; returns the footer's counts.
+std::string write_subscriptions(std::ostream& out, StateStore& store, bool all, UnixTime now) {
+    std::vector<std::string> warnings;
+    SourceSetup setup;
+    setup.mode = SourceSetup::Mode::report;
+    auto const sources = make_sources(setup, warnings);
+    std::vector<SourceTableRows> own;
+    if (sources)
+        for (auto const* source : sources->all())
+            if (auto table = source->status_table()) own.push_back({source, *table, {}});
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
-    // GitHub repositories get their own table: the repository, the quota the server reported
-    // with the last answer, and the last result.
-    std::vector<std::vector<std::string>> repos;
-    repos.push_back({"REPOSITORY", "PACKAGE", "LAST POLL", "NEXT", "QUOTA LEFT", "STATUS"});
     std::size_t packages = 0;
-    for (auto const& s : subs) {
-        if (s.sub.source == GithubSource::kKind) {
-            auto const st = github_detail::state_from_json(s.source_state.value_or(""));
-            std::string quota = "-";
-            if (st.quota_remaining && st.quota_limit) {
-                quota = std::to_string(*st.quota_remaining) + "/" + std::to_string(*st.quota_limit);
-                if (st.quota_reset) quota += ", resets " + in(*st.quota_reset, now);
-                if (!st.authenticated) quota += " (no token)";
-            }
-            std::string status =
-                s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
-            if (s.last_error) status += ": " + sanitize_text(*s.last_error);
-            if (!st.repo && !st.no_repo.empty()) status += ": " + sanitize_text(st.no_repo);
-            if (st.renamed_from)
-                status += " (renamed from " + sanitize_text(*st.renamed_from) + ")";
-            if (st.spike) status += " (ISSUE SPIKE)";
-            if (!s.active) status += " (unsubscribed)";
-            repos.push_back({sanitize_text(st.repo.value_or("-")), s.sub.name,
-                             ago(s.last_poll, now), s.active ? in(s.next_due, now) : "-", quota,
-                             status});
+    for (auto const& s : store.subscriptions(!all)) {
+        auto const t = std::find_if(own.begin(), own.end(), [&](SourceTableRows const& o) {
+            return o.source->kind() == s.sub.source;
+        });
+        if (t != own.end()) {
+            SubscriptionView const view{s.sub,          s.active,    s.last_status, s.last_error,
+                                        s.source_state, s.last_poll, s.next_due};
+            t->rows.push_back(t->source->status_row(view, now));
             continue;
         }
         ++packages;
-        auto const releases = store->release_list(s.id);
-        auto const summary = summarize(s.sub, releases);
-        std::string status =
-            s.last_status == PollStatus::pending ? "pending" : to_string(s.last_status);
-        if (s.last_error) status += ": " + sanitize_text(*s.last_error);
-        if (summary.pin_yanked) status += " (pinned version yanked)";
-        // The pinned version's advisories as last read (live ones only), or why they were not.
-        if (s.sub.pinned && s.vulns.version == s.sub.pinned && !s.vulns.live.empty()) {
-            std::string ids;
-            for (auto const& a : s.vulns.live)
-                ids += (ids.empty() ? "" : ", ") + sanitize_text(a.id);
-            status += " (vulnerable: " + ids + ")";
-        }
-        if (s.sub.pinned && s.vulns.error)
-            status += " (advisories not read: " + sanitize_text(*s.vulns.error) + ")";
-        std::size_t held = 0;
-        for (auto const& r : releases)
-            held += r.held ? 1 : 0;
-        if (held > 0)
-            status += " (" + std::to_string(held) +
-                      " release(s) in their cooldown, the next told " +
-                      (s.held_until ? in(*s.held_until, now) : std::string("later")) + ")";
-        if (!s.active) status += " (unsubscribed)";
-        rows.push_back({s.sub.name, s.sub.specifier.empty() ? "*" : s.sub.specifier,
-                        sanitize_text(summary.latest.value_or("-")),
-                        std::to_string(releases.size()), ago(s.last_poll, now),
-                        s.active ? in(s.next_due, now) : "-", status});
+        rows.push_back(package_row(store, s, now));
     }
     write_table(out, rows);
-    if (repos.size() > 1) {
+    std::string counts = std::to_string(packages) + " package(s)";
+    for (auto& t : own) {
+        if (t.rows.empty()) continue;
         out << "\n";
-        write_table(out, repos);
+        t.rows.insert(t.rows.begin(), t.table.headers);
+        write_table(out, t.rows);
+        counts += ", " + std::to_string(t.rows.size() - 1) + " " + t.table.counted;
     }
-    Outbox const outbox(*store);
-    // Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
-    // waited, and what went wrong last (a receiver's words: sanitised and cut short).
+    return counts;
+}
+
+// Per notifier: how its deliveries stand, when it tries next, how long the oldest event has
+// waited, and what went wrong last (a receiver's words: sanitised and cut short).
+void write_notifiers(std::ostream& out, StateStore& store, Outbox const& outbox, UnixTime now) {
     auto const per_notifier = outbox.by_notifier();
     // Stopped notifiers say so instead of a next attempt, and rows of a notifier no longer
     // configured (the daemon lists its notifiers in the file) are orphaned: nothing sends them.
@@ -280,7 +305,7 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
             if (st.notifier == name) return &st;
         return nullptr;
     };
-    auto const configured = store->routes();
+    auto const configured = store.routes();
     auto const orphaned = [&](std::string const& name) {
         return !configured.empty() &&
                std::none_of(configured.begin(), configured.end(),
@@ -333,20 +358,34 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err) {
         if (n.counts.pending > 0 && !stop_of(n.notifier) && orphaned(n.notifier))
             say("notifier " + sanitize_text(n.notifier) + ": " + std::to_string(n.counts.pending) +
                 " notification(s) orphaned: it is no longer configured, nothing will send them");
-    auto const counts = outbox.counts();
+}
+
+} // namespace
+
+int run_status(Args const& args, std::ostream& out, std::ostream& err) {
+    auto parsed = parse_args(args, out, err);
+    if (auto const* code = std::get_if<int>(&parsed)) return *code;
+    auto const& o = std::get<StatusOptions>(parsed);
+    auto const located = locate_state(o, err);
+    if (!located) return 2;
+    auto const& [path, origin] = *located;
+    auto store = open_state(path, origin, err);
+    if (!store) return 2;
+    UnixTime const now = std::time(nullptr);
+    auto const counts = write_subscriptions(out, *store, o.all, now);
+    Outbox const outbox(*store);
+    write_notifiers(out, *store, outbox, now);
+    auto const totals = outbox.counts();
     out << "\n"
-        << packages << " package(s)"
-        << (repos.size() > 1 ? ", " + std::to_string(repos.size() - 1) + " GitHub repositories"
-                             : std::string())
-        << "; outbox: " << counts.pending << " pending, " << counts.delivered << " delivered, "
-        << counts.failed << " failed; state " << sanitize_text(path) << "\n";
+        << counts << "; outbox: " << totals.pending << " pending, " << totals.delivered
+        << " delivered, " << totals.failed << " failed; state " << sanitize_text(path) << "\n";
     // How big the state file is ([state] keep prunes delivered events; the WAL is emptied
     // hourly): a figure to watch on a small state folder.
     auto const size = store->size();
     out << "state file: " << byte_size(size.database) << " (write-ahead log " << byte_size(size.wal)
         << ")\n";
-    if (events > 0) {
-        auto const recent = store->events(events);
+    if (o.events > 0) {
+        auto const recent = store->events(o.events);
         if (!recent.empty()) out << "\nrecent events:\n";
         for (auto const& e : recent)
             out << "  " << notifiers::describe(e) << " (" << ago(e.at, now) << ")\n";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 
 namespace pinwatch {
@@ -23,6 +24,26 @@ inline std::string rfc3339(std::int64_t unix_seconds) {
     auto s = utc_text(unix_seconds);
     s[10] = 'T';
     return s;
+}
+
+// "12s ago", "5m ago", "3h ago", "2d ago"; "never" without a time (for tables).
+inline std::string time_ago(std::optional<std::int64_t> t, std::int64_t now) {
+    if (!t) return "never";
+    auto d = now - *t;
+    if (d < 0) d = 0;
+    if (d < 120) return std::to_string(d) + "s ago";
+    if (d < 7200) return std::to_string(d / 60) + "m ago";
+    if (d < 172800) return std::to_string(d / 3600) + "h ago";
+    return std::to_string(d / 86400) + "d ago";
+}
+
+// "now", "in 40s", "in 5m", "in 3h" (for tables).
+inline std::string time_until(std::int64_t t, std::int64_t now) {
+    auto d = t - now;
+    if (d <= 0) return "now";
+    if (d < 120) return "in " + std::to_string(d) + "s";
+    if (d < 7200) return "in " + std::to_string(d / 60) + "m";
+    return "in " + std::to_string(d / 3600) + "h";
 }
 
 } // namespace pinwatch

@@ -80,14 +80,14 @@ void check_literal_secrets(Config const& c, std::vector<ConfigError>& warnings) 
 
 } // namespace
 
-ConfigCheck check_config(std::string const& path) {
+ConfigCheck check_config(std::string const& path, TableReaders const& owned) {
     ConfigCheck out;
     auto text = read_regular_file(path);
     if (!text) {
         out.errors.push_back({path, 0, "cannot read the config file: " + text.error()});
         return out;
     }
-    auto reading = read_config_text(*text, path);
+    auto reading = read_config_text(*text, path, owned);
     out.errors = std::move(reading.errors);
     // The config names the notifiers, the index and the secrets: only its owner may change it.
     if (auto unsafe = unsafe_permissions(path))

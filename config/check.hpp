@@ -19,6 +19,6 @@ struct ConfigCheck {
 };
 
 // Reads and checks the config at `path`; reports every problem, not just the first.
-ConfigCheck check_config(std::string const& path);
+ConfigCheck check_config(std::string const& path, TableReaders const& owned = {});
 
 } // namespace pinwatch::config

@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/files.hpp"
+#include "config/reader.hpp"
 #include "config/secrets.hpp"
 #include "packaging/name.hpp"
 #include "packaging/specifier.hpp"
@@ -21,116 +22,6 @@ namespace pinwatch::config {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Every message leads with the key it is about, as "key.path: what is wrong". Messages are
-// written the way they read best ("key 'http.timeout': expected ...", "unknown key 'x' in
-// [http]", "[notifiers.a]: missing key 'type' (...)") and put in that one shape here, so every
-// key, including ones added later, is reported alike.
-std::string keyed(std::string msg) {
-    auto const npos = std::string::npos;
-    if (msg.rfind("key '", 0) == 0) {
-        if (auto const end = msg.find("': ", 5); end != npos)
-            return msg.substr(5, end - 5) + ": " + msg.substr(end + 3);
-    }
-    if (msg.rfind("unknown key '", 0) == 0) {
-        auto const end = msg.find('\'', 13);
-        if (end != npos) {
-            std::string const key = msg.substr(13, end - 13);
-            std::string rest = msg.substr(end + 1);
-            if (rest.rfind(" in [", 0) == 0) {
-                if (auto const close = rest.find(']'); close != npos)
-                    return rest.substr(5, close - 5) + "." + key + ": unknown key" +
-                           rest.substr(close + 1);
-            }
-            return key + ": unknown key" + rest;
-        }
-    }
-    if (msg.rfind("[", 0) == 0) {
-        std::string const marker = "]: missing key '";
-        if (auto const close = msg.find(marker); close != npos) {
-            auto const start = close + marker.size();
-            if (auto const end = msg.find('\'', start); end != npos)
-                return msg.substr(1, close - 1) + "." + msg.substr(start, end - start) +
-                       ": missing" + msg.substr(end + 1);
-        }
-    }
-    return msg;
-}
-
-struct Reader {
-    std::string path;
-    std::vector<ConfigError> errors;
-    std::vector<std::pair<std::string, int>> literal_secrets;
-
-    int line_of(toml::node const& n) const { return static_cast<int>(n.source().begin.line); }
-    void error(toml::node const& n, std::string msg) {
-        errors.push_back({path, line_of(n), keyed(std::move(msg))});
-    }
-
-    std::optional<std::string> string(toml::node const& n, std::string const& key) {
-        if (auto s = n.value<std::string>()) return *s;
-        error(n, "key '" + key + "': expected a string");
-        return std::nullopt;
-    }
-    std::optional<bool> boolean(toml::node const& n, std::string const& key) {
-        if (auto b = n.value<bool>()) return *b;
-        error(n, "key '" + key + "': expected true or false");
-        return std::nullopt;
-    }
-    std::optional<std::int64_t> integer(toml::node const& n, std::string const& key,
-                                        std::int64_t lo, std::int64_t hi) {
-        auto v = n.value<std::int64_t>();
-        if (!v || !n.is_integer() || *v < lo || *v > hi) {
-            error(n, "key '" + key + "': expected an integer from " + std::to_string(lo) + " to " +
-                         std::to_string(hi));
-            return std::nullopt;
-        }
-        return *v;
-    }
-    std::optional<std::chrono::seconds> duration(toml::node const& n, std::string const& key,
-                                                 std::chrono::seconds min) {
-        std::optional<std::chrono::seconds> d;
-        if (n.is_integer())
-            d = std::chrono::seconds(*n.value<std::int64_t>());
-        else if (auto s = n.value<std::string>())
-            d = parse_duration(*s);
-        // A year is more than any interval or timeout needs, and keeps millisecond maths safe.
-        constexpr std::chrono::seconds kMax{366LL * 86400};
-        if (!d || *d < min || *d > kMax) {
-            error(n, "key '" + key + "': expected a duration from " + std::to_string(min.count()) +
-                         "s to 366d, like \"90s\", \"15m\", \"1h\" or a number of seconds");
-            return std::nullopt;
-        }
-        return d;
-    }
-    std::vector<std::string> paths(toml::node const& n, std::string const& key) {
-        std::vector<std::string> out;
-        auto add = [&](toml::node const& item) {
-            if (auto s = item.value<std::string>()) {
-                fs::path p(*s);
-                if (p.is_relative()) p = fs::path(path).parent_path() / p;
-                out.push_back(p.lexically_normal().string());
-            } else {
-                error(item, "key '" + key + "': expected a file path (string)");
-            }
-        };
-        if (auto const* arr = n.as_array()) {
-            for (auto const& item : *arr)
-                add(item);
-        } else if (n.is_string()) {
-            add(n);
-        } else {
-            error(n, "key '" + key + "': expected a list of file paths");
-        }
-        return out;
-    }
-    // `known`: the keys the table takes, for a "did you mean" when one is close.
-    void unknown(toml::node const& n, std::string const& key, std::string const& where,
-                 std::vector<std::string_view> const& known = {}) {
-        error(n, "unknown key '" + key + "'" + (where.empty() ? "" : " in [" + where + "]") +
-                     did_you_mean(key, known));
-    }
-};
 
 // Strings of a list key: each one checked by `accept`, which reports its own errors.
 template <class F>
@@ -225,56 +116,6 @@ std::vector<std::string_view> const& keys_of(std::string_view type) {
     for (auto const& t : kTypeKeys)
         if (t.type == type) return t.keys;
     return none;
-}
-
-std::string host_of(std::string_view url_after_scheme) {
-    auto authority = url_after_scheme.substr(0, url_after_scheme.find_first_of("/?#"));
-    if (auto at = authority.rfind('@'); at != std::string_view::npos)
-        authority.remove_prefix(at + 1);
-    if (!authority.empty() && authority.front() == '[')
-        return ascii_lower(authority.substr(0, authority.find(']') + 1));
-    return ascii_lower(authority.substr(0, authority.find(':')));
-}
-
-// Where a notifier may send: https://, or plain http:// to this machine (tests, a local relay).
-// The URL is a secret, so the message says what is wrong without repeating it.
-std::optional<std::string> check_endpoint(std::string_view url) {
-    std::string_view const expected = "an https:// URL (http:// only to 127.0.0.1 or localhost)";
-    for (char ch : url)
-        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
-            return std::string(expected) + " without blanks or control characters";
-    bool const https = url.size() > 8 && iequals(url.substr(0, 8), "https://");
-    bool const http = url.size() > 7 && iequals(url.substr(0, 7), "http://");
-    if (!https && !http) return std::string(expected);
-    std::string const host = host_of(url.substr(https ? 8 : 7));
-    if (host.empty() || host == "[]") return std::string(expected) + " with a host";
-    if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]")
-        return std::string(expected);
-    return std::nullopt;
-}
-
-// Resolves one secret-bearing setting and checks what it resolved to with `check` (which
-// returns what was expected, or nothing). No message repeats the value.
-template <class Check>
-std::optional<std::string> read_secret(Reader& r, toml::node const& v, std::string const& full,
-                                       Check&& check) {
-    auto reference = r.string(v, full);
-    if (!reference) return std::nullopt;
-    if (!is_secret_reference(*reference)) r.literal_secrets.emplace_back(full, r.line_of(v));
-    auto value = resolve_secret(*reference, fs::path(r.path).parent_path());
-    if (!value) {
-        r.error(v, "key '" + full + "': " + value.error());
-        return std::nullopt;
-    }
-    if (auto expected = check(*value)) {
-        // A reference (env:NAME, file:PATH) is not secret and says where to look.
-        r.error(v, "key '" + full + "': " +
-                       (is_secret_reference(*reference) ? *reference + " does not hold "
-                                                        : std::string("expected ")) +
-                       *expected);
-        return std::nullopt;
-    }
-    return std::move(*value);
 }
 
 // The type-specific settings of one [notifiers.<name>] table, once its type is known.
@@ -807,94 +648,143 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     return std::chrono::seconds(total);
 }
 
-// [github] and [github.repos].
-void read_github(Reader& r, toml::node const& node, GithubConfig& g) {
+namespace {
+
+// [packages.<name>]: per-package rule overrides, in file order.
+void read_packages(Reader& r, toml::node const& node, Config& c) {
     auto const* t = node.as_table();
     if (!t) {
-        r.error(node, "key 'github': expected a table [github]");
+        r.error(node, "key 'packages': expected tables [packages.<name>]");
         return;
     }
-    g.enabled = true;
-    for (auto const& [gk, gn] : *t) {
-        std::string const k(gk.str());
-        std::string const full = "github." + k;
-        if (k == "api_url") {
-            if (auto s = r.string(gn, full)) {
-                if (auto bad = check_endpoint(*s))
-                    r.error(gn, "key '" + full + "': expected " + *bad);
-                else
-                    g.api_url = *s + (s->back() == '/' ? "" : "/");
-            }
-        } else if (k == "token") {
-            auto const no_blanks = [](std::string const& v) -> std::optional<std::string> {
-                if (v.empty()) return "a token (not empty)";
-                for (char ch : v)
-                    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
-                        return "a token without blanks or control characters";
-                return std::nullopt;
-            };
-            if (auto v = read_secret(r, gn, full, no_blanks)) g.token = Secret(std::move(*v));
-        } else if (k == "interval") {
-            if (auto d = r.duration(gn, full, std::chrono::seconds(1))) g.interval = *d;
-        } else if (k == "spike_min_issues") {
-            if (auto n = r.integer(gn, full, 1, 100000)) g.spike_min_issues = static_cast<int>(*n);
-        } else if (k == "spike_p_value") {
-            auto v = gn.value<double>();
-            if (!v || !(*v > 0) || !(*v < 1))
-                r.error(gn,
-                        "key '" + full + "': expected a probability between 0 and 1, like 0.001");
-            else
-                g.spike_p_value = *v;
-        } else if (k == "repos") {
-            auto const* repos = gn.as_table();
-            if (!repos) {
-                r.error(gn, "key 'github.repos': expected a table [github.repos] of package = "
-                            "\"owner/repo\" or false");
-                continue;
-            }
-            for (auto const& [pk, pn] : *repos) {
-                std::string const name(pk.str());
-                std::string const where = "github.repos." + name;
-                if (!packaging::is_valid_name(name)) {
-                    r.error(pn, "key '" + where + "': not a valid project name");
-                    continue;
-                }
-                auto const normal = packaging::canonicalize_name(name);
-                if (g.repos.count(normal)) {
-                    r.error(pn, "key '" + where + "': another key names the same package '" +
-                                    normal + "' once normalised (PEP 503); keep one");
-                    continue;
-                }
-                if (auto b = pn.value<bool>(); b && pn.is_boolean()) {
-                    if (*b)
-                        r.error(pn, "key '" + where + "': expected \"owner/repo\" or false");
-                    else
-                        g.repos[normal] = std::nullopt;
-                    continue;
-                }
-                auto s = pn.value<std::string>();
-                auto const slash = s ? s->find('/') : std::string::npos;
-                bool ok = s && slash != std::string::npos && slash > 0 && slash + 1 < s->size() &&
-                          s->find('/', slash + 1) == std::string::npos;
-                if (ok)
-                    for (char ch : *s)
-                        ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
-                                    ch == '_' || ch == '.' || ch == '/');
-                if (!ok) {
-                    r.error(pn, "key '" + where + "': expected \"owner/repo\" or false");
-                    continue;
-                }
-                g.repos[normal] = *s;
+    // In file order, so the second spelling of a name is the one reported.
+    std::vector<std::pair<std::string, toml::node const*>> tables;
+    for (auto const& [pk, pn] : *t)
+        tables.emplace_back(std::string(pk.str()), &pn);
+    std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
+        return r.line_of(*a.second) < r.line_of(*b.second);
+    });
+    std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+    for (auto const& [name, pnp] : tables) {
+        auto const& pn = *pnp;
+        std::string const where = "packages." + name;
+        if (!packaging::is_valid_name(name)) {
+            r.error(pn, "[" + where + "]: not a valid project name");
+            continue;
+        }
+        auto const* pt = pn.as_table();
+        if (!pt) {
+            r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
+            continue;
+        }
+        std::string const normal = packaging::canonicalize_name(name);
+        auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(pn)));
+        if (!fresh) {
+            r.error(pn, "[" + where + "]: '" + name + "' and '" + it->second.first + "' (line " +
+                            std::to_string(it->second.second) + ") name the same package '" +
+                            normal + "' once normalised (PEP 503); keep one");
+            continue;
+        }
+        model::RuleOverrides o;
+        for (auto const& [rk, rn] : *pt) {
+            std::string const rule(rk.str());
+            if (!read_rule(r, rule, where + "." + rule, rn, o))
+                r.error(rn, "unknown key '" + rule + "' in [" + where + "]" +
+                                did_you_mean(rule,
+                                             {"update_types", "pre", "min_release_age", "ignore"}) +
+                                " (expected update_types, pre, min_release_age or "
+                                "ignore)");
+        }
+        c.packages[normal] = std::move(o);
+        c.package_lines[normal] = r.line_of(pn);
+    }
+}
+
+// [http]: timeouts, connections per host, an extra CA file.
+void read_http(Reader& r, toml::node const& node, Config& c, std::string const& path) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'http': expected a table [http]");
+        return;
+    }
+    for (auto const& [hk, hn] : *t) {
+        std::string const h(hk.str());
+        if (h == "timeout") {
+            if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1)))
+                c.http.timeout = *d;
+        } else if (h == "connect_timeout") {
+            if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
+                c.http.connect_timeout = *d;
+        } else if (h == "max_in_flight_per_host") {
+            if (auto n = r.integer(hn, "http.max_in_flight_per_host", 1, 256))
+                c.http.max_in_flight_per_host = static_cast<int>(*n);
+        } else if (h == "extra_ca_file") {
+            if (auto s = r.string(hn, "http.extra_ca_file")) {
+                fs::path p(*s);
+                if (p.is_relative()) p = fs::path(path).parent_path() / p;
+                c.http.extra_ca_file = p.lexically_normal().string();
+                c.key_lines["http.extra_ca_file"] = r.line_of(hn);
             }
         } else {
-            r.unknown(
-                gn, k, "github",
-                {"api_url", "token", "interval", "spike_min_issues", "spike_p_value", "repos"});
+            r.unknown(hn, h, "http",
+                      {"timeout", "connect_timeout", "max_in_flight_per_host", "extra_ca_file"});
         }
     }
 }
 
-ConfigReading read_config_text(std::string const& text, std::string const& path) {
+// [intervals]: a package's own poll interval.
+void read_intervals(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'intervals': expected a table [intervals] of package = duration");
+        return;
+    }
+    // In file order, so the second spelling of a name is the one reported.
+    std::vector<std::pair<std::string, toml::node const*>> keys;
+    for (auto const& [pk, pn] : *t)
+        keys.emplace_back(std::string(pk.str()), &pn);
+    std::stable_sort(keys.begin(), keys.end(), [&](auto const& a, auto const& b) {
+        return r.line_of(*a.second) < r.line_of(*b.second);
+    });
+    std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
+    for (auto const& [name, pn] : keys) {
+        if (!packaging::is_valid_name(name)) {
+            r.error(*pn, "key 'intervals." + name + "': not a valid project name");
+            continue;
+        }
+        std::string const normal = packaging::canonicalize_name(name);
+        auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(*pn)));
+        if (!fresh) {
+            // Two paces for one package: which one was meant is not for us to guess.
+            r.error(*pn, "key 'intervals." + name + "': '" + name + "' (line " +
+                             std::to_string(r.line_of(*pn)) + ") and '" + it->second.first +
+                             "' (line " + std::to_string(it->second.second) +
+                             ") name the same package '" + normal +
+                             "' once normalised (PEP 503); keep one");
+            continue;
+        }
+        if (auto d = r.duration(*pn, "intervals." + name, std::chrono::seconds(1)))
+            c.intervals[normal] = *d;
+    }
+}
+
+// The keys a config file takes at its top level, the sources' tables ([github]) included.
+std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
+    std::vector<std::string_view> known = {
+        "state",        "index_url",       "interval",       "jitter",
+        "requirements", "pyproject",       "python_version", "pre",
+        "update_types", "min_release_age", "ignore",         "vulnerability_interval",
+        "packages",     "failing_after",   "http",           "intervals",
+        "notifiers",    "metrics",         "console"};
+    for (auto const& [table, read] : owned)
+        known.push_back(table);
+    return known;
+}
+
+} // namespace
+
+ConfigReading read_config_text(std::string const& text, std::string const& path,
+                               TableReaders const& owned) {
     toml::table root;
     ConfigReading reading;
     Config& c = reading.config;
@@ -906,7 +796,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
                                   std::string("invalid TOML: ") + std::string(e.description())});
         return reading;
     }
-    Reader r{path, {}, {}};
+    Reader r(path);
     for (auto const& [k, node] : root) {
         std::string const key(k.str());
         c.key_lines[key] = r.line_of(node);
@@ -948,119 +838,13 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
             if (auto d = r.duration(node, key, std::chrono::seconds(1)))
                 c.vulnerability_interval = *d;
         } else if (key == "packages") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'packages': expected tables [packages.<name>]");
-                continue;
-            }
-            // In file order, so the second spelling of a name is the one reported.
-            std::vector<std::pair<std::string, toml::node const*>> tables;
-            for (auto const& [pk, pn] : *t)
-                tables.emplace_back(std::string(pk.str()), &pn);
-            std::stable_sort(tables.begin(), tables.end(), [&](auto const& a, auto const& b) {
-                return r.line_of(*a.second) < r.line_of(*b.second);
-            });
-            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
-            for (auto const& [name, pnp] : tables) {
-                auto const& pn = *pnp;
-                std::string const where = "packages." + name;
-                if (!packaging::is_valid_name(name)) {
-                    r.error(pn, "[" + where + "]: not a valid project name");
-                    continue;
-                }
-                auto const* pt = pn.as_table();
-                if (!pt) {
-                    r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
-                    continue;
-                }
-                std::string const normal = packaging::canonicalize_name(name);
-                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(pn)));
-                if (!fresh) {
-                    r.error(pn, "[" + where + "]: '" + name + "' and '" + it->second.first +
-                                    "' (line " + std::to_string(it->second.second) +
-                                    ") name the same package '" + normal +
-                                    "' once normalised (PEP 503); keep one");
-                    continue;
-                }
-                model::RuleOverrides o;
-                for (auto const& [rk, rn] : *pt) {
-                    std::string const rule(rk.str());
-                    if (!read_rule(r, rule, where + "." + rule, rn, o))
-                        r.error(rn, "unknown key '" + rule + "' in [" + where + "]" +
-                                        did_you_mean(rule, {"update_types", "pre",
-                                                            "min_release_age", "ignore"}) +
-                                        " (expected update_types, pre, min_release_age or "
-                                        "ignore)");
-                }
-                c.packages[normal] = std::move(o);
-                c.package_lines[normal] = r.line_of(pn);
-            }
+            read_packages(r, node, c);
         } else if (key == "failing_after") {
             if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
         } else if (key == "http") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'http': expected a table [http]");
-                continue;
-            }
-            for (auto const& [hk, hn] : *t) {
-                std::string const h(hk.str());
-                if (h == "timeout") {
-                    if (auto d = r.duration(hn, "http.timeout", std::chrono::seconds(1)))
-                        c.http.timeout = *d;
-                } else if (h == "connect_timeout") {
-                    if (auto d = r.duration(hn, "http.connect_timeout", std::chrono::seconds(1)))
-                        c.http.connect_timeout = *d;
-                } else if (h == "max_in_flight_per_host") {
-                    if (auto n = r.integer(hn, "http.max_in_flight_per_host", 1, 256))
-                        c.http.max_in_flight_per_host = static_cast<int>(*n);
-                } else if (h == "extra_ca_file") {
-                    if (auto s = r.string(hn, "http.extra_ca_file")) {
-                        fs::path p(*s);
-                        if (p.is_relative()) p = fs::path(path).parent_path() / p;
-                        c.http.extra_ca_file = p.lexically_normal().string();
-                        c.key_lines["http.extra_ca_file"] = r.line_of(hn);
-                    }
-                } else {
-                    r.unknown(
-                        hn, h, "http",
-                        {"timeout", "connect_timeout", "max_in_flight_per_host", "extra_ca_file"});
-                }
-            }
+            read_http(r, node, c, path);
         } else if (key == "intervals") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node,
-                        "key 'intervals': expected a table [intervals] of package = duration");
-                continue;
-            }
-            // In file order, so the second spelling of a name is the one reported.
-            std::vector<std::pair<std::string, toml::node const*>> keys;
-            for (auto const& [pk, pn] : *t)
-                keys.emplace_back(std::string(pk.str()), &pn);
-            std::stable_sort(keys.begin(), keys.end(), [&](auto const& a, auto const& b) {
-                return r.line_of(*a.second) < r.line_of(*b.second);
-            });
-            std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
-            for (auto const& [name, pn] : keys) {
-                if (!packaging::is_valid_name(name)) {
-                    r.error(*pn, "key 'intervals." + name + "': not a valid project name");
-                    continue;
-                }
-                std::string const normal = packaging::canonicalize_name(name);
-                auto const [it, fresh] = seen.emplace(normal, std::pair(name, r.line_of(*pn)));
-                if (!fresh) {
-                    // Two paces for one package: which one was meant is not for us to guess.
-                    r.error(*pn, "key 'intervals." + name + "': '" + name + "' (line " +
-                                     std::to_string(r.line_of(*pn)) + ") and '" + it->second.first +
-                                     "' (line " + std::to_string(it->second.second) +
-                                     ") name the same package '" + normal +
-                                     "' once normalised (PEP 503); keep one");
-                    continue;
-                }
-                if (auto d = r.duration(*pn, "intervals." + name, std::chrono::seconds(1)))
-                    c.intervals[normal] = *d;
-            }
+            read_intervals(r, node, c);
         } else if (key == "notifiers") {
             auto const* t = node.as_table();
             if (!t) {
@@ -1073,16 +857,10 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
             read_metrics(r, node, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
-        } else if (key == "github") {
-            read_github(r, node, c.github);
+        } else if (auto const table = owned.find(key); table != owned.end()) {
+            c.tables[key] = table->second(r, TableNode{node});
         } else {
-            r.unknown(node, key, "", {"state",           "index_url",     "interval",
-                                      "jitter",          "requirements",  "pyproject",
-                                      "python_version",  "pre",           "update_types",
-                                      "min_release_age", "ignore",        "vulnerability_interval",
-                                      "packages",        "failing_after", "http",
-                                      "intervals",       "notifiers",     "metrics",
-                                      "console",         "github"});
+            r.unknown(node, key, "", top_level_keys(owned));
         }
     }
     if (c.requirements.empty() && c.pyproject.empty())
@@ -1102,21 +880,22 @@ ConfigReading read_config_text(std::string const& text, std::string const& path)
     return reading;
 }
 
-Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
-                                                      std::string const& path) {
-    auto reading = read_config_text(text, path);
+Result<Config, std::vector<ConfigError>>
+parse_config(std::string const& text, std::string const& path, TableReaders const& owned) {
+    auto reading = read_config_text(text, path, owned);
     if (!reading.errors.empty()) return fail(std::move(reading.errors));
     return std::move(reading.config);
 }
 
-Result<Config, std::vector<ConfigError>> load_config(std::string const& path) {
+Result<Config, std::vector<ConfigError>> load_config(std::string const& path,
+                                                     TableReaders const& owned) {
     // A regular file of 4 MiB at most: --config DIR says so instead of "nothing to watch", and
     // a FIFO or a device is refused instead of hanging or filling memory.
     auto text = read_regular_file(path);
     if (!text)
         return fail(
             std::vector<ConfigError>{{path, 0, "cannot read the config file: " + text.error()}});
-    return parse_config(*text, path);
+    return parse_config(*text, path, owned);
 }
 
 } // namespace pinwatch::config

@@ -8,8 +8,10 @@
 #include "common/secret.hpp"
 #include "model/model.hpp"
 
+#include <any>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,18 +80,13 @@ struct MetricsConfig {
     std::chrono::seconds outbox_stale{3600};
 };
 
-// The [github] table: GitHub next to PyPI for every requirement. `token` is a secret reference
-// resolved at load time (empty: unauthenticated, and GitHub allows few requests).
-struct GithubConfig {
-    bool enabled = false; // a [github] table is present
-    std::string api_url = "https://api.github.com/";
-    Secret token;
-    std::chrono::seconds interval{3600};
-    int spike_min_issues = 5;
-    double spike_p_value = 0.001;
-    // [github.repos] package = "owner/repo" (or false: no GitHub for it), PEP 503 names.
-    std::map<std::string, std::optional<std::string>> repos;
-};
+struct Reader;
+struct TableNode;
+// A table of the config that a component above config owns (a source's [github]): it reads the
+// table with the config's Reader (the same "file:line: key: message" errors) into its own
+// settings, which Config::tables keeps for it, opaque to everything else.
+using TableRead = std::function<std::any(Reader&, TableNode const&)>;
+using TableReaders = std::map<std::string, TableRead, std::less<>>;
 
 struct Config {
     std::string path;                 // the file it was read from
@@ -123,7 +120,8 @@ struct Config {
     std::map<std::string, int> package_lines; // where each [packages.<name>] table starts
     // How often the pinned versions' advisories are read (`vulnerability_interval`).
     std::chrono::seconds vulnerability_interval{6 * 3600};
-    GithubConfig github;
+    // The owned tables the file has ("github" -> what its TableRead returned).
+    std::map<std::string, std::any, std::less<>> tables;
 };
 
 // Everything parsing found: the config as far as it could be read, and every problem in it
@@ -132,12 +130,16 @@ struct ConfigReading {
     Config config;
     std::vector<ConfigError> errors;
 };
-ConfigReading read_config_text(std::string const& text, std::string const& path);
+// `owned` names the tables other components read (the source registry's); any other top-level
+// table is an unknown key.
+ConfigReading read_config_text(std::string const& text, std::string const& path,
+                               TableReaders const& owned = {});
 
 // Parses and validates. All problems are returned, not just the first.
-Result<Config, std::vector<ConfigError>> load_config(std::string const& path);
-Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
-                                                      std::string const& path);
+Result<Config, std::vector<ConfigError>> load_config(std::string const& path,
+                                                     TableReaders const& owned = {});
+Result<Config, std::vector<ConfigError>>
+parse_config(std::string const& text, std::string const& path, TableReaders const& owned = {});
 
 // "90s", "15m", "1h30m", "2d" or a bare number of seconds.
 std::optional<std::chrono::seconds> parse_duration(std::string const& text);

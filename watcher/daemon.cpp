@@ -2,10 +2,9 @@
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
-#include "config/secrets.hpp"
 #include "net/crypto.hpp"
 #include "net/http.hpp"
-#include "notifiers/registry.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <spdlog/spdlog.h>
@@ -39,49 +38,22 @@ std::string notifier_fingerprint(config::NotifierConfig const& nc) {
         .substr(0, 22);
 }
 
-} // namespace
+// The sources this config turns on; what their builds had to say is logged.
+SourceRegistry daemon_sources(config::Config const& cfg) {
+    SourceSetup setup;
+    setup.config = &cfg;
+    std::vector<std::string> warnings;
+    auto built = make_sources(setup, warnings);
+    if (!built) throw std::runtime_error(built.error());
+    for (auto const& w : warnings)
+        spdlog::warn("{}", w);
+    return std::move(*built);
+}
 
-Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
-               std::ostream& console)
-    : config_(cfg), options_(std::move(options)), wake_(io) {
-    if (cfg.github.enabled) {
-        // The daemon spreads GitHub's quota (as the server reports it) over each window.
-        GithubSettings gh;
-        gh.api_url = cfg.github.api_url;
-        gh.token = cfg.github.token;
-        gh.spike_min_issues = cfg.github.spike_min_issues;
-        gh.spike_p_value = cfg.github.spike_p_value;
-        gh.repos = cfg.github.repos;
-        gh.spread_budget = true;
-        sources_ = SourceRegistry::standard(&gh);
-        if (gh.token.empty())
-            spdlog::warn("github: no token in [github]: requests are unauthenticated and GitHub "
-                         "allows few of them (60 an hour on github.com); polls are spread to fit");
-    } else {
-        sources_ = SourceRegistry::standard();
-    }
-    if (options_.state_path != ":memory:") {
-        if (auto problem = state_write_problem(options_.state_path))
-            throw std::runtime_error(*problem);
-        auto lock = StateLock::acquire(options_.state_path);
-        if (!lock) throw std::runtime_error(lock.error());
-        lock_.emplace(std::move(*lock));
-    }
-    store_ = std::make_unique<StateStore>(options_.state_path);
-
-    net::ClientOptions copts;
-    copts.deadline = cfg.http.timeout;
-    copts.connect_timeout = cfg.http.connect_timeout;
-    copts.max_in_flight_per_host = static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
-    copts.extra_ca_file = cfg.http.extra_ca_file;
-    client_ = std::make_unique<net::Client>(io.get_executor(), copts);
-
-    auto made = notifiers::make_notifiers(
-        cfg, notifiers::NotifierContext{console, client_.get(),
-                                        [base = std::filesystem::path(cfg.path).parent_path()](
-                                            std::string const& reference) {
-                                            return config::resolve_secret(reference, base);
-                                        }});
+// The notifiers with their routes and how long an undelivered item may wait.
+std::vector<Dispatcher::Channel> daemon_channels(config::Config const& cfg, std::ostream& console,
+                                                 net::Client* client) {
+    auto made = make_notifiers(cfg, console, client);
     if (!made) throw std::runtime_error(made.error());
     std::vector<Dispatcher::Channel> channels;
     for (auto& [n, route] : *made) {
@@ -94,40 +66,93 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
             }
         channels.push_back({std::move(n), std::move(route), max_age, std::move(fingerprint)});
     }
-    DispatcherOptions dopts;
-    dopts.wait_out_retries =
-        options_.once; // --once delivers what its cycle produced before it exits
-    // After a storage error, never wait longer than a normal poll would: the file may take
-    // writes again long before an hour's backoff ends, and a retry costs no more than a poll.
-    Backoff storage = options_.storage_backoff.value_or(Backoff{});
-    if (!options_.storage_backoff) {
+    return channels;
+}
+
+// After a storage error, never wait longer than a normal poll would: the file may take writes
+// again long before an hour's backoff ends, and a retry costs no more than a poll.
+Backoff storage_backoff(DaemonOptions const& options, config::Config const& cfg) {
+    Backoff storage = options.storage_backoff.value_or(Backoff{});
+    if (!options.storage_backoff) {
         storage.cap =
             std::min(storage.cap, std::chrono::duration_cast<std::chrono::seconds>(cfg.interval));
         storage.initial = std::min(storage.initial, storage.cap);
         storage.jitter = 0.2;
     }
-    dopts.storage_retry = storage;
-    dispatcher_ =
-        std::make_unique<Dispatcher>(io.get_executor(), *store_, std::move(channels), dopts);
-    dispatcher_->on_idle = [this] { wake_.cancel(); };
-    store_->set_routes(dispatcher_->router().routes());
+    return storage;
+}
 
+PollerOptions poller_options(config::Config const& cfg) {
     PollerOptions popts;
     popts.interval = cfg.interval;
     popts.jitter = cfg.jitter;
     popts.failing_after = cfg.failing_after;
     popts.retry.cap = std::max(std::chrono::seconds(30), cfg.interval);
-    popts.vulnerability_interval = cfg.vulnerability_interval;
     // New releases are judged against the Python the team runs (python_version, else the
     // system's python3, asked once).
     popts.python = config::marker_environment(cfg.python_version).value("python_full_version");
-    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(), popts);
+    return popts;
+}
 
+LoadOptions load_options(config::Config const& cfg) {
+    LoadOptions load;
+    load.requirements = cfg.requirements;
+    load.pyproject = cfg.pyproject;
+    load.python_version = cfg.python_version;
+    load.index_url = cfg.index_url;
+    load.pre = cfg.pre;
+    load.rules = cfg.rules;
+    load.packages = cfg.packages;
+    for (auto const& [name, every] : cfg.intervals)
+        load.intervals[name] = every.count();
+    return load;
+}
+
+} // namespace
+
+Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
+               std::ostream& console)
+    : config_(cfg), options_(std::move(options)), wake_(io) {
+    sources_ = daemon_sources(cfg);
+    if (options_.state_path != ":memory:") {
+        if (auto problem = state_write_problem(options_.state_path))
+            throw std::runtime_error(*problem);
+        auto lock = StateLock::acquire(options_.state_path);
+        if (!lock) throw std::runtime_error(lock.error());
+        lock_.emplace(std::move(*lock));
+    }
+    store_ = std::make_unique<StateStore>(options_.state_path);
+    client_ = make_client(io.get_executor(), client_options(cfg.http));
+
+    DispatcherOptions dopts;
+    dopts.wait_out_retries =
+        options_.once; // --once delivers what its cycle produced before it exits
+    Backoff const storage = storage_backoff(options_, cfg);
+    dopts.storage_retry = storage;
+    dispatcher_ = std::make_unique<Dispatcher>(io.get_executor(), *store_,
+                                               daemon_channels(cfg, console, client_.get()), dopts);
+    dispatcher_->on_idle = [this] { wake_.cancel(); };
+    store_->set_routes(dispatcher_->router().routes());
+
+    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(),
+                                       poller_options(cfg));
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, so every connection stays busy.
     sopts.max_polls_per_host = 4 * static_cast<std::size_t>(cfg.http.max_in_flight_per_host);
     sopts.crash_backoff = storage;
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
+    watch_scheduler();
+
+    load_ = load_options(cfg);
+    auto shortest = cfg.interval;
+    for (auto const& [name, every] : cfg.intervals)
+        shortest = std::min(shortest, every);
+    reload_every_ = std::min(shortest, std::chrono::seconds(60));
+}
+
+// What the daemon hears from its scheduler: counts, metrics, failures said once, and a wake-up
+// to deliver what a poll produced.
+void Daemon::watch_scheduler() {
     scheduler_->on_polled = [this](StoredSubscription const& s, PollOutcome const& outcome) {
         if (outcome.status == PollStatus::error)
             ++failed_;
@@ -158,20 +183,6 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                      sanitize_text(s.sub.name), n);
         dispatcher_->storage_recovered();
     };
-
-    load_.requirements = cfg.requirements;
-    load_.pyproject = cfg.pyproject;
-    load_.python_version = cfg.python_version;
-    load_.index_url = cfg.index_url;
-    load_.pre = cfg.pre;
-    load_.rules = cfg.rules;
-    load_.packages = cfg.packages;
-    for (auto const& [name, every] : cfg.intervals)
-        load_.intervals[name] = every.count();
-    auto shortest = cfg.interval;
-    for (auto const& [name, every] : cfg.intervals)
-        shortest = std::min(shortest, every);
-    reload_every_ = std::min(shortest, std::chrono::seconds(60));
 }
 
 Daemon::~Daemon() = default;
@@ -258,28 +269,21 @@ bool Daemon::reload(UnixTime now) {
     reload_error_.reset();
     // Credentials come from the config at each reload, never from the state file.
     poller_->use_index_credentials(loaded.subscriptions);
-    std::size_t const n = loaded.subscriptions.size(); // packages; GitHub repositories follow
-    if (config_.github.enabled) {
-        // Each requirement is watched on GitHub too, unless [github.repos] says it has none.
-        auto const& gh = config_.github;
-        for (std::size_t i = 0; i < n; ++i) {
-            auto const& sub = loaded.subscriptions[i];
-            auto const named = gh.repos.find(sub.name);
-            if (named != gh.repos.end() && !named->second) continue;
-            auto g = github_subscription(sub, gh.api_url);
-            if (g.locator.rfind("http", 0) != 0 && named == gh.repos.end()) {
-                auto const msg = "github:" + sanitize_text(sub.name) +
-                                 ": the index has no JSON API to find its repository; name it "
-                                 "in [github.repos]";
-                if (!reported_.count(msg)) spdlog::warn("{}", msg);
-                current.insert(msg);
-                continue;
-            }
-            g.interval = gh.interval.count();
-            loaded.subscriptions.push_back(std::move(g));
+    std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow
+    // What each source derives from the requirements (a repository per package), said once.
+    std::vector<Subscription> derived;
+    for (auto const* source : sources_.all()) {
+        std::vector<std::string> warnings;
+        for (auto& d : source->derive(loaded.subscriptions, warnings))
+            derived.push_back(std::move(d.sub));
+        for (auto const& msg : warnings) {
+            if (!reported_.count(msg)) spdlog::warn("{}", msg);
+            current.insert(msg);
         }
-        reported_ = current;
     }
+    reported_ = current;
+    for (auto& d : derived)
+        loaded.subscriptions.push_back(std::move(d));
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
         before[s.id] = s.sub.source + ":" + s.sub.name;

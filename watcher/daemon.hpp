@@ -72,6 +72,7 @@ class Daemon {
     std::function<void(std::size_t)> on_reload;
 
   private:
+    void watch_scheduler();
     bool reload(UnixTime now);
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);

@@ -1,8 +1,8 @@
 // Health of a dependency: parsing and rules, no I/O.
 #include "watcher/health.hpp"
 
-#include "watcher/sources/github.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/github/github.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <rapidjson/document.h>
 

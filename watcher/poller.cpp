@@ -15,14 +15,6 @@ UnixTime unix_now() {
         .count();
 }
 
-bool vulnerabilities_due(StoredSubscription const& s, UnixTime now,
-                         std::optional<std::chrono::seconds> interval) {
-    if (!s.sub.pinned || !interval) return false;
-    // A new pin, a reading that failed, or one older than the interval.
-    if (!s.vulns.checked || s.vulns.version != s.sub.pinned || s.vulns.error) return true;
-    return now >= *s.vulns.checked + interval->count();
-}
-
 Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
                PollerOptions options, Clock clock)
     : client_(client), store_(store), sources_(sources), router_(std::move(router)),
@@ -103,43 +95,35 @@ bool Poller::flush() {
     return true;
 }
 
-boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
-    DiffPolicy const policy{options_.failing_after, options_.python};
-    if (s.sub.authorization.empty())
-        if (auto it = credentials_.find(url_origin(s.sub.locator)); it != credentials_.end())
-            s.sub.authorization = it->second;
-    Source const* source = sources_.find(s.sub.source);
-    if (!source) {
-        UnixTime const now = clock_();
-        SourceError err{
-            SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
-        co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
-                         std::nullopt, s.sub.source);
-    }
-    std::string const label = std::string(source->kind()) + ":" + sanitize_text(s.sub.name);
-
+PollContext Poller::choose(StoredSubscription const& s, Source const& source) const {
     PollContext ctx;
     // Only a subscription with a baseline may skip the body: otherwise there is nothing to compare.
     if (s.baseline_done) ctx.validator = s.validator;
-    ctx.metadata_version = s.metadata_version;
-    ctx.want_metadata = options_.want_metadata;
-    auto const retry = vuln_retry_.find(s.id);
-    bool const vulns_backing_off =
-        s.vulns.error && retry != vuln_retry_.end() && clock_() < retry->second.second;
-    if (!vulns_backing_off && vulnerabilities_due(s, clock_(), options_.vulnerability_interval)) {
-        ctx.vulnerabilities_for = s.sub.pinned;
-        // The stored ETag belongs to the stored reading, of the stored version.
-        if (s.vulns.version == s.sub.pinned) ctx.vulnerability_validator = s.vulns.validator;
-    }
     ctx.source_state = s.source_state;
-    if (source->wants_other_versions())
+    PollHistory history(s.sub);
+    history.now = clock_();
+    history.interval = interval_of(s.sub);
+    history.baseline_done = s.baseline_done;
+    history.metadata_version = s.metadata_version;
+    history.vulns_version = s.vulns.version;
+    history.vulns_validator = s.vulns.validator;
+    history.vulns_error = s.vulns.error;
+    history.vulns_checked = s.vulns.checked;
+    history.versions_elsewhere = [this, &s] {
+        std::vector<std::string> keys;
         for (auto const& v : store_.versions_elsewhere(s.sub.name, s.id))
-            ctx.other_versions.push_back(release_key(v));
+            keys.push_back(release_key(v));
+        return keys;
+    };
+    ctx.asks = source.prepare(history);
+    return ctx;
+}
 
-    Observation observed;
-    std::optional<SourceError> failure;
-    std::optional<std::chrono::seconds> pause;
-    auto request = source->first_request(s.sub, ctx);
+boost::asio::awaitable<Poller::Fetched>
+Poller::fetch(StoredSubscription const& s, Source const& source, PollContext const& ctx) {
+    std::string const label = std::string(source.kind()) + ":" + sanitize_text(s.sub.name);
+    Fetched f;
+    auto request = source.first_request(s.sub, ctx);
     std::chrono::steady_clock::duration spent{};
     for (int n = 1;; ++n) {
         auto const sent = std::chrono::steady_clock::now();
@@ -149,107 +133,106 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         if (!response) {
             if (response.error().kind == net::ErrorKind::cancelled) {
                 // Shutting down: write nothing, this poll simply did not happen.
-                PollOutcome cancelled;
-                cancelled.status = PollStatus::cancelled;
-                cancelled.error = response.error().message;
-                cancelled.next_due = s.next_due;
-                co_return cancelled;
+                f.cancelled = true;
+                f.cancel_reason = response.error().message;
+                break;
             }
             if (request.optional) {
                 spdlog::debug("{}: {}: {}", label, request.step,
                               sanitize_text(response.error().message));
-                source->optional_step_failed(
-                    s.sub, request, request.step + ": " + response.error().message, observed);
+                source.optional_step_failed(s.sub, ctx, request,
+                                            request.step + ": " + response.error().message,
+                                            f.observed);
                 break;
             }
-            failure = SourceError{SourceError::Kind::temporary,
-                                  std::string(source->kind()) + ":" + s.sub.name + ": " +
-                                      response.error().message,
-                                  std::nullopt};
+            f.failure = SourceError{SourceError::Kind::temporary,
+                                    std::string(source.kind()) + ":" + s.sub.name + ": " +
+                                        response.error().message,
+                                    std::nullopt};
             break;
         }
-        auto step = source->parse(s.sub, ctx, request, *response, observed);
+        auto step = source.parse(s.sub, ctx, request, *response, f.observed);
         if (!step) {
             if (request.optional) {
                 spdlog::debug("{}", sanitize_text(step.error().message));
-                source->optional_step_failed(s.sub, request, step.error().message, observed);
+                source.optional_step_failed(s.sub, ctx, request, step.error().message, f.observed);
                 break;
             }
-            failure = std::move(step).error();
-            if (failure->kind == SourceError::Kind::rate_limited)
-                pause = failure->retry_after.value_or(std::chrono::seconds(60));
+            f.failure = std::move(step).error();
+            if (f.failure->kind == SourceError::Kind::rate_limited)
+                f.pause = f.failure->retry_after.value_or(std::chrono::seconds(60));
             break;
         }
         if (step->pause_host)
-            pause = std::max(pause.value_or(std::chrono::seconds(0)), *step->pause_host);
+            f.pause = std::max(f.pause.value_or(std::chrono::seconds(0)), *step->pause_host);
         if (!step->next) break;
         if (n >= options_.max_requests_per_poll) {
-            failure = SourceError{SourceError::Kind::permanent,
-                                  label + ": more than " +
-                                      std::to_string(options_.max_requests_per_poll) +
-                                      " requests in one poll (a paging loop?)",
-                                  std::nullopt};
+            f.failure = SourceError{SourceError::Kind::permanent,
+                                    label + ": more than " +
+                                        std::to_string(options_.max_requests_per_poll) +
+                                        " requests in one poll (a paging loop?)",
+                                    std::nullopt};
             break;
         }
         request = std::move(*step->next);
     }
+    f.request_time = std::chrono::duration_cast<std::chrono::microseconds>(spent);
+    co_return f;
+}
 
-    auto const request_time = std::chrono::duration_cast<std::chrono::microseconds>(spent);
-    UnixTime const now = clock_();
-    std::optional<UnixTime> const pause_until =
-        pause ? std::optional<UnixTime>(now + std::clamp<std::int64_t>(pause->count(), 1, 3600))
-              : std::nullopt;
-    if (failure) {
-        auto update = diff_failure(
-            s, *failure, now, next_after_failure(now, s.sub, *failure, s.consecutive_failures + 1),
-            policy);
-        // Messages carry text from servers: escaped before they reach a log. Logged when the
-        // state changes (the first failure of a run), not on every retry.
-        if (s.consecutive_failures == 0 || failure->kind == SourceError::Kind::rate_limited)
-            spdlog::warn("{}", sanitize_text(failure->message));
-        else
-            spdlog::debug("{} (failure {} in a row)", sanitize_text(failure->message),
-                          s.consecutive_failures + 1);
-        auto outcome = finish(s, std::move(update), pause_until, source->host(s.sub));
-        outcome.request_time = request_time;
-        outcome.rate_limited = failure->kind == SourceError::Kind::rate_limited;
-        co_return outcome;
-    }
+PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& source,
+                                   SourceError const& failure, std::optional<UnixTime> pause_until,
+                                   UnixTime now) {
+    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto update =
+        diff_failure(s, failure, now,
+                     next_after_failure(now, s.sub, failure, s.consecutive_failures + 1), policy);
+    // Messages carry text from servers: escaped before they reach a log. Logged when the
+    // state changes (the first failure of a run), not on every retry.
+    if (s.consecutive_failures == 0 || failure.kind == SourceError::Kind::rate_limited)
+        spdlog::warn("{}", sanitize_text(failure.message));
+    else
+        spdlog::debug("{} (failure {} in a row)", sanitize_text(failure.message),
+                      s.consecutive_failures + 1);
+    auto outcome = finish(s, std::move(update), pause_until, source.host(s.sub));
+    outcome.rate_limited = failure.kind == SourceError::Kind::rate_limited;
+    return outcome;
+}
+
+void Poller::link_release_notes(StoredSubscription const& s, StateUpdate& update) const {
+    bool releases = false;
+    for (auto const& e : update.events)
+        releases = releases || (e.kind == EventKind::new_release && e.version);
+    if (!releases) return;
+    for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
+        if (auto const* other = sources_.find(kind))
+            for (auto& e : update.events)
+                if (e.kind == EventKind::new_release && e.version && !e.link)
+                    e.link = other->release_link(state, s.sub.name, release_key(*e.version));
+}
+
+PollOutcome Poller::record_success(StoredSubscription const& s, Source const& source,
+                                   Observation const& observed, std::optional<UnixTime> pause_until,
+                                   UnixTime now) {
+    DiffPolicy const policy{options_.failing_after, options_.python};
+    std::string const label = std::string(source.kind()) + ":" + sanitize_text(s.sub.name);
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
         observed.status == Observation::Status::ok ||
         (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
-    // A new release another source knows the notes of (GitHub's release page) links to them.
-    bool releases = false;
-    for (auto const& e : update.events)
-        releases = releases || (e.kind == EventKind::new_release && e.version);
-    if (releases)
-        for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
-            if (auto const* other = sources_.find(kind))
-                for (auto& e : update.events)
-                    if (e.kind == EventKind::new_release && e.version && !e.link)
-                        e.link = other->release_link(state, s.sub.name, release_key(*e.version));
+    link_release_notes(s, update);
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")
                           : std::string(to_string(update.status));
     // Advisories that cannot be read are said once when that starts, and once when it ends.
-    if (update.vulns && update.vulns->error) {
-        // Backoff from the poll interval, doubling, up to the advisories' own interval.
-        auto& [failures, next] = vuln_retry_[s.id];
-        Backoff b{interval_of(s.sub), options_.vulnerability_interval.value_or(interval_of(s.sub))};
-        b.cap = std::max(b.cap, b.initial);
-        next = now + b.after(++failures).count();
-    } else if (update.vulns) {
-        vuln_retry_.erase(s.id);
-    }
     bool const vulns_failing = update.vulns && update.vulns->error && !s.vulns.error;
     bool const vulns_back = update.vulns && !update.vulns->error && s.vulns.error;
     auto const vulns_error = vulns_failing ? *update.vulns->error : std::string();
     // Logged once stored: a poll whose result the state file refused did not happen.
-    auto outcome = finish(s, std::move(update), pause_until, source->host(s.sub));
+    auto outcome = finish(s, std::move(update), pause_until, source.host(s.sub));
     spdlog::debug("{}: {} ({} events)", label, said, outcome.events);
     if (works_again) spdlog::info("{}: polls work again", label);
     if (vulns_failing)
@@ -257,7 +240,39 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
     else if (vulns_back)
         spdlog::info("{}: vulnerabilities can be read again", label);
     outcome.not_modified = observed.status == Observation::Status::not_modified;
-    outcome.request_time = request_time;
+    return outcome;
+}
+
+boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
+    if (s.sub.authorization.empty())
+        if (auto it = credentials_.find(url_origin(s.sub.locator)); it != credentials_.end())
+            s.sub.authorization = it->second;
+    Source const* source = sources_.find(s.sub.source);
+    if (!source) {
+        UnixTime const now = clock_();
+        SourceError err{
+            SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
+        DiffPolicy const policy{options_.failing_after, options_.python};
+        co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
+                         std::nullopt, s.sub.source);
+    }
+    auto const ctx = choose(s, *source);
+    auto fetched = co_await fetch(s, *source, ctx);
+    if (fetched.cancelled) {
+        PollOutcome cancelled;
+        cancelled.status = PollStatus::cancelled;
+        cancelled.error = fetched.cancel_reason;
+        cancelled.next_due = s.next_due;
+        co_return cancelled;
+    }
+    UnixTime const now = clock_();
+    std::optional<UnixTime> const pause_until =
+        fetched.pause ? std::optional<UnixTime>(
+                            now + std::clamp<std::int64_t>(fetched.pause->count(), 1, 3600))
+                      : std::nullopt;
+    auto outcome = fetched.failure ? record_failure(s, *source, *fetched.failure, pause_until, now)
+                                   : record_success(s, *source, fetched.observed, pause_until, now);
+    outcome.request_time = fetched.request_time;
     co_return outcome;
 }
 

@@ -29,21 +29,13 @@ struct PollerOptions {
     // Temporary failures retry sooner: 30 s, 60 s, ... capped here and by the interval.
     Backoff retry{std::chrono::seconds(30), std::chrono::seconds(15 * 60)};
     int failing_after = 3;
-    bool want_metadata = true;       // sources may read project metadata (an extra request)
     int max_requests_per_poll = 100; // pages and endpoints of one poll, against a looping server
     // `check --state`: record what was seen but leave the stored schedule (next due) as it was,
     // so a one-shot check never moves a daemon's polls.
     bool keep_schedule = false;
-    // How often the pinned version's advisories are read (PyPI's per-version JSON, with its own
-    // ETag); 0 = in every poll (`check`); nullopt = never.
-    std::optional<std::chrono::seconds> vulnerability_interval = std::chrono::hours(6);
     // The Python the team runs ("3.11.2"), for drops_python; nullopt = not judged.
     std::optional<std::string> python;
 };
-
-// Whether the pin's advisories are due in a poll at `now`.
-bool vulnerabilities_due(StoredSubscription const& s, UnixTime now,
-                         std::optional<std::chrono::seconds> interval);
 
 struct PollOutcome {
     PollStatus status = PollStatus::pending;
@@ -79,6 +71,27 @@ class Poller {
     void set_router(Router router) { router_ = std::move(router); }
 
   private:
+    // The stages of a poll: what the source asks this time, its requests, and the state
+    // transaction for a failure or for what was observed.
+    struct Fetched {
+        Observation observed;
+        std::optional<SourceError> failure;
+        std::optional<std::chrono::seconds> pause; // the source asked to leave its host alone
+        std::chrono::microseconds request_time{0};
+        bool cancelled = false;
+        std::string cancel_reason;
+    };
+    PollContext choose(StoredSubscription const& s, Source const& source) const;
+    boost::asio::awaitable<Fetched> fetch(StoredSubscription const& s, Source const& source,
+                                          PollContext const& ctx);
+    PollOutcome record_failure(StoredSubscription const& s, Source const& source,
+                               SourceError const& failure, std::optional<UnixTime> pause_until,
+                               UnixTime now);
+    PollOutcome record_success(StoredSubscription const& s, Source const& source,
+                               Observation const& observed, std::optional<UnixTime> pause_until,
+                               UnixTime now);
+    // A new release another source knows the notes of (GitHub's release page) links to them.
+    void link_release_notes(StoredSubscription const& s, StateUpdate& update) const;
     std::chrono::seconds interval_of(Subscription const& sub) const;
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
@@ -94,10 +107,6 @@ class Poller {
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;
-    // Advisory readings that keep failing (an index without a JSON API): failures in a row and
-    // when to try again, so a failing reading is not repeated at every poll. In memory: a
-    // restart tries again at once.
-    std::map<std::int64_t, std::pair<int, UnixTime>> vuln_retry_;
     HostOutages outages_;                       // one failing/recovered pair per host in an outage
     std::map<std::string, Secret> credentials_; // origin -> "Basic ..."
 };

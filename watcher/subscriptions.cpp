@@ -5,7 +5,7 @@
 #include "config/pyproject.hpp"
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <cstdlib>
 #include <map>

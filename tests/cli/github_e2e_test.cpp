@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
-#include "watcher/sources/github.hpp"
+#include "watcher/sources/github/github.hpp"
 #include "watcher/state/store.hpp"
 
 #include <rapidjson/document.h>

@@ -7,7 +7,7 @@
 // boundary, so the columns do not depend on how fast the test runs.
 
 #include "cli/commands.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/state/store.hpp"
 

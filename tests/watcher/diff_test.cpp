@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "watcher/diff.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 using namespace pinwatch::watcher;
 

@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "watcher/dispatcher.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

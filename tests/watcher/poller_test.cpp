@@ -5,8 +5,8 @@
 #include "tests/fakes/test_server.hpp"
 #include "tests/watcher/paged_source.hpp"
 #include "watcher/poller.hpp"
-#include "watcher/sources/github.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/github/github.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(advisories_that_cannot_be_read_are_retried_with_backoff) {
     PollerOptions options;
     options.jitter = 0;
     options.interval = std::chrono::seconds(600);
-    options.vulnerability_interval = std::chrono::hours(6);
+    // The PyPI source reads the pin's advisories every 6 hours (its default).
     Poller poller(client, store, sources, Router{}, options, [&] { return now; });
     auto sub = pypi_subscription(pypi.index_url(), "demo");
     sub.specifier = "==1.0";
@@ -328,7 +328,7 @@ struct Mirror {
                            o.proxy = {};
                            return o;
                        }()};
-    SourceRegistry sources = SourceRegistry::standard();
+    SourceRegistry sources = make_sources();
     UnixTime now = 1000;
     Poller poller;
     std::vector<std::int64_t> ids;
@@ -341,11 +341,17 @@ struct Mirror {
                 store.upsert_subscription(pypi_subscription(pypi.index_url(), name), now));
         }
     }
+    static SourceRegistry make_sources() {
+        PypiSettings settings;
+        settings.want_metadata = false;
+        settings.vulnerability_interval.reset();
+        SourceRegistry r;
+        r.add(std::make_unique<PypiSource>(settings));
+        return r;
+    }
     static PollerOptions options() {
         PollerOptions o;
         o.jitter = 0;
-        o.want_metadata = false;
-        o.vulnerability_interval.reset();
         return o; // failing_after: the default, 3 polls in a row
     }
     void poll_all() {

@@ -1,24 +1,61 @@
 #include "watcher/sources/registry.hpp"
 
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/github/github.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 namespace pinwatch::watcher {
 
+std::vector<SourceEntry> const& source_entries() {
+    // One line per source.
+    static std::vector<SourceEntry> const entries{
+        pypi_entry(),
+        github_entry(),
+    };
+    return entries;
+}
+
+config::TableReaders source_tables() {
+    config::TableReaders out;
+    for (auto const& e : source_entries())
+        if (!e.table.empty()) out.emplace(std::string(e.table), e.read_table);
+    return out;
+}
+
 void SourceRegistry::add(std::unique_ptr<Source> source) {
-    std::string kind(source->kind());
-    sources_[kind] = std::move(source);
+    std::erase_if(sources_, [&](auto const& s) { return s->kind() == source->kind(); });
+    sources_.push_back(std::move(source));
 }
 
 Source const* SourceRegistry::find(std::string_view kind) const {
-    auto const it = sources_.find(kind);
-    return it == sources_.end() ? nullptr : it->second.get();
+    for (auto const& s : sources_)
+        if (s->kind() == kind) return s.get();
+    return nullptr;
 }
 
-SourceRegistry SourceRegistry::standard(GithubSettings const* github) {
+std::vector<Source const*> SourceRegistry::all() const {
+    std::vector<Source const*> out;
+    for (auto const& s : sources_)
+        out.push_back(s.get());
+    return out;
+}
+
+Result<SourceRegistry, std::string> SourceRegistry::build(SourceSetup const& setup,
+                                                          std::vector<std::string>& warnings) {
     SourceRegistry r;
-    r.add(std::make_unique<PypiSource>());
-    if (github) r.add(std::make_unique<GithubSource>(*github));
+    for (auto const& entry : source_entries()) {
+        auto built = entry.make(setup);
+        if (!built) return fail(std::move(built).error());
+        for (auto& w : built->warnings)
+            warnings.push_back(std::move(w));
+        if (built->source) r.add(std::move(built->source));
+    }
     return r;
+}
+
+SourceRegistry SourceRegistry::standard() {
+    std::vector<std::string> ignored;
+    auto r = build(SourceSetup{}, ignored);
+    return r ? std::move(*r) : SourceRegistry{};
 }
 
 } // namespace pinwatch::watcher

@@ -1,27 +1,81 @@
-// SourceRegistry: every source pinwatch knows, by Source::kind(). The poller asks the registry
-// for a subscription's source and never names one itself; a new source is one file in this
-// folder plus one line in standard().
+// The source registry: every source pinwatch knows, one entry each (registry.cpp), and the
+// sources one command runs. A source is one folder in watcher/sources/ plus its entry: the
+// entry says which config table it owns, which `check` flags it adds and how it is built; the
+// daemon, `check`, `status`, the poller and the scheduler loop over the registry and never
+// name a source themselves.
 #pragma once
 
-#include "watcher/sources/github.hpp"
+#include "config/config.hpp"
 #include "watcher/sources/source.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pinwatch::watcher {
+
+// What a command asks of the sources it builds (cli's composition root fills it).
+struct SourceSetup {
+    enum class Mode {
+        daemon, // polls for ever: spread budgets, read what changes slowly on its own interval
+        check,  // one poll now: spend budgets, read what the report shows
+        report, // no polls: every source, to show what the state file holds (`status`)
+    };
+    Mode mode = Mode::daemon;
+    config::Config const* config = nullptr; // the daemon's config (none for `check`)
+    // `check`'s source flags that were given, with their values ("" for a switch).
+    std::map<std::string, std::string, std::less<>> flags;
+    std::function<UnixTime()> clock; // unset: the system's
+};
+
+// A flag a source adds to `check` (`--github`, `--github-api-url URL`).
+struct CheckFlag {
+    std::string name;       // "--github-api-url"
+    std::string value_name; // "URL"; "" for a switch
+    std::string help;       // the usage text after the name and its value
+    // What is wrong with a value ("expected an http:// or https:// URL"); nullopt: fine.
+    std::function<std::optional<std::string>(std::string const&)> check = {};
+};
+
+// A built source and what the operator should hear about it (an unauthenticated API).
+struct SourceBuild {
+    std::unique_ptr<Source> source;
+    std::vector<std::string> warnings;
+};
+
+// One registry entry: how a source folder plugs in.
+struct SourceEntry {
+    std::string_view kind;
+    std::string_view table;       // the config table it owns ("github"); "" for none
+    config::TableRead read_table; // reads that table (set with `table`)
+    std::vector<CheckFlag> check_flags;
+    // Builds the source for a command; no source when it is off there (no table, no flag).
+    std::function<Result<SourceBuild, std::string>(SourceSetup const&)> make;
+};
+
+// Every source this build knows, in the order their columns appear.
+std::vector<SourceEntry> const& source_entries();
+// The config tables the sources own, for config::read_config_text.
+config::TableReaders source_tables();
 
 class SourceRegistry {
   public:
     void add(std::unique_ptr<Source> source);
     Source const* find(std::string_view kind) const;
-    // The sources a daemon and `check` use; GitHub when settings are given.
-    static SourceRegistry standard(GithubSettings const* github = nullptr);
+    // Every source, in registration order.
+    std::vector<Source const*> all() const;
+    // The sources one command runs, from the registry's entries; `warnings` gets what their
+    // builds had to say.
+    static Result<SourceRegistry, std::string> build(SourceSetup const& setup,
+                                                     std::vector<std::string>& warnings);
+    // The sources a daemon without any source table runs (tests).
+    static SourceRegistry standard();
 
   private:
-    std::map<std::string, std::unique_ptr<Source>, std::less<>> sources_;
+    std::vector<std::unique_ptr<Source>> sources_;
 };
 
 } // namespace pinwatch::watcher

@@ -4,12 +4,16 @@
 // I/O, follows the steps a source asks for, and handles every failure in one place.
 #pragma once
 
+#include "common/json.hpp"
 #include "common/result.hpp"
 #include "model/model.hpp"
 #include "net/http.hpp"
 #include "packaging/version.hpp"
 
+#include <any>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -44,19 +48,31 @@ inline std::ostream& operator<<(std::ostream& os, SourceError::Kind k) {
     return os;
 }
 
-// What the source may know from earlier polls, and what the caller wants this time.
+// What the engine knows of a subscription before its poll, for the source to choose what it
+// asks this time (Source::prepare): plain values, copied from the state.
+struct PollHistory {
+    explicit PollHistory(Subscription const& s) : sub(s) {}
+    Subscription const& sub;
+    UnixTime now = 0;
+    std::chrono::seconds interval{15 * 60};      // between polls of this subscription
+    bool baseline_done = false;                  // a first poll was recorded
+    std::optional<std::string> metadata_version; // the release whose metadata is stored
+    // The last reading of the pinned version's advisories: for which version, when, its ETag,
+    // and why it failed.
+    std::optional<std::string> vulns_version, vulns_validator, vulns_error;
+    std::optional<UnixTime> vulns_checked;
+    // Release keys the other sources list for the same package (a query: asked on demand).
+    std::function<std::vector<std::string>()> versions_elsewhere;
+};
+
+// What a poll starts from: what every source may use, and what this source chose to ask.
 struct PollContext {
-    std::optional<std::string> validator;        // sent as If-None-Match when set
-    std::optional<std::string> metadata_version; // release whose metadata is stored
-    bool want_metadata = true; // `check` prints versions only and skips the extra request
-    // Read the advisories of this version (the pin) in this poll: they are due. The sources
-    // that can (PyPI's per-version JSON) fill Observation::vulnerabilities.
-    std::optional<std::string> vulnerabilities_for;
-    std::optional<std::string> vulnerability_validator; // ETag of the last reading of it
-    std::optional<std::string> source_state;            // what the source kept from its last poll
-    // Versions other sources list for the same package (GitHub: which tags PyPI has), as
-    // release keys.
-    std::vector<std::string> other_versions;
+    std::optional<std::string> validator;    // sent as If-None-Match when set
+    std::optional<std::string> source_state; // what the source kept from its last poll
+    // What this source's prepare() chose for this poll, in the source's own type (PyPI: the
+    // metadata and advisories to read; GitHub: the versions the other sources list). Empty:
+    // the source's defaults.
+    std::any asks;
 };
 
 // One request of a poll. `step` names it for the source's own parse (and for logs).
@@ -79,6 +95,39 @@ struct SourceStep {
 // The key releases are matched by (packaging/version.hpp): sources fill Release::key with it.
 using packaging::release_key;
 
+// What `check` and `status` know of one subscription from the state file.
+struct SubscriptionView {
+    Subscription const& sub;
+    bool active = true;
+    PollStatus last_status = PollStatus::pending;
+    std::optional<std::string> last_error;
+    std::optional<std::string> source_state;
+    std::optional<UnixTime> last_poll;
+    UnixTime next_due = 0;
+};
+
+// A subscription a source adds for one of another source's (GitHub: the repository of a PyPI
+// package): `from` is that one's index in the list it was derived from.
+struct Derived {
+    std::size_t from = 0;
+    Subscription sub;
+};
+
+// What a source adds to one requirement's row of `check`: a cell in its column, words for the
+// NOTES column, and the value of its key in the JSON (written by `json`).
+struct CheckCell {
+    std::string cell = "-";
+    std::string notes;                     // sanitised; "" for nothing to say
+    bool failed = false;                   // the source could not be asked about it (exit 3)
+    std::function<void(JsonWriter&)> json; // unset: null
+};
+
+// The table of its own a source's subscriptions get in `status` (GitHub's repositories).
+struct StatusTable {
+    std::vector<std::string> headers;
+    std::string counted; // the footer's words for the rows: "GitHub repositories"
+};
+
 // Adds the subscription's credentials (Subscription::authorization, from the index URL's
 // userinfo) to a request for the origin of its locator, and to nothing else. The client keeps
 // them on a same-origin redirect only and never sends them over plain http but to loopback.
@@ -100,8 +149,9 @@ class Source {
     virtual std::string host(Subscription const& sub) const = 0;
     // At most this many polls of one host at once (nullopt: the scheduler's default).
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
-    // Whether PollContext::other_versions is wanted (it costs a query per poll).
-    virtual bool wants_other_versions() const { return false; }
+    // What to ask in this poll, from what is known (PollContext::asks); the source may keep
+    // its own memory between polls here (a backoff for a reading that keeps failing).
+    virtual std::any prepare(PollHistory const& /*history*/) const { return {}; }
     // Where to read the notes of a release (by release key), from this source's state of the
     // same package: another source's new_release event carries it.
     virtual std::optional<std::string> release_link(std::string_view source_state,
@@ -117,8 +167,29 @@ class Source {
                                                   Observation& into) const = 0;
     // An optional step got no answer at all (network trouble): the source may note it in the
     // observation (advisories that could not be read). The poll goes on without that step.
-    virtual void optional_step_failed(Subscription const&, SourceRequest const&,
+    virtual void optional_step_failed(Subscription const&, PollContext const&, SourceRequest const&,
                                       std::string const& /*message*/, Observation&) const {}
+
+    // Subscriptions this source derives from the other sources' (the daemon's reload and
+    // `check` add them); `warnings` gets what the operator should hear once.
+    virtual std::vector<Derived> derive(std::vector<Subscription> const& /*subscriptions*/,
+                                        std::vector<std::string>& /*warnings*/) const {
+        return {};
+    }
+    // `check`: the column this source adds (nullopt: none) and its cells, for a requirement of
+    // another source; `own` is this source's subscription derived from it, if any.
+    virtual std::optional<std::string> check_column() const { return std::nullopt; }
+    virtual CheckCell check_cell(Subscription const& /*requirement*/,
+                                 SubscriptionView const* /*own*/, UnixTime /*now*/) const {
+        return {};
+    }
+    // `status`: a table of its own for this source's subscriptions (nullopt: they are listed
+    // as packages), and one row of it.
+    virtual std::optional<StatusTable> status_table() const { return std::nullopt; }
+    virtual std::vector<std::string> status_row(SubscriptionView const& /*s*/,
+                                                UnixTime /*now*/) const {
+        return {};
+    }
 };
 
 } // namespace pinwatch::watcher

@@ -4,8 +4,8 @@
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/poller.hpp"
-#include "watcher/sources/github.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/github/github.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -260,10 +260,13 @@ struct Rig {
         build();
     }
     void build() {
-        sources = std::make_unique<SourceRegistry>(SourceRegistry::standard(&settings));
+        sources = std::make_unique<SourceRegistry>();
+        PypiSettings pypi; // versions only: PyPI's metadata is not what these tests read
+        pypi.want_metadata = false;
+        sources->add(std::make_unique<PypiSource>(pypi));
+        sources->add(std::make_unique<GithubSource>(settings));
         PollerOptions o;
         o.jitter = 0;
-        o.want_metadata = false;
         poller = std::make_unique<Poller>(client, store, *sources, Router(std::vector<Route>{}), o,
                                           [this] { return now; });
     }

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE pypi_source
 #include <boost/test/unit_test.hpp>
 
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -26,9 +26,14 @@ net::Response json_response(std::string body, int status = 200) {
     r.body = std::move(body);
     return r;
 }
+// What the PyPI source asks in a poll (its own part of the context), made when missing.
+PypiSource::Asks& asks(PollContext& c) {
+    if (!c.asks.has_value()) c.asks = PypiSource::Asks{};
+    return std::any_cast<PypiSource::Asks&>(c.asks);
+}
 PollContext no_metadata() {
     PollContext c;
-    c.want_metadata = false;
+    asks(c).want_metadata = false;
     return c;
 }
 Subscription sub(std::string name, std::string index = "https://pypi.org/simple") {
@@ -237,7 +242,7 @@ BOOST_AUTO_TEST_CASE(metadata_is_an_optional_second_step_for_a_new_newest_releas
 
     // Known already: no second request. A 404 from an index without the JSON API is
     // remembered (empty metadata for that release), so it is not asked after every poll.
-    ctx.metadata_version = "2.31.0";
+    asks(ctx).metadata_version = "2.31.0";
     Observation again;
     BOOST_TEST(!src.parse(s, ctx, src.first_request(s, ctx), listing, again)->next.has_value());
     PollContext fresh;
@@ -412,8 +417,8 @@ BOOST_AUTO_TEST_CASE(advisories_are_a_conditional_optional_step_when_due) {
     PypiSource src;
     auto const s = sub("Requests");
     PollContext ctx = no_metadata();
-    ctx.vulnerabilities_for = "2.31.0";
-    ctx.vulnerability_validator = "\"adv1\"";
+    asks(ctx).vulnerabilities_for = "2.31.0";
+    asks(ctx).vulnerability_validator = "\"adv1\"";
     auto listing = json_response(R"({"meta":{"api-version":"1.0"},
       "files":[{"filename":"requests-2.31.0.tar.gz","yanked":false}]})");
     Observation obs;
@@ -456,7 +461,7 @@ BOOST_AUTO_TEST_CASE(advisories_are_a_conditional_optional_step_when_due) {
     BOOST_TEST(src.parse(s, ctx, ask, down, failed).has_value());
     BOOST_TEST(failed.vulnerabilities->error.value() == "vulnerabilities: http 503");
     Observation lost;
-    src.optional_step_failed(s, ask, "vulnerabilities: timeout", lost);
+    src.optional_step_failed(s, ctx, ask, "vulnerabilities: timeout", lost);
     BOOST_TEST(lost.vulnerabilities->error.value() == "vulnerabilities: timeout");
     // Not due: no step. No /simple/ root: no JSON API, and the reading says so.
     Observation none;

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE state_store
 #include <boost/test/unit_test.hpp>
 
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/state/store.hpp"
 

@@ -1,7 +1,9 @@
 // PyPI source: request building and response parsing, no I/O.
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 #include "common/json_read.hpp"
+#include "watcher/sources/registry.hpp"
 
+#include "common/backoff.hpp"
 #include "common/text.hpp"
 
 #include "packaging/name.hpp"
@@ -617,8 +619,8 @@ std::optional<std::string> newest_release(std::vector<Release> const& releases) 
 }
 
 // The pinned version's JSON, for its advisories, when they are due.
-std::optional<SourceRequest> vulnerability_request(Subscription const& sub, PollContext const& ctx,
-                                                   Observation& obs) {
+std::optional<SourceRequest> vulnerability_request(Subscription const& sub,
+                                                   PypiSource::Asks const& ctx, Observation& obs) {
     if (!ctx.vulnerabilities_for) return std::nullopt;
     SourceRequest next;
     next.step = std::string(kVulnerabilityStep);
@@ -642,7 +644,7 @@ std::optional<SourceRequest> vulnerability_request(Subscription const& sub, Poll
     return next;
 }
 
-std::optional<SourceRequest> metadata_request(Subscription const& sub, PollContext const& ctx,
+std::optional<SourceRequest> metadata_request(Subscription const& sub, PypiSource::Asks const& ctx,
                                               Observation const& obs) {
     if (!ctx.want_metadata || obs.status != Observation::Status::ok) return std::nullopt;
     auto const newest = newest_release(obs.releases);
@@ -692,10 +694,49 @@ SourceRequest PypiSource::first_request(Subscription const& sub, PollContext con
     return r;
 }
 
-Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& ctx,
+bool vulnerabilities_due(PollHistory const& h, std::optional<std::chrono::seconds> interval) {
+    if (!h.sub.pinned || !interval) return false;
+    // A new pin, a reading that failed, or one older than the interval.
+    if (!h.vulns_checked || h.vulns_version != h.sub.pinned || h.vulns_error) return true;
+    return h.now >= *h.vulns_checked + interval->count();
+}
+
+std::any PypiSource::prepare(PollHistory const& h) const {
+    Asks asks;
+    asks.want_metadata = settings_.want_metadata;
+    asks.metadata_version = h.metadata_version;
+    asks.now = h.now;
+    asks.interval = h.interval;
+    auto const retry = advisory_retry_.find(h.sub.locator);
+    bool const backing_off =
+        h.vulns_error && retry != advisory_retry_.end() && h.now < retry->second.second;
+    if (!backing_off && vulnerabilities_due(h, settings_.vulnerability_interval)) {
+        asks.vulnerabilities_for = h.sub.pinned;
+        // The stored ETag belongs to the stored reading, of the stored version.
+        if (h.vulns_version == h.sub.pinned) asks.vulnerability_validator = h.vulns_validator;
+    }
+    return asks;
+}
+
+void PypiSource::advisories_read(Subscription const& sub, Asks const& asks,
+                                 VulnerabilityReading const& reading) const {
+    if (!reading.error) {
+        advisory_retry_.erase(sub.locator);
+        return;
+    }
+    // Backoff from the poll interval, doubling, up to the advisories' own interval.
+    auto& [failures, next] = advisory_retry_[sub.locator];
+    Backoff b{asks.interval, settings_.vulnerability_interval.value_or(asks.interval)};
+    b.cap = std::max(b.cap, b.initial);
+    next = asks.now + b.after(++failures).count();
+}
+
+Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& poll,
                                                   SourceRequest const& request,
                                                   net::Response const& res,
                                                   Observation& obs) const {
+    auto const* asked = std::any_cast<Asks>(&poll.asks);
+    Asks const ctx = asked ? *asked : Asks{};
     auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
     if (request.step == kVulnerabilityStep) {
         // Advisories are read on their own: whatever happens here, the listing stands and the
@@ -714,6 +755,7 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
             reading.advisories = std::move(*list);
             if (auto etag = res.header("etag")) reading.validator = std::string(*etag);
         }
+        advisories_read(sub, ctx, reading);
         obs.vulnerabilities = std::move(reading);
         SourceStep step;
         step.next = metadata_request(sub, ctx, obs);
@@ -744,6 +786,7 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         obs.status = Observation::Status::not_modified;
         SourceStep step;
         step.next = vulnerability_request(sub, ctx, obs);
+        if (obs.vulnerabilities) advisories_read(sub, ctx, *obs.vulnerabilities);
         return step;
     }
     if (net::classify_status(res.status) == net::StatusClass::gone) {
@@ -778,17 +821,39 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
 
     SourceStep step;
     step.next = vulnerability_request(sub, ctx, obs);
+    if (obs.vulnerabilities) advisories_read(sub, ctx, *obs.vulnerabilities);
     if (!step.next) step.next = metadata_request(sub, ctx, obs);
     return step;
 }
 
-void PypiSource::optional_step_failed(Subscription const&, SourceRequest const& request,
-                                      std::string const& message, Observation& obs) const {
+void PypiSource::optional_step_failed(Subscription const& sub, PollContext const& poll,
+                                      SourceRequest const& request, std::string const& message,
+                                      Observation& obs) const {
     if (request.step != kVulnerabilityStep) return;
     VulnerabilityReading reading;
     reading.version = request.argument;
     reading.error = message;
+    auto const* asked = std::any_cast<Asks>(&poll.asks);
+    advisories_read(sub, asked ? *asked : Asks{}, reading);
     obs.vulnerabilities = std::move(reading);
+}
+
+SourceEntry pypi_entry() {
+    SourceEntry e;
+    e.kind = PypiSource::kKind;
+    e.make = [](SourceSetup const& setup) -> Result<SourceBuild, std::string> {
+        PypiSettings settings;
+        if (setup.mode == SourceSetup::Mode::check) {
+            settings.want_metadata = false; // versions only: metadata would double the requests
+            settings.vulnerability_interval = std::chrono::seconds(0); // every pin's, now
+        } else if (setup.config) {
+            settings.vulnerability_interval = setup.config->vulnerability_interval;
+        }
+        SourceBuild b;
+        b.source = std::make_unique<PypiSource>(settings);
+        return b;
+    };
+    return e;
 }
 
 } // namespace pinwatch::watcher

@@ -6,25 +6,67 @@
 
 #include "watcher/sources/source.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
 namespace pinwatch::watcher {
 
+// How a command runs the PyPI source.
+struct PypiSettings {
+    bool want_metadata = true; // `check` prints versions only and skips the extra request
+    // How often the pinned version's advisories are read (the per-version JSON, with its own
+    // ETag); 0 = in every poll (`check`); nullopt = never.
+    std::optional<std::chrono::seconds> vulnerability_interval = std::chrono::hours(6);
+};
+
 class PypiSource final : public Source {
   public:
     static constexpr std::string_view kKind = "pypi";
+    explicit PypiSource(PypiSettings settings = {}) : settings_(settings) {}
     std::string_view kind() const noexcept override { return kKind; }
     std::string host(Subscription const& sub) const override;
+    // What one poll reads besides the listing.
+    struct Asks {
+        bool want_metadata = true;
+        std::optional<std::string> metadata_version; // release whose metadata is stored
+        // Read the advisories of this version (the pin): they are due.
+        std::optional<std::string> vulnerabilities_for;
+        std::optional<std::string> vulnerability_validator; // ETag of the last reading of it
+        UnixTime now = 0;
+        std::chrono::seconds interval{15 * 60}; // the subscription's poll interval
+    };
+    // The metadata when the newest release changed; the pin's advisories when they are due
+    // and not backing off after failed readings.
+    std::any prepare(PollHistory const& history) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                           SourceRequest const& request,
                                           net::Response const& response,
                                           Observation& into) const override;
-    void optional_step_failed(Subscription const& sub, SourceRequest const& request,
-                              std::string const& message, Observation& into) const override;
+    void optional_step_failed(Subscription const& sub, PollContext const& ctx,
+                              SourceRequest const& request, std::string const& message,
+                              Observation& into) const override;
+
+  private:
+    // A reading of advisories was made (an error or not): the backoff notes it.
+    void advisories_read(Subscription const& sub, Asks const& asks,
+                         VulnerabilityReading const& reading) const;
+    PypiSettings settings_;
+    // Advisory readings that keep failing (an index without a JSON API), by locator: failures
+    // in a row and when to try again, so a failing reading is not repeated at every poll. In
+    // memory: a restart tries again at once.
+    mutable std::map<std::string, std::pair<int, UnixTime>> advisory_retry_;
 };
+
+// Whether the pin's advisories are due in a poll at `history.now`.
+bool vulnerabilities_due(PollHistory const& history, std::optional<std::chrono::seconds> interval);
+
+struct SourceEntry;
+// The registry's entry for PyPI (and any PEP 503/691 index): on for every command.
+SourceEntry pypi_entry();
 
 // A subscription to `name` on the index whose Simple API root is `index_url`: the locator is
 // the project's page ("https://pypi.org/simple/requests/"), the origin the index root.

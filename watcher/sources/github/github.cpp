@@ -1,6 +1,6 @@
 // GitHub source: request building, response parsing and the pure rules (discovery, tag
 // versions, spike statistics). No I/O.
-#include "watcher/sources/github.hpp"
+#include "watcher/sources/github/github.hpp"
 #include "common/json_read.hpp"
 
 #include "common/json.hpp"
@@ -8,7 +8,7 @@
 #include "common/time.hpp"
 #include "packaging/name.hpp"
 #include "packaging/version.hpp"
-#include "watcher/sources/pypi.hpp"
+#include "watcher/sources/pypi/pypi.hpp"
 
 #include <rapidjson/document.h>
 
@@ -554,6 +554,14 @@ UnixTime GithubSource::now() const {
         .count();
 }
 
+std::any GithubSource::prepare(PollHistory const& history) const {
+    // Which of its tags and releases PyPI already has (a release PyPI lacks is announced
+    // after the grace period).
+    Asks asks;
+    if (history.versions_elsewhere) asks.other_versions = history.versions_elsewhere();
+    return asks;
+}
+
 std::string GithubSource::host(Subscription const&) const {
     // Every repository shares one quota: one budget for the API host.
     auto const& u = settings_.api_url;
@@ -649,7 +657,10 @@ void finish(GithubSettings const& g, Subscription const& sub, PollContext const&
         st.spike = false;
         return;
     }
-    std::set<std::string> const other(ctx.other_versions.begin(), ctx.other_versions.end());
+    auto const* asks = std::any_cast<GithubSource::Asks>(&ctx.asks);
+    std::set<std::string> const other =
+        asks ? std::set<std::string>(asks->other_versions.begin(), asks->other_versions.end())
+             : std::set<std::string>{};
     auto const same = [](std::optional<std::string> const& a, std::optional<std::string> const& b) {
         return a && b && ascii_lower(*a) == ascii_lower(*b);
     };
@@ -755,217 +766,256 @@ SourceRequest GithubSource::first_request(Subscription const& sub, PollContext c
     return r;
 }
 
+namespace {
+
+// How a stage of GithubSource::parse fails: the kind, the message after the "github:<name>: "
+// prefix, and a retry hint.
+using Failure = std::optional<SourceError>;
+Failure error(SourceError::Kind k, std::string msg,
+              std::optional<std::chrono::seconds> after = std::nullopt) {
+    return SourceError{k, std::move(msg), after};
+}
+
+// Every GitHub answer: the quota the server reports, its rate limits, a pause that spreads the
+// quota (daemon) or waits for its reset, and the failures any endpoint can answer.
+Failure read_quota(GithubSettings const& settings, SourceRequest const& request,
+                   net::Response const& res, UnixTime t, State& st, SourceStep& step) {
+    // The quota as the server tells it: never a number of our own.
+    auto const limit = header_int(res, "x-ratelimit-limit");
+    auto const remaining = header_int(res, "x-ratelimit-remaining");
+    auto const reset = header_int(res, "x-ratelimit-reset");
+    if (limit) st.quota_limit = limit;
+    if (remaining) st.quota_remaining = remaining;
+    if (reset) st.quota_reset = reset;
+    auto const until_reset = reset ? std::max<std::int64_t>(1, *reset - t + 1) : 60;
+    if (res.status == 403 || res.status == 429) {
+        if (auto after = net::parse_retry_after(res))
+            return error(SourceError::Kind::rate_limited,
+                         "http " + std::to_string(res.status) + ": rate limited (retry-after " +
+                             std::to_string(after->count()) + " s)",
+                         std::max(std::chrono::seconds(1), *after));
+        if (remaining && *remaining == 0)
+            return error(SourceError::Kind::rate_limited,
+                         "http " + std::to_string(res.status) + ": rate limit exhausted until " +
+                             utc_text(reset.value_or(t + 60)),
+                         std::chrono::seconds(until_reset));
+        if (res.status == 429 || ascii_lower(res.body).find("rate limit") != std::string::npos)
+            // A secondary limit without retry-after: at least a minute (GitHub's advice).
+            return error(SourceError::Kind::rate_limited,
+                         "http " + std::to_string(res.status) + ": secondary rate limit",
+                         std::chrono::seconds(60));
+    }
+    // Spend the quota evenly over its window (daemon), or only wait when it is gone.
+    if (remaining && reset) {
+        std::int64_t const window = std::max<std::int64_t>(1, *reset - t);
+        std::int64_t pause = 0;
+        if (*remaining <= 0)
+            pause = until_reset;
+        else if (settings.spread_budget)
+            pause = window * request.ordinal / *remaining; // under a second: no pause
+        else if (*remaining < 5)
+            pause = until_reset;
+        if (pause > 0) step.pause_host = std::chrono::seconds(pause);
+    }
+    if (net::classify_status(res.status) == net::StatusClass::server_error)
+        return error(SourceError::Kind::temporary,
+                     std::string(request.step) + ": http " + std::to_string(res.status));
+    if (res.status == 401)
+        return error(SourceError::Kind::permanent, std::string(request.step) +
+                                                       ": http 401: GitHub refused the token "
+                                                       "(bad credentials; see [github] token)");
+    // A redirect (renamed or moved repository) was followed: ask who it is now.
+    if (!res.final_url.empty() && res.final_url != request.http.url) st.repo_checked = 0;
+    return std::nullopt;
+}
+
+// The project's PyPI JSON: which repository its project_urls (or home_page) name.
+Failure read_discovery(GithubSettings const& settings, Subscription const& sub,
+                       net::Response const& res, UnixTime t, State& st) {
+    if (net::is_temporary(net::classify_status(res.status)))
+        return error(SourceError::Kind::temporary,
+                     "PyPI JSON API: http " + std::to_string(res.status));
+    st.meta_checked = t;
+    if (res.status == 200) {
+        auto meta = pypi_detail::parse_metadata(res.body);
+        if (!meta) return error(SourceError::Kind::permanent, "PyPI JSON API: " + meta.error());
+        if (auto etag = res.header("etag")) st.meta_etag = std::string(*etag);
+        auto found = discover(meta->project_urls, meta->home_page);
+        if (found.repo) {
+            if (ascii_lower(st.repo.value_or("")) != *found.repo &&
+                ascii_lower(st.renamed_from.value_or("")) != *found.repo) {
+                // A new repository: start over with it.
+                auto const meta_etag = st.meta_etag;
+                st = State{};
+                st.meta_etag = meta_etag;
+                st.meta_checked = t;
+                st.repo = *found.repo;
+                st.authenticated = !settings.token.empty();
+            }
+            st.found_in = found.found_in;
+            st.no_repo.clear();
+        } else {
+            st.repo.reset();
+            st.no_repo = "no GitHub repository in the project's PyPI project_urls or home_page";
+        }
+    } else if (res.status == 404) {
+        st.repo.reset();
+        st.no_repo = "PyPI's JSON API has no project " + sub.name;
+    } else if (res.status != 304) {
+        st.repo.reset();
+        st.no_repo = "PyPI's JSON API answered http " + std::to_string(res.status);
+    }
+    return std::nullopt;
+}
+
+// The repository's facts (and who it is now, after a rename).
+Failure read_repository(net::Response const& res, UnixTime t, State& st) {
+    if (res.status == 200) {
+        auto repo = parse_repository(res.body);
+        if (!repo) return error(SourceError::Kind::permanent, repo.error());
+        if (st.repo && ascii_lower(repo->full_name) != ascii_lower(*st.repo))
+            st.renamed_from = *st.repo;
+        st.repo = repo->full_name;
+        st.facts = std::move(*repo);
+        st.repo_checked = t;
+        if (auto etag = res.header("etag")) st.repo_etag = std::string(*etag);
+    } else if (res.status == 304) {
+        st.repo_checked = t;
+    } else if (res.status == 404 || res.status == 410) {
+        st.no_repo = "GitHub has no repository " + st.repo.value_or("?") + " (found in " +
+                     (st.found_in.empty() ? std::string("?") : st.found_in) + ")";
+        st.repo.reset();
+    } else {
+        return error(SourceError::Kind::permanent, "repo: http " + std::to_string(res.status));
+    }
+    return std::nullopt;
+}
+
+// The newest page of releases or tags.
+Failure read_listing(SourceRequest const& request, net::Response const& res, State& st) {
+    if (res.status == 200) {
+        if (request.step == kReleases) {
+            auto list = parse_releases(res.body);
+            if (!list) return error(SourceError::Kind::permanent, list.error());
+            st.releases = std::move(*list);
+            st.releases_etag =
+                res.header("etag") ? std::optional<std::string>(*res.header("etag")) : std::nullopt;
+        } else {
+            auto list = parse_tags(res.body);
+            if (!list) return error(SourceError::Kind::permanent, list.error());
+            st.tags = std::move(*list);
+            st.tags_etag =
+                res.header("etag") ? std::optional<std::string>(*res.header("etag")) : std::nullopt;
+        }
+    } else if (res.status != 304) {
+        return error(SourceError::Kind::permanent,
+                     std::string(request.step) + ": http " + std::to_string(res.status));
+    }
+    return std::nullopt;
+}
+
+// One page of issues: those opened in the 28-day window, the newest titles, and the next page
+// while the window is not covered.
+Failure read_issues(SourceRequest const& request, net::Response const& res, UnixTime t, State& st,
+                    SourceStep& step) {
+    auto const colon = request.argument.find(':');
+    int const page = std::atoi(request.argument.substr(0, colon).c_str());
+    std::int64_t const old_max =
+        colon == std::string::npos ? 0 : std::atoll(request.argument.c_str() + colon + 1);
+    UnixTime const window_start = t - 28 * 24 * 3600;
+    if (res.status == 200) {
+        auto items = parse_issues(res.body);
+        if (!items) return error(SourceError::Kind::permanent, items.error());
+        if (page == 1)
+            st.issues_etag =
+                res.header("etag") ? std::optional<std::string>(*res.header("etag")) : std::nullopt;
+        if (old_max == 0 && page == 1) {
+            st.issues.clear();
+            st.newest_titles.clear();
+            st.issues_from = window_start;
+        }
+        std::set<std::int64_t> have;
+        for (auto const& [n, when] : st.issues)
+            have.insert(n);
+        bool reached_known = false;
+        std::vector<std::string> fresh; // titles of new issues, newest first
+        UnixTime oldest = t;
+        for (auto const& i : *items) {
+            oldest = std::min(oldest, i.created);
+            if (i.number <= old_max || i.created < window_start) {
+                reached_known = true;
+                continue;
+            }
+            st.issues_max = std::max(st.issues_max, i.number);
+            if (i.pull_request || have.count(i.number)) continue;
+            have.insert(i.number);
+            st.issues.emplace_back(i.number, i.created);
+            if (page == 1 && fresh.size() < 5)
+                fresh.push_back(cut(sanitize_text(i.title), kTitleChars));
+        }
+        // New issues come first on page 1: their titles push out the oldest ones.
+        if (page == 1) {
+            fresh.insert(fresh.end(), st.newest_titles.begin(), st.newest_titles.end());
+            if (fresh.size() > 5) fresh.resize(5);
+            st.newest_titles = std::move(fresh);
+        }
+        auto next = next_link(res.header("link").value_or(""));
+        if (next && !reached_known && !items->empty()) {
+            if (static_cast<std::size_t>(page) >= kMaxIssuePages) {
+                // Too busy to count the whole window in one poll: judge by what was read.
+                st.issues_from = std::max(st.issues_from, oldest);
+            } else if (auto page_request = net::follow_link(request.http, *next)) {
+                // The token goes to the next page only on GitHub's own origin.
+                SourceRequest more = request;
+                more.http = std::move(*page_request);
+                // Only the first page is conditional: later ones are new by construction.
+                std::erase_if(more.http.headers, [](net::Header const& h) {
+                    return iequals(h.first, "If-None-Match");
+                });
+                more.argument = std::to_string(page + 1) + ":" + std::to_string(old_max);
+                step.next = std::move(more);
+            }
+        }
+    } else if (res.status != 304) {
+        return error(SourceError::Kind::permanent, "issues: http " + std::to_string(res.status));
+    }
+    if (!step.next) {
+        // Issues that left the window, and the window itself, move with the clock.
+        st.issues_from = std::max(st.issues_from, window_start);
+        std::erase_if(st.issues, [&](auto const& i) { return i.second < st.issues_from; });
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 Result<SourceStep, SourceError> GithubSource::parse(Subscription const& sub, PollContext const& ctx,
                                                     SourceRequest const& request,
                                                     net::Response const& res,
                                                     Observation& obs) const {
     UnixTime const t = now();
-    auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
-    auto error = [&](SourceError::Kind k, std::string msg,
-                     std::optional<std::chrono::seconds> after = std::nullopt) {
-        return fail(SourceError{k, prefix + msg, after});
-    };
     State const prev = state_from_json(ctx.source_state.value_or(""));
     // What this poll has learnt so far (earlier steps), else where it starts.
     State st =
         obs.source_state ? state_from_json(*obs.source_state) : starting_state(settings_, sub, ctx);
     st.authenticated = !settings_.token.empty();
     SourceStep step;
-    bool const github = request.step != kDiscover;
-
-    if (github) {
-        // The quota as the server tells it: never a number of our own.
-        auto const limit = header_int(res, "x-ratelimit-limit");
-        auto const remaining = header_int(res, "x-ratelimit-remaining");
-        auto const reset = header_int(res, "x-ratelimit-reset");
-        if (limit) st.quota_limit = limit;
-        if (remaining) st.quota_remaining = remaining;
-        if (reset) st.quota_reset = reset;
-        auto const until_reset = reset ? std::max<std::int64_t>(1, *reset - t + 1) : 60;
-        if (res.status == 403 || res.status == 429) {
-            if (auto after = net::parse_retry_after(res))
-                return error(SourceError::Kind::rate_limited,
-                             "http " + std::to_string(res.status) + ": rate limited (retry-after " +
-                                 std::to_string(after->count()) + " s)",
-                             std::max(std::chrono::seconds(1), *after));
-            if (remaining && *remaining == 0)
-                return error(SourceError::Kind::rate_limited,
-                             "http " + std::to_string(res.status) +
-                                 ": rate limit exhausted until " + utc_text(reset.value_or(t + 60)),
-                             std::chrono::seconds(until_reset));
-            if (res.status == 429 || ascii_lower(res.body).find("rate limit") != std::string::npos)
-                // A secondary limit without retry-after: at least a minute (GitHub's advice).
-                return error(SourceError::Kind::rate_limited,
-                             "http " + std::to_string(res.status) + ": secondary rate limit",
-                             std::chrono::seconds(60));
-        }
-        // Spend the quota evenly over its window (daemon), or only wait when it is gone.
-        if (remaining && reset) {
-            std::int64_t const window = std::max<std::int64_t>(1, *reset - t);
-            std::int64_t pause = 0;
-            if (*remaining <= 0)
-                pause = until_reset;
-            else if (settings_.spread_budget)
-                pause = window * request.ordinal / *remaining; // under a second: no pause
-            else if (*remaining < 5)
-                pause = until_reset;
-            if (pause > 0) step.pause_host = std::chrono::seconds(pause);
-        }
-        if (net::classify_status(res.status) == net::StatusClass::server_error)
-            return error(SourceError::Kind::temporary,
-                         std::string(request.step) + ": http " + std::to_string(res.status));
-        if (res.status == 401)
-            return error(SourceError::Kind::permanent, std::string(request.step) +
-                                                           ": http 401: GitHub refused the token "
-                                                           "(bad credentials; see [github] token)");
-        // A redirect (renamed or moved repository) was followed: ask who it is now.
-        if (!res.final_url.empty() && res.final_url != request.http.url) st.repo_checked = 0;
+    Failure failed;
+    if (request.step != kDiscover) failed = read_quota(settings_, request, res, t, st, step);
+    if (!failed) {
+        if (request.step == kDiscover)
+            failed = read_discovery(settings_, sub, res, t, st);
+        else if (request.step == kRepo)
+            failed = read_repository(res, t, st);
+        else if (request.step == kReleases || request.step == kTags)
+            failed = read_listing(request, res, st);
+        else if (request.step == kIssues)
+            failed = read_issues(request, res, t, st, step);
     }
-
-    if (request.step == kDiscover) {
-        if (net::is_temporary(net::classify_status(res.status)))
-            return error(SourceError::Kind::temporary,
-                         "PyPI JSON API: http " + std::to_string(res.status));
-        st.meta_checked = t;
-        if (res.status == 200) {
-            auto meta = pypi_detail::parse_metadata(res.body);
-            if (!meta) return error(SourceError::Kind::permanent, "PyPI JSON API: " + meta.error());
-            if (auto etag = res.header("etag")) st.meta_etag = std::string(*etag);
-            auto found = discover(meta->project_urls, meta->home_page);
-            if (found.repo) {
-                if (ascii_lower(st.repo.value_or("")) != *found.repo &&
-                    ascii_lower(st.renamed_from.value_or("")) != *found.repo) {
-                    // A new repository: start over with it.
-                    auto const meta_etag = st.meta_etag;
-                    st = State{};
-                    st.meta_etag = meta_etag;
-                    st.meta_checked = t;
-                    st.repo = *found.repo;
-                    st.authenticated = !settings_.token.empty();
-                }
-                st.found_in = found.found_in;
-                st.no_repo.clear();
-            } else {
-                st.repo.reset();
-                st.no_repo = "no GitHub repository in the project's PyPI project_urls or home_page";
-            }
-        } else if (res.status == 404) {
-            st.repo.reset();
-            st.no_repo = "PyPI's JSON API has no project " + sub.name;
-        } else if (res.status != 304) {
-            st.repo.reset();
-            st.no_repo = "PyPI's JSON API answered http " + std::to_string(res.status);
-        }
-    } else if (request.step == kRepo) {
-        if (res.status == 200) {
-            auto repo = parse_repository(res.body);
-            if (!repo) return error(SourceError::Kind::permanent, repo.error());
-            if (st.repo && ascii_lower(repo->full_name) != ascii_lower(*st.repo))
-                st.renamed_from = *st.repo;
-            st.repo = repo->full_name;
-            st.facts = std::move(*repo);
-            st.repo_checked = t;
-            if (auto etag = res.header("etag")) st.repo_etag = std::string(*etag);
-        } else if (res.status == 304) {
-            st.repo_checked = t;
-        } else if (res.status == 404 || res.status == 410) {
-            st.no_repo = "GitHub has no repository " + st.repo.value_or("?") + " (found in " +
-                         (st.found_in.empty() ? std::string("?") : st.found_in) + ")";
-            st.repo.reset();
-        } else {
-            return error(SourceError::Kind::permanent, "repo: http " + std::to_string(res.status));
-        }
-    } else if (request.step == kReleases || request.step == kTags) {
-        if (res.status == 200) {
-            if (request.step == kReleases) {
-                auto list = parse_releases(res.body);
-                if (!list) return error(SourceError::Kind::permanent, list.error());
-                st.releases = std::move(*list);
-                st.releases_etag = res.header("etag")
-                                       ? std::optional<std::string>(*res.header("etag"))
-                                       : std::nullopt;
-            } else {
-                auto list = parse_tags(res.body);
-                if (!list) return error(SourceError::Kind::permanent, list.error());
-                st.tags = std::move(*list);
-                st.tags_etag = res.header("etag") ? std::optional<std::string>(*res.header("etag"))
-                                                  : std::nullopt;
-            }
-        } else if (res.status != 304) {
-            return error(SourceError::Kind::permanent,
-                         std::string(request.step) + ": http " + std::to_string(res.status));
-        }
-    } else if (request.step == kIssues) {
-        auto const colon = request.argument.find(':');
-        int const page = std::atoi(request.argument.substr(0, colon).c_str());
-        std::int64_t const old_max =
-            colon == std::string::npos ? 0 : std::atoll(request.argument.c_str() + colon + 1);
-        UnixTime const window_start = t - 28 * 24 * 3600;
-        if (res.status == 200) {
-            auto items = parse_issues(res.body);
-            if (!items) return error(SourceError::Kind::permanent, items.error());
-            if (page == 1)
-                st.issues_etag = res.header("etag")
-                                     ? std::optional<std::string>(*res.header("etag"))
-                                     : std::nullopt;
-            if (old_max == 0 && page == 1) {
-                st.issues.clear();
-                st.newest_titles.clear();
-                st.issues_from = window_start;
-            }
-            std::set<std::int64_t> have;
-            for (auto const& [n, when] : st.issues)
-                have.insert(n);
-            bool reached_known = false;
-            std::vector<std::string> fresh; // titles of new issues, newest first
-            UnixTime oldest = t;
-            for (auto const& i : *items) {
-                oldest = std::min(oldest, i.created);
-                if (i.number <= old_max || i.created < window_start) {
-                    reached_known = true;
-                    continue;
-                }
-                st.issues_max = std::max(st.issues_max, i.number);
-                if (i.pull_request || have.count(i.number)) continue;
-                have.insert(i.number);
-                st.issues.emplace_back(i.number, i.created);
-                if (page == 1 && fresh.size() < 5)
-                    fresh.push_back(cut(sanitize_text(i.title), kTitleChars));
-            }
-            // New issues come first on page 1: their titles push out the oldest ones.
-            if (page == 1) {
-                fresh.insert(fresh.end(), st.newest_titles.begin(), st.newest_titles.end());
-                if (fresh.size() > 5) fresh.resize(5);
-                st.newest_titles = std::move(fresh);
-            }
-            auto next = next_link(res.header("link").value_or(""));
-            if (next && !reached_known && !items->empty()) {
-                if (static_cast<std::size_t>(page) >= kMaxIssuePages) {
-                    // Too busy to count the whole window in one poll: judge by what was read.
-                    st.issues_from = std::max(st.issues_from, oldest);
-                } else if (auto page_request = net::follow_link(request.http, *next)) {
-                    // The token goes to the next page only on GitHub's own origin.
-                    SourceRequest more = request;
-                    more.http = std::move(*page_request);
-                    // Only the first page is conditional: later ones are new by construction.
-                    std::erase_if(more.http.headers, [](net::Header const& h) {
-                        return iequals(h.first, "If-None-Match");
-                    });
-                    more.argument = std::to_string(page + 1) + ":" + std::to_string(old_max);
-                    step.next = std::move(more);
-                }
-            }
-        } else if (res.status != 304) {
-            return error(SourceError::Kind::permanent,
-                         "issues: http " + std::to_string(res.status));
-        }
-        if (!step.next) {
-            // Issues that left the window, and the window itself, move with the clock.
-            st.issues_from = std::max(st.issues_from, window_start);
-            std::erase_if(st.issues, [&](auto const& i) { return i.second < st.issues_from; });
-        }
+    if (failed) {
+        failed->message = std::string(kKind) + ":" + sub.name + ": " + failed->message;
+        return fail(std::move(*failed));
     }
-
     if (!step.next) {
         auto next = plan(settings_, sub, st, request.step, t);
         if (next)

@@ -35,6 +35,8 @@ struct GithubSettings {
     std::chrono::seconds metadata_every{24 * 3600}; // project_urls and the repository's facts
     std::chrono::seconds release_grace{6 * 3600};   // a GitHub release PyPI still lacks after this
     std::function<UnixTime()> clock;                // the time now (default: the system's)
+    // Seconds between polls of a repository ([github] interval; unset: the daemon's interval).
+    std::optional<std::chrono::seconds> interval;
 };
 
 class GithubSource final : public Source {
@@ -45,7 +47,11 @@ class GithubSource final : public Source {
     std::string host(Subscription const& sub) const override;
     // GitHub asks for requests made serially.
     std::optional<std::size_t> max_polls_per_host() const override { return 1; }
-    bool wants_other_versions() const override { return true; }
+    // What a poll asks: the versions the other sources list for the package (release keys).
+    struct Asks {
+        std::vector<std::string> other_versions;
+    };
+    std::any prepare(PollHistory const& history) const override;
     std::optional<std::string> release_link(std::string_view source_state, std::string_view project,
                                             std::string_view version_key) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
@@ -54,6 +60,16 @@ class GithubSource final : public Source {
                                           net::Response const& response,
                                           Observation& into) const override;
     GithubSettings const& settings() const { return settings_; }
+
+    // The plugin (plugin.cpp): a repository per PyPI requirement, `check`'s GITHUB column,
+    // `status`'s table of repositories.
+    std::vector<Derived> derive(std::vector<Subscription> const& subscriptions,
+                                std::vector<std::string>& warnings) const override;
+    std::optional<std::string> check_column() const override { return "GITHUB"; }
+    CheckCell check_cell(Subscription const& requirement, SubscriptionView const* own,
+                         UnixTime now) const override;
+    std::optional<StatusTable> status_table() const override;
+    std::vector<std::string> status_row(SubscriptionView const& s, UnixTime now) const override;
 
   private:
     UnixTime now() const;
@@ -65,6 +81,10 @@ class GithubSource final : public Source {
 // "github:<name>" for an index without that API (then only [github.repos] can name the
 // repository). The origin is the GitHub API root.
 Subscription github_subscription(Subscription const& pypi, std::string_view api_url);
+
+struct SourceEntry;
+// The registry's entry for GitHub ([github], --github, --github-api-url).
+SourceEntry github_entry();
 
 namespace github_detail {
 

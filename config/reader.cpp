@@ -1,0 +1,70 @@
+#include "config/reader.hpp"
+
+#include "common/text.hpp"
+
+namespace pinwatch::config {
+
+namespace {
+
+std::string host_of(std::string_view url_after_scheme) {
+    auto authority = url_after_scheme.substr(0, url_after_scheme.find_first_of("/?#"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
+    if (!authority.empty() && authority.front() == '[')
+        return ascii_lower(authority.substr(0, authority.find(']') + 1));
+    return ascii_lower(authority.substr(0, authority.find(':')));
+}
+
+} // namespace
+
+std::optional<std::string> check_endpoint(std::string_view url) {
+    std::string_view const expected = "an https:// URL (http:// only to 127.0.0.1 or localhost)";
+    for (char ch : url)
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
+            return std::string(expected) + " without blanks or control characters";
+    bool const https = url.size() > 8 && iequals(url.substr(0, 8), "https://");
+    bool const http = url.size() > 7 && iequals(url.substr(0, 7), "http://");
+    if (!https && !http) return std::string(expected);
+    std::string const host = host_of(url.substr(https ? 8 : 7));
+    if (host.empty() || host == "[]") return std::string(expected) + " with a host";
+    if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]")
+        return std::string(expected);
+    return std::nullopt;
+}
+
+// Every message leads with the key it is about, as "key.path: what is wrong". Messages are
+// written the way they read best ("key 'http.timeout': expected ...", "unknown key 'x' in
+// [http]", "[notifiers.a]: missing key 'type' (...)") and put in that one shape here, so every
+// key, including ones added later, is reported alike.
+std::string keyed(std::string msg) {
+    auto const npos = std::string::npos;
+    if (msg.rfind("key '", 0) == 0) {
+        if (auto const end = msg.find("': ", 5); end != npos)
+            return msg.substr(5, end - 5) + ": " + msg.substr(end + 3);
+    }
+    if (msg.rfind("unknown key '", 0) == 0) {
+        auto const end = msg.find('\'', 13);
+        if (end != npos) {
+            std::string const key = msg.substr(13, end - 13);
+            std::string rest = msg.substr(end + 1);
+            if (rest.rfind(" in [", 0) == 0) {
+                if (auto const close = rest.find(']'); close != npos)
+                    return rest.substr(5, close - 5) + "." + key + ": unknown key" +
+                           rest.substr(close + 1);
+            }
+            return key + ": unknown key" + rest;
+        }
+    }
+    if (msg.rfind("[", 0) == 0) {
+        std::string const marker = "]: missing key '";
+        if (auto const close = msg.find(marker); close != npos) {
+            auto const start = close + marker.size();
+            if (auto const end = msg.find('\'', start); end != npos)
+                return msg.substr(1, close - 1) + "." + msg.substr(start, end - start) +
+                       ": missing" + msg.substr(end + 1);
+        }
+    }
+    return msg;
+}
+
+} // namespace pinwatch::config

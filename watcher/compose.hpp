@@ -1,0 +1,45 @@
+// The composition root: the one place that builds what the commands run from a config or
+// flags — the config read with the tables the sources own, the HTTPS client, the sources and
+// the notifiers. `run` (through the Daemon), `check`, `notify-test` and `evaluate` call it, so
+// none of them wires these pieces by hand.
+#pragma once
+
+#include "config/check.hpp"
+#include "config/config.hpp"
+#include "net/client.hpp"
+#include "notifiers/notifier.hpp"
+#include "watcher/sources/registry.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pinwatch::watcher {
+
+// The config at `path`, with every source's table read by its source (config-check's checks
+// and messages).
+config::ConfigCheck check_config(std::string const& path);
+Result<config::Config, std::vector<config::ConfigError>> load_config(std::string const& path);
+
+// The client options a config's [http] table sets.
+net::ClientOptions client_options(config::HttpConfig const& http);
+// The HTTPS client; throws std::runtime_error with a message for the operator (a CA file that
+// cannot be read).
+std::unique_ptr<net::Client> make_client(boost::asio::any_io_executor ex,
+                                         net::ClientOptions const& options);
+
+// The sources a command runs (the registry's entries that are on for it); `warnings` gets what
+// the operator should hear (an API asked without a token).
+Result<SourceRegistry, std::string> make_sources(SourceSetup const& setup,
+                                                 std::vector<std::string>& warnings);
+
+// The notifiers a config names, with their routes, built on `client`; secrets are resolved
+// relative to the config file's folder.
+Result<std::vector<std::pair<std::unique_ptr<notifiers::Notifier>, model::Route>>>
+make_notifiers(config::Config const& cfg, std::ostream& console, net::Client* client);
+
+} // namespace pinwatch::watcher
