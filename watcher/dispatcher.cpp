@@ -275,16 +275,8 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
                                  [](OutboxItem const& a, OutboxItem const& b) {
                                      return a.event.package < b.event.package;
                                  });
-            // The receiver's rate limit (Slack: one message a second per webhook).
-            if (auto const gap = n.min_interval();
-                gap.count() > 0 && c.last_send.time_since_epoch().count() != 0) {
-                auto const ready = c.last_send + gap;
-                if (ready > std::chrono::steady_clock::now()) {
-                    c.pace->expires_at(ready);
-                    co_await c.pace->async_wait(asio::as_tuple(asio::use_awaitable));
-                    if (stopping_) break;
-                }
-            }
+            co_await keep_pace(c);
+            if (stopping_) break;
             std::vector<Event> events;
             events.reserve(items.size());
             for (auto const& i : items) {
@@ -294,24 +286,10 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             auto const result = co_await n.deliver(events);
             c.last_send = std::chrono::steady_clock::now();
 
-            using S = notifiers::Delivery::Status;
             // A channel that stops (gone, credentials refused) refused no event: what it did not
             // deliver stays pending.
             bool const stops = result.disable || result.auth_failed;
-            std::size_t delivered = 0, retry = 0, failed = 0;
-            int attempts = 0;
-            for (std::size_t k = 0; k < items.size(); ++k) {
-                auto const o = result.outcome(k);
-                if (o == S::delivered) {
-                    ++delivered;
-                    c.unrecorded.insert(items[k].id);
-                } else if (o == S::failed && !stops) {
-                    ++failed;
-                } else {
-                    ++retry;
-                    attempts = std::max(attempts, items[k].attempts);
-                }
-            }
+            auto const [delivered, retry, failed, attempts] = tally(c, items, result, stops);
             // run --once waits out a short Retry-After itself; otherwise the batch is retried as
             // one: at the receiver's Retry-After, or after the backoff.
             std::int64_t const asked = result.retry_after ? result.retry_after->count() : -1;
@@ -383,6 +361,38 @@ bool Dispatcher::settle(State& c, UnixTime now) {
         totals_.expired += expired;
     }
     return recorded;
+}
+
+// The receiver's rate limit (Slack: one message a second per webhook): waits until the next
+// send is allowed.
+asio::awaitable<void> Dispatcher::keep_pace(State& c) {
+    auto const gap = c.channel.notifier->min_interval();
+    if (gap.count() <= 0 || c.last_send.time_since_epoch().count() == 0) co_return;
+    auto const ready = c.last_send + gap;
+    if (ready <= std::chrono::steady_clock::now()) co_return;
+    c.pace->expires_at(ready);
+    co_await c.pace->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// How a batch went: delivered (noted as sent until recorded), to retry (and the most attempts
+// among those), refused for good. A channel that stops refused nothing.
+Dispatcher::Tally Dispatcher::tally(State& c, std::vector<OutboxItem> const& items,
+                                    notifiers::Delivery const& result, bool stops) {
+    using S = notifiers::Delivery::Status;
+    Tally t;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        auto const o = result.outcome(k);
+        if (o == S::delivered) {
+            ++t.delivered;
+            c.unrecorded.insert(items[k].id);
+        } else if (o == S::failed && !stops) {
+            ++t.failed;
+        } else {
+            ++t.retry;
+            t.attempts = std::max(t.attempts, items[k].attempts);
+        }
+    }
+    return t;
 }
 
 // Each item of a batch by its own outcome: delivered, refused for good, kept for a stopped

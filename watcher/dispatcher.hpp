@@ -109,6 +109,13 @@ class Dispatcher {
     boost::asio::awaitable<void> run_channel(State& c, UnixTime now);
     // run_channel's stages: what the last run left, and each item of a batch by its outcome.
     bool settle(State& c, UnixTime now);
+    boost::asio::awaitable<void> keep_pace(State& c);
+    struct Tally {
+        std::size_t delivered = 0, retry = 0, failed = 0;
+        int attempts = 0;
+    };
+    Tally tally(State& c, std::vector<OutboxItem> const& items, notifiers::Delivery const& result,
+                bool stops);
     void record_batch(State& c, std::vector<OutboxItem> const& items,
                       notifiers::Delivery const& result, std::optional<UnixTime> again,
                       bool wait_here, std::set<std::int64_t>& waiting, UnixTime now);
