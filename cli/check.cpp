@@ -403,6 +403,88 @@ std::string vuln_cell(Row const& r) {
     return out;
 }
 
+// A terminal's usual width: the table fits it for ordinary names.
+constexpr std::size_t kTableColumns = 120;
+
+// `text` cut into lines of at most `width` columns at spaces (a longer word stays whole), the
+// first after `first`, the rest after `rest`.
+void write_wrapped(std::ostream& out, std::string const& text, std::string const& first,
+                   std::string const& rest, std::size_t width) {
+    std::string line = first;
+    bool empty = true;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto const space = text.find(' ', at);
+        auto const word =
+            text.substr(at, space == std::string::npos ? std::string::npos : space - at);
+        at = space == std::string::npos ? text.size() : space + 1;
+        if (word.empty()) continue;
+        if (!empty && display_width(line) + 1 + display_width(word) > width) {
+            out << line << '\n';
+            line = rest;
+            empty = true;
+        }
+        line += (empty ? "" : " ") + word;
+        empty = false;
+    }
+    out << line << '\n';
+}
+
+// The table with its last column (NOTES) in place when every line fits kTableColumns; else
+// the table without it, and each row's notes under the row, one per line, wrapped.
+void write_fitted(std::ostream& out, std::vector<std::vector<std::string>> const& cells) {
+    std::ostringstream whole;
+    write_table(whole, cells);
+    std::istringstream lines(whole.str());
+    bool fits = true;
+    for (std::string line; fits && std::getline(lines, line);)
+        fits = display_width(line) <= kTableColumns;
+    if (fits) {
+        out << whole.str();
+        return;
+    }
+    std::vector<std::vector<std::string>> narrow;
+    for (auto const& row : cells)
+        narrow.emplace_back(row.begin(), row.end() - 1);
+    std::ostringstream table;
+    write_table(table, narrow);
+    std::istringstream rows(table.str());
+    std::size_t i = 0;
+    for (std::string line; std::getline(rows, line); ++i) {
+        out << line << '\n';
+        if (i == 0) continue; // the header
+        auto const notes = sanitize_text(cells[i].back());
+        std::size_t at = 0;
+        while (at < notes.size()) {
+            auto const end = notes.find("; ", at);
+            write_wrapped(out, notes.substr(at, end == std::string::npos ? end : end - at), "    ",
+                          "      ", kTableColumns);
+            at = end == std::string::npos ? notes.size() : end + 2;
+        }
+    }
+}
+
+// "61 packages: 12 outdated (3 major), 2 vulnerable, 1 yanked pin, 0 errors"
+std::string summary_line(std::vector<Row> const& rows) {
+    std::size_t outdated = 0, major = 0, vulnerable = 0, yanked = 0, errors = 0;
+    for (auto const& r : rows) {
+        if (r.summary.update_type && *r.summary.update_type != UpdateType::none &&
+            *r.summary.update_type != UpdateType::older) {
+            ++outdated;
+            major += *r.summary.update_type == UpdateType::major;
+        }
+        vulnerable += r.vulnerabilities && !r.vulnerabilities->empty();
+        yanked += r.summary.pin_yanked;
+        errors += r.error.has_value();
+    }
+    auto const n = [](std::size_t k, char const* one, char const* many) {
+        return std::to_string(k) + " " + (k == 1 ? one : many);
+    };
+    return n(rows.size(), "package", "packages") + ": " + std::to_string(outdated) + " outdated (" +
+           std::to_string(major) + " major), " + std::to_string(vulnerable) + " vulnerable, " +
+           n(yanked, "yanked pin", "yanked pins") + ", " + n(errors, "error", "errors");
+}
+
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
                 std::optional<std::string> const& python,
                 std::vector<SourceColumn> const& columns) {
@@ -458,7 +540,8 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         for (auto const& c : r.cells)
             cells.back().insert(cells.back().end() - 1, c.cell);
     }
-    write_table(out, cells);
+    write_fitted(out, cells);
+    out << summary_line(rows) << '\n';
 }
 
 // What one check polls and reports: the requirements' subscriptions in the state, and the

@@ -3,6 +3,7 @@
 #include "cli/support.hpp"
 
 #include "common/text.hpp"
+#include "config/changes.hpp"
 #include "net/server.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
@@ -23,35 +24,11 @@ namespace {
 
 namespace asio = boost::asio;
 
-// The notifiers a config delivers to, by name ("console" for the default one).
-std::map<std::string, std::string> notifiers_of(config::Config const& c) {
-    std::map<std::string, std::string> out;
-    if (c.console) out["console"] = "console";
-    for (auto const& n : c.notifiers)
-        out[n.name] = n.type;
-    return out;
-}
-
-// What a reload changes besides the packages (which the Daemon's first reload names itself).
+// What a reload changes besides the packages (which the Daemon's first reload names itself):
+// every difference it applies, one line each.
 void log_config_changes(config::Config const& before, config::Config const& after) {
-    auto const old_n = notifiers_of(before), new_n = notifiers_of(after);
-    for (auto const& [name, type] : new_n) {
-        auto it = old_n.find(name);
-        if (it == old_n.end())
-            spdlog::info("reload: notifier {} ({}) added", sanitize_text(name), type);
-        else if (it->second != type)
-            spdlog::info("reload: notifier {} changed from {} to {}", sanitize_text(name),
-                         it->second, type);
-    }
-    for (auto const& [name, type] : old_n)
-        if (!new_n.count(name))
-            spdlog::info("reload: notifier {} ({}) removed", sanitize_text(name), type);
-    if (before.requirements != after.requirements || before.pyproject != after.pyproject)
-        spdlog::info("reload: the list of requirements/pyproject files changed");
-    if (before.interval != after.interval)
-        spdlog::info("reload: interval {} s -> {} s", before.interval.count(),
-                     after.interval.count());
-    if (before.index_url != after.index_url) spdlog::info("reload: index_url changed");
+    for (auto const& change : config::config_changes(before, after))
+        spdlog::info("reload: {}", change);
 }
 
 bool same_listener(std::optional<config::MetricsConfig> const& a,
@@ -171,6 +148,9 @@ struct Service::Impl {
                           next.errors.size(), sanitize_text(opts.config_path));
             for (auto const& e : next.errors)
                 spdlog::error("{}", sanitize_text(e.str()));
+            metrics.record_reload(false, watcher::unix_now(),
+                                  std::to_string(next.errors.size()) + " problem(s) in " +
+                                      opts.config_path + ", first: " + next.errors.front().str());
             notify_systemd("READY=1\nSTATUS=reload refused: " + std::to_string(next.errors.size()) +
                            " problem(s) in the config; " +
                            daemon->status_line(watcher::unix_now()));
@@ -240,10 +220,12 @@ struct Service::Impl {
             }
             current = std::move(next);
             options = next_options;
+            metrics.record_reload(true, watcher::unix_now());
             spdlog::info("reload: done");
         } catch (std::exception const& e) {
             spdlog::error("reload failed: {}; going on with the previous config",
                           sanitize_text(e.what()));
+            metrics.record_reload(false, watcher::unix_now(), e.what());
             pending_server.reset();
             if (!restart_previous()) return finish();
         }

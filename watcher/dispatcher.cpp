@@ -263,20 +263,7 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
         c.retry_at.reset();
     };
     try {
-        if (!c.unrecorded.empty()) {
-            for (auto it = c.unrecorded.begin(); it != c.unrecorded.end();) {
-                outbox_.mark_delivered(*it, now);
-                it = c.unrecorded.erase(it);
-            }
-            recovered();
-        }
-        auto const max_age = c.channel.max_age.value_or(options_.max_age);
-        if (int const expired = outbox_.expire(c.name, now - max_age.count()); expired > 0) {
-            spdlog::warn("notifier {}: {} notification(s) older than {} s given up undelivered",
-                         c.name, expired, max_age.count());
-            c.stats.expired += expired;
-            totals_.expired += expired;
-        }
+        if (settle(c, now)) recovered();
         bool const digest = c.channel.route.digest.has_value();
         while (!stopping_) {
             auto items = outbox_.pending(
@@ -336,27 +323,8 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             UnixTime const again = wait_here ? now + asked : retry_time(result, attempts, now);
             c.stats.delivered += delivered;
             totals_.delivered += delivered;
-            for (std::size_t k = 0; k < items.size(); ++k) {
-                auto const& i = items[k];
-                auto const o = result.outcome(k);
-                if (o == S::delivered) {
-                    outbox_.mark_delivered(i.id, now);
-                    c.unrecorded.erase(i.id);
-                } else if (o == S::failed && !stops) {
-                    outbox_.mark_failed(i.id, result.error, std::nullopt, now);
-                    ++c.stats.failed, ++totals_.failed;
-                } else if (stops) {
-                    // Kept for when the channel is back: due as it was, the reason recorded.
-                    outbox_.mark_failed(i.id, result.error, now, now);
-                    ++c.stats.retried, ++totals_.retried;
-                } else {
-                    outbox_.mark_failed(i.id, result.error, again, now);
-                    if (wait_here)
-                        waiting.insert(i.id);
-                    else
-                        ++c.stats.retried, ++totals_.retried;
-                }
-            }
+            record_batch(c, items, result, stops ? std::nullopt : std::optional<UnixTime>(again),
+                         wait_here, waiting, now);
             recovered();
             if (delivered > 0 && c.stop_recorded && !stops) {
                 outbox_.clear_stop(c.name);
@@ -397,6 +365,54 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     c.stats.retried += waiting.size();
     totals_.retried += waiting.size();
     co_return;
+}
+
+// What the last run left: deliveries sent but not recorded (recorded now, never sent again),
+// and items past max_age (given up). True when unrecorded deliveries were recorded.
+bool Dispatcher::settle(State& c, UnixTime now) {
+    bool const recorded = !c.unrecorded.empty();
+    for (auto it = c.unrecorded.begin(); it != c.unrecorded.end();) {
+        outbox_.mark_delivered(*it, now);
+        it = c.unrecorded.erase(it);
+    }
+    auto const max_age = c.channel.max_age.value_or(options_.max_age);
+    if (int const expired = outbox_.expire(c.name, now - max_age.count()); expired > 0) {
+        spdlog::warn("notifier {}: {} notification(s) older than {} s given up undelivered", c.name,
+                     expired, max_age.count());
+        c.stats.expired += expired;
+        totals_.expired += expired;
+    }
+    return recorded;
+}
+
+// Each item of a batch by its own outcome: delivered, refused for good, kept for a stopped
+// channel (`again` unset: due as it was), or retried at `again` (waited out here when
+// `wait_here`, then counted as retried only if the run ends first).
+void Dispatcher::record_batch(State& c, std::vector<OutboxItem> const& items,
+                              notifiers::Delivery const& result, std::optional<UnixTime> again,
+                              bool wait_here, std::set<std::int64_t>& waiting, UnixTime now) {
+    using S = notifiers::Delivery::Status;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        auto const& i = items[k];
+        auto const o = result.outcome(k);
+        if (o == S::delivered) {
+            outbox_.mark_delivered(i.id, now);
+            c.unrecorded.erase(i.id);
+        } else if (o == S::failed && again) {
+            outbox_.mark_failed(i.id, result.error, std::nullopt, now);
+            ++c.stats.failed, ++totals_.failed;
+        } else if (!again) {
+            // Kept for when the channel is back: due as it was, the reason recorded.
+            outbox_.mark_failed(i.id, result.error, now, now);
+            ++c.stats.retried, ++totals_.retried;
+        } else {
+            outbox_.mark_failed(i.id, result.error, *again, now);
+            if (wait_here)
+                waiting.insert(i.id);
+            else
+                ++c.stats.retried, ++totals_.retried;
+        }
+    }
 }
 
 } // namespace pinwatch::watcher

@@ -21,7 +21,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <vector>
 
 namespace pinwatch::watcher {
@@ -105,6 +107,11 @@ class Dispatcher {
   private:
     struct State;
     boost::asio::awaitable<void> run_channel(State& c, UnixTime now);
+    // run_channel's stages: what the last run left, and each item of a batch by its outcome.
+    bool settle(State& c, UnixTime now);
+    void record_batch(State& c, std::vector<OutboxItem> const& items,
+                      notifiers::Delivery const& result, std::optional<UnixTime> again,
+                      bool wait_here, std::set<std::int64_t>& waiting, UnixTime now);
     // Stops a channel: gone (until its fingerprint changes) or its credentials refused (until
     // a reload or notify-test); recorded in the state file, the others told once.
     void resume_cleared();

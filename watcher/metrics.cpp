@@ -1,5 +1,7 @@
 #include "watcher/metrics.hpp"
 
+#include "common/text.hpp"
+
 #include <charconv>
 
 namespace pinwatch::watcher {
@@ -158,6 +160,19 @@ std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queu
          "1 while the state file refuses writes (a full disk, a read-only file), else 0.");
     out +=
         std::string("pinwatch_state_writes_failing ") + (writes_failing_since_ ? "1" : "0") + "\n";
+    head(out, "pinwatch_config_reloads_total", "counter", "Reloads (SIGHUP) applied.");
+    out += "pinwatch_config_reloads_total " + std::to_string(reloads_) + "\n";
+    head(out, "pinwatch_config_reload_failures_total", "counter",
+         "Reloads refused (the new config has problems; the previous one goes on).");
+    out += "pinwatch_config_reload_failures_total " + std::to_string(reload_failures_) + "\n";
+    head(out, "pinwatch_config_last_reload_successful", "gauge",
+         "0 while the last reload was refused, else 1.");
+    out += std::string("pinwatch_config_last_reload_successful ") + (reload_refused_ ? "0" : "1") +
+           "\n";
+    head(out, "pinwatch_config_last_reload_timestamp_seconds", "gauge",
+         "When a reload was last tried (Unix time; 0 before the first).");
+    out += "pinwatch_config_last_reload_timestamp_seconds " +
+           std::to_string(last_reload_.value_or(0)) + "\n";
     head(out, "pinwatch_start_time_seconds", "gauge", "When the daemon started (Unix time).");
     out += "pinwatch_start_time_seconds " + std::to_string(started_) + "\n";
     return out;
@@ -183,6 +198,14 @@ Health Metrics::health(UnixTime now, std::vector<NotifierQueue> const& queues,
                   std::to_string(std::max<UnixTime>(0, now - *writes_failing_since_)) +
                   " s ago (a full disk? a read-only file?)\n";
     }
+    // Still running, on the previous config: degraded, not failed (a restart would not start
+    // with the refused file either).
+    if (reload_refused_) {
+        h.degraded = true;
+        h.text += "degraded config: reload refused " +
+                  std::to_string(std::max<UnixTime>(0, now - last_reload_.value_or(now))) +
+                  " s ago, the previous config runs: " + sanitize_text(*reload_refused_) + "\n";
+    }
     for (auto const& q : queues) {
         std::string const name = label(q.notifier);
         auto const age = q.oldest_pending ? now - *q.oldest_pending : 0;
@@ -196,6 +219,17 @@ Health Metrics::health(UnixTime now, std::vector<NotifierQueue> const& queues,
         }
     }
     return h;
+}
+
+void Metrics::record_reload(bool applied, UnixTime now, std::string why) {
+    last_reload_ = now;
+    if (applied) {
+        ++reloads_;
+        reload_refused_.reset();
+    } else {
+        ++reload_failures_;
+        reload_refused_ = why.empty() ? std::string("the new config could not be used") : why;
+    }
 }
 
 } // namespace pinwatch::watcher

@@ -27,7 +27,8 @@ struct NotifierQueue {
 
 struct Health {
     bool ok = true;
-    std::string text; // one line per check: "ok cycle: last loop turn 3 s ago"
+    bool degraded = false; // working, but not as configured (a refused reload); still 200
+    std::string text;      // one line per check: "ok cycle: last loop turn 3 s ago"
 };
 
 struct HealthLimits {
@@ -57,6 +58,9 @@ class Metrics {
         wal_bytes_ = wal;
     }
     void set_watched(std::size_t n) { watched_ = n; }
+    // A SIGHUP's outcome: applied, or refused (the config has problems; `why` says which) so
+    // the previous config goes on. A refused reload degrades /healthz until one is applied.
+    void record_reload(bool applied, UnixTime now, std::string why = {});
 
     std::string render(UnixTime now, std::vector<NotifierQueue> const& queues) const;
     Health health(UnixTime now, std::vector<NotifierQueue> const& queues,
@@ -80,6 +84,9 @@ class Metrics {
     std::optional<UnixTime> last_success_; // last poll that reached its source and was stored
     std::optional<UnixTime> writes_failing_since_; // the state file refuses writes since then
     std::int64_t state_bytes_ = 0, wal_bytes_ = 0;
+    std::uint64_t reloads_ = 0, reload_failures_ = 0;
+    std::optional<UnixTime> last_reload_;
+    std::optional<std::string> reload_refused_; // why the last reload was refused, while it holds
 };
 
 } // namespace pinwatch::watcher

@@ -211,6 +211,44 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     BOOST_TEST(contains(out2.str(), "PINNED VERSION YANKED (security issue)"));
 }
 
+// The table fits 120 columns for ordinary names: a long note goes under its row, wrapped;
+// one summary line ends it.
+BOOST_AUTO_TEST_CASE(check_table_fits_120_columns_and_ends_with_a_summary) {
+    Workspace w;
+    std::string reason;
+    for (int i = 0; i < 12; ++i)
+        reason += "the wheel for this platform was built against the wrong ABI ";
+    w.pypi.yank("demo", "1.0", reason);
+    w.pypi.add_release("demo", {"2.0", 1700003000});
+    std::ostringstream out, err;
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
+                       out, err) == 0);
+    std::istringstream in(out.str());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);)
+        lines.push_back(l);
+    BOOST_REQUIRE(lines.size() >= 4u);
+    for (auto const& l : lines)
+        BOOST_TEST(l.size() <= 120u, l.size() << ": " << l);
+    BOOST_TEST(!contains(lines[0], "NOTES"), lines[0]); // the notes went under the rows
+    BOOST_TEST(contains(out.str(), "\n    PINNED VERSION YANKED (the wheel"), out.str());
+    BOOST_TEST(lines.back() == "2 packages: 1 outdated (1 major), 0 vulnerable, 1 yanked pin, "
+                               "0 errors",
+               lines.back());
+
+    // Short notes stay in their column.
+    w.pypi.unyank("demo", "1.0");
+    std::ostringstream out2, err2;
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
+                       out2, err2) == 0);
+    BOOST_TEST(contains(out2.str(), "NOTES"), out2.str());
+    BOOST_TEST(contains(out2.str(), "\n2 packages: 1 outdated (1 major), 0 vulnerable, "
+                                    "0 yanked pins, 0 errors\n"),
+               out2.str());
+}
+
 BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     Workspace w;
     std::ostringstream out, err;

@@ -326,7 +326,18 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
     BOOST_TEST(contains(notify.messages[*refused], "STATUS=reload refused: 1 problem(s)"),
                notify.messages[*refused]);
     BOOST_TEST(svc.running());
-    BOOST_TEST(http_get(port, "/healthz").first == 200);
+    // Still serving on the previous config: /healthz says so (degraded, 200) with the reason,
+    // and /metrics counts the refusal.
+    auto const [rcode, rbody] = http_get(port, "/healthz");
+    BOOST_TEST(rcode == 200);
+    BOOST_TEST(contains(rbody, "degraded config: reload refused "), rbody);
+    BOOST_TEST(contains(rbody, "1 problem(s) in " + w.path("pinwatch.toml") + ", first: " +
+                                   w.path("pinwatch.toml") + ":9: metrics.interval: unknown key"),
+               rbody);
+    auto const after_refusal = parse_prometheus(http_get(port, "/metrics").second).samples;
+    BOOST_TEST(after_refusal.at("pinwatch_config_reload_failures_total") == 1);
+    BOOST_TEST(after_refusal.at("pinwatch_config_last_reload_successful") == 0);
+    BOOST_TEST(after_refusal.at("pinwatch_config_last_reload_timestamp_seconds") > kT);
 
     // A good config: one package more, one less, a notifier added; the state is kept (the
     // kept package is not polled as new) and the counters go on.
@@ -345,10 +356,13 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
         auto [code, body] = http_get(port, "/metrics");
         auto s = parse_prometheus(body);
         return code == 200 && s.samples["pinwatch_polls_total{result=\"ok\"}"] == 3 &&
+               s.samples["pinwatch_config_reloads_total"] == 1 &&
+               s.samples["pinwatch_config_last_reload_successful"] == 1 &&
                s.samples["pinwatch_packages_watched"] == 2 &&
                s.samples.count("pinwatch_outbox_pending{notifier=\"extra\"}") == 1;
     }));
     BOOST_TEST(svc.running());
+    BOOST_TEST(!contains(http_get(port, "/healthz").second, "degraded"));
 
     // SIGTERM: STOPPING=1 and a clean exit.
     std::size_t const before_stop = notify.messages.size();

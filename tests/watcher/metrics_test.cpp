@@ -129,3 +129,31 @@ BOOST_AUTO_TEST_CASE(refused_writes_degrade_health_and_only_stored_polls_count) 
         contains(m.render(1060, {}), "pinwatch_state_file_bytes{part=\"database\"} 1536000\n"));
     BOOST_TEST(contains(m.render(1060, {}), "pinwatch_state_file_bytes{part=\"wal\"} 4096\n"));
 }
+
+// A refused reload leaves the daemon on its previous config: /healthz stays 200 but says
+// "degraded" with the reason until a reload is applied; /metrics counts both.
+BOOST_AUTO_TEST_CASE(a_refused_reload_degrades_health_until_one_is_applied) {
+    Metrics m(1000);
+    HealthLimits const limits;
+    m.record_cycle(1000);
+    BOOST_TEST(!m.health(1001, {}, limits).degraded);
+    m.record_reload(false, 1002, "1 problem(s) in /etc/pinwatch/pinwatch.toml, first: x:3: y");
+    auto h = m.health(1010, {}, limits);
+    BOOST_TEST(h.ok);
+    BOOST_TEST(h.degraded);
+    BOOST_TEST(contains(h.text,
+                        "degraded config: reload refused 8 s ago, the previous config "
+                        "runs: 1 problem(s) in /etc/pinwatch/pinwatch.toml, first: x:3: y\n"),
+               h.text);
+    auto text = m.render(1010, {});
+    BOOST_TEST(contains(text, "\npinwatch_config_reload_failures_total 1\n"), text);
+    BOOST_TEST(contains(text, "\npinwatch_config_last_reload_successful 0\n"), text);
+    BOOST_TEST(contains(text, "\npinwatch_config_last_reload_timestamp_seconds 1002\n"), text);
+    m.record_reload(true, 1020);
+    h = m.health(1021, {}, limits);
+    BOOST_TEST(!h.degraded);
+    BOOST_TEST(!contains(h.text, "degraded"), h.text);
+    text = m.render(1021, {});
+    BOOST_TEST(contains(text, "\npinwatch_config_reloads_total 1\n"), text);
+    BOOST_TEST(contains(text, "\npinwatch_config_last_reload_successful 1\n"), text);
+}
