@@ -119,20 +119,8 @@ std::vector<std::string> notifier_names(config::Config const& cfg) {
 // in `text` before it is printed.
 std::string without_secrets(std::string text, config::Config const& cfg,
                             std::filesystem::path const& base) {
-    auto const replace_all = [&](std::string const& needle) {
-        if (needle.size() < 4) return; // too short to be a credential, too common to replace
-        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at))
-            text.replace(at, needle.size(), "<redacted>");
-    };
-    for (auto const& n : cfg.notifiers) {
-        if (!n.webhook_url.empty()) text = notifiers::scrub(text, n.webhook_url.reveal());
-        if (!n.url.empty()) text = notifiers::scrub(text, n.url.reveal());
-        if (!n.signing_key.empty()) replace_all(n.signing_key.reveal());
-        if (n.email && n.email->password_ref) {
-            if (auto password = config::resolve_secret(*n.email->password_ref, base))
-                replace_all(*password);
-        }
-    }
+    for (auto const& n : cfg.notifiers)
+        if (n.settings) text = n.settings->without_secrets(std::move(text), base);
     return text;
 }
 

@@ -53,12 +53,10 @@ void check_files(Config const& c, std::vector<ConfigError>& errors) {
 // Secrets parse_config leaves to the notifier (the email password) are resolved here once, so
 // a reference that does not resolve is an error now rather than at the first message.
 void check_secrets(Config const& c, std::vector<ConfigError>& errors) {
-    auto const base = fs::path(c.path).parent_path();
     for (auto const& n : c.notifiers) {
-        if (!n.email || !n.email->password_ref) continue;
-        if (auto v = resolve_secret(*n.email->password_ref, base); !v)
-            errors.push_back({c.path, n.email->password_line,
-                              "notifiers." + n.name + ".password: " + v.error()});
+        if (!n.settings) continue;
+        for (auto& e : n.settings->check(c.path))
+            errors.push_back(std::move(e));
     }
 }
 
@@ -80,14 +78,15 @@ void check_literal_secrets(Config const& c, std::vector<ConfigError>& warnings) 
 
 } // namespace
 
-ConfigCheck check_config(std::string const& path, TableReaders const& owned) {
+ConfigCheck check_config(std::string const& path, TableReaders const& owned,
+                         ChannelReaders const& channels) {
     ConfigCheck out;
     auto text = read_regular_file(path);
     if (!text) {
         out.errors.push_back({path, 0, "cannot read the config file: " + text.error()});
         return out;
     }
-    auto reading = read_config_text(*text, path, owned);
+    auto reading = read_config_text(*text, path, owned, channels);
     out.errors = std::move(reading.errors);
     // The config names the notifiers, the index and the secrets: only its owner may change it.
     if (auto unsafe = unsafe_permissions(path))

@@ -19,6 +19,7 @@ struct ConfigCheck {
 };
 
 // Reads and checks the config at `path`; reports every problem, not just the first.
-ConfigCheck check_config(std::string const& path, TableReaders const& owned = {});
+ConfigCheck check_config(std::string const& path, TableReaders const& owned = {},
+                         ChannelReaders const& channels = {});
 
 } // namespace pinwatch::config

@@ -1,6 +1,5 @@
 #include "config/config.hpp"
 
-#include "common/base64.hpp"
 #include "common/suggest.hpp"
 #include "common/text.hpp"
 #include "config/environment.hpp"
@@ -90,280 +89,6 @@ bool read_rule(Reader& r, std::string const& key, std::string const& full, toml:
     else
         return false;
     return true;
-}
-
-std::string notifier_types() {
-    std::string out;
-    for (auto const* type : kNotifierTypes)
-        out += std::string(out.empty() ? "" : ", ") + type;
-    return out;
-}
-
-// The settings each notifier type takes besides type/events/packages/update_types.
-struct TypeKeys {
-    std::string_view type;
-    std::vector<std::string_view> keys; // all required
-};
-TypeKeys const kTypeKeys[] = {
-    {"console", {}},
-    {"slack", {"webhook_url"}},
-    {"webhook", {"url", "secret"}},
-};
-constexpr std::string_view kSecretKeys[] = {"webhook_url", "url", "secret"};
-
-std::vector<std::string_view> const& keys_of(std::string_view type) {
-    static std::vector<std::string_view> const none;
-    for (auto const& t : kTypeKeys)
-        if (t.type == type) return t.keys;
-    return none;
-}
-
-// The type-specific settings of one [notifiers.<name>] table, once its type is known.
-void read_notifier_settings(Reader& r, std::string const& where, toml::node const& node,
-                            std::map<std::string, toml::node const*> const& given,
-                            NotifierConfig& n) {
-    auto const& wanted = keys_of(n.type);
-    for (auto const& [key, v] : given) {
-        if (std::find(wanted.begin(), wanted.end(), key) != wanted.end()) continue;
-        std::string takes;
-        for (auto k : wanted)
-            takes += std::string(takes.empty() ? "" : ", ") + std::string(k);
-        r.error(*v, "unknown key '" + key + "' in [" + where + "]" + did_you_mean(key, wanted) +
-                        " (type '" + n.type + "' takes " + (takes.empty() ? "no settings" : takes) +
-                        ")");
-    }
-    for (auto key : wanted) {
-        if (given.count(std::string(key))) continue;
-        std::string const what =
-            key == "secret" ? "a Standard Webhooks key \"whsec_...\""
-                            : (key == "webhook_url" ? "the incoming webhook's URL" : "the URL");
-        r.error(node, "[" + where + "]: missing key '" + std::string(key) + "' (" + what +
-                          ", or env:NAME, file:PATH, credential:NAME)");
-    }
-    auto const url_of = [&](std::string const& key, Secret& out) {
-        auto it = given.find(key);
-        if (it == given.end()) return;
-        if (auto v = read_secret(r, *it->second, where + "." + key, check_endpoint))
-            out = Secret(std::move(*v));
-    };
-    if (n.type == "slack") url_of("webhook_url", n.webhook_url);
-    if (n.type == "webhook") {
-        url_of("url", n.url);
-        if (auto it = given.find("secret"); it != given.end()) {
-            std::optional<std::string> key_bytes;
-            auto const check = [&](std::string const& value) -> std::optional<std::string> {
-                if (value.rfind("whsec_", 0) == 0)
-                    key_bytes = base64_decode(std::string_view(value).substr(6));
-                if (!key_bytes || key_bytes->empty())
-                    return "a Standard Webhooks key: \"whsec_\" followed by base64";
-                return std::nullopt;
-            };
-            if (read_secret(r, *it->second, where + ".secret", check))
-                n.signing_key = Secret(std::move(*key_bytes));
-        }
-    }
-}
-
-// smtp_url, split: scheme (security), host and port. Credentials, paths and queries are refused.
-struct SmtpTarget {
-    SmtpSecurity security = SmtpSecurity::starttls;
-    std::string host;
-    std::uint16_t port = 587;
-};
-
-Result<SmtpTarget> parse_smtp_url(std::string_view url) {
-    static constexpr char const* kExpected =
-        "expected smtp://host[:port] (STARTTLS, port 587 by default) or smtps://host[:port] "
-        "(implicit TLS, port 465 by default)";
-    SmtpTarget t;
-    auto const sep = url.find("://");
-    if (sep == std::string_view::npos) return fail(kExpected);
-    std::string const scheme = ascii_lower(url.substr(0, sep));
-    if (scheme == "smtp") {
-        t.security = SmtpSecurity::starttls;
-        t.port = 587;
-    } else if (scheme == "smtps") {
-        t.security = SmtpSecurity::implicit_tls;
-        t.port = 465;
-    } else {
-        return fail(kExpected);
-    }
-    std::string_view rest = url.substr(sep + 3);
-    if (auto const end = rest.find_first_of("/?#"); end != std::string_view::npos) {
-        if (rest.substr(end) != "/")
-            return fail("no path, query or fragment allowed; " + std::string(kExpected));
-        rest = rest.substr(0, end);
-    }
-    if (rest.find('@') != std::string_view::npos)
-        return fail("credentials go in 'username' and 'password', not in the URL");
-    std::string_view port;
-    if (!rest.empty() && rest.front() == '[') {
-        auto const close = rest.find(']');
-        if (close == std::string_view::npos) return fail(kExpected);
-        t.host = std::string(rest.substr(1, close - 1));
-        auto const after = rest.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return fail(kExpected);
-            port = after.substr(1);
-            if (port.empty()) return fail(kExpected);
-        }
-        if (t.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos ||
-            t.host.find(':') == std::string::npos)
-            return fail("invalid IPv6 address in brackets");
-    } else {
-        auto const colon = rest.rfind(':');
-        t.host = std::string(rest.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port = rest.substr(colon + 1);
-            if (port.empty()) return fail(kExpected);
-        }
-        for (char c : t.host)
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '.'))
-                return fail("invalid host name '" + sanitize_text(t.host) + "'");
-    }
-    if (t.host.empty()) return fail("missing host; " + std::string(kExpected));
-    if (!port.empty()) {
-        int value = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9' || value > 65535) {
-                value = -1;
-                break;
-            }
-            value = value * 10 + (c - '0');
-        }
-        if (value < 1 || value > 65535)
-            return fail("invalid port '" + sanitize_text(port) + "' (expected 1 to 65535)");
-        t.port = static_cast<std::uint16_t>(value);
-    }
-    return t;
-}
-
-// The email settings of [notifiers.<name>] (`keys` holds the ones present), or nothing after
-// reporting every problem.
-std::optional<EmailConfig> read_email(Reader& r, std::string const& where, toml::node const& table,
-                                      std::map<std::string, toml::node const*> const& keys) {
-    auto const full = [&](std::string const& key) { return where + "." + key; };
-    auto const at = [&](std::string const& key) -> toml::node const* {
-        auto it = keys.find(key);
-        return it == keys.end() ? nullptr : it->second;
-    };
-    bool ok = true;
-    for (auto const* required : {"smtp_url", "from", "to"})
-        if (!at(required)) {
-            r.error(table, "[" + where + "]: missing key '" + required +
-                               "' (type \"email\" needs smtp_url, from and to)");
-            ok = false;
-        }
-    EmailConfig e;
-
-    if (auto const* n = at("smtp_url")) {
-        if (auto s = r.string(*n, full("smtp_url"))) {
-            if (auto t = parse_smtp_url(*s)) {
-                e.smtp_url = *s;
-                e.host = t->host;
-                e.port = t->port;
-                e.security = t->security;
-            } else {
-                r.error(*n, "key '" + full("smtp_url") + "': " + t.error());
-                ok = false;
-            }
-        } else {
-            ok = false;
-        }
-    }
-    if (auto const* n = at("starttls")) {
-        if (auto b = r.boolean(*n, full("starttls"))) {
-            if (e.security == SmtpSecurity::implicit_tls) {
-                r.error(*n, "key '" + full("starttls") +
-                                "': only meaningful for smtp:// (smtps:// is always implicit TLS)");
-                ok = false;
-            } else if (!*b && !e.smtp_url.empty()) {
-                e.security = SmtpSecurity::plain;
-            }
-        } else {
-            ok = false;
-        }
-    }
-    auto const no_controls = [](std::string const& s) {
-        return std::none_of(s.begin(), s.end(), [](char c) {
-            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-        });
-    };
-    if (auto const* n = at("username")) {
-        auto s = r.string(*n, full("username"));
-        if (s && !s->empty() && no_controls(*s)) {
-            e.username = *s;
-        } else {
-            if (s)
-                r.error(*n, "key '" + full("username") +
-                                "': expected a non-empty name without control characters");
-            ok = false;
-        }
-    }
-    if (auto const* n = at("password")) {
-        auto s = r.string(*n, full("password"));
-        if (s && !s->empty()) {
-            // Resolved when the notifier is built; check_config resolves it beforehand to
-            // say early that it does not.
-            if (!is_secret_reference(*s))
-                r.literal_secrets.emplace_back(full("password"), r.line_of(*n));
-            e.password_line = r.line_of(*n);
-            e.password_ref = *s;
-        } else {
-            if (s)
-                r.error(*n, "key '" + full("password") +
-                                "': expected a secret: a literal, env:NAME, file:PATH or "
-                                "credential:NAME");
-            ok = false;
-        }
-    }
-    if (e.password_ref && !at("username")) {
-        r.error(*at("password"), "key '" + full("password") + "': needs 'username' too");
-        ok = false;
-    }
-    if (e.username && !at("password")) {
-        r.error(*at("username"), "key '" + full("username") + "': needs 'password' too");
-        ok = false;
-    }
-    if (e.username && e.security == SmtpSecurity::plain) {
-        r.error(*at("username"), "key '" + full("username") +
-                                     "': AUTH needs TLS; use smtps:// or remove starttls = false");
-        ok = false;
-    }
-    if (auto const* n = at("from")) {
-        if (auto s = r.string(*n, full("from"))) {
-            if (auto m = parse_mailbox(*s)) {
-                e.from = *m;
-            } else {
-                r.error(*n, "key '" + full("from") + "': " + m.error() +
-                                " (expected \"Name <local@domain>\" or local@domain)");
-                ok = false;
-            }
-        } else {
-            ok = false;
-        }
-    }
-    if (auto const* n = at("to")) {
-        auto const* arr = n->as_array();
-        if (!arr || arr->empty()) {
-            r.error(*n, "key '" + full("to") + "': expected a list of at least one address");
-            ok = false;
-        } else {
-            each_string(r, *n, full("to"), [&](std::string const& s, toml::node const& item) {
-                if (auto m = parse_mailbox(s)) {
-                    e.to.push_back(*m);
-                } else {
-                    r.error(item, "key '" + full("to") + "': " + m.error() + " in \"" +
-                                      sanitize_text(s) + "\"");
-                    ok = false;
-                }
-            });
-            if (e.to.size() != arr->size()) ok = false;
-        }
-    }
-    if (!ok) return std::nullopt;
-    return e;
 }
 
 // "127.0.0.1:9464", "[::1]:9464": an IP address (no names: nothing to resolve at start-up) and a
@@ -488,7 +213,8 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
     c.metrics = m;
 }
 
-void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c) {
+void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c,
+                   ChannelReaders const& channels) {
     std::string const where = "notifiers." + name;
     auto const* t = node.as_table();
     if (!t) {
@@ -499,19 +225,27 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.name = name;
     n.route.notifier = name;
     n.line = r.line_of(node);
-    std::map<std::string, toml::node const*> settings; // read once the type is known
-    std::map<std::string, toml::node const*> email_keys;
+    // Every key a channel takes, in registry order: the type's own are read once it is known.
+    std::vector<std::string_view> known = {"type",   "events",  "packages",
+                                           "digest", "max_age", "update_types"};
+    for (auto const& ch : channels)
+        for (auto const& k : ch.keys)
+            if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+    std::map<std::string, toml::node const*> settings; // read by the channel's reader
+    std::string types;
+    for (auto const& ch : channels)
+        types += (types.empty() ? "" : ", ") + ch.type;
+    ChannelReader const* channel = nullptr;
     for (auto const& [k, v] : *t) {
         std::string const key(k.str());
         std::string const full = where + "." + key;
         if (key == "type") {
             if (auto s = r.string(v, full)) {
-                bool known = false;
-                for (auto const* type : kNotifierTypes)
-                    known = known || *s == type;
-                if (!known)
+                for (auto const& ch : channels)
+                    if (ch.type == *s) channel = &ch;
+                if (!channel)
                     r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " +
-                                   notifier_types() + ")");
+                                   types + ")");
                 else
                     n.type = *s;
             }
@@ -570,38 +304,19 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 else
                     n.route.update_types.insert(*u);
             });
-        } else if (std::find(std::begin(kSecretKeys), std::end(kSecretKeys), key) !=
-                   std::end(kSecretKeys)) {
-            settings[key] = &v;
-        } else if (key == "smtp_url" || key == "starttls" || key == "username" ||
-                   key == "password" || key == "from" || key == "to") {
-            email_keys[key] = &v; // checked below, once the type is known
+        } else if (std::find(known.begin() + 6, known.end(), key) != known.end()) {
+            settings[key] = &v; // the channel's, read below once the type is known
         } else {
-            r.unknown(v, key, where,
-                      {"type", "events", "packages", "digest", "max_age", "update_types",
-                       "webhook_url", "url", "secret", "smtp_url", "starttls", "username",
-                       "password", "from", "to"});
+            r.unknown(v, key, where, known);
         }
     }
-    std::string types;
-    for (auto const* type : kNotifierTypes)
-        types += std::string(types.empty() ? "" : ", ") + type;
     if (n.type.empty() && !t->contains("type")) {
         r.error(node, "[" + where + "]: missing key 'type' (expected one of: " + types + ")");
         return;
     }
-    if (n.type.empty()) return;
-    if (n.type == "email") {
-        for (auto const& [key, v] : settings)
-            r.error(*v, "key '" + where + "." + key + "': not a setting of type 'email'");
-        n.email = read_email(r, where, node, email_keys);
-        if (!n.email) return;
-    } else {
-        for (auto const& [key, v] : email_keys)
-            r.error(*v, "key '" + where + "." + key + "': not a setting of type '" + n.type +
-                            "' (only of type 'email')");
-        read_notifier_settings(r, where, node, settings, n);
-    }
+    if (!channel) return;
+    n.settings = channel->read(r, ChannelTable{where, n.type, node, std::move(settings), channels});
+    if (!n.settings) return;
     c.notifiers.push_back(std::move(n));
 }
 
@@ -784,7 +499,7 @@ std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
 } // namespace
 
 ConfigReading read_config_text(std::string const& text, std::string const& path,
-                               TableReaders const& owned) {
+                               TableReaders const& owned, ChannelReaders const& channels) {
     toml::table root;
     ConfigReading reading;
     Config& c = reading.config;
@@ -852,7 +567,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
                 continue;
             }
             for (auto const& [nk, nn] : *t)
-                read_notifier(r, std::string(nk.str()), nn, c);
+                read_notifier(r, std::string(nk.str()), nn, c, channels);
         } else if (key == "metrics") {
             read_metrics(r, node, c);
         } else if (key == "console") {
@@ -880,22 +595,24 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
     return reading;
 }
 
-Result<Config, std::vector<ConfigError>>
-parse_config(std::string const& text, std::string const& path, TableReaders const& owned) {
-    auto reading = read_config_text(text, path, owned);
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
+                                                      std::string const& path,
+                                                      TableReaders const& owned,
+                                                      ChannelReaders const& channels) {
+    auto reading = read_config_text(text, path, owned, channels);
     if (!reading.errors.empty()) return fail(std::move(reading.errors));
     return std::move(reading.config);
 }
 
-Result<Config, std::vector<ConfigError>> load_config(std::string const& path,
-                                                     TableReaders const& owned) {
+Result<Config, std::vector<ConfigError>>
+load_config(std::string const& path, TableReaders const& owned, ChannelReaders const& channels) {
     // A regular file of 4 MiB at most: --config DIR says so instead of "nothing to watch", and
     // a FIFO or a device is refused instead of hanging or filling memory.
     auto text = read_regular_file(path);
     if (!text)
         return fail(
             std::vector<ConfigError>{{path, 0, "cannot read the config file: " + text.error()}});
-    return parse_config(*text, path, owned);
+    return parse_config(*text, path, owned, channels);
 }
 
 } // namespace pinwatch::config

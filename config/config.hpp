@@ -11,8 +11,10 @@
 #include <any>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,31 +23,31 @@ namespace pinwatch::config {
 
 using ConfigError = Diagnostic;
 
-// Notifier types this build knows; `[notifiers.<name>] type = ...` must name one.
-inline constexpr char const* kNotifierTypes[] = {"console", "slack", "webhook", "email"};
+struct Reader;
+struct TableNode;
+struct ChannelTable;
 
-// How an email notifier talks to its server: smtp:// is STARTTLS unless `starttls = false`
-// says plain text; smtps:// is TLS from the first byte.
-enum class SmtpSecurity { starttls, implicit_tls, plain };
-
-// The settings of a `type = "email"` notifier, validated. The password is kept as written (a
-// literal, env:NAME, file:PATH or credential:NAME) and resolved when the notifier is built.
-struct EmailConfig {
-    std::string smtp_url;     // as written: "smtp://mail.example.com:587" (never holds credentials)
-    std::string host;         // from smtp_url; an IPv6 address without brackets
-    std::uint16_t port = 587; // from smtp_url; 587 for smtp://, 465 for smtps:// by default
-    SmtpSecurity security = SmtpSecurity::starttls;
-    std::optional<std::string> username;
-    std::optional<std::string> password_ref; // unresolved secret reference; set with username
-    int password_line = 0;                   // where `password` was written
-    Mailbox from;
-    std::vector<Mailbox> to; // at least one
+// What a channel read from its own keys of a `[notifiers.<name>]` table (its URL, its
+// addresses, its secrets). The channel's folder defines it; config only keeps it on the
+// NotifierConfig and asks it the three things every channel answers.
+struct ChannelSettings {
+    virtual ~ChannelSettings() = default;
+    // Where the channel delivers, for telling that a notifier now points elsewhere. It may hold
+    // secrets: it is hashed, never printed.
+    virtual std::string destination() const = 0;
+    // `text` with every secret of these settings replaced (a second lock on printed errors).
+    virtual std::string without_secrets(std::string text,
+                                        std::filesystem::path const& /*base*/) const {
+        return text;
+    }
+    // Problems found only by resolving what the reader left unresolved (the email password):
+    // config-check reports them before the daemon would meet them.
+    virtual std::vector<Diagnostic> check(std::string const& /*path*/) const { return {}; }
 };
 
-// One `[notifiers.<name>]` table: its type, its own settings (validated per type), and the
-// route that picks its events. Settings that are credentials were given as references
-// (env:NAME, file:PATH, credential:NAME, or literally) and are resolved and checked at load
-// time; they are held as Secrets, so printing a NotifierConfig cannot leak them.
+// One `[notifiers.<name>]` table: its type, the settings its channel read, and the route that
+// picks its events. The keys every notifier takes (type, events, packages, update_types,
+// digest, max_age) are read here; the channel's own keys by its registry entry.
 struct NotifierConfig {
     std::string name;
     std::string type;
@@ -53,16 +55,27 @@ struct NotifierConfig {
     int line = 0;       // where the table starts, for messages
     // `max_age`: undelivered items older than this are given up ("dead"); default 3 days.
     std::optional<std::chrono::seconds> max_age;
+    // What the channel's reader returned; its type is the channel's own.
+    std::shared_ptr<ChannelSettings const> settings;
 
-    // type = "slack": `webhook_url`, the incoming webhook (https://, or http:// to loopback);
-    // its path is the credential.
-    Secret webhook_url;
-    // type = "webhook": `url`, the endpoint (https://, or http:// to loopback), and `secret`, the
-    // Standard Webhooks key "whsec_<base64>", held here decoded: the HMAC-SHA256 key bytes.
-    Secret url;
-    Secret signing_key;
-    std::optional<EmailConfig> email; // set when type == "email"
+    // The settings as the channel's type `T`, or null when they are not.
+    template <class T> T const* as() const { return dynamic_cast<T const*>(settings.get()); }
 };
+
+// A channel's keys, for config: which keys it takes and how to read them. Its reader gets
+// every channel key the table has (its own and other channels'), reports what is wrong with
+// the config's Reader, and returns the settings, or null when they cannot be used.
+using ChannelRead =
+    std::function<std::shared_ptr<ChannelSettings const>(Reader&, ChannelTable const&)>;
+struct ChannelReader {
+    std::string type;              // "slack"
+    std::vector<std::string> keys; // the keys of its own, in the order "did you mean" tries them
+    ChannelRead read;
+    // Its keys are a family of their own (email's SMTP settings): see reject_foreign_keys.
+    bool distinct = false;
+};
+// Every channel this build knows, in the order their types are listed in messages.
+using ChannelReaders = std::vector<ChannelReader>;
 
 struct HttpConfig {
     std::chrono::milliseconds timeout{30'000}; // deadline of one request
@@ -80,8 +93,6 @@ struct MetricsConfig {
     std::chrono::seconds outbox_stale{3600};
 };
 
-struct Reader;
-struct TableNode;
 // A table of the config that a component above config owns (a source's [github]): it reads the
 // table with the config's Reader (the same "file:line: key: message" errors) into its own
 // settings, which Config::tables keeps for it, opaque to everything else.
@@ -132,14 +143,19 @@ struct ConfigReading {
 };
 // `owned` names the tables other components read (the source registry's); any other top-level
 // table is an unknown key.
+// `channels`: the notifier channels' readers (the notifier registry's); a table of another
+// type is an unknown notifier type.
 ConfigReading read_config_text(std::string const& text, std::string const& path,
-                               TableReaders const& owned = {});
+                               TableReaders const& owned = {}, ChannelReaders const& channels = {});
 
 // Parses and validates. All problems are returned, not just the first.
 Result<Config, std::vector<ConfigError>> load_config(std::string const& path,
-                                                     TableReaders const& owned = {});
-Result<Config, std::vector<ConfigError>>
-parse_config(std::string const& text, std::string const& path, TableReaders const& owned = {});
+                                                     TableReaders const& owned = {},
+                                                     ChannelReaders const& channels = {});
+Result<Config, std::vector<ConfigError>> parse_config(std::string const& text,
+                                                      std::string const& path,
+                                                      TableReaders const& owned = {},
+                                                      ChannelReaders const& channels = {});
 
 // "90s", "15m", "1h30m", "2d" or a bare number of seconds.
 std::optional<std::chrono::seconds> parse_duration(std::string const& text);

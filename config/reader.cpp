@@ -2,6 +2,8 @@
 
 #include "common/text.hpp"
 
+#include <algorithm>
+
 namespace pinwatch::config {
 
 namespace {
@@ -30,6 +32,32 @@ std::optional<std::string> check_endpoint(std::string_view url) {
     if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]")
         return std::string(expected);
     return std::nullopt;
+}
+
+void reject_foreign_keys(Reader& r, ChannelTable const& t, std::vector<std::string> const& own,
+                         bool distinct) {
+    std::vector<std::string_view> const wanted(own.begin(), own.end());
+    std::string takes;
+    for (auto const& k : own)
+        takes += (takes.empty() ? "" : ", ") + k;
+    for (auto const& [key, v] : t.keys) {
+        if (std::find(own.begin(), own.end(), key) != own.end()) continue;
+        if (distinct) {
+            r.error(*v, "key '" + t.full(key) + "': not a setting of type '" + t.type + "'");
+            continue;
+        }
+        std::string distinct_owner;
+        for (auto const& c : t.channels)
+            if (c.distinct && std::find(c.keys.begin(), c.keys.end(), key) != c.keys.end())
+                distinct_owner = c.type;
+        if (!distinct_owner.empty())
+            r.error(*v, "key '" + t.full(key) + "': not a setting of type '" + t.type +
+                            "' (only of type '" + distinct_owner + "')");
+        else
+            r.error(*v, "unknown key '" + key + "' in [" + t.where + "]" +
+                            did_you_mean(key, wanted) + " (type '" + t.type + "' takes " +
+                            (takes.empty() ? "no settings" : takes) + ")");
+    }
 }
 
 // Every message leads with the key it is about, as "key.path: what is wrong". Messages are

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,20 @@ struct Reader {
         }
         return d;
     }
+    // Strings of a list key: each one checked by `accept`, which reports its own errors.
+    template <class F> void strings(toml::node const& n, std::string const& key, F&& accept) {
+        auto const* arr = n.as_array();
+        if (!arr) {
+            error(n, "key '" + key + "': expected a list of strings");
+            return;
+        }
+        for (auto const& item : *arr) {
+            if (auto s = item.value<std::string>())
+                accept(*s, item);
+            else
+                error(item, "key '" + key + "': expected a list of strings");
+        }
+    }
     std::vector<std::string> paths(toml::node const& n, std::string const& key) {
         std::vector<std::string> out;
         auto add = [&](toml::node const& item) {
@@ -104,6 +119,28 @@ struct Reader {
                      did_you_mean(key, known));
     }
 };
+
+// A `[notifiers.<name>]` table handed to its channel's reader (ChannelRead), once its type is
+// known: the channel keys it has, its own and other channels'.
+struct ChannelTable {
+    std::string where; // "notifiers.<name>", the prefix of every key it reports
+    std::string type;
+    toml::node const& node;                        // the table, for "missing key" messages
+    std::map<std::string, toml::node const*> keys; // every channel key given
+    ChannelReaders const& channels;                // every channel, to say whose a key is
+
+    toml::node const* at(std::string const& key) const {
+        auto it = keys.find(key);
+        return it == keys.end() ? nullptr : it->second;
+    }
+    std::string full(std::string const& key) const { return where + "." + key; }
+};
+
+// Reports the keys of `t` that are not `own`: for a channel whose keys are a family of their
+// own (`distinct`: email's SMTP settings), "not a setting of type 'email'"; elsewhere a key of
+// such a family says which type takes it, and any other says what this type takes.
+void reject_foreign_keys(Reader& r, ChannelTable const& t, std::vector<std::string> const& own,
+                         bool distinct);
 
 // Where a notifier or an API may be reached: https://, or plain http:// to this machine (tests,
 // a local relay). The URL may be a secret, so the message says what is wrong without it.

@@ -2,6 +2,7 @@
 
 #include "common/secret.hpp"
 #include "common/text.hpp"
+#include "config/reader.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -94,6 +95,28 @@ void RecentlyDelivered::remember(std::string key) {
 void RecentlyDelivered::forget(std::string_view key) {
     auto it = std::find(keys_.begin(), keys_.end(), key);
     if (it != keys_.end()) keys_.erase(it);
+}
+
+std::string redact_all(std::string text, std::string_view secret) {
+    if (secret.size() < 4) return text;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+        text.replace(at, secret.size(), "<redacted>");
+    return text;
+}
+
+void require_key(config::Reader& r, config::ChannelTable const& t, std::string const& key,
+                 std::string const& what) {
+    if (t.at(key)) return;
+    r.error(t.node, "[" + t.where + "]: missing key '" + key + "' (" + what +
+                        ", or env:NAME, file:PATH, credential:NAME)");
+}
+
+void read_endpoint(config::Reader& r, config::ChannelTable const& t, std::string const& key,
+                   Secret& out) {
+    auto const* v = t.at(key);
+    if (!v) return;
+    if (auto url = config::read_secret(r, *v, t.full(key), config::check_endpoint))
+        out = Secret(std::move(*url));
 }
 
 } // namespace pinwatch::notifiers

@@ -3,6 +3,7 @@
 // arrived so a retried batch does not repeat it. Pure helpers; no channel's own rules here.
 #pragma once
 
+#include "common/secret.hpp"
 #include "net/http.hpp"
 
 #include <chrono>
@@ -11,6 +12,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+namespace pinwatch::config {
+struct Reader;
+struct ChannelTable;
+} // namespace pinwatch::config
 
 namespace pinwatch::notifiers {
 
@@ -28,6 +34,19 @@ retry_after(net::Response const& response,
 // common/secret.hpp: signing keys, tokens, passwords). For client error messages and bodies
 // echoed back by a server.
 std::string scrub(std::string_view text, std::string_view url);
+
+// `text` with every occurrence of `secret` replaced by "<redacted>" (one shorter than 4
+// characters is too common to be a credential and is left alone).
+std::string redact_all(std::string text, std::string_view secret);
+
+// For the channels that post: `[<where>]: missing key '<key>' (<what>, or env:NAME, ...)`
+// unless the table has it.
+void require_key(config::Reader& r, config::ChannelTable const& t, std::string const& key,
+                 std::string const& what);
+// The endpoint `key` names (a secret reference resolved and checked by config::check_endpoint)
+// into `out`, when the table has it.
+void read_endpoint(config::Reader& r, config::ChannelTable const& t, std::string const& key,
+                   Secret& out);
 
 // The start of a response body, safe for an error message: scrubbed of `url`, sanitised
 // (no control characters), at most `max_chars` characters ("..." marks a cut).

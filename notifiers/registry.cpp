@@ -22,43 +22,58 @@ std::string missing(config::NotifierConfig const& c, std::string const& key) {
     return "notifier '" + c.name + "': type '" + c.type + "' needs '" + key + "'";
 }
 
+// One channel: the reader of its keys (which keys, which are secrets, how they are checked)
+// and how it is built from what that reader returned.
 struct Entry {
-    std::string_view type;
+    config::ChannelReader keys;
     Builder build;
 };
 
-Entry const kTypes[] = {
-    {"console",
-     [](config::NotifierConfig const& c,
-        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
-         return std::unique_ptr<Notifier>(std::make_unique<ConsoleNotifier>(ctx.console, c.name));
-     }},
-    {"slack",
-     [](config::NotifierConfig const& c,
-        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
-         if (!ctx.http) return fail(needs_http(c));
-         if (c.webhook_url.empty()) return fail(missing(c, "webhook_url"));
-         return std::unique_ptr<Notifier>(
-             std::make_unique<SlackNotifier>(c.name, c.webhook_url, *ctx.http));
-     }},
-    {"webhook",
-     [](config::NotifierConfig const& c,
-        NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
-         if (!ctx.http) return fail(needs_http(c));
-         if (c.url.empty()) return fail(missing(c, "url"));
-         if (c.signing_key.empty()) return fail(missing(c, "secret"));
-         return std::unique_ptr<Notifier>(
-             std::make_unique<WebhookNotifier>(c.name, c.url, c.signing_key, *ctx.http));
-     }},
-    {"email", make_email_notifier},
-};
+std::vector<Entry> const& entries() {
+    static std::vector<Entry> const all{
+        {console_channel(),
+         [](config::NotifierConfig const& c,
+            NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+             return std::unique_ptr<Notifier>(
+                 std::make_unique<ConsoleNotifier>(ctx.console, c.name));
+         }},
+        {slack_channel(),
+         [](config::NotifierConfig const& c,
+            NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+             if (!ctx.http) return fail(needs_http(c));
+             auto const* s = c.as<SlackConfig>();
+             if (!s || s->webhook_url.empty()) return fail(missing(c, "webhook_url"));
+             return std::unique_ptr<Notifier>(
+                 std::make_unique<SlackNotifier>(c.name, s->webhook_url, *ctx.http));
+         }},
+        {webhook_channel(),
+         [](config::NotifierConfig const& c,
+            NotifierContext const& ctx) -> Result<std::unique_ptr<Notifier>> {
+             if (!ctx.http) return fail(needs_http(c));
+             auto const* w = c.as<WebhookConfig>();
+             if (!w || w->url.empty()) return fail(missing(c, "url"));
+             if (w->signing_key.empty()) return fail(missing(c, "secret"));
+             return std::unique_ptr<Notifier>(
+                 std::make_unique<WebhookNotifier>(c.name, w->url, w->signing_key, *ctx.http));
+         }},
+        {email_channel(), make_email_notifier},
+    };
+    return all;
+}
 
 } // namespace
 
+config::ChannelReaders channel_readers() {
+    config::ChannelReaders out;
+    for (auto const& e : entries())
+        out.push_back(e.keys);
+    return out;
+}
+
 Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,
                                                 NotifierContext const& ctx) {
-    for (auto const& e : kTypes)
-        if (e.type == cfg.type) return e.build(cfg, ctx);
+    for (auto const& e : entries())
+        if (e.keys.type == cfg.type) return e.build(cfg, ctx);
     return fail("notifier '" + cfg.name + "': unknown type '" + cfg.type + "'");
 }
 

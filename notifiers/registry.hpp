@@ -1,6 +1,7 @@
 // The notifier registry: turns `[notifiers.<name>]` tables into Notifier objects by type. A new
-// channel is one folder in notifiers/ plus one entry in the table in registry.cpp; nothing
-// else names a channel.
+// channel is one folder in notifiers/ plus one entry in registry.cpp: the entry says which keys
+// the channel takes and reads them (its secrets, their checks), and builds the notifier from
+// what it read; nothing else names a channel.
 #pragma once
 
 #include "common/result.hpp"
@@ -36,6 +37,10 @@ struct NotifierContext {
     // from [http] extra_ca_file when unset, so HTTPS and SMTP trust the same CAs.
     std::optional<std::string> extra_ca_file = {};
 };
+
+// The readers of every channel's keys, for config::read_config_text (the composition root
+// passes them down; config/ reads only what every notifier has).
+config::ChannelReaders channel_readers();
 
 Result<std::unique_ptr<Notifier>> make_notifier(config::NotifierConfig const& cfg,
                                                 NotifierContext const& ctx);

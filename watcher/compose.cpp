@@ -8,11 +8,11 @@
 namespace pinwatch::watcher {
 
 config::ConfigCheck check_config(std::string const& path) {
-    return config::check_config(path, source_tables());
+    return config::check_config(path, source_tables(), notifiers::channel_readers());
 }
 
 Result<config::Config, std::vector<config::ConfigError>> load_config(std::string const& path) {
-    return config::load_config(path, source_tables());
+    return config::load_config(path, source_tables(), notifiers::channel_readers());
 }
 
 net::ClientOptions client_options(config::HttpConfig const& http) {

@@ -20,8 +20,8 @@
 
 namespace pinwatch::watcher {
 
-// The config at `path`, with every source's table read by its source (config-check's checks
-// and messages).
+// The config at `path`, with every source's table read by its source and every notifier's
+// channel keys by its channel (config-check's checks and messages).
 config::ConfigCheck check_config(std::string const& path);
 Result<config::Config, std::vector<config::ConfigError>> load_config(std::string const& path);
 

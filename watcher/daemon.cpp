@@ -27,13 +27,7 @@ namespace {
 // webhook's path is its token).
 std::string notifier_fingerprint(config::NotifierConfig const& nc) {
     std::string where = nc.type + "\n";
-    if (nc.type == "slack") where += nc.webhook_url.reveal();
-    if (nc.type == "webhook") where += nc.url.reveal();
-    if (nc.email) {
-        where += nc.email->smtp_url + "\n" + nc.email->username.value_or("") + "\n";
-        for (auto const& m : nc.email->to)
-            where += m.address + "\n";
-    }
+    if (nc.settings) where += nc.settings->destination();
     return net::base64_encode(net::hmac_sha256("pinwatch notifier fingerprint", where))
         .substr(0, 22);
 }

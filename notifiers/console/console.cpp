@@ -1,5 +1,7 @@
 #include "notifiers/console/console.hpp"
 
+#include "config/reader.hpp"
+
 #include "common/time.hpp"
 #include "notifiers/message.hpp"
 
@@ -24,6 +26,16 @@ boost::asio::awaitable<Delivery> ConsoleNotifier::deliver(std::span<Event const>
         result.error = "cannot write to the console";
     }
     co_return result;
+}
+
+config::ChannelReader console_channel() {
+    return {"console",
+            {},
+            [](config::Reader& r,
+               config::ChannelTable const& t) -> std::shared_ptr<config::ChannelSettings const> {
+                config::reject_foreign_keys(r, t, {}, false);
+                return std::make_shared<ConsoleConfig>();
+            }};
 }
 
 } // namespace pinwatch::notifiers

@@ -2,12 +2,20 @@
 // under systemd). Cannot fail except when the stream does.
 #pragma once
 
+#include "config/config.hpp"
 #include "notifiers/notifier.hpp"
 
 #include <iosfwd>
 #include <string>
 
 namespace pinwatch::notifiers {
+
+// `type = "console"` takes no keys of its own.
+struct ConsoleConfig final : config::ChannelSettings {
+    std::string destination() const override { return {}; }
+};
+// The registry's reader of a console table (which only refuses keys).
+config::ChannelReader console_channel();
 
 class ConsoleNotifier final : public Notifier {
   public:

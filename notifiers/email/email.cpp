@@ -86,25 +86,16 @@ boost::asio::awaitable<Delivery> EmailNotifier::deliver(std::span<Event const> e
 Result<std::unique_ptr<Notifier>> make_email_notifier(config::NotifierConfig const& cfg,
                                                       NotifierContext const& ctx) {
     std::string const where = "notifier '" + cfg.name + "'";
-    if (!cfg.email) return fail(where + ": no email settings");
-    auto const& e = *cfg.email;
+    auto const* settings = cfg.as<EmailConfig>();
+    if (!settings) return fail(where + ": no email settings");
+    auto const& e = *settings;
     EmailSettings s;
     s.name = cfg.name;
     s.from = e.from;
     s.to = e.to;
     s.smtp.host = e.host;
     s.smtp.port = e.port;
-    switch (e.security) {
-    case config::SmtpSecurity::starttls:
-        s.smtp.security = net::SmtpSecurity::starttls;
-        break;
-    case config::SmtpSecurity::implicit_tls:
-        s.smtp.security = net::SmtpSecurity::implicit_tls;
-        break;
-    case config::SmtpSecurity::plain:
-        s.smtp.security = net::SmtpSecurity::plain;
-        break;
-    }
+    s.smtp.security = e.security;
     s.smtp.username = e.username;
     if (e.password_ref) {
         // TODO(merge): NotifierContext::resolve_secret is config/secrets.hpp's resolver.

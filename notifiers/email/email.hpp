@@ -15,6 +15,29 @@
 
 namespace pinwatch::notifiers {
 
+// The keys of a `type = "email"` table, validated. smtp:// is STARTTLS unless `starttls =
+// false` says plain text; smtps:// is TLS from the first byte. The password is kept as written
+// (a literal, env:NAME, file:PATH or credential:NAME) and resolved when the notifier is built.
+struct EmailConfig final : config::ChannelSettings {
+    std::string where;        // "notifiers.<name>", for messages
+    std::string smtp_url;     // as written: "smtp://mail.example.com:587" (never holds credentials)
+    std::string host;         // from smtp_url; an IPv6 address without brackets
+    std::uint16_t port = 587; // from smtp_url; 587 for smtp://, 465 for smtps:// by default
+    net::SmtpSecurity security = net::SmtpSecurity::starttls;
+    std::optional<std::string> username;
+    std::optional<std::string> password_ref; // unresolved secret reference; set with username
+    int password_line = 0;                   // where `password` was written
+    Mailbox from;
+    std::vector<Mailbox> to; // at least one
+
+    std::string destination() const override;
+    std::string without_secrets(std::string text, std::filesystem::path const& base) const override;
+    // The password reference resolves (config-check says so before the first message).
+    std::vector<Diagnostic> check(std::string const& path) const override;
+};
+// The registry's reader of an email table's keys (keys.cpp).
+config::ChannelReader email_channel();
+
 struct EmailSettings {
     std::string name;       // the configured notifier name
     net::SmtpSettings smtp; // password already resolved

@@ -1,5 +1,7 @@
 #include "notifiers/slack/slack.hpp"
+
 #include "common/time.hpp"
+#include "config/reader.hpp"
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -369,6 +371,23 @@ boost::asio::awaitable<Delivery> SlackNotifier::post(std::string body) {
         d.disable = dead;
     }
     co_return d;
+}
+
+std::string SlackConfig::without_secrets(std::string text, std::filesystem::path const&) const {
+    return webhook_url.empty() ? text : scrub(text, webhook_url.reveal());
+}
+
+config::ChannelReader slack_channel() {
+    std::vector<std::string> const keys{"webhook_url"};
+    return {"slack", keys,
+            [keys](config::Reader& r, config::ChannelTable const& t)
+                -> std::shared_ptr<config::ChannelSettings const> {
+                config::reject_foreign_keys(r, t, keys, false);
+                require_key(r, t, "webhook_url", "the incoming webhook's URL");
+                auto s = std::make_shared<SlackConfig>();
+                read_endpoint(r, t, "webhook_url", s->webhook_url);
+                return s;
+            }};
 }
 
 } // namespace pinwatch::notifiers

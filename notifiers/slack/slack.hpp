@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/secret.hpp"
+#include "config/config.hpp"
 #include "net/client.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
@@ -15,6 +16,16 @@
 #include <vector>
 
 namespace pinwatch::notifiers {
+
+// `type = "slack"`'s key: `webhook_url`, the incoming webhook (https://, or http:// to
+// loopback); its path is the credential.
+struct SlackConfig final : config::ChannelSettings {
+    Secret webhook_url;
+    std::string destination() const override { return webhook_url.reveal(); }
+    std::string without_secrets(std::string text, std::filesystem::path const&) const override;
+};
+// The registry's reader of a slack table's keys.
+config::ChannelReader slack_channel();
 
 struct SlackOptions {
     // Pause between the parts of one batch: Slack allows one message per second per webhook.

@@ -1,5 +1,8 @@
 #include "notifiers/webhook/webhook.hpp"
+
+#include "common/base64.hpp"
 #include "common/time.hpp"
+#include "config/reader.hpp"
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -172,6 +175,38 @@ boost::asio::awaitable<Delivery> WebhookNotifier::deliver(std::span<Event const>
         if (!refused) d.outcomes.clear();
     }
     co_return d;
+}
+
+std::string WebhookConfig::without_secrets(std::string text, std::filesystem::path const&) const {
+    if (!url.empty()) text = scrub(text, url.reveal());
+    if (!signing_key.empty()) text = redact_all(std::move(text), signing_key.reveal());
+    return text;
+}
+
+config::ChannelReader webhook_channel() {
+    std::vector<std::string> const keys{"url", "secret"};
+    return {"webhook", keys,
+            [keys](config::Reader& r, config::ChannelTable const& t)
+                -> std::shared_ptr<config::ChannelSettings const> {
+                config::reject_foreign_keys(r, t, keys, false);
+                require_key(r, t, "url", "the URL");
+                require_key(r, t, "secret", "a Standard Webhooks key \"whsec_...\"");
+                auto s = std::make_shared<WebhookConfig>();
+                read_endpoint(r, t, "url", s->url);
+                if (auto const* v = t.at("secret")) {
+                    std::optional<std::string> key_bytes;
+                    auto const check = [&](std::string const& value) -> std::optional<std::string> {
+                        if (value.rfind("whsec_", 0) == 0)
+                            key_bytes = base64_decode(std::string_view(value).substr(6));
+                        if (!key_bytes || key_bytes->empty())
+                            return "a Standard Webhooks key: \"whsec_\" followed by base64";
+                        return std::nullopt;
+                    };
+                    if (config::read_secret(r, *v, t.full("secret"), check))
+                        s->signing_key = Secret(std::move(*key_bytes));
+                }
+                return s;
+            }};
 }
 
 } // namespace pinwatch::notifiers

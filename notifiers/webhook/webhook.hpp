@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/secret.hpp"
+#include "config/config.hpp"
 #include "net/client.hpp"
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
@@ -14,6 +15,17 @@
 #include <string_view>
 
 namespace pinwatch::notifiers {
+
+// `type = "webhook"`'s keys: `url`, the endpoint (https://, or http:// to loopback), and
+// `secret`, the Standard Webhooks key "whsec_<base64>", held here decoded: the HMAC key bytes.
+struct WebhookConfig final : config::ChannelSettings {
+    Secret url;
+    Secret signing_key;
+    std::string destination() const override { return url.reveal(); }
+    std::string without_secrets(std::string text, std::filesystem::path const&) const override;
+};
+// The registry's reader of a webhook table's keys.
+config::ChannelReader webhook_channel();
 
 struct WebhookOptions {
     // The send time for webhook-timestamp; the system clock unless a test fixes it.

@@ -5,6 +5,8 @@
 // mistake is asserted with its exact message, and all of them come out of one check.
 
 #include "config/check.hpp"
+#include "notifiers/registry.hpp"
+#include "notifiers/slack/slack.hpp"
 #include "tests/fakes/scratch_dir.hpp"
 
 #include <cstdlib>
@@ -17,6 +19,12 @@ using namespace pinwatch::config;
 namespace fs = std::filesystem;
 
 namespace {
+
+// config-check as the commands run it: each notifier channel's keys read by its registry
+// entry (config/ reads only what every notifier has).
+ConfigCheck check(std::string const& path) {
+    return check_config(path, {}, pinwatch::notifiers::channel_readers());
+}
 
 struct Dir : pinwatch::test::ScratchDir {
     Dir() : ScratchDir("pinwatch-check") {}
@@ -42,7 +50,7 @@ BOOST_AUTO_TEST_CASE(a_good_config_passes) {
     Dir d;
     d.write("requirements.txt", "requests==2.31.0\n");
     auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n");
-    auto const c = check_config(cfg);
+    auto const c = check(cfg);
     BOOST_TEST(c.ok(), joined(c.errors));
     BOOST_TEST(c.warnings.empty());
     BOOST_REQUIRE(c.config.has_value());
@@ -84,7 +92,7 @@ password = "env:PINWATCH_CHECK_UNSET"
 from = "pinwatch@example.com"
 to = ["team@example.com"]
 )");
-    auto const c = check_config(cfg);
+    auto const c = check(cfg);
     BOOST_TEST(!c.ok());
     BOOST_TEST(!c.config.has_value());
     auto const p = cfg + ":";
@@ -125,7 +133,7 @@ BOOST_AUTO_TEST_CASE(a_requirements_path_that_is_a_folder) {
     Dir d;
     fs::create_directories(d.dir / "reqs");
     auto const cfg = d.write("pinwatch.toml", "\n\nrequirements = \"reqs\"\n");
-    auto const c = check_config(cfg);
+    auto const c = check(cfg);
     BOOST_TEST(joined(c.errors) == cfg + ":3: requirements: cannot read '" + d.path("reqs") +
                                        "': not a regular file (a directory)\n");
 }
@@ -133,10 +141,10 @@ BOOST_AUTO_TEST_CASE(a_requirements_path_that_is_a_folder) {
 BOOST_AUTO_TEST_CASE(invalid_toml_and_an_unreadable_config) {
     Dir d;
     auto const cfg = d.write("pinwatch.toml", "requirements = [\"r.txt\"\n");
-    auto const c = check_config(cfg);
+    auto const c = check(cfg);
     BOOST_REQUIRE(c.errors.size() == 1u);
     BOOST_TEST(c.errors[0].str().rfind(cfg + ":1: invalid TOML: ", 0) == 0u, c.errors[0].str());
-    auto const missing = check_config(d.path("absent.toml"));
+    auto const missing = check(d.path("absent.toml"));
     BOOST_TEST(joined(missing.errors) ==
                d.path("absent.toml") +
                    ": cannot read the config file: No such file or directory\n");
@@ -145,7 +153,7 @@ BOOST_AUTO_TEST_CASE(invalid_toml_and_an_unreadable_config) {
 BOOST_AUTO_TEST_CASE(nothing_to_watch_names_the_key) {
     Dir d;
     auto const cfg = d.write("pinwatch.toml", "interval = \"5m\"\n");
-    BOOST_TEST(joined(check_config(cfg).errors) ==
+    BOOST_TEST(joined(check(cfg).errors) ==
                cfg + ": requirements: nothing to watch: set 'requirements' (and/or 'pyproject') "
                      "to a list of files\n");
 }
@@ -161,7 +169,7 @@ BOOST_AUTO_TEST_CASE(literal_secrets_in_a_readable_file_are_a_warning) {
                              "url = \"https://hooks.example.com/in\"\n"
                              "secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
     auto const cfg = d.write("pinwatch.toml", text, 0644);
-    auto const c = check_config(cfg);
+    auto const c = check(cfg);
     BOOST_TEST(c.ok(), joined(c.errors));
     std::string const tail = ": a literal secret in a file readable by group or others (mode "
                              "0644); use env:NAME, file:PATH or credential:NAME, or chmod 600 the "
@@ -172,14 +180,14 @@ BOOST_AUTO_TEST_CASE(literal_secrets_in_a_readable_file_are_a_warning) {
     BOOST_TEST(joined(c.warnings).find("s3cr3t") == std::string::npos);
     // Owner-only: nothing to say.
     ::chmod(cfg.c_str(), 0600);
-    BOOST_TEST(check_config(cfg).warnings.empty());
+    BOOST_TEST(check(cfg).warnings.empty());
     // References in a readable file are fine: they are not secrets.
     ::setenv("PINWATCH_CHECK_URL", "https://hooks.slack.com/services/T0/B0/s3cr3t", 1);
     auto const refs = d.write("refs.toml",
                               "requirements = [\"requirements.txt\"]\n[notifiers.team]\n"
                               "type = \"slack\"\nwebhook_url = \"env:PINWATCH_CHECK_URL\"\n",
                               0644);
-    auto const r = check_config(refs);
+    auto const r = check(refs);
     BOOST_TEST(r.ok(), joined(r.errors));
     BOOST_TEST(r.warnings.empty(), joined(r.warnings));
     ::unsetenv("PINWATCH_CHECK_URL");
@@ -194,17 +202,18 @@ BOOST_AUTO_TEST_CASE(credential_references_read_credentials_directory) {
                                               "[notifiers.team]\ntype = \"slack\"\n"
                                               "webhook_url = \"credential:slack\"\n");
     ::unsetenv("CREDENTIALS_DIRECTORY");
-    auto const without = check_config(cfg);
+    auto const without = check(cfg);
     BOOST_REQUIRE(without.errors.size() == 1u);
     BOOST_TEST(
         without.errors[0].str().rfind(cfg + ":4: notifiers.team.webhook_url: credential:", 0) == 0u,
         without.errors[0].str());
     ::setenv("CREDENTIALS_DIRECTORY", (d.dir / "creds").c_str(), 1);
-    auto const with = check_config(cfg);
+    auto const with = check(cfg);
     BOOST_TEST(with.ok(), joined(with.errors));
     BOOST_REQUIRE(with.config.has_value());
-    BOOST_TEST(with.config->notifiers.at(0).webhook_url.reveal() ==
-               "https://hooks.slack.com/services/T0/B0/s3cr3t");
+    BOOST_TEST(
+        with.config->notifiers.at(0).as<pinwatch::notifiers::SlackConfig>()->webhook_url.reveal() ==
+        "https://hooks.slack.com/services/T0/B0/s3cr3t");
     ::unsetenv("CREDENTIALS_DIRECTORY");
 }
 
@@ -253,7 +262,7 @@ BOOST_AUTO_TEST_CASE(files_others_can_change_are_refused) {
     Dir d;
     auto const req = d.write("requirements.txt", "requests\n", 0664);
     auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n", 0666);
-    auto c = check_config(cfg);
+    auto c = check(cfg);
     BOOST_TEST(
         lines(c.errors) ==
             (std::vector<std::string>{
@@ -264,7 +273,7 @@ BOOST_AUTO_TEST_CASE(files_others_can_change_are_refused) {
         boost::test_tools::per_element());
     ::chmod(req.c_str(), 0644);
     ::chmod(cfg.c_str(), 0644);
-    BOOST_TEST(check_config(cfg).ok(), joined(check_config(cfg).errors));
+    BOOST_TEST(check(cfg).ok(), joined(check(cfg).errors));
 
     // A folder others may write without the sticky bit: they could swap the file.
     fs::create_directories(d.dir / "open");
@@ -272,7 +281,7 @@ BOOST_AUTO_TEST_CASE(files_others_can_change_are_refused) {
     ::chmod(open.c_str(), 0777);
     d.write("open/requirements.txt", "requests\n", 0644);
     auto const inner = d.write("open/pinwatch.toml", "requirements = [\"requirements.txt\"]\n");
-    c = check_config(inner);
+    c = check(inner);
     BOOST_TEST(!c.ok());
     BOOST_TEST(joined(c.errors).find(inner + ": config: '" + inner + "' is in the folder '" + open +
                                      "', which others may write without the sticky bit (mode "
@@ -280,7 +289,7 @@ BOOST_AUTO_TEST_CASE(files_others_can_change_are_refused) {
                                      open + "'") != std::string::npos,
                joined(c.errors));
     ::chmod(open.c_str(), 01777); // sticky, like /tmp: only owners rename or remove
-    BOOST_TEST(check_config(inner).ok(), joined(check_config(inner).errors));
+    BOOST_TEST(check(inner).ok(), joined(check(inner).errors));
 }
 
 BOOST_AUTO_TEST_CASE(file_secrets_others_can_change_are_refused) {
@@ -290,14 +299,14 @@ BOOST_AUTO_TEST_CASE(file_secrets_others_can_change_are_refused) {
     auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n"
                                               "[notifiers.ops]\ntype = \"slack\"\n"
                                               "webhook_url = \"file:slack-url\"\n");
-    auto c = check_config(cfg);
+    auto c = check(cfg);
     BOOST_TEST(lines(c.errors) == (std::vector<std::string>{
                                       cfg + ":4: notifiers.ops.webhook_url: file: '" + secret +
                                       "' is writable by group or others (mode 0620); chmod go-w '" +
                                       secret + "'"}),
                boost::test_tools::per_element());
     ::chmod(secret.c_str(), 0600);
-    BOOST_TEST(check_config(cfg).ok(), joined(check_config(cfg).errors));
+    BOOST_TEST(check(cfg).ok(), joined(check(cfg).errors));
 
     // In a folder others may write (no sticky bit).
     fs::create_directories(d.dir / "open");
@@ -307,7 +316,7 @@ BOOST_AUTO_TEST_CASE(file_secrets_others_can_change_are_refused) {
     auto const cfg2 = d.write("other.toml", "requirements = [\"requirements.txt\"]\n"
                                             "[notifiers.ops]\ntype = \"slack\"\n"
                                             "webhook_url = \"file:open/slack-url\"\n");
-    c = check_config(cfg2);
+    c = check(cfg2);
     BOOST_TEST(joined(c.errors).find(cfg2 + ":4: notifiers.ops.webhook_url: file: '" + moved +
                                      "' is in the folder '" + open + "'") != std::string::npos,
                joined(c.errors));
@@ -319,7 +328,7 @@ BOOST_AUTO_TEST_CASE(file_secrets_others_can_change_are_refused) {
         return;
     }
     BOOST_REQUIRE(::chown(secret.c_str(), 65534, 65534) == 0);
-    c = check_config(cfg);
+    c = check(cfg);
     BOOST_TEST(lines(c.errors) == (std::vector<std::string>{
                                       cfg + ":4: notifiers.ops.webhook_url: file: '" + secret +
                                       "' belongs to another user (uid 65534, pinwatch runs "

@@ -2,6 +2,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "config/config.hpp"
+#include "config/reader.hpp"
+#include "notifiers/email/email.hpp"
+#include "notifiers/registry.hpp"
+#include "notifiers/slack/slack.hpp"
+#include "notifiers/webhook/webhook.hpp"
 #include "tests/fakes/special_files.hpp"
 
 #include <cstdlib>
@@ -14,9 +19,19 @@
 #include <algorithm>
 
 using namespace pinwatch::config;
+using pinwatch::net::SmtpSecurity;
+using pinwatch::notifiers::EmailConfig;
+using pinwatch::notifiers::SlackConfig;
+using pinwatch::notifiers::WebhookConfig;
 namespace fs = std::filesystem;
 
 namespace {
+// A config with notifiers, read as the commands read it: each channel's keys by its registry
+// entry's reader (config/ reads only what every notifier has).
+pinwatch::Result<Config, std::vector<ConfigError>> parse_channels(std::string const& text,
+                                                                  std::string const& path) {
+    return parse_config(text, path, {}, pinwatch::notifiers::channel_readers());
+}
 std::string all(std::vector<ConfigError> const& errors) {
     std::string out;
     for (auto const& e : errors)
@@ -129,7 +144,7 @@ timout = "1s"
 
 // A mistyped key gets the nearest key its table takes, only when it is a likely typo.
 BOOST_AUTO_TEST_CASE(unknown_keys_suggest_the_nearest_known_key) {
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 intervall = "15m"
 colour = "blue"
 [http]
@@ -147,7 +162,7 @@ secrt = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 [packages.django]
 ignor = ["5.*"]
 )",
-                          "typo.toml");
+                            "typo.toml");
     BOOST_REQUIRE(!c.has_value());
     auto const text = all(c.error());
     for (char const* line :
@@ -247,7 +262,7 @@ BOOST_AUTO_TEST_CASE(durations) {
 }
 
 BOOST_AUTO_TEST_CASE(notifier_tables_with_routes) {
-    auto c = parse_config(R"(
+    auto c = parse_channels(R"(
 requirements = ["r.txt"]
 [notifiers.majors]
 type = "console"
@@ -257,7 +272,7 @@ update_types = ["major", "prerelease"]
 [notifiers.all]
 type = "console"
 )",
-                          "/etc/pinwatch/pinwatch.toml");
+                            "/etc/pinwatch/pinwatch.toml");
     BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
     BOOST_REQUIRE(c->notifiers.size() == 2u);
     auto const& m = c->notifiers[0];
@@ -272,7 +287,7 @@ type = "console"
 }
 
 BOOST_AUTO_TEST_CASE(notifier_mistakes_are_named_with_their_line) {
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.a]
 type = "carrier-pigeon"
 [notifiers.b]
@@ -286,7 +301,7 @@ colour = "red"
 type = "console"
 packages = "django"
 )",
-                          "p.toml");
+                            "p.toml");
     BOOST_REQUIRE(!c.has_value());
     auto const text = all(c.error());
     BOOST_TEST(text.find("p.toml:3: notifiers.a.type: unknown notifier type 'carrier-pigeon' "
@@ -314,7 +329,7 @@ BOOST_AUTO_TEST_CASE(slack_and_webhook_notifiers_resolve_their_secrets) {
     ScopedEnv slack("PINWATCH_TEST_SLACK_URL", kSlackUrl);
     ScopedEnv key("PINWATCH_TEST_WEBHOOK_SECRET", kWhsec);
 
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.team-slack]
 type = "slack"
 webhook_url = "env:PINWATCH_TEST_SLACK_URL"
@@ -327,7 +342,7 @@ secret = "env:PINWATCH_TEST_WEBHOOK_SECRET"
 type = "slack"
 webhook_url = "http://127.0.0.1:8080/services/x"
 )",
-                          (dir / "pinwatch.toml").string());
+                            (dir / "pinwatch.toml").string());
     fs::remove_all(dir);
     BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
     BOOST_REQUIRE(c->notifiers.size() == 3u);
@@ -336,22 +351,23 @@ webhook_url = "http://127.0.0.1:8080/services/x"
         by_name[n.name] = &n;
     auto const& s = *by_name.at("team-slack");
     BOOST_TEST(s.type == "slack");
-    BOOST_TEST(s.webhook_url.reveal() == kSlackUrl);
+    BOOST_TEST(s.as<SlackConfig>()->webhook_url.reveal() == kSlackUrl);
     BOOST_TEST(s.route.events.size() == 1u);
     auto const& w = *by_name.at("audit-hook");
     BOOST_TEST(w.type == "webhook");
-    BOOST_TEST(w.url.reveal() == kHookUrl);
+    BOOST_TEST(w.as<WebhookConfig>()->url.reveal() == kHookUrl);
     // The key bytes: base64 "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" decodes to 24 bytes.
-    BOOST_TEST(w.signing_key.reveal().size() == 24u);
-    BOOST_TEST(w.signing_key.reveal().substr(0, 3) == "\x31\xf2\x90");
-    BOOST_TEST(by_name.at("local")->webhook_url.reveal() == "http://127.0.0.1:8080/services/x");
+    BOOST_TEST(w.as<WebhookConfig>()->signing_key.reveal().size() == 24u);
+    BOOST_TEST(w.as<WebhookConfig>()->signing_key.reveal().substr(0, 3) == "\x31\xf2\x90");
+    BOOST_TEST(by_name.at("local")->as<SlackConfig>()->webhook_url.reveal() ==
+               "http://127.0.0.1:8080/services/x");
 }
 
 BOOST_AUTO_TEST_CASE(notifier_setting_errors_say_what_and_where_without_the_secret) {
     ScopedEnv bad_url("PINWATCH_TEST_BAD_URL", "http://hooks.slack.com/services/s3cr3t");
     ScopedEnv bad_key("PINWATCH_TEST_BAD_KEY", "s3cr3t-not-a-whsec-key");
     ::unsetenv("PINWATCH_TEST_NOT_SET");
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.a-unset]
 type = "slack"
 webhook_url = "env:PINWATCH_TEST_NOT_SET"
@@ -393,7 +409,7 @@ webhook_url = "http://localhost.evil.example/s3cr3t"
 type = "console"
 secret = "x"
 )",
-                          "n.toml");
+                            "n.toml");
     BOOST_REQUIRE(!c.has_value());
     require_no_secrets(c.error());
     std::string const https = "an https:// URL (http:// only to 127.0.0.1 or localhost)";
@@ -441,12 +457,12 @@ BOOST_AUTO_TEST_CASE(secret_files_others_can_read_are_refused_by_name) {
     std::ofstream(dir / "slack-url") << kSlackUrl << "\n";
     fs::permissions(dir / "slack-url", fs::perms::owner_read | fs::perms::owner_write |
                                            fs::perms::group_read | fs::perms::others_read);
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.team-slack]
 type = "slack"
 webhook_url = "file:slack-url"
 )",
-                          (dir / "pinwatch.toml").string());
+                            (dir / "pinwatch.toml").string());
     fs::remove_all(dir);
     BOOST_REQUIRE(!c.has_value());
     BOOST_REQUIRE(c.error().size() == 1u);
@@ -460,7 +476,7 @@ webhook_url = "file:slack-url"
 // --- [notifiers.<name>] type = "email" --------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(an_email_notifier) {
-    auto c = parse_config(R"(requirements = ["r.txt"]
+    auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.ops-mail]
 type = "email"
 smtp_url = "smtp://mail.example.com:587"
@@ -471,14 +487,14 @@ from = "pinwatch <pinwatch@example.com>"
 to = ["dev-team@example.com", "ops@example.com"]
 events = ["new_release"]
 )",
-                          "/etc/pinwatch/pinwatch.toml");
+                            "/etc/pinwatch/pinwatch.toml");
     BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
     BOOST_REQUIRE_EQUAL(c->notifiers.size(), 1u);
     auto const& n = c->notifiers[0];
     BOOST_TEST(n.name == "ops-mail");
     BOOST_TEST(n.type == "email");
-    BOOST_REQUIRE(n.email.has_value());
-    auto const& e = *n.email;
+    BOOST_REQUIRE(n.as<EmailConfig>() != nullptr);
+    auto const& e = *n.as<EmailConfig>();
     BOOST_TEST(e.smtp_url == "smtp://mail.example.com:587");
     BOOST_TEST(e.host == "mail.example.com");
     BOOST_TEST(e.port == 587);
@@ -494,37 +510,37 @@ events = ["new_release"]
 
 BOOST_AUTO_TEST_CASE(email_schemes_ports_and_starttls) {
     auto parse = [](std::string const& extra) {
-        return parse_config("requirements = [\"r.txt\"]\n[notifiers.m]\ntype = \"email\"\n"
-                            "from = \"a@example.com\"\nto = [\"b@example.com\"]\n" +
-                                extra,
-                            "m.toml");
+        return parse_channels("requirements = [\"r.txt\"]\n[notifiers.m]\ntype = \"email\"\n"
+                              "from = \"a@example.com\"\nto = [\"b@example.com\"]\n" +
+                                  extra,
+                              "m.toml");
     };
     auto smtps = parse("smtp_url = \"smtps://mail.example.com\"\n");
     BOOST_REQUIRE(smtps.has_value());
-    BOOST_TEST(smtps->notifiers[0].email->port == 465);
-    BOOST_TEST((smtps->notifiers[0].email->security == SmtpSecurity::implicit_tls));
-    BOOST_TEST(!smtps->notifiers[0].email->username.has_value());
+    BOOST_TEST(smtps->notifiers[0].as<EmailConfig>()->port == 465);
+    BOOST_TEST((smtps->notifiers[0].as<EmailConfig>()->security == SmtpSecurity::implicit_tls));
+    BOOST_TEST(!smtps->notifiers[0].as<EmailConfig>()->username.has_value());
 
     auto smtp = parse("smtp_url = \"SMTP://mail.example.com/\"\n");
     BOOST_REQUIRE(smtp.has_value());
-    BOOST_TEST(smtp->notifiers[0].email->port == 587);
-    BOOST_TEST((smtp->notifiers[0].email->security == SmtpSecurity::starttls));
+    BOOST_TEST(smtp->notifiers[0].as<EmailConfig>()->port == 587);
+    BOOST_TEST((smtp->notifiers[0].as<EmailConfig>()->security == SmtpSecurity::starttls));
 
     auto plain = parse("smtp_url = \"smtp://127.0.0.1:2525\"\nstarttls = false\n");
     BOOST_REQUIRE(plain.has_value());
-    BOOST_TEST(plain->notifiers[0].email->host == "127.0.0.1");
-    BOOST_TEST(plain->notifiers[0].email->port == 2525);
-    BOOST_TEST((plain->notifiers[0].email->security == SmtpSecurity::plain));
+    BOOST_TEST(plain->notifiers[0].as<EmailConfig>()->host == "127.0.0.1");
+    BOOST_TEST(plain->notifiers[0].as<EmailConfig>()->port == 2525);
+    BOOST_TEST((plain->notifiers[0].as<EmailConfig>()->security == SmtpSecurity::plain));
 
     auto v6 = parse("smtp_url = \"smtps://[::1]:4650\"\n");
     BOOST_REQUIRE(v6.has_value());
-    BOOST_TEST(v6->notifiers[0].email->host == "::1");
-    BOOST_TEST(v6->notifiers[0].email->port == 4650);
+    BOOST_TEST(v6->notifiers[0].as<EmailConfig>()->host == "::1");
+    BOOST_TEST(v6->notifiers[0].as<EmailConfig>()->port == 4650);
 }
 
 BOOST_AUTO_TEST_CASE(email_settings_are_checked_key_by_key) {
     auto messages = [](std::string const& table) {
-        auto c = parse_config(
+        auto c = parse_channels(
             "requirements = [\"r.txt\"]\n[notifiers.m]\ntype = \"email\"\n" + table, "m.toml");
         std::vector<std::string> out;
         if (c.has_value()) return out;
@@ -589,14 +605,14 @@ BOOST_AUTO_TEST_CASE(email_settings_are_checked_key_by_key) {
 }
 
 BOOST_AUTO_TEST_CASE(email_keys_belong_to_email_notifiers_only) {
-    auto c = parse_config("requirements = [\"r.txt\"]\n[notifiers.c]\ntype = \"console\"\n"
-                          "smtp_url = \"smtp://m.example.com\"\n",
-                          "c.toml");
+    auto c = parse_channels("requirements = [\"r.txt\"]\n[notifiers.c]\ntype = \"console\"\n"
+                            "smtp_url = \"smtp://m.example.com\"\n",
+                            "c.toml");
     BOOST_REQUIRE(!c.has_value());
     BOOST_TEST(all(c.error()) == "c.toml:4: notifiers.c.smtp_url: not a setting of type "
                                  "'console' (only of type 'email')\n");
     auto untyped =
-        parse_config("requirements = [\"r.txt\"]\n[notifiers.x]\nevents = []\n", "x.toml");
+        parse_channels("requirements = [\"r.txt\"]\n[notifiers.x]\nevents = []\n", "x.toml");
     BOOST_REQUIRE(!untyped.has_value());
     BOOST_TEST(all(untyped.error()) == "x.toml:2: notifiers.x.type: missing (expected one "
                                        "of: console, slack, webhook, email)\n");
@@ -694,4 +710,47 @@ BOOST_AUTO_TEST_CASE(state_table_path_and_keep) {
                                        "seconds");
     BOOST_TEST(bad.error()[1].str().rfind("k.toml:4: state.size: unknown key", 0) == 0u,
                bad.error()[1].str());
+}
+
+// A channel config has never heard of (Matrix, say) is one reader: config reads the keys every
+// notifier has, hands the channel its own, lists it among the types and keeps what it read.
+struct MatrixSettings final : ChannelSettings {
+    std::string room;
+    std::string destination() const override { return room; }
+};
+
+BOOST_AUTO_TEST_CASE(a_new_channel_is_one_reader_config_does_not_name) {
+    ChannelReaders const channels{{"console",
+                                   {},
+                                   [](Reader& r, ChannelTable const& t) {
+                                       reject_foreign_keys(r, t, {}, false);
+                                       return std::shared_ptr<ChannelSettings const>(
+                                           std::make_shared<MatrixSettings>());
+                                   }},
+                                  {"matrix", {"room"}, [](Reader& r, ChannelTable const& t) {
+                                       auto s = std::make_shared<MatrixSettings>();
+                                       reject_foreign_keys(r, t, {"room"}, false);
+                                       if (auto const* v = t.at("room"))
+                                           if (auto room = r.string(*v, t.full("room")))
+                                               s->room = *room;
+                                       return std::shared_ptr<ChannelSettings const>(s);
+                                   }}};
+    auto ok = parse_config("requirements = [\"r.txt\"]\n[notifiers.chat]\ntype = \"matrix\"\n"
+                           "room = \"!ops:example.org\"\nevents = [\"new_release\"]\n",
+                           "m.toml", {}, channels);
+    BOOST_REQUIRE_MESSAGE(ok.has_value(), (ok ? std::string() : all(ok.error())));
+    BOOST_REQUIRE_EQUAL(ok->notifiers.size(), 1u);
+    BOOST_REQUIRE(ok->notifiers[0].as<MatrixSettings>() != nullptr);
+    BOOST_TEST(ok->notifiers[0].as<MatrixSettings>()->room == "!ops:example.org");
+    BOOST_TEST(ok->notifiers[0].route.events.size() == 1u);
+
+    auto bad = parse_config("requirements = [\"r.txt\"]\n[notifiers.chat]\ntype = \"slack\"\n"
+                            "rooom = 1\n[notifiers.c]\ntype = \"console\"\nroom = \"x\"\n",
+                            "m.toml", {}, channels);
+    BOOST_REQUIRE(!bad.has_value());
+    BOOST_TEST(all(bad.error()) ==
+               "m.toml:3: notifiers.chat.type: unknown notifier type 'slack' (expected console, "
+               "matrix)\n"
+               "m.toml:4: notifiers.chat.rooom: unknown key (did you mean 'room'?)\n"
+               "m.toml:7: notifiers.c.room: unknown key (type 'console' takes no settings)\n");
 }

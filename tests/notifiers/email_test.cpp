@@ -112,7 +112,8 @@ std::string status(Delivery const& d) {
 // The notifier as the daemon builds it: from TOML, through the registry.
 Result<std::unique_ptr<Notifier>> from_config(std::string const& table,
                                               NotifierContext const& ctx) {
-    auto cfg = config::parse_config("requirements = [\"r.txt\"]\n" + table, "/tmp/p.toml");
+    auto cfg = config::parse_config("requirements = [\"r.txt\"]\n" + table, "/tmp/p.toml", {},
+                                    channel_readers());
     if (!cfg) {
         std::string all;
         for (auto const& e : cfg.error())

@@ -434,7 +434,9 @@ BOOST_AUTO_TEST_CASE(the_registry_builds_slack_notifiers_only_with_a_client) {
     c.name = "team-slack";
     c.type = "slack";
     c.route.notifier = c.name;
-    c.webhook_url = Secret("https://hooks.slack.com/services/T/B/s3cr3t");
+    auto settings = std::make_shared<SlackConfig>();
+    settings->webhook_url = Secret("https://hooks.slack.com/services/T/B/s3cr3t");
+    c.settings = settings;
     std::ostringstream console;
     auto none = make_notifier(c, NotifierContext{console, nullptr});
     BOOST_REQUIRE(!none.has_value());

@@ -301,8 +301,10 @@ BOOST_AUTO_TEST_CASE(the_registry_builds_webhook_notifiers_only_with_a_client) {
     c.name = "audit-hook";
     c.type = "webhook";
     c.route.notifier = c.name;
-    c.url = Secret("https://hooks.example.com/pinwatch");
-    c.signing_key = Secret(key_bytes());
+    auto settings = std::make_shared<WebhookConfig>();
+    settings->url = Secret("https://hooks.example.com/pinwatch");
+    settings->signing_key = Secret(key_bytes());
+    c.settings = settings;
     std::ostringstream console;
     auto none = make_notifier(c, NotifierContext{console, nullptr});
     BOOST_REQUIRE(!none.has_value());
@@ -312,7 +314,9 @@ BOOST_AUTO_TEST_CASE(the_registry_builds_webhook_notifiers_only_with_a_client) {
     auto made = make_notifier(c, NotifierContext{console, h.client.get()});
     BOOST_REQUIRE_MESSAGE(made.has_value(), (made ? std::string() : made.error()));
     BOOST_TEST((*made)->name() == "audit-hook");
-    c.signing_key = Secret();
+    auto no_key = std::make_shared<WebhookConfig>(*settings);
+    no_key->signing_key = Secret();
+    c.settings = no_key;
     auto unsigned_ = make_notifier(c, NotifierContext{console, h.client.get()});
     BOOST_REQUIRE(!unsigned_.has_value());
     BOOST_TEST(unsigned_.error() == "notifier 'audit-hook': type 'webhook' needs 'secret'");
