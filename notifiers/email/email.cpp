@@ -98,7 +98,8 @@ Result<std::unique_ptr<Notifier>> make_email_notifier(config::NotifierConfig con
     s.smtp.security = e.security;
     s.smtp.username = e.username;
     if (e.password_ref) {
-        // TODO(merge): NotifierContext::resolve_secret is config/secrets.hpp's resolver.
+        // The password is a secret reference (env:, file:, credential:), resolved by the
+        // resolver the composition root injects (config/secrets), never read from the config.
         if (!ctx.resolve_secret)
             return fail(where + ": key 'password': no secret resolver is available to read it");
         auto password = ctx.resolve_secret(*e.password_ref);
