@@ -188,9 +188,8 @@ bool route_accepts(Route const& r, Event const& e) {
 }
 
 void parse_fields(Subscription& sub) {
-    auto& p = sub.parsed;
-    p = Subscription::Parsed{};
-    p.filled = true;
+    auto parsed = std::make_shared<Subscription::Parsed>();
+    auto& p = *parsed;
     if (auto spec = packaging::SpecifierSet::parse(sub.specifier)) p.specifier = std::move(*spec);
     if (sub.pinned) {
         if (auto v = packaging::Version::parse(*sub.pinned)) p.pinned = std::move(*v);
@@ -198,6 +197,7 @@ void parse_fields(Subscription& sub) {
     }
     p.prereleases_wanted =
         sub.prereleases || (p.specifier && p.specifier->prereleases().value_or(false));
+    sub.parsed = std::move(parsed);
     auto& rules = sub.rules;
     rules.ignore_sets.clear();
     rules.ignore_sets.reserve(rules.ignore.size());

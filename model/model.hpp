@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -82,15 +83,18 @@ struct Subscription {
     // The strings above parsed once, where subscriptions are loaded (load_requirements) and
     // read back (the state store), by parse_fields: the diff and the summaries work on these
     // instead of parsing `specifier`, `pinned` and the ignore rules again for every release.
+    // Shared and read-only: a subscription is copied often (the scheduler, the poller, check's
+    // rows), and the parsed values (a specifier set, a version) are its largest part. Null
+    // until parse_fields runs.
     struct Parsed {
-        bool filled = false;                              // parse_fields ran on this value
         std::optional<packaging::SpecifierSet> specifier; // nullopt: not a valid specifier set
         std::optional<packaging::Version> pinned;         // nullopt: no pin, or not PEP 440
         std::optional<std::string> pinned_key;            // release_key of `pinned` text
         // Pre-releases count as "newer" only where the requirement accepts them: `--pre`, or a
         // specifier that names one itself (packaging's implicit rule).
         bool prereleases_wanted = false;
-    } parsed;
+    };
+    std::shared_ptr<Parsed const> parsed;
 };
 
 // Fills sub.parsed and sub.rules.ignore_sets from the strings; idempotent. Called once where a

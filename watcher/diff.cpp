@@ -16,7 +16,7 @@ using packaging::Version;
 // The subscription with its parsed fields: as loaded (parse_fields ran), or a parsed copy for
 // a value built by hand.
 Subscription const& parsed(Subscription const& sub, std::optional<Subscription>& copy) {
-    if (sub.parsed.filled) return sub;
+    if (sub.parsed) return sub;
     copy = sub;
     parse_fields(*copy);
     return *copy;
@@ -24,14 +24,14 @@ Subscription const& parsed(Subscription const& sub, std::optional<Subscription>&
 
 StoredSubscription const& parsed(StoredSubscription const& s,
                                  std::optional<StoredSubscription>& copy) {
-    if (s.sub.parsed.filled) return s;
+    if (s.sub.parsed) return s;
     copy = s;
     parse_fields(copy->sub);
     return *copy;
 }
 
 bool allows(Subscription const& sub, Version const& v) {
-    auto const& spec = sub.parsed.specifier;
+    auto const& spec = sub.parsed->specifier;
     return spec && spec->contains(v, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
 }
 
@@ -75,7 +75,7 @@ struct Poll {
 
     std::optional<Version> compute_reference() const {
         auto const& sub = s.sub;
-        if (sub.parsed.pinned) return sub.parsed.pinned;
+        if (sub.parsed->pinned) return sub.parsed->pinned;
         std::optional<Version> best_final, best_any, allowed_final, allowed_any;
         auto const raise = [](std::optional<Version>& best, Version const& v) {
             if (!best || v > *best) best = v;
@@ -113,12 +113,12 @@ Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
 bool is_pinned_version(Subscription const& sub, std::string const& version) {
     if (!sub.pinned) return false;
     auto const v = Version::parse(version);
-    if (sub.parsed.pinned && v) return *sub.parsed.pinned == *v;
+    if (sub.parsed->pinned && v) return *sub.parsed->pinned == *v;
     return *sub.pinned == version;
 }
 
 bool pin_is_prerelease(Subscription const& sub) {
-    return sub.parsed.pinned && sub.parsed.pinned->is_prerelease();
+    return sub.parsed->pinned && sub.parsed->pinned->is_prerelease();
 }
 
 // A new release as the team's rules see it: an event to send, or nothing (ignored, a
@@ -386,7 +386,7 @@ void diff_unchanged(StateUpdate& u, Poll& p) {
             hit = &it->second;
         } else {
             for (auto const& [version, r] : p.known)
-                if (release_key(version) == *s.sub.parsed.pinned_key) hit = &r;
+                if (release_key(version) == *s.sub.parsed->pinned_key) hit = &r;
         }
         diff_pin(
             u, s, hit != nullptr, hit && hit->yanked, hit ? hit->yank_reason : std::nullopt,
@@ -583,7 +583,7 @@ void diff_full(StateUpdate& u, Poll& p) {
     if (s.sub.pinned && !obs.releases.empty()) {
         Release const* hit = nullptr;
         for (std::size_t i = 0; i < obs.releases.size(); ++i)
-            if (m.keys[i] == *s.sub.parsed.pinned_key) hit = &obs.releases[i];
+            if (m.keys[i] == *s.sub.parsed->pinned_key) hit = &obs.releases[i];
         diff_pin(
             u, s, hit != nullptr, hit && hit->yanked, hit ? hit->yank_reason : std::nullopt,
             [&] { return listing_of(obs.releases); }, p.now);
@@ -633,8 +633,8 @@ std::vector<std::string> pin_alternatives(Subscription const& sub0,
     std::vector<std::string> out;
     std::optional<Subscription> copy;
     auto const& sub = parsed(sub0, copy);
-    if (!sub.parsed.pinned) return out;
-    auto const& pin = *sub.parsed.pinned;
+    if (!sub.parsed->pinned) return out;
+    auto const& pin = *sub.parsed->pinned;
     bool const pre_ok = sub.prereleases || pin.is_prerelease();
     struct Candidate {
         Version v;

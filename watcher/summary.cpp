@@ -23,9 +23,9 @@ struct Candidates {
 // Reads every release once: the pin's own state, and the candidates for the other stages.
 Candidates scan(Subscription const& sub, std::vector<StoredRelease> const& releases,
                 ReleaseSummary& out) {
-    auto const& pin = sub.parsed.pinned;
+    auto const& pin = sub.parsed->pinned;
     // Pre-releases count as "newer" only where the requirement would accept them.
-    bool const pre_ok = sub.parsed.prereleases_wanted;
+    bool const pre_ok = sub.parsed->prereleases_wanted;
     Candidates c;
     c.versions.reserve(releases.size());
     c.releases.reserve(releases.size());
@@ -82,7 +82,7 @@ void judge_python(Candidates const& c, std::optional<Version> const& python, Rel
 
 // The newest non-yanked version the specifier allows (the index's spelling of it).
 std::optional<std::string> latest_allowed(Subscription const& sub, Candidates const& c) {
-    auto const& spec = sub.parsed.specifier;
+    auto const& spec = sub.parsed->specifier;
     if (!spec) return std::nullopt;
     auto const allowed =
         spec->filter(c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
@@ -108,7 +108,7 @@ ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelea
         judge_python(c, target ? std::optional(std::move(*target)) : std::nullopt, out);
     }
     out.latest_allowed = latest_allowed(sub, c);
-    if (auto const& pin = sub.parsed.pinned)
+    if (auto const& pin = sub.parsed->pinned)
         out.update_type =
             c.newer.empty() ? UpdateType::none : classify_update(*pin, c.versions[c.newer.back()]);
     return out;
@@ -118,7 +118,7 @@ ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelea
 
 ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
                          std::optional<std::string> const& python) {
-    if (sub.parsed.filled) return summarize_parsed(sub, releases, python);
+    if (sub.parsed) return summarize_parsed(sub, releases, python);
     Subscription copy = sub; // built by hand: parse its fields first
     parse_fields(copy);
     return summarize_parsed(copy, releases, python);

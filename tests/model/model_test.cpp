@@ -80,16 +80,16 @@ BOOST_AUTO_TEST_CASE(parse_fields_parses_the_requirement_once) {
     s.specifier = "==2.0.0rc1,>=1.0";
     s.pinned = "2.0.0-RC1";
     s.rules.ignore = {">=3", "not a specifier", "==2.5.*"};
-    BOOST_TEST(!s.parsed.filled);
+    BOOST_TEST(s.parsed == nullptr);
     parse_fields(s);
-    BOOST_TEST(s.parsed.filled);
-    BOOST_REQUIRE(s.parsed.specifier.has_value());
-    BOOST_TEST(s.parsed.specifier->str() == "==2.0.0rc1,>=1.0");
-    BOOST_REQUIRE(s.parsed.pinned.has_value());
-    BOOST_TEST(s.parsed.pinned->str() == "2.0.0rc1");
-    BOOST_TEST(s.parsed.pinned_key.value_or("") == "2.0.0rc1");
+    BOOST_TEST(s.parsed != nullptr);
+    BOOST_REQUIRE(s.parsed->specifier.has_value());
+    BOOST_TEST(s.parsed->specifier->str() == "==2.0.0rc1,>=1.0");
+    BOOST_REQUIRE(s.parsed->pinned.has_value());
+    BOOST_TEST(s.parsed->pinned->str() == "2.0.0rc1");
+    BOOST_TEST(s.parsed->pinned_key.value_or("") == "2.0.0rc1");
     // The specifier names a pre-release: pre-releases are wanted although --pre is not set.
-    BOOST_TEST(s.parsed.prereleases_wanted);
+    BOOST_TEST(s.parsed->prereleases_wanted);
     // One parsed rule per ignore rule; one that does not parse never matches.
     BOOST_REQUIRE(s.rules.ignore_sets.size() == 3u);
     BOOST_TEST(s.rules.ignore_sets[0].has_value());
@@ -106,15 +106,15 @@ BOOST_AUTO_TEST_CASE(parse_fields_parses_the_requirement_once) {
     s.prereleases = false;
     s.rules.ignore.clear();
     parse_fields(s);
-    BOOST_TEST(!s.parsed.specifier.has_value());
-    BOOST_TEST(!s.parsed.pinned.has_value());
-    BOOST_TEST(!s.parsed.pinned_key.has_value());
-    BOOST_TEST(!s.parsed.prereleases_wanted);
+    BOOST_TEST(!s.parsed->specifier.has_value());
+    BOOST_TEST(!s.parsed->pinned.has_value());
+    BOOST_TEST(!s.parsed->pinned_key.has_value());
+    BOOST_TEST(!s.parsed->prereleases_wanted);
     BOOST_TEST(s.rules.ignore_sets.empty());
     // --pre alone wants pre-releases.
     s.specifier = "";
     s.prereleases = true;
     parse_fields(s);
-    BOOST_TEST(s.parsed.specifier.has_value());
-    BOOST_TEST(s.parsed.prereleases_wanted);
+    BOOST_TEST(s.parsed->specifier.has_value());
+    BOOST_TEST(s.parsed->prereleases_wanted);
 }
