@@ -7,6 +7,7 @@
 #include "notifiers/registry.hpp"
 #include "notifiers/slack/slack.hpp"
 #include "notifiers/webhook/webhook.hpp"
+#include "tests/fakes/config_errors.hpp"
 #include "tests/fakes/special_files.hpp"
 
 #include <cstdlib>
@@ -25,45 +26,14 @@ using pinwatch::notifiers::SlackConfig;
 using pinwatch::notifiers::WebhookConfig;
 namespace fs = std::filesystem;
 
+using namespace pinwatch::testing;
+
 namespace {
 // A config with notifiers, read as the commands read it: each channel's keys by its registry
 // entry's reader (config/ reads only what every notifier has).
 pinwatch::Result<Config, std::vector<ConfigError>> parse_channels(std::string const& text,
                                                                   std::string const& path) {
     return parse_config(text, path, {}, pinwatch::notifiers::channel_readers());
-}
-std::string all(std::vector<ConfigError> const& errors) {
-    std::string out;
-    for (auto const& e : errors)
-        out += e.str() + "\n";
-    return out;
-}
-std::set<std::string> messages(std::vector<ConfigError> const& errors) {
-    std::set<std::string> out;
-    for (auto const& e : errors)
-        out.insert(e.str());
-    return out;
-}
-
-// Secrets used below; none of them may appear in any message.
-constexpr char const* kSlackUrl = "https://hooks.slack.com/services/T0/B0/s3cr3tSLACK";
-constexpr char const* kHookUrl = "https://hooks.example.com/pinwatch?token=s3cr3tHOOK";
-// A Standard Webhooks test key (standard-webhooks' own test vector).
-constexpr char const* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-struct ScopedEnv {
-    std::string name;
-    ScopedEnv(std::string n, char const* value) : name(std::move(n)) {
-        ::setenv(name.c_str(), value, 1);
-    }
-    ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
-
-void require_no_secrets(std::vector<ConfigError> const& errors) {
-    for (auto const& e : errors) {
-        for (char const* secret : {"s3cr3t", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
-            BOOST_TEST(e.str().find(secret) == std::string::npos, e.str());
-    }
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "config/config.hpp"
+#include "tests/fakes/config_errors.hpp"
 #include "watcher/sources/github/github.hpp"
 #include "watcher/sources/registry.hpp"
 
@@ -15,40 +16,9 @@ using namespace pinwatch;
 using namespace pinwatch::config;
 using pinwatch::watcher::GithubSettings;
 
+using namespace pinwatch::testing;
+
 namespace {
-std::string all(std::vector<ConfigError> const& errors) {
-    std::string out;
-    for (auto const& e : errors)
-        out += e.str() + "\n";
-    return out;
-}
-std::set<std::string> messages(std::vector<ConfigError> const& errors) {
-    std::set<std::string> out;
-    for (auto const& e : errors)
-        out.insert(e.str());
-    return out;
-}
-
-// Secrets used below; none of them may appear in any message.
-constexpr char const* kSlackUrl = "https://hooks.slack.com/services/T0/B0/s3cr3tSLACK";
-constexpr char const* kHookUrl = "https://hooks.example.com/pinwatch?token=s3cr3tHOOK";
-// A Standard Webhooks test key (standard-webhooks' own test vector).
-constexpr char const* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-struct ScopedEnv {
-    std::string name;
-    ScopedEnv(std::string n, char const* value) : name(std::move(n)) {
-        ::setenv(name.c_str(), value, 1);
-    }
-    ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
-
-void require_no_secrets(std::vector<ConfigError> const& errors) {
-    for (auto const& e : errors) {
-        for (char const* secret : {"s3cr3t", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
-            BOOST_TEST(e.str().find(secret) == std::string::npos, e.str());
-    }
-}
 
 Result<Config, std::vector<ConfigError>> parse_config_with_sources(std::string const& text,
                                                                    std::string const& path) {
