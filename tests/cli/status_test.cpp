@@ -434,6 +434,21 @@ BOOST_AUTO_TEST_CASE(config_without_state_uses_the_daemons_default_and_creates_n
     BOOST_TEST(fs::is_empty(home));
 }
 
+// `status --config` on a state file at state/state.db under `dir` that watches "demo": it
+// finds the file from the config and shows the package.
+static Status status_of_config(TempDir const& dir, std::string const& config) {
+    fs::create_directories(dir.path / "state");
+    {
+        StateStore store((dir.path / "state" / "state.db").string());
+        store.upsert_subscription(sub("demo"), std::time(nullptr));
+    }
+    auto s = status_args({"--config", config});
+    BOOST_TEST(s.rc == 0, s.err);
+    BOOST_TEST(contains(s.out, "demo"));
+    BOOST_TEST(contains(s.out, (dir.path / "state" / "state.db").string()));
+    return s;
+}
+
 // `status --config` needs only the config's `state`: notifiers whose secrets this shell cannot
 // resolve (no $CREDENTIALS_DIRECTORY, an unset variable), even unknown keys, do not stop it.
 BOOST_AUTO_TEST_CASE(status_with_a_config_needs_no_secrets) {
@@ -446,15 +461,7 @@ BOOST_AUTO_TEST_CASE(status_with_a_config_needs_no_secrets) {
                              "webhook_url = \"credential:slack-webhook\"\n"
                              "[notifiers.hook]\ntype = \"webhook\"\n"
                              "url = \"env:PINWATCH_STATUS_TEST_UNSET\"\nsecret = \"file:nope\"\n";
-    fs::create_directories(dir.path / "state");
-    {
-        StateStore store((dir.path / "state" / "state.db").string());
-        store.upsert_subscription(sub("demo"), std::time(nullptr));
-    }
-    auto const s = status_args({"--config", config});
-    BOOST_TEST(s.rc == 0, s.err);
-    BOOST_TEST(contains(s.out, "demo"));
-    BOOST_TEST(contains(s.out, (dir.path / "state" / "state.db").string()));
+    auto const s = status_of_config(dir, config);
     BOOST_TEST(!contains(s.err, "credential"), s.err);
 }
 
@@ -464,15 +471,7 @@ BOOST_AUTO_TEST_CASE(status_with_a_config_reads_the_state_table) {
     auto const config = (dir.path / "pinwatch.toml").string();
     std::ofstream(config) << "requirements = [\"missing.txt\"]\n"
                              "[state]\npath = \"state/state.db\"\nkeep = \"2h\"\n";
-    fs::create_directories(dir.path / "state");
-    {
-        StateStore store((dir.path / "state" / "state.db").string());
-        store.upsert_subscription(sub("demo"), std::time(nullptr));
-    }
-    auto const s = status_args({"--config", config});
-    BOOST_TEST(s.rc == 0, s.err);
-    BOOST_TEST(contains(s.out, "demo"));
-    BOOST_TEST(contains(s.out, (dir.path / "state" / "state.db").string()));
+    auto const s = status_of_config(dir, config);
 }
 
 // An admin's shell has no $STATE_DIRECTORY: when the user has no state file of its own, status
