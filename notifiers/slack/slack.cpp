@@ -379,15 +379,17 @@ std::string SlackConfig::without_secrets(std::string text, std::filesystem::path
 
 config::ChannelReader slack_channel() {
     std::vector<std::string> const keys{"webhook_url"};
-    return {"slack", keys,
-            [keys](config::Reader& r, config::ChannelTable const& t)
-                -> std::shared_ptr<config::ChannelSettings const> {
-                config::reject_foreign_keys(r, t, keys, false);
-                require_key(r, t, "webhook_url", "the incoming webhook's URL");
-                auto s = std::make_shared<SlackConfig>();
-                read_endpoint(r, t, "webhook_url", s->webhook_url);
-                return s;
-            }};
+    config::ChannelReader c{"slack", keys,
+                            [keys](config::Reader& r, config::ChannelTable const& t)
+                                -> std::shared_ptr<config::ChannelSettings const> {
+                                config::reject_foreign_keys(r, t, keys, false);
+                                require_key(r, t, "webhook_url", "the incoming webhook's URL");
+                                auto s = std::make_shared<SlackConfig>();
+                                read_endpoint(r, t, "webhook_url", s->webhook_url);
+                                return s;
+                            }};
+    c.batch_window = std::chrono::seconds(60); // one message for what comes within a minute
+    return c;
 }
 
 } // namespace pinwatch::notifiers
