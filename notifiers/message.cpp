@@ -490,7 +490,8 @@ std::string batch_header(std::span<Message const> messages, std::size_t max_char
         }
         std::size_t shown = 0;
         for (auto const& nv : names) {
-            if (shown > 0 && out.size() + nv.size() + 2 > max_chars) break;
+            // Room kept for " and 35 more".
+            if (shown > 0 && out.size() + nv.size() + 2 + 14 > max_chars) break;
             out += (shown++ ? ", " : " ") + nv;
         }
         std::size_t const rest = messages.size() - same.size() + (names.size() - shown);
@@ -502,9 +503,11 @@ std::string batch_header(std::span<Message const> messages, std::size_t max_char
 }
 
 std::string batch_title(std::span<Message const> messages, std::size_t part, std::size_t parts) {
-    std::string out = "pinwatch: " + batch_header(messages);
-    if (parts > 1) out += " (part " + std::to_string(part) + " of " + std::to_string(parts) + ")";
-    return out;
+    // A chat's header holds 150 characters: the part number is never the piece cut.
+    std::string const of =
+        parts > 1 ? " (part " + std::to_string(part) + " of " + std::to_string(parts) + ")" : "";
+    std::string const prefix = "pinwatch: ";
+    return prefix + batch_header(messages, 150 - prefix.size() - of.size()) + of;
 }
 
 Batch batch_of(std::vector<Message> messages) {
