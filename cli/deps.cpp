@@ -145,6 +145,13 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
             put_list(w.key(algo), digests);
         w.end_object();
         w.field("section", optional(e.section)).field("group", e.group);
+        if (e.direct) {
+            w.field("direct", *e.direct);
+        } else {
+            w.field("direct", nullptr);
+        }
+        w.field("index", redacted(e.index));
+        put_list(w.key("groups"), e.groups);
         w.end_object();
     }
     w.end_array();
