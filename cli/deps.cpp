@@ -201,6 +201,14 @@ std::string notes_of(packaging::RequirementEntry const& e) {
         notes.push_back("extra " + *e.group);
     if (e.section == "dependency-groups" && e.group) notes.push_back("group " + *e.group);
     if (!e.hashes.empty()) notes.emplace_back("hashes");
+    if (e.direct == std::optional<bool>(false)) notes.emplace_back("transitive");
+    if (!e.groups.empty() && e.section.empty()) {
+        std::string groups;
+        for (auto const& g : e.groups)
+            groups += (groups.empty() ? "" : ",") + g;
+        notes.push_back("groups " + groups);
+    }
+    if (e.index) notes.push_back("index " + redact_url(*e.index));
     std::string out;
     for (auto const& n : notes)
         out += (out.empty() ? "" : ", ") + n;

@@ -599,4 +599,7 @@ BOOST_AUTO_TEST_CASE(a_lock_named_index_never_shows_its_credentials) {
     BOOST_TEST(json.out.find("pypi.corp.example/simple") != std::string::npos);
     auto table = deps({"-r", lock});
     BOOST_TEST(table.out.find("hunter2") == std::string::npos);
+    BOOST_TEST(table.out.find("groups default, index https://pypi.corp.example/simple") !=
+                   std::string::npos,
+               table.out);
 }
