@@ -1119,7 +1119,9 @@ class Reader {
         // A compiled file (pip-compile, uv pip compile) says why each line is there: "# via"
         // naming only packages is a transitive pin; one naming an input file is asked for. A
         // file without annotations is what the team asks for, line by line.
-        std::map<int, bool> const via = reqfile::via_direct(decoded->text);
+        std::map<int, bool> const via = decoded->text.find("via") == std::string::npos
+                                            ? std::map<int, bool>{}
+                                            : reqfile::via_direct(decoded->text);
         for (std::size_t i = first_entry; i < out_.entries.size(); ++i) {
             RequirementEntry& e = out_.entries[i];
             if (e.file != path) continue; // an included file had its own say
