@@ -43,7 +43,7 @@ struct LoadedRequirements {
     std::vector<SkippedRequirement> skipped;
     std::vector<LoadProblem> errors;
     bool unreadable = false; // a top-level file could not be read (usage error)
-    std::string index_url;   // the index the subscriptions use
+    std::string index_url;   // the index the subscriptions use (but where a lock names one)
 };
 
 // What the files say, before anything is subscribed: every entry (watchable or not), the

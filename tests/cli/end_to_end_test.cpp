@@ -778,3 +778,25 @@ BOOST_AUTO_TEST_CASE(check_polls_a_lock_package_on_the_index_its_lock_names) {
     for (auto const& req : w.pypi.server().received())
         BOOST_TEST(req.target.find("internal-auth") == std::string::npos, req.target);
 }
+
+// The daemon reads a lock file named in `requirements` like a requirements file: its locked
+// packages are watched (a baseline first, then one event per change).
+BOOST_AUTO_TEST_CASE(the_daemon_watches_the_packages_of_a_lock_in_requirements) {
+    Workspace w;
+    w.write("poetry.lock", "[[package]]\nname = \"demo\"\nversion = \"1.1\"\ngroups = [\"main\"]\n"
+                           "\n[[package]]\nname = \"other-lib\"\nversion = \"2.0\"\n"
+                           "groups = [\"main\"]\nmarkers = \"sys_platform == 'win32'\"\n"
+                           "\n[metadata]\nlock-version = \"2.1\"\n");
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"poetry.lock\"]\n"
+                             "index_url = \"" +
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n");
+    BOOST_TEST(w.run_once().empty());
+    w.pypi.add_release("demo", {"1.2", 1700001000});
+    w.pypi.add_release("other_lib", {"2.2", 1700001000}); // not for Linux: not watched
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "new_release"));
+    BOOST_TEST(contains(lines[0], "demo 1.2"));
+    BOOST_TEST(contains(lines[0], "you pin 1.1"));
+}
