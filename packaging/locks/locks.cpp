@@ -241,13 +241,14 @@ RequirementEntry package_entry(std::string const& name, std::string const& path,
 
 bool pin(RequirementEntry& e, std::string const& version, LockRead& out) {
     auto spec = SpecifierSet::parse("==" + version);
-    if (!spec || version.find_first_of(",*") != std::string::npos) {
+    if (!spec || spec->specifiers().size() != 1 ||
+        version.find_first_of(",*") != std::string::npos) {
         error(out, e.file, e.line,
               "package '" + e.text + "': version '" + version + "' is not a PEP 440 version");
         return false;
     }
     e.specifier = spec->str();
-    e.pinned = version;
+    e.pinned = std::string(spec->specifiers().front().version_text()); // whitespace dropped
     e.text += "==" + version;
     return true;
 }
