@@ -33,6 +33,8 @@ file:line: message.
 
 options:
   -r, --requirement FILE  a pip requirements file (repeatable; -r/-c inside it are followed)
+                          or a lock file, by its name: uv.lock, poetry.lock, pdm.lock,
+                          Pipfile.lock, pylock.toml, pylock.NAME.toml
   --pyproject FILE        a pyproject.toml: [project] dependencies, optional-dependencies and
                           [dependency-groups] (repeatable)
   --python-version X.Y    judge markers for this Python (X.Y or X.Y.Z) instead of python3's
