@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {
     // with body = render(release()) as asserted in the test above.
     auto const body = WebhookNotifier::render(release());
     BOOST_TEST(WebhookNotifier::sign(key_bytes(), "evt_0123456789abcdef", 1700000060, body) ==
-               "v1,IrKiK7AYPo2WtMGCUBPtUnHb+/Li4W5VMwnpA+/OrkQ=");
+               "v1,IPb9I1CuXRjlSK/PzzbIcEYMMtPf2TEVrizUBiLRpFg=");
 }
 
 BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
     BOOST_TEST(headers.at("webhook-id") == "evt_0123456789abcdef");
     BOOST_TEST(headers.at("webhook-timestamp") == "1700000060");
     BOOST_TEST(headers.at("webhook-signature") ==
-               "v1,IrKiK7AYPo2WtMGCUBPtUnHb+/Li4W5VMwnpA+/OrkQ=");
+               "v1,IPb9I1CuXRjlSK/PzzbIcEYMMtPf2TEVrizUBiLRpFg=");
     BOOST_TEST(n.min_interval().count() == 0);
 }
 
