@@ -734,4 +734,6 @@ BOOST_AUTO_TEST_CASE(a_projects_status_and_a_status_events_fields_are_kept) {
     BOOST_TEST(told.project_status->reason.value() == "malware <b>");
     BOOST_TEST(told.previous_status.value() == "archived");
     BOOST_TEST(is_urgent(told)); // read back, it is still urgent
+    // A batch window holds it as briefly as the other urgent kinds (10 s here, not 60).
+    BOOST_TEST(Outbox(store).release_time("console", 60, 10).value() == 30);
 }
