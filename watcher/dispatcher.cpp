@@ -19,7 +19,7 @@ std::vector<OutboxTarget> Router::recipients(Event const& e, UnixTime now) const
     std::vector<OutboxTarget> out;
     for (auto const& r : routes_) {
         if (!route_accepts(r, e)) continue;
-        UnixTime const due = r.digest && !is_urgent(e.kind) ? r.digest->next_after(now) : now;
+        UnixTime const due = r.digest && !is_urgent(e) ? r.digest->next_after(now) : now;
         out.push_back({r.notifier, due});
     }
     return out;

@@ -489,6 +489,26 @@ BOOST_AUTO_TEST_CASE(digest_schedules) {
     BOOST_TEST(weekly.next_after(next) - next >= 6 * 86400); // the week after, not the same minute
 }
 
+BOOST_AUTO_TEST_CASE(a_quarantine_skips_a_digest_and_other_project_statuses_wait_for_it) {
+    Route digest;
+    digest.digest = parse_digest("hourly");
+    Rig rig({{"digest", {}}}, Rig::quiet(), {digest});
+    UnixTime const now = 1'700'000'123;
+    Event e;
+    e.kind = EventKind::project_status;
+    e.package = "demo";
+    e.project_status = ProjectStatus{"quarantined", "malware"};
+    auto const urgent = rig.d->router().recipients(e, now);
+    BOOST_REQUIRE(urgent.size() == 1u);
+    BOOST_TEST(urgent[0].due == now);
+    for (auto const* status : {"archived", "deprecated", "active"}) {
+        e.project_status = ProjectStatus{status, std::nullopt};
+        auto const later = rig.d->router().recipients(e, now);
+        BOOST_REQUIRE(later.size() == 1u);
+        BOOST_TEST(later[0].due > now, status);
+    }
+}
+
 // --- batch windows ---------------------------------------------------------------------------
 
 namespace {

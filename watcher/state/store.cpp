@@ -191,6 +191,12 @@ CREATE TABLE notifier_stops (
     R"sql(
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
 )sql",
+    // 8: what the index says about the project (PEP 792 project status and its reason), as
+    // last read; NULL until a listing is read, so the first sighting is told apart from a change.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN project_status TEXT;
+ALTER TABLE subscriptions ADD COLUMN project_status_reason TEXT;
+)sql",
 };
 
 // 7: a package's identity is its index without userinfo, with a lower-cased host (see
@@ -417,7 +423,7 @@ constexpr char const* kSubscriptionColumns =
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
-    "vuln_error, advisories, held_until, source_state";
+    "vuln_error, advisories, held_until, source_state, project_status, project_status_reason";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -459,6 +465,8 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
     s.held_until = opt_int(q.getColumn(32));
     s.source_state = opt_text(q.getColumn(33));
+    if (auto status = opt_text(q.getColumn(34)))
+        s.project_status = ProjectStatus{*status, opt_text(q.getColumn(35))};
     parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
@@ -487,7 +495,8 @@ std::vector<Advisory> advisories_from_json(std::string const& text) {
 }
 
 std::string event_extra_to_json(Event const& e) {
-    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python && !e.python)
+    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python &&
+        !e.python && !e.project_status && !e.previous_status)
         return "";
     JsonWriter w;
     w.begin_object();
@@ -504,6 +513,13 @@ std::string event_extra_to_json(Event const& e) {
     if (e.requires_python) w.field("requires_python", *e.requires_python);
     if (e.drops_python) w.field("drops_python", *e.drops_python);
     if (e.python) w.field("python", *e.python);
+    if (e.project_status)
+        w.key("project_status")
+            .begin_object()
+            .field("status", e.project_status->status)
+            .field("reason", e.project_status->reason)
+            .end_object();
+    if (e.previous_status) w.field("previous_status", *e.previous_status);
     w.end_object();
     return w.take();
 }
@@ -520,6 +536,10 @@ void event_extra_from_json(std::string const& text, Event& e) {
     if (auto it = d.FindMember("drops_python"); it != d.MemberEnd() && it->value.IsBool())
         e.drops_python = it->value.GetBool();
     e.python = json::optional_string(d, "python");
+    if (auto it = d.FindMember("project_status"); it != d.MemberEnd() && it->value.IsObject())
+        e.project_status = ProjectStatus{json::optional_string(it->value, "status").value_or(""),
+                                         json::optional_string(it->value, "reason")};
+    e.previous_status = json::optional_string(d, "previous_status");
 }
 
 } // namespace sql
@@ -1005,6 +1025,14 @@ WHERE id = ?1)sql");
         bind_opt(q, 4, u.vulns->error);
         q.bind(5, sql::advisories_to_json(u.vulns->live));
         q.bind(6, u.subscription_id);
+        q.exec();
+    }
+    if (u.project_status) {
+        auto& q = statement("UPDATE subscriptions SET project_status = ?, "
+                            "project_status_reason = ? WHERE id = ?");
+        q.bind(1, u.project_status->status);
+        bind_opt(q, 2, u.project_status->reason);
+        q.bind(3, u.subscription_id);
         q.exec();
     }
     if (u.source_state) {
