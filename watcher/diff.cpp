@@ -61,7 +61,8 @@ struct Poll {
     Observation const& obs;
     UnixTime now;
     DiffPolicy const& policy;
-    std::optional<Version> python;                    // policy.python, parsed
+    std::optional<Version> const& python;             // policy.python, parsed
+    ReleaseLinker const& release_link;                // links new releases to their notes
     std::optional<std::optional<Version>> reference_; // reference(), once computed
 
     // Without a pin, a new release is classified against the newest version the specifier
@@ -138,6 +139,7 @@ std::optional<Event> release_event(Poll& p, StoredRelease const& r) {
     e.update = update;
     e.allowed = v && allows(s.sub, *v);
     if (r.yanked) e.detail = "already yanked" + (r.yank_reason ? ": " + *r.yank_reason : "");
+    if (p.release_link) e.link = p.release_link(v ? release_key(*v) : release_key(r.version));
     if (r.requires_python) {
         e.requires_python = r.requires_python;
         if (p.policy.python) {
@@ -730,14 +732,25 @@ bool specifier_allows(Subscription const& sub0, Version const& version) {
     return allows(parsed(sub0, copy), version);
 }
 
+DiffPolicy diff_policy(int failing_after, std::optional<std::string> python) {
+    DiffPolicy p{failing_after, std::move(python), std::nullopt};
+    if (p.python)
+        if (auto v = Version::parse(*p.python)) p.python_version = std::move(*v);
+    return p;
+}
+
 StateUpdate diff(StoredSubscription const& stored,
                  std::map<std::string, StoredRelease> const& known, Observation const& obs,
-                 UnixTime now, UnixTime next_due, DiffPolicy const& policy) {
+                 UnixTime now, UnixTime next_due, DiffPolicy const& policy,
+                 ReleaseLinker const& release_link) {
     std::optional<StoredSubscription> copy;
     auto const& s = parsed(stored, copy);
-    Poll p{s, known, obs, now, policy, std::nullopt, std::nullopt};
-    if (policy.python)
-        if (auto v = Version::parse(*policy.python)) p.python = std::move(*v);
+    // A policy built by hand: its target Python parsed here (diff_policy() parses it once).
+    std::optional<DiffPolicy> own;
+    if (policy.python && !policy.python_version)
+        own = diff_policy(policy.failing_after, policy.python);
+    auto const& pol = own ? *own : policy;
+    Poll p{s, known, obs, now, pol, pol.python_version, release_link, std::nullopt};
 
     StateUpdate u;
     set_common(u, s, now, next_due);

@@ -18,8 +18,8 @@ UnixTime unix_now() {
 Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
                PollerOptions options, Clock clock)
     : client_(client), store_(store), sources_(sources), router_(std::move(router)),
-      options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
-      rng_(std::random_device{}()) {}
+      options_(options), policy_(diff_policy(options.failing_after, options.python)),
+      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {}
 
 std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
     return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
@@ -183,7 +183,7 @@ Poller::fetch(StoredSubscription const& s, Source const& source, PollContext con
 PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& source,
                                    SourceError const& failure, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto const& policy = policy_;
     auto update =
         diff_failure(s, failure, now,
                      next_after_failure(now, s.sub, failure, s.consecutive_failures + 1), policy);
@@ -199,30 +199,30 @@ PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& so
     return outcome;
 }
 
-void Poller::link_release_notes(StoredSubscription const& s, StateUpdate& update) const {
-    bool releases = false;
-    for (auto const& e : update.events)
-        releases = releases || (e.kind == EventKind::new_release && e.version);
-    if (!releases) return;
-    for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
-        if (auto const* other = sources_.find(kind))
-            for (auto& e : update.events)
-                if (e.kind == EventKind::new_release && e.version && !e.link)
-                    e.link = other->release_link(state, s.sub.name, release_key(*e.version));
+ReleaseLinker Poller::release_links(StoredSubscription const& s) const {
+    using States = std::vector<std::pair<std::string, std::string>>;
+    return [this, &s, states = std::optional<States>()](
+               std::string const& key) mutable -> std::optional<std::string> {
+        if (!states) states = store_.source_states_elsewhere(s.sub.name, s.id);
+        for (auto const& [kind, state] : *states)
+            if (auto const* other = sources_.find(kind))
+                if (auto link = other->release_link(state, s.sub.name, key)) return link;
+        return std::nullopt;
+    };
 }
 
 PollOutcome Poller::record_success(StoredSubscription const& s, Source const& source,
                                    Observation const& observed, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto const& policy = policy_;
     std::string const label = std::string(source.kind()) + ":" + sanitize_text(s.sub.name);
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
         observed.status == Observation::Status::ok ||
         (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
-    auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
-    link_release_notes(s, update);
+    auto update =
+        diff(s, known, observed, now, next_after_success(now, s.sub), policy, release_links(s));
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")
@@ -252,7 +252,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         UnixTime const now = clock_();
         SourceError err{
             SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
-        DiffPolicy const policy{options_.failing_after, options_.python};
+        auto const& policy = policy_;
         co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
                          std::nullopt, s.sub.source);
     }

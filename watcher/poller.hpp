@@ -90,8 +90,10 @@ class Poller {
     PollOutcome record_success(StoredSubscription const& s, Source const& source,
                                Observation const& observed, std::optional<UnixTime> pause_until,
                                UnixTime now);
-    // A new release another source knows the notes of (GitHub's release page) links to them.
-    void link_release_notes(StoredSubscription const& s, StateUpdate& update) const;
+    // The diff's link from a new release to its notes where another source of the package
+    // knows them (GitHub's release page); the other sources' states are read when the diff
+    // first asks, so a poll without a new release reads nothing.
+    ReleaseLinker release_links(StoredSubscription const& s) const;
     std::chrono::seconds interval_of(Subscription const& sub) const;
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
@@ -104,6 +106,7 @@ class Poller {
     SourceRegistry const& sources_;
     Router router_;
     PollerOptions options_;
+    DiffPolicy policy_; // from options_, the target Python parsed once
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;

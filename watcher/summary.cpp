@@ -84,12 +84,14 @@ void judge_python(Candidates const& c, std::optional<Version> const& python, Rel
 std::optional<std::string> latest_allowed(Subscription const& sub, Candidates const& c) {
     auto const& spec = sub.parsed->specifier;
     if (!spec) return std::nullopt;
-    auto const allowed =
-        spec->filter(c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
+    auto const allowed = spec->filter_indices(
+        c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
     if (allowed.empty()) return std::nullopt;
-    auto const best = *std::max_element(allowed.begin(), allowed.end());
+    auto const best = *std::max_element(allowed.begin(), allowed.end(), [&](auto a, auto b) {
+        return c.versions[a] < c.versions[b];
+    });
     for (std::size_t i = c.versions.size(); i-- > 0;)
-        if (c.versions[i] == best) return c.releases[i]->version;
+        if (c.versions[i] == c.versions[best]) return c.releases[i]->version;
     return std::nullopt;
 }
 

@@ -798,3 +798,65 @@ BOOST_AUTO_TEST_CASE(a_quarantine_ignores_the_packages_rules) {
     BOOST_REQUIRE_EQUAL(of_kind(u, EventKind::project_status).size(), 1u);
     BOOST_TEST(is_urgent(u.events[0]));
 }
+
+// A new release leaves the diff with its notes' link, asked of the linker by the release's
+// key (normalised: "V2.0.0" is "2.0.0"); the events are not rewritten after the diff.
+BOOST_AUTO_TEST_CASE(new_releases_leave_the_diff_linked_to_their_notes) {
+    std::vector<std::string> asked;
+    ReleaseLinker const link = [&](std::string const& key) -> std::optional<std::string> {
+        asked.push_back(key);
+        if (key == "2.0.0") return "https://github.com/o/demo/releases/tag/v2.0.0";
+        return std::nullopt;
+    };
+    auto u = diff(stored(), known({{"1.2.0", false}}),
+                  observed({{"1.2.0", false}, {"V2.0.0", false}, {"1.3.0", false}}), 1000, 2000,
+                  DiffPolicy{}, link);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 2u);
+    for (auto const& e : u.events) {
+        BOOST_TEST(to_string(e.kind) == std::string("new_release"));
+        if (*e.version == "V2.0.0")
+            BOOST_TEST(e.link.value_or("") == "https://github.com/o/demo/releases/tag/v2.0.0");
+        else
+            BOOST_TEST(!e.link.has_value());
+    }
+    std::sort(asked.begin(), asked.end());
+    BOOST_TEST(asked == (std::vector<std::string>{"1.3.0", "2.0.0"}),
+               boost::test_tools::per_element());
+}
+
+// Only a release announced is linked: a baseline, an unchanged listing and a 304 ask nothing.
+BOOST_AUTO_TEST_CASE(no_new_release_asks_the_linker_nothing) {
+    int asked = 0;
+    ReleaseLinker const link = [&](std::string const&) -> std::optional<std::string> {
+        ++asked;
+        return "https://example.invalid/notes";
+    };
+    diff(stored(std::string("1.0"), "==1.0", false), {}, observed({{"1.0", false}, {"2.0", false}}),
+         1000, 2000, DiffPolicy{}, link);
+    diff(stored(), known({{"1.2.0", false}}), observed({{"1.2.0", false}}), 1000, 2000,
+         DiffPolicy{}, link);
+    Observation not_modified;
+    not_modified.status = Observation::Status::not_modified;
+    diff(stored(), known({{"1.2.0", false}}), not_modified, 1000, 2000, DiffPolicy{}, link);
+    BOOST_TEST(asked == 0);
+}
+
+// diff_policy parses the target Python once; a diff with it judges exactly as one with the
+// text alone (which each diff parses), and a target that is no version judges nothing.
+BOOST_AUTO_TEST_CASE(a_policy_parses_the_target_python_once) {
+    auto const policy = diff_policy(3, "3.11.2");
+    BOOST_REQUIRE(policy.python_version.has_value());
+    BOOST_TEST(policy.python_version->str() == "3.11.2");
+    BOOST_TEST(!diff_policy(3, "three").python_version.has_value());
+    BOOST_TEST(!diff_policy(3, std::nullopt).python_version.has_value());
+    auto obs = observed({{"1.2.0", false}, {"1.3.0", false}});
+    obs.releases[1].requires_python = ">=3.12";
+    DiffPolicy by_hand;
+    by_hand.python = "3.11.2";
+    for (DiffPolicy const* p : {&policy, static_cast<DiffPolicy const*>(&by_hand)}) {
+        auto u = diff(stored(), known({{"1.2.0", false}}), obs, 1000, 2000, *p);
+        BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+        BOOST_TEST(u.events[0].drops_python.value() == true);
+        BOOST_TEST(u.events[0].python.value() == "3.11.2");
+    }
+}
