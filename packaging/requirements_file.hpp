@@ -41,6 +41,7 @@ struct RequirementEntry {
     // "project.optional-dependencies", "dependency-groups"); "" for requirements files.
     std::string section;
     std::optional<std::string> group; // the extra or dependency group (PEP 503 normalised)
+    std::optional<bool> direct;       // nullopt: the files cannot tell
 };
 
 // What the option-only lines set, after every file was read. Values are kept as written; where
