@@ -1,0 +1,132 @@
+#define BOOST_TEST_MODULE projects_e2e
+#include <boost/test/unit_test.hpp>
+
+// Projects end to end (#16): the daemon's own code (`run --once` through cli::run_daemon)
+// against the fake PyPI, a Standard Webhooks receiver and the fake Slack, on 127.0.0.1. Two
+// projects pin one package at different versions: the package is polled once per round, a new
+// release is ONE event naming both projects, delivered once to each project's notifier; a
+// requirement the index does not list is told once, to its own project's notifier only.
+
+#include "cli/commands.hpp"
+#include "tests/fakes/fake_pypi.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/fakes/webhook_receiver.hpp"
+
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace pinwatch;
+using namespace pinwatch::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char const* kWhsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr std::int64_t kT = 1700000000;
+
+struct Workspace {
+    fs::path dir;
+    FakePypi pypi;
+    WebhookReceiver api_hook{kWhsec};
+    FakeSlack worker_slack;
+
+    Workspace() {
+        dir = fs::temp_directory_path() / ("pinwatch-projects-e2e-" + std::to_string(::getpid()));
+        fs::create_directories(dir);
+        pypi.add_project({"Demo", "A demo project", {}, {{"1.0", kT}, {"2.0", kT + 100}}});
+        write("api.txt", "demo==1.0\n");
+        write("worker.txt", "demo==2.0\nno-such-package==1.0\n");
+        write("pinwatch.toml", "state = \"state.db\"\nindex_url = \"" + pypi.index_url() +
+                                   "\"\ninterval = \"1h\"\njitter = 0\nconsole = false\n"
+                                   "[projects.api]\nfiles = [\"api.txt\"]\n"
+                                   "notifiers = [\"api-hook\"]\n"
+                                   "[projects.worker]\nfiles = [\"worker.txt\"]\n"
+                                   "notifiers = [\"worker-slack\"]\n"
+                                   "[notifiers.api-hook]\ntype = \"webhook\"\nurl = \"" +
+                                   api_hook.url() + "\"\nsecret = \"" + kWhsec +
+                                   "\"\n[notifiers.worker-slack]\ntype = \"slack\"\n"
+                                   "webhook_url = \"" +
+                                   worker_slack.webhook_url() + "\"\n");
+    }
+    ~Workspace() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    void write(std::string const& name, std::string const& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+    }
+    int run_once() {
+        std::ostringstream out, err;
+        int const rc =
+            cli::run_daemon({"--config", (dir / "pinwatch.toml").string(), "--once"}, out, err);
+        BOOST_TEST_MESSAGE("run --once: exit " << rc << "\n" << out.str() << err.str());
+        return rc;
+    }
+    // Requests for demo's Simple API page (JSON, 304s included): one per poll of it.
+    std::size_t listing_requests() const {
+        auto const s = pypi.stats();
+        return s.simple_json + s.simple_html;
+    }
+};
+
+bool contains(std::string const& s, std::string const& part) {
+    return s.find(part) != std::string::npos;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(two_projects_one_poll_one_event_each_projects_notifier) {
+    Workspace w;
+    // Round 1: baselines (silent), and the requirement the index does not list, told once to
+    // its own project's notifier.
+    BOOST_TEST(w.run_once() == 0);
+    // demo (one poll for both projects) and no-such-package (a 404).
+    BOOST_TEST(w.listing_requests() == 2u);
+    BOOST_TEST(w.api_hook.deliveries().empty());
+    auto posts = w.worker_slack.posts();
+    BOOST_REQUIRE(posts.size() == 1u);
+    BOOST_TEST(contains(posts[0].body, "no-such-package"));
+    BOOST_TEST(contains(posts[0].body, "pinned by worker (1.0)"));
+
+    // Round 2: demo 2.1 is out. One poll of demo; one event naming both projects, each with its
+    // own pin; one message to each project's notifier. The typo is not told again.
+    w.pypi.add_release("Demo", {"2.1", kT + 200});
+    auto const before = w.listing_requests();
+    BOOST_TEST(w.run_once() == 0);
+    BOOST_TEST(w.listing_requests() - before == 2u); // demo once, no-such-package once
+    auto const hooks = w.api_hook.deliveries();
+    BOOST_REQUIRE(hooks.size() == 1u);
+    BOOST_TEST(hooks[0].verified);
+    rapidjson::Document d;
+    d.Parse(hooks[0].body.c_str());
+    BOOST_REQUIRE(d.IsObject());
+    BOOST_TEST(std::string(d["type"].GetString()) == "new_release");
+    auto const& data = d["data"];
+    BOOST_TEST(std::string(data["version"].GetString()) == "2.1");
+    BOOST_REQUIRE(data["projects"].IsArray());
+    BOOST_REQUIRE(data["projects"].Size() == 2u);
+    std::map<std::string, std::string> pins;
+    for (auto const& p : data["projects"].GetArray()) {
+        pins[p["name"].GetString()] = p["pinned"].GetString();
+        BOOST_TEST(contains(p["file"].GetString(), ".txt"));
+        BOOST_TEST(p["direct"].IsNull()); // plain requirements files cannot tell
+    }
+    BOOST_TEST(pins["api"] == "1.0");
+    BOOST_TEST(pins["worker"] == "2.0");
+    posts = w.worker_slack.posts();
+    BOOST_REQUIRE(posts.size() == 2u);
+    BOOST_TEST(contains(posts[1].body, "2.1"));
+    BOOST_TEST(contains(posts[1].body, "pinned by api (1.0), worker (2.0)"));
+    BOOST_TEST(!contains(posts[1].body, "no-such-package"));
+
+    // Round 3: nothing new, nothing told; still one request for demo.
+    auto const third = w.listing_requests();
+    BOOST_TEST(w.run_once() == 0);
+    BOOST_TEST(w.listing_requests() - third == 2u);
+    BOOST_TEST(w.api_hook.deliveries().size() == 1u);
+    BOOST_TEST(w.worker_slack.posts().size() == 2u);
+}
