@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -132,4 +133,54 @@ BOOST_AUTO_TEST_CASE(two_projects_one_poll_one_event_each_projects_notifier) {
     BOOST_TEST(w.pypi.stats().not_modified - unchanged == 1u);
     BOOST_TEST(w.api_hook.deliveries().size() == 1u);
     BOOST_TEST(w.worker_slack.posts().size() == 2u);
+}
+
+// `check --config`: every project as the daemon loads it, each record naming its project and
+// whether it is direct; `--project` narrows to one; an unknown project is a usage error naming
+// the ones there are. `status` groups the packages by project.
+BOOST_AUTO_TEST_CASE(check_and_status_know_the_projects) {
+    Workspace w;
+    auto const config = (w.dir / "pinwatch.toml").string();
+    std::ostringstream out, err;
+    int rc = cli::run_check({"--config", config, "--json", "-q"}, out, err);
+    BOOST_TEST_MESSAGE(out.str() << err.str());
+    BOOST_TEST(rc == 3); // no-such-package could not be checked
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(d.IsObject());
+    std::multiset<std::string> seen;
+    for (auto const& r : d["requirements"].GetArray()) {
+        seen.insert(std::string(r["project"].GetString()) + ":" + r["name"].GetString());
+        BOOST_TEST(r["direct"].IsNull());
+    }
+    BOOST_TEST(
+        (seen == std::multiset<std::string>{"api:demo", "worker:demo", "worker:no-such-package"}));
+    BOOST_TEST(w.listing_requests() == 1u); // demo once, for both projects
+
+    std::ostringstream one, one_err;
+    rc = cli::run_check({"--config", config, "--project", "api", "--json", "-q"}, one, one_err);
+    BOOST_TEST(rc == 0);
+    rapidjson::Document a;
+    a.Parse(one.str().c_str());
+    BOOST_REQUIRE(a.IsObject());
+    BOOST_REQUIRE(a["requirements"].Size() == 1u);
+    BOOST_TEST(std::string(a["requirements"][0]["project"].GetString()) == "api");
+
+    std::ostringstream none, none_err;
+    BOOST_TEST(cli::run_check({"--config", config, "--project", "apu"}, none, none_err) == 2);
+    BOOST_TEST(contains(none_err.str(), "no project named 'apu'"));
+    BOOST_TEST(contains(none_err.str(), "(projects: api, worker)"));
+
+    // The daemon's state, as `status` shows it: one table per project.
+    BOOST_TEST(w.run_once() == 0);
+    std::ostringstream status, status_err;
+    BOOST_TEST(cli::run_status({"--state", (w.dir / "state.db").string()}, status, status_err) ==
+               0);
+    BOOST_TEST_MESSAGE(status.str() << status_err.str());
+    auto const text = status.str();
+    auto const api = text.find("project api (1 package(s)):");
+    auto const worker = text.find("project worker (2 package(s)):");
+    BOOST_TEST(api != std::string::npos);
+    BOOST_TEST(worker != std::string::npos);
+    BOOST_TEST(api < worker);
 }
