@@ -294,6 +294,8 @@ BOOST_AUTO_TEST_CASE(an_event_says_which_projects_pin_the_package) {
     for (auto const& f : m.facts)
         fact = fact || (f.label == "Projects" && f.value == text);
     BOOST_TEST(fact);
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_header_names_the_substance) {
     auto release = [](std::string pkg, std::string ver) {
         auto e = full(EventKind::new_release);

@@ -532,6 +532,8 @@ BOOST_AUTO_TEST_CASE(an_event_goes_to_the_union_of_its_projects_notifiers) {
     none.projects.clear();
     none.update = UpdateType::major;
     BOOST_TEST(names(none).size() == 3u);
+}
+
 // --- batch windows ---------------------------------------------------------------------------
 
 namespace {
