@@ -294,6 +294,8 @@ struct Row {
     std::optional<std::string> error; // the listing (or the advisories) could not be read
     bool listing_error = false;       // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
+    // What the index says about the project (PEP 792); nullopt when the listing was not read.
+    std::optional<ProjectStatus> project_status;
     std::vector<CheckCell> cells; // one per source with a column (SourceColumn)
 };
 
@@ -385,6 +387,16 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.null();
         w.field("requires_python", r.summary.drops_requires_python);
         w.field("newest_for_python", r.summary.newest_for_python);
+        // What the index says about the project (PEP 792): {"status", "reason"}, "active"
+        // when it says nothing; null when the listing could not be read.
+        w.key("project_status");
+        if (r.project_status)
+            w.begin_object()
+                .field("status", r.project_status->status)
+                .field("reason", r.project_status->reason)
+                .end_object();
+        else
+            w.null();
         w.field("error", r.error);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             w.key(columns[c].source->kind());
@@ -513,6 +525,20 @@ std::string summary_line(std::vector<Row> const& rows) {
            n(yanked, "yanked pin", "yanked pins") + ", " + n(errors, "error", "errors");
 }
 
+// The NOTES cell's word on a project the index marks (PEP 792): "QUARANTINED by the index
+// (reason)", "archived (reason)", "deprecated", "marked 'x' by the index"; "" when active.
+std::string project_status_note(Row const& r) {
+    if (!r.project_status || r.project_status->active()) return "";
+    auto const& st = *r.project_status;
+    std::string out = st.quarantined()          ? "QUARANTINED by the index"
+                      : st.status == "archived" ? "archived on the index"
+                      : st.status == "deprecated"
+                          ? "deprecated on the index"
+                          : "marked '" + sanitize_text(st.status) + "' by the index";
+    if (st.reason) out += " (" + sanitize_text(*st.reason) + ")";
+    return out;
+}
+
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
                 std::optional<std::string> const& python,
                 std::vector<SourceColumn> const& columns) {
@@ -523,6 +549,8 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
     for (auto const& r : rows) {
         std::string notes;
         if (r.error) notes = "error: " + sanitize_text(*r.error);
+        if (auto const status = project_status_note(r); !status.empty())
+            notes += std::string(notes.empty() ? "" : "; ") + status;
         for (auto const& c : r.cells)
             if (!c.notes.empty()) notes += std::string(notes.empty() ? "" : "; ") + c.notes;
         if (r.vulnerabilities)
@@ -672,6 +700,9 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
         row.listing_error = true;
         package_errors = true;
     }
+    // As stored by the last poll that read a listing (this one, or an earlier one when the
+    // state file is kept and the page answered 304).
+    if (!row.listing_error) row.project_status = s->project_status;
     // A pin the index does not list has no advisories to read (pin_on_index says so).
     if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
         // This poll read the pin's advisories (or got a 304 for the reading stored).

@@ -233,6 +233,14 @@ std::vector<std::string> package_row(StateStore& store, StoredSubscription const
     }
     if (s.sub.pinned && s.vulns.error)
         status += " (advisories not read: " + sanitize_text(*s.vulns.error) + ")";
+    // What the index says about the project (PEP 792), when it is not simply active.
+    if (s.project_status && !s.project_status->active()) {
+        auto const& ps = *s.project_status;
+        status += ps.quarantined() ? " (QUARANTINED by the index"
+                                   : " (" + sanitize_text(ps.status) + " on the index";
+        if (ps.reason) status += ": " + sanitize_text(*ps.reason);
+        status += ")";
+    }
     std::size_t held = 0;
     for (auto const& r : releases)
         held += r.held ? 1 : 0;

@@ -156,6 +156,20 @@ struct ProjectMetadata {
     std::string home_page;
 };
 
+// What the index says about a project (PEP 792 project status markers, Simple API 1.4). A
+// project the index marks nothing for is `active`.
+struct ProjectStatus {
+    // "active" | "archived" | "quarantined" | "deprecated", or a value a later standard may add
+    // (kept as the index sent it, cut short, and treated as not active; see known()).
+    std::string status = "active";
+    std::optional<std::string> reason; // the index's words, untrusted
+    bool active() const noexcept { return status == "active"; }
+    bool quarantined() const noexcept { return status == "quarantined"; }
+    // One of the four values PEP 792 defines.
+    bool known() const noexcept;
+    bool operator==(ProjectStatus const&) const = default;
+};
+
 enum class EventKind; // below
 
 // What a source saw for one subscription in one poll (possibly over several requests).
@@ -171,6 +185,8 @@ struct Observation {
     std::optional<std::string> metadata_version; // the release the metadata belongs to
     // The pinned version's advisories, when this poll read them (on their own, longer interval).
     std::optional<VulnerabilityReading> vulnerabilities;
+    // What the index says about the project (PEP 792), read with the listing (ok only).
+    std::optional<ProjectStatus> project_status;
     // What the source keeps between its polls (GitHub: the repository found, ETags per
     // endpoint, known tags, issue counts), opaque to everything else. Stored as is and handed
     // back on the next poll; unset keeps what is stored.
@@ -208,6 +224,8 @@ enum class EventKind {
     github_release,   // a GitHub release (or tag) PyPI has not seen after a grace period
     issue_spike,      // far more new issues in 24 h than the repository's usual rate
     issue_spike_over, // the rate of new issues is back to normal
+    // The index marks the project archived, quarantined, deprecated or active again (PEP 792).
+    project_status,
 };
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
@@ -215,9 +233,13 @@ inline constexpr EventKind kAllEventKinds[] = {
     EventKind::package_gone,      EventKind::source_failing, EventKind::source_recovered,
     EventKind::notifier_disabled, EventKind::vulnerability,  EventKind::vulnerability_withdrawn,
     EventKind::github_release,    EventKind::issue_spike,    EventKind::issue_spike_over,
+    EventKind::project_status,
 };
-// Urgent events go out at once, whatever a notifier's digest says.
+// Urgent events go out at once, whatever a notifier's digest says. Most kinds are urgent or
+// not by kind; a project_status event is urgent when it says the project is quarantined.
 bool is_urgent(EventKind) noexcept;
+struct Event;
+bool is_urgent(Event const&) noexcept;
 char const* to_string(EventKind) noexcept;
 std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
 
@@ -286,6 +308,10 @@ struct Event {
     // The projects it concerns, one entry per project pinning the package (same package, same
     // release or advisory: one event, not one per project).
     std::vector<EventProject> projects;
+    // project_status: what the index says now, and the status it said before (nullopt: never
+    // read before, a first sighting).
+    std::optional<ProjectStatus> project_status;
+    std::optional<std::string> previous_status;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

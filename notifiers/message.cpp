@@ -302,6 +302,45 @@ Wording word(Event const& e) {
         w.sentence = pkg + ": new GitHub issues are back to their usual rate" + detail;
         w.title = line({name, ours(": new GitHub issues are back to their usual rate")});
         break;
+    case EventKind::project_status: {
+        // PEP 792's statuses, in the index's own word (a status it does not define is quoted,
+        // sanitised, as the index sent it).
+        auto const status = e.project_status.value_or(model::ProjectStatus{});
+        auto const was = e.previous_status ? " (was " + clean(*e.previous_status) + ")" : "";
+        w.detail_label = "Reason";
+        w.detail_fact = "Reason";
+        if (status.active()) {
+            w.severity = Severity::resolved;
+            w.headline = pkg + " active again on the index";
+            w.sentence = pkg + " is active again on the index" + was + detail;
+            w.title = line({name, ours(" is active again on the index" + was)});
+        } else if (status.quarantined()) {
+            w.severity = Severity::critical;
+            w.headline = pkg + " QUARANTINED by the index";
+            w.sentence = pkg + " was quarantined by the index (suspected malware; nothing can " +
+                         "be downloaded from it)" + was + detail;
+            w.title = line({name, ours(" was quarantined by the index" + was)});
+            w.lines.push_back(line(
+                {ours("Indexes quarantine suspected malware; check where it is installed")}, true));
+        } else if (status.status == "archived") {
+            w.headline = pkg + " archived";
+            w.sentence = pkg + " was archived: no new releases are expected" + was + detail;
+            w.title = line({name, ours(" was archived: no new releases are expected" + was)});
+        } else if (status.status == "deprecated") {
+            w.headline = pkg + " deprecated";
+            w.sentence = pkg + " was marked deprecated (obsolete, perhaps replaced)" + was + detail;
+            w.title =
+                line({name, ours(" was marked deprecated (obsolete, perhaps replaced)" + was)});
+        } else {
+            auto const word = "'" + clean(status.status) + "'";
+            w.headline = pkg + " marked " + word + " by the index";
+            w.sentence = pkg + " was marked " + word + " by the index (a status pinwatch does " +
+                         "not know)" + was + detail;
+            w.title = line({name, ours(" was marked "), piece(status.status, Role::phrase),
+                            ours(" by the index" + was)});
+        }
+        break;
+    }
     }
     return w;
 }
@@ -372,6 +411,10 @@ std::vector<Fact> record(Event const& e, Wording const& w) {
         if (!e.advisory->link.empty())
             rows.push_back({"Link", clean(link_target(e.advisory->link))});
         if (e.kind == EventKind::vulnerability) rows.push_back({"Fix", fix_text(e)});
+    }
+    if (e.project_status) {
+        rows.push_back({"Status", clean(e.project_status->status)});
+        if (e.previous_status) rows.push_back({"Was", clean(*e.previous_status)});
     }
     if (auto const drops = drops_python_text(e); !drops.empty())
         rows.push_back({"Python", "this release " + drops});

@@ -439,6 +439,35 @@ void diff_gone(StateUpdate& u, StoredSubscription const& s, UnixTime now) {
     }
 }
 
+// Project status (PEP 792): what the index says about the project, read with each listing. A
+// change to a status other than `active` is told, and a return to `active` once. A first
+// sighting (nothing stored: a new subscription, or a state file from before pinwatch read it)
+// is told only when the project is quarantined: PyPI quarantines suspected malware, which is
+// news whenever it is learnt, like an advisory. The other statuses are recorded silently then
+// (check and status show them). A changed reason under the same status is recorded, not told.
+// Whether the event is urgent follows from the status it carries (model::is_urgent).
+void diff_project_status(StateUpdate& u, Poll const& p) {
+    if (!p.obs.project_status) return;
+    auto const& now_status = *p.obs.project_status;
+    auto const& before = p.s.project_status;
+    if (before == now_status) return;
+    u.project_status = now_status;
+    bool const tell = before ? before->status != now_status.status : now_status.quarantined();
+    if (!tell) return;
+    auto e = make_event(p.s, EventKind::project_status, p.now);
+    e.project_status = now_status;
+    if (before) e.previous_status = before->status;
+    e.detail = now_status.reason.value_or("");
+    u.events.push_back(std::move(e));
+}
+
+// A quarantined project's page lists no files (PEP 792: the index MUST NOT offer any for
+// download). That empty listing is the status, not a broken index and not every release
+// deleted: the known releases are kept, nothing is announced about them.
+bool quarantined_and_empty(Poll const& p) {
+    return p.obs.project_status && p.obs.project_status->quarantined() && p.obs.releases.empty();
+}
+
 // A listing not to be believed, refused with the reason; false when it is taken.
 bool refuse_listing(StateUpdate& u, Poll const& p) {
     auto const& s = p.s;
@@ -455,7 +484,7 @@ bool refuse_listing(StateUpdate& u, Poll const& p) {
     // An index that suddenly lists nothing for a project it knew is far more likely broken
     // (a bad mirror sync, a proxy error page) than a project with every release deleted; PyPI
     // itself answers 404 for that. Refuse the observation instead of announcing mass removals.
-    if (obs.releases.empty() && !p.known.empty()) {
+    if (obs.releases.empty() && !p.known.empty() && !quarantined_and_empty(p)) {
         count_failure(u, s,
                       s.sub.source + ":" + s.sub.name +
                           ": the listing is empty; keeping the known releases",
@@ -573,7 +602,9 @@ void diff_full(StateUpdate& u, Poll& p) {
     auto const& obs = p.obs;
     if (refuse_listing(u, p)) return;
     accept_listing(u, p);
+    diff_project_status(u, p);
     diff_vulnerabilities(u, p);
+    if (quarantined_and_empty(p)) return; // the known releases stay as they were
     bool const baseline = !s.baseline_done;
     if (!baseline) diff_notices(u, p);
 
@@ -615,7 +646,7 @@ void diff_full(StateUpdate& u, Poll& p) {
 // recorded silently.
 void keep_what_is_told(StateUpdate& u, Rules const& rules) {
     if (!rules.urgent_only) return;
-    std::erase_if(u.events, [](Event const& e) { return !is_urgent(e.kind); });
+    std::erase_if(u.events, [](Event const& e) { return !is_urgent(e); });
 }
 
 } // namespace

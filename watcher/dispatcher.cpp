@@ -36,7 +36,7 @@ std::vector<OutboxTarget> Router::recipients(Event const& e, UnixTime now) const
             accepted = route_accepts(r, view);
         }
         if (!accepted) continue;
-        UnixTime const due = r.digest && !is_urgent(e.kind) ? r.digest->next_after(now) : now;
+        UnixTime const due = r.digest && !is_urgent(e) ? r.digest->next_after(now) : now;
         out.push_back({r.notifier, due});
     }
     return out;

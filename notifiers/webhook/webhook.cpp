@@ -105,6 +105,17 @@ std::string WebhookNotifier::render(Event const& e) {
     else
         w.null();
     w.field("link", e.link);
+    // project_status: what the index says now (PEP 792) and what it said before (null at a
+    // first sighting); null for other kinds.
+    w.key("project_status");
+    if (e.project_status)
+        w.begin_object()
+            .field("status", e.project_status->status)
+            .field("reason", e.project_status->reason)
+            .field("previous", e.previous_status)
+            .end_object();
+    else
+        w.null();
     w.end_object();
     w.end_object();
     return w.take();

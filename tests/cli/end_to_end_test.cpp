@@ -724,6 +724,88 @@ BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
     BOOST_TEST(WEXITSTATUS(status) == 0);
 }
 
+// PEP 792: what the index says about a project, in `check` (JSON key and NOTES), in the
+// daemon's events and in `status`; from the JSON page and from the HTML one.
+BOOST_AUTO_TEST_CASE(check_and_the_daemon_show_what_the_index_says_about_a_project) {
+    for (bool const html : {false, true}) {
+        BOOST_TEST_CONTEXT((html ? "HTML" : "JSON")) {
+            Workspace w;
+            w.pypi.set_html_only(html);
+            w.pypi.set_project_status("demo", "quarantined", "malware <script>x</script>");
+            w.pypi.set_project_status("other_lib", "archived", "");
+            std::ostringstream out, err;
+            cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
+                            "--json", "-q"},
+                           out, err);
+            rapidjson::Document d;
+            d.Parse(out.str().c_str());
+            BOOST_REQUIRE(!d.HasParseError());
+            auto const& demo = d["requirements"][0];
+            BOOST_REQUIRE(demo["project_status"].IsObject());
+            BOOST_TEST(std::string(demo["project_status"]["status"].GetString()) == "quarantined");
+            BOOST_TEST(std::string(demo["project_status"]["reason"].GetString()) ==
+                       "malware <script>x</script>");
+            auto const& other = d["requirements"][1];
+            BOOST_TEST(std::string(other["project_status"]["status"].GetString()) == "archived");
+            BOOST_TEST(other["project_status"]["reason"].IsNull());
+            BOOST_TEST(std::string(other["latest"].GetString()) == "2.1"); // still listed
+
+            std::ostringstream table, err2;
+            cli::run_check(
+                {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"}, table,
+                err2);
+            BOOST_TEST(
+                contains(table.str(), "QUARANTINED by the index (malware <script>x</script>)"),
+                table.str());
+            BOOST_TEST(contains(table.str(), "archived on the index"), table.str());
+        }
+    }
+
+    // An active project: {"status": "active", "reason": null}; a project that cannot be read: null.
+    Workspace w;
+    w.pypi.set_fault("other-lib", Fault::server_error);
+    std::ostringstream out, err;
+    cli::run_check(
+        {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json", "-q"}, out,
+        err);
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(std::string(d["requirements"][0]["project_status"]["status"].GetString()) ==
+               "active");
+    BOOST_TEST(d["requirements"][0]["project_status"]["reason"].IsNull());
+    BOOST_TEST(d["requirements"][1]["project_status"].IsNull());
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_tells_a_quarantine_once_and_the_way_back) {
+    Workspace w;
+    w.run_once(); // the baseline: both active, nothing said
+    w.pypi.set_project_status("demo", "quarantined", "reported as malware");
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "demo was quarantined by the index"), lines[0]);
+    BOOST_TEST(contains(lines[0], "reported as malware"), lines[0]);
+    // The known releases stay (the quarantined page lists none), and nothing is said again.
+    BOOST_TEST(w.run_once().empty());
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_status({"--config", w.path("pinwatch.toml")}, out, err) == 0, err.str());
+    BOOST_TEST(contains(out.str(), "QUARANTINED by the index: reported as malware"), out.str());
+    // Back to active: said once.
+    w.pypi.set_project_status("demo", "", "");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "demo is active again on the index (was quarantined)"), lines[0]);
+    BOOST_TEST(w.run_once().empty());
+    // Archived: told, and status says so.
+    w.pypi.set_project_status("other_lib", "archived", "read only");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "other-lib was archived"), lines[0]);
+    std::ostringstream out2, err2;
+    BOOST_TEST(cli::run_status({"--config", w.path("pinwatch.toml")}, out2, err2) == 0);
+    BOOST_TEST(contains(out2.str(), "archived on the index: read only"), out2.str());
+}
+
 // A lock file names a second index for one package: `check -r uv.lock` polls it there (with the
 // credentials pip would use for that index, from PIP_EXTRA_INDEX_URL), and the rest on the
 // index given with --index-url.

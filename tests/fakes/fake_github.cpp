@@ -86,7 +86,8 @@ std::string with_page(std::string const& base, std::string_view path, Query q, i
 }
 
 std::int64_t updated_at(FakeGithubIssue const& i) {
-    return std::max({i.created, i.closed.value_or(0), i.merged.value_or(0)});
+    return std::max(
+        {i.created, i.closed.value_or(0), i.merged.value_or(0), i.commented.value_or(0)});
 }
 
 } // namespace

@@ -52,6 +52,10 @@ model::Event full(EventKind kind) {
         e.source = "github";
         e.origin = "https://github.com/psf/requests/releases/tag/v2.32.0";
     }
+    if (kind == EventKind::project_status) {
+        e.project_status = model::ProjectStatus{"quarantined", "the detail"};
+        e.previous_status = "active";
+    }
     return e;
 }
 
@@ -108,6 +112,9 @@ BOOST_AUTO_TEST_CASE(every_kind_has_a_headline_a_severity_a_sentence_and_facts) 
         {EventKind::issue_spike_over,
          {"requests: GitHub issue spike over", Severity::info,
           "requests: new GitHub issues are back to their usual rate"}},
+        {EventKind::project_status,
+         {"requests QUARANTINED by the index", Severity::critical,
+          "requests was quarantined by the index (was active)"}},
     };
     BOOST_REQUIRE(expected.size() == std::size(model::kAllEventKinds));
     for (auto kind : model::kAllEventKinds) {

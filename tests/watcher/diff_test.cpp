@@ -777,3 +777,115 @@ BOOST_AUTO_TEST_CASE(events_saying_the_same_thing_merge_into_one_naming_every_pr
     BOOST_TEST(release.projects[1].update.value() == UpdateType::patch);
     BOOST_TEST(release.projects[1].pinned.value_or("") == "2.0.0");
 }
+// --- PEP 792: what the index says about the project ---------------------------------------
+
+namespace {
+Observation with_status(Observation o, std::string status, std::optional<std::string> reason) {
+    o.project_status = ProjectStatus{std::move(status), std::move(reason)};
+    return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_quarantined_project_is_told_at_first_sighting_urgently_and_once) {
+    // A new subscription (its first poll, a baseline) to a project the index quarantined: the
+    // page lists no files, and that is news at once, like an advisory against the pin.
+    auto s = stored("1.2.0", "==1.2.0", false);
+    auto const page = with_status(Observation{}, "quarantined", "malware reported");
+    auto u = diff(s, {}, page, 1000, 2000);
+    auto told = of_kind(u, EventKind::project_status);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(is_urgent(told[0]));
+    BOOST_TEST(!is_urgent(EventKind::project_status)); // the kind alone is not urgent
+    BOOST_TEST(told[0].project_status->status == "quarantined");
+    BOOST_TEST(told[0].project_status->reason.value() == "malware reported");
+    BOOST_TEST(told[0].detail == "malware reported");
+    BOOST_TEST(!told[0].previous_status.has_value());
+    BOOST_TEST(u.project_status.value().status == "quarantined");
+    BOOST_TEST(u.status == PollStatus::ok);
+    // The next poll says the same: nothing more.
+    s.project_status = u.project_status;
+    u = diff(s, {}, page, 1100, 2100);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(!u.project_status.has_value()); // nothing to write either
+}
+
+BOOST_AUTO_TEST_CASE(a_quarantined_projects_empty_page_keeps_the_known_releases_silently) {
+    // Known releases, then the index quarantines the project and lists no files: no mass
+    // removal, no "empty listing" failure; one urgent event.
+    auto s = stored();
+    s.project_status = ProjectStatus{};
+    auto const k = known({{"1.2.0", false}, {"1.3.0", false}});
+    auto u = diff(s, k, with_status(Observation{}, "quarantined", std::nullopt), 1000, 2000);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(u.events[0].kind == EventKind::project_status);
+    BOOST_TEST(u.events[0].previous_status.value() == "active");
+    BOOST_TEST(is_urgent(u.events[0]));
+    BOOST_TEST(u.removed.empty());
+    BOOST_TEST(u.status == PollStatus::ok);
+    BOOST_TEST(u.consecutive_failures == 0);
+    // Without the status, the same empty page is a broken index (as before).
+    auto broken = diff(s, k, Observation{}, 1000, 2000);
+    BOOST_TEST(broken.status == PollStatus::error);
+    BOOST_TEST(broken.events.empty());
+}
+
+BOOST_AUTO_TEST_CASE(changes_of_project_status_are_told_once_and_back_to_active_too) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}});
+    auto const listing = observed({{"1.2.0", false}});
+    // A first sighting of a project that is archived is recorded silently (check shows it).
+    auto u = diff(s, k, with_status(listing, "archived", "moved to demo2"), 1000, 2000);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.project_status.value().status == "archived");
+    s.project_status = u.project_status;
+    // archived -> active: said once, not urgent.
+    u = diff(s, k, with_status(listing, "active", std::nullopt), 1100, 2100);
+    auto told = of_kind(u, EventKind::project_status);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(told[0].project_status->active());
+    BOOST_TEST(told[0].previous_status.value() == "archived");
+    BOOST_TEST(!is_urgent(told[0]));
+    s.project_status = u.project_status;
+    u = diff(s, k, with_status(listing, "active", std::nullopt), 1200, 2200);
+    BOOST_TEST(u.events.empty());
+    // active -> deprecated: told, not urgent; a new reason under the same status: recorded only.
+    u = diff(s, k, with_status(listing, "deprecated", "use demo2"), 1300, 2300);
+    BOOST_REQUIRE_EQUAL(of_kind(u, EventKind::project_status).size(), 1u);
+    BOOST_TEST(!is_urgent(u.events[0]));
+    s.project_status = u.project_status;
+    u = diff(s, k, with_status(listing, "deprecated", "use demo3"), 1400, 2400);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.project_status.value().reason.value() == "use demo3");
+    s.project_status = u.project_status;
+    // deprecated -> quarantined: urgent.
+    u = diff(s, k, with_status(listing, "quarantined", std::nullopt), 1500, 2500);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(is_urgent(u.events[0]));
+    BOOST_TEST(u.events[0].previous_status.value() == "deprecated");
+    // A status PEP 792 does not define is told as a change (not taken for "active").
+    s.project_status = ProjectStatus{};
+    u = diff(s, k, with_status(listing, "frozen", std::nullopt), 1600, 2600);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(!is_urgent(u.events[0]));
+    // A 304 says nothing about the status: the stored one stands.
+    s.project_status = ProjectStatus{"archived", std::nullopt};
+    u = diff(s, k, not_modified(), 1700, 2700);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(!u.project_status.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_quarantine_ignores_the_packages_rules) {
+    // Like the other urgent kinds, the package's rules (cooldown, update types, ignore) never
+    // hold a quarantine back.
+    auto s = stored("1.2.0", "==1.2.0");
+    s.project_status = ProjectStatus{};
+    s.sub.rules.min_release_age = 86400;
+    s.sub.rules.update_types = {UpdateType::major};
+    s.sub.rules.ignore = {">=0"};
+    s.sub.rules.pre = false;
+    auto u =
+        diff(s, known({{"1.2.0", false}}),
+             with_status(observed({{"1.2.0", false}}), "quarantined", std::nullopt), 1000, 2000);
+    BOOST_REQUIRE_EQUAL(of_kind(u, EventKind::project_status).size(), 1u);
+    BOOST_TEST(is_urgent(u.events[0]));
+}

@@ -533,6 +533,25 @@ BOOST_AUTO_TEST_CASE(an_event_goes_to_the_union_of_its_projects_notifiers) {
     none.update = UpdateType::major;
     BOOST_TEST(names(none).size() == 3u);
 }
+BOOST_AUTO_TEST_CASE(a_quarantine_skips_a_digest_and_other_project_statuses_wait_for_it) {
+    Route digest;
+    digest.digest = parse_digest("hourly");
+    Rig rig({{"digest", {}}}, Rig::quiet(), {digest});
+    UnixTime const now = 1'700'000'123;
+    Event e;
+    e.kind = EventKind::project_status;
+    e.package = "demo";
+    e.project_status = ProjectStatus{"quarantined", "malware"};
+    auto const urgent = rig.d->router().recipients(e, now);
+    BOOST_REQUIRE(urgent.size() == 1u);
+    BOOST_TEST(urgent[0].due == now);
+    for (auto const* status : {"archived", "deprecated", "active"}) {
+        e.project_status = ProjectStatus{status, std::nullopt};
+        auto const later = rig.d->router().recipients(e, now);
+        BOOST_REQUIRE(later.size() == 1u);
+        BOOST_TEST(later[0].due > now, status);
+    }
+}
 
 // --- batch windows ---------------------------------------------------------------------------
 

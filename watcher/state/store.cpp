@@ -191,13 +191,19 @@ CREATE TABLE notifier_stops (
     R"sql(
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
 )sql",
-    // 8: projects. A subscription is one project's pin of a package: keyed by (source,
+    // 8: what the index says about the project (PEP 792 project status and its reason), as
+    // last read; NULL until a listing is read, so the first sighting is told apart from a change.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN project_status TEXT;
+ALTER TABLE subscriptions ADD COLUMN project_status_reason TEXT;
+)sql",
+    // 9: projects. A subscription is one project's pin of a package: keyed by (source,
     // locator, project), so a package several projects pin is one row each (polled once
     // together). What is there becomes the project "default" (the top-level requirements),
     // ids unchanged, so its releases, events and outbox rows stay its own. `direct`: the
     // project asks for it itself (1), only pulls it in (0), or the files cannot tell (NULL).
     R"sql(
-CREATE TABLE subscriptions_v8 (
+CREATE TABLE subscriptions_v9 (
     id                   INTEGER PRIMARY KEY,
     source               TEXT NOT NULL,
     locator              TEXT NOT NULL,
@@ -235,21 +241,25 @@ CREATE TABLE subscriptions_v8 (
     advisories           TEXT,
     held_until           INTEGER,
     source_state         TEXT,
+    project_status       TEXT,
+    project_status_reason TEXT,
     UNIQUE (source, locator, project)
 );
-INSERT INTO subscriptions_v8 (id, source, locator, project, origin, name, specifier, pinned,
+INSERT INTO subscriptions_v9 (id, source, locator, project, origin, name, specifier, pinned,
     prereleases, file, line, direct, active, created_at, baseline_done, validator, sequence,
     last_poll, last_status, last_error, consecutive_failures, next_due, summary, project_urls,
     home_page, metadata_version, gone_since, interval, pin_notice, rules, vuln_version,
-    vuln_validator, vuln_checked, vuln_error, advisories, held_until, source_state)
+    vuln_validator, vuln_checked, vuln_error, advisories, held_until, source_state,
+    project_status, project_status_reason)
 SELECT id, source, locator, 'default', origin, name, specifier, pinned, prereleases, file, line,
     NULL, active, created_at, baseline_done, validator, sequence, last_poll, last_status,
     last_error, consecutive_failures, next_due, summary, project_urls, home_page,
     metadata_version, gone_since, interval, pin_notice, rules, vuln_version, vuln_validator,
-    vuln_checked, vuln_error, advisories, held_until, source_state
+    vuln_checked, vuln_error, advisories, held_until, source_state, project_status,
+    project_status_reason
 FROM subscriptions;
 DROP TABLE subscriptions;
-ALTER TABLE subscriptions_v8 RENAME TO subscriptions;
+ALTER TABLE subscriptions_v9 RENAME TO subscriptions;
 )sql",
 };
 
@@ -481,7 +491,8 @@ constexpr char const* kSubscriptionColumns =
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
-    "vuln_error, advisories, held_until, source_state, project, direct";
+    "vuln_error, advisories, held_until, source_state, project_status, project_status_reason, "
+    "project, direct";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -523,8 +534,10 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
     s.held_until = opt_int(q.getColumn(32));
     s.source_state = opt_text(q.getColumn(33));
-    s.sub.project = q.getColumn(34).getString();
-    if (!q.getColumn(35).isNull()) s.sub.direct = q.getColumn(35).getInt() != 0;
+    if (auto status = opt_text(q.getColumn(34)))
+        s.project_status = ProjectStatus{*status, opt_text(q.getColumn(35))};
+    s.sub.project = q.getColumn(36).getString();
+    if (!q.getColumn(37).isNull()) s.sub.direct = q.getColumn(37).getInt() != 0;
     parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
@@ -554,7 +567,7 @@ std::vector<Advisory> advisories_from_json(std::string const& text) {
 
 std::string event_extra_to_json(Event const& e) {
     if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python &&
-        !e.python && e.projects.empty())
+        !e.python && !e.project_status && !e.previous_status && e.projects.empty())
         return "";
     JsonWriter w;
     w.begin_object();
@@ -571,6 +584,13 @@ std::string event_extra_to_json(Event const& e) {
     if (e.requires_python) w.field("requires_python", *e.requires_python);
     if (e.drops_python) w.field("drops_python", *e.drops_python);
     if (e.python) w.field("python", *e.python);
+    if (e.project_status)
+        w.key("project_status")
+            .begin_object()
+            .field("status", e.project_status->status)
+            .field("reason", e.project_status->reason)
+            .end_object();
+    if (e.previous_status) w.field("previous_status", *e.previous_status);
     if (!e.projects.empty()) {
         w.key("projects").begin_array();
         for (auto const& p : e.projects) {
@@ -602,6 +622,10 @@ void event_extra_from_json(std::string const& text, Event& e) {
     if (auto it = d.FindMember("drops_python"); it != d.MemberEnd() && it->value.IsBool())
         e.drops_python = it->value.GetBool();
     e.python = json::optional_string(d, "python");
+    if (auto it = d.FindMember("project_status"); it != d.MemberEnd() && it->value.IsObject())
+        e.project_status = ProjectStatus{json::optional_string(it->value, "status").value_or(""),
+                                         json::optional_string(it->value, "reason")};
+    e.previous_status = json::optional_string(d, "previous_status");
     if (auto it = d.FindMember("projects"); it != d.MemberEnd() && it->value.IsArray())
         for (auto const& v : it->value.GetArray()) {
             if (!v.IsObject()) continue;
@@ -1114,6 +1138,14 @@ WHERE id = ?1)sql");
         bind_opt(q, 4, u.vulns->error);
         q.bind(5, sql::advisories_to_json(u.vulns->live));
         q.bind(6, u.subscription_id);
+        q.exec();
+    }
+    if (u.project_status) {
+        auto& q = statement("UPDATE subscriptions SET project_status = ?, "
+                            "project_status_reason = ? WHERE id = ?");
+        q.bind(1, u.project_status->status);
+        bind_opt(q, 2, u.project_status->reason);
+        q.bind(3, u.subscription_id);
         q.exec();
     }
     if (u.source_state) {

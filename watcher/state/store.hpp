@@ -65,6 +65,9 @@ struct StoredSubscription {
     VulnerabilityState vulns;
     std::optional<UnixTime> held_until;      // the earliest time a held release may be announced
     std::optional<std::string> source_state; // the source's own memory (Observation)
+    // What the index said about the project when a listing was last read (PEP 792); nullopt:
+    // never read (a new subscription, a state file from before pinwatch read it).
+    std::optional<ProjectStatus> project_status;
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -91,6 +94,7 @@ struct StateUpdate {
     std::optional<UnixTime> held_until;
     std::vector<std::string> released;       // held releases now announced (or dropped): not held
     std::optional<std::string> source_state; // replaces the stored one when set
+    std::optional<ProjectStatus> project_status; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for

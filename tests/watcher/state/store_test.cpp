@@ -748,3 +748,54 @@ BOOST_AUTO_TEST_CASE(migrating_to_projects_keeps_every_row_as_project_default) {
     SQLite::Statement dangling(check, "PRAGMA foreign_key_check");
     BOOST_TEST(!dangling.executeStep());
 }
+BOOST_AUTO_TEST_CASE(a_projects_status_and_a_status_events_fields_are_kept) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 10);
+    store.set_routes({Route{"console", {}, {}, {}, std::nullopt}});
+    // Never read: nothing stored (a first sighting is told apart from a change).
+    BOOST_TEST(!store.subscription(id)->project_status.has_value());
+
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 20;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.project_status = ProjectStatus{"quarantined", "malware <b>"};
+    Event e;
+    e.kind = EventKind::project_status;
+    e.package = "demo";
+    e.at = 20;
+    e.project_status = u.project_status;
+    e.previous_status = "archived";
+    u.events.push_back(e);
+    u.recipients.push_back({{"console", 20}});
+    store.apply(u);
+
+    auto const s = store.subscription(id);
+    BOOST_REQUIRE(s->project_status.has_value());
+    BOOST_TEST(s->project_status->status == "quarantined");
+    BOOST_TEST(s->project_status->reason.value() == "malware <b>");
+    // An update that read no status (a 304, a failure) keeps the stored one.
+    u.project_status.reset();
+    u.events.clear();
+    u.recipients.clear();
+    store.apply(u);
+    BOOST_TEST(store.subscription(id)->project_status->status == "quarantined");
+    // Back to active, without a reason: the reason goes.
+    u.project_status = ProjectStatus{};
+    store.apply(u);
+    BOOST_TEST(store.subscription(id)->project_status->active());
+    BOOST_TEST(!store.subscription(id)->project_status->reason.has_value());
+
+    auto const items = Outbox(store).pending("console", 100, 30);
+    BOOST_REQUIRE(items.size() == 1u);
+    auto const& told = items[0].event;
+    BOOST_TEST(told.kind == EventKind::project_status);
+    BOOST_REQUIRE(told.project_status.has_value());
+    BOOST_TEST(told.project_status->status == "quarantined");
+    BOOST_TEST(told.project_status->reason.value() == "malware <b>");
+    BOOST_TEST(told.previous_status.value() == "archived");
+    BOOST_TEST(is_urgent(told)); // read back, it is still urgent
+    // A batch window holds it as briefly as the other urgent kinds (10 s here, not 60).
+    BOOST_TEST(Outbox(store).release_time("console", 60, 10).value() == 30);
+}
