@@ -35,6 +35,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...] [options]
+       pinwatch check --config FILE [--project NAME] [options]
 
 One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
 advisories published against each pinned version.
@@ -42,6 +43,8 @@ advisories published against each pinned version.
   -r, --requirement FILE   requirements file (repeatable), or a lock file by its name:
                            uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock[.NAME].toml
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
+      --config FILE        check every project of a daemon's config, its rules applied
+      --project NAME       with --config: only this project ("default": the top-level files)
       --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
       --state FILE         keep state between runs (default: a temporary state)
       --json               machine-readable output
@@ -81,6 +84,8 @@ const std::set<std::string> kFailKinds = {"major",    "minor",  "patch",     "pr
 
 struct CheckOptions {
     LoadOptions load;
+    std::optional<std::string> config;  // --config: its projects instead of -r/--pyproject
+    std::optional<std::string> project; // --project
     std::optional<std::string> state;
     bool json = false;
     bool quiet = false;
@@ -197,6 +202,14 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             auto v = need(r.value());
             if (!v) return std::nullopt;
             o.state = *v;
+        } else if (r.flag({"--config"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.config = *v;
+        } else if (r.flag({"--project"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.project = *v;
         } else if (r.flag({"--json"})) {
             o.json = true;
         } else if (r.flag({"-q", "--quiet"})) {
@@ -234,7 +247,15 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return std::nullopt;
         }
     }
-    if (o.load.requirements.empty() && o.load.pyproject.empty()) {
+    if (o.project && !o.config) {
+        err << "pinwatch check: --project needs --config FILE\n";
+        return std::nullopt;
+    }
+    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
+        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
+        return std::nullopt;
+    }
+    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
         err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
         return std::nullopt;
     }
@@ -306,6 +327,12 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     for (auto const& r : rows) {
         w.begin_object();
         w.field("name", r.sub.name);
+        w.field("project", r.sub.project);
+        w.key("direct");
+        if (r.sub.direct)
+            w.boolean(*r.sub.direct);
+        else
+            w.null();
         w.field("file", r.sub.file);
         w.field("line", r.sub.line);
         w.field("specifier", r.sub.specifier);
@@ -563,7 +590,12 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         } else if (r.sub.pinned && !r.listing_error) {
             newer = "up to date";
         }
-        cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
+        // A project's own pin says whose it is ("requests (api)"); the default project's reads
+        // as it always did.
+        std::string const name = r.sub.project == config::kDefaultProject
+                                     ? r.sub.name
+                                     : r.sub.name + " (" + r.sub.project + ")";
+        cells.push_back({name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
                          r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
                          notes});
         for (auto const& c : r.cells)
@@ -722,7 +754,38 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     // Problems are in the output already (table or JSON); the log would only repeat them.
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
-    auto loaded = load_requirements(o.load);
+    LoadedRequirements loaded;
+    if (o.config) {
+        // Every project as the daemon would load it: its files, index, Python and rules, with
+        // the command line's --index-url, --python-version and --pre over them.
+        auto cfg = load_config(*o.config);
+        if (!cfg) {
+            for (auto const& e : cfg.error())
+                err << sanitize_text(e.str()) << '\n';
+            return 2;
+        }
+        auto projects = project_load_options(*cfg);
+        if (o.project) {
+            std::erase_if(projects, [&](LoadOptions const& p) { return p.project != *o.project; });
+            if (projects.empty()) {
+                std::string names;
+                for (auto const& p : config::all_projects(*cfg))
+                    names += (names.empty() ? "" : ", ") + p.name;
+                err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
+                    << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
+                return 2;
+            }
+        }
+        for (auto& p : projects) {
+            if (o.load.index_url) p.index_url = o.load.index_url;
+            if (o.load.python_version) p.python_version = o.load.python_version;
+            p.pre = p.pre || o.load.pre;
+        }
+        loaded = load_projects(projects);
+        if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
+    } else {
+        loaded = load_requirements(o.load);
+    }
     for (auto const& e : loaded.errors)
         err << sanitize_text(e.str()) << '\n';
     if (loaded.unreadable) return 2;

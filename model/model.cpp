@@ -61,6 +61,24 @@ std::optional<UpdateType> update_type_from_string(std::string_view s) noexcept {
     return std::nullopt;
 }
 
+char const* to_string(Transitive t) noexcept {
+    switch (t) {
+    case Transitive::urgent:
+        return "urgent";
+    case Transitive::all:
+        return "all";
+    case Transitive::none:
+        return "none";
+    }
+    return "urgent";
+}
+
+std::optional<Transitive> transitive_from_string(std::string_view s) noexcept {
+    for (auto t : {Transitive::urgent, Transitive::all, Transitive::none})
+        if (s == to_string(t)) return t;
+    return std::nullopt;
+}
+
 char const* to_string(PollStatus s) noexcept {
     for (auto const& [status, name] : kPollNames)
         if (status == s) return name;

@@ -38,12 +38,23 @@ struct Rules {
     // `ignore` parsed, one entry per rule (nullopt: not a specifier set, never matches); filled
     // by parse_fields with the subscription's other parsed values.
     std::vector<std::optional<packaging::SpecifierSet>> ignore_sets;
+    // Only urgent events are told (a transitive dependency of a project with
+    // `transitive = "urgent"`).
+    bool urgent_only = false;
     // The settings; ignore_sets follows `ignore` and is not compared.
     bool operator==(Rules const& o) const {
         return update_types == o.update_types && pre == o.pre &&
-               min_release_age == o.min_release_age && ignore == o.ignore;
+               min_release_age == o.min_release_age && ignore == o.ignore &&
+               urgent_only == o.urgent_only;
     }
 };
+
+// What a project is told of the packages it only pulls in (`direct == false`): urgent events
+// only (vulnerabilities, a yanked pin, a withdrawn advisory), everything, or nothing (then they
+// are not watched at all).
+enum class Transitive { urgent, all, none };
+char const* to_string(Transitive) noexcept; // "urgent", "all", "none"
+std::optional<Transitive> transitive_from_string(std::string_view) noexcept;
 
 // A `[packages.<name>]` table: each key it sets replaces the global one.
 struct RuleOverrides {
@@ -64,7 +75,13 @@ struct RuleOverrides {
 // keyed by (source, locator): the locator is what the source needs to find the package (for
 // PyPI the project's page on one index), opaque to everything else.
 struct Subscription {
-    std::string source = "pypi";       // which Source polls it
+    std::string source = "pypi"; // which Source polls it
+    // The project that pins it ("default": the top-level `requirements`/`pyproject`). One
+    // package pinned by several projects is one subscription each, polled once together.
+    std::string project = "default";
+    // What the project itself asks for (true), only pulled in by other packages (false), or
+    // not known from the files (nullopt, counted as direct).
+    std::optional<bool> direct;
     std::string locator;               // the source's address of the package
     std::string origin;                // where it is watched, for people (an index URL)
     std::string name;                  // PEP 503 normalised project name
@@ -242,9 +259,26 @@ inline std::ostream& operator<<(std::ostream& os, EventKind k) {
 inline std::ostream& operator<<(std::ostream& os, UpdateType t) {
     return os << to_string(t);
 }
+inline std::ostream& operator<<(std::ostream& os, Transitive t) {
+    return os << to_string(t);
+}
 inline std::ostream& operator<<(std::ostream& os, PollStatus s) {
     return os << to_string(s);
 }
+
+// One project an event concerns, with its pin of the package (an event may concern several).
+struct EventProject {
+    std::string name;
+    std::optional<std::string> pinned;
+    std::string specifier;
+    std::string file;
+    std::optional<bool> direct;
+    // new_release: how the release relates to this project's pin, and whether its specifier
+    // allows it (the event's own `update`/`allowed` are the first project's).
+    std::optional<UpdateType> update;
+    std::optional<bool> allowed;
+    bool operator==(EventProject const&) const = default;
+};
 
 struct Event {
     std::string id; // stable across retries; receivers dedupe on it
@@ -271,6 +305,9 @@ struct Event {
     // The release notes another source knows for this version (GitHub's release page), or
     // where to read more about a GitHub event.
     std::optional<std::string> link;
+    // The projects it concerns, one entry per project pinning the package (same package, same
+    // release or advisory: one event, not one per project).
+    std::vector<EventProject> projects;
     // project_status: what the index says now, and the status it said before (nullopt: never
     // read before, a first sighting).
     std::optional<ProjectStatus> project_status;

@@ -464,6 +464,22 @@ std::string plain(Line const& l) {
     return out;
 }
 
+std::string pinned_by(Event const& e) {
+    bool const named =
+        std::any_of(e.projects.begin(), e.projects.end(),
+                    [](model::EventProject const& p) { return p.name != "default"; });
+    if (!named) return "";
+    std::string out = "pinned by ";
+    for (std::size_t i = 0; i < e.projects.size(); ++i) {
+        auto const& p = e.projects[i];
+        std::string const pin = p.pinned              ? *p.pinned
+                                : p.specifier.empty() ? std::string("any version")
+                                                      : p.specifier;
+        out += (i ? ", " : "") + p.name + " (" + pin + ")";
+    }
+    return sanitize_text(out);
+}
+
 Message message_for(Event const& e) {
     Wording w = word(e);
     Message m;
@@ -474,9 +490,12 @@ Message message_for(Event const& e) {
     m.headline = std::move(w.headline);
     m.sentence = std::move(w.sentence);
     m.facts = record(e, w);
+    auto const projects = pinned_by(e);
+    if (!projects.empty()) m.facts.insert(m.facts.begin() + 1, Fact{"Projects", projects});
     m.brief.push_back(std::move(w.title));
     for (auto& l : w.lines)
         m.brief.push_back(std::move(l));
+    if (!projects.empty()) m.brief.push_back(line({piece(projects, Role::phrase)}));
     if (!e.detail.empty())
         m.brief.push_back(line({ours(w.detail_label + ": "), piece(e.detail, Role::prose)}));
     for (auto& l : read_more(e)) {

@@ -91,18 +91,14 @@ PollerOptions poller_options(config::Config const& cfg) {
     return popts;
 }
 
-LoadOptions load_options(config::Config const& cfg) {
-    LoadOptions load;
-    load.requirements = cfg.requirements;
-    load.pyproject = cfg.pyproject;
-    load.python_version = cfg.python_version;
-    load.index_url = cfg.index_url;
-    load.pre = cfg.pre;
-    load.rules = cfg.rules;
-    load.packages = cfg.packages;
-    for (auto const& [name, every] : cfg.intervals)
-        load.intervals[name] = every.count();
-    return load;
+// Where each project's events may go: its `notifiers`, or every notifier.
+Router::ProjectNotifiers project_notifiers(config::Config const& cfg) {
+    Router::ProjectNotifiers out;
+    for (auto const& p : config::all_projects(cfg))
+        out[p.name] = p.notifiers ? std::optional<std::set<std::string>>(std::set<std::string>(
+                                        p.notifiers->begin(), p.notifiers->end()))
+                                  : std::nullopt;
+    return out;
 }
 
 } // namespace
@@ -131,8 +127,10 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                                                daemon_channels(cfg, console, client_.get()), dopts);
     dispatcher_->on_idle = [this] { wake_.cancel(); };
     store_->set_routes(dispatcher_->router().routes());
+    auto router = dispatcher_->router();
+    router.set_projects(project_notifiers(cfg));
 
-    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(),
+    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, std::move(router),
                                        poller_options(cfg));
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, so every connection stays busy.
@@ -141,7 +139,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
     watch_scheduler();
 
-    load_ = load_options(cfg);
+    load_ = project_load_options(cfg);
     auto shortest = cfg.interval;
     for (auto const& [name, every] : cfg.intervals)
         shortest = std::min(shortest, every);
@@ -236,7 +234,7 @@ void Daemon::stop() {
 
 bool Daemon::reload(UnixTime now) {
     next_reload_ = now + reload_every_.count();
-    auto loaded = load_requirements(load_);
+    auto loaded = load_projects(load_);
     // Each problem is logged once, when it appears, not every cycle.
     std::set<std::string> current;
     for (auto const& e : loaded.errors) {
@@ -245,15 +243,23 @@ bool Daemon::reload(UnixTime now) {
         current.insert(text);
     }
     // A [packages.<name>] table for a package nobody requires is most likely a typo.
-    for (auto const& [name, line] : config_.package_lines) {
-        bool const used = std::any_of(loaded.subscriptions.begin(), loaded.subscriptions.end(),
-                                      [&](Subscription const& s) { return s.name == name; });
-        if (used) continue;
-        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [packages." +
-                                        name + "] matches no requirement");
+    auto const unused = [&](std::string const& name, int line, std::string const& table,
+                            std::optional<std::string> const& project) {
+        bool const used = std::any_of(
+            loaded.subscriptions.begin(), loaded.subscriptions.end(), [&](Subscription const& s) {
+                return s.name == name && (!project || s.project == *project);
+            });
+        if (used) return;
+        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [" + table +
+                                        "] matches no requirement");
         if (!reported_.count(text)) spdlog::warn("{}", text);
         current.insert(text);
-    }
+    };
+    for (auto const& [name, line] : config_.package_lines)
+        unused(name, line, "packages." + name, std::nullopt);
+    for (auto const& p : config_.projects)
+        for (auto const& [name, line] : p.package_lines)
+            unused(name, line, "projects." + p.name + ".packages." + name, p.name);
     reported_ = current;
     if (loaded.unreadable && loaded.subscriptions.empty()) {
         std::string const msg =
@@ -282,13 +288,22 @@ bool Daemon::reload(UnixTime now) {
     reported_ = current;
     for (auto& d : derived)
         loaded.subscriptions.push_back(std::move(d));
+    // "pypi:requests", or "pypi:requests (api)" for a project's own.
+    auto const named = [](Subscription const& s) {
+        return s.source + ":" + s.name +
+               (s.project == config::kDefaultProject ? "" : " (" + s.project + ")");
+    };
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
-        before[s.id] = s.sub.source + ":" + s.sub.name;
+        before[s.id] = named(s.sub);
     std::vector<std::int64_t> keep;
     int dropped = 0;
+    // A project none of whose files could be read keeps what it had (said once, above).
+    for (auto const& s : store_->subscriptions())
+        if (loaded.unreadable_projects.count(s.sub.project)) keep.push_back(s.id);
     try {
-        keep = store_->upsert_subscriptions(loaded.subscriptions, now);
+        auto ids = store_->upsert_subscriptions(loaded.subscriptions, now);
+        keep.insert(keep.end(), ids.begin(), ids.end());
         dropped = store_->deactivate_others(keep);
     } catch (std::exception const& e) {
         // The state file refuses writes (a full disk, a read-only file): keep polling what is
@@ -307,7 +322,7 @@ bool Daemon::reload(UnixTime now) {
     std::set<std::int64_t> now_active;
     for (auto const& s : active) {
         now_active.insert(s.id);
-        if (!before.count(s.id)) added.push_back(s.sub.source + ":" + s.sub.name);
+        if (!before.count(s.id)) added.push_back(named(s.sub));
     }
     for (auto const& [id, name] : before)
         if (!now_active.count(id)) removed.push_back(name);

@@ -81,7 +81,7 @@ class Daemon {
 
     config::Config config_;
     DaemonOptions options_;
-    LoadOptions load_;
+    std::vector<LoadOptions> load_; // one per project
     std::chrono::seconds reload_every_{60};
     std::optional<StateLock> lock_; // held for the daemon's life: one daemon per state file
     std::unique_ptr<StateStore> store_;

@@ -5,11 +5,15 @@
 #include "packaging/version.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace pinwatch::watcher {
 namespace {
+
+// The pin notice of a requirement the index did not list when it appeared (told once).
+constexpr char const* kAbsentNotice = "absent:";
 
 using packaging::Version;
 
@@ -108,6 +112,8 @@ Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
     e.pinned = s.sub.pinned;
     e.specifier = s.sub.specifier;
     e.at = now;
+    e.projects.push_back(
+        {s.sub.project, s.sub.pinned, s.sub.specifier, s.sub.file, s.sub.direct, {}, {}});
     return e;
 }
 
@@ -138,6 +144,8 @@ std::optional<Event> release_event(Poll& p, StoredRelease const& r) {
     e.version = r.version;
     e.update = update;
     e.allowed = v && allows(s.sub, *v);
+    e.projects.front().update = e.update;
+    e.projects.front().allowed = e.allowed;
     if (r.yanked) e.detail = "already yanked" + (r.yank_reason ? ": " + *r.yank_reason : "");
     if (p.release_link) e.link = p.release_link(v ? release_key(*v) : release_key(r.version));
     if (r.requires_python) {
@@ -408,6 +416,9 @@ void diff_unchanged(StateUpdate& u, Poll& p) {
 // Gone: "gone" is an answer, not a failure: it ends a failure run without a recovered message
 // (package_gone says what there is to say), and it is reported once per disappearance, however
 // many errors come between two 404s.
+// A requirement the index never listed (a typo, a private package on the wrong index) is told
+// once, as pin_not_found, when it first appears; its notice ("absent:<pin>") keeps it from
+// being told again at every poll or after a restart.
 void diff_gone(StateUpdate& u, StoredSubscription const& s, UnixTime now) {
     u.status = PollStatus::gone;
     u.error = "the index has no project named " + s.sub.name;
@@ -417,6 +428,15 @@ void diff_gone(StateUpdate& u, StoredSubscription const& s, UnixTime now) {
     if (s.baseline_done && !s.gone_since) {
         auto e = make_event(s, EventKind::package_gone, now);
         e.detail = *u.error;
+        u.events.push_back(std::move(e));
+    }
+    bool const told = s.pin_notice && s.pin_notice->rfind(kAbsentNotice, 0) == 0;
+    if (!s.baseline_done && !told) {
+        u.pin_notice = kAbsentNotice + s.sub.pinned.value_or("");
+        auto e = make_event(s, EventKind::pin_not_found, now);
+        e.version = s.sub.pinned;
+        e.detail = *u.error + " (requirement in " + s.sub.file + ":" + std::to_string(s.sub.line) +
+                   ", project " + s.sub.project + ")";
         u.events.push_back(std::move(e));
     }
 }
@@ -623,6 +643,14 @@ void diff_full(StateUpdate& u, Poll& p) {
     }
 }
 
+// A package only pulled in, under `transitive = "urgent"`: what the team runs being unsafe is
+// told (a vulnerability, its pin yanked, an advisory withdrawn); new releases and the rest are
+// recorded silently.
+void keep_what_is_told(StateUpdate& u, Rules const& rules) {
+    if (!rules.urgent_only) return;
+    std::erase_if(u.events, [](Event const& e) { return !is_urgent(e); });
+}
+
 } // namespace
 
 bool known_releases_needed(StoredSubscription const& s, UnixTime now) {
@@ -765,7 +793,36 @@ StateUpdate diff(StoredSubscription const& stored,
         diff_full(u, p);
         break;
     }
+    keep_what_is_told(u, s.sub.rules);
     return u;
+}
+
+void merge_project_events(std::vector<StateUpdate>& updates) {
+    using Key = std::tuple<EventKind, std::optional<std::string>, std::string, std::string>;
+    auto const key_of = [](Event const& e) {
+        std::string const advisory = e.advisory ? e.advisory->id : std::string();
+        // Another source's notices (a GitHub release) differ by what they link to.
+        return Key{e.kind,
+                   e.version ? std::optional<std::string>(release_key(*e.version)) : std::nullopt,
+                   advisory, e.link.value_or("")};
+    };
+    std::map<Key, Event*> first;
+    for (auto& u : updates) {
+        std::vector<Event> kept;
+        for (auto& e : u.events) {
+            auto const k = key_of(e);
+            auto const it = first.find(k);
+            if (it == first.end()) {
+                kept.push_back(std::move(e));
+                continue;
+            }
+            for (auto& p : e.projects)
+                it->second->projects.push_back(std::move(p));
+        }
+        u.events = std::move(kept);
+        for (auto& e : u.events)
+            first.emplace(key_of(e), &e);
+    }
 }
 
 StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, UnixTime now,
@@ -773,6 +830,7 @@ StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, 
     StateUpdate u;
     set_common(u, s, now, next_due);
     count_failure(u, s, error.message, now, policy);
+    keep_what_is_told(u, s.sub.rules);
     return u;
 }
 

@@ -39,6 +39,11 @@ StateUpdate diff(StoredSubscription const& stored,
                  UnixTime now, UnixTime next_due, DiffPolicy const& policy = {},
                  ReleaseLinker const& release_link = {});
 
+// The updates of one poll shared by several projects' subscriptions of one package: events
+// that say the same thing (kind, version, advisory) become one event naming every project it
+// concerns (Event::projects, in the updates' order), kept on the first update that had it.
+void merge_project_events(std::vector<StateUpdate>& updates);
+
 // A failed poll.
 StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& error, UnixTime now,
                          UnixTime next_due, DiffPolicy const& policy = {});

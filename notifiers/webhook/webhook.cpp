@@ -56,6 +56,21 @@ std::string WebhookNotifier::render(Event const& e) {
         w.null();
     w.field("reason", unless_empty(e.detail));
     w.field("index_url", unless_empty(e.origin));
+    // The projects it concerns, each with its own pin (one event for all of them); every
+    // event the daemon writes names at least one ("default" for the top-level files).
+    if (!e.projects.empty()) {
+        w.key("projects").begin_array();
+        for (auto const& p : e.projects) {
+            w.begin_object().field("name", p.name).field("pinned", p.pinned);
+            w.field("specifier", p.specifier).field("file", p.file).key("direct");
+            if (p.direct)
+                w.boolean(*p.direct);
+            else
+                w.null();
+            w.end_object();
+        }
+        w.end_array();
+    }
     // vulnerability / vulnerability_withdrawn: the advisory, as PyPI lists it.
     w.key("advisory");
     if (e.advisory) {

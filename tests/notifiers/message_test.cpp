@@ -277,6 +277,32 @@ BOOST_AUTO_TEST_CASE(words_for_a_batch) {
                "pinwatch event evt_1 · pinned_yanked · 2023-11-14 22:13:20Z");
 }
 
+// #16: the projects an event concerns, in one line ("pinned by api (2.31.0), worker (>=2)") and
+// one fact; nothing when it concerns only the project "default".
+BOOST_AUTO_TEST_CASE(an_event_says_which_projects_pin_the_package) {
+    auto e = full(EventKind::new_release);
+    e.projects = {{"default", "2.31.0", "==2.31.0", "r.txt", std::nullopt, {}, {}}};
+    BOOST_TEST(pinned_by(e).empty());
+    auto const plain_message = message_for(e);
+    e.projects = {{"api", "2.31.0", "==2.31.0", "a.txt", true, {}, {}},
+                  {"worker", std::nullopt, ">=2", "w.txt", std::nullopt, {}, {}},
+                  {"batch\x1b[31m", std::nullopt, "", "b.txt", std::nullopt, {}, {}}};
+    auto const text = pinned_by(e);
+    BOOST_TEST(text.find("pinned by api (2.31.0), worker (>=2), batch") == 0u, text);
+    BOOST_TEST(text.find("(any version)") != std::string::npos, text);
+    BOOST_TEST(text.find('\x1b') == std::string::npos); // sanitised
+    auto const m = message_for(e);
+    BOOST_TEST(m.brief.size() == plain_message.brief.size() + 1);
+    bool line = false;
+    for (auto const& l : m.brief)
+        line = line || plain(l) == text;
+    BOOST_TEST(line);
+    bool fact = false;
+    for (auto const& f : m.facts)
+        fact = fact || (f.label == "Projects" && f.value == text);
+    BOOST_TEST(fact);
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_header_names_the_substance) {
     auto release = [](std::string pkg, std::string ver) {
         auto e = full(EventKind::new_release);

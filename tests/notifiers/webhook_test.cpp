@@ -358,6 +358,19 @@ BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
                    R"("requires_python":">=3.12","drops_python":true)") != std::string::npos);
 }
 
+// #16: an event concerning several projects names them, each with its own pin.
+BOOST_AUTO_TEST_CASE(the_body_names_the_projects_an_event_concerns) {
+    auto e = release();
+    e.projects = {{"api", "2.31.0", "==2.31.0", "/srv/api/requirements.txt", true, {}, {}},
+                  {"worker", std::nullopt, ">=2.30", "/srv/worker/uv.lock", std::nullopt, {}, {}}};
+    auto const body = WebhookNotifier::render(e);
+    BOOST_TEST(body.find(R"("index_url":"https://pypi.org/simple/","projects":[)"
+                         R"({"name":"api","pinned":"2.31.0","specifier":"==2.31.0",)"
+                         R"("file":"/srv/api/requirements.txt","direct":true},)"
+                         R"({"name":"worker","pinned":null,"specifier":">=2.30",)"
+                         R"("file":"/srv/worker/uv.lock","direct":null}],)") != std::string::npos,
+               body);
+}
 BOOST_AUTO_TEST_CASE(a_project_status_event_carries_the_status_as_json_text) {
     model::Event e;
     e.id = "evt_q";

@@ -186,9 +186,17 @@ BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
     BOOST_TEST((diff(s, known({{"1.2.0", false}}), back, 9, 10).gone == StateUpdate::Gone::clear));
     s.gone_since.reset();
     BOOST_TEST(diff(s, {}, gone, 11, 12).events.size() == 1u);
+    // A typo'd name on its first poll is told once (#16: it used to be silent), as
+    // pin_not_found, and not again at the next poll (its notice is kept).
     auto fresh = stored("1", "==1", false);
-    BOOST_TEST(
-        diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
+    auto const first = diff(fresh, {}, gone, 1, 2);
+    BOOST_REQUIRE(first.events.size() == 1u);
+    BOOST_TEST(first.events[0].kind == EventKind::pin_not_found);
+    BOOST_TEST(first.events[0].detail.find("no project named") != std::string::npos);
+    BOOST_REQUIRE(first.pin_notice.has_value());
+    fresh.pin_notice = first.pin_notice;
+    fresh.gone_since = 1;
+    BOOST_TEST(diff(fresh, {}, gone, 3, 4).events.empty());
 }
 
 BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
@@ -686,6 +694,89 @@ BOOST_AUTO_TEST_CASE(parsed_and_hand_built_subscriptions_diff_alike) {
     }
 }
 
+// #16: one observation, judged per pin. The same release is a major for a project pinning 1.x
+// and a patch its range allows for one on 2.x; each event names its project and pin.
+BOOST_AUTO_TEST_CASE(one_observation_is_judged_per_pin) {
+    auto api = stored("1.4.0", "==1.4.0");
+    api.sub.project = "api";
+    api.sub.file = "/srv/api/requirements.txt";
+    api.sub.direct = true;
+    auto worker = stored("2.0.0", "<3,>=2");
+    worker.sub.project = "worker";
+    worker.sub.pinned = "2.0.0";
+    auto const before = known({{"1.4.0", false}, {"2.0.0", false}});
+    auto const now = observed({{"1.4.0", false}, {"2.0.0", false}, {"2.0.1", false}});
+    auto const a = diff(api, before, now, 5, 6);
+    auto const w = diff(worker, before, now, 5, 6);
+    BOOST_REQUIRE(a.events.size() == 1u);
+    BOOST_REQUIRE(w.events.size() == 1u);
+    BOOST_TEST(a.events[0].update.value() == UpdateType::major);
+    BOOST_TEST(a.events[0].allowed.value() == false);
+    BOOST_TEST(w.events[0].update.value() == UpdateType::patch);
+    BOOST_TEST(w.events[0].allowed.value() == true);
+    BOOST_REQUIRE(a.events[0].projects.size() == 1u);
+    auto const& p = a.events[0].projects[0];
+    BOOST_TEST(p.name == "api");
+    BOOST_TEST(p.pinned.value_or("") == "1.4.0");
+    BOOST_TEST(p.specifier == "==1.4.0");
+    BOOST_TEST(p.file == "/srv/api/requirements.txt");
+    BOOST_TEST(p.direct.value_or(false) == true);
+    BOOST_TEST(p.update.value() == UpdateType::major);
+    BOOST_TEST(w.events[0].projects.at(0).name == "worker");
+}
+
+// #16: a package only pulled in, under transitive = "urgent": its new releases are recorded
+// silently, its pin being yanked is told.
+BOOST_AUTO_TEST_CASE(a_transitive_package_tells_urgent_events_only) {
+    auto s = stored("1.2.0", "==1.2.0");
+    s.sub.direct = false;
+    s.sub.rules.urgent_only = true;
+    auto const quiet =
+        diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}, {"1.3.0", false}}), 5, 6);
+    BOOST_TEST(quiet.events.empty());
+    BOOST_TEST(quiet.upserts.size() == 1u); // recorded all the same
+    auto const yanked = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}),
+                             observed({{"1.2.0", true}, {"1.3.0", false}}), 7, 8);
+    BOOST_REQUIRE(yanked.events.size() == 1u);
+    BOOST_TEST(yanked.events[0].kind == EventKind::pinned_yanked);
+    // The same package asked for directly: its release is told.
+    s.sub.rules.urgent_only = false;
+    BOOST_TEST(
+        diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}, {"1.3.0", false}}), 5, 6)
+            .events.size() == 1u);
+}
+
+// #16: one poll shared by two projects: the same release told to both is one event naming
+// both (on the first update), each project with its own view; a yank only one pin cares
+// about stays its own.
+BOOST_AUTO_TEST_CASE(events_saying_the_same_thing_merge_into_one_naming_every_project) {
+    auto api = stored("1.4.0", "==1.4.0");
+    api.sub.project = "api";
+    auto worker = stored("2.0.0", "==2.0.0");
+    worker.sub.project = "worker";
+    worker.id = 8;
+    auto const before = known({{"1.4.0", false}, {"2.0.0", false}});
+    auto const now = observed({{"1.4.0", false}, {"2.0.0", true}, {"2.0.1", false}});
+    std::vector<StateUpdate> updates{diff(api, before, now, 5, 6), diff(worker, before, now, 5, 6)};
+    merge_project_events(updates);
+    // api: new_release 2.0.1 (both), release_yanked 2.0.0; worker: pinned_yanked 2.0.0 only.
+    auto const count = [](StateUpdate const& u, EventKind k) {
+        return std::count_if(u.events.begin(), u.events.end(),
+                             [&](Event const& e) { return e.kind == k; });
+    };
+    BOOST_TEST(count(updates[0], EventKind::new_release) == 1);
+    BOOST_TEST(count(updates[1], EventKind::new_release) == 0);
+    BOOST_TEST(count(updates[1], EventKind::pinned_yanked) == 1);
+    auto const& release =
+        *std::find_if(updates[0].events.begin(), updates[0].events.end(),
+                      [](Event const& e) { return e.kind == EventKind::new_release; });
+    BOOST_REQUIRE(release.projects.size() == 2u);
+    BOOST_TEST(release.projects[0].name == "api");
+    BOOST_TEST(release.projects[0].update.value() == UpdateType::major);
+    BOOST_TEST(release.projects[1].name == "worker");
+    BOOST_TEST(release.projects[1].update.value() == UpdateType::patch);
+    BOOST_TEST(release.projects[1].pinned.value_or("") == "2.0.0");
+}
 // --- PEP 792: what the index says about the project ---------------------------------------
 
 namespace {

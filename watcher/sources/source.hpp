@@ -160,6 +160,16 @@ class Source {
         return std::nullopt;
     }
     virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
+    // A poll shared by several projects' subscriptions of one package reads the package once
+    // (the listing, for the first of them); a request about another's own pin that this poll
+    // did not make (PyPI: the advisories of a different pinned version) comes from here. It is
+    // parsed by parse() like any step; what that asks next is not followed. Nullopt: nothing
+    // of its own (a note of why may be left in `into`).
+    virtual std::optional<SourceRequest> pin_request(Subscription const& /*sub*/,
+                                                     PollContext const& /*ctx*/,
+                                                     Observation& /*into*/) const {
+        return std::nullopt;
+    }
     // Reads one response into `into` and says what comes next.
     virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                                   SourceRequest const& request,

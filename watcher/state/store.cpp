@@ -197,6 +197,70 @@ CREATE INDEX IF NOT EXISTS events_at ON events(at);
 ALTER TABLE subscriptions ADD COLUMN project_status TEXT;
 ALTER TABLE subscriptions ADD COLUMN project_status_reason TEXT;
 )sql",
+    // 9: projects. A subscription is one project's pin of a package: keyed by (source,
+    // locator, project), so a package several projects pin is one row each (polled once
+    // together). What is there becomes the project "default" (the top-level requirements),
+    // ids unchanged, so its releases, events and outbox rows stay its own. `direct`: the
+    // project asks for it itself (1), only pulls it in (0), or the files cannot tell (NULL).
+    R"sql(
+CREATE TABLE subscriptions_v9 (
+    id                   INTEGER PRIMARY KEY,
+    source               TEXT NOT NULL,
+    locator              TEXT NOT NULL,
+    project              TEXT NOT NULL DEFAULT 'default',
+    origin               TEXT NOT NULL DEFAULT '',
+    name                 TEXT NOT NULL,
+    specifier            TEXT NOT NULL DEFAULT '',
+    pinned               TEXT,
+    prereleases          INTEGER NOT NULL DEFAULT 0,
+    file                 TEXT NOT NULL DEFAULT '',
+    line                 INTEGER NOT NULL DEFAULT 0,
+    direct               INTEGER,
+    active               INTEGER NOT NULL DEFAULT 1,
+    created_at           INTEGER NOT NULL,
+    baseline_done        INTEGER NOT NULL DEFAULT 0,
+    validator            TEXT,
+    sequence             INTEGER,
+    last_poll            INTEGER,
+    last_status          TEXT NOT NULL DEFAULT '',
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due             INTEGER NOT NULL DEFAULT 0,
+    summary              TEXT,
+    project_urls         TEXT,
+    home_page            TEXT,
+    metadata_version     TEXT,
+    gone_since           INTEGER,
+    interval             INTEGER,
+    pin_notice           TEXT,
+    rules                TEXT,
+    vuln_version         TEXT,
+    vuln_validator       TEXT,
+    vuln_checked         INTEGER,
+    vuln_error           TEXT,
+    advisories           TEXT,
+    held_until           INTEGER,
+    source_state         TEXT,
+    project_status       TEXT,
+    project_status_reason TEXT,
+    UNIQUE (source, locator, project)
+);
+INSERT INTO subscriptions_v9 (id, source, locator, project, origin, name, specifier, pinned,
+    prereleases, file, line, direct, active, created_at, baseline_done, validator, sequence,
+    last_poll, last_status, last_error, consecutive_failures, next_due, summary, project_urls,
+    home_page, metadata_version, gone_since, interval, pin_notice, rules, vuln_version,
+    vuln_validator, vuln_checked, vuln_error, advisories, held_until, source_state,
+    project_status, project_status_reason)
+SELECT id, source, locator, 'default', origin, name, specifier, pinned, prereleases, file, line,
+    NULL, active, created_at, baseline_done, validator, sequence, last_poll, last_status,
+    last_error, consecutive_failures, next_due, summary, project_urls, home_page,
+    metadata_version, gone_since, interval, pin_notice, rules, vuln_version, vuln_validator,
+    vuln_checked, vuln_error, advisories, held_until, source_state, project_status,
+    project_status_reason
+FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v9 RENAME TO subscriptions;
+)sql",
 };
 
 // 7: a package's identity is its index without userinfo, with a lower-cased host (see
@@ -305,7 +369,9 @@ std::string rules_to_json(Rules const& r) {
     w.begin_array();
     for (auto const& i : r.ignore)
         w.string(i);
-    w.end_array().end_object();
+    w.end_array();
+    if (r.urgent_only) w.field("urgent_only", true);
+    w.end_object();
     return w.take();
 }
 
@@ -325,6 +391,8 @@ Rules rules_from_json(std::string const& text) {
     if (auto it = d.FindMember("ignore"); it != d.MemberEnd() && it->value.IsArray())
         for (auto const& v : it->value.GetArray())
             if (v.IsString()) r.ignore.emplace_back(v.GetString());
+    if (auto it = d.FindMember("urgent_only"); it != d.MemberEnd() && it->value.IsBool())
+        r.urgent_only = it->value.GetBool();
     return r;
 }
 
@@ -423,7 +491,8 @@ constexpr char const* kSubscriptionColumns =
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
-    "vuln_error, advisories, held_until, source_state, project_status, project_status_reason";
+    "vuln_error, advisories, held_until, source_state, project_status, project_status_reason, "
+    "project, direct";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -467,6 +536,8 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.source_state = opt_text(q.getColumn(33));
     if (auto status = opt_text(q.getColumn(34)))
         s.project_status = ProjectStatus{*status, opt_text(q.getColumn(35))};
+    s.sub.project = q.getColumn(36).getString();
+    if (!q.getColumn(37).isNull()) s.sub.direct = q.getColumn(37).getInt() != 0;
     parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
@@ -496,7 +567,7 @@ std::vector<Advisory> advisories_from_json(std::string const& text) {
 
 std::string event_extra_to_json(Event const& e) {
     if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python &&
-        !e.python && !e.project_status && !e.previous_status)
+        !e.python && !e.project_status && !e.previous_status && e.projects.empty())
         return "";
     JsonWriter w;
     w.begin_object();
@@ -520,6 +591,21 @@ std::string event_extra_to_json(Event const& e) {
             .field("reason", e.project_status->reason)
             .end_object();
     if (e.previous_status) w.field("previous_status", *e.previous_status);
+    if (!e.projects.empty()) {
+        w.key("projects").begin_array();
+        for (auto const& p : e.projects) {
+            w.begin_object().field("name", p.name).field("pinned", p.pinned);
+            w.field("specifier", p.specifier).field("file", p.file).key("direct");
+            if (p.direct)
+                w.boolean(*p.direct);
+            else
+                w.null();
+            if (p.update) w.field("update", std::string(to_string(*p.update)));
+            if (p.allowed) w.field("allowed", *p.allowed);
+            w.end_object();
+        }
+        w.end_array();
+    }
     w.end_object();
     return w.take();
 }
@@ -540,6 +626,21 @@ void event_extra_from_json(std::string const& text, Event& e) {
         e.project_status = ProjectStatus{json::optional_string(it->value, "status").value_or(""),
                                          json::optional_string(it->value, "reason")};
     e.previous_status = json::optional_string(d, "previous_status");
+    if (auto it = d.FindMember("projects"); it != d.MemberEnd() && it->value.IsArray())
+        for (auto const& v : it->value.GetArray()) {
+            if (!v.IsObject()) continue;
+            EventProject p;
+            p.name = json::optional_string(v, "name").value_or("");
+            p.pinned = json::optional_string(v, "pinned");
+            p.specifier = json::optional_string(v, "specifier").value_or("");
+            p.file = json::optional_string(v, "file").value_or("");
+            if (auto d2 = v.FindMember("direct"); d2 != v.MemberEnd() && d2->value.IsBool())
+                p.direct = d2->value.GetBool();
+            if (auto u = json::optional_string(v, "update")) p.update = update_type_from_string(*u);
+            if (auto a = v.FindMember("allowed"); a != v.MemberEnd() && a->value.IsBool())
+                p.allowed = a->value.GetBool();
+            e.projects.push_back(std::move(p));
+        }
 }
 
 } // namespace sql
@@ -771,10 +872,10 @@ std::vector<Route> StateStore::routes() const {
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
     auto& q = statement(R"sql(
 INSERT INTO subscriptions (source, locator, origin, name, specifier, pinned, prereleases, file,
-                           line, active, created_at, next_due, interval, rules)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, NULLIF(?12, ''))
-ON CONFLICT (source, locator) DO UPDATE SET
-    origin = excluded.origin, name = excluded.name,
+                           line, active, created_at, next_due, interval, rules, project, direct)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, NULLIF(?12, ''), ?13, ?14)
+ON CONFLICT (source, locator, project) DO UPDATE SET
+    origin = excluded.origin, name = excluded.name, direct = excluded.direct,
     specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
     file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
     rules = excluded.rules,
@@ -798,6 +899,11 @@ RETURNING id)sql");
     q.bind(10, static_cast<std::int64_t>(now));
     bind_opt(q, 11, s.interval);
     q.bind(12, rules_to_json(s.rules));
+    q.bind(13, s.project);
+    if (s.direct)
+        q.bind(14, *s.direct ? 1 : 0);
+    else
+        q.bind(14);
     q.executeStep();
     auto const id = q.getColumn(0).getInt64();
     q.reset();
@@ -809,10 +915,12 @@ std::vector<std::int64_t> StateStore::ensure_subscriptions(std::vector<Subscript
     SQLite::Transaction t(*db_);
     std::vector<std::int64_t> ids;
     ids.reserve(subs.size());
-    auto& find = statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ?");
+    auto& find =
+        statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ? AND project = ?");
     for (auto const& s : subs) {
         find.bind(1, s.source);
         find.bind(2, s.locator);
+        find.bind(3, s.project);
         bool const known = find.executeStep();
         std::int64_t const id = known ? find.getColumn(0).getInt64() : 0;
         find.reset();
@@ -851,8 +959,9 @@ int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
 }
 
 std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) const {
-    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
-                        (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator");
+    auto& q =
+        statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
+                  (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator, project");
     std::vector<StoredSubscription> out;
     while (q.executeStep())
         out.push_back(read_subscription(q));
@@ -892,8 +1001,11 @@ std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id
 
 std::vector<std::pair<std::string, std::string>>
 StateStore::source_states_elsewhere(std::string const& name, std::int64_t except) const {
+    // Other sources' only: another project's subscription of the same source is this one's
+    // twin, not news from elsewhere.
     auto& q = statement("SELECT source, source_state FROM subscriptions "
-                        "WHERE name = ? AND id != ? AND source_state IS NOT NULL");
+                        "WHERE name = ?1 AND id != ?2 AND source_state IS NOT NULL AND source != "
+                        "(SELECT source FROM subscriptions WHERE id = ?2)");
     q.bind(1, name);
     q.bind(2, except);
     std::vector<std::pair<std::string, std::string>> out;
@@ -905,8 +1017,9 @@ StateStore::source_states_elsewhere(std::string const& name, std::int64_t except
 
 std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
                                                         std::int64_t except) const {
-    auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
-                        "ON s.id = r.subscription_id WHERE s.name = ? AND s.id != ?");
+    auto& q = statement("SELECT DISTINCT r.version FROM releases r JOIN subscriptions s "
+                        "ON s.id = r.subscription_id WHERE s.name = ?1 AND s.id != ?2 AND "
+                        "s.source != (SELECT source FROM subscriptions WHERE id = ?2)");
     q.bind(1, name);
     q.bind(2, except);
     std::vector<std::string> out;

@@ -758,6 +758,15 @@ SourceRequest PypiSource::first_request(Subscription const& sub, PollContext con
     return r;
 }
 
+std::optional<SourceRequest>
+PypiSource::pin_request(Subscription const& sub, PollContext const& poll, Observation& obs) const {
+    auto const* asked = std::any_cast<Asks>(&poll.asks);
+    if (!asked) return std::nullopt;
+    auto next = vulnerability_request(sub, *asked, obs);
+    if (obs.vulnerabilities) advisories_read(sub, *asked, *obs.vulnerabilities);
+    return next;
+}
+
 bool vulnerabilities_due(PollHistory const& h, std::optional<std::chrono::seconds> interval) {
     if (!h.sub.pinned || !interval) return false;
     // A new pin, a reading that failed, or one older than the interval.

@@ -42,6 +42,9 @@ class PypiSource final : public Source {
     // and not backing off after failed readings.
     std::any prepare(PollHistory const& history) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
+    // The advisories of this subscription's pin, when they are due.
+    std::optional<SourceRequest> pin_request(Subscription const& sub, PollContext const& ctx,
+                                             Observation& into) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                           SourceRequest const& request,
                                           net::Response const& response,
