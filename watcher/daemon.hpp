@@ -61,6 +61,8 @@ class Daemon {
     // The daemon's state store, for tests and operator tools (e.g. set_max_page_count to
     // simulate a full disk). Use it only from the thread running the daemon.
     StateStore& store() { return *store_; }
+    // The sources it polls (the dashboard asks them what their subscriptions show).
+    SourceRegistry const& sources() const { return sources_; }
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // One line saying what the daemon is doing, for systemd's STATUS=:

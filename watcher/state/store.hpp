@@ -104,6 +104,20 @@ struct PruneStats {
     int outbox_rows = 0;
 };
 
+// One outbox row of an event: where it went and how that went (the dashboard's package page).
+struct Delivery {
+    std::string notifier;
+    std::string state; // pending | delivered | failed | dead
+    int attempts = 0;
+    std::optional<UnixTime> delivered_at;
+    std::optional<std::string> last_error;
+};
+
+struct EventDeliveries {
+    Event event;
+    std::vector<Delivery> deliveries; // by notifier name
+};
+
 // The state file's size on disk: the database (pages in use) and its write-ahead log.
 struct StateSize {
     std::int64_t database = 0;
@@ -180,6 +194,13 @@ class StateStore {
     void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
+    // The dashboard's reads, one query each however many packages there are: every release of
+    // every subscription (active ones only, or all), the newest event of each subscription,
+    // and the newest events of one package with where each went.
+    std::map<std::int64_t, std::vector<StoredRelease>> all_releases(bool active_only = true) const;
+    std::map<std::int64_t, Event> last_events() const;
+    std::vector<EventDeliveries> package_events(std::string const& name,
+                                                std::int64_t limit = 50) const;
 
     // Retention ([state] keep): removes events older than `before` (their time, `at`) that no
     // notifier still has to deliver, with their outbox rows. Pending rows are never pruned.
