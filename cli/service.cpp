@@ -7,7 +7,6 @@
 #include "net/server.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
-#include "watcher/dashboard/dashboard.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -100,9 +99,7 @@ struct Service::Impl {
             return {h.ok ? 200 : 503, "text/plain; charset=utf-8", std::move(h.text), {}};
         }
         if (current.metrics && current.metrics->dashboard)
-            if (auto page =
-                    watcher::dashboard::serve(target, daemon->store(), daemon->sources(), now))
-                return std::move(*page);
+            if (auto page = daemon->dashboard(target, now)) return std::move(*page);
         return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n", {}};
     }
 

@@ -40,15 +40,10 @@ std::map<std::string, PackageInsight> insights(std::vector<StoredSubscription> c
 
 // `evaluate`'s facts from what the state holds: the releases' uploads, and the repository's
 // facts when a source watches one.
-health::Judgement judge(std::vector<StoredRelease> const& releases, PackageInsight const* insight,
+health::Judgement judge(health::PypiProject const& uploads, PackageInsight const* insight,
                         UnixTime now) {
-    health::PypiProject project;
-    for (auto const& r : releases)
-        if (r.upload_time) project.releases.emplace_back(r.version, *r.upload_time);
-    std::sort(project.releases.begin(), project.releases.end(),
-              [](auto const& a, auto const& b) { return a.second < b.second; });
     health::Facts facts;
-    health::release_facts(project, now, facts);
+    health::release_facts(uploads, now, facts);
     if (insight && insight->repo) {
         facts.repo = insight->repo;
         facts.owner_type = insight->owner_type;
@@ -58,23 +53,28 @@ health::Judgement judge(std::vector<StoredRelease> const& releases, PackageInsig
     return health::judge(facts, now);
 }
 
-Pin make_pin(StoredSubscription const& s, std::vector<StoredRelease> const& releases,
+std::string pin_key(Subscription const& sub) {
+    return sub.specifier + '\n' + sub.pinned.value_or("") + '\n' + (sub.prereleases ? "pre" : "");
+}
+
+Pin make_pin(StoredSubscription const& s, Cache::Entry const& derived,
              PackageInsight const* insight, std::optional<Event> last_event, UnixTime now) {
     Pin p;
     p.project = project_of(s.sub);
     p.package = s.sub.name;
     p.specifier = s.sub.specifier;
     p.pinned = s.sub.pinned;
-    auto const summary = summarize(s.sub, releases);
+    auto const& summary = derived.summary;
     p.latest = summary.latest;
     p.libyears = summary.libyears;
     p.yanked = summary.pin_yanked;
     p.yank_reason = summary.pin_yank_reason;
     p.failing = s.last_status == PollStatus::error || s.last_status == PollStatus::gone;
     if (p.failing) p.error = redact_credentials(s.last_error.value_or(to_string(s.last_status)));
-    if (s.last_status != PollStatus::pending && !releases.empty()) p.update = summary.update_type;
+    if (s.last_status != PollStatus::pending && derived.has_releases)
+        p.update = summary.update_type;
     if (s.sub.pinned && s.vulns.version == s.sub.pinned) p.advisories = s.vulns.live;
-    if (!releases.empty()) p.health = judge(releases, insight, now);
+    if (derived.has_releases) p.health = judge(derived.uploads, insight, now);
     p.last_poll = s.last_poll;
     p.last_event = std::move(last_event);
     return p;
@@ -82,28 +82,72 @@ Pin make_pin(StoredSubscription const& s, std::vector<StoredRelease> const& rele
 
 } // namespace
 
+void Cache::sync(StateStore const& store) {
+    auto const version = store.data_version();
+    if (version != data_version_) entries_.clear();
+    data_version_ = version;
+}
+
+Cache::Entry const* Cache::find(StateStore const& store, StoredSubscription const& s) const {
+    auto const it = entries_.find(s.id);
+    if (it == entries_.end() || it->second.writes != store.release_writes(s.id) ||
+        it->second.pin != pin_key(s.sub))
+        return nullptr;
+    return &it->second;
+}
+
+Cache::Entry const& Cache::put(StateStore const& store, StoredSubscription const& s,
+                               std::vector<StoredRelease> const& releases) {
+    Entry e;
+    e.writes = store.release_writes(s.id);
+    e.pin = pin_key(s.sub);
+    e.summary = summarize(s.sub, releases);
+    e.has_releases = !releases.empty();
+    for (auto const& r : releases)
+        if (r.upload_time) e.uploads.releases.emplace_back(r.version, *r.upload_time);
+    std::sort(e.uploads.releases.begin(), e.uploads.releases.end(),
+              [](auto const& a, auto const& b) { return a.second < b.second; });
+    return entries_[s.id] = std::move(e);
+}
+
 std::string project_of(Subscription const&) {
     // Projects (#16) give every subscription its project; until then every pin is the
     // top-level requirements', the "default" project's.
     return "default";
 }
 
-Overview collect_overview(StateStore const& store, SourceRegistry const& sources, UnixTime now) {
+Overview collect_overview(StateStore const& store, SourceRegistry const& sources, UnixTime now,
+                          Cache* cache) {
     Overview o;
     o.now = now;
+    Cache local;
+    Cache& c = cache ? *cache : local;
+    c.sync(store);
     auto const subs = store.subscriptions(true);
-    auto const releases = store.all_releases(true);
     auto const last = store.last_events();
     auto const facts = insights(subs, sources, now);
+    // The pins whose releases must be read: one query for all of them when many are (a cold
+    // cache), else one per pin.
+    std::vector<StoredSubscription const*> stale;
+    for (auto const& s : subs)
+        if (is_pin(sources, s.sub.source) && !c.find(store, s)) stale.push_back(&s);
     static std::vector<StoredRelease> const kNone;
+    if (stale.size() > 32) {
+        auto const all = store.all_releases(true);
+        for (auto const* s : stale) {
+            auto const r = all.find(s->id);
+            c.put(store, *s, r == all.end() ? kNone : r->second);
+        }
+    } else {
+        for (auto const* s : stale)
+            c.put(store, *s, store.release_list(s->id));
+    }
     std::map<std::string, std::vector<Pin>> by_project;
     for (auto const& s : subs) {
         if (!is_pin(sources, s.sub.source)) continue;
-        auto const r = releases.find(s.id);
         auto const e = last.find(s.id);
         auto const in = facts.find(s.sub.name);
-        auto pin = make_pin(s, r == releases.end() ? kNone : r->second,
-                            in == facts.end() ? nullptr : &in->second,
+        auto pin = make_pin(s, *c.find(store, s), in == facts.end() ? nullptr : &in->second,
                             e == last.end() ? std::nullopt : std::optional<Event>(e->second), now);
         by_project[pin.project].push_back(std::move(pin));
     }
@@ -129,8 +173,9 @@ std::optional<PackagePage> collect_package(StateStore const& store, SourceRegist
         if (s.sub.name != name || !is_pin(sources, s.sub.source)) continue;
         auto releases = store.release_list(s.id);
         auto const e = last.find(s.id);
+        Cache one;
         page.pins.push_back(
-            make_pin(s, releases, page.insight ? &*page.insight : nullptr,
+            make_pin(s, one.put(store, s, releases), page.insight ? &*page.insight : nullptr,
                      e == last.end() ? std::nullopt : std::optional<Event>(e->second), now));
         for (auto const& a : page.pins.back().advisories)
             if (live.insert(a.id).second) page.advisories.push_back({a, true, std::nullopt});

@@ -11,10 +11,12 @@
 #include "watcher/health.hpp"
 #include "watcher/sources/source.hpp"
 #include "watcher/state/store.hpp"
+#include "watcher/summary.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pinwatch::watcher {
@@ -84,9 +86,37 @@ struct PackagePage {
     std::optional<PackageInsight> insight;
 };
 
+// What the overview keeps between requests to one store: each pin's release-derived figures,
+// recomputed only when the store wrote that pin's releases since, or another process wrote the
+// file. Reading and summarising every release is most of a page's cost (96,000 releases for
+// the benchmark's 1,000 pins); a poll that changed nothing leaves its pin's entry as it was.
+class Cache {
+  public:
+    struct Entry {
+        std::uint64_t writes = 0; // StateStore::release_writes when filled
+        std::string pin;          // what the summary depends on: specifier, pin, --pre
+        ReleaseSummary summary;
+        bool has_releases = false;
+        health::PypiProject uploads; // (version, upload time), oldest first
+    };
+    // Forgets everything when another connection wrote the file since the last call.
+    void sync(StateStore const& store);
+    // The entry of `s` when it is still good.
+    Entry const* find(StateStore const& store, StoredSubscription const& s) const;
+    Entry const& put(StateStore const& store, StoredSubscription const& s,
+                     std::vector<StoredRelease> const& releases);
+    std::size_t size() const { return entries_.size(); }
+
+  private:
+    std::int64_t data_version_ = -1;
+    std::unordered_map<std::int64_t, Entry> entries_;
+};
+
 // What the state holds now. Pins are the subscriptions of sources without a table of their own
 // in `status` (GitHub's repositories are insight about a pin, not pins).
-Overview collect_overview(StateStore const& store, SourceRegistry const& sources, UnixTime now);
+// With a cache, only the pins whose releases changed since are read again.
+Overview collect_overview(StateStore const& store, SourceRegistry const& sources, UnixTime now,
+                          Cache* cache = nullptr);
 // nullopt when no active pin has that (PEP 503) name.
 std::optional<PackagePage> collect_package(StateStore const& store, SourceRegistry const& sources,
                                            std::string const& name, UnixTime now);
@@ -117,6 +147,7 @@ std::string content_security_policy();
 // The daemon's answer to a GET of `target` ("/", "/package/<name>"); nullopt for a path that
 // is not the dashboard's.
 std::optional<net::ServerReply> serve(std::string_view target, StateStore const& store,
-                                      SourceRegistry const& sources, UnixTime now);
+                                      SourceRegistry const& sources, UnixTime now,
+                                      Cache* cache = nullptr);
 
 } // namespace pinwatch::watcher::dashboard

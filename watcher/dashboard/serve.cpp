@@ -22,10 +22,10 @@ net::ServerReply page(int status, std::string body) {
 } // namespace
 
 std::optional<net::ServerReply> serve(std::string_view target, StateStore const& store,
-                                      SourceRegistry const& sources, UnixTime now) {
+                                      SourceRegistry const& sources, UnixTime now, Cache* cache) {
     auto const path = target.substr(0, target.find_first_of("?#"));
     if (path == "/" || path == "/index.html")
-        return page(200, render_overview(collect_overview(store, sources, now)));
+        return page(200, render_overview(collect_overview(store, sources, now, cache)));
     if (path.rfind(kPackage, 0) != 0) return std::nullopt;
     auto const raw = path.substr(kPackage.size());
     if (raw.empty() || raw.find('/') != std::string_view::npos || !packaging::is_valid_name(raw))

@@ -1048,6 +1048,10 @@ WHERE id = ?1)sql");
         q.exec();
     }
 
+    // A cache of what releases mean (the dashboard's) must not outlive a change to them; a
+    // write that then fails costs it only a recomputation.
+    if (!u.upserts.empty() || !u.removed.empty() || !u.released.empty())
+        ++release_writes_[u.subscription_id];
     if (!u.upserts.empty()) {
         auto& rel = statement(R"sql(
 INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason,
@@ -1102,6 +1106,15 @@ std::vector<Event> StateStore::events(std::int64_t limit) const {
         out.push_back(read_event(q, 0));
     q.reset();
     return out;
+}
+
+std::uint64_t StateStore::release_writes(std::int64_t subscription_id) const {
+    auto const it = release_writes_.find(subscription_id);
+    return it == release_writes_.end() ? 0 : it->second;
+}
+
+std::int64_t StateStore::data_version() const {
+    return db_->execAndGet("PRAGMA data_version").getInt64();
 }
 
 std::map<std::int64_t, Event> StateStore::last_events() const {

@@ -201,6 +201,11 @@ class StateStore {
     std::map<std::int64_t, Event> last_events() const;
     std::vector<EventDeliveries> package_events(std::string const& name,
                                                 std::int64_t limit = 50) const;
+    // What may have changed since a cache was filled: how many times this store wrote a
+    // subscription's releases since it was opened, and SQLite's data_version, which moves
+    // when another connection commits to the file (then nothing cached from it holds).
+    std::uint64_t release_writes(std::int64_t subscription_id) const;
+    std::int64_t data_version() const;
 
     // Retention ([state] keep): removes events older than `before` (their time, `at`) that no
     // notifier still has to deliver, with their outbox rows. Pending rows are never pruned.
@@ -220,6 +225,7 @@ class StateStore {
     std::unique_ptr<SQLite::Database> db_;
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
     bool immutable_ = false;
+    std::unordered_map<std::int64_t, std::uint64_t> release_writes_;
 };
 
 } // namespace pinwatch::watcher

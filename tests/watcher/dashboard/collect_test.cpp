@@ -5,6 +5,8 @@
 #include "watcher/dashboard/dashboard.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <unistd.h>
 
 using namespace pinwatch;
 using namespace pinwatch::test;
@@ -133,4 +135,65 @@ BOOST_AUTO_TEST_CASE(every_pin_is_in_the_default_project_until_projects_exist) {
     Subscription s;
     s.name = "x";
     BOOST_TEST(project_of(s) == "default");
+}
+
+BOOST_AUTO_TEST_CASE(the_cache_follows_every_write_of_releases) {
+    StateFixture f;
+    auto const sources = report_sources();
+    Cache cache;
+    auto o = collect_overview(f.store, sources, kNow, &cache);
+    BOOST_TEST(find(o.sections[0], "fine").latest.value() == "3.1");
+    BOOST_TEST(cache.size() == 5u);
+    // A poll stores a new release of one pin: that pin's figures change, the others are kept.
+    StateUpdate u;
+    u.subscription_id = f.ids.at("fine");
+    u.now = kNow;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.upserts = {release("4.0", kNow - 60)};
+    f.store.apply(u);
+    o = collect_overview(f.store, sources, kNow, &cache);
+    auto const& fine = find(o.sections[0], "fine");
+    BOOST_TEST(fine.latest.value() == "4.0");
+    BOOST_TEST(fine.update.value() == UpdateType::major);
+    // A yank is a write of releases too.
+    u.upserts = {release("4.0", kNow - 60, true, std::string("broken wheel"))};
+    f.store.apply(u);
+    o = collect_overview(f.store, sources, kNow, &cache);
+    BOOST_TEST(find(o.sections[0], "fine").latest.value() == "3.1");
+}
+
+BOOST_AUTO_TEST_CASE(the_cache_forgets_what_another_process_wrote) {
+    auto const path = std::filesystem::temp_directory_path() /
+                      ("pw-dash-cache-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(path);
+    {
+        StateStore daemon(path.string());
+        auto sub = pypi_subscription("https://pypi.example/simple/", "pkg");
+        sub.specifier = "==1.0";
+        sub.pinned = "1.0";
+        auto const id = daemon.upsert_subscription(sub, kNow);
+        StateUpdate u;
+        u.subscription_id = id;
+        u.now = kNow;
+        u.status = PollStatus::ok;
+        u.baseline_done = true;
+        u.upserts = {release("1.0", kNow - kYear)};
+        daemon.apply(u);
+        auto const sources = report_sources();
+        Cache cache;
+        BOOST_TEST(
+            !collect_overview(daemon, sources, kNow, &cache).sections[0].pins[0].libyears.value());
+        {
+            // `check --state` on the daemon's file, through its own connection.
+            StateStore other(path.string());
+            u.upserts = {release("2.0", kNow)};
+            other.apply(u);
+        }
+        auto const o = collect_overview(daemon, sources, kNow, &cache);
+        BOOST_TEST(o.sections[0].pins[0].latest.value() == "2.0");
+        BOOST_TEST(o.sections[0].pins[0].libyears.value() == 1.0, tt::tolerance(1e-9));
+    }
+    for (auto const* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(path.string() + suffix);
 }
