@@ -515,6 +515,10 @@ std::string render_package(PackagePage const& page) {
             out += "<h3>" + text(in.daily->what) + ", last 28 days" +
                    (in.daily->spike ? " <span class=\"bad\">spike</span>" : "") + "</h3>";
             out += daily_svg(*in.daily);
+            if (in.daily->days_known < static_cast<int>(in.daily->counts.size()))
+                out += "<p class=\"mute\">Issues are known for the last " +
+                       std::to_string(in.daily->days_known) +
+                       " day(s) only: the days before show none.</p>";
         }
     }
     return out + foot();

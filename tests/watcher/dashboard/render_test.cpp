@@ -197,6 +197,7 @@ BOOST_AUTO_TEST_CASE(package_page_draws_its_timeline_and_issue_chart_in_svg) {
     d.counts.back() = 11;
     d.threshold = 8;
     d.spike = true;
+    d.days_known = 28;
     in.daily = d;
     page.insight = in;
 
@@ -210,6 +211,10 @@ BOOST_AUTO_TEST_CASE(package_page_draws_its_timeline_and_issue_chart_in_svg) {
     BOOST_TEST(has(html, "<svg class=\"daily\""));
     BOOST_TEST(has(html, "class=\"threshold\""));
     BOOST_TEST(has(html, "spike threshold 8"));
+    BOOST_TEST(!has(html, "Issues are known for the last"));
+    // A repository watched for a few days says how short its history is.
+    page.insight->daily->days_known = 3;
+    BOOST_TEST(has(render_package(page), "Issues are known for the last 3 day(s) only"));
     // 28 bars, the last one over the line.
     std::regex bar(R"(<rect class="bar( over)?")");
     std::vector<bool> over;
