@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """pinwatch benchmark: `pinwatch check` cold, warm and without --state against a generated PyPI
 mirror served over HTTPS on loopback, beside the time `curl --parallel` needs just to download the
-same pages; and, when bench/pinwatch-bench-diff is built, the per-poll diff() of the mirror's
-largest project (on stderr).
+same pages; and, when bench/pinwatch-bench-diff and bench/pinwatch-bench-dashboard are built, the
+per-poll diff() of the mirror's largest project and the dashboard's overview for 1,000 pins (on
+stderr).
 
 Usage: bench/run.py [--build DIR] [--sizes 500,5000] [--repeat N]
 Prints a Markdown table (the README's benchmark section is this output).
@@ -137,6 +138,12 @@ def main():
     diff_bench = os.path.join(build, "bench/pinwatch-bench-diff")
     if os.path.exists(diff_bench):
         out = subprocess.run([diff_bench, "--iterations", "200"], capture_output=True, text=True,
+                             check=True).stdout
+        print(out.strip(), file=sys.stderr)
+    # The dashboard's overview for 1,000 pins: server time and page size.
+    dashboard_bench = os.path.join(build, "bench/pinwatch-bench-dashboard")
+    if os.path.exists(dashboard_bench):
+        out = subprocess.run([dashboard_bench, "--pins", "1000"], capture_output=True, text=True,
                              check=True).stdout
         print(out.strip(), file=sys.stderr)
 

@@ -317,6 +317,34 @@ bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     return kinds.count(to_string(t)) > 0;
 }
 
+// The "summary" object: what the table's last line says, and the libyears of every pin summed.
+void write_json_summary(JsonWriter& w, std::vector<Row> const& rows) {
+    std::int64_t outdated = 0, vulnerable = 0, yanked = 0, errors = 0;
+    std::map<UpdateType, std::int64_t> by_type;
+    double libyears = 0;
+    for (auto const& r : rows) {
+        auto const t = r.summary.update_type;
+        if (t && !r.listing_error && *t != UpdateType::none && *t != UpdateType::older) {
+            ++outdated;
+            ++by_type[*t];
+        }
+        vulnerable += r.vulnerabilities && !r.vulnerabilities->empty();
+        yanked += r.summary.pin_yanked;
+        errors += r.error.has_value();
+        if (r.summary.libyears && !r.listing_error) libyears += *r.summary.libyears;
+    }
+    w.key("summary").begin_object();
+    w.field("packages", static_cast<std::int64_t>(rows.size()));
+    w.field("outdated", outdated);
+    for (auto t : {UpdateType::major, UpdateType::minor, UpdateType::patch, UpdateType::prerelease})
+        w.field(to_string(t), by_type[t]);
+    w.field("vulnerable", vulnerable);
+    w.field("yanked", yanked);
+    w.field("errors", errors);
+    w.key("libyears").number(std::round(libyears * 1000) / 1000);
+    w.end_object();
+}
+
 void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
                 std::vector<SourceColumn> const& columns) {
     JsonWriter w;
@@ -397,6 +425,13 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
                 .end_object();
         else
             w.null();
+        // Libyears (libyear.com): years between the pinned release's upload and the latest's
+        // (null: no pin, or no upload times to tell by).
+        w.key("libyears");
+        if (r.summary.libyears && !r.listing_error)
+            w.number(std::round(*r.summary.libyears * 1000) / 1000);
+        else
+            w.null();
         w.field("error", r.error);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             w.key(columns[c].source->kind());
@@ -425,6 +460,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             .field("message", e.message)
             .end_object();
     w.end_array();
+    write_json_summary(w, rows);
     w.end_object();
     out << w.str() << '\n';
 }

@@ -195,8 +195,10 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
         } else if (key == "outbox_stale") {
             if (auto d = r.duration(v, "metrics.outbox_stale", std::chrono::seconds(60)))
                 m.outbox_stale = *d;
+        } else if (key == "dashboard") {
+            if (auto b = r.boolean(v, "metrics.dashboard")) m.dashboard = *b;
         } else {
-            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale"});
+            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale", "dashboard"});
         }
     }
     if (!t->contains("listen")) {

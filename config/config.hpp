@@ -91,11 +91,13 @@ struct HttpConfig {
     std::optional<std::string> extra_ca_file;
 };
 
-// [metrics]: the optional listener for /metrics and /healthz (off unless `listen` is set).
+// [metrics]: the optional listener for /metrics, /healthz and the dashboard (off unless
+// `listen` is set).
 struct MetricsConfig {
     std::string host;          // an IP address: "127.0.0.1", "::1"
     std::uint16_t port = 0;    // 0: any free port (the daemon logs which)
     bool allow_remote = false; // a non-loopback `listen` needs this
+    bool dashboard = true;     // serve the dashboard at / and /package/<name>
     // /healthz fails when a notifier without a digest has had an event waiting this long.
     std::chrono::seconds outbox_stale{3600};
 };

@@ -1,4 +1,5 @@
 #include "watcher/daemon.hpp"
+#include "watcher/dashboard/dashboard.hpp"
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
@@ -471,6 +472,11 @@ asio::awaitable<void> Daemon::run() {
     if (scheduler_->in_flight() > 0)
         spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped",
                      scheduler_->in_flight());
+}
+
+std::optional<net::ServerReply> Daemon::dashboard(std::string_view target, UnixTime now) {
+    if (!dashboard_cache_) dashboard_cache_ = std::make_unique<dashboard::Cache>();
+    return dashboard::serve(target, *store_, sources_, now, dashboard_cache_.get());
 }
 
 } // namespace pinwatch::watcher

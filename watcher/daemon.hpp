@@ -6,6 +6,7 @@
 
 #include "common/backoff.hpp"
 #include "config/config.hpp"
+#include "net/server.hpp"
 #include "watcher/metrics.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/state/lock.hpp"
@@ -23,6 +24,10 @@
 #include <vector>
 
 namespace pinwatch::watcher {
+
+namespace dashboard {
+class Cache;
+}
 
 struct DaemonOptions {
     std::string state_path;
@@ -61,6 +66,9 @@ class Daemon {
     // The daemon's state store, for tests and operator tools (e.g. set_max_page_count to
     // simulate a full disk). Use it only from the thread running the daemon.
     StateStore& store() { return *store_; }
+    // The dashboard's answer for `target` ("/", "/package/<name>") from this daemon's state,
+    // nullopt for a path that is not the dashboard's. Keeps what it summarised between calls.
+    std::optional<net::ServerReply> dashboard(std::string_view target, UnixTime now);
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // One line saying what the daemon is doing, for systemd's STATUS=:
@@ -103,6 +111,7 @@ class Daemon {
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
     UnixTime next_maintenance_ = 0;
+    std::unique_ptr<dashboard::Cache> dashboard_cache_;
 };
 
 } // namespace pinwatch::watcher

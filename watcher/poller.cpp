@@ -347,7 +347,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscri
         fetched.pause ? std::optional<UnixTime>(
                             now + std::clamp<std::int64_t>(fetched.pause->count(), 1, 3600))
                       : std::nullopt;
-    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto const& policy = policy_;
     std::string const label =
         std::string(source->kind()) + ":" + sanitize_text(group[lead].sub.name);
     // One schedule for all of them, so they stay one poll.
@@ -368,8 +368,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscri
             (obs.status == Observation::Status::not_modified && known_releases_needed(s, now));
         auto const known =
             need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
-        updates.push_back(diff(s, known, obs, now, next_due, policy));
-        link_release_notes(s, updates.back());
+        updates.push_back(diff(s, known, obs, now, next_due, policy, release_links(s)));
     }
     if (fetched.failure) {
         if (group[lead].consecutive_failures == 0 ||

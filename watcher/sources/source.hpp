@@ -128,6 +128,25 @@ struct StatusTable {
     std::string counted; // the footer's words for the rows: "GitHub repositories"
 };
 
+// What the dashboard shows of one subscription a source derived for a package (GitHub: the
+// package's repository): facts `evaluate`'s rules judge by, and a chart of counts per day.
+struct PackageInsight {
+    std::optional<std::string> repo;       // "owner/name", for people
+    std::optional<std::string> repo_url;   // its web page
+    std::optional<std::string> owner_type; // "organization" or "user"
+    std::optional<bool> archived;
+    std::optional<std::int64_t> open_issues;
+    std::string no_repo; // why there is none, when repo is unset
+    struct Daily {
+        std::string what;                 // "new issues per day"
+        std::vector<std::int64_t> counts; // oldest first; the last is the last 24 hours
+        double threshold = 0;             // a last day at or above this is a spike
+        bool spike = false;               // the last day is one
+        int days_known = 0;               // the days of history the counts cover (newest last)
+    };
+    std::optional<Daily> daily;
+};
+
 // Adds the subscription's credentials (Subscription::authorization, from the index URL's
 // userinfo) to a request for the origin of its locator, and to nothing else. The client keeps
 // them on a same-origin redirect only and never sends them over plain http but to loopback.
@@ -199,6 +218,12 @@ class Source {
     virtual std::vector<std::string> status_row(SubscriptionView const& /*s*/,
                                                 UnixTime /*now*/) const {
         return {};
+    }
+    // The dashboard: what this source's subscription adds to its package's page and health
+    // verdict (nullopt: nothing).
+    virtual std::optional<PackageInsight> insight(SubscriptionView const& /*s*/,
+                                                  UnixTime /*now*/) const {
+        return std::nullopt;
     }
 };
 

@@ -979,22 +979,44 @@ std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) cons
     return s;
 }
 
+namespace {
+// A release selected as "version, first_seen, upload_time, yanked, yank_reason,
+// requires_python, held" from column `first` on.
+StoredRelease read_release(SQLite::Statement& q, int first) {
+    StoredRelease r;
+    r.version = q.getColumn(first + 0).getString();
+    r.first_seen = q.getColumn(first + 1).getInt64();
+    r.upload_time = opt_int(q.getColumn(first + 2));
+    r.yanked = q.getColumn(first + 3).getInt() != 0;
+    r.yank_reason = opt_text(q.getColumn(first + 4));
+    r.requires_python = opt_text(q.getColumn(first + 5));
+    r.held = q.getColumn(first + 6).getInt() != 0;
+    return r;
+}
+} // namespace
+
 std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id) const {
     auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason, "
                         "requires_python, held FROM releases WHERE subscription_id = ?");
     q.bind(1, subscription_id);
     std::vector<StoredRelease> out;
-    while (q.executeStep()) {
-        StoredRelease r;
-        r.version = q.getColumn(0).getString();
-        r.first_seen = q.getColumn(1).getInt64();
-        r.upload_time = opt_int(q.getColumn(2));
-        r.yanked = q.getColumn(3).getInt() != 0;
-        r.yank_reason = opt_text(q.getColumn(4));
-        r.requires_python = opt_text(q.getColumn(5));
-        r.held = q.getColumn(6).getInt() != 0;
-        out.push_back(std::move(r));
-    }
+    while (q.executeStep())
+        out.push_back(read_release(q, 0));
+    q.reset();
+    return out;
+}
+
+std::map<std::int64_t, std::vector<StoredRelease>>
+StateStore::all_releases(bool active_only) const {
+    auto& q = statement(active_only
+                            ? "SELECT r.subscription_id, r.version, r.first_seen, r.upload_time, "
+                              "r.yanked, r.yank_reason, r.requires_python, r.held FROM releases r "
+                              "JOIN subscriptions s ON s.id = r.subscription_id WHERE s.active = 1"
+                            : "SELECT subscription_id, version, first_seen, upload_time, yanked, "
+                              "yank_reason, requires_python, held FROM releases");
+    std::map<std::int64_t, std::vector<StoredRelease>> out;
+    while (q.executeStep())
+        out[q.getColumn(0).getInt64()].push_back(read_release(q, 1));
     q.reset();
     return out;
 }
@@ -1167,6 +1189,10 @@ WHERE id = ?1)sql");
         q.exec();
     }
 
+    // A cache of what releases mean (the dashboard's) must not outlive a change to them; a
+    // write that then fails costs it only a recomputation.
+    if (!u.upserts.empty() || !u.removed.empty() || !u.released.empty())
+        ++release_writes_[u.subscription_id];
     if (!u.upserts.empty()) {
         auto& rel = statement(R"sql(
 INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason,
@@ -1220,6 +1246,49 @@ std::vector<Event> StateStore::events(std::int64_t limit) const {
     while (q.executeStep())
         out.push_back(read_event(q, 0));
     q.reset();
+    return out;
+}
+
+std::uint64_t StateStore::release_writes(std::int64_t subscription_id) const {
+    auto const it = release_writes_.find(subscription_id);
+    return it == release_writes_.end() ? 0 : it->second;
+}
+
+std::int64_t StateStore::data_version() const {
+    return db_->execAndGet("PRAGMA data_version").getInt64();
+}
+
+std::map<std::int64_t, Event> StateStore::last_events() const {
+    auto& q = statement(std::string("SELECT subscription_id, ") + kEventColumns +
+                        " FROM events WHERE seq IN (SELECT MAX(seq) FROM events "
+                        "WHERE subscription_id IS NOT NULL GROUP BY subscription_id)");
+    std::map<std::int64_t, Event> out;
+    while (q.executeStep())
+        out[q.getColumn(0).getInt64()] = read_event(q, 1);
+    q.reset();
+    return out;
+}
+
+std::vector<EventDeliveries> StateStore::package_events(std::string const& name,
+                                                        std::int64_t limit) const {
+    auto& q = statement(std::string("SELECT ") + kEventColumns +
+                        " FROM events WHERE package = ? ORDER BY seq DESC LIMIT ?");
+    q.bind(1, name);
+    q.bind(2, limit);
+    std::vector<EventDeliveries> out;
+    while (q.executeStep())
+        out.push_back({read_event(q, 0), {}});
+    q.reset();
+    auto& d = statement("SELECT notifier, state, attempts, delivered_at, last_error FROM outbox "
+                        "WHERE event_id = ? ORDER BY notifier");
+    for (auto& e : out) {
+        d.bind(1, e.event.id);
+        while (d.executeStep())
+            e.deliveries.push_back({d.getColumn(0).getString(), d.getColumn(1).getString(),
+                                    d.getColumn(2).getInt(), opt_int(d.getColumn(3)),
+                                    opt_text(d.getColumn(4))});
+        d.reset();
+    }
     return out;
 }
 

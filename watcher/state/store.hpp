@@ -108,6 +108,20 @@ struct PruneStats {
     int outbox_rows = 0;
 };
 
+// One outbox row of an event: where it went and how that went (the dashboard's package page).
+struct Delivery {
+    std::string notifier;
+    std::string state; // pending | delivered | failed | dead
+    int attempts = 0;
+    std::optional<UnixTime> delivered_at;
+    std::optional<std::string> last_error;
+};
+
+struct EventDeliveries {
+    Event event;
+    std::vector<Delivery> deliveries; // by notifier name
+};
+
 // The state file's size on disk: the database (pages in use) and its write-ahead log.
 struct StateSize {
     std::int64_t database = 0;
@@ -184,6 +198,18 @@ class StateStore {
     void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
+    // The dashboard's reads, one query each however many packages there are: every release of
+    // every subscription (active ones only, or all), the newest event of each subscription,
+    // and the newest events of one package with where each went.
+    std::map<std::int64_t, std::vector<StoredRelease>> all_releases(bool active_only = true) const;
+    std::map<std::int64_t, Event> last_events() const;
+    std::vector<EventDeliveries> package_events(std::string const& name,
+                                                std::int64_t limit = 50) const;
+    // What may have changed since a cache was filled: how many times this store wrote a
+    // subscription's releases since it was opened, and SQLite's data_version, which moves
+    // when another connection commits to the file (then nothing cached from it holds).
+    std::uint64_t release_writes(std::int64_t subscription_id) const;
+    std::int64_t data_version() const;
 
     // Retention ([state] keep): removes events older than `before` (their time, `at`) that no
     // notifier still has to deliver, with their outbox rows. Pending rows are never pruned.
@@ -203,6 +229,7 @@ class StateStore {
     std::unique_ptr<SQLite::Database> db_;
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
     bool immutable_ = false;
+    std::unordered_map<std::int64_t, std::uint64_t> release_writes_;
 };
 
 } // namespace pinwatch::watcher
