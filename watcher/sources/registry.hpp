@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "watcher/sources/advisory.hpp"
 #include "watcher/sources/source.hpp"
 
 #include <functional>
@@ -43,6 +44,7 @@ struct CheckFlag {
 // A built source and what the operator should hear about it (an unauthenticated API).
 struct SourceBuild {
     std::unique_ptr<Source> source;
+    std::unique_ptr<AdvisorySource> advisories; // an advisory source (OSV) instead
     std::vector<std::string> warnings;
 };
 
@@ -67,6 +69,10 @@ class SourceRegistry {
     Source const* find(std::string_view kind) const;
     // Every source, in registration order.
     std::vector<Source const*> all() const;
+    // The advisory source that reads the pins' advisories in batches (nullopt: none runs; the
+    // index's JSON API or nothing reads them).
+    AdvisorySource const* advisories() const { return advisories_.get(); }
+    void set_advisories(std::unique_ptr<AdvisorySource> a) { advisories_ = std::move(a); }
     // The sources one command runs, from the registry's entries; `warnings` gets what their
     // builds had to say.
     static Result<SourceRegistry, std::string> build(SourceSetup const& setup,
@@ -76,6 +82,7 @@ class SourceRegistry {
 
   private:
     std::vector<std::unique_ptr<Source>> sources_;
+    std::unique_ptr<AdvisorySource> advisories_;
 };
 
 } // namespace pinwatch::watcher
