@@ -39,6 +39,7 @@ struct CheckFlag {
     std::string help;       // the usage text after the name and its value
     // What is wrong with a value ("expected an http:// or https:// URL"); nullopt: fine.
     std::function<std::optional<std::string>(std::string const&)> check = {};
+    bool repeatable = false; // given again, it adds a value (one per line in SourceSetup::flags)
 };
 
 // A built source and what the operator should hear about it (an unauthenticated API).

@@ -78,7 +78,7 @@ SourceEntry osv_entry() {
         {"--private", "NAME|GLOB",
          "never send this package's name to the advisory service (repeatable;\n"
          "PEP 503 names, globs like 'acme-*')",
-         [](std::string const& v) { return private_glob_problem(v); }},
+         [](std::string const& v) { return private_glob_problem(v); }, true},
     };
     e.make = [](SourceSetup const& setup) -> Result<SourceBuild, std::string> {
         SourceBuild b;
