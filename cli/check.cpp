@@ -794,8 +794,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     std::vector<Row> rows;
     bool package_errors = false;
     for (std::size_t i = 0; i < plan.ids.size(); ++i)
-        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], python, advisories,
-                                package_errors));
+        rows.push_back(
+            make_row(*store, plan, i, loaded.subscriptions[i], python, advisories, package_errors));
     if (o.json)
         write_json(out, rows, loaded, plan.columns);
     else

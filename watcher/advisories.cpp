@@ -49,8 +49,8 @@ asio::awaitable<bool> ask_batches(net::Client& client, AdvisorySource const& sou
             auto const end = std::min(todo.size(), at + source.batch_limit());
             std::vector<AdvisoryQuery> queries;
             for (auto k = at; k < end; ++k)
-                queries.push_back({pins[todo[k].pin].name, pins[todo[k].pin].version,
-                                   todo[k].token});
+                queries.push_back(
+                    {pins[todo[k].pin].name, pins[todo[k].pin].version, todo[k].token});
             ++result.batches;
             auto response = co_await client.fetch(source.batch_request(queries));
             std::optional<std::string> error;
@@ -96,10 +96,11 @@ bool advisories_due(StoredSubscription const& s, std::chrono::seconds interval, 
     return now >= *s.vulns.checked + interval.count();
 }
 
-asio::awaitable<AdvisoryRoundResult>
-read_advisories(net::Client& client, StateStore& store, AdvisorySource const& source,
-                PrivateNames const& private_names, std::vector<StoredSubscription> subs,
-                Router const& router, UnixTime now) {
+asio::awaitable<AdvisoryRoundResult> read_advisories(net::Client& client, StateStore& store,
+                                                     AdvisorySource const& source,
+                                                     PrivateNames const& private_names,
+                                                     std::vector<StoredSubscription> subs,
+                                                     Router const& router, UnixTime now) {
     AdvisoryRoundResult result;
     std::string const kind(source.kind());
     // The pins asked about: each (name, version) once, however many indexes or files pin it.

@@ -36,10 +36,11 @@ bool advisories_due(StoredSubscription const& s, std::chrono::seconds interval, 
 // One round over `subs` (those without a pin, or whose name `private_names` matches, are left
 // out). Reads and writes the records and readings through `store`; events are routed by
 // `router`.
-boost::asio::awaitable<AdvisoryRoundResult>
-read_advisories(net::Client& client, StateStore& store, AdvisorySource const& source,
-                PrivateNames const& private_names, std::vector<StoredSubscription> subs,
-                Router const& router, UnixTime now);
+boost::asio::awaitable<AdvisoryRoundResult> read_advisories(net::Client& client, StateStore& store,
+                                                            AdvisorySource const& source,
+                                                            PrivateNames const& private_names,
+                                                            std::vector<StoredSubscription> subs,
+                                                            Router const& router, UnixTime now);
 
 // What the operator should hear once: how many names of packages from an index other than
 // pypi.org go to which advisory service, and how to keep them here. nullopt: none do.

@@ -91,6 +91,8 @@ PollerOptions poller_options(config::Config const& cfg) {
     return popts;
 }
 
+} // namespace
+
 LoadOptions load_options(config::Config const& cfg) {
     LoadOptions load;
     load.requirements = cfg.requirements;
@@ -104,8 +106,6 @@ LoadOptions load_options(config::Config const& cfg) {
         load.intervals[name] = every.count();
     return load;
 }
-
-} // namespace
 
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
                std::ostream& console)
@@ -223,9 +223,9 @@ void Daemon::start_advisories(UnixTime now) {
 asio::awaitable<void> Daemon::advisory_round(std::vector<StoredSubscription> due, UnixTime now) {
     auto const* source = sources_.advisories();
     try {
-        auto const result =
-            co_await read_advisories(*client_, *store_, *source, PrivateNames(advisories_.private_names),
-                                     std::move(due), dispatcher_->router(), now);
+        auto const result = co_await read_advisories(*client_, *store_, *source,
+                                                     PrivateNames(advisories_.private_names),
+                                                     std::move(due), dispatcher_->router(), now);
         if (result.error) {
             // Said when it starts and when it ends; meanwhile retried with a growing pause, up
             // to the advisories' interval.

@@ -7,8 +7,8 @@
 #include "common/backoff.hpp"
 #include "config/config.hpp"
 #include "watcher/metrics.hpp"
-#include "watcher/sources/advisory.hpp"
 #include "watcher/scheduler.hpp"
+#include "watcher/sources/advisory.hpp"
 #include "watcher/state/lock.hpp"
 #include "watcher/subscriptions.hpp"
 
@@ -35,6 +35,9 @@ struct DaemonOptions {
     // Counted into when set; owned by the caller so counters outlive a reload's new Daemon.
     Metrics* metrics = nullptr;
 };
+
+// What the daemon reads its requirements with, from its config (config-check reads them too).
+LoadOptions load_options(config::Config const& cfg);
 
 class Daemon {
   public:

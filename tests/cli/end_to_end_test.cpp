@@ -180,9 +180,10 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     w.pypi.yank("demo", "1.0", "security issue");
     w.pypi.add_release("demo", {"1.0.1", 1700003000});
     std::ostringstream out, err;
-    int const rc = cli::run_check({"-r", w.path("requirements.txt"), "--index-url",
-                                   w.pypi.index_url(), "--json", "--fail-on", "yanked"},
-                                  out, err);
+    int const rc =
+        cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index", "--index-url",
+                        w.pypi.index_url(), "--json", "--fail-on", "yanked"},
+                       out, err);
     BOOST_TEST(rc == 1); // --fail-on yanked matched
     rapidjson::Document d;
     d.Parse(out.str().c_str());
@@ -205,9 +206,9 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     BOOST_TEST(std::string(other["latest_allowed"].GetString()) == "2.1");
 
     std::ostringstream out2, err2;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out2, err2) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out2, err2) == 0);
     BOOST_TEST(contains(out2.str(), "PINNED VERSION YANKED (security issue)"));
 }
 
@@ -221,9 +222,9 @@ BOOST_AUTO_TEST_CASE(check_table_fits_120_columns_and_ends_with_a_summary) {
     w.pypi.yank("demo", "1.0", reason);
     w.pypi.add_release("demo", {"2.0", 1700003000});
     std::ostringstream out, err;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out, err) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out, err) == 0);
     std::istringstream in(out.str());
     std::vector<std::string> lines;
     for (std::string l; std::getline(in, l);)
@@ -240,9 +241,9 @@ BOOST_AUTO_TEST_CASE(check_table_fits_120_columns_and_ends_with_a_summary) {
     // Short notes stay in their column.
     w.pypi.unyank("demo", "1.0");
     std::ostringstream out2, err2;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out2, err2) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out2, err2) == 0);
     BOOST_TEST(contains(out2.str(), "NOTES"), out2.str());
     BOOST_TEST(contains(out2.str(), "\n2 packages: 1 outdated (1 major), 0 vulnerable, "
                                     "0 yanked pins, 0 errors\n"),
@@ -261,9 +262,9 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     BOOST_TEST(contains(err.str(), "--python-version"));
     w.pypi.set_fault("other-lib", Fault::not_found);
     std::ostringstream out3, err3;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out3, err3) == 3);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out3, err3) == 3);
     rapidjson::Document d;
     d.Parse(out3.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -272,9 +273,9 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     // A bad line is reported and the good ones are still checked.
     w.write("requirements.txt", "demo==1.0\nthis is not a requirement\n");
     std::ostringstream out4, err4;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out4, err4) == 3);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out4, err4) == 3);
     BOOST_TEST(contains(err4.str(), "requirements.txt:2"));
     d.Parse(out4.str().c_str());
     BOOST_TEST(d["requirements"].Size() == 1u);
@@ -285,8 +286,9 @@ BOOST_AUTO_TEST_CASE(index_credentials_stay_out_of_the_output) {
     auto url = w.pypi.index_url();
     url.insert(url.find("://") + 3, "ci-user:t0ps3cret@");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out,
-                              err) == 0,
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", url, "--json"},
+                              out, err) == 0,
                err.str());
     BOOST_TEST(!contains(out.str() + err.str(), "t0ps3cret"));
     BOOST_TEST(contains(out.str(), "127.0.0.1"));
@@ -301,9 +303,9 @@ BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
     w.pypi.set_html_only(true);
     w.pypi.yank("demo", "1.1", "nope");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out, err) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out, err) == 0);
     rapidjson::Document d;
     d.Parse(out.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -537,9 +539,10 @@ BOOST_AUTO_TEST_CASE(check_on_the_daemons_state_file_never_moves_its_schedule) {
     }
     BOOST_REQUIRE(due.size() == 2u);
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
-                               "--state", w.path("state.db"), "-q"},
-                              out, err) == 0);
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index", "--index-url",
+                        w.pypi.index_url(), "--state", w.path("state.db"), "-q"},
+                       out, err) == 0);
     watcher::StateStore store(w.path("state.db"));
     for (auto const& s : store.subscriptions())
         BOOST_TEST(s.next_due == due[s.sub.name], s.sub.name);
@@ -622,7 +625,11 @@ BOOST_AUTO_TEST_CASE(a_new_index_password_keeps_every_subscription_and_sends_not
         url.insert(url.find("://") + 3, "ci-user:" + password + "@");
         w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                  "index_url = \"" +
-                                     url + "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n");
+                                     url +
+                                     "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n"
+                                     // its advisory is the JSON API's (OSV is the
+                                     // default since issue 17)
+                                     "[advisories]\nsource = \"index\"\n");
     };
     auto const snapshot = [&] {
         watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);

@@ -21,7 +21,7 @@ struct FakeVuln {
     std::string id;
     std::vector<std::string> aliases;
     std::string summary;
-    std::string package; // as published; matched by PEP 503 name
+    std::string package;               // as published; matched by PEP 503 name
     std::vector<std::string> versions; // affected[].versions
     // One ECOSYSTEM range's events, in order: {"introduced","1.0"}, {"fixed","1.2"}, ...
     std::vector<std::pair<std::string, std::string>> events;
@@ -33,13 +33,13 @@ struct FakeVuln {
 };
 
 struct FakeOsvStats {
-    std::size_t batches = 0;     // querybatch requests answered 200
-    std::size_t rejected = 0;    // querybatch requests refused (400: too many queries, bad body)
-    std::size_t queries = 0;     // queries in answered batches
-    std::size_t records = 0;     // GET /v1/vulns/{id}
-    std::size_t pages = 0;       // queries that carried a page_token
-    std::size_t not_found = 0;   // records asked for that do not exist
-    std::size_t faults = 0;      // requests answered with the set fault
+    std::size_t batches = 0;   // querybatch requests answered 200
+    std::size_t rejected = 0;  // querybatch requests refused (400: too many queries, bad body)
+    std::size_t queries = 0;   // queries in answered batches
+    std::size_t records = 0;   // GET /v1/vulns/{id}
+    std::size_t pages = 0;     // queries that carried a page_token
+    std::size_t not_found = 0; // records asked for that do not exist
+    std::size_t faults = 0;    // requests answered with the set fault
 };
 
 class FakeOsv {

@@ -96,12 +96,12 @@ class AdvisorySource {
     virtual std::size_t batch_limit() const noexcept = 0;
     virtual net::Request batch_request(std::vector<AdvisoryQuery> const& queries) const = 0;
     // One answer per query, in order; an error when the response is not a full answer.
-    virtual Result<std::vector<BatchAnswer>, std::string>
-    parse_batch(net::Response const& response, std::size_t asked) const = 0;
+    virtual Result<std::vector<BatchAnswer>, std::string> parse_batch(net::Response const& response,
+                                                                      std::size_t asked) const = 0;
     virtual net::Request record_request(std::string const& id) const = 0;
     // The record, or an error (a 404 says the id is unknown: "http 404").
-    virtual Result<AdvisoryRecord, std::string> parse_record(std::string const& id,
-                                                             net::Response const& response) const = 0;
+    virtual Result<AdvisoryRecord, std::string>
+    parse_record(std::string const& id, net::Response const& response) const = 0;
     // What a record says about package `name` at `version`: the advisory (its `withdrawn` set
     // when the record is withdrawn), or nullopt when the record does not cover that version.
     virtual Result<std::optional<Advisory>, std::string>

@@ -967,8 +967,7 @@ void StateStore::add_event(Event const& event, std::vector<OutboxTarget> const& 
 
 std::optional<AdvisoryRecord> StateStore::advisory_record(std::string const& source,
                                                           std::string const& id) const {
-    auto& q = statement(
-        "SELECT modified, body FROM advisory_records WHERE source = ? AND id = ?");
+    auto& q = statement("SELECT modified, body FROM advisory_records WHERE source = ? AND id = ?");
     q.bind(1, source);
     q.bind(2, id);
     if (!q.executeStep()) return std::nullopt;
@@ -1009,8 +1008,7 @@ ON CONFLICT (source, id) DO UPDATE SET modified = ?3, body = ?4, fetched = ?5)sq
         q.exec();
         for (std::size_t i = 0; i < u.events.size(); ++i)
             insert_event(u.events[i], u.subscription_id,
-                         i < u.recipients.size() ? u.recipients[i]
-                                                 : std::vector<OutboxTarget>{});
+                         i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
     }
     t.commit();
 }

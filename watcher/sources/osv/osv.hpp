@@ -24,9 +24,9 @@ class OsvSource final : public AdvisorySource {
     net::Request record_request(std::string const& id) const override;
     Result<AdvisoryRecord, std::string> parse_record(std::string const& id,
                                                      net::Response const& response) const override;
-    Result<std::optional<Advisory>, std::string> judge(std::string const& body,
-                                                       std::string const& name,
-                                                       packaging::Version const& version) const override;
+    Result<std::optional<Advisory>, std::string>
+    judge(std::string const& body, std::string const& name,
+          packaging::Version const& version) const override;
 
   private:
     std::string api_url_;

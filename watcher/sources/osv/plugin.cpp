@@ -25,8 +25,9 @@ AdvisorySettings read_table(config::Reader& r, toml::node const& node) {
                 if (auto from = advisory_from(*v))
                     s.from = *from;
                 else
-                    r.error(value, "key '" + full + "': expected \"osv\", \"index\" or \"none\", got \"" +
-                                       *v + "\"");
+                    r.error(value, "key '" + full +
+                                       "': expected \"osv\", \"index\" or \"none\", got \"" + *v +
+                                       "\"");
             }
         } else if (k == "osv_url") {
             if (auto v = r.string(value, full)) {
