@@ -51,7 +51,7 @@ struct Workspace {
                                "index_url = \"" +
                                    pypi.index_url() +
                                    "\"\ninterval = \"1h\"\n"
-                                   "[http]\ntimeout = \"2s\"\n");
+                                   "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"2s\"\n");
     }
     ~Workspace() { fs::remove_all(dir); }
     static int& counter() {
@@ -387,7 +387,9 @@ BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
     Workspace w;
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                              "index_url = \"" +
-                                 w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1s\"\njitter = 0\n"
+                                 "[advisories]\nsource = \"index\"\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // Baseline done once both packages were polled twice (the second poll is a 304).
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(6, std::chrono::seconds(30)));
@@ -414,7 +416,7 @@ BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) 
                              "index_url = \"" +
                                  w.pypi.index_url() +
                                  "\"\ninterval = \"1h\"\njitter = 0\n"
-                                 "[intervals]\ndemo = \"1s\"\n");
+                                 "[intervals]\ndemo = \"1s\"\n[advisories]\nsource = \"index\"\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // First cycle: two Simple pages and two metadata pages; then demo alone, once a second.
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(7, std::chrono::seconds(30)));
@@ -431,9 +433,11 @@ BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) 
 BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
     Workspace w;
     w.pypi.set_fault("demo", Fault::stall); // a poll is in flight when the signal arrives
-    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                             "index_url = \"" +
-                                 w.pypi.index_url() + "\"\n[http]\ntimeout = \"120s\"\n");
+    w.write("pinwatch.toml",
+            "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+            "index_url = \"" +
+                w.pypi.index_url() +
+                "\"\n[advisories]\nsource = \"index\"\n[http]\ntimeout = \"120s\"\n");
     std::string const exe = PINWATCH_BINARY;
     std::string const cfg = w.path("pinwatch.toml");
     char const* argv[] = {exe.c_str(), "run", "--config", cfg.c_str(), nullptr};
@@ -487,7 +491,8 @@ BOOST_AUTO_TEST_CASE(routes_send_each_notifier_only_what_it_asked_for) {
                 "[notifiers.majors]\ntype = \"console\"\nupdate_types = [\"major\"]\n"
                 "packages = [\"Demo\"]\nevents = [\"new_release\"]\n"
                 "[notifiers.yanks]\ntype = \"console\"\n"
-                "events = [\"release_yanked\", \"pinned_yanked\"]\n");
+                "events = [\"release_yanked\", \"pinned_yanked\"]\n"
+                "[advisories]\nsource = \"index\"\n");
     BOOST_TEST(w.run_once().empty());
     w.pypi.add_release("demo", {"1.0.1", 1700001000});    // a patch: nobody
     w.pypi.add_release("demo", {"2.0.0", 1700001001});    // a major: "majors"
@@ -626,10 +631,8 @@ BOOST_AUTO_TEST_CASE(a_new_index_password_keeps_every_subscription_and_sends_not
         w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                  "index_url = \"" +
                                      url +
-                                     "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n"
-                                     // its advisory is the JSON API's (OSV is the
-                                     // default since issue 17)
-                                     "[advisories]\nsource = \"index\"\n");
+                                     "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                     "\"index\"\n[http]\ntimeout = \"2s\"\n");
     };
     auto const snapshot = [&] {
         watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
@@ -668,7 +671,8 @@ BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                              "index_url = \"" +
                                  w.pypi.index_url() +
-                                 "\"\ninterval = \"1s\"\njitter = 0\n[http]\ntimeout = \"5s\"\n");
+                                 "\"\ninterval = \"1s\"\njitter = 0\n[advisories]\nsource = "
+                                 "\"index\"\n[http]\ntimeout = \"5s\"\n");
     int pipe_fds[2];
     BOOST_REQUIRE(::pipe(pipe_fds) == 0);
     std::string const exe = PINWATCH_BINARY;

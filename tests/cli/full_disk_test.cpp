@@ -88,7 +88,7 @@ struct Workspace {
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
             << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1h\"\n"
-            << "[http]\ntimeout = \"5s\"\n";
+            << "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"5s\"\n";
     }
     ~Workspace() { fs::remove_all(dir); }
 
@@ -134,7 +134,7 @@ struct Workspace {
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
             << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1s\"\njitter = 0\n"
-            << "[http]\ntimeout = \"5s\"\n";
+            << "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"5s\"\n";
         auto cfg = config::load_config((dir / "pinwatch.toml").string());
         BOOST_TEST_REQUIRE(bool(cfg));
         watcher::DaemonOptions options;

@@ -179,7 +179,9 @@ struct Workspace {
     ~Workspace() { fs::remove_all(dir); }
     std::string config(std::string const& reqs, std::string const& extra) const {
         return "state = \"state.db\"\nrequirements = [\"" + reqs + "\"]\nindex_url = \"" +
-               pypi.index_url() + "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n" +
+               pypi.index_url() +
+               "\"\ninterval = \"1h\"\n[advisories]\nsource = \"index\"\n[http]\ntimeout = "
+               "\"5s\"\n" +
                "[metrics]\nlisten = \"127.0.0.1:0\"\n" + extra;
     }
     void write(std::string const& name, std::string const& text) {
