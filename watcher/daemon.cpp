@@ -208,6 +208,9 @@ std::vector<StoredSubscription> Daemon::advisories_due_now(UnixTime now) const {
 void Daemon::start_advisories(UnixTime now) {
     if (!sources_.advisories() || advisories_running_ || stopping_ || now < next_advisories_)
         return;
+    // Looked at once a minute at most: finished polls wake the loop far more often, and this
+    // reads every subscription.
+    next_advisories_ = now + 60;
     std::vector<StoredSubscription> due;
     try {
         due = advisories_due_now(now);
