@@ -104,8 +104,10 @@ asio::awaitable<AdvisoryRoundResult> read_advisories(net::Client& client, StateS
     AdvisoryRoundResult result;
     std::string const kind(source.kind());
     // The pins asked about: each (name, version) once, however many indexes or files pin it.
+    // A pin that is no PEP 440 version cannot be judged against any range: not asked about.
     std::erase_if(subs, [&](StoredSubscription const& s) {
-        return !s.sub.pinned || private_names.matches(s.sub.name);
+        return !s.sub.pinned || private_names.matches(s.sub.name) ||
+               !packaging::Version::parse(*s.sub.pinned);
     });
     std::map<Pin, std::size_t> index;
     std::vector<Pin> pins;
@@ -186,8 +188,6 @@ asio::awaitable<AdvisoryRoundResult> read_advisories(net::Client& client, StateS
         auto const version = packaging::Version::parse(*s.sub.pinned);
         if (a.error) {
             reading.error = "advisories: " + a.error.value();
-        } else if (!version) {
-            reading.error = "advisories: the pin " + *s.sub.pinned + " is not a PEP 440 version";
         } else {
             auto judge = [&](std::string const& id, bool listed) {
                 auto const r = records.find(id);
