@@ -172,7 +172,11 @@ BOOST_AUTO_TEST_CASE(check_flags_choose_the_source_url_and_private_names) {
 
 BOOST_AUTO_TEST_CASE(the_daemon_reads_the_advisories_table_and_the_old_interval_key) {
     auto read = [](std::string const& text) {
-        auto c = pinwatch::config::parse_config(text, "/etc/pinwatch.toml", source_tables());
+        auto c = pinwatch::config::parse_config("requirements = [\"/srv/r.txt\"]\n" + text,
+                                                "/etc/pinwatch.toml", source_tables());
+        if (!c)
+            for (auto const& e : c.error())
+                BOOST_TEST_MESSAGE(e.str());
         BOOST_TEST_REQUIRE(c.has_value());
         SourceSetup setup;
         setup.config = &*c;
