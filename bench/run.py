@@ -140,8 +140,12 @@ def main():
                     dst.write(line)
             base = [pinwatch, "check", "-r", pinned, "--index-url", index, "--ca-file", ca, "--json", "-q",
                     "--stats", "--concurrency", str(args.concurrency)]
+            state = os.path.join(work, f"pinned-state-{n}.db")
+            osv_flags = ["--advisories", "osv", "--osv-url", osv]
             for label, flags in (("--advisories index", ["--advisories", "index"]),
-                                 ("--advisories osv", ["--advisories", "osv", "--osv-url", osv])):
+                                 ("--advisories osv", osv_flags),
+                                 ("--advisories osv --state, cold", osv_flags + ["--state", state]),
+                                 ("--advisories osv --state, warm", osv_flags + ["--state", state])):
                 wall, cpu, rss, err = measure(base + flags)
                 requests, moved = parse_stats(err)
                 m = re.search(r"advisories: (\d+) pins, (\d+) requests \((\d+) batch, (\d+) records\)", err)
