@@ -58,6 +58,7 @@ advisories published against each pinned version.
 )";
 constexpr char const* kCheckUsageEnd = R"(
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
+(or, with --fail-on vulnerable, some pins' advisories could not be read)
 )";
 
 // The usage text, with the flags the sources add.
