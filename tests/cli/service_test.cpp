@@ -319,7 +319,7 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
                            "; the running config stays\n"));
     // The line lands in [metrics], where `interval` is not a key.
     BOOST_TEST(contains(journal(),
-                        "<3>" + w.path("pinwatch.toml") + ":9: metrics.interval: unknown key\n"),
+                        "<3>" + w.path("pinwatch.toml") + ":11: metrics.interval: unknown key\n"),
                journal());
     auto const reloading = notify.wait_for("RELOADING=1", before_bad);
     BOOST_REQUIRE(reloading);
