@@ -40,7 +40,8 @@ constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...
 One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
 advisories published against each pinned version.
 
-  -r, --requirement FILE   requirements file (repeatable)
+  -r, --requirement FILE   requirements file (repeatable), or a lock file by its name:
+                           uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock[.NAME].toml
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
       --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
       --state FILE         keep state between runs (default: a temporary state)
