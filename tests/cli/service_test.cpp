@@ -334,7 +334,7 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
     BOOST_TEST(rcode == 200);
     BOOST_TEST(contains(rbody, "degraded config: reload refused "), rbody);
     BOOST_TEST(contains(rbody, "1 problem(s) in " + w.path("pinwatch.toml") + ", first: " +
-                                   w.path("pinwatch.toml") + ":9: metrics.interval: unknown key"),
+                                   w.path("pinwatch.toml") + ":11: metrics.interval: unknown key"),
                rbody);
     auto const after_refusal = parse_prometheus(http_get(port, "/metrics").second).samples;
     BOOST_TEST(after_refusal.at("pinwatch_config_reload_failures_total") == 1);
