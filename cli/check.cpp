@@ -7,6 +7,7 @@
 #include "common/time.hpp"
 #include "config/environment.hpp"
 #include "net/client.hpp"
+#include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/subscriptions.hpp"
@@ -61,6 +62,7 @@ advisories published against each pinned version.
 )";
 constexpr char const* kCheckUsageEnd = R"(
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
+(or, with --fail-on vulnerable, some pins' advisories could not be read)
 )";
 
 // The usage text, with the flags the sources add.
@@ -121,7 +123,11 @@ bool read_source_flag(ArgReader& r, CheckOptions& o, std::ostream& err, bool& ba
                     bad = true;
                     return true;
                 }
-            o.source_flags[f.name] = value;
+            auto const had = o.source_flags.find(f.name);
+            if (f.repeatable && had != o.source_flags.end())
+                had->second += "\n" + value;
+            else
+                o.source_flags[f.name] = value;
             return true;
         }
     return false;
@@ -296,6 +302,9 @@ struct Row {
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
     // What the index says about the project (PEP 792); nullopt when the listing was not read.
     std::optional<ProjectStatus> project_status;
+    // Why they are not known: they could not be read (OSV down, an index without a JSON API),
+    // or they were not asked for (a private name, advisories off).
+    std::optional<std::string> advisories_error, advisories_withheld;
     std::vector<CheckCell> cells; // one per source with a column (SourceColumn)
 };
 
@@ -387,8 +396,9 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.boolean(r.summary.pin_found);
         else
             w.null();
-        // Live advisories against the pinned version; null without a pin or when they could not
-        // be read (the reason is in `error`).
+        // Live advisories against the pinned version; null without a pin, when they could not
+        // be read (the reason is in `advisories_error`) or were not asked for
+        // (`advisories_withheld`: a private name, advisories off).
         w.key("vulnerabilities");
         if (r.vulnerabilities) {
             w.begin_array();
@@ -406,6 +416,8 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
         } else {
             w.null();
         }
+        w.field("advisories_error", r.advisories_error);
+        w.field("advisories_withheld", r.advisories_withheld);
         // Whether the newest of `newer` declares a Requires-Python that excludes the target
         // Python (null: nothing newer, or no Requires-Python published).
         w.key("drops_python");
@@ -468,6 +480,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
 // The VULN cell: advisory ids (CVE aliases beside them), "-" for none, "?" when unknown.
 std::string vuln_cell(Row const& r) {
     if (!r.sub.pinned || (!r.listing_error && !r.summary.pin_found)) return "-";
+    if (r.advisories_withheld) return "-";
     if (!r.vulnerabilities) return "?";
     if (r.vulnerabilities->empty()) return "none";
     std::string out;
@@ -587,6 +600,12 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         if (r.error) notes = "error: " + sanitize_text(*r.error);
         if (auto const status = project_status_note(r); !status.empty())
             notes += std::string(notes.empty() ? "" : "; ") + status;
+        if (r.advisories_error)
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "advisories not read: " + sanitize_text(*r.advisories_error);
+        if (r.advisories_withheld)
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "advisories: " + sanitize_text(*r.advisories_withheld);
         for (auto const& c : r.cells)
             if (!c.notes.empty()) notes += std::string(notes.empty() ? "" : "; ") + c.notes;
         if (r.vulnerabilities)
@@ -695,7 +714,8 @@ CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
 // Stage 3: every subscription polled once, a progress bar meanwhile, and a word on stderr when
 // a server asks to wait (GitHub's quota spent).
 void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
-              std::vector<StoredSubscription> subs, bool progress_bar, std::ostream& err) {
+              std::vector<StoredSubscription> subs, bool progress_bar, std::ostream& err,
+              std::function<asio::awaitable<void>()> then) {
     Progress progress(subs.size(), progress_bar);
     std::optional<UnixTime> told_wait;
     scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
@@ -715,7 +735,11 @@ void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
         err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
             << '\n';
     };
-    asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
+    auto all = [&](std::vector<StoredSubscription> subs) -> asio::awaitable<void> {
+        co_await scheduler.poll_each_once(std::move(subs));
+        if (then) co_await then();
+    };
+    asio::co_spawn(io, all(std::move(subs)), [&](std::exception_ptr) {
         // Every poll is done: idle keep-alive connections must not keep the loop alive.
         client.shutdown();
         io.stop();
@@ -725,7 +749,8 @@ void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
 
 // One requirement's row: its listing, its advisories, and the cells of the other sources.
 Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscription const& sub,
-             std::optional<std::string> const& python, bool& package_errors) {
+             std::optional<std::string> const& python, AdvisorySettings const& advisories,
+             bool& package_errors) {
     auto s = store.subscription(plan.ids[i]);
     Row row;
     row.sub = sub;
@@ -741,13 +766,16 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
     if (!row.listing_error) row.project_status = s->project_status;
     // A pin the index does not list has no advisories to read (pin_on_index says so).
     if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
-        // This poll read the pin's advisories (or got a 304 for the reading stored).
-        if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked) {
+        // This check read the pin's advisories (or got a 304 for the reading stored). Advisories
+        // that cannot be read are no error of the package: its releases are judged all the same.
+        if (advisories.from == AdvisorySettings::From::none)
+            row.advisories_withheld = "off (--advisories none)";
+        else if (PrivateNames(advisories.private_names).matches(row.sub.name))
+            row.advisories_withheld = kPrivateReason;
+        else if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked)
             row.vulnerabilities = s->vulns.live;
-        } else {
-            row.error = s->vulns.error.value_or("vulnerabilities: not read");
-            package_errors = true;
-        }
+        else
+            row.advisories_error = s->vulns.error.value_or("vulnerabilities: not read");
     }
     for (auto const& c : plan.columns) {
         std::optional<StoredSubscription> own;
@@ -763,7 +791,8 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
 }
 
 void print_stats(net::Client const& client, std::size_t packages,
-                 std::chrono::steady_clock::time_point started, std::ostream& err) {
+                 std::chrono::steady_clock::time_point started,
+                 std::optional<AdvisoryRoundResult> const& advisories, std::ostream& err) {
     auto const st = client.stats();
     auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
@@ -771,6 +800,10 @@ void print_stats(net::Client const& client, std::size_t packages,
         << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
         << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
         << ms.count() << " ms polling\n";
+    if (advisories)
+        err << "pinwatch: advisories: " << advisories->pins << " pins, "
+            << advisories->batches + advisories->records << " requests (" << advisories->batches
+            << " batch, " << advisories->records << " records)\n";
 }
 
 } // namespace
@@ -849,6 +882,14 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     }
     auto const sources = build_sources(o, err);
     if (!sources) return 2;
+    SourceSetup advisory_setup;
+    advisory_setup.mode = SourceSetup::Mode::check;
+    advisory_setup.flags = o.source_flags;
+    auto const advisories = advisory_settings(advisory_setup);
+    // Names that leave the box for an advisory service are said once, with how to keep them.
+    if (auto told = advisory_disclosure(loaded.subscriptions, advisories,
+                                        "pass --private NAME|GLOB (repeatable)"))
+        err << "pinwatch check: " << *told << '\n';
     PollerOptions popts;
     popts.keep_schedule = true; // a daemon may own this state file: never move its polls
     auto const python =
@@ -866,14 +907,27 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     auto plan = subscribe(*store, *sources, loaded, unix_now());
     auto const started = std::chrono::steady_clock::now();
+    // Then the pins' advisories, from the advisory source in batches (OSV), when it runs.
+    std::optional<AdvisoryRoundResult> round;
+    auto read_pins_advisories = [&]() -> asio::awaitable<void> {
+        auto const* source = sources->advisories();
+        if (!source) co_return;
+        std::vector<StoredSubscription> pins;
+        for (auto id : plan.ids)
+            if (auto s = store->subscription(id)) pins.push_back(std::move(*s));
+        round = co_await read_advisories(*client, *store, *source,
+                                         PrivateNames(advisories.private_names), std::move(pins),
+                                         Router(store->routes()), unix_now());
+    };
     poll_all(io, *client, scheduler, std::move(plan.subscriptions),
-             !o.quiet && stderr_is_terminal(), err);
-    if (o.stats) print_stats(*client, plan.ids.size(), started, err);
+             !o.quiet && stderr_is_terminal(), err, read_pins_advisories);
+    if (o.stats) print_stats(*client, plan.ids.size(), started, round, err);
 
     std::vector<Row> rows;
     bool package_errors = false;
     for (std::size_t i = 0; i < plan.ids.size(); ++i)
-        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], python, package_errors));
+        rows.push_back(
+            make_row(*store, plan, i, loaded.subscriptions[i], python, advisories, package_errors));
     if (o.json)
         write_json(out, rows, loaded, plan.columns);
     else
@@ -884,6 +938,10 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
     if (matched) return 1;
     if (package_errors || !loaded.errors.empty()) return 3;
+    // Advisories that could not be read fail the check only where it asks for certainty.
+    if (o.fail_on.count("vulnerable"))
+        for (auto const& r : rows)
+            if (r.advisories_error) return 3;
     return 0;
 }
 

@@ -140,6 +140,14 @@ struct Advisory {
     bool operator==(Advisory const&) const = default;
 };
 
+// An advisory source's record of one advisory as served (OSV's JSON), with the time it last
+// changed upstream: kept in the state file as is, so it is judged again for a new pin.
+struct AdvisoryRecord {
+    std::string id;
+    std::string modified;
+    std::string body;
+};
+
 // What the advisories list of one version said in one poll.
 struct VulnerabilityReading {
     std::string version;                  // the pinned version it was read for

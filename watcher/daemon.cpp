@@ -5,12 +5,15 @@
 #include "config/environment.hpp"
 #include "net/crypto.hpp"
 #include "net/http.hpp"
+#include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -108,6 +111,11 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                std::ostream& console)
     : config_(cfg), options_(std::move(options)), wake_(io) {
     sources_ = daemon_sources(cfg);
+    {
+        SourceSetup setup;
+        setup.config = &cfg;
+        advisories_ = advisory_settings(setup);
+    }
     if (options_.state_path != ":memory:") {
         if (auto problem = state_write_problem(options_.state_path))
             throw std::runtime_error(*problem);
@@ -185,7 +193,67 @@ void Daemon::watch_scheduler() {
 Daemon::~Daemon() = default;
 
 bool Daemon::quiescent() const {
-    return scheduler_->in_flight() == 0 && dispatcher_->idle();
+    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !advisories_running_;
+}
+
+std::vector<StoredSubscription> Daemon::advisories_due_now(UnixTime now) const {
+    std::vector<StoredSubscription> due;
+    PrivateNames const private_names(advisories_.private_names);
+    auto const interval = advisories_.interval.value_or(std::chrono::hours(6));
+    for (auto& s : store_->subscriptions()) {
+        auto const* source = sources_.find(s.sub.source);
+        if (!source || !source->has_advisories() || private_names.matches(s.sub.name)) continue;
+        if (advisories_due(s, interval, now)) due.push_back(std::move(s));
+    }
+    return due;
+}
+
+void Daemon::start_advisories(UnixTime now) {
+    if (!sources_.advisories() || advisories_running_ || stopping_ || now < next_advisories_)
+        return;
+    // Looked at once a minute at most: finished polls wake the loop far more often, and this
+    // reads every subscription.
+    next_advisories_ = now + 60;
+    std::vector<StoredSubscription> due;
+    try {
+        due = advisories_due_now(now);
+    } catch (std::exception const& e) {
+        spdlog::debug("reading the subscriptions for advisories failed: {}", e.what());
+        return;
+    }
+    if (due.empty()) return;
+    advisories_running_ = true;
+    asio::co_spawn(wake_.get_executor(), advisory_round(std::move(due), now), asio::detached);
+}
+
+asio::awaitable<void> Daemon::advisory_round(std::vector<StoredSubscription> due, UnixTime now) {
+    auto const* source = sources_.advisories();
+    try {
+        auto const result = co_await read_advisories(*client_, *store_, *source,
+                                                     PrivateNames(advisories_.private_names),
+                                                     std::move(due), dispatcher_->router(), now);
+        if (result.error) {
+            // Said when it starts and when it ends; meanwhile retried with a growing pause, up
+            // to the advisories' interval.
+            if (advisory_failures_ == 0)
+                spdlog::warn("advisories cannot be read: {}", sanitize_text(*result.error));
+            Backoff retry{std::chrono::seconds(60),
+                          advisories_.interval.value_or(std::chrono::hours(6))};
+            retry.cap = std::max(retry.cap, retry.initial);
+            next_advisories_ = unix_now() + retry.after(++advisory_failures_).count();
+        } else if (!result.cancelled) {
+            if (advisory_failures_ > 0) spdlog::info("advisories can be read again");
+            advisory_failures_ = 0;
+            spdlog::debug("advisories: {} pin(s), {} batch request(s), {} record(s), {} event(s)",
+                          result.pins, result.batches, result.records, result.events);
+        }
+        if (result.events > 0) dirty_ = true;
+    } catch (std::exception const& e) {
+        spdlog::error("storing advisories failed: {}", sanitize_text(e.what()));
+        next_advisories_ = unix_now() + 60;
+    }
+    advisories_running_ = false;
+    wake_.cancel();
 }
 
 std::string Daemon::status_line(UnixTime now) const {
@@ -345,6 +413,16 @@ bool Daemon::reload(UnixTime now) {
         failing_[s.id] = s.last_status == PollStatus::error;
     scheduler_->reschedule(active);
     if (options_.metrics) options_.metrics->set_watched(scheduler_->scheduled());
+    if (!disclosed_) {
+        // Said once, at start: which names leave the box for the advisory service.
+        std::vector<Subscription> requirements(loaded.subscriptions.begin(),
+                                               loaded.subscriptions.begin() +
+                                                   static_cast<std::ptrdiff_t>(n));
+        if (auto told = advisory_disclosure(requirements, advisories_,
+                                            "list it in [advisories] private (names or globs)"))
+            spdlog::warn("{}", *told);
+        disclosed_ = true;
+    }
     if (on_reload) on_reload(n);
     return true;
 }
@@ -422,6 +500,13 @@ asio::awaitable<void> Daemon::run() {
             spdlog::error("reading the requirements failed: {}", sanitize_text(e.what()));
         }
         co_await scheduler_->poll_each_once(store_->subscriptions());
+        if (sources_.advisories() && !stopping_) {
+            auto due = advisories_due_now(unix_now());
+            if (!due.empty()) {
+                advisories_running_ = true;
+                co_await advisory_round(std::move(due), unix_now());
+            }
+        }
         // Deliver what this round produced; retries due later are the next run's.
         if (!stopping_) co_await deliver(unix_now());
         co_return;
@@ -439,6 +524,7 @@ asio::awaitable<void> Daemon::run() {
         }
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
         next_poll_ = scheduler_->start_due(now);
+        start_advisories(now);
         if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
         maintain(now);
         if (options_.metrics) options_.metrics->record_cycle(now);
@@ -463,7 +549,7 @@ asio::awaitable<void> Daemon::run() {
     // Let cancelled polls and deliveries unwind; they complete promptly because the client was
     // shut down.
     auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle()) &&
+    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || advisories_running_) &&
            std::chrono::steady_clock::now() < give_up) {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));

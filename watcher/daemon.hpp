@@ -9,6 +9,7 @@
 #include "net/server.hpp"
 #include "watcher/metrics.hpp"
 #include "watcher/scheduler.hpp"
+#include "watcher/sources/advisory.hpp"
 #include "watcher/state/lock.hpp"
 #include "watcher/subscriptions.hpp"
 
@@ -85,6 +86,11 @@ class Daemon {
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);
     void flush_polls();
+    // The pins' advisories from the advisory source (OSV), when some are due: one round at a
+    // time, in its own coroutine; a round that cannot read the service backs off.
+    void start_advisories(UnixTime now);
+    boost::asio::awaitable<void> advisory_round(std::vector<StoredSubscription> due, UnixTime now);
+    std::vector<StoredSubscription> advisories_due_now(UnixTime now) const;
     void maintain(UnixTime now); // retention ([state] keep), WAL checkpoint, size for /metrics
 
     config::Config config_;
@@ -95,6 +101,11 @@ class Daemon {
     std::unique_ptr<StateStore> store_;
     std::unique_ptr<net::Client> client_;
     SourceRegistry sources_;
+    AdvisorySettings advisories_;
+    bool advisories_running_ = false;
+    UnixTime next_advisories_ = 0;
+    int advisory_failures_ = 0;
+    bool disclosed_ = false; // the names sent to the advisory service were said
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<Poller> poller_;
     std::unique_ptr<Scheduler> scheduler_;

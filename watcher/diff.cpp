@@ -266,11 +266,8 @@ void count_success(StateUpdate& u, StoredSubscription const& s, UnixTime now, Di
 // Vulnerabilities: the advisories of the pin as read in this poll, against those told before:
 // each new live advisory is told once (also on a first poll: a vulnerable pin is news whenever
 // it is learnt), each told one that is withdrawn or no longer listed is retracted once.
-void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
-    auto const& s = p.s;
-    auto const now = p.now;
-    if (!p.obs.vulnerabilities || !s.sub.pinned) return;
-    auto const& reading = *p.obs.vulnerabilities;
+void diff_reading(StateUpdate& u, StoredSubscription const& s, VulnerabilityReading const& reading,
+                  UnixTime now) {
     VulnerabilityState next = s.vulns;
     if (reading.error) {
         next.error = reading.error;
@@ -328,6 +325,11 @@ void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
     next.error.reset();
     next.live = std::move(live);
     u.vulns = std::move(next);
+}
+
+void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
+    if (!p.obs.vulnerabilities || !p.s.sub.pinned) return;
+    diff_reading(u, p.s, *p.obs.vulnerabilities, p.now);
 }
 
 // Held: releases held by a cooldown whose time is over are announced now, unless they were
@@ -832,6 +834,22 @@ StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, 
     count_failure(u, s, error.message, now, policy);
     keep_what_is_told(u, s.sub.rules);
     return u;
+}
+
+AdvisoryDiff diff_advisories(StoredSubscription const& stored, VulnerabilityReading const& reading,
+                             UnixTime now) {
+    std::optional<StoredSubscription> copy;
+    auto const& s = parsed(stored, copy);
+    AdvisoryDiff out;
+    out.vulns = s.vulns;
+    if (!s.sub.pinned) return out;
+    StateUpdate u;
+    u.subscription_id = s.id;
+    u.now = now;
+    diff_reading(u, s, reading, now);
+    if (u.vulns) out.vulns = std::move(*u.vulns);
+    out.events = std::move(u.events);
+    return out;
 }
 
 } // namespace pinwatch::watcher

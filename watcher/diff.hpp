@@ -48,6 +48,16 @@ void merge_project_events(std::vector<StateUpdate>& updates);
 StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& error, UnixTime now,
                          UnixTime next_due, DiffPolicy const& policy = {});
 
+// Advisories read apart from a poll (an advisory source's round over many pins): the pin's
+// reading against what was told, as in a poll. Each new live advisory is told once, each told
+// one that is withdrawn or no longer listed is retracted once.
+struct AdvisoryDiff {
+    VulnerabilityState vulns;
+    std::vector<Event> events;
+};
+AdvisoryDiff diff_advisories(StoredSubscription const& stored, VulnerabilityReading const& reading,
+                             UnixTime now);
+
 // How `candidate` relates to `reference`: major/minor/patch above it, a pre-release, or older.
 // Strings that are not PEP 440 versions compare as `none`.
 UpdateType classify_update(std::string const& reference, std::string const& candidate);

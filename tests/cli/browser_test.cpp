@@ -166,7 +166,8 @@ struct Workspace {
         write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                "index_url = \"" +
                                    index +
-                                   "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                   "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                   "\"index\"\n[http]\ntimeout = \"5s\"\n"
                                    "[metrics]\nlisten = \"127.0.0.1:0\"\n");
     }
 };

@@ -45,7 +45,8 @@ struct Workspace {
         write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                "index_url = \"" +
                                    pypi.index_url() +
-                                   "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                   "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                   "\"index\"\n[http]\ntimeout = \"5s\"\n"
                                    "[metrics]\nlisten = \"127.0.0.1:0\"\n" +
                                    metrics_extra);
     }
@@ -174,8 +175,8 @@ BOOST_AUTO_TEST_CASE(report_html_writes_the_overview_as_one_file) {
 BOOST_AUTO_TEST_CASE(check_json_gives_libyears_per_requirement_and_in_a_summary) {
     Workspace w("check");
     std::string out, err;
-    int const code = run({"check", "-q", "--json", "-r", w.path("requirements.txt").string(),
-                          "--index-url", w.pypi.index_url()},
+    int const code = run({"check", "-q", "--json", "--advisories", "index", "-r",
+                          w.path("requirements.txt").string(), "--index-url", w.pypi.index_url()},
                          w, &out, &err);
     BOOST_TEST((code == 0 || code == 3), err);
     rapidjson::Document d;

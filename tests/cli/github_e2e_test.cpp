@@ -100,7 +100,8 @@ struct Workspace {
         write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                "index_url = \"" +
                                    pypi.index_url() +
-                                   "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                   "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                   "\"index\"\n[http]\ntimeout = \"5s\"\n"
                                    "[github]\napi_url = \"" +
                                    github.api_url() + "\"\n" + extra);
     }

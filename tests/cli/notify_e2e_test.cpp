@@ -120,10 +120,12 @@ struct Workspace {
     // No console notifier: only the tables given. `http` goes into [http].
     void config(std::string const& tables, std::string const& interval = "1h",
                 std::string const& http = "timeout = \"10s\"\n") {
-        write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                               "index_url = \"" +
-                                   pypi.index_url() + "\"\ninterval = \"" + interval +
-                                   "\"\njitter = 0\nconsole = false\n[http]\n" + http + tables);
+        write("pinwatch.toml",
+              "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+              "index_url = \"" +
+                  pypi.index_url() + "\"\ninterval = \"" + interval +
+                  "\"\njitter = 0\nconsole = false\n[advisories]\nsource = \"index\"\n[http]\n" +
+                  http + tables);
     }
 
     struct Run {

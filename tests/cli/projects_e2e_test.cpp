@@ -41,17 +41,18 @@ struct Workspace {
         pypi.add_project({"Demo", "A demo project", {}, {{"1.0", kT}, {"2.0", kT + 100}}});
         write("api.txt", "demo==1.0\n");
         write("worker.txt", "demo==2.0\nno-such-package==1.0\n");
-        write("pinwatch.toml", "state = \"state.db\"\nindex_url = \"" + pypi.index_url() +
-                                   "\"\ninterval = \"1h\"\njitter = 0\nconsole = false\n"
-                                   "[projects.api]\nfiles = [\"api.txt\"]\n"
-                                   "notifiers = [\"api-hook\"]\n"
-                                   "[projects.worker]\nfiles = [\"worker.txt\"]\n"
-                                   "notifiers = [\"worker-slack\"]\n"
-                                   "[notifiers.api-hook]\ntype = \"webhook\"\nurl = \"" +
-                                   api_hook.url() + "\"\nsecret = \"" + kWhsec +
-                                   "\"\n[notifiers.worker-slack]\ntype = \"slack\"\n"
-                                   "webhook_url = \"" +
-                                   worker_slack.webhook_url() + "\"\n");
+        write("pinwatch.toml",
+              "state = \"state.db\"\nindex_url = \"" + pypi.index_url() +
+                  "\"\ninterval = \"1h\"\njitter = 0\nconsole = false\n"
+                  "[advisories]\nsource = \"index\"\n[projects.api]\nfiles = [\"api.txt\"]\n"
+                  "notifiers = [\"api-hook\"]\n"
+                  "[projects.worker]\nfiles = [\"worker.txt\"]\n"
+                  "notifiers = [\"worker-slack\"]\n"
+                  "[notifiers.api-hook]\ntype = \"webhook\"\nurl = \"" +
+                  api_hook.url() + "\"\nsecret = \"" + kWhsec +
+                  "\"\n[notifiers.worker-slack]\ntype = \"slack\"\n"
+                  "webhook_url = \"" +
+                  worker_slack.webhook_url() + "\"\n");
     }
     ~Workspace() {
         std::error_code ec;

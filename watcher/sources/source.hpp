@@ -166,6 +166,8 @@ class Source {
     // The budget a poll is counted against (one host, one API): polls of one host share its
     // concurrency limit and its rate-limit pauses.
     virtual std::string host(Subscription const& sub) const = 0;
+    // Whether its subscriptions are packages with pins an advisory source (OSV) is asked about.
+    virtual bool has_advisories() const noexcept { return false; }
     // At most this many polls of one host at once (nullopt: the scheduler's default).
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
     // What to ask in this poll, from what is known (PollContext::asks); the source may keep

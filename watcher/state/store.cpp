@@ -261,6 +261,18 @@ FROM subscriptions;
 DROP TABLE subscriptions;
 ALTER TABLE subscriptions_v9 RENAME TO subscriptions;
 )sql",
+    // 10: the records of an advisory source (OSV), as served, keyed by id with the time they
+    // last changed: a record is fetched again only when a batch answer says it changed.
+    R"sql(
+CREATE TABLE advisory_records (
+    source   TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    fetched  INTEGER NOT NULL,
+    PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+)sql",
 };
 
 // 7: a package's identity is its index without userinfo, with a lower-cased host (see
@@ -1105,6 +1117,54 @@ VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, 
 void StateStore::add_event(Event const& event, std::vector<OutboxTarget> const& targets) {
     SQLite::Transaction t(*db_);
     insert_event(event, std::nullopt, targets);
+    t.commit();
+}
+
+std::optional<AdvisoryRecord> StateStore::advisory_record(std::string const& source,
+                                                          std::string const& id) const {
+    auto& q = statement("SELECT modified, body FROM advisory_records WHERE source = ? AND id = ?");
+    q.bind(1, source);
+    q.bind(2, id);
+    if (!q.executeStep()) return std::nullopt;
+    return AdvisoryRecord{id, q.getColumn(0).getString(), q.getColumn(1).getString()};
+}
+
+std::size_t StateStore::advisory_record_count(std::string const& source) const {
+    auto& q = statement("SELECT COUNT(*) FROM advisory_records WHERE source = ?");
+    q.bind(1, source);
+    q.executeStep();
+    return static_cast<std::size_t>(q.getColumn(0).getInt64());
+}
+
+void StateStore::apply_advisories(std::string const& source,
+                                  std::vector<AdvisoryRecord> const& records,
+                                  std::vector<AdvisoryUpdate> const& updates, UnixTime now) {
+    SQLite::Transaction t(*db_);
+    for (auto const& r : records) {
+        auto& q = statement(R"sql(
+INSERT INTO advisory_records (source, id, modified, body, fetched) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (source, id) DO UPDATE SET modified = ?3, body = ?4, fetched = ?5)sql");
+        q.bind(1, source);
+        q.bind(2, r.id);
+        q.bind(3, r.modified);
+        q.bind(4, r.body);
+        q.bind(5, static_cast<std::int64_t>(now));
+        q.exec();
+    }
+    for (auto const& u : updates) {
+        auto& q = statement("UPDATE subscriptions SET vuln_version = ?, vuln_validator = ?, "
+                            "vuln_checked = ?, vuln_error = ?, advisories = ? WHERE id = ?");
+        bind_opt(q, 1, u.vulns.version);
+        bind_opt(q, 2, u.vulns.validator);
+        bind_opt(q, 3, u.vulns.checked);
+        bind_opt(q, 4, u.vulns.error);
+        q.bind(5, sql::advisories_to_json(u.vulns.live));
+        q.bind(6, u.subscription_id);
+        q.exec();
+        for (std::size_t i = 0; i < u.events.size(); ++i)
+            insert_event(u.events[i], u.subscription_id,
+                         i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
+    }
     t.commit();
 }
 

@@ -102,6 +102,14 @@ struct StateUpdate {
     std::vector<std::vector<OutboxTarget>> recipients;
 };
 
+// What one advisory round changes for one subscription: its reading and the events it causes.
+struct AdvisoryUpdate {
+    std::int64_t subscription_id = 0;
+    VulnerabilityState vulns;
+    std::vector<Event> events;
+    std::vector<std::vector<OutboxTarget>> recipients; // parallel to `events`
+};
+
 // What prune() removed.
 struct PruneStats {
     int events = 0;
@@ -194,6 +202,13 @@ class StateStore {
     void apply(StateUpdate const& update);
     // Several updates in one transaction (unchanged polls: one commit instead of hundreds).
     void apply_all(std::vector<StateUpdate> const& updates);
+    // An advisory source's records (OSV), by id; and one round's new records with the pins'
+    // readings and events, in one transaction.
+    std::optional<AdvisoryRecord> advisory_record(std::string const& source,
+                                                  std::string const& id) const;
+    std::size_t advisory_record_count(std::string const& source) const;
+    void apply_advisories(std::string const& source, std::vector<AdvisoryRecord> const& records,
+                          std::vector<AdvisoryUpdate> const& updates, UnixTime now);
     // An event that belongs to no subscription (a notifier disabled), queued for `targets`.
     void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 

@@ -682,32 +682,6 @@ std::optional<std::string> newest_release(std::vector<Release> const& releases) 
     return std::nullopt;
 }
 
-// The pinned version's JSON, for its advisories, when they are due.
-std::optional<SourceRequest> vulnerability_request(Subscription const& sub,
-                                                   PypiSource::Asks const& ctx, Observation& obs) {
-    if (!ctx.vulnerabilities_for) return std::nullopt;
-    SourceRequest next;
-    next.step = std::string(kVulnerabilityStep);
-    next.argument = *ctx.vulnerabilities_for;
-    next.optional = true;
-    auto url = pypi_detail::metadata_url(sub.locator, *ctx.vulnerabilities_for);
-    if (!url) {
-        // An index without a /simple/ root has no JSON API to ask: said, not silently skipped.
-        VulnerabilityReading reading;
-        reading.version = *ctx.vulnerabilities_for;
-        reading.error = "vulnerabilities: the index has no /simple/ root, so no JSON API to ask";
-        obs.vulnerabilities = std::move(reading);
-        return std::nullopt;
-    }
-    next.http.url = std::move(*url);
-    with_index_credentials(sub, next.http);
-    next.http.header("Accept", "application/json");
-    if (ctx.vulnerability_validator)
-        next.http.header("If-None-Match", *ctx.vulnerability_validator);
-    next.http.body_limit = kMetadataBodyLimit;
-    return next;
-}
-
 std::optional<SourceRequest> metadata_request(Subscription const& sub, PypiSource::Asks const& ctx,
                                               Observation const& obs) {
     if (!ctx.want_metadata || obs.status != Observation::Status::ok) return std::nullopt;
@@ -783,7 +757,8 @@ std::any PypiSource::prepare(PollHistory const& h) const {
     auto const retry = advisory_retry_.find(h.sub.locator);
     bool const backing_off =
         h.vulns_error && retry != advisory_retry_.end() && h.now < retry->second.second;
-    if (!backing_off && vulnerabilities_due(h, settings_.vulnerability_interval)) {
+    if (!backing_off && vulnerabilities_due(h, settings_.vulnerability_interval) &&
+        !settings_.private_names.matches(h.sub.name)) {
         asks.vulnerabilities_for = h.sub.pinned;
         // The stored ETag belongs to the stored reading, of the stored version.
         if (h.vulns_version == h.sub.pinned) asks.vulnerability_validator = h.vulns_validator;
@@ -804,6 +779,41 @@ void PypiSource::advisories_read(Subscription const& sub, Asks const& asks,
     next = asks.now + b.after(++failures).count();
 }
 
+// The pinned version's JSON, for its advisories, when they are due.
+std::optional<SourceRequest> PypiSource::vulnerability_request(Subscription const& sub,
+                                                               Asks const& ctx,
+                                                               Observation& obs) const {
+    if (!ctx.vulnerabilities_for) return std::nullopt;
+    if (auto known = no_json_api_.find(sub.origin); known != no_json_api_.end()) {
+        // Asked once for this index already: its answer stands for every pin on it.
+        VulnerabilityReading reading;
+        reading.version = *ctx.vulnerabilities_for;
+        reading.error = known->second;
+        obs.vulnerabilities = std::move(reading);
+        return std::nullopt;
+    }
+    SourceRequest next;
+    next.step = std::string(kVulnerabilityStep);
+    next.argument = *ctx.vulnerabilities_for;
+    next.optional = true;
+    auto url = pypi_detail::metadata_url(sub.locator, *ctx.vulnerabilities_for);
+    if (!url) {
+        // An index without a /simple/ root has no JSON API to ask: said, not silently skipped.
+        VulnerabilityReading reading;
+        reading.version = *ctx.vulnerabilities_for;
+        reading.error = "vulnerabilities: the index has no /simple/ root, so no JSON API to ask";
+        obs.vulnerabilities = std::move(reading);
+        return std::nullopt;
+    }
+    next.http.url = std::move(*url);
+    with_index_credentials(sub, next.http);
+    next.http.header("Accept", "application/json");
+    if (ctx.vulnerability_validator)
+        next.http.header("If-None-Match", *ctx.vulnerability_validator);
+    next.http.body_limit = kMetadataBodyLimit;
+    return next;
+}
+
 Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& poll,
                                                   SourceRequest const& request,
                                                   net::Response const& res,
@@ -820,8 +830,18 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
             reading.not_modified = true;
         } else if (res.status != 200) {
             reading.error = "vulnerabilities: http " + std::to_string(res.status);
-            if (res.status == 404)
+            if (res.status == 404) {
                 *reading.error += " (the index has no JSON API page for " + request.argument + ")";
+                // The listing of this poll has the version: the 404 is the API's, not the
+                // version's, and every other pin on this index would get the same.
+                bool listed = false;
+                for (auto const& r : obs.releases)
+                    listed = listed || r.version == request.argument;
+                if (listed)
+                    no_json_api_[sub.origin] =
+                        "vulnerabilities: the index has no JSON API (http 404 for " +
+                        request.argument + "); set [advisories] source = \"osv\" to read them";
+            }
         } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
             reading.error = list.error();
         } else {
@@ -917,12 +937,14 @@ SourceEntry pypi_entry() {
     e.kind = PypiSource::kKind;
     e.make = [](SourceSetup const& setup) -> Result<SourceBuild, std::string> {
         PypiSettings settings;
-        if (setup.mode == SourceSetup::Mode::check) {
+        auto const advisories = advisory_settings(setup);
+        if (setup.mode == SourceSetup::Mode::check)
             settings.want_metadata = false; // versions only: metadata would double the requests
-            settings.vulnerability_interval = std::chrono::seconds(0); // every pin's, now
-        } else if (setup.config) {
-            settings.vulnerability_interval = setup.config->vulnerability_interval;
-        }
+        settings.vulnerability_interval = advisories.interval;
+        // The per-version JSON API is read for advisories only when they come from the index.
+        if (advisories.from != AdvisorySettings::From::index)
+            settings.vulnerability_interval.reset();
+        settings.private_names = PrivateNames(advisories.private_names);
         SourceBuild b;
         b.source = std::make_unique<PypiSource>(settings);
         return b;
