@@ -22,10 +22,15 @@ index_url = "$index"
 interval = "2s"
 jitter = 0
 python_version = "3.11"
-vulnerability_interval = "2s"
+# The fake serves advisories on its per-version JSON pages (the demo needs no network, so not
+# OSV, the default).
+[advisories]
+source = "index"
+interval = "2s"
 TOML
 echo "demo: what pinwatch check says about the demo's requirements (note the VULN column):"
-build/cli/pinwatch check -q --python-version 3.11 -r "$work/requirements.txt" --index-url "$index" || true
+build/cli/pinwatch check -q --python-version 3.11 --advisories index -r "$work/requirements.txt" \
+    --index-url "$index" || true
 echo
 echo "demo: fake PyPI at $index; the fake publishes or yanks something every ${every}s."
 echo "demo: pinwatch polls every 2s; the first poll is a silent baseline. Ctrl-C to stop."
