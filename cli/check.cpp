@@ -669,9 +669,11 @@ struct CheckPlan {
 };
 
 // Stage 1: the sources `check` runs, built from the registry with the flags given.
-std::optional<SourceRegistry> build_sources(CheckOptions const& o, std::ostream& err) {
+std::optional<SourceRegistry> build_sources(CheckOptions const& o, config::Config const* config,
+                                            std::ostream& err) {
     SourceSetup setup;
     setup.mode = SourceSetup::Mode::check;
+    setup.config = config; // `check --config`: its [advisories] table, under the flags
     setup.flags = o.source_flags;
     std::vector<std::string> warnings;
     auto sources = make_sources(setup, warnings);
@@ -824,6 +826,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
     LoadedRequirements loaded;
+    std::optional<config::Config> config; // `--config`: what its tables say of the sources
     if (o.config) {
         // Every project as the daemon would load it: its files, index, Python and rules, with
         // the command line's --index-url, --python-version and --pre over them.
@@ -852,6 +855,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         }
         loaded = load_projects(projects);
         if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
+        config = std::move(*cfg);
     } else {
         loaded = load_requirements(o.load);
     }
@@ -880,10 +884,11 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    auto const sources = build_sources(o, err);
+    auto const sources = build_sources(o, config ? &*config : nullptr, err);
     if (!sources) return 2;
     SourceSetup advisory_setup;
     advisory_setup.mode = SourceSetup::Mode::check;
+    advisory_setup.config = config ? &*config : nullptr;
     advisory_setup.flags = o.source_flags;
     auto const advisories = advisory_settings(advisory_setup);
     // Names that leave the box for an advisory service are said once, with how to keep them.

@@ -51,14 +51,14 @@ std::optional<AdvisorySettings::From> advisory_from(std::string_view text) {
 
 AdvisorySettings advisory_settings(SourceSetup const& setup) {
     AdvisorySettings s;
-    if (setup.mode == SourceSetup::Mode::daemon) {
-        if (!setup.config) return s;
+    // The config's [advisories] table: the daemon's, and `check --config`'s under its flags.
+    if (setup.config) {
         auto const table = setup.config->tables.find("advisories");
         if (table != setup.config->tables.end())
             if (auto const* read = std::any_cast<AdvisorySettings>(&table->second)) s = *read;
         if (!s.interval) s.interval = setup.config->vulnerability_interval;
-        return s;
     }
+    if (setup.mode == SourceSetup::Mode::daemon) return s;
     if (auto f = setup.flags.find("--advisories"); f != setup.flags.end())
         s.from = advisory_from(f->second).value_or(s.from);
     if (auto f = setup.flags.find("--osv-url"); f != setup.flags.end())
