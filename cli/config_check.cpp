@@ -8,6 +8,7 @@
 #include "watcher/daemon.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <ostream>
 
 namespace pinwatch::cli {
@@ -81,9 +82,20 @@ int run_config_check(Args const& args, std::ostream& out, std::ostream& err) {
                 "list it in [advisories] private (names or globs)"))
             err << "note: " << *told << '\n';
     }
-    out << sanitize_text(path) << ": ok: " << c.requirements.size() << " requirements file(s), "
-        << c.pyproject.size() << " pyproject file(s), " << c.notifiers.size() + (c.console ? 1 : 0)
-        << " notifier(s)"
+    // Every project's files ([projects.<name>] as well as the top-level lists).
+    std::size_t requirements = 0, pyprojects = 0;
+    auto const projects = config::all_projects(c);
+    for (auto const& p : projects) {
+        for (auto const& f : p.files)
+            ++(std::filesystem::path(f).filename() == "pyproject.toml" ? pyprojects : requirements);
+        pyprojects += p.pyproject.size();
+    }
+    bool const named = projects.size() > 1 ||
+                       (projects.size() == 1 && projects[0].name != config::kDefaultProject);
+    out << sanitize_text(path)
+        << ": ok: " << (named ? std::to_string(projects.size()) + " project(s), " : std::string())
+        << requirements << " requirements file(s), " << pyprojects << " pyproject file(s), "
+        << c.notifiers.size() + (c.console ? 1 : 0) << " notifier(s)"
         << (checked.warnings.empty()
                 ? ""
                 : ", " + std::to_string(checked.warnings.size()) + " warning(s)")

@@ -46,6 +46,23 @@ BOOST_AUTO_TEST_CASE(a_good_config_exits_0) {
     BOOST_TEST(r.err.empty(), r.err);
 }
 
+// Every project's files are counted, not only the top-level lists.
+BOOST_AUTO_TEST_CASE(the_summary_counts_every_projects_files) {
+    Dir d;
+    d.write("api.txt", "requests\n");
+    d.write("worker.txt", "flask\n");
+    d.write("pyproject.toml", "[project]\nname = \"w\"\nversion = \"1\"\ndependencies = []\n");
+    auto const cfg = d.write("pinwatch.toml", "[advisories]\nsource = \"none\"\n"
+                                              "[projects.api]\nfiles = [\"api.txt\"]\n"
+                                              "[projects.worker]\n"
+                                              "files = [\"worker.txt\", \"pyproject.toml\"]\n");
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(
+        r.out ==
+        cfg + ": ok: 2 project(s), 2 requirements file(s), 1 pyproject file(s), 1 notifier(s)\n");
+}
+
 BOOST_AUTO_TEST_CASE(problems_exit_1_and_run_refuses_with_the_same_lines) {
     Dir d;
     auto const cfg = d.write("pinwatch.toml", "requirements = [\"missing.txt\"]\n"
