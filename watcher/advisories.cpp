@@ -227,10 +227,19 @@ asio::awaitable<AdvisoryRoundResult> read_advisories(net::Client& client, StateS
         u.subscription_id = s.id;
         u.vulns = std::move(diffed.vulns);
         u.events = std::move(diffed.events);
+        updates.push_back(std::move(u));
+    }
+    // Several projects pinning one package: one event per advisory naming them all (as a
+    // poll makes), so a notifier hears of it once.
+    std::map<std::pair<std::string, std::string>, std::vector<std::vector<Event>*>> by_package;
+    for (std::size_t i = 0; i < subs.size(); ++i)
+        by_package[{subs[i].sub.source, subs[i].sub.locator}].push_back(&updates[i].events);
+    for (auto const& [package, lists] : by_package)
+        if (lists.size() > 1) merge_project_events(lists);
+    for (auto& u : updates) {
         for (auto const& e : u.events)
             u.recipients.push_back(router.recipients(e, now));
         result.events += u.events.size();
-        updates.push_back(std::move(u));
     }
     store.apply_advisories(kind, fetched, updates, now);
     co_return result;

@@ -799,7 +799,7 @@ StateUpdate diff(StoredSubscription const& stored,
     return u;
 }
 
-void merge_project_events(std::vector<StateUpdate>& updates) {
+void merge_project_events(std::vector<std::vector<Event>*> const& lists) {
     using Key = std::tuple<EventKind, std::optional<std::string>, std::string, std::string>;
     auto const key_of = [](Event const& e) {
         std::string const advisory = e.advisory ? e.advisory->id : std::string();
@@ -809,9 +809,9 @@ void merge_project_events(std::vector<StateUpdate>& updates) {
                    advisory, e.link.value_or("")};
     };
     std::map<Key, Event*> first;
-    for (auto& u : updates) {
+    for (auto* events : lists) {
         std::vector<Event> kept;
-        for (auto& e : u.events) {
+        for (auto& e : *events) {
             auto const k = key_of(e);
             auto const it = first.find(k);
             if (it == first.end()) {
@@ -821,10 +821,17 @@ void merge_project_events(std::vector<StateUpdate>& updates) {
             for (auto& p : e.projects)
                 it->second->projects.push_back(std::move(p));
         }
-        u.events = std::move(kept);
-        for (auto& e : u.events)
+        *events = std::move(kept);
+        for (auto& e : *events)
             first.emplace(key_of(e), &e);
     }
+}
+
+void merge_project_events(std::vector<StateUpdate>& updates) {
+    std::vector<std::vector<Event>*> lists;
+    for (auto& u : updates)
+        lists.push_back(&u.events);
+    merge_project_events(lists);
 }
 
 StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, UnixTime now,

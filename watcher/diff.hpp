@@ -43,6 +43,8 @@ StateUpdate diff(StoredSubscription const& stored,
 // that say the same thing (kind, version, advisory) become one event naming every project it
 // concerns (Event::projects, in the updates' order), kept on the first update that had it.
 void merge_project_events(std::vector<StateUpdate>& updates);
+// The same for event lists of one package's subscriptions (an advisory round's updates).
+void merge_project_events(std::vector<std::vector<Event>*> const& lists);
 
 // A failed poll.
 StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& error, UnixTime now,

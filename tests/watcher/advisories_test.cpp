@@ -1,5 +1,6 @@
 #define BOOST_TEST_MODULE advisories
 #include <boost/test/unit_test.hpp>
+#include <map>
 
 #include "tests/fakes/fake_osv.hpp"
 #include "watcher/advisories.hpp"
@@ -26,10 +27,12 @@ struct Rig {
     UnixTime now = 1000;
 
     std::int64_t pin(std::string const& name, std::string const& version,
-                     std::string const& index = "https://pkgs.example/simple/") {
+                     std::string const& index = "https://pkgs.example/simple/",
+                     std::string const& project = "default") {
         auto s = pypi_subscription(index, name);
         s.specifier = "==" + version;
         s.pinned = version;
+        s.project = project;
         return store.upsert_subscription(s, now);
     }
     AdvisoryRoundResult round() {
@@ -105,6 +108,33 @@ BOOST_AUTO_TEST_CASE(a_thousand_pins_cost_one_batch_and_a_quiet_round_one_reques
     auto changed = rig.round();
     BOOST_TEST(changed.records == 1u);
     BOOST_TEST(rig.osv.record_fetches().at("PYSEC-2026-1") == 2u);
+}
+
+// Two projects pinning one package at one version: one event for the advisory, naming both
+// (a notifier hears of it once); another package's advisory stays its own event.
+BOOST_AUTO_TEST_CASE(one_event_per_advisory_however_many_projects_pin_the_package) {
+    Rig rig;
+    auto const api = rig.pin("demo", "1.0", "https://pkgs.example/simple/", "api");
+    auto const worker = rig.pin("demo", "1.0", "https://pkgs.example/simple/", "worker");
+    rig.pin("other", "1.0", "https://pkgs.example/simple/", "worker");
+    rig.osv.add(vuln("GHSA-0001", "demo", {"1.0"}));
+    rig.osv.add(vuln("GHSA-0002", "other", {"1.0"}));
+    auto r = rig.round();
+    BOOST_TEST(!r.error);
+    auto const told = rig.events_of(EventKind::vulnerability);
+    BOOST_REQUIRE_EQUAL(told.size(), 2u);
+    std::map<std::string, std::vector<std::string>> projects;
+    for (auto const& e : told)
+        for (auto const& p : e.projects)
+            projects[e.package].push_back(p.name);
+    BOOST_TEST((projects["demo"] == std::vector<std::string>{"api", "worker"}));
+    BOOST_TEST((projects["other"] == std::vector<std::string>{"worker"}));
+    // Both pins know it is told: the next round says nothing again.
+    BOOST_TEST(rig.vulns(api).live.size() == 1u);
+    BOOST_TEST(rig.vulns(worker).live.size() == 1u);
+    rig.now += 7 * 3600;
+    rig.round();
+    BOOST_TEST(rig.events_of(EventKind::vulnerability).size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(pages_are_followed) {
