@@ -48,10 +48,11 @@ std::string file_changes(std::vector<std::string> const& before,
                          std::vector<std::string> const& after) {
     std::set<std::string> const b(before.begin(), before.end()), a(after.begin(), after.end());
     std::vector<std::string> parts;
+    // An https:// file's URL may carry a password: it is said without its userinfo.
     for (auto const& f : a)
-        if (!b.count(f)) parts.push_back("+ " + f);
+        if (!b.count(f)) parts.push_back("+ " + redact_credentials(f));
     for (auto const& f : b)
-        if (!a.count(f)) parts.push_back("- " + f);
+        if (!a.count(f)) parts.push_back("- " + redact_credentials(f));
     return parts.empty() ? "order changed" : join(parts, "");
 }
 
@@ -182,6 +183,9 @@ std::vector<std::string> config_changes(Config const& before, Config const& afte
         out.push_back("failing_after " + std::to_string(after.failing_after) + " (was " +
                       std::to_string(before.failing_after) + ")");
     interval_changes(before, after, out);
+    if (before.files_interval != after.files_interval)
+        out.push_back("[projects] files_interval " + seconds(after.files_interval) + " (was " +
+                      seconds(before.files_interval) + ")");
     rules_changes("", before.rules, after.rules, out);
     package_rule_changes(before, after, out);
     notifier_changes(before, after, out);

@@ -483,6 +483,24 @@ void read_intervals(Reader& r, toml::node const& node, Config& c) {
     }
 }
 
+// [projects]: how often files that live elsewhere are fetched again (`files_interval`).
+void read_projects(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'projects': expected a table [projects]");
+        return;
+    }
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        if (key == "files_interval") {
+            if (auto d = r.duration(v, "projects.files_interval", std::chrono::seconds(1)))
+                c.files_interval = *d;
+        } else {
+            r.unknown(v, key, "projects", {"files_interval"});
+        }
+    }
+}
+
 // The keys a config file takes at its top level, the sources' tables ([github]) included.
 std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
     std::vector<std::string_view> known = {
@@ -490,7 +508,7 @@ std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
         "requirements", "pyproject",       "python_version", "pre",
         "update_types", "min_release_age", "ignore",         "vulnerability_interval",
         "packages",     "failing_after",   "http",           "intervals",
-        "notifiers",    "metrics",         "console"};
+        "notifiers",    "metrics",         "console",        "projects"};
     for (auto const& [table, read] : owned)
         known.push_back(table);
     return known;
@@ -533,7 +551,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
             else
                 c.jitter = *v;
         } else if (key == "requirements") {
-            c.requirements = r.paths(node, key);
+            c.requirements = r.files(node, key);
         } else if (key == "pyproject") {
             c.pyproject = r.paths(node, key);
         } else if (key == "python_version") {
@@ -570,6 +588,8 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
                 read_notifier(r, std::string(nk.str()), nn, c, channels);
         } else if (key == "metrics") {
             read_metrics(r, node, c);
+        } else if (key == "projects") {
+            read_projects(r, node, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
         } else if (auto const table = owned.find(key); table != owned.end()) {

@@ -107,8 +107,13 @@ struct Config {
     std::chrono::seconds state_keep{90LL * 86400};
     std::optional<std::string> index_url;
     std::chrono::seconds interval{15 * 60};
-    double jitter = 0.1;                   // +/- this fraction of the interval
-    std::vector<std::string> requirements; // resolved against the config file's folder
+    double jitter = 0.1; // +/- this fraction of the interval
+    // Local paths resolved against the config file's folder; https:// URLs and
+    // github:OWNER/REPO/PATH@REF as written (config/remote_file.hpp).
+    std::vector<std::string> requirements;
+    // [projects] files_interval: how often files that live elsewhere (https://, github:) are
+    // fetched again (with conditional requests).
+    std::chrono::seconds files_interval{300};
     std::vector<std::string> pyproject;
     std::optional<std::string> python_version;
     bool pre = false;
