@@ -6,8 +6,10 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "config/environment.hpp"
+#include "config/remote_file.hpp"
 #include "net/client.hpp"
 #include "watcher/compose.hpp"
+#include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/subscriptions.hpp"
 #include "watcher/summary.hpp"
@@ -39,7 +41,8 @@ constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...
 One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
 advisories published against each pinned version.
 
-  -r, --requirement FILE   requirements file (repeatable)
+  -r, --requirement FILE   requirements file (repeatable): a path, an https:// URL or
+                           github:OWNER/REPO/PATH@REF (token from $GITHUB_TOKEN)
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
       --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
       --state FILE         keep state between runs (default: a temporary state)
@@ -179,6 +182,12 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
         } else if (r.flag({"-r", "--requirement"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
+            if (config::is_remote_file(*v))
+                if (auto name = config::remote_file_name(*v); !name) {
+                    err << "pinwatch check: -r " << sanitize_text(redact_credentials(*v)) << ": "
+                        << name.error() << "\n";
+                    return std::nullopt;
+                }
             o.load.requirements.push_back(*v);
         } else if (r.flag({"--pyproject"})) {
             auto v = need(r.value());
@@ -686,22 +695,9 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "Run `pinwatch check --help` for usage.\n";
         return 2;
     }
-    auto const& o = *parsed;
+    auto& o = *parsed;
     // Problems are in the output already (table or JSON); the log would only repeat them.
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
-
-    auto loaded = load_requirements(o.load);
-    for (auto const& e : loaded.errors)
-        err << sanitize_text(e.str()) << '\n';
-    if (loaded.unreadable) return 2;
-
-    std::unique_ptr<StateStore> store;
-    try {
-        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
-    } catch (std::exception const& e) {
-        err << "pinwatch check: " << e.what() << '\n';
-        return 2;
-    }
 
     asio::io_context io;
     net::ClientOptions copts;
@@ -714,6 +710,32 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         client = make_client(io.get_executor(), copts);
     } catch (std::exception const& e) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
+        return 2;
+    }
+    // Files that live elsewhere are fetched once, before anything is read (no state is kept).
+    std::unique_ptr<RemoteFiles> remote;
+    if (std::any_of(o.load.requirements.begin(), o.load.requirements.end(),
+                    [](std::string const& f) { return config::is_remote_file(f); })) {
+        RemoteFilesOptions ropts;
+        if (auto api = o.source_flags.find("--github-api-url"); api != o.source_flags.end())
+            ropts.github.api_url = api->second;
+        if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
+        remote =
+            std::make_unique<RemoteFiles>(*client, std::move(ropts), o.load.requirements, nullptr);
+        o.load.read_remote = remote->reader();
+        fetch_remote_files(io, *remote, o.load);
+    }
+
+    auto loaded = load_requirements(o.load);
+    for (auto const& e : loaded.errors)
+        err << sanitize_text(e.str()) << '\n';
+    if (loaded.unreadable) return 2;
+
+    std::unique_ptr<StateStore> store;
+    try {
+        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
+    } catch (std::exception const& e) {
+        err << "pinwatch check: " << e.what() << '\n';
         return 2;
     }
     auto const sources = build_sources(o, err);

@@ -941,7 +941,11 @@ class Reader {
                 error(path, 0, message, kind);
             }
         };
-        if (auto scheme = url_scheme(path); scheme && (*scheme == "http" || *scheme == "https")) {
+        bool const remote = opts_.is_remote && opts_.is_remote(path);
+        if (remote) {
+            // fetched by the caller: read_file knows it by this name
+        } else if (auto scheme = url_scheme(path);
+                   scheme && (*scheme == "http" || *scheme == "https")) {
             report("'" + path + "' is a remote requirements file; pinwatch only reads local files");
             return;
         } else if (scheme && *scheme == "file") {
@@ -1050,8 +1054,22 @@ class Reader {
             std::string const& target =
                 nested_constraint ? lo.constraints.front() : lo.requirements.front();
             std::string nested = target;
-            if (!is_scheme_path(path) && !is_scheme_path(target))
+            if (opts_.is_remote && opts_.is_remote(path)) {
+                // An include of a fetched file names a file beside it (its repository, its URL).
+                Result<std::string> joined = opts_.join_remote
+                                                 ? opts_.join_remote(path, target)
+                                                 : Result<std::string>(fail("no way to join"));
+                if (!joined) {
+                    error(path, number, "cannot include '" + target + "': " + joined.error(),
+                          Kind::unreadable);
+                    return;
+                }
+                nested = *joined;
+            } else if (opts_.is_remote && opts_.is_remote(target)) {
+                // a fetched file named by a local one: as it is
+            } else if (!is_scheme_path(path) && !is_scheme_path(target)) {
                 nested = posix_join(posix_dirname(path), target);
+            }
             read_file(nested, nested_constraint, Origin{path, number});
         } else {
             option_line(lo, path);

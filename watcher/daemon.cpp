@@ -2,6 +2,7 @@
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
+#include "config/remote_file.hpp"
 #include "net/crypto.hpp"
 #include "net/http.hpp"
 #include "watcher/compose.hpp"
@@ -10,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -138,6 +141,15 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     watch_scheduler();
 
     load_ = load_options(cfg);
+    if (std::any_of(cfg.requirements.begin(), cfg.requirements.end(),
+                    [](std::string const& f) { return config::is_remote_file(f); })) {
+        RemoteFilesOptions ropts;
+        ropts.interval = cfg.files_interval;
+        ropts.github = github_file_access(cfg);
+        remote_ = std::make_unique<RemoteFiles>(*client_, std::move(ropts), cfg.requirements,
+                                                store_.get());
+        load_.read_remote = remote_->reader();
+    }
     auto shortest = cfg.interval;
     for (auto const& [name, every] : cfg.intervals)
         shortest = std::min(shortest, every);
@@ -182,7 +194,31 @@ void Daemon::watch_scheduler() {
 Daemon::~Daemon() = default;
 
 bool Daemon::quiescent() const {
-    return scheduler_->in_flight() == 0 && dispatcher_->idle();
+    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !remote_busy_;
+}
+
+RemoteFetchStats Daemon::remote_stats() const {
+    return remote_ ? remote_->stats() : RemoteFetchStats{};
+}
+
+asio::awaitable<void> Daemon::refresh_files(UnixTime now) {
+    bool changed = false;
+    try {
+        changed = co_await remote_->refresh(load_, now);
+    } catch (std::exception const& e) {
+        spdlog::error("fetching the requirements files failed: {}", sanitize_text(e.what()));
+    }
+    // A changed file is read again at once, as an edited local file is at the next reload; a
+    // 304 changes nothing, so nothing is read or subscribed.
+    if (changed || !remote_ready_) next_reload_ = 0;
+    remote_ready_ = true;
+    remote_busy_ = false;
+    wake_.cancel();
+}
+
+void Daemon::start_refresh(UnixTime now) {
+    remote_busy_ = true;
+    asio::co_spawn(wake_.get_executor(), refresh_files(now), asio::detached);
 }
 
 std::string Daemon::status_line(UnixTime now) const {
@@ -232,6 +268,7 @@ void Daemon::stop() {
 
 bool Daemon::reload(UnixTime now) {
     next_reload_ = now + reload_every_.count();
+    ++reloads_;
     auto loaded = load_requirements(load_);
     // Each problem is logged once, when it appears, not every cycle.
     std::set<std::string> current;
@@ -396,6 +433,10 @@ asio::awaitable<void> Daemon::sleep_until(UnixTime when) {
 asio::awaitable<void> Daemon::run() {
     if (options_.once) {
         UnixTime const now = unix_now();
+        if (remote_) {
+            remote_busy_ = true;
+            co_await refresh_files(now);
+        }
         try {
             reload(now);
         } catch (std::exception const& e) {
@@ -408,7 +449,10 @@ asio::awaitable<void> Daemon::run() {
     }
     while (!stopping_) {
         UnixTime const now = unix_now();
-        if (now >= next_reload_) {
+        if (remote_ && !remote_busy_ && remote_->next_due().value_or(now + 1) <= now)
+            start_refresh(now);
+        // The first reload waits for the first fetch of the files that live elsewhere.
+        if (now >= next_reload_ && (!remote_ || remote_ready_)) {
             try {
                 reload(now);
             } catch (std::exception const& e) {
@@ -418,6 +462,8 @@ asio::awaitable<void> Daemon::run() {
             }
         }
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
+        if (remote_ && !remote_busy_)
+            if (auto due = remote_->next_due()) next_wake = std::min(next_wake, *due);
         next_poll_ = scheduler_->start_due(now);
         if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
         maintain(now);

@@ -3,6 +3,7 @@
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
+#include "config/remote_file.hpp"
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
@@ -36,15 +37,48 @@ std::string shown(std::string_view text) {
     return sanitize_text(redact_credentials(text));
 }
 
+// The parser's hooks for files that live elsewhere: they are read from what was fetched
+// (`read_remote`), and their includes stay where they are (config::join_remote_include).
+void read_remote_files(packaging::ParseOptions& po, RemoteRead read_remote) {
+    po.is_remote = [](std::string_view path) { return config::is_remote_file(path); };
+    po.join_remote = config::join_remote_include;
+    auto local = std::move(po.read_file);
+    po.read_file = [local = std::move(local), read_remote = std::move(read_remote)](
+                       std::string const& path) -> Result<packaging::FileContent> {
+        if (!config::is_remote_file(path)) return local(path);
+        // An entry of the list is named on its way in; an include was named by join_remote.
+        auto name = config::remote_file_name(path);
+        if (!name) return fail(name.error());
+        if (!read_remote) return fail("files that live elsewhere are not fetched here");
+        auto content = read_remote(*name);
+        if (!content) return fail(std::move(content.error()));
+        return packaging::FileContent{std::move(*content), *name};
+    };
+}
+
+// The requirements list with every remote entry under its name (no password in it); an entry
+// that is no name stays as written, and reading it says why.
+std::vector<std::string> named(std::vector<std::string> const& files) {
+    std::vector<std::string> out;
+    for (auto const& f : files) {
+        auto name =
+            config::is_remote_file(f) ? config::remote_file_name(f) : Result<std::string>(f);
+        out.push_back(name ? *name : f);
+    }
+    return out;
+}
+
 } // namespace
 
 RequirementsRead read_requirements(LoadOptions const& o) {
     RequirementsRead out;
     out.environment = config::marker_environment(o.python_version);
-    auto const po = config::system_parse_options(out.environment);
+    auto po = config::system_parse_options(out.environment);
+    read_remote_files(po, o.read_remote);
     if (!o.requirements.empty()) {
-        auto set = packaging::parse_requirements_files(o.requirements, po);
-        std::set<std::string> const top(o.requirements.begin(), o.requirements.end());
+        auto const files = named(o.requirements);
+        auto set = packaging::parse_requirements_files(files, po);
+        std::set<std::string> const top(files.begin(), files.end());
         for (auto& e : set.errors) {
             if (e.line == 0 && e.kind == packaging::RequirementsError::Kind::unreadable &&
                 top.count(e.file))
@@ -150,6 +184,26 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         if (s.rules.pre) s.prereleases = *s.rules.pre;
         parse_fields(s); // the strings above, parsed once for the diff and the summaries
     }
+    return out;
+}
+
+std::vector<std::string> remote_files_named(LoadOptions const& o) {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    auto note = [&](std::string const& name) {
+        if (seen.insert(name).second) out.push_back(name);
+    };
+    for (auto const& f : named(o.requirements))
+        if (config::is_remote_file(f)) note(f);
+    if (!o.read_remote) return out;
+    // The parser meets every include of what was fetched; each remote one it asks for is noted.
+    LoadOptions probe = o;
+    probe.pyproject.clear();
+    probe.read_remote = [&](std::string const& name) -> Result<std::string> {
+        note(name);
+        return o.read_remote(name);
+    };
+    (void)read_requirements(probe);
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include "packaging/requirements_file.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,8 +18,14 @@ namespace pinwatch::watcher {
 
 using namespace pinwatch::model;
 
+// The content of a file that lives elsewhere, by its name (config::remote_file_name), as last
+// fetched (watcher/remote_files.hpp); the error says why there is none.
+using RemoteRead = std::function<Result<std::string>(std::string const& name)>;
+
 struct LoadOptions {
-    std::vector<std::string> requirements;     // -r files
+    // -r files: local paths, https:// URLs and github:OWNER/REPO/PATH@REF (read through
+    // read_remote, by the names config::remote_file_name gives them).
+    std::vector<std::string> requirements;
     std::vector<std::string> pyproject;        // pyproject.toml files
     std::optional<std::string> python_version; // marker environment override
     std::optional<std::string> index_url; // explicit (--index-url or config): wins over the files
@@ -26,6 +33,7 @@ struct LoadOptions {
     std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
     Rules rules;                                   // what is worth telling, for every package
     std::map<std::string, RuleOverrides> packages; // normalised name -> its own rules
+    RemoteRead read_remote;                        // null: files that live elsewhere are unreadable
 };
 
 using LoadProblem = Diagnostic;
@@ -63,5 +71,9 @@ RequirementsRead read_requirements(LoadOptions const& options);
 // Index precedence, like pip: explicit option > `-i/--index-url` in the files >
 // PIP_INDEX_URL > https://pypi.org/simple/.
 LoadedRequirements load_requirements(LoadOptions const& options);
+
+// Every file that lives elsewhere the requirements name, top-level entries and the includes
+// of what was fetched so far (by name, in the order they were met): what to fetch.
+std::vector<std::string> remote_files_named(LoadOptions const& options);
 
 } // namespace pinwatch::watcher

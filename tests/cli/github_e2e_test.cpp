@@ -362,3 +362,54 @@ BOOST_AUTO_TEST_CASE(evaluate_judges_each_dependency) {
     BOOST_TEST(cli::run_evaluate({}, table, err) == 2);
     BOOST_TEST(cli::run_evaluate({"no such name!"}, table, err) == 2);
 }
+
+// Requirements files kept on GitHub (issue #16): `check -r github:...` fetches the file and its
+// relative include once; a bad spec is a usage error; the daemon keeps each file's ETag, so the
+// next run's fetch is a 304, and `status` shows each file's last fetch.
+BOOST_AUTO_TEST_CASE(requirements_files_from_github_through_check_run_and_status) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    std::string const spec = "github:org/flaky/deploy/requirements.txt@main";
+    w.github.set_file("org/flaky", "main", "deploy/requirements.txt",
+                      "requests==2.31.0\n-r base.txt\n");
+    w.github.set_file("org/flaky", "main", "deploy/base.txt", "plain\n");
+    std::ostringstream out, err;
+    int rc = cli::run_check({"-r", spec, "--index-url", w.pypi.index_url(), "--github-api-url",
+                             w.github.api_url(), "--json", "-q"},
+                            out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(requirement(d, "requests")["file"].GetString() == spec);
+    BOOST_TEST(requirement(d, "plain")["file"].GetString() ==
+               std::string("github:org/flaky/deploy/base.txt@main"));
+
+    std::ostringstream bad_out, bad_err;
+    BOOST_TEST(cli::run_check({"-r", "github:acme"}, bad_out, bad_err) == 2);
+    BOOST_TEST(contains(bad_err.str(), "-r github:acme: expected github:OWNER/REPO/PATH@REF"),
+               bad_err.str());
+
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"" + spec +
+                                 "\"]\nindex_url = \"" + w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                 "[github]\napi_url = \"" +
+                                 w.github.api_url() + "\"\nrepositories = false\n");
+    w.run_once();
+    std::ostringstream status;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, status, err) == 0, err.str());
+    BOOST_TEST(contains(status.str(), "FILE"), status.str());
+    BOOST_TEST(contains(status.str(), spec), status.str());
+    BOOST_TEST(contains(status.str(), "200, ETag"), status.str());
+    BOOST_TEST(contains(status.str(), "2 fetched file(s)"), status.str());
+    // No repository is watched with `repositories = false`: GitHub served the files only.
+    BOOST_TEST(w.github.stats().by_endpoint.count("releases") == 0u);
+
+    w.github.reset_stats();
+    w.run_once();
+    BOOST_TEST(w.github.stats().not_modified == 2u);
+    BOOST_TEST(w.github.stats().contents_sent == 0u);
+    std::ostringstream again;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, again, err) == 0, err.str());
+    BOOST_TEST(contains(again.str(), "304 not modified"), again.str());
+}
