@@ -489,7 +489,7 @@ asio::awaitable<void> Daemon::run() {
     // Let cancelled polls and deliveries unwind; they complete promptly because the client was
     // shut down.
     auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle()) &&
+    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || remote_busy_) &&
            std::chrono::steady_clock::now() < give_up) {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -49,7 +49,8 @@ void read_remote_files(packaging::ParseOptions& po, RemoteRead read_remote) {
         // An entry of the list is named on its way in; an include was named by join_remote.
         auto name = config::remote_file_name(path);
         if (!name) return fail(name.error());
-        if (!read_remote) return fail("files that live elsewhere are not fetched here");
+        if (!read_remote)
+            return fail("fetched only when the requirements list names such a file itself");
         auto content = read_remote(*name);
         if (!content) return fail(std::move(content.error()));
         return packaging::FileContent{std::move(*content), *name};
@@ -195,12 +196,13 @@ std::vector<std::string> remote_files_named(LoadOptions const& o) {
     };
     for (auto const& f : named(o.requirements))
         if (config::is_remote_file(f)) note(f);
-    if (!o.read_remote) return out;
-    // The parser meets every include of what was fetched; each remote one it asks for is noted.
+    // The parser meets every include (of local files, and of what was fetched so far); each
+    // remote one it asks for is noted.
     LoadOptions probe = o;
     probe.pyproject.clear();
     probe.read_remote = [&](std::string const& name) -> Result<std::string> {
         note(name);
+        if (!o.read_remote) return fail("not fetched yet");
         return o.read_remote(name);
     };
     (void)read_requirements(probe);

@@ -72,8 +72,9 @@ RequirementsRead read_requirements(LoadOptions const& options);
 // PIP_INDEX_URL > https://pypi.org/simple/.
 LoadedRequirements load_requirements(LoadOptions const& options);
 
-// Every file that lives elsewhere the requirements name, top-level entries and the includes
-// of what was fetched so far (by name, in the order they were met): what to fetch.
+// Every file that lives elsewhere the requirements name: top-level entries, and the includes
+// of local files and of what was fetched so far (by name, in the order they were met): what
+// to fetch. Empty: nothing to fetch.
 std::vector<std::string> remote_files_named(LoadOptions const& options);
 
 } // namespace pinwatch::watcher

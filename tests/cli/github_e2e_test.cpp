@@ -395,6 +395,7 @@ BOOST_AUTO_TEST_CASE(requirements_files_from_github_through_check_run_and_status
                                  "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
                                  "[github]\napi_url = \"" +
                                  w.github.api_url() + "\"\nrepositories = false\n");
+    w.github.reset_stats(); // `check --github-api-url` above asked for repositories
     w.run_once();
     std::ostringstream status;
     BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, status, err) == 0, err.str());
