@@ -5,6 +5,7 @@
 // on loopback: `check --github`, the daemon's GitHub polls and events, `status`, `evaluate`.
 
 #include "cli/commands.hpp"
+#include "net/http.hpp"
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/sources/github/github.hpp"
@@ -413,4 +414,34 @@ BOOST_AUTO_TEST_CASE(requirements_files_from_github_through_check_run_and_status
     std::ostringstream again;
     BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, again, err) == 0, err.str());
     BOOST_TEST(contains(again.str(), "304 not modified"), again.str());
+}
+
+// `deps -r https://...`: the file and its URL-relative include are fetched once (over TLS; the
+// test server's CA through OpenSSL's SSL_CERT_FILE), and a password in the URL is never shown.
+BOOST_AUTO_TEST_CASE(deps_reads_a_requirements_file_from_an_https_url) {
+    TestServer files(
+        [](TestRequest const& r) {
+            if (r.path() == "/team/requirements.txt")
+                return TestResponse::text("requests==2.31.0\n-r base.txt\n");
+            if (r.path() == "/team/base.txt") return TestResponse::text("flask==3.0.0\n");
+            return TestResponse::text("not found", 404);
+        },
+        TestServerOptions{.tls = true});
+    ScopedEnv ca("SSL_CERT_FILE", files.ca_file().c_str());
+    auto const url = "https://deploy:pa55word@" +
+                     files.url("/team/requirements.txt").substr(std::string("https://").size());
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_deps({"-r", url, "--json"}, out, err) == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& reqs = d["requirements"].GetArray();
+    BOOST_REQUIRE(reqs.Size() == 2u);
+    BOOST_TEST(reqs[0]["file"].GetString() == files.url("/team/requirements.txt"));
+    BOOST_TEST(reqs[1]["name"].GetString() == std::string("flask"));
+    BOOST_TEST(reqs[1]["file"].GetString() == files.url("/team/base.txt"));
+    BOOST_TEST(!contains(out.str() + err.str(), "pa55word"));
+    for (auto const& r : files.received())
+        BOOST_TEST(r.header("authorization").value_or("") ==
+                   "Basic " + net::base64_encode("deploy:pa55word"));
 }
