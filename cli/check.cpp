@@ -41,8 +41,10 @@ constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...
 One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
 advisories published against each pinned version.
 
-  -r, --requirement FILE   requirements file (repeatable): a path, an https:// URL or
-                           github:OWNER/REPO/PATH@REF (token from $GITHUB_TOKEN)
+  -r, --requirement FILE   requirements file (repeatable), or a lock file by its name:
+                           uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock[.NAME].toml;
+                           a path, an https:// URL or github:OWNER/REPO/PATH@REF (token
+                           from $GITHUB_TOKEN)
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
       --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
       --state FILE         keep state between runs (default: a temporary state)

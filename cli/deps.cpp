@@ -40,8 +40,10 @@ applies to the target Python, and where it was written. Rejected lines go to std
 file:line: message.
 
 options:
-  -r, --requirement FILE  a pip requirements file (repeatable; -r/-c inside it are followed):
-                          a path, an https:// URL or github:OWNER/REPO/PATH@REF ($GITHUB_TOKEN)
+  -r, --requirement FILE  a pip requirements file (repeatable; -r/-c inside it are followed)
+                          or a lock file, by its name: uv.lock, poetry.lock, pdm.lock,
+                          Pipfile.lock, pylock.toml, pylock.NAME.toml; a path, an https://
+                          URL or github:OWNER/REPO/PATH@REF ($GITHUB_TOKEN)
   --pyproject FILE        a pyproject.toml: [project] dependencies, optional-dependencies and
                           [dependency-groups] (repeatable)
   --python-version X.Y    judge markers for this Python (X.Y or X.Y.Z) instead of python3's
@@ -154,6 +156,13 @@ void write_json(std::ostream& out, std::vector<packaging::RequirementEntry> cons
             put_list(w.key(algo), digests);
         w.end_object();
         w.field("section", optional(e.section)).field("group", e.group);
+        if (e.direct) {
+            w.field("direct", *e.direct);
+        } else {
+            w.field("direct", nullptr);
+        }
+        w.field("index", redacted(e.index));
+        put_list(w.key("groups"), e.groups);
         w.end_object();
     }
     w.end_array();
@@ -203,6 +212,14 @@ std::string notes_of(packaging::RequirementEntry const& e) {
         notes.push_back("extra " + *e.group);
     if (e.section == "dependency-groups" && e.group) notes.push_back("group " + *e.group);
     if (!e.hashes.empty()) notes.emplace_back("hashes");
+    if (e.direct == std::optional<bool>(false)) notes.emplace_back("transitive");
+    if (!e.groups.empty() && e.section.empty()) {
+        std::string groups;
+        for (auto const& g : e.groups)
+            groups += (groups.empty() ? "" : ",") + g;
+        notes.push_back("groups " + groups);
+    }
+    if (e.index) notes.push_back("index " + redact_url(*e.index));
     std::string out;
     for (auto const& n : notes)
         out += (out.empty() ? "" : ", ") + n;

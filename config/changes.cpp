@@ -122,7 +122,7 @@ NotifierConfig const* find_notifier(Config const& c, std::string const& name) {
     return it == c.notifiers.end() ? nullptr : &*it;
 }
 
-// What decides which events a notifier gets and when: its route and max_age.
+// What decides which events a notifier gets and when: its route, max_age and batch_window.
 void route_changes(NotifierConfig const& b, NotifierConfig const& a,
                    std::vector<std::string>& out) {
     std::string const where = "notifier " + sanitize_text(a.name) + ": ";
@@ -144,6 +144,9 @@ void route_changes(NotifierConfig const& b, NotifierConfig const& a,
         return n.max_age ? seconds(*n.max_age) : std::string("default");
     };
     if (age(b) != age(a)) out.push_back(where + "max_age " + age(a) + " (was " + age(b) + ")");
+    if (b.batch_window != a.batch_window)
+        out.push_back(where + "batch_window " + seconds(a.batch_window) + " (was " +
+                      seconds(b.batch_window) + ")");
 }
 
 void notifier_changes(Config const& before, Config const& after, std::vector<std::string>& out) {

@@ -226,8 +226,9 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.route.notifier = name;
     n.line = r.line_of(node);
     // Every key a channel takes, in registry order: the type's own are read once it is known.
-    std::vector<std::string_view> known = {"type",   "events",  "packages",
-                                           "digest", "max_age", "update_types"};
+    std::vector<std::string_view> known = {"type",    "events",       "packages",    "digest",
+                                           "max_age", "update_types", "batch_window"};
+    std::optional<std::chrono::seconds> batch_window;
     for (auto const& ch : channels)
         for (auto const& k : ch.keys)
             if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
@@ -295,6 +296,8 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
             }
         } else if (key == "max_age") {
             if (auto d = r.duration(v, full, std::chrono::seconds(60))) n.max_age = *d;
+        } else if (key == "batch_window") {
+            if (auto d = r.duration(v, full, std::chrono::seconds(0))) batch_window = *d;
         } else if (key == "update_types") {
             each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
                 auto u = model::update_type_from_string(s);
@@ -304,7 +307,7 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
                 else
                     n.route.update_types.insert(*u);
             });
-        } else if (std::find(known.begin() + 6, known.end(), key) != known.end()) {
+        } else if (std::find(known.begin() + 7, known.end(), key) != known.end()) {
             settings[key] = &v; // the channel's, read below once the type is known
         } else {
             r.unknown(v, key, where, known);
@@ -315,6 +318,7 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
         return;
     }
     if (!channel) return;
+    n.batch_window = batch_window.value_or(channel->batch_window);
     n.settings = channel->read(r, ChannelTable{where, n.type, node, std::move(settings), channels});
     if (!n.settings) return;
     c.notifiers.push_back(std::move(n));

@@ -55,6 +55,10 @@ struct NotifierConfig {
     int line = 0;       // where the table starts, for messages
     // `max_age`: undelivered items older than this are given up ("dead"); default 3 days.
     std::optional<std::chrono::seconds> max_age;
+    // `batch_window`: what becomes ready within this long of the first event waiting goes out
+    // as one message (urgent events wait at most 10 s); 0: each at once. The channel's
+    // registry entry says the default (Slack and email 60 s, the others 0).
+    std::chrono::seconds batch_window{0};
     // What the channel's reader returned; its type is the channel's own.
     std::shared_ptr<ChannelSettings const> settings;
 
@@ -73,6 +77,9 @@ struct ChannelReader {
     ChannelRead read;
     // Its keys are a family of their own (email's SMTP settings): see reject_foreign_keys.
     bool distinct = false;
+    // `batch_window` when the table does not say: a chat or a mailbox gathers what comes
+    // within a minute into one message; a webhook or the console takes each event at once.
+    std::chrono::seconds batch_window{0};
 };
 // Every channel this build knows, in the order their types are listed in messages.
 using ChannelReaders = std::vector<ChannelReader>;

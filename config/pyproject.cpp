@@ -58,6 +58,8 @@ class Reader {
         e.line = line_of(node);
         e.section = section;
         e.group = group;
+        e.direct = true; // the project's own metadata asks for it
+        if (section == "dependency-groups" && group) e.groups = {*group};
         auto req = packaging::Requirement::parse(*text);
         if (!req) {
             error(e.line, where + ": invalid requirement '" + *text + "': " + req.error());

@@ -140,6 +140,13 @@ Result<std::string> remote_file_name(std::string_view entry) {
     return https_name(entry);
 }
 
+std::string remote_basename(std::string_view name) {
+    std::string_view path = name;
+    if (auto f = parse_github_file(name)) return f->path.substr(f->path.rfind('/') + 1);
+    path = path.substr(0, path.find_first_of("?#"));
+    return std::string(path.substr(path.rfind('/') + 1));
+}
+
 Result<std::string> join_remote_include(std::string const& from, std::string const& target) {
     if (is_remote_file(target)) return remote_file_name(target);
     if (starts_with_i(target, "file:"))

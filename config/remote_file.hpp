@@ -34,6 +34,10 @@ Result<GithubFile> parse_github_file(std::string_view spec);
 // expected ("expected github:OWNER/REPO/PATH@REF", "expected an https:// URL ...").
 Result<std::string> remote_file_name(std::string_view entry);
 
+// The last segment of a remote file's path ("uv.lock" of github:o/r/a/uv.lock@main, of
+// https://h/a/uv.lock?x=1): what a lock file is recognised by.
+std::string remote_basename(std::string_view name);
+
 // The name of the file that an include (`-r TARGET`, `-c TARGET`) of the remote file `from`
 // (a name) points at: for a github: file, a path in the same repository at the same ref,
 // relative to the file's folder ("/x.txt": from the repository's root); for an https:// file,

@@ -436,8 +436,10 @@ Message message_for(Event const& e) {
         m.brief.push_back(std::move(l));
     if (!e.detail.empty())
         m.brief.push_back(line({ours(w.detail_label + ": "), piece(e.detail, Role::prose)}));
-    for (auto& l : read_more(e))
+    for (auto& l : read_more(e)) {
+        if (!l.spans.empty() && l.spans.front().text == "Index: ") m.index_line = m.brief.size();
         m.brief.push_back(std::move(l));
+    }
     for (auto const& l : m.brief) {
         std::string_view open; // the url of the link the previous span belonged to
         for (auto const& s : l.spans) {
@@ -461,10 +463,99 @@ std::vector<Message> messages_for(std::span<Event const> events) {
     return out;
 }
 
-std::string batch_title(std::size_t count, std::size_t part, std::size_t parts) {
-    std::string out = "pinwatch: " + changes(count);
-    if (parts > 1) out += " (part " + std::to_string(part) + " of " + std::to_string(parts) + ")";
-    return out;
+std::string batch_header(std::span<Message const> messages, std::size_t max_chars) {
+    if (messages.empty()) return "no changes";
+    if (messages.size() == 1) return shorten(messages.front().headline, max_chars);
+    // The most pressing message leads (the first of its severity).
+    auto const lead =
+        std::max_element(messages.begin(), messages.end(), [](Message const& a, Message const& b) {
+            return static_cast<int>(a.severity) < static_cast<int>(b.severity);
+        });
+    // "2 vulnerable pins: requests 2.31.0, urllib3 1.26.5": what the team runs, named.
+    char const* group = lead->kind == EventKind::vulnerability   ? "vulnerable pins"
+                        : lead->kind == EventKind::pinned_yanked ? "yanked pins"
+                                                                 : nullptr;
+    std::vector<Message const*> same;
+    for (auto const& m : messages)
+        if (m.kind == lead->kind) same.push_back(&m);
+    if (group && same.size() > 1) {
+        std::string out = std::to_string(same.size()) + " " + group + ":";
+        std::vector<std::string> names;
+        for (auto const* m : same) {
+            // The name and version of "requests 2.31.0 vulnerable (your pin): ...".
+            auto const& h = m->headline;
+            auto cut = h.find(' ', h.find(' ') + 1);
+            std::string const nv = cut == std::string::npos ? h : h.substr(0, cut);
+            if (std::find(names.begin(), names.end(), nv) == names.end()) names.push_back(nv);
+        }
+        std::size_t shown = 0;
+        for (auto const& nv : names) {
+            // Room kept for " and 35 more".
+            if (shown > 0 && out.size() + nv.size() + 2 + 14 > max_chars) break;
+            out += (shown++ ? ", " : " ") + nv;
+        }
+        std::size_t const rest = messages.size() - same.size() + (names.size() - shown);
+        if (rest > 0) out += " and " + std::to_string(rest) + " more";
+        return shorten(out, max_chars);
+    }
+    return shorten(lead->headline, max_chars) + " and " + std::to_string(messages.size() - 1) +
+           " more";
+}
+
+std::string batch_title(std::span<Message const> messages, std::size_t part, std::size_t parts) {
+    // A chat's header holds 150 characters: the part number is never the piece cut.
+    std::string const of =
+        parts > 1 ? " (part " + std::to_string(part) + " of " + std::to_string(parts) + ")" : "";
+    std::string const prefix = "pinwatch: ";
+    return prefix + batch_header(messages, 150 - prefix.size() - of.size()) + of;
+}
+
+Batch batch_of(std::vector<Message> messages) {
+    Batch b;
+    if (messages.size() == 1) b.ids = trail(messages.front());
+    if (messages.size() <= 1) {
+        b.messages = std::move(messages);
+        return b;
+    }
+    // The index once, when every message names the same one.
+    bool const one_index = std::all_of(messages.begin(), messages.end(), [&](Message const& m) {
+        auto const& f = messages.front();
+        return m.index_line && f.index_line && m.brief[*m.index_line] == f.brief[*f.index_line];
+    });
+    if (one_index) b.shared.push_back(messages.front().brief[*messages.front().index_line]);
+    auto const seen_at = [](Message const& m) -> std::string const* {
+        for (auto const& f : m.facts)
+            if (f.label == "Seen at") return &f.value;
+        return nullptr;
+    };
+    auto const* first_seen = seen_at(messages.front());
+    bool const one_seen =
+        first_seen && std::all_of(messages.begin(), messages.end(), [&](Message const& m) {
+            auto const* s = seen_at(m);
+            return s && *s == *first_seen;
+        });
+    if (one_seen) b.shared_facts.push_back({"Seen at", *first_seen});
+    std::vector<Span> ids{ours("pinwatch events ")};
+    for (auto& m : messages) {
+        if (ids.size() > 1) ids.push_back(ours(", "));
+        ids.push_back(piece(m.id, Role::id));
+        if (one_index) {
+            m.brief.erase(m.brief.begin() + static_cast<std::ptrdiff_t>(*m.index_line));
+            m.index_line.reset();
+        }
+        std::erase_if(m.facts, [&](Fact const& f) {
+            return f.label == "Event id" || (one_seen && f.label == "Seen at");
+        });
+    }
+    auto const [oldest, newest] =
+        std::minmax_element(messages.begin(), messages.end(),
+                            [](Message const& a, Message const& b) { return a.at < b.at; });
+    std::string when = utc_text(oldest->at);
+    if (newest->at != oldest->at) when += " – " + utc_text(newest->at);
+    ids.push_back(ours(" · " + when));
+    b.ids = line(std::move(ids));
+    b.messages = std::move(messages);
+    return b;
 }
 
 std::string batch_intro(std::size_t count) {
@@ -472,10 +563,7 @@ std::string batch_intro(std::size_t count) {
 }
 
 std::string batch_subject(std::span<Message const> messages, std::size_t max_chars) {
-    if (messages.empty()) return "pinwatch: no changes";
-    std::string s = "pinwatch: " + shorten(messages.front().headline, max_chars);
-    if (messages.size() > 1) s += ", " + std::to_string(messages.size() - 1) + " more";
-    return s;
+    return "pinwatch: " + batch_header(messages, max_chars);
 }
 
 Line trail(Message const& m) {

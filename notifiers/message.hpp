@@ -12,6 +12,7 @@
 #include "model/model.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,18 +95,36 @@ struct Message {
     std::vector<Line> brief;
     // Every link in `brief`, in order.
     std::vector<Link> links;
+    // Where it was seen, when `brief` names it as "Index: ..." (brief[*index_line]): a batch
+    // whose events all share it says it once.
+    std::optional<std::size_t> index_line;
 };
 
 Message message_for(model::Event const& e);
 std::vector<Message> messages_for(std::span<model::Event const> events);
 
 // Words for a list of messages (one delivery).
-// "pinwatch: 1 change" / "pinwatch: 3 changes", plus " (part 2 of 3)" when it was split.
-std::string batch_title(std::size_t count, std::size_t part = 1, std::size_t parts = 1);
+// What a batch is about, not how many: the one headline; "2 vulnerable pins: requests 2.31.0,
+// urllib3 1.26.5" (and "yanked pins") when the most pressing kind comes more than once;
+// otherwise the most pressing message's headline and "and 5 more". Cut to `max_chars`
+// characters.
+std::string batch_header(std::span<Message const> messages, std::size_t max_chars = 150);
+// A chat's header: "pinwatch: " + the header, plus " (part 2 of 3)" when it was split.
+std::string batch_title(std::span<Message const> messages, std::size_t part = 1,
+                        std::size_t parts = 1);
+// A delivery's messages told as one: each message's lines without what all of them share (the
+// index they were seen on, their event ids), what they share said once, and the event ids in
+// one line. One message stays as it is (its trail names its event).
+struct Batch {
+    std::vector<Message> messages;  // brief without the shared lines; facts without the ids
+    std::vector<Line> shared;       // "Index: https://pypi.internal.example/simple/"
+    std::vector<Fact> shared_facts; // "Seen at" when the same for all
+    Line ids;                       // "pinwatch events evt_1, evt_2 · 2023-11-14 22:13:20Z"
+};
+Batch batch_of(std::vector<Message> messages);
 // "pinwatch noticed 1 change." / "pinwatch noticed 3 changes."
 std::string batch_intro(std::size_t count);
-// "pinwatch: requests 2.32.0 (minor), 2 more": the first headline (cut to `max_chars`
-// characters) and how many follow.
+// A mail's subject: "pinwatch: requests 2.32.0 (minor) and 2 more" (the batch header).
 std::string batch_subject(std::span<Message const> messages, std::size_t max_chars = 150);
 // "pinwatch event evt_1 · new_release · 2023-11-14 22:13:20Z": the small print under a
 // message in a chat.

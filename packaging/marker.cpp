@@ -97,7 +97,34 @@ Result<bool> eval_op(std::string const& lhs, std::string const& op, std::string 
     return string_op(op, lhs, rhs);
 }
 
+// `'dev' in dependency_groups`: membership of a PEP 503-normalised name in one of PEP 751's
+// sets, the only comparison PEP 751 defines for them.
+std::optional<Result<bool>> evaluate_set_item(MarkerItem const& item, Environment const& env) {
+    MarkerVar const* set = nullptr;
+    MarkerVar const* value = nullptr;
+    if (item.rhs.is_variable &&
+        (item.rhs.value == "extras" || item.rhs.value == "dependency_groups")) {
+        set = &item.rhs, value = &item.lhs;
+    } else if (item.lhs.is_variable &&
+               (item.lhs.value == "extras" || item.lhs.value == "dependency_groups")) {
+        set = &item.lhs, value = &item.rhs;
+    } else {
+        return std::nullopt;
+    }
+    auto const& members = set->value == "extras" ? env.extras : env.dependency_groups;
+    if (!members)
+        return Result<bool>(
+            fail("'" + set->value + "' is known only in a lock file's markers (PEP 751)"));
+    if (set != &item.rhs || value->is_variable || (item.op != "in" && item.op != "not in"))
+        return Result<bool>(fail("'" + set->value + "' is a set: only \"'name' in " + set->value +
+                                 "\" and \"not in\" compare with it"));
+    std::string const wanted = canonicalize_name(value->value);
+    bool const found = std::find(members->begin(), members->end(), wanted) != members->end();
+    return Result<bool>(item.op == "in" ? found : !found);
+}
+
 Result<bool> evaluate_item(MarkerItem const& item, Environment const& env) {
+    if (auto set = evaluate_set_item(item, env)) return *set;
     std::string key;
     std::string lhs;
     std::string rhs;
@@ -189,6 +216,12 @@ Result<Marker> Marker::parse(std::string_view text) {
 
 Result<Marker> Marker::parse_complete(std::string_view text) {
     Result<MarkerList> tree = pep508::parse_marker(text, true);
+    if (!tree) return fail(tree.error());
+    return Marker(std::move(*tree));
+}
+
+Result<Marker> Marker::parse_lock_file(std::string_view text) {
+    Result<MarkerList> tree = pep508::parse_marker(text, true, true);
     if (!tree) return fail(tree.error());
     return Marker(std::move(*tree));
 }

@@ -31,6 +31,11 @@ struct Environment {
     std::string python_version;
     std::string sys_platform;
     std::string extra; // "" when no extra is being installed, as packaging defaults it
+    // PEP 751's set-valued variables, which only a lock file's markers may name ("'dev' in
+    // dependency_groups"): the extras and dependency groups being installed, PEP 503
+    // normalised. nullopt outside a lock file (a marker naming them is then an error).
+    std::optional<std::vector<std::string>> extras;
+    std::optional<std::vector<std::string>> dependency_groups;
 
     // Keys whose value is not in the field but comes from lookup(key) when it is needed. A
     // deferred key whose field has been set (is not empty) uses the field.
@@ -96,6 +101,10 @@ class Marker {
     // Like parse(), but the expression must run to the end of `text` (trailing whitespace
     // allowed), as it must inside a requirement string.
     static Result<Marker> parse_complete(std::string_view text);
+
+    // A marker from a PEP 751 lock file (pylock.toml): like parse_complete, and `extras` and
+    // `dependency_groups` are variables, compared with "in" / "not in" only.
+    static Result<Marker> parse_lock_file(std::string_view text);
 
     // From a tree the requirement parser built; applies packaging's extra normalisation (only
     // the first item of the top-level list has its extra value canonicalised, as in 23.0).

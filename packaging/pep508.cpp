@@ -326,7 +326,8 @@ std::size_t match_rule(Rule rule, std::string_view s, std::size_t i) {
 
 class Tokenizer {
   public:
-    explicit Tokenizer(std::string_view source) : source_(source) {}
+    explicit Tokenizer(std::string_view source, bool lock_file = false)
+        : source_(source), lock_file_(lock_file) {}
 
     std::size_t position() const { return position_; }
     std::string_view source() const { return source_; }
@@ -368,10 +369,16 @@ class Tokenizer {
                    (position_ + 1 == source_.size() && source_[position_] == '\n');
         }
         length = match_rule(rule, source_, position_);
+        // PEP 751's two set-valued variables exist only in a lock file's markers.
+        if (rule == Rule::variable && length == 0 && lock_file_) {
+            length = match_word(source_, position_, "extras");
+            if (length == 0) length = match_word(source_, position_, "dependency_groups");
+        }
         return length > 0;
     }
 
     std::string_view source_;
+    bool lock_file_ = false;
     std::size_t position_ = 0;
     std::optional<Token> next_;
 };
@@ -719,9 +726,9 @@ Result<ParsedRequirement> parse_requirement(std::string_view source) {
     }
 }
 
-Result<MarkerList> parse_marker(std::string_view source, bool to_end) {
+Result<MarkerList> parse_marker(std::string_view source, bool to_end, bool lock_file) {
     if (auto ok = require_utf8(source); !ok) return fail(ok.error());
-    Tokenizer t(source);
+    Tokenizer t(source, lock_file);
     try {
         MarkerList markers = parse_marker_expr(t, 0);
         if (to_end) {

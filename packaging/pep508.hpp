@@ -31,7 +31,9 @@ Result<ParsedRequirement> parse_requirement(std::string_view source);
 
 // packaging's parse_marker(): parses one marker expression and ignores whatever follows it,
 // unless `to_end`, which then demands the end of the text (after optional whitespace).
-Result<MarkerList> parse_marker(std::string_view source, bool to_end = false);
+// `lock_file`: PEP 751's `extras` and `dependency_groups` are variables too (pylock.toml).
+Result<MarkerList> parse_marker(std::string_view source, bool to_end = false,
+                                bool lock_file = false);
 
 // Length in bytes of the SPECIFIER token at `pos` (0 when it does not match): packaging's
 // operator+version regex, as a prefix match with Python's leftmost-alternative semantics,

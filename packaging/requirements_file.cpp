@@ -1,5 +1,6 @@
 #include "packaging/requirements_file.hpp"
 
+#include "packaging/locks/locks.hpp"
 #include "packaging/name.hpp"
 #include "packaging/pytext.hpp"
 #include "packaging/requirement.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -32,6 +34,8 @@ std::string_view to_string(RequirementsError::Kind kind) {
         return "marker";
     case RequirementsError::Kind::cycle:
         return "cycle";
+    case RequirementsError::Kind::lock:
+        return "lock";
     }
     return "requirement";
 }
@@ -652,6 +656,70 @@ Result<LineOptions> parse_options(std::vector<std::string> const& args) {
     return o;
 }
 
+namespace {
+
+// An item of a "# via" annotation that names an input file rather than a package: pip-tools'
+// "-r requirements.in" / "-c constraints.txt", and "project (pyproject.toml)" (or setup.py,
+// setup.cfg) for what the project's own metadata asks for, as pip-compile and uv write them.
+bool names_input_file(std::string_view item) {
+    if (starts_with(item, "-r ") || starts_with(item, "-c ") ||
+        starts_with(item, "--requirement") || starts_with(item, "--constraint"))
+        return true;
+    for (std::string_view meta : {"(pyproject.toml", "(setup.py", "(setup.cfg"})
+        if (item.find(meta) != std::string_view::npos) return true;
+    return ends_with(item, ".in") || ends_with(item, ".txt") || ends_with(item, "pyproject.toml");
+}
+
+} // namespace
+
+std::map<int, bool> via_direct(std::string_view text) {
+    std::vector<LogicalLine> const logical = preprocess(text);
+    auto const lines = py::splitlines(text);
+    std::map<int, std::vector<std::string>> items; // the logical line's first line -> items
+    std::size_t next = 0;
+    int owner = 0;           // the logical line the comments below belong to (0: none yet)
+    bool collecting = false; // inside a multi-line "# via" block
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        int const n = static_cast<int>(i) + 1;
+        while (next < logical.size() && logical[next].first <= n) {
+            owner = logical[next++].first;
+            collecting = false;
+        }
+        std::string_view line = lines[i];
+        std::size_t cut = comment_start(line);
+        if (cut == std::string_view::npos) {
+            if (py::strip(line).empty()) collecting = false;
+            continue;
+        }
+        std::string_view body = line.substr(line.find('#', cut) + 1);
+        std::string_view trimmed = py::strip(body);
+        if (trimmed == "via" || starts_with(trimmed, "via ")) {
+            std::string_view rest = py::strip(trimmed.substr(3));
+            collecting = rest.empty();
+            // The one-line style: "# via a, -r requirements.in".
+            for (std::size_t start = 0; !rest.empty() && start <= rest.size();) {
+                std::size_t comma = rest.find(',', start);
+                std::string_view item = py::strip(rest.substr(start, comma == std::string_view::npos
+                                                                         ? std::string_view::npos
+                                                                         : comma - start));
+                if (!item.empty() && owner) items[owner].emplace_back(item);
+                if (comma == std::string_view::npos) break;
+                start = comma + 1;
+            }
+        } else if (collecting && !body.empty() && (body[0] == ' ' || body[0] == '\t') &&
+                   !trimmed.empty()) {
+            if (owner) items[owner].emplace_back(trimmed);
+        } else {
+            collecting = false;
+        }
+    }
+    std::map<int, bool> out;
+    for (auto const& [line, named] : items)
+        out[line] = std::any_of(named.begin(), named.end(),
+                                [](std::string const& item) { return names_input_file(item); });
+    return out;
+}
+
 } // namespace reqfile
 
 // ---------------------------------------------------------------------------------------------
@@ -917,7 +985,11 @@ class Reader {
     void read_text(std::string_view content, std::string const& path) {
         out_.files.push_back(path);
         stack_.push_back(path);
-        parse_content(content, path, false);
+        if (auto format = locks::format_of(path)) {
+            read_lock(*format, content, path, false);
+        } else {
+            parse_content(content, path, false);
+        }
         stack_.pop_back();
     }
 
@@ -992,8 +1064,49 @@ class Reader {
         }
         out_.files.push_back(path);
         stack_.push_back(identity);
-        parse_content(content->bytes, path, constraint);
+        bool const fetched = opts_.is_remote && opts_.is_remote(path);
+        if (auto format = locks::format_of(
+                fetched && opts_.remote_basename ? opts_.remote_basename(path) : path)) {
+            read_lock(*format, content->bytes, path, constraint, fetched);
+        } else {
+            parse_content(content->bytes, path, constraint);
+        }
         stack_.pop_back();
+    }
+
+    // A lock file, named like one wherever a requirements file may be: its packages, judged
+    // with the manifest beside it (pyproject.toml, Pipfile) when there is one.
+    void read_lock(locks::Format format, std::string_view bytes, std::string const& path,
+                   bool constraint, bool fetched = false) {
+        std::optional<locks::Manifest> manifest;
+        if (std::string_view name = locks::manifest_name(format);
+            !name.empty() && opts_.read_file) {
+            // A fetched lock's manifest is fetched beside it (its repository and ref, its URL).
+            std::string beside = posix_join(posix_dirname(path), std::string(name));
+            if (fetched) {
+                auto joined = opts_.join_remote ? opts_.join_remote(path, std::string(name))
+                                                : Result<std::string>(fail("no join"));
+                beside = joined ? *joined : std::string();
+            }
+            bool present =
+                fetched ? !beside.empty() : !opts_.exists || opts_.exists(beside) == PathKind::file;
+            if (present) {
+                if (Result<FileContent> m = opts_.read_file(beside)) {
+                    manifest = locks::Manifest{beside, std::move(m->bytes)};
+                } else if (opts_.exists && !fetched) { // it is there but cannot be read: say so
+                    error(beside, 0,
+                          "could not read the manifest beside '" + path + "': " + m.error(),
+                          Kind::unreadable);
+                }
+            }
+        }
+        locks::LockRead read = locks::read_lock(format, bytes, path, manifest, opts_.environment);
+        for (auto& e : read.entries) {
+            e.constraint = constraint;
+            out_.entries.push_back(std::move(e));
+        }
+        for (auto& e : read.errors)
+            out_.errors.push_back(std::move(e));
     }
 
     void parse_content(std::string_view bytes, std::string const& path, bool constraint) {
@@ -1003,6 +1116,7 @@ class Reader {
             return;
         }
         std::vector<int> const& bad = decoded->bad_lines;
+        std::size_t const first_entry = out_.entries.size();
         for (reqfile::LogicalLine const& ll : reqfile::preprocess(decoded->text)) {
             auto hit = std::find_if(bad.begin(), bad.end(),
                                     [&](int n) { return n >= ll.first && n <= ll.last; });
@@ -1014,6 +1128,18 @@ class Reader {
                 continue;
             }
             parse_line(reqfile::expand_env(ll.text, opts_.getenv), path, ll.first, constraint);
+        }
+        // A compiled file (pip-compile, uv pip compile) says why each line is there: "# via"
+        // naming only packages is a transitive pin; one naming an input file is asked for. A
+        // file without annotations is what the team asks for, line by line.
+        std::map<int, bool> const via = decoded->text.find("via") == std::string::npos
+                                            ? std::map<int, bool>{}
+                                            : reqfile::via_direct(decoded->text);
+        for (std::size_t i = first_entry; i < out_.entries.size(); ++i) {
+            RequirementEntry& e = out_.entries[i];
+            if (e.file != path) continue; // an included file had its own say
+            auto it = via.find(e.line);
+            e.direct = it == via.end() ? true : it->second;
         }
     }
 

@@ -10,6 +10,7 @@
 #include "packaging/marker.hpp"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ struct RequirementEntry {
     // "project.optional-dependencies", "dependency-groups"); "" for requirements files.
     std::string section;
     std::optional<std::string> group; // the extra or dependency group (PEP 503 normalised)
+    // What the project itself asks for (true), what only other packages pull in (false).
+    std::optional<bool> direct;       // nullopt: the files cannot tell
+    std::optional<std::string> index; // the index URL the lock names for it
+    std::vector<std::string> groups;  // a lock's groups (poetry/pdm groups, Pipfile sections, ...)
 };
 
 // What the option-only lines set, after every file was read. Values are kept as written; where
@@ -79,6 +84,7 @@ struct RequirementsError : Diagnostic {
         requirement, // not a valid requirement / editable / URL line
         marker,      // the marker cannot be evaluated in the target environment
         cycle,       // an include names a file that is already being read
+        lock,        // a lock file that is not what its format says (bad TOML/JSON, a bad key)
     };
     // file, line (0: the file as a whole, unreadable or undecodable) and message: Diagnostic.
     Kind kind = Kind::requirement;
@@ -131,6 +137,9 @@ struct ParseOptions {
     std::function<bool(std::string_view path)> is_remote;
     std::function<Result<std::string>(std::string const& from, std::string const& target)>
         join_remote;
+    // The file name of a remote file ("uv.lock" of github:o/r/uv.lock@main), by which a lock
+    // file is recognised; null: the path's last segment.
+    std::function<std::string(std::string const& path)> remote_basename;
     // What os.path.abspath() joins relative paths to (pip reports such a --find-links folder as
     // an absolute path); "" when unknown: paths then stay relative, only normalised.
     std::string working_directory;
@@ -211,6 +220,12 @@ struct LineOptions {
     std::vector<std::string> global_options;
     std::vector<std::pair<std::string, std::vector<std::string>>> hashes;
 };
+
+// pip-compile's and uv pip compile's "# via" annotations (one line, "# via a, -r x.in", or a
+// block, "# via" then "#   a" lines), by the first line of the requirement they follow: true
+// when one names an input file (-r / -c, or a pyproject.toml / setup.py), false when they name
+// only packages. Requirements without annotations are not in the map.
+std::map<int, bool> via_direct(std::string_view text);
 
 // optparse over the shlex'd options, with pip's option table (23.0.1: no --config-settings in
 // requirements files). Unambiguous prefixes of long options are accepted, as optparse does.

@@ -56,12 +56,15 @@ std::vector<Dispatcher::Channel> daemon_channels(config::Config const& cfg, std:
     for (auto& [n, route] : *made) {
         std::optional<std::chrono::seconds> max_age;
         std::string fingerprint;
+        std::chrono::seconds batch_window{0};
         for (auto const& nc : cfg.notifiers)
             if (nc.name == route.notifier) {
                 max_age = nc.max_age;
                 fingerprint = notifier_fingerprint(nc);
+                batch_window = nc.batch_window;
             }
-        channels.push_back({std::move(n), std::move(route), max_age, std::move(fingerprint)});
+        channels.push_back(
+            {std::move(n), std::move(route), max_age, std::move(fingerprint), batch_window});
     }
     return channels;
 }
@@ -123,7 +126,8 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
 
     DispatcherOptions dopts;
     dopts.wait_out_retries =
-        options_.once; // --once delivers what its cycle produced before it exits
+        options_.once;           // --once delivers what its cycle produced before it exits
+    dopts.hold = !options_.once; // and does not hold it for a batch window
     Backoff const storage = storage_backoff(options_, cfg);
     dopts.storage_retry = storage;
     dispatcher_ = std::make_unique<Dispatcher>(io.get_executor(), *store_,

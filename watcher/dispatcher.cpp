@@ -157,7 +157,7 @@ std::optional<UnixTime> Dispatcher::next_due() {
     std::optional<UnixTime> next;
     for (auto const& c : channels_) {
         if (c->running || c->disabled) continue;
-        auto due = outbox_.next_due(c->name);
+        auto due = release_time(*c);
         if (!due) continue;
         if (c->retry_at) due = std::max(*due, *c->retry_at);
         next = next ? std::min(*next, *due) : *due;
@@ -250,6 +250,13 @@ UnixTime Dispatcher::retry_time(notifiers::Delivery const& result, int attempts,
     return now + options_.retry.after(attempts + 1, rng_).count();
 }
 
+std::optional<UnixTime> Dispatcher::release_time(State const& c) const {
+    auto const window = c.channel.batch_window.count();
+    if (!options_.hold || window <= 0 || c.channel.route.digest) return outbox_.next_due(c.name);
+    return outbox_.release_time(c.name, window,
+                                std::min<std::int64_t>(window, options_.urgent_hold.count()));
+}
+
 asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     auto& n = *c.channel.notifier;
     auto const started = std::chrono::steady_clock::now();
@@ -266,6 +273,8 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
         if (settle(c, now)) recovered();
         bool const digest = c.channel.route.digest.has_value();
         while (!stopping_) {
+            // A batch window not yet over: what is due waits to go out with what follows.
+            if (auto const release = release_time(c); release && *release > now) break;
             auto items = outbox_.pending(
                 c.name, now, static_cast<int>(digest ? options_.digest_batch : options_.batch));
             if (items.empty()) break;

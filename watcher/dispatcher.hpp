@@ -1,13 +1,15 @@
 // Dispatcher: decides which notifier an event goes to and when (routing, digests), and delivers
-// what the outbox holds. Each notifier is delivered by its own coroutine, so one slow or failing
-// channel never delays another; per channel it paces sends (the receiver's rate limit), retries
-// with backoff and jitter (Retry-After honoured, a batch retried as one), records each event's
-// own outcome, gives up items due longer ago than the channel's maximum age, and stops using a
-// channel whose receiver says it is gone or refuses its credentials, telling the others (both
-// remembered in the state file: a gone channel stays stopped until its URL changes; a refused
-// credential pauses it until a reload or `notify-test` succeeds, its events kept pending).
-// At-least-once: an item is marked delivered only after its notifier said so; a crash in
-// between re-sends that one batch (with the same event ids) on the next start.
+// what the outbox holds. A channel with a batch window holds what is due until the window,
+// counted from the oldest item waiting (10 s for an urgent one), ends, then sends it as one. Each
+// notifier is delivered by its own coroutine, so one slow or failing channel never delays another;
+// per channel it paces sends (the receiver's rate limit), retries with backoff and jitter
+// (Retry-After honoured, a batch retried as one), records each event's own outcome, gives up items
+// due longer ago than the channel's maximum age, and stops using a channel whose receiver says it
+// is gone or refuses its credentials, telling the others (both remembered in the state file: a gone
+// channel stays stopped until its URL changes; a refused credential pauses it until a reload or
+// `notify-test` succeeds, its events kept pending). At-least-once: an item is marked delivered only
+// after its notifier said so; a crash in between re-sends that one batch (with the same event ids)
+// on the next start.
 #pragma once
 
 #include "common/backoff.hpp"
@@ -62,6 +64,11 @@ struct DispatcherOptions {
     double retry_after_jitter = 0.1;
     std::size_t batch = 50;         // events per deliver() call
     std::size_t digest_batch = 500; // a digest sends everything due in one message
+    // Channels with a batch window gather what comes within it into one message (the daemon);
+    // `run --once` sends what is due at once.
+    bool hold = true;
+    // An urgent event (a vulnerable or yanked pin, a withdrawn advisory) waits at most this.
+    std::chrono::seconds urgent_hold{10};
 };
 
 class Dispatcher {
@@ -74,6 +81,10 @@ class Dispatcher {
         // recipients), never the URL itself: a channel stopped as gone stays stopped across
         // reloads until this changes.
         std::string fingerprint = {};
+        // What becomes ready within this long of the first event waiting goes out as one
+        // message (counted from the outbox's due times); 0: each at once. A digest channel
+        // gathers by its schedule instead.
+        std::chrono::seconds batch_window{0};
     };
     using Clock = std::function<UnixTime()>;
     Dispatcher(boost::asio::any_io_executor ex, StateStore& store, std::vector<Channel> channels,
@@ -107,6 +118,9 @@ class Dispatcher {
   private:
     struct State;
     boost::asio::awaitable<void> run_channel(State& c, UnixTime now);
+    // When a channel's batch window lets it send next (nullopt: nothing pending), or when its
+    // next item is due for a channel that does not hold.
+    std::optional<UnixTime> release_time(State const& c) const;
     // run_channel's stages: what the last run left, and each item of a batch by its outcome.
     bool settle(State& c, UnixTime now);
     boost::asio::awaitable<void> keep_pace(State& c);

@@ -42,6 +42,7 @@ std::string shown(std::string_view text) {
 void read_remote_files(packaging::ParseOptions& po, RemoteRead read_remote) {
     po.is_remote = [](std::string_view path) { return config::is_remote_file(path); };
     po.join_remote = config::join_remote_include;
+    po.remote_basename = [](std::string const& path) { return config::remote_basename(path); };
     auto local = std::move(po.read_file);
     po.read_file = [local = std::move(local), read_remote = std::move(read_remote)](
                        std::string const& path) -> Result<packaging::FileContent> {
@@ -69,7 +70,59 @@ std::vector<std::string> named(std::vector<std::string> const& files) {
     return out;
 }
 
+// The userinfo of a URL exactly as written ("alice:p%40ss"), or "".
+std::string raw_userinfo(std::string_view url) {
+    auto const scheme = url.find("://");
+    if (scheme == std::string_view::npos) return {};
+    auto const start = scheme + 3;
+    auto const end = url.find_first_of("/?#", start);
+    auto const authority = url.substr(start, end == std::string_view::npos ? end : end - start);
+    auto const at = authority.rfind('@');
+    return at == std::string_view::npos ? std::string() : std::string(authority.substr(0, at));
+}
+
+std::vector<std::string> split_spaces(std::string const& text) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < text.size();) {
+        auto const start = text.find_first_not_of(" \t\n", i);
+        if (start == std::string::npos) break;
+        auto const end = text.find_first_of(" \t\n", start);
+        out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+        i = end == std::string::npos ? text.size() : end;
+    }
+    return out;
+}
+
 } // namespace
+
+std::string
+lock_index_url(std::string const& index, std::vector<std::string> const& known,
+               std::function<std::optional<std::string>(std::string const&)> const& getenv) {
+    // pipenv and pip expand ${NAME} in index URLs: a lock keeps the reference, not the secret.
+    std::string url = packaging::reqfile::expand_env(index, getenv);
+    if (!raw_userinfo(url).empty()) return url;
+    // pip's MultiDomainBasicAuth: the credentials of the index URL it was given that this URL
+    // lies under (its prefix, ignoring credentials), else of one on the same origin.
+    auto const identity = url_identity(url);
+    std::string by_origin;
+    for (auto const& k : known) {
+        std::string const info = raw_userinfo(k);
+        if (info.empty()) continue;
+        std::string prefix = url_identity(k);
+        while (!prefix.empty() && prefix.back() == '/')
+            prefix.pop_back();
+        prefix += '/';
+        if ((identity + "/").rfind(prefix, 0) == 0) {
+            by_origin = info;
+            break;
+        }
+        if (by_origin.empty() && url_origin(k) == url_origin(url)) by_origin = info;
+    }
+    if (by_origin.empty()) return url;
+    auto const scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    return url.substr(0, scheme + 3) + by_origin + "@" + url.substr(scheme + 3);
+}
 
 RequirementsRead read_requirements(LoadOptions const& o) {
     RequirementsRead out;
@@ -125,6 +178,20 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
     else
         out.index_url = kDefaultIndex;
 
+    // The index URLs the user gave (with any credentials), for the indexes the locks name.
+    std::vector<std::string> known_indexes;
+    if (o.index_url) known_indexes.push_back(*o.index_url);
+    if (file_index) known_indexes.push_back(*file_index);
+    for (auto const& u : read.options.extra_index_urls)
+        known_indexes.push_back(u);
+    if (auto pip = env("PIP_INDEX_URL")) known_indexes.push_back(*pip);
+    if (auto extra = env("PIP_EXTRA_INDEX_URL"))
+        for (auto& u : split_spaces(*extra))
+            known_indexes.push_back(std::move(u));
+    auto const getenv = [](std::string const& name) { return env(name); };
+
+    // One subscription per (index, name): the index a lock names for the package, else the
+    // one above. The key leaves credentials out (url_identity).
     std::map<std::string, std::size_t> by_name;
     std::vector<packaging::RequirementEntry const*> constraints;
     for (auto const& e : entries) {
@@ -142,16 +209,23 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
                 {e.name, e.file, e.line, "marker does not apply: " + e.marker.value_or("")});
             continue;
         }
-        if (auto it = by_name.find(e.name); it != by_name.end()) {
+        std::string const index =
+            e.index ? lock_index_url(*e.index, known_indexes, getenv) : out.index_url;
+        std::string const key = pypi_detail::normalise_index_url(url_identity(index)) + e.name;
+        if (auto it = by_name.find(key); it != by_name.end()) {
             auto& s = out.subscriptions[it->second];
+            // A lock may pin one name twice (uv's forked resolution, markers for different
+            // platforms): two exact pins cannot narrow each other, so the first one is polled.
+            if (e.index && s.pinned && e.pinned && *s.pinned != *e.pinned) continue;
             s.specifier = join_specifiers(s.specifier, e.specifier);
             continue;
         }
-        Subscription s = pypi_subscription(out.index_url, e.name);
+        Subscription s = pypi_subscription(index, e.name);
+        s.pinned = e.pinned;
         s.specifier = e.specifier;
         s.file = e.file;
         s.line = e.line;
-        by_name.emplace(e.name, out.subscriptions.size());
+        by_name.emplace(key, out.subscriptions.size());
         out.subscriptions.push_back(std::move(s));
     }
     for (auto& s : out.skipped) {
@@ -163,10 +237,8 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
     // what the requirements leave open.
     for (auto const* c : constraints) {
         if (!c->applies || !c->watchable) continue;
-        auto it = by_name.find(c->name);
-        if (it == by_name.end()) continue;
-        auto& s = out.subscriptions[it->second];
-        s.specifier = join_specifiers(s.specifier, c->specifier);
+        for (auto& s : out.subscriptions)
+            if (s.name == c->name) s.specifier = join_specifiers(s.specifier, c->specifier);
     }
     for (auto& s : out.subscriptions) {
         // The pin is the version an exact clause names, also when a constraint file added it

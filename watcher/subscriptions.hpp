@@ -50,7 +50,7 @@ struct LoadedRequirements {
     std::vector<SkippedRequirement> skipped;
     std::vector<LoadProblem> errors;
     bool unreadable = false; // a top-level file could not be read (usage error)
-    std::string index_url;   // the index the subscriptions use
+    std::string index_url;   // the index the subscriptions use (but where a lock names one)
 };
 
 // What the files say, before anything is subscribed: every entry (watchable or not), the
@@ -69,12 +69,23 @@ struct RequirementsRead {
 RequirementsRead read_requirements(LoadOptions const& options);
 
 // Index precedence, like pip: explicit option > `-i/--index-url` in the files >
-// PIP_INDEX_URL > https://pypi.org/simple/.
+// PIP_INDEX_URL > https://pypi.org/simple/. A package a lock file names an index for is
+// polled on that index instead (one subscription per index and name).
 LoadedRequirements load_requirements(LoadOptions const& options);
 
 // Every file that lives elsewhere the requirements name: top-level entries, and the includes
 // of local files and of what was fetched so far (by name, in the order they were met): what
 // to fetch. Empty: nothing to fetch.
 std::vector<std::string> remote_files_named(LoadOptions const& options);
+
+// The URL to poll a lock-named index with, credentials as pip finds them: ${NAME} references
+// expanded from the environment (as pip and pipenv expand them), and, for a URL without
+// userinfo, the userinfo of one of the `known` index URLs (the configured one, -i and
+// --extra-index-url in the files, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL) that it lies under, or
+// else that shares its origin. The result carries secrets: only for pypi_subscription, which
+// keeps them out of the locator.
+std::string
+lock_index_url(std::string const& index, std::vector<std::string> const& known,
+               std::function<std::optional<std::string>(std::string const&)> const& getenv);
 
 } // namespace pinwatch::watcher

@@ -42,6 +42,8 @@ net::Message EmailNotifier::render(std::span<Event const> events) const {
     m.from = settings_.from;
     m.to = settings_.to;
     m.subject = batch_subject(messages, kSubjectMax);
+    // Each event's rows say what differs; where all were seen and their ids come once.
+    auto const batch = batch_of(messages);
 
     // Every text in a Message is sanitised; the HTML part escapes it for markup as well.
     std::string const intro = batch_intro(messages.size());
@@ -49,7 +51,7 @@ net::Message EmailNotifier::render(std::span<Event const> events) const {
     std::string html = "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>" +
                        html_escape(m.subject) + "</title></head>\n<body>\n<p>" +
                        html_escape(intro) + "</p>\n";
-    for (auto const& message : messages) {
+    for (auto const& message : batch.messages) {
         text += "\n" + message.sentence + "\n";
         html += "<h3>" + html_escape(message.sentence) + "</h3>\n<table>\n";
         for (auto const& [label, value] : message.facts) {
@@ -58,6 +60,18 @@ net::Message EmailNotifier::render(std::span<Event const> events) const {
                     html_escape(value) + "</td></tr>\n";
         }
         html += "</table>\n";
+    }
+    if (messages.size() > 1) {
+        std::vector<Fact> tail = batch.shared_facts;
+        tail.push_back(
+            {"Event ids", plain(batch.ids).substr(std::string("pinwatch events ").size())});
+        text += "\n";
+        html += "<p>";
+        for (auto const& [label, value] : tail) {
+            text += label + ": " + value + "\n";
+            html += html_escape(label) + ": " + html_escape(value) + "<br>\n";
+        }
+        html += "</p>\n";
     }
     html += "</body>\n</html>\n";
     m.text = std::move(text);

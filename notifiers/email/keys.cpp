@@ -250,6 +250,7 @@ config::ChannelReader email_channel() {
         return read_email(r, t);
     };
     c.distinct = true;
+    c.batch_window = std::chrono::seconds(60); // one mail for what comes within a minute
     return c;
 }
 

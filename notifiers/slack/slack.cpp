@@ -120,15 +120,11 @@ std::string section_text(Message const& m) {
     return s;
 }
 
-std::string context_text(Message const& m) {
-    return mrkdwn_line(trail(m));
-}
-
 // The plain-text fallback Slack shows in notifications (and parses like mrkdwn: defused and
 // escaped too).
 std::string fallback(std::span<Message const> messages) {
     std::string out;
-    if (messages.size() > 1) out = batch_title(messages.size());
+    if (messages.size() > 1) out = SlackNotifier::escape(batch_title(messages));
     for (auto const& m : messages) {
         if (!out.empty()) out += "\n";
         out += SlackNotifier::escape(
@@ -214,22 +210,35 @@ std::string SlackNotifier::defuse(std::string_view text) {
 std::string SlackNotifier::render(std::span<Event const> events, std::size_t part,
                                   std::size_t parts) {
     auto const messages = messages_for(events);
+    // Each event's lines say what differs; what all share (the index) and the event ids come
+    // once, at the end.
+    auto const batch = batch_of(messages);
     JsonWriter w;
     w.begin_object();
     w.field("text", fallback(messages));
     w.field("unfurl_links", false).field("unfurl_media", false);
     w.key("blocks").begin_array();
     w.begin_object().field("type", "header").key("text").begin_object();
-    w.field("type", "plain_text").field("text", batch_title(messages.size(), part, parts));
+    // The header names packages and versions: Slack's control characters escaped there too.
+    w.field("type", "plain_text")
+        .field("text", escape(truncate_text(batch_title(messages, part, parts), 150)));
     w.end_object().end_object();
-    for (auto const& m : messages) {
+    for (auto const& m : batch.messages) {
         w.begin_object().field("type", "section").key("text");
         mrkdwn(w, section_text(m));
         w.end_object();
-        w.begin_object().field("type", "context").key("elements").begin_array();
-        mrkdwn(w, context_text(m));
-        w.end_array().end_object();
     }
+    if (!batch.shared.empty()) {
+        std::string shared;
+        for (auto const& l : batch.shared)
+            shared += (shared.empty() ? "" : "\n") + mrkdwn_line(l);
+        w.begin_object().field("type", "section").key("text");
+        mrkdwn(w, shared);
+        w.end_object();
+    }
+    w.begin_object().field("type", "context").key("elements").begin_array();
+    mrkdwn(w, mrkdwn_line(batch.ids));
+    w.end_array().end_object();
     w.end_array();
     w.end_object();
     return w.take();
@@ -240,7 +249,8 @@ std::vector<std::span<Event const>> SlackNotifier::split(std::span<Event const> 
     std::size_t start = 0, chars = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
         auto const m = message_for(events[i]);
-        std::size_t const size = section_text(m).size() + context_text(m).size();
+        // Its section and its share of the ids line (as long as its own trail, at most).
+        std::size_t const size = section_text(m).size() + mrkdwn_line(trail(m)).size();
         if (i > start && (i - start == kMaxEventsPerMessage || chars + size > kMaxBlockChars)) {
             out.push_back(events.subspan(start, i - start));
             start = i;
@@ -379,15 +389,17 @@ std::string SlackConfig::without_secrets(std::string text, std::filesystem::path
 
 config::ChannelReader slack_channel() {
     std::vector<std::string> const keys{"webhook_url"};
-    return {"slack", keys,
-            [keys](config::Reader& r, config::ChannelTable const& t)
-                -> std::shared_ptr<config::ChannelSettings const> {
-                config::reject_foreign_keys(r, t, keys, false);
-                require_key(r, t, "webhook_url", "the incoming webhook's URL");
-                auto s = std::make_shared<SlackConfig>();
-                read_endpoint(r, t, "webhook_url", s->webhook_url);
-                return s;
-            }};
+    config::ChannelReader c{"slack", keys,
+                            [keys](config::Reader& r, config::ChannelTable const& t)
+                                -> std::shared_ptr<config::ChannelSettings const> {
+                                config::reject_foreign_keys(r, t, keys, false);
+                                require_key(r, t, "webhook_url", "the incoming webhook's URL");
+                                auto s = std::make_shared<SlackConfig>();
+                                read_endpoint(r, t, "webhook_url", s->webhook_url);
+                                return s;
+                            }};
+    c.batch_window = std::chrono::seconds(60); // one message for what comes within a minute
+    return c;
 }
 
 } // namespace pinwatch::notifiers

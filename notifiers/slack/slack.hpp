@@ -34,9 +34,10 @@ struct SlackOptions {
 
 class SlackNotifier final : public Notifier {
   public:
-    // Slack's limit is 50 blocks; a header plus two blocks per event keeps well inside it.
+    // Slack's limit is 50 blocks; a header, a block per event, the shared lines and the ids
+    // line keep well inside it.
     static constexpr std::size_t kMaxBlocks = 40;
-    static constexpr std::size_t kMaxEventsPerMessage = (kMaxBlocks - 1) / 2;
+    static constexpr std::size_t kMaxEventsPerMessage = kMaxBlocks - 3;
     // Slack refuses messages whose blocks hold much more than ~13,000 characters in all.
     static constexpr std::size_t kMaxBlockChars = 10'000;
 

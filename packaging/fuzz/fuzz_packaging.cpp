@@ -169,6 +169,27 @@ void exercise_requirements_file(std::string_view input, Environment const& env) 
     }
 }
 
+// The input as each lock file format (TOML, or JSON for Pipfile.lock), with a manifest beside
+// it that is the input again.
+void exercise_locks(std::string_view input, Environment const& env) {
+    ParseOptions opts;
+    opts.environment = env;
+    opts.read_file = [&](std::string const& path) -> pinwatch::Result<FileContent> {
+        return FileContent{std::string(input), path};
+    };
+    for (char const* name :
+         {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "pylock.x.toml"}) {
+        auto set = parse_requirements_text(input, name, opts);
+        for (auto const& e : set.errors)
+            check(!e.file.empty() && e.line >= 0 && !e.message.empty());
+        for (auto const& e : set.entries) {
+            check(e.line >= 0 && !e.file.empty());
+            check(!e.pinned || e.specifier == "==" + *e.pinned);
+            check(e.watchable || (!e.reason.empty() && !e.pinned));
+        }
+    }
+}
+
 void exercise_pep508(std::string_view input) {
     static Environment const env = fuzz_environment();
     std::string const text(input);
@@ -181,6 +202,7 @@ void exercise_pep508(std::string_view input) {
     if (auto m = Marker::parse(text)) exercise_marker(*m, env);
     if (auto m = Marker::parse("python_version" + text)) exercise_marker(*m, env);
     exercise_requirements_file(input, env);
+    exercise_locks(input, env);
 }
 
 } // namespace

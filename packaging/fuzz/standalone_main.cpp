@@ -53,6 +53,19 @@ std::vector<std::string> const seeds = {
     "ew1",                       // ı in "preview"
     "1.0.po\xc5\xbft1",          // ſ in "post"
     "\xc2\xa0==1.0\xe3\x80\x80", // Unicode whitespace around a specifier
+    // Lock files (read as every format): uv, poetry, pylock, Pipfile.lock.
+    "version = 1\n[manifest]\nmembers = [\"a\"]\n[[package]]\nname = \"a\"\nversion = \"0.1\"\n"
+    "source = { virtual = \".\" }\ndependencies = [{ name = \"b\", marker = \"os_name == 'nt'\" "
+    "}]\n[package.dev-dependencies]\ndev = [{ name = \"b\", extra = [\"x\"] }]\n[[package]]\n"
+    "name = \"b\"\nversion = \"1.0\"\nsource = { registry = \"https://i.example/simple\" }\n"
+    "resolution-markers = [\"python_version < '3.12'\"]\n",
+    "[[package]]\nname = \"b\"\nversion = \" 1.0 \"\ngroups = [\"main\", \"dev\"]\n"
+    "markers = {main = \"os_name == 'nt'\"}\n[package.source]\ntype = \"legacy\"\nurl = \"u\"\n",
+    "lock-version = \"1.0\"\ndefault-groups = [\"dev\"]\n[[packages]]\nname = \"b\"\n"
+    "version = \"1.0\"\nmarker = \"'dev' in dependency_groups\"\nindex = \"https://i.example\"\n"
+    "[[packages]]\nname = \"c\"\n[packages.vcs]\ntype = \"git\"\nurl = \"https://g.example/c\"\n",
+    "{\"_meta\": {\"sources\": [{\"name\": \"p\", \"url\": \"https://i.example\"}]}, \"default\": "
+    "{\"b\": {\"version\": \"==1.0\", \"index\": \"p\"}, \"c\": {\"git\": \"https://g\"}}}",
 };
 
 std::vector<std::string> const tokens = {

@@ -504,3 +504,102 @@ BOOST_AUTO_TEST_CASE(deep_dependency_group_includes) {
     BOOST_TEST(c.status == 0, c.err);
     BOOST_TEST(c.out.find("3000 requirements, 0 rejected lines") != std::string::npos);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lock files: every requirement of every format says direct, index and groups.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+std::string const kLocks = PINWATCH_LOCK_DATA;
+
+rapidjson::Value const& by_name(rapidjson::Value const& reqs, std::string const& name) {
+    for (auto const& e : reqs.GetArray())
+        if (name == e["name"].GetString()) return e;
+    BOOST_FAIL("no requirement " + name);
+    throw std::logic_error("unreachable");
+}
+std::string text(rapidjson::Value const& v) {
+    return v.IsNull() ? "null" : v.IsBool() ? (v.GetBool() ? "true" : "false") : v.GetString();
+}
+std::vector<std::string> list(rapidjson::Value const& v) {
+    std::vector<std::string> out;
+    for (auto const& s : v.GetArray())
+        out.emplace_back(s.GetString());
+    return out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(json_says_direct_index_and_groups_for_every_format) {
+    for (std::string file :
+         {"uv-workspace/uv.lock", "poetry/poetry.lock", "pdm/pdm.lock", "pipenv/Pipfile.lock",
+          "pylock/pylock.toml", "compiled/requirements.txt"}) {
+        auto r = deps({"-r", kLocks + "/" + file, "--python-version", "3.11", "--json"});
+        BOOST_TEST(r.status == 0, file + ": " + r.err);
+        auto doc = json_of(r.out);
+        auto const& reqs = doc["requirements"];
+        BOOST_REQUIRE(reqs.Size() > 3u);
+        for (auto const& e : reqs.GetArray()) {
+            BOOST_TEST(contains(keys_of(e), {"name", "specifier", "pinned", "applies", "file",
+                                             "line", "watchable", "direct", "index", "groups"}),
+                       file);
+            BOOST_TEST((e["direct"].IsBool() || e["direct"].IsNull()));
+            BOOST_TEST((e["index"].IsString() || e["index"].IsNull()));
+            BOOST_TEST(e["groups"].IsArray());
+        }
+    }
+    auto uv = json_of(deps({"-r", kLocks + "/uv-workspace/uv.lock", "--json"}).out);
+    auto const& auth = by_name(uv["requirements"], "internal-auth");
+    BOOST_TEST(text(auth["index"]) == "https://pypi.internal.example/simple");
+    BOOST_TEST(text(auth["direct"]) == "true");
+    BOOST_TEST(text(auth["pinned"]) == "3.2.0");
+    BOOST_TEST(text(auth["specifier"]) == "==3.2.0");
+    BOOST_TEST(text(by_name(uv["requirements"], "idna")["direct"]) == "false");
+    BOOST_TEST(list(by_name(uv["requirements"], "pluggy")["groups"]) ==
+               std::vector<std::string>{"test"});
+    auto const& git = by_name(uv["requirements"], "rq-tools");
+    BOOST_TEST(text(git["pinned"]) == "null");
+    BOOST_TEST(text(git["watchable"]) == "false");
+    BOOST_TEST(text(git["url"]).find("git+https://github.com/acme/rq-tools") == 0u);
+
+    auto pylock = json_of(deps({"-r", kLocks + "/pylock/pylock.toml", "--json"}).out);
+    BOOST_TEST(text(by_name(pylock["requirements"], "pytest")["direct"]) == "null");
+    auto pipenv = json_of(deps({"-r", kLocks + "/pipenv/Pipfile.lock", "--json"}).out);
+    BOOST_TEST(list(by_name(pipenv["requirements"], "certifi")["groups"]) ==
+               (std::vector<std::string>{"default", "develop"}));
+    auto compiled = json_of(deps({"-r", kLocks + "/compiled/requirements.txt", "--json"}).out);
+    BOOST_TEST(text(by_name(compiled["requirements"], "sqlparse")["direct"]) == "false");
+    BOOST_TEST(text(by_name(compiled["requirements"], "django")["direct"]) == "true");
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_lock_is_an_error_at_its_line_and_the_rest_is_listed) {
+    TempDir d;
+    auto lock = d.write("proj/poetry.lock", "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n"
+                                            "[[package]]\nname = \"idna\"\nversion = 3\n");
+    auto r = deps({"-r", lock, "--json"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.err.find(lock + ":7: package 'idna'.version: expected a string") !=
+                   std::string::npos,
+               r.err);
+    auto doc = json_of(r.out);
+    BOOST_REQUIRE(doc["requirements"].Size() == 1u);
+    BOOST_TEST(text(doc["requirements"][0]["name"]) == "six");
+    BOOST_REQUIRE(doc["errors"].Size() == 1u);
+    BOOST_TEST(doc["errors"][0]["line"].GetInt() == 7);
+    BOOST_TEST(text(doc["errors"][0]["kind"]) == "lock");
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_named_index_never_shows_its_credentials) {
+    TempDir d;
+    auto lock = d.write("Pipfile.lock", R"({"_meta": {"sources": [
+        {"name": "corp", "url": "https://ci:hunter2@pypi.corp.example/simple", "verify_ssl": true}]},
+      "default": {"six": {"version": "==1.16.0", "index": "corp"}}, "develop": {}})");
+    auto json = deps({"-r", lock, "--json"});
+    BOOST_TEST(json.status == 0, json.err);
+    BOOST_TEST(json.out.find("hunter2") == std::string::npos);
+    BOOST_TEST(json.out.find("pypi.corp.example/simple") != std::string::npos);
+    auto table = deps({"-r", lock});
+    BOOST_TEST(table.out.find("hunter2") == std::string::npos);
+    BOOST_TEST(table.out.find("groups default, index https://pypi.corp.example/simple") !=
+                   std::string::npos,
+               table.out);
+}

@@ -723,3 +723,80 @@ BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(WEXITSTATUS(status) == 0);
 }
+
+// A lock file names a second index for one package: `check -r uv.lock` polls it there (with the
+// credentials pip would use for that index, from PIP_EXTRA_INDEX_URL), and the rest on the
+// index given with --index-url.
+BOOST_AUTO_TEST_CASE(check_polls_a_lock_package_on_the_index_its_lock_names) {
+    Workspace w;
+    FakePypi internal;
+    internal.add_project(
+        {"internal-auth", "SSO", {}, {{"3.2.0", 1700000000}, {"3.3.0", 1700000500}}});
+    std::string const index = internal.index_url(); // http://127.0.0.1:PORT/simple/
+    w.write("uv.lock", "version = 1\nrevision = 2\n\n[manifest]\nmembers = [\"app\"]\n\n"
+                       "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n"
+                       "source = { virtual = \".\" }\ndependencies = [\n"
+                       "    { name = \"demo\" },\n    { name = \"internal-auth\" },\n]\n\n"
+                       "[[package]]\nname = \"demo\"\nversion = \"1.0\"\n"
+                       "source = { registry = \"" +
+                           w.pypi.index_url() +
+                           "\" }\n\n"
+                           "[[package]]\nname = \"internal-auth\"\nversion = \"3.2.0\"\n"
+                           "source = { registry = \"" +
+                           index.substr(0, index.size() - 1) + "\" }\n");
+    std::string with_auth = index;
+    with_auth.insert(with_auth.find("://") + 3, "ci:l0ckp4ss@");
+    ::setenv("PIP_EXTRA_INDEX_URL", with_auth.c_str(), 1);
+    std::ostringstream out, err;
+    int const rc = cli::run_check({"-r", w.path("uv.lock"), "--index-url", w.pypi.index_url(),
+                                   "--json", "--python-version", "3.11"},
+                                  out, err);
+    ::unsetenv("PIP_EXTRA_INDEX_URL");
+    BOOST_TEST(rc == 0, err.str());
+    BOOST_TEST(!contains(out.str() + err.str(), "l0ckp4ss"));
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE_MESSAGE(!d.HasParseError(), out.str() << err.str());
+    bool found = false;
+    for (auto const& r : d["requirements"].GetArray()) {
+        if (std::string(r["name"].GetString()) != "internal-auth") continue;
+        found = true;
+        BOOST_TEST(std::string(r["pinned"].GetString()) == "3.2.0");
+        BOOST_TEST(std::string(r["latest"].GetString()) == "3.3.0");
+        BOOST_TEST(r["error"].IsNull());
+    }
+    BOOST_TEST(found);
+    BOOST_TEST(d["requirements"].Size() == 2u); // demo and internal-auth; the member is skipped
+    // Asked on the lock's index, with the credentials; the --index-url fake never heard of it.
+    bool asked = false;
+    for (auto const& req : internal.server().received()) {
+        if (req.target.find("/simple/internal-auth/") != 0) continue;
+        asked = true;
+        BOOST_TEST(req.header("authorization").has_value());
+    }
+    BOOST_TEST(asked);
+    for (auto const& req : w.pypi.server().received())
+        BOOST_TEST(req.target.find("internal-auth") == std::string::npos, req.target);
+}
+
+// The daemon reads a lock file named in `requirements` like a requirements file: its locked
+// packages are watched (a baseline first, then one event per change).
+BOOST_AUTO_TEST_CASE(the_daemon_watches_the_packages_of_a_lock_in_requirements) {
+    Workspace w;
+    w.write("poetry.lock", "[[package]]\nname = \"demo\"\nversion = \"1.1\"\ngroups = [\"main\"]\n"
+                           "\n[[package]]\nname = \"other-lib\"\nversion = \"2.0\"\n"
+                           "groups = [\"main\"]\nmarkers = \"sys_platform == 'win32'\"\n"
+                           "\n[metadata]\nlock-version = \"2.1\"\n");
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"poetry.lock\"]\n"
+                             "index_url = \"" +
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n");
+    BOOST_TEST(w.run_once().empty());
+    w.pypi.add_release("demo", {"1.2", 1700001000});
+    w.pypi.add_release("other_lib", {"2.2", 1700001000}); // not for Linux: not watched
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "new_release"));
+    BOOST_TEST(contains(lines[0], "demo 1.2"));
+    BOOST_TEST(contains(lines[0], "you pin 1.1"));
+}

@@ -30,6 +30,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <spawn.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -489,8 +490,10 @@ BOOST_AUTO_TEST_CASE(sigkill_between_send_and_acknowledgement_resends_that_batch
     Workspace w;
     w.write("requirements.txt", "demo==1.0\n");
     FakeSlack slack;
-    // A long HTTP deadline: the daemon must still be waiting for Slack when it is killed.
-    w.config(slack_table("team-slack", slack.webhook_url()), "1s", "timeout = \"60s\"\n");
+    // A long HTTP deadline: the daemon must still be waiting for Slack when it is killed. No
+    // batch window (Slack's default is 60 s since #18): the post goes out at once.
+    w.config(slack_table("team-slack", slack.webhook_url(), "batch_window = \"0s\"\n"), "1s",
+             "timeout = \"60s\"\n");
     BOOST_REQUIRE(w.run_once().rc == 0); // the baseline
 
     // Slack reads the next post and holds its answer: the daemon waits for it.
@@ -527,6 +530,88 @@ BOOST_AUTO_TEST_CASE(sigkill_between_send_and_acknowledgement_resends_that_batch
     BOOST_TEST(slack.posts().size() == n);
     BOOST_TEST(w.outbox_of("team-slack").counts.pending == 0);
     BOOST_TEST(w.integrity() == "ok");
+}
+
+// Six releases published within seconds of each other, each seen by its own poll: Slack and
+// mail gather them into one message each (their batch window, here 20 s instead of the default
+// 60 s so that the test is short), the webhook posts each at once.
+BOOST_AUTO_TEST_CASE(six_releases_in_seconds_make_one_slack_message_one_mail_six_webhook_posts) {
+    Workspace w;
+    w.write("requirements.txt", "demo==1.0\n");
+    FakeSlack slack;
+    WebhookReceiver hook(kWhsec);
+    SmtpFake smtp(smtp_options());
+    std::string const window = "batch_window = \"20s\"\n";
+    w.config(slack_table("team-slack", slack.webhook_url(), window) +
+                 email_table("ops-mail", smtp.port(), window) +
+                 webhook_table("audit-hook", hook.url()),
+             "1s", http_trusting(w, smtp.certificates()));
+    BOOST_REQUIRE(w.run_once().rc == 0); // the baseline
+
+    std::optional<Daemon> d;
+    d.emplace(w.path("pinwatch.toml"), w.path("daemon.log"));
+    auto const started = std::chrono::steady_clock::now();
+    for (int k = 0; k < 6; ++k) {
+        if (k == 3) {
+            // kill -9 with three releases held, and a restart: the window still counts from
+            // when they became due (stored), nothing is lost or sent twice.
+            d->kill_now();
+            BOOST_TEST(w.outbox_of("team-slack").counts.pending == 3);
+            BOOST_TEST(w.outbox_of("ops-mail").counts.pending == 3);
+            d.reset();
+            d.emplace(w.path("pinwatch.toml"), w.path("daemon.log"));
+        }
+        // The next release once the webhook has the last one: one poll, one event, each.
+        w.pypi.add_release("demo", {"1." + std::to_string(2 + k), kT + 1000 + k});
+        bool const posted =
+            wait_until([&] { return hook.deliveries().size() == std::size_t(k + 1); },
+                       std::chrono::seconds(30));
+        BOOST_REQUIRE_MESSAGE(posted, "no webhook post for release " << k << ": " << d->output());
+    }
+    auto const spread = std::chrono::steady_clock::now() - started;
+    BOOST_TEST_MESSAGE("six releases seen in "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(spread).count()
+                       << " ms");
+    // Held while they came in.
+    BOOST_TEST(slack.posts().empty());
+    BOOST_TEST(smtp.messages().empty());
+
+    bool const gathered = wait_until(
+        [&] {
+            return w.outbox_of("team-slack").counts.delivered == 6 &&
+                   w.outbox_of("ops-mail").counts.delivered == 6;
+        },
+        std::chrono::seconds(60));
+    // A few more polls after, to give a second message its chance.
+    auto const polls = w.pypi.server().requests();
+    bool const more = w.pypi.server().wait_for_requests(polls + 2, std::chrono::seconds(30));
+    int const rc = d->stop();
+    BOOST_REQUIRE_MESSAGE(gathered, d->output());
+    BOOST_TEST(more);
+    BOOST_TEST(rc == 0, d->output());
+
+    auto const releases = w.events(EventKind::new_release);
+    BOOST_REQUIRE_EQUAL(releases.size(), 6u);
+    auto const hooks = hook.deliveries();
+    BOOST_TEST(hooks.size() == 6u);
+    auto const posts = slack.posts();
+    BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+    auto const mails = smtp.messages();
+    BOOST_REQUIRE_EQUAL(mails.size(), 1u);
+    for (auto const& e : releases) {
+        BOOST_TEST(posts_with(slack, e.id) == 1u, e.id);
+        BOOST_TEST(contains(mails[0].header("X-Pinwatch-Event-Ids").value_or(""), e.id), e.id);
+    }
+    // The header says the substance; the ids come once, in the last block.
+    auto const contexts = context_texts(posts[0].body);
+    BOOST_REQUIRE_EQUAL(contexts.size(), 1u);
+    BOOST_TEST(contains(contexts[0], "pinwatch events "));
+    rapidjson::Document doc;
+    doc.Parse(posts[0].body.c_str());
+    BOOST_REQUIRE(!doc.HasParseError());
+    std::string const header = doc["blocks"][0]["text"]["text"].GetString();
+    BOOST_TEST(header == "pinwatch: demo 1.2 (minor) and 5 more");
+    BOOST_TEST(mails[0].header("Subject").value_or("") == header);
 }
 
 BOOST_AUTO_TEST_CASE(a_digest_waits_for_its_hour_but_a_yanked_pin_goes_out_at_once) {

@@ -50,6 +50,7 @@ BOOST_AUTO_TEST_CASE(routes_and_package_rules_are_named) {
     after.notifiers[1].route.events = {model::EventKind::vulnerability};
     after.notifiers[1].route.packages = {"django*"};
     after.notifiers[1].max_age = std::chrono::seconds(3600);
+    after.notifiers[1].batch_window = std::chrono::seconds(30);
     model::RuleOverrides django;
     django.ignore = std::vector<std::string>{">=6"};
     after.packages["django"] = django;
@@ -59,8 +60,9 @@ BOOST_AUTO_TEST_CASE(routes_and_package_rules_are_named) {
     BOOST_TEST(has(lines, "notifier ops: events vulnerability (was all)"), all(lines));
     BOOST_TEST(has(lines, "notifier ops: packages django* (was all)"), all(lines));
     BOOST_TEST(has(lines, "notifier ops: max_age 3600 s (was default)"), all(lines));
+    BOOST_TEST(has(lines, "notifier ops: batch_window 30 s (was 0 s)"), all(lines));
     BOOST_TEST(has(lines, "[packages.django] added"), all(lines));
-    BOOST_TEST(lines.size() == 6u, all(lines));
+    BOOST_TEST(lines.size() == 7u, all(lines));
 
     // Changing the package's rule names what changed in it; removing it says so.
     Config later = after;

@@ -256,6 +256,50 @@ type = "console"
     BOOST_TEST(c->notifiers[1].route.events.empty()); // everything
 }
 
+// #18: Slack and email gather what comes within a minute into one message by default; a
+// webhook and the console take each event at once; any notifier may say its own window.
+BOOST_AUTO_TEST_CASE(batch_windows_by_channel_and_by_table) {
+    auto c = parse_channels(R"(requirements = ["r.txt"]
+[notifiers.team]
+type = "slack"
+webhook_url = "https://hooks.slack.com/services/T0/B0/x"
+[notifiers.hook]
+type = "webhook"
+url = "https://hooks.example.com/pinwatch"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+[notifiers.quick]
+type = "slack"
+webhook_url = "https://hooks.slack.com/services/T0/B0/y"
+batch_window = "5s"
+[notifiers.shell]
+type = "console"
+[notifiers.gathered]
+type = "console"
+batch_window = "2m"
+)",
+                            "p.toml");
+    BOOST_REQUIRE_MESSAGE(c.has_value(), (c.has_value() ? std::string() : all(c.error())));
+    BOOST_REQUIRE(c->notifiers.size() == 5u);
+    BOOST_TEST(c->notifiers[0].batch_window.count() == 60);
+    BOOST_TEST(c->notifiers[1].batch_window.count() == 0);
+    BOOST_TEST(c->notifiers[2].batch_window.count() == 5);
+    BOOST_TEST(c->notifiers[3].batch_window.count() == 0);
+    BOOST_TEST(c->notifiers[4].batch_window.count() == 120);
+
+    auto bad = parse_channels(R"(requirements = ["r.txt"]
+[notifiers.team]
+type = "slack"
+webhook_url = "https://hooks.slack.com/services/T0/B0/x"
+batch_window = "soon"
+)",
+                              "p.toml");
+    BOOST_REQUIRE(!bad.has_value());
+    auto const text = all(bad.error());
+    BOOST_TEST(text.find("p.toml:5: notifiers.team.batch_window: expected a duration") !=
+                   std::string::npos,
+               text);
+}
+
 BOOST_AUTO_TEST_CASE(notifier_mistakes_are_named_with_their_line) {
     auto c = parse_channels(R"(requirements = ["r.txt"]
 [notifiers.a]

@@ -65,6 +65,12 @@ BOOST_AUTO_TEST_CASE(a_remote_name_never_holds_a_password) {
                "github:acme/api/a/req.txt@v1");
 }
 
+BOOST_AUTO_TEST_CASE(a_remote_file_is_recognised_by_its_last_segment) {
+    BOOST_TEST(remote_basename("github:acme/api/services/uv.lock@main") == "uv.lock");
+    BOOST_TEST(remote_basename("github:acme/api/poetry.lock@v1") == "poetry.lock");
+    BOOST_TEST(remote_basename("https://files.example/a/pylock.toml?x=1#y") == "pylock.toml");
+}
+
 BOOST_AUTO_TEST_CASE(an_include_of_a_github_file_stays_in_its_repository_and_ref) {
     std::string const from = "github:acme/api/services/api/requirements.txt@v1.2";
     BOOST_TEST(*join_remote_include(from, "base.txt") ==

@@ -141,11 +141,15 @@ Result<std::string> test_resolver(std::string const& ref) {
 
 // --- rendering -------------------------------------------------------------------------------
 
+// The subject is the batch header (#18): what matters most leads, the rest counted.
 BOOST_AUTO_TEST_CASE(subjects_name_the_first_event_and_count_the_rest) {
     std::vector<Event> one{release()};
     BOOST_TEST(EmailNotifier::subject(one) == "pinwatch: requests 2.32.0 (minor)");
     std::vector<Event> three{release(), hostile_yank(), release("evt_0003")};
-    BOOST_TEST(EmailNotifier::subject(three) == "pinwatch: requests 2.32.0 (minor), 2 more");
+    BOOST_TEST(EmailNotifier::subject(three) ==
+               "pinwatch: urllib3 2.0.0 yanked (your pin) and 2 more");
+    std::vector<Event> releases{release(), release("evt_0003")};
+    BOOST_TEST(EmailNotifier::subject(releases) == "pinwatch: requests 2.32.0 (minor) and 1 more");
     std::vector<Event> yank{hostile_yank()};
     BOOST_TEST(EmailNotifier::subject(yank) == "pinwatch: urllib3 2.0.0 yanked (your pin)");
 }
@@ -167,7 +171,9 @@ BOOST_AUTO_TEST_CASE(the_body_lists_each_event) {
     BOOST_TEST(contains(m.text, "  Seen at: https://pypi.org/simple/requests/\n"));
     BOOST_TEST(contains(m.text, "  Version: 2.0.0 (your pin)\n"));
     BOOST_TEST(contains(m.text, "  Yank reason: broken"));
-    BOOST_TEST(contains(m.text, "  Event id: evt_0002\n"));
+    // The ids once at the end (#18), not per event.
+    BOOST_TEST(!contains(m.text, "  Event id: "));
+    BOOST_TEST(contains(m.text, "\nEvent ids: evt_0001, evt_0002 · "));
     BOOST_TEST(
         contains(m.html, "<th align=\"left\">Allowed</th><td>no, outside &#39;==2.31.0&#39;"));
     BOOST_TEST(m.headers.size() == 1u);
@@ -281,7 +287,8 @@ BOOST_AUTO_TEST_CASE(delivered_end_to_end_through_aiosmtpd) {
     BOOST_TEST(m.mail_from == "pinwatch@example.com");
     BOOST_TEST((m.rcpt_tos == std::vector<std::string>{"dev-team@example.com", "ops@example.com"}));
     BOOST_TEST(m.defects.empty());
-    BOOST_TEST(m.header("Subject").value_or("") == "pinwatch: requests 2.32.0 (minor), 1 more");
+    BOOST_TEST(m.header("Subject").value_or("") ==
+               "pinwatch: urllib3 2.0.0 yanked (your pin) and 1 more");
     BOOST_TEST(m.header("X-Pinwatch-Event-Ids").value_or("") == "evt_0001, evt_0002");
     BOOST_TEST(m.count("Bcc") == 0u);
     // No header line is a Bcc (the random boundary and Message-ID may hold the hex "bcc").
@@ -342,7 +349,7 @@ BOOST_AUTO_TEST_CASE(an_advisory_and_a_yanked_pins_way_out_are_listed) {
     y.alternatives = {"1.26.18", "2.0.1"};
     std::vector<Event> events{v, y};
     BOOST_TEST(EmailNotifier::subject(events) ==
-               "pinwatch: requests 2.31.0 vulnerable (your pin): GHSA-9wx4-h78v-vm56, 1 more");
+               "pinwatch: requests 2.31.0 vulnerable (your pin): GHSA-9wx4-h78v-vm56 and 1 more");
     auto const m = EmailNotifier(settings()).render(events);
     BOOST_TEST(contains(m.text, "  Version: 2.31.0 (your pin)\n"));
     BOOST_TEST(contains(m.text, "  Advisory: GHSA-9wx4-h78v-vm56 (CVE-2024-35195)\n"));
@@ -372,7 +379,7 @@ BOOST_AUTO_TEST_CASE(github_events_and_release_note_links_in_mail) {
     s.version.reset();
     std::vector<Event> events{g, e, s};
     BOOST_TEST(EmailNotifier::subject(events) ==
-               "pinwatch: requests v2.33.0 (GitHub release), 2 more");
+               "pinwatch: requests: GitHub issue spike and 2 more");
     std::vector<Event> spike{s};
     BOOST_TEST(EmailNotifier::subject(spike) == "pinwatch: requests: GitHub issue spike");
     auto m = EmailNotifier(settings()).render(events);

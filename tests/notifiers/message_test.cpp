@@ -257,13 +257,75 @@ BOOST_AUTO_TEST_CASE(words_for_a_batch) {
                                            full(EventKind::pinned_yanked),
                                            full(EventKind::source_failing)};
     auto const messages = messages_for(events);
-    BOOST_TEST(batch_title(1) == "pinwatch: 1 change");
-    BOOST_TEST(batch_title(3, 2, 3) == "pinwatch: 3 changes (part 2 of 3)");
+    // The header says what the batch is about, not how many (#18): the most pressing first.
+    BOOST_TEST(batch_title(std::span(messages).first(1)) == "pinwatch: requests 2.32.0 (minor)");
+    BOOST_TEST(batch_title(messages, 2, 3) ==
+               "pinwatch: requests 2.31.0 yanked (your pin) and 2 more (part 2 of 3)");
     BOOST_TEST(batch_intro(1) == "pinwatch noticed 1 change.");
     BOOST_TEST(batch_intro(3) == "pinwatch noticed 3 changes.");
-    BOOST_TEST(batch_subject(messages) == "pinwatch: requests 2.32.0 (minor), 2 more");
+    BOOST_TEST(batch_subject(messages) == "pinwatch: requests 2.31.0 yanked (your pin) and 2 more");
     BOOST_TEST(batch_subject(std::span(messages).first(1), 8) == "pinwatch: requests…");
     BOOST_TEST(batch_subject({}) == "pinwatch: no changes");
     BOOST_TEST(plain(trail(messages[1])) ==
                "pinwatch event evt_1 · pinned_yanked · 2023-11-14 22:13:20Z");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_header_names_the_substance) {
+    auto release = [](std::string pkg, std::string ver) {
+        auto e = full(EventKind::new_release);
+        e.package = std::move(pkg);
+        e.version = std::move(ver);
+        return e;
+    };
+    std::vector<model::Event> releases{release("requests", "2.32.0")};
+    for (int i = 0; i < 5; ++i)
+        releases.push_back(release("pkg" + std::to_string(i), "1.1"));
+    BOOST_TEST(batch_header(messages_for(releases)) == "requests 2.32.0 (minor) and 5 more");
+
+    auto vulnerable = [](std::string pkg, std::string ver) {
+        auto e = full(EventKind::vulnerability);
+        e.package = std::move(pkg);
+        e.version = std::move(ver);
+        return e;
+    };
+    std::vector<model::Event> two{vulnerable("requests", "2.31.0"),
+                                  vulnerable("urllib3", "1.26.5")};
+    BOOST_TEST(batch_header(messages_for(two)) ==
+               "2 vulnerable pins: requests 2.31.0, urllib3 1.26.5");
+    // The vulnerable pins lead, whatever came first.
+    std::vector<model::Event> mixed{release("idna", "3.7"), two[0], two[1]};
+    BOOST_TEST(batch_header(messages_for(mixed)) ==
+               "2 vulnerable pins: requests 2.31.0, urllib3 1.26.5 and 1 more");
+    // Thirty-five do not make a header longer than its budget.
+    std::vector<model::Event> many;
+    for (int i = 0; i < 35; ++i)
+        many.push_back(vulnerable("package-" + std::to_string(i), "1.0." + std::to_string(i)));
+    auto const h = batch_header(messages_for(many));
+    BOOST_TEST(h.rfind("35 vulnerable pins: package-0 1.0.0, package-1 1.0.1", 0) == 0u, h);
+    BOOST_TEST(h.size() <= 160u, h);
+    BOOST_TEST(h.find(" more") != std::string::npos, h);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_says_the_index_and_the_ids_once) {
+    auto a = full(EventKind::new_release);
+    a.origin = "https://pypi.internal.example/simple/";
+    auto b = a;
+    b.id = "evt_2";
+    b.package = "urllib3";
+    auto const batch = batch_of(messages_for(std::vector<model::Event>{a, b}));
+    BOOST_REQUIRE(batch.shared.size() == 1u);
+    BOOST_TEST(plain(batch.shared[0]) == "Index: https://pypi.internal.example/simple/");
+    for (auto const& m : batch.messages) {
+        for (auto const& l : m.brief)
+            BOOST_TEST(plain(l).find("Index:") == std::string::npos);
+        for (auto const& f : m.facts)
+            BOOST_TEST(f.label != "Event id");
+    }
+    BOOST_TEST(plain(batch.ids).rfind("pinwatch events " + a.id + ", evt_2 · ", 0) == 0u,
+               plain(batch.ids));
+    // Different indexes: each event keeps its own.
+    b.origin = "https://other.example/simple/";
+    auto const apart = batch_of(messages_for(std::vector<model::Event>{a, b}));
+    BOOST_TEST(apart.shared.empty());
+    BOOST_TEST(plain(apart.messages[1].brief.back()) == "Index: https://other.example/simple/");
 }

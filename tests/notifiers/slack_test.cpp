@@ -54,13 +54,15 @@ void strings(rapidjson::Value const& v, std::vector<std::string>& out) {
             strings(m.value, out);
 }
 
+// A section per event after the header; one context block at the end names the events (#18).
 std::string section(rapidjson::Document const& doc, std::size_t event) {
-    return doc["blocks"][static_cast<rapidjson::SizeType>(1 + 2 * event)]["text"]["text"]
-        .GetString();
+    return doc["blocks"][static_cast<rapidjson::SizeType>(1 + event)]["text"]["text"].GetString();
 }
-std::string context(rapidjson::Document const& doc, std::size_t event) {
-    return doc["blocks"][static_cast<rapidjson::SizeType>(2 + 2 * event)]["elements"][0]["text"]
-        .GetString();
+std::string ids(rapidjson::Document const& doc) {
+    auto const& blocks = doc["blocks"];
+    auto const& last = blocks[blocks.Size() - 1];
+    BOOST_REQUIRE(std::string(last["type"].GetString()) == "context");
+    return last["elements"][0]["text"].GetString();
 }
 
 std::vector<model::Event> many(std::size_t n) {
@@ -103,7 +105,8 @@ BOOST_AUTO_TEST_CASE(a_release_as_blocks_with_a_fallback) {
     auto const& blocks = doc["blocks"];
     BOOST_REQUIRE(blocks.Size() == 3u);
     BOOST_TEST(blocks[0]["type"].GetString() == std::string("header"));
-    BOOST_TEST(blocks[0]["text"]["text"].GetString() == std::string("pinwatch: 1 change"));
+    BOOST_TEST(blocks[0]["text"]["text"].GetString() ==
+               std::string("pinwatch: requests 2.32.0 (minor)"));
     BOOST_TEST(blocks[1]["type"].GetString() == std::string("section"));
     BOOST_TEST(blocks[1]["text"]["type"].GetString() == std::string("mrkdwn"));
     BOOST_TEST(blocks[1]["text"]["verbatim"].GetBool());
@@ -113,7 +116,7 @@ BOOST_AUTO_TEST_CASE(a_release_as_blocks_with_a_fallback) {
                                   "<https://pypi.org/project/requests/2.32.0/|PyPI: requests "
                                   "2.32.0>");
     BOOST_TEST(blocks[2]["type"].GetString() == std::string("context"));
-    BOOST_TEST(context(doc, 0) == "pinwatch event evt_1 · new_release · 2023-11-14 22:13:20Z");
+    BOOST_TEST(ids(doc) == "pinwatch event evt_1 · new_release · 2023-11-14 22:13:20Z");
 }
 
 BOOST_AUTO_TEST_CASE(other_indexes_link_to_the_index_and_other_kinds_read_well) {
@@ -129,7 +132,9 @@ BOOST_AUTO_TEST_CASE(other_indexes_link_to_the_index_and_other_kinds_read_well) 
     y.detail = "broken wheel";
     std::vector<model::Event> const events{e, y};
     auto const doc = parse(SlackNotifier::render(events));
-    BOOST_TEST(doc["blocks"][0]["text"]["text"].GetString() == std::string("pinwatch: 2 changes"));
+    // The header says what matters most (#18), not a count.
+    BOOST_TEST(doc["blocks"][0]["text"]["text"].GetString() ==
+               std::string("pinwatch: requests 2.31.0 yanked (your pin) and 1 more"));
     BOOST_TEST(section(doc, 0) == "*requests* 2.31.0 → *2.32.0*\n"
                                   "Update: *minor*\n"
                                   "Allowed by your requirement: '&gt;=2'\n"
@@ -139,8 +144,10 @@ BOOST_AUTO_TEST_CASE(other_indexes_link_to_the_index_and_other_kinds_read_well) 
                                   "Reason: broken wheel\n"
                                   "<https://pypi.org/project/requests/2.31.0/|PyPI: requests "
                                   "2.31.0>");
-    BOOST_TEST(context(doc, 1).rfind("pinwatch event evt_2 · pinned_yanked", 0) == 0u);
-    BOOST_TEST(std::string(doc["text"].GetString()).rfind("pinwatch: 2 changes\n", 0) == 0u);
+    // Each keeps its own index (they differ); the ids come once, at the end.
+    BOOST_TEST(ids(doc).rfind("pinwatch events evt_1, evt_2 · ", 0) == 0u, ids(doc));
+    BOOST_TEST(std::string(doc["text"].GetString())
+                   .rfind("pinwatch: requests 2.31.0 yanked (your pin) and 1 more\n", 0) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(untrusted_text_arrives_inert) {
@@ -173,7 +180,7 @@ BOOST_AUTO_TEST_CASE(untrusted_text_arrives_inert) {
                "script&gt; &lt;https://evil.example|docs&gt;\n"
                "<https://pypi.org/project/evil%3C%21here%3E/1.0%3C%40U024BE7LH%3E/"
                "|PyPI: evil&lt;!here&gt; 1.0&lt;@U024BE7LH&gt;>");
-    BOOST_TEST(context(doc, 0).rfind("pinwatch event evt_&lt;!subteam^S1&gt; · ", 0) == 0u);
+    BOOST_TEST(ids(doc).rfind("pinwatch event evt_&lt;!subteam^S1&gt; · ", 0) == 0u);
     BOOST_TEST(std::string(doc["text"].GetString()).find("&lt;!channel&gt; broken &amp; bad") !=
                std::string::npos);
     // Escaping is Slack's three characters, & first, and nothing else.
@@ -196,12 +203,12 @@ BOOST_AUTO_TEST_CASE(long_untrusted_text_is_cut_without_breaking_an_entity) {
 }
 
 BOOST_AUTO_TEST_CASE(batches_are_split_into_messages_that_fit) {
-    auto const events = many(45);
+    auto const events = many(80);
     auto const parts = SlackNotifier::split(events);
     BOOST_REQUIRE(parts.size() == 3u);
     BOOST_TEST(parts[0].size() == SlackNotifier::kMaxEventsPerMessage);
     BOOST_TEST(parts[1].size() == SlackNotifier::kMaxEventsPerMessage);
-    BOOST_TEST(parts[2].size() == 45u - 2 * SlackNotifier::kMaxEventsPerMessage);
+    BOOST_TEST(parts[2].size() == 80u - 2 * SlackNotifier::kMaxEventsPerMessage);
     auto const messages = SlackNotifier::render_messages(events);
     BOOST_REQUIRE(messages.size() == 3u);
     std::size_t next = 0;
@@ -210,11 +217,12 @@ BOOST_AUTO_TEST_CASE(batches_are_split_into_messages_that_fit) {
         BOOST_TEST(doc["blocks"].Size() <= SlackNotifier::kMaxBlocks);
         BOOST_TEST(std::string(doc["blocks"][0]["text"]["text"].GetString())
                        .find("(part " + std::to_string(m + 1) + " of 3)") != std::string::npos);
-        for (std::size_t i = 0; i < parts[m].size(); ++i, ++next) // every event, in order
-            BOOST_TEST(
-                context(doc, i).rfind("pinwatch event evt_" + std::to_string(next) + " ", 0) == 0u);
+        std::string expected = "pinwatch events "; // every event, in order, in one line
+        for (std::size_t i = 0; i < parts[m].size(); ++i, ++next)
+            expected += (i ? ", evt_" : "evt_") + std::to_string(next);
+        BOOST_TEST(ids(doc).rfind(expected + " · ", 0) == 0u, ids(doc));
     }
-    BOOST_TEST(next == 45u);
+    BOOST_TEST(next == 80u);
 
     // Long events split sooner: the blocks' text stays within Slack's size limit.
     auto wordy = many(19);
@@ -223,8 +231,8 @@ BOOST_AUTO_TEST_CASE(batches_are_split_into_messages_that_fit) {
     for (auto const& message : SlackNotifier::render_messages(wordy)) {
         auto const doc = parse(message);
         std::size_t chars = 0;
-        for (std::size_t i = 0; 1 + 2 * i < doc["blocks"].Size(); ++i)
-            chars += section(doc, i).size() + context(doc, i).size();
+        for (std::size_t i = 0; 1 + i < doc["blocks"].Size(); ++i)
+            chars += i + 2 < doc["blocks"].Size() ? section(doc, i).size() : ids(doc).size();
         BOOST_TEST(chars <= SlackNotifier::kMaxBlockChars);
     }
     BOOST_TEST(SlackNotifier::split(wordy).size() > 1u);
@@ -363,7 +371,7 @@ BOOST_AUTO_TEST_CASE(a_batch_is_delivered_when_every_part_was) {
     FakeSlack slack;
     DeliverHarness h;
     SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
-    auto const events = many(45); // three parts
+    auto const events = many(80); // three parts
     slack.script({FakeSlack::ok(), FakeSlack::rate_limited(3)});
     auto d = h.deliver(n, events);
     BOOST_TEST(d.status == Status::retry, describe(d));
@@ -394,7 +402,7 @@ BOOST_AUTO_TEST_CASE(each_part_records_its_own_events) {
     FakeSlack slack;
     DeliverHarness h;
     SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, unpaced());
-    auto const events = many(45); // three parts
+    auto const events = many(80); // three parts
     auto const parts = SlackNotifier::split(events);
     BOOST_REQUIRE(parts.size() == 3u);
     auto const first = parts[0].size(), second = parts[1].size();
@@ -409,7 +417,7 @@ BOOST_AUTO_TEST_CASE(each_part_records_its_own_events) {
     }
 
     // A retry on the second part: the first part's events are delivered, the others wait.
-    auto const others = many(45);
+    auto const others = many(80);
     slack.script({FakeSlack::ok(), FakeSlack::rate_limited(3)});
     d = h.deliver(n, others);
     BOOST_TEST(d.status == Status::retry, describe(d));
@@ -424,7 +432,7 @@ BOOST_AUTO_TEST_CASE(parts_are_paced) {
     SlackOptions o;
     o.pace = std::chrono::milliseconds(20); // the timer path, not its length, is under test
     SlackNotifier n("team-slack", Secret(slack.webhook_url()), *h.client, o);
-    auto const d = h.deliver(n, many(40));
+    auto const d = h.deliver(n, many(80));
     BOOST_TEST(d.status == Status::delivered, describe(d));
     BOOST_TEST(slack.posts().size() == 3u);
 }
@@ -600,4 +608,46 @@ BOOST_AUTO_TEST_CASE(links_show_their_real_host) {
     BOOST_TEST(section(doc, 2).find("\n<https://github.com/notes|Release notes (github.com)>") !=
                    std::string::npos,
                section(doc, 2));
+}
+
+// #18's second figure: a first poll that finds 35 vulnerable pins, gathered into one batch by
+// the window. Slack's 10,000-character budget a message still cuts it in two (as before
+// batching: 2), each part headed by what it holds, within Block Kit's limits.
+BOOST_AUTO_TEST_CASE(thirty_five_vulnerable_pins_make_two_messages_within_block_kit_limits) {
+    std::vector<model::Event> events;
+    for (int i = 0; i < 35; ++i) {
+        auto e = release("evt_" + std::to_string(i));
+        e.kind = model::EventKind::vulnerability;
+        e.package = "package-" + std::to_string(i);
+        e.version = "2.31." + std::to_string(i);
+        e.update.reset();
+        e.allowed.reset();
+        model::Advisory a;
+        a.id = "GHSA-9wx4-h78v-vm" + std::to_string(10 + i);
+        a.aliases = {"CVE-2024-351" + std::to_string(10 + i)};
+        a.summary = "Session object does not verify requests after making first request with "
+                    "verify=False";
+        a.link = "https://osv.dev/vulnerability/" + a.id;
+        a.fixed_in = {"2.32.0"};
+        a.fix_allowed = "2.32.0";
+        e.advisory = a;
+        e.detail = a.summary;
+        events.push_back(e);
+    }
+    auto const messages = SlackNotifier::render_messages(events);
+    BOOST_TEST_MESSAGE("35 vulnerable pins: " << messages.size() << " Slack message(s)");
+    BOOST_REQUIRE(messages.size() == 2u);
+    std::size_t seen = 0;
+    for (std::size_t m = 0; m < messages.size(); ++m) {
+        auto const doc = parse(messages[m]);
+        auto const blocks = doc["blocks"].Size();
+        BOOST_TEST(blocks <= 50u);
+        for (std::size_t i = 0; i + 2 < blocks; ++i, ++seen)
+            BOOST_TEST(section(doc, i).size() <= 3000u);
+        std::string const header = doc["blocks"][0]["text"]["text"].GetString();
+        BOOST_TEST(header.find(" vulnerable pins: package-") != std::string::npos, header);
+        BOOST_TEST(header.find("(part " + std::to_string(m + 1) + " of 2)") != std::string::npos,
+                   header);
+    }
+    BOOST_TEST(seen == 35u);
 }

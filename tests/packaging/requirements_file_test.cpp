@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE requirements_file_test
 #include <boost/test/unit_test.hpp>
 
+#include "locks/lock_fixtures.hpp"
 #include "packaging/requirements_file.hpp"
 
 #include <filesystem>
@@ -983,4 +984,82 @@ BOOST_AUTO_TEST_CASE(fetched_files_are_read_by_name_and_their_includes_joined_by
     BOOST_REQUIRE(refused.errors.size() == 1u);
     BOOST_TEST(refused.errors[0].message.find("pinwatch only reads local files") !=
                std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled requirements files (pip-compile, uv pip compile): "# via" says what is direct.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+std::string fixture(std::string const& name) {
+    std::ifstream in(std::string(PINWATCH_LOCK_DATA) + "/compiled/" + name, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    BOOST_REQUIRE(!ss.str().empty());
+    return ss.str();
+}
+RequirementEntry const& named(RequirementsSet const& set, std::string const& name) {
+    for (auto const& e : set.entries)
+        if (e.name == name) return e;
+    BOOST_FAIL("no entry " + name);
+    throw std::logic_error("unreachable");
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(via_annotations_naming_only_packages_are_transitive) {
+    auto set = parse_requirements_text(fixture("requirements.txt"), "requirements.txt",
+                                       debian12_options());
+    BOOST_TEST(set.errors.empty());
+    BOOST_TEST(set.entries.size() == 5u);
+    BOOST_TEST(named(set, "asgiref").direct == std::optional<bool>(false)); // via django
+    BOOST_TEST(named(set, "django").direct == std::optional<bool>(true));   // via -r, a package
+    BOOST_TEST(named(set, "djangorestframework").direct == std::optional<bool>(true));
+    BOOST_TEST(named(set, "pyyaml").direct == std::optional<bool>(true));    // (pyproject.toml)
+    BOOST_TEST(named(set, "sqlparse").direct == std::optional<bool>(false)); // multi-line, packages
+}
+
+BOOST_AUTO_TEST_CASE(one_line_via_annotations_count_too) {
+    auto set = parse_requirements_text(fixture("requirements-line.txt"), "requirements-line.txt",
+                                       debian12_options());
+    BOOST_TEST(set.errors.empty());
+    BOOST_TEST(named(set, "asgiref").direct == std::optional<bool>(false));
+    BOOST_TEST(named(set, "django").direct == std::optional<bool>(true));
+    BOOST_TEST(named(set, "djangorestframework").direct == std::optional<bool>(true));
+    BOOST_TEST(named(set, "sqlparse").direct == std::optional<bool>(false));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_without_annotations_is_all_direct) {
+    auto set = parse_requirements_text("requests==2.31.0\n# a comment\nidna>=3\n", "r.txt",
+                                       debian12_options());
+    BOOST_REQUIRE(set.entries.size() == 2u);
+    for (auto const& e : set.entries) {
+        BOOST_TEST(e.direct == std::optional<bool>(true));
+        BOOST_TEST(!e.index);
+        BOOST_TEST(e.groups.empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(via_direct_maps_each_requirement_by_its_first_line) {
+    auto via = reqfile::via_direct("# header, no requirement yet\n# via nothing\n"
+                                   "a==1 \\\n    --hash=sha256:00\n    # via\n    #   b\n"
+                                   "    #   -c constraints.txt\n"
+                                   "b==2\n    # via c\n\n# via d\nc==3\n");
+    BOOST_TEST(via.size() == 2u);
+    BOOST_TEST(via.at(3) == true);
+    BOOST_TEST(via.at(8) == false);
+    BOOST_TEST(!via.count(12));
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_file_named_in_a_requirements_file_is_read_as_a_lock) {
+    TempTree t;
+    t.write("requirements.txt", "-r sub/uv.lock\nidna==3.10\n");
+    t.write("sub/uv.lock", "version = 1\n\n[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n"
+                           "source = { registry = \"https://mirror.example/simple\" }\n");
+    auto set = t.parse({"requirements.txt"});
+    BOOST_TEST(set.errors.empty());
+    BOOST_REQUIRE(set.entries.size() == 2u);
+    BOOST_TEST(set.entries[0].name == "six");
+    BOOST_TEST(set.entries[0].file == "sub/uv.lock");
+    BOOST_TEST(set.entries[0].index == std::optional<std::string>("https://mirror.example/simple"));
+    BOOST_TEST(set.entries[1].direct == std::optional<bool>(true));
 }

@@ -50,13 +50,15 @@ struct Rig {
     std::vector<ScriptedNotifier*> n;
 
     using Scripts = std::vector<std::pair<std::string, std::vector<notifiers::Delivery>>>;
-    Rig(Scripts scripts, DispatcherOptions options = quiet(), std::vector<Route> routes = {}) {
-        build(std::move(scripts), options, std::move(routes));
+    Rig(Scripts scripts, DispatcherOptions options = quiet(), std::vector<Route> routes = {},
+        std::vector<std::chrono::seconds> windows = {}) {
+        build(std::move(scripts), options, std::move(routes), {}, std::move(windows));
     }
     // A new dispatcher with new notifiers on the same state file: what a reload does.
     // `fingerprints` stand for where each notifier delivers (its URL).
     void build(Scripts scripts, DispatcherOptions options = quiet(), std::vector<Route> routes = {},
-               std::vector<std::string> fingerprints = {}) {
+               std::vector<std::string> fingerprints = {},
+               std::vector<std::chrono::seconds> windows = {}) {
         d.reset();
         n.clear();
         std::vector<Dispatcher::Channel> list;
@@ -65,7 +67,8 @@ struct Rig {
             n.push_back(notifier.get());
             Route r = i < routes.size() ? routes[i] : Route{};
             list.push_back({std::move(notifier), r, std::nullopt,
-                            i < fingerprints.size() ? fingerprints[i] : ""});
+                            i < fingerprints.size() ? fingerprints[i] : "",
+                            i < windows.size() ? windows[i] : std::chrono::seconds(0)});
         }
         d = std::make_unique<Dispatcher>(io.get_executor(), store, std::move(list), options);
         store.set_routes(d->router().routes());
@@ -484,4 +487,108 @@ BOOST_AUTO_TEST_CASE(digest_schedules) {
     BOOST_TEST(tm.tm_hour == 10);
     BOOST_TEST(tm.tm_min == 15);
     BOOST_TEST(weekly.next_after(next) - next >= 6 * 86400); // the week after, not the same minute
+}
+
+// --- batch windows ---------------------------------------------------------------------------
+
+namespace {
+constexpr std::chrono::seconds kMinute{60};
+}
+
+BOOST_AUTO_TEST_CASE(a_held_batch_goes_out_as_one_when_the_window_from_the_first_event_ends) {
+    Rig rig({{"slack", {}}}, Rig::quiet(), {}, {kMinute});
+    auto* n = rig.n[0];
+    rig.add_event("requests", "2.32.0", 100);
+    BOOST_TEST(rig.run(100).delivered == 0u);
+    BOOST_TEST(n->calls == 0);
+    rig.add_event("urllib3", "2.2.2", 130);
+    rig.add_event("idna", "3.7", 150);
+    // The window counts from the first event waiting, not the last.
+    BOOST_TEST(rig.d->next_due().value() == 160);
+    BOOST_TEST(rig.run(159).delivered == 0u);
+    BOOST_TEST(n->calls == 0);
+    BOOST_TEST(rig.run(160).delivered == 3u);
+    BOOST_TEST(n->calls == 1); // one message for all three
+    BOOST_TEST(n->seen.size() == 3u);
+    BOOST_TEST(rig.run(1000).delivered == 0u);
+    BOOST_TEST(n->calls == 1);
+    BOOST_TEST(!rig.d->next_due().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(an_urgent_event_cuts_the_wait_to_ten_seconds) {
+    Rig rig({{"slack", {}}}, Rig::quiet(), {}, {kMinute});
+    auto* n = rig.n[0];
+    rig.add_event("requests", "2.32.0", 100);
+    rig.add_event("urllib3", "1.26.5", 130, EventKind::vulnerability, UpdateType::none);
+    BOOST_TEST(rig.d->next_due().value() == 140); // not 160
+    BOOST_TEST(rig.run(139).delivered == 0u);
+    BOOST_TEST(rig.run(140).delivered == 2u);
+    BOOST_TEST(n->calls == 1);
+    // A yanked pin and a withdrawn advisory are urgent too.
+    rig.add_event("idna", "3.6", 500, EventKind::pinned_yanked, UpdateType::none);
+    BOOST_TEST(rig.d->next_due().value() == 510);
+    rig.add_event("certifi", "2024.2.2", 505, EventKind::vulnerability_withdrawn, UpdateType::none);
+    BOOST_TEST(rig.d->next_due().value() == 510);
+    BOOST_TEST(rig.run(510).delivered == 2u);
+    BOOST_TEST(n->calls == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_channel_without_a_window_is_not_held) {
+    // The webhook (and the console) take each event at once while Slack gathers.
+    Rig rig({{"slack", {}}, {"webhook", {}}}, Rig::quiet(), {}, {kMinute, std::chrono::seconds(0)});
+    rig.add_event("requests", "2.32.0", 100);
+    rig.add_event("urllib3", "2.2.2", 101);
+    rig.run(100);
+    BOOST_TEST(rig.n[0]->calls == 0);
+    BOOST_TEST(rig.n[1]->calls == 1);
+    BOOST_TEST(rig.n[1]->seen.size() == 1u);
+    rig.run(101);
+    BOOST_TEST(rig.n[0]->calls == 0);
+    BOOST_TEST(rig.n[1]->seen.size() == 2u);
+    BOOST_TEST(rig.d->next_due().value() == 160);
+    rig.run(160);
+    BOOST_TEST(rig.n[0]->calls == 1);
+    BOOST_TEST(rig.n[0]->seen.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(run_once_does_not_hold) {
+    auto options = Rig::quiet();
+    options.hold = false; // what `run --once` sets
+    Rig rig({{"slack", {}}}, options, {}, {kMinute});
+    rig.add_event("requests", "2.32.0", 100);
+    rig.add_event("urllib3", "2.2.2", 100);
+    BOOST_TEST(rig.d->next_due().value() == 100);
+    BOOST_TEST(rig.run(100).delivered == 2u);
+    BOOST_TEST(rig.n[0]->calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_hold_survives_a_restart_counted_from_the_stored_time) {
+    Rig rig({{"slack", {}}}, Rig::quiet(), {}, {kMinute});
+    rig.add_event("requests", "2.32.0", 100);
+    BOOST_TEST(rig.run(100).delivered == 0u);
+    // A restart (a new dispatcher on the same state file) 30 s later: the window still ends
+    // 60 s after the event fell due, not 60 s after the restart.
+    rig.build({{"slack", {}}}, Rig::quiet(), {}, {}, {kMinute});
+    BOOST_TEST(rig.d->next_due().value() == 160);
+    BOOST_TEST(rig.run(130).delivered == 0u);
+    rig.add_event("urllib3", "2.2.2", 140);
+    BOOST_TEST(rig.d->next_due().value() == 160);
+    rig.build({{"slack", {}}}, Rig::quiet(), {}, {}, {kMinute});
+    BOOST_TEST(rig.run(160).delivered == 2u);
+    BOOST_TEST(rig.n[0]->calls == 1);
+    // Nothing twice.
+    rig.build({{"slack", {}}}, Rig::quiet(), {}, {}, {kMinute});
+    BOOST_TEST(rig.run(1000).delivered == 0u);
+    BOOST_TEST(rig.n[0]->calls == 0);
+    BOOST_TEST(Outbox(rig.store).counts().delivered == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_of_a_held_batch_goes_at_its_retry_time) {
+    Rig rig({{"slack", {{S::retry, "http 503", std::nullopt}, {S::delivered, "", std::nullopt}}}},
+            Rig::quiet(), {}, {kMinute});
+    rig.add_event("requests", "2.32.0", 100);
+    BOOST_TEST(rig.run(160).retried == 1u);
+    // Backoff 30 s, not another window.
+    BOOST_TEST(rig.d->next_due().value() == 190);
+    BOOST_TEST(rig.run(190).delivered == 1u);
 }

@@ -407,6 +407,26 @@ BOOST_AUTO_TEST_CASE(github_repositories_false_serves_files_without_watching_rep
     BOOST_TEST(contains(bad.error()[0].str(), "github.repositories: expected true or false"));
 }
 
+// A lock file kept on GitHub is recognised by its name in the repository, not the "@REF" after.
+BOOST_AUTO_TEST_CASE(a_lock_file_on_github_is_read_as_a_lock) {
+    Rig rig;
+    std::ifstream in(std::string(PINWATCH_LOCK_DATA) + "/uv-workspace/uv.lock", std::ios::binary);
+    std::ostringstream lock;
+    lock << in.rdbuf();
+    BOOST_REQUIRE(!lock.str().empty());
+    std::string const spec = "github:acme/api/uv.lock@main";
+    rig.github.set_file("acme/api", "main", "uv.lock", lock.str());
+    RemoteFiles remote(*rig.client, rig.options(), {spec}, nullptr);
+    auto const load = rig.load(remote, {spec});
+    BOOST_TEST(rig.refresh(remote, load, kT));
+    auto const loaded = load_requirements(load);
+    for (auto const& e : loaded.errors)
+        BOOST_TEST_ERROR(e.str());
+    BOOST_TEST(!loaded.subscriptions.empty());
+    for (auto const& s : loaded.subscriptions)
+        BOOST_TEST(s.file == spec);
+}
+
 // The daemon: the first reload waits for the first fetch; a 304 reads nothing again and
 // subscribes nothing; a change subscribes what it added.
 BOOST_AUTO_TEST_CASE(the_daemon_resubscribes_on_a_change_and_does_nothing_on_a_304) {

@@ -171,3 +171,88 @@ BOOST_AUTO_TEST_CASE(loaded_subscriptions_carry_their_parsed_fields) {
     BOOST_REQUIRE(flask->rules.ignore_sets.size() == 1u);
     BOOST_TEST(flask->rules.ignore_sets[0].value().str() == ">=3.1");
 }
+
+BOOST_AUTO_TEST_CASE(a_lock_named_index_is_where_its_package_is_polled) {
+    Dir d;
+    auto const lock = d.write("uv.lock", R"(version = 1
+
+[[package]]
+name = "internal-auth"
+version = "3.2.0"
+source = { registry = "https://pypi.internal.example/simple" }
+
+[[package]]
+name = "six"
+version = "1.16.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "numpy"
+version = "2.1.3"
+source = { registry = "https://pypi.org/simple" }
+)");
+    auto const req = d.write("requirements.txt", "six==1.16.0\n-r uv.lock\n");
+    ::unsetenv("PIP_INDEX_URL");
+    ::unsetenv("PIP_EXTRA_INDEX_URL");
+    LoadOptions o;
+    o.requirements = {req};
+    o.index_url = "https://mirror.example/simple/";
+    auto l = load_requirements(o);
+    BOOST_TEST(l.errors.empty());
+    // six from the requirements file (on the mirror) and from the lock (on PyPI): two polls.
+    BOOST_REQUIRE_EQUAL(l.subscriptions.size(), 4u);
+    BOOST_TEST(l.subscriptions[0].origin == "https://mirror.example/simple/");
+    auto const& auth = l.subscriptions[1];
+    BOOST_TEST(auth.name == "internal-auth");
+    BOOST_TEST(auth.origin == "https://pypi.internal.example/simple/");
+    BOOST_TEST(auth.locator == "https://pypi.internal.example/simple/internal-auth/");
+    BOOST_TEST(auth.pinned.value() == "3.2.0");
+    BOOST_TEST(auth.file == lock);
+    BOOST_TEST(auth.authorization.empty());
+    BOOST_TEST(l.subscriptions[2].origin == "https://pypi.org/simple/");
+    // numpy locked twice: one poll, the first pin.
+    BOOST_TEST(l.subscriptions[3].name == "numpy");
+    BOOST_TEST(l.subscriptions[3].pinned.value() == "1.26.4");
+    BOOST_TEST(l.subscriptions[3].specifier == "==1.26.4");
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_named_index_gets_credentials_as_pip_finds_them) {
+    auto const none = [](std::string const&) { return std::optional<std::string>(); };
+    // From a configured index URL it lies under, or on the same origin.
+    std::vector<std::string> const known = {"https://pypi.org/simple/",
+                                            "https://ci:s3cr%40t@pypi.internal.example/simple/"};
+    BOOST_TEST(lock_index_url("https://pypi.internal.example/simple", known, none) ==
+               "https://ci:s3cr%40t@pypi.internal.example/simple");
+    BOOST_TEST(lock_index_url("https://pypi.internal.example/other/simple", known, none) ==
+               "https://ci:s3cr%40t@pypi.internal.example/other/simple");
+    BOOST_TEST(lock_index_url("https://elsewhere.example/simple", known, none) ==
+               "https://elsewhere.example/simple");
+    // ${NAME} references, as pipenv writes them into Pipfile.lock sources.
+    auto const vars = [](std::string const& name) {
+        return name == "IDX_TOKEN" ? std::optional<std::string>("tok") : std::nullopt;
+    };
+    BOOST_TEST(lock_index_url("https://__token__:${IDX_TOKEN}@idx.example/simple", {}, vars) ==
+               "https://__token__:tok@idx.example/simple");
+
+    // Through load_requirements: PIP_EXTRA_INDEX_URL's credentials, sent as basic auth and kept
+    // out of the locator.
+    Dir d;
+    auto const lock = d.write("uv.lock", "version = 1\n\n[[package]]\nname = \"internal-auth\"\n"
+                                         "version = \"3.2.0\"\nsource = { registry = "
+                                         "\"https://pypi.internal.example/simple\" }\n");
+    ::unsetenv("PIP_INDEX_URL");
+    ::setenv("PIP_EXTRA_INDEX_URL", "https://ci:s3cret@pypi.internal.example/simple/", 1);
+    LoadOptions o;
+    o.requirements = {lock};
+    auto l = load_requirements(o);
+    ::unsetenv("PIP_EXTRA_INDEX_URL");
+    BOOST_REQUIRE_EQUAL(l.subscriptions.size(), 1u);
+    BOOST_TEST(l.subscriptions[0].locator == "https://pypi.internal.example/simple/internal-auth/");
+    BOOST_TEST(!l.subscriptions[0].authorization.empty());
+    BOOST_TEST(l.subscriptions[0].authorization.reveal() == "Basic Y2k6czNjcmV0"); // ci:s3cret
+}

@@ -25,6 +25,32 @@ std::optional<UnixTime> Outbox::next_due(std::string const& notifier) const {
     return due;
 }
 
+std::optional<UnixTime> Outbox::release_time(std::string const& notifier, std::int64_t window,
+                                             std::int64_t urgent_window) const {
+    // The kinds the model calls urgent, as stored.
+    static std::string const sql = [] {
+        std::string urgent;
+        for (auto k : model::kAllEventKinds)
+            if (model::is_urgent(k))
+                urgent += std::string(urgent.empty() ? "'" : ", '") + model::to_string(k) + "'";
+        return "SELECT MIN(CASE WHEN o.attempts > 0 THEN o.next_attempt_at "
+               "WHEN e.kind IN (" +
+               urgent +
+               ") THEN COALESCE(o.due_at, o.next_attempt_at) + ?2 "
+               "ELSE COALESCE(o.due_at, o.next_attempt_at) + ?3 END) "
+               "FROM outbox o JOIN events e ON e.id = o.event_id "
+               "WHERE o.notifier = ?1 AND o.state = 'pending'";
+    }();
+    auto& q = store_.statement(sql);
+    q.bind(1, notifier);
+    q.bind(2, urgent_window);
+    q.bind(3, window);
+    std::optional<UnixTime> at;
+    if (q.executeStep() && !q.getColumn(0).isNull()) at = q.getColumn(0).getInt64();
+    q.reset();
+    return at;
+}
+
 std::vector<OutboxItem> Outbox::pending(std::string const& notifier, UnixTime now,
                                         int limit) const {
     auto& q =

@@ -46,6 +46,12 @@ class Outbox {
     std::optional<UnixTime> next_due() const;
     // The same for one notifier.
     std::optional<UnixTime> next_due(std::string const& notifier) const;
+    // When a notifier that gathers events into one message sends next, counted from the
+    // stored due times (so a restart neither resets nor loses a hold): each first attempt of
+    // an item is held `window` from when it fell due, an urgent one `urgent_window`; a retry
+    // goes at its own time. nullopt: nothing pending.
+    std::optional<UnixTime> release_time(std::string const& notifier, std::int64_t window,
+                                         std::int64_t urgent_window) const;
     std::vector<OutboxItem> pending(std::string const& notifier, UnixTime now,
                                     int limit = 100) const;
     void mark_delivered(std::int64_t outbox_id, UnixTime now);
