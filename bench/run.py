@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """pinwatch benchmark: `pinwatch check` cold, warm and without --state against a generated PyPI
 mirror served over HTTPS on loopback, beside the time `curl --parallel` needs just to download the
-same pages; and, when bench/pinwatch-bench-diff is built, the per-poll diff() of the mirror's
-largest project (on stderr).
+same pages; and, when bench/pinwatch-bench-diff and bench/pinwatch-bench-dashboard are built, the
+per-poll diff() of the mirror's largest project and the dashboard's overview for 1,000 pins (on
+stderr).
 
 Usage: bench/run.py [--build DIR] [--sizes 500,5000] [--repeat N]
 Prints a Markdown table (the README's benchmark section is this output).
@@ -17,12 +18,12 @@ import tempfile
 import time
 
 
-def start_fake(build, projects):
+def start_fake(build, projects, pins):
     fake = subprocess.Popen([os.path.join(build, "tests/fakes/pinwatch-fake-pypi"), "--tls",
-                             "--projects", str(projects), "--seed", "1"],
+                             "--projects", str(projects), "--seed", "1", "--pins", pins],
                             stdout=subprocess.PIPE, text=True)
-    index = ca = None
-    while index is None or ca is None:
+    index = ca = osv = None
+    while index is None or ca is None or osv is None:
         line = fake.stdout.readline()
         if not line:
             raise SystemExit("bench: the fake PyPI exited early")
@@ -32,7 +33,9 @@ def start_fake(build, projects):
             index = line.split(": ", 1)[1].strip()
         elif line.startswith("ca_file: "):
             ca = line.split(": ", 1)[1].strip()
-    return fake, index, ca
+        elif line.startswith("osv_url: "):
+            osv = line.split(": ", 1)[1].strip()
+    return fake, index, ca, osv
 
 
 # pinwatch asks `python3` for the marker environment at most once per run, when a marker needs
@@ -74,9 +77,11 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     curl = shutil.which("curl")
 
-    fake, index, ca = start_fake(build, max(sizes))
     work = tempfile.mkdtemp(prefix="pinwatch-bench-")
+    all_pins = os.path.join(work, "pins.txt")
+    fake, index, ca, osv = start_fake(build, max(sizes), all_pins)
     rows = []
+    advisory_rows = []
     try:
         for n in sizes:
             req = os.path.join(work, f"requirements-{n}.txt")
@@ -84,7 +89,7 @@ def main():
                 for i in range(n):
                     f.write(f"pkg-{i:05d}>=0.1\n" if i % 3 else f"Pkg_{i:05d}\n")
             base = [pinwatch, "check", "-r", req, "--index-url", index, "--ca-file", ca, "--json", "-q", "--stats",
-                    "--concurrency", str(args.concurrency)]
+                    "--concurrency", str(args.concurrency), "--advisories", "none"]
 
             def median(runs):
                 return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
@@ -127,6 +132,29 @@ def main():
                 runs = [measure(cmd + ["-K", warm_cfg]) for _ in range(args.repeat)]
                 wall, cpu, rss, _ = median(runs)
                 rows.append((n, "curl --parallel, warm (If-None-Match)", wall, cpu, rss, n, None))
+        # Advisories of n pinned packages: from each pin's JSON API page on the index (one request
+        # per pin) against the fake OSV (one querybatch per 1,000 pins + one request per new id).
+        for n in sizes:
+            pinned = os.path.join(work, f"pinned-{n}.txt")
+            with open(all_pins) as src, open(pinned, "w") as dst:
+                for i, line in zip(range(n), src):
+                    dst.write(line)
+            base = [pinwatch, "check", "-r", pinned, "--index-url", index, "--ca-file", ca, "--json", "-q",
+                    "--stats", "--concurrency", str(args.concurrency)]
+            state = os.path.join(work, f"pinned-state-{n}.db")
+            osv_flags = ["--advisories", "osv", "--osv-url", osv]
+            for label, flags in (("--advisories index", ["--advisories", "index"]),
+                                 ("--advisories osv", osv_flags),
+                                 ("--advisories osv --state, cold", osv_flags + ["--state", state]),
+                                 ("--advisories osv --state, warm", osv_flags + ["--state", state])):
+                wall, cpu, rss, err = measure(base + flags)
+                requests, moved = parse_stats(err)
+                m = re.search(r"advisories: (\d+) pins, (\d+) requests \((\d+) batch, (\d+) records\)", err)
+                if m:
+                    advisory, detail = int(m.group(2)), f"{m.group(3)} querybatch + {m.group(4)} records"
+                else:
+                    advisory, detail = requests - n, "one JSON API page per pin"
+                advisory_rows.append((n, label, wall, requests, advisory, detail))
     finally:
         fake.terminate()
         fake.wait()
@@ -139,12 +167,23 @@ def main():
         out = subprocess.run([diff_bench, "--iterations", "200"], capture_output=True, text=True,
                              check=True).stdout
         print(out.strip(), file=sys.stderr)
+    # The dashboard's overview for 1,000 pins: server time and page size.
+    dashboard_bench = os.path.join(build, "bench/pinwatch-bench-dashboard")
+    if os.path.exists(dashboard_bench):
+        out = subprocess.run([dashboard_bench, "--pins", "1000"], capture_output=True, text=True,
+                             check=True).stdout
+        print(out.strip(), file=sys.stderr)
 
     print("| packages | run | wall s | CPU s | peak RSS MiB | requests | bytes moved |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for n, label, wall, cpu, rss, requests, moved in rows:
         print(f"| {n} | {label} | {wall:.3f} | {cpu:.3f} | {rss:.1f} | {requests} | "
               f"{'' if moved is None else format(moved, ',')} |")
+    print()
+    print("| pinned packages | advisories from | wall s | requests | advisory requests | which |")
+    print("| ---: | --- | ---: | ---: | ---: | --- |")
+    for n, label, wall, requests, advisory, detail in advisory_rows:
+        print(f"| {n} | `{label}` | {wall:.3f} | {requests} | {advisory} | {detail} |")
 
 
 if __name__ == "__main__":

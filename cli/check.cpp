@@ -8,6 +8,7 @@
 #include "config/environment.hpp"
 #include "config/remote_file.hpp"
 #include "net/client.hpp"
+#include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
@@ -37,6 +38,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr char const* kCheckUsage = R"(usage: pinwatch check -r FILE [-r FILE...] [options]
+       pinwatch check --config FILE [--project NAME] [options]
 
 One poll of every requirement; prints pin, latest, what is newer, yanked pins, and the
 advisories published against each pinned version.
@@ -46,6 +48,8 @@ advisories published against each pinned version.
                            a path, an https:// URL or github:OWNER/REPO/PATH@REF (token
                            from $GITHUB_TOKEN)
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
+      --config FILE        check every project of a daemon's config, its rules applied
+      --project NAME       with --config: only this project ("default": the top-level files)
       --index-url URL      Simple API root (default: -i in the files, $PIP_INDEX_URL, PyPI)
       --state FILE         keep state between runs (default: a temporary state)
       --json               machine-readable output
@@ -62,6 +66,7 @@ advisories published against each pinned version.
 )";
 constexpr char const* kCheckUsageEnd = R"(
 exit status: 0 ok, 1 --fail-on matched, 2 usage error, 3 some packages could not be checked
+(or, with --fail-on vulnerable, some pins' advisories could not be read)
 )";
 
 // The usage text, with the flags the sources add.
@@ -85,6 +90,8 @@ const std::set<std::string> kFailKinds = {"major",    "minor",  "patch",     "pr
 
 struct CheckOptions {
     LoadOptions load;
+    std::optional<std::string> config;  // --config: its projects instead of -r/--pyproject
+    std::optional<std::string> project; // --project
     std::optional<std::string> state;
     bool json = false;
     bool quiet = false;
@@ -120,7 +127,11 @@ bool read_source_flag(ArgReader& r, CheckOptions& o, std::ostream& err, bool& ba
                     bad = true;
                     return true;
                 }
-            o.source_flags[f.name] = value;
+            auto const had = o.source_flags.find(f.name);
+            if (f.repeatable && had != o.source_flags.end())
+                had->second += "\n" + value;
+            else
+                o.source_flags[f.name] = value;
             return true;
         }
     return false;
@@ -207,6 +218,14 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             auto v = need(r.value());
             if (!v) return std::nullopt;
             o.state = *v;
+        } else if (r.flag({"--config"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.config = *v;
+        } else if (r.flag({"--project"})) {
+            auto v = need(r.value());
+            if (!v) return std::nullopt;
+            o.project = *v;
         } else if (r.flag({"--json"})) {
             o.json = true;
         } else if (r.flag({"-q", "--quiet"})) {
@@ -244,7 +263,15 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return std::nullopt;
         }
     }
-    if (o.load.requirements.empty() && o.load.pyproject.empty()) {
+    if (o.project && !o.config) {
+        err << "pinwatch check: --project needs --config FILE\n";
+        return std::nullopt;
+    }
+    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
+        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
+        return std::nullopt;
+    }
+    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
         err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
         return std::nullopt;
     }
@@ -283,6 +310,11 @@ struct Row {
     std::optional<std::string> error; // the listing (or the advisories) could not be read
     bool listing_error = false;       // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
+    // What the index says about the project (PEP 792); nullopt when the listing was not read.
+    std::optional<ProjectStatus> project_status;
+    // Why they are not known: they could not be read (OSV down, an index without a JSON API),
+    // or they were not asked for (a private name, advisories off).
+    std::optional<std::string> advisories_error, advisories_withheld;
     std::vector<CheckCell> cells; // one per source with a column (SourceColumn)
 };
 
@@ -304,6 +336,34 @@ bool matches_fail_on(Row const& row, std::set<std::string> const& kinds) {
     return kinds.count(to_string(t)) > 0;
 }
 
+// The "summary" object: what the table's last line says, and the libyears of every pin summed.
+void write_json_summary(JsonWriter& w, std::vector<Row> const& rows) {
+    std::int64_t outdated = 0, vulnerable = 0, yanked = 0, errors = 0;
+    std::map<UpdateType, std::int64_t> by_type;
+    double libyears = 0;
+    for (auto const& r : rows) {
+        auto const t = r.summary.update_type;
+        if (t && !r.listing_error && *t != UpdateType::none && *t != UpdateType::older) {
+            ++outdated;
+            ++by_type[*t];
+        }
+        vulnerable += r.vulnerabilities && !r.vulnerabilities->empty();
+        yanked += r.summary.pin_yanked;
+        errors += r.error.has_value();
+        if (r.summary.libyears && !r.listing_error) libyears += *r.summary.libyears;
+    }
+    w.key("summary").begin_object();
+    w.field("packages", static_cast<std::int64_t>(rows.size()));
+    w.field("outdated", outdated);
+    for (auto t : {UpdateType::major, UpdateType::minor, UpdateType::patch, UpdateType::prerelease})
+        w.field(to_string(t), by_type[t]);
+    w.field("vulnerable", vulnerable);
+    w.field("yanked", yanked);
+    w.field("errors", errors);
+    w.key("libyears").number(std::round(libyears * 1000) / 1000);
+    w.end_object();
+}
+
 void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
                 std::vector<SourceColumn> const& columns) {
     JsonWriter w;
@@ -314,6 +374,12 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
     for (auto const& r : rows) {
         w.begin_object();
         w.field("name", r.sub.name);
+        w.field("project", r.sub.project);
+        w.key("direct");
+        if (r.sub.direct)
+            w.boolean(*r.sub.direct);
+        else
+            w.null();
         w.field("file", r.sub.file);
         w.field("line", r.sub.line);
         w.field("specifier", r.sub.specifier);
@@ -340,8 +406,9 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.boolean(r.summary.pin_found);
         else
             w.null();
-        // Live advisories against the pinned version; null without a pin or when they could not
-        // be read (the reason is in `error`).
+        // Live advisories against the pinned version; null without a pin, when they could not
+        // be read (the reason is in `advisories_error`) or were not asked for
+        // (`advisories_withheld`: a private name, advisories off).
         w.key("vulnerabilities");
         if (r.vulnerabilities) {
             w.begin_array();
@@ -359,6 +426,8 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
         } else {
             w.null();
         }
+        w.field("advisories_error", r.advisories_error);
+        w.field("advisories_withheld", r.advisories_withheld);
         // Whether the newest of `newer` declares a Requires-Python that excludes the target
         // Python (null: nothing newer, or no Requires-Python published).
         w.key("drops_python");
@@ -368,6 +437,23 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             w.null();
         w.field("requires_python", r.summary.drops_requires_python);
         w.field("newest_for_python", r.summary.newest_for_python);
+        // What the index says about the project (PEP 792): {"status", "reason"}, "active"
+        // when it says nothing; null when the listing could not be read.
+        w.key("project_status");
+        if (r.project_status)
+            w.begin_object()
+                .field("status", r.project_status->status)
+                .field("reason", r.project_status->reason)
+                .end_object();
+        else
+            w.null();
+        // Libyears (libyear.com): years between the pinned release's upload and the latest's
+        // (null: no pin, or no upload times to tell by).
+        w.key("libyears");
+        if (r.summary.libyears && !r.listing_error)
+            w.number(std::round(*r.summary.libyears * 1000) / 1000);
+        else
+            w.null();
         w.field("error", r.error);
         for (std::size_t c = 0; c < columns.size(); ++c) {
             w.key(columns[c].source->kind());
@@ -396,6 +482,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             .field("message", e.message)
             .end_object();
     w.end_array();
+    write_json_summary(w, rows);
     w.end_object();
     out << w.str() << '\n';
 }
@@ -403,6 +490,7 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
 // The VULN cell: advisory ids (CVE aliases beside them), "-" for none, "?" when unknown.
 std::string vuln_cell(Row const& r) {
     if (!r.sub.pinned || (!r.listing_error && !r.summary.pin_found)) return "-";
+    if (r.advisories_withheld) return "-";
     if (!r.vulnerabilities) return "?";
     if (r.vulnerabilities->empty()) return "none";
     std::string out;
@@ -496,6 +584,20 @@ std::string summary_line(std::vector<Row> const& rows) {
            n(yanked, "yanked pin", "yanked pins") + ", " + n(errors, "error", "errors");
 }
 
+// The NOTES cell's word on a project the index marks (PEP 792): "QUARANTINED by the index
+// (reason)", "archived (reason)", "deprecated", "marked 'x' by the index"; "" when active.
+std::string project_status_note(Row const& r) {
+    if (!r.project_status || r.project_status->active()) return "";
+    auto const& st = *r.project_status;
+    std::string out = st.quarantined()          ? "QUARANTINED by the index"
+                      : st.status == "archived" ? "archived on the index"
+                      : st.status == "deprecated"
+                          ? "deprecated on the index"
+                          : "marked '" + sanitize_text(st.status) + "' by the index";
+    if (st.reason) out += " (" + sanitize_text(*st.reason) + ")";
+    return out;
+}
+
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
                 std::optional<std::string> const& python,
                 std::vector<SourceColumn> const& columns) {
@@ -506,6 +608,14 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
     for (auto const& r : rows) {
         std::string notes;
         if (r.error) notes = "error: " + sanitize_text(*r.error);
+        if (auto const status = project_status_note(r); !status.empty())
+            notes += std::string(notes.empty() ? "" : "; ") + status;
+        if (r.advisories_error)
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "advisories not read: " + sanitize_text(*r.advisories_error);
+        if (r.advisories_withheld)
+            notes += std::string(notes.empty() ? "" : "; ") +
+                     "advisories: " + sanitize_text(*r.advisories_withheld);
         for (auto const& c : r.cells)
             if (!c.notes.empty()) notes += std::string(notes.empty() ? "" : "; ") + c.notes;
         if (r.vulnerabilities)
@@ -545,7 +655,12 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
         } else if (r.sub.pinned && !r.listing_error) {
             newer = "up to date";
         }
-        cells.push_back({r.sub.name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
+        // A project's own pin says whose it is ("requests (api)"); the default project's reads
+        // as it always did.
+        std::string const name = r.sub.project == config::kDefaultProject
+                                     ? r.sub.name
+                                     : r.sub.name + " (" + r.sub.project + ")";
+        cells.push_back({name, r.sub.specifier.empty() ? "*" : r.sub.specifier,
                          r.summary.latest.value_or("-"), newer.empty() ? "-" : newer, vuln_cell(r),
                          notes});
         for (auto const& c : r.cells)
@@ -609,7 +724,8 @@ CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
 // Stage 3: every subscription polled once, a progress bar meanwhile, and a word on stderr when
 // a server asks to wait (GitHub's quota spent).
 void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
-              std::vector<StoredSubscription> subs, bool progress_bar, std::ostream& err) {
+              std::vector<StoredSubscription> subs, bool progress_bar, std::ostream& err,
+              std::function<asio::awaitable<void>()> then) {
     Progress progress(subs.size(), progress_bar);
     std::optional<UnixTime> told_wait;
     scheduler.on_polled = [&](StoredSubscription const& s, PollOutcome const& outcome) {
@@ -629,7 +745,11 @@ void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
         err << "pinwatch check: " << sanitize_text(s.sub.name) << ": " << sanitize_text(what)
             << '\n';
     };
-    asio::co_spawn(io, scheduler.poll_each_once(std::move(subs)), [&](std::exception_ptr) {
+    auto all = [&](std::vector<StoredSubscription> subs) -> asio::awaitable<void> {
+        co_await scheduler.poll_each_once(std::move(subs));
+        if (then) co_await then();
+    };
+    asio::co_spawn(io, all(std::move(subs)), [&](std::exception_ptr) {
         // Every poll is done: idle keep-alive connections must not keep the loop alive.
         client.shutdown();
         io.stop();
@@ -639,7 +759,8 @@ void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
 
 // One requirement's row: its listing, its advisories, and the cells of the other sources.
 Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscription const& sub,
-             std::optional<std::string> const& python, bool& package_errors) {
+             std::optional<std::string> const& python, AdvisorySettings const& advisories,
+             bool& package_errors) {
     auto s = store.subscription(plan.ids[i]);
     Row row;
     row.sub = sub;
@@ -650,15 +771,21 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
         row.listing_error = true;
         package_errors = true;
     }
+    // As stored by the last poll that read a listing (this one, or an earlier one when the
+    // state file is kept and the page answered 304).
+    if (!row.listing_error) row.project_status = s->project_status;
     // A pin the index does not list has no advisories to read (pin_on_index says so).
     if (row.sub.pinned && !row.listing_error && row.summary.pin_found) {
-        // This poll read the pin's advisories (or got a 304 for the reading stored).
-        if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked) {
+        // This check read the pin's advisories (or got a 304 for the reading stored). Advisories
+        // that cannot be read are no error of the package: its releases are judged all the same.
+        if (advisories.from == AdvisorySettings::From::none)
+            row.advisories_withheld = "off (--advisories none)";
+        else if (PrivateNames(advisories.private_names).matches(row.sub.name))
+            row.advisories_withheld = kPrivateReason;
+        else if (s->vulns.version == row.sub.pinned && !s->vulns.error && s->vulns.checked)
             row.vulnerabilities = s->vulns.live;
-        } else {
-            row.error = s->vulns.error.value_or("vulnerabilities: not read");
-            package_errors = true;
-        }
+        else
+            row.advisories_error = s->vulns.error.value_or("vulnerabilities: not read");
     }
     for (auto const& c : plan.columns) {
         std::optional<StoredSubscription> own;
@@ -674,7 +801,8 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
 }
 
 void print_stats(net::Client const& client, std::size_t packages,
-                 std::chrono::steady_clock::time_point started, std::ostream& err) {
+                 std::chrono::steady_clock::time_point started,
+                 std::optional<AdvisoryRoundResult> const& advisories, std::ostream& err) {
     auto const st = client.stats();
     auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
@@ -682,6 +810,10 @@ void print_stats(net::Client const& client, std::size_t packages,
         << st.connections_opened << " connections (" << st.connections_reused << " reuses), "
         << st.bytes_received << " bytes received, " << st.bytes_sent << " bytes sent, "
         << ms.count() << " ms polling\n";
+    if (advisories)
+        err << "pinwatch: advisories: " << advisories->pins << " pins, "
+            << advisories->batches + advisories->records << " requests (" << advisories->batches
+            << " batch, " << advisories->records << " records)\n";
 }
 
 } // namespace
@@ -701,6 +833,41 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     // Problems are in the output already (table or JSON); the log would only repeat them.
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
+    // The files to read: every project of a config as the daemon would load it, or the
+    // command line's.
+    std::vector<LoadOptions> projects;
+    std::optional<config::Config> cfg;
+    if (o.config) {
+        // Every project as the daemon would load it: its files, index, Python and rules, with
+        // the command line's --index-url, --python-version and --pre over them.
+        auto read = load_config(*o.config);
+        if (!read) {
+            for (auto const& e : read.error())
+                err << sanitize_text(e.str()) << '\n';
+            return 2;
+        }
+        cfg = std::move(*read);
+        projects = project_load_options(*cfg);
+        if (o.project) {
+            std::erase_if(projects, [&](LoadOptions const& p) { return p.project != *o.project; });
+            if (projects.empty()) {
+                std::string names;
+                for (auto const& p : config::all_projects(*cfg))
+                    names += (names.empty() ? "" : ", ") + p.name;
+                err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
+                    << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
+                return 2;
+            }
+        }
+        for (auto& p : projects) {
+            if (o.load.index_url) p.index_url = o.load.index_url;
+            if (o.load.python_version) p.python_version = o.load.python_version;
+            p.pre = p.pre || o.load.pre;
+        }
+    } else {
+        projects.push_back(o.load);
+    }
+
     asio::io_context io;
     net::ClientOptions copts;
     copts.extra_ca_file = o.ca_file;
@@ -714,21 +881,35 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    // Files that live elsewhere are fetched once, before anything is read (no state is kept).
+    // Files that live elsewhere (any project's) are fetched once, before anything is read (no
+    // state is kept).
+    std::vector<std::string> entries;
+    for (auto const& p : projects)
+        for (auto const& f : p.requirements)
+            if (config::is_remote_file(f) &&
+                std::find(entries.begin(), entries.end(), f) == entries.end())
+                entries.push_back(f);
     std::unique_ptr<RemoteFiles> remote;
-    if (std::any_of(o.load.requirements.begin(), o.load.requirements.end(),
-                    [](std::string const& f) { return config::is_remote_file(f); })) {
+    if (!entries.empty()) {
         RemoteFilesOptions ropts;
+        // A config's [github] api_url and token; the command line's over them.
+        if (cfg) ropts.github = github_file_access(*cfg);
         if (auto api = o.source_flags.find("--github-api-url"); api != o.source_flags.end())
             ropts.github.api_url = api->second;
         if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
-        remote =
-            std::make_unique<RemoteFiles>(*client, std::move(ropts), o.load.requirements, nullptr);
-        o.load.read_remote = remote->reader();
-        fetch_remote_files(io, *remote, o.load);
+        remote = std::make_unique<RemoteFiles>(*client, std::move(ropts), entries, nullptr);
+        for (auto& p : projects)
+            p.read_remote = remote->reader();
+        fetch_remote_files(io, *remote, projects);
     }
 
-    auto loaded = load_requirements(o.load);
+    LoadedRequirements loaded;
+    if (o.config) {
+        loaded = load_projects(projects);
+        if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
+    } else {
+        loaded = load_requirements(projects.front());
+    }
     for (auto const& e : loaded.errors)
         err << sanitize_text(e.str()) << '\n';
     if (loaded.unreadable) return 2;
@@ -742,6 +923,14 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
     }
     auto const sources = build_sources(o, err);
     if (!sources) return 2;
+    SourceSetup advisory_setup;
+    advisory_setup.mode = SourceSetup::Mode::check;
+    advisory_setup.flags = o.source_flags;
+    auto const advisories = advisory_settings(advisory_setup);
+    // Names that leave the box for an advisory service are said once, with how to keep them.
+    if (auto told = advisory_disclosure(loaded.subscriptions, advisories,
+                                        "pass --private NAME|GLOB (repeatable)"))
+        err << "pinwatch check: " << *told << '\n';
     PollerOptions popts;
     popts.keep_schedule = true; // a daemon may own this state file: never move its polls
     auto const python =
@@ -759,14 +948,27 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     auto plan = subscribe(*store, *sources, loaded, unix_now());
     auto const started = std::chrono::steady_clock::now();
+    // Then the pins' advisories, from the advisory source in batches (OSV), when it runs.
+    std::optional<AdvisoryRoundResult> round;
+    auto read_pins_advisories = [&]() -> asio::awaitable<void> {
+        auto const* source = sources->advisories();
+        if (!source) co_return;
+        std::vector<StoredSubscription> pins;
+        for (auto id : plan.ids)
+            if (auto s = store->subscription(id)) pins.push_back(std::move(*s));
+        round = co_await read_advisories(*client, *store, *source,
+                                         PrivateNames(advisories.private_names), std::move(pins),
+                                         Router(store->routes()), unix_now());
+    };
     poll_all(io, *client, scheduler, std::move(plan.subscriptions),
-             !o.quiet && stderr_is_terminal(), err);
-    if (o.stats) print_stats(*client, plan.ids.size(), started, err);
+             !o.quiet && stderr_is_terminal(), err, read_pins_advisories);
+    if (o.stats) print_stats(*client, plan.ids.size(), started, round, err);
 
     std::vector<Row> rows;
     bool package_errors = false;
     for (std::size_t i = 0; i < plan.ids.size(); ++i)
-        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], python, package_errors));
+        rows.push_back(
+            make_row(*store, plan, i, loaded.subscriptions[i], python, advisories, package_errors));
     if (o.json)
         write_json(out, rows, loaded, plan.columns);
     else
@@ -777,6 +979,10 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
     if (matched) return 1;
     if (package_errors || !loaded.errors.empty()) return 3;
+    // Advisories that could not be read fail the check only where it asks for certainty.
+    if (o.fail_on.count("vulnerable"))
+        for (auto const& r : rows)
+            if (r.advisories_error) return 3;
     return 0;
 }
 

@@ -17,5 +17,6 @@ int run_status(Args const& args, std::ostream& out, std::ostream& err);
 int run_notify_test(Args const& args, std::ostream& out, std::ostream& err);
 int run_config_check(Args const& args, std::ostream& out, std::ostream& err);
 int run_evaluate(Args const& args, std::ostream& out, std::ostream& err);
+int run_report(Args const& args, std::ostream& out, std::ostream& err);
 
 } // namespace pinwatch::cli

@@ -3,7 +3,9 @@
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/text.hpp"
+#include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
+#include "watcher/daemon.hpp"
 
 #include <cstdlib>
 #include <ostream>
@@ -69,6 +71,16 @@ int run_config_check(Args const& args, std::ostream& out, std::ostream& err) {
         return 1;
     }
     auto const& c = *checked.config;
+    {
+        // Which names the daemon would send to the advisory service, said once.
+        watcher::SourceSetup setup;
+        setup.config = &c;
+        auto const loaded = watcher::load_projects(watcher::project_load_options(c));
+        if (auto told = watcher::advisory_disclosure(
+                loaded.subscriptions, watcher::advisory_settings(setup),
+                "list it in [advisories] private (names or globs)"))
+            err << "note: " << *told << '\n';
+    }
     out << sanitize_text(path) << ": ok: " << c.requirements.size() << " requirements file(s), "
         << c.pyproject.size() << " pyproject file(s), " << c.notifiers.size() + (c.console ? 1 : 0)
         << " notifier(s)"

@@ -322,7 +322,7 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
         remote = std::make_unique<watcher::RemoteFiles>(*client, std::move(ropts), lo.requirements,
                                                         nullptr);
         lo.read_remote = remote->reader();
-        fetch_remote_files(io, *remote, lo);
+        fetch_remote_files(io, *remote, {lo});
     }
     auto read = watcher::read_requirements(lo);
     auto& entries = read.entries;

@@ -36,9 +36,19 @@ constexpr char const* kEvaluateUsage =
     R"(usage: pinwatch evaluate NAME... | -r FILE [options]
 
 The health of each package: age, releases in the last 12 months and the median days between
-them, days since the last release, open issues and pull requests, median days to merge a pull
-request and to close an issue (the last 100 of each), owner type, archived; and a verdict
+them, days since the last release (from PyPI); open issues and pull requests, median days to
+merge a pull request and to close an issue, owner type, archived (from GitHub); and a verdict
 (healthy / watch / risky) with the reasons for it.
+
+Which closed items are measured: the 100 pull requests closed most recently (the median is
+over the merged ones among them) and the 100 issues closed most recently (pull requests left
+out), by the time they were closed, not last updated: a comment on an old item does not move
+it. GitHub cannot sort by closing time, so pages sorted by last update are read until no later
+item can be among those 100, at most 5 pages (500 items) of each.
+
+When GitHub cannot be read (no repository found, a 404, a rate limit, no answer), PyPI's
+figures and a verdict from them are still given, with GitHub's figures null (`-`) and the
+reason (`github_error` in JSON).
 
   -r, --requirement FILE   evaluate every requirement of this file (repeatable)
       --index-url URL      Simple API root whose JSON API to read (default: -i in the files,
@@ -49,8 +59,9 @@ request and to close an issue (the last 100 of each), owner type, archived; and 
       --timeout SECONDS    deadline of each request (default 30)
 
 The GitHub token is read from $GITHUB_TOKEN (without one, GitHub allows 60 requests an hour,
-and each package costs 4).
-exit status: 0 every package evaluated, 2 usage error, 3 some could not be
+and each package costs 4 to 12).
+exit status: 0 every package has a verdict (GitHub's figures may be missing: see the
+reasons), 2 usage error, 3 some package has none (PyPI could not be read)
 )";
 
 struct Options {
@@ -66,8 +77,10 @@ struct Evaluation {
     std::string name;
     health::Facts facts;
     health::Judgement judgement;
-    bool judged = false; // every fact was read
-    std::optional<std::string> error;
+    bool judged = false; // PyPI's figures were read (GitHub's perhaps not: github_error)
+    std::optional<std::string> error; // PyPI could not be read: no figures, no verdict
+    // Why GitHub's figures are missing (no repository found, a 404, a rate limit, no answer).
+    std::optional<std::string> github_error;
 };
 
 std::string json_root(std::string const& index_url) {
@@ -80,6 +93,9 @@ std::string json_root(std::string const& index_url) {
         return root.substr(0, root.size() - kSimple.size()) + "pypi/";
     return "";
 }
+
+// Pages of closed pull requests (and of closed issues) read at most per package.
+constexpr int kClosedPages = 5;
 
 class Evaluator {
   public:
@@ -120,12 +136,21 @@ class Evaluator {
         }
         health::release_facts(*project, now, ev.facts);
         auto const found = github_detail::discover(project->project_urls, project->home_page);
-        if (found.repo) {
-            if (auto e = co_await github(*found.repo, ev.facts)) {
-                // Half the facts judge nothing: say what failed, give no verdict.
-                ev.error = "github: " + *e;
-                co_return ev;
-            }
+        if (!found.repo) {
+            ev.github_error = "no GitHub repository found in the project's URLs";
+        } else if (auto e = co_await github(*found.repo, ev.facts)) {
+            // GitHub could not be read: its facts are unknown (null), the PyPI figures stand
+            // and the verdict is judged from them, saying so.
+            auto const repo = ev.facts.repo.value_or(*found.repo);
+            health::Facts pypi_only;
+            pypi_only.first_release = ev.facts.first_release;
+            pypi_only.last_release = ev.facts.last_release;
+            pypi_only.releases_last_12_months = ev.facts.releases_last_12_months;
+            pypi_only.median_days_between_releases = ev.facts.median_days_between_releases;
+            pypi_only.repo = repo;
+            pypi_only.github_error = *e;
+            ev.facts = std::move(pypi_only);
+            ev.github_error = *e;
         }
         ev.judgement = health::judge(ev.facts, now);
         ev.judged = true;
@@ -168,17 +193,31 @@ class Evaluator {
         // open_issues_count counts pull requests too.
         f.open_issues =
             std::max<std::int64_t>(0, facts->open_issues - f.open_pull_requests.value_or(0));
-        auto merged = co_await get("repos/" + *f.repo +
-                                   "/pulls?state=closed&sort=updated&direction=desc&per_page=100");
-        if (!merged) co_return merged.error();
-        if (auto days = health::merge_days(merged->body))
-            f.median_days_to_merge = health::median(*days);
-        auto closed = co_await get("repos/" + *f.repo +
-                                   "/issues?state=closed&sort=updated&direction=desc&per_page=100");
-        if (!closed) co_return closed.error();
-        if (auto days = health::close_days(closed->body))
-            f.median_days_to_close = health::median(*days);
+        // Closed pull requests and issues in the order they were closed (see recently_closed).
+        auto pulls = co_await recently_closed(*f.repo, "pulls", false);
+        if (!pulls) co_return pulls.error();
+        f.median_days_to_merge = health::median_days_to_merge(*pulls);
+        auto issues = co_await recently_closed(*f.repo, "issues", true);
+        if (!issues) co_return issues.error();
+        f.median_days_to_close = health::median_days_to_close(*issues);
         co_return std::nullopt;
+    }
+
+    // The 100 pull requests (or issues, pull requests left out) closed most recently. GitHub
+    // cannot sort by closing time, and sorting by `updated` lets a bot's comment on an old
+    // item move it: pages sorted by `updated` are read until no later item can be among the
+    // 100 closed last (health::RecentlyClosed), at most kClosedPages of them.
+    asio::awaitable<Result<std::vector<health::ClosedItem>, std::string>>
+    recently_closed(std::string const& repo, char const* endpoint, bool issues_only) {
+        health::RecentlyClosed closed(issues_only);
+        for (int page = 1; page <= kClosedPages && !closed.complete(); ++page) {
+            auto r = co_await get("repos/" + repo + "/" + endpoint +
+                                  "?state=closed&sort=updated&direction=desc&per_page=100&page=" +
+                                  std::to_string(page));
+            if (!r) co_return fail(r.error());
+            if (auto added = closed.add_page(r->body); !added) co_return fail(added.error());
+        }
+        co_return closed.newest();
     }
 
     net::Client& client_;
@@ -298,6 +337,7 @@ void write_json(std::ostream& out, std::vector<Evaluation> const& all, UnixTime 
             w.string(r);
         w.end_array();
         w.field("error", e.error);
+        w.field("github_error", e.github_error);
         w.end_object();
     }
     w.end_array().end_object();

@@ -21,6 +21,8 @@ commands:
           SIGHUP re-reads the config, SIGTERM stops; Type=notify under systemd
   status  [--state FILE | --config FILE]
           what the state file holds: packages, last polls, errors, outbox
+  report  --html FILE [--state FILE | --config FILE]
+          the dashboard's overview as one self-contained HTML file (a CI artifact)
   notify-test  --config FILE [--notifier NAME]
           send one test event through each notifier and say whether it arrived
   config-check [--config FILE]
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
     if (command == "config-check") return run_config_check(args, std::cout, std::cerr);
     if (command == "notify-test") return run_notify_test(args, std::cout, std::cerr);
     if (command == "evaluate") return run_evaluate(args, std::cout, std::cerr);
+    if (command == "report") return run_report(args, std::cout, std::cerr);
     std::cerr << "pinwatch: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
 }

@@ -72,30 +72,35 @@ struct Service::Impl {
         return o;
     }
 
-    // /metrics and /healthz, answered from whichever Daemon runs now.
+    // /metrics, /healthz and the dashboard, answered from whichever Daemon runs now.
     std::unique_ptr<net::Server> serve(config::MetricsConfig const& m) {
         auto s = std::make_unique<net::Server>(
             io.get_executor(), m.host, m.port,
             [this](std::string_view target) { return answer(target); });
         auto const host = m.host.find(':') == std::string::npos ? m.host : "[" + m.host + "]";
-        spdlog::info("metrics on http://{}:{}/metrics and /healthz", host, s->port());
+        spdlog::info("metrics on http://{}:{}/metrics and /healthz{}", host, s->port(),
+                     m.dashboard ? ", the dashboard on /" : "");
         return s;
     }
 
     net::ServerReply answer(std::string_view target) {
         auto const path = target.substr(0, target.find('?'));
         auto const now = watcher::unix_now();
-        if (!daemon) return {503, "text/plain; charset=utf-8", "reloading\n"};
+        if (!daemon) return {503, "text/plain; charset=utf-8", "reloading\n", {}};
         if (path == "/metrics")
-            return {200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.render(now, daemon->outbox_queues())};
+            return {200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.render(now, daemon->outbox_queues()),
+                    {}};
         if (path == "/healthz") {
             watcher::HealthLimits limits;
             if (current.metrics) limits.outbox_stale = current.metrics->outbox_stale;
             auto h = metrics.health(now, daemon->outbox_queues(), limits);
-            return {h.ok ? 200 : 503, "text/plain; charset=utf-8", std::move(h.text)};
+            return {h.ok ? 200 : 503, "text/plain; charset=utf-8", std::move(h.text), {}};
         }
-        return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n"};
+        if (current.metrics && current.metrics->dashboard)
+            if (auto page = daemon->dashboard(target, now)) return std::move(*page);
+        return {404, "text/plain; charset=utf-8", "not found: try /metrics or /healthz\n", {}};
     }
 
     void finish() {

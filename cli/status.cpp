@@ -20,6 +20,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <unistd.h>
 #include <variant>
 
@@ -233,6 +234,14 @@ std::vector<std::string> package_row(StateStore& store, StoredSubscription const
     }
     if (s.sub.pinned && s.vulns.error)
         status += " (advisories not read: " + sanitize_text(*s.vulns.error) + ")";
+    // What the index says about the project (PEP 792), when it is not simply active.
+    if (s.project_status && !s.project_status->active()) {
+        auto const& ps = *s.project_status;
+        status += ps.quarantined() ? " (QUARANTINED by the index"
+                                   : " (" + sanitize_text(ps.status) + " on the index";
+        if (ps.reason) status += ": " + sanitize_text(*ps.reason);
+        status += ")";
+    }
     std::size_t held = 0;
     for (auto const& r : releases)
         held += r.held ? 1 : 0;
@@ -293,8 +302,9 @@ std::string write_subscriptions(std::ostream& out, StateStore& store, bool all, 
     if (sources)
         for (auto const* source : sources->all())
             if (auto table = source->status_table()) own.push_back({source, *table, {}});
-    std::vector<std::vector<std::string>> rows;
-    rows.push_back({"PACKAGE", "REQUIRED", "LATEST", "RELEASES", "LAST POLL", "NEXT", "STATUS"});
+    // One package table per project ("default" first); a state file with no other project
+    // prints one table, as it always did.
+    std::map<std::string, std::vector<std::vector<std::string>>> by_project;
     std::size_t packages = 0;
     for (auto const& s : store.subscriptions(!all)) {
         auto const t = std::find_if(own.begin(), own.end(), [&](SourceTableRows const& o) {
@@ -307,9 +317,37 @@ std::string write_subscriptions(std::ostream& out, StateStore& store, bool all, 
             continue;
         }
         ++packages;
-        rows.push_back(package_row(store, s, now));
+        by_project[s.sub.project].push_back(package_row(store, s, now));
     }
-    write_table(out, rows);
+    std::vector<std::string> const headers = {"PACKAGE",   "REQUIRED", "LATEST", "RELEASES",
+                                              "LAST POLL", "NEXT",     "STATUS"};
+    bool const named =
+        by_project.size() > 1 || (by_project.size() == 1 && by_project.begin()->first != "default");
+    if (!named) {
+        std::vector<std::vector<std::string>> rows{headers};
+        for (auto& [project, list] : by_project)
+            rows.insert(rows.end(), list.begin(), list.end());
+        write_table(out, rows);
+    }
+    auto const one_project = [&](std::string const& project) {
+        auto const it = by_project.find(project);
+        if (it == by_project.end()) return;
+        out << "project " << sanitize_text(project) << " (" << it->second.size()
+            << " package(s)):\n";
+        std::vector<std::vector<std::string>> rows{headers};
+        rows.insert(rows.end(), it->second.begin(), it->second.end());
+        write_table(out, rows);
+    };
+    if (named) {
+        bool first = true;
+        one_project("default");
+        for (auto const& [project, list] : by_project) {
+            if (project == "default") continue;
+            if (!first || by_project.count("default")) out << "\n";
+            first = false;
+            one_project(project);
+        }
+    }
     std::string counts = std::to_string(packages) + " package(s)";
     for (auto& t : own) {
         if (t.rows.empty()) continue;

@@ -119,7 +119,7 @@ void write_table(std::ostream& out, std::vector<std::vector<std::string>> const&
 }
 
 void fetch_remote_files(boost::asio::io_context& io, watcher::RemoteFiles& files,
-                        watcher::LoadOptions const& load) {
+                        std::vector<watcher::LoadOptions> const& load) {
     auto fetch = [&]() -> boost::asio::awaitable<void> {
         (void)co_await files.refresh(load, watcher::unix_now());
     };

@@ -167,6 +167,61 @@ void notifier_changes(Config const& before, Config const& after, std::vector<std
             out.push_back("notifier " + sanitize_text(n.name) + " (" + n.type + ") removed");
 }
 
+std::string notifiers_text(std::optional<std::vector<std::string>> const& names) {
+    return names ? join(*names, "none") : std::string("every notifier");
+}
+
+ProjectConfig const* find_project(std::vector<ProjectConfig> const& list, std::string const& name) {
+    auto const it = std::find_if(list.begin(), list.end(),
+                                 [&](ProjectConfig const& p) { return p.name == name; });
+    return it == list.end() ? nullptr : &*it;
+}
+
+// [projects.<name>]: added, removed, or what changed in one (files, routing, transitive, ...).
+void project_changes(Config const& before, Config const& after, std::vector<std::string>& out) {
+    if (before.files_interval != after.files_interval)
+        out.push_back("[projects] files_interval " + seconds(after.files_interval) + " (was " +
+                      seconds(before.files_interval) + ")");
+    for (auto const& p : after.projects) {
+        std::string const where = "project " + sanitize_text(p.name) + ": ";
+        auto const* old = find_project(before.projects, p.name);
+        if (!old) {
+            out.push_back("project " + sanitize_text(p.name) + " added (" +
+                          std::to_string(p.files.size()) + " file(s))");
+            continue;
+        }
+        if (old->files != p.files)
+            out.push_back(where + "files " + file_changes(old->files, p.files));
+        if (old->notifiers != p.notifiers)
+            out.push_back(where + "notifiers " + notifiers_text(p.notifiers) + " (was " +
+                          notifiers_text(old->notifiers) + ")");
+        if (old->transitive != p.transitive)
+            out.push_back(where + "transitive " + model::to_string(p.transitive) + " (was " +
+                          model::to_string(old->transitive) + ")");
+        if (old->python_version != p.python_version)
+            out.push_back(where + "python_version " +
+                          sanitize_text(p.python_version.value_or("global")) + " (was " +
+                          sanitize_text(old->python_version.value_or("global")) + ")");
+        if (old->index_url != p.index_url) out.push_back(where + "index_url changed");
+        for (auto const& [name, rules] : p.packages) {
+            auto const it = old->packages.find(name);
+            std::string const table =
+                "[projects." + sanitize_text(p.name) + ".packages." + sanitize_text(name) + "] ";
+            if (it == old->packages.end())
+                out.push_back(table + "added");
+            else if (!same_overrides(it->second, rules))
+                rules_changes(table, it->second.over(Rules{}), rules.over(Rules{}), out);
+        }
+        for (auto const& [name, rules] : old->packages)
+            if (!p.packages.count(name))
+                out.push_back("[projects." + sanitize_text(p.name) + ".packages." +
+                              sanitize_text(name) + "] removed");
+    }
+    for (auto const& p : before.projects)
+        if (!find_project(after.projects, p.name))
+            out.push_back("project " + sanitize_text(p.name) + " removed");
+}
+
 } // namespace
 
 std::vector<std::string> config_changes(Config const& before, Config const& after) {
@@ -186,11 +241,9 @@ std::vector<std::string> config_changes(Config const& before, Config const& afte
         out.push_back("failing_after " + std::to_string(after.failing_after) + " (was " +
                       std::to_string(before.failing_after) + ")");
     interval_changes(before, after, out);
-    if (before.files_interval != after.files_interval)
-        out.push_back("[projects] files_interval " + seconds(after.files_interval) + " (was " +
-                      seconds(before.files_interval) + ")");
     rules_changes("", before.rules, after.rules, out);
     package_rule_changes(before, after, out);
+    project_changes(before, after, out);
     notifier_changes(before, after, out);
     if (before.state_keep != after.state_keep)
         out.push_back("[state] keep " + seconds(after.state_keep) + " (was " +

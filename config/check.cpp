@@ -49,6 +49,14 @@ void check_files(Config const& c, std::vector<ConfigError>& errors) {
         check("pyproject", f);
         owned("pyproject", f);
     }
+    // A project's files like the top-level ones; what is fetched from elsewhere (https://,
+    // github:) is not on this disk to check.
+    for (auto const& p : c.projects)
+        for (auto const& f : p.files) {
+            if (is_remote_file(f)) continue;
+            check("projects." + p.name + ".files", f);
+            owned("projects." + p.name + ".files", f);
+        }
     if (c.http.extra_ca_file) check("http.extra_ca_file", *c.http.extra_ca_file);
 }
 

@@ -195,8 +195,10 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
         } else if (key == "outbox_stale") {
             if (auto d = r.duration(v, "metrics.outbox_stale", std::chrono::seconds(60)))
                 m.outbox_stale = *d;
+        } else if (key == "dashboard") {
+            if (auto b = r.boolean(v, "metrics.dashboard")) m.dashboard = *b;
         } else {
-            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale"});
+            r.unknown(v, key, "metrics", {"listen", "allow_remote", "outbox_stale", "dashboard"});
         }
     }
     if (!t->contains("listen")) {
@@ -326,6 +328,25 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
 
 } // namespace
 
+std::vector<ProjectConfig> all_projects(Config const& c) {
+    std::vector<ProjectConfig> out;
+    if (!c.requirements.empty() || !c.pyproject.empty()) {
+        ProjectConfig d;
+        d.name = kDefaultProject;
+        d.files = c.requirements;
+        d.pyproject = c.pyproject;
+        d.python_version = c.python_version;
+        d.index_url = c.index_url;
+        out.push_back(std::move(d));
+    }
+    for (auto p : c.projects) {
+        if (!p.python_version) p.python_version = c.python_version;
+        if (!p.index_url) p.index_url = c.index_url;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
     if (text.empty()) return std::nullopt;
     std::int64_t total = 0;
@@ -369,11 +390,15 @@ std::optional<std::chrono::seconds> parse_duration(std::string const& text) {
 
 namespace {
 
-// [packages.<name>]: per-package rule overrides, in file order.
-void read_packages(Reader& r, toml::node const& node, Config& c) {
+// [packages.<name>] (or [projects.<p>.packages.<name>]: `prefix` "projects.<p>."): per-package
+// rule overrides, in file order.
+void read_package_tables(Reader& r, toml::node const& node, std::string const& prefix,
+                         std::map<std::string, model::RuleOverrides>& packages,
+                         std::map<std::string, int>& lines) {
     auto const* t = node.as_table();
     if (!t) {
-        r.error(node, "key 'packages': expected tables [packages.<name>]");
+        r.error(node,
+                "key '" + prefix + "packages': expected tables [" + prefix + "packages.<name>]");
         return;
     }
     // In file order, so the second spelling of a name is the one reported.
@@ -386,14 +411,14 @@ void read_packages(Reader& r, toml::node const& node, Config& c) {
     std::map<std::string, std::pair<std::string, int>> seen; // normalised -> key, line
     for (auto const& [name, pnp] : tables) {
         auto const& pn = *pnp;
-        std::string const where = "packages." + name;
+        std::string const where = prefix + "packages." + name;
         if (!packaging::is_valid_name(name)) {
             r.error(pn, "[" + where + "]: not a valid project name");
             continue;
         }
         auto const* pt = pn.as_table();
         if (!pt) {
-            r.error(pn, "key '" + where + "': expected a table [packages." + name + "]");
+            r.error(pn, "key '" + where + "': expected a table [" + where + "]");
             continue;
         }
         std::string const normal = packaging::canonicalize_name(name);
@@ -414,8 +439,149 @@ void read_packages(Reader& r, toml::node const& node, Config& c) {
                                 " (expected update_types, pre, min_release_age or "
                                 "ignore)");
         }
-        c.packages[normal] = std::move(o);
-        c.package_lines[normal] = r.line_of(pn);
+        packages[normal] = std::move(o);
+        lines[normal] = r.line_of(pn);
+    }
+}
+
+void read_packages(Reader& r, toml::node const& node, Config& c) {
+    read_package_tables(r, node, "", c.packages, c.package_lines);
+}
+
+// An index URL (global or a project's): http:// or https://.
+std::optional<std::string> read_index_url(Reader& r, toml::node const& node,
+                                          std::string const& key) {
+    auto s = r.string(node, key);
+    if (!s) return std::nullopt;
+    if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) {
+        r.error(node, "key '" + key + "': expected an http:// or https:// URL");
+        return std::nullopt;
+    }
+    return s;
+}
+
+bool valid_project_name(std::string const& name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+    });
+}
+
+// One [projects.<name>] table.
+void read_project(Reader& r, std::string const& name, toml::node const& node, Config& c) {
+    std::string const where = "projects." + name;
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key '" + where + "': expected a table [" + where + "]");
+        return;
+    }
+    if (!valid_project_name(name)) {
+        r.error(node, "key '" + where +
+                          "': not a valid project name (letters, digits, '-', '_' "
+                          "and '.', at most 64)");
+        return;
+    }
+    ProjectConfig p;
+    p.name = name;
+    p.line = r.line_of(node);
+    bool has_files = false;
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        std::string const full = where + "." + key;
+        c.key_lines[full] = r.line_of(v);
+        if (key == "files") {
+            has_files = true;
+            p.files = r.files(v, full);
+        } else if (key == "notifiers") {
+            std::vector<std::string> names;
+            r.strings(v, full,
+                      [&](std::string const& s, toml::node const&) { names.push_back(s); });
+            p.notifiers = std::move(names);
+        } else if (key == "transitive") {
+            if (auto s = r.string(v, full)) {
+                if (auto mode = model::transitive_from_string(*s))
+                    p.transitive = *mode;
+                else
+                    r.error(v, "key '" + full +
+                                   "': expected \"urgent\", \"all\" or \"none\", got '" +
+                                   sanitize_text(*s) + "'" +
+                                   did_you_mean(*s, {"urgent", "all", "none"}));
+            }
+        } else if (key == "python_version") {
+            if (auto s = r.string(v, full)) {
+                if (auto env = with_python_version(fallback_environment(), *s); !env)
+                    r.error(v, "key '" + full + "': " + env.error());
+                else
+                    p.python_version = *s;
+            }
+        } else if (key == "index_url") {
+            p.index_url = read_index_url(r, v, full);
+        } else if (key == "packages") {
+            read_package_tables(r, v, where + ".", p.packages, p.package_lines);
+        } else {
+            r.unknown(
+                v, key, where,
+                {"files", "notifiers", "transitive", "python_version", "index_url", "packages"});
+        }
+    }
+    if (!has_files) {
+        r.error(node, "[" + where +
+                          "]: missing key 'files' (expected a list of requirements, "
+                          "pyproject or lock files)");
+        return;
+    }
+    c.projects.push_back(std::move(p));
+}
+
+// [projects]: `files_interval` and one [projects.<name>] table per project.
+void read_projects(Reader& r, toml::node const& node, Config& c) {
+    auto const* t = node.as_table();
+    if (!t) {
+        r.error(node, "key 'projects': expected tables [projects.<name>]");
+        return;
+    }
+    for (auto const& [k, v] : *t) {
+        std::string const key(k.str());
+        if (key == "files_interval") {
+            c.key_lines["projects.files_interval"] = r.line_of(v);
+            if (auto d = r.duration(v, "projects.files_interval", std::chrono::seconds(10)))
+                c.files_interval = *d;
+        } else if (v.is_table()) {
+            read_project(r, key, v, c);
+        } else {
+            r.unknown(v, key, "projects", {"files_interval"});
+        }
+    }
+}
+
+// Checks that need the whole file: the names a project's `notifiers` lists exist, and no
+// [projects.default] beside the top-level files that form that project.
+void check_projects(Reader& r, Config& c) {
+    std::vector<std::string> known;
+    for (auto const& n : c.notifiers)
+        known.push_back(n.name);
+    bool const named_console = std::find(known.begin(), known.end(), "console") != known.end();
+    if (c.console && !named_console) known.push_back("console");
+    std::vector<std::string_view> const wanted(known.begin(), known.end());
+    std::string list;
+    for (auto const& k : known)
+        list += (list.empty() ? "" : ", ") + k;
+    bool const top_level = !c.requirements.empty() || !c.pyproject.empty();
+    for (auto const& p : c.projects) {
+        std::string const where = "projects." + p.name;
+        if (p.name == kDefaultProject && top_level)
+            r.errors.push_back(
+                {r.path, p.line,
+                 where + ": the top-level 'requirements'/'pyproject' already form the project "
+                         "'default'; name this one differently or move those files into it"});
+        if (!p.notifiers) continue;
+        int const line =
+            c.key_lines.count(where + ".notifiers") ? c.key_lines[where + ".notifiers"] : p.line;
+        for (auto const& n : *p.notifiers)
+            if (std::find(known.begin(), known.end(), n) == known.end())
+                r.errors.push_back({r.path, line,
+                                    where + ".notifiers: no notifier named '" + sanitize_text(n) +
+                                        "'" + did_you_mean(n, wanted) +
+                                        " (configured: " + (list.empty() ? "none" : list) + ")"});
     }
 }
 
@@ -487,24 +653,6 @@ void read_intervals(Reader& r, toml::node const& node, Config& c) {
     }
 }
 
-// [projects]: how often files that live elsewhere are fetched again (`files_interval`).
-void read_projects(Reader& r, toml::node const& node, Config& c) {
-    auto const* t = node.as_table();
-    if (!t) {
-        r.error(node, "key 'projects': expected a table [projects]");
-        return;
-    }
-    for (auto const& [k, v] : *t) {
-        std::string const key(k.str());
-        if (key == "files_interval") {
-            if (auto d = r.duration(v, "projects.files_interval", std::chrono::seconds(1)))
-                c.files_interval = *d;
-        } else {
-            r.unknown(v, key, "projects", {"files_interval"});
-        }
-    }
-}
-
 // The keys a config file takes at its top level, the sources' tables ([github]) included.
 std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
     std::vector<std::string_view> known = {
@@ -540,12 +688,9 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
         if (key == "state") {
             read_state(r, node, c);
         } else if (key == "index_url") {
-            if (auto s = r.string(node, key)) {
-                if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
-                    r.error(node, "key 'index_url': expected an http:// or https:// URL");
-                else
-                    c.index_url = *s;
-            }
+            if (auto s = read_index_url(r, node, key)) c.index_url = *s;
+        } else if (key == "projects") {
+            read_projects(r, node, c);
         } else if (key == "interval") {
             if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
         } else if (key == "jitter") {
@@ -592,8 +737,6 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
                 read_notifier(r, std::string(nk.str()), nn, c, channels);
         } else if (key == "metrics") {
             read_metrics(r, node, c);
-        } else if (key == "projects") {
-            read_projects(r, node, c);
         } else if (key == "console") {
             if (auto b = r.boolean(node, key)) c.console = *b;
         } else if (auto const table = owned.find(key); table != owned.end()) {
@@ -602,14 +745,20 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
             r.unknown(node, key, "", top_level_keys(owned));
         }
     }
-    if (c.requirements.empty() && c.pyproject.empty())
+    if (c.requirements.empty() && c.pyproject.empty() && c.projects.empty())
         r.errors.push_back({path, 0,
                             "requirements: nothing to watch: set 'requirements' (and/or "
-                            "'pyproject') to a list of files"});
+                            "'pyproject') to a list of files, or add [projects.<name>] tables "
+                            "with 'files'"});
+    // toml++ walks tables in key order; people read files top to bottom.
+    std::stable_sort(
+        c.projects.begin(), c.projects.end(),
+        [](ProjectConfig const& a, ProjectConfig const& b) { return a.line < b.line; });
     // toml++ walks tables in key order; people read files top to bottom.
     std::stable_sort(
         c.notifiers.begin(), c.notifiers.end(),
         [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
+    check_projects(r, c);
     std::stable_sort(r.errors.begin(), r.errors.end(),
                      [](ConfigError const& a, ConfigError const& b) {
                          return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);

@@ -91,11 +91,13 @@ struct HttpConfig {
     std::optional<std::string> extra_ca_file;
 };
 
-// [metrics]: the optional listener for /metrics and /healthz (off unless `listen` is set).
+// [metrics]: the optional listener for /metrics, /healthz and the dashboard (off unless
+// `listen` is set).
 struct MetricsConfig {
     std::string host;          // an IP address: "127.0.0.1", "::1"
     std::uint16_t port = 0;    // 0: any free port (the daemon logs which)
     bool allow_remote = false; // a non-loopback `listen` needs this
+    bool dashboard = true;     // serve the dashboard at / and /package/<name>
     // /healthz fails when a notifier without a digest has had an event waiting this long.
     std::chrono::seconds outbox_stale{3600};
 };
@@ -105,6 +107,25 @@ struct MetricsConfig {
 // settings, which Config::tables keeps for it, opaque to everything else.
 using TableRead = std::function<std::any(Reader&, TableNode const&)>;
 using TableReaders = std::map<std::string, TableRead, std::less<>>;
+
+// A `[projects.<name>]` table: the files one project pins in, where its events go, and what
+// it wants told. The top-level `requirements`/`pyproject` form the project named "default".
+struct ProjectConfig {
+    std::string name;
+    std::vector<std::string> files; // read like the top-level `requirements` list
+    // Read as pyproject.toml files: the top-level `pyproject` list (for "default"); a file of a
+    // [projects.<name>] table named pyproject.toml goes here when it is loaded.
+    std::vector<std::string> pyproject;
+    // The notifiers its events go to; nullopt: every notifier.
+    std::optional<std::vector<std::string>> notifiers;
+    model::Transitive transitive = model::Transitive::urgent;
+    std::optional<std::string> python_version; // nullopt: the global one
+    std::optional<std::string> index_url;      // nullopt: the global one
+    // [projects.<name>.packages.<pkg>]: rules for this project only, over the global ones.
+    std::map<std::string, model::RuleOverrides> packages;
+    std::map<std::string, int> package_lines;
+    int line = 0; // where the table starts
+};
 
 struct Config {
     std::string path;                 // the file it was read from
@@ -118,9 +139,6 @@ struct Config {
     // Local paths resolved against the config file's folder; https:// URLs and
     // github:OWNER/REPO/PATH@REF as written (config/remote_file.hpp).
     std::vector<std::string> requirements;
-    // [projects] files_interval: how often files that live elsewhere (https://, github:) are
-    // fetched again (with conditional requests).
-    std::chrono::seconds files_interval{300};
     std::vector<std::string> pyproject;
     std::optional<std::string> python_version;
     bool pre = false;
@@ -145,7 +163,20 @@ struct Config {
     std::chrono::seconds vulnerability_interval{6 * 3600};
     // The owned tables the file has ("github" -> what its TableRead returned).
     std::map<std::string, std::any, std::less<>> tables;
+    // [projects.<name>] tables, in file order (the "default" project is not among them: see
+    // all_projects).
+    std::vector<ProjectConfig> projects;
+    // [projects] files_interval: how often files that live elsewhere (https://, github:) are
+    // fetched again (with conditional requests).
+    std::chrono::seconds files_interval{5 * 60};
 };
+
+// Every project the config watches: "default" (the top-level `requirements` and `pyproject`,
+// with the global python_version and index_url) when it names files, then each
+// [projects.<name>] in file order.
+std::vector<ProjectConfig> all_projects(Config const& config);
+// The name of the project that the top-level `requirements`/`pyproject` form.
+inline constexpr char const* kDefaultProject = "default";
 
 // Everything parsing found: the config as far as it could be read, and every problem in it
 // (sorted by line). `parse_config` is this with the problems turned into a failure.

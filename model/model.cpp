@@ -23,6 +23,7 @@ constexpr std::pair<EventKind, char const*> kEventNames[] = {
     {EventKind::github_release, "github_release"},
     {EventKind::issue_spike, "issue_spike"},
     {EventKind::issue_spike_over, "issue_spike_over"},
+    {EventKind::project_status, "project_status"},
 };
 constexpr std::pair<UpdateType, char const*> kUpdateNames[] = {
     {UpdateType::major, "major"}, {UpdateType::minor, "minor"},
@@ -60,6 +61,24 @@ std::optional<UpdateType> update_type_from_string(std::string_view s) noexcept {
     return std::nullopt;
 }
 
+char const* to_string(Transitive t) noexcept {
+    switch (t) {
+    case Transitive::urgent:
+        return "urgent";
+    case Transitive::all:
+        return "all";
+    case Transitive::none:
+        return "none";
+    }
+    return "urgent";
+}
+
+std::optional<Transitive> transitive_from_string(std::string_view s) noexcept {
+    for (auto t : {Transitive::urgent, Transitive::all, Transitive::none})
+        if (s == to_string(t)) return t;
+    return std::nullopt;
+}
+
 char const* to_string(PollStatus s) noexcept {
     for (auto const& [status, name] : kPollNames)
         if (status == s) return name;
@@ -76,6 +95,18 @@ bool is_urgent(EventKind k) noexcept {
     // What the team runs is unsafe (or was said to be and is not): that cannot wait for a digest.
     return k == EventKind::pinned_yanked || k == EventKind::vulnerability ||
            k == EventKind::vulnerability_withdrawn;
+}
+
+bool is_urgent(Event const& e) noexcept {
+    // PyPI quarantines a project it suspects of malware: the team may be running it.
+    if (e.kind == EventKind::project_status)
+        return e.project_status && e.project_status->quarantined();
+    return is_urgent(e.kind);
+}
+
+bool ProjectStatus::known() const noexcept {
+    return status == "active" || status == "archived" || status == "quarantined" ||
+           status == "deprecated";
 }
 
 namespace {

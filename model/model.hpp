@@ -38,12 +38,23 @@ struct Rules {
     // `ignore` parsed, one entry per rule (nullopt: not a specifier set, never matches); filled
     // by parse_fields with the subscription's other parsed values.
     std::vector<std::optional<packaging::SpecifierSet>> ignore_sets;
+    // Only urgent events are told (a transitive dependency of a project with
+    // `transitive = "urgent"`).
+    bool urgent_only = false;
     // The settings; ignore_sets follows `ignore` and is not compared.
     bool operator==(Rules const& o) const {
         return update_types == o.update_types && pre == o.pre &&
-               min_release_age == o.min_release_age && ignore == o.ignore;
+               min_release_age == o.min_release_age && ignore == o.ignore &&
+               urgent_only == o.urgent_only;
     }
 };
+
+// What a project is told of the packages it only pulls in (`direct == false`): urgent events
+// only (vulnerabilities, a yanked pin, a withdrawn advisory), everything, or nothing (then they
+// are not watched at all).
+enum class Transitive { urgent, all, none };
+char const* to_string(Transitive) noexcept; // "urgent", "all", "none"
+std::optional<Transitive> transitive_from_string(std::string_view) noexcept;
 
 // A `[packages.<name>]` table: each key it sets replaces the global one.
 struct RuleOverrides {
@@ -64,7 +75,13 @@ struct RuleOverrides {
 // keyed by (source, locator): the locator is what the source needs to find the package (for
 // PyPI the project's page on one index), opaque to everything else.
 struct Subscription {
-    std::string source = "pypi";       // which Source polls it
+    std::string source = "pypi"; // which Source polls it
+    // The project that pins it ("default": the top-level `requirements`/`pyproject`). One
+    // package pinned by several projects is one subscription each, polled once together.
+    std::string project = "default";
+    // What the project itself asks for (true), only pulled in by other packages (false), or
+    // not known from the files (nullopt, counted as direct).
+    std::optional<bool> direct;
     std::string locator;               // the source's address of the package
     std::string origin;                // where it is watched, for people (an index URL)
     std::string name;                  // PEP 503 normalised project name
@@ -123,6 +140,14 @@ struct Advisory {
     bool operator==(Advisory const&) const = default;
 };
 
+// An advisory source's record of one advisory as served (OSV's JSON), with the time it last
+// changed upstream: kept in the state file as is, so it is judged again for a new pin.
+struct AdvisoryRecord {
+    std::string id;
+    std::string modified;
+    std::string body;
+};
+
 // What the advisories list of one version said in one poll.
 struct VulnerabilityReading {
     std::string version;                  // the pinned version it was read for
@@ -137,6 +162,20 @@ struct ProjectMetadata {
     std::string summary;
     std::map<std::string, std::string> project_urls; // label -> URL, labels as published
     std::string home_page;
+};
+
+// What the index says about a project (PEP 792 project status markers, Simple API 1.4). A
+// project the index marks nothing for is `active`.
+struct ProjectStatus {
+    // "active" | "archived" | "quarantined" | "deprecated", or a value a later standard may add
+    // (kept as the index sent it, cut short, and treated as not active; see known()).
+    std::string status = "active";
+    std::optional<std::string> reason; // the index's words, untrusted
+    bool active() const noexcept { return status == "active"; }
+    bool quarantined() const noexcept { return status == "quarantined"; }
+    // One of the four values PEP 792 defines.
+    bool known() const noexcept;
+    bool operator==(ProjectStatus const&) const = default;
 };
 
 enum class EventKind; // below
@@ -154,6 +193,8 @@ struct Observation {
     std::optional<std::string> metadata_version; // the release the metadata belongs to
     // The pinned version's advisories, when this poll read them (on their own, longer interval).
     std::optional<VulnerabilityReading> vulnerabilities;
+    // What the index says about the project (PEP 792), read with the listing (ok only).
+    std::optional<ProjectStatus> project_status;
     // What the source keeps between its polls (GitHub: the repository found, ETags per
     // endpoint, known tags, issue counts), opaque to everything else. Stored as is and handed
     // back on the next poll; unset keeps what is stored.
@@ -191,6 +232,8 @@ enum class EventKind {
     github_release,   // a GitHub release (or tag) PyPI has not seen after a grace period
     issue_spike,      // far more new issues in 24 h than the repository's usual rate
     issue_spike_over, // the rate of new issues is back to normal
+    // The index marks the project archived, quarantined, deprecated or active again (PEP 792).
+    project_status,
 };
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::new_release,       EventKind::release_yanked, EventKind::release_unyanked,
@@ -198,9 +241,13 @@ inline constexpr EventKind kAllEventKinds[] = {
     EventKind::package_gone,      EventKind::source_failing, EventKind::source_recovered,
     EventKind::notifier_disabled, EventKind::vulnerability,  EventKind::vulnerability_withdrawn,
     EventKind::github_release,    EventKind::issue_spike,    EventKind::issue_spike_over,
+    EventKind::project_status,
 };
-// Urgent events go out at once, whatever a notifier's digest says.
+// Urgent events go out at once, whatever a notifier's digest says. Most kinds are urgent or
+// not by kind; a project_status event is urgent when it says the project is quarantined.
 bool is_urgent(EventKind) noexcept;
+struct Event;
+bool is_urgent(Event const&) noexcept;
 char const* to_string(EventKind) noexcept;
 std::optional<EventKind> event_kind_from_string(std::string_view) noexcept;
 
@@ -220,9 +267,26 @@ inline std::ostream& operator<<(std::ostream& os, EventKind k) {
 inline std::ostream& operator<<(std::ostream& os, UpdateType t) {
     return os << to_string(t);
 }
+inline std::ostream& operator<<(std::ostream& os, Transitive t) {
+    return os << to_string(t);
+}
 inline std::ostream& operator<<(std::ostream& os, PollStatus s) {
     return os << to_string(s);
 }
+
+// One project an event concerns, with its pin of the package (an event may concern several).
+struct EventProject {
+    std::string name;
+    std::optional<std::string> pinned;
+    std::string specifier;
+    std::string file;
+    std::optional<bool> direct;
+    // new_release: how the release relates to this project's pin, and whether its specifier
+    // allows it (the event's own `update`/`allowed` are the first project's).
+    std::optional<UpdateType> update;
+    std::optional<bool> allowed;
+    bool operator==(EventProject const&) const = default;
+};
 
 struct Event {
     std::string id; // stable across retries; receivers dedupe on it
@@ -249,6 +313,13 @@ struct Event {
     // The release notes another source knows for this version (GitHub's release page), or
     // where to read more about a GitHub event.
     std::optional<std::string> link;
+    // The projects it concerns, one entry per project pinning the package (same package, same
+    // release or advisory: one event, not one per project).
+    std::vector<EventProject> projects;
+    // project_status: what the index says now, and the status it said before (nullopt: never
+    // read before, a first sighting).
+    std::optional<ProjectStatus> project_status;
+    std::optional<std::string> previous_status;
 };
 
 // When a digest notifier sends: at the top of every hour, every day at HH:MM, or every week on

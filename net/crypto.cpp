@@ -21,6 +21,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<char const*>(out), length);
 }
 
+std::string sha256(std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), out, &length, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed"); // only without memory: a bug or worse
+    return std::string(reinterpret_cast<char const*>(out), length);
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

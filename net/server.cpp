@@ -95,6 +95,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             http::response<http::string_body> res;
             res.version(11);
             res.set(http::field::server, "pinwatch");
+            res.set("X-Content-Type-Options", "nosniff");
             res.keep_alive(req.keep_alive());
             if (req.method() != http::verb::get && req.method() != http::verb::head) {
                 res.result(http::status::method_not_allowed);
@@ -106,11 +107,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 try {
                     reply = handler(std::string_view(req.target().data(), req.target().size()));
                 } catch (std::exception const& e) {
-                    reply = {500, "text/plain; charset=utf-8", "internal error\n"};
+                    reply = {500, "text/plain; charset=utf-8", "internal error\n", {}};
                 }
                 res.result(static_cast<unsigned>(reply.status));
                 res.set(http::field::content_type, reply.content_type);
                 res.set(http::field::cache_control, "no-store");
+                for (auto const& [name, value] : reply.headers)
+                    res.set(name, value);
                 res.body() = std::move(reply.body);
             }
             res.prepare_payload();

@@ -1,7 +1,7 @@
-// A small plain-HTTP/1.1 server for the daemon's own endpoints (/metrics, /healthz): GET and
-// HEAD only, small requests, a bounded number of connections, every read and write under a
-// deadline. It answers through a handler and knows nothing of what it serves. Beast stays in
-// the .cpp file.
+// A small plain-HTTP/1.1 server for the daemon's own endpoints (/metrics, /healthz, the
+// dashboard): GET and HEAD only, small requests, a bounded number of connections, every read
+// and write under a deadline. It answers through a handler and knows nothing of what it serves.
+// Beast stays in the .cpp file.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pinwatch::net {
 
@@ -18,6 +20,9 @@ struct ServerReply {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    // More response headers (a Content-Security-Policy). Every answer also says
+    // X-Content-Type-Options: nosniff and Cache-Control: no-store.
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class Server {

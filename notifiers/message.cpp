@@ -302,6 +302,45 @@ Wording word(Event const& e) {
         w.sentence = pkg + ": new GitHub issues are back to their usual rate" + detail;
         w.title = line({name, ours(": new GitHub issues are back to their usual rate")});
         break;
+    case EventKind::project_status: {
+        // PEP 792's statuses, in the index's own word (a status it does not define is quoted,
+        // sanitised, as the index sent it).
+        auto const status = e.project_status.value_or(model::ProjectStatus{});
+        auto const was = e.previous_status ? " (was " + clean(*e.previous_status) + ")" : "";
+        w.detail_label = "Reason";
+        w.detail_fact = "Reason";
+        if (status.active()) {
+            w.severity = Severity::resolved;
+            w.headline = pkg + " active again on the index";
+            w.sentence = pkg + " is active again on the index" + was + detail;
+            w.title = line({name, ours(" is active again on the index" + was)});
+        } else if (status.quarantined()) {
+            w.severity = Severity::critical;
+            w.headline = pkg + " QUARANTINED by the index";
+            w.sentence = pkg + " was quarantined by the index (suspected malware; nothing can " +
+                         "be downloaded from it)" + was + detail;
+            w.title = line({name, ours(" was quarantined by the index" + was)});
+            w.lines.push_back(line(
+                {ours("Indexes quarantine suspected malware; check where it is installed")}, true));
+        } else if (status.status == "archived") {
+            w.headline = pkg + " archived";
+            w.sentence = pkg + " was archived: no new releases are expected" + was + detail;
+            w.title = line({name, ours(" was archived: no new releases are expected" + was)});
+        } else if (status.status == "deprecated") {
+            w.headline = pkg + " deprecated";
+            w.sentence = pkg + " was marked deprecated (obsolete, perhaps replaced)" + was + detail;
+            w.title =
+                line({name, ours(" was marked deprecated (obsolete, perhaps replaced)" + was)});
+        } else {
+            auto const word = "'" + clean(status.status) + "'";
+            w.headline = pkg + " marked " + word + " by the index";
+            w.sentence = pkg + " was marked " + word + " by the index (a status pinwatch does " +
+                         "not know)" + was + detail;
+            w.title = line({name, ours(" was marked "), piece(status.status, Role::phrase),
+                            ours(" by the index" + was)});
+        }
+        break;
+    }
     }
     return w;
 }
@@ -373,6 +412,10 @@ std::vector<Fact> record(Event const& e, Wording const& w) {
             rows.push_back({"Link", clean(link_target(e.advisory->link))});
         if (e.kind == EventKind::vulnerability) rows.push_back({"Fix", fix_text(e)});
     }
+    if (e.project_status) {
+        rows.push_back({"Status", clean(e.project_status->status)});
+        if (e.previous_status) rows.push_back({"Was", clean(*e.previous_status)});
+    }
     if (auto const drops = drops_python_text(e); !drops.empty())
         rows.push_back({"Python", "this release " + drops});
     if (auto const near = alternatives_text(e); !near.empty())
@@ -421,6 +464,22 @@ std::string plain(Line const& l) {
     return out;
 }
 
+std::string pinned_by(Event const& e) {
+    bool const named =
+        std::any_of(e.projects.begin(), e.projects.end(),
+                    [](model::EventProject const& p) { return p.name != "default"; });
+    if (!named) return "";
+    std::string out = "pinned by ";
+    for (std::size_t i = 0; i < e.projects.size(); ++i) {
+        auto const& p = e.projects[i];
+        std::string const pin = p.pinned              ? *p.pinned
+                                : p.specifier.empty() ? std::string("any version")
+                                                      : p.specifier;
+        out += (i ? ", " : "") + p.name + " (" + pin + ")";
+    }
+    return sanitize_text(out);
+}
+
 Message message_for(Event const& e) {
     Wording w = word(e);
     Message m;
@@ -431,9 +490,12 @@ Message message_for(Event const& e) {
     m.headline = std::move(w.headline);
     m.sentence = std::move(w.sentence);
     m.facts = record(e, w);
+    auto const projects = pinned_by(e);
+    if (!projects.empty()) m.facts.insert(m.facts.begin() + 1, Fact{"Projects", projects});
     m.brief.push_back(std::move(w.title));
     for (auto& l : w.lines)
         m.brief.push_back(std::move(l));
+    if (!projects.empty()) m.brief.push_back(line({piece(projects, Role::phrase)}));
     if (!e.detail.empty())
         m.brief.push_back(line({ours(w.detail_label + ": "), piece(e.detail, Role::prose)}));
     for (auto& l : read_more(e)) {

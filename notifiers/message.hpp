@@ -101,6 +101,10 @@ struct Message {
 };
 
 Message message_for(model::Event const& e);
+// "pinned by api (2.31.0), worker (2.32.0)": the projects an event concerns, each with its pin
+// (or its specifier, or "any version"); "" when it concerns only the project "default" (a
+// config without [projects.*] reads as it always did). Sanitised.
+std::string pinned_by(model::Event const& e);
 std::vector<Message> messages_for(std::span<model::Event const> events);
 
 // Words for a list of messages (one delivery).

@@ -183,18 +183,18 @@ std::string describe(char32_t c) {
 
 } // namespace
 
-std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out) {
-    out = VersionScan{};
-    Scanner s(text);
-    std::size_t i = 0;
-    auto const n = s.size();
-    if (n == 0) return ScanError{0, "empty version"};
+namespace {
 
+// Each stage reads its part of the version at `i` (what packaging's VERSION_PATTERN says of it),
+// fills `out` and moves `i` past it; a stage whose part is absent leaves `i` as it was.
+
+// "v"? then the epoch "N!" (optional) and the release numbers "N(.N)*".
+std::optional<ScanError> scan_release(Scanner const& s, std::size_t& i, VersionScan& out) {
+    auto const n = s.size();
     if (letter_matches(s.at(i), 'v')) {
         out.has_v = true;
         ++i;
     }
-
     // Epoch "N!" or the first release number.
     std::size_t j = s.digits_end(i);
     if (j == i)
@@ -214,89 +214,108 @@ std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out
         out.release.push_back(Span{i + 1, j, true});
         i = j;
     }
+    return std::nullopt;
+}
 
-    // Pre-release: [-_.]? (a|b|c|rc|alpha|beta|pre|preview) [-_.]? [0-9]*
-    // Separators are taken greedily; the following parts all have optional separators of their
-    // own, so a greedy take never turns a match into a failure.
-    {
-        std::size_t k = i;
+// Pre-release: [-_.]? (a|b|c|rc|alpha|beta|pre|preview) [-_.]? [0-9]*
+// Separators are taken greedily; the following parts all have optional separators of their
+// own, so a greedy take never turns a match into a failure.
+void scan_pre(Scanner const& s, std::size_t& i, VersionScan& out) {
+    std::size_t k = i;
+    if (is_separator(s.at(k))) ++k;
+    static constexpr std::array<std::string_view, 8> labels{"a",     "b",    "c",   "rc",
+                                                            "alpha", "beta", "pre", "preview"};
+    if (auto len = s.longest_label(k, labels)) {
+        out.pre_label = Span{k, k + len, true};
+        k += len;
         if (is_separator(s.at(k))) ++k;
-        static constexpr std::array<std::string_view, 8> labels{"a",     "b",    "c",   "rc",
-                                                                "alpha", "beta", "pre", "preview"};
-        if (auto len = s.longest_label(k, labels)) {
-            out.pre_label = Span{k, k + len, true};
-            k += len;
-            if (is_separator(s.at(k))) ++k;
-            j = s.digits_end(k);
-            if (j > k) out.pre_number = Span{k, j, true};
-            i = j;
-        }
+        std::size_t const j = s.digits_end(k);
+        if (j > k) out.pre_number = Span{k, j, true};
+        i = j;
     }
+}
 
-    // Post-release: -N | [-_.]? (post|rev|r) [-_.]? [0-9]*
+// Post-release: -N | [-_.]? (post|rev|r) [-_.]? [0-9]*
+void scan_post(Scanner const& s, std::size_t& i, VersionScan& out) {
     if (s.at(i) == '-' && is_digit(s.at(i + 1))) {
-        j = s.digits_end(i + 1);
+        std::size_t const j = s.digits_end(i + 1);
         out.has_post = true;
         out.post_number = Span{i + 1, j, true};
         i = j;
-    } else {
-        std::size_t k = i;
-        if (is_separator(s.at(k))) ++k;
-        static constexpr std::array<std::string_view, 3> labels{"post", "rev", "r"};
-        if (auto len = s.longest_label(k, labels)) {
-            out.has_post = true;
-            out.post_label = Span{k, k + len, true};
-            k += len;
-            if (is_separator(s.at(k))) ++k;
-            j = s.digits_end(k);
-            if (j > k) out.post_number = Span{k, j, true};
-            i = j;
-        }
+        return;
     }
-
-    // Development release: [-_.]? dev [-_.]? [0-9]*
-    {
-        std::size_t k = i;
+    std::size_t k = i;
+    if (is_separator(s.at(k))) ++k;
+    static constexpr std::array<std::string_view, 3> labels{"post", "rev", "r"};
+    if (auto len = s.longest_label(k, labels)) {
+        out.has_post = true;
+        out.post_label = Span{k, k + len, true};
+        k += len;
         if (is_separator(s.at(k))) ++k;
-        if (s.word_at(k, "dev")) {
-            k += 3;
-            out.has_dev = true;
-            if (is_separator(s.at(k))) ++k;
-            j = s.digits_end(k);
-            if (j > k) out.dev_number = Span{k, j, true};
-            i = j;
-        }
+        std::size_t const j = s.digits_end(k);
+        if (j > k) out.post_number = Span{k, j, true};
+        i = j;
     }
+}
 
-    // Local label: + [a-z0-9]+ ([-_.][a-z0-9]+)*
-    if (s.at(i) == '+') {
-        std::size_t k = i + 1;
-        j = k;
+// Development release: [-_.]? dev [-_.]? [0-9]*
+void scan_dev(Scanner const& s, std::size_t& i, VersionScan& out) {
+    std::size_t k = i;
+    if (is_separator(s.at(k))) ++k;
+    if (s.word_at(k, "dev")) {
+        k += 3;
+        out.has_dev = true;
+        if (is_separator(s.at(k))) ++k;
+        std::size_t const j = s.digits_end(k);
+        if (j > k) out.dev_number = Span{k, j, true};
+        i = j;
+    }
+}
+
+// Local label: + [a-z0-9]+ ([-_.][a-z0-9]+)*, which must end the version.
+std::optional<ScanError> scan_local(Scanner const& s, std::size_t& i, VersionScan& out) {
+    auto const n = s.size();
+    if (s.at(i) != '+') return std::nullopt;
+    std::size_t k = i + 1;
+    std::size_t j = k;
+    while (j < n && is_local_char(s.at(j)))
+        ++j;
+    if (j == k)
+        return ScanError{k, k < n ? "local version label must start with a letter or digit, "
+                                    "found " +
+                                        describe(s.at(k))
+                                  : "local version label is empty after '+'"};
+    out.local.push_back(Span{k, j, true});
+    k = j;
+    while (is_separator(s.at(k)) && is_local_char(s.at(k + 1))) {
+        j = k + 1;
         while (j < n && is_local_char(s.at(j)))
             ++j;
-        if (j == k)
-            return ScanError{k, k < n ? "local version label must start with a letter or digit, "
-                                        "found " +
-                                            describe(s.at(k))
-                                      : "local version label is empty after '+'"};
-        out.local.push_back(Span{k, j, true});
+        out.local.push_back(Span{k + 1, j, true});
         k = j;
-        while (is_separator(s.at(k)) && is_local_char(s.at(k + 1))) {
-            j = k + 1;
-            while (j < n && is_local_char(s.at(j)))
-                ++j;
-            out.local.push_back(Span{k + 1, j, true});
-            k = j;
-        }
-        i = k;
-        if (i < n) {
-            if (is_separator(s.at(i)))
-                return ScanError{i,
-                                 "local version label segment is empty after " + describe(s.at(i))};
-            return ScanError{i, "unexpected " + describe(s.at(i)) + " in local version label"};
-        }
     }
+    i = k;
+    if (i < n) {
+        if (is_separator(s.at(i)))
+            return ScanError{i, "local version label segment is empty after " + describe(s.at(i))};
+        return ScanError{i, "unexpected " + describe(s.at(i)) + " in local version label"};
+    }
+    return std::nullopt;
+}
 
+} // namespace
+
+std::optional<ScanError> scan_version(std::u32string_view text, VersionScan& out) {
+    out = VersionScan{};
+    Scanner s(text);
+    std::size_t i = 0;
+    auto const n = s.size();
+    if (n == 0) return ScanError{0, "empty version"};
+    if (auto err = scan_release(s, i, out)) return err;
+    scan_pre(s, i, out);
+    scan_post(s, i, out);
+    scan_dev(s, i, out);
+    if (auto err = scan_local(s, i, out)) return err;
     if (i < n) {
         // Show what was understood so far: "unexpected '-' after '1.0'".
         auto const from = i > 24 ? i - 24 : 0;

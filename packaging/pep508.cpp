@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace pinwatch::packaging::pep508 {
@@ -597,6 +598,36 @@ std::size_t match_specifier_token(std::string_view s, std::size_t pos) {
     return 0;
 }
 
+namespace {
+
+// The escapes that stand for one character: \\ \' \" \a \b \f \n \r \t \v.
+std::optional<char> one_character_escape(char e) {
+    switch (e) {
+    case '\\':
+    case '\'':
+    case '"':
+        return e;
+    case 'a':
+        return '\a';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case 'v':
+        return '\v';
+    default:
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
 Result<std::string> decode_python_string(std::string_view token) {
     std::string_view body = token.substr(1, token.size() - 2);
     std::string out;
@@ -617,41 +648,15 @@ Result<std::string> decode_python_string(std::string_view token) {
         if (i + 1 >= body.size()) return bad("unterminated: the closing quote is escaped");
         char e = body[i + 1];
         i += 2;
+        if (auto plain = one_character_escape(e)) {
+            out += *plain;
+            continue;
+        }
         switch (e) {
         case '\n':
             break; // backslash-newline continues the literal
         case '\r':
             if (i < body.size() && body[i] == '\n') ++i;
-            break;
-        case '\\':
-            out += '\\';
-            break;
-        case '\'':
-            out += '\'';
-            break;
-        case '"':
-            out += '"';
-            break;
-        case 'a':
-            out += '\a';
-            break;
-        case 'b':
-            out += '\b';
-            break;
-        case 'f':
-            out += '\f';
-            break;
-        case 'n':
-            out += '\n';
-            break;
-        case 'r':
-            out += '\r';
-            break;
-        case 't':
-            out += '\t';
-            break;
-        case 'v':
-            out += '\v';
             break;
         case '0':
         case '1':

@@ -321,8 +321,16 @@ bool SpecifierSet::contains(Version const& v, std::optional<bool> prereleases) c
 
 std::vector<Version> SpecifierSet::filter(std::vector<Version> const& versions,
                                           std::optional<bool> prereleases) const {
-    if (!prereleases) prereleases = this->prereleases();
     std::vector<Version> out;
+    for (auto i : filter_indices(versions, prereleases))
+        out.push_back(versions[i]);
+    return out;
+}
+
+std::vector<std::size_t> SpecifierSet::filter_indices(std::vector<Version> const& versions,
+                                                      std::optional<bool> prereleases) const {
+    if (!prereleases) prereleases = this->prereleases();
+    std::vector<std::size_t> out;
     if (!specs_.empty()) {
         // 23.0 chains Specifier.filter(prereleases=bool(...)) per clause. With an explicit bool
         // each clause's "pre-releases if nothing else matched" fallback can never trigger (its
@@ -330,20 +338,20 @@ std::vector<Version> SpecifierSet::filter(std::vector<Version> const& versions,
         // pre-releases. PEP 440 says pre-releases SHOULD be accepted when nothing else matches;
         // we follow 23.0 (SpecifierSet(">=1.2.3").filter(["1.2", "1.5a1"]) is empty).
         bool const allow = prereleases.value_or(false);
-        for (auto const& v : versions)
+        for (std::size_t i = 0; i < versions.size(); ++i)
             if (std::all_of(specs_.begin(), specs_.end(),
-                            [&](Specifier const& s) { return s.contains(v, allow); }))
-                out.push_back(v);
+                            [&](Specifier const& s) { return s.contains(versions[i], allow); }))
+                out.push_back(i);
         return out;
     }
     // No specifiers: drop pre-releases, unless no final release is there at all and the caller
     // did not say either way.
-    std::vector<Version> found_pre;
-    for (auto const& v : versions) {
-        if (v.is_prerelease() && !prereleases.value_or(false)) {
-            if (out.empty()) found_pre.push_back(v);
+    std::vector<std::size_t> found_pre;
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        if (versions[i].is_prerelease() && !prereleases.value_or(false)) {
+            if (out.empty()) found_pre.push_back(i);
         } else {
-            out.push_back(v);
+            out.push_back(i);
         }
     }
     if (out.empty() && !found_pre.empty() && !prereleases) return found_pre;

@@ -72,6 +72,9 @@ class SpecifierSet {
     bool contains(Version const& v, std::optional<bool> prereleases = std::nullopt) const;
     std::vector<Version> filter(std::vector<Version> const& versions,
                                 std::optional<bool> prereleases = std::nullopt) const;
+    // The same choice as the positions in `versions` it keeps, in order: no copies.
+    std::vector<std::size_t> filter_indices(std::vector<Version> const& versions,
+                                            std::optional<bool> prereleases = std::nullopt) const;
 
     // The version text when the set is exactly one "==" clause without ".*", or one "==="
     // clause; nullopt otherwise.

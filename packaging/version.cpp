@@ -120,9 +120,63 @@ class VersionParser {
                         " digits");
         return v;
     }
+
+    // Text already in packaging's normalised spelling, which is how nearly every index spells
+    // its releases: N(.N)*, then [{a|b|rc}N][.postN][.devN], ASCII, no epoch, no local label.
+    // Built straight from the bytes, without decoding to code points and running the grammar;
+    // what it builds is exactly what parse() builds for the same text. Anything else (or a
+    // number long enough to need the digit-count check) is nullopt: parse() decides.
+    static std::optional<Version> parse_normalised(std::string_view text) {
+        std::size_t at = 0;
+        auto const digit = [&](std::size_t i) {
+            return i < text.size() && text[i] >= '0' && text[i] <= '9';
+        };
+        auto const literal = [&](std::string_view word) {
+            if (text.substr(at, word.size()) != word) return false;
+            at += word.size();
+            return true;
+        };
+        // A run of digits as parse() keeps it: without leading zeros, "0" for all zeros.
+        auto const number = [&](std::string& out) {
+            std::size_t const begin = at;
+            while (digit(at))
+                ++at;
+            if (at == begin || at - begin > 64) return false;
+            std::size_t k = begin;
+            while (k + 1 < at && text[k] == '0')
+                ++k;
+            out.assign(text.substr(k, at - k));
+            return true;
+        };
+        Version v;
+        v.release_.reserve(4);
+        for (;;) {
+            if (!number(v.release_.emplace_back())) return std::nullopt;
+            if (!(at < text.size() && text[at] == '.' && digit(at + 1))) break;
+            ++at;
+        }
+        for (std::string_view label : {"rc", "a", "b"}) {
+            if (!literal(label)) continue;
+            v.pre_.emplace(Version::Pre{std::string(label), {}});
+            if (!number(v.pre_->number)) return std::nullopt;
+            break;
+        }
+        if (literal(".post")) {
+            v.post_.emplace();
+            if (!number(*v.post_)) return std::nullopt;
+            v.post_label_ = "post";
+        }
+        if (literal(".dev")) {
+            v.dev_.emplace();
+            if (!number(*v.dev_)) return std::nullopt;
+        }
+        if (at != text.size()) return std::nullopt;
+        return v;
+    }
 };
 
 Result<Version> Version::parse(std::string_view text) {
+    if (auto v = VersionParser::parse_normalised(text)) return std::move(*v);
     std::u32string decoded;
     if (!detail::decode_utf8(text, decoded)) return fail("invalid version: not valid UTF-8");
     return VersionParser::parse(decoded);

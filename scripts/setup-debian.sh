@@ -17,6 +17,9 @@ packages=(
   # the Unicode character names a marker's \N{NAME} escape is read with (packaging/ generates
   # its table from UnicodeData.txt and NameAliases.txt at build time; nothing at run time)
   unicode-data
+  # the dashboard's browser test (tests/cli/browser_test.cpp, label `browser`): headless Chromium
+  # loads the daemon's pages and `report --html`, and takes the README's screenshot
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

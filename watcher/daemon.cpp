@@ -1,10 +1,12 @@
 #include "watcher/daemon.hpp"
+#include "watcher/dashboard/dashboard.hpp"
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/remote_file.hpp"
 #include "net/crypto.hpp"
 #include "net/http.hpp"
+#include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/state/outbox.hpp"
 
@@ -94,18 +96,14 @@ PollerOptions poller_options(config::Config const& cfg) {
     return popts;
 }
 
-LoadOptions load_options(config::Config const& cfg) {
-    LoadOptions load;
-    load.requirements = cfg.requirements;
-    load.pyproject = cfg.pyproject;
-    load.python_version = cfg.python_version;
-    load.index_url = cfg.index_url;
-    load.pre = cfg.pre;
-    load.rules = cfg.rules;
-    load.packages = cfg.packages;
-    for (auto const& [name, every] : cfg.intervals)
-        load.intervals[name] = every.count();
-    return load;
+// Where each project's events may go: its `notifiers`, or every notifier.
+Router::ProjectNotifiers project_notifiers(config::Config const& cfg) {
+    Router::ProjectNotifiers out;
+    for (auto const& p : config::all_projects(cfg))
+        out[p.name] = p.notifiers ? std::optional<std::set<std::string>>(std::set<std::string>(
+                                        p.notifiers->begin(), p.notifiers->end()))
+                                  : std::nullopt;
+    return out;
 }
 
 } // namespace
@@ -114,6 +112,11 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                std::ostream& console)
     : config_(cfg), options_(std::move(options)), wake_(io) {
     sources_ = daemon_sources(cfg);
+    {
+        SourceSetup setup;
+        setup.config = &cfg;
+        advisories_ = advisory_settings(setup);
+    }
     if (options_.state_path != ":memory:") {
         if (auto problem = state_write_problem(options_.state_path))
             throw std::runtime_error(*problem);
@@ -134,8 +137,10 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
                                                daemon_channels(cfg, console, client_.get()), dopts);
     dispatcher_->on_idle = [this] { wake_.cancel(); };
     store_->set_routes(dispatcher_->router().routes());
+    auto router = dispatcher_->router();
+    router.set_projects(project_notifiers(cfg));
 
-    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, dispatcher_->router(),
+    poller_ = std::make_unique<Poller>(*client_, *store_, sources_, std::move(router),
                                        poller_options(cfg));
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, so every connection stays busy.
@@ -144,15 +149,22 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     scheduler_ = std::make_unique<Scheduler>(io.get_executor(), *store_, *poller_, sopts);
     watch_scheduler();
 
-    load_ = load_options(cfg);
-    if (std::any_of(cfg.requirements.begin(), cfg.requirements.end(),
-                    [](std::string const& f) { return config::is_remote_file(f); })) {
+    load_ = project_load_options(cfg);
+    // Files that live elsewhere, named by any project's `files` (or the top-level
+    // `requirements`): one fetcher for all of them, read by every project.
+    std::vector<std::string> entries;
+    for (auto const& p : load_)
+        for (auto const& f : p.requirements)
+            if (config::is_remote_file(f) &&
+                std::find(entries.begin(), entries.end(), f) == entries.end())
+                entries.push_back(f);
+    if (!entries.empty()) {
         RemoteFilesOptions ropts;
         ropts.interval = cfg.files_interval;
         ropts.github = github_file_access(cfg);
-        remote_ = std::make_unique<RemoteFiles>(*client_, std::move(ropts), cfg.requirements,
-                                                store_.get());
-        load_.read_remote = remote_->reader();
+        remote_ = std::make_unique<RemoteFiles>(*client_, std::move(ropts), entries, store_.get());
+        for (auto& p : load_)
+            p.read_remote = remote_->reader();
     }
     auto shortest = cfg.interval;
     for (auto const& [name, every] : cfg.intervals)
@@ -198,7 +210,68 @@ void Daemon::watch_scheduler() {
 Daemon::~Daemon() = default;
 
 bool Daemon::quiescent() const {
-    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !remote_busy_;
+    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !advisories_running_ &&
+           !remote_busy_;
+}
+
+std::vector<StoredSubscription> Daemon::advisories_due_now(UnixTime now) const {
+    std::vector<StoredSubscription> due;
+    PrivateNames const private_names(advisories_.private_names);
+    auto const interval = advisories_.interval.value_or(std::chrono::hours(6));
+    for (auto& s : store_->subscriptions()) {
+        auto const* source = sources_.find(s.sub.source);
+        if (!source || !source->has_advisories() || private_names.matches(s.sub.name)) continue;
+        if (advisories_due(s, interval, now)) due.push_back(std::move(s));
+    }
+    return due;
+}
+
+void Daemon::start_advisories(UnixTime now) {
+    if (!sources_.advisories() || advisories_running_ || stopping_ || now < next_advisories_)
+        return;
+    // Looked at once a minute at most: finished polls wake the loop far more often, and this
+    // reads every subscription.
+    next_advisories_ = now + 60;
+    std::vector<StoredSubscription> due;
+    try {
+        due = advisories_due_now(now);
+    } catch (std::exception const& e) {
+        spdlog::debug("reading the subscriptions for advisories failed: {}", e.what());
+        return;
+    }
+    if (due.empty()) return;
+    advisories_running_ = true;
+    asio::co_spawn(wake_.get_executor(), advisory_round(std::move(due), now), asio::detached);
+}
+
+asio::awaitable<void> Daemon::advisory_round(std::vector<StoredSubscription> due, UnixTime now) {
+    auto const* source = sources_.advisories();
+    try {
+        auto const result = co_await read_advisories(*client_, *store_, *source,
+                                                     PrivateNames(advisories_.private_names),
+                                                     std::move(due), dispatcher_->router(), now);
+        if (result.error) {
+            // Said when it starts and when it ends; meanwhile retried with a growing pause, up
+            // to the advisories' interval.
+            if (advisory_failures_ == 0)
+                spdlog::warn("advisories cannot be read: {}", sanitize_text(*result.error));
+            Backoff retry{std::chrono::seconds(60),
+                          advisories_.interval.value_or(std::chrono::hours(6))};
+            retry.cap = std::max(retry.cap, retry.initial);
+            next_advisories_ = unix_now() + retry.after(++advisory_failures_).count();
+        } else if (!result.cancelled) {
+            if (advisory_failures_ > 0) spdlog::info("advisories can be read again");
+            advisory_failures_ = 0;
+            spdlog::debug("advisories: {} pin(s), {} batch request(s), {} record(s), {} event(s)",
+                          result.pins, result.batches, result.records, result.events);
+        }
+        if (result.events > 0) dirty_ = true;
+    } catch (std::exception const& e) {
+        spdlog::error("storing advisories failed: {}", sanitize_text(e.what()));
+        next_advisories_ = unix_now() + 60;
+    }
+    advisories_running_ = false;
+    wake_.cancel();
 }
 
 RemoteFetchStats Daemon::remote_stats() const {
@@ -273,7 +346,7 @@ void Daemon::stop() {
 bool Daemon::reload(UnixTime now) {
     next_reload_ = now + reload_every_.count();
     ++reloads_;
-    auto loaded = load_requirements(load_);
+    auto loaded = load_projects(load_);
     // Each problem is logged once, when it appears, not every cycle.
     std::set<std::string> current;
     for (auto const& e : loaded.errors) {
@@ -282,15 +355,23 @@ bool Daemon::reload(UnixTime now) {
         current.insert(text);
     }
     // A [packages.<name>] table for a package nobody requires is most likely a typo.
-    for (auto const& [name, line] : config_.package_lines) {
-        bool const used = std::any_of(loaded.subscriptions.begin(), loaded.subscriptions.end(),
-                                      [&](Subscription const& s) { return s.name == name; });
-        if (used) continue;
-        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [packages." +
-                                        name + "] matches no requirement");
+    auto const unused = [&](std::string const& name, int line, std::string const& table,
+                            std::optional<std::string> const& project) {
+        bool const used = std::any_of(
+            loaded.subscriptions.begin(), loaded.subscriptions.end(), [&](Subscription const& s) {
+                return s.name == name && (!project || s.project == *project);
+            });
+        if (used) return;
+        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [" + table +
+                                        "] matches no requirement");
         if (!reported_.count(text)) spdlog::warn("{}", text);
         current.insert(text);
-    }
+    };
+    for (auto const& [name, line] : config_.package_lines)
+        unused(name, line, "packages." + name, std::nullopt);
+    for (auto const& p : config_.projects)
+        for (auto const& [name, line] : p.package_lines)
+            unused(name, line, "projects." + p.name + ".packages." + name, p.name);
     reported_ = current;
     if (loaded.unreadable && loaded.subscriptions.empty()) {
         std::string const msg =
@@ -319,13 +400,22 @@ bool Daemon::reload(UnixTime now) {
     reported_ = current;
     for (auto& d : derived)
         loaded.subscriptions.push_back(std::move(d));
+    // "pypi:requests", or "pypi:requests (api)" for a project's own.
+    auto const named = [](Subscription const& s) {
+        return s.source + ":" + s.name +
+               (s.project == config::kDefaultProject ? "" : " (" + s.project + ")");
+    };
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
-        before[s.id] = s.sub.source + ":" + s.sub.name;
+        before[s.id] = named(s.sub);
     std::vector<std::int64_t> keep;
     int dropped = 0;
+    // A project none of whose files could be read keeps what it had (said once, above).
+    for (auto const& s : store_->subscriptions())
+        if (loaded.unreadable_projects.count(s.sub.project)) keep.push_back(s.id);
     try {
-        keep = store_->upsert_subscriptions(loaded.subscriptions, now);
+        auto ids = store_->upsert_subscriptions(loaded.subscriptions, now);
+        keep.insert(keep.end(), ids.begin(), ids.end());
         dropped = store_->deactivate_others(keep);
     } catch (std::exception const& e) {
         // The state file refuses writes (a full disk, a read-only file): keep polling what is
@@ -344,7 +434,7 @@ bool Daemon::reload(UnixTime now) {
     std::set<std::int64_t> now_active;
     for (auto const& s : active) {
         now_active.insert(s.id);
-        if (!before.count(s.id)) added.push_back(s.sub.source + ":" + s.sub.name);
+        if (!before.count(s.id)) added.push_back(named(s.sub));
     }
     for (auto const& [id, name] : before)
         if (!now_active.count(id)) removed.push_back(name);
@@ -366,6 +456,16 @@ bool Daemon::reload(UnixTime now) {
         failing_[s.id] = s.last_status == PollStatus::error;
     scheduler_->reschedule(active);
     if (options_.metrics) options_.metrics->set_watched(scheduler_->scheduled());
+    if (!disclosed_) {
+        // Said once, at start: which names leave the box for the advisory service.
+        std::vector<Subscription> requirements(loaded.subscriptions.begin(),
+                                               loaded.subscriptions.begin() +
+                                                   static_cast<std::ptrdiff_t>(n));
+        if (auto told = advisory_disclosure(requirements, advisories_,
+                                            "list it in [advisories] private (names or globs)"))
+            spdlog::warn("{}", *told);
+        disclosed_ = true;
+    }
     if (on_reload) on_reload(n);
     return true;
 }
@@ -447,6 +547,13 @@ asio::awaitable<void> Daemon::run() {
             spdlog::error("reading the requirements failed: {}", sanitize_text(e.what()));
         }
         co_await scheduler_->poll_each_once(store_->subscriptions());
+        if (sources_.advisories() && !stopping_) {
+            auto due = advisories_due_now(unix_now());
+            if (!due.empty()) {
+                advisories_running_ = true;
+                co_await advisory_round(std::move(due), unix_now());
+            }
+        }
         // Deliver what this round produced; retries due later are the next run's.
         if (!stopping_) co_await deliver(unix_now());
         co_return;
@@ -469,6 +576,7 @@ asio::awaitable<void> Daemon::run() {
         if (remote_ && !remote_busy_)
             if (auto due = remote_->next_due()) next_wake = std::min(next_wake, *due);
         next_poll_ = scheduler_->start_due(now);
+        start_advisories(now);
         if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
         maintain(now);
         if (options_.metrics) options_.metrics->record_cycle(now);
@@ -493,7 +601,8 @@ asio::awaitable<void> Daemon::run() {
     // Let cancelled polls and deliveries unwind; they complete promptly because the client was
     // shut down.
     auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || remote_busy_) &&
+    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || advisories_running_ ||
+            remote_busy_) &&
            std::chrono::steady_clock::now() < give_up) {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -502,6 +611,11 @@ asio::awaitable<void> Daemon::run() {
     if (scheduler_->in_flight() > 0)
         spdlog::warn("{} poll(s) still in flight at shutdown; their results are dropped",
                      scheduler_->in_flight());
+}
+
+std::optional<net::ServerReply> Daemon::dashboard(std::string_view target, UnixTime now) {
+    if (!dashboard_cache_) dashboard_cache_ = std::make_unique<dashboard::Cache>();
+    return dashboard::serve(target, *store_, sources_, now, dashboard_cache_.get());
 }
 
 } // namespace pinwatch::watcher

@@ -6,9 +6,11 @@
 
 #include "common/backoff.hpp"
 #include "config/config.hpp"
+#include "net/server.hpp"
 #include "watcher/metrics.hpp"
 #include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
+#include "watcher/sources/advisory.hpp"
 #include "watcher/state/lock.hpp"
 #include "watcher/subscriptions.hpp"
 
@@ -24,6 +26,10 @@
 #include <vector>
 
 namespace pinwatch::watcher {
+
+namespace dashboard {
+class Cache;
+}
 
 struct DaemonOptions {
     std::string state_path;
@@ -62,6 +68,9 @@ class Daemon {
     // The daemon's state store, for tests and operator tools (e.g. set_max_page_count to
     // simulate a full disk). Use it only from the thread running the daemon.
     StateStore& store() { return *store_; }
+    // The dashboard's answer for `target` ("/", "/package/<name>") from this daemon's state,
+    // nullopt for a path that is not the dashboard's. Keeps what it summarised between calls.
+    std::optional<net::ServerReply> dashboard(std::string_view target, UnixTime now);
     // Called once per loop turn (the systemd watchdog hooks in here).
     std::function<void()> on_tick;
     // One line saying what the daemon is doing, for systemd's STATUS=:
@@ -82,6 +91,11 @@ class Daemon {
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);
     void flush_polls();
+    // The pins' advisories from the advisory source (OSV), when some are due: one round at a
+    // time, in its own coroutine; a round that cannot read the service backs off.
+    void start_advisories(UnixTime now);
+    boost::asio::awaitable<void> advisory_round(std::vector<StoredSubscription> due, UnixTime now);
+    std::vector<StoredSubscription> advisories_due_now(UnixTime now) const;
     void maintain(UnixTime now); // retention ([state] keep), WAL checkpoint, size for /metrics
     // Fetches the files that live elsewhere that are due; a change reads the requirements again.
     boost::asio::awaitable<void> refresh_files(UnixTime now);
@@ -89,12 +103,17 @@ class Daemon {
 
     config::Config config_;
     DaemonOptions options_;
-    LoadOptions load_;
+    std::vector<LoadOptions> load_; // one per project
     std::chrono::seconds reload_every_{60};
     std::optional<StateLock> lock_; // held for the daemon's life: one daemon per state file
     std::unique_ptr<StateStore> store_;
     std::unique_ptr<net::Client> client_;
     SourceRegistry sources_;
+    AdvisorySettings advisories_;
+    bool advisories_running_ = false;
+    UnixTime next_advisories_ = 0;
+    int advisory_failures_ = 0;
+    bool disclosed_ = false; // the names sent to the advisory service were said
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<Poller> poller_;
     std::unique_ptr<Scheduler> scheduler_;
@@ -115,6 +134,7 @@ class Daemon {
     bool dirty_ = true; // the outbox may hold rows to deliver (a previous run may have left some)
     UnixTime next_reload_ = 0;
     UnixTime next_maintenance_ = 0;
+    std::unique_ptr<dashboard::Cache> dashboard_cache_;
 };
 
 } // namespace pinwatch::watcher

@@ -5,11 +5,15 @@
 #include "packaging/version.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace pinwatch::watcher {
 namespace {
+
+// The pin notice of a requirement the index did not list when it appeared (told once).
+constexpr char const* kAbsentNotice = "absent:";
 
 using packaging::Version;
 
@@ -61,7 +65,8 @@ struct Poll {
     Observation const& obs;
     UnixTime now;
     DiffPolicy const& policy;
-    std::optional<Version> python;                    // policy.python, parsed
+    std::optional<Version> const& python;             // policy.python, parsed
+    ReleaseLinker const& release_link;                // links new releases to their notes
     std::optional<std::optional<Version>> reference_; // reference(), once computed
 
     // Without a pin, a new release is classified against the newest version the specifier
@@ -107,6 +112,8 @@ Event make_event(StoredSubscription const& s, EventKind kind, UnixTime now) {
     e.pinned = s.sub.pinned;
     e.specifier = s.sub.specifier;
     e.at = now;
+    e.projects.push_back(
+        {s.sub.project, s.sub.pinned, s.sub.specifier, s.sub.file, s.sub.direct, {}, {}});
     return e;
 }
 
@@ -137,7 +144,10 @@ std::optional<Event> release_event(Poll& p, StoredRelease const& r) {
     e.version = r.version;
     e.update = update;
     e.allowed = v && allows(s.sub, *v);
+    e.projects.front().update = e.update;
+    e.projects.front().allowed = e.allowed;
     if (r.yanked) e.detail = "already yanked" + (r.yank_reason ? ": " + *r.yank_reason : "");
+    if (p.release_link) e.link = p.release_link(v ? release_key(*v) : release_key(r.version));
     if (r.requires_python) {
         e.requires_python = r.requires_python;
         if (p.policy.python) {
@@ -256,11 +266,8 @@ void count_success(StateUpdate& u, StoredSubscription const& s, UnixTime now, Di
 // Vulnerabilities: the advisories of the pin as read in this poll, against those told before:
 // each new live advisory is told once (also on a first poll: a vulnerable pin is news whenever
 // it is learnt), each told one that is withdrawn or no longer listed is retracted once.
-void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
-    auto const& s = p.s;
-    auto const now = p.now;
-    if (!p.obs.vulnerabilities || !s.sub.pinned) return;
-    auto const& reading = *p.obs.vulnerabilities;
+void diff_reading(StateUpdate& u, StoredSubscription const& s, VulnerabilityReading const& reading,
+                  UnixTime now) {
     VulnerabilityState next = s.vulns;
     if (reading.error) {
         next.error = reading.error;
@@ -318,6 +325,11 @@ void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
     next.error.reset();
     next.live = std::move(live);
     u.vulns = std::move(next);
+}
+
+void diff_vulnerabilities(StateUpdate& u, Poll const& p) {
+    if (!p.obs.vulnerabilities || !p.s.sub.pinned) return;
+    diff_reading(u, p.s, *p.obs.vulnerabilities, p.now);
 }
 
 // Held: releases held by a cooldown whose time is over are announced now, unless they were
@@ -406,6 +418,9 @@ void diff_unchanged(StateUpdate& u, Poll& p) {
 // Gone: "gone" is an answer, not a failure: it ends a failure run without a recovered message
 // (package_gone says what there is to say), and it is reported once per disappearance, however
 // many errors come between two 404s.
+// A requirement the index never listed (a typo, a private package on the wrong index) is told
+// once, as pin_not_found, when it first appears; its notice ("absent:<pin>") keeps it from
+// being told again at every poll or after a restart.
 void diff_gone(StateUpdate& u, StoredSubscription const& s, UnixTime now) {
     u.status = PollStatus::gone;
     u.error = "the index has no project named " + s.sub.name;
@@ -417,6 +432,44 @@ void diff_gone(StateUpdate& u, StoredSubscription const& s, UnixTime now) {
         e.detail = *u.error;
         u.events.push_back(std::move(e));
     }
+    bool const told = s.pin_notice && s.pin_notice->rfind(kAbsentNotice, 0) == 0;
+    if (!s.baseline_done && !told) {
+        u.pin_notice = kAbsentNotice + s.sub.pinned.value_or("");
+        auto e = make_event(s, EventKind::pin_not_found, now);
+        e.version = s.sub.pinned;
+        e.detail = *u.error + " (requirement in " + s.sub.file + ":" + std::to_string(s.sub.line) +
+                   ", project " + s.sub.project + ")";
+        u.events.push_back(std::move(e));
+    }
+}
+
+// Project status (PEP 792): what the index says about the project, read with each listing. A
+// change to a status other than `active` is told, and a return to `active` once. A first
+// sighting (nothing stored: a new subscription, or a state file from before pinwatch read it)
+// is told only when the project is quarantined: PyPI quarantines suspected malware, which is
+// news whenever it is learnt, like an advisory. The other statuses are recorded silently then
+// (check and status show them). A changed reason under the same status is recorded, not told.
+// Whether the event is urgent follows from the status it carries (model::is_urgent).
+void diff_project_status(StateUpdate& u, Poll const& p) {
+    if (!p.obs.project_status) return;
+    auto const& now_status = *p.obs.project_status;
+    auto const& before = p.s.project_status;
+    if (before == now_status) return;
+    u.project_status = now_status;
+    bool const tell = before ? before->status != now_status.status : now_status.quarantined();
+    if (!tell) return;
+    auto e = make_event(p.s, EventKind::project_status, p.now);
+    e.project_status = now_status;
+    if (before) e.previous_status = before->status;
+    e.detail = now_status.reason.value_or("");
+    u.events.push_back(std::move(e));
+}
+
+// A quarantined project's page lists no files (PEP 792: the index MUST NOT offer any for
+// download). That empty listing is the status, not a broken index and not every release
+// deleted: the known releases are kept, nothing is announced about them.
+bool quarantined_and_empty(Poll const& p) {
+    return p.obs.project_status && p.obs.project_status->quarantined() && p.obs.releases.empty();
 }
 
 // A listing not to be believed, refused with the reason; false when it is taken.
@@ -435,7 +488,7 @@ bool refuse_listing(StateUpdate& u, Poll const& p) {
     // An index that suddenly lists nothing for a project it knew is far more likely broken
     // (a bad mirror sync, a proxy error page) than a project with every release deleted; PyPI
     // itself answers 404 for that. Refuse the observation instead of announcing mass removals.
-    if (obs.releases.empty() && !p.known.empty()) {
+    if (obs.releases.empty() && !p.known.empty() && !quarantined_and_empty(p)) {
         count_failure(u, s,
                       s.sub.source + ":" + s.sub.name +
                           ": the listing is empty; keeping the known releases",
@@ -553,7 +606,9 @@ void diff_full(StateUpdate& u, Poll& p) {
     auto const& obs = p.obs;
     if (refuse_listing(u, p)) return;
     accept_listing(u, p);
+    diff_project_status(u, p);
     diff_vulnerabilities(u, p);
+    if (quarantined_and_empty(p)) return; // the known releases stay as they were
     bool const baseline = !s.baseline_done;
     if (!baseline) diff_notices(u, p);
 
@@ -588,6 +643,14 @@ void diff_full(StateUpdate& u, Poll& p) {
             u, s, hit != nullptr, hit && hit->yanked, hit ? hit->yank_reason : std::nullopt,
             [&] { return listing_of(obs.releases); }, p.now);
     }
+}
+
+// A package only pulled in, under `transitive = "urgent"`: what the team runs being unsafe is
+// told (a vulnerability, its pin yanked, an advisory withdrawn); new releases and the rest are
+// recorded silently.
+void keep_what_is_told(StateUpdate& u, Rules const& rules) {
+    if (!rules.urgent_only) return;
+    std::erase_if(u.events, [](Event const& e) { return !is_urgent(e); });
 }
 
 } // namespace
@@ -699,14 +762,25 @@ bool specifier_allows(Subscription const& sub0, Version const& version) {
     return allows(parsed(sub0, copy), version);
 }
 
+DiffPolicy diff_policy(int failing_after, std::optional<std::string> python) {
+    DiffPolicy p{failing_after, std::move(python), std::nullopt};
+    if (p.python)
+        if (auto v = Version::parse(*p.python)) p.python_version = std::move(*v);
+    return p;
+}
+
 StateUpdate diff(StoredSubscription const& stored,
                  std::map<std::string, StoredRelease> const& known, Observation const& obs,
-                 UnixTime now, UnixTime next_due, DiffPolicy const& policy) {
+                 UnixTime now, UnixTime next_due, DiffPolicy const& policy,
+                 ReleaseLinker const& release_link) {
     std::optional<StoredSubscription> copy;
     auto const& s = parsed(stored, copy);
-    Poll p{s, known, obs, now, policy, std::nullopt, std::nullopt};
-    if (policy.python)
-        if (auto v = Version::parse(*policy.python)) p.python = std::move(*v);
+    // A policy built by hand: its target Python parsed here (diff_policy() parses it once).
+    std::optional<DiffPolicy> own;
+    if (policy.python && !policy.python_version)
+        own = diff_policy(policy.failing_after, policy.python);
+    auto const& pol = own ? *own : policy;
+    Poll p{s, known, obs, now, pol, pol.python_version, release_link, std::nullopt};
 
     StateUpdate u;
     set_common(u, s, now, next_due);
@@ -721,7 +795,36 @@ StateUpdate diff(StoredSubscription const& stored,
         diff_full(u, p);
         break;
     }
+    keep_what_is_told(u, s.sub.rules);
     return u;
+}
+
+void merge_project_events(std::vector<StateUpdate>& updates) {
+    using Key = std::tuple<EventKind, std::optional<std::string>, std::string, std::string>;
+    auto const key_of = [](Event const& e) {
+        std::string const advisory = e.advisory ? e.advisory->id : std::string();
+        // Another source's notices (a GitHub release) differ by what they link to.
+        return Key{e.kind,
+                   e.version ? std::optional<std::string>(release_key(*e.version)) : std::nullopt,
+                   advisory, e.link.value_or("")};
+    };
+    std::map<Key, Event*> first;
+    for (auto& u : updates) {
+        std::vector<Event> kept;
+        for (auto& e : u.events) {
+            auto const k = key_of(e);
+            auto const it = first.find(k);
+            if (it == first.end()) {
+                kept.push_back(std::move(e));
+                continue;
+            }
+            for (auto& p : e.projects)
+                it->second->projects.push_back(std::move(p));
+        }
+        u.events = std::move(kept);
+        for (auto& e : u.events)
+            first.emplace(key_of(e), &e);
+    }
 }
 
 StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, UnixTime now,
@@ -729,7 +832,24 @@ StateUpdate diff_failure(StoredSubscription const& s, SourceError const& error, 
     StateUpdate u;
     set_common(u, s, now, next_due);
     count_failure(u, s, error.message, now, policy);
+    keep_what_is_told(u, s.sub.rules);
     return u;
+}
+
+AdvisoryDiff diff_advisories(StoredSubscription const& stored, VulnerabilityReading const& reading,
+                             UnixTime now) {
+    std::optional<StoredSubscription> copy;
+    auto const& s = parsed(stored, copy);
+    AdvisoryDiff out;
+    out.vulns = s.vulns;
+    if (!s.sub.pinned) return out;
+    StateUpdate u;
+    u.subscription_id = s.id;
+    u.now = now;
+    diff_reading(u, s, reading, now);
+    if (u.vulns) out.vulns = std::move(*u.vulns);
+    out.events = std::move(u.events);
+    return out;
 }
 
 } // namespace pinwatch::watcher

@@ -6,7 +6,9 @@
 #include "watcher/sources/source.hpp"
 #include "watcher/state/store.hpp"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace pinwatch::watcher {
@@ -16,16 +18,45 @@ struct DiffPolicy {
     // The Python the team runs ("3.11.2"), to judge each new release's Requires-Python
     // (drops_python); nullopt: not judged.
     std::optional<std::string> python;
+    // `python` parsed, once, by diff_policy(); a policy built by hand without it has `python`
+    // parsed by each diff.
+    std::optional<packaging::Version> python_version;
 };
+
+// The policy with its target Python parsed once (a target that is no PEP 440 version judges
+// nothing, as before).
+DiffPolicy diff_policy(int failing_after, std::optional<std::string> python);
+
+// The link to a release's notes that another source of the same package knows (GitHub's
+// release for a PyPI version), asked with the release's key (packaging::release_key) when
+// the diff makes a new_release event, so the event leaves the diff complete. Empty, or
+// nullopt for a key: no link.
+using ReleaseLinker = std::function<std::optional<std::string>(std::string const& key)>;
 
 // A successful poll (ok, not_modified or gone).
 StateUpdate diff(StoredSubscription const& stored,
                  std::map<std::string, StoredRelease> const& known, Observation const& observed,
-                 UnixTime now, UnixTime next_due, DiffPolicy const& policy = {});
+                 UnixTime now, UnixTime next_due, DiffPolicy const& policy = {},
+                 ReleaseLinker const& release_link = {});
+
+// The updates of one poll shared by several projects' subscriptions of one package: events
+// that say the same thing (kind, version, advisory) become one event naming every project it
+// concerns (Event::projects, in the updates' order), kept on the first update that had it.
+void merge_project_events(std::vector<StateUpdate>& updates);
 
 // A failed poll.
 StateUpdate diff_failure(StoredSubscription const& stored, SourceError const& error, UnixTime now,
                          UnixTime next_due, DiffPolicy const& policy = {});
+
+// Advisories read apart from a poll (an advisory source's round over many pins): the pin's
+// reading against what was told, as in a poll. Each new live advisory is told once, each told
+// one that is withdrawn or no longer listed is retracted once.
+struct AdvisoryDiff {
+    VulnerabilityState vulns;
+    std::vector<Event> events;
+};
+AdvisoryDiff diff_advisories(StoredSubscription const& stored, VulnerabilityReading const& reading,
+                             UnixTime now);
 
 // How `candidate` relates to `reference`: major/minor/patch above it, a pre-release, or older.
 // Strings that are not PEP 440 versions compare as `none`.

@@ -15,11 +15,28 @@ namespace pinwatch::watcher {
 
 namespace asio = boost::asio;
 
+bool Router::project_reaches(std::string const& project, std::string const& notifier) const {
+    auto const it = projects_.find(project);
+    return it == projects_.end() || !it->second || it->second->count(notifier) > 0;
+}
+
 std::vector<OutboxTarget> Router::recipients(Event const& e, UnixTime now) const {
     std::vector<OutboxTarget> out;
     for (auto const& r : routes_) {
-        if (!route_accepts(r, e)) continue;
-        UnixTime const due = r.digest && !is_urgent(e.kind) ? r.digest->next_after(now) : now;
+        // The union of the event's projects' notifiers; each project's view of a new release
+        // (its update type, its specifier's verdict) is what the notifier's filters judge. One
+        // row per notifier, however many projects reach it.
+        bool accepted = e.projects.empty() && route_accepts(r, e);
+        for (auto const& p : e.projects) {
+            if (accepted) break;
+            if (!project_reaches(p.name, r.notifier)) continue;
+            Event view = e;
+            if (p.update) view.update = p.update;
+            if (p.allowed) view.allowed = p.allowed;
+            accepted = route_accepts(r, view);
+        }
+        if (!accepted) continue;
+        UnixTime const due = r.digest && !is_urgent(e) ? r.digest->next_after(now) : now;
         out.push_back({r.notifier, due});
     }
     return out;

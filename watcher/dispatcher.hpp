@@ -22,10 +22,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace pinwatch::watcher {
@@ -37,11 +39,18 @@ class Router {
   public:
     Router() = default;
     explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
+    // The notifiers each route accepts `e` for. An event naming projects goes to the union of
+    // their notifiers (set_projects), each notifier once.
     std::vector<OutboxTarget> recipients(Event const& e, UnixTime now) const;
     std::vector<Route> const& routes() const { return routes_; }
+    // Which notifiers a project's events may reach (nullopt, or a project not named: all).
+    using ProjectNotifiers = std::map<std::string, std::optional<std::set<std::string>>>;
+    void set_projects(ProjectNotifiers projects) { projects_ = std::move(projects); }
+    bool project_reaches(std::string const& project, std::string const& notifier) const;
 
   private:
     std::vector<Route> routes_;
+    ProjectNotifiers projects_;
 };
 
 struct DispatchStats {

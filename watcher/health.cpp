@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 namespace pinwatch::watcher::health {
 namespace {
@@ -91,6 +92,64 @@ Result<std::vector<double>, std::string> close_days(std::string const& body) {
     return durations(body, "closed_at", true, "issues");
 }
 
+Result<bool, std::string> RecentlyClosed::add_page(std::string const& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str(), body.size());
+    if (d.HasParseError() || !d.IsArray())
+        return fail(std::string(issues_only_ ? "issues" : "pulls") + ": not a JSON list");
+    ++pages_;
+    // GitHub's pages hold up to per_page=100 items: fewer means the list ended.
+    if (d.Size() < 100) ended_ = true;
+    for (auto const& v : d.GetArray()) {
+        if (!v.IsObject()) continue;
+        if (auto updated = time_of(v, "updated_at"))
+            last_updated_ = std::min(last_updated_.value_or(*updated), *updated);
+        if (issues_only_) {
+            auto pr = v.FindMember("pull_request");
+            if (pr != v.MemberEnd() && !pr->value.IsNull()) continue;
+        }
+        auto const created = time_of(v, "created_at");
+        auto const closed = time_of(v, "closed_at");
+        if (!created || !closed || *closed < *created) continue;
+        items_.push_back({*created, *closed, time_of(v, "merged_at")});
+    }
+    return true;
+}
+
+bool RecentlyClosed::settled() const noexcept {
+    if (items_.size() < want_ || !last_updated_) return false;
+    std::vector<UnixTime> closes;
+    closes.reserve(items_.size());
+    for (auto const& i : items_)
+        closes.push_back(i.closed);
+    std::nth_element(closes.begin(), closes.begin() + static_cast<std::ptrdiff_t>(want_ - 1),
+                     closes.end(), std::greater<>());
+    return *last_updated_ <= closes[want_ - 1];
+}
+
+std::vector<ClosedItem> RecentlyClosed::newest() const {
+    auto out = items_;
+    std::stable_sort(out.begin(), out.end(),
+                     [](ClosedItem const& a, ClosedItem const& b) { return a.closed > b.closed; });
+    if (out.size() > want_) out.resize(want_);
+    return out;
+}
+
+std::optional<double> median_days_to_merge(std::vector<ClosedItem> const& items) {
+    std::vector<double> days;
+    for (auto const& i : items)
+        if (i.merged && *i.merged >= i.created)
+            days.push_back(static_cast<double>(*i.merged - i.created) / kDay);
+    return median(std::move(days));
+}
+
+std::optional<double> median_days_to_close(std::vector<ClosedItem> const& items) {
+    std::vector<double> days;
+    for (auto const& i : items)
+        days.push_back(static_cast<double>(i.closed - i.created) / kDay);
+    return median(std::move(days));
+}
+
 std::optional<std::int64_t> count_from_page(std::string const& body, std::string_view link) {
     // <...&page=7>; rel="last"
     auto const last = link.find("rel=\"last\"");
@@ -166,7 +225,9 @@ Judgement judge(Facts const& f, UnixTime now) {
         watch.push_back("young: first release " +
                         days_text(static_cast<double>(now - *f.first_release) / kDay) +
                         " days ago");
-    if (!f.repo) {
+    if (f.github_error) {
+        // Nothing known of the repository: neither good nor bad, said below.
+    } else if (!f.repo) {
         watch.push_back("no GitHub repository found to judge maintenance by");
     } else {
         if (f.owner_type == "user")
@@ -190,6 +251,9 @@ Judgement judge(Facts const& f, UnixTime now) {
     j.reasons = risky;
     j.reasons.insert(j.reasons.end(), watch.begin(), watch.end());
     if (j.verdict == Verdict::healthy) j.reasons = good;
+    if (f.github_error)
+        j.reasons.push_back("GitHub not read (" + *f.github_error +
+                            "): judged by PyPI's figures alone");
     return j;
 }
 

@@ -18,8 +18,8 @@ UnixTime unix_now() {
 Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sources, Router router,
                PollerOptions options, Clock clock)
     : client_(client), store_(store), sources_(sources), router_(std::move(router)),
-      options_(options), clock_(clock ? std::move(clock) : Clock(unix_now)),
-      rng_(std::random_device{}()) {}
+      options_(options), policy_(diff_policy(options.failing_after, options.python)),
+      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {}
 
 std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
     return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
@@ -183,7 +183,7 @@ Poller::fetch(StoredSubscription const& s, Source const& source, PollContext con
 PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& source,
                                    SourceError const& failure, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto const& policy = policy_;
     auto update =
         diff_failure(s, failure, now,
                      next_after_failure(now, s.sub, failure, s.consecutive_failures + 1), policy);
@@ -199,30 +199,30 @@ PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& so
     return outcome;
 }
 
-void Poller::link_release_notes(StoredSubscription const& s, StateUpdate& update) const {
-    bool releases = false;
-    for (auto const& e : update.events)
-        releases = releases || (e.kind == EventKind::new_release && e.version);
-    if (!releases) return;
-    for (auto const& [kind, state] : store_.source_states_elsewhere(s.sub.name, s.id))
-        if (auto const* other = sources_.find(kind))
-            for (auto& e : update.events)
-                if (e.kind == EventKind::new_release && e.version && !e.link)
-                    e.link = other->release_link(state, s.sub.name, release_key(*e.version));
+ReleaseLinker Poller::release_links(StoredSubscription const& s) const {
+    using States = std::vector<std::pair<std::string, std::string>>;
+    return [this, &s, states = std::optional<States>()](
+               std::string const& key) mutable -> std::optional<std::string> {
+        if (!states) states = store_.source_states_elsewhere(s.sub.name, s.id);
+        for (auto const& [kind, state] : *states)
+            if (auto const* other = sources_.find(kind))
+                if (auto link = other->release_link(state, s.sub.name, key)) return link;
+        return std::nullopt;
+    };
 }
 
 PollOutcome Poller::record_success(StoredSubscription const& s, Source const& source,
                                    Observation const& observed, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    DiffPolicy const policy{options_.failing_after, options_.python};
+    auto const& policy = policy_;
     std::string const label = std::string(source.kind()) + ":" + sanitize_text(s.sub.name);
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
         observed.status == Observation::Status::ok ||
         (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
     auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
-    auto update = diff(s, known, observed, now, next_after_success(now, s.sub), policy);
-    link_release_notes(s, update);
+    auto update =
+        diff(s, known, observed, now, next_after_success(now, s.sub), policy, release_links(s));
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")
@@ -243,16 +243,162 @@ PollOutcome Poller::record_success(StoredSubscription const& s, Source const& so
     return outcome;
 }
 
-boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
+void Poller::with_credentials(StoredSubscription& s) const {
     if (s.sub.authorization.empty())
         if (auto it = credentials_.find(url_origin(s.sub.locator)); it != credentials_.end())
             s.sub.authorization = it->second;
+}
+
+PollOutcome Poller::finish_group(std::vector<StateUpdate> updates, std::optional<UnixTime> pause,
+                                 std::string const& host) {
+    std::vector<StateUpdate> write;
+    PollOutcome outcome;
+    outcome.status = updates.front().status;
+    outcome.error = updates.front().error;
+    outcome.next_due = updates.front().next_due;
+    outcome.pause_host_until = pause;
+    for (auto& update : updates)
+        outages_.filter(host, update);
+    // Same package, same release or advisory: one event naming every project, routed to the
+    // union of their notifiers.
+    merge_project_events(updates);
+    for (auto& update : updates) {
+        update.recipients.clear();
+        for (auto const& e : update.events)
+            update.recipients.push_back(router_.recipients(e, update.now));
+        bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
+                           update.upserts.empty() && update.removed.empty() && !update.metadata &&
+                           !update.error;
+        outcome.events += update.events.size();
+        for (auto const& e : update.events)
+            outcome.event_kinds.push_back(e.kind);
+        if (quiet)
+            deferred_.push_back(std::move(update));
+        else
+            write.push_back(std::move(update));
+    }
+    outcome.stored = !write.empty();
+    if (!write.empty())
+        store_.apply_all(write); // one transaction for every project's share of the poll
+    if (deferred_.size() >= 256) outcome.stored = flush() || outcome.stored;
+    return outcome;
+}
+
+boost::asio::awaitable<void> Poller::fetch_pin(StoredSubscription const& s, Source const& source,
+                                               Observation& observed) {
+    auto const ctx = choose(s, source);
+    auto request = source.pin_request(s.sub, ctx, observed);
+    if (!request) co_return;
+    request->ordinal = 1;
+    auto response = co_await client_.fetch(request->http);
+    if (!response) {
+        if (response.error().kind != net::ErrorKind::cancelled)
+            source.optional_step_failed(s.sub, ctx, *request,
+                                        request->step + ": " + response.error().message, observed);
+        co_return;
+    }
+    auto step = source.parse(s.sub, ctx, *request, *response, observed);
+    if (!step) source.optional_step_failed(s.sub, ctx, *request, step.error().message, observed);
+}
+
+boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscription> group) {
+    if (group.size() == 1) co_return co_await poll(std::move(group.front()));
+    for (auto& s : group)
+        with_credentials(s);
+    Source const* source = sources_.find(group.front().sub.source);
+    if (!source) {
+        PollOutcome last;
+        for (auto& s : group)
+            last = co_await poll(std::move(s));
+        co_return last;
+    }
+    // The one that asks: a subscription without a baseline needs the full listing, so it leads
+    // and no validator is sent; so also when the others' validators differ (a 304 to one of
+    // them would say nothing of the others' listing).
+    std::size_t lead = 0;
+    for (std::size_t i = 0; i < group.size(); ++i)
+        if (!group[i].baseline_done) {
+            lead = i;
+            break;
+        }
+    auto ctx = choose(group[lead], *source);
+    bool const same = std::all_of(group.begin(), group.end(), [&](StoredSubscription const& s) {
+        return s.baseline_done && s.validator == group[lead].validator;
+    });
+    if (!same) ctx.validator.reset();
+    auto fetched = co_await fetch(group[lead], *source, ctx);
+    if (fetched.cancelled) {
+        PollOutcome cancelled;
+        cancelled.status = PollStatus::cancelled;
+        cancelled.error = fetched.cancel_reason;
+        cancelled.next_due = group[lead].next_due;
+        co_return cancelled;
+    }
+    // The others' own pins (their advisories), where they differ from the leader's.
+    std::vector<Observation> observed(group.size());
+    for (std::size_t i = 0; i < group.size() && !fetched.failure; ++i) {
+        observed[i] = fetched.observed;
+        if (i == lead || group[i].sub.pinned == group[lead].sub.pinned) continue;
+        observed[i].vulnerabilities.reset();
+        co_await fetch_pin(group[i], *source, observed[i]);
+    }
+    UnixTime const now = clock_();
+    std::optional<UnixTime> const pause_until =
+        fetched.pause ? std::optional<UnixTime>(
+                            now + std::clamp<std::int64_t>(fetched.pause->count(), 1, 3600))
+                      : std::nullopt;
+    auto const& policy = policy_;
+    std::string const label =
+        std::string(source->kind()) + ":" + sanitize_text(group[lead].sub.name);
+    // One schedule for all of them, so they stay one poll.
+    UnixTime const next_due = fetched.failure
+                                  ? next_after_failure(now, group[lead].sub, *fetched.failure,
+                                                       group[lead].consecutive_failures + 1)
+                                  : next_after_success(now, group[lead].sub);
+    std::vector<StateUpdate> updates;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        auto const& s = group[i];
+        if (fetched.failure) {
+            updates.push_back(diff_failure(s, *fetched.failure, now, next_due, policy));
+            continue;
+        }
+        auto const& obs = observed[i];
+        bool const need_known =
+            obs.status == Observation::Status::ok ||
+            (obs.status == Observation::Status::not_modified && known_releases_needed(s, now));
+        auto const known =
+            need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
+        updates.push_back(diff(s, known, obs, now, next_due, policy, release_links(s)));
+    }
+    if (fetched.failure) {
+        if (group[lead].consecutive_failures == 0 ||
+            fetched.failure->kind == SourceError::Kind::rate_limited)
+            spdlog::warn("{}", sanitize_text(fetched.failure->message));
+        else
+            spdlog::debug("{} (failure {} in a row)", sanitize_text(fetched.failure->message),
+                          group[lead].consecutive_failures + 1);
+    }
+    if (options_.keep_schedule)
+        for (std::size_t i = 0; i < group.size(); ++i)
+            updates[i].next_due = group[i].next_due;
+    auto outcome = finish_group(std::move(updates), pause_until, source->host(group[lead].sub));
+    spdlog::debug("{}: one poll for {} projects ({} events)", label, group.size(), outcome.events);
+    outcome.not_modified =
+        !fetched.failure && fetched.observed.status == Observation::Status::not_modified;
+    outcome.rate_limited =
+        fetched.failure && fetched.failure->kind == SourceError::Kind::rate_limited;
+    outcome.request_time = fetched.request_time;
+    co_return outcome;
+}
+
+boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
+    with_credentials(s);
     Source const* source = sources_.find(s.sub.source);
     if (!source) {
         UnixTime const now = clock_();
         SourceError err{
             SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
-        DiffPolicy const policy{options_.failing_after, options_.python};
+        auto const& policy = policy_;
         co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
                          std::nullopt, s.sub.source);
     }

@@ -60,6 +60,12 @@ class Poller {
            PollerOptions options, Clock clock = {});
 
     boost::asio::awaitable<PollOutcome> poll(StoredSubscription subscription);
+    // Polls the subscriptions of one package on one index (same source and locator: one per
+    // project that pins it) with ONE poll of the source, judges what was seen per subscription
+    // (a release may be a major for one project and allowed for another), merges the events
+    // that say the same thing into one naming every project, and writes it all in one
+    // transaction. A single subscription is poll().
+    boost::asio::awaitable<PollOutcome> poll_group(std::vector<StoredSubscription> group);
     // Writes the updates of unchanged polls held back so far, in one transaction. Unchanged
     // polls (a 304, no event) are batched: losing them in a crash costs an early re-poll.
     bool flush(); // false: there was nothing to write
@@ -90,20 +96,30 @@ class Poller {
     PollOutcome record_success(StoredSubscription const& s, Source const& source,
                                Observation const& observed, std::optional<UnixTime> pause_until,
                                UnixTime now);
-    // A new release another source knows the notes of (GitHub's release page) links to them.
-    void link_release_notes(StoredSubscription const& s, StateUpdate& update) const;
+    // The diff's link from a new release to its notes where another source of the package
+    // knows them (GitHub's release page); the other sources' states are read when the diff
+    // first asks, so a poll without a new release reads nothing.
+    ReleaseLinker release_links(StoredSubscription const& s) const;
     std::chrono::seconds interval_of(Subscription const& sub) const;
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
                                 int failures);
     PollOutcome finish(StoredSubscription const& s, StateUpdate update,
                        std::optional<UnixTime> pause, std::string const& host);
+    PollOutcome finish_group(std::vector<StateUpdate> updates, std::optional<UnixTime> pause,
+                             std::string const& host);
+    // A member of a shared poll whose pin differs from the one polled: what the source asks
+    // about its own pin (its advisories), read into `observed`.
+    boost::asio::awaitable<void> fetch_pin(StoredSubscription const& s, Source const& source,
+                                           Observation& observed);
+    void with_credentials(StoredSubscription& s) const;
 
     net::Client& client_;
     StateStore& store_;
     SourceRegistry const& sources_;
     Router router_;
     PollerOptions options_;
+    DiffPolicy policy_; // from options_, the target Python parsed once
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;

@@ -188,6 +188,12 @@ void RemoteFiles::record(std::string const& name, File const& f) {
 }
 
 boost::asio::awaitable<bool> RemoteFiles::refresh(LoadOptions const& load, UnixTime now) {
+    std::vector<LoadOptions> const one{load};
+    co_return co_await refresh(one, now);
+}
+
+boost::asio::awaitable<bool> RemoteFiles::refresh(std::vector<LoadOptions> const& load,
+                                                  UnixTime now) {
     if (!discovered_) {
         named_ = remote_files_named(load); // the stored copies name their includes
         discovered_ = true;

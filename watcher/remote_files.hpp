@@ -48,8 +48,9 @@ struct RemoteFetchStats {
 
 class RemoteFiles {
   public:
-    // `entries`: the requirements list as configured (https:// userinfo kept by origin, for the
-    // file and its includes there). `store`: null keeps nothing between runs (`check`, `deps`).
+    // `entries`: the requirements lists as configured (every project's) (https:// userinfo kept by
+    // origin, for the file and its includes there). `store`: null keeps nothing between runs
+    // (`check`, `deps`).
     RemoteFiles(net::Client& client, RemoteFilesOptions options,
                 std::vector<std::string> const& entries, StateStore* store);
     ~RemoteFiles();
@@ -59,6 +60,9 @@ class RemoteFiles {
     // when a content changed (the requirements must be read again). `load.read_remote` must
     // read from this object. A 304 changes nothing and parses nothing.
     boost::asio::awaitable<bool> refresh(LoadOptions const& load, UnixTime now);
+    // The same for every project: the files any of them names (each `read_remote` must read
+    // from this object).
+    boost::asio::awaitable<bool> refresh(std::vector<LoadOptions> const& projects, UnixTime now);
 
     // The content held for a file, by name; the error says why there is none.
     Result<std::string> read(std::string const& name) const;

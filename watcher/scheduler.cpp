@@ -20,6 +20,7 @@ Scheduler::Entry Scheduler::entry_for(StoredSubscription const& s) const {
     Entry e;
     e.due = s.next_due;
     e.name = s.sub.name;
+    e.watch = s.sub.source + "\n" + s.sub.locator;
     auto const* source = poller_.sources().find(s.sub.source);
     e.host = source ? source->host(s.sub) : s.sub.source;
     return e;
@@ -65,67 +66,99 @@ bool Scheduler::may_start(Entry const& e, UnixTime now, bool one_shot) {
     return h.in_flight < h.limit && !paused;
 }
 
+std::vector<std::int64_t> Scheduler::watch_of(std::int64_t id) const {
+    std::vector<std::int64_t> out{id};
+    auto const it = entries_.find(id);
+    if (it == entries_.end()) return out;
+    for (auto const& [other, e] : entries_)
+        if (other != id && e.watch == it->second.watch && !in_flight_.count(other))
+            out.push_back(other);
+    return out;
+}
+
 void Scheduler::start(std::int64_t id, UnixTime now) {
-    auto s = store_.subscription(id);
-    if (!s || !s->active) {
-        entries_.erase(id);
-        return;
+    // Every project's subscription of this package on this index: one poll for all of them.
+    std::vector<StoredSubscription> group;
+    std::vector<std::int64_t> ids;
+    for (auto const member : watch_of(id)) {
+        auto s = store_.subscription(member);
+        if (!s || !s->active) {
+            entries_.erase(member);
+            continue;
+        }
+        ids.push_back(member);
+        group.push_back(std::move(*s));
     }
-    auto const key = entry_for(*s).host;
-    ++host(key, s->sub.source).in_flight;
-    in_flight_.insert(id);
-    auto sub = *s;
-    asio::co_spawn(
-        ex_, poller_.poll(std::move(*s)),
-        [this, id, now, key, sub = std::move(sub)](std::exception_ptr ep, PollOutcome outcome) {
-            in_flight_.erase(id);
-            auto& h = hosts_[key];
-            if (h.in_flight > 0) --h.in_flight;
-            auto const it = entries_.find(id);
-            if (ep) {
-                // A bug or a state-store failure (disk full, a locked file): back off
-                // this subscription in memory, since its stored next_due could not be
-                // written, and let the caller decide how loudly to say so.
-                int const n = ++crashes_[id];
-                std::string what = "unknown error";
-                try {
-                    std::rethrow_exception(ep);
-                } catch (std::exception const& e) {
-                    what = e.what();
-                } catch (...) {
-                }
-                if (it != entries_.end())
-                    it->second.due = now + options_.crash_backoff.after(n).count();
-                if (on_crash) on_crash(sub, what, n);
-            } else {
-                if (auto const c = crashes_.find(id); c != crashes_.end()) {
-                    if (on_recovered) on_recovered(sub, c->second);
-                    crashes_.erase(c);
-                    // The state file takes writes again (a full disk freed): the others that
-                    // failed on it need not wait out their backoff of up to an hour.
-                    for (auto const& [other, n] : crashes_)
-                        if (auto e = entries_.find(other); e != entries_.end())
-                            e->second.due = std::min(e->second.due, now);
-                }
-                if (outcome.status != PollStatus::cancelled && it != entries_.end())
-                    it->second.due = outcome.next_due;
-                if (outcome.pause_host_until)
-                    h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
-                if (outcome.rate_limited && retry_ && retry_(id, key, h.paused_until)) {
-                    finished_.cancel();
-                    return; // not done yet: polled again after the pause
-                }
-            }
-            if (on_polled && !ep) on_polled(sub, outcome);
-            finished_.cancel();
-        });
+    if (group.empty()) return;
+    auto const key = entry_for(group.front()).host;
+    ++host(key, group.front().sub.source).in_flight;
+    for (auto const member : ids) {
+        in_flight_.insert(member);
+        started_.insert(member);
+    }
+    auto sub = group.front();
+    asio::co_spawn(ex_, poller_.poll_group(std::move(group)),
+                   [this, id, ids, now, key, sub = std::move(sub)](std::exception_ptr ep,
+                                                                   PollOutcome outcome) {
+                       for (auto const member : ids)
+                           in_flight_.erase(member);
+                       auto& h = hosts_[key];
+                       if (h.in_flight > 0) --h.in_flight;
+                       auto const set_due = [&](UnixTime due) {
+                           for (auto const member : ids)
+                               if (auto const it = entries_.find(member); it != entries_.end())
+                                   it->second.due = due;
+                       };
+                       if (ep) {
+                           // A bug or a state-store failure (disk full, a locked file): back off
+                           // this subscription in memory, since its stored next_due could not be
+                           // written, and let the caller decide how loudly to say so.
+                           int const n = ++crashes_[id];
+                           std::string what = "unknown error";
+                           try {
+                               std::rethrow_exception(ep);
+                           } catch (std::exception const& e) {
+                               what = e.what();
+                           } catch (...) {
+                           }
+                           set_due(now + options_.crash_backoff.after(n).count());
+                           if (on_crash) on_crash(sub, what, n);
+                       } else {
+                           if (auto const c = crashes_.find(id); c != crashes_.end()) {
+                               if (on_recovered) on_recovered(sub, c->second);
+                               crashes_.erase(c);
+                               // The state file takes writes again (a full disk freed): the others
+                               // that failed on it need not wait out their backoff of up to an
+                               // hour.
+                               for (auto const& [other, n] : crashes_)
+                                   if (auto e = entries_.find(other); e != entries_.end())
+                                       e->second.due = std::min(e->second.due, now);
+                           }
+                           if (outcome.status != PollStatus::cancelled) set_due(outcome.next_due);
+                           if (outcome.pause_host_until)
+                               h.paused_until = std::max(h.paused_until, *outcome.pause_host_until);
+                           if (outcome.rate_limited && retry_ && retry_(id, key, h.paused_until)) {
+                               finished_.cancel();
+                               return; // not done yet: polled again after the pause
+                           }
+                       }
+                       if (on_polled && !ep) on_polled(sub, outcome);
+                       finished_.cancel();
+                   });
 }
 
 std::optional<UnixTime> Scheduler::start_due(UnixTime now) {
     std::optional<UnixTime> next;
     auto consider = [&](UnixTime t) { next = next ? std::min(*next, t) : t; };
-    for (auto const& [id, e] : entries_) {
-        if (in_flight_.count(id)) continue;
+    // start() may drop entries (a subscription gone inactive): walk by key, not by iterator.
+    std::vector<std::int64_t> ids;
+    ids.reserve(entries_.size());
+    for (auto const& [id, e] : entries_)
+        ids.push_back(id);
+    for (auto const id : ids) {
+        auto const found = entries_.find(id);
+        if (found == entries_.end() || in_flight_.count(id)) continue;
+        auto const& e = found->second;
         if (e.due > now) {
             consider(e.due);
             continue;
@@ -152,8 +185,10 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         if (retried[id]++ >= options_.rate_limit_retries) return false;
         waiting[host].push_front(id);
         ++remaining;
+        started_.erase(id);
         return true;
     };
+    started_.clear();
     for (auto const& s : subs) {
         auto e = entry_for(s);
         host(e.host, s.sub.source);
@@ -175,6 +210,8 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
                 if (e != entries_.end() && !may_start(e->second, now, true)) break;
                 queue.pop_front();
                 --remaining;
+                // Polled already, with another project's subscription of the same package.
+                if (started_.count(id) || in_flight_.count(id)) continue;
                 if (e != entries_.end()) start(id, now);
             }
         }
@@ -188,6 +225,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         (void)ec;
     }
     retry_ = nullptr;
+    started_.clear();
     poller_.flush();
 }
 

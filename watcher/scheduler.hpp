@@ -73,6 +73,9 @@ class Scheduler {
         UnixTime due = 0;
         std::string host;
         std::string name;
+        // Source and locator: the subscriptions of one package on one index (one per project
+        // that pins it) are polled together, once.
+        std::string watch;
     };
     struct Host {
         std::size_t in_flight = 0;
@@ -83,6 +86,8 @@ class Scheduler {
     Host& host(std::string const& key, std::string const& source);
     bool may_start(Entry const& e, UnixTime now, bool one_shot = false);
     void start(std::int64_t id, UnixTime now);
+    // The scheduled subscriptions polled with `id` (its watch's), `id` first, none in flight.
+    std::vector<std::int64_t> watch_of(std::int64_t id) const;
 
     boost::asio::any_io_executor ex_;
     StateStore& store_;
@@ -93,6 +98,7 @@ class Scheduler {
     std::map<std::string, Host> hosts_;
     std::map<std::int64_t, int> crashes_; // polls that threw in a row, for their backoff
     std::set<std::int64_t> in_flight_;
+    std::set<std::int64_t> started_; // poll_each_once: polled in this round (with another)
     // poll_each_once: takes back a poll a rate limit refused (true: it will run again).
     std::function<bool(std::int64_t, std::string const& host, UnixTime paused_until)> retry_;
     boost::asio::steady_timer finished_; // cancelled whenever a poll completes

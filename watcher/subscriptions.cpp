@@ -209,6 +209,14 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
                 {e.name, e.file, e.line, "marker does not apply: " + e.marker.value_or("")});
             continue;
         }
+        // Unknown counts as direct: only what the files say is pulled in is transitive.
+        bool const direct = e.direct.value_or(true);
+        if (!direct && o.transitive == Transitive::none) {
+            out.skipped.push_back(
+                {e.name, e.file, e.line,
+                 "transitive dependency (project " + o.project + ": transitive = \"none\")"});
+            continue;
+        }
         std::string const index =
             e.index ? lock_index_url(*e.index, known_indexes, getenv) : out.index_url;
         std::string const key = pypi_detail::normalise_index_url(url_identity(index)) + e.name;
@@ -218,9 +226,13 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             // platforms): two exact pins cannot narrow each other, so the first one is polled.
             if (e.index && s.pinned && e.pinned && *s.pinned != *e.pinned) continue;
             s.specifier = join_specifiers(s.specifier, e.specifier);
+            // Asked for directly in one file: direct, whatever another says.
+            if (e.direct != false && s.direct == false) s.direct = e.direct;
             continue;
         }
         Subscription s = pypi_subscription(index, e.name);
+        s.project = o.project;
+        s.direct = e.direct;
         s.pinned = e.pinned;
         s.specifier = e.specifier;
         s.file = e.file;
@@ -253,6 +265,9 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         s.rules = o.rules;
         if (auto it = o.packages.find(s.name); it != o.packages.end())
             s.rules = it->second.over(s.rules);
+        if (auto it = o.project_packages.find(s.name); it != o.project_packages.end())
+            s.rules = it->second.over(s.rules);
+        s.rules.urgent_only = s.direct == false && o.transitive == Transitive::urgent;
         // A package's own `pre` decides for it, like `--pre` for everything.
         if (s.rules.pre) s.prereleases = *s.rules.pre;
         parse_fields(s); // the strings above, parsed once for the diff and the summaries
@@ -278,6 +293,60 @@ std::vector<std::string> remote_files_named(LoadOptions const& o) {
         return o.read_remote(name);
     };
     (void)read_requirements(probe);
+    return out;
+}
+
+std::vector<std::string> remote_files_named(std::vector<LoadOptions> const& projects) {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (auto const& o : projects)
+        for (auto& name : remote_files_named(o))
+            if (seen.insert(name).second) out.push_back(std::move(name));
+    return out;
+}
+
+std::vector<LoadOptions> project_load_options(config::Config const& cfg) {
+    std::vector<LoadOptions> out;
+    for (auto const& p : config::all_projects(cfg)) {
+        LoadOptions load;
+        load.project = p.name;
+        for (auto const& f : p.files) {
+            // A file that lives elsewhere is read like a `requirements` entry (a lock file
+            // there is recognised by its name); pyproject.toml on the disk as `pyproject`.
+            auto const slash = f.find_last_of('/');
+            auto const base = slash == std::string::npos ? f : f.substr(slash + 1);
+            bool const pyproject = base == "pyproject.toml" && !config::is_remote_file(f);
+            (pyproject ? load.pyproject : load.requirements).push_back(f);
+        }
+        load.pyproject.insert(load.pyproject.end(), p.pyproject.begin(), p.pyproject.end());
+        load.python_version = p.python_version;
+        load.index_url = p.index_url;
+        load.pre = cfg.pre;
+        load.rules = cfg.rules;
+        load.packages = cfg.packages;
+        load.project_packages = p.packages;
+        load.transitive = p.transitive;
+        for (auto const& [name, every] : cfg.intervals)
+            load.intervals[name] = every.count();
+        out.push_back(std::move(load));
+    }
+    return out;
+}
+
+LoadedRequirements load_projects(std::vector<LoadOptions> const& projects) {
+    LoadedRequirements out;
+    for (auto const& o : projects) {
+        auto one = load_requirements(o);
+        if (out.index_url.empty()) out.index_url = one.index_url;
+        out.unreadable = out.unreadable || one.unreadable;
+        if (one.unreadable && one.subscriptions.empty()) out.unreadable_projects.insert(o.project);
+        for (auto& s : one.subscriptions)
+            out.subscriptions.push_back(std::move(s));
+        for (auto& s : one.skipped)
+            out.skipped.push_back(std::move(s));
+        for (auto& e : one.errors)
+            out.errors.push_back(std::move(e));
+    }
     return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/diagnostic.hpp"
+#include "config/config.hpp"
 #include "model/model.hpp"
 #include "packaging/requirements_file.hpp"
 
@@ -11,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,18 @@ struct LoadOptions {
     std::map<std::string, std::int64_t> intervals; // normalised name -> seconds between polls
     Rules rules;                                   // what is worth telling, for every package
     std::map<std::string, RuleOverrides> packages; // normalised name -> its own rules
-    RemoteRead read_remote;                        // null: files that live elsewhere are unreadable
+    // The project these files are ("default": the top-level `requirements`/`pyproject`), its
+    // own [projects.<p>.packages.<name>] rules (over `packages`), and what it is told of the
+    // packages it only pulls in.
+    std::string project = config::kDefaultProject;
+    std::map<std::string, RuleOverrides> project_packages;
+    Transitive transitive = Transitive::urgent;
+    RemoteRead read_remote; // null: files that live elsewhere are unreadable
 };
+
+// One LoadOptions per project of the config (config::all_projects), in its order: a project's
+// `files` named pyproject.toml are read as pyproject files, the rest like `requirements`.
+std::vector<LoadOptions> project_load_options(config::Config const& config);
 
 using LoadProblem = Diagnostic;
 
@@ -50,7 +62,10 @@ struct LoadedRequirements {
     std::vector<SkippedRequirement> skipped;
     std::vector<LoadProblem> errors;
     bool unreadable = false; // a top-level file could not be read (usage error)
-    std::string index_url;   // the index the subscriptions use (but where a lock names one)
+    // load_projects: the projects none of whose files could be read (their stored
+    // subscriptions are kept as they were).
+    std::set<std::string> unreadable_projects;
+    std::string index_url; // the index the subscriptions use (but where a lock names one)
 };
 
 // What the files say, before anything is subscribed: every entry (watchable or not), the
@@ -77,6 +92,12 @@ LoadedRequirements load_requirements(LoadOptions const& options);
 // of local files and of what was fetched so far (by name, in the order they were met): what
 // to fetch. Empty: nothing to fetch.
 std::vector<std::string> remote_files_named(LoadOptions const& options);
+// The same for several projects: every file any of them names, each once, in project order.
+std::vector<std::string> remote_files_named(std::vector<LoadOptions> const& projects);
+
+// Every project's subscriptions, one after the other (a package several projects pin is one
+// subscription per project). `unreadable` when some project's files could not be read.
+LoadedRequirements load_projects(std::vector<LoadOptions> const& projects);
 
 // The URL to poll a lock-named index with, credentials as pip finds them: ${NAME} references
 // expanded from the environment (as pip and pipenv expand them), and, for a URL without

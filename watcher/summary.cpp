@@ -18,6 +18,7 @@ struct Candidates {
     std::vector<StoredRelease const*> releases; // the release of each version
     std::vector<std::size_t> newer;             // above the pin (unsorted until sort_newer)
     std::optional<std::size_t> best_final, best_any;
+    std::optional<UnixTime> pin_upload; // the pinned release's upload
 };
 
 // Reads every release once: the pin's own state, and the candidates for the other stages.
@@ -34,6 +35,7 @@ Candidates scan(Subscription const& sub, std::vector<StoredRelease> const& relea
         if (!v) continue;
         if (pin && *v == *pin) {
             out.pin_found = true;
+            c.pin_upload = r.upload_time;
             if (r.yanked) {
                 out.pin_yanked = true;
                 out.pin_yank_reason = r.yank_reason;
@@ -84,12 +86,14 @@ void judge_python(Candidates const& c, std::optional<Version> const& python, Rel
 std::optional<std::string> latest_allowed(Subscription const& sub, Candidates const& c) {
     auto const& spec = sub.parsed->specifier;
     if (!spec) return std::nullopt;
-    auto const allowed =
-        spec->filter(c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
+    auto const allowed = spec->filter_indices(
+        c.versions, sub.prereleases ? std::optional<bool>(true) : std::nullopt);
     if (allowed.empty()) return std::nullopt;
-    auto const best = *std::max_element(allowed.begin(), allowed.end());
+    auto const best = *std::max_element(allowed.begin(), allowed.end(), [&](auto a, auto b) {
+        return c.versions[a] < c.versions[b];
+    });
     for (std::size_t i = c.versions.size(); i-- > 0;)
-        if (c.versions[i] == best) return c.releases[i]->version;
+        if (c.versions[i] == c.versions[best]) return c.releases[i]->version;
     return std::nullopt;
 }
 
@@ -97,10 +101,13 @@ ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelea
                                 std::optional<std::string> const& python) {
     ReleaseSummary out;
     auto const c = scan(sub, releases, out);
-    if (c.best_final)
-        out.latest = c.releases[*c.best_final]->version;
-    else if (c.best_any)
-        out.latest = c.releases[*c.best_any]->version;
+    auto const latest = c.best_final ? c.best_final : c.best_any;
+    if (latest) {
+        out.latest = c.releases[*latest]->version;
+        auto const& latest_upload = c.releases[*latest]->upload_time;
+        if (c.pin_upload && latest_upload)
+            out.libyears = libyears_between(*c.pin_upload, *latest_upload);
+    }
     for (auto i : c.newer)
         out.newer.push_back(c.releases[i]->version);
     if (python && !c.newer.empty()) {
@@ -115,6 +122,13 @@ ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelea
 }
 
 } // namespace
+
+double libyears_between(UnixTime pinned_upload, UnixTime latest_upload) {
+    constexpr double kYear = 365.25 * 86400;
+    return latest_upload > pinned_upload
+               ? static_cast<double>(latest_upload - pinned_upload) / kYear
+               : 0.0;
+}
 
 ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
                          std::optional<std::string> const& python) {

@@ -27,7 +27,14 @@ struct ReleaseSummary {
     std::optional<bool> drops_python;
     std::optional<std::string> drops_requires_python;
     std::optional<std::string> newest_for_python;
+    // Libyears (libyear.com): how far the pin lags behind `latest`, as the time between their
+    // uploads in years of 365.25 days; 0 when the pin is the latest (or was uploaded after it).
+    // nullopt without a pin, or when either upload time is unknown (PEP 503 HTML lists none).
+    std::optional<double> libyears;
 };
+
+// Years of 365.25 days between two uploads, never negative.
+double libyears_between(UnixTime pinned_upload, UnixTime latest_upload);
 
 // `python`: the team's target Python ("3.11.2") for drops_python; nullopt = not judged.
 ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,

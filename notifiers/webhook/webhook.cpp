@@ -56,6 +56,21 @@ std::string WebhookNotifier::render(Event const& e) {
         w.null();
     w.field("reason", unless_empty(e.detail));
     w.field("index_url", unless_empty(e.origin));
+    // The projects it concerns, each with its own pin (one event for all of them); every
+    // event the daemon writes names at least one ("default" for the top-level files).
+    if (!e.projects.empty()) {
+        w.key("projects").begin_array();
+        for (auto const& p : e.projects) {
+            w.begin_object().field("name", p.name).field("pinned", p.pinned);
+            w.field("specifier", p.specifier).field("file", p.file).key("direct");
+            if (p.direct)
+                w.boolean(*p.direct);
+            else
+                w.null();
+            w.end_object();
+        }
+        w.end_array();
+    }
     // vulnerability / vulnerability_withdrawn: the advisory, as PyPI lists it.
     w.key("advisory");
     if (e.advisory) {
@@ -90,6 +105,17 @@ std::string WebhookNotifier::render(Event const& e) {
     else
         w.null();
     w.field("link", e.link);
+    // project_status: what the index says now (PEP 792) and what it said before (null at a
+    // first sighting); null for other kinds.
+    w.key("project_status");
+    if (e.project_status)
+        w.begin_object()
+            .field("status", e.project_status->status)
+            .field("reason", e.project_status->reason)
+            .field("previous", e.previous_status)
+            .end_object();
+    else
+        w.null();
     w.end_object();
     w.end_object();
     return w.take();

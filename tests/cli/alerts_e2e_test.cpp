@@ -60,7 +60,10 @@ struct Workspace {
                                    pypi.index_url() +
                                    "\"\ninterval = \"1h\"\npython_version = \"3.8\"\n"
                                    "vulnerability_interval = \"60s\"\n" +
-                                   rules + "\n[http]\ntimeout = \"2s\"\n");
+                                   rules + "\n[http]\ntimeout = \"2s\"\n" +
+                                   // These tests read advisories from the index's JSON API
+                                   // (OSV became the default with issue 17).
+                                   "[advisories]\nsource = \"index\"\n");
     }
     void write(std::string const& name, std::string const& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
@@ -94,8 +97,9 @@ struct Workspace {
         }
     }
     int check(std::vector<std::string> extra, std::string& out) {
-        std::vector<std::string> args = {"-r", path("requirements.txt"), "--index-url",
-                                         pypi.index_url(), "-q"};
+        std::vector<std::string> args = {
+            "-r", path("requirements.txt"), "--index-url", pypi.index_url(),
+            "-q", "--advisories",           "index"};
         args.insert(args.end(), extra.begin(), extra.end());
         std::ostringstream o, e;
         int const rc = cli::run_check(args, o, e);
@@ -306,13 +310,15 @@ BOOST_AUTO_TEST_CASE(check_shows_vulnerabilities_and_fails_on_them) {
     BOOST_TEST(contains(out, "PYSEC-2026-7 (CVE-2026-1234)"), out);
     BOOST_TEST(contains(out, "VULNERABLE: PYSEC-2026-7 remote code execution"), out);
 
-    // The pin's JSON cannot be read: null, the reason in `error`, exit 3 (never "safe").
+    // The pin's JSON cannot be read: null, the reason in `advisories_error` (no error of the
+    // package since issue 17), exit 3 with --fail-on vulnerable (never "safe").
     w.pypi.set_json_api_fault("demo", Fault::server_error);
     BOOST_TEST(w.check({"--json", "--fail-on", "vulnerable"}, out) == 3);
     d.Parse(out.c_str());
     BOOST_REQUIRE(!d.HasParseError());
     BOOST_TEST(d["requirements"][0]["vulnerabilities"].IsNull());
-    BOOST_TEST(std::string(d["requirements"][0]["error"].GetString()) ==
+    BOOST_TEST(d["requirements"][0]["error"].IsNull());
+    BOOST_TEST(std::string(d["requirements"][0]["advisories_error"].GetString()) ==
                "vulnerabilities: http 503");
     BOOST_TEST(std::string(d["requirements"][0]["update_type"].GetString()) == "none");
 }

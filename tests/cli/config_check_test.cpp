@@ -103,3 +103,51 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
     BOOST_TEST(config_check({"--config"}).rc == 2);
     BOOST_TEST(config_check({"--help"}).rc == 0);
 }
+
+// Issue 17: [advisories] is checked like every table, and the names the daemon would send to
+// the advisory service are said once.
+BOOST_AUTO_TEST_CASE(advisories_table_problems_name_the_line_and_key) {
+    Dir d;
+    d.write("requirements.txt", "requests==2.31.0\n");
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n"
+                                              "[advisories]\n"
+                                              "source = \"github\"\n"
+                                              "osv_url = \"ftp://osv.example/\"\n"
+                                              "interval = \"sometimes\"\n"
+                                              "private = [\"acme/*\", 3]\n"
+                                              "privat = []\n");
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 1);
+    auto const has = [&](std::string const& line) {
+        BOOST_TEST(r.err.find(cfg + line) != std::string::npos, line << "\n" << r.err);
+    };
+    has(":3: advisories.source: expected \"osv\", \"index\" or \"none\", got \"github\"");
+    has(":4: advisories.osv_url: expected ");
+    has(":5: advisories.interval: expected a duration");
+    has(":6: advisories.private: expected a package name or glob (letters, digits, - _ . and "
+        "* ? [...]), got 'acme/*'");
+    has(":6: advisories.private: expected a list of strings");
+    has(":7: advisories.privat: unknown key (did you mean 'private'?)");
+}
+
+BOOST_AUTO_TEST_CASE(names_sent_to_osv_from_another_index_are_said_once) {
+    Dir d;
+    d.write("requirements.txt", "requests==2.31.0\nacme-tools==1.0\nacme-core==2.0\n");
+    auto const cfg = d.write("pinwatch.toml", "requirements = [\"requirements.txt\"]\n"
+                                              "index_url = \"https://pkgs.example/simple/\"\n"
+                                              "vulnerability_interval = \"2h\"\n"
+                                              "[advisories]\nprivate = [\"ACME_core\"]\n");
+    auto const r = config_check({"--config", cfg});
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(r.err ==
+                   "note: advisories: the names of 2 packages from https://pkgs.example/simple/ "
+                   "are sent to https://api.osv.dev/ (with their pinned versions) to look up "
+                   "their advisories; to keep a name here, list it in [advisories] private "
+                   "(names or globs)\n",
+               r.err);
+    // From pypi.org, or with advisories from the index itself, nothing is said.
+    auto const quiet = d.write("quiet.toml", "requirements = [\"requirements.txt\"]\n"
+                                             "index_url = \"https://pkgs.example/simple/\"\n"
+                                             "[advisories]\nsource = \"index\"\n");
+    BOOST_TEST(config_check({"--config", quiet}).err.empty());
+}

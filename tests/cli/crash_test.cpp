@@ -154,7 +154,7 @@ struct Workspace {
                "index_url = \""
             << pypi.index_url()
             << "\"\ninterval = \"1s\"\njitter = 0\n"
-               "[http]\ntimeout = \"5s\"\n";
+               "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"5s\"\n";
     }
     ~Workspace() {
         if (std::getenv("PINWATCH_CRASH_KEEP") == nullptr) fs::remove_all(dir);

@@ -51,7 +51,7 @@ struct Workspace {
                                "index_url = \"" +
                                    pypi.index_url() +
                                    "\"\ninterval = \"1h\"\n"
-                                   "[http]\ntimeout = \"2s\"\n");
+                                   "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"2s\"\n");
     }
     ~Workspace() { fs::remove_all(dir); }
     static int& counter() {
@@ -180,9 +180,10 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     w.pypi.yank("demo", "1.0", "security issue");
     w.pypi.add_release("demo", {"1.0.1", 1700003000});
     std::ostringstream out, err;
-    int const rc = cli::run_check({"-r", w.path("requirements.txt"), "--index-url",
-                                   w.pypi.index_url(), "--json", "--fail-on", "yanked"},
-                                  out, err);
+    int const rc =
+        cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index", "--index-url",
+                        w.pypi.index_url(), "--json", "--fail-on", "yanked"},
+                       out, err);
     BOOST_TEST(rc == 1); // --fail-on yanked matched
     rapidjson::Document d;
     d.Parse(out.str().c_str());
@@ -205,9 +206,9 @@ BOOST_AUTO_TEST_CASE(check_reports_pins_latest_and_yanks_as_json) {
     BOOST_TEST(std::string(other["latest_allowed"].GetString()) == "2.1");
 
     std::ostringstream out2, err2;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out2, err2) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out2, err2) == 0);
     BOOST_TEST(contains(out2.str(), "PINNED VERSION YANKED (security issue)"));
 }
 
@@ -221,9 +222,9 @@ BOOST_AUTO_TEST_CASE(check_table_fits_120_columns_and_ends_with_a_summary) {
     w.pypi.yank("demo", "1.0", reason);
     w.pypi.add_release("demo", {"2.0", 1700003000});
     std::ostringstream out, err;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out, err) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out, err) == 0);
     std::istringstream in(out.str());
     std::vector<std::string> lines;
     for (std::string l; std::getline(in, l);)
@@ -240,9 +241,9 @@ BOOST_AUTO_TEST_CASE(check_table_fits_120_columns_and_ends_with_a_summary) {
     // Short notes stay in their column.
     w.pypi.unyank("demo", "1.0");
     std::ostringstream out2, err2;
-    BOOST_TEST(
-        cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"},
-                       out2, err2) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "-q"},
+                              out2, err2) == 0);
     BOOST_TEST(contains(out2.str(), "NOTES"), out2.str());
     BOOST_TEST(contains(out2.str(), "\n2 packages: 1 outdated (1 major), 0 vulnerable, "
                                     "0 yanked pins, 0 errors\n"),
@@ -261,9 +262,9 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     BOOST_TEST(contains(err.str(), "--python-version"));
     w.pypi.set_fault("other-lib", Fault::not_found);
     std::ostringstream out3, err3;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out3, err3) == 3);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out3, err3) == 3);
     rapidjson::Document d;
     d.Parse(out3.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -272,9 +273,9 @@ BOOST_AUTO_TEST_CASE(check_exit_statuses) {
     // A bad line is reported and the good ones are still checked.
     w.write("requirements.txt", "demo==1.0\nthis is not a requirement\n");
     std::ostringstream out4, err4;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out4, err4) == 3);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out4, err4) == 3);
     BOOST_TEST(contains(err4.str(), "requirements.txt:2"));
     d.Parse(out4.str().c_str());
     BOOST_TEST(d["requirements"].Size() == 1u);
@@ -285,8 +286,9 @@ BOOST_AUTO_TEST_CASE(index_credentials_stay_out_of_the_output) {
     auto url = w.pypi.index_url();
     url.insert(url.find("://") + 3, "ci-user:t0ps3cret@");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", url, "--json"}, out,
-                              err) == 0,
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", url, "--json"},
+                              out, err) == 0,
                err.str());
     BOOST_TEST(!contains(out.str() + err.str(), "t0ps3cret"));
     BOOST_TEST(contains(out.str(), "127.0.0.1"));
@@ -301,9 +303,9 @@ BOOST_AUTO_TEST_CASE(html_only_indexes_work_too) {
     w.pypi.set_html_only(true);
     w.pypi.yank("demo", "1.1", "nope");
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check(
-                   {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json"},
-                   out, err) == 0);
+    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index",
+                               "--index-url", w.pypi.index_url(), "--json"},
+                              out, err) == 0);
     rapidjson::Document d;
     d.Parse(out.str().c_str());
     BOOST_REQUIRE(!d.HasParseError());
@@ -385,7 +387,9 @@ BOOST_AUTO_TEST_CASE(the_daemon_reports_a_release_once_while_running) {
     Workspace w;
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                              "index_url = \"" +
-                                 w.pypi.index_url() + "\"\ninterval = \"1s\"\njitter = 0\n");
+                                 w.pypi.index_url() +
+                                 "\"\ninterval = \"1s\"\njitter = 0\n"
+                                 "[advisories]\nsource = \"index\"\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // Baseline done once both packages were polled twice (the second poll is a 304).
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(6, std::chrono::seconds(30)));
@@ -412,7 +416,7 @@ BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) 
                              "index_url = \"" +
                                  w.pypi.index_url() +
                                  "\"\ninterval = \"1h\"\njitter = 0\n"
-                                 "[intervals]\ndemo = \"1s\"\n");
+                                 "[intervals]\ndemo = \"1s\"\n[advisories]\nsource = \"index\"\n");
     Daemon d(w.path("pinwatch.toml"), w.path("daemon.log"));
     // First cycle: two Simple pages and two metadata pages; then demo alone, once a second.
     BOOST_REQUIRE(w.pypi.server().wait_for_requests(7, std::chrono::seconds(30)));
@@ -429,9 +433,11 @@ BOOST_AUTO_TEST_CASE(a_package_with_its_own_interval_is_polled_at_its_own_pace) 
 BOOST_AUTO_TEST_CASE(the_daemon_stops_on_sigterm_within_seconds) {
     Workspace w;
     w.pypi.set_fault("demo", Fault::stall); // a poll is in flight when the signal arrives
-    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
-                             "index_url = \"" +
-                                 w.pypi.index_url() + "\"\n[http]\ntimeout = \"120s\"\n");
+    w.write("pinwatch.toml",
+            "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
+            "index_url = \"" +
+                w.pypi.index_url() +
+                "\"\n[advisories]\nsource = \"index\"\n[http]\ntimeout = \"120s\"\n");
     std::string const exe = PINWATCH_BINARY;
     std::string const cfg = w.path("pinwatch.toml");
     char const* argv[] = {exe.c_str(), "run", "--config", cfg.c_str(), nullptr};
@@ -485,7 +491,8 @@ BOOST_AUTO_TEST_CASE(routes_send_each_notifier_only_what_it_asked_for) {
                 "[notifiers.majors]\ntype = \"console\"\nupdate_types = [\"major\"]\n"
                 "packages = [\"Demo\"]\nevents = [\"new_release\"]\n"
                 "[notifiers.yanks]\ntype = \"console\"\n"
-                "events = [\"release_yanked\", \"pinned_yanked\"]\n");
+                "events = [\"release_yanked\", \"pinned_yanked\"]\n"
+                "[advisories]\nsource = \"index\"\n");
     BOOST_TEST(w.run_once().empty());
     w.pypi.add_release("demo", {"1.0.1", 1700001000});    // a patch: nobody
     w.pypi.add_release("demo", {"2.0.0", 1700001001});    // a major: "majors"
@@ -537,9 +544,10 @@ BOOST_AUTO_TEST_CASE(check_on_the_daemons_state_file_never_moves_its_schedule) {
     }
     BOOST_REQUIRE(due.size() == 2u);
     std::ostringstream out, err;
-    BOOST_TEST(cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
-                               "--state", w.path("state.db"), "-q"},
-                              out, err) == 0);
+    BOOST_TEST(
+        cli::run_check({"-r", w.path("requirements.txt"), "--advisories", "index", "--index-url",
+                        w.pypi.index_url(), "--state", w.path("state.db"), "-q"},
+                       out, err) == 0);
     watcher::StateStore store(w.path("state.db"));
     for (auto const& s : store.subscriptions())
         BOOST_TEST(s.next_due == due[s.sub.name], s.sub.name);
@@ -622,7 +630,9 @@ BOOST_AUTO_TEST_CASE(a_new_index_password_keeps_every_subscription_and_sends_not
         url.insert(url.find("://") + 3, "ci-user:" + password + "@");
         w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                  "index_url = \"" +
-                                     url + "\"\ninterval = \"1h\"\n[http]\ntimeout = \"2s\"\n");
+                                     url +
+                                     "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                     "\"index\"\n[http]\ntimeout = \"2s\"\n");
     };
     auto const snapshot = [&] {
         watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
@@ -661,7 +671,8 @@ BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
     w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                              "index_url = \"" +
                                  w.pypi.index_url() +
-                                 "\"\ninterval = \"1s\"\njitter = 0\n[http]\ntimeout = \"5s\"\n");
+                                 "\"\ninterval = \"1s\"\njitter = 0\n[advisories]\nsource = "
+                                 "\"index\"\n[http]\ntimeout = \"5s\"\n");
     int pipe_fds[2];
     BOOST_REQUIRE(::pipe(pipe_fds) == 0);
     std::string const exe = PINWATCH_BINARY;
@@ -722,6 +733,88 @@ BOOST_AUTO_TEST_CASE(a_closed_stdout_is_said_once_and_the_daemon_goes_on) {
     BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(WEXITSTATUS(status) == 0);
+}
+
+// PEP 792: what the index says about a project, in `check` (JSON key and NOTES), in the
+// daemon's events and in `status`; from the JSON page and from the HTML one.
+BOOST_AUTO_TEST_CASE(check_and_the_daemon_show_what_the_index_says_about_a_project) {
+    for (bool const html : {false, true}) {
+        BOOST_TEST_CONTEXT((html ? "HTML" : "JSON")) {
+            Workspace w;
+            w.pypi.set_html_only(html);
+            w.pypi.set_project_status("demo", "quarantined", "malware <script>x</script>");
+            w.pypi.set_project_status("other_lib", "archived", "");
+            std::ostringstream out, err;
+            cli::run_check({"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(),
+                            "--json", "-q"},
+                           out, err);
+            rapidjson::Document d;
+            d.Parse(out.str().c_str());
+            BOOST_REQUIRE(!d.HasParseError());
+            auto const& demo = d["requirements"][0];
+            BOOST_REQUIRE(demo["project_status"].IsObject());
+            BOOST_TEST(std::string(demo["project_status"]["status"].GetString()) == "quarantined");
+            BOOST_TEST(std::string(demo["project_status"]["reason"].GetString()) ==
+                       "malware <script>x</script>");
+            auto const& other = d["requirements"][1];
+            BOOST_TEST(std::string(other["project_status"]["status"].GetString()) == "archived");
+            BOOST_TEST(other["project_status"]["reason"].IsNull());
+            BOOST_TEST(std::string(other["latest"].GetString()) == "2.1"); // still listed
+
+            std::ostringstream table, err2;
+            cli::run_check(
+                {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "-q"}, table,
+                err2);
+            BOOST_TEST(
+                contains(table.str(), "QUARANTINED by the index (malware <script>x</script>)"),
+                table.str());
+            BOOST_TEST(contains(table.str(), "archived on the index"), table.str());
+        }
+    }
+
+    // An active project: {"status": "active", "reason": null}; a project that cannot be read: null.
+    Workspace w;
+    w.pypi.set_fault("other-lib", Fault::server_error);
+    std::ostringstream out, err;
+    cli::run_check(
+        {"-r", w.path("requirements.txt"), "--index-url", w.pypi.index_url(), "--json", "-q"}, out,
+        err);
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(std::string(d["requirements"][0]["project_status"]["status"].GetString()) ==
+               "active");
+    BOOST_TEST(d["requirements"][0]["project_status"]["reason"].IsNull());
+    BOOST_TEST(d["requirements"][1]["project_status"].IsNull());
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_tells_a_quarantine_once_and_the_way_back) {
+    Workspace w;
+    w.run_once(); // the baseline: both active, nothing said
+    w.pypi.set_project_status("demo", "quarantined", "reported as malware");
+    auto lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "demo was quarantined by the index"), lines[0]);
+    BOOST_TEST(contains(lines[0], "reported as malware"), lines[0]);
+    // The known releases stay (the quarantined page lists none), and nothing is said again.
+    BOOST_TEST(w.run_once().empty());
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_status({"--config", w.path("pinwatch.toml")}, out, err) == 0, err.str());
+    BOOST_TEST(contains(out.str(), "QUARANTINED by the index: reported as malware"), out.str());
+    // Back to active: said once.
+    w.pypi.set_project_status("demo", "", "");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "demo is active again on the index (was quarantined)"), lines[0]);
+    BOOST_TEST(w.run_once().empty());
+    // Archived: told, and status says so.
+    w.pypi.set_project_status("other_lib", "archived", "read only");
+    lines = w.run_once();
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST(contains(lines[0], "other-lib was archived"), lines[0]);
+    std::ostringstream out2, err2;
+    BOOST_TEST(cli::run_status({"--config", w.path("pinwatch.toml")}, out2, err2) == 0);
+    BOOST_TEST(contains(out2.str(), "archived on the index: read only"), out2.str());
 }
 
 // A lock file names a second index for one package: `check -r uv.lock` polls it there (with the

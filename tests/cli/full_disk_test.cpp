@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "tests/fakes/fake_pypi.hpp"
+#include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
@@ -88,14 +89,14 @@ struct Workspace {
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
             << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1h\"\n"
-            << "[http]\ntimeout = \"5s\"\n";
+            << "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"5s\"\n";
     }
     ~Workspace() { fs::remove_all(dir); }
 
     // One `run --once` round; `full` lowers the state file's max_page_count to the pages it
     // already holds (no room to grow) before the round starts.
     Round run_once(CapturedLog& log, bool full) {
-        auto cfg = config::load_config((dir / "pinwatch.toml").string());
+        auto cfg = watcher::load_config((dir / "pinwatch.toml").string());
         BOOST_TEST_REQUIRE(bool(cfg));
         watcher::DaemonOptions options;
         options.state_path = cfg->state.value_or((dir / "state.db").string());
@@ -134,8 +135,8 @@ struct Workspace {
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
             << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1s\"\njitter = 0\n"
-            << "[http]\ntimeout = \"5s\"\n";
-        auto cfg = config::load_config((dir / "pinwatch.toml").string());
+            << "[advisories]\nsource = \"index\"\n[http]\ntimeout = \"5s\"\n";
+        auto cfg = watcher::load_config((dir / "pinwatch.toml").string());
         BOOST_TEST_REQUIRE(bool(cfg));
         watcher::DaemonOptions options;
         options.state_path = (dir / "state.db").string();

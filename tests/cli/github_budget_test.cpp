@@ -63,7 +63,7 @@ struct Bench {
         std::ofstream(dir / "pinwatch.toml")
             << "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\nindex_url = \""
             << pypi.index_url() << "\"\n"
-            << gh;
+            << gh << "[advisories]\nsource = \"index\"\n";
     }
     ~Bench() { fs::remove_all(dir); }
     // Requests for a project's whole JSON page (/pypi/<name>/json), which discovery reads; the

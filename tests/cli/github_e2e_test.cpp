@@ -101,7 +101,8 @@ struct Workspace {
         write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"requirements.txt\"]\n"
                                "index_url = \"" +
                                    pypi.index_url() +
-                                   "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                   "\"\ninterval = \"1h\"\n[advisories]\nsource = "
+                                   "\"index\"\n[http]\ntimeout = \"5s\"\n"
                                    "[github]\napi_url = \"" +
                                    github.api_url() + "\"\n" + extra);
     }
@@ -364,6 +365,107 @@ BOOST_AUTO_TEST_CASE(evaluate_judges_each_dependency) {
     BOOST_TEST(cli::run_evaluate({"no such name!"}, table, err) == 2);
 }
 
+// Closed issues and pull requests are measured in the order they were closed: a bot's comment
+// on old, long-closed items moves their updated_at, not them into the measured set.
+BOOST_AUTO_TEST_CASE(evaluate_measures_the_items_closed_last_whatever_a_bot_touched) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    auto n = w.github.next_number("psf/requests");
+    // 100 issues and 100 pull requests closed (merged) in the last 100 days, each in 1 day.
+    for (int i = 0; i < 100; ++i) {
+        FakeGithubIssue issue{n++, w.now - (i + 2) * kDay, "fixed"};
+        issue.closed = w.now - (i + 1) * kDay;
+        w.github.add_issue("psf/requests", issue);
+        FakeGithubIssue pr{n++, w.now - (i + 2) * kDay, "merged", true};
+        pr.closed = pr.merged = w.now - (i + 1) * kDay;
+        w.github.add_issue("psf/requests", pr);
+    }
+    // 60 old ones of each, closed 3 years ago after 400 days open, which a bot commented on
+    // today: sorted by `updated`, they come first.
+    for (int i = 0; i < 60; ++i) {
+        FakeGithubIssue issue{n++, w.now - 1500 * kDay, "stale"};
+        issue.closed = w.now - 1100 * kDay;
+        issue.commented = w.now - 3600;
+        w.github.add_issue("psf/requests", issue);
+        FakeGithubIssue pr{n++, w.now - 1500 * kDay, "stale", true};
+        pr.closed = pr.merged = w.now - 1100 * kDay;
+        pr.commented = w.now - 3600;
+        w.github.add_issue("psf/requests", pr);
+    }
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_evaluate({"requests", "--index-url", w.pypi.index_url(), "--github-api-url",
+                                  w.github.api_url(), "--json"},
+                                 out, err) == 0,
+               err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& req = d["packages"][0];
+    BOOST_TEST(req["median_days_to_close_issue"].GetDouble() == 1.0);
+    BOOST_TEST(req["median_days_to_merge_pr"].GetDouble() == 1.0);
+    BOOST_TEST(std::string(req["verdict"].GetString()) == "healthy");
+    BOOST_TEST(req["github_error"].IsNull());
+    // Two pages of each were needed (160 touched + 100 closed later, by update time).
+    BOOST_TEST(w.github.stats().by_endpoint["issues"] >= 2u);
+}
+
+// GitHub unreadable (its repository 404s, or the quota is spent): PyPI's figures and a
+// verdict from them, GitHub's figures null, the reason given; exit 0 (every package judged).
+BOOST_AUTO_TEST_CASE(evaluate_without_github_still_judges_by_pypi) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    w.pypi.add_project({"ghost",
+                        "Its repository is gone",
+                        {{"Source", "https://github.com/org/ghost"}},
+                        {{"1.0", w.now - 400 * kDay}, {"1.1", w.now - 20 * kDay}}});
+    std::ostringstream out, err;
+    int const rc = cli::run_evaluate({"ghost", "--index-url", w.pypi.index_url(),
+                                      "--github-api-url", w.github.api_url(), "--json"},
+                                     out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& g = d["packages"][0];
+    BOOST_TEST(g["age_days"].GetInt() == 400);
+    BOOST_TEST(g["releases_last_12_months"].GetInt() == 1);
+    BOOST_TEST(g["days_since_last_release"].GetInt() == 20);
+    BOOST_TEST(std::string(g["verdict"].GetString()) == "healthy");
+    BOOST_TEST(std::string(g["repo"].GetString()) == "org/ghost");
+    for (auto const* key : {"open_issues", "open_pull_requests", "median_days_to_merge_pr",
+                            "median_days_to_close_issue", "owner_type", "archived"})
+        BOOST_TEST(g[key].IsNull(), key);
+    BOOST_TEST(g["error"].IsNull());
+    BOOST_REQUIRE(g["github_error"].IsString());
+    BOOST_TEST(contains(g["github_error"].GetString(), "404"), g["github_error"].GetString());
+    auto const& reasons = g["reasons"];
+    BOOST_TEST(contains(reasons[reasons.Size() - 1].GetString(), "judged by PyPI's figures alone"));
+
+    // Rate limited after the first request: the same, with the limit as the reason; the
+    // text table says it too.
+    w.github.set_quota(1, 5000);
+    std::ostringstream table, err2;
+    BOOST_TEST(cli::run_evaluate({"requests", "--index-url", w.pypi.index_url(), "--github-api-url",
+                                  w.github.api_url()},
+                                 table, err2) == 0,
+               err2.str());
+    BOOST_TEST(contains(table.str(), "healthy"), table.str());
+    BOOST_TEST(contains(table.str(), "rate limited"), table.str());
+    // Without a repository at all: GitHub's reason says so (the verdict rule for it stands).
+    std::ostringstream out3;
+    BOOST_TEST(cli::run_evaluate({"plain", "--index-url", w.pypi.index_url(), "--github-api-url",
+                                  w.github.api_url(), "--json"},
+                                 out3, err) == 0);
+    rapidjson::Document d3;
+    d3.Parse(out3.str().c_str());
+    BOOST_TEST(contains(d3["packages"][0]["github_error"].GetString(), "no GitHub repository"));
+    // PyPI unreadable: no verdict, exit 3.
+    std::ostringstream out4;
+    BOOST_TEST(cli::run_evaluate({"nonexistent", "--index-url", w.pypi.index_url(),
+                                  "--github-api-url", w.github.api_url(), "--json"},
+                                 out4, err) == 3);
+}
+
 // Requirements files kept on GitHub (issue #16): `check -r github:...` fetches the file and its
 // relative include once; a bad spec is a usage error; the daemon keeps each file's ETag, so the
 // next run's fetch is a 304, and `status` shows each file's last fetch.
@@ -444,4 +546,49 @@ BOOST_AUTO_TEST_CASE(deps_reads_a_requirements_file_from_an_https_url) {
     for (auto const& r : files.received())
         BOOST_TEST(r.header("authorization").value_or("") ==
                    "Basic " + net::base64_encode("deploy:pa55word"));
+}
+
+// `check --config` with projects whose files live on GitHub: every project's remote files are
+// fetched once (through the config's [github] api_url), and each project reads its own.
+BOOST_AUTO_TEST_CASE(check_config_reads_each_projects_files_from_github) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    std::string const api = "github:org/flaky/api/requirements.txt@main";
+    std::string const worker = "github:org/flaky/worker/requirements.txt@v2";
+    w.github.set_file("org/flaky", "main", "api/requirements.txt", "requests==2.31.0\n");
+    w.github.set_file("org/flaky", "v2", "worker/requirements.txt", "flaky>=1\n");
+    w.write("worker.txt", "plain\n");
+    w.write("projects.toml", "index_url = \"" + w.pypi.index_url() +
+                                 "\"\n[advisories]\nsource = \"index\"\n"
+                                 "[projects.api]\nfiles = [\"" +
+                                 api + "\"]\n[projects.worker]\nfiles = [\"" + worker +
+                                 "\", \"worker.txt\"]\n"
+                                 "[github]\napi_url = \"" +
+                                 w.github.api_url() + "\"\nrepositories = false\n");
+    std::ostringstream out, err;
+    int const rc = cli::run_check({"--config", w.path("projects.toml"), "--json", "-q"}, out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    std::vector<std::string> files;
+    for (auto const& r : d["requirements"].GetArray())
+        files.push_back(std::string(r["project"].GetString()) + ":" + r["name"].GetString() + "@" +
+                        r["file"].GetString());
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> const want = {"api:requests@" + api, "worker:flaky@" + worker,
+                                           "worker:plain@" + w.path("worker.txt")};
+    BOOST_TEST(files == want, boost::test_tools::per_element());
+    BOOST_TEST(w.github.stats().contents_sent == 2u);
+
+    // --project picks one project; only its files are fetched.
+    w.github.reset_stats();
+    std::ostringstream one, err1;
+    BOOST_TEST(
+        cli::run_check({"--config", w.path("projects.toml"), "--project", "api", "--json", "-q"},
+                       one, err1) == 0,
+        err1.str());
+    BOOST_TEST(w.github.stats().contents_sent == 1u);
+    BOOST_TEST(contains(one.str(), api), one.str());
+    BOOST_TEST(!contains(one.str(), worker), one.str());
 }

@@ -179,7 +179,9 @@ struct Workspace {
     ~Workspace() { fs::remove_all(dir); }
     std::string config(std::string const& reqs, std::string const& extra) const {
         return "state = \"state.db\"\nrequirements = [\"" + reqs + "\"]\nindex_url = \"" +
-               pypi.index_url() + "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n" +
+               pypi.index_url() +
+               "\"\ninterval = \"1h\"\n[advisories]\nsource = \"index\"\n[http]\ntimeout = "
+               "\"5s\"\n" +
                "[metrics]\nlisten = \"127.0.0.1:0\"\n" + extra;
     }
     void write(std::string const& name, std::string const& text) {
@@ -317,7 +319,7 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
                            "; the running config stays\n"));
     // The line lands in [metrics], where `interval` is not a key.
     BOOST_TEST(contains(journal(),
-                        "<3>" + w.path("pinwatch.toml") + ":9: metrics.interval: unknown key\n"),
+                        "<3>" + w.path("pinwatch.toml") + ":11: metrics.interval: unknown key\n"),
                journal());
     auto const reloading = notify.wait_for("RELOADING=1", before_bad);
     BOOST_REQUIRE(reloading);
@@ -332,7 +334,7 @@ BOOST_AUTO_TEST_CASE(notify_journal_metrics_reload_and_stop) {
     BOOST_TEST(rcode == 200);
     BOOST_TEST(contains(rbody, "degraded config: reload refused "), rbody);
     BOOST_TEST(contains(rbody, "1 problem(s) in " + w.path("pinwatch.toml") + ", first: " +
-                                   w.path("pinwatch.toml") + ":9: metrics.interval: unknown key"),
+                                   w.path("pinwatch.toml") + ":11: metrics.interval: unknown key"),
                rbody);
     auto const after_refusal = parse_prometheus(http_get(port, "/metrics").second).samples;
     BOOST_TEST(after_refusal.at("pinwatch_config_reload_failures_total") == 1);

@@ -400,7 +400,8 @@ BOOST_AUTO_TEST_CASE(config_without_state_uses_the_daemons_default_and_creates_n
     auto const home = dir.path / "home";
     fs::create_directories(service);
     fs::create_directories(home);
-    std::ofstream(dir.path / "pinwatch.toml") << "requirements = [\"requirements.txt\"]\n";
+    std::ofstream(dir.path / "pinwatch.toml")
+        << "requirements = [\"requirements.txt\"]\n[advisories]\nsource = \"index\"\n";
     std::ofstream(dir.path / "requirements.txt") << "demo==1.0\n";
     EnvVar const sd("STATE_DIRECTORY", service.string());
     EnvVar const h("HOME", home.string());
@@ -556,7 +557,7 @@ BOOST_AUTO_TEST_CASE(run_refuses_a_state_file_it_may_not_write_and_says_why) {
     std::ofstream(dir.path / "requirements.txt") << "demo==1.0\n";
     std::ofstream(dir.path / "pinwatch.toml")
         << "state = \"" << path << "\"\nrequirements = [\"requirements.txt\"]\n"
-        << "index_url = \"http://127.0.0.1:9/simple/\"\n";
+        << "index_url = \"http://127.0.0.1:9/simple/\"\n[advisories]\nsource = \"index\"\n";
     auto const config = (dir.path / "pinwatch.toml").string();
     auto const run = [&](std::ostream& out, std::ostream& err) {
         return cli::run_daemon({"--config", config, "--once"}, out, err);

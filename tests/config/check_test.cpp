@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(nothing_to_watch_names_the_key) {
     auto const cfg = d.write("pinwatch.toml", "interval = \"5m\"\n");
     BOOST_TEST(joined(check(cfg).errors) ==
                cfg + ": requirements: nothing to watch: set 'requirements' (and/or 'pyproject') "
-                     "to a list of files\n");
+                     "to a list of files, or add [projects.<name>] tables with 'files'\n");
 }
 
 // A literal secret is allowed, but in a file others can read it is said, per key.

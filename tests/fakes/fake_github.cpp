@@ -105,7 +105,8 @@ std::string base64_encode_for_test(std::string_view bytes) {
 }
 
 std::int64_t updated_at(FakeGithubIssue const& i) {
-    return std::max({i.created, i.closed.value_or(0), i.merged.value_or(0)});
+    return std::max(
+        {i.created, i.closed.value_or(0), i.merged.value_or(0), i.commented.value_or(0)});
 }
 
 } // namespace

@@ -36,6 +36,8 @@ struct FakeGithubIssue {
     bool null_pull_request = false;     // carries `"pull_request": null` (an issue)
     std::optional<std::int64_t> closed; // closed at
     std::optional<std::int64_t> merged; // pull requests: merged at
+    // The last comment (a bot's on an old item, say): moves updated_at, not closed_at.
+    std::optional<std::int64_t> commented;
 };
 
 struct FakeGithubRepo {

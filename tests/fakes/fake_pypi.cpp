@@ -229,6 +229,15 @@ void FakePypi::set_json_api_fault(std::string const& project, Fault fault) {
     json_faults_[project] = fault;
 }
 
+void FakePypi::set_project_status(std::string const& project, std::string status,
+                                  std::string reason) {
+    std::lock_guard lock(mutex_);
+    auto const key = packaging::canonicalize_name(project);
+    (void)projects_.at(key); // a project the fake serves
+    statuses_[key] = {std::move(status), std::move(reason)};
+    changed(key);
+}
+
 void FakePypi::unyank(std::string const& project, std::string const& version) {
     std::lock_guard lock(mutex_);
     auto const key = packaging::canonicalize_name(project);
@@ -305,6 +314,14 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
     auto it = cache_.find(name);
     if (it != cache_.end()) return it->second;
     auto const& p = projects_.at(name);
+    auto const marked = statuses_.find(name);
+    std::string const status = marked == statuses_.end() ? "" : marked->second.first;
+    std::string const status_reason = marked == statuses_.end() ? "" : marked->second.second;
+    // PEP 792: a quarantined project offers no files for download.
+    std::vector<FakeRelease> const none;
+    auto const& releases = status == "quarantined" ? none : p.releases;
+    // The API version that brought what is served: 1.4 for project status.
+    char const* const api_version = status.empty() ? "1.1" : "1.4";
     Rendered out;
     {
         rapidjson::StringBuffer buf;
@@ -313,20 +330,31 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
         key(w, "meta");
         w.StartObject();
         key(w, "api-version");
-        str(w, "1.1");
+        str(w, api_version);
         key(w, "_last-serial");
         w.Int64(serials_[name]);
         w.EndObject();
         key(w, "name");
         str(w, name);
+        if (!status.empty()) {
+            key(w, "project-status");
+            w.StartObject();
+            key(w, "status");
+            str(w, status);
+            if (!status_reason.empty()) {
+                key(w, "reason");
+                str(w, status_reason);
+            }
+            w.EndObject();
+        }
         key(w, "versions");
         w.StartArray();
-        for (auto const& r : p.releases)
+        for (auto const& r : releases)
             str(w, r.version);
         w.EndArray();
         key(w, "files");
         w.StartArray();
-        for (auto const& r : p.releases)
+        for (auto const& r : releases)
             for (auto const& f : files_of(name, r)) {
                 w.StartObject();
                 key(w, "filename");
@@ -373,12 +401,19 @@ FakePypi::Rendered const& FakePypi::rendered(std::string const& name) {
     {
         std::string h =
             "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" "
-            "content=\"1.1\">\n    <title>Links for " +
-            pinwatch::html_escape(name) +
-            "</title>\n  </head>\n  <body>\n"
-            "    <h1>Links for " +
-            pinwatch::html_escape(name) + "</h1>\n";
-        for (auto const& r : p.releases)
+            "content=\"" +
+            std::string(api_version) + "\">\n";
+        if (!status.empty())
+            h += "    <meta name=\"pypi:project-status\" content=\"" +
+                 pinwatch::html_escape(status) + "\">\n";
+        if (!status.empty() && !status_reason.empty())
+            h += "    <meta name=\"pypi:project-status-reason\" content=\"" +
+                 pinwatch::html_escape(status_reason) + "\">\n";
+        h += "    <title>Links for " + pinwatch::html_escape(name) +
+             "</title>\n  </head>\n  <body>\n"
+             "    <h1>Links for " +
+             pinwatch::html_escape(name) + "</h1>\n";
+        for (auto const& r : releases)
             for (auto const& f : files_of(name, r)) {
                 h += "    <a href=\"" + pinwatch::html_escape(f.url) + "#sha256=" + f.sha256 + "\"";
                 if (r.yanked) h += " data-yanked=\"" + pinwatch::html_escape(r.yank_reason) + "\"";

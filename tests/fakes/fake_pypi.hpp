@@ -93,6 +93,11 @@ class FakePypi {
     void set_json_api_fault(std::string const& project, Fault fault);
     // Fault for one project (normalised name) or for every project ("*").
     void set_fault(std::string const& project, Fault fault);
+    // The project's PEP 792 status (Simple API 1.4) and reason: "" serves none (the project is
+    // active). A quarantined project's pages list no files, as the standard says (its releases
+    // are kept, and come back when the status changes).
+    void set_project_status(std::string const& project, std::string status,
+                            std::string reason = "");
     // Only the HTML form, as a PEP 503 index that never learnt JSON.
     void set_html_only(bool html_only);
     // Whether to gzip bodies for clients that accept it (default on).
@@ -129,6 +134,7 @@ class FakePypi {
     std::map<std::string, Rendered> cache_;
     std::map<std::string, Fault> faults_;
     std::map<std::string, Fault> json_faults_;
+    std::map<std::string, std::pair<std::string, std::string>> statuses_; // status, reason
     std::int64_t serial_ = 1;
     std::map<std::string, std::int64_t> serials_;
     bool html_only_ = false;

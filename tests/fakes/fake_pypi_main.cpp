@@ -1,6 +1,7 @@
 // pinwatch-fake-pypi: the fake PyPI as a program, for the offline demo and the benchmark.
 // Serves a few well-known projects (the demo) or a generated mirror (the benchmark) on
 // loopback, and with --demo keeps publishing and yanking releases so there is something to see.
+#include "tests/fakes/fake_osv.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -29,6 +31,9 @@ Serves a fake PyPI on 127.0.0.1 (an ephemeral port) until SIGINT/SIGTERM.
   --projects N     a generated mirror of N projects (pkg-00000 ...) instead of the demo set
   --seed S         seed for the generated mirror (default 1)
   --demo SECONDS   every SECONDS, publish a new release or yank one in the demo set
+  --pins FILE      with --projects: write a requirements file pinning every project (its first
+                   release) to FILE, and serve a fake OSV (printed as "osv_url: ...") with an
+                   advisory against every 50th pin
 Prints "index_url: <url>" once it is listening (and, for a generated mirror, a "mirror: ..."
 line with its size first).
 )";
@@ -150,6 +155,7 @@ int main(int argc, char** argv) {
     std::size_t projects = 0;
     unsigned seed = 1;
     int demo_every = 0;
+    std::string pins_file;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -167,6 +173,8 @@ int main(int argc, char** argv) {
             seed = static_cast<unsigned>(std::stoul(next()));
         else if (a == "--demo")
             demo_every = std::stoi(next());
+        else if (a == "--pins")
+            pins_file = next();
         else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             return 0;
@@ -183,10 +191,29 @@ int main(int argc, char** argv) {
     opts.record = false; // a long-running server must not keep every request
     FakePypi pypi(opts);
     std::int64_t const now = std::time(nullptr);
+    std::unique_ptr<FakeOsv> osv;
     if (projects > 0) {
         std::size_t releases = 0;
+        std::ofstream pins;
+        if (!pins_file.empty()) {
+            pins.open(pins_file);
+            osv = std::make_unique<FakeOsv>();
+        }
+        std::size_t k = 0;
         for (auto& p : FakePypi::generate(projects, seed, now)) {
             releases += p.releases.size();
+            if (osv && !p.releases.empty()) {
+                auto const& pinned = p.releases.front().version;
+                pins << p.name << "==" << pinned << "\n";
+                if (k++ % 50 == 0) {
+                    FakeVuln v;
+                    v.id = "PYSEC-BENCH-" + std::to_string(k);
+                    v.package = p.name;
+                    v.summary = "an advisory of the benchmark";
+                    v.versions = {pinned};
+                    osv->add(std::move(v));
+                }
+            }
             pypi.add_project(std::move(p));
         }
         pypi.prerender();
@@ -199,6 +226,7 @@ int main(int argc, char** argv) {
             pypi.add_project(std::move(p));
     }
     std::cout << "index_url: " << pypi.index_url() << std::endl;
+    if (osv) std::cout << "osv_url: " << osv->url() << std::endl;
     if (tls) std::cout << "ca_file: " << pypi.server().ca_file() << std::endl;
 
     std::mt19937 rng(seed);

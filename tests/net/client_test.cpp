@@ -7,6 +7,7 @@
 
 #include "net/client.hpp"
 #include "pinwatch_version.hpp"
+#include "tests/fakes/scratch_dir.hpp"
 #include "tests/fakes/test_proxy.hpp"
 #include "tests/fakes/test_server.hpp"
 
@@ -20,6 +21,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -480,6 +484,58 @@ BOOST_AUTO_TEST_CASE(tls_unknown_ca_fails) {
     BOOST_TEST(contains(r.error().message, "localhost:" + std::to_string(server.port())));
     BOOST_TEST(contains(r.error().message, "certificate"));
     BOOST_TEST(server.requests() == 0u);
+}
+
+// The system trust store as $SSL_CERT_FILE / $SSL_CERT_DIR name it, restored afterwards.
+struct SystemStore {
+    ScratchDir dir{"pinwatch-certs"};
+    std::string bundle;
+    SystemStore(std::string const& ca_pem, bool hashed_links) {
+        bundle = dir.write("bundle.pem", ca_pem);
+        if (hashed_links) {
+            // The link `openssl rehash` would make: the subject hash, ".0".
+            BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+            X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+            BIO_free(bio);
+            BOOST_REQUIRE(cert);
+            char name[32];
+            std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(cert));
+            X509_free(cert);
+            std::filesystem::create_symlink("bundle.pem", dir.path(name));
+        }
+        ::setenv("SSL_CERT_FILE", bundle.c_str(), 1);
+        ::setenv("SSL_CERT_DIR", dir.dir.c_str(), 1);
+    }
+    ~SystemStore() {
+        ::unsetenv("SSL_CERT_FILE");
+        ::unsetenv("SSL_CERT_DIR");
+    }
+};
+
+// A bundle beside its `openssl rehash` links (Debian's /etc/ssl/certs) is trusted through the
+// links, read as handshakes need them; one without links is read whole. Either way the
+// system store trusts exactly what the bundle holds.
+BOOST_AUTO_TEST_CASE(tls_system_store_with_and_without_hashed_links) {
+    TestServer server(hello, {.tls = true});
+    for (bool links : {true, false}) {
+        BOOST_TEST_CONTEXT("hashed links: " << links) {
+            SystemStore store(server.ca_pem(), links);
+            Harness h; // no extra CA file: the system store alone
+            REQUIRE_OK(h.get(server.url("/system")));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tls_hashed_system_store_trusts_nothing_else) {
+    TestServer trusted(hello, {.tls = true});
+    TestServer other(hello, {.tls = true});
+    BOOST_REQUIRE(trusted.ca_pem() != other.ca_pem());
+    SystemStore store(trusted.ca_pem(), true);
+    Harness h;
+    auto r = h.get(other.url("/"));
+    REQUIRE_ERROR(r, ErrorKind::tls);
+    BOOST_TEST(contains(r.error().message, "certificate"));
+    BOOST_TEST(other.requests() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(tls_wrong_host_name_fails) {

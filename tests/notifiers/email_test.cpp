@@ -420,3 +420,33 @@ BOOST_AUTO_TEST_CASE(links_show_their_real_host_in_mail) {
     BOOST_TEST(!contains(m.html, "osv.dev@"));
     BOOST_TEST(!contains(m.html, "<a "));
 }
+
+BOOST_AUTO_TEST_CASE(a_hostile_project_status_reason_stays_text) {
+    // PEP 792's reason is the index's free text: a quarantine arrives with CRLF, a header and
+    // markup in it, and an unknown status word with the same.
+    Event e;
+    e.id = "evt_q";
+    e.kind = model::EventKind::project_status;
+    e.source = "pypi";
+    e.package = "demo";
+    e.at = 1700000100;
+    e.project_status =
+        model::ProjectStatus{"quarantined", "bad\r\nBcc: x@evil.example\r\n\r\n<script>x</script>"};
+    e.detail = *e.project_status->reason;
+    Event odd = e;
+    odd.id = "evt_r";
+    odd.project_status = model::ProjectStatus{"fro<b>zen\r\nBcc: y@evil.example", std::nullopt};
+    odd.detail.clear();
+    std::vector<Event> events{e, odd};
+    EmailNotifier n(settings());
+    auto const message = built(n.render(events));
+    BOOST_TEST(!contains(ascii_lower(header_block(message)), "\r\nbcc"));
+    BOOST_TEST(contains(EmailNotifier::subject(events), "demo QUARANTINED by the index"));
+    auto const m = n.render(events);
+    BOOST_TEST(contains(m.text, "Reason: bad\\x0d\\x0aBcc: x@evil.example"), m.text);
+    BOOST_TEST(contains(m.text, "Status: quarantined"), m.text);
+    BOOST_TEST(!contains(m.html, "<script>"));
+    BOOST_TEST(!contains(m.html, "<b>"));
+    BOOST_TEST(contains(m.html, "&lt;script&gt;"));
+    BOOST_TEST(contains(m.html, "fro&lt;b&gt;zen"));
+}

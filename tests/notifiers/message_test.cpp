@@ -52,6 +52,10 @@ model::Event full(EventKind kind) {
         e.source = "github";
         e.origin = "https://github.com/psf/requests/releases/tag/v2.32.0";
     }
+    if (kind == EventKind::project_status) {
+        e.project_status = model::ProjectStatus{"quarantined", "the detail"};
+        e.previous_status = "active";
+    }
     return e;
 }
 
@@ -108,6 +112,9 @@ BOOST_AUTO_TEST_CASE(every_kind_has_a_headline_a_severity_a_sentence_and_facts) 
         {EventKind::issue_spike_over,
          {"requests: GitHub issue spike over", Severity::info,
           "requests: new GitHub issues are back to their usual rate"}},
+        {EventKind::project_status,
+         {"requests QUARANTINED by the index", Severity::critical,
+          "requests was quarantined by the index (was active)"}},
     };
     BOOST_REQUIRE(expected.size() == std::size(model::kAllEventKinds));
     for (auto kind : model::kAllEventKinds) {
@@ -268,6 +275,32 @@ BOOST_AUTO_TEST_CASE(words_for_a_batch) {
     BOOST_TEST(batch_subject({}) == "pinwatch: no changes");
     BOOST_TEST(plain(trail(messages[1])) ==
                "pinwatch event evt_1 · pinned_yanked · 2023-11-14 22:13:20Z");
+}
+
+// #16: the projects an event concerns, in one line ("pinned by api (2.31.0), worker (>=2)") and
+// one fact; nothing when it concerns only the project "default".
+BOOST_AUTO_TEST_CASE(an_event_says_which_projects_pin_the_package) {
+    auto e = full(EventKind::new_release);
+    e.projects = {{"default", "2.31.0", "==2.31.0", "r.txt", std::nullopt, {}, {}}};
+    BOOST_TEST(pinned_by(e).empty());
+    auto const plain_message = message_for(e);
+    e.projects = {{"api", "2.31.0", "==2.31.0", "a.txt", true, {}, {}},
+                  {"worker", std::nullopt, ">=2", "w.txt", std::nullopt, {}, {}},
+                  {"batch\x1b[31m", std::nullopt, "", "b.txt", std::nullopt, {}, {}}};
+    auto const text = pinned_by(e);
+    BOOST_TEST(text.find("pinned by api (2.31.0), worker (>=2), batch") == 0u, text);
+    BOOST_TEST(text.find("(any version)") != std::string::npos, text);
+    BOOST_TEST(text.find('\x1b') == std::string::npos); // sanitised
+    auto const m = message_for(e);
+    BOOST_TEST(m.brief.size() == plain_message.brief.size() + 1);
+    bool line = false;
+    for (auto const& l : m.brief)
+        line = line || plain(l) == text;
+    BOOST_TEST(line);
+    bool fact = false;
+    for (auto const& f : m.facts)
+        fact = fact || (f.label == "Projects" && f.value == text);
+    BOOST_TEST(fact);
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_header_names_the_substance) {

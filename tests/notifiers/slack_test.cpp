@@ -610,6 +610,40 @@ BOOST_AUTO_TEST_CASE(links_show_their_real_host) {
                section(doc, 2));
 }
 
+BOOST_AUTO_TEST_CASE(a_project_status_reason_arrives_inert) {
+    model::Event e;
+    e.id = "evt_q";
+    e.kind = model::EventKind::project_status;
+    e.source = "pypi";
+    e.package = "demo";
+    e.origin = "https://pypi.org/simple/";
+    e.at = 1700000000;
+    e.project_status = model::ProjectStatus{
+        "quarantined", "<!channel> bad & worse\r\n<script>x</script> <https://evil.example|docs>"};
+    e.detail = *e.project_status->reason;
+    auto odd = e;
+    odd.id = "evt_r";
+    odd.project_status = model::ProjectStatus{"<!here>frozen", std::nullopt};
+    odd.detail.clear();
+    std::vector<model::Event> const events{e, odd};
+    auto const doc = parse(SlackNotifier::render(events));
+    std::vector<std::string> texts;
+    strings(doc, texts);
+    for (auto const& t : texts) {
+        for (auto at = t.find('<'); at != std::string::npos; at = t.find('<', at + 1))
+            BOOST_TEST(t.compare(at, 25, "<https://pypi.org/project") == 0, t);
+        BOOST_TEST(t.find("<!") == std::string::npos, t);
+        BOOST_TEST(t.find("<script") == std::string::npos, t);
+        BOOST_TEST(t.find('\r') == std::string::npos, t);
+    }
+    BOOST_TEST(section(doc, 0).find("*demo* was quarantined by the index") != std::string::npos,
+               section(doc, 0));
+    BOOST_TEST(section(doc, 0).find("Reason: &lt;!channel&gt; bad &amp; worse\\x0d\\x0a") !=
+                   std::string::npos,
+               section(doc, 0));
+    BOOST_TEST(section(doc, 1).find("&lt;!here&gt;frozen") != std::string::npos, section(doc, 1));
+}
+
 // #18's second figure: a first poll that finds 35 vulnerable pins, gathered into one batch by
 // the window. Slack's 10,000-character budget a message still cuts it in two (as before
 // batching: 2), each part headed by what it holds, within Block Kit's limits.

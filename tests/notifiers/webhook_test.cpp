@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"("package":"requests","version":"2.32.0","pinned":"2.31.0",)"
                R"("specifier":"==2.31.0","update_type":"minor","allowed":false,"reason":null,)"
                R"("index_url":"https://pypi.org/simple/","advisory":null,"alternatives":null,)"
-               R"("requires_python":null,"drops_python":null,"link":null}})");
+               R"("requires_python":null,"drops_python":null,"link":null,"project_status":null}})");
     model::Event y;
     y.id = "evt_y";
     y.kind = model::EventKind::release_yanked;
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(the_body_is_one_event_with_nulls_where_nothing_applies) {
                R"("package":"urllib3","version":"2.1.0","pinned":null,"specifier":null,)"
                R"("update_type":null,"allowed":null,"reason":"broken <!channel>\r\n",)"
                R"("index_url":null,"advisory":null,"alternatives":null,"requires_python":null,)"
-               R"("drops_python":null,"link":null}})");
+               R"("drops_python":null,"link":null,"project_status":null}})");
 }
 
 BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(signatures_match_known_vectors) {
     // with body = render(release()) as asserted in the test above.
     auto const body = WebhookNotifier::render(release());
     BOOST_TEST(WebhookNotifier::sign(key_bytes(), "evt_0123456789abcdef", 1700000060, body) ==
-               "v1,IrKiK7AYPo2WtMGCUBPtUnHb+/Li4W5VMwnpA+/OrkQ=");
+               "v1,IPb9I1CuXRjlSK/PzzbIcEYMMtPf2TEVrizUBiLRpFg=");
 }
 
 BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(the_request_carries_standard_webhooks_headers) {
     BOOST_TEST(headers.at("webhook-id") == "evt_0123456789abcdef");
     BOOST_TEST(headers.at("webhook-timestamp") == "1700000060");
     BOOST_TEST(headers.at("webhook-signature") ==
-               "v1,IrKiK7AYPo2WtMGCUBPtUnHb+/Li4W5VMwnpA+/OrkQ=");
+               "v1,IPb9I1CuXRjlSK/PzzbIcEYMMtPf2TEVrizUBiLRpFg=");
     BOOST_TEST(n.min_interval().count() == 0);
 }
 
@@ -345,7 +345,7 @@ BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
         R"("advisory":{"id":"GHSA-9wx4-h78v-vm56","aliases":["CVE-2024-35195"],)"
         R"("summary":"sticky verify","link":"https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm56",)"
         R"("fixed_in":["2.32.0"],"fix_allowed":null,"withdrawn":null},)"
-        R"("alternatives":null,"requires_python":null,"drops_python":null,"link":null}})");
+        R"("alternatives":null,"requires_python":null,"drops_python":null,"link":null,"project_status":null}})");
     auto y = release("evt_y");
     y.kind = model::EventKind::pinned_yanked;
     y.alternatives = {"2.30.0"};
@@ -356,4 +356,34 @@ BOOST_AUTO_TEST_CASE(advisories_alternatives_and_python_drops_are_in_the_body) {
     n.drops_python = true;
     BOOST_TEST(WebhookNotifier::render(n).find(
                    R"("requires_python":">=3.12","drops_python":true)") != std::string::npos);
+}
+
+// #16: an event concerning several projects names them, each with its own pin.
+BOOST_AUTO_TEST_CASE(the_body_names_the_projects_an_event_concerns) {
+    auto e = release();
+    e.projects = {{"api", "2.31.0", "==2.31.0", "/srv/api/requirements.txt", true, {}, {}},
+                  {"worker", std::nullopt, ">=2.30", "/srv/worker/uv.lock", std::nullopt, {}, {}}};
+    auto const body = WebhookNotifier::render(e);
+    BOOST_TEST(body.find(R"("index_url":"https://pypi.org/simple/","projects":[)"
+                         R"({"name":"api","pinned":"2.31.0","specifier":"==2.31.0",)"
+                         R"("file":"/srv/api/requirements.txt","direct":true},)"
+                         R"({"name":"worker","pinned":null,"specifier":">=2.30",)"
+                         R"("file":"/srv/worker/uv.lock","direct":null}],)") != std::string::npos,
+               body);
+}
+BOOST_AUTO_TEST_CASE(a_project_status_event_carries_the_status_as_json_text) {
+    model::Event e;
+    e.id = "evt_q";
+    e.kind = model::EventKind::project_status;
+    e.package = "demo";
+    e.at = 86400;
+    e.project_status = model::ProjectStatus{"quarantined", "<script>x</script>\r\n<!channel>"};
+    e.previous_status = "active";
+    e.detail = *e.project_status->reason;
+    auto const body = WebhookNotifier::render(e);
+    BOOST_TEST(body.find(R"("project_status":{"status":"quarantined",)"
+                         R"("reason":"<script>x</script>\r\n<!channel>","previous":"active"})") !=
+                   std::string::npos,
+               body);
+    BOOST_TEST(body.find('\r') == std::string::npos); // JSON-escaped, never raw
 }

@@ -3,6 +3,7 @@
 
 #include "packaging/specifier.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -851,6 +852,22 @@ BOOST_AUTO_TEST_CASE(specifier_set_filter_like_packaging) {
         BOOST_TEST_CONTEXT("SpecifierSet('" << row.set << "').filter(..., prereleases="
                                             << describe(row.prereleases) << ")") {
             auto const kept = strs(set(row.set).filter(versions(row.input), row.prereleases));
+            BOOST_TEST(kept == row.expected, boost::test_tools::per_element());
+        }
+    }
+}
+
+// filter_indices keeps the same versions as filter, as their positions in the input.
+BOOST_AUTO_TEST_CASE(specifier_set_filter_indices_name_what_filter_keeps) {
+    for (auto const& row : filters) {
+        BOOST_TEST_CONTEXT("SpecifierSet('" << row.set << "').filter_indices(..., prereleases="
+                                            << describe(row.prereleases) << ")") {
+            auto const input = versions(row.input);
+            auto const at = set(row.set).filter_indices(input, row.prereleases);
+            BOOST_TEST(std::is_sorted(at.begin(), at.end()));
+            std::vector<std::string> kept;
+            for (auto i : at)
+                kept.push_back(input.at(i).str());
             BOOST_TEST(kept == row.expected, boost::test_tools::per_element());
         }
     }

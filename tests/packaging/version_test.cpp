@@ -441,3 +441,49 @@ BOOST_AUTO_TEST_CASE(release_key_is_the_normal_form_or_the_lowercased_text) {
     BOOST_TEST(release_key(*Version::parse("1.0.0-RC1")) == release_key("1.0.0-RC1"));
     BOOST_TEST(release_key(*Version::parse("1!2.0a1.dev3")) == "1!2.0a1.dev3");
 }
+
+// Text already in normal form is built straight from its bytes (the fast path of
+// parse(string_view)); it must build exactly what the grammar builds from the decoded text,
+// and leave everything else, valid or not, to the grammar.
+BOOST_AUTO_TEST_CASE(normal_form_shortcut_builds_what_the_grammar_builds) {
+    std::vector<std::string> texts = {
+        "0", "1", "1.0", "01.002.0003", "00", "1.2.3.4.5.6", "2024.1.31", "1.0a1", "1.0b0",
+        "1.0rc12", "1.0rc01", "1.0.post1", "1.0.post007", "1.0.dev0", "1.0a1.post2.dev3",
+        "1.0rc1.dev4", "1.0.post1.dev2", "10.20.30rc40.post50.dev60", std::string(64, '9') + ".1",
+        std::string(65, '9') + ".1",
+        // Valid but not normal: the grammar's, with the same result.
+        "1.0a", "1.0rc", "1.0.post", "1.0.dev", "1.0c1", "1.0-1", "v1.0", " 1.0 ", "1.0+local.7",
+        "1!2.0", "1.0RC1", "1.0alpha1", "1.0_post1", "1.0.r1", "1.0pre1"};
+    for (auto const& t : texts) {
+        BOOST_TEST_CONTEXT(t) {
+            auto fast = Version::parse(std::string_view(t));
+            auto slow = Version::parse(std::u32string(t.begin(), t.end()));
+            BOOST_TEST_REQUIRE(fast.has_value() == slow.has_value());
+            if (!fast) continue;
+            BOOST_TEST(fast->str() == slow->str());
+            BOOST_TEST((*fast <=> *slow == std::strong_ordering::equal));
+            BOOST_TEST(fast->epoch_str() == slow->epoch_str());
+            BOOST_TEST(fast->release_size() == slow->release_size());
+            for (std::size_t i = 0; i < fast->release_size(); ++i)
+                BOOST_TEST(fast->release_str(i) == slow->release_str(i));
+            BOOST_TEST(fast->pre().has_value() == slow->pre().has_value());
+            if (fast->pre() && slow->pre()) {
+                BOOST_TEST(fast->pre()->label == slow->pre()->label);
+                BOOST_TEST(fast->pre()->number == slow->pre()->number);
+            }
+            BOOST_TEST((fast->post() == slow->post()));
+            BOOST_TEST((fast->dev() == slow->dev()));
+            BOOST_TEST(fast->local() == slow->local());
+        }
+    }
+    // Not versions: refused by the grammar, with its reason.
+    for (std::string t :
+         {"1.", "1..0", ".1", "1.0a1a", "1.0.post1.post2", "1.0.devx", "", "1.0-"}) {
+        BOOST_TEST_CONTEXT(t) {
+            auto fast = Version::parse(std::string_view(t));
+            auto slow = Version::parse(std::u32string(t.begin(), t.end()));
+            BOOST_TEST(fast.has_value() == slow.has_value());
+            if (!fast && !slow) BOOST_TEST(fast.error() == slow.error());
+        }
+    }
+}

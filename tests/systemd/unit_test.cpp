@@ -104,3 +104,29 @@ BOOST_AUTO_TEST_CASE(systemd_analyze_security_rates_it_2_or_lower,
     BOOST_TEST_MESSAGE("systemd-analyze security: " << score);
     BOOST_TEST(score <= 2.0, "exposure " << score << " is above 2.0:\n" << out);
 }
+
+// ExecCondition= starts the service once the config names something to watch: top-level
+// `requirements`/`pyproject`, or a [projects.<name>] table with its `files` (#16); the shipped
+// all-comments example keeps it stopped.
+BOOST_AUTO_TEST_CASE(the_condition_starts_a_projects_only_config) {
+    std::string const text = read(PINWATCH_UNIT);
+    std::smatch m;
+    BOOST_REQUIRE(std::regex_search(text, m,
+                                    std::regex("ExecCondition=(/bin/grep .*) "
+                                               "/etc/pinwatch/pinwatch.toml\n")));
+    std::string const grep = m[1];
+    fs::path const dir =
+        fs::temp_directory_path() / ("pinwatch-cond-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto const starts = [&](std::string const& config) {
+        std::ofstream(dir / "p.toml") << config;
+        return run(grep + " " + (dir / "p.toml").string()).first == 0;
+    };
+    BOOST_TEST(starts("requirements = [\"/srv/r.txt\"]\n"));
+    BOOST_TEST(starts("pyproject = \"/srv/pyproject.toml\"\n"));
+    BOOST_TEST(starts("[projects.api]\nfiles = [\"/srv/api/uv.lock\"]\n"));
+    BOOST_TEST(starts("[ projects.api ]\nfiles = [\"/srv/api/uv.lock\"]\n"));
+    BOOST_TEST(!starts("# requirements = [\"r.txt\"]\n# [projects.api]\n# files = []\n"));
+    BOOST_TEST(!starts(read(PINWATCH_EXAMPLE_CONFIG)));
+    fs::remove_all(dir);
+}

@@ -186,9 +186,17 @@ BOOST_AUTO_TEST_CASE(gone_is_reported_once) {
     BOOST_TEST((diff(s, known({{"1.2.0", false}}), back, 9, 10).gone == StateUpdate::Gone::clear));
     s.gone_since.reset();
     BOOST_TEST(diff(s, {}, gone, 11, 12).events.size() == 1u);
+    // A typo'd name on its first poll is told once (#16: it used to be silent), as
+    // pin_not_found, and not again at the next poll (its notice is kept).
     auto fresh = stored("1", "==1", false);
-    BOOST_TEST(
-        diff(fresh, {}, gone, 1, 2).events.empty()); // a typo'd name on first poll: status only
+    auto const first = diff(fresh, {}, gone, 1, 2);
+    BOOST_REQUIRE(first.events.size() == 1u);
+    BOOST_TEST(first.events[0].kind == EventKind::pin_not_found);
+    BOOST_TEST(first.events[0].detail.find("no project named") != std::string::npos);
+    BOOST_REQUIRE(first.pin_notice.has_value());
+    fresh.pin_notice = first.pin_notice;
+    fresh.gone_since = 1;
+    BOOST_TEST(diff(fresh, {}, gone, 3, 4).events.empty());
 }
 
 BOOST_AUTO_TEST_CASE(failures_report_once_at_the_threshold_and_recovery_once) {
@@ -683,5 +691,263 @@ BOOST_AUTO_TEST_CASE(parsed_and_hand_built_subscriptions_diff_alike) {
         BOOST_TEST(u.events[1].version.value() == "3.0");
         BOOST_TEST(to_string(*u.events[1].update) == std::string("major"));
         BOOST_TEST(!u.events[1].allowed.value());
+    }
+}
+
+// #16: one observation, judged per pin. The same release is a major for a project pinning 1.x
+// and a patch its range allows for one on 2.x; each event names its project and pin.
+BOOST_AUTO_TEST_CASE(one_observation_is_judged_per_pin) {
+    auto api = stored("1.4.0", "==1.4.0");
+    api.sub.project = "api";
+    api.sub.file = "/srv/api/requirements.txt";
+    api.sub.direct = true;
+    auto worker = stored("2.0.0", "<3,>=2");
+    worker.sub.project = "worker";
+    worker.sub.pinned = "2.0.0";
+    auto const before = known({{"1.4.0", false}, {"2.0.0", false}});
+    auto const now = observed({{"1.4.0", false}, {"2.0.0", false}, {"2.0.1", false}});
+    auto const a = diff(api, before, now, 5, 6);
+    auto const w = diff(worker, before, now, 5, 6);
+    BOOST_REQUIRE(a.events.size() == 1u);
+    BOOST_REQUIRE(w.events.size() == 1u);
+    BOOST_TEST(a.events[0].update.value() == UpdateType::major);
+    BOOST_TEST(a.events[0].allowed.value() == false);
+    BOOST_TEST(w.events[0].update.value() == UpdateType::patch);
+    BOOST_TEST(w.events[0].allowed.value() == true);
+    BOOST_REQUIRE(a.events[0].projects.size() == 1u);
+    auto const& p = a.events[0].projects[0];
+    BOOST_TEST(p.name == "api");
+    BOOST_TEST(p.pinned.value_or("") == "1.4.0");
+    BOOST_TEST(p.specifier == "==1.4.0");
+    BOOST_TEST(p.file == "/srv/api/requirements.txt");
+    BOOST_TEST(p.direct.value_or(false) == true);
+    BOOST_TEST(p.update.value() == UpdateType::major);
+    BOOST_TEST(w.events[0].projects.at(0).name == "worker");
+}
+
+// #16: a package only pulled in, under transitive = "urgent": its new releases are recorded
+// silently, its pin being yanked is told.
+BOOST_AUTO_TEST_CASE(a_transitive_package_tells_urgent_events_only) {
+    auto s = stored("1.2.0", "==1.2.0");
+    s.sub.direct = false;
+    s.sub.rules.urgent_only = true;
+    auto const quiet =
+        diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}, {"1.3.0", false}}), 5, 6);
+    BOOST_TEST(quiet.events.empty());
+    BOOST_TEST(quiet.upserts.size() == 1u); // recorded all the same
+    auto const yanked = diff(s, known({{"1.2.0", false}, {"1.3.0", false}}),
+                             observed({{"1.2.0", true}, {"1.3.0", false}}), 7, 8);
+    BOOST_REQUIRE(yanked.events.size() == 1u);
+    BOOST_TEST(yanked.events[0].kind == EventKind::pinned_yanked);
+    // The same package asked for directly: its release is told.
+    s.sub.rules.urgent_only = false;
+    BOOST_TEST(
+        diff(s, known({{"1.2.0", false}}), observed({{"1.2.0", false}, {"1.3.0", false}}), 5, 6)
+            .events.size() == 1u);
+}
+
+// #16: one poll shared by two projects: the same release told to both is one event naming
+// both (on the first update), each project with its own view; a yank only one pin cares
+// about stays its own.
+BOOST_AUTO_TEST_CASE(events_saying_the_same_thing_merge_into_one_naming_every_project) {
+    auto api = stored("1.4.0", "==1.4.0");
+    api.sub.project = "api";
+    auto worker = stored("2.0.0", "==2.0.0");
+    worker.sub.project = "worker";
+    worker.id = 8;
+    auto const before = known({{"1.4.0", false}, {"2.0.0", false}});
+    auto const now = observed({{"1.4.0", false}, {"2.0.0", true}, {"2.0.1", false}});
+    std::vector<StateUpdate> updates{diff(api, before, now, 5, 6), diff(worker, before, now, 5, 6)};
+    merge_project_events(updates);
+    // api: new_release 2.0.1 (both), release_yanked 2.0.0; worker: pinned_yanked 2.0.0 only.
+    auto const count = [](StateUpdate const& u, EventKind k) {
+        return std::count_if(u.events.begin(), u.events.end(),
+                             [&](Event const& e) { return e.kind == k; });
+    };
+    BOOST_TEST(count(updates[0], EventKind::new_release) == 1);
+    BOOST_TEST(count(updates[1], EventKind::new_release) == 0);
+    BOOST_TEST(count(updates[1], EventKind::pinned_yanked) == 1);
+    auto const& release =
+        *std::find_if(updates[0].events.begin(), updates[0].events.end(),
+                      [](Event const& e) { return e.kind == EventKind::new_release; });
+    BOOST_REQUIRE(release.projects.size() == 2u);
+    BOOST_TEST(release.projects[0].name == "api");
+    BOOST_TEST(release.projects[0].update.value() == UpdateType::major);
+    BOOST_TEST(release.projects[1].name == "worker");
+    BOOST_TEST(release.projects[1].update.value() == UpdateType::patch);
+    BOOST_TEST(release.projects[1].pinned.value_or("") == "2.0.0");
+}
+// --- PEP 792: what the index says about the project ---------------------------------------
+
+namespace {
+Observation with_status(Observation o, std::string status, std::optional<std::string> reason) {
+    o.project_status = ProjectStatus{std::move(status), std::move(reason)};
+    return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_quarantined_project_is_told_at_first_sighting_urgently_and_once) {
+    // A new subscription (its first poll, a baseline) to a project the index quarantined: the
+    // page lists no files, and that is news at once, like an advisory against the pin.
+    auto s = stored("1.2.0", "==1.2.0", false);
+    auto const page = with_status(Observation{}, "quarantined", "malware reported");
+    auto u = diff(s, {}, page, 1000, 2000);
+    auto told = of_kind(u, EventKind::project_status);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(is_urgent(told[0]));
+    BOOST_TEST(!is_urgent(EventKind::project_status)); // the kind alone is not urgent
+    BOOST_TEST(told[0].project_status->status == "quarantined");
+    BOOST_TEST(told[0].project_status->reason.value() == "malware reported");
+    BOOST_TEST(told[0].detail == "malware reported");
+    BOOST_TEST(!told[0].previous_status.has_value());
+    BOOST_TEST(u.project_status.value().status == "quarantined");
+    BOOST_TEST(u.status == PollStatus::ok);
+    // The next poll says the same: nothing more.
+    s.project_status = u.project_status;
+    u = diff(s, {}, page, 1100, 2100);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(!u.project_status.has_value()); // nothing to write either
+}
+
+BOOST_AUTO_TEST_CASE(a_quarantined_projects_empty_page_keeps_the_known_releases_silently) {
+    // Known releases, then the index quarantines the project and lists no files: no mass
+    // removal, no "empty listing" failure; one urgent event.
+    auto s = stored();
+    s.project_status = ProjectStatus{};
+    auto const k = known({{"1.2.0", false}, {"1.3.0", false}});
+    auto u = diff(s, k, with_status(Observation{}, "quarantined", std::nullopt), 1000, 2000);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(u.events[0].kind == EventKind::project_status);
+    BOOST_TEST(u.events[0].previous_status.value() == "active");
+    BOOST_TEST(is_urgent(u.events[0]));
+    BOOST_TEST(u.removed.empty());
+    BOOST_TEST(u.status == PollStatus::ok);
+    BOOST_TEST(u.consecutive_failures == 0);
+    // Without the status, the same empty page is a broken index (as before).
+    auto broken = diff(s, k, Observation{}, 1000, 2000);
+    BOOST_TEST(broken.status == PollStatus::error);
+    BOOST_TEST(broken.events.empty());
+}
+
+BOOST_AUTO_TEST_CASE(changes_of_project_status_are_told_once_and_back_to_active_too) {
+    auto s = stored();
+    auto const k = known({{"1.2.0", false}});
+    auto const listing = observed({{"1.2.0", false}});
+    // A first sighting of a project that is archived is recorded silently (check shows it).
+    auto u = diff(s, k, with_status(listing, "archived", "moved to demo2"), 1000, 2000);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.project_status.value().status == "archived");
+    s.project_status = u.project_status;
+    // archived -> active: said once, not urgent.
+    u = diff(s, k, with_status(listing, "active", std::nullopt), 1100, 2100);
+    auto told = of_kind(u, EventKind::project_status);
+    BOOST_REQUIRE_EQUAL(told.size(), 1u);
+    BOOST_TEST(told[0].project_status->active());
+    BOOST_TEST(told[0].previous_status.value() == "archived");
+    BOOST_TEST(!is_urgent(told[0]));
+    s.project_status = u.project_status;
+    u = diff(s, k, with_status(listing, "active", std::nullopt), 1200, 2200);
+    BOOST_TEST(u.events.empty());
+    // active -> deprecated: told, not urgent; a new reason under the same status: recorded only.
+    u = diff(s, k, with_status(listing, "deprecated", "use demo2"), 1300, 2300);
+    BOOST_REQUIRE_EQUAL(of_kind(u, EventKind::project_status).size(), 1u);
+    BOOST_TEST(!is_urgent(u.events[0]));
+    s.project_status = u.project_status;
+    u = diff(s, k, with_status(listing, "deprecated", "use demo3"), 1400, 2400);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(u.project_status.value().reason.value() == "use demo3");
+    s.project_status = u.project_status;
+    // deprecated -> quarantined: urgent.
+    u = diff(s, k, with_status(listing, "quarantined", std::nullopt), 1500, 2500);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(is_urgent(u.events[0]));
+    BOOST_TEST(u.events[0].previous_status.value() == "deprecated");
+    // A status PEP 792 does not define is told as a change (not taken for "active").
+    s.project_status = ProjectStatus{};
+    u = diff(s, k, with_status(listing, "frozen", std::nullopt), 1600, 2600);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+    BOOST_TEST(!is_urgent(u.events[0]));
+    // A 304 says nothing about the status: the stored one stands.
+    s.project_status = ProjectStatus{"archived", std::nullopt};
+    u = diff(s, k, not_modified(), 1700, 2700);
+    BOOST_TEST(u.events.empty());
+    BOOST_TEST(!u.project_status.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_quarantine_ignores_the_packages_rules) {
+    // Like the other urgent kinds, the package's rules (cooldown, update types, ignore) never
+    // hold a quarantine back.
+    auto s = stored("1.2.0", "==1.2.0");
+    s.project_status = ProjectStatus{};
+    s.sub.rules.min_release_age = 86400;
+    s.sub.rules.update_types = {UpdateType::major};
+    s.sub.rules.ignore = {">=0"};
+    s.sub.rules.pre = false;
+    auto u =
+        diff(s, known({{"1.2.0", false}}),
+             with_status(observed({{"1.2.0", false}}), "quarantined", std::nullopt), 1000, 2000);
+    BOOST_REQUIRE_EQUAL(of_kind(u, EventKind::project_status).size(), 1u);
+    BOOST_TEST(is_urgent(u.events[0]));
+}
+
+// A new release leaves the diff with its notes' link, asked of the linker by the release's
+// key (normalised: "V2.0.0" is "2.0.0"); the events are not rewritten after the diff.
+BOOST_AUTO_TEST_CASE(new_releases_leave_the_diff_linked_to_their_notes) {
+    std::vector<std::string> asked;
+    ReleaseLinker const link = [&](std::string const& key) -> std::optional<std::string> {
+        asked.push_back(key);
+        if (key == "2.0.0") return "https://github.com/o/demo/releases/tag/v2.0.0";
+        return std::nullopt;
+    };
+    auto u = diff(stored(), known({{"1.2.0", false}}),
+                  observed({{"1.2.0", false}, {"V2.0.0", false}, {"1.3.0", false}}), 1000, 2000,
+                  DiffPolicy{}, link);
+    BOOST_REQUIRE_EQUAL(u.events.size(), 2u);
+    for (auto const& e : u.events) {
+        BOOST_TEST(to_string(e.kind) == std::string("new_release"));
+        if (*e.version == "V2.0.0")
+            BOOST_TEST(e.link.value_or("") == "https://github.com/o/demo/releases/tag/v2.0.0");
+        else
+            BOOST_TEST(!e.link.has_value());
+    }
+    std::sort(asked.begin(), asked.end());
+    BOOST_TEST(asked == (std::vector<std::string>{"1.3.0", "2.0.0"}),
+               boost::test_tools::per_element());
+}
+
+// Only a release announced is linked: a baseline, an unchanged listing and a 304 ask nothing.
+BOOST_AUTO_TEST_CASE(no_new_release_asks_the_linker_nothing) {
+    int asked = 0;
+    ReleaseLinker const link = [&](std::string const&) -> std::optional<std::string> {
+        ++asked;
+        return "https://example.invalid/notes";
+    };
+    diff(stored(std::string("1.0"), "==1.0", false), {}, observed({{"1.0", false}, {"2.0", false}}),
+         1000, 2000, DiffPolicy{}, link);
+    diff(stored(), known({{"1.2.0", false}}), observed({{"1.2.0", false}}), 1000, 2000,
+         DiffPolicy{}, link);
+    Observation not_modified;
+    not_modified.status = Observation::Status::not_modified;
+    diff(stored(), known({{"1.2.0", false}}), not_modified, 1000, 2000, DiffPolicy{}, link);
+    BOOST_TEST(asked == 0);
+}
+
+// diff_policy parses the target Python once; a diff with it judges exactly as one with the
+// text alone (which each diff parses), and a target that is no version judges nothing.
+BOOST_AUTO_TEST_CASE(a_policy_parses_the_target_python_once) {
+    auto const policy = diff_policy(3, "3.11.2");
+    BOOST_REQUIRE(policy.python_version.has_value());
+    BOOST_TEST(policy.python_version->str() == "3.11.2");
+    BOOST_TEST(!diff_policy(3, "three").python_version.has_value());
+    BOOST_TEST(!diff_policy(3, std::nullopt).python_version.has_value());
+    auto obs = observed({{"1.2.0", false}, {"1.3.0", false}});
+    obs.releases[1].requires_python = ">=3.12";
+    DiffPolicy by_hand;
+    by_hand.python = "3.11.2";
+    for (DiffPolicy const* p : {&policy, static_cast<DiffPolicy const*>(&by_hand)}) {
+        auto u = diff(stored(), known({{"1.2.0", false}}), obs, 1000, 2000, *p);
+        BOOST_REQUIRE_EQUAL(u.events.size(), 1u);
+        BOOST_TEST(u.events[0].drops_python.value() == true);
+        BOOST_TEST(u.events[0].python.value() == "3.11.2");
     }
 }

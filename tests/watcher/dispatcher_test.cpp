@@ -489,6 +489,70 @@ BOOST_AUTO_TEST_CASE(digest_schedules) {
     BOOST_TEST(weekly.next_after(next) - next >= 6 * 86400); // the week after, not the same minute
 }
 
+// #16: an event naming several projects goes to the union of their notifiers, once each; a
+// notifier's own filters judge each project's view of it (a major for one pin, a patch for
+// another); a project without `notifiers` reaches every notifier.
+BOOST_AUTO_TEST_CASE(an_event_goes_to_the_union_of_its_projects_notifiers) {
+    Route api{"api-slack", {}, {}, {}, std::nullopt};
+    Route worker{"worker-majors", {}, {}, {UpdateType::major}, std::nullopt};
+    Route audit{"audit", {}, {}, {}, std::nullopt};
+    Router router({api, worker, audit});
+    router.set_projects({{"api", std::set<std::string>{"api-slack"}},
+                         {"worker", std::set<std::string>{"worker-majors", "audit"}}});
+    Event e;
+    e.kind = EventKind::new_release;
+    e.package = "requests";
+    e.version = "3.0.0";
+    e.update = UpdateType::patch; // the first project's view
+    e.projects = {{"api", "2.99.0", "==2.99.0", "a.txt", true, UpdateType::patch, false},
+                  {"worker", "2.0.0", "==2.0.0", "w.txt", true, UpdateType::major, false}};
+    auto names = [&](Event const& ev) {
+        std::set<std::string> out;
+        auto const targets = router.recipients(ev, 100);
+        for (auto const& t : targets)
+            out.insert(t.notifier);
+        BOOST_TEST(out.size() == targets.size()); // one row per notifier
+        return out;
+    };
+    BOOST_TEST((names(e) == std::set<std::string>{"api-slack", "worker-majors", "audit"}));
+    // Only api's pin: worker's notifiers are not reached.
+    Event only_api = e;
+    only_api.projects.resize(1);
+    BOOST_TEST((names(only_api) == std::set<std::string>{"api-slack"}));
+    // worker's view is a patch: its majors-only notifier lets it pass by.
+    Event patch = e;
+    patch.projects[1].update = UpdateType::patch;
+    BOOST_TEST((names(patch) == std::set<std::string>{"api-slack", "audit"}));
+    // A project the router was not told of (or "default" without `notifiers`): every notifier.
+    Event other = e;
+    other.projects = {{"default", std::nullopt, "", "r.txt", std::nullopt, UpdateType::major, {}}};
+    BOOST_TEST((names(other) == std::set<std::string>{"api-slack", "worker-majors", "audit"}));
+    // An event naming no project at all (a notifier disabled): as before, every route.
+    Event none = e;
+    none.projects.clear();
+    none.update = UpdateType::major;
+    BOOST_TEST(names(none).size() == 3u);
+}
+BOOST_AUTO_TEST_CASE(a_quarantine_skips_a_digest_and_other_project_statuses_wait_for_it) {
+    Route digest;
+    digest.digest = parse_digest("hourly");
+    Rig rig({{"digest", {}}}, Rig::quiet(), {digest});
+    UnixTime const now = 1'700'000'123;
+    Event e;
+    e.kind = EventKind::project_status;
+    e.package = "demo";
+    e.project_status = ProjectStatus{"quarantined", "malware"};
+    auto const urgent = rig.d->router().recipients(e, now);
+    BOOST_REQUIRE(urgent.size() == 1u);
+    BOOST_TEST(urgent[0].due == now);
+    for (auto const* status : {"archived", "deprecated", "active"}) {
+        e.project_status = ProjectStatus{status, std::nullopt};
+        auto const later = rig.d->router().recipients(e, now);
+        BOOST_REQUIRE(later.size() == 1u);
+        BOOST_TEST(later[0].due > now, status);
+    }
+}
+
 // --- batch windows ---------------------------------------------------------------------------
 
 namespace {

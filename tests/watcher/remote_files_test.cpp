@@ -440,7 +440,7 @@ BOOST_AUTO_TEST_CASE(the_daemon_resubscribes_on_a_change_and_does_nothing_on_a_3
     auto const cfg_path = rig.dir / "pinwatch.toml";
     std::ofstream(cfg_path) << "state = \"state.db\"\nrequirements = [\"" << spec << "\"]\n"
                             << "index_url = \"" << pypi.index_url() << "\"\ninterval = \"1h\"\n"
-                            << "[projects]\nfiles_interval = \"1s\"\n"
+                            << "[projects]\nfiles_interval = \"10s\"\n"
                             << "[http]\ntimeout = \"5s\"\n"
                             << "[github]\napi_url = \"" << rig.github.api_url()
                             << "\"\nrepositories = false\n";
@@ -507,4 +507,71 @@ BOOST_AUTO_TEST_CASE(the_daemon_resubscribes_on_a_change_and_does_nothing_on_a_3
         BOOST_TEST(!timed_out, "the daemon never reached the end of the scenario (stage "
                                    << stage << ", " << daemon.reloads() << " reloads)");
     }
+}
+
+// Projects (issue #16): a project's `files` takes the same remote entries as the top-level
+// `requirements`; what every project names is fetched by one RemoteFiles, a file two projects
+// name once, and each project's subscriptions come from what was fetched.
+BOOST_AUTO_TEST_CASE(every_projects_remote_files_are_fetched_once_and_read_per_project) {
+    Rig rig;
+    std::string const shared = "github:acme/api/common/base.txt@main";
+    std::string const api = "github:acme/api/services/api/requirements.txt@main";
+    rig.github.set_file("acme/api", "main", "common/base.txt", "flask==3.0.0\n");
+    rig.github.set_file("acme/api", "main", "services/api/requirements.txt",
+                        "requests==2.31.0\n-r ../../common/base.txt\n");
+    auto const cfg_path = rig.dir / "pinwatch.toml";
+    std::ofstream(cfg_path) << "index_url = \"https://pypi.example/simple/\"\n"
+                            << "[projects.api]\nfiles = [\"" << api << "\"]\n"
+                            << "[projects.worker]\nfiles = [\"" << shared << "\"]\n"
+                            << "[github]\napi_url = \"" << rig.github.api_url() << "\"\n";
+    auto cfg = load_config(cfg_path.string());
+    if (!cfg)
+        for (auto const& e : cfg.error())
+            BOOST_TEST_ERROR(e.str());
+    BOOST_REQUIRE(cfg);
+    // Kept as written, not made a path under the config's folder.
+    BOOST_REQUIRE(cfg->projects.size() == 2u);
+    BOOST_TEST(cfg->projects[0].files == std::vector<std::string>{api});
+    BOOST_TEST(cfg->projects[1].files == std::vector<std::string>{shared});
+
+    auto projects = project_load_options(*cfg);
+    BOOST_REQUIRE(projects.size() == 2u);
+    StateStore store(":memory:");
+    RemoteFiles remote(*rig.client, rig.options(), {api, shared}, &store);
+    for (auto& p : projects)
+        p.read_remote = remote.reader();
+    std::vector<std::string> const named = remote_files_named(projects);
+    BOOST_TEST(named == (std::vector<std::string>{api, shared}), boost::test_tools::per_element());
+
+    bool changed = false;
+    asio::co_spawn(
+        rig.io, [&]() -> asio::awaitable<void> { changed = co_await remote.refresh(projects, kT); },
+        [&](std::exception_ptr ep) {
+            BOOST_TEST(!ep);
+            rig.io.stop();
+        });
+    rig.io.restart();
+    rig.io.run();
+    BOOST_TEST(changed);
+    // The file both projects read (worker directly, api through its include) is fetched once.
+    BOOST_TEST(rig.github.stats().contents_sent == 2u);
+
+    auto const loaded = load_projects(projects);
+    for (auto const& e : loaded.errors)
+        BOOST_TEST_ERROR(e.str());
+    std::vector<std::string> got;
+    for (auto const& s : loaded.subscriptions)
+        got.push_back(s.project + ":" + s.name + "@" + s.file);
+    std::sort(got.begin(), got.end());
+    std::vector<std::string> const want = {"api:flask@" + shared, "api:requests@" + api,
+                                           "worker:flask@" + shared};
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+
+    // A bad entry in a project's files is named by its key and place.
+    std::ofstream(cfg_path) << "[projects.api]\nfiles = [\"r.txt\", \"github:acme\"]\n";
+    auto bad = load_config(cfg_path.string());
+    BOOST_REQUIRE(!bad);
+    BOOST_TEST(contains(bad.error()[0].str(), "projects.api.files[1]"), bad.error()[0].str());
+    BOOST_TEST(contains(bad.error()[0].str(), "expected github:OWNER/REPO/PATH@REF"),
+               bad.error()[0].str());
 }

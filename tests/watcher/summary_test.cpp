@@ -104,3 +104,31 @@ BOOST_AUTO_TEST_CASE(the_newest_upgrade_dropping_the_target_python_is_flagged) {
     BOOST_TEST(!bare.drops_python.has_value());
     BOOST_TEST(bare.newest_for_python.value() == "1.1");
 }
+
+BOOST_AUTO_TEST_CASE(libyears_between_the_pins_upload_and_the_latests) {
+    constexpr UnixTime kYear = 365 * 86400 + 6 * 3600; // 365.25 days
+    auto releases = rel({{"1.0", false}, {"1.1", false}, {"2.0", false}, {"3.0a1", false}});
+    releases[0].upload_time = 1'000'000'000;
+    releases[1].upload_time = 1'000'000'000 + kYear / 2;
+    releases[2].upload_time = 1'000'000'000 + 2 * kYear;
+    releases[3].upload_time = 1'000'000'000 + 3 * kYear; // a pre-release is not the latest
+    auto s = summarize(req("==1.0", "1.0"), releases);
+    BOOST_TEST(s.libyears.value() == 2.0, boost::test_tools::tolerance(1e-9));
+    s = summarize(req("==1.1", "1.1"), releases);
+    BOOST_TEST(s.libyears.value() == 1.5, boost::test_tools::tolerance(1e-9));
+    s = summarize(req("==2.0", "2.0"), releases);
+    BOOST_TEST(s.libyears.value() == 0.0); // the pin is the latest
+    // A backport uploaded after the latest lags nothing (never negative).
+    StoredRelease backport;
+    backport.version = "1.0.1";
+    backport.upload_time = 1'000'000'000 + 4 * kYear;
+    releases.push_back(backport);
+    s = summarize(req("==1.0.1", "1.0.1"), releases);
+    BOOST_TEST(s.libyears.value() == 0.0);
+    // No pin, or an upload time unknown: no figure.
+    BOOST_TEST(!summarize(req(">=1"), releases).libyears);
+    releases[0].upload_time.reset();
+    BOOST_TEST(!summarize(req("==1.0", "1.0"), releases).libyears);
+    BOOST_TEST(libyears_between(0, 2 * kYear) == 2.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(libyears_between(kYear, 0) == 0.0);
+}

@@ -1,6 +1,7 @@
 #include "watcher/sources/registry.hpp"
 
 #include "watcher/sources/github/github.hpp"
+#include "watcher/sources/osv/osv.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 
 namespace pinwatch::watcher {
@@ -10,6 +11,7 @@ std::vector<SourceEntry> const& source_entries() {
     static std::vector<SourceEntry> const entries{
         pypi_entry(),
         github_entry(),
+        osv_entry(),
     };
     return entries;
 }
@@ -48,6 +50,7 @@ Result<SourceRegistry, std::string> SourceRegistry::build(SourceSetup const& set
         for (auto& w : built->warnings)
             warnings.push_back(std::move(w));
         if (built->source) r.add(std::move(built->source));
+        if (built->advisories) r.set_advisories(std::move(built->advisories));
     }
     return r;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "watcher/sources/advisory.hpp"
 #include "watcher/sources/source.hpp"
 
 #include <functional>
@@ -38,11 +39,13 @@ struct CheckFlag {
     std::string help;       // the usage text after the name and its value
     // What is wrong with a value ("expected an http:// or https:// URL"); nullopt: fine.
     std::function<std::optional<std::string>(std::string const&)> check = {};
+    bool repeatable = false; // given again, it adds a value (one per line in SourceSetup::flags)
 };
 
 // A built source and what the operator should hear about it (an unauthenticated API).
 struct SourceBuild {
     std::unique_ptr<Source> source;
+    std::unique_ptr<AdvisorySource> advisories; // an advisory source (OSV) instead
     std::vector<std::string> warnings;
 };
 
@@ -67,6 +70,10 @@ class SourceRegistry {
     Source const* find(std::string_view kind) const;
     // Every source, in registration order.
     std::vector<Source const*> all() const;
+    // The advisory source that reads the pins' advisories in batches (nullopt: none runs; the
+    // index's JSON API or nothing reads them).
+    AdvisorySource const* advisories() const { return advisories_.get(); }
+    void set_advisories(std::unique_ptr<AdvisorySource> a) { advisories_ = std::move(a); }
     // The sources one command runs, from the registry's entries; `warnings` gets what their
     // builds had to say.
     static Result<SourceRegistry, std::string> build(SourceSetup const& setup,
@@ -76,6 +83,7 @@ class SourceRegistry {
 
   private:
     std::vector<std::unique_ptr<Source>> sources_;
+    std::unique_ptr<AdvisorySource> advisories_;
 };
 
 } // namespace pinwatch::watcher

@@ -128,6 +128,25 @@ struct StatusTable {
     std::string counted; // the footer's words for the rows: "GitHub repositories"
 };
 
+// What the dashboard shows of one subscription a source derived for a package (GitHub: the
+// package's repository): facts `evaluate`'s rules judge by, and a chart of counts per day.
+struct PackageInsight {
+    std::optional<std::string> repo;       // "owner/name", for people
+    std::optional<std::string> repo_url;   // its web page
+    std::optional<std::string> owner_type; // "organization" or "user"
+    std::optional<bool> archived;
+    std::optional<std::int64_t> open_issues;
+    std::string no_repo; // why there is none, when repo is unset
+    struct Daily {
+        std::string what;                 // "new issues per day"
+        std::vector<std::int64_t> counts; // oldest first; the last is the last 24 hours
+        double threshold = 0;             // a last day at or above this is a spike
+        bool spike = false;               // the last day is one
+        int days_known = 0;               // the days of history the counts cover (newest last)
+    };
+    std::optional<Daily> daily;
+};
+
 // Adds the subscription's credentials (Subscription::authorization, from the index URL's
 // userinfo) to a request for the origin of its locator, and to nothing else. The client keeps
 // them on a same-origin redirect only and never sends them over plain http but to loopback.
@@ -147,6 +166,8 @@ class Source {
     // The budget a poll is counted against (one host, one API): polls of one host share its
     // concurrency limit and its rate-limit pauses.
     virtual std::string host(Subscription const& sub) const = 0;
+    // Whether its subscriptions are packages with pins an advisory source (OSV) is asked about.
+    virtual bool has_advisories() const noexcept { return false; }
     // At most this many polls of one host at once (nullopt: the scheduler's default).
     virtual std::optional<std::size_t> max_polls_per_host() const { return std::nullopt; }
     // What to ask in this poll, from what is known (PollContext::asks); the source may keep
@@ -160,6 +181,16 @@ class Source {
         return std::nullopt;
     }
     virtual SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const = 0;
+    // A poll shared by several projects' subscriptions of one package reads the package once
+    // (the listing, for the first of them); a request about another's own pin that this poll
+    // did not make (PyPI: the advisories of a different pinned version) comes from here. It is
+    // parsed by parse() like any step; what that asks next is not followed. Nullopt: nothing
+    // of its own (a note of why may be left in `into`).
+    virtual std::optional<SourceRequest> pin_request(Subscription const& /*sub*/,
+                                                     PollContext const& /*ctx*/,
+                                                     Observation& /*into*/) const {
+        return std::nullopt;
+    }
     // Reads one response into `into` and says what comes next.
     virtual Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                                   SourceRequest const& request,
@@ -189,6 +220,12 @@ class Source {
     virtual std::vector<std::string> status_row(SubscriptionView const& /*s*/,
                                                 UnixTime /*now*/) const {
         return {};
+    }
+    // The dashboard: what this source's subscription adds to its package's page and health
+    // verdict (nullopt: nothing).
+    virtual std::optional<PackageInsight> insight(SubscriptionView const& /*s*/,
+                                                  UnixTime /*now*/) const {
+        return std::nullopt;
     }
 };
 

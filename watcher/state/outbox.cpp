@@ -27,7 +27,8 @@ std::optional<UnixTime> Outbox::next_due(std::string const& notifier) const {
 
 std::optional<UnixTime> Outbox::release_time(std::string const& notifier, std::int64_t window,
                                              std::int64_t urgent_window) const {
-    // The kinds the model calls urgent, as stored.
+    // The kinds the model calls urgent, as stored; and a project_status event that says the
+    // project is quarantined (model::is_urgent(Event): urgent by what it carries).
     static std::string const sql = [] {
         std::string urgent;
         for (auto k : model::kAllEventKinds)
@@ -36,7 +37,9 @@ std::optional<UnixTime> Outbox::release_time(std::string const& notifier, std::i
         return "SELECT MIN(CASE WHEN o.attempts > 0 THEN o.next_attempt_at "
                "WHEN e.kind IN (" +
                urgent +
-               ") THEN COALESCE(o.due_at, o.next_attempt_at) + ?2 "
+               ") OR (e.kind = 'project_status' AND "
+               "json_extract(e.extra, '$.project_status.status') = 'quarantined') "
+               "THEN COALESCE(o.due_at, o.next_attempt_at) + ?2 "
                "ELSE COALESCE(o.due_at, o.next_attempt_at) + ?3 END) "
                "FROM outbox o JOIN events e ON e.id = o.event_id "
                "WHERE o.notifier = ?1 AND o.state = 'pending'";

@@ -191,7 +191,89 @@ CREATE TABLE notifier_stops (
     R"sql(
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
 )sql",
-    // 8: requirements files that live elsewhere (https://, github:): the last content read,
+    // 8: what the index says about the project (PEP 792 project status and its reason), as
+    // last read; NULL until a listing is read, so the first sighting is told apart from a change.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN project_status TEXT;
+ALTER TABLE subscriptions ADD COLUMN project_status_reason TEXT;
+)sql",
+    // 9: projects. A subscription is one project's pin of a package: keyed by (source,
+    // locator, project), so a package several projects pin is one row each (polled once
+    // together). What is there becomes the project "default" (the top-level requirements),
+    // ids unchanged, so its releases, events and outbox rows stay its own. `direct`: the
+    // project asks for it itself (1), only pulls it in (0), or the files cannot tell (NULL).
+    R"sql(
+CREATE TABLE subscriptions_v9 (
+    id                   INTEGER PRIMARY KEY,
+    source               TEXT NOT NULL,
+    locator              TEXT NOT NULL,
+    project              TEXT NOT NULL DEFAULT 'default',
+    origin               TEXT NOT NULL DEFAULT '',
+    name                 TEXT NOT NULL,
+    specifier            TEXT NOT NULL DEFAULT '',
+    pinned               TEXT,
+    prereleases          INTEGER NOT NULL DEFAULT 0,
+    file                 TEXT NOT NULL DEFAULT '',
+    line                 INTEGER NOT NULL DEFAULT 0,
+    direct               INTEGER,
+    active               INTEGER NOT NULL DEFAULT 1,
+    created_at           INTEGER NOT NULL,
+    baseline_done        INTEGER NOT NULL DEFAULT 0,
+    validator            TEXT,
+    sequence             INTEGER,
+    last_poll            INTEGER,
+    last_status          TEXT NOT NULL DEFAULT '',
+    last_error           TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due             INTEGER NOT NULL DEFAULT 0,
+    summary              TEXT,
+    project_urls         TEXT,
+    home_page            TEXT,
+    metadata_version     TEXT,
+    gone_since           INTEGER,
+    interval             INTEGER,
+    pin_notice           TEXT,
+    rules                TEXT,
+    vuln_version         TEXT,
+    vuln_validator       TEXT,
+    vuln_checked         INTEGER,
+    vuln_error           TEXT,
+    advisories           TEXT,
+    held_until           INTEGER,
+    source_state         TEXT,
+    project_status       TEXT,
+    project_status_reason TEXT,
+    UNIQUE (source, locator, project)
+);
+INSERT INTO subscriptions_v9 (id, source, locator, project, origin, name, specifier, pinned,
+    prereleases, file, line, direct, active, created_at, baseline_done, validator, sequence,
+    last_poll, last_status, last_error, consecutive_failures, next_due, summary, project_urls,
+    home_page, metadata_version, gone_since, interval, pin_notice, rules, vuln_version,
+    vuln_validator, vuln_checked, vuln_error, advisories, held_until, source_state,
+    project_status, project_status_reason)
+SELECT id, source, locator, 'default', origin, name, specifier, pinned, prereleases, file, line,
+    NULL, active, created_at, baseline_done, validator, sequence, last_poll, last_status,
+    last_error, consecutive_failures, next_due, summary, project_urls, home_page,
+    metadata_version, gone_since, interval, pin_notice, rules, vuln_version, vuln_validator,
+    vuln_checked, vuln_error, advisories, held_until, source_state, project_status,
+    project_status_reason
+FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v9 RENAME TO subscriptions;
+)sql",
+    // 10: the records of an advisory source (OSV), as served, keyed by id with the time they
+    // last changed: a record is fetched again only when a batch answer says it changed.
+    R"sql(
+CREATE TABLE advisory_records (
+    source   TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    fetched  INTEGER NOT NULL,
+    PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+)sql",
+    // 11: requirements files that live elsewhere (https://, github:): the last content read,
     // the validators to ask again with, and how the last fetch went (FetchedFiles). `name`
     // has no password in it (config::remote_file_name).
     R"sql(
@@ -314,7 +396,9 @@ std::string rules_to_json(Rules const& r) {
     w.begin_array();
     for (auto const& i : r.ignore)
         w.string(i);
-    w.end_array().end_object();
+    w.end_array();
+    if (r.urgent_only) w.field("urgent_only", true);
+    w.end_object();
     return w.take();
 }
 
@@ -334,6 +418,8 @@ Rules rules_from_json(std::string const& text) {
     if (auto it = d.FindMember("ignore"); it != d.MemberEnd() && it->value.IsArray())
         for (auto const& v : it->value.GetArray())
             if (v.IsString()) r.ignore.emplace_back(v.GetString());
+    if (auto it = d.FindMember("urgent_only"); it != d.MemberEnd() && it->value.IsBool())
+        r.urgent_only = it->value.GetBool();
     return r;
 }
 
@@ -432,7 +518,8 @@ constexpr char const* kSubscriptionColumns =
     "baseline_done, validator, sequence, last_poll, last_status, last_error, "
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
-    "vuln_error, advisories, held_until, source_state";
+    "vuln_error, advisories, held_until, source_state, project_status, project_status_reason, "
+    "project, direct";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -474,6 +561,10 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     if (auto a = opt_text(q.getColumn(31))) s.vulns.live = sql::advisories_from_json(*a);
     s.held_until = opt_int(q.getColumn(32));
     s.source_state = opt_text(q.getColumn(33));
+    if (auto status = opt_text(q.getColumn(34)))
+        s.project_status = ProjectStatus{*status, opt_text(q.getColumn(35))};
+    s.sub.project = q.getColumn(36).getString();
+    if (!q.getColumn(37).isNull()) s.sub.direct = q.getColumn(37).getInt() != 0;
     parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
@@ -502,7 +593,8 @@ std::vector<Advisory> advisories_from_json(std::string const& text) {
 }
 
 std::string event_extra_to_json(Event const& e) {
-    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python && !e.python)
+    if (!e.advisory && e.alternatives.empty() && !e.requires_python && !e.drops_python &&
+        !e.python && !e.project_status && !e.previous_status && e.projects.empty())
         return "";
     JsonWriter w;
     w.begin_object();
@@ -519,6 +611,28 @@ std::string event_extra_to_json(Event const& e) {
     if (e.requires_python) w.field("requires_python", *e.requires_python);
     if (e.drops_python) w.field("drops_python", *e.drops_python);
     if (e.python) w.field("python", *e.python);
+    if (e.project_status)
+        w.key("project_status")
+            .begin_object()
+            .field("status", e.project_status->status)
+            .field("reason", e.project_status->reason)
+            .end_object();
+    if (e.previous_status) w.field("previous_status", *e.previous_status);
+    if (!e.projects.empty()) {
+        w.key("projects").begin_array();
+        for (auto const& p : e.projects) {
+            w.begin_object().field("name", p.name).field("pinned", p.pinned);
+            w.field("specifier", p.specifier).field("file", p.file).key("direct");
+            if (p.direct)
+                w.boolean(*p.direct);
+            else
+                w.null();
+            if (p.update) w.field("update", std::string(to_string(*p.update)));
+            if (p.allowed) w.field("allowed", *p.allowed);
+            w.end_object();
+        }
+        w.end_array();
+    }
     w.end_object();
     return w.take();
 }
@@ -535,6 +649,25 @@ void event_extra_from_json(std::string const& text, Event& e) {
     if (auto it = d.FindMember("drops_python"); it != d.MemberEnd() && it->value.IsBool())
         e.drops_python = it->value.GetBool();
     e.python = json::optional_string(d, "python");
+    if (auto it = d.FindMember("project_status"); it != d.MemberEnd() && it->value.IsObject())
+        e.project_status = ProjectStatus{json::optional_string(it->value, "status").value_or(""),
+                                         json::optional_string(it->value, "reason")};
+    e.previous_status = json::optional_string(d, "previous_status");
+    if (auto it = d.FindMember("projects"); it != d.MemberEnd() && it->value.IsArray())
+        for (auto const& v : it->value.GetArray()) {
+            if (!v.IsObject()) continue;
+            EventProject p;
+            p.name = json::optional_string(v, "name").value_or("");
+            p.pinned = json::optional_string(v, "pinned");
+            p.specifier = json::optional_string(v, "specifier").value_or("");
+            p.file = json::optional_string(v, "file").value_or("");
+            if (auto d2 = v.FindMember("direct"); d2 != v.MemberEnd() && d2->value.IsBool())
+                p.direct = d2->value.GetBool();
+            if (auto u = json::optional_string(v, "update")) p.update = update_type_from_string(*u);
+            if (auto a = v.FindMember("allowed"); a != v.MemberEnd() && a->value.IsBool())
+                p.allowed = a->value.GetBool();
+            e.projects.push_back(std::move(p));
+        }
 }
 
 } // namespace sql
@@ -766,10 +899,10 @@ std::vector<Route> StateStore::routes() const {
 std::int64_t StateStore::upsert_subscription(Subscription const& s, UnixTime now) {
     auto& q = statement(R"sql(
 INSERT INTO subscriptions (source, locator, origin, name, specifier, pinned, prereleases, file,
-                           line, active, created_at, next_due, interval, rules)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, NULLIF(?12, ''))
-ON CONFLICT (source, locator) DO UPDATE SET
-    origin = excluded.origin, name = excluded.name,
+                           line, active, created_at, next_due, interval, rules, project, direct)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, NULLIF(?12, ''), ?13, ?14)
+ON CONFLICT (source, locator, project) DO UPDATE SET
+    origin = excluded.origin, name = excluded.name, direct = excluded.direct,
     specifier = excluded.specifier, pinned = excluded.pinned, prereleases = excluded.prereleases,
     file = excluded.file, line = excluded.line, active = 1, interval = excluded.interval,
     rules = excluded.rules,
@@ -793,6 +926,11 @@ RETURNING id)sql");
     q.bind(10, static_cast<std::int64_t>(now));
     bind_opt(q, 11, s.interval);
     q.bind(12, rules_to_json(s.rules));
+    q.bind(13, s.project);
+    if (s.direct)
+        q.bind(14, *s.direct ? 1 : 0);
+    else
+        q.bind(14);
     q.executeStep();
     auto const id = q.getColumn(0).getInt64();
     q.reset();
@@ -804,10 +942,12 @@ std::vector<std::int64_t> StateStore::ensure_subscriptions(std::vector<Subscript
     SQLite::Transaction t(*db_);
     std::vector<std::int64_t> ids;
     ids.reserve(subs.size());
-    auto& find = statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ?");
+    auto& find =
+        statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ? AND project = ?");
     for (auto const& s : subs) {
         find.bind(1, s.source);
         find.bind(2, s.locator);
+        find.bind(3, s.project);
         bool const known = find.executeStep();
         std::int64_t const id = known ? find.getColumn(0).getInt64() : 0;
         find.reset();
@@ -846,8 +986,9 @@ int StateStore::deactivate_others(std::vector<std::int64_t> const& keep) {
 }
 
 std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) const {
-    auto& q = statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
-                        (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator");
+    auto& q =
+        statement(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions" +
+                  (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator, project");
     std::vector<StoredSubscription> out;
     while (q.executeStep())
         out.push_back(read_subscription(q));
@@ -865,30 +1006,55 @@ std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) cons
     return s;
 }
 
+namespace {
+// A release selected as "version, first_seen, upload_time, yanked, yank_reason,
+// requires_python, held" from column `first` on.
+StoredRelease read_release(SQLite::Statement& q, int first) {
+    StoredRelease r;
+    r.version = q.getColumn(first + 0).getString();
+    r.first_seen = q.getColumn(first + 1).getInt64();
+    r.upload_time = opt_int(q.getColumn(first + 2));
+    r.yanked = q.getColumn(first + 3).getInt() != 0;
+    r.yank_reason = opt_text(q.getColumn(first + 4));
+    r.requires_python = opt_text(q.getColumn(first + 5));
+    r.held = q.getColumn(first + 6).getInt() != 0;
+    return r;
+}
+} // namespace
+
 std::vector<StoredRelease> StateStore::release_list(std::int64_t subscription_id) const {
     auto& q = statement("SELECT version, first_seen, upload_time, yanked, yank_reason, "
                         "requires_python, held FROM releases WHERE subscription_id = ?");
     q.bind(1, subscription_id);
     std::vector<StoredRelease> out;
-    while (q.executeStep()) {
-        StoredRelease r;
-        r.version = q.getColumn(0).getString();
-        r.first_seen = q.getColumn(1).getInt64();
-        r.upload_time = opt_int(q.getColumn(2));
-        r.yanked = q.getColumn(3).getInt() != 0;
-        r.yank_reason = opt_text(q.getColumn(4));
-        r.requires_python = opt_text(q.getColumn(5));
-        r.held = q.getColumn(6).getInt() != 0;
-        out.push_back(std::move(r));
-    }
+    while (q.executeStep())
+        out.push_back(read_release(q, 0));
+    q.reset();
+    return out;
+}
+
+std::map<std::int64_t, std::vector<StoredRelease>>
+StateStore::all_releases(bool active_only) const {
+    auto& q = statement(active_only
+                            ? "SELECT r.subscription_id, r.version, r.first_seen, r.upload_time, "
+                              "r.yanked, r.yank_reason, r.requires_python, r.held FROM releases r "
+                              "JOIN subscriptions s ON s.id = r.subscription_id WHERE s.active = 1"
+                            : "SELECT subscription_id, version, first_seen, upload_time, yanked, "
+                              "yank_reason, requires_python, held FROM releases");
+    std::map<std::int64_t, std::vector<StoredRelease>> out;
+    while (q.executeStep())
+        out[q.getColumn(0).getInt64()].push_back(read_release(q, 1));
     q.reset();
     return out;
 }
 
 std::vector<std::pair<std::string, std::string>>
 StateStore::source_states_elsewhere(std::string const& name, std::int64_t except) const {
+    // Other sources' only: another project's subscription of the same source is this one's
+    // twin, not news from elsewhere.
     auto& q = statement("SELECT source, source_state FROM subscriptions "
-                        "WHERE name = ? AND id != ? AND source_state IS NOT NULL");
+                        "WHERE name = ?1 AND id != ?2 AND source_state IS NOT NULL AND source != "
+                        "(SELECT source FROM subscriptions WHERE id = ?2)");
     q.bind(1, name);
     q.bind(2, except);
     std::vector<std::pair<std::string, std::string>> out;
@@ -900,8 +1066,9 @@ StateStore::source_states_elsewhere(std::string const& name, std::int64_t except
 
 std::vector<std::string> StateStore::versions_elsewhere(std::string const& name,
                                                         std::int64_t except) const {
-    auto& q = statement("SELECT r.version FROM releases r JOIN subscriptions s "
-                        "ON s.id = r.subscription_id WHERE s.name = ? AND s.id != ?");
+    auto& q = statement("SELECT DISTINCT r.version FROM releases r JOIN subscriptions s "
+                        "ON s.id = r.subscription_id WHERE s.name = ?1 AND s.id != ?2 AND "
+                        "s.source != (SELECT source FROM subscriptions WHERE id = ?2)");
     q.bind(1, name);
     q.bind(2, except);
     std::vector<std::string> out;
@@ -968,6 +1135,54 @@ void StateStore::add_event(Event const& event, std::vector<OutboxTarget> const& 
     t.commit();
 }
 
+std::optional<AdvisoryRecord> StateStore::advisory_record(std::string const& source,
+                                                          std::string const& id) const {
+    auto& q = statement("SELECT modified, body FROM advisory_records WHERE source = ? AND id = ?");
+    q.bind(1, source);
+    q.bind(2, id);
+    if (!q.executeStep()) return std::nullopt;
+    return AdvisoryRecord{id, q.getColumn(0).getString(), q.getColumn(1).getString()};
+}
+
+std::size_t StateStore::advisory_record_count(std::string const& source) const {
+    auto& q = statement("SELECT COUNT(*) FROM advisory_records WHERE source = ?");
+    q.bind(1, source);
+    q.executeStep();
+    return static_cast<std::size_t>(q.getColumn(0).getInt64());
+}
+
+void StateStore::apply_advisories(std::string const& source,
+                                  std::vector<AdvisoryRecord> const& records,
+                                  std::vector<AdvisoryUpdate> const& updates, UnixTime now) {
+    SQLite::Transaction t(*db_);
+    for (auto const& r : records) {
+        auto& q = statement(R"sql(
+INSERT INTO advisory_records (source, id, modified, body, fetched) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (source, id) DO UPDATE SET modified = ?3, body = ?4, fetched = ?5)sql");
+        q.bind(1, source);
+        q.bind(2, r.id);
+        q.bind(3, r.modified);
+        q.bind(4, r.body);
+        q.bind(5, static_cast<std::int64_t>(now));
+        q.exec();
+    }
+    for (auto const& u : updates) {
+        auto& q = statement("UPDATE subscriptions SET vuln_version = ?, vuln_validator = ?, "
+                            "vuln_checked = ?, vuln_error = ?, advisories = ? WHERE id = ?");
+        bind_opt(q, 1, u.vulns.version);
+        bind_opt(q, 2, u.vulns.validator);
+        bind_opt(q, 3, u.vulns.checked);
+        bind_opt(q, 4, u.vulns.error);
+        q.bind(5, sql::advisories_to_json(u.vulns.live));
+        q.bind(6, u.subscription_id);
+        q.exec();
+        for (std::size_t i = 0; i < u.events.size(); ++i)
+            insert_event(u.events[i], u.subscription_id,
+                         i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
+    }
+    t.commit();
+}
+
 void StateStore::apply_all(std::vector<StateUpdate> const& updates) {
     if (updates.empty()) return;
     SQLite::Transaction t(*db_);
@@ -1022,6 +1237,14 @@ WHERE id = ?1)sql");
         q.bind(6, u.subscription_id);
         q.exec();
     }
+    if (u.project_status) {
+        auto& q = statement("UPDATE subscriptions SET project_status = ?, "
+                            "project_status_reason = ? WHERE id = ?");
+        q.bind(1, u.project_status->status);
+        bind_opt(q, 2, u.project_status->reason);
+        q.bind(3, u.subscription_id);
+        q.exec();
+    }
     if (u.source_state) {
         auto& q = statement("UPDATE subscriptions SET source_state = ? WHERE id = ?");
         q.bind(1, *u.source_state);
@@ -1041,6 +1264,10 @@ WHERE id = ?1)sql");
         q.exec();
     }
 
+    // A cache of what releases mean (the dashboard's) must not outlive a change to them; a
+    // write that then fails costs it only a recomputation.
+    if (!u.upserts.empty() || !u.removed.empty() || !u.released.empty())
+        ++release_writes_[u.subscription_id];
     if (!u.upserts.empty()) {
         auto& rel = statement(R"sql(
 INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason,
@@ -1094,6 +1321,49 @@ std::vector<Event> StateStore::events(std::int64_t limit) const {
     while (q.executeStep())
         out.push_back(read_event(q, 0));
     q.reset();
+    return out;
+}
+
+std::uint64_t StateStore::release_writes(std::int64_t subscription_id) const {
+    auto const it = release_writes_.find(subscription_id);
+    return it == release_writes_.end() ? 0 : it->second;
+}
+
+std::int64_t StateStore::data_version() const {
+    return db_->execAndGet("PRAGMA data_version").getInt64();
+}
+
+std::map<std::int64_t, Event> StateStore::last_events() const {
+    auto& q = statement(std::string("SELECT subscription_id, ") + kEventColumns +
+                        " FROM events WHERE seq IN (SELECT MAX(seq) FROM events "
+                        "WHERE subscription_id IS NOT NULL GROUP BY subscription_id)");
+    std::map<std::int64_t, Event> out;
+    while (q.executeStep())
+        out[q.getColumn(0).getInt64()] = read_event(q, 1);
+    q.reset();
+    return out;
+}
+
+std::vector<EventDeliveries> StateStore::package_events(std::string const& name,
+                                                        std::int64_t limit) const {
+    auto& q = statement(std::string("SELECT ") + kEventColumns +
+                        " FROM events WHERE package = ? ORDER BY seq DESC LIMIT ?");
+    q.bind(1, name);
+    q.bind(2, limit);
+    std::vector<EventDeliveries> out;
+    while (q.executeStep())
+        out.push_back({read_event(q, 0), {}});
+    q.reset();
+    auto& d = statement("SELECT notifier, state, attempts, delivered_at, last_error FROM outbox "
+                        "WHERE event_id = ? ORDER BY notifier");
+    for (auto& e : out) {
+        d.bind(1, e.event.id);
+        while (d.executeStep())
+            e.deliveries.push_back({d.getColumn(0).getString(), d.getColumn(1).getString(),
+                                    d.getColumn(2).getInt(), opt_int(d.getColumn(3)),
+                                    opt_text(d.getColumn(4))});
+        d.reset();
+    }
     return out;
 }
 

@@ -65,6 +65,9 @@ struct StoredSubscription {
     VulnerabilityState vulns;
     std::optional<UnixTime> held_until;      // the earliest time a held release may be announced
     std::optional<std::string> source_state; // the source's own memory (Observation)
+    // What the index said about the project when a listing was last read (PEP 792); nullopt:
+    // never read (a new subscription, a state file from before pinwatch read it).
+    std::optional<ProjectStatus> project_status;
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -91,6 +94,7 @@ struct StateUpdate {
     std::optional<UnixTime> held_until;
     std::vector<std::string> released;       // held releases now announced (or dropped): not held
     std::optional<std::string> source_state; // replaces the stored one when set
+    std::optional<ProjectStatus> project_status; // replaces the stored one when set
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
@@ -98,10 +102,32 @@ struct StateUpdate {
     std::vector<std::vector<OutboxTarget>> recipients;
 };
 
+// What one advisory round changes for one subscription: its reading and the events it causes.
+struct AdvisoryUpdate {
+    std::int64_t subscription_id = 0;
+    VulnerabilityState vulns;
+    std::vector<Event> events;
+    std::vector<std::vector<OutboxTarget>> recipients; // parallel to `events`
+};
+
 // What prune() removed.
 struct PruneStats {
     int events = 0;
     int outbox_rows = 0;
+};
+
+// One outbox row of an event: where it went and how that went (the dashboard's package page).
+struct Delivery {
+    std::string notifier;
+    std::string state; // pending | delivered | failed | dead
+    int attempts = 0;
+    std::optional<UnixTime> delivered_at;
+    std::optional<std::string> last_error;
+};
+
+struct EventDeliveries {
+    Event event;
+    std::vector<Delivery> deliveries; // by notifier name
 };
 
 // The state file's size on disk: the database (pages in use) and its write-ahead log.
@@ -176,10 +202,29 @@ class StateStore {
     void apply(StateUpdate const& update);
     // Several updates in one transaction (unchanged polls: one commit instead of hundreds).
     void apply_all(std::vector<StateUpdate> const& updates);
+    // An advisory source's records (OSV), by id; and one round's new records with the pins'
+    // readings and events, in one transaction.
+    std::optional<AdvisoryRecord> advisory_record(std::string const& source,
+                                                  std::string const& id) const;
+    std::size_t advisory_record_count(std::string const& source) const;
+    void apply_advisories(std::string const& source, std::vector<AdvisoryRecord> const& records,
+                          std::vector<AdvisoryUpdate> const& updates, UnixTime now);
     // An event that belongs to no subscription (a notifier disabled), queued for `targets`.
     void add_event(Event const& event, std::vector<OutboxTarget> const& targets);
 
     std::vector<Event> events(std::int64_t limit = 100) const; // newest first
+    // The dashboard's reads, one query each however many packages there are: every release of
+    // every subscription (active ones only, or all), the newest event of each subscription,
+    // and the newest events of one package with where each went.
+    std::map<std::int64_t, std::vector<StoredRelease>> all_releases(bool active_only = true) const;
+    std::map<std::int64_t, Event> last_events() const;
+    std::vector<EventDeliveries> package_events(std::string const& name,
+                                                std::int64_t limit = 50) const;
+    // What may have changed since a cache was filled: how many times this store wrote a
+    // subscription's releases since it was opened, and SQLite's data_version, which moves
+    // when another connection commits to the file (then nothing cached from it holds).
+    std::uint64_t release_writes(std::int64_t subscription_id) const;
+    std::int64_t data_version() const;
 
     // Retention ([state] keep): removes events older than `before` (their time, `at`) that no
     // notifier still has to deliver, with their outbox rows. Pending rows are never pruned.
@@ -200,6 +245,7 @@ class StateStore {
     std::unique_ptr<SQLite::Database> db_;
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
     bool immutable_ = false;
+    std::unordered_map<std::int64_t, std::uint64_t> release_writes_;
 };
 
 } // namespace pinwatch::watcher

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -157,6 +158,36 @@ BOOST_AUTO_TEST_CASE(poisson_tails) {
     BOOST_TEST(a < 1e-4);
     BOOST_TEST(b < a);
     BOOST_TEST(b > 0);
+}
+
+// The dashboard's chart: counts per day as check_spike counts them, and the line a last day
+// must reach to be a spike.
+BOOST_AUTO_TEST_CASE(daily_counts_and_the_spike_threshold) {
+    UnixTime const now = 100 * kDay;
+    std::vector<int> d(28, 2);
+    d[0] = 5;
+    d[27] = 9;
+    auto const times = series(d, now);
+    auto const counts = daily_counts(times, now);
+    BOOST_TEST_REQUIRE(counts.size() == 28u);
+    BOOST_TEST(counts.front() == 5);
+    BOOST_TEST(counts[13] == 2);
+    BOOST_TEST(counts.back() == check_spike(times, now, 5, 0.001).last_24h);
+    // Older than the window, or in the future: not counted.
+    auto const none = daily_counts({now - 28 * kDay, now - 40 * kDay, now + 10}, now);
+    BOOST_TEST(std::count(none.begin(), none.end(), 0) == 28);
+    // Exactly 24 h ago is the day before the last 24 h, as check_spike sees it.
+    auto const edge = daily_counts({now - kDay}, now);
+    BOOST_TEST(edge[26] == 1);
+    BOOST_TEST(edge[27] == 0);
+    // The threshold is the first count check_spike calls a spike, for any mean.
+    for (double mean : {0.0, 0.5, 2.0, 30.0, 200.0}) {
+        auto const t = spike_threshold(mean, 5, 0.001);
+        BOOST_TEST(t >= 5);
+        BOOST_TEST(poisson_tail(t, mean) < 0.001);
+        if (t > 5) BOOST_TEST(poisson_tail(t - 1, mean) >= 0.001);
+    }
+    BOOST_TEST(spike_threshold(0.0, 5, 0.001) == 5); // nothing usual: min_issues decides
 }
 
 BOOST_AUTO_TEST_CASE(spike_statistics_on_synthetic_series) {

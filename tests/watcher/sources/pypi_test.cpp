@@ -473,3 +473,73 @@ BOOST_AUTO_TEST_CASE(advisories_are_a_conditional_optional_step_when_due) {
         !src.parse(custom, ctx, src.first_request(custom, ctx), listing, nojson)->next.has_value());
     BOOST_TEST(nojson.vulnerabilities->error.has_value());
 }
+
+// --- PEP 792: project status markers (Simple API 1.4) -------------------------------------
+
+BOOST_AUTO_TEST_CASE(project_status_is_read_from_the_json_page) {
+    std::string body = R"({"meta":{"api-version":"1.4","_last-serial":9},"name":"demo",
+      "project-status":{"status":"archived","reason":"moved to demo2"},
+      "versions":["1.0"],
+      "files":[{"filename":"demo-1.0.tar.gz","yanked":false}]})";
+    PypiSource src;
+    auto obs = parse(src, sub("demo"), json_response(body));
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_REQUIRE(obs->project_status.has_value());
+    BOOST_TEST(obs->project_status->status == "archived");
+    BOOST_TEST(obs->project_status->reason.value() == "moved to demo2");
+    BOOST_TEST(obs->releases.size() == 1u); // and the listing as ever
+
+    // No marker (an index before 1.4, or nothing to say): active, as the standard says.
+    auto plain = parse_simple_json(
+        R"({"meta":{"api-version":"1.1"},"name":"x","versions":[],"files":[]})", "x");
+    BOOST_REQUIRE(plain.has_value());
+    BOOST_TEST(plain->project_status.value().active());
+    BOOST_TEST(!plain->project_status->reason.has_value());
+    // A marker without a status (only a reason) is active too; keys out of place are not read.
+    auto odd = parse_simple_json(R"({"name":"x","project-status":{"reason":"r"},"files":[
+        {"filename":"x-1.0.tar.gz","status":"quarantined"}]})",
+                                 "x");
+    BOOST_REQUIRE(odd.has_value());
+    BOOST_TEST(odd->project_status->status == "active");
+    BOOST_TEST(odd->project_status->reason.value() == "r");
+}
+
+BOOST_AUTO_TEST_CASE(project_status_is_read_from_the_html_meta_tags) {
+    std::string const html = R"(<!DOCTYPE html><html><head>
+      <meta name="pypi:repository-version" content="1.4">
+      <META NAME="pypi:project-status" CONTENT="Quarantined">
+      <meta content="suspected &lt;malware&gt;" name="pypi:project-status-reason">
+      </head><body></body></html>)";
+    // A quarantined project's page lists no files: with the marker it is still a project page.
+    auto obs = parse_simple_html(html, "demo");
+    BOOST_REQUIRE(obs.has_value());
+    BOOST_TEST(obs->releases.empty());
+    BOOST_TEST(obs->project_status->quarantined()); // case folded
+    BOOST_TEST(obs->project_status->reason.value() == "suspected <malware>");
+    // Without any marker, a page without links stays an error page.
+    BOOST_TEST(!parse_simple_html("<html><head><meta name=\"x\" content=\"y\"></head></html>", "d")
+                    .has_value());
+    // With links and no marker: active.
+    auto links = parse_simple_html(R"(<a href="demo-1.0.tar.gz">demo-1.0.tar.gz</a>)", "demo");
+    BOOST_REQUIRE(links.has_value());
+    BOOST_TEST(links->project_status->active());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_status_is_kept_and_a_long_reason_is_cut) {
+    std::string const reason(5000, 'r');
+    auto obs = parse_simple_json(R"({"name":"x","project-status":{"status":" Frozen ","reason":")" +
+                                     reason + R"("},"files":[]})",
+                                 "x");
+    BOOST_REQUIRE(obs.has_value());
+    // Kept as a word of its own, not taken for active and not for one of PEP 792's.
+    BOOST_TEST(obs->project_status->status == "frozen");
+    BOOST_TEST(!obs->project_status->active());
+    BOOST_TEST(!obs->project_status->known());
+    BOOST_TEST(obs->project_status->reason->size() < 1100u);
+    // An absurdly long status word is cut too.
+    auto big = parse_simple_json(R"({"name":"x","project-status":{"status":")" +
+                                     std::string(500, 's') + R"("},"files":[]})",
+                                 "x");
+    BOOST_REQUIRE(big.has_value());
+    BOOST_TEST(big->project_status->status.size() <= 40u);
+}

@@ -685,3 +685,117 @@ BOOST_AUTO_TEST_CASE(subscriptions_read_back_carry_their_parsed_fields) {
         BOOST_TEST(read.sub.rules.ignore_sets[0].value().str() == ">=2");
     }
 }
+
+// #16, schema 8: a subscription is one project's pin. What an older file holds becomes the
+// project "default" (ids unchanged: its releases, events and outbox rows stay its own); another
+// project's pin of the same package is a row of its own; project and `direct` round-trip.
+BOOST_AUTO_TEST_CASE(migrating_to_projects_keeps_every_row_as_project_default) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec(kSchemaV1);
+        db.exec("PRAGMA user_version = 1");
+        db.exec("INSERT INTO subscriptions (id, source, index_url, name, specifier, pinned, "
+                "created_at, baseline_done, etag, last_status, next_due) VALUES "
+                "(4, 'pypi', 'https://pypi.org/simple/', 'requests', '==2.31.0', '2.31.0', 5, 1, "
+                "'\"e1\"', 'ok', 900)");
+        db.exec("INSERT INTO releases (subscription_id, version, first_seen, yanked) VALUES "
+                "(4, '2.31.0', 5, 0), (4, '2.32.0', 6, 0)");
+        db.exec("INSERT INTO events (id, seq, subscription_id, kind, package, index_url, version, "
+                "at) VALUES ('evt_9', 1, 4, 'new_release', 'requests', "
+                "'https://pypi.org/simple/', '2.32.0', 6)");
+        db.exec("INSERT INTO outbox (event_id, notifier, state) VALUES ('evt_9', 'team', "
+                "'pending')");
+    }
+    StateStore store(path);
+    BOOST_TEST(store.schema_version() == StateStore::latest_schema_version());
+    auto const subs = store.subscriptions();
+    BOOST_REQUIRE(subs.size() == 1u);
+    BOOST_TEST(subs[0].id == 4);
+    BOOST_TEST(subs[0].sub.project == "default");
+    BOOST_TEST(!subs[0].sub.direct.has_value());
+    BOOST_TEST(subs[0].validator.value_or("") == "\"e1\"");
+    BOOST_TEST(subs[0].next_due == 900);
+    BOOST_TEST(store.releases(4).size() == 2u);
+    BOOST_TEST(store.events().size() == 1u);
+    BOOST_TEST(Outbox(store).counts().pending == 1);
+
+    auto mine = pypi_subscription("https://pypi.org/simple/", "requests");
+    BOOST_TEST(store.upsert_subscription(mine, 10) == 4); // "default": the same row
+    mine.project = "api";
+    mine.direct = false;
+    mine.rules.urgent_only = true;
+    auto const api = store.upsert_subscription(mine, 10);
+    BOOST_TEST(api != 4);
+    auto const read = store.subscription(api);
+    BOOST_REQUIRE(read.has_value());
+    BOOST_TEST(read->sub.project == "api");
+    BOOST_TEST(read->sub.direct.value_or(true) == false);
+    BOOST_TEST(read->sub.rules.urgent_only);
+    BOOST_TEST(store.releases(api).empty()); // its own history, from its own first poll
+    BOOST_TEST(store.subscriptions().size() == 2u);
+    // An event naming its projects keeps them.
+    Event e = event(EventKind::new_release, "2.33.0");
+    e.projects = {{"api", "2.31.0", "==2.31.0", "/srv/api/r.txt", false, UpdateType::minor, false},
+                  {"worker", std::nullopt, ">=2", "/srv/w/r.txt", std::nullopt, {}, true}};
+    store.add_event(e, {});
+    auto const events = store.events();
+    BOOST_REQUIRE(!events.empty());
+    BOOST_TEST((events[0].projects == e.projects));
+    SQLite::Database check(path);
+    BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
+    SQLite::Statement dangling(check, "PRAGMA foreign_key_check");
+    BOOST_TEST(!dangling.executeStep());
+}
+BOOST_AUTO_TEST_CASE(a_projects_status_and_a_status_events_fields_are_kept) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 10);
+    store.set_routes({Route{"console", {}, {}, {}, std::nullopt}});
+    // Never read: nothing stored (a first sighting is told apart from a change).
+    BOOST_TEST(!store.subscription(id)->project_status.has_value());
+
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 20;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.project_status = ProjectStatus{"quarantined", "malware <b>"};
+    Event e;
+    e.kind = EventKind::project_status;
+    e.package = "demo";
+    e.at = 20;
+    e.project_status = u.project_status;
+    e.previous_status = "archived";
+    u.events.push_back(e);
+    u.recipients.push_back({{"console", 20}});
+    store.apply(u);
+
+    auto const s = store.subscription(id);
+    BOOST_REQUIRE(s->project_status.has_value());
+    BOOST_TEST(s->project_status->status == "quarantined");
+    BOOST_TEST(s->project_status->reason.value() == "malware <b>");
+    // An update that read no status (a 304, a failure) keeps the stored one.
+    u.project_status.reset();
+    u.events.clear();
+    u.recipients.clear();
+    store.apply(u);
+    BOOST_TEST(store.subscription(id)->project_status->status == "quarantined");
+    // Back to active, without a reason: the reason goes.
+    u.project_status = ProjectStatus{};
+    store.apply(u);
+    BOOST_TEST(store.subscription(id)->project_status->active());
+    BOOST_TEST(!store.subscription(id)->project_status->reason.has_value());
+
+    auto const items = Outbox(store).pending("console", 100, 30);
+    BOOST_REQUIRE(items.size() == 1u);
+    auto const& told = items[0].event;
+    BOOST_TEST(told.kind == EventKind::project_status);
+    BOOST_REQUIRE(told.project_status.has_value());
+    BOOST_TEST(told.project_status->status == "quarantined");
+    BOOST_TEST(told.project_status->reason.value() == "malware <b>");
+    BOOST_TEST(told.previous_status.value() == "archived");
+    BOOST_TEST(is_urgent(told)); // read back, it is still urgent
+    // A batch window holds it as briefly as the other urgent kinds (10 s here, not 60).
+    BOOST_TEST(Outbox(store).release_time("console", 60, 10).value() == 30);
+}

@@ -469,6 +469,28 @@ std::vector<UnixTime> issue_times(State const& s) {
     return out;
 }
 
+std::vector<std::int64_t> daily_counts(std::vector<UnixTime> const& created, UnixTime now) {
+    auto const days = static_cast<std::size_t>(kWindow / kDay);
+    std::vector<std::int64_t> out(days, 0);
+    for (auto t : created) {
+        if (t <= now - kWindow || t > now) continue;
+        // Days back from now, each (now - (k+1) days, now - k days], as check_spike counts the
+        // last 24 hours.
+        auto const ago = static_cast<std::size_t>((now - t) / kDay);
+        if (ago < days) ++out[days - 1 - ago];
+    }
+    return out;
+}
+
+std::int64_t spike_threshold(double mean, int min_issues, double p_value) {
+    std::int64_t n = std::max(1, min_issues);
+    // poisson_tail falls as n grows; the mean plus a generous margin bounds the search.
+    auto const limit = n + static_cast<std::int64_t>(mean * 10 + 1000);
+    while (n < limit && poisson_tail(n, mean) >= p_value)
+        ++n;
+    return n;
+}
+
 Summary summarize(State const& s, std::string_view project, UnixTime now, int min_issues,
                   double p_value) {
     Summary out;

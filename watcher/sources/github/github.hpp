@@ -73,6 +73,7 @@ class GithubSource final : public Source {
                          UnixTime now) const override;
     std::optional<StatusTable> status_table() const override;
     std::vector<std::string> status_row(SubscriptionView const& s, UnixTime now) const override;
+    std::optional<PackageInsight> insight(SubscriptionView const& s, UnixTime now) const override;
 
   private:
     UnixTime now() const;
@@ -190,6 +191,11 @@ struct SpikeCheck {
 SpikeCheck check_spike(std::vector<UnixTime> const& created, UnixTime now, int min_issues,
                        double p_value, UnixTime covered_from = 0);
 std::vector<UnixTime> issue_times(State const& state);
+// Issues created per day over the 28-day window ending at `now`, oldest first (the last is the
+// last 24 hours, as check_spike counts them).
+std::vector<std::int64_t> daily_counts(std::vector<UnixTime> const& created, UnixTime now);
+// The fewest issues in 24 hours that check_spike calls a spike against `mean` a day.
+std::int64_t spike_threshold(double mean, int min_issues, double p_value);
 // The newest non-draft release (pre-releases included) published in the 72 hours before now.
 std::optional<std::string> release_since(std::vector<Release> const& releases, UnixTime now);
 

@@ -277,6 +277,35 @@ std::vector<std::string> GithubSource::status_row(SubscriptionView const& s, Uni
             s.active ? time_until(s.next_due, now) : "-", quota,      status};
 }
 
+std::optional<PackageInsight> GithubSource::insight(SubscriptionView const& s, UnixTime now) const {
+    auto const st = github_detail::state_from_json(s.source_state.value_or(""));
+    PackageInsight in;
+    in.repo = st.repo;
+    in.no_repo = st.no_repo;
+    if (!st.repo) return in;
+    if (!st.facts.html_url.empty()) in.repo_url = st.facts.html_url;
+    if (st.repo_checked > 0) {
+        in.owner_type = ascii_lower(st.facts.owner_type);
+        in.archived = st.facts.archived;
+        in.open_issues = st.facts.open_issues;
+    }
+    auto const times = github_detail::issue_times(st);
+    auto const spike = github_detail::check_spike(times, now, settings_.spike_min_issues,
+                                                  settings_.spike_p_value, st.issues_from);
+    PackageInsight::Daily d;
+    d.what = "new issues per day";
+    d.counts = github_detail::daily_counts(times, now);
+    d.threshold = static_cast<double>(github_detail::spike_threshold(
+        spike.mean, settings_.spike_min_issues, settings_.spike_p_value));
+    d.spike = spike.spike;
+    auto const from = std::max(now - 28 * 86400, st.issues_from);
+    d.days_known = st.issues_from > 0 || !times.empty()
+                       ? static_cast<int>(std::min<UnixTime>(28, (now - from + 86399) / 86400))
+                       : 0;
+    in.daily = std::move(d);
+    return in;
+}
+
 SourceEntry github_entry() {
     SourceEntry e;
     e.kind = GithubSource::kKind;

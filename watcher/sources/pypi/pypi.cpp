@@ -120,6 +120,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     ReleaseTable table;
     std::optional<std::int64_t> last_serial;
     std::string api_version;
+    std::optional<std::string_view> status, status_reason; // PEP 792 "project-status"
     bool saw_versions = false;
     bool top_is_object = false; // a PEP 691 project page is one JSON object ...
     bool saw_files = false;     // ... with a "files" list
@@ -127,8 +128,9 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     int depth = 0;
     // Keys are classified once, when read; values then switch on the class instead of
     // comparing strings (a large page has hundreds of thousands of them).
-    enum class Top { other, meta, versions, files } top = Top::other;
+    enum class Top { other, meta, versions, files, project_status } top = Top::other;
     enum class Meta { other, api_version, last_serial } meta = Meta::other;
+    enum class Status { other, status, reason } status_key = Status::other;
     enum class File { other, filename, upload_time, yanked, requires_python } file = File::other;
     // The file being read. Views point into the parse buffer (in-situ parsing: no copies).
     std::string_view filename;
@@ -138,6 +140,7 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     std::optional<std::string_view> requires_python;
 
     bool in_meta() const { return depth == 2 && top == Top::meta; }
+    bool in_status() const { return depth == 2 && top == Top::project_status; }
     bool in_versions() const { return depth == 2 && top == Top::versions; }
     bool in_file() const { return depth == 3 && top == Top::files; }
 
@@ -166,6 +169,10 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
             if (!table.get(std::string_view(s, n))) return false; // too many: stop reading
         } else if (in_meta() && meta == Meta::api_version) {
             api_version.assign(s, n);
+        } else if (in_status() && status_key == Status::status) {
+            status = std::string_view(s, n);
+        } else if (in_status() && status_key == Status::reason) {
+            status_reason = std::string_view(s, n);
         }
         return true;
     }
@@ -185,15 +192,20 @@ struct SimpleJsonHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Simpl
     bool Key(char const* s, rapidjson::SizeType n, bool) {
         std::string_view const k(s, n);
         if (depth == 1) {
-            top = k == "files"      ? Top::files
-                  : k == "versions" ? Top::versions
-                  : k == "meta"     ? Top::meta
-                                    : Top::other;
+            top = k == "files"            ? Top::files
+                  : k == "versions"       ? Top::versions
+                  : k == "meta"           ? Top::meta
+                  : k == "project-status" ? Top::project_status
+                                          : Top::other;
             saw_files = saw_files || top == Top::files;
         } else if (in_meta()) {
             meta = k == "api-version"    ? Meta::api_version
                    : k == "_last-serial" ? Meta::last_serial
                                          : Meta::other;
+        } else if (in_status()) {
+            status_key = k == "status"   ? Status::status
+                         : k == "reason" ? Status::reason
+                                         : Status::other;
         } else if (in_file()) {
             file = k == "filename"          ? File::filename
                    : k == "upload-time"     ? File::upload_time
@@ -317,6 +329,7 @@ struct Anchor {
     std::optional<std::string> yanked; // present (possibly empty) when data-yanked is there
     std::optional<std::string> requires_python; // data-requires-python
     std::string text;
+    std::optional<std::string> name, content; // a <meta> tag's (read with the same code)
 };
 
 // Reads the attributes of one start tag; `s` is the text between "<a" and ">".
@@ -360,7 +373,37 @@ void read_attributes(std::string_view s, Anchor& a) {
             a.yanked = value;
         else if (name == "data-requires-python")
             a.requires_python = value;
+        else if (name == "name")
+            a.name = value;
+        else if (name == "content")
+            a.content = value;
     }
+}
+
+// PEP 792: what the index says about the project, from the JSON's "project-status" object or
+// the HTML's meta tags. No status (or an empty one) is `active`, as the standard says; a value
+// it does not define is kept (lower-cased, cut short) and counts as not active, so a status a
+// later standard adds is shown rather than taken for "all is well". The reason is the index's
+// free text: cut at kMaxStatusReason bytes on a UTF-8 boundary, escaped where it is shown.
+constexpr std::size_t kMaxStatusChars = 40;
+constexpr std::size_t kMaxStatusReason = 1000;
+
+ProjectStatus project_status_of(std::optional<std::string_view> status,
+                                std::optional<std::string_view> reason) {
+    ProjectStatus out;
+    auto const word = status ? ascii_lower(trim_blanks(*status)) : std::string();
+    if (!word.empty()) out.status = valid_utf8(std::string_view(word).substr(0, kMaxStatusChars));
+    if (reason && !trim_blanks(*reason).empty()) {
+        auto text = valid_utf8(*reason);
+        if (text.size() > kMaxStatusReason) {
+            std::size_t cut = kMaxStatusReason;
+            while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+                --cut;
+            text = text.substr(0, cut) + "…";
+        }
+        out.reason = std::move(text);
+    }
+    return out;
 }
 
 } // namespace
@@ -469,6 +512,7 @@ Result<Observation, std::string> parse_simple_json(std::string const& body,
     Observation obs;
     obs.sequence = h.last_serial;
     obs.releases = std::move(h.table).finish();
+    obs.project_status = project_status_of(h.status, h.status_reason);
     return obs;
 }
 
@@ -477,6 +521,23 @@ Result<Observation, std::string> parse_simple_html(std::string const& body,
     ReleaseTable table;
     std::size_t pos = 0, anchors = 0;
     auto const lbody = ascii_lower(body);
+    // PEP 792's meta tags: <meta name="pypi:project-status" content="..."> and
+    // <meta name="pypi:project-status-reason" content="...">, in the page's head.
+    std::optional<std::string> status, reason;
+    for (auto at = lbody.find("<meta"); at != std::string::npos; at = lbody.find("<meta", at + 5)) {
+        auto const after = at + 5;
+        auto const close = lbody.find('>', after);
+        if (close == std::string::npos) break;
+        if (after < lbody.size() && !is_blank(lbody[after])) continue; // <metadata>, ...
+        Anchor m;
+        read_attributes(std::string_view(body).substr(after, close - after), m);
+        if (!m.name || !m.content) continue;
+        auto const name = ascii_lower(*m.name);
+        if (name == "pypi:project-status")
+            status = std::move(m.content);
+        else if (name == "pypi:project-status-reason")
+            reason = std::move(m.content);
+    }
     while (true) {
         auto const open = lbody.find("<a", pos);
         if (open == std::string::npos) break;
@@ -515,9 +576,12 @@ Result<Observation, std::string> parse_simple_html(std::string const& body,
     }
     // A project page links its files; a page without a single link is an error page, a login
     // wall or a proxy's answer, not "no releases" (PyPI answers 404 for a project without any).
-    if (anchors == 0) return fail("not a Simple API project page (an HTML page without links)");
+    // Unless it says the project's status: a quarantined project's page lists no files.
+    if (anchors == 0 && !status)
+        return fail("not a Simple API project page (an HTML page without links)");
     Observation obs;
     obs.releases = std::move(table).finish();
+    obs.project_status = project_status_of(status, reason);
     return obs;
 }
 
@@ -618,32 +682,6 @@ std::optional<std::string> newest_release(std::vector<Release> const& releases) 
     return std::nullopt;
 }
 
-// The pinned version's JSON, for its advisories, when they are due.
-std::optional<SourceRequest> vulnerability_request(Subscription const& sub,
-                                                   PypiSource::Asks const& ctx, Observation& obs) {
-    if (!ctx.vulnerabilities_for) return std::nullopt;
-    SourceRequest next;
-    next.step = std::string(kVulnerabilityStep);
-    next.argument = *ctx.vulnerabilities_for;
-    next.optional = true;
-    auto url = pypi_detail::metadata_url(sub.locator, *ctx.vulnerabilities_for);
-    if (!url) {
-        // An index without a /simple/ root has no JSON API to ask: said, not silently skipped.
-        VulnerabilityReading reading;
-        reading.version = *ctx.vulnerabilities_for;
-        reading.error = "vulnerabilities: the index has no /simple/ root, so no JSON API to ask";
-        obs.vulnerabilities = std::move(reading);
-        return std::nullopt;
-    }
-    next.http.url = std::move(*url);
-    with_index_credentials(sub, next.http);
-    next.http.header("Accept", "application/json");
-    if (ctx.vulnerability_validator)
-        next.http.header("If-None-Match", *ctx.vulnerability_validator);
-    next.http.body_limit = kMetadataBodyLimit;
-    return next;
-}
-
 std::optional<SourceRequest> metadata_request(Subscription const& sub, PypiSource::Asks const& ctx,
                                               Observation const& obs) {
     if (!ctx.want_metadata || obs.status != Observation::Status::ok) return std::nullopt;
@@ -694,6 +732,15 @@ SourceRequest PypiSource::first_request(Subscription const& sub, PollContext con
     return r;
 }
 
+std::optional<SourceRequest>
+PypiSource::pin_request(Subscription const& sub, PollContext const& poll, Observation& obs) const {
+    auto const* asked = std::any_cast<Asks>(&poll.asks);
+    if (!asked) return std::nullopt;
+    auto next = vulnerability_request(sub, *asked, obs);
+    if (obs.vulnerabilities) advisories_read(sub, *asked, *obs.vulnerabilities);
+    return next;
+}
+
 bool vulnerabilities_due(PollHistory const& h, std::optional<std::chrono::seconds> interval) {
     if (!h.sub.pinned || !interval) return false;
     // A new pin, a reading that failed, or one older than the interval.
@@ -710,7 +757,8 @@ std::any PypiSource::prepare(PollHistory const& h) const {
     auto const retry = advisory_retry_.find(h.sub.locator);
     bool const backing_off =
         h.vulns_error && retry != advisory_retry_.end() && h.now < retry->second.second;
-    if (!backing_off && vulnerabilities_due(h, settings_.vulnerability_interval)) {
+    if (!backing_off && vulnerabilities_due(h, settings_.vulnerability_interval) &&
+        !settings_.private_names.matches(h.sub.name)) {
         asks.vulnerabilities_for = h.sub.pinned;
         // The stored ETag belongs to the stored reading, of the stored version.
         if (h.vulns_version == h.sub.pinned) asks.vulnerability_validator = h.vulns_validator;
@@ -731,6 +779,41 @@ void PypiSource::advisories_read(Subscription const& sub, Asks const& asks,
     next = asks.now + b.after(++failures).count();
 }
 
+// The pinned version's JSON, for its advisories, when they are due.
+std::optional<SourceRequest> PypiSource::vulnerability_request(Subscription const& sub,
+                                                               Asks const& ctx,
+                                                               Observation& obs) const {
+    if (!ctx.vulnerabilities_for) return std::nullopt;
+    if (auto known = no_json_api_.find(sub.origin); known != no_json_api_.end()) {
+        // Asked once for this index already: its answer stands for every pin on it.
+        VulnerabilityReading reading;
+        reading.version = *ctx.vulnerabilities_for;
+        reading.error = known->second;
+        obs.vulnerabilities = std::move(reading);
+        return std::nullopt;
+    }
+    SourceRequest next;
+    next.step = std::string(kVulnerabilityStep);
+    next.argument = *ctx.vulnerabilities_for;
+    next.optional = true;
+    auto url = pypi_detail::metadata_url(sub.locator, *ctx.vulnerabilities_for);
+    if (!url) {
+        // An index without a /simple/ root has no JSON API to ask: said, not silently skipped.
+        VulnerabilityReading reading;
+        reading.version = *ctx.vulnerabilities_for;
+        reading.error = "vulnerabilities: the index has no /simple/ root, so no JSON API to ask";
+        obs.vulnerabilities = std::move(reading);
+        return std::nullopt;
+    }
+    next.http.url = std::move(*url);
+    with_index_credentials(sub, next.http);
+    next.http.header("Accept", "application/json");
+    if (ctx.vulnerability_validator)
+        next.http.header("If-None-Match", *ctx.vulnerability_validator);
+    next.http.body_limit = kMetadataBodyLimit;
+    return next;
+}
+
 Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollContext const& poll,
                                                   SourceRequest const& request,
                                                   net::Response const& res,
@@ -747,8 +830,18 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
             reading.not_modified = true;
         } else if (res.status != 200) {
             reading.error = "vulnerabilities: http " + std::to_string(res.status);
-            if (res.status == 404)
+            if (res.status == 404) {
                 *reading.error += " (the index has no JSON API page for " + request.argument + ")";
+                // The listing of this poll has the version: the 404 is the API's, not the
+                // version's, and every other pin on this index would get the same.
+                bool listed = false;
+                for (auto const& r : obs.releases)
+                    listed = listed || r.version == request.argument;
+                if (listed)
+                    no_json_api_[sub.origin] =
+                        "vulnerabilities: the index has no JSON API (http 404 for " +
+                        request.argument + "); set [advisories] source = \"osv\" to read them";
+            }
         } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
             reading.error = list.error();
         } else {
@@ -812,6 +905,7 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
     obs.status = Observation::Status::ok;
     obs.releases = std::move(parsed->releases);
     obs.sequence = parsed->sequence;
+    obs.project_status = std::move(parsed->project_status);
     if (auto etag = res.header("etag")) obs.validator = std::string(*etag);
     if (auto serial = res.header("x-pypi-last-serial")) {
         std::int64_t v = 0;
@@ -843,12 +937,14 @@ SourceEntry pypi_entry() {
     e.kind = PypiSource::kKind;
     e.make = [](SourceSetup const& setup) -> Result<SourceBuild, std::string> {
         PypiSettings settings;
-        if (setup.mode == SourceSetup::Mode::check) {
+        auto const advisories = advisory_settings(setup);
+        if (setup.mode == SourceSetup::Mode::check)
             settings.want_metadata = false; // versions only: metadata would double the requests
-            settings.vulnerability_interval = std::chrono::seconds(0); // every pin's, now
-        } else if (setup.config) {
-            settings.vulnerability_interval = setup.config->vulnerability_interval;
-        }
+        settings.vulnerability_interval = advisories.interval;
+        // The per-version JSON API is read for advisories only when they come from the index.
+        if (advisories.from != AdvisorySettings::From::index)
+            settings.vulnerability_interval.reset();
+        settings.private_names = PrivateNames(advisories.private_names);
         SourceBuild b;
         b.source = std::make_unique<PypiSource>(settings);
         return b;

@@ -4,6 +4,7 @@
 // that API. Parsing is streaming (RapidJSON SAX): a project with thousands of files builds no DOM.
 #pragma once
 
+#include "watcher/sources/advisory.hpp"
 #include "watcher/sources/source.hpp"
 
 #include <chrono>
@@ -20,6 +21,8 @@ struct PypiSettings {
     // How often the pinned version's advisories are read (the per-version JSON, with its own
     // ETag); 0 = in every poll (`check`); nullopt = never.
     std::optional<std::chrono::seconds> vulnerability_interval = std::chrono::hours(6);
+    // Packages whose advisories are never asked for ([advisories] private).
+    PrivateNames private_names;
 };
 
 class PypiSource final : public Source {
@@ -28,6 +31,7 @@ class PypiSource final : public Source {
     explicit PypiSource(PypiSettings settings = {}) : settings_(settings) {}
     std::string_view kind() const noexcept override { return kKind; }
     std::string host(Subscription const& sub) const override;
+    bool has_advisories() const noexcept override { return true; }
     // What one poll reads besides the listing.
     struct Asks {
         bool want_metadata = true;
@@ -42,6 +46,9 @@ class PypiSource final : public Source {
     // and not backing off after failed readings.
     std::any prepare(PollHistory const& history) const override;
     SourceRequest first_request(Subscription const& sub, PollContext const& ctx) const override;
+    // The advisories of this subscription's pin, when they are due.
+    std::optional<SourceRequest> pin_request(Subscription const& sub, PollContext const& ctx,
+                                             Observation& into) const override;
     Result<SourceStep, SourceError> parse(Subscription const& sub, PollContext const& ctx,
                                           SourceRequest const& request,
                                           net::Response const& response,
@@ -59,6 +66,11 @@ class PypiSource final : public Source {
     // in a row and when to try again, so a failing reading is not repeated at every poll. In
     // memory: a restart tries again at once.
     mutable std::map<std::string, std::pair<int, UnixTime>> advisory_retry_;
+    // Indexes (by origin) that answered 404 for the page of a version they list: they have no
+    // JSON API, so it is asked once per index, not once per pin. In memory, like the backoff.
+    mutable std::map<std::string, std::string> no_json_api_;
+    std::optional<SourceRequest> vulnerability_request(Subscription const& sub, Asks const& asks,
+                                                       Observation& obs) const;
 };
 
 // Whether the pin's advisories are due in a poll at `history.now`.
