@@ -6,9 +6,11 @@
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "config/environment.hpp"
+#include "config/remote_file.hpp"
 #include "net/client.hpp"
 #include "watcher/advisories.hpp"
 #include "watcher/compose.hpp"
+#include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/subscriptions.hpp"
 #include "watcher/summary.hpp"
@@ -42,7 +44,9 @@ One poll of every requirement; prints pin, latest, what is newer, yanked pins, a
 advisories published against each pinned version.
 
   -r, --requirement FILE   requirements file (repeatable), or a lock file by its name:
-                           uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock[.NAME].toml
+                           uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock[.NAME].toml;
+                           a path, an https:// URL or github:OWNER/REPO/PATH@REF (token
+                           from $GITHUB_TOKEN)
       --pyproject FILE     pyproject.toml to read dependencies from (repeatable)
       --config FILE        check every project of a daemon's config, its rules applied
       --project NAME       with --config: only this project ("default": the top-level files)
@@ -191,6 +195,12 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
         } else if (r.flag({"-r", "--requirement"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
+            if (config::is_remote_file(*v))
+                if (auto name = config::remote_file_name(*v); !name) {
+                    err << "pinwatch check: -r " << sanitize_text(redact_credentials(*v)) << ": "
+                        << name.error() << "\n";
+                    return std::nullopt;
+                }
             o.load.requirements.push_back(*v);
         } else if (r.flag({"--pyproject"})) {
             auto v = need(r.value());
@@ -821,22 +831,25 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "Run `pinwatch check --help` for usage.\n";
         return 2;
     }
-    auto const& o = *parsed;
+    auto& o = *parsed;
     // Problems are in the output already (table or JSON); the log would only repeat them.
     spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
 
-    LoadedRequirements loaded;
-    std::optional<config::Config> config; // `--config`: what its tables say of the sources
+    // The files to read: every project of a config as the daemon would load it, or the
+    // command line's.
+    std::vector<LoadOptions> projects;
+    std::optional<config::Config> cfg;
     if (o.config) {
         // Every project as the daemon would load it: its files, index, Python and rules, with
         // the command line's --index-url, --python-version and --pre over them.
-        auto cfg = load_config(*o.config);
-        if (!cfg) {
-            for (auto const& e : cfg.error())
+        auto read = load_config(*o.config);
+        if (!read) {
+            for (auto const& e : read.error())
                 err << sanitize_text(e.str()) << '\n';
             return 2;
         }
-        auto projects = project_load_options(*cfg);
+        cfg = std::move(*read);
+        projects = project_load_options(*cfg);
         if (o.project) {
             std::erase_if(projects, [&](LoadOptions const& p) { return p.project != *o.project; });
             if (projects.empty()) {
@@ -853,22 +866,8 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
             if (o.load.python_version) p.python_version = o.load.python_version;
             p.pre = p.pre || o.load.pre;
         }
-        loaded = load_projects(projects);
-        if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
-        config = std::move(*cfg);
     } else {
-        loaded = load_requirements(o.load);
-    }
-    for (auto const& e : loaded.errors)
-        err << sanitize_text(e.str()) << '\n';
-    if (loaded.unreadable) return 2;
-
-    std::unique_ptr<StateStore> store;
-    try {
-        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
-    } catch (std::exception const& e) {
-        err << "pinwatch check: " << e.what() << '\n';
-        return 2;
+        projects.push_back(o.load);
     }
 
     asio::io_context io;
@@ -884,11 +883,51 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
         return 2;
     }
-    auto const sources = build_sources(o, config ? &*config : nullptr, err);
+    // Files that live elsewhere (any project's) are fetched once, before anything is read (no
+    // state is kept).
+    std::vector<std::string> entries;
+    for (auto const& p : projects)
+        for (auto const& f : p.requirements)
+            if (config::is_remote_file(f) &&
+                std::find(entries.begin(), entries.end(), f) == entries.end())
+                entries.push_back(f);
+    std::unique_ptr<RemoteFiles> remote;
+    if (!entries.empty()) {
+        RemoteFilesOptions ropts;
+        // A config's [github] api_url and token; the command line's over them.
+        if (cfg) ropts.github = github_file_access(*cfg);
+        if (auto api = o.source_flags.find("--github-api-url"); api != o.source_flags.end())
+            ropts.github.api_url = api->second;
+        if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
+        remote = std::make_unique<RemoteFiles>(*client, std::move(ropts), entries, nullptr);
+        for (auto& p : projects)
+            p.read_remote = remote->reader();
+        fetch_remote_files(io, *remote, projects);
+    }
+
+    LoadedRequirements loaded;
+    if (o.config) {
+        loaded = load_projects(projects);
+        if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
+    } else {
+        loaded = load_requirements(projects.front());
+    }
+    for (auto const& e : loaded.errors)
+        err << sanitize_text(e.str()) << '\n';
+    if (loaded.unreadable) return 2;
+
+    std::unique_ptr<StateStore> store;
+    try {
+        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
+    } catch (std::exception const& e) {
+        err << "pinwatch check: " << e.what() << '\n';
+        return 2;
+    }
+    auto const sources = build_sources(o, cfg ? &*cfg : nullptr, err);
     if (!sources) return 2;
     SourceSetup advisory_setup;
     advisory_setup.mode = SourceSetup::Mode::check;
-    advisory_setup.config = config ? &*config : nullptr;
+    advisory_setup.config = cfg ? &*cfg : nullptr;
     advisory_setup.flags = o.source_flags;
     auto const advisories = advisory_settings(advisory_setup);
     // Names that leave the box for an advisory service are said once, with how to keep them.

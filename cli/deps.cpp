@@ -7,12 +7,20 @@
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
+#include "config/remote_file.hpp"
+#include "net/client.hpp"
 #include "packaging/requirements_file.hpp"
+#include "watcher/compose.hpp"
+#include "watcher/remote_files.hpp"
 #include "watcher/subscriptions.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 #include "common/json.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -34,7 +42,8 @@ file:line: message.
 options:
   -r, --requirement FILE  a pip requirements file (repeatable; -r/-c inside it are followed)
                           or a lock file, by its name: uv.lock, poetry.lock, pdm.lock,
-                          Pipfile.lock, pylock.toml, pylock.NAME.toml
+                          Pipfile.lock, pylock.toml, pylock.NAME.toml; a path, an https://
+                          URL or github:OWNER/REPO/PATH@REF ($GITHUB_TOKEN)
   --pyproject FILE        a pyproject.toml: [project] dependencies, optional-dependencies and
                           [dependency-groups] (repeatable)
   --python-version X.Y    judge markers for this Python (X.Y or X.Y.Z) instead of python3's
@@ -296,6 +305,25 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     lo.requirements = o.requirements;
     lo.pyproject = o.pyprojects;
     lo.python_version = o.python_version;
+    // Files that live elsewhere are fetched once first ($GITHUB_TOKEN for private ones).
+    boost::asio::io_context io;
+    std::unique_ptr<net::Client> client;
+    std::unique_ptr<watcher::RemoteFiles> remote;
+    if (std::any_of(lo.requirements.begin(), lo.requirements.end(),
+                    [](std::string const& f) { return config::is_remote_file(f); })) {
+        try {
+            client = watcher::make_client(io.get_executor(), net::ClientOptions{});
+        } catch (std::exception const& e) {
+            err << "pinwatch deps: " << sanitize_text(e.what()) << '\n';
+            return 2;
+        }
+        watcher::RemoteFilesOptions ropts;
+        if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
+        remote = std::make_unique<watcher::RemoteFiles>(*client, std::move(ropts), lo.requirements,
+                                                        nullptr);
+        lo.read_remote = remote->reader();
+        fetch_remote_files(io, *remote, {lo});
+    }
     auto read = watcher::read_requirements(lo);
     auto& entries = read.entries;
     auto& options = read.options;

@@ -10,6 +10,7 @@
 #include "notifiers/notifier.hpp"
 #include "notifiers/post.hpp"
 #include "watcher/compose.hpp"
+#include "watcher/state/fetched_files.hpp"
 #include "watcher/state/outbox.hpp"
 #include "watcher/summary.hpp"
 
@@ -257,6 +258,33 @@ std::vector<std::string> package_row(StateStore& store, StoredSubscription const
             status};
 }
 
+// The requirements files that live elsewhere: each one's last fetch (when, and what came of
+// it: new content with its ETag, a 304, an error) and the content in use. Returns the rows.
+std::size_t write_fetched_files(std::ostream& out, StateStore& store, UnixTime now) {
+    auto const files = FetchedFiles(store).all();
+    if (files.empty()) return 0;
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"FILE", "LAST FETCH", "RESULT", "CONTENT"});
+    for (auto const& f : files) {
+        std::string result = "-";
+        if (f.outcome == "fetched")
+            result = "200" + (f.etag ? ", ETag " + sanitize_text(*f.etag) : std::string());
+        else if (f.outcome == "not_modified")
+            result = "304 not modified";
+        else if (f.outcome == "error")
+            result = "error: " + sanitize_text(f.error.value_or("?"));
+        std::string content = "none";
+        if (f.content)
+            content = byte_size(static_cast<std::int64_t>(f.content->size())) + ", read " +
+                      ago(f.fetched_at, now);
+        rows.push_back(
+            {sanitize_text(redact_credentials(f.name)), ago(f.checked_at, now), result, content});
+    }
+    out << "\n";
+    write_table(out, rows);
+    return files.size();
+}
+
 // A source's own table (GitHub's repositories): the rows of its subscriptions.
 struct SourceTableRows {
     Source const* source;
@@ -328,6 +356,8 @@ std::string write_subscriptions(std::ostream& out, StateStore& store, bool all, 
         write_table(out, t.rows);
         counts += ", " + std::to_string(t.rows.size() - 1) + " " + t.table.counted;
     }
+    if (auto const files = write_fetched_files(out, store, now); files > 0)
+        counts += ", " + std::to_string(files) + " fetched file(s)";
     return counts;
 }
 

@@ -1,6 +1,11 @@
 #include "cli/support.hpp"
 
 #include "common/text.hpp"
+#include "watcher/poller.hpp"
+#include "watcher/remote_files.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -111,6 +116,17 @@ void write_table(std::ostream& out, std::vector<std::vector<std::string>> const&
             line.pop_back();
         out << line << '\n';
     }
+}
+
+void fetch_remote_files(boost::asio::io_context& io, watcher::RemoteFiles& files,
+                        std::vector<watcher::LoadOptions> const& load) {
+    auto fetch = [&]() -> boost::asio::awaitable<void> {
+        (void)co_await files.refresh(load, watcher::unix_now());
+    };
+    // Idle keep-alive connections would keep the loop running: it stops when the files are in.
+    boost::asio::co_spawn(io, fetch(), [&](std::exception_ptr) { io.stop(); });
+    io.run();
+    io.restart();
 }
 
 } // namespace pinwatch::cli

@@ -12,6 +12,13 @@
 namespace pinwatch::config {
 struct ConfigCheck;
 }
+namespace boost::asio {
+class io_context;
+}
+namespace pinwatch::watcher {
+class RemoteFiles;
+struct LoadOptions;
+} // namespace pinwatch::watcher
 
 namespace pinwatch::cli {
 
@@ -50,6 +57,11 @@ struct StateLocation {
 StateLocation default_state_location();
 
 bool stderr_is_terminal();
+
+// `check` and `deps`: fetches once the files that live elsewhere the projects in `load` name (their
+// read_remote reads from `files`), running `io` until they are in; `io` can run again after.
+void fetch_remote_files(boost::asio::io_context& io, watcher::RemoteFiles& files,
+                        std::vector<watcher::LoadOptions> const& load);
 
 // The config `run` and `config-check` read when none is named: $CONFIGURATION_DIRECTORY/
 // pinwatch.toml under systemd (ConfigurationDirectory=), else /etc/pinwatch/pinwatch.toml.

@@ -48,10 +48,11 @@ std::string file_changes(std::vector<std::string> const& before,
                          std::vector<std::string> const& after) {
     std::set<std::string> const b(before.begin(), before.end()), a(after.begin(), after.end());
     std::vector<std::string> parts;
+    // An https:// file's URL may carry a password: it is said without its userinfo.
     for (auto const& f : a)
-        if (!b.count(f)) parts.push_back("+ " + f);
+        if (!b.count(f)) parts.push_back("+ " + redact_credentials(f));
     for (auto const& f : b)
-        if (!a.count(f)) parts.push_back("- " + f);
+        if (!a.count(f)) parts.push_back("- " + redact_credentials(f));
     return parts.empty() ? "order changed" : join(parts, "");
 }
 

@@ -1,6 +1,7 @@
 #include "config/check.hpp"
 
 #include "config/files.hpp"
+#include "config/remote_file.hpp"
 #include "config/secrets.hpp"
 
 #include <algorithm>
@@ -40,6 +41,7 @@ void check_files(Config const& c, std::vector<ConfigError>& errors) {
             errors.push_back({c.path, line_of(c, key), key + ": " + *unsafe});
     };
     for (auto const& f : c.requirements) {
+        if (is_remote_file(f)) continue; // fetched by the daemon; its name was checked
         check("requirements", f);
         owned("requirements", f);
     }
@@ -51,7 +53,7 @@ void check_files(Config const& c, std::vector<ConfigError>& errors) {
     // github:) is not on this disk to check.
     for (auto const& p : c.projects)
         for (auto const& f : p.files) {
-            if (f.find("://") != std::string::npos || f.rfind("github:", 0) == 0) continue;
+            if (is_remote_file(f)) continue;
             check("projects." + p.name + ".files", f);
             owned("projects." + p.name + ".files", f);
         }

@@ -490,7 +490,7 @@ void read_project(Reader& r, std::string const& name, toml::node const& node, Co
         c.key_lines[full] = r.line_of(v);
         if (key == "files") {
             has_files = true;
-            p.files = r.paths(v, full);
+            p.files = r.files(v, full);
         } else if (key == "notifiers") {
             std::vector<std::string> names;
             r.strings(v, full,
@@ -700,7 +700,7 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
             else
                 c.jitter = *v;
         } else if (key == "requirements") {
-            c.requirements = r.paths(node, key);
+            c.requirements = r.files(node, key);
         } else if (key == "pyproject") {
             c.pyproject = r.paths(node, key);
         } else if (key == "python_version") {

@@ -135,8 +135,10 @@ struct Config {
     std::chrono::seconds state_keep{90LL * 86400};
     std::optional<std::string> index_url;
     std::chrono::seconds interval{15 * 60};
-    double jitter = 0.1;                   // +/- this fraction of the interval
-    std::vector<std::string> requirements; // resolved against the config file's folder
+    double jitter = 0.1; // +/- this fraction of the interval
+    // Local paths resolved against the config file's folder; https:// URLs and
+    // github:OWNER/REPO/PATH@REF as written (config/remote_file.hpp).
+    std::vector<std::string> requirements;
     std::vector<std::string> pyproject;
     std::optional<std::string> python_version;
     bool pre = false;
@@ -164,7 +166,8 @@ struct Config {
     // [projects.<name>] tables, in file order (the "default" project is not among them: see
     // all_projects).
     std::vector<ProjectConfig> projects;
-    // [projects] files_interval: how often files fetched from elsewhere are read again.
+    // [projects] files_interval: how often files that live elsewhere (https://, github:) are
+    // fetched again (with conditional requests).
     std::chrono::seconds files_interval{5 * 60};
 };
 

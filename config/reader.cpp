@@ -1,5 +1,7 @@
 #include "config/reader.hpp"
 
+#include "config/remote_file.hpp"
+
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -93,6 +95,39 @@ std::string keyed(std::string msg) {
         }
     }
     return msg;
+}
+
+std::vector<std::string> Reader::files(toml::node const& n, std::string const& key) {
+    std::vector<std::string> out;
+    auto const* arr = n.as_array();
+    if (!arr) {
+        if (auto s = n.value<std::string>(); s && config::is_remote_file(*s)) {
+            if (auto name = remote_file_name(*s); !name)
+                error(n, "key '" + key + "': " + name.error());
+            else
+                out.push_back(*s);
+            return out;
+        }
+        return paths(n, key);
+    }
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+        auto const& item = *arr->get(i);
+        auto s = item.value<std::string>();
+        if (!s) {
+            error(item, "key '" + key + "': expected a file path (string)");
+            continue;
+        }
+        if (!is_remote_file(*s)) {
+            for (auto& p : paths(item, key))
+                out.push_back(std::move(p));
+            continue;
+        }
+        if (auto name = remote_file_name(*s); !name)
+            error(item, "key '" + key + "[" + std::to_string(i) + "]': " + name.error());
+        else
+            out.push_back(*s);
+    }
+    return out;
 }
 
 } // namespace pinwatch::config

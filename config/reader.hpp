@@ -112,6 +112,12 @@ struct Reader {
         }
         return out;
     }
+    // A list of requirements files (the top-level `requirements`; a project's `files`): local
+    // paths resolved against the config's folder like paths(), https:// URLs and
+    // github:OWNER/REPO/PATH@REF kept as written once checked (their credentials are needed to
+    // fetch them; remote_file_name() is what they are shown as). A bad entry is reported as
+    // "key[i]: expected ..." (i counted from 0).
+    std::vector<std::string> files(toml::node const& n, std::string const& key);
     // `known`: the keys the table takes, for a "did you mean" when one is close.
     void unknown(toml::node const& n, std::string const& key, std::string const& where,
                  std::vector<std::string_view> const& known = {}) {

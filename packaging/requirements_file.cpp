@@ -1013,7 +1013,11 @@ class Reader {
                 error(path, 0, message, kind);
             }
         };
-        if (auto scheme = url_scheme(path); scheme && (*scheme == "http" || *scheme == "https")) {
+        bool const remote = opts_.is_remote && opts_.is_remote(path);
+        if (remote) {
+            // fetched by the caller: read_file knows it by this name
+        } else if (auto scheme = url_scheme(path);
+                   scheme && (*scheme == "http" || *scheme == "https")) {
             report("'" + path + "' is a remote requirements file; pinwatch only reads local files");
             return;
         } else if (scheme && *scheme == "file") {
@@ -1060,8 +1064,10 @@ class Reader {
         }
         out_.files.push_back(path);
         stack_.push_back(identity);
-        if (auto format = locks::format_of(path)) {
-            read_lock(*format, content->bytes, path, constraint);
+        bool const fetched = opts_.is_remote && opts_.is_remote(path);
+        if (auto format = locks::format_of(
+                fetched && opts_.remote_basename ? opts_.remote_basename(path) : path)) {
+            read_lock(*format, content->bytes, path, constraint, fetched);
         } else {
             parse_content(content->bytes, path, constraint);
         }
@@ -1071,16 +1077,23 @@ class Reader {
     // A lock file, named like one wherever a requirements file may be: its packages, judged
     // with the manifest beside it (pyproject.toml, Pipfile) when there is one.
     void read_lock(locks::Format format, std::string_view bytes, std::string const& path,
-                   bool constraint) {
+                   bool constraint, bool fetched = false) {
         std::optional<locks::Manifest> manifest;
         if (std::string_view name = locks::manifest_name(format);
             !name.empty() && opts_.read_file) {
+            // A fetched lock's manifest is fetched beside it (its repository and ref, its URL).
             std::string beside = posix_join(posix_dirname(path), std::string(name));
-            bool present = !opts_.exists || opts_.exists(beside) == PathKind::file;
+            if (fetched) {
+                auto joined = opts_.join_remote ? opts_.join_remote(path, std::string(name))
+                                                : Result<std::string>(fail("no join"));
+                beside = joined ? *joined : std::string();
+            }
+            bool present =
+                fetched ? !beside.empty() : !opts_.exists || opts_.exists(beside) == PathKind::file;
             if (present) {
                 if (Result<FileContent> m = opts_.read_file(beside)) {
                     manifest = locks::Manifest{beside, std::move(m->bytes)};
-                } else if (opts_.exists) { // it is there but cannot be read: say so
+                } else if (opts_.exists && !fetched) { // it is there but cannot be read: say so
                     error(beside, 0,
                           "could not read the manifest beside '" + path + "': " + m.error(),
                           Kind::unreadable);
@@ -1167,8 +1180,22 @@ class Reader {
             std::string const& target =
                 nested_constraint ? lo.constraints.front() : lo.requirements.front();
             std::string nested = target;
-            if (!is_scheme_path(path) && !is_scheme_path(target))
+            if (opts_.is_remote && opts_.is_remote(path)) {
+                // An include of a fetched file names a file beside it (its repository, its URL).
+                Result<std::string> joined = opts_.join_remote
+                                                 ? opts_.join_remote(path, target)
+                                                 : Result<std::string>(fail("no way to join"));
+                if (!joined) {
+                    error(path, number, "cannot include '" + target + "': " + joined.error(),
+                          Kind::unreadable);
+                    return;
+                }
+                nested = *joined;
+            } else if (opts_.is_remote && opts_.is_remote(target)) {
+                // a fetched file named by a local one: as it is
+            } else if (!is_scheme_path(path) && !is_scheme_path(target)) {
                 nested = posix_join(posix_dirname(path), target);
+            }
             read_file(nested, nested_constraint, Origin{path, number});
         } else {
             option_line(lo, path);

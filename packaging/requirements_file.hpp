@@ -129,6 +129,17 @@ struct ParseOptions {
     // working directory, as for pip. Null (the default): the disk is unknown, so paths are taken
     // for what they look like and never rejected for not existing.
     std::function<PathKind(std::string const& path)> exists;
+    // Files that do not live on this disk (https:// URLs, github:OWNER/REPO/PATH@REF), which the
+    // caller fetched before parsing. `is_remote(path)`: whether a path names one (read_file then
+    // gets it as it is named). `join_remote(from, target)`: the name of the file that an include
+    // of the remote file `from` points at (its error is reported at the including line). Null:
+    // nothing is remote, and http(s) requirements files are refused.
+    std::function<bool(std::string_view path)> is_remote;
+    std::function<Result<std::string>(std::string const& from, std::string const& target)>
+        join_remote;
+    // The file name of a remote file ("uv.lock" of github:o/r/uv.lock@main), by which a lock
+    // file is recognised; null: the path's last segment.
+    std::function<std::string(std::string const& path)> remote_basename;
     // What os.path.abspath() joins relative paths to (pip reports such a --find-links folder as
     // an absolute path); "" when unknown: paths then stay relative, only normalised.
     std::string working_directory;

@@ -3,6 +3,7 @@
 
 #include "common/text.hpp"
 #include "config/environment.hpp"
+#include "config/remote_file.hpp"
 #include "net/crypto.hpp"
 #include "net/http.hpp"
 #include "watcher/advisories.hpp"
@@ -149,6 +150,22 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     watch_scheduler();
 
     load_ = project_load_options(cfg);
+    // Files that live elsewhere, named by any project's `files` (or the top-level
+    // `requirements`): one fetcher for all of them, read by every project.
+    std::vector<std::string> entries;
+    for (auto const& p : load_)
+        for (auto const& f : p.requirements)
+            if (config::is_remote_file(f) &&
+                std::find(entries.begin(), entries.end(), f) == entries.end())
+                entries.push_back(f);
+    if (!entries.empty()) {
+        RemoteFilesOptions ropts;
+        ropts.interval = cfg.files_interval;
+        ropts.github = github_file_access(cfg);
+        remote_ = std::make_unique<RemoteFiles>(*client_, std::move(ropts), entries, store_.get());
+        for (auto& p : load_)
+            p.read_remote = remote_->reader();
+    }
     auto shortest = cfg.interval;
     for (auto const& [name, every] : cfg.intervals)
         shortest = std::min(shortest, every);
@@ -193,7 +210,8 @@ void Daemon::watch_scheduler() {
 Daemon::~Daemon() = default;
 
 bool Daemon::quiescent() const {
-    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !advisories_running_;
+    return scheduler_->in_flight() == 0 && dispatcher_->idle() && !advisories_running_ &&
+           !remote_busy_;
 }
 
 std::vector<StoredSubscription> Daemon::advisories_due_now(UnixTime now) const {
@@ -256,6 +274,30 @@ asio::awaitable<void> Daemon::advisory_round(std::vector<StoredSubscription> due
     wake_.cancel();
 }
 
+RemoteFetchStats Daemon::remote_stats() const {
+    return remote_ ? remote_->stats() : RemoteFetchStats{};
+}
+
+asio::awaitable<void> Daemon::refresh_files(UnixTime now) {
+    bool changed = false;
+    try {
+        changed = co_await remote_->refresh(load_, now);
+    } catch (std::exception const& e) {
+        spdlog::error("fetching the requirements files failed: {}", sanitize_text(e.what()));
+    }
+    // A changed file is read again at once, as an edited local file is at the next reload; a
+    // 304 changes nothing, so nothing is read or subscribed.
+    if (changed || !remote_ready_) next_reload_ = 0;
+    remote_ready_ = true;
+    remote_busy_ = false;
+    wake_.cancel();
+}
+
+void Daemon::start_refresh(UnixTime now) {
+    remote_busy_ = true;
+    asio::co_spawn(wake_.get_executor(), refresh_files(now), asio::detached);
+}
+
 std::string Daemon::status_line(UnixTime now) const {
     std::size_t errors = 0;
     for (auto const& [id, failing] : failing_)
@@ -303,6 +345,7 @@ void Daemon::stop() {
 
 bool Daemon::reload(UnixTime now) {
     next_reload_ = now + reload_every_.count();
+    ++reloads_;
     auto loaded = load_projects(load_);
     // Each problem is logged once, when it appears, not every cycle.
     std::set<std::string> current;
@@ -494,6 +537,10 @@ asio::awaitable<void> Daemon::sleep_until(UnixTime when) {
 asio::awaitable<void> Daemon::run() {
     if (options_.once) {
         UnixTime const now = unix_now();
+        if (remote_) {
+            remote_busy_ = true;
+            co_await refresh_files(now);
+        }
         try {
             reload(now);
         } catch (std::exception const& e) {
@@ -513,7 +560,10 @@ asio::awaitable<void> Daemon::run() {
     }
     while (!stopping_) {
         UnixTime const now = unix_now();
-        if (now >= next_reload_) {
+        if (remote_ && !remote_busy_ && remote_->next_due().value_or(now + 1) <= now)
+            start_refresh(now);
+        // The first reload waits for the first fetch of the files that live elsewhere.
+        if (now >= next_reload_ && (!remote_ || remote_ready_)) {
             try {
                 reload(now);
             } catch (std::exception const& e) {
@@ -523,6 +573,8 @@ asio::awaitable<void> Daemon::run() {
             }
         }
         UnixTime next_wake = std::min<UnixTime>(next_reload_, now + 60);
+        if (remote_ && !remote_busy_)
+            if (auto due = remote_->next_due()) next_wake = std::min(next_wake, *due);
         next_poll_ = scheduler_->start_due(now);
         start_advisories(now);
         if (next_poll_) next_wake = std::min(next_wake, *next_poll_);
@@ -549,7 +601,8 @@ asio::awaitable<void> Daemon::run() {
     // Let cancelled polls and deliveries unwind; they complete promptly because the client was
     // shut down.
     auto const give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || advisories_running_) &&
+    while ((scheduler_->in_flight() > 0 || !dispatcher_->idle() || advisories_running_ ||
+            remote_busy_) &&
            std::chrono::steady_clock::now() < give_up) {
         wake_.expires_after(std::chrono::milliseconds(200));
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));

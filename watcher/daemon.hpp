@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "net/server.hpp"
 #include "watcher/metrics.hpp"
+#include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/sources/advisory.hpp"
 #include "watcher/state/lock.hpp"
@@ -77,6 +78,10 @@ class Daemon {
     std::string status_line(UnixTime now) const;
     // Every routed notifier's outbox now (for /metrics and /healthz).
     std::vector<NotifierQueue> outbox_queues() const;
+    // How many times the requirements were read into subscriptions (a reload), since start.
+    std::size_t reloads() const { return reloads_; }
+    // What fetching the requirements files that live elsewhere cost (all zero without any).
+    RemoteFetchStats remote_stats() const;
     // Called after each reload with the number of packages (GitHub repositories not counted).
     std::function<void(std::size_t)> on_reload;
 
@@ -92,6 +97,9 @@ class Daemon {
     boost::asio::awaitable<void> advisory_round(std::vector<StoredSubscription> due, UnixTime now);
     std::vector<StoredSubscription> advisories_due_now(UnixTime now) const;
     void maintain(UnixTime now); // retention ([state] keep), WAL checkpoint, size for /metrics
+    // Fetches the files that live elsewhere that are due; a change reads the requirements again.
+    boost::asio::awaitable<void> refresh_files(UnixTime now);
+    void start_refresh(UnixTime now);
 
     config::Config config_;
     DaemonOptions options_;
@@ -109,6 +117,10 @@ class Daemon {
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<Poller> poller_;
     std::unique_ptr<Scheduler> scheduler_;
+    std::unique_ptr<RemoteFiles> remote_; // only when the requirements name such files
+    bool remote_busy_ = false;            // a refresh is running
+    bool remote_ready_ = false;           // the first refresh is done (the first reload waits)
+    std::size_t reloads_ = 0;
     boost::asio::steady_timer wake_;
     std::set<std::string> reported_; // problems already logged, so each is said once
     std::optional<std::string> reload_error_;

@@ -3,6 +3,7 @@
 #include "common/text.hpp"
 #include "config/environment.hpp"
 #include "config/pyproject.hpp"
+#include "config/remote_file.hpp"
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
@@ -34,6 +35,39 @@ std::string join_specifiers(std::string const& a, std::string const& b) {
 // `git+https://oauth2:TOKEN@...`), no control characters from the files.
 std::string shown(std::string_view text) {
     return sanitize_text(redact_credentials(text));
+}
+
+// The parser's hooks for files that live elsewhere: they are read from what was fetched
+// (`read_remote`), and their includes stay where they are (config::join_remote_include).
+void read_remote_files(packaging::ParseOptions& po, RemoteRead read_remote) {
+    po.is_remote = [](std::string_view path) { return config::is_remote_file(path); };
+    po.join_remote = config::join_remote_include;
+    po.remote_basename = [](std::string const& path) { return config::remote_basename(path); };
+    auto local = std::move(po.read_file);
+    po.read_file = [local = std::move(local), read_remote = std::move(read_remote)](
+                       std::string const& path) -> Result<packaging::FileContent> {
+        if (!config::is_remote_file(path)) return local(path);
+        // An entry of the list is named on its way in; an include was named by join_remote.
+        auto name = config::remote_file_name(path);
+        if (!name) return fail(name.error());
+        if (!read_remote)
+            return fail("fetched only when the requirements list names such a file itself");
+        auto content = read_remote(*name);
+        if (!content) return fail(std::move(content.error()));
+        return packaging::FileContent{std::move(*content), *name};
+    };
+}
+
+// The requirements list with every remote entry under its name (no password in it); an entry
+// that is no name stays as written, and reading it says why.
+std::vector<std::string> named(std::vector<std::string> const& files) {
+    std::vector<std::string> out;
+    for (auto const& f : files) {
+        auto name =
+            config::is_remote_file(f) ? config::remote_file_name(f) : Result<std::string>(f);
+        out.push_back(name ? *name : f);
+    }
+    return out;
 }
 
 // The userinfo of a URL exactly as written ("alice:p%40ss"), or "".
@@ -93,10 +127,12 @@ lock_index_url(std::string const& index, std::vector<std::string> const& known,
 RequirementsRead read_requirements(LoadOptions const& o) {
     RequirementsRead out;
     out.environment = config::marker_environment(o.python_version);
-    auto const po = config::system_parse_options(out.environment);
+    auto po = config::system_parse_options(out.environment);
+    read_remote_files(po, o.read_remote);
     if (!o.requirements.empty()) {
-        auto set = packaging::parse_requirements_files(o.requirements, po);
-        std::set<std::string> const top(o.requirements.begin(), o.requirements.end());
+        auto const files = named(o.requirements);
+        auto set = packaging::parse_requirements_files(files, po);
+        std::set<std::string> const top(files.begin(), files.end());
         for (auto& e : set.errors) {
             if (e.line == 0 && e.kind == packaging::RequirementsError::Kind::unreadable &&
                 top.count(e.file))
@@ -239,15 +275,48 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
     return out;
 }
 
+std::vector<std::string> remote_files_named(LoadOptions const& o) {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    auto note = [&](std::string const& name) {
+        if (seen.insert(name).second) out.push_back(name);
+    };
+    for (auto const& f : named(o.requirements))
+        if (config::is_remote_file(f)) note(f);
+    // The parser meets every include (of local files, and of what was fetched so far); each
+    // remote one it asks for is noted.
+    LoadOptions probe = o;
+    probe.pyproject.clear();
+    probe.read_remote = [&](std::string const& name) -> Result<std::string> {
+        note(name);
+        if (!o.read_remote) return fail("not fetched yet");
+        return o.read_remote(name);
+    };
+    (void)read_requirements(probe);
+    return out;
+}
+
+std::vector<std::string> remote_files_named(std::vector<LoadOptions> const& projects) {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (auto const& o : projects)
+        for (auto& name : remote_files_named(o))
+            if (seen.insert(name).second) out.push_back(std::move(name));
+    return out;
+}
+
 std::vector<LoadOptions> project_load_options(config::Config const& cfg) {
     std::vector<LoadOptions> out;
     for (auto const& p : config::all_projects(cfg)) {
         LoadOptions load;
         load.project = p.name;
         for (auto const& f : p.files) {
+            // A file that lives elsewhere is read like a `requirements` entry (a lock file
+            // there is recognised by its name); pyproject.toml on the disk as `pyproject`.
             auto const slash = f.find_last_of('/');
             auto const base = slash == std::string::npos ? f : f.substr(slash + 1);
-            (base == "pyproject.toml" ? load.pyproject : load.requirements).push_back(f);
+            bool const pyproject = base == "pyproject.toml" && !config::is_remote_file(f);
+            (pyproject ? load.pyproject : load.requirements).push_back(f);
         }
         load.pyproject.insert(load.pyproject.end(), p.pyproject.begin(), p.pyproject.end());
         load.python_version = p.python_version;

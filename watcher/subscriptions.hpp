@@ -20,8 +20,14 @@ namespace pinwatch::watcher {
 
 using namespace pinwatch::model;
 
+// The content of a file that lives elsewhere, by its name (config::remote_file_name), as last
+// fetched (watcher/remote_files.hpp); the error says why there is none.
+using RemoteRead = std::function<Result<std::string>(std::string const& name)>;
+
 struct LoadOptions {
-    std::vector<std::string> requirements;     // -r files
+    // -r files: local paths, https:// URLs and github:OWNER/REPO/PATH@REF (read through
+    // read_remote, by the names config::remote_file_name gives them).
+    std::vector<std::string> requirements;
     std::vector<std::string> pyproject;        // pyproject.toml files
     std::optional<std::string> python_version; // marker environment override
     std::optional<std::string> index_url; // explicit (--index-url or config): wins over the files
@@ -35,6 +41,7 @@ struct LoadOptions {
     std::string project = config::kDefaultProject;
     std::map<std::string, RuleOverrides> project_packages;
     Transitive transitive = Transitive::urgent;
+    RemoteRead read_remote; // null: files that live elsewhere are unreadable
 };
 
 // One LoadOptions per project of the config (config::all_projects), in its order: a project's
@@ -80,6 +87,13 @@ RequirementsRead read_requirements(LoadOptions const& options);
 // PIP_INDEX_URL > https://pypi.org/simple/. A package a lock file names an index for is
 // polled on that index instead (one subscription per index and name).
 LoadedRequirements load_requirements(LoadOptions const& options);
+
+// Every file that lives elsewhere the requirements name: top-level entries, and the includes
+// of local files and of what was fetched so far (by name, in the order they were met): what
+// to fetch. Empty: nothing to fetch.
+std::vector<std::string> remote_files_named(LoadOptions const& options);
+// The same for several projects: every file any of them names, each once, in project order.
+std::vector<std::string> remote_files_named(std::vector<LoadOptions> const& projects);
 
 // Every project's subscriptions, one after the other (a package several projects pin is one
 // subscription per project). `unreadable` when some project's files could not be read.

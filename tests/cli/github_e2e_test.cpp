@@ -5,6 +5,7 @@
 // on loopback: `check --github`, the daemon's GitHub polls and events, `status`, `evaluate`.
 
 #include "cli/commands.hpp"
+#include "net/http.hpp"
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/sources/github/github.hpp"
@@ -463,4 +464,131 @@ BOOST_AUTO_TEST_CASE(evaluate_without_github_still_judges_by_pypi) {
     BOOST_TEST(cli::run_evaluate({"nonexistent", "--index-url", w.pypi.index_url(),
                                   "--github-api-url", w.github.api_url(), "--json"},
                                  out4, err) == 3);
+}
+
+// Requirements files kept on GitHub (issue #16): `check -r github:...` fetches the file and its
+// relative include once; a bad spec is a usage error; the daemon keeps each file's ETag, so the
+// next run's fetch is a 304, and `status` shows each file's last fetch.
+BOOST_AUTO_TEST_CASE(requirements_files_from_github_through_check_run_and_status) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    std::string const spec = "github:org/flaky/deploy/requirements.txt@main";
+    w.github.set_file("org/flaky", "main", "deploy/requirements.txt",
+                      "requests==2.31.0\n-r base.txt\n");
+    w.github.set_file("org/flaky", "main", "deploy/base.txt", "plain\n");
+    std::ostringstream out, err;
+    int rc = cli::run_check({"-r", spec, "--index-url", w.pypi.index_url(), "--github-api-url",
+                             w.github.api_url(), "--json", "-q"},
+                            out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(requirement(d, "requests")["file"].GetString() == spec);
+    BOOST_TEST(requirement(d, "plain")["file"].GetString() ==
+               std::string("github:org/flaky/deploy/base.txt@main"));
+
+    std::ostringstream bad_out, bad_err;
+    BOOST_TEST(cli::run_check({"-r", "github:acme"}, bad_out, bad_err) == 2);
+    BOOST_TEST(contains(bad_err.str(), "-r github:acme: expected github:OWNER/REPO/PATH@REF"),
+               bad_err.str());
+
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"" + spec +
+                                 "\"]\nindex_url = \"" + w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\n[http]\ntimeout = \"5s\"\n"
+                                 "[github]\napi_url = \"" +
+                                 w.github.api_url() + "\"\nrepositories = false\n");
+    w.github.reset_stats(); // `check --github-api-url` above asked for repositories
+    w.run_once();
+    std::ostringstream status;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, status, err) == 0, err.str());
+    BOOST_TEST(contains(status.str(), "FILE"), status.str());
+    BOOST_TEST(contains(status.str(), spec), status.str());
+    BOOST_TEST(contains(status.str(), "200, ETag"), status.str());
+    BOOST_TEST(contains(status.str(), "2 fetched file(s)"), status.str());
+    // No repository is watched with `repositories = false`: GitHub served the files only.
+    BOOST_TEST(w.github.stats().by_endpoint.count("releases") == 0u);
+
+    w.github.reset_stats();
+    w.run_once();
+    BOOST_TEST(w.github.stats().not_modified == 2u);
+    BOOST_TEST(w.github.stats().contents_sent == 0u);
+    std::ostringstream again;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, again, err) == 0, err.str());
+    BOOST_TEST(contains(again.str(), "304 not modified"), again.str());
+}
+
+// `deps -r https://...`: the file and its URL-relative include are fetched once (over TLS; the
+// test server's CA through OpenSSL's SSL_CERT_FILE), and a password in the URL is never shown.
+BOOST_AUTO_TEST_CASE(deps_reads_a_requirements_file_from_an_https_url) {
+    TestServer files(
+        [](TestRequest const& r) {
+            if (r.path() == "/team/requirements.txt")
+                return TestResponse::text("requests==2.31.0\n-r base.txt\n");
+            if (r.path() == "/team/base.txt") return TestResponse::text("flask==3.0.0\n");
+            return TestResponse::text("not found", 404);
+        },
+        TestServerOptions{.tls = true});
+    ScopedEnv ca("SSL_CERT_FILE", files.ca_file().c_str());
+    auto const url = "https://deploy:pa55word@" +
+                     files.url("/team/requirements.txt").substr(std::string("https://").size());
+    std::ostringstream out, err;
+    BOOST_TEST(cli::run_deps({"-r", url, "--json"}, out, err) == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    auto const& reqs = d["requirements"].GetArray();
+    BOOST_REQUIRE(reqs.Size() == 2u);
+    BOOST_TEST(reqs[0]["file"].GetString() == files.url("/team/requirements.txt"));
+    BOOST_TEST(reqs[1]["name"].GetString() == std::string("flask"));
+    BOOST_TEST(reqs[1]["file"].GetString() == files.url("/team/base.txt"));
+    BOOST_TEST(!contains(out.str() + err.str(), "pa55word"));
+    for (auto const& r : files.received())
+        BOOST_TEST(r.header("authorization").value_or("") ==
+                   "Basic " + net::base64_encode("deploy:pa55word"));
+}
+
+// `check --config` with projects whose files live on GitHub: every project's remote files are
+// fetched once (through the config's [github] api_url), and each project reads its own.
+BOOST_AUTO_TEST_CASE(check_config_reads_each_projects_files_from_github) {
+    Workspace w;
+    ScopedEnv no_token("GITHUB_TOKEN", nullptr);
+    std::string const api = "github:org/flaky/api/requirements.txt@main";
+    std::string const worker = "github:org/flaky/worker/requirements.txt@v2";
+    w.github.set_file("org/flaky", "main", "api/requirements.txt", "requests==2.31.0\n");
+    w.github.set_file("org/flaky", "v2", "worker/requirements.txt", "flaky>=1\n");
+    w.write("worker.txt", "plain\n");
+    w.write("projects.toml", "index_url = \"" + w.pypi.index_url() +
+                                 "\"\n[advisories]\nsource = \"index\"\n"
+                                 "[projects.api]\nfiles = [\"" +
+                                 api + "\"]\n[projects.worker]\nfiles = [\"" + worker +
+                                 "\", \"worker.txt\"]\n"
+                                 "[github]\napi_url = \"" +
+                                 w.github.api_url() + "\"\nrepositories = false\n");
+    std::ostringstream out, err;
+    int const rc = cli::run_check({"--config", w.path("projects.toml"), "--json", "-q"}, out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    std::vector<std::string> files;
+    for (auto const& r : d["requirements"].GetArray())
+        files.push_back(std::string(r["project"].GetString()) + ":" + r["name"].GetString() + "@" +
+                        r["file"].GetString());
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> const want = {"api:requests@" + api, "worker:flaky@" + worker,
+                                           "worker:plain@" + w.path("worker.txt")};
+    BOOST_TEST(files == want, boost::test_tools::per_element());
+    BOOST_TEST(w.github.stats().contents_sent == 2u);
+
+    // --project picks one project; only its files are fetched.
+    w.github.reset_stats();
+    std::ostringstream one, err1;
+    BOOST_TEST(
+        cli::run_check({"--config", w.path("projects.toml"), "--project", "api", "--json", "-q"},
+                       one, err1) == 0,
+        err1.str());
+    BOOST_TEST(w.github.stats().contents_sent == 1u);
+    BOOST_TEST(contains(one.str(), api), one.str());
+    BOOST_TEST(!contains(one.str(), worker), one.str());
 }

@@ -85,6 +85,25 @@ std::string with_page(std::string const& base, std::string_view path, Query q, i
     return out;
 }
 
+// Base64 with GitHub's line breaks every 60 characters.
+std::string base64_encode_for_test(std::string_view bytes) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t line = 0;
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+        char quad[4] = {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63],
+                        i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=',
+                        i + 2 < bytes.size() ? kAlphabet[n & 63] : '='};
+        out.append(quad, 4);
+        if ((line += 4) == 60) out += '\n', line = 0;
+    }
+    return out;
+}
+
 std::int64_t updated_at(FakeGithubIssue const& i) {
     return std::max(
         {i.created, i.closed.value_or(0), i.merged.value_or(0), i.commented.value_or(0)});
@@ -147,6 +166,12 @@ void FakeGithub::rename(std::string const& from, std::string const& to) {
 void FakeGithub::set_fault(std::string const& repo, GithubFault fault, int times) {
     std::lock_guard lock(mutex_);
     faults_[lower(repo)] = {fault, times};
+}
+
+void FakeGithub::set_file(std::string const& repo, std::string const& ref, std::string const& path,
+                          std::string content) {
+    std::lock_guard lock(mutex_);
+    repos_.at(lower(repo)).files[{ref, path}] = std::move(content);
 }
 
 void FakeGithub::set_token(std::string token) {
@@ -269,6 +294,8 @@ TestResponse FakeGithub::handle(TestRequest const& req) {
 
     auto it = repos_.find(key);
     TestResponse res;
+    // GitHub does not tell a private repository from a missing one to a stranger.
+    if (it != repos_.end() && it->second.private_repo && !authenticated) it = repos_.end();
     if (it == repos_.end()) {
         res = TestResponse::json(R"({"message":"Not Found"})", 404);
     } else {
@@ -382,6 +409,51 @@ TestResponse FakeGithub::handle(TestRequest const& req) {
                 }
                 w.end_object();
             });
+        } else if (what == "contents") {
+            // /repos/o/r/contents/{path}?ref=REF: the raw file with the raw media type, else
+            // GitHub's JSON object with the content in base64.
+            std::string file_path;
+            for (std::size_t i = 4; i < seg.size(); ++i)
+                file_path += (i > 4 ? "/" : "") + seg[i];
+            auto const ref = param(q, "ref");
+            auto const file = repo.files.find({ref, file_path});
+            if (file == repo.files.end()) {
+                res = TestResponse::json(R"({"message":"Not Found"})", 404);
+            } else {
+                auto const etag = etag_of(file->second);
+                bool const raw =
+                    req.header("accept").value_or("").find("vnd.github.raw") != std::string::npos;
+                if (raw) {
+                    res = TestResponse::text(file->second);
+                    res.headers.clear();
+                    res.header("Content-Type", "application/vnd.github.raw+json; charset=utf-8");
+                } else {
+                    JsonWriter w;
+                    w.begin_object()
+                        .field("type", "file")
+                        .field("path", file_path)
+                        .field("encoding", "base64")
+                        .field("content", base64_encode_for_test(file->second))
+                        .end_object();
+                    res = TestResponse::json(w.take());
+                }
+                res.header("ETag", etag);
+                if (req.header("if-none-match") == std::string_view(etag)) {
+                    TestResponse nm;
+                    nm.status = 304;
+                    nm.header("ETag", etag);
+                    res = std::move(nm);
+                } else {
+                    ++stats_.contents_sent;
+                }
+            }
+            if (res.status == 304) ++stats_.not_modified;
+            if (res.status != 304 || !authenticated) {
+                ++used;
+                ++stats_.charged;
+            }
+            quota_headers(res);
+            return res;
         } else {
             res = TestResponse::json(R"({"message":"Not Found"})", 404);
         }

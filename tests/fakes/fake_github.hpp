@@ -1,7 +1,9 @@
 // A fake GitHub REST API on loopback: repositories, releases, tags, issues (with and without
 // `pull_request`), pull requests, `Link` pagination, ETags and 304s, the x-ratelimit-* headers
 // with a quota that runs out (a 304 costs nothing only with a token, as GitHub documents),
-// 403/429 with retry-after, a secondary limit without it, and 301 for a renamed repository.
+// 403/429 with retry-after, a secondary limit without it, 301 for a renamed repository, and
+// the contents API for files at a ref (raw or base64 JSON, ETags and 304s; a private
+// repository is a 404 without the token, as on GitHub).
 // Tests, the offline demo and the request-count measurement use it. Mutations may come from any
 // thread.
 #pragma once
@@ -46,6 +48,9 @@ struct FakeGithubRepo {
     std::vector<FakeGithubRelease> releases; // any order; served newest first
     std::vector<std::string> tags;           // served as given
     std::vector<FakeGithubIssue> issues;     // issues and pull requests; numbers unique
+    bool private_repo = false;               // 404 for every request without the token
+    // The contents API: (ref, path) -> the file's bytes.
+    std::map<std::pair<std::string, std::string>, std::string> files;
 };
 
 enum class GithubFault {
@@ -62,7 +67,9 @@ struct FakeGithubStats {
     std::size_t charged = 0;      // requests that cost quota
     std::size_t rate_limited = 0; // 403/429 answers
     std::size_t redirects = 0;
-    std::map<std::string, std::size_t> by_endpoint; // "repo", "releases", "tags", "issues", "pulls"
+    std::map<std::string, std::size_t> by_endpoint; // "repo", "releases", "tags", "issues",
+                                                    // "pulls", "contents"
+    std::size_t contents_sent = 0;                  // contents answers with the file (200)
 };
 
 class FakeGithub {
@@ -82,6 +89,9 @@ class FakeGithub {
     // Renames a repository: the old name answers 301 to the new one from now on.
     void rename(std::string const& from, std::string const& to);
     void set_fault(std::string const& repo, GithubFault fault, int times = 1 << 30);
+    // A file of a repository at a ref, served by the contents API (replaces what was there).
+    void set_file(std::string const& repo, std::string const& ref, std::string const& path,
+                  std::string content);
 
     // Quota per window for requests with `Authorization: Bearer <token>` (when a token is set)
     // and without. The window starts at the first request and lasts `window` seconds.

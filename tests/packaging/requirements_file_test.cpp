@@ -938,6 +938,54 @@ BOOST_AUTO_TEST_CASE(in_memory_text) {
         set.errors[0].str().find("mem.txt:2: could not open requirements file 'other.txt'") == 0u);
 }
 
+// Files the caller fetched (the remote hooks): read by name through read_file, their includes
+// named by join_remote, a join that fails reported at the including line; a local file may
+// name a fetched one. Without the hooks an https file is refused as before.
+BOOST_AUTO_TEST_CASE(fetched_files_are_read_by_name_and_their_includes_joined_by_the_hook) {
+    std::map<std::string, std::string> fetched = {
+        {"github:o/r/svc/req.txt@v1", "a==1\n-r base.txt\n-r ../../../x.txt\n"},
+        {"github:o/r/svc/base.txt@v1", "b==2\n"},
+        {"https://files.example/c.txt", "c==3\n"},
+    };
+    std::vector<std::string> joins;
+    ParseOptions o = debian12_options();
+    o.is_remote = [](std::string_view p) {
+        return p.rfind("github:", 0) == 0 || p.rfind("https://", 0) == 0;
+    };
+    o.join_remote = [&](std::string const& from, std::string const& target) -> Result<std::string> {
+        joins.push_back(from + " + " + target);
+        if (target == "base.txt") return std::string("github:o/r/svc/base.txt@v1");
+        return fail("'" + target + "' leaves the repository o/r");
+    };
+    o.read_file = [&](std::string const& path) -> Result<FileContent> {
+        if (path == "local.txt") return FileContent{"-r https://files.example/c.txt\n", path};
+        auto it = fetched.find(path);
+        if (it == fetched.end()) return fail("not fetched");
+        return FileContent{it->second, path};
+    };
+    auto set = parse_requirements_files({"github:o/r/svc/req.txt@v1", "local.txt"}, o);
+    std::vector<std::string> got;
+    for (auto const& e : set.entries)
+        got.push_back(e.name + "@" + e.file);
+    std::vector<std::string> const want = {"a@github:o/r/svc/req.txt@v1",
+                                           "b@github:o/r/svc/base.txt@v1",
+                                           "c@https://files.example/c.txt"};
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+    BOOST_TEST(joins.size() == 2u);
+    BOOST_REQUIRE(set.errors.size() == 1u);
+    BOOST_TEST(set.errors[0].file == "github:o/r/svc/req.txt@v1");
+    BOOST_TEST(set.errors[0].line == 3);
+    BOOST_TEST(set.errors[0].message ==
+               "cannot include '../../../x.txt': '../../../x.txt' leaves the repository o/r");
+
+    ParseOptions plain = debian12_options();
+    plain.read_file = o.read_file;
+    auto refused = parse_requirements_files({"https://files.example/c.txt"}, plain);
+    BOOST_REQUIRE(refused.errors.size() == 1u);
+    BOOST_TEST(refused.errors[0].message.find("pinwatch only reads local files") !=
+               std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Compiled requirements files (pip-compile, uv pip compile): "# via" says what is direct.
 // ---------------------------------------------------------------------------------------------

@@ -273,6 +273,21 @@ CREATE TABLE advisory_records (
     PRIMARY KEY (source, id)
 ) WITHOUT ROWID;
 )sql",
+    // 11: requirements files that live elsewhere (https://, github:): the last content read,
+    // the validators to ask again with, and how the last fetch went (FetchedFiles). `name`
+    // has no password in it (config::remote_file_name).
+    R"sql(
+CREATE TABLE remote_files (
+    name          TEXT PRIMARY KEY,
+    content       TEXT,
+    etag          TEXT,
+    last_modified TEXT,
+    fetched_at    INTEGER,
+    checked_at    INTEGER,
+    outcome       TEXT NOT NULL DEFAULT '',
+    error         TEXT
+) WITHOUT ROWID;
+)sql",
 };
 
 // 7: a package's identity is its index without userinfo, with a lower-cased host (see

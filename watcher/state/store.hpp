@@ -235,6 +235,7 @@ class StateStore {
 
   private:
     friend class Outbox;
+    friend class FetchedFiles;
     bool migrate(); // true when credentials were stripped from an older file
     void open_read_only(std::string const& path);
     void write(StateUpdate const& u); // inside a transaction

@@ -35,6 +35,9 @@ struct GithubSettings {
     std::chrono::seconds metadata_every{24 * 3600}; // project_urls and the repository's facts
     std::chrono::seconds release_grace{6 * 3600};   // a GitHub release PyPI still lacks after this
     std::function<UnixTime()> clock;                // the time now (default: the system's)
+    // [github] repositories = false: GitHub serves requirements files (github: entries) only;
+    // no package's repository is watched.
+    bool repositories = true;
     // Seconds between polls of a repository ([github] interval; unset: the daemon's interval).
     std::optional<std::chrono::seconds> interval;
 };

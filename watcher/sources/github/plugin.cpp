@@ -47,6 +47,8 @@ GithubSettings read_table(config::Reader& r, toml::node const& node) {
                 g.token = Secret(std::move(*v));
         } else if (k == "interval") {
             if (auto d = r.duration(gn, full, std::chrono::seconds(1))) g.interval = *d;
+        } else if (k == "repositories") {
+            if (auto b = r.boolean(gn, full)) g.repositories = *b;
         } else if (k == "spike_min_issues") {
             if (auto n = r.integer(gn, full, 1, 100000)) g.spike_min_issues = static_cast<int>(*n);
         } else if (k == "spike_p_value") {
@@ -98,9 +100,9 @@ GithubSettings read_table(config::Reader& r, toml::node const& node) {
                 g.repos[normal] = *s;
             }
         } else {
-            r.unknown(
-                gn, k, "github",
-                {"api_url", "token", "interval", "spike_min_issues", "spike_p_value", "repos"});
+            r.unknown(gn, k, "github",
+                      {"api_url", "token", "interval", "spike_min_issues", "spike_p_value", "repos",
+                       "repositories"});
         }
     }
     return g;
@@ -123,6 +125,8 @@ std::optional<GithubSettings> settings_for(SourceSetup const& setup,
         auto const table = setup.config->tables.find(GithubSource::kKind);
         if (table == setup.config->tables.end()) return std::nullopt;
         g = std::any_cast<GithubSettings>(table->second);
+        // `repositories = false`: [github] is there for github: files only (remote_files).
+        if (!g->repositories) return std::nullopt;
         // The daemon spreads GitHub's quota (as the server reports it) over each window.
         g->spread_budget = true;
         if (g->token.empty())
