@@ -307,8 +307,9 @@ class Progress {
 struct Row {
     Subscription sub;
     ReleaseSummary summary;
-    std::optional<std::string> error; // the listing (or the advisories) could not be read
-    bool listing_error = false;       // the listing itself could not be read
+    std::optional<std::string> python; // the Python it was judged for (drops_python)
+    std::optional<std::string> error;  // the listing (or the advisories) could not be read
+    bool listing_error = false;        // the listing itself could not be read
     std::optional<std::vector<Advisory>> vulnerabilities; // live ones; nullopt: not known
     // What the index says about the project (PEP 792); nullopt when the listing was not read.
     std::optional<ProjectStatus> project_status;
@@ -599,7 +600,6 @@ std::string project_status_note(Row const& r) {
 }
 
 void write_rows(std::ostream& out, std::vector<Row> const& rows,
-                std::optional<std::string> const& python,
                 std::vector<SourceColumn> const& columns) {
     std::vector<std::vector<std::string>> cells;
     cells.push_back({"PACKAGE", "REQUIRED", "LATEST", "NEWER", "VULN", "NOTES"});
@@ -627,9 +627,9 @@ void write_rows(std::ostream& out, std::vector<Row> const& rows,
                               ? " (no fix published)"
                               : " (fixed in " + sanitize_text(a.fixed_in.front()) + ", which '" +
                                     sanitize_text(r.sub.specifier) + "' does not allow)");
-        if (r.summary.drops_python == true && python && !r.summary.newer.empty())
+        if (r.summary.drops_python == true && r.python && !r.summary.newer.empty())
             notes += std::string(notes.empty() ? "" : "; ") +
-                     sanitize_text(r.summary.newer.back()) + " drops Python " + *python +
+                     sanitize_text(r.summary.newer.back()) + " drops Python " + *r.python +
                      " (requires " + sanitize_text(r.summary.drops_requires_python.value_or("?")) +
                      ")" +
                      (r.summary.newest_for_python
@@ -767,6 +767,7 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
     Row row;
     row.sub = sub;
     row.summary = summarize(row.sub, store.release_list(plan.ids[i]), python);
+    row.python = python;
     if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
         s->last_status == PollStatus::pending) {
         row.error = s->last_error.value_or("not checked");
@@ -936,9 +937,20 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << *told << '\n';
     PollerOptions popts;
     popts.keep_schedule = true; // a daemon may own this state file: never move its polls
-    auto const python =
-        config::marker_environment(o.load.python_version).value("python_full_version");
+    // --python-version, else (with --config) the config's python_version, else the system's.
+    auto const python = config::marker_environment(o.load.python_version ? o.load.python_version
+                                                   : cfg                 ? cfg->python_version
+                                                                         : std::nullopt)
+                            .value("python_full_version");
     popts.python = python;
+    // `--config` without --python-version: each project that names its own Python is judged
+    // by it, as the daemon does.
+    if (cfg && !o.load.python_version)
+        for (auto const& p : config::all_projects(*cfg))
+            if (p.python_version)
+                if (auto v =
+                        config::marker_environment(p.python_version).value("python_full_version"))
+                    popts.project_python[p.name] = *v;
     // Events go where the state file's notifiers want them (none for a temporary state).
     Poller poller(*client, *store, *sources, Router(store->routes()), popts);
     poller.use_index_credentials(loaded.subscriptions); // the state file keeps none
@@ -969,13 +981,18 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     std::vector<Row> rows;
     bool package_errors = false;
-    for (std::size_t i = 0; i < plan.ids.size(); ++i)
-        rows.push_back(
-            make_row(*store, plan, i, loaded.subscriptions[i], python, advisories, package_errors));
+    for (std::size_t i = 0; i < plan.ids.size(); ++i) {
+        // Judged for its project's Python where the project names one, as the poll was.
+        auto const own = popts.project_python.find(loaded.subscriptions[i].project);
+        auto const row_python =
+            own != popts.project_python.end() ? std::optional<std::string>(own->second) : python;
+        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], row_python, advisories,
+                                package_errors));
+    }
     if (o.json)
         write_json(out, rows, loaded, plan.columns);
     else
-        write_rows(out, rows, python, plan.columns);
+        write_rows(out, rows, plan.columns);
 
     bool matched = false;
     for (auto const& r : rows)

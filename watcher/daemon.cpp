@@ -93,6 +93,10 @@ PollerOptions poller_options(config::Config const& cfg) {
     // New releases are judged against the Python the team runs (python_version, else the
     // system's python3, asked once).
     popts.python = config::marker_environment(cfg.python_version).value("python_full_version");
+    for (auto const& p : config::all_projects(cfg))
+        if (p.python_version && p.python_version != cfg.python_version)
+            if (auto v = config::marker_environment(p.python_version).value("python_full_version"))
+                popts.project_python[p.name] = *v;
     return popts;
 }
 

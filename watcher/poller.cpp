@@ -19,7 +19,15 @@ Poller::Poller(net::Client& client, StateStore& store, SourceRegistry const& sou
                PollerOptions options, Clock clock)
     : client_(client), store_(store), sources_(sources), router_(std::move(router)),
       options_(options), policy_(diff_policy(options.failing_after, options.python)),
-      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {}
+      clock_(clock ? std::move(clock) : Clock(unix_now)), rng_(std::random_device{}()) {
+    for (auto const& [project, python] : options_.project_python)
+        project_policies_.emplace(project, diff_policy(options_.failing_after, python));
+}
+
+DiffPolicy const& Poller::policy_for(Subscription const& sub) const {
+    auto const it = project_policies_.find(sub.project);
+    return it == project_policies_.end() ? policy_ : it->second;
+}
 
 std::chrono::seconds Poller::interval_of(Subscription const& sub) const {
     return sub.interval ? std::chrono::seconds(*sub.interval) : options_.interval;
@@ -183,7 +191,7 @@ Poller::fetch(StoredSubscription const& s, Source const& source, PollContext con
 PollOutcome Poller::record_failure(StoredSubscription const& s, Source const& source,
                                    SourceError const& failure, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    auto const& policy = policy_;
+    auto const& policy = policy_for(s.sub);
     auto update =
         diff_failure(s, failure, now,
                      next_after_failure(now, s.sub, failure, s.consecutive_failures + 1), policy);
@@ -214,7 +222,7 @@ ReleaseLinker Poller::release_links(StoredSubscription const& s) const {
 PollOutcome Poller::record_success(StoredSubscription const& s, Source const& source,
                                    Observation const& observed, std::optional<UnixTime> pause_until,
                                    UnixTime now) {
-    auto const& policy = policy_;
+    auto const& policy = policy_for(s.sub);
     std::string const label = std::string(source.kind()) + ":" + sanitize_text(s.sub.name);
     // Only a full listing is compared with what is known; a 304 or a 404 needs nothing.
     bool const need_known =
@@ -347,7 +355,6 @@ boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscri
         fetched.pause ? std::optional<UnixTime>(
                             now + std::clamp<std::int64_t>(fetched.pause->count(), 1, 3600))
                       : std::nullopt;
-    auto const& policy = policy_;
     std::string const label =
         std::string(source->kind()) + ":" + sanitize_text(group[lead].sub.name);
     // One schedule for all of them, so they stay one poll.
@@ -358,6 +365,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscri
     std::vector<StateUpdate> updates;
     for (std::size_t i = 0; i < group.size(); ++i) {
         auto const& s = group[i];
+        auto const& policy = policy_for(s.sub); // each project's own Python
         if (fetched.failure) {
             updates.push_back(diff_failure(s, *fetched.failure, now, next_due, policy));
             continue;
@@ -398,7 +406,7 @@ boost::asio::awaitable<PollOutcome> Poller::poll(StoredSubscription s) {
         UnixTime const now = clock_();
         SourceError err{
             SourceError::Kind::permanent, s.sub.source + ":" + s.sub.name + ": no such source", {}};
-        auto const& policy = policy_;
+        auto const& policy = policy_for(s.sub);
         co_return finish(s, diff_failure(s, err, now, next_after_success(now, s.sub), policy),
                          std::nullopt, s.sub.source);
     }

@@ -35,6 +35,8 @@ struct PollerOptions {
     bool keep_schedule = false;
     // The Python the team runs ("3.11.2"), for drops_python; nullopt = not judged.
     std::optional<std::string> python;
+    // A project's own Python where its [projects.<name>] python_version names one ("3.12.0").
+    std::map<std::string, std::string> project_python;
 };
 
 struct PollOutcome {
@@ -120,6 +122,9 @@ class Poller {
     Router router_;
     PollerOptions options_;
     DiffPolicy policy_; // from options_, the target Python parsed once
+    std::map<std::string, DiffPolicy> project_policies_; // the projects with their own Python
+    // The policy a subscription is judged by: its project's Python, else the team's.
+    DiffPolicy const& policy_for(Subscription const& sub) const;
     Clock clock_;
     std::mt19937 rng_;
     std::vector<StateUpdate> deferred_;

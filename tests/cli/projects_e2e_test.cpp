@@ -221,3 +221,30 @@ BOOST_AUTO_TEST_CASE(a_transitive_packages_release_is_silent_and_its_yank_told) 
     BOOST_TEST(contains(hooks[1].body, "\"package\":\"helper\""));
     BOOST_TEST(contains(hooks[1].body, "\"direct\":false"));
 }
+
+// Each project is judged by its own Python: a release that needs 3.12 drops the Python of a
+// project on 3.11 and not that of one on 3.12 (one poll of the package for both).
+BOOST_AUTO_TEST_CASE(each_project_is_judged_by_its_own_python) {
+    Workspace w;
+    w.pypi.set_requires_python("Demo", "2.0", ">=3.12");
+    w.write("worker.txt", "demo==1.0\n");
+    w.write("pythons.toml", "state = \"state.db\"\nindex_url = \"" + w.pypi.index_url() +
+                                "\"\n[advisories]\nsource = \"index\"\n"
+                                "[projects.api]\nfiles = [\"api.txt\"]\npython_version = \"3.11\"\n"
+                                "[projects.worker]\nfiles = [\"worker.txt\"]\n"
+                                "python_version = \"3.12\"\n");
+    std::ostringstream out, err;
+    int const rc =
+        cli::run_check({"--config", (w.dir / "pythons.toml").string(), "--json", "-q"}, out, err);
+    BOOST_TEST(rc == 0, err.str());
+    rapidjson::Document d;
+    d.Parse(out.str().c_str());
+    BOOST_REQUIRE(d.IsObject());
+    std::map<std::string, bool> drops;
+    for (auto const& r : d["requirements"].GetArray())
+        if (r["drops_python"].IsBool())
+            drops[r["project"].GetString()] = r["drops_python"].GetBool();
+    BOOST_TEST(drops.size() == 2u, out.str());
+    BOOST_TEST(drops["api"]);
+    BOOST_TEST(!drops["worker"]);
+}
