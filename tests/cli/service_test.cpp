@@ -7,6 +7,7 @@
 // Prometheus would, and sending SIGHUP with a bad and then a good config, then SIGTERM.
 // Every wait is for an event (a datagram, a log line, a metric), bounded by a generous limit.
 
+#include "tests/fakes/daemon_process.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 
 #include <arpa/inet.h>
@@ -97,29 +98,11 @@ struct NotifySocket {
     }
 };
 
-// A plain HTTP GET to the loopback listener; the status line's code and the body.
+// A plain HTTP request to the loopback listener; the status line's code and the body.
 std::pair<int, std::string> http_get(std::uint16_t port, std::string const& target,
                                      std::string const& method = "GET") {
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    BOOST_REQUIRE(fd >= 0);
-    timeval tv{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    std::string const req =
-        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    BOOST_REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == ssize_t(req.size()));
-    std::string resp;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-        resp.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    auto const end = resp.find("\r\n\r\n");
-    BOOST_REQUIRE_MESSAGE(end != std::string::npos && resp.rfind("HTTP/1.1 ", 0) == 0, resp);
-    return {std::stoi(resp.substr(9, 3)), resp.substr(end + 4)};
+    auto const answer = pinwatch::test::http_request(port, target, method);
+    return {answer.status, answer.body};
 }
 
 // Prometheus text format, parsed: every sample "name{labels}" -> value, and every family's
