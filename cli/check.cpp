@@ -759,14 +759,32 @@ void poll_all(asio::io_context& io, net::Client& client, Scheduler& scheduler,
     io.run();
 }
 
+// Summaries worked out from every release because none saved fitted, to keep for next time.
+using SummariesToSave = std::vector<std::pair<std::int64_t, SavedSummary>>;
+
+// What a requirement's releases mean: the saved summary when it was worked out from these very
+// releases for this requirement (a poll answered 304 leaves it standing), else worked out from
+// every release, and kept for the next check.
+ReleaseSummary release_summary(StateStore const& store, StoredSubscription const& s,
+                               Subscription const& sub, std::optional<std::string> const& python,
+                               SummariesToSave& to_save) {
+    if (auto saved = store.current_summary(s.id))
+        if (auto summary = read_summary(*saved, sub, python)) return std::move(*summary);
+    auto const releases = store.release_list(s.id);
+    auto saved = save_summary(sub, releases, s.release_generation);
+    auto summary = read_summary(saved, sub, python);
+    to_save.emplace_back(s.id, std::move(saved));
+    return summary ? std::move(*summary) : summarize(sub, releases, python);
+}
+
 // One requirement's row: its listing, its advisories, and the cells of the other sources.
 Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscription const& sub,
              std::optional<std::string> const& python, AdvisorySettings const& advisories,
-             bool& package_errors) {
+             bool& package_errors, SummariesToSave& to_save) {
     auto s = store.subscription(plan.ids[i]);
     Row row;
     row.sub = sub;
-    row.summary = summarize(row.sub, store.release_list(plan.ids[i]), python);
+    row.summary = release_summary(store, *s, row.sub, python, to_save);
     row.python = python;
     if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
         s->last_status == PollStatus::pending) {
@@ -981,13 +999,20 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
 
     std::vector<Row> rows;
     bool package_errors = false;
+    SummariesToSave summaries;
     for (std::size_t i = 0; i < plan.ids.size(); ++i) {
         // Judged for its project's Python where the project names one, as the poll was.
         auto const own = popts.project_python.find(loaded.subscriptions[i].project);
         auto const row_python =
             own != popts.project_python.end() ? std::optional<std::string>(own->second) : python;
         rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], row_python, advisories,
-                                package_errors));
+                                package_errors, summaries));
+    }
+    try {
+        store->save_summaries(summaries);
+    } catch (std::exception const&) {
+        // A state file that takes no writes (a full disk) keeps no summary: the next check
+        // works it out again, as this one did.
     }
     if (o.json)
         write_json(out, rows, loaded, plan.columns);

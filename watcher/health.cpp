@@ -179,12 +179,20 @@ std::optional<double> median(std::vector<double> v) {
 }
 
 void release_facts(PypiProject const& p, UnixTime now, Facts& f) {
-    if (p.releases.empty()) return;
-    f.first_release = p.releases.front().second;
-    f.last_release = p.releases.back().second;
+    std::vector<UnixTime> uploads;
+    uploads.reserve(p.releases.size());
+    for (auto const& [v, t] : p.releases)
+        uploads.push_back(t);
+    release_facts(uploads, now, f);
+}
+
+void release_facts(std::vector<UnixTime> const& uploads, UnixTime now, Facts& f) {
+    if (uploads.empty()) return;
+    f.first_release = uploads.front();
+    f.last_release = uploads.back();
     UnixTime const year_ago = now - 365 * 86400;
     std::vector<UnixTime> recent;
-    for (auto const& [v, t] : p.releases)
+    for (auto const t : uploads)
         if (t >= year_ago && t <= now) recent.push_back(t);
     f.releases_last_12_months = static_cast<std::int64_t>(recent.size());
     std::vector<double> gaps;

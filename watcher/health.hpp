@@ -91,6 +91,8 @@ struct Facts {
 };
 // The release facts from PyPI's answer, as of `now`.
 void release_facts(PypiProject const& p, UnixTime now, Facts& into);
+// The same from the releases' upload times alone, oldest first (what the state file keeps).
+void release_facts(std::vector<UnixTime> const& uploads, UnixTime now, Facts& into);
 
 enum class Verdict { healthy, watch, risky };
 char const* to_string(Verdict) noexcept;

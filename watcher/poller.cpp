@@ -1,6 +1,7 @@
 #include "watcher/poller.hpp"
 
 #include "common/text.hpp"
+#include "watcher/summary.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,30 @@
 #include <cmath>
 
 namespace pinwatch::watcher {
+
+namespace {
+// What the releases mean once `update` is written (SavedSummary), worked out here from the
+// releases the poll just compared (`known`, read at s.release_generation) with the update
+// applied, so that later polls answered 304 need not read them back. Only when the update
+// moves the releases and they were read: otherwise the saved one still holds, or is retired.
+void attach_summary(StoredSubscription const& s, bool known_read,
+                    std::map<std::string, StoredRelease> known, StateUpdate& update) {
+    if (!known_read ||
+        (update.upserts.empty() && update.removed.empty() && update.released.empty()))
+        return;
+    for (auto const& r : update.upserts)
+        known.insert_or_assign(r.version, r);
+    for (auto const& v : update.removed)
+        known.erase(v);
+    for (auto const& v : update.released)
+        if (auto it = known.find(v); it != known.end()) it->second.held = false;
+    std::vector<StoredRelease> after;
+    after.reserve(known.size());
+    for (auto& [_, r] : known)
+        after.push_back(std::move(r));
+    update.summary = save_summary(s.sub, after, s.release_generation);
+}
+} // namespace
 
 UnixTime unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -228,9 +253,10 @@ PollOutcome Poller::record_success(StoredSubscription const& s, Source const& so
     bool const need_known =
         observed.status == Observation::Status::ok ||
         (observed.status == Observation::Status::not_modified && known_releases_needed(s, now));
-    auto const known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
+    auto known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
     auto update =
         diff(s, known, observed, now, next_after_success(now, s.sub), policy, release_links(s));
+    attach_summary(s, need_known, std::move(known), update);
     bool const works_again = s.consecutive_failures > 0 && update.status != PollStatus::error;
     auto const said = observed.status == Observation::Status::not_modified
                           ? std::string("304 unchanged")
@@ -374,9 +400,9 @@ boost::asio::awaitable<PollOutcome> Poller::poll_group(std::vector<StoredSubscri
         bool const need_known =
             obs.status == Observation::Status::ok ||
             (obs.status == Observation::Status::not_modified && known_releases_needed(s, now));
-        auto const known =
-            need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
+        auto known = need_known ? store_.releases(s.id) : std::map<std::string, StoredRelease>{};
         updates.push_back(diff(s, known, obs, now, next_due, policy, release_links(s)));
+        attach_summary(s, need_known, std::move(known), updates.back());
     }
     if (fetched.failure) {
         if (group[lead].consecutive_failures == 0 ||

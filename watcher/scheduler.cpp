@@ -46,6 +46,9 @@ void Scheduler::reschedule(std::vector<StoredSubscription> const& subs) {
         next.emplace(s.id, std::move(e));
     }
     entries_ = std::move(next);
+    watches_.clear();
+    for (auto const& [id, e] : entries_)
+        watches_[e.watch].insert(id);
 }
 
 std::map<std::string, UnixTime> Scheduler::paused_hosts(UnixTime now) const {
@@ -70,9 +73,10 @@ std::vector<std::int64_t> Scheduler::watch_of(std::int64_t id) const {
     std::vector<std::int64_t> out{id};
     auto const it = entries_.find(id);
     if (it == entries_.end()) return out;
-    for (auto const& [other, e] : entries_)
-        if (other != id && e.watch == it->second.watch && !in_flight_.count(other))
-            out.push_back(other);
+    auto const watch = watches_.find(it->second.watch);
+    if (watch == watches_.end()) return out;
+    for (auto const other : watch->second)
+        if (other != id && entries_.count(other) && !in_flight_.count(other)) out.push_back(other);
     return out;
 }
 
@@ -81,7 +85,14 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
     std::vector<StoredSubscription> group;
     std::vector<std::int64_t> ids;
     for (auto const member : watch_of(id)) {
-        auto s = store_.subscription(member);
+        // As the round's caller read it, the first time; else as the state has it now.
+        std::optional<StoredSubscription> s;
+        if (auto const given = given_.find(member); given != given_.end()) {
+            s = std::move(given->second);
+            given_.erase(given);
+        } else {
+            s = store_.subscription(member);
+        }
         if (!s || !s->active) {
             entries_.erase(member);
             continue;
@@ -189,13 +200,15 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         return true;
     };
     started_.clear();
-    for (auto const& s : subs) {
+    for (auto& s : subs) {
         auto e = entry_for(s);
         host(e.host, s.sub.source);
         e.due = 0;
         waiting[e.host].push_back(s.id);
+        watches_[e.watch].insert(s.id);
         entries_[s.id] = std::move(e);
         ++remaining;
+        given_.insert_or_assign(s.id, std::move(s));
     }
     while (remaining > 0 || !in_flight_.empty()) {
         UnixTime const now = clock_();
@@ -226,6 +239,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
     }
     retry_ = nullptr;
     started_.clear();
+    given_.clear();
     poller_.flush();
 }
 

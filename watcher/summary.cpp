@@ -60,28 +60,6 @@ Candidates scan(Subscription const& sub, std::vector<StoredRelease> const& relea
     return c;
 }
 
-// Whether the newest of `newer` drops the target Python, and the newest that still runs on it.
-// A target that is no PEP 440 version judges nothing (drops_python stays unknown).
-void judge_python(Candidates const& c, std::optional<Version> const& python, ReleaseSummary& out) {
-    auto const excludes = [&](std::string const& requires_python) -> std::optional<bool> {
-        auto const spec = packaging::SpecifierSet::parse(requires_python);
-        if (!spec || !python) return std::nullopt;
-        return !spec->contains(*python, true); // as pip judges it: pre-release Pythons count
-    };
-    auto const& rp = c.releases[c.newer.back()]->requires_python;
-    if (rp) {
-        out.drops_python = excludes(*rp);
-        if (out.drops_python) out.drops_requires_python = rp;
-    }
-    for (auto it = c.newer.rbegin(); it != c.newer.rend(); ++it) {
-        auto const& r = c.releases[*it]->requires_python;
-        if (!r || excludes(*r) != true) {
-            out.newest_for_python = c.releases[*it]->version;
-            break;
-        }
-    }
-}
-
 // The newest non-yanked version the specifier allows (the index's spelling of it).
 std::optional<std::string> latest_allowed(Subscription const& sub, Candidates const& c) {
     auto const& spec = sub.parsed->specifier;
@@ -97,29 +75,194 @@ std::optional<std::string> latest_allowed(Subscription const& sub, Candidates co
     return std::nullopt;
 }
 
-ReleaseSummary summarize_parsed(Subscription const& sub, std::vector<StoredRelease> const& releases,
-                                std::optional<std::string> const& python) {
-    ReleaseSummary out;
+// A summary before the target Python is judged and libyears counted, with what both need: the
+// Requires-Python of each version newer than the pin and the two uploads. This is what the
+// state file keeps.
+struct Worked {
+    ReleaseSummary summary;
+    std::vector<std::optional<std::string>> newer_requires_python; // parallel to summary.newer
+    std::optional<UnixTime> pin_upload, latest_upload;
+};
+
+Worked work_out(Subscription const& sub, std::vector<StoredRelease> const& releases) {
+    Worked w;
+    auto& out = w.summary;
+    out.release_count = releases.size();
     auto const c = scan(sub, releases, out);
+    w.pin_upload = c.pin_upload;
     auto const latest = c.best_final ? c.best_final : c.best_any;
     if (latest) {
         out.latest = c.releases[*latest]->version;
-        auto const& latest_upload = c.releases[*latest]->upload_time;
-        if (c.pin_upload && latest_upload)
-            out.libyears = libyears_between(*c.pin_upload, *latest_upload);
+        w.latest_upload = c.releases[*latest]->upload_time;
     }
-    for (auto i : c.newer)
+    for (auto i : c.newer) {
         out.newer.push_back(c.releases[i]->version);
-    if (python && !c.newer.empty()) {
-        auto target = Version::parse(*python);
-        judge_python(c, target ? std::optional(std::move(*target)) : std::nullopt, out);
+        w.newer_requires_python.push_back(c.releases[i]->requires_python);
     }
     out.latest_allowed = latest_allowed(sub, c);
     if (auto const& pin = sub.parsed->pinned)
         out.update_type =
             c.newer.empty() ? UpdateType::none : classify_update(*pin, c.versions[c.newer.back()]);
+    return w;
+}
+
+// Whether the newest of `newer` drops the target Python, and the newest that still runs on it.
+// A target that is no PEP 440 version judges nothing (drops_python stays unknown).
+void judge_python(Worked const& w, std::optional<Version> const& python, ReleaseSummary& out) {
+    auto const excludes = [&](std::string const& requires_python) -> std::optional<bool> {
+        auto const spec = packaging::SpecifierSet::parse(requires_python);
+        if (!spec || !python) return std::nullopt;
+        return !spec->contains(*python, true); // as pip judges it: pre-release Pythons count
+    };
+    auto const& rp = w.newer_requires_python.back();
+    if (rp) {
+        out.drops_python = excludes(*rp);
+        if (out.drops_python) out.drops_requires_python = rp;
+    }
+    for (std::size_t i = out.newer.size(); i-- > 0;) {
+        auto const& r = w.newer_requires_python[i];
+        if (!r || excludes(*r) != true) {
+            out.newest_for_python = out.newer[i];
+            break;
+        }
+    }
+}
+
+ReleaseSummary finish(Worked w, std::optional<std::string> const& python) {
+    auto out = std::move(w.summary);
+    if (out.latest && w.pin_upload && w.latest_upload)
+        out.libyears = libyears_between(*w.pin_upload, *w.latest_upload);
+    if (python && !out.newer.empty()) {
+        auto target = Version::parse(*python);
+        judge_python(w, target ? std::optional(std::move(*target)) : std::nullopt, out);
+    }
     return out;
 }
+
+// The saved form: a sequence of fields, each "n" (absent), "i<number>;" or "s<length>:<bytes>",
+// so every string comes back byte for byte (a yank reason as the index sent it).
+class Fields {
+  public:
+    void text(std::optional<std::string> const& s) {
+        if (!s) {
+            out_ += 'n';
+            return;
+        }
+        out_ += 's' + std::to_string(s->size()) + ':';
+        out_ += *s;
+    }
+    void integer(std::optional<std::int64_t> n) {
+        if (n)
+            out_ += 'i' + std::to_string(*n) + ';';
+        else
+            out_ += 'n';
+    }
+    std::string take() { return std::move(out_); }
+
+  private:
+    std::string out_;
+};
+
+class FieldReader {
+  public:
+    explicit FieldReader(std::string const& in) : in_(in) {}
+    bool ok() const { return ok_; }
+    bool done() const { return at_ == in_.size(); }
+    std::optional<std::string> text() {
+        if (absent()) return std::nullopt;
+        auto const n = number('s', ':');
+        if (!ok_ || n < 0 || static_cast<std::size_t>(n) > in_.size() - at_) return fail();
+        std::string out = in_.substr(at_, static_cast<std::size_t>(n));
+        at_ += static_cast<std::size_t>(n);
+        return out;
+    }
+    std::optional<std::int64_t> integer() {
+        if (absent()) return std::nullopt;
+        auto const n = number('i', ';');
+        if (!ok_) return std::nullopt;
+        return n;
+    }
+
+  private:
+    bool absent() {
+        if (at_ < in_.size() && in_[at_] == 'n') {
+            ++at_;
+            return true;
+        }
+        return false;
+    }
+    std::nullopt_t fail() {
+        ok_ = false;
+        return std::nullopt;
+    }
+    std::int64_t number(char tag, char end) {
+        if (at_ >= in_.size() || in_[at_] != tag) return fail(), 0;
+        auto const stop = in_.find(end, ++at_);
+        if (stop == std::string::npos || stop == at_ || stop - at_ > 20) return fail(), 0;
+        std::int64_t n = 0;
+        bool const negative = in_[at_] == '-';
+        for (auto i = at_ + (negative ? 1 : 0); i < stop; ++i) {
+            if (in_[i] < '0' || in_[i] > '9') return fail(), 0;
+            n = n * 10 + (in_[i] - '0');
+        }
+        at_ = stop + 1;
+        return negative ? -n : n;
+    }
+    std::string const& in_;
+    std::size_t at_ = 0;
+    bool ok_ = true;
+};
+
+std::string encode(Worked const& w) {
+    auto const& s = w.summary;
+    Fields f;
+    f.integer(static_cast<std::int64_t>(s.release_count));
+    f.text(s.latest);
+    f.text(s.latest_allowed);
+    f.text(s.update_type ? std::optional<std::string>(to_string(*s.update_type)) : std::nullopt);
+    f.integer(s.pin_yanked);
+    f.text(s.pin_yank_reason);
+    f.integer(s.pin_found);
+    f.integer(w.pin_upload);
+    f.integer(w.latest_upload);
+    f.integer(static_cast<std::int64_t>(s.newer.size()));
+    for (std::size_t i = 0; i < s.newer.size(); ++i) {
+        f.text(s.newer[i]);
+        f.text(w.newer_requires_python[i]);
+    }
+    return f.take();
+}
+
+std::optional<Worked> decode(std::string const& body) {
+    Worked w;
+    auto& s = w.summary;
+    FieldReader r(body);
+    s.release_count = static_cast<std::size_t>(r.integer().value_or(0));
+    s.latest = r.text();
+    s.latest_allowed = r.text();
+    if (auto t = r.text()) {
+        s.update_type = update_type_from_string(*t);
+        if (!s.update_type) return std::nullopt;
+    }
+    s.pin_yanked = r.integer().value_or(0) != 0;
+    s.pin_yank_reason = r.text();
+    s.pin_found = r.integer().value_or(0) != 0;
+    w.pin_upload = r.integer();
+    w.latest_upload = r.integer();
+    auto const n = r.integer().value_or(-1);
+    if (!r.ok() || n < 0 || static_cast<std::size_t>(n) > body.size()) return std::nullopt;
+    for (std::int64_t i = 0; i < n && r.ok(); ++i) {
+        auto v = r.text();
+        if (!v) return std::nullopt;
+        s.newer.push_back(std::move(*v));
+        w.newer_requires_python.push_back(r.text());
+    }
+    if (!r.ok() || !r.done()) return std::nullopt;
+    return w;
+}
+
+// The inputs' format: moves when what is saved (or how it is worked out) changes.
+constexpr char const* kSummaryFormat = "summary-1";
 
 } // namespace
 
@@ -132,10 +275,10 @@ double libyears_between(UnixTime pinned_upload, UnixTime latest_upload) {
 
 ReleaseSummary summarize(Subscription const& sub, std::vector<StoredRelease> const& releases,
                          std::optional<std::string> const& python) {
-    if (sub.parsed) return summarize_parsed(sub, releases, python);
+    if (sub.parsed) return finish(work_out(sub, releases), python);
     Subscription copy = sub; // built by hand: parse its fields first
     parse_fields(copy);
-    return summarize_parsed(copy, releases, python);
+    return finish(work_out(copy, releases), python);
 }
 
 ReleaseSummary summarize(Subscription const& sub,
@@ -146,6 +289,39 @@ ReleaseSummary summarize(Subscription const& sub,
     for (auto const& [_, r] : releases)
         v.push_back(r);
     return summarize(sub, v, python);
+}
+
+std::string summary_inputs(Subscription const& sub) {
+    // Each field ends in a newline none of them can hold (a specifier and a version are one line).
+    return std::string(kSummaryFormat) + '\n' + sub.specifier + '\n' +
+           (sub.pinned ? "=" + *sub.pinned : std::string("-")) + '\n' +
+           (sub.prereleases ? "pre" : "final") + '\n';
+}
+
+SavedSummary save_summary(Subscription const& sub, std::vector<StoredRelease> const& releases,
+                          std::int64_t generation) {
+    SavedSummary out;
+    out.generation = generation;
+    out.inputs = summary_inputs(sub);
+    if (sub.parsed) {
+        out.body = encode(work_out(sub, releases));
+    } else {
+        Subscription copy = sub;
+        parse_fields(copy);
+        out.body = encode(work_out(copy, releases));
+    }
+    for (auto const& r : releases)
+        if (r.upload_time) out.uploads.push_back(*r.upload_time);
+    std::sort(out.uploads.begin(), out.uploads.end());
+    return out;
+}
+
+std::optional<ReleaseSummary> read_summary(SavedSummary const& saved, Subscription const& sub,
+                                           std::optional<std::string> const& python) {
+    if (saved.inputs != summary_inputs(sub)) return std::nullopt;
+    auto w = decode(saved.body);
+    if (!w) return std::nullopt;
+    return finish(std::move(*w), python);
 }
 
 } // namespace pinwatch::watcher

@@ -40,7 +40,7 @@ std::map<std::string, PackageInsight> insights(std::vector<StoredSubscription> c
 
 // `evaluate`'s facts from what the state holds: the releases' uploads, and the repository's
 // facts when a source watches one.
-health::Judgement judge(health::PypiProject const& uploads, PackageInsight const* insight,
+health::Judgement judge(std::vector<UnixTime> const& uploads, PackageInsight const* insight,
                         UnixTime now) {
     health::Facts facts;
     health::release_facts(uploads, now, facts);
@@ -104,10 +104,22 @@ Cache::Entry const& Cache::put(StateStore const& store, StoredSubscription const
     e.summary = summarize(s.sub, releases);
     e.has_releases = !releases.empty();
     for (auto const& r : releases)
-        if (r.upload_time) e.uploads.releases.emplace_back(r.version, *r.upload_time);
-    std::sort(e.uploads.releases.begin(), e.uploads.releases.end(),
-              [](auto const& a, auto const& b) { return a.second < b.second; });
+        if (r.upload_time) e.uploads.push_back(*r.upload_time);
+    std::sort(e.uploads.begin(), e.uploads.end());
     return entries_[s.id] = std::move(e);
+}
+
+Cache::Entry const* Cache::put(StateStore const& store, StoredSubscription const& s,
+                               SavedSummary const& saved) {
+    auto summary = read_summary(saved, s.sub);
+    if (!summary) return nullptr;
+    Entry e;
+    e.writes = store.release_writes(s.id);
+    e.pin = pin_key(s.sub);
+    e.has_releases = summary->release_count > 0;
+    e.summary = std::move(*summary);
+    e.uploads = saved.uploads;
+    return &(entries_[s.id] = std::move(e));
 }
 
 std::string project_of(Subscription const& sub) {
@@ -131,6 +143,19 @@ Overview collect_overview(StateStore const& store, SourceRegistry const& sources
     for (auto const& s : subs)
         if (is_pin(sources, s.sub.source) && !c.find(store, s)) stale.push_back(&s);
     static std::vector<StoredRelease> const kNone;
+    // The summaries the polls left, where they still fit: one query for many, else one each.
+    if (stale.size() > 32) {
+        auto const saved = store.current_summaries(true);
+        std::erase_if(stale, [&](StoredSubscription const* s) {
+            auto const it = saved.find(s->id);
+            return it != saved.end() && c.put(store, *s, it->second);
+        });
+    } else {
+        std::erase_if(stale, [&](StoredSubscription const* s) {
+            auto const saved = store.current_summary(s->id, true);
+            return saved && c.put(store, *s, *saved);
+        });
+    }
     if (stale.size() > 32) {
         auto const all = store.all_releases(true);
         for (auto const* s : stale) {

@@ -90,6 +90,8 @@ struct PackagePage {
 // recomputed only when the store wrote that pin's releases since, or another process wrote the
 // file. Reading and summarising every release is most of a page's cost (96,000 releases for
 // the benchmark's 1,000 pins); a poll that changed nothing leaves its pin's entry as it was.
+// A cold cache starts from the summaries the state file keeps (written by the polls), and reads
+// releases only for the pins without a fitting one.
 class Cache {
   public:
     struct Entry {
@@ -97,7 +99,7 @@ class Cache {
         std::string pin;          // what the summary depends on: specifier, pin, --pre
         ReleaseSummary summary;
         bool has_releases = false;
-        health::PypiProject uploads; // (version, upload time), oldest first
+        std::vector<UnixTime> uploads; // every release's upload time, oldest first
     };
     // Forgets everything when another connection wrote the file since the last call.
     void sync(StateStore const& store);
@@ -105,6 +107,9 @@ class Cache {
     Entry const* find(StateStore const& store, StoredSubscription const& s) const;
     Entry const& put(StateStore const& store, StoredSubscription const& s,
                      std::vector<StoredRelease> const& releases);
+    // From the summary the state file keeps, when it fits `s`; nullptr when it does not.
+    Entry const* put(StateStore const& store, StoredSubscription const& s,
+                     SavedSummary const& saved);
     std::size_t size() const { return entries_.size(); }
 
   private:

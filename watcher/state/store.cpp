@@ -288,6 +288,28 @@ CREATE TABLE remote_files (
     error         TEXT
 ) WITHOUT ROWID;
 )sql",
+    // 12: what a pin's releases mean, kept beside them (SavedSummary), so a poll answered 304
+    // reads one row instead of every release: valid while the subscription's release_generation
+    // (moved by every write of its releases) is the one it was worked out from and its inputs
+    // (the pin, the specifier, --pre) are the reader's. Existing subscriptions start at
+    // generation 0 with no summary: the first reader works it out. And the marker probe's
+    // answer per interpreter (python3's path, inode, size and mtime, and uname), so a warm
+    // `check --state` does not start python3 again.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN release_generation INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE release_summaries (
+    subscription_id INTEGER PRIMARY KEY REFERENCES subscriptions(id) ON DELETE CASCADE,
+    generation      INTEGER NOT NULL,
+    inputs          TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    uploads         BLOB
+);
+CREATE TABLE python_probes (
+    interpreter TEXT PRIMARY KEY,
+    output      TEXT NOT NULL,
+    probed_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 // 7: a package's identity is its index without userinfo, with a lower-cased host (see
@@ -519,7 +541,7 @@ constexpr char const* kSubscriptionColumns =
     "consecutive_failures, next_due, summary, project_urls, home_page, metadata_version, "
     "gone_since, interval, pin_notice, rules, vuln_version, vuln_validator, vuln_checked, "
     "vuln_error, advisories, held_until, source_state, project_status, project_status_reason, "
-    "project, direct";
+    "project, direct, release_generation";
 
 StoredSubscription read_subscription(SQLite::Statement& q) {
     StoredSubscription s;
@@ -565,6 +587,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
         s.project_status = ProjectStatus{*status, opt_text(q.getColumn(35))};
     s.sub.project = q.getColumn(36).getString();
     if (!q.getColumn(37).isNull()) s.sub.direct = q.getColumn(37).getInt() != 0;
+    s.release_generation = q.getColumn(38).getInt64();
     parse_fields(s.sub); // parsed once here, not in every diff
     return s;
 }
@@ -1198,7 +1221,21 @@ void StateStore::apply(StateUpdate const& u) {
 }
 
 void StateStore::write(StateUpdate const& u) {
+    write_poll(u);
+    write_readings(u);
+    bool const moved = !u.upserts.empty() || !u.removed.empty() || !u.released.empty();
+    write_releases(u);
+    // The summary was worked out from the releases of its generation with this update applied:
+    // it is kept when they were at that generation until this write moved them.
+    if (u.summary)
+        write_summary(u.subscription_id, *u.summary, u.summary->generation + (moved ? 1 : 0));
+    for (std::size_t i = 0; i < u.events.size(); ++i)
+        insert_event(u.events[i], u.subscription_id,
+                     i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
+}
 
+// The poll itself: when, how it went, the validators, the schedule, the pin's notice.
+void StateStore::write_poll(StateUpdate const& u) {
     auto& sub = statement(R"sql(
 UPDATE subscriptions SET
     last_poll = ?2, last_status = ?3, last_error = ?4,
@@ -1225,7 +1262,11 @@ WHERE id = ?1)sql");
     sub.bind(14, u.set_held_until ? 1 : 0);
     bind_opt(sub, 15, u.held_until);
     sub.exec();
+}
 
+// What the poll read beside the listing: advisories, the project's status, the source's own
+// memory, the project's metadata. Each replaces the stored one when the update carries it.
+void StateStore::write_readings(StateUpdate const& u) {
     if (u.vulns) {
         auto& q = statement("UPDATE subscriptions SET vuln_version = ?, vuln_validator = ?, "
                             "vuln_checked = ?, vuln_error = ?, advisories = ? WHERE id = ?");
@@ -1251,7 +1292,6 @@ WHERE id = ?1)sql");
         q.bind(2, u.subscription_id);
         q.exec();
     }
-
     if (u.metadata) {
         auto& q =
             statement("UPDATE subscriptions SET summary = ?, project_urls = ?, home_page = ?, "
@@ -1263,54 +1303,161 @@ WHERE id = ?1)sql");
         q.bind(5, u.subscription_id);
         q.exec();
     }
+}
 
+// The releases: new or changed ones, those no longer listed, those a hold released. Any of
+// them moves the subscription's release_generation, which retires its saved summary.
+void StateStore::write_releases(StateUpdate const& u) {
+    if (u.upserts.empty() && u.removed.empty() && u.released.empty()) return;
     // A cache of what releases mean (the dashboard's) must not outlive a change to them; a
     // write that then fails costs it only a recomputation.
-    if (!u.upserts.empty() || !u.removed.empty() || !u.released.empty())
-        ++release_writes_[u.subscription_id];
-    if (!u.upserts.empty()) {
-        auto& rel = statement(R"sql(
+    ++release_writes_[u.subscription_id];
+    auto& moved = statement(
+        "UPDATE subscriptions SET release_generation = release_generation + 1 WHERE id = ?");
+    moved.bind(1, u.subscription_id);
+    moved.exec();
+    auto& rel = statement(R"sql(
 INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked, yank_reason,
                       requires_python, held)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 ON CONFLICT (subscription_id, version) DO UPDATE SET
     upload_time = excluded.upload_time, yanked = excluded.yanked, yank_reason = excluded.yank_reason,
     requires_python = excluded.requires_python, held = excluded.held)sql");
-        for (auto const& r : u.upserts) {
-            rel.bind(1, u.subscription_id);
-            rel.bind(2, r.version);
-            rel.bind(3, static_cast<std::int64_t>(r.first_seen));
-            bind_opt(rel, 4, r.upload_time);
-            rel.bind(5, r.yanked ? 1 : 0);
-            bind_opt(rel, 6, r.yank_reason);
-            bind_opt(rel, 7, r.requires_python);
-            rel.bind(8, r.held ? 1 : 0);
-            rel.exec();
-            rel.reset();
-        }
+    for (auto const& r : u.upserts) {
+        rel.bind(1, u.subscription_id);
+        rel.bind(2, r.version);
+        rel.bind(3, static_cast<std::int64_t>(r.first_seen));
+        bind_opt(rel, 4, r.upload_time);
+        rel.bind(5, r.yanked ? 1 : 0);
+        bind_opt(rel, 6, r.yank_reason);
+        bind_opt(rel, 7, r.requires_python);
+        rel.bind(8, r.held ? 1 : 0);
+        rel.exec();
+        rel.reset();
     }
-    if (!u.removed.empty()) {
-        auto& del = statement("DELETE FROM releases WHERE subscription_id = ? AND version = ?");
-        for (auto const& v : u.removed) {
-            del.bind(1, u.subscription_id);
-            del.bind(2, v);
-            del.exec();
-            del.reset();
-        }
-    }
-    if (!u.released.empty()) {
-        auto& q =
-            statement("UPDATE releases SET held = 0 WHERE subscription_id = ? AND version = ?");
-        for (auto const& v : u.released) {
+    auto const each_version = [&](char const* sql, std::vector<std::string> const& versions) {
+        if (versions.empty()) return;
+        auto& q = statement(sql);
+        for (auto const& v : versions) {
             q.bind(1, u.subscription_id);
             q.bind(2, v);
             q.exec();
             q.reset();
         }
+    };
+    each_version("DELETE FROM releases WHERE subscription_id = ? AND version = ?", u.removed);
+    each_version("UPDATE releases SET held = 0 WHERE subscription_id = ? AND version = ?",
+                 u.released);
+}
+
+namespace {
+// Upload times as a blob of little-endian 64-bit integers (the same on every machine).
+std::vector<unsigned char> uploads_blob(std::vector<UnixTime> const& uploads) {
+    std::vector<unsigned char> out;
+    out.reserve(uploads.size() * 8);
+    for (auto t : uploads) {
+        auto const u = static_cast<std::uint64_t>(t);
+        for (int b = 0; b < 8; ++b)
+            out.push_back(static_cast<unsigned char>(u >> (8 * b)));
     }
-    for (std::size_t i = 0; i < u.events.size(); ++i)
-        insert_event(u.events[i], u.subscription_id,
-                     i < u.recipients.size() ? u.recipients[i] : std::vector<OutboxTarget>{});
+    return out;
+}
+
+std::vector<UnixTime> uploads_from_blob(SQLite::Column const& c) {
+    std::vector<UnixTime> out;
+    if (c.isNull()) return out;
+    auto const* p = static_cast<unsigned char const*>(c.getBlob());
+    auto const n = static_cast<std::size_t>(c.getBytes()) / 8;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint64_t u = 0;
+        for (int b = 0; b < 8; ++b)
+            u |= static_cast<std::uint64_t>(p[i * 8 + b]) << (8 * b);
+        out.push_back(static_cast<UnixTime>(u));
+    }
+    return out;
+}
+} // namespace
+
+// Kept only while the subscription's releases are at `expected_generation`: a summary worked
+// out from releases someone else has written since would describe releases that are gone.
+void StateStore::write_summary(std::int64_t subscription_id, SavedSummary const& summary,
+                               std::int64_t expected_generation) {
+    auto& q = statement(R"sql(
+INSERT INTO release_summaries (subscription_id, generation, inputs, body, uploads)
+SELECT id, release_generation, ?3, ?4, ?5 FROM subscriptions
+WHERE id = ?1 AND release_generation = ?2
+ON CONFLICT (subscription_id) DO UPDATE SET
+    generation = excluded.generation, inputs = excluded.inputs, body = excluded.body,
+    uploads = excluded.uploads)sql");
+    q.bind(1, subscription_id);
+    q.bind(2, expected_generation);
+    q.bind(3, summary.inputs);
+    q.bind(4, summary.body);
+    auto const blob = uploads_blob(summary.uploads);
+    q.bind(5, blob.data(), static_cast<int>(blob.size()));
+    q.exec();
+}
+
+void StateStore::save_summaries(
+    std::vector<std::pair<std::int64_t, SavedSummary>> const& summaries) {
+    if (summaries.empty()) return;
+    SQLite::Transaction t(*db_);
+    for (auto const& [id, summary] : summaries)
+        write_summary(id, summary, summary.generation);
+    t.commit();
+}
+
+std::optional<SavedSummary> StateStore::current_summary(std::int64_t subscription_id,
+                                                        bool with_uploads) const {
+    // Without the upload times, their column is not even read (`check` has no use for them).
+    auto& q = statement(std::string("SELECT m.generation, m.inputs, m.body") +
+                        (with_uploads ? ", m.uploads" : "") +
+                        " FROM release_summaries m JOIN subscriptions s ON s.id = "
+                        "m.subscription_id WHERE m.subscription_id = ? AND m.generation = "
+                        "s.release_generation");
+    q.bind(1, subscription_id);
+    if (!q.executeStep()) return std::nullopt;
+    SavedSummary out{
+        q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(), {}};
+    if (with_uploads) out.uploads = uploads_from_blob(q.getColumn(3));
+    q.reset();
+    return out;
+}
+
+std::map<std::int64_t, SavedSummary> StateStore::current_summaries(bool active_only) const {
+    auto& q = statement(std::string("SELECT m.subscription_id, m.generation, m.inputs, m.body, "
+                                    "m.uploads FROM release_summaries m JOIN subscriptions s "
+                                    "ON s.id = m.subscription_id "
+                                    "WHERE m.generation = s.release_generation") +
+                        (active_only ? " AND s.active = 1" : ""));
+    std::map<std::int64_t, SavedSummary> out;
+    while (q.executeStep())
+        out.emplace(q.getColumn(0).getInt64(),
+                    SavedSummary{q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                                 q.getColumn(3).getString(), uploads_from_blob(q.getColumn(4))});
+    q.reset();
+    return out;
+}
+
+std::optional<std::string> StateStore::python_probe(std::string const& interpreter) const {
+    auto& q = statement("SELECT output FROM python_probes WHERE interpreter = ?");
+    q.bind(1, interpreter);
+    if (!q.executeStep()) return std::nullopt;
+    auto out = q.getColumn(0).getString();
+    q.reset();
+    return out;
+}
+
+void StateStore::save_python_probe(std::string const& interpreter, std::string const& output,
+                                   UnixTime now) {
+    auto& q = statement("INSERT INTO python_probes (interpreter, output, probed_at) "
+                        "VALUES (?1, ?2, ?3) ON CONFLICT (interpreter) DO UPDATE SET "
+                        "output = excluded.output, probed_at = excluded.probed_at");
+    q.bind(1, interpreter);
+    q.bind(2, output);
+    q.bind(3, static_cast<std::int64_t>(now));
+    q.exec();
 }
 
 std::vector<Event> StateStore::events(std::int64_t limit) const {

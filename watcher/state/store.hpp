@@ -68,6 +68,20 @@ struct StoredSubscription {
     // What the index said about the project when a listing was last read (PEP 792); nullopt:
     // never read (a new subscription, a state file from before pinwatch read it).
     std::optional<ProjectStatus> project_status;
+    // Moves whenever its releases are written (new, changed, removed, released from a hold):
+    // a summary worked out from them holds while this has not moved.
+    std::int64_t release_generation = 0;
+};
+
+// What a pin's releases mean (watcher/summary.hpp's encoding), kept beside them so that a poll
+// answered 304 costs one small row instead of every release read back and parsed. The store
+// keeps it opaque: it only checks that the releases have not moved since it was worked out.
+struct SavedSummary {
+    // The subscription's release_generation the summary was worked out from.
+    std::int64_t generation = 0;
+    std::string inputs;            // what else it depends on (the pin, the specifier, --pre)
+    std::string body;              // the summary itself
+    std::vector<UnixTime> uploads; // every release's upload time, oldest first (may be empty)
 };
 
 // What one poll of one subscription changes; produced by diff(), applied atomically.
@@ -95,6 +109,10 @@ struct StateUpdate {
     std::vector<std::string> released;       // held releases now announced (or dropped): not held
     std::optional<std::string> source_state; // replaces the stored one when set
     std::optional<ProjectStatus> project_status; // replaces the stored one when set
+    // What the releases mean once this update is written, worked out from the releases of
+    // `summary->generation` (the poll's reading) with the upserts and removals applied. Written
+    // only when no other write moved the releases in between; else it is simply not kept.
+    std::optional<SavedSummary> summary;
     std::vector<Event> events;
     // For each event, the notifiers it is queued for and when each is first due (parallel to
     // `events`; filled by the poller from the dispatcher's routes). Missing entries queue for
@@ -192,6 +210,19 @@ class StateStore {
     std::map<std::string, StoredRelease> releases(std::int64_t subscription_id) const;
     // The same releases as a list, in no particular order (cheaper where no lookup follows).
     std::vector<StoredRelease> release_list(std::int64_t subscription_id) const;
+    // The saved summary of a subscription's releases, when it was worked out from the releases
+    // as they are now (nullopt: none, or the releases moved since); its upload times on request.
+    std::optional<SavedSummary> current_summary(std::int64_t subscription_id,
+                                                bool with_uploads = false) const;
+    // Every current one (with upload times) of the active subscriptions, or of all.
+    std::map<std::int64_t, SavedSummary> current_summaries(bool active_only = true) const;
+    // Keeps summaries worked out by a reader, each only while the releases are still those of
+    // its `generation` (another process may have written them since). One transaction.
+    void save_summaries(std::vector<std::pair<std::int64_t, SavedSummary>> const& summaries);
+    // `python3 -I -S`'s marker probe as last run for an interpreter (config::probe_identity
+    // names it): the answer, or nullopt. And keeping one.
+    std::optional<std::string> python_probe(std::string const& interpreter) const;
+    void save_python_probe(std::string const& interpreter, std::string const& output, UnixTime now);
     // Release keys other subscriptions of package `name` (other sources) know.
     std::vector<std::string> versions_elsewhere(std::string const& name,
                                                 std::int64_t except_subscription) const;
@@ -238,7 +269,14 @@ class StateStore {
     friend class FetchedFiles;
     bool migrate(); // true when credentials were stripped from an older file
     void open_read_only(std::string const& path);
-    void write(StateUpdate const& u); // inside a transaction
+    // One poll's update, inside a transaction, in stages: the subscription's row, what was read
+    // beside the listing, the releases, their summary, the events.
+    void write(StateUpdate const& u);
+    void write_poll(StateUpdate const& u);
+    void write_readings(StateUpdate const& u);
+    void write_releases(StateUpdate const& u);
+    void write_summary(std::int64_t subscription_id, SavedSummary const& summary,
+                       std::int64_t expected_generation);
     void insert_event(Event const& e, std::optional<std::int64_t> subscription_id,
                       std::vector<OutboxTarget> const& targets);
     SQLite::Statement& statement(std::string const& sql) const; // prepared once, reset on reuse
