@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -821,6 +822,62 @@ Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscripti
     return row;
 }
 
+// The marker probe's answer kept in the state file (--state), so a warm check does not start
+// python3 again for the same interpreter (config::probe_identity says which). Installed for one
+// run; what is learnt before the state is open (a marker read with the files) is kept once it is.
+class ProbeMemoInState {
+  public:
+    explicit ProbeMemoInState(std::optional<std::string> path) : path_(std::move(path)) {
+        if (!path_) return; // a temporary state would forget it
+        config::set_probe_memo(
+            {[this](std::string const& id) { return recall(id); },
+             [this](std::string const& id, std::string const& output) { remember(id, output); }});
+    }
+    ~ProbeMemoInState() {
+        if (path_) config::set_probe_memo({});
+    }
+    ProbeMemoInState(ProbeMemoInState const&) = delete;
+    ProbeMemoInState& operator=(ProbeMemoInState const&) = delete;
+
+    void attach(StateStore& store) {
+        if (!path_) return;
+        store_ = &store;
+        if (pending_) keep(pending_->first, pending_->second);
+        pending_.reset();
+    }
+
+  private:
+    std::optional<std::string> recall(std::string const& id) const {
+        try {
+            if (store_) return store_->python_probe(id);
+            // Not open yet: a look at the file as it is (an older schema cannot answer).
+            std::error_code ec;
+            if (!std::filesystem::exists(*path_, ec)) return std::nullopt;
+            StateStore file(*path_, StateStore::Access::read_only);
+            return file.python_probe(id);
+        } catch (std::exception const&) {
+            return std::nullopt; // then python3 is asked, as without a state file
+        }
+    }
+    void remember(std::string const& id, std::string const& output) {
+        if (store_)
+            keep(id, output);
+        else
+            pending_.emplace(id, output);
+    }
+    void keep(std::string const& id, std::string const& output) {
+        try {
+            store_->save_python_probe(id, output, unix_now());
+        } catch (std::exception const&) {
+            // A state file that takes no writes: python3 is asked again next time.
+        }
+    }
+
+    std::optional<std::string> path_;
+    StateStore* store_ = nullptr;
+    std::optional<std::pair<std::string, std::string>> pending_;
+};
+
 void print_stats(net::Client const& client, std::size_t packages,
                  std::chrono::steady_clock::time_point started,
                  std::optional<AdvisoryRoundResult> const& advisories, std::ostream& err) {
@@ -924,6 +981,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         fetch_remote_files(io, *remote, projects);
     }
 
+    ProbeMemoInState probe_memo(o.state);
     LoadedRequirements loaded;
     if (o.config) {
         loaded = load_projects(projects);
@@ -942,6 +1000,7 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         err << "pinwatch check: " << e.what() << '\n';
         return 2;
     }
+    probe_memo.attach(*store);
     auto const sources = build_sources(o, cfg ? &*cfg : nullptr, err);
     if (!sources) return 2;
     SourceSetup advisory_setup;

@@ -2,7 +2,9 @@
 
 #include "config/files.hpp"
 
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -120,20 +122,83 @@ packaging::Environment fallback_environment() {
 
 namespace {
 std::atomic<bool> probed{false};
+
+ProbeMemo& probe_memo() {
+    static ProbeMemo memo;
+    return memo;
+}
+
+// The first `python3` on PATH as sh finds it for the probe's command: the first entry (an empty
+// one is the working directory) holding an executable regular file of that name.
+std::optional<std::filesystem::path> python3_on_path() {
+    char const* path = std::getenv("PATH");
+    if (!path) return std::nullopt; // sh's own default path: not worth guessing
+    std::string_view rest = path;
+    for (;;) {
+        auto const colon = rest.find(':');
+        std::string dir(rest.substr(0, colon));
+        std::filesystem::path candidate = (dir.empty() ? std::string(".") : dir) + "/python3";
+        struct stat st {};
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (colon == std::string_view::npos) return std::nullopt;
+        rest = rest.substr(colon + 1);
+    }
+}
 } // namespace
 
 bool python_probed() {
     return probed.load();
 }
 
+std::optional<std::string> probe_identity() {
+    auto const found = python3_on_path();
+    if (!found) return std::nullopt;
+    std::error_code ec;
+    auto const real = std::filesystem::canonical(*found, ec);
+    if (ec) return std::nullopt;
+    struct stat st {};
+    if (::stat(real.c_str(), &st) != 0) return std::nullopt;
+    char head[2] = {};
+    if (std::FILE* f = std::fopen(real.c_str(), "rb")) {
+        auto const n = std::fread(head, 1, sizeof head, f);
+        std::fclose(f);
+        if (n == 2 && head[0] == '#' && head[1] == '!') return std::nullopt; // a script
+    } else {
+        return std::nullopt;
+    }
+    struct utsname u {};
+    if (::uname(&u) != 0) return std::nullopt;
+    return real.string() + "\ndev " + std::to_string(st.st_dev) + " inode " +
+           std::to_string(st.st_ino) + " size " + std::to_string(st.st_size) + " mtime " +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
+           "\nuname " + u.sysname + " " + u.release + " " + u.version + " " + u.machine;
+}
+
+void set_probe_memo(ProbeMemo memo) {
+    probe_memo() = std::move(memo);
+}
+
 SystemEnvironment const& system_environment() {
     static SystemEnvironment const cached = [] {
         probed = true;
         SystemEnvironment s;
+        auto const& memo = probe_memo();
+        auto const identity = memo.recall || memo.remember ? probe_identity() : std::nullopt;
+        // An answer from an earlier run for this very interpreter, when one is kept.
+        if (identity && memo.recall)
+            if (auto out = memo.recall(*identity))
+                if (auto env = parse_probe_output(*out)) {
+                    s.env = std::move(*env);
+                    s.from_python = true;
+                    return s;
+                }
         if (auto out = run_probe()) {
             if (auto env = parse_probe_output(*out)) {
                 s.env = std::move(*env);
                 s.from_python = true;
+                if (identity && memo.remember) memo.remember(*identity, *out);
                 return s;
             }
         }

@@ -10,6 +10,7 @@
 #include "packaging/marker.hpp"
 #include "packaging/requirements_file.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +27,27 @@ struct SystemEnvironment {
 };
 SystemEnvironment const& system_environment();
 
-// Whether python3 was asked in this process (system_environment() has run).
+// Whether python3 was asked in this process (system_environment() has run), by starting it or
+// by recalling its answer from a ProbeMemo.
 bool python_probed();
+
+// What names the interpreter the probe would start, so its answer can be remembered between
+// runs: the real path of the first `python3` on PATH with its device, inode, size and
+// modification time, and this machine's uname() (the probe reports the kernel too). An upgraded
+// or replaced interpreter, PATH leading elsewhere, or a new kernel names another. nullopt (ask
+// it every time): no PATH or no python3 on it, or a python3 that is a script (`#!`), such as a
+// pyenv shim, which picks an interpreter by directory and environment, not by its own file.
+std::optional<std::string> probe_identity();
+
+// Where system_environment() may find the probe's answer from an earlier run (`recall`) and
+// leave a fresh one (`remember`), by probe_identity(). `check --state` keeps it in the state
+// file. Consulted by the first system_environment() after it is set; an empty memo (the
+// default) remembers nothing.
+struct ProbeMemo {
+    std::function<std::optional<std::string>(std::string const& identity)> recall;
+    std::function<void(std::string const& identity, std::string const& output)> remember;
+};
+void set_probe_memo(ProbeMemo memo);
 
 // The keys only a Python interpreter knows: implementation_name, implementation_version,
 // platform_python_implementation, python_full_version, python_version.

@@ -142,3 +142,25 @@ BOOST_AUTO_TEST_CASE(python_asked_once_when_a_marker_needs_it) {
     // uname() still supplies the platform, not the interpreter.
     BOOST_TEST(config::marker_environment().platform_release != "fake-release");
 }
+
+// What names the interpreter for remembering its answer: nothing for a script (the fake here,
+// as a pyenv shim); for a program, its real path and file, which change when it is replaced.
+BOOST_AUTO_TEST_CASE(the_probe_identity_names_a_program_never_a_script) {
+    BOOST_TEST(!config::probe_identity().has_value());
+    auto const bin = fake->dir / "bin";
+    fs::create_directories(bin);
+    fs::copy_file("/bin/true", bin / "program");
+    fs::create_symlink(bin / "program", bin / "python3");
+    std::string const path = std::getenv("PATH");
+    ::setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+    auto const first = config::probe_identity();
+    BOOST_REQUIRE(first.has_value());
+    BOOST_TEST(first->rfind(fs::canonical(bin / "program").string() + "\n", 0) == 0u, *first);
+    BOOST_TEST((config::probe_identity() == first));
+    std::ofstream(bin / "program", std::ios::app | std::ios::binary) << "replaced";
+    auto const second = config::probe_identity();
+    BOOST_TEST(second.has_value());
+    BOOST_TEST((second != first));
+    ::setenv("PATH", path.c_str(), 1);
+    BOOST_TEST(!config::probe_identity().has_value());
+}

@@ -8,6 +8,7 @@
 #include "watcher/sources/github/github.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/state/outbox.hpp"
+#include "watcher/summary.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -411,4 +412,37 @@ BOOST_AUTO_TEST_CASE(a_few_failing_packages_are_told_one_by_one) {
     m.pypi.set_fault("pkg3", test::Fault::none);
     m.poll_all();
     BOOST_TEST(count_events(m.store, EventKind::source_recovered) == 1u);
+}
+
+// A poll whose listing changed leaves the summary of the releases as now stored, in the same
+// transaction; a poll that changed nothing leaves it standing.
+BOOST_AUTO_TEST_CASE(a_changed_listing_leaves_the_summary_of_the_releases_stored) {
+    Rig rig;
+    rig.pages.set("/demo/1", "1.0 1.1 | next=/demo/2");
+    rig.pages.set("/demo/2", "2.0");
+    auto const id = rig.subscribe("demo");
+    rig.poll(id);
+    auto const check = [&](std::string const& latest) {
+        auto const s = rig.store.subscription(id);
+        auto const saved = rig.store.current_summary(id);
+        BOOST_REQUIRE(saved.has_value());
+        auto const read = read_summary(*saved, s->sub);
+        BOOST_REQUIRE(read.has_value());
+        auto const worked = summarize(s->sub, rig.store.release_list(id));
+        BOOST_TEST(read->latest.value_or("") == latest);
+        BOOST_TEST(worked.latest.value_or("") == latest);
+        BOOST_TEST(read->release_count == worked.release_count);
+    };
+    check("2.0");
+    rig.pages.set("/demo/2", "2.0 3.0");
+    rig.now += 600;
+    rig.poll(id);
+    check("3.0");
+    rig.pages.set("/demo/2", "3.0"); // 1.x kept below 2.0 and one gone
+    rig.pages.set("/demo/1", "1.0 | next=/demo/2");
+    rig.now += 600;
+    rig.poll(id);
+    check("3.0");
+    BOOST_TEST(rig.store.releases(id).size() == 2u);
+    BOOST_TEST(rig.store.current_summary(id).has_value());
 }

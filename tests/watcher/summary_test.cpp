@@ -132,3 +132,88 @@ BOOST_AUTO_TEST_CASE(libyears_between_the_pins_upload_and_the_latests) {
     BOOST_TEST(libyears_between(0, 2 * kYear) == 2.0, boost::test_tools::tolerance(1e-9));
     BOOST_TEST(libyears_between(kYear, 0) == 0.0);
 }
+
+namespace {
+// Every field of two summaries, for a readable failure.
+void same(ReleaseSummary const& a, ReleaseSummary const& b) {
+    BOOST_TEST((a.latest == b.latest));
+    BOOST_TEST((a.latest_allowed == b.latest_allowed));
+    BOOST_TEST(a.newer == b.newer, boost::test_tools::per_element());
+    BOOST_TEST((a.update_type == b.update_type));
+    BOOST_TEST((a.pin_yanked == b.pin_yanked));
+    BOOST_TEST((a.pin_yank_reason == b.pin_yank_reason));
+    BOOST_TEST((a.pin_found == b.pin_found));
+    BOOST_TEST((a.drops_python == b.drops_python));
+    BOOST_TEST((a.drops_requires_python == b.drops_requires_python));
+    BOOST_TEST((a.newest_for_python == b.newest_for_python));
+    BOOST_TEST((a.libyears == b.libyears));
+    BOOST_TEST((a.release_count == b.release_count));
+}
+
+// Releases with upload times, Requires-Python and a yank reason no JSON could carry as is.
+std::vector<StoredRelease> rich() {
+    std::vector<StoredRelease> r = {
+        {"1.0", 1, 1'600'000'000, true, std::string("broken\n\xff wheel"), ">=3.6", false},
+        {"1.1", 2, 1'610'000'000, false, std::nullopt, ">=3.6", false},
+        {"1.2", 3, 1'620'000'000, false, std::nullopt, std::nullopt, false},
+        {"2.0", 4, 1'630'000'000, false, std::nullopt, ">=3.10", false},
+        {"2.1rc1", 5, 1'640'000'000, false, std::nullopt, ">=3.12", false},
+        {"not a version", 6, std::nullopt, false, std::nullopt, std::nullopt, false},
+        {"0.9", 7, std::nullopt, true, std::nullopt, std::nullopt, true},
+    };
+    return r;
+}
+} // namespace
+
+// The saved form says exactly what summarize() says of the same releases, for every kind of
+// requirement and target Python, byte for byte.
+BOOST_AUTO_TEST_CASE(a_saved_summary_reads_back_as_the_releases_summarised) {
+    auto const releases = rich();
+    std::vector<Subscription> subs = {
+        req("==1.0", "1.0"),       req(">=1,<2"),       req(""),
+        req("==1.1", "1.1", true), req("==3.0", "3.0"), req("not a specifier")};
+    for (auto const& sub : subs)
+        for (auto const& python :
+             {std::optional<std::string>(), std::optional<std::string>("3.8.1"),
+              std::optional<std::string>("3.12.0"), std::optional<std::string>("not-a-version")}) {
+            BOOST_TEST_CONTEXT("specifier '" << sub.specifier << "', python "
+                                             << python.value_or("none")) {
+                auto const saved = save_summary(sub, releases, 7);
+                BOOST_TEST(saved.generation == 7);
+                auto const read = read_summary(saved, sub, python);
+                BOOST_REQUIRE(read.has_value());
+                same(*read, summarize(sub, releases, python));
+            }
+        }
+    auto const saved = save_summary(req("==1.0", "1.0"), releases, 1);
+    auto const read = read_summary(saved, req("==1.0", "1.0"));
+    BOOST_TEST(read->pin_yank_reason.value() == "broken\n\xff wheel");
+    BOOST_TEST(read->release_count == 7u);
+    // Every upload time, oldest first, for the dashboard's health figures.
+    BOOST_TEST((saved.uploads == std::vector<UnixTime>{1'600'000'000, 1'610'000'000, 1'620'000'000,
+                                                       1'630'000'000, 1'640'000'000}));
+}
+
+// A saved summary holds only for the inputs it was worked out for: each one changed (the pin,
+// the specifier, --pre) makes it unusable, so the reader works it out again.
+BOOST_AUTO_TEST_CASE(a_saved_summary_is_refused_for_other_inputs) {
+    auto const releases = rich();
+    auto const saved = save_summary(req("==1.1", "1.1"), releases, 3);
+    BOOST_TEST(read_summary(saved, req("==1.1", "1.1")).has_value());
+    BOOST_TEST(!read_summary(saved, req("==1.2", "1.2")).has_value()); // another pin
+    BOOST_TEST(!read_summary(saved, req("==1.1", std::nullopt)).has_value());
+    BOOST_TEST(!read_summary(saved, req("~=1.1", "1.1")).has_value());       // another specifier
+    BOOST_TEST(!read_summary(saved, req("==1.1", "1.1", true)).has_value()); // --pre
+    // Each of them would have said something else.
+    BOOST_TEST(summarize(req("==1.1", "1.1", true), releases).newer.size() !=
+               summarize(req("==1.1", "1.1"), releases).newer.size());
+    // The target Python is no input: it is judged when the summary is read.
+    BOOST_TEST(read_summary(saved, req("==1.1", "1.1"), "3.8.0")->drops_python.value() == true);
+    BOOST_TEST(read_summary(saved, req("==1.1", "1.1"), "3.11.0")->drops_python.value() == false);
+    // A damaged body is refused, never half read.
+    auto broken = saved;
+    broken.body.pop_back();
+    BOOST_TEST(!read_summary(broken, req("==1.1", "1.1")).has_value());
+    broken.body = "garbage";
+    BOOST_TEST(!read_summary(broken, req("==1.1", "1.1")).has_value());
+}

@@ -799,3 +799,137 @@ BOOST_AUTO_TEST_CASE(a_projects_status_and_a_status_events_fields_are_kept) {
     // A batch window holds it as briefly as the other urgent kinds (10 s here, not 60).
     BOOST_TEST(Outbox(store).release_time("console", 60, 10).value() == 30);
 }
+
+namespace {
+SavedSummary summary_of(std::int64_t generation, std::string body) {
+    return SavedSummary{generation, "inputs", std::move(body), {100, 200, 300}};
+}
+StateUpdate poll_update(std::int64_t id) {
+    StateUpdate u;
+    u.subscription_id = id;
+    u.now = 100;
+    u.status = PollStatus::ok;
+    u.baseline_done = true;
+    u.next_due = 400;
+    return u;
+}
+} // namespace
+
+// A saved summary is current while its releases have not moved: every write of them (new,
+// changed, removed, released from a hold) retires it; a poll that wrote none keeps it.
+BOOST_AUTO_TEST_CASE(a_saved_summary_holds_until_the_releases_move) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 1);
+    BOOST_TEST(store.subscription(id)->release_generation == 0);
+    BOOST_TEST(!store.current_summary(id).has_value());
+
+    // A poll that lists releases writes its summary with them, for the generation they make.
+    auto u = poll_update(id);
+    u.upserts = {StoredRelease{"1.0", 100, 90, false, std::nullopt}};
+    u.summary = summary_of(0, "first");
+    store.apply(u);
+    BOOST_TEST(store.subscription(id)->release_generation == 1);
+    auto saved = store.current_summary(id);
+    BOOST_REQUIRE(saved.has_value());
+    BOOST_TEST(saved->body == "first");
+    BOOST_TEST(saved->generation == 1);
+    BOOST_TEST(saved->inputs == "inputs");
+    BOOST_TEST(saved->uploads.empty()); // not asked for
+    BOOST_TEST((store.current_summary(id, true)->uploads == std::vector<UnixTime>{100, 200, 300}));
+    BOOST_TEST(store.current_summaries().at(id).body == "first");
+
+    // A poll answered 304 writes no release: the summary stands.
+    store.apply(poll_update(id));
+    BOOST_TEST(store.current_summary(id).has_value());
+
+    // Each kind of release write retires it.
+    auto held = poll_update(id);
+    held.upserts = {StoredRelease{"1.1", 100, 95, false, std::nullopt, std::nullopt, true}};
+    store.apply(held);
+    BOOST_TEST(!store.current_summary(id).has_value());
+    BOOST_TEST(store.current_summaries().empty());
+    store.save_summaries({{id, summary_of(2, "second")}});
+    BOOST_TEST(store.current_summary(id)->body == "second");
+    auto released = poll_update(id);
+    released.released = {"1.1"};
+    store.apply(released);
+    BOOST_TEST(!store.current_summary(id).has_value());
+    store.save_summaries({{id, summary_of(3, "third")}});
+    auto removed = poll_update(id);
+    removed.removed = {"1.0"};
+    store.apply(removed);
+    BOOST_TEST(!store.current_summary(id).has_value());
+    BOOST_TEST(store.subscription(id)->release_generation == 4);
+}
+
+// A summary worked out from releases someone else has written since is not kept: neither one a
+// reader saves, nor one a poll brings from a reading that another write overtook.
+BOOST_AUTO_TEST_CASE(a_summary_of_releases_that_moved_meanwhile_is_not_kept) {
+    StateStore store(":memory:");
+    auto const id = store.upsert_subscription(sub("demo"), 1);
+    auto u = poll_update(id);
+    u.upserts = {StoredRelease{"1.0", 100, 90, false, std::nullopt}};
+    store.apply(u); // generation 1
+    store.save_summaries({{id, summary_of(0, "stale reader")}});
+    BOOST_TEST(!store.current_summary(id).has_value());
+    // A poll that read the releases at generation 0, written after another write made them 1.
+    auto late = poll_update(id);
+    late.upserts = {StoredRelease{"1.1", 100, 95, false, std::nullopt}};
+    late.summary = summary_of(0, "stale poll");
+    store.apply(late);
+    BOOST_TEST(!store.current_summary(id).has_value());
+    // The same from the current reading is kept.
+    auto fresh = poll_update(id);
+    fresh.upserts = {StoredRelease{"1.2", 100, 96, false, std::nullopt}};
+    fresh.summary = summary_of(2, "fresh");
+    store.apply(fresh);
+    BOOST_TEST(store.current_summary(id)->body == "fresh");
+}
+
+// The marker probe's answer, per interpreter.
+BOOST_AUTO_TEST_CASE(python_probes_are_kept_per_interpreter) {
+    StateStore store(":memory:");
+    BOOST_TEST(!store.python_probe("/usr/bin/python3.11\nsize 1").has_value());
+    store.save_python_probe("/usr/bin/python3.11\nsize 1", "python_full_version=3.11.2\n", 5);
+    store.save_python_probe("/usr/bin/python3.12\nsize 2", "python_full_version=3.12.1\n", 6);
+    BOOST_TEST(store.python_probe("/usr/bin/python3.11\nsize 1").value() ==
+               "python_full_version=3.11.2\n");
+    store.save_python_probe("/usr/bin/python3.11\nsize 1", "python_full_version=3.11.4\n", 7);
+    BOOST_TEST(store.python_probe("/usr/bin/python3.11\nsize 1").value() ==
+               "python_full_version=3.11.4\n");
+    BOOST_TEST(store.python_probe("/usr/bin/python3.12\nsize 2").value() ==
+               "python_full_version=3.12.1\n");
+}
+
+// A file from before the saved summaries (schema 11) keeps every release; its subscriptions
+// start at generation 0 with no summary, and the first one saved for it holds.
+BOOST_AUTO_TEST_CASE(migrating_to_saved_summaries_keeps_every_release) {
+    TempDir dir;
+    auto const path = (dir.path / "state.db").string();
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec(kSchemaV1);
+        db.exec("PRAGMA user_version = 1");
+        db.exec("INSERT INTO subscriptions (id, source, index_url, name, specifier, pinned, "
+                "created_at, baseline_done, etag, last_status, next_due) VALUES "
+                "(4, 'pypi', 'https://pypi.org/simple/', 'requests', '==2.31.0', '2.31.0', 5, 1, "
+                "'\"e1\"', 'ok', 900)");
+        db.exec("INSERT INTO releases (subscription_id, version, first_seen, upload_time, yanked) "
+                "VALUES (4, '2.31.0', 5, 50, 0), (4, '2.32.0', 6, 60, 0)");
+    }
+    {
+        // Up to schema 11 as a build of before would leave it, then the rest.
+        StateStore store(path);
+        BOOST_TEST(store.schema_version() == StateStore::latest_schema_version());
+        BOOST_TEST(store.releases(4).size() == 2u);
+        BOOST_TEST(store.subscription(4)->release_generation == 0);
+        BOOST_TEST(store.subscription(4)->validator.value_or("") == "\"e1\"");
+        BOOST_TEST(!store.current_summary(4).has_value());
+        store.save_summaries({{4, summary_of(0, "worked out")}});
+        BOOST_TEST(store.current_summary(4)->body == "worked out");
+    }
+    SQLite::Database check(path);
+    BOOST_TEST(check.execAndGet("PRAGMA integrity_check").getString() == "ok");
+    SQLite::Statement dangling(check, "PRAGMA foreign_key_check");
+    BOOST_TEST(!dangling.executeStep());
+}
