@@ -766,15 +766,15 @@ using SummariesToSave = std::vector<std::pair<std::int64_t, SavedSummary>>;
 // What a requirement's releases mean: the saved summary when it was worked out from these very
 // releases for this requirement (a poll answered 304 leaves it standing), else worked out from
 // every release, and kept for the next check.
-ReleaseSummary release_summary(StateStore const& store, StoredSubscription const& s,
+ReleaseSummary release_summary(StateStore const& store, std::int64_t id, PollReport const& s,
                                Subscription const& sub, std::optional<std::string> const& python,
                                SummariesToSave& to_save) {
-    if (auto saved = store.current_summary(s.id))
-        if (auto summary = read_summary(*saved, sub, python)) return std::move(*summary);
-    auto const releases = store.release_list(s.id);
+    if (s.summary)
+        if (auto summary = read_summary(*s.summary, sub, python)) return std::move(*summary);
+    auto const releases = store.release_list(id);
     auto saved = save_summary(sub, releases, s.release_generation);
     auto summary = read_summary(saved, sub, python);
-    to_save.emplace_back(s.id, std::move(saved));
+    to_save.emplace_back(id, std::move(saved));
     return summary ? std::move(*summary) : summarize(sub, releases, python);
 }
 
@@ -782,10 +782,11 @@ ReleaseSummary release_summary(StateStore const& store, StoredSubscription const
 Row make_row(StateStore& store, CheckPlan const& plan, std::size_t i, Subscription const& sub,
              std::optional<std::string> const& python, AdvisorySettings const& advisories,
              bool& package_errors, SummariesToSave& to_save) {
-    auto s = store.subscription(plan.ids[i]);
+    // How its poll went and what its releases mean, in one read.
+    auto s = store.poll_report(plan.ids[i]);
     Row row;
     row.sub = sub;
-    row.summary = release_summary(store, *s, row.sub, python, to_save);
+    row.summary = release_summary(store, plan.ids[i], *s, row.sub, python, to_save);
     row.python = python;
     if (s->last_status == PollStatus::error || s->last_status == PollStatus::gone ||
         s->last_status == PollStatus::pending) {

@@ -8,11 +8,22 @@
 
 namespace pinwatch {
 
-std::string json_quote(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 2);
+namespace {
+// `s` as a JSON string literal, appended to `out` (no temporary per key and value).
+void append_quoted(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
+        // Printable ASCII other than '"' and '\\' (names, versions, keys: nearly everything)
+        // goes as it is, a run at a time.
+        std::size_t plain = i;
+        while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '"' &&
+               s[plain] != '\\')
+            ++plain;
+        if (plain > i) {
+            out.append(s.substr(i, plain - i));
+            i = plain;
+            continue;
+        }
         auto const ch = decode_utf8(s, i);
         if (!ch.ok) {
             out += "\xEF\xBF\xBD";
@@ -56,6 +67,13 @@ std::string json_quote(std::string_view s) {
         i += ch.length;
     }
     out += '"';
+}
+} // namespace
+
+std::string json_quote(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    append_quoted(out, s);
     return out;
 }
 
@@ -94,14 +112,14 @@ JsonWriter& JsonWriter::end_array() {
 }
 JsonWriter& JsonWriter::key(std::string_view k) {
     before_value();
-    out_ += json_quote(k);
+    append_quoted(out_, k);
     out_ += ':';
     after_key_ = true;
     return *this;
 }
 JsonWriter& JsonWriter::string(std::string_view s) {
     before_value();
-    out_ += json_quote(s);
+    append_quoted(out_, s);
     return *this;
 }
 JsonWriter& JsonWriter::string(std::optional<std::string> const& s) {

@@ -218,7 +218,8 @@ bool route_accepts(Route const& r, Event const& e) {
     return true;
 }
 
-void parse_fields(Subscription& sub) {
+namespace {
+std::shared_ptr<Subscription::Parsed const> parse_pin(Subscription const& sub) {
     auto parsed = std::make_shared<Subscription::Parsed>();
     auto& p = *parsed;
     if (auto spec = packaging::SpecifierSet::parse(sub.specifier)) p.specifier = std::move(*spec);
@@ -228,7 +229,10 @@ void parse_fields(Subscription& sub) {
     }
     p.prereleases_wanted =
         sub.prereleases || (p.specifier && p.specifier->prereleases().value_or(false));
-    sub.parsed = std::move(parsed);
+    return parsed;
+}
+
+void parse_rules(Subscription& sub) {
     auto& rules = sub.rules;
     rules.ignore_sets.clear();
     rules.ignore_sets.reserve(rules.ignore.size());
@@ -236,6 +240,25 @@ void parse_fields(Subscription& sub) {
         auto spec = packaging::SpecifierSet::parse(text);
         rules.ignore_sets.push_back(spec ? std::optional(std::move(*spec)) : std::nullopt);
     }
+}
+} // namespace
+
+void parse_fields(Subscription& sub) {
+    sub.parsed = parse_pin(sub);
+    parse_rules(sub);
+}
+
+void FieldParser::operator()(Subscription& sub) {
+    // Each field on a line of its own: a specifier and a version are one line each.
+    std::string key = sub.specifier + '\n' + (sub.pinned ? "=" + *sub.pinned : "-") + '\n' +
+                      (sub.prereleases ? "pre" : "final");
+    auto it = seen_.find(key);
+    if (it == seen_.end()) {
+        if (seen_.size() >= limit_) seen_.clear();
+        it = seen_.emplace(std::move(key), parse_pin(sub)).first;
+    }
+    sub.parsed = it->second;
+    parse_rules(sub);
 }
 
 } // namespace pinwatch::model

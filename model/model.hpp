@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pinwatch::model {
@@ -117,6 +118,20 @@ struct Subscription {
 // Fills sub.parsed and sub.rules.ignore_sets from the strings; idempotent. Called once where a
 // subscription enters (loaded from the requirements files, read from the state store).
 void parse_fields(Subscription& sub);
+
+// parse_fields with a memory, for a reader that reads the same subscriptions again and again
+// (the state store: every poll round, every `check` row): subscriptions with the same
+// specifier, pin and --pre share one Parsed (it is read-only) instead of parsing it again. The
+// ignore rules are parsed each time (rarely any). Forgets everything past `limit` entries.
+class FieldParser {
+  public:
+    explicit FieldParser(std::size_t limit = 20'000) : limit_(limit) {}
+    void operator()(Subscription& sub);
+
+  private:
+    std::size_t limit_;
+    std::unordered_map<std::string, std::shared_ptr<Subscription::Parsed const>> seen_;
+};
 
 // One release as a source shows it now.
 struct Release {

@@ -88,7 +88,7 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
         // As the round's caller read it, the first time; else as the state has it now.
         std::optional<StoredSubscription> s;
         if (auto const given = given_.find(member); given != given_.end()) {
-            s = std::move(given->second);
+            s = std::move(*given->second);
             given_.erase(given);
         } else {
             s = store_.subscription(member);
@@ -208,7 +208,7 @@ asio::awaitable<void> Scheduler::poll_each_once(std::vector<StoredSubscription> 
         watches_[e.watch].insert(s.id);
         entries_[s.id] = std::move(e);
         ++remaining;
-        given_.insert_or_assign(s.id, std::move(s));
+        given_.insert_or_assign(s.id, &s);
     }
     while (remaining > 0 || !in_flight_.empty()) {
         UnixTime const now = clock_();

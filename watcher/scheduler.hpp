@@ -99,9 +99,10 @@ class Scheduler {
     // The scheduled ids of each watch, so a poll finds its watch's other subscriptions without
     // a walk over every entry (may name ids no longer scheduled: entries_ decides).
     std::unordered_map<std::string, std::set<std::int64_t>> watches_;
-    // poll_each_once: the subscriptions handed in, read once by the caller for the whole
-    // round; each is taken by its first poll (a retry reads the state again).
-    std::unordered_map<std::int64_t, StoredSubscription> given_;
+    // poll_each_once: the subscriptions handed in (its argument, alive while it runs), read
+    // once by the caller for the whole round; each is taken by its first poll (a retry reads
+    // the state again).
+    std::unordered_map<std::int64_t, StoredSubscription*> given_;
     std::map<std::string, Host> hosts_;
     std::map<std::int64_t, int> crashes_; // polls that threw in a row, for their backoff
     std::set<std::int64_t> in_flight_;

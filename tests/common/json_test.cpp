@@ -33,3 +33,19 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_and_always_valid_utf8) {
     n.begin_array().number(30.0).number(-2.0).number(0.0).number(170.5).number(1e-9).end_array();
     BOOST_TEST(n.str() == "[30,-2,0,170.5,1e-09]");
 }
+
+// Keys and values written in place read as json_quote() says, plain runs and escapes mixed.
+BOOST_AUTO_TEST_CASE(keys_and_strings_are_quoted_in_place_as_json_quote_quotes) {
+    std::vector<std::string> const texts = {"",         "plain-1.2.3",   "a\"b",     "end\\",
+                                            "\x7f\x01", "mix café\n ok", "\xff\xfe", "x\xe2\x82"};
+    for (auto const& t : texts) {
+        JsonWriter w;
+        w.begin_object().field(t, t).end_object();
+        BOOST_TEST(w.str() == "{" + json_quote(t) + ":" + json_quote(t) + "}");
+    }
+    BOOST_TEST(json_quote("a\x7f"
+                          "b") == "\"a\x7f"
+                                  "b\"");
+    BOOST_TEST(json_quote("mix café\n ok") == "\"mix café\\n ok\"");
+    BOOST_TEST(json_quote("x\xe2\x82") == "\"x\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}

@@ -118,3 +118,50 @@ BOOST_AUTO_TEST_CASE(parse_fields_parses_the_requirement_once) {
     BOOST_TEST(s.parsed->specifier.has_value());
     BOOST_TEST(s.parsed->prereleases_wanted);
 }
+
+// The state store's parser: what parse_fields gives, shared between subscriptions with the same
+// specifier, pin and --pre, and never between different ones.
+BOOST_AUTO_TEST_CASE(a_field_parser_shares_what_it_parsed_for_the_same_fields) {
+    FieldParser parse(3);
+    Subscription a;
+    a.specifier = "==2.0.0rc1,>=1.0";
+    a.pinned = "2.0.0-RC1";
+    a.rules.ignore = {">=3"};
+    auto b = a;
+    b.name = "other";
+    b.rules.ignore = {};
+    parse(a);
+    parse(b);
+    BOOST_TEST(a.parsed == b.parsed); // one parse, shared
+    BOOST_TEST(a.parsed->pinned->str() == "2.0.0rc1");
+    BOOST_TEST(a.rules.ignore_sets.size() == 1u); // the rules are each their own
+    BOOST_TEST(b.rules.ignore_sets.empty());
+    auto c = a;
+    c.prereleases = true;
+    c.specifier = ">=1.0";
+    parse(c);
+    BOOST_TEST(c.parsed != a.parsed);
+    BOOST_TEST(c.parsed->prereleases_wanted);
+    auto d = a;
+    d.pinned = "2.0.0";
+    parse(d);
+    BOOST_TEST(d.parsed != a.parsed);
+    BOOST_TEST(d.parsed->pinned->str() == "2.0.0");
+    // Each field as parse_fields parses it, for every one of them.
+    for (auto* s : {&a, &b, &c, &d}) {
+        auto plain = *s;
+        parse_fields(plain);
+        BOOST_TEST(plain.parsed->specifier.has_value() == s->parsed->specifier.has_value());
+        if (plain.parsed->specifier)
+            BOOST_TEST(plain.parsed->specifier->str() == s->parsed->specifier->str());
+        BOOST_TEST((plain.parsed->pinned_key == s->parsed->pinned_key));
+        BOOST_TEST(plain.parsed->prereleases_wanted == s->parsed->prereleases_wanted);
+    }
+    // Past its limit it starts again, still right.
+    auto e = a;
+    e.specifier = "<9";
+    parse(e);
+    parse(a);
+    BOOST_TEST(e.parsed->specifier->str() == "<9");
+    BOOST_TEST(a.parsed->pinned->str() == "2.0.0rc1");
+}

@@ -543,7 +543,7 @@ constexpr char const* kSubscriptionColumns =
     "vuln_error, advisories, held_until, source_state, project_status, project_status_reason, "
     "project, direct, release_generation";
 
-StoredSubscription read_subscription(SQLite::Statement& q) {
+StoredSubscription read_subscription(SQLite::Statement& q, FieldParser& parse) {
     StoredSubscription s;
     s.id = q.getColumn(0).getInt64();
     s.sub.source = q.getColumn(1).getString();
@@ -588,7 +588,7 @@ StoredSubscription read_subscription(SQLite::Statement& q) {
     s.sub.project = q.getColumn(36).getString();
     if (!q.getColumn(37).isNull()) s.sub.direct = q.getColumn(37).getInt() != 0;
     s.release_generation = q.getColumn(38).getInt64();
-    parse_fields(s.sub); // parsed once here, not in every diff
+    parse(s.sub); // parsed once here (and once per pin however often read), not in every diff
     return s;
 }
 
@@ -1014,7 +1014,7 @@ std::vector<StoredSubscription> StateStore::subscriptions(bool active_only) cons
                   (active_only ? " WHERE active = 1" : "") + " ORDER BY name, locator, project");
     std::vector<StoredSubscription> out;
     while (q.executeStep())
-        out.push_back(read_subscription(q));
+        out.push_back(read_subscription(q, parse_));
     q.reset(); // a finished read must not hold its snapshot (it would pin the WAL)
     return out;
 }
@@ -1024,7 +1024,7 @@ std::optional<StoredSubscription> StateStore::subscription(std::int64_t id) cons
                         " FROM subscriptions WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
-    auto s = read_subscription(q);
+    auto s = read_subscription(q, parse_);
     q.reset();
     return s;
 }
@@ -1423,6 +1423,36 @@ std::optional<SavedSummary> StateStore::current_summary(std::int64_t subscriptio
     if (with_uploads) out.uploads = uploads_from_blob(q.getColumn(3));
     q.reset();
     return out;
+}
+
+std::optional<PollReport> StateStore::poll_report(std::int64_t subscription_id) const {
+    auto& q = statement(R"sql(
+SELECT s.last_status, s.last_error, s.vuln_version, s.vuln_validator, s.vuln_checked,
+       s.vuln_error, s.advisories, s.project_status, s.project_status_reason,
+       s.release_generation, m.generation, m.inputs, m.body
+FROM subscriptions s LEFT JOIN release_summaries m
+  ON m.subscription_id = s.id AND m.generation = s.release_generation
+WHERE s.id = ?)sql");
+    q.bind(1, subscription_id);
+    if (!q.executeStep()) return std::nullopt;
+    PollReport r;
+    r.last_status = poll_status_from_string(q.getColumn(0).getString());
+    r.last_error = opt_text(q.getColumn(1));
+    r.vulns.version = opt_text(q.getColumn(2));
+    r.vulns.validator = opt_text(q.getColumn(3));
+    r.vulns.checked = opt_int(q.getColumn(4));
+    r.vulns.error = opt_text(q.getColumn(5));
+    if (auto a = opt_text(q.getColumn(6))) r.vulns.live = sql::advisories_from_json(*a);
+    if (auto status = opt_text(q.getColumn(7)))
+        r.project_status = ProjectStatus{*status, opt_text(q.getColumn(8))};
+    r.release_generation = q.getColumn(9).getInt64();
+    if (!q.getColumn(10).isNull())
+        r.summary = SavedSummary{q.getColumn(10).getInt64(),
+                                 q.getColumn(11).getString(),
+                                 q.getColumn(12).getString(),
+                                 {}};
+    q.reset();
+    return r;
 }
 
 std::map<std::int64_t, SavedSummary> StateStore::current_summaries(bool active_only) const {

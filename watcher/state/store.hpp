@@ -84,6 +84,18 @@ struct SavedSummary {
     std::vector<UnixTime> uploads; // every release's upload time, oldest first (may be empty)
 };
 
+// What `check` reports of a subscription once it is polled, in one small read: how the last
+// poll went, the pinned version's advisories, the project's status, and the summary saved for
+// its releases as they are now (nullopt: none current).
+struct PollReport {
+    PollStatus last_status = PollStatus::pending;
+    std::optional<std::string> last_error;
+    VulnerabilityState vulns;
+    std::optional<ProjectStatus> project_status;
+    std::int64_t release_generation = 0;
+    std::optional<SavedSummary> summary; // without its upload times
+};
+
 // What one poll of one subscription changes; produced by diff(), applied atomically.
 struct StateUpdate {
     std::int64_t subscription_id = 0;
@@ -214,6 +226,8 @@ class StateStore {
     // as they are now (nullopt: none, or the releases moved since); its upload times on request.
     std::optional<SavedSummary> current_summary(std::int64_t subscription_id,
                                                 bool with_uploads = false) const;
+    // A subscription's PollReport; nullopt for an unknown id.
+    std::optional<PollReport> poll_report(std::int64_t subscription_id) const;
     // Every current one (with upload times) of the active subscriptions, or of all.
     std::map<std::int64_t, SavedSummary> current_summaries(bool active_only = true) const;
     // Keeps summaries worked out by a reader, each only while the releases are still those of
@@ -284,6 +298,7 @@ class StateStore {
     mutable std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
     bool immutable_ = false;
     std::unordered_map<std::int64_t, std::uint64_t> release_writes_;
+    mutable FieldParser parse_; // subscriptions read back share their parsed pins
 };
 
 } // namespace pinwatch::watcher
