@@ -703,6 +703,7 @@ CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
                     LoadedRequirements const& loaded, UnixTime now) {
     CheckPlan plan;
     plan.ids = store.ensure_subscriptions(loaded.subscriptions, now);
+    plan.subscriptions.reserve(plan.ids.size());
     for (auto id : plan.ids)
         plan.subscriptions.push_back(*store.subscription(id));
     for (auto const* source : sources.all()) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 
 namespace pinwatch::watcher {
 
@@ -107,7 +108,8 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
         in_flight_.insert(member);
         started_.insert(member);
     }
-    auto sub = group.front();
+    // For the callbacks once it is done; shared, as the completion handler is moved around.
+    auto sub = std::make_shared<StoredSubscription const>(group.front());
     asio::co_spawn(ex_, poller_.poll_group(std::move(group)),
                    [this, id, ids, now, key, sub = std::move(sub)](std::exception_ptr ep,
                                                                    PollOutcome outcome) {
@@ -133,10 +135,10 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                            } catch (...) {
                            }
                            set_due(now + options_.crash_backoff.after(n).count());
-                           if (on_crash) on_crash(sub, what, n);
+                           if (on_crash) on_crash(*sub, what, n);
                        } else {
                            if (auto const c = crashes_.find(id); c != crashes_.end()) {
-                               if (on_recovered) on_recovered(sub, c->second);
+                               if (on_recovered) on_recovered(*sub, c->second);
                                crashes_.erase(c);
                                // The state file takes writes again (a full disk freed): the others
                                // that failed on it need not wait out their backoff of up to an
@@ -153,7 +155,7 @@ void Scheduler::start(std::int64_t id, UnixTime now) {
                                return; // not done yet: polled again after the pause
                            }
                        }
-                       if (on_polled && !ep) on_polled(sub, outcome);
+                       if (on_polled && !ep) on_polled(*sub, outcome);
                        finished_.cancel();
                    });
 }
