@@ -7,6 +7,8 @@
 // release between two requests (as polls write them). Prints the medians and the slowest, the
 // split of a cold request, and the page's size. Asserts nothing.
 //
+// The state is filled as polls leave it: each pin's releases with their summary beside them.
+//
 // Usage: pinwatch-bench-dashboard [--pins N] [--iterations N]
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/dashboard/dashboard.hpp"
@@ -63,6 +65,8 @@ void fill(StateStore& store, std::vector<test::FakeProject> const& projects, Uni
             if (f.yanked && !f.yank_reason.empty()) r.yank_reason = f.yank_reason;
             u.upserts.push_back(std::move(r));
         }
+        // As a poll leaves it: the summary of the releases it wrote, beside them.
+        u.summary = save_summary(subs[i], u.upserts, 0);
         VulnerabilityState v;
         v.version = subs[i].pinned;
         v.checked = now - 600;
@@ -155,7 +159,12 @@ int main(int argc, char** argv) {
                 r.version = "9999." + std::to_string(i);
                 r.first_seen = now;
                 r.upload_time = now;
-                u.upserts.push_back(std::move(r));
+                u.upserts.push_back(r);
+                // The poll's summary of its releases with the new one, as the poller writes it.
+                auto const s = store.subscription(u.subscription_id);
+                auto releases = store.release_list(s->id);
+                releases.push_back(std::move(r));
+                u.summary = save_summary(s->sub, releases, s->release_generation);
                 polls.push_back(std::move(u));
             }
             store.apply_all(polls);

@@ -197,3 +197,51 @@ BOOST_AUTO_TEST_CASE(the_cache_forgets_what_another_process_wrote) {
     for (auto const* suffix : {"", "-wal", "-shm"})
         std::filesystem::remove(path.string() + suffix);
 }
+
+namespace {
+// Every pin's summary saved beside its releases, as the polls leave it.
+void save_every_summary(StateFixture& f) {
+    std::vector<std::pair<std::int64_t, SavedSummary>> all;
+    for (auto const& s : f.store.subscriptions())
+        all.emplace_back(s.id,
+                         save_summary(s.sub, f.store.release_list(s.id), s.release_generation));
+    f.store.save_summaries(all);
+}
+} // namespace
+
+// The overview starts from the summaries the state file keeps when they fit, one query for many
+// pins or one each for a few, and shows exactly what it shows from the releases themselves.
+BOOST_AUTO_TEST_CASE(the_overview_reads_saved_summaries_and_shows_the_same) {
+    for (int extra : {0, 40}) {
+        BOOST_TEST_CONTEXT(extra << " more pins") {
+            StateFixture f;
+            for (int i = 0; i < extra; ++i)
+                f.pin("more-" + std::to_string(i), "1.0",
+                      {release("1.0", kNow - kYear), release("1.1", kNow - 86400)});
+            auto const sources = report_sources();
+            auto const from_releases = render_overview(collect_overview(f.store, sources, kNow));
+            save_every_summary(f);
+            BOOST_TEST(render_overview(collect_overview(f.store, sources, kNow)) == from_releases);
+
+            // Proof that they are read: one worked out from other releases, saved for the
+            // releases as they are, shows (a real one never differs from its releases).
+            auto const fine = *f.store.subscription(f.ids.at("fine"));
+            auto other = f.store.release_list(fine.id);
+            other.push_back(release("9.0", kNow - 86400));
+            f.store.save_summaries(
+                {{fine.id, save_summary(fine.sub, other, fine.release_generation)}});
+            auto const o = collect_overview(f.store, sources, kNow);
+            BOOST_TEST(find(o.sections.front(), "fine").latest.value() == "9.0");
+            // Its releases written again (a poll): the saved one no longer fits.
+            StateUpdate u;
+            u.subscription_id = fine.id;
+            u.now = kNow;
+            u.status = PollStatus::ok;
+            u.baseline_done = true;
+            u.upserts = {release("3.1", kNow - 10 * 86400)};
+            f.store.apply(u);
+            auto const again = collect_overview(f.store, sources, kNow);
+            BOOST_TEST(find(again.sections.front(), "fine").latest.value() == "3.1");
+        }
+    }
+}
