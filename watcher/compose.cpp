@@ -34,6 +34,10 @@ Result<SourceRegistry, std::string> make_sources(SourceSetup const& setup,
     return SourceRegistry::build(setup, warnings);
 }
 
+std::vector<FileHost> make_file_hosts(SourceSetup const& setup) {
+    return file_hosts(setup);
+}
+
 Result<std::vector<std::pair<std::unique_ptr<notifiers::Notifier>, model::Route>>>
 make_notifiers(config::Config const& cfg, std::ostream& console, net::Client* client) {
     auto const base = std::filesystem::path(cfg.path).parent_path();

@@ -37,6 +37,10 @@ std::unique_ptr<net::Client> make_client(boost::asio::any_io_executor ex,
 Result<SourceRegistry, std::string> make_sources(SourceSetup const& setup,
                                                  std::vector<std::string>& warnings);
 
+// The hosts of the files a command fetches (github: and the like), each with its source's
+// access for this command (the daemon's tables; `check`'s and `deps`' flags and environment).
+std::vector<FileHost> make_file_hosts(SourceSetup const& setup);
+
 // The notifiers a config names, with their routes, built on `client`; secrets are resolved
 // relative to the config file's folder.
 Result<std::vector<std::pair<std::unique_ptr<notifiers::Notifier>, model::Route>>>

@@ -7,13 +7,31 @@
 namespace pinwatch::watcher {
 
 std::vector<SourceEntry> const& source_entries() {
-    // One line per source.
-    static std::vector<SourceEntry> const entries{
-        pypi_entry(),
-        github_entry(),
-        osv_entry(),
-    };
+    static std::vector<SourceEntry> const entries = [] {
+        // One line per source.
+        std::vector<SourceEntry> e{
+            pypi_entry(),
+            github_entry(),
+            osv_entry(),
+        };
+        for (auto const& entry : e)
+            if (entry.file_spec) config::add_file_spec(*entry.file_spec);
+        return e;
+    }();
     return entries;
+}
+
+namespace {
+// A command may read a file name (`check -r github:…`) before it builds anything: the hosts'
+// grammars are config's from the start of any program that links the registry.
+[[maybe_unused]] auto const& kEntries = source_entries();
+} // namespace
+
+std::vector<FileHost> file_hosts(SourceSetup const& setup) {
+    std::vector<FileHost> out;
+    for (auto const& entry : source_entries())
+        if (entry.file_host) out.push_back(entry.file_host(setup));
+    return out;
 }
 
 config::TableReaders source_tables() {
