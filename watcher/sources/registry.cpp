@@ -4,6 +4,8 @@
 #include "watcher/sources/osv/osv.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 
+#include <stdexcept>
+
 namespace pinwatch::watcher {
 
 std::vector<SourceEntry> const& source_entries() {
@@ -26,6 +28,12 @@ namespace {
 // grammars are config's from the start of any program that links the registry.
 [[maybe_unused]] auto const& kEntries = source_entries();
 } // namespace
+
+Subscription requirement_subscription(std::string_view index_url, std::string_view name) {
+    for (auto const& entry : source_entries())
+        if (entry.watch) return entry.watch(index_url, name);
+    throw std::logic_error("no source in this build watches requirements");
+}
 
 std::vector<FileHost> file_hosts(SourceSetup const& setup) {
     std::vector<FileHost> out;

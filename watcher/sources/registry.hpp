@@ -65,11 +65,18 @@ struct SourceEntry {
     // environment). Set both or neither.
     std::optional<config::FileSpec> file_spec;
     std::function<FileHost(SourceSetup const&)> file_host;
+    // For the source that watches what the requirements name (the index: PyPI): the
+    // subscription to a requirement `name` on the index at `index_url` (its locator, what it
+    // is keyed by, the index's credentials). One entry sets it.
+    std::function<Subscription(std::string_view index_url, std::string_view name)> watch;
 };
 
 // Every source this build knows, in the order their columns appear. The first call adds their
 // file specs to config's (config::add_file_spec), so a file name is understood from then on.
 std::vector<SourceEntry> const& source_entries();
+// The subscription that watches requirement `name` on the index at `index_url`, from the
+// entry that watches requirements (SourceEntry::watch).
+Subscription requirement_subscription(std::string_view index_url, std::string_view name);
 // The file hosts a command fetches through (every entry's that offers one).
 std::vector<FileHost> file_hosts(SourceSetup const& setup);
 // The config tables the sources own, for config::read_config_text.
