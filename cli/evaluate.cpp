@@ -1,7 +1,8 @@
 // `pinwatch evaluate`: the health of each dependency before a team trusts it — age, release
 // cadence, time to merge pull requests and close issues, open issues and pull requests, who
-// owns it, archived or not — with a verdict and its reasons. Fetches serially (GitHub asks for
-// that) and judges with watcher/health.
+// owns it, archived or not — with a verdict and its reasons. The options and the table/JSON
+// are here; the client and the reader (watcher/evaluator, judged with watcher/health) come from
+// the composition root (watcher/compose), as for the other commands. One package at a time.
 #include "cli/commands.hpp"
 #include "cli/support.hpp"
 #include "common/json.hpp"
