@@ -409,4 +409,22 @@ BOOST_AUTO_TEST_CASE(the_engine_reads_requirements_from_a_file_host_it_never_hea
                "cannot be fetched: http 404 (not on the shelf)");
     BOOST_TEST(remote.stats().fetched == 2u);
     BOOST_TEST(remote.stats().failed == 2u);
+
+    // A command built without the host knows the spec but asks no one (nor fetches the spec
+    // as a URL): the file cannot be fetched, and says so.
+    auto const asked = shelf.keys.size();
+    RemoteFiles hostless(client, RemoteFilesOptions{}, cfg->requirements, nullptr);
+    load.read_remote = hostless.reader();
+    io.restart();
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { co_await hostless.refresh(load, 1000); },
+        [&](std::exception_ptr ep) {
+            if (ep) std::rethrow_exception(ep);
+            io.stop();
+        });
+    io.run();
+    BOOST_TEST(hostless.read("shelf:team/requirements.txt").error() ==
+               "cannot be fetched: no file host here fetches such files");
+    BOOST_TEST(hostless.stats().requests == 0u);
+    BOOST_TEST(shelf.keys.size() == asked);
 }
