@@ -198,10 +198,12 @@ class FieldReader {
     std::int64_t number(char tag, char end) {
         if (at_ >= in_.size() || in_[at_] != tag) return fail(), 0;
         auto const stop = in_.find(end, ++at_);
-        if (stop == std::string::npos || stop == at_ || stop - at_ > 20) return fail(), 0;
+        bool const negative = stop != std::string::npos && in_[at_] == '-';
+        auto const first = at_ + (negative ? 1 : 0);
+        // At most 18 digits: every value kept (a count, a Unix time) fits, none overflows.
+        if (stop == std::string::npos || stop == first || stop - first > 18) return fail(), 0;
         std::int64_t n = 0;
-        bool const negative = in_[at_] == '-';
-        for (auto i = at_ + (negative ? 1 : 0); i < stop; ++i) {
+        for (auto i = first; i < stop; ++i) {
             if (in_[i] < '0' || in_[i] > '9') return fail(), 0;
             n = n * 10 + (in_[i] - '0');
         }
@@ -237,7 +239,9 @@ std::optional<Worked> decode(std::string const& body) {
     Worked w;
     auto& s = w.summary;
     FieldReader r(body);
-    s.release_count = static_cast<std::size_t>(r.integer().value_or(0));
+    auto const count = r.integer().value_or(-1);
+    if (count < 0) return std::nullopt;
+    s.release_count = static_cast<std::size_t>(count);
     s.latest = r.text();
     s.latest_allowed = r.text();
     if (auto t = r.text()) {

@@ -217,3 +217,19 @@ BOOST_AUTO_TEST_CASE(a_saved_summary_is_refused_for_other_inputs) {
     broken.body = "garbage";
     BOOST_TEST(!read_summary(broken, req("==1.1", "1.1")).has_value());
 }
+
+// Numbers too long for a count or a time, or no digits at all, make a body unreadable, not a
+// wrong summary.
+BOOST_AUTO_TEST_CASE(a_saved_summary_with_numbers_out_of_range_is_refused) {
+    auto saved = save_summary(req("==1.1", "1.1"), rich(), 1);
+    BOOST_REQUIRE(saved.body.rfind("i7;", 0) == 0u); // the release count comes first
+    for (std::string const bad :
+         {"i99999999999999999999;", "i;", "i-;", "i1x;", "i-7;", "n", "s1:7"}) {
+        auto broken = saved;
+        broken.body = bad + saved.body.substr(3);
+        BOOST_TEST(!read_summary(broken, req("==1.1", "1.1")).has_value(), bad);
+    }
+    auto same = saved;
+    same.body = "i000000000000000007;" + saved.body.substr(3); // 18 digits: still seven
+    BOOST_TEST(read_summary(same, req("==1.1", "1.1"))->release_count == 7u);
+}
