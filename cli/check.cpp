@@ -819,71 +819,79 @@ void print_stats(net::Client const& client, std::size_t packages,
             << " batch, " << advisories->records << " records)\n";
 }
 
-} // namespace
-
-int run_check(Args const& args, std::ostream& out, std::ostream& err) {
-    bool help = false;
-    auto parsed = parse_args(args, err, help);
-    if (help) {
-        out << check_usage();
-        return 0;
-    }
-    if (!parsed) {
-        err << "Run `pinwatch check --help` for usage.\n";
-        return 2;
-    }
-    auto& o = *parsed;
-    // Problems are in the output already (table or JSON); the log would only repeat them.
-    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
-
-    // The files to read: every project of a config as the daemon would load it, or the
-    // command line's.
+// What `check` reads: every project of a config as the daemon would load it, or the command
+// line's files as one project.
+struct CheckInput {
+    std::optional<config::Config> cfg; // --config
     std::vector<LoadOptions> projects;
-    std::optional<config::Config> cfg;
-    if (o.config) {
-        // Every project as the daemon would load it: its files, index, Python and rules, with
-        // the command line's --index-url, --python-version and --pre over them.
-        auto read = load_config(*o.config);
-        if (!read) {
-            for (auto const& e : read.error())
-                err << sanitize_text(e.str()) << '\n';
-            return 2;
-        }
-        cfg = std::move(*read);
-        projects = project_load_options(*cfg);
-        if (o.project) {
-            std::erase_if(projects, [&](LoadOptions const& p) { return p.project != *o.project; });
-            if (projects.empty()) {
-                std::string names;
-                for (auto const& p : config::all_projects(*cfg))
-                    names += (names.empty() ? "" : ", ") + p.name;
-                err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
-                    << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
-                return 2;
-            }
-        }
-        for (auto& p : projects) {
-            if (o.load.index_url) p.index_url = o.load.index_url;
-            if (o.load.python_version) p.python_version = o.load.python_version;
-            p.pre = p.pre || o.load.pre;
-        }
-    } else {
-        projects.push_back(o.load);
-    }
+};
 
+// Stage 1: the projects to read; nullopt after saying what is wrong with the config.
+std::optional<CheckInput> choose_projects(CheckOptions const& o, std::ostream& err) {
+    CheckInput in;
+    if (!o.config) {
+        in.projects.push_back(o.load);
+        return in;
+    }
+    // Every project as the daemon would load it: its files, index, Python and rules, with
+    // the command line's --index-url, --python-version and --pre over them.
+    auto read = load_config(*o.config);
+    if (!read) {
+        for (auto const& e : read.error())
+            err << sanitize_text(e.str()) << '\n';
+        return std::nullopt;
+    }
+    in.cfg = std::move(*read);
+    in.projects = project_load_options(*in.cfg);
+    if (o.project) {
+        std::erase_if(in.projects, [&](LoadOptions const& p) { return p.project != *o.project; });
+        if (in.projects.empty()) {
+            std::string names;
+            for (auto const& p : config::all_projects(*in.cfg))
+                names += (names.empty() ? "" : ", ") + p.name;
+            err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
+                << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
+            return std::nullopt;
+        }
+    }
+    for (auto& p : in.projects) {
+        if (o.load.index_url) p.index_url = o.load.index_url;
+        if (o.load.python_version) p.python_version = o.load.python_version;
+        p.pre = p.pre || o.load.pre;
+    }
+    return in;
+}
+
+// The check's one event loop and the client every request goes through.
+struct Connection {
     asio::io_context io;
+    std::unique_ptr<net::Client> client;
+};
+
+// Stage 2: the client, with the command line's CA file, deadline and concurrency; false after
+// saying why it cannot be built (a CA file that does not read).
+bool open_client(Connection& conn, CheckOptions const& o, std::ostream& err) {
     net::ClientOptions copts;
     copts.extra_ca_file = o.ca_file;
     copts.deadline = o.timeout;
     copts.max_in_flight_per_host = static_cast<std::size_t>(o.concurrency);
     copts.max_idle_per_host = static_cast<std::size_t>(o.concurrency);
-    std::unique_ptr<net::Client> client;
     try {
-        client = make_client(io.get_executor(), copts);
+        conn.client = make_client(conn.io.get_executor(), copts);
     } catch (std::exception const& e) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
-        return 2;
+        return false;
     }
+    return true;
+}
+
+// Stage 3: the remote files; the projects read them through the returned RemoteFiles, which
+// must outlive the reading.
+std::unique_ptr<RemoteFiles> fetch_remote(Connection& conn, CheckOptions const& o, CheckInput& in) {
+    auto& io = conn.io;
+    auto const& client = conn.client;
+    auto const& cfg = in.cfg;
+    auto& projects = in.projects;
     // Files that live elsewhere (any project's) are fetched once, before anything is read (no
     // state is kept).
     std::vector<std::string> entries;
@@ -905,95 +913,143 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
             p.read_remote = remote->reader();
         fetch_remote_files(io, *remote, projects);
     }
+    return remote;
+}
 
+// Stage 4: every project's requirements, their problems said on stderr (they are in the output
+// too).
+LoadedRequirements read_projects(CheckInput const& in, std::ostream& err) {
     LoadedRequirements loaded;
-    if (o.config) {
-        loaded = load_projects(projects);
+    if (in.cfg) {
+        loaded = load_projects(in.projects);
         if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
     } else {
-        loaded = load_requirements(projects.front());
+        loaded = load_requirements(in.projects.front());
     }
     for (auto const& e : loaded.errors)
         err << sanitize_text(e.str()) << '\n';
-    if (loaded.unreadable) return 2;
+    return loaded;
+}
 
+// What the polls run with: the state they write to, the sources and the advisory settings.
+struct Engine {
     std::unique_ptr<StateStore> store;
+    SourceRegistry sources;
+    AdvisorySettings advisories;
+};
+
+// Stage 5: the state (a temporary one unless --state), the sources and their advisory
+// settings; nullopt after saying why one cannot be had.
+std::optional<Engine> open_engine(CheckOptions const& o, config::Config const* cfg,
+                                  LoadedRequirements const& loaded, std::ostream& err) {
+    Engine engine;
     try {
-        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
+        engine.store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
     } catch (std::exception const& e) {
         err << "pinwatch check: " << e.what() << '\n';
-        return 2;
+        return std::nullopt;
     }
-    auto const sources = build_sources(o, cfg ? &*cfg : nullptr, err);
-    if (!sources) return 2;
+    auto sources = build_sources(o, cfg, err);
+    if (!sources) return std::nullopt;
+    engine.sources = std::move(*sources);
     SourceSetup advisory_setup;
     advisory_setup.mode = SourceSetup::Mode::check;
-    advisory_setup.config = cfg ? &*cfg : nullptr;
+    advisory_setup.config = cfg;
     advisory_setup.flags = o.source_flags;
-    auto const advisories = advisory_settings(advisory_setup);
+    engine.advisories = advisory_settings(advisory_setup);
     // Names that leave the box for an advisory service are said once, with how to keep them.
-    if (auto told = advisory_disclosure(loaded.subscriptions, advisories,
+    if (auto told = advisory_disclosure(loaded.subscriptions, engine.advisories,
                                         "pass --private NAME|GLOB (repeatable)"))
         err << "pinwatch check: " << *told << '\n';
-    PollerOptions popts;
-    popts.keep_schedule = true; // a daemon may own this state file: never move its polls
+    return engine;
+}
+
+// The Python each pin is judged for.
+struct Pythons {
     // --python-version, else (with --config) the config's python_version, else the system's.
-    auto const python = config::marker_environment(o.load.python_version ? o.load.python_version
-                                                   : cfg                 ? cfg->python_version
-                                                                         : std::nullopt)
-                            .value("python_full_version");
-    popts.python = python;
+    std::optional<std::string> all;
     // `--config` without --python-version: each project that names its own Python is judged
     // by it, as the daemon does.
+    std::map<std::string, std::string> by_project;
+
+    std::optional<std::string> of(std::string const& project) const {
+        auto const own = by_project.find(project);
+        return own != by_project.end() ? std::optional<std::string>(own->second) : all;
+    }
+};
+
+Pythons judging_pythons(CheckOptions const& o, config::Config const* cfg) {
+    Pythons py;
+    py.all = config::marker_environment(o.load.python_version ? o.load.python_version
+                                        : cfg                 ? cfg->python_version
+                                                              : std::nullopt)
+                 .value("python_full_version");
     if (cfg && !o.load.python_version)
         for (auto const& p : config::all_projects(*cfg))
             if (p.python_version)
                 if (auto v =
                         config::marker_environment(p.python_version).value("python_full_version"))
-                    popts.project_python[p.name] = *v;
+                    py.by_project[p.name] = *v;
+    return py;
+}
+
+// Stage 6: a subscription per requirement (and what the sources derive from them), each polled
+// once, then the pins' advisories; the plan says where the results lie in the state.
+CheckPlan poll_requirements(Connection& conn, Engine& engine, CheckOptions const& o,
+                            LoadedRequirements const& loaded, Pythons const& pythons,
+                            std::ostream& err) {
+    auto& client = *conn.client;
+    auto& store = *engine.store;
+    PollerOptions popts;
+    popts.keep_schedule = true; // a daemon may own this state file: never move its polls
+    popts.python = pythons.all;
+    popts.project_python = pythons.by_project;
     // Events go where the state file's notifiers want them (none for a temporary state).
-    Poller poller(*client, *store, *sources, Router(store->routes()), popts);
+    Poller poller(client, store, engine.sources, Router(store.routes()), popts);
     poller.use_index_credentials(loaded.subscriptions); // the state file keeps none
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, enough to keep every connection
     // busy while the thousands still waiting cost an id each instead of a coroutine frame.
     sopts.max_polls_per_host =
         std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
-    Scheduler scheduler(io.get_executor(), *store, poller, sopts);
+    Scheduler scheduler(conn.io.get_executor(), store, poller, sopts);
 
-    auto plan = subscribe(*store, *sources, loaded, unix_now());
+    auto plan = subscribe(store, engine.sources, loaded, unix_now());
     auto const started = std::chrono::steady_clock::now();
     // Then the pins' advisories, from the advisory source in batches (OSV), when it runs.
     std::optional<AdvisoryRoundResult> round;
     auto read_pins_advisories = [&]() -> asio::awaitable<void> {
-        auto const* source = sources->advisories();
+        auto const* source = engine.sources.advisories();
         if (!source) co_return;
         std::vector<StoredSubscription> pins;
         for (auto id : plan.ids)
-            if (auto s = store->subscription(id)) pins.push_back(std::move(*s));
-        round = co_await read_advisories(*client, *store, *source,
-                                         PrivateNames(advisories.private_names), std::move(pins),
-                                         Router(store->routes()), unix_now());
+            if (auto s = store.subscription(id)) pins.push_back(std::move(*s));
+        round = co_await read_advisories(client, store, *source,
+                                         PrivateNames(engine.advisories.private_names),
+                                         std::move(pins), Router(store.routes()), unix_now());
     };
-    poll_all(io, *client, scheduler, std::move(plan.subscriptions),
+    poll_all(conn.io, client, scheduler, std::move(plan.subscriptions),
              !o.quiet && stderr_is_terminal(), err, read_pins_advisories);
-    if (o.stats) print_stats(*client, plan.ids.size(), started, round, err);
+    if (o.stats) print_stats(client, plan.ids.size(), started, round, err);
+    return plan;
+}
 
+// Stage 7: a row per requirement, each judged for its project's Python as its poll was;
+// `package_errors` is set when some package could not be checked.
+std::vector<Row> make_rows(Engine const& engine, CheckPlan const& plan,
+                           LoadedRequirements const& loaded, Pythons const& pythons,
+                           bool& package_errors) {
     std::vector<Row> rows;
-    bool package_errors = false;
-    for (std::size_t i = 0; i < plan.ids.size(); ++i) {
-        // Judged for its project's Python where the project names one, as the poll was.
-        auto const own = popts.project_python.find(loaded.subscriptions[i].project);
-        auto const row_python =
-            own != popts.project_python.end() ? std::optional<std::string>(own->second) : python;
-        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], row_python, advisories,
+    for (std::size_t i = 0; i < plan.ids.size(); ++i)
+        rows.push_back(make_row(*engine.store, plan, i, loaded.subscriptions[i],
+                                pythons.of(loaded.subscriptions[i].project), engine.advisories,
                                 package_errors));
-    }
-    if (o.json)
-        write_json(out, rows, loaded, plan.columns);
-    else
-        write_rows(out, rows, plan.columns);
+    return rows;
+}
 
+// Stage 8: the exit status CI acts on (see kCheckUsageEnd).
+int exit_status(CheckOptions const& o, std::vector<Row> const& rows,
+                LoadedRequirements const& loaded, bool package_errors) {
     bool matched = false;
     for (auto const& r : rows)
         matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
@@ -1004,6 +1060,46 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         for (auto const& r : rows)
             if (r.advisories_error) return 3;
     return 0;
+}
+
+} // namespace
+
+int run_check(Args const& args, std::ostream& out, std::ostream& err) {
+    bool help = false;
+    auto parsed = parse_args(args, err, help);
+    if (help) {
+        out << check_usage();
+        return 0;
+    }
+    if (!parsed) {
+        err << "Run `pinwatch check --help` for usage.\n";
+        return 2;
+    }
+    auto& o = *parsed;
+    // Problems are in the output already (table or JSON); the log would only repeat them.
+    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
+
+    auto in = choose_projects(o, err);
+    if (!in) return 2;
+    config::Config const* cfg = in->cfg ? &*in->cfg : nullptr;
+    Connection conn;
+    if (!open_client(conn, o, err)) return 2;
+    auto const remote = fetch_remote(conn, o, *in); // held: the projects read through it
+    auto const loaded = read_projects(*in, err);
+    if (loaded.unreadable) return 2;
+    auto engine = open_engine(o, cfg, loaded, err);
+    if (!engine) return 2;
+    auto const pythons = judging_pythons(o, cfg);
+
+    // Poll, then judge what the state holds now.
+    auto const plan = poll_requirements(conn, *engine, o, loaded, pythons, err);
+    bool package_errors = false;
+    auto const rows = make_rows(*engine, plan, loaded, pythons, package_errors);
+    if (o.json)
+        write_json(out, rows, loaded, plan.columns);
+    else
+        write_rows(out, rows, plan.columns);
+    return exit_status(o, rows, loaded, package_errors);
 }
 
 } // namespace pinwatch::cli
