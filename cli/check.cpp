@@ -365,107 +365,122 @@ void write_json_summary(JsonWriter& w, std::vector<Row> const& rows) {
     w.end_object();
 }
 
-void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
-                std::vector<SourceColumn> const& columns) {
-    JsonWriter w;
-    w.begin_object();
-    w.field("index_url",
-            redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
-    w.key("requirements").begin_array();
-    for (auto const& r : rows) {
-        w.begin_object();
-        w.field("name", r.sub.name);
-        w.field("project", r.sub.project);
-        w.key("direct");
-        if (r.sub.direct)
-            w.boolean(*r.sub.direct);
-        else
-            w.null();
-        w.field("file", r.sub.file);
-        w.field("line", r.sub.line);
-        w.field("specifier", r.sub.specifier);
-        w.field("pinned", r.sub.pinned);
-        w.field("latest", r.summary.latest);
-        w.field("latest_allowed", r.summary.latest_allowed);
-        w.key("newer").begin_array();
-        for (auto const& v : r.summary.newer)
-            w.string(v);
-        w.end_array();
-        w.key("update_type");
-        if (r.summary.update_type && !r.listing_error)
-            w.string(to_string(*r.summary.update_type));
-        else
-            w.null();
-        w.key("yanked_pin");
-        if (r.summary.pin_yanked)
-            w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
-        else
-            w.null();
-        // Whether the index lists the pinned version at all (null: no pin, or no listing).
-        w.key("pin_on_index");
-        if (r.sub.pinned && !r.listing_error)
-            w.boolean(r.summary.pin_found);
-        else
-            w.null();
-        // Live advisories against the pinned version; null without a pin, when they could not
-        // be read (the reason is in `advisories_error`) or were not asked for
-        // (`advisories_withheld`: a private name, advisories off).
-        w.key("vulnerabilities");
-        if (r.vulnerabilities) {
-            w.begin_array();
-            for (auto const& a : *r.vulnerabilities) {
-                w.begin_object().field("id", a.id).key("aliases").begin_array();
-                for (auto const& x : a.aliases)
-                    w.string(x);
-                w.end_array().field("summary", a.summary).field("link", a.link);
-                w.key("fixed_in").begin_array();
-                for (auto const& x : a.fixed_in)
-                    w.string(x);
-                w.end_array().field("fix_allowed", a.fix_allowed).end_object();
-            }
-            w.end_array();
-        } else {
-            w.null();
-        }
-        w.field("advisories_error", r.advisories_error);
-        w.field("advisories_withheld", r.advisories_withheld);
-        // Whether the newest of `newer` declares a Requires-Python that excludes the target
-        // Python (null: nothing newer, or no Requires-Python published).
-        w.key("drops_python");
-        if (r.summary.drops_python && !r.listing_error)
-            w.boolean(*r.summary.drops_python);
-        else
-            w.null();
-        w.field("requires_python", r.summary.drops_requires_python);
-        w.field("newest_for_python", r.summary.newest_for_python);
-        // What the index says about the project (PEP 792): {"status", "reason"}, "active"
-        // when it says nothing; null when the listing could not be read.
-        w.key("project_status");
-        if (r.project_status)
-            w.begin_object()
-                .field("status", r.project_status->status)
-                .field("reason", r.project_status->reason)
-                .end_object();
-        else
-            w.null();
-        // Libyears (libyear.com): years between the pinned release's upload and the latest's
-        // (null: no pin, or no upload times to tell by).
-        w.key("libyears");
-        if (r.summary.libyears && !r.listing_error)
-            w.number(std::round(*r.summary.libyears * 1000) / 1000);
-        else
-            w.null();
-        w.field("error", r.error);
-        for (std::size_t c = 0; c < columns.size(); ++c) {
-            w.key(columns[c].source->kind());
-            if (r.cells[c].json)
-                r.cells[c].json(w);
-            else
-                w.null();
-        }
-        w.end_object();
-    }
+// A requirement's pin as the files say it: where it is and what it allows.
+void write_json_pin(JsonWriter& w, Row const& r) {
+    w.field("name", r.sub.name);
+    w.field("project", r.sub.project);
+    w.key("direct");
+    if (r.sub.direct)
+        w.boolean(*r.sub.direct);
+    else
+        w.null();
+    w.field("file", r.sub.file);
+    w.field("line", r.sub.line);
+    w.field("specifier", r.sub.specifier);
+    w.field("pinned", r.sub.pinned);
+}
+
+// What the index lists against the pin: the latest, what is newer, a yanked or missing pin.
+void write_json_releases(JsonWriter& w, Row const& r) {
+    w.field("latest", r.summary.latest);
+    w.field("latest_allowed", r.summary.latest_allowed);
+    w.key("newer").begin_array();
+    for (auto const& v : r.summary.newer)
+        w.string(v);
     w.end_array();
+    w.key("update_type");
+    if (r.summary.update_type && !r.listing_error)
+        w.string(to_string(*r.summary.update_type));
+    else
+        w.null();
+    w.key("yanked_pin");
+    if (r.summary.pin_yanked)
+        w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
+    else
+        w.null();
+    // Whether the index lists the pinned version at all (null: no pin, or no listing).
+    w.key("pin_on_index");
+    if (r.sub.pinned && !r.listing_error)
+        w.boolean(r.summary.pin_found);
+    else
+        w.null();
+}
+
+// Live advisories against the pinned version; null without a pin, when they could not be read
+// (the reason is in `advisories_error`) or were not asked for (`advisories_withheld`: a private
+// name, advisories off).
+void write_json_advisories(JsonWriter& w, Row const& r) {
+    w.key("vulnerabilities");
+    if (r.vulnerabilities) {
+        w.begin_array();
+        for (auto const& a : *r.vulnerabilities) {
+            w.begin_object().field("id", a.id).key("aliases").begin_array();
+            for (auto const& x : a.aliases)
+                w.string(x);
+            w.end_array().field("summary", a.summary).field("link", a.link);
+            w.key("fixed_in").begin_array();
+            for (auto const& x : a.fixed_in)
+                w.string(x);
+            w.end_array().field("fix_allowed", a.fix_allowed).end_object();
+        }
+        w.end_array();
+    } else {
+        w.null();
+    }
+    w.field("advisories_error", r.advisories_error);
+    w.field("advisories_withheld", r.advisories_withheld);
+}
+
+// How the project ages: the target Python dropped, its status on the index, libyears.
+void write_json_aging(JsonWriter& w, Row const& r) {
+    // Whether the newest of `newer` declares a Requires-Python that excludes the target
+    // Python (null: nothing newer, or no Requires-Python published).
+    w.key("drops_python");
+    if (r.summary.drops_python && !r.listing_error)
+        w.boolean(*r.summary.drops_python);
+    else
+        w.null();
+    w.field("requires_python", r.summary.drops_requires_python);
+    w.field("newest_for_python", r.summary.newest_for_python);
+    // What the index says about the project (PEP 792): {"status", "reason"}, "active"
+    // when it says nothing; null when the listing could not be read.
+    w.key("project_status");
+    if (r.project_status)
+        w.begin_object()
+            .field("status", r.project_status->status)
+            .field("reason", r.project_status->reason)
+            .end_object();
+    else
+        w.null();
+    // Libyears (libyear.com): years between the pinned release's upload and the latest's
+    // (null: no pin, or no upload times to tell by).
+    w.key("libyears");
+    if (r.summary.libyears && !r.listing_error)
+        w.number(std::round(*r.summary.libyears * 1000) / 1000);
+    else
+        w.null();
+}
+
+// One element of "requirements": the row's fields, then one key per source with a column.
+void write_json_requirement(JsonWriter& w, Row const& r, std::vector<SourceColumn> const& columns) {
+    w.begin_object();
+    write_json_pin(w, r);
+    write_json_releases(w, r);
+    write_json_advisories(w, r);
+    write_json_aging(w, r);
+    w.field("error", r.error);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        w.key(columns[c].source->kind());
+        if (r.cells[c].json)
+            r.cells[c].json(w);
+        else
+            w.null();
+    }
+    w.end_object();
+}
+
+// "skipped" and "errors": the requirements not checked, and the lines that could not be read.
+void write_json_unchecked(JsonWriter& w, LoadedRequirements const& loaded) {
     w.key("skipped").begin_array();
     for (auto const& s : loaded.skipped)
         w.begin_object()
@@ -483,6 +498,19 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             .field("message", e.message)
             .end_object();
     w.end_array();
+}
+
+void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
+                std::vector<SourceColumn> const& columns) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("index_url",
+            redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
+    w.key("requirements").begin_array();
+    for (auto const& r : rows)
+        write_json_requirement(w, r, columns);
+    w.end_array();
+    write_json_unchecked(w, loaded);
     write_json_summary(w, rows);
     w.end_object();
     out << w.str() << '\n';
