@@ -215,6 +215,99 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
     c.metrics = m;
 }
 
+// A `packages` entry as a glob over normalised names: names are compared PEP 503-normalised;
+// '*' and '?' survive normalisation only where they stand, so the pieces between them are
+// normalised.
+std::string package_glob(std::string const& s) {
+    std::string glob, piece;
+    auto flush = [&] {
+        if (!piece.empty()) glob += packaging::canonicalize_name(piece);
+        piece.clear();
+    };
+    for (char ch : s) {
+        if (ch == '*' || ch == '?') {
+            flush();
+            glob += ch;
+        } else {
+            piece += ch;
+        }
+    }
+    flush();
+    return glob;
+}
+
+// A routing key of a notifier (events, packages, digest, update_types) into `route`: false
+// when `key` is none of them.
+bool read_route_key(Reader& r, std::string const& key, toml::node const& v, std::string const& full,
+                    model::Route& route) {
+    if (key == "events") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            if (auto kind = model::event_kind_from_string(s)) {
+                route.events.insert(*kind);
+                return;
+            }
+            std::string all;
+            for (auto k2 : model::kAllEventKinds)
+                all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
+            r.error(item, "key '" + full + "': unknown event kind '" + s + "' (expected one of " +
+                              all + ")");
+        });
+    } else if (key == "packages") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            auto glob = package_glob(s);
+            if (glob.empty())
+                r.error(item, "key '" + full + "': expected a package name or glob, got ''");
+            else
+                route.packages.push_back(std::move(glob));
+        });
+    } else if (key == "digest") {
+        if (auto text = r.string(v, full)) {
+            if (auto d = model::parse_digest(*text))
+                route.digest = *d;
+            else
+                r.error(v, "key '" + full + "': expected \"hourly\", \"daily HH:MM\" or \"weekly " +
+                               "mon HH:MM\" (local time), got '" + *text + "'");
+        }
+    } else if (key == "update_types") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            auto u = model::update_type_from_string(s);
+            if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
+                r.error(item, "key '" + full + "': unknown update type '" + s +
+                                  "' (expected major, minor, patch or pre-release)");
+            else
+                route.update_types.insert(*u);
+        });
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The keys every notifier takes, in order: those that route and time it are read here
+// (kCommonNotifierKeys of them); every channel's own follow, in registry order, and are read
+// by the channel once its type is known.
+constexpr std::size_t kCommonNotifierKeys = 7;
+
+std::vector<std::string_view> notifier_keys(ChannelReaders const& channels) {
+    std::vector<std::string_view> known = {"type",    "events",       "packages",    "digest",
+                                           "max_age", "update_types", "batch_window"};
+    for (auto const& ch : channels)
+        for (auto const& k : ch.keys)
+            if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+    return known;
+}
+
+// `type`: the channel that reads the rest, or nullptr after reporting an unknown one.
+ChannelReader const* read_type(Reader& r, toml::node const& v, std::string const& full,
+                               ChannelReaders const& channels, std::string const& types) {
+    auto s = r.string(v, full);
+    if (!s) return nullptr;
+    for (auto const& ch : channels)
+        if (ch.type == *s) return &ch;
+    r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " + types + ")");
+    return nullptr;
+}
+
 void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c,
                    ChannelReaders const& channels) {
     std::string const where = "notifiers." + name;
@@ -227,13 +320,8 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.name = name;
     n.route.notifier = name;
     n.line = r.line_of(node);
-    // Every key a channel takes, in registry order: the type's own are read once it is known.
-    std::vector<std::string_view> known = {"type",    "events",       "packages",    "digest",
-                                           "max_age", "update_types", "batch_window"};
+    auto const known = notifier_keys(channels);
     std::optional<std::chrono::seconds> batch_window;
-    for (auto const& ch : channels)
-        for (auto const& k : ch.keys)
-            if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
     std::map<std::string, toml::node const*> settings; // read by the channel's reader
     std::string types;
     for (auto const& ch : channels)
@@ -243,73 +331,16 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
         std::string const key(k.str());
         std::string const full = where + "." + key;
         if (key == "type") {
-            if (auto s = r.string(v, full)) {
-                for (auto const& ch : channels)
-                    if (ch.type == *s) channel = &ch;
-                if (!channel)
-                    r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " +
-                                   types + ")");
-                else
-                    n.type = *s;
-            }
-        } else if (key == "events") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                if (auto kind = model::event_kind_from_string(s)) {
-                    n.route.events.insert(*kind);
-                    return;
-                }
-                std::string all;
-                for (auto k2 : model::kAllEventKinds)
-                    all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
-                r.error(item, "key '" + full + "': unknown event kind '" + s +
-                                  "' (expected one of " + all + ")");
-            });
-        } else if (key == "packages") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                // Names are compared PEP 503-normalised; '*' and '?' survive normalisation
-                // only where they stand, so normalise the pieces between them.
-                std::string glob, piece;
-                auto flush = [&] {
-                    if (!piece.empty()) glob += packaging::canonicalize_name(piece);
-                    piece.clear();
-                };
-                for (char ch : s) {
-                    if (ch == '*' || ch == '?') {
-                        flush();
-                        glob += ch;
-                    } else {
-                        piece += ch;
-                    }
-                }
-                flush();
-                if (glob.empty())
-                    r.error(item, "key '" + full + "': expected a package name or glob, got ''");
-                else
-                    n.route.packages.push_back(glob);
-            });
-        } else if (key == "digest") {
-            if (auto text = r.string(v, full)) {
-                if (auto d = model::parse_digest(*text))
-                    n.route.digest = *d;
-                else
-                    r.error(v, "key '" + full +
-                                   "': expected \"hourly\", \"daily HH:MM\" or \"weekly " +
-                                   "mon HH:MM\" (local time), got '" + *text + "'");
-            }
+            channel = read_type(r, v, full, channels, types);
+            if (channel) n.type = channel->type;
+        } else if (read_route_key(r, key, v, full, n.route)) {
+            continue;
         } else if (key == "max_age") {
             if (auto d = r.duration(v, full, std::chrono::seconds(60))) n.max_age = *d;
         } else if (key == "batch_window") {
             if (auto d = r.duration(v, full, std::chrono::seconds(0))) batch_window = *d;
-        } else if (key == "update_types") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                auto u = model::update_type_from_string(s);
-                if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
-                    r.error(item, "key '" + full + "': unknown update type '" + s +
-                                      "' (expected major, minor, patch or pre-release)");
-                else
-                    n.route.update_types.insert(*u);
-            });
-        } else if (std::find(known.begin() + 7, known.end(), key) != known.end()) {
+        } else if (std::find(known.begin() + kCommonNotifierKeys, known.end(), key) !=
+                   known.end()) {
             settings[key] = &v; // the channel's, read below once the type is known
         } else {
             r.unknown(v, key, where, known);
