@@ -931,11 +931,12 @@ std::unique_ptr<RemoteFiles> fetch_remote(Connection& conn, CheckOptions const& 
     std::unique_ptr<RemoteFiles> remote;
     if (!entries.empty()) {
         RemoteFilesOptions ropts;
-        // A config's [github] api_url and token; the command line's over them.
-        if (cfg) ropts.github = github_file_access(*cfg);
-        if (auto api = o.source_flags.find("--github-api-url"); api != o.source_flags.end())
-            ropts.github.api_url = api->second;
-        if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
+        // Each host with its source's access: a config's table, the command line's over it.
+        SourceSetup setup;
+        setup.mode = SourceSetup::Mode::check;
+        setup.config = cfg ? &*cfg : nullptr;
+        setup.flags = o.source_flags;
+        ropts.hosts = make_file_hosts(setup);
         remote = std::make_unique<RemoteFiles>(*client, std::move(ropts), entries, nullptr);
         for (auto& p : projects)
             p.read_remote = remote->reader();

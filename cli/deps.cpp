@@ -305,7 +305,7 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     lo.requirements = o.requirements;
     lo.pyproject = o.pyprojects;
     lo.python_version = o.python_version;
-    // Files that live elsewhere are fetched once first ($GITHUB_TOKEN for private ones).
+    // Files that live elsewhere are fetched once first (each host's token from the environment).
     boost::asio::io_context io;
     std::unique_ptr<net::Client> client;
     std::unique_ptr<watcher::RemoteFiles> remote;
@@ -318,7 +318,9 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
         watcher::RemoteFilesOptions ropts;
-        if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) ropts.github.token = Secret(t);
+        watcher::SourceSetup setup; // no config, no flags: each host's defaults and environment
+        setup.mode = watcher::SourceSetup::Mode::check;
+        ropts.hosts = watcher::make_file_hosts(setup);
         remote = std::make_unique<watcher::RemoteFiles>(*client, std::move(ropts), lo.requirements,
                                                         nullptr);
         lo.read_remote = remote->reader();

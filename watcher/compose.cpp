@@ -3,6 +3,7 @@
 #include "config/secrets.hpp"
 #include "notifiers/registry.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace pinwatch::watcher {
@@ -32,6 +33,19 @@ std::unique_ptr<net::Client> make_client(boost::asio::any_io_executor ex,
 Result<SourceRegistry, std::string> make_sources(SourceSetup const& setup,
                                                  std::vector<std::string>& warnings) {
     return SourceRegistry::build(setup, warnings);
+}
+
+std::vector<FileHost> make_file_hosts(SourceSetup const& setup) {
+    return file_hosts(setup);
+}
+
+std::unique_ptr<Evaluator> make_evaluator(net::Client& client, std::string const& index_url,
+                                          std::string const& github_api_url) {
+    EvaluatorSetup setup;
+    setup.index_url = index_url;
+    setup.github_api_url = github_api_url;
+    if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) setup.github_token = Secret(t);
+    return std::make_unique<Evaluator>(client, std::move(setup));
 }
 
 Result<std::vector<std::pair<std::unique_ptr<notifiers::Notifier>, model::Route>>>

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "net/client.hpp"
 #include "notifiers/notifier.hpp"
+#include "watcher/evaluator.hpp"
 #include "watcher/sources/registry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -36,6 +37,15 @@ std::unique_ptr<net::Client> make_client(boost::asio::any_io_executor ex,
 // the operator should hear (an API asked without a token).
 Result<SourceRegistry, std::string> make_sources(SourceSetup const& setup,
                                                  std::vector<std::string>& warnings);
+
+// The hosts of the files a command fetches (github: and the like), each with its source's
+// access for this command (the daemon's tables; `check`'s and `deps`' flags and environment).
+std::vector<FileHost> make_file_hosts(SourceSetup const& setup);
+
+// `evaluate`'s reader on `client`: the index's JSON API beside `index_url`, GitHub's API at
+// `github_api_url` with the token from $GITHUB_TOKEN (none without it).
+std::unique_ptr<Evaluator> make_evaluator(net::Client& client, std::string const& index_url,
+                                          std::string const& github_api_url);
 
 // The notifiers a config names, with their routes, built on `client`; secrets are resolved
 // relative to the config file's folder.

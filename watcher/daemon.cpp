@@ -247,7 +247,9 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     if (!entries.empty()) {
         RemoteFilesOptions ropts;
         ropts.interval = cfg.files_interval;
-        ropts.github = github_file_access(cfg);
+        SourceSetup setup;
+        setup.config = &cfg;
+        ropts.hosts = make_file_hosts(setup);
         remote_ = std::make_unique<RemoteFiles>(*client_, std::move(ropts), entries, store_.get());
         for (auto& p : load_)
             p.read_remote = remote_->reader();

@@ -75,13 +75,26 @@ std::optional<UnixTime> RemoteFiles::next_due() const {
     return due;
 }
 
-net::Request RemoteFiles::request_for(std::string const& name, File const& f) const {
+FileHost const* RemoteFiles::host_of(std::string const& name) const {
+    for (auto const& h : options_.hosts)
+        if (name.size() >= h.prefix.size() &&
+            iequals(std::string_view(name).substr(0, h.prefix.size()), h.prefix))
+            return &h;
+    return nullptr;
+}
+
+Result<net::Request> RemoteFiles::request_for(std::string const& name, FileHost const* host,
+                                              File const& f) const {
     net::Request r;
-    if (auto gh = config::parse_github_file(name)) {
-        r = github_contents_request(*gh, options_.github);
+    if (host) {
+        auto asked = host->request(name);
+        if (!asked) return fail(asked.error());
+        r = std::move(*asked);
+    } else if (config::file_spec_of(name)) {
+        return fail(std::string("no file host here fetches such files"));
     } else {
         r.url = name;
-        // The credentials the configured URL carried, for its origin only (never the token).
+        // The credentials the configured URL carried, for its origin only (never a host's).
         if (auto c = credentials_.find(url_origin(name)); c != credentials_.end())
             r.header("Authorization", c->second);
         r.body_limit = kFileLimit;
@@ -94,52 +107,61 @@ net::Request RemoteFiles::request_for(std::string const& name, File const& f) co
     return r;
 }
 
+// What an answer means for the file: a 304 keeps it, a 2xx replaces it (`changed` when the
+// content differs); the error says why it could not be read.
+std::optional<std::string> RemoteFiles::take(File& f, FileHost const* host,
+                                             net::Response const& response, UnixTime now,
+                                             bool& changed) {
+    if (response.status == 304 && f.has_content) {
+        ++stats_.not_modified;
+        f.kept.outcome = "not_modified";
+        f.kept.fetched_at = now;
+        return std::nullopt;
+    }
+    if (net::classify_status(response.status) != net::StatusClass::success)
+        return "http " + std::to_string(response.status) +
+               (host && host->explain ? host->explain(response.status) : "");
+    auto body = host ? host->body(response) : Result<std::string>(response.body);
+    if (!body) return body.error();
+    ++stats_.fetched;
+    changed = !f.has_content || *body != f.content;
+    f.content = std::move(*body);
+    f.has_content = true;
+    f.kept.outcome = "fetched";
+    f.kept.fetched_at = now;
+    auto const header = [&](std::string_view h) -> std::optional<std::string> {
+        if (auto v = response.header(h)) return std::string(*v);
+        return std::nullopt;
+    };
+    f.kept.etag = header("ETag");
+    f.kept.last_modified = header("Last-Modified");
+    return std::nullopt;
+}
+
 boost::asio::awaitable<bool> RemoteFiles::fetch(std::string const& name, UnixTime now) {
     auto& f = files_[name];
     f.kept.name = name;
     f.attempted = true;
     f.next_due = now + options_.interval.count();
     f.kept.checked_at = now;
-    ++stats_.requests;
-    auto response = co_await client_.fetch(request_for(name, f));
-    if (!response && response.error().kind == net::ErrorKind::cancelled) {
-        // Shutting down: nothing was learnt, nothing is said or kept.
-        cancelled_ = true;
-        co_return false;
-    }
+    auto const* host = host_of(name);
     std::optional<std::string> error;
     bool changed = false;
-    if (!response) {
-        error =
-            std::string(net::to_string(response.error().kind)) + ": " + response.error().message;
-    } else if (response->status == 304 && f.has_content) {
-        ++stats_.not_modified;
-        f.kept.outcome = "not_modified";
-        f.kept.fetched_at = now;
-    } else if (net::classify_status(response->status) == net::StatusClass::success) {
-        auto body = config::parse_github_file(name) ? github_contents_body(*response)
-                                                    : Result<std::string>(response->body);
-        if (!body) {
-            error = body.error();
-        } else {
-            ++stats_.fetched;
-            changed = !f.has_content || *body != f.content;
-            f.content = std::move(*body);
-            f.has_content = true;
-            f.kept.outcome = "fetched";
-            f.kept.fetched_at = now;
-            auto const header = [&](std::string_view h) -> std::optional<std::string> {
-                if (auto v = response->header(h)) return std::string(*v);
-                return std::nullopt;
-            };
-            f.kept.etag = header("ETag");
-            f.kept.last_modified = header("Last-Modified");
-        }
+    if (auto request = request_for(name, host, f); !request) {
+        error = request.error();
     } else {
-        error = "http " + std::to_string(response->status);
-        if (response->status == 404 && config::parse_github_file(name) &&
-            options_.github.token.empty())
-            error = *error + " (a private repository needs a token in [github])";
+        ++stats_.requests;
+        auto response = co_await client_.fetch(std::move(*request));
+        if (!response && response.error().kind == net::ErrorKind::cancelled) {
+            // Shutting down: nothing was learnt, nothing is said or kept.
+            cancelled_ = true;
+            co_return false;
+        }
+        if (!response)
+            error = std::string(net::to_string(response.error().kind)) + ": " +
+                    response.error().message;
+        else
+            error = take(f, host, *response, now, changed);
     }
     if (error) {
         ++stats_.failed;

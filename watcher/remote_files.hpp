@@ -1,16 +1,17 @@
-// RemoteFiles: the requirements files that live elsewhere (https:// URLs and
-// github:OWNER/REPO/PATH@REF), fetched with conditional requests (If-None-Match,
-// If-Modified-Since) every files_interval and held in memory for the requirements parser
-// (read()). With a state file, each file's content and validators are kept there too, so a
+// RemoteFiles: the requirements files that live elsewhere (https:// URLs and the specs a
+// source's file host owns, like github:OWNER/REPO/PATH@REF), fetched with conditional requests
+// (If-None-Match, If-Modified-Since) every files_interval and held in memory for the requirements
+// parser (read()). With a state file, each file's content and validators are kept there too, so a
 // restart asks with If-None-Match and a 304 costs one small answer. A file that cannot be
 // fetched keeps its last good content, so its subscriptions stay; that is logged once, and
-// once when it can be read again. Credentials: the [github] token goes only to the API with
-// a github: file; an https:// URL's userinfo only to its own origin (its includes there).
+// once when it can be read again. Credentials: a file host puts its own (the [github] token)
+// on its own requests only; an https:// URL's userinfo goes only to its own origin (its
+// includes there). It names no host: the hosts come from the source registry (file_hosts).
 #pragma once
 
 #include "common/result.hpp"
 #include "model/model.hpp"
-#include "watcher/sources/github/contents.hpp"
+#include "watcher/sources/file_host.hpp"
 #include "watcher/subscriptions.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -33,7 +34,7 @@ class StateStore;
 
 struct RemoteFilesOptions {
     std::chrono::seconds interval{300}; // [projects] files_interval
-    GithubFileAccess github;            // [github] api_url and token
+    std::vector<FileHost> hosts;        // the sources' file hosts (watcher::file_hosts)
 };
 
 // What the fetching cost and found, since the RemoteFiles was made.
@@ -76,7 +77,11 @@ class RemoteFiles {
     struct File;
     boost::asio::awaitable<bool> fetch(std::string const& name, UnixTime now);
     void record(std::string const& name, File const& f);
-    net::Request request_for(std::string const& name, File const& f) const;
+    FileHost const* host_of(std::string const& name) const;
+    Result<net::Request> request_for(std::string const& name, FileHost const* host,
+                                     File const& f) const;
+    std::optional<std::string> take(File& f, FileHost const* host, net::Response const& response,
+                                    UnixTime now, bool& changed);
 
     net::Client& client_;
     RemoteFilesOptions options_;

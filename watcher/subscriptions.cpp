@@ -6,7 +6,7 @@
 #include "config/remote_file.hpp"
 #include "packaging/requirements_file.hpp"
 #include "packaging/specifier.hpp"
-#include "watcher/sources/pypi/pypi.hpp"
+#include "watcher/sources/registry.hpp"
 
 #include <cstdlib>
 #include <map>
@@ -222,18 +222,18 @@ subscribe_entries(std::vector<packaging::RequirementEntry> const& entries, LoadO
         }
         std::string const index =
             e.index ? lock_index_url(*e.index, known_indexes, getenv) : out.index_url;
-        std::string const key = pypi_detail::normalise_index_url(url_identity(index)) + e.name;
+        Subscription s = requirement_subscription(index, e.name);
+        std::string const key = s.source + '\n' + s.locator; // one per project on one index
         if (auto it = by_name.find(key); it != by_name.end()) {
-            auto& s = out.subscriptions[it->second];
+            auto& kept = out.subscriptions[it->second];
             // A lock may pin one name twice (uv's forked resolution, markers for different
             // platforms): two exact pins cannot narrow each other, so the first one is polled.
-            if (e.index && s.pinned && e.pinned && *s.pinned != *e.pinned) continue;
-            s.specifier = join_specifiers(s.specifier, e.specifier);
+            if (e.index && kept.pinned && e.pinned && *kept.pinned != *e.pinned) continue;
+            kept.specifier = join_specifiers(kept.specifier, e.specifier);
             // Asked for directly in one file: direct, whatever another says.
-            if (e.direct != false && s.direct == false) s.direct = e.direct;
+            if (e.direct != false && kept.direct == false) kept.direct = e.direct;
             continue;
         }
-        Subscription s = pypi_subscription(index, e.name);
         s.project = o.project;
         s.direct = e.direct;
         s.pinned = e.pinned;

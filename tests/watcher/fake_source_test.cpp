@@ -3,14 +3,19 @@
 // reader through the config's owned tables; it derives one subscription per PyPI requirement;
 // the registry, scheduler, poller, diff and store run it; what it asks in a poll comes from its
 // own prepare(); and its `check` cell and `status` row come through the generic Source hooks.
+// It is a file host too: requirements named shelf:PATH are read from the shelf, with its own
+// request (its header) and its own reading of the answer, by the engine's remote files.
 // Nothing in watcher/ or cli/ names it.
 #define BOOST_TEST_MODULE fake_source
 #include <boost/test/unit_test.hpp>
 
 #include "config/reader.hpp"
+#include "config/remote_file.hpp"
 #include "tests/fakes/test_server.hpp"
+#include "watcher/remote_files.hpp"
 #include "watcher/scheduler.hpp"
 #include "watcher/sources/registry.hpp"
+#include "watcher/subscriptions.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -136,14 +141,81 @@ config::TableReaders shelf_tables() {
     return {{"shelf", read_shelf}};
 }
 
+// shelf:PATH, a file kept on the shelf: PATH in its tree, an include relative to its folder.
+config::FileSpec shelf_file_spec() {
+    config::FileSpec f;
+    f.prefix = "shelf:";
+    f.shape = "shelf:PATH";
+    f.name = [](std::string_view spec) -> Result<std::string> {
+        auto const path = config::normal_file_path(spec.substr(6));
+        if (!path || path->empty()) return fail(std::string("expected shelf:PATH"));
+        return "shelf:" + *path;
+    };
+    f.basename = [](std::string_view name) {
+        return std::string(
+            name.substr(name.rfind('/') == std::string_view::npos ? 6 : name.rfind('/') + 1));
+    };
+    f.join = [](std::string const& from, std::string const& target) -> Result<std::string> {
+        auto const folder =
+            from.substr(6, from.rfind('/') == std::string::npos ? 0 : from.rfind('/') + 1 - 6);
+        auto const path = config::normal_file_path(folder + target);
+        if (!path || path->empty()) return fail("'" + target + "' leaves the shelf");
+        return "shelf:" + *path;
+    };
+    return f;
+}
+
+// Its registry entry as a program that compiled it in would list it: its table, its file
+// spec and the host a command fetches its files through ([shelf] url, a header of its own,
+// and answers wrapped in a "SHELF-FILE" line it takes off).
+SourceEntry shelf_entry() {
+    SourceEntry e;
+    e.kind = "shelf";
+    e.table = "shelf";
+    e.read_table = read_shelf;
+    e.make = [](SourceSetup const& setup) -> Result<SourceBuild, std::string> {
+        SourceBuild b;
+        if (!setup.config || !setup.config->tables.count("shelf")) return b;
+        b.source = std::make_unique<ShelfSource>(
+            std::any_cast<ShelfSettings>(setup.config->tables.at("shelf")));
+        return b;
+    };
+    e.file_spec = shelf_file_spec();
+    e.file_host = [](SourceSetup const& setup) {
+        ShelfSettings settings;
+        if (setup.config && setup.config->tables.count("shelf"))
+            settings = std::any_cast<ShelfSettings>(setup.config->tables.at("shelf"));
+        FileHost h;
+        h.prefix = "shelf:";
+        h.request = [url = settings.url](std::string const& name) -> Result<net::Request> {
+            net::Request r;
+            r.url = url + "files/" + name.substr(6);
+            r.header("X-Shelf-Key", "file-reader");
+            return r;
+        };
+        h.body = [](net::Response const& res) -> Result<std::string> {
+            constexpr std::string_view kHead = "SHELF-FILE\n";
+            if (res.body.rfind(kHead, 0) != 0) return fail(std::string("not a shelf file"));
+            return res.body.substr(kHead.size());
+        };
+        h.explain = [](int status) -> std::string {
+            return status == 404 ? " (not on the shelf)" : "";
+        };
+        return h;
+    };
+    return e;
+}
+
 // Versions per package, changeable between polls; the headers of every request.
 struct Shelf {
     std::mutex mutex;
     std::map<std::string, std::string> lists;
     std::vector<std::pair<std::string, std::string>> seen; // path, X-Shelf-Baseline
     std::vector<std::string> intervals;                    // X-Shelf-Interval
+    std::vector<std::string> keys;                         // X-Shelf-Key of every request
     TestServer server{[this](TestRequest const& r) {
         std::lock_guard lock(mutex);
+        keys.emplace_back(r.header("X-Shelf-Key").value_or(""));
         seen.emplace_back(std::string(r.path()),
                           std::string(r.header("X-Shelf-Baseline").value_or("")));
         intervals.emplace_back(r.header("X-Shelf-Interval").value_or(""));
@@ -268,4 +340,91 @@ BOOST_AUTO_TEST_CASE(the_engine_polls_diffs_and_stores_a_source_it_never_heard_o
     BOOST_TEST(source->status_table()->counted == "shelves");
     BOOST_TEST(source->status_row(view, now) ==
                (std::vector<std::string>{"demo", "3 on the shelf"}));
+}
+
+BOOST_AUTO_TEST_CASE(the_engine_reads_requirements_from_a_file_host_it_never_heard_of) {
+    Shelf shelf;
+    shelf.set("/shelf/files/team/requirements.txt", "SHELF-FILE\nrequests==2.31.0\n-r base.txt\n");
+    shelf.set("/shelf/files/team/base.txt", "SHELF-FILE\nflask==3.0.0\n");
+    shelf.set("/shelf/files/team/plain.txt", "attrs==23.1\n");
+    auto const entry = shelf_entry();
+    // What source_entries() does for every source compiled in: config learns its spec.
+    BOOST_REQUIRE(!config::is_remote_file("shelf:team/requirements.txt"));
+    config::add_file_spec(*entry.file_spec);
+    BOOST_TEST(config::is_remote_file("shelf:team/requirements.txt"));
+    BOOST_TEST(*config::remote_file_name("shelf:team/./requirements.txt") ==
+               "shelf:team/requirements.txt");
+
+    // A config names its files; a bad one is told the host's shape.
+    auto const tables = shelf_tables();
+    auto const text = "requirements = [\"shelf:team/requirements.txt\", \"shelf:team/plain.txt\", "
+                      "\"shelf:team/missing.txt\"]\n[shelf]\nurl = \"" +
+                      shelf.server.url("/shelf/") + "\"\n";
+    auto cfg = config::parse_config(text, "/p.toml", tables);
+    BOOST_REQUIRE(cfg);
+    BOOST_TEST(cfg->requirements[0] == "shelf:team/requirements.txt"); // kept as written
+    auto bad = config::parse_config("requirements = [\"shelf:..\"]\n", "/p.toml", tables);
+    BOOST_REQUIRE(!bad);
+    BOOST_TEST(bad.error()[0].str() == "/p.toml:1: requirements[0]: expected shelf:PATH");
+
+    // The engine's remote files fetch through the host the entry built from the config.
+    SourceSetup setup;
+    setup.config = &*cfg;
+    boost::asio::io_context io;
+    net::Client client(io.get_executor(), net::ClientOptions{});
+    RemoteFilesOptions ro;
+    ro.hosts = {entry.file_host(setup)};
+    RemoteFiles remote(client, ro, cfg->requirements, nullptr);
+    LoadOptions load;
+    load.requirements = cfg->requirements;
+    load.index_url = "https://pypi.example/simple/";
+    load.read_remote = remote.reader();
+    bool changed = false;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> { changed = co_await remote.refresh(load, 1000); },
+        [&](std::exception_ptr ep) {
+            if (ep) std::rethrow_exception(ep);
+            io.stop();
+        });
+    io.run();
+    BOOST_TEST(changed);
+
+    // Its request carried its header; its body() took its wrapping off; its include was
+    // joined by its grammar; its explain() worded the 404; an unwrapped answer is refused by
+    // its body().
+    auto const loaded = load_requirements(load);
+    std::set<std::string> got;
+    for (auto const& sub : loaded.subscriptions)
+        got.insert(sub.name + "@" + sub.file);
+    BOOST_TEST((got == std::set<std::string>{"requests@shelf:team/requirements.txt",
+                                             "flask@shelf:team/base.txt"}));
+    BOOST_REQUIRE(shelf.keys.size() == 4u);
+    for (auto const& k : shelf.keys)
+        BOOST_TEST(k == "file-reader");
+    BOOST_TEST(!remote.read("shelf:team/plain.txt"));
+    BOOST_TEST(remote.read("shelf:team/plain.txt").error() ==
+               "cannot be fetched: not a shelf file");
+    BOOST_TEST(remote.read("shelf:team/missing.txt").error() ==
+               "cannot be fetched: http 404 (not on the shelf)");
+    BOOST_TEST(remote.stats().fetched == 2u);
+    BOOST_TEST(remote.stats().failed == 2u);
+
+    // A command built without the host knows the spec but asks no one (nor fetches the spec
+    // as a URL): the file cannot be fetched, and says so.
+    auto const asked = shelf.keys.size();
+    RemoteFiles hostless(client, RemoteFilesOptions{}, cfg->requirements, nullptr);
+    load.read_remote = hostless.reader();
+    io.restart();
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { co_await hostless.refresh(load, 1000); },
+        [&](std::exception_ptr ep) {
+            if (ep) std::rethrow_exception(ep);
+            io.stop();
+        });
+    io.run();
+    BOOST_TEST(hostless.read("shelf:team/requirements.txt").error() ==
+               "cannot be fetched: no file host here fetches such files");
+    BOOST_TEST(hostless.stats().requests == 0u);
+    BOOST_TEST(shelf.keys.size() == asked);
 }

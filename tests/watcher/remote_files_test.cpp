@@ -16,6 +16,7 @@
 #include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
 #include "watcher/remote_files.hpp"
+#include "watcher/sources/github/contents.hpp"
 #include "watcher/state/fetched_files.hpp"
 #include "watcher/state/store.hpp"
 
@@ -132,8 +133,10 @@ struct Rig {
     RemoteFilesOptions options(std::string token = "") const {
         RemoteFilesOptions o;
         o.interval = std::chrono::seconds(300);
-        o.github.api_url = github.api_url();
-        if (!token.empty()) o.github.token = Secret(token);
+        GithubFileAccess github_access;
+        github_access.api_url = github.api_url();
+        if (!token.empty()) github_access.token = Secret(token);
+        o.hosts = {github_file_host(github_access)};
         return o;
     }
     LoadOptions load(RemoteFiles& remote, std::vector<std::string> files_) const {

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE requirements_loader
 #include <boost/test/unit_test.hpp>
 
+#include "watcher/sources/registry.hpp"
 #include "watcher/subscriptions.hpp"
 
 #include <cstdlib>
@@ -255,4 +256,32 @@ BOOST_AUTO_TEST_CASE(a_lock_named_index_gets_credentials_as_pip_finds_them) {
     BOOST_TEST(l.subscriptions[0].locator == "https://pypi.internal.example/simple/internal-auth/");
     BOOST_TEST(!l.subscriptions[0].authorization.empty());
     BOOST_TEST(l.subscriptions[0].authorization.reveal() == "Basic Y2k6czNjcmV0"); // ci:s3cret
+}
+
+// A requirement becomes the subscription of the registry entry that watches requirements (the
+// PyPI source's `watch`): one entry sets it, and what it returns is what the loader keeps, one
+// per project on one index however its name or the index URL is spelled.
+BOOST_AUTO_TEST_CASE(a_requirement_is_watched_by_the_entry_that_says_so) {
+    std::vector<SourceEntry const*> watching;
+    for (auto const& e : source_entries())
+        if (e.watch) watching.push_back(&e);
+    BOOST_REQUIRE(watching.size() == 1u);
+    BOOST_TEST(watching[0]->kind == "pypi");
+
+    Dir d;
+    auto const file = d.write("req.txt", "Foo_Bar==1.0\nfoo-bar<2\n");
+    LoadOptions o;
+    o.requirements = {file};
+    o.index_url = "https://user:pw@Index.EXAMPLE/simple";
+    auto const loaded = load_requirements(o);
+    BOOST_REQUIRE(loaded.subscriptions.size() == 1u);
+    auto const& s = loaded.subscriptions[0];
+    auto const want = watching[0]->watch(*o.index_url, "Foo_Bar");
+    BOOST_TEST(s.source == want.source);
+    BOOST_TEST(s.locator == want.locator);
+    BOOST_TEST(s.locator == "https://index.example/simple/foo-bar/");
+    BOOST_TEST(s.origin == want.origin);
+    BOOST_TEST(s.authorization.reveal() == want.authorization.reveal());
+    BOOST_TEST(!s.authorization.empty());
+    BOOST_TEST(s.specifier == "<2,==1.0"); // both lines narrow the one subscription
 }

@@ -4,16 +4,42 @@
 #include "watcher/sources/osv/osv.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 
+#include <stdexcept>
+
 namespace pinwatch::watcher {
 
 std::vector<SourceEntry> const& source_entries() {
-    // One line per source.
-    static std::vector<SourceEntry> const entries{
-        pypi_entry(),
-        github_entry(),
-        osv_entry(),
-    };
+    static std::vector<SourceEntry> const entries = [] {
+        // One line per source.
+        std::vector<SourceEntry> e{
+            pypi_entry(),
+            github_entry(),
+            osv_entry(),
+        };
+        for (auto const& entry : e)
+            if (entry.file_spec) config::add_file_spec(*entry.file_spec);
+        return e;
+    }();
     return entries;
+}
+
+namespace {
+// A command may read a file name (`check -r github:…`) before it builds anything: the hosts'
+// grammars are config's from the start of any program that links the registry.
+[[maybe_unused]] auto const& kEntries = source_entries();
+} // namespace
+
+Subscription requirement_subscription(std::string_view index_url, std::string_view name) {
+    for (auto const& entry : source_entries())
+        if (entry.watch) return entry.watch(index_url, name);
+    throw std::logic_error("no source in this build watches requirements");
+}
+
+std::vector<FileHost> file_hosts(SourceSetup const& setup) {
+    std::vector<FileHost> out;
+    for (auto const& entry : source_entries())
+        if (entry.file_host) out.push_back(entry.file_host(setup));
+    return out;
 }
 
 config::TableReaders source_tables() {

@@ -1,12 +1,14 @@
 // The source registry: every source pinwatch knows, one entry each (registry.cpp), and the
 // sources one command runs. A source is one folder in watcher/sources/ plus its entry: the
-// entry says which config table it owns, which `check` flags it adds and how it is built; the
-// daemon, `check`, `status`, the poller and the scheduler loop over the registry and never
-// name a source themselves.
+// entry says which config table it owns, which `check` flags it adds, which files it keeps on
+// a host (github:…) and how it is built; the daemon, `check`, `deps`, `status`, the poller, the
+// scheduler and the remote files loop over the registry and never name a source themselves.
 #pragma once
 
 #include "config/config.hpp"
+#include "config/remote_file.hpp"
 #include "watcher/sources/advisory.hpp"
+#include "watcher/sources/file_host.hpp"
 #include "watcher/sources/source.hpp"
 
 #include <functional>
@@ -57,10 +59,26 @@ struct SourceEntry {
     std::vector<CheckFlag> check_flags;
     // Builds the source for a command; no source when it is off there (no table, no flag).
     std::function<Result<SourceBuild, std::string>(SourceSetup const&)> make;
+    // Files it keeps on a host (requirements named github:OWNER/REPO/PATH@REF), if any: the
+    // grammar of their specs (added to config's by source_entries()) and the host a command
+    // fetches them through, with the source's own access (its table, `check`'s flags and
+    // environment). Set both or neither.
+    std::optional<config::FileSpec> file_spec;
+    std::function<FileHost(SourceSetup const&)> file_host;
+    // For the source that watches what the requirements name (the index: PyPI): the
+    // subscription to a requirement `name` on the index at `index_url` (its locator, what it
+    // is keyed by, the index's credentials). One entry sets it.
+    std::function<Subscription(std::string_view index_url, std::string_view name)> watch;
 };
 
-// Every source this build knows, in the order their columns appear.
+// Every source this build knows, in the order their columns appear. The first call adds their
+// file specs to config's (config::add_file_spec), so a file name is understood from then on.
 std::vector<SourceEntry> const& source_entries();
+// The subscription that watches requirement `name` on the index at `index_url`, from the
+// entry that watches requirements (SourceEntry::watch).
+Subscription requirement_subscription(std::string_view index_url, std::string_view name);
+// The file hosts a command fetches through (every entry's that offers one).
+std::vector<FileHost> file_hosts(SourceSetup const& setup);
 // The config tables the sources own, for config::read_config_text.
 config::TableReaders source_tables();
 

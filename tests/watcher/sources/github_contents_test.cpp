@@ -1,7 +1,8 @@
 #define BOOST_TEST_MODULE github_contents
 #include <boost/test/unit_test.hpp>
 
-// GitHub's contents API for a github: requirements file, pure: the request (path and ref
+// github:OWNER/REPO/PATH@REF, the GitHub source's file host, pure: a spec's parts and the
+// shape a bad one is told to have; the contents API request (path and ref
 // encoded, the raw media type, the token only when there is one) and the file read from the
 // answer (raw, or base64 in GitHub's JSON; a directory is an error).
 
@@ -28,8 +29,44 @@ net::Response answer(std::string type, std::string body) {
 
 } // namespace
 
+BOOST_AUTO_TEST_CASE(a_github_spec_splits_into_owner_repo_path_and_ref) {
+    auto f = parse_github_file("github:acme/api/services/api/requirements.txt@main");
+    BOOST_REQUIRE(f);
+    BOOST_TEST(f->owner == "acme");
+    BOOST_TEST(f->repo == "api");
+    BOOST_TEST(f->path == "services/api/requirements.txt");
+    BOOST_TEST(f->ref == "main");
+    BOOST_TEST(f->spec() == "github:acme/api/services/api/requirements.txt@main");
+    // A ref may hold slashes (a branch "release/2.x"); it is what follows the last '@'.
+    auto g = parse_github_file("github:acme/api.py/req@dev.txt@release/2.x");
+    BOOST_REQUIRE(g);
+    BOOST_TEST(g->repo == "api.py");
+    BOOST_TEST(g->path == "req@dev.txt");
+    BOOST_TEST(g->ref == "release/2.x");
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_github_spec_says_the_expected_shape) {
+    std::string const shape = "expected github:OWNER/REPO/PATH@REF";
+    for (auto bad :
+         {"github:acme", "github:acme/api@main", "github:acme/api/req.txt",
+          "github:/api/req.txt@main", "github:acme//req.txt@main", "github:acme/api/req.txt@"}) {
+        auto f = parse_github_file(bad);
+        BOOST_TEST(!f, bad);
+        if (!f) BOOST_TEST(f.error() == shape, bad << ": " << f.error());
+    }
+    auto up = parse_github_file("github:acme/api/../x.txt@main");
+    BOOST_REQUIRE(!up);
+    BOOST_TEST(up.error() == shape + " ('../x.txt' is not a file path in the repository)");
+    auto ref = parse_github_file("github:acme/api/x.txt@a..b");
+    BOOST_REQUIRE(!ref);
+    BOOST_TEST(ref.error() == shape + " ('a..b' is not a git ref name)");
+    auto owner = parse_github_file("github:ac me/api/x.txt@main");
+    BOOST_REQUIRE(!owner);
+    BOOST_TEST(owner.error() == shape + " ('ac me' is not a GitHub owner name)");
+}
+
 BOOST_AUTO_TEST_CASE(the_request_names_the_file_at_its_ref_with_the_raw_media_type) {
-    config::GithubFile f{"acme", "api", "services/api/req uire#ments.txt", "release/2.x"};
+    GithubFile f{"acme", "api", "services/api/req uire#ments.txt", "release/2.x"};
     GithubFileAccess a;
     a.api_url = "https://ghe.example/api/v3";
     auto r = github_contents_request(f, a);

@@ -1,9 +1,11 @@
 // The GitHub source as a plugin: its [github] table, the repositories it derives from the
-// PyPI packages, its `check` flags and cells, its `status` table, and its registry entry.
+// PyPI packages, its `check` flags and cells, its `status` table, the requirements files it
+// keeps (github:OWNER/REPO/PATH@REF, a file host), and its registry entry.
 #include "common/text.hpp"
 #include "common/time.hpp"
 #include "config/reader.hpp"
 #include "packaging/name.hpp"
+#include "watcher/sources/github/contents.hpp"
 #include "watcher/sources/github/github.hpp"
 #include "watcher/sources/pypi/pypi.hpp"
 #include "watcher/sources/registry.hpp"
@@ -148,6 +150,19 @@ std::optional<GithubSettings> settings_for(SourceSetup const& setup,
         warnings.push_back("no GITHUB_TOKEN: GitHub is asked without a token (github.com "
                            "allows 60 such requests an hour)");
     return g;
+}
+
+// Where a command reads github: files: the daemon with its [github] api_url and token (even
+// with `repositories = false`); `check` and `deps` with a config's, under --github-api-url and
+// $GITHUB_TOKEN.
+GithubFileAccess file_access(SourceSetup const& setup) {
+    GithubFileAccess a;
+    if (setup.config) a = github_file_access(*setup.config);
+    if (setup.mode != SourceSetup::Mode::check) return a;
+    if (auto api = setup.flags.find("--github-api-url"); api != setup.flags.end())
+        a.api_url = api->second;
+    if (char const* t = std::getenv("GITHUB_TOKEN"); t && *t) a.token = Secret(t);
+    return a;
 }
 
 void write_check_json(JsonWriter& w, github_detail::Summary const& s,
@@ -328,6 +343,8 @@ SourceEntry github_entry() {
         b.source = std::make_unique<GithubSource>(std::move(*settings));
         return b;
     };
+    e.file_spec = github_file_spec();
+    e.file_host = [](SourceSetup const& setup) { return github_file_host(file_access(setup)); };
     return e;
 }
 

@@ -977,6 +977,8 @@ SourceEntry pypi_entry() {
         b.source = std::make_unique<PypiSource>(settings);
         return b;
     };
+    // Every requirement is a project on its index: the Simple API page of `name` there.
+    e.watch = pypi_subscription;
     return e;
 }
 
