@@ -697,6 +697,99 @@ std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
     return known;
 }
 
+// A top-level key saying what is watched and how often; false when `key` is none of them.
+bool read_watch_key(Reader& r, std::string const& key, toml::node const& node, Config& c) {
+    if (key == "index_url") {
+        if (auto s = read_index_url(r, node, key)) c.index_url = *s;
+    } else if (key == "projects") {
+        read_projects(r, node, c);
+    } else if (key == "interval") {
+        if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
+    } else if (key == "jitter") {
+        auto v = node.value<double>();
+        if (!v || *v < 0 || *v > 0.5)
+            r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
+        else
+            c.jitter = *v;
+    } else if (key == "requirements") {
+        c.requirements = r.files(node, key);
+    } else if (key == "pyproject") {
+        c.pyproject = r.paths(node, key);
+    } else if (key == "python_version") {
+        if (auto s = r.string(node, key)) {
+            if (auto env = with_python_version(fallback_environment(), *s); !env)
+                r.error(node, "key 'python_version': " + env.error());
+            else
+                c.python_version = *s;
+        }
+    } else if (key == "pre" || key == "update_types" || key == "min_release_age" ||
+               key == "ignore") {
+        model::RuleOverrides given;
+        read_rule(r, key, key, node, given);
+        c.rules = given.over(c.rules);
+        if (key == "pre" && given.pre) c.pre = *given.pre;
+    } else if (key == "vulnerability_interval") {
+        if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.vulnerability_interval = *d;
+    } else if (key == "packages") {
+        read_packages(r, node, c);
+    } else if (key == "failing_after") {
+        if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
+    } else if (key == "intervals") {
+        read_intervals(r, node, c);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// A top-level key about the daemon itself (state, http, notifiers, metrics, console); false
+// when `key` is none of them.
+bool read_service_key(Reader& r, std::string const& key, toml::node const& node, Config& c,
+                      ChannelReaders const& channels) {
+    if (key == "state") {
+        read_state(r, node, c);
+    } else if (key == "http") {
+        read_http(r, node, c, c.path);
+    } else if (key == "notifiers") {
+        auto const* t = node.as_table();
+        if (!t) {
+            r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
+            return true;
+        }
+        for (auto const& [nk, nn] : *t)
+            read_notifier(r, std::string(nk.str()), nn, c, channels);
+    } else if (key == "metrics") {
+        read_metrics(r, node, c);
+    } else if (key == "console") {
+        if (auto b = r.boolean(node, key)) c.console = *b;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// What only the whole config can tell (something to watch, the projects together), and the
+// projects, notifiers and problems in file order.
+void finish_config(Reader& r, Config& c) {
+    if (c.requirements.empty() && c.pyproject.empty() && c.projects.empty())
+        r.errors.push_back({c.path, 0,
+                            "requirements: nothing to watch: set 'requirements' (and/or "
+                            "'pyproject') to a list of files, or add [projects.<name>] tables "
+                            "with 'files'"});
+    // toml++ walks tables in key order; people read files top to bottom.
+    std::stable_sort(
+        c.projects.begin(), c.projects.end(),
+        [](ProjectConfig const& a, ProjectConfig const& b) { return a.line < b.line; });
+    std::stable_sort(
+        c.notifiers.begin(), c.notifiers.end(),
+        [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
+    check_projects(r, c);
+    std::stable_sort(r.errors.begin(), r.errors.end(),
+                     [](ConfigError const& a, ConfigError const& b) {
+                         return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
+                     });
+}
+
 } // namespace
 
 ConfigReading read_config_text(std::string const& text, std::string const& path,
@@ -716,84 +809,14 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
     for (auto const& [k, node] : root) {
         std::string const key(k.str());
         c.key_lines[key] = r.line_of(node);
-        if (key == "state") {
-            read_state(r, node, c);
-        } else if (key == "index_url") {
-            if (auto s = read_index_url(r, node, key)) c.index_url = *s;
-        } else if (key == "projects") {
-            read_projects(r, node, c);
-        } else if (key == "interval") {
-            if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
-        } else if (key == "jitter") {
-            auto v = node.value<double>();
-            if (!v || *v < 0 || *v > 0.5)
-                r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
-            else
-                c.jitter = *v;
-        } else if (key == "requirements") {
-            c.requirements = r.files(node, key);
-        } else if (key == "pyproject") {
-            c.pyproject = r.paths(node, key);
-        } else if (key == "python_version") {
-            if (auto s = r.string(node, key)) {
-                if (auto env = with_python_version(fallback_environment(), *s); !env)
-                    r.error(node, "key 'python_version': " + env.error());
-                else
-                    c.python_version = *s;
-            }
-        } else if (key == "pre" || key == "update_types" || key == "min_release_age" ||
-                   key == "ignore") {
-            model::RuleOverrides given;
-            read_rule(r, key, key, node, given);
-            c.rules = given.over(c.rules);
-            if (key == "pre" && given.pre) c.pre = *given.pre;
-        } else if (key == "vulnerability_interval") {
-            if (auto d = r.duration(node, key, std::chrono::seconds(1)))
-                c.vulnerability_interval = *d;
-        } else if (key == "packages") {
-            read_packages(r, node, c);
-        } else if (key == "failing_after") {
-            if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
-        } else if (key == "http") {
-            read_http(r, node, c, path);
-        } else if (key == "intervals") {
-            read_intervals(r, node, c);
-        } else if (key == "notifiers") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
-                continue;
-            }
-            for (auto const& [nk, nn] : *t)
-                read_notifier(r, std::string(nk.str()), nn, c, channels);
-        } else if (key == "metrics") {
-            read_metrics(r, node, c);
-        } else if (key == "console") {
-            if (auto b = r.boolean(node, key)) c.console = *b;
-        } else if (auto const table = owned.find(key); table != owned.end()) {
-            c.tables[key] = table->second(r, TableNode{node});
-        } else {
+        if (read_watch_key(r, key, node, c) || read_service_key(r, key, node, c, channels))
+            continue;
+        if (auto const table = owned.find(key); table != owned.end())
+            c.tables[key] = table->second(r, TableNode{node}); // a source's own table
+        else
             r.unknown(node, key, "", top_level_keys(owned));
-        }
     }
-    if (c.requirements.empty() && c.pyproject.empty() && c.projects.empty())
-        r.errors.push_back({path, 0,
-                            "requirements: nothing to watch: set 'requirements' (and/or "
-                            "'pyproject') to a list of files, or add [projects.<name>] tables "
-                            "with 'files'"});
-    // toml++ walks tables in key order; people read files top to bottom.
-    std::stable_sort(
-        c.projects.begin(), c.projects.end(),
-        [](ProjectConfig const& a, ProjectConfig const& b) { return a.line < b.line; });
-    // toml++ walks tables in key order; people read files top to bottom.
-    std::stable_sort(
-        c.notifiers.begin(), c.notifiers.end(),
-        [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
-    check_projects(r, c);
-    std::stable_sort(r.errors.begin(), r.errors.end(),
-                     [](ConfigError const& a, ConfigError const& b) {
-                         return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
-                     });
+    finish_config(r, c);
     c.literal_secrets = std::move(r.literal_secrets);
     reading.errors = std::move(r.errors);
     return reading;
