@@ -180,6 +180,53 @@ bool read_concurrency(std::string const& v, CheckOptions& o, std::ostream& err) 
     return true;
 }
 
+// -r FILE: a file that lives elsewhere must be one whose name can be told (no password in it).
+bool read_requirement(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (config::is_remote_file(v))
+        if (auto name = config::remote_file_name(v); !name) {
+            err << "pinwatch check: -r " << sanitize_text(redact_credentials(v)) << ": "
+                << name.error() << "\n";
+            return false;
+        }
+    o.load.requirements.push_back(v);
+    return true;
+}
+
+bool read_index_url(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) {
+        err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
+        return false;
+    }
+    o.load.index_url = v;
+    return true;
+}
+
+bool read_python_version(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (auto env = config::with_python_version(config::fallback_environment(), v); !env) {
+        err << "pinwatch check: --python-version: " << env.error() << "\n";
+        return false;
+    }
+    o.load.python_version = v;
+    return true;
+}
+
+// What to read: --config (and --project with it), or -r/--pyproject files, not both.
+bool inputs_agree(CheckOptions const& o, std::ostream& err) {
+    if (o.project && !o.config) {
+        err << "pinwatch check: --project needs --config FILE\n";
+        return false;
+    }
+    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
+        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
+        return false;
+    }
+    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
+        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
+        return false;
+    }
+    return true;
+}
+
 // Usage problems: message on stderr, exit 2.
 std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
     CheckOptions o;
@@ -194,26 +241,14 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return o;
         } else if (r.flag({"-r", "--requirement"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (config::is_remote_file(*v))
-                if (auto name = config::remote_file_name(*v); !name) {
-                    err << "pinwatch check: -r " << sanitize_text(redact_credentials(*v)) << ": "
-                        << name.error() << "\n";
-                    return std::nullopt;
-                }
-            o.load.requirements.push_back(*v);
+            if (!v || !read_requirement(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--pyproject"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
             o.load.pyproject.push_back(*v);
         } else if (r.flag({"--index-url", "-i"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
-                err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
-                return std::nullopt;
-            }
-            o.load.index_url = *v;
+            if (!v || !read_index_url(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--state"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -240,12 +275,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             if (!read_fail_on(r.values(), o, err)) return std::nullopt;
         } else if (r.flag({"--python-version"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (auto env = config::with_python_version(config::fallback_environment(), *v); !env) {
-                err << "pinwatch check: --python-version: " << env.error() << "\n";
-                return std::nullopt;
-            }
-            o.load.python_version = *v;
+            if (!v || !read_python_version(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--ca-file"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -263,18 +293,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return std::nullopt;
         }
     }
-    if (o.project && !o.config) {
-        err << "pinwatch check: --project needs --config FILE\n";
-        return std::nullopt;
-    }
-    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
-        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
-        return std::nullopt;
-    }
-    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
-        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
-        return std::nullopt;
-    }
+    if (!inputs_agree(o, err)) return std::nullopt;
     return o;
 }
 
