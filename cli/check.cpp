@@ -181,6 +181,53 @@ bool read_concurrency(std::string const& v, CheckOptions& o, std::ostream& err) 
     return true;
 }
 
+// -r FILE: a file that lives elsewhere must be one whose name can be told (no password in it).
+bool read_requirement(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (config::is_remote_file(v))
+        if (auto name = config::remote_file_name(v); !name) {
+            err << "pinwatch check: -r " << sanitize_text(redact_credentials(v)) << ": "
+                << name.error() << "\n";
+            return false;
+        }
+    o.load.requirements.push_back(v);
+    return true;
+}
+
+bool read_index_url(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) {
+        err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
+        return false;
+    }
+    o.load.index_url = v;
+    return true;
+}
+
+bool read_python_version(std::string const& v, CheckOptions& o, std::ostream& err) {
+    if (auto env = config::with_python_version(config::fallback_environment(), v); !env) {
+        err << "pinwatch check: --python-version: " << env.error() << "\n";
+        return false;
+    }
+    o.load.python_version = v;
+    return true;
+}
+
+// What to read: --config (and --project with it), or -r/--pyproject files, not both.
+bool inputs_agree(CheckOptions const& o, std::ostream& err) {
+    if (o.project && !o.config) {
+        err << "pinwatch check: --project needs --config FILE\n";
+        return false;
+    }
+    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
+        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
+        return false;
+    }
+    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
+        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
+        return false;
+    }
+    return true;
+}
+
 // Usage problems: message on stderr, exit 2.
 std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool& help) {
     CheckOptions o;
@@ -195,26 +242,14 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return o;
         } else if (r.flag({"-r", "--requirement"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (config::is_remote_file(*v))
-                if (auto name = config::remote_file_name(*v); !name) {
-                    err << "pinwatch check: -r " << sanitize_text(redact_credentials(*v)) << ": "
-                        << name.error() << "\n";
-                    return std::nullopt;
-                }
-            o.load.requirements.push_back(*v);
+            if (!v || !read_requirement(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--pyproject"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
             o.load.pyproject.push_back(*v);
         } else if (r.flag({"--index-url", "-i"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) {
-                err << "pinwatch check: --index-url: expected an http:// or https:// URL\n";
-                return std::nullopt;
-            }
-            o.load.index_url = *v;
+            if (!v || !read_index_url(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--state"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -241,12 +276,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             if (!read_fail_on(r.values(), o, err)) return std::nullopt;
         } else if (r.flag({"--python-version"})) {
             auto v = need(r.value());
-            if (!v) return std::nullopt;
-            if (auto env = config::with_python_version(config::fallback_environment(), *v); !env) {
-                err << "pinwatch check: --python-version: " << env.error() << "\n";
-                return std::nullopt;
-            }
-            o.load.python_version = *v;
+            if (!v || !read_python_version(*v, o, err)) return std::nullopt;
         } else if (r.flag({"--ca-file"})) {
             auto v = need(r.value());
             if (!v) return std::nullopt;
@@ -264,18 +294,7 @@ std::optional<CheckOptions> parse_args(Args const& args, std::ostream& err, bool
             return std::nullopt;
         }
     }
-    if (o.project && !o.config) {
-        err << "pinwatch check: --project needs --config FILE\n";
-        return std::nullopt;
-    }
-    if (o.config && (!o.load.requirements.empty() || !o.load.pyproject.empty())) {
-        err << "pinwatch check: give --config FILE or -r/--pyproject files, not both\n";
-        return std::nullopt;
-    }
-    if (!o.config && o.load.requirements.empty() && o.load.pyproject.empty()) {
-        err << "pinwatch check: give at least one -r FILE or --pyproject FILE\n";
-        return std::nullopt;
-    }
+    if (!inputs_agree(o, err)) return std::nullopt;
     return o;
 }
 
@@ -366,107 +385,122 @@ void write_json_summary(JsonWriter& w, std::vector<Row> const& rows) {
     w.end_object();
 }
 
-void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
-                std::vector<SourceColumn> const& columns) {
-    JsonWriter w;
-    w.begin_object();
-    w.field("index_url",
-            redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
-    w.key("requirements").begin_array();
-    for (auto const& r : rows) {
-        w.begin_object();
-        w.field("name", r.sub.name);
-        w.field("project", r.sub.project);
-        w.key("direct");
-        if (r.sub.direct)
-            w.boolean(*r.sub.direct);
-        else
-            w.null();
-        w.field("file", r.sub.file);
-        w.field("line", r.sub.line);
-        w.field("specifier", r.sub.specifier);
-        w.field("pinned", r.sub.pinned);
-        w.field("latest", r.summary.latest);
-        w.field("latest_allowed", r.summary.latest_allowed);
-        w.key("newer").begin_array();
-        for (auto const& v : r.summary.newer)
-            w.string(v);
-        w.end_array();
-        w.key("update_type");
-        if (r.summary.update_type && !r.listing_error)
-            w.string(to_string(*r.summary.update_type));
-        else
-            w.null();
-        w.key("yanked_pin");
-        if (r.summary.pin_yanked)
-            w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
-        else
-            w.null();
-        // Whether the index lists the pinned version at all (null: no pin, or no listing).
-        w.key("pin_on_index");
-        if (r.sub.pinned && !r.listing_error)
-            w.boolean(r.summary.pin_found);
-        else
-            w.null();
-        // Live advisories against the pinned version; null without a pin, when they could not
-        // be read (the reason is in `advisories_error`) or were not asked for
-        // (`advisories_withheld`: a private name, advisories off).
-        w.key("vulnerabilities");
-        if (r.vulnerabilities) {
-            w.begin_array();
-            for (auto const& a : *r.vulnerabilities) {
-                w.begin_object().field("id", a.id).key("aliases").begin_array();
-                for (auto const& x : a.aliases)
-                    w.string(x);
-                w.end_array().field("summary", a.summary).field("link", a.link);
-                w.key("fixed_in").begin_array();
-                for (auto const& x : a.fixed_in)
-                    w.string(x);
-                w.end_array().field("fix_allowed", a.fix_allowed).end_object();
-            }
-            w.end_array();
-        } else {
-            w.null();
-        }
-        w.field("advisories_error", r.advisories_error);
-        w.field("advisories_withheld", r.advisories_withheld);
-        // Whether the newest of `newer` declares a Requires-Python that excludes the target
-        // Python (null: nothing newer, or no Requires-Python published).
-        w.key("drops_python");
-        if (r.summary.drops_python && !r.listing_error)
-            w.boolean(*r.summary.drops_python);
-        else
-            w.null();
-        w.field("requires_python", r.summary.drops_requires_python);
-        w.field("newest_for_python", r.summary.newest_for_python);
-        // What the index says about the project (PEP 792): {"status", "reason"}, "active"
-        // when it says nothing; null when the listing could not be read.
-        w.key("project_status");
-        if (r.project_status)
-            w.begin_object()
-                .field("status", r.project_status->status)
-                .field("reason", r.project_status->reason)
-                .end_object();
-        else
-            w.null();
-        // Libyears (libyear.com): years between the pinned release's upload and the latest's
-        // (null: no pin, or no upload times to tell by).
-        w.key("libyears");
-        if (r.summary.libyears && !r.listing_error)
-            w.number(std::round(*r.summary.libyears * 1000) / 1000);
-        else
-            w.null();
-        w.field("error", r.error);
-        for (std::size_t c = 0; c < columns.size(); ++c) {
-            w.key(columns[c].source->kind());
-            if (r.cells[c].json)
-                r.cells[c].json(w);
-            else
-                w.null();
-        }
-        w.end_object();
-    }
+// A requirement's pin as the files say it: where it is and what it allows.
+void write_json_pin(JsonWriter& w, Row const& r) {
+    w.field("name", r.sub.name);
+    w.field("project", r.sub.project);
+    w.key("direct");
+    if (r.sub.direct)
+        w.boolean(*r.sub.direct);
+    else
+        w.null();
+    w.field("file", r.sub.file);
+    w.field("line", r.sub.line);
+    w.field("specifier", r.sub.specifier);
+    w.field("pinned", r.sub.pinned);
+}
+
+// What the index lists against the pin: the latest, what is newer, a yanked or missing pin.
+void write_json_releases(JsonWriter& w, Row const& r) {
+    w.field("latest", r.summary.latest);
+    w.field("latest_allowed", r.summary.latest_allowed);
+    w.key("newer").begin_array();
+    for (auto const& v : r.summary.newer)
+        w.string(v);
     w.end_array();
+    w.key("update_type");
+    if (r.summary.update_type && !r.listing_error)
+        w.string(to_string(*r.summary.update_type));
+    else
+        w.null();
+    w.key("yanked_pin");
+    if (r.summary.pin_yanked)
+        w.begin_object().field("reason", r.summary.pin_yank_reason).end_object();
+    else
+        w.null();
+    // Whether the index lists the pinned version at all (null: no pin, or no listing).
+    w.key("pin_on_index");
+    if (r.sub.pinned && !r.listing_error)
+        w.boolean(r.summary.pin_found);
+    else
+        w.null();
+}
+
+// Live advisories against the pinned version; null without a pin, when they could not be read
+// (the reason is in `advisories_error`) or were not asked for (`advisories_withheld`: a private
+// name, advisories off).
+void write_json_advisories(JsonWriter& w, Row const& r) {
+    w.key("vulnerabilities");
+    if (r.vulnerabilities) {
+        w.begin_array();
+        for (auto const& a : *r.vulnerabilities) {
+            w.begin_object().field("id", a.id).key("aliases").begin_array();
+            for (auto const& x : a.aliases)
+                w.string(x);
+            w.end_array().field("summary", a.summary).field("link", a.link);
+            w.key("fixed_in").begin_array();
+            for (auto const& x : a.fixed_in)
+                w.string(x);
+            w.end_array().field("fix_allowed", a.fix_allowed).end_object();
+        }
+        w.end_array();
+    } else {
+        w.null();
+    }
+    w.field("advisories_error", r.advisories_error);
+    w.field("advisories_withheld", r.advisories_withheld);
+}
+
+// How the project ages: the target Python dropped, its status on the index, libyears.
+void write_json_aging(JsonWriter& w, Row const& r) {
+    // Whether the newest of `newer` declares a Requires-Python that excludes the target
+    // Python (null: nothing newer, or no Requires-Python published).
+    w.key("drops_python");
+    if (r.summary.drops_python && !r.listing_error)
+        w.boolean(*r.summary.drops_python);
+    else
+        w.null();
+    w.field("requires_python", r.summary.drops_requires_python);
+    w.field("newest_for_python", r.summary.newest_for_python);
+    // What the index says about the project (PEP 792): {"status", "reason"}, "active"
+    // when it says nothing; null when the listing could not be read.
+    w.key("project_status");
+    if (r.project_status)
+        w.begin_object()
+            .field("status", r.project_status->status)
+            .field("reason", r.project_status->reason)
+            .end_object();
+    else
+        w.null();
+    // Libyears (libyear.com): years between the pinned release's upload and the latest's
+    // (null: no pin, or no upload times to tell by).
+    w.key("libyears");
+    if (r.summary.libyears && !r.listing_error)
+        w.number(std::round(*r.summary.libyears * 1000) / 1000);
+    else
+        w.null();
+}
+
+// One element of "requirements": the row's fields, then one key per source with a column.
+void write_json_requirement(JsonWriter& w, Row const& r, std::vector<SourceColumn> const& columns) {
+    w.begin_object();
+    write_json_pin(w, r);
+    write_json_releases(w, r);
+    write_json_advisories(w, r);
+    write_json_aging(w, r);
+    w.field("error", r.error);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        w.key(columns[c].source->kind());
+        if (r.cells[c].json)
+            r.cells[c].json(w);
+        else
+            w.null();
+    }
+    w.end_object();
+}
+
+// "skipped" and "errors": the requirements not checked, and the lines that could not be read.
+void write_json_unchecked(JsonWriter& w, LoadedRequirements const& loaded) {
     w.key("skipped").begin_array();
     for (auto const& s : loaded.skipped)
         w.begin_object()
@@ -484,6 +518,19 @@ void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequireme
             .field("message", e.message)
             .end_object();
     w.end_array();
+}
+
+void write_json(std::ostream& out, std::vector<Row> const& rows, LoadedRequirements const& loaded,
+                std::vector<SourceColumn> const& columns) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("index_url",
+            redact_url(loaded.index_url)); // it may carry a token; output lands in CI logs
+    w.key("requirements").begin_array();
+    for (auto const& r : rows)
+        write_json_requirement(w, r, columns);
+    w.end_array();
+    write_json_unchecked(w, loaded);
     write_json_summary(w, rows);
     w.end_object();
     out << w.str() << '\n';
@@ -896,71 +943,79 @@ void print_stats(net::Client const& client, std::size_t packages,
             << " batch, " << advisories->records << " records)\n";
 }
 
-} // namespace
-
-int run_check(Args const& args, std::ostream& out, std::ostream& err) {
-    bool help = false;
-    auto parsed = parse_args(args, err, help);
-    if (help) {
-        out << check_usage();
-        return 0;
-    }
-    if (!parsed) {
-        err << "Run `pinwatch check --help` for usage.\n";
-        return 2;
-    }
-    auto& o = *parsed;
-    // Problems are in the output already (table or JSON); the log would only repeat them.
-    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
-
-    // The files to read: every project of a config as the daemon would load it, or the
-    // command line's.
+// What `check` reads: every project of a config as the daemon would load it, or the command
+// line's files as one project.
+struct CheckInput {
+    std::optional<config::Config> cfg; // --config
     std::vector<LoadOptions> projects;
-    std::optional<config::Config> cfg;
-    if (o.config) {
-        // Every project as the daemon would load it: its files, index, Python and rules, with
-        // the command line's --index-url, --python-version and --pre over them.
-        auto read = load_config(*o.config);
-        if (!read) {
-            for (auto const& e : read.error())
-                err << sanitize_text(e.str()) << '\n';
-            return 2;
-        }
-        cfg = std::move(*read);
-        projects = project_load_options(*cfg);
-        if (o.project) {
-            std::erase_if(projects, [&](LoadOptions const& p) { return p.project != *o.project; });
-            if (projects.empty()) {
-                std::string names;
-                for (auto const& p : config::all_projects(*cfg))
-                    names += (names.empty() ? "" : ", ") + p.name;
-                err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
-                    << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
-                return 2;
-            }
-        }
-        for (auto& p : projects) {
-            if (o.load.index_url) p.index_url = o.load.index_url;
-            if (o.load.python_version) p.python_version = o.load.python_version;
-            p.pre = p.pre || o.load.pre;
-        }
-    } else {
-        projects.push_back(o.load);
-    }
+};
 
+// Stage 1: the projects to read; nullopt after saying what is wrong with the config.
+std::optional<CheckInput> choose_projects(CheckOptions const& o, std::ostream& err) {
+    CheckInput in;
+    if (!o.config) {
+        in.projects.push_back(o.load);
+        return in;
+    }
+    // Every project as the daemon would load it: its files, index, Python and rules, with
+    // the command line's --index-url, --python-version and --pre over them.
+    auto read = load_config(*o.config);
+    if (!read) {
+        for (auto const& e : read.error())
+            err << sanitize_text(e.str()) << '\n';
+        return std::nullopt;
+    }
+    in.cfg = std::move(*read);
+    in.projects = project_load_options(*in.cfg);
+    if (o.project) {
+        std::erase_if(in.projects, [&](LoadOptions const& p) { return p.project != *o.project; });
+        if (in.projects.empty()) {
+            std::string names;
+            for (auto const& p : config::all_projects(*in.cfg))
+                names += (names.empty() ? "" : ", ") + p.name;
+            err << "pinwatch check: --project: no project named '" << sanitize_text(*o.project)
+                << "' in " << sanitize_text(*o.config) << " (projects: " << names << ")\n";
+            return std::nullopt;
+        }
+    }
+    for (auto& p : in.projects) {
+        if (o.load.index_url) p.index_url = o.load.index_url;
+        if (o.load.python_version) p.python_version = o.load.python_version;
+        p.pre = p.pre || o.load.pre;
+    }
+    return in;
+}
+
+// The check's one event loop and the client every request goes through.
+struct Connection {
     asio::io_context io;
+    std::unique_ptr<net::Client> client;
+};
+
+// Stage 2: the client, with the command line's CA file, deadline and concurrency; false after
+// saying why it cannot be built (a CA file that does not read).
+bool open_client(Connection& conn, CheckOptions const& o, std::ostream& err) {
     net::ClientOptions copts;
     copts.extra_ca_file = o.ca_file;
     copts.deadline = o.timeout;
     copts.max_in_flight_per_host = static_cast<std::size_t>(o.concurrency);
     copts.max_idle_per_host = static_cast<std::size_t>(o.concurrency);
-    std::unique_ptr<net::Client> client;
     try {
-        client = make_client(io.get_executor(), copts);
+        conn.client = make_client(conn.io.get_executor(), copts);
     } catch (std::exception const& e) {
         err << "pinwatch check: " << sanitize_text(e.what()) << '\n';
-        return 2;
+        return false;
     }
+    return true;
+}
+
+// Stage 3: the remote files; the projects read them through the returned RemoteFiles, which
+// must outlive the reading.
+std::unique_ptr<RemoteFiles> fetch_remote(Connection& conn, CheckOptions const& o, CheckInput& in) {
+    auto& io = conn.io;
+    auto const& client = conn.client;
+    auto const& cfg = in.cfg;
+    auto& projects = in.projects;
     // Files that live elsewhere (any project's) are fetched once, before anything is read (no
     // state is kept).
     std::vector<std::string> entries;
@@ -983,104 +1038,151 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
             p.read_remote = remote->reader();
         fetch_remote_files(io, *remote, projects);
     }
+    return remote;
+}
 
-    ProbeMemoInState probe_memo(o.state);
+// Stage 4: every project's requirements, their problems said on stderr (they are in the output
+// too).
+LoadedRequirements read_projects(CheckInput const& in, std::ostream& err) {
     LoadedRequirements loaded;
-    if (o.config) {
-        loaded = load_projects(projects);
+    if (in.cfg) {
+        loaded = load_projects(in.projects);
         if (!loaded.unreadable_projects.empty()) loaded.unreadable = true;
     } else {
-        loaded = load_requirements(projects.front());
+        loaded = load_requirements(in.projects.front());
     }
     for (auto const& e : loaded.errors)
         err << sanitize_text(e.str()) << '\n';
-    if (loaded.unreadable) return 2;
+    return loaded;
+}
 
+// What the polls run with: the state they write to, the sources and the advisory settings.
+struct Engine {
     std::unique_ptr<StateStore> store;
+    SourceRegistry sources;
+    AdvisorySettings advisories;
+};
+
+// Stage 5: the state (a temporary one unless --state), the sources and their advisory
+// settings; nullopt after saying why one cannot be had.
+std::optional<Engine> open_engine(CheckOptions const& o, config::Config const* cfg,
+                                  LoadedRequirements const& loaded, std::ostream& err) {
+    Engine engine;
     try {
-        store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
+        engine.store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
     } catch (std::exception const& e) {
         err << "pinwatch check: " << e.what() << '\n';
-        return 2;
+        return std::nullopt;
     }
-    probe_memo.attach(*store);
-    auto const sources = build_sources(o, cfg ? &*cfg : nullptr, err);
-    if (!sources) return 2;
+    auto sources = build_sources(o, cfg, err);
+    if (!sources) return std::nullopt;
+    engine.sources = std::move(*sources);
     SourceSetup advisory_setup;
     advisory_setup.mode = SourceSetup::Mode::check;
-    advisory_setup.config = cfg ? &*cfg : nullptr;
+    advisory_setup.config = cfg;
     advisory_setup.flags = o.source_flags;
-    auto const advisories = advisory_settings(advisory_setup);
+    engine.advisories = advisory_settings(advisory_setup);
     // Names that leave the box for an advisory service are said once, with how to keep them.
-    if (auto told = advisory_disclosure(loaded.subscriptions, advisories,
+    if (auto told = advisory_disclosure(loaded.subscriptions, engine.advisories,
                                         "pass --private NAME|GLOB (repeatable)"))
         err << "pinwatch check: " << *told << '\n';
-    PollerOptions popts;
-    popts.keep_schedule = true; // a daemon may own this state file: never move its polls
+    return engine;
+}
+
+// The Python each pin is judged for.
+struct Pythons {
     // --python-version, else (with --config) the config's python_version, else the system's.
-    auto const python = config::marker_environment(o.load.python_version ? o.load.python_version
-                                                   : cfg                 ? cfg->python_version
-                                                                         : std::nullopt)
-                            .value("python_full_version");
-    popts.python = python;
+    std::optional<std::string> all;
     // `--config` without --python-version: each project that names its own Python is judged
     // by it, as the daemon does.
+    std::map<std::string, std::string> by_project;
+
+    std::optional<std::string> of(std::string const& project) const {
+        auto const own = by_project.find(project);
+        return own != by_project.end() ? std::optional<std::string>(own->second) : all;
+    }
+};
+
+Pythons judging_pythons(CheckOptions const& o, config::Config const* cfg) {
+    Pythons py;
+    py.all = config::marker_environment(o.load.python_version ? o.load.python_version
+                                        : cfg                 ? cfg->python_version
+                                                              : std::nullopt)
+                 .value("python_full_version");
     if (cfg && !o.load.python_version)
         for (auto const& p : config::all_projects(*cfg))
             if (p.python_version)
                 if (auto v =
                         config::marker_environment(p.python_version).value("python_full_version"))
-                    popts.project_python[p.name] = *v;
+                    py.by_project[p.name] = *v;
+    return py;
+}
+
+// Stage 6: a subscription per requirement (and what the sources derive from them), each polled
+// once, then the pins' advisories; the plan says where the results lie in the state.
+CheckPlan poll_requirements(Connection& conn, Engine& engine, CheckOptions const& o,
+                            LoadedRequirements const& loaded, Pythons const& pythons,
+                            std::ostream& err) {
+    auto& client = *conn.client;
+    auto& store = *engine.store;
+    PollerOptions popts;
+    popts.keep_schedule = true; // a daemon may own this state file: never move its polls
+    popts.python = pythons.all;
+    popts.project_python = pythons.by_project;
     // Events go where the state file's notifiers want them (none for a temporary state).
-    Poller poller(*client, *store, *sources, Router(store->routes()), popts);
+    Poller poller(client, store, engine.sources, Router(store.routes()), popts);
     poller.use_index_credentials(loaded.subscriptions); // the state file keeps none
     SchedulerOptions sopts;
     // Polls in flight per host: a few times the connections, enough to keep every connection
     // busy while the thousands still waiting cost an id each instead of a coroutine frame.
     sopts.max_polls_per_host =
         std::max<std::size_t>(64, 4 * static_cast<std::size_t>(o.concurrency));
-    Scheduler scheduler(io.get_executor(), *store, poller, sopts);
+    Scheduler scheduler(conn.io.get_executor(), store, poller, sopts);
 
-    auto plan = subscribe(*store, *sources, loaded, unix_now());
+    auto plan = subscribe(store, engine.sources, loaded, unix_now());
     auto const started = std::chrono::steady_clock::now();
     // Then the pins' advisories, from the advisory source in batches (OSV), when it runs.
     std::optional<AdvisoryRoundResult> round;
     auto read_pins_advisories = [&]() -> asio::awaitable<void> {
-        auto const* source = sources->advisories();
+        auto const* source = engine.sources.advisories();
         if (!source) co_return;
         std::vector<StoredSubscription> pins;
         for (auto id : plan.ids)
-            if (auto s = store->subscription(id)) pins.push_back(std::move(*s));
-        round = co_await read_advisories(*client, *store, *source,
-                                         PrivateNames(advisories.private_names), std::move(pins),
-                                         Router(store->routes()), unix_now());
+            if (auto s = store.subscription(id)) pins.push_back(std::move(*s));
+        round = co_await read_advisories(client, store, *source,
+                                         PrivateNames(engine.advisories.private_names),
+                                         std::move(pins), Router(store.routes()), unix_now());
     };
-    poll_all(io, *client, scheduler, std::move(plan.subscriptions),
+    poll_all(conn.io, client, scheduler, std::move(plan.subscriptions),
              !o.quiet && stderr_is_terminal(), err, read_pins_advisories);
-    if (o.stats) print_stats(*client, plan.ids.size(), started, round, err);
+    if (o.stats) print_stats(client, plan.ids.size(), started, round, err);
+    return plan;
+}
 
+// Stage 7: a row per requirement, each judged for its project's Python as its poll was (the
+// summaries worked out on the way kept for the next check); `package_errors` is set when some
+// package could not be checked.
+std::vector<Row> make_rows(Engine const& engine, CheckPlan const& plan,
+                           LoadedRequirements const& loaded, Pythons const& pythons,
+                           bool& package_errors) {
     std::vector<Row> rows;
-    bool package_errors = false;
     SummariesToSave summaries;
-    for (std::size_t i = 0; i < plan.ids.size(); ++i) {
-        // Judged for its project's Python where the project names one, as the poll was.
-        auto const own = popts.project_python.find(loaded.subscriptions[i].project);
-        auto const row_python =
-            own != popts.project_python.end() ? std::optional<std::string>(own->second) : python;
-        rows.push_back(make_row(*store, plan, i, loaded.subscriptions[i], row_python, advisories,
+    for (std::size_t i = 0; i < plan.ids.size(); ++i)
+        rows.push_back(make_row(*engine.store, plan, i, loaded.subscriptions[i],
+                                pythons.of(loaded.subscriptions[i].project), engine.advisories,
                                 package_errors, summaries));
-    }
     try {
-        store->save_summaries(summaries);
+        engine.store->save_summaries(summaries);
     } catch (std::exception const&) {
         // A state file that takes no writes (a full disk) keeps no summary: the next check
         // works it out again, as this one did.
     }
-    if (o.json)
-        write_json(out, rows, loaded, plan.columns);
-    else
-        write_rows(out, rows, plan.columns);
+    return rows;
+}
 
+// Stage 8: the exit status CI acts on (see kCheckUsageEnd).
+int exit_status(CheckOptions const& o, std::vector<Row> const& rows,
+                LoadedRequirements const& loaded, bool package_errors) {
     bool matched = false;
     for (auto const& r : rows)
         matched = matched || (!o.fail_on.empty() && matches_fail_on(r, o.fail_on));
@@ -1091,6 +1193,48 @@ int run_check(Args const& args, std::ostream& out, std::ostream& err) {
         for (auto const& r : rows)
             if (r.advisories_error) return 3;
     return 0;
+}
+
+} // namespace
+
+int run_check(Args const& args, std::ostream& out, std::ostream& err) {
+    bool help = false;
+    auto parsed = parse_args(args, err, help);
+    if (help) {
+        out << check_usage();
+        return 0;
+    }
+    if (!parsed) {
+        err << "Run `pinwatch check --help` for usage.\n";
+        return 2;
+    }
+    auto& o = *parsed;
+    // Problems are in the output already (table or JSON); the log would only repeat them.
+    spdlog::set_level(o.verbose ? spdlog::level::debug : spdlog::level::off);
+
+    auto in = choose_projects(o, err);
+    if (!in) return 2;
+    config::Config const* cfg = in->cfg ? &*in->cfg : nullptr;
+    Connection conn;
+    if (!open_client(conn, o, err)) return 2;
+    auto const remote = fetch_remote(conn, o, *in); // held: the projects read through it
+    ProbeMemoInState probe_memo(o.state);
+    auto const loaded = read_projects(*in, err);
+    if (loaded.unreadable) return 2;
+    auto engine = open_engine(o, cfg, loaded, err);
+    if (!engine) return 2;
+    probe_memo.attach(*engine->store);
+    auto const pythons = judging_pythons(o, cfg);
+
+    // Poll, then judge what the state holds now.
+    auto const plan = poll_requirements(conn, *engine, o, loaded, pythons, err);
+    bool package_errors = false;
+    auto const rows = make_rows(*engine, plan, loaded, pythons, package_errors);
+    if (o.json)
+        write_json(out, rows, loaded, plan.columns);
+    else
+        write_rows(out, rows, plan.columns);
+    return exit_status(o, rows, loaded, package_errors);
 }
 
 } // namespace pinwatch::cli

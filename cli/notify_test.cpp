@@ -183,24 +183,29 @@ int report(std::ostream& out, std::ostream& err,
     return all_ok ? 0 : 1;
 }
 
-} // namespace
-
-int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
+// notify-test's command line: the config, and the one notifier to try (all when none).
+struct NotifyTestArgs {
     std::optional<std::string> config_path, only;
+};
+
+// The command line read into `a`; an exit status when the command ends here (help, or a usage
+// error said on `err`).
+std::optional<int> read_notify_test_args(Args const& args, NotifyTestArgs& a, std::ostream& out,
+                                         std::ostream& err) {
     ArgReader r(args);
     while (!r.done()) {
         if (r.flag({"-h", "--help"})) {
             out << kNotifyTestUsage;
             return 0;
         } else if (r.flag({"--config", "-c"})) {
-            config_path = r.value();
-            if (!config_path) {
+            a.config_path = r.value();
+            if (!a.config_path) {
                 err << "pinwatch notify-test: --config needs a file\n";
                 return 2;
             }
         } else if (r.flag({"--notifier", "-n"})) {
-            only = r.value();
-            if (!only || only->empty()) {
+            a.only = r.value();
+            if (!a.only || a.only->empty()) {
                 err << "pinwatch notify-test: --notifier needs a name\n";
                 return 2;
             }
@@ -210,21 +215,17 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
             return 2;
         }
     }
-    if (!config_path) {
+    if (!a.config_path) {
         err << "pinwatch notify-test: --config FILE is required\n" << kNotifyTestUsage;
         return 2;
     }
-    // Checked as config-check checks it (watcher/compose.hpp), so both report the same problems.
-    auto checked = watcher::check_config(*config_path);
-    print_config_problems(checked, err);
-    if (!checked.ok()) {
-        err << sanitize_text(*config_path) << ": " << checked.errors.size()
-            << " problem(s); nothing was sent\n";
-        return 2;
-    }
-    config::Config cfg = std::move(*checked.config);
-    auto const base = std::filesystem::path(cfg.path).parent_path();
+    return std::nullopt;
+}
 
+// The notifiers to try: all the config's, or only the one named (the others left unbuilt);
+// false after saying why there is none to try.
+bool choose_notifiers(config::Config& cfg, std::optional<std::string> const& only,
+                      std::ostream& err) {
     auto const names = notifier_names(cfg);
     if (only) {
         if (std::find(names.begin(), names.end(), *only) == names.end()) {
@@ -237,7 +238,7 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
                     err << (i ? ", " : "") << sanitize_text(names[i]);
                 err << '\n';
             }
-            return 2;
+            return false;
         }
         // Only that one is built: another notifier's trouble does not stop this test.
         std::erase_if(cfg.notifiers, [&](auto const& n) { return n.name != *only; });
@@ -246,8 +247,28 @@ int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
     if (names.empty()) {
         err << "pinwatch notify-test: the config has no notifiers (console = false and no "
                "[notifiers.<name>] tables)\n";
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int run_notify_test(Args const& args, std::ostream& out, std::ostream& err) {
+    NotifyTestArgs a;
+    if (auto done = read_notify_test_args(args, a, out, err)) return *done;
+    // Checked as config-check checks it (watcher/compose.hpp), so both report the same problems.
+    auto checked = watcher::check_config(*a.config_path);
+    print_config_problems(checked, err);
+    if (!checked.ok()) {
+        err << sanitize_text(*a.config_path) << ": " << checked.errors.size()
+            << " problem(s); nothing was sent\n";
         return 2;
     }
+    config::Config cfg = std::move(*checked.config);
+    auto const base = std::filesystem::path(cfg.path).parent_path();
+
+    if (!choose_notifiers(cfg, a.only, err)) return 2;
 
     // The daemon's wiring (watcher/compose.hpp): one HTTPS client with the config's [http]
     // settings, secrets resolved relative to the config file's folder.

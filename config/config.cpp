@@ -215,6 +215,99 @@ void read_metrics(Reader& r, toml::node const& node, Config& c) {
     c.metrics = m;
 }
 
+// A `packages` entry as a glob over normalised names: names are compared PEP 503-normalised;
+// '*' and '?' survive normalisation only where they stand, so the pieces between them are
+// normalised.
+std::string package_glob(std::string const& s) {
+    std::string glob, piece;
+    auto flush = [&] {
+        if (!piece.empty()) glob += packaging::canonicalize_name(piece);
+        piece.clear();
+    };
+    for (char ch : s) {
+        if (ch == '*' || ch == '?') {
+            flush();
+            glob += ch;
+        } else {
+            piece += ch;
+        }
+    }
+    flush();
+    return glob;
+}
+
+// A routing key of a notifier (events, packages, digest, update_types) into `route`: false
+// when `key` is none of them.
+bool read_route_key(Reader& r, std::string const& key, toml::node const& v, std::string const& full,
+                    model::Route& route) {
+    if (key == "events") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            if (auto kind = model::event_kind_from_string(s)) {
+                route.events.insert(*kind);
+                return;
+            }
+            std::string all;
+            for (auto k2 : model::kAllEventKinds)
+                all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
+            r.error(item, "key '" + full + "': unknown event kind '" + s + "' (expected one of " +
+                              all + ")");
+        });
+    } else if (key == "packages") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            auto glob = package_glob(s);
+            if (glob.empty())
+                r.error(item, "key '" + full + "': expected a package name or glob, got ''");
+            else
+                route.packages.push_back(std::move(glob));
+        });
+    } else if (key == "digest") {
+        if (auto text = r.string(v, full)) {
+            if (auto d = model::parse_digest(*text))
+                route.digest = *d;
+            else
+                r.error(v, "key '" + full + "': expected \"hourly\", \"daily HH:MM\" or \"weekly " +
+                               "mon HH:MM\" (local time), got '" + *text + "'");
+        }
+    } else if (key == "update_types") {
+        each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
+            auto u = model::update_type_from_string(s);
+            if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
+                r.error(item, "key '" + full + "': unknown update type '" + s +
+                                  "' (expected major, minor, patch or pre-release)");
+            else
+                route.update_types.insert(*u);
+        });
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The keys every notifier takes, in order: those that route and time it are read here
+// (kCommonNotifierKeys of them); every channel's own follow, in registry order, and are read
+// by the channel once its type is known.
+constexpr std::size_t kCommonNotifierKeys = 7;
+
+std::vector<std::string_view> notifier_keys(ChannelReaders const& channels) {
+    std::vector<std::string_view> known = {"type",    "events",       "packages",    "digest",
+                                           "max_age", "update_types", "batch_window"};
+    for (auto const& ch : channels)
+        for (auto const& k : ch.keys)
+            if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+    return known;
+}
+
+// `type`: the channel that reads the rest, or nullptr after reporting an unknown one.
+ChannelReader const* read_type(Reader& r, toml::node const& v, std::string const& full,
+                               ChannelReaders const& channels, std::string const& types) {
+    auto s = r.string(v, full);
+    if (!s) return nullptr;
+    for (auto const& ch : channels)
+        if (ch.type == *s) return &ch;
+    r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " + types + ")");
+    return nullptr;
+}
+
 void read_notifier(Reader& r, std::string const& name, toml::node const& node, Config& c,
                    ChannelReaders const& channels) {
     std::string const where = "notifiers." + name;
@@ -227,13 +320,8 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
     n.name = name;
     n.route.notifier = name;
     n.line = r.line_of(node);
-    // Every key a channel takes, in registry order: the type's own are read once it is known.
-    std::vector<std::string_view> known = {"type",    "events",       "packages",    "digest",
-                                           "max_age", "update_types", "batch_window"};
+    auto const known = notifier_keys(channels);
     std::optional<std::chrono::seconds> batch_window;
-    for (auto const& ch : channels)
-        for (auto const& k : ch.keys)
-            if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
     std::map<std::string, toml::node const*> settings; // read by the channel's reader
     std::string types;
     for (auto const& ch : channels)
@@ -243,73 +331,16 @@ void read_notifier(Reader& r, std::string const& name, toml::node const& node, C
         std::string const key(k.str());
         std::string const full = where + "." + key;
         if (key == "type") {
-            if (auto s = r.string(v, full)) {
-                for (auto const& ch : channels)
-                    if (ch.type == *s) channel = &ch;
-                if (!channel)
-                    r.error(v, "key '" + full + "': unknown notifier type '" + *s + "' (expected " +
-                                   types + ")");
-                else
-                    n.type = *s;
-            }
-        } else if (key == "events") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                if (auto kind = model::event_kind_from_string(s)) {
-                    n.route.events.insert(*kind);
-                    return;
-                }
-                std::string all;
-                for (auto k2 : model::kAllEventKinds)
-                    all += std::string(all.empty() ? "" : ", ") + model::to_string(k2);
-                r.error(item, "key '" + full + "': unknown event kind '" + s +
-                                  "' (expected one of " + all + ")");
-            });
-        } else if (key == "packages") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                // Names are compared PEP 503-normalised; '*' and '?' survive normalisation
-                // only where they stand, so normalise the pieces between them.
-                std::string glob, piece;
-                auto flush = [&] {
-                    if (!piece.empty()) glob += packaging::canonicalize_name(piece);
-                    piece.clear();
-                };
-                for (char ch : s) {
-                    if (ch == '*' || ch == '?') {
-                        flush();
-                        glob += ch;
-                    } else {
-                        piece += ch;
-                    }
-                }
-                flush();
-                if (glob.empty())
-                    r.error(item, "key '" + full + "': expected a package name or glob, got ''");
-                else
-                    n.route.packages.push_back(glob);
-            });
-        } else if (key == "digest") {
-            if (auto text = r.string(v, full)) {
-                if (auto d = model::parse_digest(*text))
-                    n.route.digest = *d;
-                else
-                    r.error(v, "key '" + full +
-                                   "': expected \"hourly\", \"daily HH:MM\" or \"weekly " +
-                                   "mon HH:MM\" (local time), got '" + *text + "'");
-            }
+            channel = read_type(r, v, full, channels, types);
+            if (channel) n.type = channel->type;
+        } else if (read_route_key(r, key, v, full, n.route)) {
+            continue;
         } else if (key == "max_age") {
             if (auto d = r.duration(v, full, std::chrono::seconds(60))) n.max_age = *d;
         } else if (key == "batch_window") {
             if (auto d = r.duration(v, full, std::chrono::seconds(0))) batch_window = *d;
-        } else if (key == "update_types") {
-            each_string(r, v, full, [&](std::string const& s, toml::node const& item) {
-                auto u = model::update_type_from_string(s);
-                if (!u || *u == model::UpdateType::none || *u == model::UpdateType::older)
-                    r.error(item, "key '" + full + "': unknown update type '" + s +
-                                      "' (expected major, minor, patch or pre-release)");
-                else
-                    n.route.update_types.insert(*u);
-            });
-        } else if (std::find(known.begin() + 7, known.end(), key) != known.end()) {
+        } else if (std::find(known.begin() + kCommonNotifierKeys, known.end(), key) !=
+                   known.end()) {
             settings[key] = &v; // the channel's, read below once the type is known
         } else {
             r.unknown(v, key, where, known);
@@ -666,6 +697,99 @@ std::vector<std::string_view> top_level_keys(TableReaders const& owned) {
     return known;
 }
 
+// A top-level key saying what is watched and how often; false when `key` is none of them.
+bool read_watch_key(Reader& r, std::string const& key, toml::node const& node, Config& c) {
+    if (key == "index_url") {
+        if (auto s = read_index_url(r, node, key)) c.index_url = *s;
+    } else if (key == "projects") {
+        read_projects(r, node, c);
+    } else if (key == "interval") {
+        if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
+    } else if (key == "jitter") {
+        auto v = node.value<double>();
+        if (!v || *v < 0 || *v > 0.5)
+            r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
+        else
+            c.jitter = *v;
+    } else if (key == "requirements") {
+        c.requirements = r.files(node, key);
+    } else if (key == "pyproject") {
+        c.pyproject = r.paths(node, key);
+    } else if (key == "python_version") {
+        if (auto s = r.string(node, key)) {
+            if (auto env = with_python_version(fallback_environment(), *s); !env)
+                r.error(node, "key 'python_version': " + env.error());
+            else
+                c.python_version = *s;
+        }
+    } else if (key == "pre" || key == "update_types" || key == "min_release_age" ||
+               key == "ignore") {
+        model::RuleOverrides given;
+        read_rule(r, key, key, node, given);
+        c.rules = given.over(c.rules);
+        if (key == "pre" && given.pre) c.pre = *given.pre;
+    } else if (key == "vulnerability_interval") {
+        if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.vulnerability_interval = *d;
+    } else if (key == "packages") {
+        read_packages(r, node, c);
+    } else if (key == "failing_after") {
+        if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
+    } else if (key == "intervals") {
+        read_intervals(r, node, c);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// A top-level key about the daemon itself (state, http, notifiers, metrics, console); false
+// when `key` is none of them.
+bool read_service_key(Reader& r, std::string const& key, toml::node const& node, Config& c,
+                      ChannelReaders const& channels) {
+    if (key == "state") {
+        read_state(r, node, c);
+    } else if (key == "http") {
+        read_http(r, node, c, c.path);
+    } else if (key == "notifiers") {
+        auto const* t = node.as_table();
+        if (!t) {
+            r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
+            return true;
+        }
+        for (auto const& [nk, nn] : *t)
+            read_notifier(r, std::string(nk.str()), nn, c, channels);
+    } else if (key == "metrics") {
+        read_metrics(r, node, c);
+    } else if (key == "console") {
+        if (auto b = r.boolean(node, key)) c.console = *b;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// What only the whole config can tell (something to watch, the projects together), and the
+// projects, notifiers and problems in file order.
+void finish_config(Reader& r, Config& c) {
+    if (c.requirements.empty() && c.pyproject.empty() && c.projects.empty())
+        r.errors.push_back({c.path, 0,
+                            "requirements: nothing to watch: set 'requirements' (and/or "
+                            "'pyproject') to a list of files, or add [projects.<name>] tables "
+                            "with 'files'"});
+    // toml++ walks tables in key order; people read files top to bottom.
+    std::stable_sort(
+        c.projects.begin(), c.projects.end(),
+        [](ProjectConfig const& a, ProjectConfig const& b) { return a.line < b.line; });
+    std::stable_sort(
+        c.notifiers.begin(), c.notifiers.end(),
+        [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
+    check_projects(r, c);
+    std::stable_sort(r.errors.begin(), r.errors.end(),
+                     [](ConfigError const& a, ConfigError const& b) {
+                         return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
+                     });
+}
+
 } // namespace
 
 ConfigReading read_config_text(std::string const& text, std::string const& path,
@@ -685,84 +809,14 @@ ConfigReading read_config_text(std::string const& text, std::string const& path,
     for (auto const& [k, node] : root) {
         std::string const key(k.str());
         c.key_lines[key] = r.line_of(node);
-        if (key == "state") {
-            read_state(r, node, c);
-        } else if (key == "index_url") {
-            if (auto s = read_index_url(r, node, key)) c.index_url = *s;
-        } else if (key == "projects") {
-            read_projects(r, node, c);
-        } else if (key == "interval") {
-            if (auto d = r.duration(node, key, std::chrono::seconds(1))) c.interval = *d;
-        } else if (key == "jitter") {
-            auto v = node.value<double>();
-            if (!v || *v < 0 || *v > 0.5)
-                r.error(node, "key 'jitter': expected a fraction from 0 to 0.5");
-            else
-                c.jitter = *v;
-        } else if (key == "requirements") {
-            c.requirements = r.files(node, key);
-        } else if (key == "pyproject") {
-            c.pyproject = r.paths(node, key);
-        } else if (key == "python_version") {
-            if (auto s = r.string(node, key)) {
-                if (auto env = with_python_version(fallback_environment(), *s); !env)
-                    r.error(node, "key 'python_version': " + env.error());
-                else
-                    c.python_version = *s;
-            }
-        } else if (key == "pre" || key == "update_types" || key == "min_release_age" ||
-                   key == "ignore") {
-            model::RuleOverrides given;
-            read_rule(r, key, key, node, given);
-            c.rules = given.over(c.rules);
-            if (key == "pre" && given.pre) c.pre = *given.pre;
-        } else if (key == "vulnerability_interval") {
-            if (auto d = r.duration(node, key, std::chrono::seconds(1)))
-                c.vulnerability_interval = *d;
-        } else if (key == "packages") {
-            read_packages(r, node, c);
-        } else if (key == "failing_after") {
-            if (auto n = r.integer(node, key, 1, 1000)) c.failing_after = static_cast<int>(*n);
-        } else if (key == "http") {
-            read_http(r, node, c, path);
-        } else if (key == "intervals") {
-            read_intervals(r, node, c);
-        } else if (key == "notifiers") {
-            auto const* t = node.as_table();
-            if (!t) {
-                r.error(node, "key 'notifiers': expected tables [notifiers.<name>]");
-                continue;
-            }
-            for (auto const& [nk, nn] : *t)
-                read_notifier(r, std::string(nk.str()), nn, c, channels);
-        } else if (key == "metrics") {
-            read_metrics(r, node, c);
-        } else if (key == "console") {
-            if (auto b = r.boolean(node, key)) c.console = *b;
-        } else if (auto const table = owned.find(key); table != owned.end()) {
-            c.tables[key] = table->second(r, TableNode{node});
-        } else {
+        if (read_watch_key(r, key, node, c) || read_service_key(r, key, node, c, channels))
+            continue;
+        if (auto const table = owned.find(key); table != owned.end())
+            c.tables[key] = table->second(r, TableNode{node}); // a source's own table
+        else
             r.unknown(node, key, "", top_level_keys(owned));
-        }
     }
-    if (c.requirements.empty() && c.pyproject.empty() && c.projects.empty())
-        r.errors.push_back({path, 0,
-                            "requirements: nothing to watch: set 'requirements' (and/or "
-                            "'pyproject') to a list of files, or add [projects.<name>] tables "
-                            "with 'files'"});
-    // toml++ walks tables in key order; people read files top to bottom.
-    std::stable_sort(
-        c.projects.begin(), c.projects.end(),
-        [](ProjectConfig const& a, ProjectConfig const& b) { return a.line < b.line; });
-    // toml++ walks tables in key order; people read files top to bottom.
-    std::stable_sort(
-        c.notifiers.begin(), c.notifiers.end(),
-        [](NotifierConfig const& a, NotifierConfig const& b) { return a.line < b.line; });
-    check_projects(r, c);
-    std::stable_sort(r.errors.begin(), r.errors.end(),
-                     [](ConfigError const& a, ConfigError const& b) {
-                         return (a.line == 0 ? INT_MAX : a.line) < (b.line == 0 ? INT_MAX : b.line);
-                     });
+    finish_config(r, c);
     c.literal_secrets = std::move(r.literal_secrets);
     reading.errors = std::move(r.errors);
     return reading;

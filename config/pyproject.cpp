@@ -273,7 +273,16 @@ std::vector<std::size_t> DependencyGroups::cycle_path(std::size_t from, std::siz
 
 std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
     std::vector<PyprojectError> problems;
-    std::size_t const n = groups_.size();
+    resolve_includes(path, problems);
+    report_cycles(path, walk_components(), problems);
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](auto const& a, auto const& b) { return a.line < b.line; });
+    return problems;
+}
+
+// Each include pointed at its group; one that names no group is a problem.
+void DependencyGroups::resolve_includes(std::string const& path,
+                                        std::vector<PyprojectError>& problems) {
     for (Group& g : groups_) {
         for (Item& item : g.items) {
             if (!item.include) continue;
@@ -286,11 +295,27 @@ std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
             }
         }
     }
+}
 
-    // Tarjan's strongly connected components, iteratively (a chain of groups thousands deep
-    // must not exhaust the stack), groups and items in file order. An include that reaches a
-    // group still being walked closes a cycle: it is cut, which leaves a DAG to expand. Each
-    // group's expansion size is known once its walk ends (its includes ended before it).
+// Strings in a group's expansion (at most kMaxExpanded + 1), once its includes' are known.
+std::size_t DependencyGroups::expansion_size(Group const& group) const {
+    std::size_t size = 0;
+    for (Item const& item : group.items) {
+        if (!item.include)
+            ++size;
+        else if (item.target >= 0 && !item.cut)
+            size += groups_[static_cast<std::size_t>(item.target)].expanded;
+        size = std::min(size, kMaxExpanded + 1);
+    }
+    return size;
+}
+
+// Tarjan's strongly connected components, iteratively (a chain of groups thousands deep must
+// not exhaust the stack), groups and items in file order. An include that reaches a group still
+// being walked closes a cycle: it is cut, which leaves a DAG to expand. Each group's expansion
+// size is known once its walk ends (its includes ended before it). The component of each group.
+std::vector<long> DependencyGroups::walk_components() {
+    std::size_t const n = groups_.size();
     constexpr long kUnseen = -1;
     std::vector<long> order(n, kUnseen), low(n, 0), component(n, kUnseen);
     std::vector<bool> walking(n, false), on_stack(n, false);
@@ -326,15 +351,7 @@ std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
                 continue;
             }
             // Every include of g is walked: its size, then its component if it is a root.
-            std::size_t size = 0;
-            for (Item const& item : items) {
-                if (!item.include)
-                    ++size;
-                else if (item.target >= 0 && !item.cut)
-                    size += groups_[static_cast<std::size_t>(item.target)].expanded;
-                size = std::min(size, kMaxExpanded + 1);
-            }
-            groups_[g].expanded = size;
+            groups_[g].expanded = expansion_size(groups_[g]);
             walking[g] = false;
             if (low[g] == order[g]) {
                 std::size_t member;
@@ -353,13 +370,17 @@ std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
             }
         }
     }
+    return component;
+}
 
-    // Every include inside one component lies on a cycle; each is reported where it is written,
-    // with a way round ("b -> a -> b" for a -> b in a = [b], b = [a]). Cutting only the
-    // includes that closed a cycle in the walk keeps the rest of each group usable.
+// Every include inside one component lies on a cycle; each is reported where it is written,
+// with a way round ("b -> a -> b" for a -> b in a = [b], b = [a]). Cutting only the includes
+// that closed a cycle in the walk keeps the rest of each group usable.
+void DependencyGroups::report_cycles(std::string const& path, std::vector<long> const& component,
+                                     std::vector<PyprojectError>& problems) const {
     std::size_t reported = 0, more = 0;
     int last_line = 0;
-    for (std::size_t from = 0; from < n; ++from) {
+    for (std::size_t from = 0; from < groups_.size(); ++from) {
         Group const& g = groups_[from];
         for (Item const& item : g.items) {
             if (!item.include || item.target < 0) continue;
@@ -373,19 +394,9 @@ std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
             ++reported;
             std::vector<std::size_t> way = cycle_path(to, from, component);
             way.push_back(to);
-            std::string shown;
-            constexpr std::size_t kShown = 10, kEnds = 4;
-            for (std::size_t i = 0; i < way.size(); ++i) {
-                if (way.size() > kShown && i == kEnds) {
-                    shown += " -> ... (" + std::to_string(way.size() - 2 * kEnds) + " more)";
-                    i = way.size() - kEnds - 1;
-                    continue;
-                }
-                shown += (i ? " -> " : "") + groups_[way[i]].name;
-            }
             problems.push_back({path, item.line,
                                 "dependency-groups." + g.written + ": include-group '" + item.text +
-                                    "' makes a cycle (" + shown + ")"});
+                                    "' makes a cycle (" + way_text(way) + ")"});
         }
     }
     if (more > 0)
@@ -393,9 +404,21 @@ std::vector<PyprojectError> DependencyGroups::link(std::string const& path) {
                             "dependency-groups: " + std::to_string(more) +
                                 " more include-group entries make cycles (the first " +
                                 std::to_string(kMaxCycleReports) + " are reported)"});
-    std::stable_sort(problems.begin(), problems.end(),
-                     [](auto const& a, auto const& b) { return a.line < b.line; });
-    return problems;
+}
+
+// "a -> b -> a", a long way with its middle elided.
+std::string DependencyGroups::way_text(std::vector<std::size_t> const& way) const {
+    std::string shown;
+    constexpr std::size_t kShown = 10, kEnds = 4;
+    for (std::size_t i = 0; i < way.size(); ++i) {
+        if (way.size() > kShown && i == kEnds) {
+            shown += " -> ... (" + std::to_string(way.size() - 2 * kEnds) + " more)";
+            i = way.size() - kEnds - 1;
+            continue;
+        }
+        shown += (i ? " -> " : "") + groups_[way[i]].name;
+    }
+    return shown;
 }
 
 Result<std::vector<std::string> const*> DependencyGroups::expanded(std::string_view name) const {

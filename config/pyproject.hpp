@@ -76,6 +76,13 @@ class DependencyGroups {
     Result<std::vector<std::string> const*> expanded(std::string_view name) const;
     std::vector<std::size_t> cycle_path(std::size_t from, std::size_t to,
                                         std::vector<long> const& component) const;
+    // link()'s stages.
+    void resolve_includes(std::string const& path, std::vector<PyprojectError>& problems);
+    std::vector<long> walk_components();
+    std::size_t expansion_size(Group const& group) const;
+    void report_cycles(std::string const& path, std::vector<long> const& component,
+                       std::vector<PyprojectError>& problems) const;
+    std::string way_text(std::vector<std::size_t> const& way) const;
 
     std::vector<Group> groups_;
     std::map<std::string, std::size_t, std::less<>> by_name_;

@@ -62,6 +62,26 @@ std::string quoted(std::u32string_view text) {
     return "'" + detail::encode_utf8(text) + "'";
 }
 
+// What "~=" prefix-matches. _compare_compatible works on the text as written: drop suffix items
+// (those starting with dev/a/b/rc/post, case-sensitively) and the last release item. So
+// "~=2.2.c1" means ==2.2.* while "~=2.2rc1" means ==2.*; we keep that 23.0 quirk. `version` has
+// at least two release numbers.
+std::string compatible_prefix(std::string const& version) {
+    std::vector<std::string> kept;
+    for (auto& item : detail::version_split(version)) {
+        static constexpr std::array<std::string_view, 5> suffixes{"dev", "a", "b", "rc", "post"};
+        if (std::any_of(suffixes.begin(), suffixes.end(),
+                        [&](std::string_view s) { return item.starts_with(s); }))
+            break;
+        kept.push_back(std::move(item));
+    }
+    kept.pop_back(); // at least two items: the second release number never looks like a suffix
+    std::string prefix;
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        prefix += (i ? "." : "") + kept[i];
+    return prefix;
+}
+
 } // namespace
 
 // Plain versions are re-read unchanged, so the copy is enough; only the exotic Unicode label
@@ -151,23 +171,8 @@ Result<Specifier> Specifier::parse(std::string_view text) {
         spec.prefix_ =
             detail::version_split(canonicalize_version_text(detail::encode_utf8(body), false));
     } else if (spec.op_ == "~=") {
-        // _compare_compatible works on the text as written: drop suffix items (those starting
-        // with dev/a/b/rc/post, case-sensitively) and the last release item, then prefix-match.
-        // So "~=2.2.c1" means ==2.2.* while "~=2.2rc1" means ==2.*; we keep that 23.0 quirk.
-        std::vector<std::string> kept;
-        for (auto& item : detail::version_split(spec.version_)) {
-            static constexpr std::array<std::string_view, 5> suffixes{"dev", "a", "b", "rc",
-                                                                      "post"};
-            if (std::any_of(suffixes.begin(), suffixes.end(),
-                            [&](std::string_view s) { return item.starts_with(s); }))
-                break;
-            kept.push_back(std::move(item));
-        }
-        kept.pop_back(); // at least two items: the second release number never looks like a suffix
-        std::string prefix;
-        for (std::size_t i = 0; i < kept.size(); ++i)
-            prefix += (i ? "." : "") + kept[i];
-        spec.prefix_ = detail::version_split(canonicalize_version_text(prefix, false));
+        spec.prefix_ = detail::version_split(
+            canonicalize_version_text(compatible_prefix(spec.version_), false));
     }
     spec.canonical_ =
         spec.wildcard_ ? spec.version_ : canonicalize_version_text(spec.version_, spec.op_ != "~=");

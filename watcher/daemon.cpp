@@ -110,6 +110,88 @@ Router::ProjectNotifiers project_notifiers(config::Config const& cfg) {
     return out;
 }
 
+// Logs `text` at `level` unless `reported` holds it (it was said at the last reload); `current`
+// collects what is true now, so that it is not said again.
+void say_once(std::set<std::string> const& reported, std::set<std::string>& current,
+              spdlog::level::level_enum level, std::string const& text) {
+    if (!reported.count(text)) spdlog::log(level, "{}", text);
+    current.insert(text);
+}
+
+// The [packages.<name>] tables for a package nobody requires (most likely a typo), as warnings.
+std::vector<std::string> unused_package_tables(config::Config const& cfg,
+                                               std::vector<Subscription> const& requirements) {
+    std::vector<std::string> out;
+    auto const unused = [&](std::string const& name, int line, std::string const& table,
+                            std::optional<std::string> const& project) {
+        bool const used =
+            std::any_of(requirements.begin(), requirements.end(), [&](Subscription const& s) {
+                return s.name == name && (!project || s.project == *project);
+            });
+        if (!used)
+            out.push_back(sanitize_text(cfg.path + ":" + std::to_string(line) + ": [" + table +
+                                        "] matches no requirement"));
+    };
+    for (auto const& [name, line] : cfg.package_lines)
+        unused(name, line, "packages." + name, std::nullopt);
+    for (auto const& p : cfg.projects)
+        for (auto const& [name, line] : p.package_lines)
+            unused(name, line, "projects." + p.name + ".packages." + name, p.name);
+    return out;
+}
+
+// What each source derives from the requirements (a repository per package), and what the
+// sources had to say about it.
+struct DerivedSubscriptions {
+    std::vector<Subscription> subs;
+    std::vector<std::string> warnings;
+};
+
+DerivedSubscriptions derive_all(SourceRegistry const& sources,
+                                std::vector<Subscription> const& requirements) {
+    DerivedSubscriptions out;
+    for (auto const* source : sources.all())
+        for (auto& d : source->derive(requirements, out.warnings))
+            out.subs.push_back(std::move(d.sub));
+    return out;
+}
+
+// "pypi:requests", or "pypi:requests (api)" for a project's own.
+std::string subscription_name(Subscription const& s) {
+    return s.source + ":" + s.name +
+           (s.project == config::kDefaultProject ? "" : " (" + s.project + ")");
+}
+
+// The first 20 names, "and N more".
+std::string name_list(std::vector<std::string> const& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < 20; ++i)
+        out += (i ? ", " : "") + sanitize_text(names[i]);
+    if (names.size() > 20) out += " and " + std::to_string(names.size() - 20) + " more";
+    return out;
+}
+
+// What a reload changed, by name (said once, when it happens: a reload, an edited requirements
+// file); `before` names the subscriptions that were active.
+void say_changes(std::map<std::int64_t, std::string> const& before,
+                 std::vector<StoredSubscription> const& active, int dropped) {
+    std::vector<std::string> added, removed;
+    std::set<std::int64_t> now_active;
+    for (auto const& s : active) {
+        now_active.insert(s.id);
+        if (!before.count(s.id)) added.push_back(subscription_name(s.sub));
+    }
+    for (auto const& [id, name] : before)
+        if (!now_active.count(id)) removed.push_back(name);
+    if (!added.empty())
+        spdlog::info("subscribed {} package(s): {}", added.size(), name_list(added));
+    if (!removed.empty())
+        spdlog::info("unsubscribed {} package(s) no longer in the requirements: {}", removed.size(),
+                     name_list(removed));
+    else if (dropped > 0)
+        spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
+}
+
 } // namespace
 
 Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions options,
@@ -355,108 +437,33 @@ bool Daemon::reload(UnixTime now) {
     auto loaded = load_projects(load_);
     // Each problem is logged once, when it appears, not every cycle.
     std::set<std::string> current;
-    for (auto const& e : loaded.errors) {
-        auto const text = sanitize_text(e.str());
-        if (!reported_.count(text)) spdlog::error("{}", text);
-        current.insert(text);
-    }
-    // A [packages.<name>] table for a package nobody requires is most likely a typo.
-    auto const unused = [&](std::string const& name, int line, std::string const& table,
-                            std::optional<std::string> const& project) {
-        bool const used = std::any_of(
-            loaded.subscriptions.begin(), loaded.subscriptions.end(), [&](Subscription const& s) {
-                return s.name == name && (!project || s.project == *project);
-            });
-        if (used) return;
-        auto const text = sanitize_text(config_.path + ":" + std::to_string(line) + ": [" + table +
-                                        "] matches no requirement");
-        if (!reported_.count(text)) spdlog::warn("{}", text);
-        current.insert(text);
-    };
-    for (auto const& [name, line] : config_.package_lines)
-        unused(name, line, "packages." + name, std::nullopt);
-    for (auto const& p : config_.projects)
-        for (auto const& [name, line] : p.package_lines)
-            unused(name, line, "projects." + p.name + ".packages." + name, p.name);
+    for (auto const& e : loaded.errors)
+        say_once(reported_, current, spdlog::level::err, sanitize_text(e.str()));
+    for (auto const& text : unused_package_tables(config_, loaded.subscriptions))
+        say_once(reported_, current, spdlog::level::warn, text);
     reported_ = current;
-    if (loaded.unreadable && loaded.subscriptions.empty()) {
-        std::string const msg =
-            "no requirements file could be read; keeping the current subscriptions";
-        if (reload_error_ != msg) spdlog::error("{}", msg);
-        reload_error_ = msg;
-        scheduler_->reschedule(store_->subscriptions());
-        return false;
-    }
+    if (loaded.unreadable && loaded.subscriptions.empty())
+        return keep_stored(reload_error_,
+                           "no requirements file could be read; keeping the current subscriptions");
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
     // Credentials come from the config at each reload, never from the state file.
     poller_->use_index_credentials(loaded.subscriptions);
     std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow
-    // What each source derives from the requirements (a repository per package), said once.
-    std::vector<Subscription> derived;
-    for (auto const* source : sources_.all()) {
-        std::vector<std::string> warnings;
-        for (auto& d : source->derive(loaded.subscriptions, warnings))
-            derived.push_back(std::move(d.sub));
-        for (auto const& msg : warnings) {
-            if (!reported_.count(msg)) spdlog::warn("{}", msg);
-            current.insert(msg);
-        }
-    }
+    auto derived = derive_all(sources_, loaded.subscriptions);
+    for (auto const& msg : derived.warnings)
+        say_once(reported_, current, spdlog::level::warn, msg);
     reported_ = current;
-    for (auto& d : derived)
+    for (auto& d : derived.subs)
         loaded.subscriptions.push_back(std::move(d));
-    // "pypi:requests", or "pypi:requests (api)" for a project's own.
-    auto const named = [](Subscription const& s) {
-        return s.source + ":" + s.name +
-               (s.project == config::kDefaultProject ? "" : " (" + s.project + ")");
-    };
+
     std::map<std::int64_t, std::string> before;
     for (auto const& s : store_->subscriptions())
-        before[s.id] = named(s.sub);
-    std::vector<std::int64_t> keep;
-    int dropped = 0;
-    // A project none of whose files could be read keeps what it had (said once, above).
-    for (auto const& s : store_->subscriptions())
-        if (loaded.unreadable_projects.count(s.sub.project)) keep.push_back(s.id);
-    try {
-        auto ids = store_->upsert_subscriptions(loaded.subscriptions, now);
-        keep.insert(keep.end(), ids.begin(), ids.end());
-        dropped = store_->deactivate_others(keep);
-    } catch (std::exception const& e) {
-        // The state file refuses writes (a full disk, a read-only file): keep polling what is
-        // stored, and say so once, not at every reload.
-        auto const msg = "storing the subscriptions failed: " + sanitize_text(e.what());
-        if (store_error_ != msg) spdlog::error("{}", msg);
-        store_error_ = msg;
-        scheduler_->reschedule(store_->subscriptions());
-        return false;
-    }
-    if (store_error_) spdlog::info("storing the subscriptions works again");
-    store_error_.reset();
+        before[s.id] = subscription_name(s.sub);
+    auto const dropped = store_subscriptions(loaded, now);
+    if (!dropped) return false;
     auto const active = store_->subscriptions();
-    // What changed, by name (said once, when it happens: a reload, an edited requirements file).
-    std::vector<std::string> added, removed;
-    std::set<std::int64_t> now_active;
-    for (auto const& s : active) {
-        now_active.insert(s.id);
-        if (!before.count(s.id)) added.push_back(named(s.sub));
-    }
-    for (auto const& [id, name] : before)
-        if (!now_active.count(id)) removed.push_back(name);
-    auto const list = [](std::vector<std::string> const& names) {
-        std::string out;
-        for (std::size_t i = 0; i < names.size() && i < 20; ++i)
-            out += (i ? ", " : "") + sanitize_text(names[i]);
-        if (names.size() > 20) out += " and " + std::to_string(names.size() - 20) + " more";
-        return out;
-    };
-    if (!added.empty()) spdlog::info("subscribed {} package(s): {}", added.size(), list(added));
-    if (!removed.empty())
-        spdlog::info("unsubscribed {} package(s) no longer in the requirements: {}", removed.size(),
-                     list(removed));
-    else if (dropped > 0)
-        spdlog::info("unsubscribed {} package(s) no longer in the requirements", dropped);
+    say_changes(before, active, *dropped);
     failing_.clear();
     for (auto const& s : active)
         failing_[s.id] = s.last_status == PollStatus::error;
@@ -474,6 +481,38 @@ bool Daemon::reload(UnixTime now) {
     }
     if (on_reload) on_reload(n);
     return true;
+}
+
+// A reload that cannot go through: the stored subscriptions stay on schedule, and `why` is
+// said once (remembered in `said`), not at every reload.
+bool Daemon::keep_stored(std::optional<std::string>& said, std::string const& why) {
+    if (said != why) spdlog::error("{}", why);
+    said = why;
+    scheduler_->reschedule(store_->subscriptions());
+    return false;
+}
+
+// The reloaded subscriptions stored, the others deactivated: how many were; nullopt when the
+// state file refuses the writes.
+std::optional<int> Daemon::store_subscriptions(LoadedRequirements const& loaded, UnixTime now) {
+    std::vector<std::int64_t> keep;
+    int dropped = 0;
+    // A project none of whose files could be read keeps what it had (said once, by reload).
+    for (auto const& s : store_->subscriptions())
+        if (loaded.unreadable_projects.count(s.sub.project)) keep.push_back(s.id);
+    try {
+        auto ids = store_->upsert_subscriptions(loaded.subscriptions, now);
+        keep.insert(keep.end(), ids.begin(), ids.end());
+        dropped = store_->deactivate_others(keep);
+    } catch (std::exception const& e) {
+        // The state file refuses writes (a full disk, a read-only file): keep polling what is
+        // stored, and say so once, not at every reload.
+        keep_stored(store_error_, "storing the subscriptions failed: " + sanitize_text(e.what()));
+        return std::nullopt;
+    }
+    if (store_error_) spdlog::info("storing the subscriptions works again");
+    store_error_.reset();
+    return dropped;
 }
 
 asio::awaitable<void> Daemon::deliver(UnixTime now) {

@@ -88,6 +88,8 @@ class Daemon {
   private:
     void watch_scheduler();
     bool reload(UnixTime now);
+    bool keep_stored(std::optional<std::string>& said, std::string const& why);
+    std::optional<int> store_subscriptions(LoadedRequirements const& loaded, UnixTime now);
     boost::asio::awaitable<void> deliver(UnixTime now);
     boost::asio::awaitable<void> sleep_until(UnixTime when);
     void flush_polls();

@@ -288,19 +288,9 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
     };
     try {
         if (settle(c, now)) recovered();
-        bool const digest = c.channel.route.digest.has_value();
         while (!stopping_) {
-            // A batch window not yet over: what is due waits to go out with what follows.
-            if (auto const release = release_time(c); release && *release > now) break;
-            auto items = outbox_.pending(
-                c.name, now, static_cast<int>(digest ? options_.digest_batch : options_.batch));
+            auto items = next_batch(c, now);
             if (items.empty()) break;
-            // A digest is grouped by package (stable: in event order within one package).
-            if (digest)
-                std::stable_sort(items.begin(), items.end(),
-                                 [](OutboxItem const& a, OutboxItem const& b) {
-                                     return a.event.package < b.event.package;
-                                 });
             co_await keep_pace(c);
             if (stopping_) break;
             std::vector<Event> events;
@@ -353,22 +343,41 @@ asio::awaitable<void> Dispatcher::run_channel(State& c, UnixTime now) {
             now = std::max(now + asked, clock_());
         }
     } catch (std::exception const& e) {
-        // The state file cannot record outcomes (a full disk, a locked file): leave this channel
-        // alone for a while instead of re-sending the same batch in a loop. Said once per run of
-        // failures; what was sent and not recorded is recorded later, not sent again (a restart
-        // in between sends it again: at least once).
-        int const failures = ++c.storage_failures;
-        c.retry_at = now + options_.storage_retry.after(failures).count();
-        if (failures == 1)
-            spdlog::error("notifier {}: recording deliveries failed, retrying in {} s: {}", c.name,
-                          *c.retry_at - now, sanitize_text(e.what()));
-        else
-            spdlog::debug("notifier {}: recording deliveries failed again ({} in a row): {}",
-                          c.name, failures, sanitize_text(e.what()));
+        recording_failed(c, now, e.what());
     }
     c.stats.retried += waiting.size();
     totals_.retried += waiting.size();
     co_return;
+}
+
+// The next batch to send: empty when nothing is due, or when a batch window is not yet over
+// (what is due waits to go out with what follows).
+std::vector<OutboxItem> Dispatcher::next_batch(State& c, UnixTime now) {
+    if (auto const release = release_time(c); release && *release > now) return {};
+    bool const digest = c.channel.route.digest.has_value();
+    auto items = outbox_.pending(c.name, now,
+                                 static_cast<int>(digest ? options_.digest_batch : options_.batch));
+    // A digest is grouped by package (stable: in event order within one package).
+    if (digest)
+        std::stable_sort(items.begin(), items.end(), [](OutboxItem const& a, OutboxItem const& b) {
+            return a.event.package < b.event.package;
+        });
+    return items;
+}
+
+// The state file cannot record outcomes (a full disk, a locked file): leave this channel alone
+// for a while instead of re-sending the same batch in a loop. Said once per run of failures;
+// what was sent and not recorded is recorded later, not sent again (a restart in between sends
+// it again: at least once).
+void Dispatcher::recording_failed(State& c, UnixTime now, std::string const& what) {
+    int const failures = ++c.storage_failures;
+    c.retry_at = now + options_.storage_retry.after(failures).count();
+    if (failures == 1)
+        spdlog::error("notifier {}: recording deliveries failed, retrying in {} s: {}", c.name,
+                      *c.retry_at - now, sanitize_text(what));
+    else
+        spdlog::debug("notifier {}: recording deliveries failed again ({} in a row): {}", c.name,
+                      failures, sanitize_text(what));
 }
 
 // What the last run left: deliveries sent but not recorded (recorded now, never sent again),

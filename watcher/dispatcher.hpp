@@ -132,6 +132,7 @@ class Dispatcher {
     std::optional<UnixTime> release_time(State const& c) const;
     // run_channel's stages: what the last run left, and each item of a batch by its outcome.
     bool settle(State& c, UnixTime now);
+    std::vector<OutboxItem> next_batch(State& c, UnixTime now);
     boost::asio::awaitable<void> keep_pace(State& c);
     struct Tally {
         std::size_t delivered = 0, retry = 0, failed = 0;
@@ -148,6 +149,7 @@ class Dispatcher {
     void stop_channel(State& c, NotifierStop::Kind kind, std::string const& why, UnixTime now);
     // When the next attempt of a batch answered "retry" is due.
     UnixTime retry_time(notifiers::Delivery const& result, int attempts, UnixTime now);
+    void recording_failed(State& c, UnixTime now, std::string const& what);
 
     boost::asio::any_io_executor ex_;
     StateStore& store_;

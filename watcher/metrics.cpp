@@ -81,6 +81,14 @@ std::uint64_t Metrics::polls(PollStatus status) const {
 
 std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queues) const {
     std::string out;
+    render_polls(out);
+    render_events_and_outbox(out, now, queues);
+    render_daemon(out);
+    return out;
+}
+
+// The polls: by result, failed, answered 304, and their time in HTTP requests.
+void Metrics::render_polls(std::string& out) const {
     head(out, "pinwatch_polls_total", "counter",
          "Polls by result: ok (a listing), unchanged (nothing new, 304 included), gone (404), "
          "error.");
@@ -116,6 +124,11 @@ std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queu
            std::to_string(latency_count_) + "\n";
     out += "pinwatch_poll_request_duration_seconds_sum " + number(latency_sum_) + "\n";
     out += "pinwatch_poll_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+}
+
+// What is watched, the events found, and each notifier's outbox.
+void Metrics::render_events_and_outbox(std::string& out, UnixTime now,
+                                       std::vector<NotifierQueue> const& queues) const {
     head(out, "pinwatch_packages_watched", "gauge", "Subscriptions on the schedule.");
     out += "pinwatch_packages_watched " + std::to_string(watched_) + "\n";
     head(out, "pinwatch_events_total", "counter", "Events found, by kind.");
@@ -144,6 +157,10 @@ std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queu
         out += "pinwatch_outbox_failed{notifier=\"" + label(q.notifier) + "\",state=\"dead\"} " +
                std::to_string(q.dead) + "\n";
     }
+}
+
+// The daemon's own health: its loop, its last success, its state file, its reloads.
+void Metrics::render_daemon(std::string& out) const {
     head(out, "pinwatch_last_cycle_timestamp_seconds", "gauge",
          "When the daemon's loop last completed a turn (Unix time).");
     out +=
@@ -175,7 +192,6 @@ std::string Metrics::render(UnixTime now, std::vector<NotifierQueue> const& queu
            std::to_string(last_reload_.value_or(0)) + "\n";
     head(out, "pinwatch_start_time_seconds", "gauge", "When the daemon started (Unix time).");
     out += "pinwatch_start_time_seconds " + std::to_string(started_) + "\n";
-    return out;
 }
 
 Health Metrics::health(UnixTime now, std::vector<NotifierQueue> const& queues,

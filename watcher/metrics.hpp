@@ -71,6 +71,11 @@ class Metrics {
     std::optional<UnixTime> last_cycle() const { return last_cycle_; }
 
   private:
+    // render()'s parts, in the order they are exposed.
+    void render_polls(std::string& out) const;
+    void render_events_and_outbox(std::string& out, UnixTime now,
+                                  std::vector<NotifierQueue> const& queues) const;
+    void render_daemon(std::string& out) const;
     UnixTime started_ = 0;
     std::map<PollStatus, std::uint64_t> polls_;
     std::uint64_t not_modified_ = 0;

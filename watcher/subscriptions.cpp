@@ -156,40 +156,57 @@ RequirementsRead read_requirements(LoadOptions const& o) {
     return out;
 }
 
-LoadedRequirements load_requirements(LoadOptions const& o) {
-    LoadedRequirements out;
-    auto read = read_requirements(o);
-    out.errors = std::move(read.errors);
-    for (auto& e : out.errors) {
-        e.file = shown(e.file);
-        e.message = shown(e.message);
-    }
-    out.unreadable = read.unreadable;
-    auto entries = std::move(read.entries);
-    bool const pre = o.pre || read.options.pre;
-    std::optional<std::string> const file_index = read.options.index_url;
+namespace {
 
-    if (o.index_url)
-        out.index_url = *o.index_url;
-    else if (file_index)
-        out.index_url = *file_index;
-    else if (auto pip = env("PIP_INDEX_URL"); pip && !pip->empty())
-        out.index_url = *pip;
-    else
-        out.index_url = kDefaultIndex;
+// The index the subscriptions use, like pip: explicit option > `-i/--index-url` in the files >
+// PIP_INDEX_URL > https://pypi.org/simple/.
+std::string main_index(LoadOptions const& o, packaging::RequirementsOptions const& files) {
+    if (o.index_url) return *o.index_url;
+    if (files.index_url) return *files.index_url;
+    if (auto pip = env("PIP_INDEX_URL"); pip && !pip->empty()) return *pip;
+    return kDefaultIndex;
+}
 
-    // The index URLs the user gave (with any credentials), for the indexes the locks name.
+// The index URLs the user gave (with any credentials), for the indexes the locks name.
+std::vector<std::string> known_indexes(LoadOptions const& o,
+                                       packaging::RequirementsOptions const& files) {
     std::vector<std::string> known_indexes;
     if (o.index_url) known_indexes.push_back(*o.index_url);
-    if (file_index) known_indexes.push_back(*file_index);
-    for (auto const& u : read.options.extra_index_urls)
+    if (files.index_url) known_indexes.push_back(*files.index_url);
+    for (auto const& u : files.extra_index_urls)
         known_indexes.push_back(u);
     if (auto pip = env("PIP_INDEX_URL")) known_indexes.push_back(*pip);
     if (auto extra = env("PIP_EXTRA_INDEX_URL"))
         for (auto& u : split_spaces(*extra))
             known_indexes.push_back(std::move(u));
-    auto const getenv = [](std::string const& name) { return env(name); };
+    return known_indexes;
+}
 
+// Why an entry is not polled: not a PyPI requirement, a marker that does not apply, or a
+// transitive dependency the project does not watch; nullopt when it is.
+std::optional<SkippedRequirement> skipped(packaging::RequirementEntry const& e,
+                                          LoadOptions const& o) {
+    if (!e.watchable || e.name.empty())
+        return SkippedRequirement{e.name.empty() ? e.text : e.name, e.file, e.line,
+                                  e.reason.empty() ? "not a PyPI requirement" : e.reason};
+    if (!e.applies)
+        return SkippedRequirement{e.name, e.file, e.line,
+                                  "marker does not apply: " + e.marker.value_or("")};
+    // Unknown counts as direct: only what the files say is pulled in is transitive.
+    bool const direct = e.direct.value_or(true);
+    if (!direct && o.transitive == Transitive::none)
+        return SkippedRequirement{e.name, e.file, e.line,
+                                  "transitive dependency (project " + o.project +
+                                      ": transitive = \"none\")"};
+    return std::nullopt;
+}
+
+// The subscriptions of the entries (into out.subscriptions; the skipped ones into
+// out.skipped); the constraints are set aside and returned.
+std::vector<packaging::RequirementEntry const*>
+subscribe_entries(std::vector<packaging::RequirementEntry> const& entries, LoadOptions const& o,
+                  std::vector<std::string> const& known_indexes, LoadedRequirements& out) {
+    auto const getenv = [](std::string const& name) { return env(name); };
     // One subscription per (index, name): the index a lock names for the package, else the
     // one above. The key leaves credentials out (url_identity).
     std::map<std::string, std::size_t> by_name;
@@ -199,22 +216,8 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             constraints.push_back(&e);
             continue;
         }
-        if (!e.watchable || e.name.empty()) {
-            out.skipped.push_back({e.name.empty() ? e.text : e.name, e.file, e.line,
-                                   e.reason.empty() ? "not a PyPI requirement" : e.reason});
-            continue;
-        }
-        if (!e.applies) {
-            out.skipped.push_back(
-                {e.name, e.file, e.line, "marker does not apply: " + e.marker.value_or("")});
-            continue;
-        }
-        // Unknown counts as direct: only what the files say is pulled in is transitive.
-        bool const direct = e.direct.value_or(true);
-        if (!direct && o.transitive == Transitive::none) {
-            out.skipped.push_back(
-                {e.name, e.file, e.line,
-                 "transitive dependency (project " + o.project + ": transitive = \"none\")"});
+        if (auto skip = skipped(e, o)) {
+            out.skipped.push_back(std::move(*skip));
             continue;
         }
         std::string const index =
@@ -240,6 +243,46 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         by_name.emplace(key, out.subscriptions.size());
         out.subscriptions.push_back(std::move(s));
     }
+    return constraints;
+}
+
+// A subscription's settings: its pin, pre-releases, interval and rules (the project's, then
+// [packages.<name>], then the project's own), parsed once for the diff and the summaries.
+void settle(Subscription& s, LoadOptions const& o, bool pre) {
+    // The pin is the version an exact clause names, also when a constraint file added it
+    // beside a range ("<3,==2.0.7,>=1.26" runs 2.0.7).
+    if (auto spec = packaging::SpecifierSet::parse(s.specifier)) {
+        for (auto const& clause : spec->specifiers())
+            if ((clause.op() == "==" && !clause.has_wildcard()) || clause.op() == "===")
+                s.pinned = std::string(clause.version_text());
+    }
+    s.prereleases = pre;
+    if (auto it = o.intervals.find(s.name); it != o.intervals.end()) s.interval = it->second;
+    s.rules = o.rules;
+    if (auto it = o.packages.find(s.name); it != o.packages.end())
+        s.rules = it->second.over(s.rules);
+    if (auto it = o.project_packages.find(s.name); it != o.project_packages.end())
+        s.rules = it->second.over(s.rules);
+    s.rules.urgent_only = s.direct == false && o.transitive == Transitive::urgent;
+    // A package's own `pre` decides for it, like `--pre` for everything.
+    if (s.rules.pre) s.prereleases = *s.rules.pre;
+    parse_fields(s); // the strings above, parsed once for the diff and the summaries
+}
+
+} // namespace
+
+LoadedRequirements load_requirements(LoadOptions const& o) {
+    LoadedRequirements out;
+    auto read = read_requirements(o);
+    out.errors = std::move(read.errors);
+    for (auto& e : out.errors) {
+        e.file = shown(e.file);
+        e.message = shown(e.message);
+    }
+    out.unreadable = read.unreadable;
+    out.index_url = main_index(o, read.options);
+    auto const constraints =
+        subscribe_entries(read.entries, o, known_indexes(o, read.options), out);
     for (auto& s : out.skipped) {
         s.name = shown(s.name);
         s.file = shown(s.file);
@@ -252,26 +295,9 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         for (auto& s : out.subscriptions)
             if (s.name == c->name) s.specifier = join_specifiers(s.specifier, c->specifier);
     }
-    for (auto& s : out.subscriptions) {
-        // The pin is the version an exact clause names, also when a constraint file added it
-        // beside a range ("<3,==2.0.7,>=1.26" runs 2.0.7).
-        if (auto spec = packaging::SpecifierSet::parse(s.specifier)) {
-            for (auto const& clause : spec->specifiers())
-                if ((clause.op() == "==" && !clause.has_wildcard()) || clause.op() == "===")
-                    s.pinned = std::string(clause.version_text());
-        }
-        s.prereleases = pre;
-        if (auto it = o.intervals.find(s.name); it != o.intervals.end()) s.interval = it->second;
-        s.rules = o.rules;
-        if (auto it = o.packages.find(s.name); it != o.packages.end())
-            s.rules = it->second.over(s.rules);
-        if (auto it = o.project_packages.find(s.name); it != o.project_packages.end())
-            s.rules = it->second.over(s.rules);
-        s.rules.urgent_only = s.direct == false && o.transitive == Transitive::urgent;
-        // A package's own `pre` decides for it, like `--pre` for everything.
-        if (s.rules.pre) s.prereleases = *s.rules.pre;
-        parse_fields(s); // the strings above, parsed once for the diff and the summaries
-    }
+    bool const pre = o.pre || read.options.pre;
+    for (auto& s : out.subscriptions)
+        settle(s, o, pre);
     return out;
 }
 

@@ -89,42 +89,28 @@ Result<SmtpTarget> parse_smtp_url(std::string_view url) {
     return t;
 }
 
-// The email settings of [notifiers.<name>], or nothing after reporting every problem.
-std::shared_ptr<EmailConfig const> read_email(config::Reader& r, config::ChannelTable const& t) {
-    auto const full = [&](std::string const& key) { return t.full(key); };
-    auto const at = [&](std::string const& key) { return t.at(key); };
-    std::string const& where = t.where;
-    toml::node const& table = t.node;
+// The server: smtp_url and starttls (how the connection is secured). False after reporting.
+bool read_email_server(config::Reader& r, config::ChannelTable const& t, EmailConfig& e) {
     bool ok = true;
-    for (auto const* required : {"smtp_url", "from", "to"})
-        if (!at(required)) {
-            r.error(table, "[" + where + "]: missing key '" + required +
-                               "' (type \"email\" needs smtp_url, from and to)");
-            ok = false;
-        }
-    auto out = std::make_shared<EmailConfig>();
-    EmailConfig& e = *out;
-    e.where = where;
-
-    if (auto const* n = at("smtp_url")) {
-        if (auto s = r.string(*n, full("smtp_url"))) {
-            if (auto t = parse_smtp_url(*s)) {
+    if (auto const* n = t.at("smtp_url")) {
+        if (auto s = r.string(*n, t.full("smtp_url"))) {
+            if (auto target = parse_smtp_url(*s)) {
                 e.smtp_url = *s;
-                e.host = t->host;
-                e.port = t->port;
-                e.security = t->security;
+                e.host = target->host;
+                e.port = target->port;
+                e.security = target->security;
             } else {
-                r.error(*n, "key '" + full("smtp_url") + "': " + t.error());
+                r.error(*n, "key '" + t.full("smtp_url") + "': " + target.error());
                 ok = false;
             }
         } else {
             ok = false;
         }
     }
-    if (auto const* n = at("starttls")) {
-        if (auto b = r.boolean(*n, full("starttls"))) {
+    if (auto const* n = t.at("starttls")) {
+        if (auto b = r.boolean(*n, t.full("starttls"))) {
             if (e.security == net::SmtpSecurity::implicit_tls) {
-                r.error(*n, "key '" + full("starttls") +
+                r.error(*n, "key '" + t.full("starttls") +
                                 "': only meaningful for smtp:// (smtps:// is always implicit TLS)");
                 ok = false;
             } else if (!*b && !e.smtp_url.empty()) {
@@ -134,58 +120,72 @@ std::shared_ptr<EmailConfig const> read_email(config::Reader& r, config::Channel
             ok = false;
         }
     }
+    return ok;
+}
+
+// The login: username and password, each needing the other, and TLS under them (read after
+// the server). False after reporting.
+bool read_email_login(config::Reader& r, config::ChannelTable const& t, EmailConfig& e) {
+    bool ok = true;
     auto const no_controls = [](std::string const& s) {
         return std::none_of(s.begin(), s.end(), [](char c) {
             return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
         });
     };
-    if (auto const* n = at("username")) {
-        auto s = r.string(*n, full("username"));
+    if (auto const* n = t.at("username")) {
+        auto s = r.string(*n, t.full("username"));
         if (s && !s->empty() && no_controls(*s)) {
             e.username = *s;
         } else {
             if (s)
-                r.error(*n, "key '" + full("username") +
+                r.error(*n, "key '" + t.full("username") +
                                 "': expected a non-empty name without control characters");
             ok = false;
         }
     }
-    if (auto const* n = at("password")) {
-        auto s = r.string(*n, full("password"));
+    if (auto const* n = t.at("password")) {
+        auto s = r.string(*n, t.full("password"));
         if (s && !s->empty()) {
             // Resolved when the notifier is built; check_config resolves it beforehand to
             // say early that it does not.
             if (!config::is_secret_reference(*s))
-                r.literal_secrets.emplace_back(full("password"), r.line_of(*n));
+                r.literal_secrets.emplace_back(t.full("password"), r.line_of(*n));
             e.password_line = r.line_of(*n);
             e.password_ref = *s;
         } else {
             if (s)
-                r.error(*n, "key '" + full("password") +
+                r.error(*n, "key '" + t.full("password") +
                                 "': expected a secret: a literal, env:NAME, file:PATH or "
                                 "credential:NAME");
             ok = false;
         }
     }
-    if (e.password_ref && !at("username")) {
-        r.error(*at("password"), "key '" + full("password") + "': needs 'username' too");
+    if (e.password_ref && !t.at("username")) {
+        r.error(*t.at("password"), "key '" + t.full("password") + "': needs 'username' too");
         ok = false;
     }
-    if (e.username && !at("password")) {
-        r.error(*at("username"), "key '" + full("username") + "': needs 'password' too");
+    if (e.username && !t.at("password")) {
+        r.error(*t.at("username"), "key '" + t.full("username") + "': needs 'password' too");
         ok = false;
     }
     if (e.username && e.security == net::SmtpSecurity::plain) {
-        r.error(*at("username"), "key '" + full("username") +
-                                     "': AUTH needs TLS; use smtps:// or remove starttls = false");
+        r.error(*t.at("username"),
+                "key '" + t.full("username") +
+                    "': AUTH needs TLS; use smtps:// or remove starttls = false");
         ok = false;
     }
-    if (auto const* n = at("from")) {
-        if (auto s = r.string(*n, full("from"))) {
+    return ok;
+}
+
+// The addresses: from, and to (at least one). False after reporting.
+bool read_email_addresses(config::Reader& r, config::ChannelTable const& t, EmailConfig& e) {
+    bool ok = true;
+    if (auto const* n = t.at("from")) {
+        if (auto s = r.string(*n, t.full("from"))) {
             if (auto m = parse_mailbox(*s)) {
                 e.from = *m;
             } else {
-                r.error(*n, "key '" + full("from") + "': " + m.error() +
+                r.error(*n, "key '" + t.full("from") + "': " + m.error() +
                                 " (expected \"Name <local@domain>\" or local@domain)");
                 ok = false;
             }
@@ -193,17 +193,17 @@ std::shared_ptr<EmailConfig const> read_email(config::Reader& r, config::Channel
             ok = false;
         }
     }
-    if (auto const* n = at("to")) {
+    if (auto const* n = t.at("to")) {
         auto const* arr = n->as_array();
         if (!arr || arr->empty()) {
-            r.error(*n, "key '" + full("to") + "': expected a list of at least one address");
+            r.error(*n, "key '" + t.full("to") + "': expected a list of at least one address");
             ok = false;
         } else {
-            r.strings(*n, full("to"), [&](std::string const& s, toml::node const& item) {
+            r.strings(*n, t.full("to"), [&](std::string const& s, toml::node const& item) {
                 if (auto m = parse_mailbox(s)) {
                     e.to.push_back(*m);
                 } else {
-                    r.error(item, "key '" + full("to") + "': " + m.error() + " in \"" +
+                    r.error(item, "key '" + t.full("to") + "': " + m.error() + " in \"" +
                                       sanitize_text(s) + "\"");
                     ok = false;
                 }
@@ -211,6 +211,24 @@ std::shared_ptr<EmailConfig const> read_email(config::Reader& r, config::Channel
             if (e.to.size() != arr->size()) ok = false;
         }
     }
+    return ok;
+}
+
+// The email settings of [notifiers.<name>], or nothing after reporting every problem.
+std::shared_ptr<EmailConfig const> read_email(config::Reader& r, config::ChannelTable const& t) {
+    bool ok = true;
+    for (auto const* required : {"smtp_url", "from", "to"})
+        if (!t.at(required)) {
+            r.error(t.node, "[" + t.where + "]: missing key '" + required +
+                                "' (type \"email\" needs smtp_url, from and to)");
+            ok = false;
+        }
+    auto out = std::make_shared<EmailConfig>();
+    out->where = t.where;
+    // Each stage reports all it finds, so every problem is said in one go.
+    ok = read_email_server(r, t, *out) && ok;
+    ok = read_email_login(r, t, *out) && ok;
+    ok = read_email_addresses(r, t, *out) && ok;
     if (!ok) return nullptr;
     return out;
 }

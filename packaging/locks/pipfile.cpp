@@ -13,6 +13,7 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 namespace pinwatch::packaging::locks::detail {
@@ -53,50 +54,152 @@ std::optional<std::string> member_string(rapidjson::Value const& v, char const* 
     return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
+// Both passes over the text: the keys' offsets, then the document; false after reporting.
+bool parse_lock(std::string_view bytes, std::string const& path, KeyOffsets& keys,
+                rapidjson::Document& doc, LockRead& out) {
+    rapidjson::MemoryStream stream(bytes.data(), bytes.size());
+    keys.stream = &stream;
+    rapidjson::Reader reader;
+    bool const read = reader.Parse(stream, keys);
+    keys.stream = nullptr;
+    if (!read) {
+        error(out, path, line_at(bytes, reader.GetErrorOffset()),
+              std::string("not valid JSON: ") +
+                  rapidjson::GetParseError_En(reader.GetParseErrorCode()));
+        return false;
+    }
+    doc.Parse(bytes.data(), bytes.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        error(out, path, 1, "not valid JSON: expected an object at the top");
+        return false;
+    }
+    return true;
+}
+
+// _meta.sources: name -> url; with a single source, every package comes from it.
+struct Sources {
+    std::map<std::string, std::string> by_name;
+    std::optional<std::string> only;
+};
+
+Sources read_sources(rapidjson::Document const& doc, std::string const& path,
+                     std::function<int()> const& line, LockRead& out) {
+    Sources sources;
+    auto meta = doc.FindMember("_meta");
+    if (meta == doc.MemberEnd() || !meta->value.IsObject()) return sources;
+    auto src = meta->value.FindMember("sources");
+    if (src == meta->value.MemberEnd() || !src->value.IsArray()) return sources;
+    for (auto const& s : src->value.GetArray()) {
+        auto name = s.IsObject() ? member_string(s, "name") : std::nullopt;
+        auto url = s.IsObject() ? member_string(s, "url") : std::nullopt;
+        if (!name || !url) {
+            error(out, path, line(), "_meta.sources: every source needs a \"name\" and a \"url\"");
+            continue;
+        }
+        sources.by_name.emplace(*name, *url);
+    }
+    if (sources.by_name.size() == 1) sources.only = sources.by_name.begin()->second;
+    return sources;
+}
+
+// One package's object, for its problems: "default.requests: ..." at the line of its key.
+struct PackageAt {
+    std::string const& path;
+    int line;
+    std::string group, name;
+
+    void error(LockRead& out, std::string const& what) const {
+        detail::error(out, path, line, group + "." + name + ": " + what);
+    }
+};
+
+// The version pin ("==x" or "===x"), or a git, path or file source in its place; false after
+// reporting.
+bool read_version(RequirementEntry& e, rapidjson::Value const& pkg, PackageAt const& at,
+                  LockRead& out) {
+    if (auto version = member_string(pkg, "version")) {
+        std::string v = *version;
+        if (v.rfind("===", 0) == 0) {
+            v.erase(0, 3);
+        } else if (v.rfind("==", 0) == 0) {
+            v.erase(0, 2);
+        } else {
+            at.error(out, "version '" + *version + "' is no \"==\" pin");
+            return false;
+        }
+        return pin(e, v, out);
+    }
+    if (!member_string(pkg, "git") && !member_string(pkg, "path") && !member_string(pkg, "file")) {
+        at.error(out, "no \"version\" and no git, path or file source");
+        return false;
+    }
+    return true;
+}
+
+// Where the package comes from: an index (by its name in _meta.sources; the only source when it
+// names none), or a git, path or file source, which is not polled.
+void read_origin(RequirementEntry& e, rapidjson::Value const& pkg, Sources const& sources,
+                 PackageAt const& at, LockRead& out) {
+    if (auto index = member_string(pkg, "index")) {
+        if (auto it = sources.by_name.find(*index); it != sources.by_name.end())
+            e.index = it->second;
+        else
+            at.error(out, "index '" + *index + "' is not one of _meta.sources");
+    } else {
+        e.index = sources.only;
+    }
+    auto editable = pkg.FindMember("editable");
+    e.editable =
+        editable != pkg.MemberEnd() && editable->value.IsBool() && editable->value.GetBool();
+    if (auto git = member_string(pkg, "git")) {
+        std::string target = "git+" + *git;
+        if (auto ref = member_string(pkg, "ref")) target += "@" + *ref;
+        not_polled(e, target, "git source");
+    } else if (auto local = member_string(pkg, "path")) {
+        not_polled(e, *local, e.editable ? "editable local project" : "local path");
+    } else if (auto file = member_string(pkg, "file")) {
+        not_polled(e, *file, "direct URL");
+    }
+    if (!e.watchable) e.index.reset();
+}
+
+// One package of a category; nullopt after reporting why it is left out.
+std::optional<RequirementEntry> read_package(rapidjson::Value const& pkg, PackageAt const& at,
+                                             Sources const& sources, Environment const& env,
+                                             LockRead& out) {
+    RequirementEntry e = package_entry(at.name, at.path, at.line);
+    if (!pkg.IsObject()) {
+        at.error(out, "expected an object");
+        return std::nullopt;
+    }
+    e.groups.push_back(at.group);
+    if (!read_version(e, pkg, at, out)) return std::nullopt;
+    if (auto extras = pkg.FindMember("extras");
+        extras != pkg.MemberEnd() && extras->value.IsArray())
+        for (auto const& x : extras->value.GetArray())
+            if (x.IsString()) e.extras.emplace_back(x.GetString(), x.GetStringLength());
+    std::sort(e.extras.begin(), e.extras.end());
+    if (auto markers = member_string(pkg, "markers")) judge_marker(e, *markers, env, out);
+    read_origin(e, pkg, sources, at, out);
+    return e;
+}
+
 } // namespace
 
 LockRead read_pipfile(std::string_view bytes, std::string const& path,
                       std::optional<Manifest> const& manifest, Environment const& env) {
     LockRead out;
     auto names = direct_names(manifest, true, out);
-
     KeyOffsets keys;
-    rapidjson::MemoryStream stream(bytes.data(), bytes.size());
-    keys.stream = &stream;
-    rapidjson::Reader reader;
-    if (!reader.Parse(stream, keys)) {
-        error(out, path, line_at(bytes, reader.GetErrorOffset()),
-              std::string("not valid JSON: ") +
-                  rapidjson::GetParseError_En(reader.GetParseErrorCode()));
-        return out;
-    }
     rapidjson::Document doc;
-    doc.Parse(bytes.data(), bytes.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-        error(out, path, 1, "not valid JSON: expected an object at the top");
-        return out;
-    }
+    if (!parse_lock(bytes, path, keys, doc, out)) return out;
+    auto const line = [&](std::string const& category, std::string const& name) {
+        return line_at(bytes, keys.offsets[{category, name}]);
+    };
+    auto const sources = read_sources(
+        doc, path, [&] { return line("_meta", "sources"); }, out);
 
-    // _meta.sources: name -> url.
-    std::map<std::string, std::string> sources;
-    std::optional<std::string> only_source;
-    if (auto meta = doc.FindMember("_meta"); meta != doc.MemberEnd() && meta->value.IsObject()) {
-        auto src = meta->value.FindMember("sources");
-        if (src != meta->value.MemberEnd() && src->value.IsArray()) {
-            for (auto const& s : src->value.GetArray()) {
-                auto name = s.IsObject() ? member_string(s, "name") : std::nullopt;
-                auto url = s.IsObject() ? member_string(s, "url") : std::nullopt;
-                if (!name || !url) {
-                    error(out, path, line_at(bytes, keys.offsets[{"_meta", "sources"}]),
-                          "_meta.sources: every source needs a \"name\" and a \"url\"");
-                    continue;
-                }
-                sources.emplace(*name, *url);
-            }
-            if (sources.size() == 1) only_source = sources.begin()->second;
-        }
-    }
-
+    // A package locked in several categories is one entry that lists them all.
     std::map<std::pair<std::string, std::string>, std::size_t> seen; // (name, version) -> entry
     for (auto const& [category, packages] : doc.GetObject()) {
         std::string const group(category.GetString(), category.GetStringLength());
@@ -107,72 +210,19 @@ LockRead read_pipfile(std::string_view bytes, std::string const& path,
         }
         for (auto const& [key, pkg] : packages.GetObject()) {
             std::string const name(key.GetString(), key.GetStringLength());
-            int const line = line_at(bytes, keys.offsets[{group, name}]);
-            RequirementEntry e = package_entry(name, path, line);
-            std::string const where = group + "." + name;
-            if (!pkg.IsObject()) {
-                error(out, path, line, where + ": expected an object");
-                continue;
-            }
-            e.groups.push_back(group);
-            auto version = member_string(pkg, "version");
-            auto git = member_string(pkg, "git");
-            auto local = member_string(pkg, "path");
-            auto file = member_string(pkg, "file");
-            if (version) {
-                std::string v = *version;
-                if (v.rfind("===", 0) == 0) {
-                    v.erase(0, 3);
-                } else if (v.rfind("==", 0) == 0) {
-                    v.erase(0, 2);
-                } else {
-                    error(out, path, line, where + ": version '" + *version + "' is no \"==\" pin");
-                    continue;
-                }
-                if (!pin(e, v, out)) continue;
-            } else if (!git && !local && !file) {
-                error(out, path, line, where + ": no \"version\" and no git, path or file source");
-                continue;
-            }
-            if (auto extras = pkg.FindMember("extras");
-                extras != pkg.MemberEnd() && extras->value.IsArray())
-                for (auto const& x : extras->value.GetArray())
-                    if (x.IsString()) e.extras.emplace_back(x.GetString(), x.GetStringLength());
-            std::sort(e.extras.begin(), e.extras.end());
-            if (auto markers = member_string(pkg, "markers")) judge_marker(e, *markers, env, out);
-            if (auto index = member_string(pkg, "index")) {
-                if (auto it = sources.find(*index); it != sources.end()) {
-                    e.index = it->second;
-                } else {
-                    error(out, path, line,
-                          where + ": index '" + *index + "' is not one of _meta.sources");
-                }
-            } else {
-                e.index = only_source;
-            }
-            auto editable = pkg.FindMember("editable");
-            e.editable = editable != pkg.MemberEnd() && editable->value.IsBool() &&
-                         editable->value.GetBool();
-            if (git) {
-                std::string target = "git+" + *git;
-                if (auto ref = member_string(pkg, "ref")) target += "@" + *ref;
-                not_polled(e, target, "git source");
-            } else if (local) {
-                not_polled(e, *local, e.editable ? "editable local project" : "local path");
-            } else if (file) {
-                not_polled(e, *file, "direct URL");
-            }
-            if (!e.watchable) e.index.reset();
-            set_direct(e, names);
-            auto id = std::pair{e.name, e.pinned.value_or(e.url.value_or(""))};
+            auto e = read_package(pkg, PackageAt{path, line(group, name), group, name}, sources,
+                                  env, out);
+            if (!e) continue;
+            set_direct(*e, names);
+            auto id = std::pair{e->name, e->pinned.value_or(e->url.value_or(""))};
             if (auto it = seen.find(id); it != seen.end()) {
                 auto& kept = out.entries[it->second];
                 kept.groups.push_back(group);
-                kept.applies = kept.applies || e.applies;
+                kept.applies = kept.applies || e->applies;
                 continue;
             }
             seen.emplace(id, out.entries.size());
-            out.entries.push_back(std::move(e));
+            out.entries.push_back(std::move(*e));
         }
     }
     return out;

@@ -700,6 +700,42 @@ std::optional<SourceRequest> metadata_request(Subscription const& sub, PypiSourc
     return next;
 }
 
+// A failed poll's error, named "pypi:<name>: ..."; a rate limit waits as Retry-After says, else
+// a minute.
+Unexpected<SourceError> poll_error(Subscription const& sub, net::Response const& res,
+                                   SourceError::Kind k, std::string msg) {
+    return fail(SourceError{k, std::string(PypiSource::kKind) + ":" + sub.name + ": " + msg,
+                            k == SourceError::Kind::rate_limited
+                                ? net::parse_retry_after(res).value_or(std::chrono::seconds(60))
+                                : net::parse_retry_after(res)});
+}
+
+// The answer of the metadata step. Metadata is a nicety: any failure leaves the listing as it
+// is. A permanent one is remembered for this release, so a missing JSON API is not asked after
+// every poll.
+Result<SourceStep, SourceError> read_metadata(Subscription const& sub, SourceRequest const& request,
+                                              net::Response const& res, Observation& obs) {
+    if (net::is_temporary(net::classify_status(res.status)))
+        return poll_error(sub, res, SourceError::Kind::temporary,
+                          "metadata: http " + std::to_string(res.status));
+    auto meta = res.status == 200 ? pypi_detail::parse_metadata(res.body)
+                                  : Result<ProjectMetadata, std::string>(
+                                        fail("metadata: http " + std::to_string(res.status)));
+    obs.metadata = meta ? std::move(*meta) : ProjectMetadata{};
+    obs.metadata_version = request.argument;
+    if (!meta) return poll_error(sub, res, SourceError::Kind::permanent, meta.error());
+    return SourceStep{};
+}
+
+// A listing of the Simple API in JSON (PEP 691) rather than HTML: by its Content-Type, or by
+// its first character when it has none.
+bool json_listing(net::Response const& res) {
+    auto const type = ascii_lower(res.header("content-type").value_or(""));
+    if (!type.empty()) return type.find("json") != std::string::npos;
+    auto const first = res.body.find_first_not_of(" \t\r\n");
+    return first != std::string::npos && (res.body[first] == '{' || res.body[first] == '[');
+}
+
 } // namespace
 
 Subscription pypi_subscription(std::string_view index_url, std::string_view name) {
@@ -820,61 +856,57 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
                                                   Observation& obs) const {
     auto const* asked = std::any_cast<Asks>(&poll.asks);
     Asks const ctx = asked ? *asked : Asks{};
-    auto const prefix = std::string(kKind) + ":" + sub.name + ": ";
     if (request.step == kVulnerabilityStep) {
         // Advisories are read on their own: whatever happens here, the listing stands and the
         // reason is kept with the reading (check shows it; the daemon tries again next poll).
-        VulnerabilityReading reading;
-        reading.version = request.argument;
-        if (res.status == 304) {
-            reading.not_modified = true;
-        } else if (res.status != 200) {
-            reading.error = "vulnerabilities: http " + std::to_string(res.status);
-            if (res.status == 404) {
-                *reading.error += " (the index has no JSON API page for " + request.argument + ")";
-                // The listing of this poll has the version: the 404 is the API's, not the
-                // version's, and every other pin on this index would get the same.
-                bool listed = false;
-                for (auto const& r : obs.releases)
-                    listed = listed || r.version == request.argument;
-                if (listed)
-                    no_json_api_[sub.origin] =
-                        "vulnerabilities: the index has no JSON API (http 404 for " +
-                        request.argument + "); set [advisories] source = \"osv\" to read them";
-            }
-        } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
-            reading.error = list.error();
-        } else {
-            reading.advisories = std::move(*list);
-            if (auto etag = res.header("etag")) reading.validator = std::string(*etag);
-        }
+        auto reading = vulnerability_reading(sub, request, res, obs);
         advisories_read(sub, ctx, reading);
         obs.vulnerabilities = std::move(reading);
         SourceStep step;
         step.next = metadata_request(sub, ctx, obs);
         return step;
     }
-    auto error = [&](SourceError::Kind k, std::string msg) {
-        return fail(SourceError{k, prefix + msg,
-                                k == SourceError::Kind::rate_limited
-                                    ? net::parse_retry_after(res).value_or(std::chrono::seconds(60))
-                                    : net::parse_retry_after(res)});
-    };
-    if (request.step == kMetadataStep) {
-        // Metadata is a nicety: any failure leaves the listing as it is. A permanent one is
-        // remembered for this release, so a missing JSON API is not asked after every poll.
-        if (net::is_temporary(net::classify_status(res.status)))
-            return error(SourceError::Kind::temporary,
-                         "metadata: http " + std::to_string(res.status));
-        auto meta = res.status == 200 ? pypi_detail::parse_metadata(res.body)
-                                      : Result<ProjectMetadata, std::string>(
-                                            fail("metadata: http " + std::to_string(res.status)));
-        obs.metadata = meta ? std::move(*meta) : ProjectMetadata{};
-        obs.metadata_version = request.argument;
-        if (!meta) return error(SourceError::Kind::permanent, meta.error());
-        return SourceStep{};
-    }
+    if (request.step == kMetadataStep) return read_metadata(sub, request, res, obs);
+    return read_listing(sub, ctx, res, obs);
+}
 
+// The answer of the vulnerability step, as a reading (its error says what went wrong).
+VulnerabilityReading PypiSource::vulnerability_reading(Subscription const& sub,
+                                                       SourceRequest const& request,
+                                                       net::Response const& res,
+                                                       Observation const& obs) const {
+    VulnerabilityReading reading;
+    reading.version = request.argument;
+    if (res.status == 304) {
+        reading.not_modified = true;
+    } else if (res.status != 200) {
+        reading.error = "vulnerabilities: http " + std::to_string(res.status);
+        if (res.status == 404) {
+            *reading.error += " (the index has no JSON API page for " + request.argument + ")";
+            // The listing of this poll has the version: the 404 is the API's, not the
+            // version's, and every other pin on this index would get the same.
+            bool listed = false;
+            for (auto const& r : obs.releases)
+                listed = listed || r.version == request.argument;
+            if (listed)
+                no_json_api_[sub.origin] =
+                    "vulnerabilities: the index has no JSON API (http 404 for " + request.argument +
+                    "); set [advisories] source = \"osv\" to read them";
+        }
+    } else if (auto list = pypi_detail::parse_vulnerabilities(res.body); !list) {
+        reading.error = list.error();
+    } else {
+        reading.advisories = std::move(*list);
+        if (auto etag = res.header("etag")) reading.validator = std::string(*etag);
+    }
+    return reading;
+}
+
+// The answer of the listing step: the releases (or unchanged, or gone), then the pin's
+// advisories or the metadata to ask for.
+Result<SourceStep, SourceError> PypiSource::read_listing(Subscription const& sub, Asks const& ctx,
+                                                         net::Response const& res,
+                                                         Observation& obs) const {
     if (res.status == 304) {
         obs.status = Observation::Status::not_modified;
         SourceStep step;
@@ -887,21 +919,17 @@ Result<SourceStep, SourceError> PypiSource::parse(Subscription const& sub, PollC
         return SourceStep{};
     }
     if (net::classify_status(res.status) == net::StatusClass::rate_limited)
-        return error(SourceError::Kind::rate_limited, "http 429 too many requests");
+        return poll_error(sub, res, SourceError::Kind::rate_limited, "http 429 too many requests");
     if (net::classify_status(res.status) == net::StatusClass::server_error)
-        return error(SourceError::Kind::temporary, "http " + std::to_string(res.status));
+        return poll_error(sub, res, SourceError::Kind::temporary,
+                          "http " + std::to_string(res.status));
     if (res.status != 200)
-        return error(SourceError::Kind::permanent, "http " + std::to_string(res.status));
+        return poll_error(sub, res, SourceError::Kind::permanent,
+                          "http " + std::to_string(res.status));
 
-    auto const type = ascii_lower(res.header("content-type").value_or(""));
-    bool json = type.find("json") != std::string::npos;
-    if (type.empty()) {
-        auto const first = res.body.find_first_not_of(" \t\r\n");
-        json = first != std::string::npos && (res.body[first] == '{' || res.body[first] == '[');
-    }
-    auto parsed = json ? pypi_detail::parse_simple_json(res.body, sub.name)
-                       : pypi_detail::parse_simple_html(res.body, sub.name);
-    if (!parsed) return error(SourceError::Kind::permanent, parsed.error());
+    auto parsed = json_listing(res) ? pypi_detail::parse_simple_json(res.body, sub.name)
+                                    : pypi_detail::parse_simple_html(res.body, sub.name);
+    if (!parsed) return poll_error(sub, res, SourceError::Kind::permanent, parsed.error());
     obs.status = Observation::Status::ok;
     obs.releases = std::move(parsed->releases);
     obs.sequence = parsed->sequence;

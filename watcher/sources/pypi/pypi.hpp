@@ -71,6 +71,13 @@ class PypiSource final : public Source {
     mutable std::map<std::string, std::string> no_json_api_;
     std::optional<SourceRequest> vulnerability_request(Subscription const& sub, Asks const& asks,
                                                        Observation& obs) const;
+    // parse()'s steps.
+    VulnerabilityReading vulnerability_reading(Subscription const& sub,
+                                               SourceRequest const& request,
+                                               net::Response const& res,
+                                               Observation const& obs) const;
+    Result<SourceStep, SourceError> read_listing(Subscription const& sub, Asks const& asks,
+                                                 net::Response const& res, Observation& obs) const;
 };
 
 // Whether the pin's advisories are due in a poll at `history.now`.
