@@ -439,14 +439,18 @@ bool Daemon::reload(UnixTime now) {
     std::set<std::string> current;
     for (auto const& e : loaded.errors)
         say_once(reported_, current, spdlog::level::err, sanitize_text(e.str()));
-    for (auto const& text : unused_package_tables(config_, loaded.subscriptions))
-        say_once(reported_, current, spdlog::level::warn, text);
     reported_ = std::move(current);
     if (loaded.unreadable && loaded.subscriptions.empty())
+        // Without requirements no [packages.<name>] table can be told unused: what was said of
+        // them stands until the files can be read again.
         return keep_stored(reload_error_,
                            "no requirements file could be read; keeping the current subscriptions");
     if (reload_error_) spdlog::info("requirements readable again");
     reload_error_.reset();
+    std::set<std::string> tables_current;
+    for (auto const& text : unused_package_tables(config_, loaded.subscriptions))
+        say_once(tables_reported_, tables_current, spdlog::level::warn, text);
+    tables_reported_ = std::move(tables_current);
     // Credentials come from the config at each reload, never from the state file.
     poller_->use_index_credentials(loaded.subscriptions);
     std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow

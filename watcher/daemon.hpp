@@ -129,8 +129,9 @@ class Daemon {
     std::size_t reloads_ = 0;
     boost::asio::steady_timer wake_;
     // Logged at the last reload, so each is said once while it lasts: the problems reading the
-    // requirements and the config, and what the sources said deriving subscriptions from them.
-    std::set<std::string> reported_, derive_reported_;
+    // requirements, the [packages] tables no requirement uses, and what the sources said deriving
+    // subscriptions from them.
+    std::set<std::string> reported_, tables_reported_, derive_reported_;
     std::optional<std::string> reload_error_;
     std::optional<std::string> store_error_; // the last reload could not store subscriptions
     DispatchStats last_delivery_;

@@ -172,3 +172,33 @@ BOOST_AUTO_TEST_CASE(an_unreadable_stretch_does_not_repeat_what_the_sources_said
     BOOST_TEST(count_lines(text, "requirements readable again") == 1u, text);
     BOOST_TEST(count_lines(text, "github:") == 0u, text);
 }
+
+// Without requirements, which [packages.<name>] tables match none cannot be told: an unreadable
+// stretch says nothing of them, and what was said before it stands.
+BOOST_AUTO_TEST_CASE(an_unreadable_stretch_does_not_call_every_packages_table_unused) {
+    Workspace w;
+    w.requirements("alpha==1.0\nunused==1.0\n");
+    auto cfg = w.config();
+    BOOST_TEST_REQUIRE(bool(cfg));
+    watcher::DaemonOptions options;
+    options.state_path = (w.dir / "state.db").string();
+    boost::asio::io_context io;
+    std::ostringstream console;
+    CapturedLog log;
+    watcher::Daemon daemon(io, *cfg, options, console);
+
+    BOOST_TEST_REQUIRE(daemon.reload(1700000000));
+    auto text = log.take();
+    BOOST_TEST(count_lines(text, "matches no requirement") == 0u, text);
+
+    fs::remove(w.dir / "requirements.txt");
+    BOOST_TEST(!daemon.reload(1700000060));
+    text = log.take();
+    BOOST_TEST(count_lines(text, "no requirements file could be read") == 1u, text);
+    BOOST_TEST(count_lines(text, "matches no requirement") == 0u, text);
+
+    w.requirements("alpha==1.0\n");
+    BOOST_TEST_REQUIRE(daemon.reload(1700000120));
+    text = log.take();
+    BOOST_TEST(count_lines(text, "[packages.unused] matches no requirement") == 1u, text);
+}
