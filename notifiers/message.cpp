@@ -46,17 +46,19 @@ std::string fix_text(Event const& e) {
     return "fixed in " + fixed + "; none is allowed by " + spec + " (change the requirement)";
 }
 
-// The same for one line: "fixed in 2.32.0, outside '==2.31.0'" / "fixed in 2.32.0; 2.32.0
-// allowed by '>=2,<3'" / "no fixed version published"
+// The same for one line: "fixed in 2.32.0, outside '==2.31.0'" / "fixed in 2.32.0, allowed by
+// '>=2,<3'" / "fixed in 1.26.19, 2.2.2; 2.2.2 allowed by '>=2'" / "no fixed version published"
 std::string compact_fix_text(Event const& e) {
     if (!e.advisory || e.advisory->fixed_in.empty()) return "no fixed version published";
+    auto const& a = *e.advisory;
     std::string fixed;
-    for (std::size_t i = 0; i < e.advisory->fixed_in.size() && i < 10; ++i)
-        fixed += (i ? ", " : "") + clean(e.advisory->fixed_in[i]);
+    for (std::size_t i = 0; i < a.fixed_in.size() && i < 10; ++i)
+        fixed += (i ? ", " : "") + clean(a.fixed_in[i]);
     std::string const spec = e.specifier.empty() ? "any version" : "'" + clean(e.specifier) + "'";
-    if (e.advisory->fix_allowed)
-        return "fixed in " + fixed + "; " + clean(*e.advisory->fix_allowed) + " allowed by " + spec;
-    return "fixed in " + fixed + ", outside " + spec;
+    if (!a.fix_allowed) return "fixed in " + fixed + ", outside " + spec;
+    if (a.fixed_in.size() == 1 && a.fixed_in.front() == *a.fix_allowed)
+        return "fixed in " + fixed + ", allowed by " + spec;
+    return "fixed in " + fixed + "; " + clean(*a.fix_allowed) + " allowed by " + spec;
 }
 
 // "2.0.7, 2.1.1": the nearest non-yanked versions to a yanked pin, or "".

@@ -417,8 +417,13 @@ BOOST_AUTO_TEST_CASE(every_kind_has_a_compact_line) {
     m = message_for(v);
     BOOST_TEST(plain(m.compact) ==
                "requests 2.31.0 vulnerable (critical): GHSA-9wx4-h78v-vm56, CVE-2024-35195, "
-               "CVE-2024-35196 (evil.example); fixed in 2.32.0; 2.32.0 allowed by '>=2,<3'; "
+               "CVE-2024-35196 (evil.example); fixed in 2.32.0, allowed by '>=2,<3'; "
                "pinned by api (2.31.0), worker (>=2,<3)");
+    v.advisory->fixed_in = {"1.26.19", "2.2.2"};
+    v.advisory->fix_allowed = "2.2.2";
+    BOOST_TEST(plain(message_for(v).compact)
+                   .find("; fixed in 1.26.19, 2.2.2; 2.2.2 allowed by "
+                         "'>=2,<3'; pinned by") != std::string::npos);
     BOOST_TEST(std::any_of(m.compact.spans.begin(), m.compact.spans.end(),
                            [](Span const& s) { return s.url == "https://evil.example/x"; }));
     // No web link, no fix: said as such, and where to read more instead.
