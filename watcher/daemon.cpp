@@ -441,7 +441,7 @@ bool Daemon::reload(UnixTime now) {
         say_once(reported_, current, spdlog::level::err, sanitize_text(e.str()));
     for (auto const& text : unused_package_tables(config_, loaded.subscriptions))
         say_once(reported_, current, spdlog::level::warn, text);
-    reported_ = current;
+    reported_ = std::move(current);
     if (loaded.unreadable && loaded.subscriptions.empty())
         return keep_stored(reload_error_,
                            "no requirements file could be read; keeping the current subscriptions");
@@ -451,9 +451,12 @@ bool Daemon::reload(UnixTime now) {
     poller_->use_index_credentials(loaded.subscriptions);
     std::size_t const n = loaded.subscriptions.size(); // packages; derived ones follow
     auto derived = derive_all(sources_, loaded.subscriptions);
+    // Remembered apart from the problems above, which were just replaced: a reload that keeps
+    // the stored subscriptions derives nothing, so what the sources said last still stands.
+    std::set<std::string> derive_current;
     for (auto const& msg : derived.warnings)
-        say_once(reported_, current, spdlog::level::warn, msg);
-    reported_ = current;
+        say_once(derive_reported_, derive_current, spdlog::level::warn, msg);
+    derive_reported_ = std::move(derive_current);
     for (auto& d : derived.subs)
         loaded.subscriptions.push_back(std::move(d));
 

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,10 +85,13 @@ class Daemon {
     RemoteFetchStats remote_stats() const;
     // Called after each reload with the number of packages (GitHub repositories not counted).
     std::function<void(std::size_t)> on_reload;
+    // Reads the requirements into subscriptions now, as run() does every reload interval (tests
+    // drive it directly); false when the stored subscriptions were kept. Call it only from the
+    // thread running the daemon.
+    bool reload(UnixTime now);
 
   private:
     void watch_scheduler();
-    bool reload(UnixTime now);
     bool keep_stored(std::optional<std::string>& said, std::string const& why);
     std::optional<int> store_subscriptions(LoadedRequirements const& loaded, UnixTime now);
     boost::asio::awaitable<void> deliver(UnixTime now);
@@ -124,7 +128,9 @@ class Daemon {
     bool remote_ready_ = false;           // the first refresh is done (the first reload waits)
     std::size_t reloads_ = 0;
     boost::asio::steady_timer wake_;
-    std::set<std::string> reported_; // problems already logged, so each is said once
+    // Logged at the last reload, so each is said once while it lasts: the problems reading the
+    // requirements and the config, and what the sources said deriving subscriptions from them.
+    std::set<std::string> reported_, derive_reported_;
     std::optional<std::string> reload_error_;
     std::optional<std::string> store_error_; // the last reload could not store subscriptions
     DispatchStats last_delivery_;
