@@ -46,6 +46,21 @@ std::string fix_text(Event const& e) {
     return "fixed in " + fixed + "; none is allowed by " + spec + " (change the requirement)";
 }
 
+// The same for one line: "fixed in 2.32.0, outside '==2.31.0'" / "fixed in 2.32.0, allowed by
+// '>=2,<3'" / "fixed in 1.26.19, 2.2.2; 2.2.2 allowed by '>=2'" / "no fixed version published"
+std::string compact_fix_text(Event const& e) {
+    if (!e.advisory || e.advisory->fixed_in.empty()) return "no fixed version published";
+    auto const& a = *e.advisory;
+    std::string fixed;
+    for (std::size_t i = 0; i < a.fixed_in.size() && i < 10; ++i)
+        fixed += (i ? ", " : "") + clean(a.fixed_in[i]);
+    std::string const spec = e.specifier.empty() ? "any version" : "'" + clean(e.specifier) + "'";
+    if (!a.fix_allowed) return "fixed in " + fixed + ", outside " + spec;
+    if (a.fixed_in.size() == 1 && a.fixed_in.front() == *a.fix_allowed)
+        return "fixed in " + fixed + ", allowed by " + spec;
+    return "fixed in " + fixed + "; " + clean(*a.fix_allowed) + " allowed by " + spec;
+}
+
 // "2.0.7, 2.1.1": the nearest non-yanked versions to a yanked pin, or "".
 std::string alternatives_text(Event const& e) {
     std::string out;
@@ -116,6 +131,13 @@ struct Wording {
     std::vector<Line> lines;              // after the title, before the detail
     std::string detail_label = "Details"; // how a chat labels e.detail
     std::string detail_fact = "Detail";   // how the full record labels it ("" = left out)
+    // The compact line's words (Message::compact): its start (empty: the title's spans), what
+    // follows it, and whether e.detail is told there (an advisory's summary is not: its link
+    // tells it).
+    std::vector<Span> compact_title;
+    std::vector<Span> compact_extra;
+    bool compact_detail = true;
+    bool compact_links = true; // where to read more (not when the advisory's link is there)
 };
 
 Wording word(Event const& e) {
@@ -177,6 +199,28 @@ Wording word(Event const& e) {
         }
         if (!drops.empty())
             w.lines.push_back(line({ours("It "), Span{drops, Role::phrase, false, {}}}, true));
+        // " (minor, outside '==2.31.0', drops Python 3.11 (requires >=3.12))"
+        std::vector<Span> said;
+        auto const say = [&](std::vector<Span> spans) {
+            said.push_back(ours(said.empty() ? " (" : ", "));
+            said.insert(said.end(), spans.begin(), spans.end());
+        };
+        if (e.update && *e.update != UpdateType::none && !older)
+            say({ours(model::to_string(*e.update))});
+        if (e.allowed) {
+            std::vector<Span> l{ours(*e.allowed ? "allowed by " : "outside ")};
+            if (e.specifier.empty()) {
+                l.push_back(ours("any version"));
+            } else {
+                l.push_back(ours("'"));
+                l.push_back(piece(e.specifier, Role::phrase));
+                l.push_back(ours("'"));
+            }
+            say(std::move(l));
+        }
+        if (!drops.empty()) say({Span{drops, Role::phrase, false, {}}});
+        if (!said.empty()) said.push_back(ours(")"));
+        w.compact_extra = std::move(said);
         break;
     }
     case EventKind::release_yanked:
@@ -200,9 +244,11 @@ Wording word(Event const& e) {
         w.sentence = pkg + " " + ver + ", the version you pin, was yanked" + detail +
                      (near.empty() ? "" : "; nearest non-yanked: " + near);
         w.title = line({name, ours(" "), version, ours(", the version you pin, was yanked")});
-        if (!near.empty())
+        if (!near.empty()) {
             w.lines.push_back(
                 line({ours("Nearest non-yanked: "), Span{near, Role::phrase, false, {}}}));
+            w.compact_extra = {ours("; nearest non-yanked: "), Span{near, Role::phrase, false, {}}};
+        }
         w.detail_label = "Reason";
         w.detail_fact = "Yank reason";
         break;
@@ -233,6 +279,31 @@ Wording word(Event const& e) {
         }
         w.detail_label = "Summary";
         w.detail_fact = ""; // the advisory's summary is a fact of its own
+        // "*requests* 2.31.0 vulnerable (critical): <GHSA-…, CVE-… (osv.dev)>; fixed in …":
+        // the summary is the advisory's to tell, behind its link.
+        w.compact_title = {name, ours(" "), version, ours(" vulnerable (critical)")};
+        if (e.advisory) {
+            w.compact_detail = false;
+            w.compact_title.push_back(ours(": "));
+            std::vector<Span> ids{piece(e.advisory->id, Role::id, true)};
+            std::size_t cves = 0;
+            for (auto const& alias : e.advisory->aliases) {
+                if (alias.rfind("CVE-", 0) != 0 || cves == 3) continue;
+                ids.push_back(ours(", "));
+                ids.push_back(piece(alias, Role::id, true));
+                ++cves;
+            }
+            if (is_web_url(e.advisory->link)) {
+                std::string const url = link_target(e.advisory->link);
+                ids.push_back(ours(" ("));
+                ids.push_back(piece(url_host(url), Role::url));
+                ids.push_back(ours(")"));
+                ids = linked(std::move(ids), url);
+                w.compact_links = false;
+            }
+            w.compact_title.insert(w.compact_title.end(), ids.begin(), ids.end());
+            w.compact_extra = {ours("; "), Span{compact_fix_text(e), Role::prose, false, {}}};
+        }
         break;
     case EventKind::vulnerability_withdrawn: {
         w.severity = Severity::resolved;
@@ -322,6 +393,7 @@ Wording word(Event const& e) {
             w.title = line({name, ours(" was quarantined by the index" + was)});
             w.lines.push_back(line(
                 {ours("Indexes quarantine suspected malware; check where it is installed")}, true));
+            w.compact_extra = {ours(": suspected malware, check where it is installed")};
         } else if (status.status == "archived") {
             w.headline = pkg + " archived";
             w.sentence = pkg + " was archived: no new releases are expected" + was + detail;
@@ -375,6 +447,46 @@ std::vector<Line> read_more(Event const& e) {
         std::string const url = redact_url(*e.link);
         out.push_back(line(
             linked({ours("Release notes ("), piece(url_host(url), Role::url), ours(")")}, url)));
+    }
+    return out;
+}
+
+// Where to read more, as the compact line's last parts: " · <PyPI>" or " · <github.com>", the
+// release notes, and last " · index <host>" (from `*index`, which is set then).
+std::vector<Span> compact_more(Event const& e, std::optional<std::size_t>& index,
+                               std::size_t offset) {
+    std::vector<Span> out;
+    auto const add = [&](std::vector<Span> spans) {
+        out.push_back(ours(" · "));
+        out.insert(out.end(), spans.begin(), spans.end());
+    };
+    if (e.source == "github" && is_web_url(e.origin)) {
+        std::string const url = redact_url(e.origin);
+        add(linked({piece(url_host(url), Role::url)}, url));
+    } else if (from_pypi_org(e.origin)) {
+        std::string url = "https://pypi.org/project/" +
+                          path_segment(std::string_view(e.package).substr(0, kUrlNameChars)) + "/";
+        if (e.version)
+            url += path_segment(std::string_view(*e.version).substr(0, kUrlVersionChars)) + "/";
+        add(linked({ours("PyPI")}, url));
+    }
+    // As read_more's "Index: " line (Message::index_line), and last.
+    bool const index_part = !(e.source == "github" && is_web_url(e.origin)) &&
+                            !from_pypi_org(e.origin) && !e.origin.empty();
+    if (e.link && e.source != "github" && is_web_url(*e.link)) {
+        std::string const url = redact_url(*e.link);
+        add(linked({ours("release notes ("), piece(url_host(url), Role::url), ours(")")}, url));
+    }
+    if (index_part) {
+        index = offset + out.size();
+        if (is_web_url(e.origin)) {
+            std::string const url = redact_url(e.origin);
+            auto spans = linked({piece(url_host(url), Role::url)}, url);
+            spans.insert(spans.begin(), ours("index "));
+            add(std::move(spans));
+        } else {
+            add({ours("index "), piece(e.origin, Role::url)});
+        }
     }
     return out;
 }
@@ -502,6 +614,21 @@ Message message_for(Event const& e) {
         if (!l.spans.empty() && l.spans.front().text == "Index: ") m.index_line = m.brief.size();
         m.brief.push_back(std::move(l));
     }
+    auto& compact = m.compact.spans;
+    compact = w.compact_title.empty() ? m.brief.front().spans : std::move(w.compact_title);
+    compact.insert(compact.end(), w.compact_extra.begin(), w.compact_extra.end());
+    if (!e.detail.empty() && w.compact_detail) {
+        compact.push_back(ours(" — " + w.detail_label + ": "));
+        compact.push_back(piece(e.detail, Role::prose));
+    }
+    if (!projects.empty()) {
+        compact.push_back(ours("; "));
+        compact.push_back(piece(projects, Role::phrase));
+    }
+    if (w.compact_links) {
+        auto more = compact_more(e, m.compact_index, compact.size());
+        compact.insert(compact.end(), more.begin(), more.end());
+    }
     for (auto const& l : m.brief) {
         std::string_view open; // the url of the link the previous span belonged to
         for (auto const& s : l.spans) {
@@ -604,6 +731,10 @@ Batch batch_of(std::vector<Message> messages) {
         if (one_index) {
             m.brief.erase(m.brief.begin() + static_cast<std::ptrdiff_t>(*m.index_line));
             m.index_line.reset();
+            if (m.compact_index) {
+                m.compact.spans.resize(*m.compact_index);
+                m.compact_index.reset();
+            }
         }
         std::erase_if(m.facts, [&](Fact const& f) {
             return f.label == "Event id" || (one_seen && f.label == "Seen at");

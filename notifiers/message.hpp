@@ -93,11 +93,20 @@ struct Message {
     // The same told briefly for a chat: brief[0] is the title, then a few lines; the last ones
     // say where to read more.
     std::vector<Line> brief;
+    // The same in one line, for a chat whose batch is too long to tell each event in full:
+    // "*requests* 2.31.0 vulnerable (critical): <GHSA-9wx4-h78v-vm56, CVE-2024-35195
+    // (osv.dev)>; fixed in 2.32.0, outside '==2.31.0'". What an on-call engineer acts on stays
+    // (the pin, the advisory and its link, the fix, a yank reason, the projects, where to read
+    // more); what the link tells (an advisory's summary) goes.
+    Line compact;
     // Every link in `brief`, in order.
     std::vector<Link> links;
     // Where it was seen, when `brief` names it as "Index: ..." (brief[*index_line]): a batch
     // whose events all share it says it once.
     std::optional<std::size_t> index_line;
+    // Where `compact`'s last part, " · index <url>", starts (compact.spans[*compact_index] on):
+    // a batch whose events all share the index drops it there too.
+    std::optional<std::size_t> compact_index;
 };
 
 Message message_for(model::Event const& e);
@@ -120,7 +129,8 @@ std::string batch_title(std::span<Message const> messages, std::size_t part = 1,
 // index they were seen on, their event ids), what they share said once, and the event ids in
 // one line. One message stays as it is (its trail names its event).
 struct Batch {
-    std::vector<Message> messages;  // brief without the shared lines; facts without the ids
+    std::vector<Message> messages;  // brief and compact without the shared lines; facts without
+                                    // the ids
     std::vector<Line> shared;       // "Index: https://pypi.internal.example/simple/"
     std::vector<Fact> shared_facts; // "Seen at" when the same for all
     Line ids;                       // "pinwatch events evt_1, evt_2 · 2023-11-14 22:13:20Z"

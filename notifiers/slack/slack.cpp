@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 namespace pinwatch::notifiers {
 
@@ -57,6 +58,25 @@ std::string inert(std::string_view untrusted, std::size_t max_chars) {
         i += ch.length;
     }
     return out;
+}
+
+// Text for a plain_text object (a header): Slack's control characters escaped, and cut to
+// `max_chars` characters of output, an entity counted whole and never split, "…" marking a cut.
+std::string escape_cut(std::string_view text, std::size_t max_chars) {
+    std::string const whole = SlackNotifier::escape(text);
+    if (display_width(whole) <= max_chars) return whole;
+    std::string out;
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        auto const ch = decode_utf8(text, i);
+        std::string piece = SlackNotifier::escape(text.substr(i, ch.length));
+        std::size_t const width = display_width(piece);
+        if (chars + width + 1 > max_chars) break;
+        out += piece;
+        chars += width;
+        i += ch.length;
+    }
+    return out + "…";
 }
 
 // A URL inside Slack's <url|label>: characters that would end the link, start another one or
@@ -120,15 +140,64 @@ std::string section_text(Message const& m) {
     return s;
 }
 
+// An event in compact form: its sign and its one line.
+std::string compact_text(Message const& m) {
+    return std::string(sign(m.severity)) + mrkdwn_line(m.compact);
+}
+
+// What a message's blocks hold with each event in full, as split() counts it: a section per
+// event and its share of the ids line.
+std::size_t full_size(Message const& m) {
+    return section_text(m).size() + mrkdwn_line(trail(m)).size();
+}
+
+// Whether these events fit one message with each event in full (split() makes one part).
+bool fits_full(std::span<Message const> messages) {
+    if (messages.size() <= 1) return true;
+    if (messages.size() > SlackNotifier::kMaxEventsPerMessage) return false;
+    std::size_t chars = 0;
+    for (auto const& m : messages)
+        chars += full_size(m);
+    return chars <= SlackNotifier::kMaxBlockChars;
+}
+
+// The batch's compact lines gathered into sections of at most kMaxSectionChars each, or
+// nothing when they do not fit one message: more than kMaxCompactEvents, more than
+// kMaxBlockChars with the shared lines and the ids, the ids beyond one text object, or more
+// blocks than kMaxBlocks.
+std::optional<std::vector<std::string>> compact_sections(Batch const& batch) {
+    if (batch.messages.size() > SlackNotifier::kMaxCompactEvents) return std::nullopt;
+    std::size_t const ids = mrkdwn_line(batch.ids).size();
+    if (ids > SlackNotifier::kMaxSectionChars) return std::nullopt;
+    std::size_t chars = ids;
+    for (auto const& l : batch.shared)
+        chars += mrkdwn_line(l).size() + 1;
+    std::vector<std::string> sections;
+    for (auto const& m : batch.messages) {
+        std::string const text = compact_text(m);
+        chars += text.size() + 1;
+        if (text.size() > SlackNotifier::kMaxSectionChars || chars > SlackNotifier::kMaxBlockChars)
+            return std::nullopt;
+        if (sections.empty() ||
+            sections.back().size() + 1 + text.size() > SlackNotifier::kMaxSectionChars)
+            sections.push_back(text);
+        else
+            sections.back() += "\n" + text;
+    }
+    // A header, the sections, the shared lines' section and the ids' context.
+    if (sections.size() + 3 > SlackNotifier::kMaxBlocks) return std::nullopt;
+    return sections;
+}
+
 // The plain-text fallback Slack shows in notifications (and parses like mrkdwn: defused and
-// escaped too).
-std::string fallback(std::span<Message const> messages) {
+// escaped too): each event's sentence, or its compact line when the blocks are compact.
+std::string fallback(std::span<Message const> messages, bool compact) {
     std::string out;
     if (messages.size() > 1) out = SlackNotifier::escape(batch_title(messages));
     for (auto const& m : messages) {
         if (!out.empty()) out += "\n";
-        out += SlackNotifier::escape(
-            SlackNotifier::defuse(truncate_text(m.sentence, kFallbackLineChars)));
+        out += SlackNotifier::escape(SlackNotifier::defuse(
+            truncate_text(compact ? plain(m.compact) : m.sentence, kFallbackLineChars)));
         if (out.size() > kFallbackChars) break;
     }
     if (out.size() > kFallbackChars) {
@@ -213,19 +282,28 @@ std::string SlackNotifier::render(std::span<Event const> events, std::size_t par
     // Each event's lines say what differs; what all share (the index) and the event ids come
     // once, at the end.
     auto const batch = batch_of(messages);
+    // In full when they fit so, else a line per event when they fit so.
+    auto const compact = fits_full(messages) ? std::nullopt : compact_sections(batch);
     JsonWriter w;
     w.begin_object();
-    w.field("text", fallback(messages));
+    w.field("text", fallback(messages, compact.has_value()));
     w.field("unfurl_links", false).field("unfurl_media", false);
     w.key("blocks").begin_array();
     w.begin_object().field("type", "header").key("text").begin_object();
-    // The header names packages and versions: Slack's control characters escaped there too.
+    // The header names packages and versions: Slack's control characters escaped there too,
+    // within Slack's 150 characters once escaped.
     w.field("type", "plain_text")
-        .field("text", escape(truncate_text(batch_title(messages, part, parts), 150)));
+        .field("text", escape_cut(batch_title(messages, part, parts), 150));
     w.end_object().end_object();
-    for (auto const& m : batch.messages) {
+    auto const sections = compact ? *compact : [&] {
+        std::vector<std::string> full;
+        for (auto const& m : batch.messages)
+            full.push_back(section_text(m));
+        return full;
+    }();
+    for (auto const& text : sections) {
         w.begin_object().field("type", "section").key("text");
-        mrkdwn(w, section_text(m));
+        mrkdwn(w, text);
         w.end_object();
     }
     if (!batch.shared.empty()) {
@@ -245,12 +323,14 @@ std::string SlackNotifier::render(std::span<Event const> events, std::size_t par
 }
 
 std::vector<std::span<Event const>> SlackNotifier::split(std::span<Event const> events) {
+    auto const messages = messages_for(events);
+    // One message when the batch fits in compact form (render() then tells it so).
+    if (!fits_full(messages) && compact_sections(batch_of(messages))) return {events};
     std::vector<std::span<Event const>> out;
     std::size_t start = 0, chars = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
-        auto const m = message_for(events[i]);
         // Its section and its share of the ids line (as long as its own trail, at most).
-        std::size_t const size = section_text(m).size() + mrkdwn_line(trail(m)).size();
+        std::size_t const size = full_size(messages[i]);
         if (i > start && (i - start == kMaxEventsPerMessage || chars + size > kMaxBlockChars)) {
             out.push_back(events.subspan(start, i - start));
             start = i;

@@ -40,6 +40,13 @@ class SlackNotifier final : public Notifier {
     static constexpr std::size_t kMaxEventsPerMessage = kMaxBlocks - 3;
     // Slack refuses messages whose blocks hold much more than ~13,000 characters in all.
     static constexpr std::size_t kMaxBlockChars = 10'000;
+    // Slack's limit for one text object (a section's text, a context element).
+    static constexpr std::size_t kMaxSectionChars = 3'000;
+    // A batch that does not fit one message with each event in full (a section per event)
+    // is told in compact form, a line per event (Message::compact) in a few sections, when it
+    // fits one message so: at most this many events (a list one reads through; their ids stay
+    // within one context element) and kMaxBlockChars in all.
+    static constexpr std::size_t kMaxCompactEvents = 50;
 
     SlackNotifier(std::string name, Secret webhook_url, net::Client& http,
                   SlackOptions options = {});
@@ -54,10 +61,13 @@ class SlackNotifier final : public Notifier {
     boost::asio::awaitable<Delivery> deliver(std::span<Event const> events) override;
 
     // Pure: one message for these events (Block Kit blocks plus a plain-text fallback);
-    // `part`/`parts` number it when a batch needed several.
+    // `part`/`parts` number it when a batch needed several. Each event in full (a section of
+    // its own) when they fit so, else in compact form (a line each) when they fit so.
     static std::string render(std::span<Event const> events, std::size_t part = 1,
                               std::size_t parts = 1);
-    // Pure: how a batch is cut into messages (each within kMaxBlocks and kMaxBlockChars).
+    // Pure: how a batch is cut into messages (each within kMaxBlocks, kMaxBlockChars and
+    // kMaxSectionChars): one message when it fits in full or in compact form, else parts that
+    // each fit in full.
     static std::vector<std::span<Event const>> split(std::span<Event const> events);
     // Pure: the messages for a whole batch, in order.
     static std::vector<std::string> render_messages(std::span<Event const> events);

@@ -362,3 +362,99 @@ BOOST_AUTO_TEST_CASE(a_batch_says_the_index_and_the_ids_once) {
     BOOST_TEST(apart.shared.empty());
     BOOST_TEST(plain(apart.messages[1].brief.back()) == "Index: https://other.example/simple/");
 }
+
+// A chat whose batch is too long to tell each event in full tells each in one line: what an
+// on-call engineer acts on stays, an advisory's summary goes (its link tells it).
+BOOST_AUTO_TEST_CASE(every_kind_has_a_compact_line) {
+    for (auto kind : model::kAllEventKinds) {
+        BOOST_TEST_CONTEXT(model::to_string(kind)) {
+            auto const m = message_for(full(kind));
+            auto const line = plain(m.compact);
+            BOOST_TEST(!m.compact.warning);
+            // It says what the title says (a vulnerability more briefly) and names the package.
+            if (kind != EventKind::vulnerability)
+                BOOST_TEST(line.rfind(plain(m.brief[0]), 0) == 0u, line);
+            BOOST_TEST(line.find("requests") != std::string::npos, line);
+            // The detail once, but not an advisory's summary; a link to read more, always.
+            BOOST_TEST(line.find("the detail") == (kind == EventKind::vulnerability
+                                                       ? std::string::npos
+                                                       : line.rfind("the detail")),
+                       line);
+            BOOST_TEST(std::any_of(m.compact.spans.begin(), m.compact.spans.end(),
+                                   [](Span const& s) { return !s.url.empty(); }));
+            // Untrusted text keeps its role, so a chat cuts and escapes it.
+            for (auto const& s : m.compact.spans)
+                if (s.text.find("the detail") != std::string::npos || s.text == "requests")
+                    BOOST_TEST((s.role != Role::ours), s.text);
+        }
+    }
+    auto const line = [](model::Event const& e) { return plain(message_for(e).compact); };
+    BOOST_TEST(line(full(EventKind::new_release)) ==
+               "requests 2.31.0 → 2.32.0 (minor, outside '==2.31.0') — Details: the detail · PyPI");
+    BOOST_TEST(line(full(EventKind::pinned_yanked)) ==
+               "requests 2.31.0, the version you pin, was yanked; nearest non-yanked: 2.30.0, "
+               "2.31.1 — Reason: the detail · PyPI");
+    BOOST_TEST(line(full(EventKind::project_status)) ==
+               "requests was quarantined by the index (was active): suspected malware, check "
+               "where it is installed — Reason: the detail · PyPI");
+
+    // A vulnerability: the pin, the advisory's id and CVE aliases linked to it (its real host
+    // named), the severity, the fix and whether the requirement allows it.
+    auto v = full(EventKind::vulnerability);
+    v.advisory->aliases = {"PYSEC-2024-1", "CVE-2024-35195", "CVE-2024-35196"};
+    auto m = message_for(v);
+    BOOST_TEST(plain(m.compact) ==
+               "requests 2.31.0 vulnerable (critical): GHSA-9wx4-h78v-vm56, CVE-2024-35195, "
+               "CVE-2024-35196 (osv.dev); fixed in 2.32.0, outside '==2.31.0'");
+    auto const linked = std::count_if(m.compact.spans.begin(), m.compact.spans.end(),
+                                      [&](Span const& s) { return s.url == v.advisory->link; });
+    BOOST_TEST(linked == 8); // the id, two aliases, two commas, " (", the host, ")"
+    v.specifier = ">=2,<3";
+    v.advisory->fix_allowed = "2.32.0";
+    v.advisory->link = "https://osv.dev@evil.example/x";
+    v.projects = {{"api", "2.31.0", "==2.31.0", "a.txt", true, {}, {}},
+                  {"worker", std::nullopt, ">=2,<3", "w.txt", true, {}, {}}};
+    m = message_for(v);
+    BOOST_TEST(plain(m.compact) ==
+               "requests 2.31.0 vulnerable (critical): GHSA-9wx4-h78v-vm56, CVE-2024-35195, "
+               "CVE-2024-35196 (evil.example); fixed in 2.32.0, allowed by '>=2,<3'; "
+               "pinned by api (2.31.0), worker (>=2,<3)");
+    v.advisory->fixed_in = {"1.26.19", "2.2.2"};
+    v.advisory->fix_allowed = "2.2.2";
+    BOOST_TEST(plain(message_for(v).compact)
+                   .find("; fixed in 1.26.19, 2.2.2; 2.2.2 allowed by "
+                         "'>=2,<3'; pinned by") != std::string::npos);
+    BOOST_TEST(std::any_of(m.compact.spans.begin(), m.compact.spans.end(),
+                           [](Span const& s) { return s.url == "https://evil.example/x"; }));
+    // No web link, no fix: said as such, and where to read more instead.
+    v.projects.clear();
+    v.advisory->link = "javascript:alert(1)";
+    v.advisory->fixed_in.clear();
+    m = message_for(v);
+    BOOST_TEST(plain(m.compact) ==
+               "requests 2.31.0 vulnerable (critical): GHSA-9wx4-h78v-vm56, CVE-2024-35195, "
+               "CVE-2024-35196; no fixed version published · PyPI");
+}
+
+// What a batch shares is said once in compact form too: the index goes from each line.
+BOOST_AUTO_TEST_CASE(a_compact_batch_says_the_index_once) {
+    auto a = full(EventKind::release_yanked);
+    a.origin = "https://pypi.internal.example/simple/";
+    auto const alone = message_for(a);
+    BOOST_TEST(plain(alone.compact) ==
+               "requests 2.32.0 was yanked — Reason: the detail · index pypi.internal.example");
+    BOOST_TEST(alone.compact.spans.back().url == "https://pypi.internal.example/simple/");
+    auto b = a;
+    b.id = "evt_2";
+    b.package = "urllib3";
+    auto const batch = batch_of(messages_for(std::vector<model::Event>{a, b}));
+    BOOST_REQUIRE(batch.shared.size() == 1u);
+    BOOST_TEST(plain(batch.messages[0].compact) ==
+               "requests 2.32.0 was yanked — Reason: the detail");
+    BOOST_TEST(plain(batch.messages[1].compact) ==
+               "urllib3 2.32.0 was yanked — Reason: the detail");
+    b.origin = "https://other.example/simple/";
+    auto const apart = batch_of(messages_for(std::vector<model::Event>{a, b}));
+    BOOST_TEST(plain(apart.messages[1].compact) ==
+               "urllib3 2.32.0 was yanked — Reason: the detail · index other.example");
+}

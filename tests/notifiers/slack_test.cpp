@@ -4,6 +4,7 @@
 // The Slack notifier: what a message looks like (pure rendering, untrusted text made inert,
 // long batches split) and what each answer of a fake Slack on loopback leads to.
 
+#include "common/text.hpp"
 #include "notifiers/registry.hpp"
 #include "notifiers/slack/slack.hpp"
 #include "tests/fakes/fake_slack.hpp"
@@ -11,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdio>
 #include <sstream>
 
 using namespace pinwatch;
@@ -644,44 +646,247 @@ BOOST_AUTO_TEST_CASE(a_project_status_reason_arrives_inert) {
     BOOST_TEST(section(doc, 1).find("&lt;!here&gt;frozen") != std::string::npos, section(doc, 1));
 }
 
-// #18's second figure: a first poll that finds 35 vulnerable pins, gathered into one batch by
-// the window. Slack's 10,000-character budget a message still cuts it in two (as before
-// batching: 2), each part headed by what it holds, within Block Kit's limits.
-BOOST_AUTO_TEST_CASE(thirty_five_vulnerable_pins_make_two_messages_within_block_kit_limits) {
-    std::vector<model::Event> events;
-    for (int i = 0; i < 35; ++i) {
-        auto e = release("evt_" + std::to_string(i));
-        e.kind = model::EventKind::vulnerability;
-        e.package = "package-" + std::to_string(i);
-        e.version = "2.31." + std::to_string(i);
-        e.update.reset();
-        e.allowed.reset();
-        model::Advisory a;
-        a.id = "GHSA-9wx4-h78v-vm" + std::to_string(10 + i);
-        a.aliases = {"CVE-2024-351" + std::to_string(10 + i)};
-        a.summary = "Session object does not verify requests after making first request with "
-                    "verify=False";
-        a.link = "https://osv.dev/vulnerability/" + a.id;
-        a.fixed_in = {"2.32.0"};
-        a.fix_allowed = "2.32.0";
-        e.advisory = a;
-        e.detail = a.summary;
-        events.push_back(e);
+namespace {
+
+// A vulnerable pin as a first poll finds it: a typical advisory (an id, a CVE alias, an
+// 80-character summary, a fix, an osv.dev link) and an event id as long as pinwatch's own.
+model::Event vulnerable_pin(std::size_t i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "evt_%032zx", 0x3f9c2a7d41b86e05 + i);
+    auto e = release(id);
+    e.kind = model::EventKind::vulnerability;
+    e.package = "package-" + std::to_string(i);
+    e.version = "2.31." + std::to_string(i);
+    e.update.reset();
+    e.allowed.reset();
+    model::Advisory a;
+    a.id = "GHSA-9wx4-h78v-vm" + std::to_string(10 + i);
+    a.aliases = {"CVE-2024-351" + std::to_string(10 + i)};
+    a.summary = "Session object does not verify requests after making first request with "
+                "verify=False";
+    a.link = "https://osv.dev/vulnerability/" + a.id;
+    a.fixed_in = {"2.32.0"};
+    a.fix_allowed = "2.32.0";
+    e.advisory = a;
+    e.detail = a.summary;
+    return e;
+}
+
+// Every message within Block Kit's limits: at most 50 blocks (kMaxBlocks), each section and
+// context text at most 3,000 characters, the blocks' text at most kMaxBlockChars in all, the
+// header at most 150. Returns the sections' and the ids' text, for what they must hold.
+std::string within_limits(rapidjson::Document const& doc) {
+    auto const& blocks = doc["blocks"];
+    BOOST_TEST(blocks.Size() <= SlackNotifier::kMaxBlocks);
+    BOOST_TEST(std::string(blocks[0]["type"].GetString()) == "header");
+    BOOST_TEST(display_width(blocks[0]["text"]["text"].GetString()) <= 150u); // characters
+    std::string all;
+    for (std::size_t i = 1; i < blocks.Size(); ++i) {
+        auto const& b = blocks[static_cast<rapidjson::SizeType>(i)];
+        auto const& text = std::string(b["type"].GetString()) == "context"
+                               ? b["elements"][0]["text"]
+                               : b["text"]["text"];
+        BOOST_TEST(text.GetStringLength() <= 3000u);
+        all += std::string(text.GetString(), text.GetStringLength()) + "\n";
     }
+    BOOST_TEST(all.size() <= SlackNotifier::kMaxBlockChars);
+    BOOST_TEST(doc["text"].GetStringLength() <= 4000u);
+    return all;
+}
+
+} // namespace
+
+// #18's second figure: a first poll that finds 35 vulnerable pins, gathered into one batch by
+// the window. Each in full they overflow Slack's 10,000-character budget (21 + 14 before); in
+// compact form, a line each, they are one message within Block Kit's limits, and every pin,
+// advisory id, CVE alias, fix and link is in it.
+BOOST_AUTO_TEST_CASE(thirty_five_vulnerable_pins_make_one_compact_message_within_block_kit_limits) {
+    std::vector<model::Event> events;
+    for (std::size_t i = 0; i < 35; ++i)
+        events.push_back(vulnerable_pin(i));
     auto const messages = SlackNotifier::render_messages(events);
     BOOST_TEST_MESSAGE("35 vulnerable pins: " << messages.size() << " Slack message(s)");
-    BOOST_REQUIRE(messages.size() == 2u);
-    std::size_t seen = 0;
+    BOOST_REQUIRE(messages.size() == 1u);
+    BOOST_TEST(messages[0] == SlackNotifier::render(events));
+    auto const doc = parse(messages[0]);
+    auto const all = within_limits(doc);
+    BOOST_TEST_MESSAGE("  " << doc["blocks"].Size() << " blocks, " << all.size()
+                            << " characters of block text");
+    std::string const header = doc["blocks"][0]["text"]["text"].GetString();
+    BOOST_TEST(header.rfind("pinwatch: 35 vulnerable pins: package-0 2.31.0, ", 0) == 0u, header);
+    BOOST_TEST(header.find("(part") == std::string::npos, header);
+    // A few sections of lines, not a section per event.
+    BOOST_TEST(doc["blocks"].Size() < 10u);
+    BOOST_TEST(section(doc, 0).rfind(
+                   ":rotating_light: *package-0* 2.31.0 vulnerable (critical): "
+                   "<https://osv.dev/vulnerability/GHSA-9wx4-h78v-vm10|*GHSA-9wx4-h78v-vm10*, "
+                   "*CVE-2024-35110* (osv.dev)>; fixed in 2.32.0, allowed by '==2.31.0'\n"
+                   ":rotating_light: *package-1* 2.31.1 vulnerable (critical): ",
+                   0) == 0u,
+               section(doc, 0));
+    std::string expected_ids = "pinwatch events ";
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto const& a = *events[i].advisory;
+        BOOST_TEST_CONTEXT(events[i].id) {
+            BOOST_TEST(all.find("*" + events[i].package + "* " + *events[i].version + " ") !=
+                       std::string::npos);
+            BOOST_TEST(all.find("<" + a.link + "|*" + a.id + "*, *" + a.aliases[0] +
+                                "* (osv.dev)>") != std::string::npos);
+            BOOST_TEST(all.find("(osv.dev)>; fixed in 2.32.0, allowed by '==2.31.0'\n") !=
+                       std::string::npos);
+        }
+        expected_ids += (i ? ", " : "") + events[i].id;
+    }
+    BOOST_TEST(ids(doc).rfind(expected_ids + " · ", 0) == 0u, ids(doc));
+    // The summary is the advisory's to tell, behind its link.
+    BOOST_TEST(all.find("Session object") == std::string::npos);
+    // The notification's fallback tells each pin in a line too (as far as it goes).
+    std::string const text = doc["text"].GetString();
+    BOOST_TEST(text.rfind(header + "\npackage-0 2.31.0 vulnerable (critical): "
+                                   "GHSA-9wx4-h78v-vm10, CVE-2024-35110 (osv.dev); fixed in "
+                                   "2.32.0, allowed by '==2.31.0'\npackage-1 ",
+                          0) == 0u,
+               text);
+}
+
+// A batch too long even a line an event is split as before: parts that each fit with every
+// event in full, in order, nothing lost.
+BOOST_AUTO_TEST_CASE(a_batch_too_long_even_compact_is_split_and_loses_nothing) {
+    std::vector<model::Event> events;
+    for (std::size_t i = 0; i < 200; ++i)
+        events.push_back(vulnerable_pin(i));
+    auto const parts = SlackNotifier::split(events);
+    auto const messages = SlackNotifier::render_messages(events);
+    BOOST_TEST_MESSAGE("200 vulnerable pins: " << messages.size() << " Slack message(s)");
+    BOOST_REQUIRE(messages.size() == parts.size());
+    BOOST_TEST(messages.size() > 1u);
+    std::size_t next = 0;
     for (std::size_t m = 0; m < messages.size(); ++m) {
         auto const doc = parse(messages[m]);
-        auto const blocks = doc["blocks"].Size();
-        BOOST_TEST(blocks <= 50u);
-        for (std::size_t i = 0; i + 2 < blocks; ++i, ++seen)
-            BOOST_TEST(section(doc, i).size() <= 3000u);
-        std::string const header = doc["blocks"][0]["text"]["text"].GetString();
-        BOOST_TEST(header.find(" vulnerable pins: package-") != std::string::npos, header);
-        BOOST_TEST(header.find("(part " + std::to_string(m + 1) + " of 2)") != std::string::npos,
-                   header);
+        auto const all = within_limits(doc);
+        BOOST_TEST(std::string(doc["blocks"][0]["text"]["text"].GetString())
+                       .find("(part " + std::to_string(m + 1) + " of " +
+                             std::to_string(messages.size()) + ")") != std::string::npos);
+        // Each event in full: a section of its own, its summary with it.
+        BOOST_REQUIRE(doc["blocks"].Size() == parts[m].size() + 2);
+        for (std::size_t i = 0; i < parts[m].size(); ++i, ++next) {
+            BOOST_REQUIRE(&parts[m][i] == &events[next]);
+            BOOST_TEST(section(doc, i).find("*GHSA-9wx4-h78v-vm" + std::to_string(10 + next) +
+                                            " (CVE-2024-351" + std::to_string(10 + next) + ")*") !=
+                       std::string::npos);
+            BOOST_TEST(section(doc, i).find("Summary: Session object") != std::string::npos);
+            BOOST_TEST(ids(doc).find(events[next].id) != std::string::npos);
+        }
     }
-    BOOST_TEST(seen == 35u);
+    BOOST_TEST(next == 200u);
+}
+
+// Where the compact form begins: a batch that fits with each event in full is told so, exactly
+// as before; one event more than fits so is one compact message, not two parts.
+BOOST_AUTO_TEST_CASE(the_full_form_while_it_fits_then_the_compact_form) {
+    auto const fits = many(SlackNotifier::kMaxEventsPerMessage);
+    BOOST_REQUIRE(SlackNotifier::split(fits).size() == 1u);
+    auto doc = parse(SlackNotifier::render(fits));
+    BOOST_TEST(doc["blocks"].Size() == SlackNotifier::kMaxEventsPerMessage + 2);
+    for (std::size_t i = 0; i < fits.size(); ++i)
+        BOOST_TEST(section(doc, i) == "*requests* 2.31.0 → *2.32.0*\n"
+                                      "Update: *minor*\n"
+                                      "Not allowed by your requirement: '==2.31.0'\n"
+                                      "<https://pypi.org/project/requests/2.32.0/|PyPI: requests "
+                                      "2.32.0>");
+    BOOST_TEST(std::string(doc["text"].GetString())
+                   .find("\nrequests 2.32.0 released — minor (you pin 2.31.0), outside "
+                         "'==2.31.0'\n") != std::string::npos);
+
+    auto const more = many(SlackNotifier::kMaxEventsPerMessage + 1);
+    BOOST_REQUIRE(SlackNotifier::split(more).size() == 1u);
+    doc = parse(SlackNotifier::render(more));
+    auto const all = within_limits(doc);
+    BOOST_TEST(doc["blocks"].Size() < 10u);
+    std::string const line = "*requests* 2.31.0 → *2.32.0* (minor, outside '==2.31.0') · "
+                             "<https://pypi.org/project/requests/2.32.0/|PyPI>\n";
+    BOOST_TEST(section(doc, 0).rfind(line + line, 0) == 0u, section(doc, 0));
+    std::size_t lines = 0;
+    for (auto at = all.find(line); at != std::string::npos; at = all.find(line, at + 1))
+        ++lines;
+    BOOST_TEST(lines == more.size());
+    BOOST_TEST(ids(doc).rfind("pinwatch events evt_0, evt_1, ", 0) == 0u);
+    BOOST_TEST(ids(doc).find(", evt_37 · ") != std::string::npos, ids(doc));
+
+    // Past kMaxCompactEvents the batch is parts again, each in full.
+    auto const most = many(SlackNotifier::kMaxCompactEvents + 1);
+    BOOST_TEST(SlackNotifier::split(most).size() == 2u);
+}
+
+// Text from outside stays inert in the compact form: escaped, defused, cut, and an advisory
+// link names the host it really goes to.
+BOOST_AUTO_TEST_CASE(untrusted_text_arrives_inert_in_the_compact_form) {
+    std::vector<model::Event> events;
+    for (std::size_t i = 0; i < 38; ++i)
+        events.push_back(vulnerable_pin(i));
+    auto& v = events[0];
+    v.package = "evil<!here>";
+    v.version = "1.0<@U024BE7LH>";
+    v.specifier = "==1.0 <!everyone> *x*";
+    v.advisory->id = "GHSA-<!channel>";
+    v.advisory->aliases = {"CVE-*2024*-1 <https://evil.example|docs>"};
+    v.advisory->link = "https://osv.dev@evil.example/<!here>";
+    v.advisory->fixed_in = {"2.0 <!subteam^S1>"};
+    v.advisory->fix_allowed.reset();
+    auto& y = events[1];
+    y.kind = model::EventKind::pinned_yanked;
+    y.advisory.reset();
+    y.id = "evt_<!subteam^S1>";
+    y.detail = "<!channel> broken & bad\r\n<script>alert(1)</script> ~*URGENT*~ :fire: " +
+               std::string(1000, '&');
+    y.alternatives = {"2.0 `rm -rf`"};
+    auto const messages = SlackNotifier::render_messages(events);
+    BOOST_REQUIRE(messages.size() == 1u);
+    auto const doc = parse(messages[0]);
+    within_limits(doc);
+    BOOST_TEST(doc["blocks"].Size() < 10u); // compact
+    std::vector<std::string> texts;
+    strings(doc, texts);
+    for (auto const& t : texts) {
+        // The only '<' left open our own links: to osv.dev's advisories and the evil one, shown
+        // as evil.example.
+        for (auto at = t.find('<'); at != std::string::npos; at = t.find('<', at + 1))
+            BOOST_TEST((t.compare(at, 31, "<https://osv.dev/vulnerability/") == 0 ||
+                        t.compare(at, 28, "<https://evil.example/%3C!he") == 0 ||
+                        t.compare(at, 25, "<https://pypi.org/project") == 0),
+                       t.substr(at, 40));
+        BOOST_TEST(t.find("<!") == std::string::npos, t);
+        BOOST_TEST(t.find("<@") == std::string::npos, t);
+        BOOST_TEST(t.find("<script") == std::string::npos, t);
+        BOOST_TEST(t.find('\r') == std::string::npos, t);
+    }
+    // The header too, cut within Slack's 150 characters once escaped, no entity split.
+    std::string const header = doc["blocks"][0]["text"]["text"].GetString();
+    BOOST_TEST(
+        header.rfind("pinwatch: 37 vulnerable pins: evil&lt;!here&gt; 1.0&lt;@U024BE7LH&gt;, "
+                     "package-2 2.31.2",
+                     0) == 0u,
+        header);
+    BOOST_TEST(header.substr(header.size() - 3) == "…", header);
+    BOOST_TEST(display_width(header) == 150u, header);
+    auto const lines = section(doc, 0);
+    auto const first = lines.substr(0, lines.find('\n'));
+    BOOST_TEST(first ==
+               ":rotating_light: *evil&lt;!here&gt;* 1.0&lt;@U024BE7LH&gt; vulnerable (critical): "
+               "<https://evil.example/%3C!here%3E|*GHSA-&lt;!channel&gt;*, *CVE-\u22172024\u2217-1 "
+               "&lt;https://evil.example|docs&gt;* (evil.example)>; fixed in 2.0 "
+               "&lt;!subteam^S1&gt;, outside '==1.0 &lt;!everyone&gt; \u2217x\u2217'");
+    auto const second =
+        lines.substr(first.size() + 1, lines.find('\n', first.size() + 1) - first.size() - 1);
+    BOOST_TEST(second.rfind(":warning: *package-1* 2.31.1, the version you pin, was yanked; "
+                            "nearest non-yanked: 2.0 \u02cbrm -rf\u02cb — Reason: &lt;!channel&gt; "
+                            "broken &amp; bad\\x0d\\x0a&lt;script&gt;alert(1)&lt;/script&gt; "
+                            "\u223c\u2217URGENT\u2217\u223c \u2236fire: &amp;",
+                            0) == 0u,
+               second);
+    // The reason is cut at its budget without breaking an entity, then where to read more.
+    BOOST_TEST(second.find("&amp;… · <https://pypi.org/project/package-1/2.31.1/|PyPI>") !=
+                   std::string::npos,
+               second);
+    BOOST_TEST(ids(doc).find("evt_&lt;!subteam^S1&gt;") != std::string::npos);
 }
