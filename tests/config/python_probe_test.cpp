@@ -7,6 +7,7 @@
 
 #include "config/environment.hpp"
 #include "packaging/requirements_file.hpp"
+#include "tests/fakes/fake_python_answer.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -34,18 +35,7 @@ struct FakePython {
         std::ofstream(script) << "#!/bin/sh\n"
                               << "echo run >> '" << log.string() << "'\n"
                               << "cat <<'EOF'\n"
-                              << "implementation_name=cpython\n"
-                                 "implementation_version=3.99.7\n"
-                                 "os_name=posix\n"
-                                 "platform_machine=fake-machine\n"
-                                 "platform_release=fake-release\n"
-                                 "platform_system=Linux\n"
-                                 "platform_version=fake-version\n"
-                                 "python_full_version=3.99.7\n"
-                                 "platform_python_implementation=CPython\n"
-                                 "python_version=3.99\n"
-                                 "sys_platform=linux\n"
-                              << "EOF\n";
+                              << pinwatch::testing::kFakePythonAnswer << "EOF\n";
         fs::permissions(script, fs::perms::owner_all);
         char const* path = std::getenv("PATH");
         ::setenv("PATH", (dir.string() + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);

@@ -2,6 +2,8 @@
 // script, as an interpreter is (pinwatch remembers a probe's answer only for one). Prints what
 // the probe's command prints on a CPython 3.99.7 and, when PINWATCH_FAKE_PYTHON_LOG names a
 // file, adds a line to it for every run. Its arguments are not looked at.
+#include "fake_python_answer.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,17 +13,6 @@ int main() {
             std::fputs("run\n", f);
             std::fclose(f);
         }
-    std::fputs("implementation_name=cpython\n"
-               "implementation_version=3.99.7\n"
-               "os_name=posix\n"
-               "platform_machine=fake-machine\n"
-               "platform_release=fake-release\n"
-               "platform_system=Linux\n"
-               "platform_version=fake-version\n"
-               "python_full_version=3.99.7\n"
-               "platform_python_implementation=CPython\n"
-               "python_version=3.99\n"
-               "sys_platform=linux\n",
-               stdout);
+    std::fputs(pinwatch::testing::kFakePythonAnswer, stdout);
     return 0;
 }
