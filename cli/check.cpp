@@ -28,8 +28,10 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace pinwatch::cli {
 
@@ -745,11 +747,16 @@ std::optional<SourceRegistry> build_sources(CheckOptions const& o, config::Confi
 }
 
 // Stage 2: one subscription per requirement, plus what each source derives from them (a
-// repository per package where the index has an API to find it through).
+// repository per package where the index has an API to find it through). Each judged by its
+// requirement as the files say it now: a known one is given it, unless the state file is a
+// daemon's (it routes events), whose own requirements stay (open_engine made sure they are the
+// files' where they are watched).
 CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
                     LoadedRequirements const& loaded, UnixTime now) {
+    auto const refresh =
+        store.routes().empty() ? StateStore::Refresh::all : StateStore::Refresh::inactive;
     CheckPlan plan;
-    plan.ids = store.ensure_subscriptions(loaded.subscriptions, now);
+    plan.ids = store.ensure_subscriptions(loaded.subscriptions, now, refresh);
     plan.subscriptions.reserve(plan.ids.size());
     for (auto id : plan.ids)
         plan.subscriptions.push_back(*store.subscription(id));
@@ -762,7 +769,7 @@ CheckPlan subscribe(StateStore& store, SourceRegistry const& sources,
         std::vector<Subscription> subs;
         for (auto const& d : derived)
             subs.push_back(d.sub);
-        auto const ids = store.ensure_subscriptions(subs, now);
+        auto const ids = store.ensure_subscriptions(subs, now, refresh);
         for (std::size_t k = 0; k < ids.size(); ++k) {
             c.own[derived[k].from] = ids[k];
             plan.subscriptions.push_back(*store.subscription(ids[k]));
@@ -1063,6 +1070,32 @@ struct Engine {
     AdvisorySettings advisories;
 };
 
+// A requirement the state file's daemon watches by another specifier, pin or rules than the
+// files say (an edited pin not reloaded yet, a branch's file): "name: X there, Y here".
+std::optional<std::string> watched_otherwise(StateStore const& store,
+                                             std::vector<Subscription> const& subs) {
+    std::map<std::tuple<std::string, std::string, std::string>, Subscription> watched;
+    for (auto& s : store.subscriptions()) // active ones: those the daemon polls
+        watched.emplace(std::tuple(s.sub.source, s.sub.locator, s.sub.project), std::move(s.sub));
+    auto const said = [](Subscription const& s) {
+        return (s.specifier.empty() ? std::string("*") : s.specifier) +
+               (s.prereleases ? " (pre-releases)" : "");
+    };
+    for (auto const& s : subs) {
+        auto const it = watched.find(std::tuple(s.source, s.locator, s.project));
+        if (it == watched.end()) continue;
+        auto const& w = it->second;
+        if (w.specifier == s.specifier && w.pinned == s.pinned && w.prereleases == s.prereleases &&
+            w.rules == s.rules)
+            continue;
+        bool const same_words = said(w) == said(s);
+        return s.name + (s.project == config::kDefaultProject ? "" : " (" + s.project + ")") +
+               ": " + (same_words ? "other rules" : said(w)) + " there, " +
+               (same_words ? "these" : said(s)) + " here";
+    }
+    return std::nullopt;
+}
+
 // Stage 5: the state (a temporary one unless --state), the sources and their advisory
 // settings; nullopt after saying why one cannot be had.
 std::optional<Engine> open_engine(CheckOptions const& o, config::Config const* cfg,
@@ -1070,6 +1103,17 @@ std::optional<Engine> open_engine(CheckOptions const& o, config::Config const* c
     Engine engine;
     try {
         engine.store = std::make_unique<StateStore>(o.state.value_or("")); // temporary: on disk
+        // A state file that routes events to notifiers is a daemon's (or `run --once`'s). A
+        // package it watches by another requirement must not be judged in it: check would
+        // write its own pin's advisories and notices there, and the daemon, taking its
+        // requirement back at its next reload, would tell the team its own pin's again.
+        if (o.state && !engine.store->routes().empty())
+            if (auto const other = watched_otherwise(*engine.store, loaded.subscriptions)) {
+                err << "pinwatch check: " << sanitize_text(*o.state)
+                    << " is a daemon's state file and it watches " << sanitize_text(*other)
+                    << ": checking without it (a temporary state), as without --state\n";
+                engine.store = std::make_unique<StateStore>("");
+            }
     } catch (std::exception const& e) {
         err << "pinwatch check: " << e.what() << '\n';
         return std::nullopt;

@@ -7,9 +7,11 @@
 // worked out again. And the marker probe's answer is kept in the state file per interpreter.
 
 #include "cli/commands.hpp"
+#include "tests/fakes/fake_osv.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/state/store.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +33,7 @@ constexpr std::int64_t kT = 1'700'000'000;
 struct Workspace {
     fs::path dir;
     FakePypi pypi;
+    FakeOsv osv;
     Workspace() {
         dir = fs::temp_directory_path() / ("pinwatch-check-state-" + std::to_string(::getpid()) +
                                            "-" + std::to_string(counter()++));
@@ -48,6 +51,13 @@ struct Workspace {
         a.summary = "A hole";
         a.fixed_in = {"2.0"};
         pypi.add_vulnerability("demo", "1.1", a);
+        FakeVuln v; // the same advisory, as OSV publishes it
+        v.id = a.id;
+        v.package = "demo";
+        v.summary = a.summary;
+        v.versions = {"1.1"};
+        v.events = {{"introduced", "0"}, {"fixed", "2.0"}};
+        osv.add(v);
     }
     ~Workspace() { fs::remove_all(dir); }
     static int& counter() {
@@ -128,9 +138,8 @@ BOOST_AUTO_TEST_CASE(a_warm_check_prints_what_a_cold_one_and_one_without_state_p
 
 // Each input a summary depends on, changed between two runs with the index answering 304: the
 // warm run says what a run without a state file says, and that differs from before (so a saved
-// summary that missed the input would show). Advisories are left out: `check --state` reads
-// them for the pin the state file has (it never rewrites another command's subscriptions), so
-// an edited pin's advisories are "not read" with a state file, as before saved summaries.
+// summary that missed the input would show). Advisories are left out here (an edited pin's
+// advisories: an_edited_pin_is_judged_by_the_file_advisories_included).
 BOOST_AUTO_TEST_CASE(a_changed_input_is_worked_out_again_never_served_stale) {
     Workspace w;
     std::vector<std::string> const json = {"--json", "--python-version", "3.11.4", "--advisories",
@@ -188,6 +197,99 @@ BOOST_AUTO_TEST_CASE(a_changed_input_is_worked_out_again_never_served_stale) {
     BOOST_TEST(contains(yanked.out, R"("reason":"oops")"));
     BOOST_TEST(yanked.out == w.check(json, false).out);
     same_three_ways(w, json);
+}
+
+// A pin or specifier edited between two runs (the index answering 304): the warm run judges
+// every row by the file as it is now, its advisories included (from the index or in an OSV
+// round), exactly as a run without a state file does; the state file then holds the file's
+// requirement, so the run after it is warm again.
+BOOST_AUTO_TEST_CASE(an_edited_pin_is_judged_by_the_file_advisories_included) {
+    Workspace w;
+    for (auto const& from : std::vector<std::vector<std::string>>{
+             {"--advisories", "index"}, {"--advisories", "osv", "--osv-url", w.osv.url()}}) {
+        fs::remove(w.path("state.db"));
+        auto json = from;
+        json.insert(json.end(), {"--json", "--python-version", "3.11.4"});
+        auto const same_as_without_state = [&](std::string const& requirements) {
+            w.requirements(requirements);
+            auto const warm = w.check(json);
+            auto const truth = w.check(json, false);
+            BOOST_TEST(warm.rc == truth.rc);
+            BOOST_TEST(warm.out == truth.out);
+            BOOST_TEST(!contains(warm.out, "not read"));
+            return warm.out;
+        };
+        same_as_without_state("demo==2.0\nOther.Lib>=2,<3\n"); // cold
+        // The pin edited to a vulnerable version, and back.
+        BOOST_TEST(contains(same_as_without_state("demo==1.1\nOther.Lib>=2,<3\n"),
+                            R"("vulnerabilities":[{"id":"PYSEC-2099-1")"));
+        BOOST_TEST(contains(same_as_without_state("demo==2.0\nOther.Lib>=2,<3\n"),
+                            R"("vulnerabilities":[])"));
+        // A specifier edited into a pin, and a pin into a specifier.
+        BOOST_TEST(contains(same_as_without_state("demo==1.1\nOther.Lib==2.0\n"),
+                            R"("newer":["2.1"],"update_type":"minor")"));
+        same_as_without_state("demo>=1.0\nOther.Lib>=2\n");
+        same_as_without_state("demo==1.1\nOther.Lib>=2\n");
+        // The state file holds the requirement as the file says it now.
+        watcher::StateStore store(w.path("state.db"));
+        for (auto const& s : store.subscriptions()) {
+            BOOST_TEST_CONTEXT(s.sub.name) {
+                BOOST_TEST((s.sub.name == "demo" ? s.sub.pinned == "1.1" : !s.sub.pinned));
+                BOOST_TEST(s.sub.specifier == (s.sub.name == "demo" ? "==1.1" : ">=2"));
+            }
+        }
+    }
+}
+
+// A daemon's state file (it keeps the daemon's routes): a check whose pin differs from the one
+// the daemon watches is judged on a temporary state, and says so; the daemon's subscription
+// stays as it was (its pin, its advisories' reading, its releases), so the daemon tells the
+// team nothing again. A check by the daemon's own requirements uses the file as before.
+BOOST_AUTO_TEST_CASE(a_daemons_pin_is_never_rewritten_by_a_check_with_another) {
+    Workspace w;
+    std::vector<std::string> const json = {"--json", "--python-version", "3.11.4"};
+    w.requirements("demo==1.1\nOther.Lib>=2,<3\n");
+    BOOST_TEST(w.check(json).rc == 0); // the daemon's pins, polled
+    {
+        watcher::StateStore store(w.path("state.db"));
+        model::Route team;
+        team.notifier = "team-slack";
+        store.set_routes({team});
+    }
+    auto const daemons = [&] {
+        watcher::StateStore store(w.path("state.db"));
+        auto all = store.subscriptions();
+        auto const it = std::find_if(all.begin(), all.end(),
+                                     [](auto const& s) { return s.sub.name == "demo"; });
+        BOOST_REQUIRE(it != all.end());
+        return std::pair(*it, store.releases(it->id).count("2.1"));
+    };
+    auto const [before, _] = daemons();
+    BOOST_TEST((before.vulns.version == "1.1"));
+    BOOST_TEST(before.vulns.live.size() == 1u);
+
+    w.pypi.add_release("demo", {"2.1", kT + 400});
+    w.requirements("demo==2.0\nOther.Lib>=2,<3\n");
+    auto const other = w.check(json);
+    BOOST_TEST(other.rc == 0);
+    BOOST_TEST(other.out == w.check(json, false).out);
+    BOOST_TEST(contains(other.out, R"("vulnerabilities":[])"));
+    BOOST_TEST(contains(other.err, "is a daemon's state file and it watches demo: ==1.1 there, "
+                                   "==2.0 here: checking without it"),
+               other.err);
+    auto const [after, knows_21] = daemons();
+    BOOST_TEST(after.sub.specifier == "==1.1");
+    BOOST_TEST((after.sub.pinned == "1.1"));
+    BOOST_TEST((after.vulns == before.vulns));
+    BOOST_TEST((after.pin_notice == before.pin_notice));
+    BOOST_TEST(knows_21 == 0u); // the daemon tells the team of 2.1 itself
+
+    // By the daemon's own requirements: the file is used (the release is known in it now).
+    w.requirements("demo==1.1\nOther.Lib>=2,<3\n");
+    auto const own = w.check(json);
+    BOOST_TEST(own.out == w.check(json, false).out);
+    BOOST_TEST(!contains(own.err, "daemon"));
+    BOOST_TEST(daemons().second == 1u);
 }
 
 namespace {

@@ -961,12 +961,24 @@ RETURNING id)sql");
 }
 
 std::vector<std::int64_t> StateStore::ensure_subscriptions(std::vector<Subscription> const& subs,
-                                                           UnixTime now) {
+                                                           UnixTime now, Refresh refresh) {
     SQLite::Transaction t(*db_);
     std::vector<std::int64_t> ids;
     ids.reserve(subs.size());
     auto& find =
         statement("SELECT id FROM subscriptions WHERE source = ? AND locator = ? AND project = ?");
+    // The requirement only, where it differs (a warm check of an unchanged file writes nothing);
+    // the right-hand sides read the row as it was, so `rules` in the CASE is the old rules.
+    auto& update = statement(R"sql(
+UPDATE subscriptions SET
+    origin = ?1, name = ?2, direct = ?3, specifier = ?4, pinned = ?5, prereleases = ?6,
+    file = ?7, line = ?8, rules = NULLIF(?9, ''),
+    held_until = CASE WHEN held_until IS NOT NULL AND NULLIF(?9, '') IS NOT rules
+                      THEN 0 ELSE held_until END
+WHERE id = ?10 AND (?11 OR active = 0)
+  AND (origin IS NOT ?1 OR name IS NOT ?2 OR direct IS NOT ?3 OR specifier IS NOT ?4
+       OR pinned IS NOT ?5 OR prereleases IS NOT ?6 OR file IS NOT ?7 OR line IS NOT ?8
+       OR rules IS NOT NULLIF(?9, '')))sql");
     for (auto const& s : subs) {
         find.bind(1, s.source);
         find.bind(2, s.locator);
@@ -975,7 +987,28 @@ std::vector<std::int64_t> StateStore::ensure_subscriptions(std::vector<Subscript
         std::int64_t const id = known ? find.getColumn(0).getInt64() : 0;
         find.reset();
         find.clearBindings();
-        ids.push_back(known ? id : upsert_subscription(s, now));
+        if (!known) {
+            ids.push_back(upsert_subscription(s, now));
+            continue;
+        }
+        update.bind(1, s.origin);
+        update.bind(2, s.name);
+        if (s.direct)
+            update.bind(3, *s.direct ? 1 : 0);
+        else
+            update.bind(3);
+        update.bind(4, s.specifier);
+        bind_opt(update, 5, s.pinned);
+        update.bind(6, s.prereleases ? 1 : 0);
+        update.bind(7, s.file);
+        update.bind(8, s.line);
+        update.bind(9, rules_to_json(s.rules));
+        update.bind(10, id);
+        update.bind(11, refresh == Refresh::all ? 1 : 0);
+        update.exec();
+        update.reset();
+        update.clearBindings();
+        ids.push_back(id);
     }
     t.commit();
     return ids;

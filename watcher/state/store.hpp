@@ -211,10 +211,18 @@ class StateStore {
     // The same for many, in one transaction (one commit instead of one per package).
     std::vector<std::int64_t> upsert_subscriptions(std::vector<Subscription> const& subs,
                                                    UnixTime now);
-    // For `check --state` on another command's file: adds what is missing and touches nothing
-    // of an existing subscription's schedule, interval or activity.
+    // Which known subscriptions `ensure_subscriptions` gives the requirement it is handed.
+    enum class Refresh {
+        all,      // every one: the file is the check's own (a CI cache)
+        inactive, // only those no longer watched: a daemon's file, whose own it keeps
+    };
+    // For `check --state`, on its own file or another command's: adds what is missing and
+    // refreshes a known subscription's requirement (where it came from, its specifier, pin,
+    // pre-releases, file, line and rules, as upsert does; changed rules judge held releases
+    // again), as `refresh` says; it touches nothing of a subscription's schedule, interval or
+    // activity, and writes nothing when the requirement is the same.
     std::vector<std::int64_t> ensure_subscriptions(std::vector<Subscription> const& subs,
-                                                   UnixTime now);
+                                                   UnixTime now, Refresh refresh = Refresh::all);
     // Marks every active subscription not in `keep` inactive (its history is kept).
     int deactivate_others(std::vector<std::int64_t> const& keep);
     std::vector<StoredSubscription> subscriptions(bool active_only = true) const;

@@ -102,6 +102,66 @@ BOOST_AUTO_TEST_CASE(subscriptions_upsert_and_deactivate_keep_history) {
     BOOST_TEST(store.subscription(b)->baseline_done);
 }
 
+// `check --state`: a known subscription is given the requirement the files say now, its
+// schedule, interval and activity kept (changed rules judge held releases again); on a
+// daemon's file, only one the daemon no longer watches is.
+BOOST_AUTO_TEST_CASE(ensure_gives_a_known_subscription_the_files_requirement) {
+    StateStore store(":memory:");
+    auto daemons = sub("a");
+    daemons.interval = 600;
+    auto const a = store.upsert_subscription(daemons, 10);
+    auto const b = store.upsert_subscription(sub("b"), 10);
+    auto const hold = [&](UnixTime until) {
+        StateUpdate u;
+        u.subscription_id = a;
+        u.now = 20;
+        u.status = PollStatus::ok;
+        u.baseline_done = true;
+        u.next_due = 500;
+        u.set_held_until = true;
+        u.held_until = until;
+        store.apply(u);
+    };
+    hold(900);
+    BOOST_TEST(store.deactivate_others({a}) == 1); // b is no longer watched
+
+    auto edited = sub("a");
+    edited.specifier = "==2.0";
+    edited.pinned = "2.0";
+    edited.file = "other.txt";
+    edited.line = 7;
+    edited.rules.min_release_age = 86400;
+    auto edited_b = sub("b");
+    edited_b.specifier = ">=3";
+    edited_b.pinned.reset();
+    std::vector<std::int64_t> const ids = {a, b};
+    // A daemon's file: what it watches keeps its requirement; what it dropped takes the file's.
+    BOOST_TEST(store.ensure_subscriptions({edited, edited_b}, 30, StateStore::Refresh::inactive) ==
+               ids);
+    BOOST_TEST(store.subscription(a)->sub.specifier == "==1.0");
+    BOOST_TEST((store.subscription(a)->held_until == 900));
+    BOOST_TEST(store.subscription(b)->sub.specifier == ">=3");
+    BOOST_TEST(!store.subscription(b)->sub.pinned);
+
+    // The check's own file: every one takes the file's.
+    BOOST_TEST(store.ensure_subscriptions({edited, edited_b}, 40) == ids);
+    auto const s = store.subscription(a);
+    BOOST_TEST(s->sub.specifier == "==2.0");
+    BOOST_TEST((s->sub.pinned == "2.0"));
+    BOOST_TEST(s->sub.file == "other.txt");
+    BOOST_TEST(s->sub.line == 7);
+    BOOST_TEST(s->sub.rules.min_release_age == 86400);
+    BOOST_TEST((s->held_until == 0)); // the new rules judge held releases at the next poll
+    BOOST_TEST(s->next_due == 500);   // the schedule, interval and activity stay
+    BOOST_TEST((s->sub.interval == 600));
+    BOOST_TEST(s->active);
+    BOOST_TEST(!store.subscription(b)->active);
+    // The same requirement again writes nothing (held_until stands).
+    hold(950);
+    BOOST_TEST(store.ensure_subscriptions({edited}, 50).front() == a);
+    BOOST_TEST((store.subscription(a)->held_until == 950));
+}
+
 BOOST_AUTO_TEST_CASE(apply_writes_releases_status_events_and_outbox_together) {
     StateStore store(":memory:");
     Outbox outbox(store);
