@@ -52,11 +52,6 @@ std::optional<bool> excludes(std::string const& requires_python, Version const& 
     return !spec->contains(python, true);
 }
 
-// The key a release of this poll is matched by: the source's (Release::key), else derived.
-std::string key_of(Release const& r) {
-    return r.key.empty() ? release_key(r.version) : r.key;
-}
-
 // What every stage of one diff reads: the subscription (parsed), what is known, what was
 // observed, and the target Python parsed once.
 struct Poll {
