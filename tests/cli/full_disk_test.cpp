@@ -7,6 +7,7 @@
 // "database or disk is full". Each round is driven to its end (no sleeps, no timing).
 
 #include "config/config.hpp"
+#include "tests/fakes/captured_log.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
@@ -29,38 +30,14 @@ using namespace pinwatch;
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
 
+using pinwatch::testing::CapturedLog;
+using pinwatch::testing::count_lines;
+
 namespace {
 
 bool contains(std::string const& s, std::string const& part) {
     return s.find(part) != std::string::npos;
 }
-
-std::size_t count_lines(std::string const& text, std::string const& part) {
-    std::size_t n = 0;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        n += contains(l, part);
-    return n;
-}
-
-// spdlog into a string for one scope.
-struct CapturedLog {
-    std::ostringstream text;
-    std::shared_ptr<spdlog::logger> saved = spdlog::default_logger();
-    CapturedLog() {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(text);
-        auto logger = std::make_shared<spdlog::logger>("test", sink);
-        logger->set_level(spdlog::level::debug);
-        logger->set_pattern("%l %v");
-        spdlog::set_default_logger(logger);
-    }
-    ~CapturedLog() { spdlog::set_default_logger(saved); }
-    std::string take() {
-        auto s = text.str();
-        text.str("");
-        return s;
-    }
-};
 
 // A string buffer that says when its stream is flushed (the console notifier flushes after each
 // batch it prints): the moment between "sent" and "recorded as sent".

@@ -4,6 +4,7 @@
 // Daemon::reload as the run loop calls it at every reload interval, driven directly (no loop, no
 // timer, no network): what it logs about the requirements and the config, reload after reload.
 
+#include "tests/fakes/captured_log.hpp"
 #include "watcher/compose.hpp"
 #include "watcher/daemon.hpp"
 
@@ -21,34 +22,10 @@
 using namespace pinwatch;
 namespace fs = std::filesystem;
 
+using pinwatch::testing::CapturedLog;
+using pinwatch::testing::count_lines;
+
 namespace {
-
-std::size_t count_lines(std::string const& text, std::string const& part) {
-    std::size_t n = 0;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        n += l.find(part) != std::string::npos;
-    return n;
-}
-
-// spdlog into a string for one scope.
-struct CapturedLog {
-    std::ostringstream text;
-    std::shared_ptr<spdlog::logger> saved = spdlog::default_logger();
-    CapturedLog() {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(text);
-        auto logger = std::make_shared<spdlog::logger>("test", sink);
-        logger->set_level(spdlog::level::debug);
-        logger->set_pattern("%l %v");
-        spdlog::set_default_logger(logger);
-    }
-    ~CapturedLog() { spdlog::set_default_logger(saved); }
-    std::string take() {
-        auto s = text.str();
-        text.str("");
-        return s;
-    }
-};
 
 struct Workspace {
     fs::path dir = fs::temp_directory_path() / ("pinwatch-daemon-" + std::to_string(::getpid()));

@@ -10,6 +10,7 @@
 #include "common/text.hpp"
 #include "config/remote_file.hpp"
 #include "net/client.hpp"
+#include "tests/fakes/captured_log.hpp"
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "tests/fakes/test_server.hpp"
@@ -46,24 +47,8 @@ bool contains(std::string const& s, std::string const& part) {
     return s.find(part) != std::string::npos;
 }
 
-struct CapturedLog {
-    std::ostringstream text;
-    std::shared_ptr<spdlog::logger> saved = spdlog::default_logger();
-    CapturedLog() {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(text);
-        auto logger = std::make_shared<spdlog::logger>("test", sink);
-        logger->set_level(spdlog::level::info);
-        logger->set_pattern("%l %v");
-        spdlog::set_default_logger(logger);
-    }
-    ~CapturedLog() { spdlog::set_default_logger(saved); }
-    std::size_t count(std::string const& part) const {
-        auto const s = text.str();
-        std::size_t n = 0;
-        for (auto at = s.find(part); at != std::string::npos; at = s.find(part, at + 1))
-            ++n;
-        return n;
-    }
+struct CapturedLog : pinwatch::testing::CapturedLog {
+    CapturedLog() : pinwatch::testing::CapturedLog(spdlog::level::info) {}
 };
 
 // A plain https file server: files by path, an ETag per content, 304 for a matching
