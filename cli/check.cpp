@@ -187,8 +187,8 @@ bool read_concurrency(std::string const& v, CheckOptions& o, std::ostream& err) 
 bool read_requirement(std::string const& v, CheckOptions& o, std::ostream& err) {
     if (config::is_remote_file(v))
         if (auto name = config::remote_file_name(v); !name) {
-            err << "pinwatch check: -r " << sanitize_text(redact_credentials(v)) << ": "
-                << name.error() << "\n";
+            err << "pinwatch check: -r " << sanitize_text(redact_url_queries(redact_credentials(v)))
+                << ": " << name.error() << "\n";
             return false;
         }
     o.load.requirements.push_back(v);

@@ -334,6 +334,14 @@ int run_deps(Args const& args, std::ostream& out, std::ostream& err) {
     std::vector<Problem> problems;
     for (std::size_t i = 0; i < read.errors.size(); ++i)
         problems.push_back({read.errors[i], read.error_kinds[i]});
+    // A file fetched from a URL whose query string holds a token (`?private_token=...`) is
+    // shown as https://host/path?… wherever it is named.
+    for (auto& e : entries)
+        e.file = redact_url_queries(e.file);
+    for (auto& p : problems) {
+        p.where.file = redact_url_queries(p.where.file);
+        p.where.message = redact_url_queries(p.where.message);
+    }
 
     // Index URLs may carry credentials (https://user:token@host/simple): output goes to CI logs.
     if (options.index_url) options.index_url = redact_url(*options.index_url);

@@ -277,8 +277,8 @@ std::size_t write_fetched_files(std::ostream& out, StateStore& store, UnixTime n
         if (f.content)
             content = byte_size(static_cast<std::int64_t>(f.content->size())) + ", read " +
                       ago(f.fetched_at, now);
-        rows.push_back(
-            {sanitize_text(redact_credentials(f.name)), ago(f.checked_at, now), result, content});
+        rows.push_back({sanitize_text(redact_url_queries(redact_credentials(f.name))),
+                        ago(f.checked_at, now), result, content});
     }
     out << "\n";
     write_table(out, rows);

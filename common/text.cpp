@@ -195,6 +195,32 @@ std::string redact_credentials(std::string_view text) {
     return out;
 }
 
+std::string redact_url_queries(std::string_view text) {
+    auto const ends_url = [](char c) {
+        return is_blank(c) || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`';
+    };
+    std::string out;
+    out.reserve(text.size());
+    std::size_t done = 0; // text[0, done) is in `out`
+    for (std::size_t sep = text.find("://"); sep != std::string_view::npos;
+         sep = text.find("://", done)) {
+        std::size_t end = sep + 3;
+        while (end < text.size() && !ends_url(text[end]))
+            ++end;
+        auto const url = text.substr(done, end - done);
+        auto const query = url.find('?', sep + 3 - done);
+        if (query == std::string_view::npos) {
+            out.append(url);
+        } else {
+            out.append(url.substr(0, query));
+            out.append("?\u2026");
+        }
+        done = end;
+    }
+    out.append(text.substr(done));
+    return out;
+}
+
 std::string url_identity(std::string_view url) {
     auto const a = authority_of(url);
     if (a.start == std::string_view::npos) return std::string(url);

@@ -47,6 +47,12 @@ std::string redact_url(std::string_view url);
 // hold), and everything up to its last '@' goes.
 std::string redact_credentials(std::string_view text);
 
+// Any text (a remote requirements file's name, a message quoting one) with the query string of
+// every URL in it replaced by "?…": a file fetched from "https://host/r.txt?private_token=X"
+// (a GitLab token, a pre-signed signature) is shown as "https://host/r.txt?…". A URL is
+// anything after "://"; its query runs from its first '?' to a blank, a quote, '<' '>' or '`'.
+std::string redact_url_queries(std::string_view text);
+
 // The URL a package is known by (its identity in the state file): userinfo removed, scheme and
 // host lower-cased, the rest kept as it is ("https://u:pw@Mirror.EXAMPLE/Simple/" ->
 // "https://mirror.example/Simple/"), so a changed password or host case names the same thing.

@@ -50,9 +50,9 @@ std::string file_changes(std::vector<std::string> const& before,
     std::vector<std::string> parts;
     // An https:// file's URL may carry a password: it is said without its userinfo.
     for (auto const& f : a)
-        if (!b.count(f)) parts.push_back("+ " + redact_credentials(f));
+        if (!b.count(f)) parts.push_back("+ " + redact_url_queries(redact_credentials(f)));
     for (auto const& f : b)
-        if (!a.count(f)) parts.push_back("- " + redact_credentials(f));
+        if (!a.count(f)) parts.push_back("- " + redact_url_queries(redact_credentials(f)));
     return parts.empty() ? "order changed" : join(parts, "");
 }
 

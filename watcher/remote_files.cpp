@@ -18,6 +18,12 @@ constexpr std::size_t kFileLimit = 4 * 1024 * 1024;
 // every time it is fetched.
 constexpr int kMaxRounds = 16;
 
+// A file's name, or an error naming one, in a log line or the state file: no control
+// characters, and no token in the query string of the URL it is fetched from (`?…` instead).
+std::string shown(std::string_view text) {
+    return sanitize_text(redact_url_queries(text));
+}
+
 } // namespace
 
 struct RemoteFiles::File {
@@ -166,19 +172,19 @@ boost::asio::awaitable<bool> RemoteFiles::fetch(std::string const& name, UnixTim
     if (error) {
         ++stats_.failed;
         f.kept.outcome = "error";
-        f.kept.error = sanitize_text(redact_credentials(*error));
+        f.kept.error = shown(redact_credentials(*error));
         // Said once, when it starts failing; its last good content stays in use.
         if (!f.failing)
-            spdlog::error("requirements file {}: cannot be fetched: {}; {}", sanitize_text(name),
+            spdlog::error("requirements file {}: cannot be fetched: {}; {}", shown(name),
                           *f.kept.error,
                           f.has_content ? "its last good content stays in use"
                                         : "nothing of it was ever read");
         f.failing = true;
     } else {
-        if (f.failing) spdlog::info("requirements file {}: fetched again", sanitize_text(name));
+        if (f.failing) spdlog::info("requirements file {}: fetched again", shown(name));
         f.failing = false;
         f.kept.error.reset();
-        spdlog::debug("requirements file {}: {}", sanitize_text(name),
+        spdlog::debug("requirements file {}: {}", shown(name),
                       f.kept.outcome == "not_modified" ? "304 unchanged"
                       : changed                        ? "changed"
                                                        : "200 unchanged");
@@ -204,7 +210,7 @@ void RemoteFiles::record(std::string const& name, File const& f) {
         FetchedFiles(*store_).put(kept);
     } catch (std::exception const& e) {
         // The state file refuses writes: the content stays in memory; the next fetch retries.
-        spdlog::debug("requirements file {}: not kept in the state file: {}", sanitize_text(name),
+        spdlog::debug("requirements file {}: not kept in the state file: {}", shown(name),
                       e.what());
     }
 }

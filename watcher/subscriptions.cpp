@@ -36,6 +36,11 @@ std::string join_specifiers(std::string const& a, std::string const& b) {
 std::string shown(std::string_view text) {
     return sanitize_text(redact_credentials(text));
 }
+// A file's name, or prose naming one: a token in a fetched file's query string
+// (`https://host/r.txt?private_token=...`) is not shown either.
+std::string shown_file(std::string_view text) {
+    return shown(redact_url_queries(text));
+}
 
 // The parser's hooks for files that live elsewhere: they are read from what was fetched
 // (`read_remote`), and their includes stay where they are (config::join_remote_include).
@@ -276,8 +281,8 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
     auto read = read_requirements(o);
     out.errors = std::move(read.errors);
     for (auto& e : out.errors) {
-        e.file = shown(e.file);
-        e.message = shown(e.message);
+        e.file = shown_file(e.file);
+        e.message = shown_file(e.message);
     }
     out.unreadable = read.unreadable;
     out.index_url = main_index(o, read.options);
@@ -285,8 +290,8 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
         subscribe_entries(read.entries, o, known_indexes(o, read.options), out);
     for (auto& s : out.skipped) {
         s.name = shown(s.name);
-        s.file = shown(s.file);
-        s.reason = shown(s.reason);
+        s.file = shown_file(s.file);
+        s.reason = shown_file(s.reason);
     }
     // Constraints do not subscribe on their own (pip installs nothing for them), but they pin
     // what the requirements leave open.
@@ -296,8 +301,12 @@ LoadedRequirements load_requirements(LoadOptions const& o) {
             if (s.name == c->name) s.specifier = join_specifiers(s.specifier, c->specifier);
     }
     bool const pre = o.pre || read.options.pre;
-    for (auto& s : out.subscriptions)
+    for (auto& s : out.subscriptions) {
         settle(s, o, pre);
+        // Shown by `check`, in events and notifications, kept in the state file: never the
+        // query of the URL the file was fetched from.
+        s.file = redact_url_queries(s.file);
+    }
     return out;
 }
 
