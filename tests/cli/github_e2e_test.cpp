@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "net/http.hpp"
+#include "tests/fakes/captured_log.hpp"
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/sources/github/github.hpp"
@@ -546,6 +547,93 @@ BOOST_AUTO_TEST_CASE(deps_reads_a_requirements_file_from_an_https_url) {
     for (auto const& r : files.received())
         BOOST_TEST(r.header("authorization").value_or("") ==
                    "Basic " + net::base64_encode("deploy:pa55word"));
+}
+
+// A requirements file fetched from a URL whose query string holds its token (GitLab's
+// `?private_token=`, a pre-signed `?X-Amz-Signature=`): the server gets the token with every
+// request (an include's own query too), and no output, log line, status table or event shows it:
+// the file goes by https://host/path?… there.
+BOOST_AUTO_TEST_CASE(a_token_in_a_files_query_string_is_sent_and_never_shown) {
+    Workspace w;
+    std::string const secret = "SECRET123";
+    TestServer files(
+        [&](TestRequest const& r) {
+            if (!contains(r.target, "token=" + secret)) return TestResponse::text("no token", 403);
+            if (r.path() == "/team/r.txt")
+                return TestResponse::text("requests==2.31.0\nnot a requirement ===\n"
+                                          "-r base.txt?token=" +
+                                          secret + "\n");
+            if (r.path() == "/team/base.txt") return TestResponse::text("plain\n");
+            return TestResponse::text("not found", 404);
+        },
+        TestServerOptions{.tls = true});
+    ScopedEnv ca("SSL_CERT_FILE", files.ca_file().c_str());
+    auto const url = files.url("/team/r.txt") + "?token=" + secret;
+    auto const missing = files.url("/team/gone.txt") + "?private_token=" + secret;
+    auto const shown_name = files.url("/team/r.txt") + "?\u2026";
+    pinwatch::testing::CapturedLog log;
+    std::string said; // every output and log line of every command below
+
+    auto const check = [&](std::vector<std::string> args, std::string& out, std::string& err) {
+        args.insert(args.end(),
+                    {"--index-url", w.pypi.index_url(), "--github-api-url", w.github.api_url()});
+        std::ostringstream o, e;
+        cli::run_check(args, o, e);
+        out = o.str();
+        err = e.str();
+    };
+    std::string out, err;
+    check({"-r", url, "-r", missing}, out, err);
+    said += out + err;
+    BOOST_TEST(contains(err, shown_name + ":2: invalid requirement"), err);
+    BOOST_TEST(contains(err, files.url("/team/gone.txt") + "?\u2026: could not open"), err);
+    check({"-r", url}, out, err);
+    said += out + err;
+    BOOST_TEST(contains(out, "requests"), out);
+    check({"-r", url, "--json"}, out, err);
+    said += out + err;
+    rapidjson::Document d;
+    d.Parse(out.c_str());
+    BOOST_REQUIRE(!d.HasParseError());
+    BOOST_TEST(requirement(d, "requests")["file"].GetString() == shown_name);
+    BOOST_TEST(requirement(d, "plain")["file"].GetString() ==
+               files.url("/team/base.txt") + "?\u2026");
+
+    for (bool json : {false, true}) {
+        std::ostringstream o, e;
+        std::vector<std::string> args = {"-r", url, "-r", missing};
+        if (json) args.push_back("--json");
+        cli::run_deps(args, o, e);
+        said += o.str() + e.str();
+        BOOST_TEST(contains(o.str(), "plain"), o.str());
+        BOOST_TEST(contains(o.str() + e.str(), shown_name), o.str() + e.str());
+    }
+
+    w.write("pinwatch.toml", "state = \"state.db\"\nrequirements = [\"" + url + "\", \"" + missing +
+                                 "\"]\nindex_url = \"" + w.pypi.index_url() +
+                                 "\"\ninterval = \"1h\"\n[advisories]\nsource = \"index\"\n"
+                                 "[http]\ntimeout = \"5s\"\n");
+    std::ostringstream run_out, run_err;
+    cli::run_daemon({"--config", w.path("pinwatch.toml"), "--once"}, run_out, run_err);
+    said += run_out.str() + run_err.str();
+    std::ostringstream status, status_err;
+    BOOST_TEST(cli::run_status({"--state", w.path("state.db")}, status, status_err) == 0,
+               status_err.str());
+    said += status.str() + status_err.str();
+    BOOST_TEST(contains(status.str(), shown_name), status.str());
+    BOOST_TEST(contains(status.str(), "3 fetched file(s)"), status.str());
+
+    said += log.take();
+    BOOST_TEST(contains(said, "requirements file " + files.url("/team/gone.txt") + "?\u2026"),
+               said);
+    BOOST_TEST(!contains(said, secret), said);
+    // Fetched all the same: the server saw the token in every request's target.
+    std::size_t includes = 0;
+    for (auto const& r : files.received()) {
+        BOOST_TEST(contains(r.target, "token=" + secret), r.target);
+        includes += r.path() == "/team/base.txt";
+    }
+    BOOST_TEST(includes >= 3u);
 }
 
 // `check --config` with projects whose files live on GitHub: every project's remote files are

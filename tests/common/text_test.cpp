@@ -39,6 +39,20 @@ BOOST_AUTO_TEST_CASE(redact_urls) {
     BOOST_TEST(redact_url("user:pw@host/x") == "host/x"); // no scheme: still no credentials
 }
 
+BOOST_AUTO_TEST_CASE(redact_url_queries_anywhere_in_text) {
+    BOOST_TEST(redact_url_queries("https://gitlab.example/api/r.txt?ref=main&private_token=X") ==
+               "https://gitlab.example/api/r.txt?\u2026");
+    BOOST_TEST(redact_url_queries("could not open 'https://h/r.txt?token=X': 404 at https://h/p") ==
+               "could not open 'https://h/r.txt?\u2026': 404 at https://h/p");
+    BOOST_TEST(redact_url_queries("https://h/a?x=1 https://h/b?y=2#f") ==
+               "https://h/a?\u2026 https://h/b?\u2026");
+    // Without "://" nothing is a URL: a local path or a github: spec stays as it is.
+    BOOST_TEST(redact_url_queries("reqs/a?b.txt:3") == "reqs/a?b.txt:3");
+    BOOST_TEST(redact_url_queries("github:o/r/p.txt@main") == "github:o/r/p.txt@main");
+    BOOST_TEST(redact_url_queries("") == "");
+    BOOST_TEST(redact_url_queries("x://") == "x://");
+}
+
 BOOST_AUTO_TEST_CASE(redact_credentials_anywhere_in_text) {
     BOOST_TEST(redact_credentials("--extra-index-url https://user:PASS@pypi.example/simple") ==
                "--extra-index-url https://pypi.example/simple");
