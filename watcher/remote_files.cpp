@@ -24,6 +24,11 @@ std::string shown(std::string_view text) {
     return sanitize_text(redact_url_queries(text));
 }
 
+// The name a file's row goes by in the state file: no query string (a token may be in it).
+std::string kept_name(std::string const& name) {
+    return redact_url_queries(name);
+}
+
 } // namespace
 
 struct RemoteFiles::File {
@@ -46,13 +51,8 @@ RemoteFiles::RemoteFiles(net::Client& client, RemoteFilesOptions options,
     if (!store_) return;
     // What the state file kept: the last good content (read until a fetch says otherwise) and
     // the validators to ask again with.
-    for (auto& kept : FetchedFiles(*store_).all()) {
-        File f;
-        f.has_content = kept.content.has_value();
-        f.content = kept.content.value_or("");
-        f.kept = std::move(kept);
-        files_.emplace(f.kept.name, std::move(f));
-    }
+    for (auto& kept : FetchedFiles(*store_).all())
+        stored_.emplace(kept.name, std::move(kept));
 }
 
 RemoteFiles::~RemoteFiles() = default;
@@ -63,6 +63,11 @@ RemoteRead RemoteFiles::reader() const {
 
 Result<std::string> RemoteFiles::read(std::string const& name) const {
     auto it = files_.find(name);
+    if (it == files_.end())
+        if (auto const* kept = stored(name)) {
+            if (kept->content) return *kept->content;
+            if (kept->error) return fail("cannot be fetched: " + *kept->error);
+        }
     if (it == files_.end() || !it->second.has_content)
         return fail(it == files_.end() || !it->second.kept.error
                         ? std::string("not fetched yet")
@@ -79,6 +84,16 @@ std::optional<UnixTime> RemoteFiles::next_due() const {
         due = due ? std::min(*due, at) : at;
     }
     return due;
+}
+
+FetchedFile const* RemoteFiles::stored(std::string const& name) const {
+    auto const key = kept_name(name);
+    auto it = stored_.find(key);
+    if (it == stored_.end()) return nullptr;
+    // Two files whose URLs differ in their query only would share a row: neither trusts it.
+    for (auto const& n : named_)
+        if (n != name && kept_name(n) == key) return nullptr;
+    return &it->second;
 }
 
 FileHost const* RemoteFiles::host_of(std::string const& name) const {
@@ -145,7 +160,14 @@ std::optional<std::string> RemoteFiles::take(File& f, FileHost const* host,
 }
 
 boost::asio::awaitable<bool> RemoteFiles::fetch(std::string const& name, UnixTime now) {
-    auto& f = files_[name];
+    auto [at, added] = files_.try_emplace(name);
+    auto& f = at->second;
+    if (auto const* kept = added ? stored(name) : nullptr) {
+        // What the state file kept: the last good content and the validators to ask again with.
+        f.kept = *kept;
+        f.has_content = kept->content.has_value();
+        f.content = kept->content.value_or("");
+    }
     f.kept.name = name;
     f.attempted = true;
     f.next_due = now + options_.interval.count();
@@ -197,7 +219,10 @@ boost::asio::awaitable<bool> RemoteFiles::fetch(std::string const& name, UnixTim
 void RemoteFiles::record(std::string const& name, File const& f) {
     if (!store_) return;
     FetchedFile kept = f.kept;
-    kept.name = name;
+    kept.name = kept_name(name);
+    // Two files whose URLs differ in their query only: kept in memory, not in one shared row.
+    for (auto const& n : named_)
+        if (n != name && kept_name(n) == kept.name) return;
     if (f.has_content) {
         // No password in the state file: a file whose content carries one (an index URL's
         // userinfo) is kept without it, and without its validators, so the next run fetches
@@ -250,7 +275,10 @@ boost::asio::awaitable<bool> RemoteFiles::refresh(std::vector<LoadOptions> const
     }
     if (changed && store_) {
         try {
-            FetchedFiles(*store_).forget_others(named_);
+            std::vector<std::string> keep;
+            for (auto const& n : named_)
+                keep.push_back(kept_name(n));
+            FetchedFiles(*store_).forget_others(keep);
         } catch (std::exception const&) {
             // kept rows of files no longer named cost nothing but a line in `status`
         }

@@ -31,6 +31,7 @@ class Client;
 namespace pinwatch::watcher {
 
 class StateStore;
+struct FetchedFile;
 
 struct RemoteFilesOptions {
     std::chrono::seconds interval{300}; // [projects] files_interval
@@ -78,6 +79,8 @@ class RemoteFiles {
     boost::asio::awaitable<bool> fetch(std::string const& name, UnixTime now);
     void record(std::string const& name, File const& f);
     FileHost const* host_of(std::string const& name) const;
+    // The state file's row for a file not fetched since this object was made; null for none.
+    FetchedFile const* stored(std::string const& name) const;
     Result<net::Request> request_for(std::string const& name, FileHost const* host,
                                      File const& f) const;
     std::optional<std::string> take(File& f, FileHost const* host, net::Response const& response,
@@ -88,7 +91,10 @@ class RemoteFiles {
     StateStore* store_;
     std::map<std::string, std::string> credentials_; // origin -> Authorization
     std::map<std::string, File> files_;              // by name
-    std::vector<std::string> named_;                 // what the requirements name, in order
+    // The state file's rows when this object was made, by the name they are kept under (the
+    // file's name without its query string: a token there never reaches the state file).
+    std::map<std::string, FetchedFile> stored_;
+    std::vector<std::string> named_; // what the requirements name, in order
     bool discovered_ = false;
     bool cancelled_ = false; // the client was shut down
     RemoteFetchStats stats_;

@@ -10,6 +10,7 @@
 #include "tests/fakes/fake_github.hpp"
 #include "tests/fakes/fake_pypi.hpp"
 #include "watcher/sources/github/github.hpp"
+#include "watcher/state/fetched_files.hpp"
 #include "watcher/state/store.hpp"
 
 #include <rapidjson/document.h>
@@ -622,6 +623,14 @@ BOOST_AUTO_TEST_CASE(a_token_in_a_files_query_string_is_sent_and_never_shown) {
     said += status.str() + status_err.str();
     BOOST_TEST(contains(status.str(), shown_name), status.str());
     BOOST_TEST(contains(status.str(), "3 fetched file(s)"), status.str());
+    {
+        // The state file keeps each file under its name without the query.
+        watcher::StateStore store(w.path("state.db"), watcher::StateStore::Access::read_only);
+        auto const kept = watcher::FetchedFiles(store).all();
+        BOOST_TEST(kept.size() == 3u);
+        for (auto const& f : kept)
+            BOOST_TEST(!contains(f.name, secret), f.name);
+    }
 
     said += log.take();
     BOOST_TEST(contains(said, "requirements file " + files.url("/team/gone.txt") + "?\u2026"),
