@@ -234,6 +234,42 @@ BOOST_AUTO_TEST_CASE(a_restart_asks_with_the_stored_etag_and_reads_the_stored_co
     BOOST_TEST(sent->header("if-none-match").value_or("") == *kept->etag);
 }
 
+// A token in a URL's query string stays out of the state file: the row is kept under the name
+// without the query, and a restart still finds it (a 304). Two files whose URLs differ in
+// their query only would share that row: neither is kept.
+BOOST_AUTO_TEST_CASE(a_file_is_kept_without_its_query_string_and_found_again_after_a_restart) {
+    Rig rig;
+    rig.files.put("/r.txt", "requests==2.31.0\n");
+    auto const url = rig.files.url("/r.txt") + "?token=SECRET";
+    auto const path = (rig.dir / "state.db").string();
+    {
+        StateStore store(path);
+        RemoteFiles remote(*rig.client, rig.options(), {url}, &store);
+        BOOST_TEST(rig.refresh(remote, rig.load(remote, {url}), kT));
+        auto const kept = FetchedFiles(store).all();
+        BOOST_REQUIRE(kept.size() == 1u);
+        BOOST_TEST(kept[0].name == rig.files.url("/r.txt") + "?\u2026");
+    }
+    {
+        StateStore store(path);
+        RemoteFiles remote(*rig.client, rig.options(), {url}, &store);
+        BOOST_TEST(*remote.read(url) == "requests==2.31.0\n"); // the kept copy, before a fetch
+        BOOST_TEST(!rig.refresh(remote, rig.load(remote, {url}), kT + 5));
+        BOOST_TEST(rig.files.not_modified == 1u);
+    }
+
+    auto const a = rig.files.url("/r.txt") + "?ref=a";
+    auto const b = rig.files.url("/r.txt") + "?ref=b";
+    auto const shared = (rig.dir / "shared.db").string();
+    for (int run = 0; run < 2; ++run) {
+        StateStore store(shared);
+        RemoteFiles remote(*rig.client, rig.options(), {a, b}, &store);
+        BOOST_TEST(rig.refresh(remote, rig.load(remote, {a, b}), kT + run));
+        BOOST_TEST(FetchedFiles(store).all().empty());
+    }
+    BOOST_TEST(rig.files.not_modified == 1u); // both fetched whole again after the restart
+}
+
 BOOST_AUTO_TEST_CASE(a_restart_with_the_stored_etag_gets_a_304_and_reads_nothing_again) {
     Rig rig;
     std::string const spec = "github:acme/api/requirements.txt@v1";
