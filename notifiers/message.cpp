@@ -32,6 +32,11 @@ std::string advisory_title(model::Advisory const& a) {
     return out;
 }
 
+// A requirement as a sentence names it: "any version" or '<specifier>'.
+std::string requirement_text(std::string const& specifier) {
+    return specifier.empty() ? "any version" : "'" + clean(specifier) + "'";
+}
+
 // "fixed in 2.32.0; none is allowed by '==2.31.0' (change the requirement)" /
 // "fixed in 2.32.0; 2.32.0 is allowed by '>=2,<3'" / "no fixed version published"
 std::string fix_text(Event const& e) {
@@ -39,7 +44,7 @@ std::string fix_text(Event const& e) {
     std::string fixed;
     for (std::size_t i = 0; i < e.advisory->fixed_in.size() && i < 10; ++i)
         fixed += (i ? ", " : "") + clean(e.advisory->fixed_in[i]);
-    std::string const spec = e.specifier.empty() ? "any version" : "'" + clean(e.specifier) + "'";
+    std::string const spec = requirement_text(e.specifier);
     if (e.advisory->fix_allowed)
         return "fixed in " + fixed + "; " + clean(*e.advisory->fix_allowed) + " is allowed by " +
                spec;
@@ -54,7 +59,7 @@ std::string compact_fix_text(Event const& e) {
     std::string fixed;
     for (std::size_t i = 0; i < a.fixed_in.size() && i < 10; ++i)
         fixed += (i ? ", " : "") + clean(a.fixed_in[i]);
-    std::string const spec = e.specifier.empty() ? "any version" : "'" + clean(e.specifier) + "'";
+    std::string const spec = requirement_text(e.specifier);
     if (!a.fix_allowed) return "fixed in " + fixed + ", outside " + spec;
     if (a.fixed_in.size() == 1 && a.fixed_in.front() == *a.fix_allowed)
         return "fixed in " + fixed + ", allowed by " + spec;
@@ -115,6 +120,16 @@ Span piece(std::string_view untrusted, Role role, bool strong = false) {
 Line line(std::vector<Span> spans, bool warning = false) {
     return Line{std::move(spans), warning};
 }
+// The same as spans (the specifier a phrase of its own, for each channel to escape).
+void append_requirement(std::vector<Span>& spans, std::string const& specifier) {
+    if (specifier.empty()) {
+        spans.push_back(ours("any version"));
+        return;
+    }
+    spans.push_back(ours("'"));
+    spans.push_back(piece(specifier, Role::phrase));
+    spans.push_back(ours("'"));
+}
 // Spans that make one link to `url` (already without credentials).
 std::vector<Span> linked(std::vector<Span> spans, std::string const& url) {
     for (auto& s : spans)
@@ -162,8 +177,7 @@ Wording word(Event const& e) {
             s = pkg + " " + ver + " released — " +
                 (e.pinned ? "below your pin" : "older than the newest release") + " (a backport)";
         s += pin_words;
-        std::string const spec =
-            e.specifier.empty() ? "any version" : "'" + clean(e.specifier) + "'";
+        std::string const spec = requirement_text(e.specifier);
         if (e.allowed) s += *e.allowed ? ", allowed by " + spec : ", outside " + spec;
         auto const drops = drops_python_text(e);
         if (!drops.empty()) s += ", " + drops;
@@ -188,13 +202,7 @@ Wording word(Event const& e) {
         if (e.allowed) {
             std::vector<Span> l{ours(*e.allowed ? "Allowed by your requirement: "
                                                 : "Not allowed by your requirement: ")};
-            if (e.specifier.empty()) {
-                l.push_back(ours("any version"));
-            } else {
-                l.push_back(ours("'"));
-                l.push_back(piece(e.specifier, Role::phrase));
-                l.push_back(ours("'"));
-            }
+            append_requirement(l, e.specifier);
             w.lines.push_back(line(std::move(l)));
         }
         if (!drops.empty())
@@ -209,13 +217,7 @@ Wording word(Event const& e) {
             say({ours(model::to_string(*e.update))});
         if (e.allowed) {
             std::vector<Span> l{ours(*e.allowed ? "allowed by " : "outside ")};
-            if (e.specifier.empty()) {
-                l.push_back(ours("any version"));
-            } else {
-                l.push_back(ours("'"));
-                l.push_back(piece(e.specifier, Role::phrase));
-                l.push_back(ours("'"));
-            }
+            append_requirement(l, e.specifier);
             say(std::move(l));
         }
         if (!drops.empty()) say({Span{drops, Role::phrase, false, {}}});
