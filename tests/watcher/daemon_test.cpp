@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -59,6 +60,23 @@ std::string no_repository(std::string const& name) {
     return "github:" + name + ": the index has no JSON API to find its repository";
 }
 
+// A daemon on the workspace's config with its log captured; the tests drive its reloads
+// directly (no loop, no timer).
+struct RunningDaemon {
+    std::optional<config::Config> cfg;
+    watcher::DaemonOptions options;
+    boost::asio::io_context io;
+    std::ostringstream console;
+    CapturedLog log; // before the daemon: it captures what the daemon says from the start
+    std::unique_ptr<watcher::Daemon> daemon;
+
+    explicit RunningDaemon(Workspace const& w) : cfg(w.config()) {
+        BOOST_TEST_REQUIRE(bool(cfg));
+        options.state_path = (w.dir / "state.db").string();
+        daemon = std::make_unique<watcher::Daemon>(io, *cfg, options, console);
+    }
+};
+
 } // namespace
 
 // A warning the sources give while deriving subscriptions (GitHub: a package whose repository
@@ -68,14 +86,9 @@ std::string no_repository(std::string const& name) {
 BOOST_AUTO_TEST_CASE(each_warning_is_said_once_while_it_lasts_and_again_when_it_comes_back) {
     Workspace w;
     w.requirements("alpha==1.0\nbeta==1.0\n");
-    auto cfg = w.config();
-    BOOST_TEST_REQUIRE(bool(cfg));
-    watcher::DaemonOptions options;
-    options.state_path = (w.dir / "state.db").string();
-    boost::asio::io_context io;
-    std::ostringstream console;
-    CapturedLog log;
-    watcher::Daemon daemon(io, *cfg, options, console);
+    RunningDaemon running(w);
+    auto& daemon = *running.daemon;
+    auto& log = running.log;
     std::string const unused = "[packages.unused] matches no requirement";
     model::UnixTime now = 1700000000;
     auto reload = [&] {
@@ -124,14 +137,9 @@ BOOST_AUTO_TEST_CASE(each_warning_is_said_once_while_it_lasts_and_again_when_it_
 BOOST_AUTO_TEST_CASE(an_unreadable_stretch_does_not_repeat_what_the_sources_said) {
     Workspace w;
     w.requirements("alpha==1.0\n");
-    auto cfg = w.config();
-    BOOST_TEST_REQUIRE(bool(cfg));
-    watcher::DaemonOptions options;
-    options.state_path = (w.dir / "state.db").string();
-    boost::asio::io_context io;
-    std::ostringstream console;
-    CapturedLog log;
-    watcher::Daemon daemon(io, *cfg, options, console);
+    RunningDaemon running(w);
+    auto& daemon = *running.daemon;
+    auto& log = running.log;
 
     BOOST_TEST_REQUIRE(daemon.reload(1700000000));
     auto text = log.take();
@@ -155,14 +163,9 @@ BOOST_AUTO_TEST_CASE(an_unreadable_stretch_does_not_repeat_what_the_sources_said
 BOOST_AUTO_TEST_CASE(an_unreadable_stretch_does_not_call_every_packages_table_unused) {
     Workspace w;
     w.requirements("alpha==1.0\nunused==1.0\n");
-    auto cfg = w.config();
-    BOOST_TEST_REQUIRE(bool(cfg));
-    watcher::DaemonOptions options;
-    options.state_path = (w.dir / "state.db").string();
-    boost::asio::io_context io;
-    std::ostringstream console;
-    CapturedLog log;
-    watcher::Daemon daemon(io, *cfg, options, console);
+    RunningDaemon running(w);
+    auto& daemon = *running.daemon;
+    auto& log = running.log;
 
     BOOST_TEST_REQUIRE(daemon.reload(1700000000));
     auto text = log.take();
