@@ -324,8 +324,27 @@ std::string SlackNotifier::render(std::span<Event const> events, std::size_t par
 
 std::vector<std::span<Event const>> SlackNotifier::split(std::span<Event const> events) {
     auto const messages = messages_for(events);
-    // One message when the batch fits in compact form (render() then tells it so).
-    if (!fits_full(messages) && compact_sections(batch_of(messages))) return {events};
+    // A batch too long for one message in full is cut into the fewest consecutive parts that
+    // each fit one compact message (render() then tells each compact, or in full where that
+    // part fits so): the longest prefix from each start whose compact form fits. One part when
+    // the whole batch fits compact.
+    if (!fits_full(messages)) {
+        std::vector<std::span<Event const>> out;
+        std::size_t start = 0;
+        while (start < events.size()) {
+            std::size_t take = std::min(kMaxCompactEvents, events.size() - start);
+            auto const from = messages.begin() + static_cast<std::ptrdiff_t>(start);
+            while (take > 0 && !compact_sections(batch_of(std::vector<Message>(
+                                   from, from + static_cast<std::ptrdiff_t>(take)))))
+                --take;
+            if (take == 0) break; // an event too long even compact on its own
+            out.push_back(events.subspan(start, take));
+            start += take;
+        }
+        if (start == events.size()) return out;
+    }
+    // Parts that each fit in full: a batch that fits so (one part), or one with an event that
+    // does not fit a compact message on its own (nothing lost, each in full).
     std::vector<std::span<Event const>> out;
     std::size_t start = 0, chars = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -66,8 +66,9 @@ class SlackNotifier final : public Notifier {
     static std::string render(std::span<Event const> events, std::size_t part = 1,
                               std::size_t parts = 1);
     // Pure: how a batch is cut into messages (each within kMaxBlocks, kMaxBlockChars and
-    // kMaxSectionChars): one message when it fits in full or in compact form, else parts that
-    // each fit in full.
+    // kMaxSectionChars): one message when it fits in full or in compact form, else the fewest
+    // consecutive parts that each fit one compact message (greedy, longest first); parts that
+    // each fit in full when some event does not fit a compact message on its own.
     static std::vector<std::span<Event const>> split(std::span<Event const> events);
     // Pure: the messages for a whole batch, in order.
     static std::vector<std::string> render_messages(std::span<Event const> events);
