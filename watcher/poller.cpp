@@ -85,16 +85,25 @@ UnixTime Poller::next_after_failure(UnixTime now, Subscription const& sub, Sourc
     return now + backoff;
 }
 
+// Who each of the update's events goes to.
+void Poller::route(StateUpdate& update) const {
+    update.recipients.clear();
+    for (auto const& e : update.events)
+        update.recipients.push_back(router_.recipients(e, update.now));
+}
+
+// A poll that changed nothing but its schedule: its write can wait for the next one that counts.
+bool Poller::is_quiet(StateUpdate const& update) {
+    return update.status == PollStatus::unchanged && update.events.empty() &&
+           update.upserts.empty() && update.removed.empty() && !update.metadata && !update.error;
+}
+
 PollOutcome Poller::finish(StoredSubscription const& s, StateUpdate update,
                            std::optional<UnixTime> pause, std::string const& host) {
     if (options_.keep_schedule) update.next_due = s.next_due;
     outages_.filter(host, update);
-    update.recipients.clear();
-    for (auto const& e : update.events)
-        update.recipients.push_back(router_.recipients(e, update.now));
-    bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
-                       update.upserts.empty() && update.removed.empty() && !update.metadata &&
-                       !update.error;
+    route(update);
+    bool const quiet = is_quiet(update);
     bool stored = !quiet;
     if (quiet) {
         deferred_.push_back(update);
@@ -297,12 +306,8 @@ PollOutcome Poller::finish_group(std::vector<StateUpdate> updates, std::optional
     // union of their notifiers.
     merge_project_events(updates);
     for (auto& update : updates) {
-        update.recipients.clear();
-        for (auto const& e : update.events)
-            update.recipients.push_back(router_.recipients(e, update.now));
-        bool const quiet = update.status == PollStatus::unchanged && update.events.empty() &&
-                           update.upserts.empty() && update.removed.empty() && !update.metadata &&
-                           !update.error;
+        route(update);
+        bool const quiet = is_quiet(update);
         outcome.events += update.events.size();
         for (auto const& e : update.events)
             outcome.event_kinds.push_back(e.kind);

@@ -106,6 +106,8 @@ class Poller {
     UnixTime next_after_success(UnixTime now, Subscription const& sub);
     UnixTime next_after_failure(UnixTime now, Subscription const& sub, SourceError const& e,
                                 int failures);
+    void route(StateUpdate& update) const;
+    static bool is_quiet(StateUpdate const& update);
     PollOutcome finish(StoredSubscription const& s, StateUpdate update,
                        std::optional<UnixTime> pause, std::string const& host);
     PollOutcome finish_group(std::vector<StateUpdate> updates, std::optional<UnixTime> pause,
