@@ -1025,12 +1025,7 @@ std::unique_ptr<RemoteFiles> fetch_remote(Connection& conn, CheckOptions const& 
     auto& projects = in.projects;
     // Files that live elsewhere (any project's) are fetched once, before anything is read (no
     // state is kept).
-    std::vector<std::string> entries;
-    for (auto const& p : projects)
-        for (auto const& f : p.requirements)
-            if (config::is_remote_file(f) &&
-                std::find(entries.begin(), entries.end(), f) == entries.end())
-                entries.push_back(f);
+    auto const entries = remote_entries(projects);
     std::unique_ptr<RemoteFiles> remote;
     if (!entries.empty()) {
         RemoteFilesOptions ropts;

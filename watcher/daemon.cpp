@@ -238,12 +238,7 @@ Daemon::Daemon(asio::io_context& io, config::Config const& cfg, DaemonOptions op
     load_ = project_load_options(cfg);
     // Files that live elsewhere, named by any project's `files` (or the top-level
     // `requirements`): one fetcher for all of them, read by every project.
-    std::vector<std::string> entries;
-    for (auto const& p : load_)
-        for (auto const& f : p.requirements)
-            if (config::is_remote_file(f) &&
-                std::find(entries.begin(), entries.end(), f) == entries.end())
-                entries.push_back(f);
+    auto const entries = remote_entries(load_);
     if (!entries.empty()) {
         RemoteFilesOptions ropts;
         ropts.interval = cfg.files_interval;

@@ -8,6 +8,7 @@
 #include "packaging/specifier.hpp"
 #include "watcher/sources/registry.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -338,6 +339,16 @@ std::vector<std::string> remote_files_named(std::vector<LoadOptions> const& proj
         for (auto& name : remote_files_named(o))
             if (seen.insert(name).second) out.push_back(std::move(name));
     return out;
+}
+
+std::vector<std::string> remote_entries(std::vector<LoadOptions> const& projects) {
+    std::vector<std::string> entries;
+    for (auto const& p : projects)
+        for (auto const& f : p.requirements)
+            if (config::is_remote_file(f) &&
+                std::find(entries.begin(), entries.end(), f) == entries.end())
+                entries.push_back(f);
+    return entries;
 }
 
 std::vector<LoadOptions> project_load_options(config::Config const& cfg) {

@@ -48,6 +48,10 @@ struct LoadOptions {
 // `files` named pyproject.toml are read as pyproject files, the rest like `requirements`.
 std::vector<LoadOptions> project_load_options(config::Config const& config);
 
+// The files that live elsewhere (https:// or a file host's) that any of the projects names,
+// each once, in the order first named: what one fetcher fetches for all of them.
+std::vector<std::string> remote_entries(std::vector<LoadOptions> const& projects);
+
 using LoadProblem = Diagnostic;
 
 struct SkippedRequirement {
